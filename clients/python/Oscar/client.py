@@ -1,0 +1,519 @@
+"""Oscar's GraphQL client (Python standard library only)."""
+
+import errno
+import http.client
+import json
+import logging
+import math
+import os
+import socket
+import ssl
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Mapping
+from typing import Any, Dict, List, Optional, Union
+
+from . import __version__
+
+__all__ = ["Oscar", "OscarError", "Job", "DEFAULT_URL"]
+
+logger = logging.getLogger("Oscar")
+
+#: Used when neither the ``url`` argument nor ``OSCAR_URL`` is set.
+DEFAULT_URL = "http://localhost:4000/graphql"
+
+SUGGEST_MUTATION = (
+    "mutation Suggest($experiment: ExperimentInput!, $worker: String) {\n"
+    "  suggest(experiment: $experiment, worker: $worker) {"
+    " id number params experiment { id name } }\n"
+    "}"
+)
+
+UPDATE_MUTATION = (
+    "mutation Update($trialId: ID!, $result: JSON!) {\n"
+    "  update(trialId: $trialId, result: $result) { id number state loss }\n"
+    "}"
+)
+
+#: Keys accepted in the experiment dict given to :meth:`Oscar.suggest`
+#: (the fields of the GraphQL ``ExperimentInput`` type).
+EXPERIMENT_FIELDS = ("name", "description", "parameters", "resume", "algorithm", "seed")
+_REQUIRED_EXPERIMENT_FIELDS = ("name", "parameters")
+
+_FIRST_DELAY = 0.5  # seconds before the first retry; doubles each time
+_MAX_DELAY = 10.0  # cap on one wait between retries
+_RETRY_STATUSES = (502, 503, 504)  # gateway errors without a GraphQL body
+_EXCERPT = 300  # characters of a non-GraphQL error body quoted in messages
+
+
+class OscarError(Exception):
+    """Raised for every failure reported by the Oscar client.
+
+    Attributes:
+        message: the human-readable message (the server's own message for
+            GraphQL errors).
+        code: the GraphQL error code from ``extensions.code``, such as
+            ``"UNAUTHENTICATED"``, ``"BAD_USER_INPUT"`` or ``"NOT_FOUND"``.
+            Invalid arguments rejected locally use ``"BAD_USER_INPUT"`` too;
+            an unreachable server gives ``"CONNECTION_ERROR"``; otherwise
+            ``None``.
+        errors: the raw list of GraphQL errors from the response (empty if
+            the failure was not a GraphQL error).
+        status: the HTTP status code if a response was received, else ``None``.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        code: Optional[str] = None,
+        errors: Optional[List[Any]] = None,
+        status: Optional[int] = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+        self.errors = list(errors) if errors else []
+        self.status = status
+
+
+class Job(dict):
+    """A suggested set of parameters, as returned by :meth:`Oscar.suggest`.
+
+    A ``Job`` *is* the parameter dict (``job['x']``, ``print(job)`` shows
+    ``{'x': 3.2}``, ``dict(job)``), with extra attributes describing the trial:
+
+    Attributes:
+        id: the trial id (``str``), which :meth:`Oscar.update` reports to.
+        number: the trial's number within its experiment (``int``).
+        experiment: the experiment's name.
+        experiment_id: the experiment's id (``str``).
+    """
+
+    def __init__(
+        self,
+        params: Any = (),
+        id: Optional[str] = None,
+        number: Optional[int] = None,
+        experiment: Optional[str] = None,
+        experiment_id: Optional[str] = None,
+    ) -> None:
+        super().__init__(params)
+        self.id = id
+        self.number = number
+        self.experiment = experiment
+        self.experiment_id = experiment_id
+
+
+class Oscar:
+    """Client for an Oscar server.
+
+    Args:
+        token: an API access token (created in Oscar's web interface); sent as
+            ``Authorization: Bearer <token>``.
+        url: the GraphQL endpoint. Defaults to the ``OSCAR_URL`` environment
+            variable, then ``http://localhost:4000/graphql``.
+        worker: a name for this worker, recorded with each suggested trial.
+            Defaults to the ``OSCAR_WORKER`` environment variable, then the
+            host name.
+        timeout: seconds to wait for each HTTP request.
+        retries: how many times to retry a request that failed because the
+            server could not be reached (refused, reset or timed-out
+            connection, or an HTTP 502/503/504 without a GraphQL body).
+            ``None`` (the default) retries until ``max_wait`` is spent.
+        max_wait: the longest time, in seconds, spent retrying one request.
+            Waits start at 0.5 s and double up to 10 s. ``0`` disables
+            retrying. GraphQL errors are never retried.
+
+    Example::
+
+        scientist = Oscar('API_ACCESS_TOKEN')
+        job = scientist.suggest({'name': 'Square',
+                                 'parameters': {'x': {'min': -10, 'max': 10}}})
+        scientist.update(job, {'loss': job['x'] ** 2})
+    """
+
+    def __init__(
+        self,
+        token: str,
+        url: Optional[str] = None,
+        worker: Optional[str] = None,
+        timeout: float = 60,
+        retries: Optional[int] = None,
+        max_wait: float = 120,
+    ) -> None:
+        self.token = token
+        self.url = url or os.environ.get("OSCAR_URL") or DEFAULT_URL
+        self.worker = worker or os.environ.get("OSCAR_WORKER") or socket.gethostname()
+        self.timeout = timeout
+        self.retries = retries
+        self.max_wait = max_wait
+        scheme = urllib.parse.urlsplit(self.url).scheme.lower()
+        if scheme not in ("http", "https"):
+            raise OscarError(
+                "Oscar URL must start with http:// or https://, got %r" % self.url,
+                code="BAD_USER_INPUT",
+            )
+        self._opener = urllib.request.build_opener()
+
+    def __repr__(self) -> str:
+        return "Oscar(url=%r, worker=%r)" % (self.url, self.worker)
+
+    # ------------------------------------------------------------------ API
+
+    def suggest(self, experiment: Mapping) -> Job:
+        """Ask the server for the next parameters to try.
+
+        Args:
+            experiment: a dict with ``name`` and ``parameters`` (required), and
+                optionally ``description``, ``resume`` (bool), ``algorithm``
+                (str) and ``seed`` (int). The experiment is created on first
+                use; ``parameters`` maps each parameter name to its search
+                space, e.g. ``{'x': {'min': -10, 'max': 10}}``.
+
+        Returns:
+            A :class:`Job`: the parameter dict, with ``id``, ``number`` and
+            ``experiment`` attributes.
+
+        Raises:
+            OscarError: if the experiment dict is invalid, the server rejects
+                the request, or the server cannot be reached.
+        """
+        variables = {"experiment": _experiment_input(experiment), "worker": self.worker}
+        data = self.query(SUGGEST_MUTATION, variables)
+        trial = data.get("suggest") if isinstance(data, dict) else None
+        if not isinstance(trial, dict):
+            raise OscarError("unexpected response to suggest: %r" % (data,))
+        params = trial.get("params")
+        if isinstance(params, str):  # tolerate a JSON scalar serialized as text
+            try:
+                params = json.loads(params)
+            except ValueError:
+                pass
+        if not isinstance(params, dict):
+            raise OscarError("unexpected params in response to suggest: %r" % (params,))
+        exp = trial.get("experiment") if isinstance(trial.get("experiment"), dict) else {}
+        number = trial.get("number")
+        return Job(
+            params,
+            id=None if trial.get("id") is None else str(trial["id"]),
+            number=None if number is None else int(number),
+            experiment=exp.get("name", experiment.get("name")),
+            experiment_id=None if exp.get("id") is None else str(exp["id"]),
+        )
+
+    def update(self, job: Union[Job, str], result: Mapping) -> Dict[str, Any]:
+        """Report the result of a job.
+
+        Args:
+            job: the :class:`Job` returned by :meth:`suggest`, or its trial id.
+            result: a dict holding ``loss`` (the number to minimize), plus any
+                other metrics to record. NumPy scalars and other number-like
+                objects are converted to plain numbers; NaN and infinities are
+                sent as the strings ``"NaN"``, ``"Infinity"`` and
+                ``"-Infinity"`` for the server to judge.
+
+        Returns:
+            The server's trial dict: ``id``, ``number``, ``state`` and ``loss``.
+
+        Raises:
+            OscarError: if the arguments are invalid, the server rejects the
+                result, or the server cannot be reached.
+        """
+        trial_id = _trial_id(job)
+        if not isinstance(result, Mapping):
+            raise OscarError(
+                "result must be a dict holding 'loss', got %s" % type(result).__name__,
+                code="BAD_USER_INPUT",
+            )
+        if "loss" not in result:
+            raise OscarError("result must hold 'loss'", code="BAD_USER_INPUT")
+        data = self.query(UPDATE_MUTATION, {"trialId": trial_id, "result": dict(result)})
+        trial = data.get("update") if isinstance(data, dict) else None
+        if not isinstance(trial, dict):
+            raise OscarError("unexpected response to update: %r" % (data,))
+        return trial
+
+    def query(self, query: str, variables: Optional[Mapping] = None) -> Any:
+        """Send a GraphQL operation and return its ``data``.
+
+        Args:
+            query: the GraphQL document.
+            variables: the operation's variables (converted to JSON as
+                :meth:`update` describes).
+
+        Returns:
+            The response's ``data`` member.
+
+        Raises:
+            OscarError: on any GraphQL error (with ``code`` and ``errors``), an
+                HTTP error, an invalid response, or when the server stays
+                unreachable for ``max_wait`` seconds / ``retries`` retries.
+        """
+        payload = {"query": query, "variables": _to_json(dict(variables or {}))}
+        body = json.dumps(payload, allow_nan=False, ensure_ascii=False).encode("utf-8")
+        return self._send(body)
+
+    # ------------------------------------------------------------ transport
+
+    def _headers(self) -> Dict[str, str]:
+        headers = {
+            "Content-Type": "application/json",
+            "Accept": "application/json",
+            "User-Agent": "oscar-python/%s" % __version__,
+        }
+        if self.token:
+            headers["Authorization"] = "Bearer %s" % self.token
+        return headers
+
+    def _post(self, body: bytes):
+        request = urllib.request.Request(
+            self.url, data=body, headers=self._headers(), method="POST"
+        )
+        try:
+            with self._opener.open(request, timeout=self.timeout) as response:
+                return response.status, response.read()
+        except urllib.error.HTTPError as exc:
+            try:
+                raw = exc.read() or b""
+            except Exception:  # the error body itself may fail to arrive
+                raw = b""
+            finally:
+                exc.close()
+            return exc.code, raw
+
+    def _send(self, body: bytes) -> Any:
+        deadline = time.monotonic() + max(0.0, float(self.max_wait))
+        delay = _FIRST_DELAY
+        attempts = 0
+        while True:
+            attempts += 1
+            try:
+                status, raw = self._post(body)
+            except Exception as exc:
+                if not _is_transient(exc):
+                    raise OscarError(
+                        "request to Oscar at %s failed: %s" % (self.url, _describe(exc)),
+                        code="CONNECTION_ERROR",
+                    ) from exc
+                failure = _describe(exc)
+                cause = exc  # type: Optional[BaseException]
+            else:
+                payload = _parse_json(raw)
+                if status in _RETRY_STATUSES and not _graphql_errors(payload):
+                    failure = "HTTP %d: %s" % (status, _excerpt(raw))
+                    cause = None
+                else:
+                    return self._handle(status, raw, payload)
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or (self.retries is not None and attempts > self.retries):
+                raise OscarError(
+                    "cannot reach Oscar at %s after %d attempt%s: %s"
+                    % (self.url, attempts, "" if attempts == 1 else "s", failure),
+                    code="CONNECTION_ERROR",
+                ) from cause
+            wait = min(delay, remaining)
+            logger.warning(
+                "Oscar at %s unreachable (%s); retrying in %.1f s", self.url, failure, wait
+            )
+            time.sleep(wait)
+            delay = min(delay * 2, _MAX_DELAY)
+
+    def _handle(self, status: int, raw: bytes, payload: Any) -> Any:
+        errors = _graphql_errors(payload)
+        if errors:
+            messages = []  # type: List[str]
+            code = None
+            for error in errors:
+                if isinstance(error, dict):
+                    message = str(error.get("message") or "unknown error")
+                    extensions = error.get("extensions")
+                    if code is None and isinstance(extensions, dict):
+                        code = extensions.get("code")
+                else:
+                    message = str(error)
+                if message not in messages:
+                    messages.append(message)
+            raise OscarError("; ".join(messages), code=code, errors=errors, status=status)
+        if status >= 400:
+            detail = None
+            if isinstance(payload, dict):
+                for key in ("message", "error"):
+                    if isinstance(payload.get(key), str):
+                        detail = payload[key]
+                        break
+            raise OscarError(
+                "HTTP %d from Oscar at %s: %s" % (status, self.url, detail or _excerpt(raw)),
+                status=status,
+            )
+        if not isinstance(payload, dict) or "data" not in payload:
+            raise OscarError(
+                "invalid response from Oscar at %s (HTTP %d): %s"
+                % (self.url, status, _excerpt(raw)),
+                status=status,
+            )
+        return payload["data"]
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def _experiment_input(experiment: Any) -> Dict[str, Any]:
+    if not isinstance(experiment, Mapping):
+        raise OscarError(
+            "experiment must be a dict, got %s" % type(experiment).__name__,
+            code="BAD_USER_INPUT",
+        )
+    unknown = [key for key in experiment if key not in EXPERIMENT_FIELDS]
+    if unknown:
+        raise OscarError(
+            "unknown experiment key%s %s (allowed: %s)"
+            % (
+                "" if len(unknown) == 1 else "s",
+                ", ".join(repr(key) for key in unknown),
+                ", ".join(EXPERIMENT_FIELDS),
+            ),
+            code="BAD_USER_INPUT",
+        )
+    for key in _REQUIRED_EXPERIMENT_FIELDS:
+        if key not in experiment:
+            raise OscarError("experiment must have %r" % key, code="BAD_USER_INPUT")
+    return {key: experiment[key] for key in EXPERIMENT_FIELDS if key in experiment}
+
+
+def _trial_id(job: Any) -> str:
+    if isinstance(job, Job):
+        if job.id is None:
+            raise OscarError("this Job has no trial id", code="BAD_USER_INPUT")
+        return str(job.id)
+    if isinstance(job, str) and job:
+        return job
+    if isinstance(job, int) and not isinstance(job, bool):
+        return str(job)
+    raise OscarError(
+        "job must be the Job returned by suggest() or a trial id, got %s"
+        % type(job).__name__,
+        code="BAD_USER_INPUT",
+    )
+
+
+def _float(value: float) -> Union[float, str]:
+    if math.isnan(value):
+        return "NaN"
+    if math.isinf(value):
+        return "Infinity" if value > 0 else "-Infinity"
+    return float(value)
+
+
+def _to_json(value: Any) -> Any:
+    """Convert ``value`` to plain JSON types (duck-typing NumPy and friends)."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return bool(value)
+    if isinstance(value, str):
+        return str(value)
+    if isinstance(value, int):
+        return int(value)
+    if isinstance(value, float):
+        return _float(value)
+    if isinstance(value, Mapping):
+        return {
+            (key if isinstance(key, str) else str(_to_json(key))): _to_json(item)
+            for key, item in value.items()
+        }
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [_to_json(item) for item in value]
+    item = getattr(value, "item", None)  # NumPy / PyTorch scalars
+    if callable(item):
+        try:
+            plain = item()
+        except (TypeError, ValueError):  # e.g. an array of several elements
+            pass
+        else:
+            if type(plain) is not type(value):
+                return _to_json(plain)
+    tolist = getattr(value, "tolist", None)  # NumPy arrays, tensors
+    if callable(tolist):
+        try:
+            plain = tolist()
+        except (TypeError, ValueError):
+            pass
+        else:
+            if type(plain) is not type(value):
+                return _to_json(plain)
+    if hasattr(value, "__float__"):  # Decimal, Fraction, ...
+        try:
+            return _float(float(value))
+        except (TypeError, ValueError, OverflowError):
+            pass
+    if hasattr(value, "__index__"):
+        try:
+            return int(value.__index__())
+        except (TypeError, ValueError):
+            pass
+    raise OscarError(
+        "cannot send a value of type %s to Oscar" % type(value).__name__,
+        code="BAD_USER_INPUT",
+    )
+
+
+def _parse_json(raw: bytes) -> Any:
+    try:
+        return json.loads(raw.decode("utf-8"))
+    except ValueError:  # includes UnicodeDecodeError and JSONDecodeError
+        return None
+
+
+def _graphql_errors(payload: Any) -> Optional[List[Any]]:
+    if isinstance(payload, dict):
+        errors = payload.get("errors")
+        if isinstance(errors, list) and errors:
+            return errors
+    return None
+
+
+def _excerpt(raw: bytes) -> str:
+    text = raw.decode("utf-8", "replace").strip()
+    if not text:
+        return "(empty body)"
+    return text if len(text) <= _EXCERPT else text[:_EXCERPT] + "..."
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, urllib.error.URLError) and isinstance(exc.reason, BaseException):
+        exc = exc.reason
+    text = str(exc)
+    return "%s: %s" % (type(exc).__name__, text) if text else type(exc).__name__
+
+
+_TRANSIENT_ERRNOS = frozenset(
+    getattr(errno, name)
+    for name in (
+        "ENETUNREACH", "EHOSTUNREACH", "ENETDOWN", "EHOSTDOWN",
+        "ETIMEDOUT", "ECONNABORTED", "EPIPE",
+    )
+    if hasattr(errno, name)
+)
+
+
+def _is_transient(exc: BaseException) -> bool:
+    """Whether a failure to talk to the server is worth retrying."""
+    if isinstance(exc, urllib.error.HTTPError):
+        return False
+    if isinstance(exc, urllib.error.URLError):
+        reason = exc.reason
+        return isinstance(reason, BaseException) and _is_transient(reason)
+    if isinstance(exc, ssl.SSLError):
+        # A dropped TLS connection is transient; a bad certificate is not.
+        return isinstance(exc, (ssl.SSLEOFError, ssl.SSLZeroReturnError))
+    if isinstance(exc, socket.gaierror):
+        return exc.errno == getattr(socket, "EAI_AGAIN", None)  # temporary DNS failure
+    if isinstance(exc, http.client.HTTPException):
+        return not isinstance(exc, http.client.InvalidURL)
+    if isinstance(exc, (ConnectionError, TimeoutError, socket.timeout)):
+        return True
+    if isinstance(exc, OSError):
+        return exc.errno in _TRANSIENT_ERRNOS
+    return False

@@ -1,0 +1,55 @@
+import SchemaBuilder from '@pothos/core';
+import PrismaPlugin from '@pothos/plugin-prisma';
+import RelayPlugin from '@pothos/plugin-relay';
+import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
+import { DateTimeResolver, JSONResolver } from 'graphql-scalars';
+import type PrismaTypes from '../server/generated/pothos-types.ts';
+import { getDatamodel } from '../server/generated/pothos-types.ts';
+import type { Viewer } from '../server/auth.ts';
+import { prisma } from '../server/db.ts';
+import { userError } from '../server/errors.ts';
+
+/** The per-request context: who is asking, if anyone. */
+export interface Context {
+  readonly viewer: Viewer | null;
+}
+
+/** The Pothos builder: Prisma, Relay connections and scope-based auth; JSON and DateTime scalars. */
+export const builder = new SchemaBuilder<{
+  Context: Context;
+  PrismaTypes: PrismaTypes;
+  AuthScopes: { signedIn: boolean };
+  AuthContexts: { signedIn: Context & { readonly viewer: Viewer } };
+  Scalars: {
+    JSON: { Input: unknown; Output: unknown };
+    DateTime: { Input: Date; Output: Date };
+  };
+  DefaultFieldNullability: false;
+}>({
+  defaultFieldNullability: false,
+  plugins: [ScopeAuthPlugin, PrismaPlugin, RelayPlugin],
+  prisma: {
+    client: prisma,
+    dmmf: getDatamodel(),
+    exposeDescriptions: true,
+    filterConnectionTotalCount: true,
+    onUnusedQuery: process.env.NODE_ENV === 'production' ? null : 'warn',
+  },
+  relay: {
+    clientMutationId: 'omit',
+    cursorType: 'String',
+  },
+  scopeAuth: {
+    authorizeOnSubscribe: true,
+    authScopes: (context) => ({ signedIn: context.viewer !== null }),
+    unauthorizedError: () =>
+      userError('UNAUTHENTICATED', 'Authentication required: send "Authorization: Bearer <API token>"'),
+  },
+});
+
+builder.addScalarType('JSON', JSONResolver);
+builder.addScalarType('DateTime', DateTimeResolver);
+
+builder.queryType({});
+builder.mutationType({});
+builder.subscriptionType({});

@@ -1,0 +1,71 @@
+import { builder } from './builder.ts';
+import { prisma } from '../server/db.ts';
+import { badInput } from '../server/errors.ts';
+
+builder.prismaObject('Experiment', {
+  description: 'A named search over a parameter space, owned by one user.',
+  fields: (t) => ({
+    id: t.exposeID('id'),
+    name: t.exposeString('name'),
+    description: t.exposeString('description'),
+    parameters: t.expose('parameters', { type: 'JSON', description: 'The parameter space, as given.' }),
+    algorithm: t.exposeString('algorithm', { description: 'The optimizer asked for ("auto" by default).' }),
+    seed: t.exposeInt('seed', { description: 'Seed of the optimizer: same seed and history, same suggestions.' }),
+    version: t.exposeInt('version', { description: 'Starts at 1; each `resume: false` archives this and starts the next.' }),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    updatedAt: t.expose('updatedAt', { type: 'DateTime', description: 'Last activity.' }),
+    archivedAt: t.expose('archivedAt', { type: 'DateTime', nullable: true }),
+    trialCount: t.relationCount('trials'),
+    bestTrial: t.prismaField({
+      type: 'Trial',
+      nullable: true,
+      description: 'The completed trial with the lowest loss.',
+      resolve: (query, experiment) =>
+        prisma.trial.findFirst({
+          ...query,
+          where: { experimentId: experiment.id, state: 'COMPLETED' },
+          orderBy: [{ loss: 'asc' }, { number: 'asc' }],
+        }),
+    }),
+    trials: t.relatedConnection('trials', {
+      description: 'Trials, newest first.',
+      cursor: 'id',
+      totalCount: true,
+      query: { orderBy: { number: 'desc' } },
+    }),
+  }),
+});
+
+builder.queryField('experiments', (t) =>
+  t.withAuth({ signedIn: true }).prismaField({
+    type: ['Experiment'],
+    description: "The caller's experiments, most recently active first.",
+    args: { includeArchived: t.arg.boolean({ defaultValue: false, required: true }) },
+    resolve: (query, _root, args, ctx) =>
+      prisma.experiment.findMany({
+        ...query,
+        where: { ownerId: ctx.viewer.userId, ...(args.includeArchived ? {} : { archivedAt: null }) },
+        orderBy: { updatedAt: 'desc' },
+      }),
+  }),
+);
+
+builder.queryField('experiment', (t) =>
+  t.withAuth({ signedIn: true }).prismaField({
+    type: 'Experiment',
+    nullable: true,
+    description: 'One experiment: by id (archived ones too), or by name (the current version).',
+    args: { id: t.arg.id(), name: t.arg.string() },
+    resolve: (query, _root, args, ctx) => {
+      if ((args.id == null) === (args.name == null)) throw badInput('id', 'Pass exactly one of id and name');
+      return prisma.experiment.findFirst({
+        ...query,
+        where: {
+          ownerId: ctx.viewer.userId,
+          ...(args.id != null ? { id: String(args.id) } : { name: args.name ?? '', archivedAt: null }),
+        },
+        orderBy: { version: 'desc' },
+      });
+    },
+  }),
+);

@@ -1,0 +1,7 @@
+import { builder } from './builder.ts';
+import './account.ts';
+import './experiment.ts';
+import './trial.ts';
+
+/** Oscar's GraphQL schema. */
+export const schema = builder.toSchema({ sortSchema: true });

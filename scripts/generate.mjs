@@ -1,0 +1,15 @@
+// Run by `npm install` / `npm ci`: generates the Prisma client and Pothos types, then builds the
+// dashboard when its build tools are installed (they are dev dependencies).
+// Generation needs no schema engine, so the Prisma CLI is pointed at a stand-in to skip its download,
+// which cannot reach the Prisma binaries host on offline machines.
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+
+function run(command, args, options = {}) {
+  const result = spawnSync(command, args, { stdio: 'inherit', ...options });
+  if (result.status !== 0) process.exit(result.status ?? 1);
+}
+
+const env = { ...process.env, PRISMA_SCHEMA_ENGINE_BINARY: process.env.PRISMA_SCHEMA_ENGINE_BINARY ?? process.execPath };
+run('npx', ['prisma', 'generate'], { env });
+if (existsSync('node_modules/vite')) run('npm', ['run', 'build', '--silent']);

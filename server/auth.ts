@@ -1,0 +1,80 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { hash as argon2Hash, verify as argon2Verify } from '@node-rs/argon2';
+import { prisma } from './db.ts';
+
+/** The signed-in user behind a request. */
+export interface Viewer {
+  readonly userId: string;
+  readonly email: string;
+  /** The API token used, or null for a dashboard session. */
+  readonly tokenId: string | null;
+}
+
+const TOKEN_PREFIX = 'oscar_';
+const LAST_USED_RESOLUTION_MS = 60_000;
+
+/** SHA-256 of a token: tokens carry 256 random bits, so a fast hash is the right tool here. */
+export function hashToken(token: string): string {
+  return createHash('sha256').update(token).digest('hex');
+}
+
+/** Normalises an e-mail address for lookup and storage. */
+export function normaliseEmail(email: string): string {
+  return email.trim().toLowerCase();
+}
+
+/** Checks an e-mail address and password at the boundary, naming the field that is wrong. */
+export function validateCredentials(email: string, password: string): string | null {
+  if (!/^[^\s@]+@[^\s@]+$/.test(email.trim())) return `email must look like name@host, but got "${email}"`;
+  if (password.length < 8) return 'password must be at least 8 characters long';
+  if (password.length > 1024) return 'password must be at most 1024 characters long';
+  return null;
+}
+
+/** Creates a user with an argon2id password hash; fails if the e-mail is taken. */
+export async function createUser(email: string, password: string): Promise<{ id: string; email: string }> {
+  const passwordHash = await argon2Hash(password);
+  return prisma.user.create({
+    data: { email: normaliseEmail(email), passwordHash },
+    select: { id: true, email: true },
+  });
+}
+
+/** Returns the user whose e-mail and password match, or null. */
+export async function verifyPassword(email: string, password: string): Promise<{ id: string; email: string } | null> {
+  const user = await prisma.user.findUnique({ where: { email: normaliseEmail(email) } });
+  if (!user?.passwordHash) return null;
+  return (await argon2Verify(user.passwordHash, password)) ? { id: user.id, email: user.email } : null;
+}
+
+/** Issues a new API token for a user. The secret is returned once; only its hash is stored. */
+export async function createApiToken(userId: string, name = ''): Promise<{ id: string; token: string }> {
+  const token = TOKEN_PREFIX + randomBytes(32).toString('base64url');
+  const row = await prisma.apiToken.create({
+    data: { userId, name, tokenHash: hashToken(token), prefix: token.slice(0, TOKEN_PREFIX.length + 6) },
+    select: { id: true },
+  });
+  return { id: row.id, token };
+}
+
+/** Extracts the token from an `Authorization` value: `Bearer TOKEN`, or the bare token. */
+export function parseAuthorization(value: unknown): string | null {
+  if (typeof value !== 'string') return null;
+  const match = /^\s*(?:bearer\s+)?(\S+)\s*$/i.exec(value);
+  return match?.[1] ?? null;
+}
+
+/** Resolves an API token to its owner, or null when it is unknown or revoked. */
+export async function authenticateToken(token: string | null): Promise<Viewer | null> {
+  if (!token) return null;
+  const row = await prisma.apiToken.findUnique({
+    where: { tokenHash: hashToken(token) },
+    select: { id: true, revokedAt: true, lastUsedAt: true, user: { select: { id: true, email: true } } },
+  });
+  if (!row || row.revokedAt) return null;
+  const now = Date.now();
+  if (!row.lastUsedAt || now - row.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
+    await prisma.apiToken.update({ where: { id: row.id }, data: { lastUsedAt: new Date(now) } });
+  }
+  return { userId: row.user.id, email: row.user.email, tokenId: row.id };
+}

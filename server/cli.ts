@@ -1,0 +1,100 @@
+import { parseArgs } from 'node:util';
+import { readConfig } from './config.ts';
+import { prisma } from './db.ts';
+import { applyMigrations } from './db/migrate.ts';
+import { createApiToken, createUser, normaliseEmail, validateCredentials } from './auth.ts';
+
+const USAGE = `Usage:
+  oscar user create --email EMAIL --password PASSWORD
+  oscar token create --email EMAIL [--name NAME]   (creates the user if missing; the token is the last line)
+  oscar token list --email EMAIL
+  oscar token revoke --id TOKEN_ID
+
+Environment: DATABASE_URL (default file:./data/oscar.db), as for the server.`;
+
+class UsageError extends Error {}
+
+function option(values: Record<string, string | boolean | undefined>, name: string): string {
+  const value = values[name];
+  if (typeof value !== 'string' || value === '') throw new UsageError(`--${name} is required`);
+  return value;
+}
+
+async function findOrCreateUser(email: string): Promise<{ id: string; email: string; created: boolean }> {
+  const existing = await prisma.user.findUnique({ where: { email: normaliseEmail(email) } });
+  if (existing) return { id: existing.id, email: existing.email, created: false };
+  const problem = validateCredentials(email, 'x'.repeat(8));
+  if (problem) throw new UsageError(problem);
+  const user = await prisma.user.create({ data: { email: normaliseEmail(email) } });
+  return { id: user.id, email: user.email, created: true };
+}
+
+async function run(argv: readonly string[]): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args: [...argv],
+    allowPositionals: true,
+    options: {
+      email: { type: 'string' },
+      password: { type: 'string' },
+      name: { type: 'string' },
+      id: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  const command = positionals.join(' ');
+  if (values.help || command === '') {
+    console.log(USAGE);
+    return;
+  }
+  await applyMigrations(readConfig().databaseUrl);
+  switch (command) {
+    case 'user create': {
+      const email = option(values, 'email');
+      const password = option(values, 'password');
+      const problem = validateCredentials(email, password);
+      if (problem) throw new UsageError(problem);
+      if (await prisma.user.findUnique({ where: { email: normaliseEmail(email) } })) {
+        throw new UsageError(`a user with email ${normaliseEmail(email)} already exists`);
+      }
+      const user = await createUser(email, password);
+      console.log(`Created user ${user.email} (${user.id})`);
+      return;
+    }
+    case 'token create': {
+      const user = await findOrCreateUser(option(values, 'email'));
+      if (user.created) console.log(`Created user ${user.email} (${user.id}); set a password with the dashboard later`);
+      const { id, token } = await createApiToken(user.id, values.name ?? '');
+      console.log(`Created API token ${id} for ${user.email}. It is shown only once:`);
+      console.log(token);
+      return;
+    }
+    case 'token list': {
+      const email = normaliseEmail(option(values, 'email'));
+      const tokens = await prisma.apiToken.findMany({ where: { user: { email } }, orderBy: { createdAt: 'asc' } });
+      for (const t of tokens) {
+        const state = t.revokedAt ? `revoked ${t.revokedAt.toISOString()}` : 'active';
+        console.log(`${t.id}\t${t.prefix}...\t${t.name || '-'}\t${state}\tlast used ${t.lastUsedAt?.toISOString() ?? 'never'}`);
+      }
+      return;
+    }
+    case 'token revoke': {
+      const id = option(values, 'id');
+      const revoked = await prisma.apiToken.updateMany({ where: { id, revokedAt: null }, data: { revokedAt: new Date() } });
+      if (revoked.count === 0) throw new UsageError(`no active token with id ${id}`);
+      console.log(`Revoked token ${id}`);
+      return;
+    }
+    default:
+      throw new UsageError(`unknown command "${command}"`);
+  }
+}
+
+try {
+  await run(process.argv.slice(2));
+} catch (error) {
+  const usage = error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
+  console.error(`oscar: ${(error as Error).message}${usage ? `\n\n${USAGE}` : ''}`);
+  process.exitCode = usage ? 2 : 1;
+} finally {
+  await prisma.$disconnect();
+}

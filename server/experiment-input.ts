@@ -1,0 +1,68 @@
+import { badInput } from './errors.ts';
+import { parseSearchSpace, SearchSpaceError, type SearchSpace } from './optimizer/space.ts';
+import { optimizerNames } from './optimizer/registry.ts';
+
+/** The raw `ExperimentInput` as GraphQL delivers it. */
+export interface ExperimentInputArgs {
+  readonly name: string;
+  readonly description?: string | null;
+  readonly parameters?: unknown;
+  readonly resume?: boolean | null;
+  readonly algorithm?: string | null;
+  readonly seed?: number | null;
+}
+
+/** A validated request for a suggestion. */
+export interface SuggestRequest {
+  readonly name: string;
+  readonly description: string | null;
+  readonly parameters: Readonly<Record<string, unknown>>;
+  readonly space: SearchSpace;
+  readonly resume: boolean;
+  /** null: keep the experiment's algorithm ("auto" for a new one). */
+  readonly algorithm: string | null;
+  readonly seed: number | null;
+  readonly worker: string | null;
+}
+
+const MAX_NAME = 200;
+const MAX_DESCRIPTION = 10_000;
+const MAX_WORKER = 200;
+
+/** Validates an experiment and worker once, at the boundary; throws BAD_USER_INPUT naming the field. */
+export function parseExperimentInput(input: ExperimentInputArgs, worker?: string | null): SuggestRequest {
+  const name = input.name.trim();
+  if (name === '') throw badInput('experiment.name', 'experiment.name must not be empty');
+  if (name.length > MAX_NAME) throw badInput('experiment.name', `experiment.name must be at most ${MAX_NAME} characters`);
+  if (input.description != null && input.description.length > MAX_DESCRIPTION) {
+    throw badInput('experiment.description', `experiment.description must be at most ${MAX_DESCRIPTION} characters`);
+  }
+  const algorithm = input.algorithm ?? null;
+  if (algorithm !== null && !optimizerNames.includes(algorithm)) {
+    throw badInput(
+      'experiment.algorithm',
+      `experiment.algorithm must be one of ${optimizerNames.map((n) => `"${n}"`).join(', ')}, but got "${algorithm}"`,
+    );
+  }
+  if (worker != null && worker.length > MAX_WORKER) throw badInput('worker', `worker must be at most ${MAX_WORKER} characters`);
+  let space: SearchSpace;
+  try {
+    space = parseSearchSpace(input.parameters);
+  } catch (error) {
+    if (error instanceof SearchSpaceError) {
+      const field = error.parameter === null ? 'experiment.parameters' : `experiment.parameters.${error.parameter}`;
+      throw badInput(field, error.message);
+    }
+    throw error;
+  }
+  return {
+    name,
+    description: input.description ?? null,
+    parameters: input.parameters as Readonly<Record<string, unknown>>,
+    space,
+    resume: input.resume ?? true,
+    algorithm,
+    seed: input.seed ?? null,
+    worker: worker?.trim() || null,
+  };
+}

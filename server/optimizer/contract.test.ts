@@ -1,0 +1,134 @@
+import { describe, expect, it } from 'vitest';
+import { optimizerNames, resolveOptimizer } from './registry.ts';
+import { parseSearchSpace, type NumericParameter, type Params, type SearchSpace } from './space.ts';
+import type { CompletedTrial, RunningTrial, SuggestRequest } from './types.ts';
+
+const space = parseSearchSpace({
+  lr: { min: 1e-5, max: 1e-1, distribution: 'log_uniform' },
+  dropout: { min: 0, max: 0.5 },
+  momentum: { min: 0.5, max: 0.99, step: 0.01 },
+  layers: { min: 1, max: 8, step: 1 },
+  width: { min: 16, max: 1024, step: 16, distribution: 'log_uniform' },
+  init: { distribution: 'normal', mu: 0, sigma: 0.1 },
+  temperature: { distribution: 'normal', mu: 1, sigma: 0.5, min: 0, max: 2, step: 0.05 },
+  batch: { distribution: 'log_normal', mu: 4, sigma: 1, step: 1 },
+  decay: { distribution: 'log_normal', mu: -6, sigma: 2, max: 0.1 },
+  optimizer: ['adam', 'sgd', 'rmsprop'],
+  flags: [true, false, 0, 'auto'],
+  activation: ['relu'],
+  epochs: 10,
+  dataset: 'cifar10',
+  shuffle: true,
+});
+
+function isValid(params: Params, target: SearchSpace): string | null {
+  const names = target.parameters.map((p) => p.name);
+  if (JSON.stringify(Object.keys(params).sort()) !== JSON.stringify([...names].sort())) return `keys ${Object.keys(params)}`;
+  for (const param of target.parameters) {
+    const value = params[param.name];
+    if (param.kind === 'constant') {
+      if (value !== param.value) return `${param.name}: constant changed to ${value}`;
+    } else if (param.kind === 'categorical') {
+      if (value === undefined || !param.choices.includes(value)) return `${param.name}: ${value} not a choice`;
+    } else if (typeof value !== 'number' || !numericValueFits(param, value)) {
+      return `${param.name}: ${value} outside its domain`;
+    }
+  }
+  return null;
+}
+
+function numericValueFits(param: NumericParameter, x: number): boolean {
+  if (!Number.isFinite(x)) return false;
+  if (param.low !== null && x < param.low) return false;
+  if (param.high !== null && x > param.high) return false;
+  if ((param.distribution === 'log_uniform' || param.distribution === 'log_normal') && !(x > 0)) return false;
+  if (param.kind === 'int' && !Number.isInteger(x)) return false;
+  if (param.step !== null) {
+    const k = (x - (param.low ?? param.high ?? 0)) / param.step;
+    if (Math.abs(k - Math.round(k)) > 1e-9) return false;
+  }
+  return true;
+}
+
+function request(overrides: Partial<SuggestRequest> = {}): SuggestRequest {
+  return { space, completed: [], running: [], seed: 1, ...overrides };
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null) {
+    for (const inner of Object.values(value)) deepFreeze(inner);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+function history(count: number): { completed: CompletedTrial[]; running: RunningTrial[] } {
+  const random = resolveOptimizer('random');
+  const { suggestions } = random.suggest({ space, completed: [], running: [], seed: 99, count: count + 3 });
+  const completed = suggestions.slice(0, count).map((params, i) => ({
+    params,
+    loss: i === 1 ? Number.NaN : i === 2 ? Number.POSITIVE_INFINITY : Math.sin(i) + Number(params.dropout),
+  }));
+  return { completed, running: suggestions.slice(count).map((params) => ({ params })) };
+}
+
+describe.each(optimizerNames)('optimizer contract: %s', (name) => {
+  it('is resolved under its name', () => {
+    expect(resolveOptimizer(name).name).toBe(name);
+  });
+
+  it('suggests every parameter, in bounds, of the right kind, constants kept (empty history)', () => {
+    for (let seed = 0; seed < 200; seed++) {
+      const { suggestions } = resolveOptimizer(name).suggest(request({ seed }));
+      expect(suggestions).toHaveLength(1);
+      for (const params of suggestions) expect(isValid(params, space)).toBeNull();
+    }
+  });
+
+  it('returns exactly `count` valid suggestions', () => {
+    const { suggestions } = resolveOptimizer(name).suggest(request({ count: 7 }));
+    expect(suggestions).toHaveLength(7);
+    for (const params of suggestions) expect(isValid(params, space)).toBeNull();
+  });
+
+  it('gives the same suggestions for the same seed and request', () => {
+    const past = history(12);
+    const first = resolveOptimizer(name).suggest(request({ seed: 42, count: 3, ...past }));
+    const second = resolveOptimizer(name).suggest(request({ seed: 42, count: 3, ...past }));
+    expect(second.suggestions).toEqual(first.suggestions);
+  });
+
+  it('gives different suggestions for different seeds', () => {
+    const seeds = [0, 1, 2, 3, 1_000_003, -7];
+    const results = seeds.map((seed) => JSON.stringify(resolveOptimizer(name).suggest(request({ seed })).suggestions));
+    expect(new Set(results).size).toBe(seeds.length);
+  });
+
+  it('works with completed (including failed) and running trials, without changing them', () => {
+    const past = deepFreeze(history(25));
+    for (let seed = 0; seed < 20; seed++) {
+      const { suggestions } = resolveOptimizer(name).suggest(request({ seed, count: 2, ...past }));
+      for (const params of suggestions) expect(isValid(params, space)).toBeNull();
+    }
+  });
+
+  it('accepts its own state back', () => {
+    const optimizer = resolveOptimizer(name);
+    const past = history(5);
+    const first = optimizer.suggest(request({ seed: 1, ...past }));
+    const next = optimizer.suggest(request({ seed: 2, ...past, state: JSON.parse(JSON.stringify(first.state ?? null)) }));
+    expect(isValid(next.suggestions[0]!, space)).toBeNull();
+  });
+
+  it('handles a space of constants only', () => {
+    const constants = parseSearchSpace({ a: 1, b: ['x'], c: false });
+    const { suggestions } = resolveOptimizer(name).suggest({ space: constants, completed: [], running: [], seed: 3 });
+    expect(suggestions).toEqual([{ a: 1, b: 'x', c: false }]);
+  });
+
+  it('rejects a count that is not a positive integer', () => {
+    for (const count of [0, -1, 1.5, Number.NaN]) {
+      expect(() => resolveOptimizer(name).suggest(request({ count }))).toThrow(RangeError);
+    }
+  });
+});

@@ -1,0 +1,70 @@
+import type { Params, SearchSpace } from './space.ts';
+
+/** A finished trial as an optimizer sees it. */
+export interface CompletedTrial {
+  readonly params: Params;
+  /**
+   * Lower is better. May be non-finite for a failed trial: model-based
+   * optimizers must rank NaN and +Infinity as worse than every finite loss.
+   */
+  readonly loss: number;
+}
+
+/** A trial handed to a worker and not finished yet; optimizers should avoid suggesting it again. */
+export interface RunningTrial {
+  readonly params: Params;
+}
+
+/**
+ * Everything an optimizer may know, as plain data (OSS Vizier's Designer).
+ * Optimizers never read storage, the clock or `Math.random`: the same request
+ * gives the same result.
+ */
+export interface SuggestRequest {
+  readonly space: SearchSpace;
+  /** Finished trials, oldest first. Their params must fit `space` (optimizers may throw `InvalidTrialError`). */
+  readonly completed: readonly CompletedTrial[];
+  /** Trials in progress, oldest first. */
+  readonly running: readonly RunningTrial[];
+  /**
+   * Any safe integer. The only source of randomness: vary it per call (e.g.
+   * `deriveSeed(experimentSeed, trialNumber)` from `rng.ts`), or an optimizer
+   * that ignores the history, like `random`, repeats itself.
+   */
+  readonly seed: number;
+  /** How many suggestions to return; a positive integer, 1 when omitted. A batch accounts for its own earlier members as running. */
+  readonly count?: number;
+  /** The `state` this optimizer returned last time for this experiment, if the server kept it. Optimizers must cope with its absence. */
+  readonly state?: unknown;
+}
+
+/** What an optimizer returns. */
+export interface SuggestResult {
+  /** Exactly `count` assignments, each with every parameter of the space (constants included). */
+  readonly suggestions: readonly Params[];
+  /** Opaque, JSON-serialisable state to hand back in the next request; absent if the optimizer keeps none. */
+  readonly state?: unknown;
+}
+
+/** A search algorithm. Pure: no I/O, no clock, no shared mutable state between calls. */
+export interface Optimizer {
+  /** The registry name, e.g. `random`. */
+  readonly name: string;
+  /**
+   * Suggests parameter assignments to try next.
+   * @throws {UnsupportedSpaceError} if it cannot handle the space (fall back to `random`).
+   * @throws {InvalidTrialError} if a trial does not fit the space.
+   * @throws {RangeError} if `seed` or `count` is not as documented.
+   */
+  suggest(request: SuggestRequest): SuggestResult;
+}
+
+/** Creates an optimizer; the registry holds one per algorithm name. */
+export type OptimizerFactory = () => Optimizer;
+
+/** Reads `request.count`, 1 when omitted. @throws {RangeError} unless it is a positive safe integer. */
+export function suggestionCount(request: SuggestRequest): number {
+  const count = request.count ?? 1;
+  if (!Number.isSafeInteger(count) || count < 1) throw new RangeError(`count must be a positive integer, but got ${count}`);
+  return count;
+}

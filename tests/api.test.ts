@@ -1,0 +1,145 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startServer, type TestServer } from './harness.ts';
+
+const SUGGEST = `mutation ($experiment: ExperimentInput!, $worker: String) {
+  suggest(experiment: $experiment, worker: $worker) { id number state params worker optimizer experiment { id name } }
+}`;
+const UPDATE = `mutation ($id: ID!, $result: JSON!) {
+  update(trialId: $id, result: $result) { id state loss metrics completedAt }
+}`;
+const square = { name: 'Square', parameters: { x: { min: -10, max: 10 } } };
+
+let server: TestServer;
+let alice: string;
+let bob: string;
+
+beforeAll(async () => {
+  server = await startServer();
+  [alice, bob] = await Promise.all([server.token('alice@example.com'), server.token('bob@example.com')]);
+});
+afterAll(() => server?.stop());
+
+describe('authentication', () => {
+  it.each([
+    ['a query', '{ me { email } }'],
+    ['a mutation', `mutation { suggest(experiment: {name: "x", parameters: {x: 1}}) { id } }`],
+  ])('refuses %s without a token, or with a wrong one', async (_kind, query) => {
+    for (const token of [null, 'oscar_not-a-real-token']) {
+      const response = await server.gql(query, {}, token);
+      expect(response.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+    }
+  });
+
+  it('tells who owns the token', async () => {
+    const response = await server.gql('{ me { email } }', {}, alice);
+    expect(response.data?.me.email).toBe('alice@example.com');
+  });
+
+  it('serves GraphiQL to a browser and answers /healthz', async () => {
+    const page = await fetch(server.url, { headers: { accept: 'text/html' } });
+    expect(await page.text()).toContain('GraphiQL');
+    const health = await fetch(server.url.replace('/graphql', '/healthz'));
+    expect(health.status).toBe(200);
+  });
+});
+
+describe('the suggest / update loop', () => {
+  it('creates the experiment on first use and hands out numbered RUNNING trials', async () => {
+    const first = await server.gql(SUGGEST, { experiment: { ...square, name: 'Loop' }, worker: 'node-1' }, alice);
+    const second = await server.gql(SUGGEST, { experiment: { ...square, name: 'Loop' } }, alice);
+    expect(first.errors).toBeUndefined();
+    expect(first.data?.suggest).toMatchObject({ number: 1, state: 'RUNNING', worker: 'node-1', optimizer: expect.any(String) });
+    expect(second.data?.suggest.number).toBe(2);
+    expect(second.data?.suggest.experiment.id).toBe(first.data?.suggest.experiment.id);
+    const x = first.data?.suggest.params.x;
+    expect(x).toBeGreaterThanOrEqual(-10);
+    expect(x).toBeLessThanOrEqual(10);
+  });
+
+  it('stores the loss and custom metrics, and tracks the best trial', async () => {
+    const experiment = { ...square, name: 'Metrics' };
+    const losses = [5, 2, 9];
+    for (const loss of losses) {
+      const trial = (await server.gql(SUGGEST, { experiment }, alice)).data?.suggest;
+      const updated = await server.gql(UPDATE, { id: trial.id, result: { loss, train_time: 20, note: 'ok' } }, alice);
+      expect(updated.data?.update).toMatchObject({ state: 'COMPLETED', loss, metrics: { train_time: 20, note: 'ok' } });
+      expect(updated.data?.update.completedAt).toEqual(expect.any(String));
+    }
+    const result = await server.gql(
+      `{ experiment(name: "Metrics") { trialCount bestTrial { loss number } trials(first: 2) { totalCount edges { node { number } } pageInfo { hasNextPage endCursor } } } }`,
+      {},
+      alice,
+    );
+    const exp = result.data?.experiment;
+    expect(exp.trialCount).toBe(3);
+    expect(exp.bestTrial).toEqual({ loss: 2, number: 2 });
+    expect(exp.trials.totalCount).toBe(3);
+    expect(exp.trials.edges.map((e: any) => e.node.number)).toEqual([3, 2]);
+    expect(exp.trials.pageInfo.hasNextPage).toBe(true);
+    const next = await server.gql(
+      `query ($after: String) { experiment(name: "Metrics") { trials(first: 2, after: $after) { edges { node { number } } } } }`,
+      { after: exp.trials.pageInfo.endCursor },
+      alice,
+    );
+    expect(next.data?.experiment.trials.edges.map((e: any) => e.node.number)).toEqual([1]);
+  });
+
+  it('accepts the same result twice but refuses a different one for a completed trial', async () => {
+    const trial = (await server.gql(SUGGEST, { experiment: { ...square, name: 'Twice' } }, alice)).data?.suggest;
+    await server.gql(UPDATE, { id: trial.id, result: { loss: 1 } }, alice);
+    const again = await server.gql(UPDATE, { id: trial.id, result: { loss: 1 } }, alice);
+    expect(again.data?.update.loss).toBe(1);
+    const other = await server.gql(UPDATE, { id: trial.id, result: { loss: 3 } }, alice);
+    expect(other.errors?.[0]?.extensions?.code).toBe('CONFLICT');
+  });
+
+  it('with resume: false archives the earlier trials, keeps them queryable, and starts afresh', async () => {
+    const experiment = { ...square, name: 'Restart' };
+    const old = (await server.gql(SUGGEST, { experiment }, alice)).data?.suggest;
+    const fresh = (await server.gql(SUGGEST, { experiment: { ...experiment, resume: false } }, alice)).data?.suggest;
+    expect(fresh.number).toBe(1);
+    expect(fresh.experiment.id).not.toBe(old.experiment.id);
+    const archived = await server.gql(
+      `query ($id: ID!) { experiment(id: $id) { archivedAt trialCount } experiments(includeArchived: true) { id name } }`,
+      { id: old.experiment.id },
+      alice,
+    );
+    expect(archived.data?.experiment.archivedAt).toEqual(expect.any(String));
+    expect(archived.data?.experiment.trialCount).toBe(1);
+    const current = await server.gql(`{ experiment(name: "Restart") { id } experiments { name } }`, {}, alice);
+    expect(current.data?.experiment.id).toBe(fresh.experiment.id);
+    expect(current.data?.experiments.filter((e: any) => e.name === 'Restart')).toHaveLength(1);
+  });
+
+  it('refuses a changed parameter space on resume, naming the way out', async () => {
+    await server.gql(SUGGEST, { experiment: { ...square, name: 'Changed' } }, alice);
+    const changed = await server.gql(SUGGEST, { experiment: { name: 'Changed', parameters: { x: { min: 0, max: 1 } } } }, alice);
+    expect(changed.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    expect(changed.errors?.[0]?.message).toMatch(/resume: false/);
+    const count = await server.gql(`{ experiment(name: "Changed") { trialCount } }`, {}, alice);
+    expect(count.data?.experiment.trialCount).toBe(1);
+  });
+});
+
+describe('isolation between users', () => {
+  it("never shows or changes another user's experiments and trials", async () => {
+    const trial = (await server.gql(SUGGEST, { experiment: { ...square, name: 'Private' } }, alice)).data?.suggest;
+    const list = await server.gql(`{ experiments { name } }`, {}, bob);
+    expect(list.data?.experiments.map((e: any) => e.name)).not.toContain('Private');
+    const byId = await server.gql(`query ($id: ID!) { experiment(id: $id) { name } }`, { id: trial.experiment.id }, bob);
+    expect(byId.data?.experiment).toBeNull();
+    const byName = await server.gql(`{ experiment(name: "Private") { name } }`, {}, bob);
+    expect(byName.data?.experiment).toBeNull();
+    const update = await server.gql(UPDATE, { id: trial.id, result: { loss: 1 } }, bob);
+    expect(update.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
+    const mine = await server.gql(`{ experiment(name: "Private") { trials { edges { node { state loss } } } } }`, {}, alice);
+    expect(mine.data?.experiment.trials.edges[0].node).toEqual({ state: 'RUNNING', loss: null });
+  });
+
+  it('lets two users use the same experiment name independently', async () => {
+    const a = (await server.gql(SUGGEST, { experiment: { ...square, name: 'Shared name' } }, alice)).data?.suggest;
+    const b = (await server.gql(SUGGEST, { experiment: { name: 'Shared name', parameters: { y: [1, 2] } } }, bob)).data?.suggest;
+    expect(b.number).toBe(1);
+    expect(b.experiment.id).not.toBe(a.experiment.id);
+  });
+});

@@ -1,0 +1,138 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createClient, type Client } from 'graphql-ws';
+import WebSocket from 'ws';
+
+/** The project's root folder. */
+export const ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+/** A GraphQL response as the HTTP API returns it. */
+export interface GraphQLResponse<T = Record<string, any>> {
+  readonly data?: T | null;
+  readonly errors?: readonly { message: string; extensions?: { code?: string; field?: string } }[];
+}
+
+/** An Oscar server process on a free loopback port with its own temporary database. */
+export interface TestServer {
+  readonly url: string;
+  readonly wsUrl: string;
+  readonly databaseUrl: string;
+  readonly dir: string;
+  /** Runs `oscar` CLI commands against the same database. */
+  cli(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }>;
+  /** A fresh API token for `email` (the user is created if missing), via the CLI. */
+  token(email: string): Promise<string>;
+  /** POSTs a GraphQL operation. */
+  gql<T = Record<string, any>>(query: string, variables?: Record<string, unknown>, token?: string | null): Promise<GraphQLResponse<T>>;
+  /** A graphql-ws client authenticated with `token`. */
+  ws(token: string | null): Client;
+  /** Stops the server and deletes its database. */
+  stop(): Promise<void>;
+}
+
+function run(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+function waitForListening(child: ChildProcess): Promise<number> {
+  return new Promise((resolve, reject) => {
+    let output = '';
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /listening on http:\/\/[^:]+:(\d+)/.exec(output);
+      if (match) {
+        child.stdout?.off('data', onData);
+        resolve(Number(match[1]));
+      }
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', (chunk) => (output += chunk.toString()));
+    child.once('exit', (code) => reject(new Error(`server exited with ${code} before listening:\n${output}`)));
+  });
+}
+
+/** Starts `server/main.ts` as `npm start` would, on port 0 and a new SQLite file. */
+export async function startServer(extraEnv: Record<string, string> = {}): Promise<TestServer> {
+  const dir = mkdtempSync(join(tmpdir(), 'oscar-test-'));
+  const databaseUrl = `file:${join(dir, 'oscar.db')}`;
+  const env = { ...process.env, PORT: '0', HOST: '127.0.0.1', DATABASE_URL: databaseUrl, NODE_ENV: 'test', ...extraEnv };
+  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const port = await waitForListening(child);
+  const url = `http://127.0.0.1:${port}/graphql`;
+  const wsUrl = `ws://127.0.0.1:${port}/graphql`;
+  const server: TestServer = {
+    url,
+    wsUrl,
+    databaseUrl,
+    dir,
+    cli: (...args) => run(process.execPath, [join(ROOT, 'bin/oscar.mjs'), ...args], env),
+    async token(email) {
+      const result = await server.cli('token', 'create', '--email', email);
+      if (result.code !== 0) throw new Error(`token create failed: ${result.stderr}`);
+      return result.stdout.trim().split('\n').at(-1) ?? '';
+    },
+    async gql(query, variables = {}, token = null) {
+      const response = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+        body: JSON.stringify({ query, variables }),
+      });
+      return (await response.json()) as GraphQLResponse<any>;
+    },
+    ws: (token) =>
+      createClient({
+        url: wsUrl,
+        webSocketImpl: WebSocket,
+        connectionParams: token ? { authorization: `Bearer ${token}` } : {},
+        retryAttempts: 0,
+      }),
+    async stop() {
+      if (child.exitCode === null) {
+        const exited = new Promise((resolve) => child.once('exit', resolve));
+        child.kill('SIGTERM');
+        await exited;
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  return server;
+}
+
+/** Collects the events of a graphql-ws subscription until `stop()` is called. */
+export function collect<T>(client: Client, query: string, variables: Record<string, unknown>) {
+  const events: T[] = [];
+  const errors: unknown[] = [];
+  let done = false;
+  const unsubscribe = client.subscribe<T>(
+    { query, variables },
+    {
+      next: (value) => {
+        if (value.data) events.push(value.data as T);
+        if (value.errors) errors.push(...value.errors);
+      },
+      error: (error) => errors.push(error),
+      complete: () => (done = true),
+    },
+  );
+  return { events, errors, isDone: () => done, stop: unsubscribe };
+}
+
+/** Polls `predicate` until it holds or `ms` pass. */
+export async function waitFor(predicate: () => boolean, ms = 5000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!predicate()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}

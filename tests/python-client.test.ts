@@ -1,0 +1,109 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { collect, ROOT, startServer, waitFor, type TestServer } from './harness.ts';
+
+const exec = promisify(execFile);
+const PYTHON = '/usr/bin/python3';
+
+const GET_STARTED = `
+from Oscar import Oscar
+import os
+scientist = Oscar(os.environ['OSCAR_TOKEN'])
+
+experiment = {'name': 'Square', 'parameters': {'x': {'min': -10, 'max': 10}}}
+
+for i in range(10):
+    job = scientist.suggest(experiment)
+    print(job)
+    import math
+    loss = math.pow(job['x'], 2)
+    scientist.update(job, {'loss': loss})
+`;
+
+let server: TestServer;
+let site: string;
+
+beforeAll(async () => {
+  server = await startServer();
+  site = mkdtempSync(join(tmpdir(), 'oscar-py-'));
+  await exec(PYTHON, ['-m', 'pip', 'install', '--quiet', '--no-build-isolation', '--target', site, './clients/python'], { cwd: ROOT });
+  rmSync(join(ROOT, 'clients/python/build'), { recursive: true, force: true });
+});
+afterAll(async () => {
+  await server?.stop();
+  rmSync(site, { recursive: true, force: true });
+});
+
+describe('the Python client', () => {
+  it('passes its own unit tests', async () => {
+    const { stderr } = await exec(PYTHON, ['-m', 'unittest', 'discover', '-s', 'clients/python/tests'], { cwd: ROOT });
+    expect(stderr).toMatch(/\nOK/);
+  });
+
+  it('runs the Get Started Square loop as installed by pip, while a subscriber watches', async () => {
+    const token = await server.token('scientist@example.com');
+    // Create the experiment first so the watcher knows its id, as a dashboard would.
+    const first = await server.gql(
+      `mutation { suggest(experiment: {name: "Square", parameters: {x: {min: -10, max: 10}}}) { id experiment { id } } }`,
+      {},
+      token,
+    );
+    await server.gql(`mutation ($id: ID!) { update(trialId: $id, result: {loss: 100}) { id } }`, { id: first.data?.suggest.id }, token);
+    const watcher = server.ws(token);
+    const feed = collect<{ trialUpdated: { number: number; state: string; loss: number | null } }>(
+      watcher,
+      `subscription ($id: ID!) { trialUpdated(experimentId: $id) { number state loss } }`,
+      { id: first.data?.suggest.experiment.id },
+    );
+    await new Promise((resolve) => setTimeout(resolve, 300));
+
+    const script = join(site, 'square.py');
+    writeFileSync(script, GET_STARTED);
+    const { stdout } = await exec(PYTHON, [script], {
+      env: { ...process.env, PYTHONPATH: site, OSCAR_TOKEN: token, OSCAR_URL: server.url },
+    });
+    const printed = stdout.trim().split('\n');
+    expect(printed).toHaveLength(10);
+    for (const line of printed) expect(line).toMatch(/^\{'x': -?\d+(\.\d+)?(e-?\d+)?\}$/);
+
+    const result = await server.gql(
+      `{ experiment(name: "Square") { trialCount trials(first: 20) { edges { node { state loss params } } } } }`,
+      {},
+      token,
+    );
+    const trials = result.data?.experiment.trials.edges.map((e: any) => e.node);
+    expect(result.data?.experiment.trialCount).toBe(11);
+    for (const trial of trials) {
+      expect(trial.state).toBe('COMPLETED');
+      if (trial.loss !== 100) expect(trial.loss).toBeCloseTo(trial.params.x ** 2, 9);
+    }
+    await waitFor(() => feed.events.length >= 20);
+    expect(feed.errors).toEqual([]);
+    const numbers = new Set(feed.events.map((e) => e.trialUpdated.number));
+    expect([...numbers].sort((a, b) => a - b)).toEqual([2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
+    expect(feed.events.filter((e) => e.trialUpdated.state === 'COMPLETED')).toHaveLength(10);
+    feed.stop();
+    await watcher.dispose();
+  });
+
+  it('raises OscarError with the server message for a bad request', async () => {
+    const token = await server.token('scientist@example.com');
+    const script = `
+from Oscar import Oscar, OscarError
+import os
+s = Oscar(os.environ['OSCAR_TOKEN'])
+try:
+    s.suggest({'name': 'Bad', 'parameters': {'lr': {'min': 0, 'max': 1, 'distribution': 'log_uniform'}}})
+except OscarError as e:
+    print(e.code, '|', e)
+`;
+    const { stdout } = await exec(PYTHON, ['-c', script], {
+      env: { ...process.env, PYTHONPATH: site, OSCAR_TOKEN: token, OSCAR_URL: server.url },
+    });
+    expect(stdout).toMatch(/^BAD_USER_INPUT \| .*lr/);
+  });
+});

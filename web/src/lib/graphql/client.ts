@@ -1,0 +1,74 @@
+import { Client, cacheExchange, fetchExchange, subscriptionExchange } from '@urql/core';
+import { createClient as createWsClient, type Client as WsClient } from 'graphql-ws/client';
+
+/** The two addresses of Oscar's GraphQL API: HTTP for queries and mutations, WebSocket for subscriptions. */
+export interface ApiEndpoints {
+  /** `http(s)://host/graphql` */
+  readonly http: string;
+  /** `ws(s)://host/graphql` (graphql-ws protocol) */
+  readonly ws: string;
+}
+
+/** Options for {@link createOscarClient}; all optional in the browser. */
+export interface OscarClientOptions {
+  /** A URL on the dashboard's origin; the API is `/graphql` there. Defaults to `location` in the browser. */
+  readonly base?: URL | Location;
+  /**
+   * Returns the API token of the signed-in user, or null when signed out. Read before every HTTP
+   * request and when the WebSocket connects (a token change reaches subscriptions on reconnect).
+   */
+  readonly token?: () => string | null | undefined;
+  /** The fetch to use, e.g. SvelteKit's `event.fetch` in a load function. Defaults to the global fetch. */
+  readonly fetch?: typeof fetch;
+}
+
+/** The API endpoints on the same origin as `base`: `/graphql` over http(s) and ws(s). */
+export function apiEndpoints(base: URL | Location): ApiEndpoints {
+  const http = new URL('/graphql', base.href);
+  const ws = new URL(http);
+  ws.protocol = http.protocol === 'https:' ? 'wss:' : 'ws:';
+  return { http: http.href, ws: ws.href };
+}
+
+/**
+ * Creates the dashboard's urql client: queries and mutations over HTTP (fetchExchange, behind
+ * urql's document cache), subscriptions over graphql-ws. The WebSocket is opened on the first
+ * subscription only, so the client is safe to create during server-side rendering.
+ */
+export function createOscarClient(options: OscarClientOptions = {}): Client {
+  const base = options.base ?? (typeof location === 'undefined' ? undefined : location);
+  if (!base) throw new Error('createOscarClient: `base` is required outside the browser (there is no `location`)');
+  const endpoints = apiEndpoints(base);
+  const authorization = (): string | undefined => {
+    const token = options.token?.();
+    return token ? `Bearer ${token}` : undefined;
+  };
+
+  let ws: WsClient | undefined;
+  const socket = (): WsClient =>
+    (ws ??= createWsClient({
+      url: endpoints.ws,
+      connectionParams: () => {
+        const value = authorization();
+        return value ? { authorization: value } : {};
+      },
+    }));
+
+  return new Client({
+    url: endpoints.http,
+    ...(options.fetch ? { fetch: options.fetch } : {}),
+    fetchOptions: () => {
+      const value = authorization();
+      return value ? { headers: { authorization: value } } : {};
+    },
+    exchanges: [
+      cacheExchange,
+      fetchExchange,
+      subscriptionExchange({
+        forwardSubscription: (request) => ({
+          subscribe: (sink) => ({ unsubscribe: socket().subscribe({ ...request, query: request.query ?? '' }, sink) }),
+        }),
+      }),
+    ],
+  });
+}

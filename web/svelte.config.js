@@ -1,0 +1,15 @@
+import adapter from '@sveltejs/adapter-node';
+
+/** @type {import('@sveltejs/kit').Config} */
+const config = {
+  compilerOptions: {
+    // Runes everywhere in our own components; libraries decide for themselves.
+    runes: ({ filename }) => (filename.split(/[/\\]/).includes('node_modules') ? undefined : true),
+  },
+  kit: {
+    // Relative to web/: the API server imports web/build/handler.js (server/dashboard.ts).
+    adapter: adapter({ out: 'build' }),
+  },
+};
+
+export default config;
