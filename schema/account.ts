@@ -1,7 +1,12 @@
-import { builder } from './builder.ts';
+import { builder, type Context } from './builder.ts';
 import { prisma } from '../server/db.ts';
+import { badInput, userError } from '../server/errors.ts';
+import { createApiToken, createUser, normaliseEmail, validateCredentials, verifyPassword, type Viewer } from '../server/auth.ts';
+import { createSession, deleteSession } from '../server/session.ts';
+import { limitSignIn } from '../server/limits.ts';
+import type { ApiToken as ApiTokenRow, User as UserRow } from '../server/generated/prisma/client.ts';
 
-builder.prismaObject('User', {
+const UserRef = builder.prismaObject('User', {
   description: 'A person who owns experiments and API tokens.',
   fields: (t) => ({
     id: t.exposeID('id'),
@@ -10,11 +15,172 @@ builder.prismaObject('User', {
   }),
 });
 
+const ApiTokenRef = builder.prismaObject('ApiToken', {
+  description: 'An API token: its secret is shown once, at creation; only a hash is stored.',
+  fields: (t) => ({
+    id: t.exposeID('id'),
+    name: t.exposeString('name'),
+    prefix: t.exposeString('prefix', { description: 'The first characters of the secret, to recognise it.' }),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    lastUsedAt: t.expose('lastUsedAt', { type: 'DateTime', nullable: true, description: 'Within a minute.' }),
+    revokedAt: t.expose('revokedAt', { type: 'DateTime', nullable: true }),
+  }),
+});
+
+const NewApiToken = builder
+  .objectRef<{ readonly secret: string; readonly token: ApiTokenRow }>('NewApiToken')
+  .implement({
+    description: 'A token just created: `secret` is shown this once and cannot be read again.',
+    fields: (t) => ({
+      secret: t.exposeString('secret'),
+      token: t.field({ type: ApiTokenRef, resolve: (created) => created.token }),
+    }),
+  });
+
+const DashboardSession = builder
+  .objectRef<{ readonly secret: string; readonly expiresAt: Date; readonly user: UserRow }>('DashboardSession')
+  .implement({
+    description: "A dashboard sign-in: `secret` belongs in the dashboard's httpOnly session cookie.",
+    fields: (t) => ({
+      secret: t.exposeString('secret'),
+      expiresAt: t.expose('expiresAt', { type: 'DateTime' }),
+      user: t.field({ type: UserRef, resolve: (session) => session.user }),
+    }),
+  });
+
+/** Token management needs a dashboard sign-in, so a leaked API token cannot mint or revoke others. */
+function requireSession(ctx: Context & { readonly viewer: Viewer }): Viewer {
+  if (!ctx.viewer.sessionId) {
+    throw userError('FORBIDDEN', 'Managing API tokens needs a dashboard sign-in, not an API token');
+  }
+  return ctx.viewer;
+}
+
+/** Validates a token name at the boundary. */
+function tokenName(name: string | null | undefined): string {
+  const value = (name ?? '').trim();
+  if (value.length > 100) throw badInput('name', `name must be at most 100 characters, but got ${value.length}`);
+  return value;
+}
+
+/** The caller's token with this id, or NOT_FOUND. */
+async function ownToken(viewer: Viewer, id: string) {
+  const token = await prisma.apiToken.findFirst({ where: { id, userId: viewer.userId }, select: { id: true } });
+  if (!token) throw userError('NOT_FOUND', `No API token with id "${id}"`, 'id');
+  return token;
+}
+
 builder.queryField('me', (t) =>
   t.withAuth({ signedIn: true }).prismaField({
     type: 'User',
-    description: 'The user who owns the token.',
+    description: 'The signed-in user (owner of the token or of the dashboard session).',
     resolve: (query, _root, _args, ctx) =>
       prisma.user.findUniqueOrThrow({ ...query, where: { id: ctx.viewer.userId } }),
   }),
 );
+
+builder.queryField('apiTokens', (t) =>
+  t.withAuth({ signedIn: true }).prismaField({
+    type: ['ApiToken'],
+    description: 'Your API tokens, newest first, revoked ones included (dashboard sign-in only).',
+    resolve: (query, _root, _args, ctx) =>
+      prisma.apiToken.findMany({ ...query, where: { userId: requireSession(ctx).userId }, orderBy: { createdAt: 'desc' } }),
+  }),
+);
+
+builder.queryField('signUpEnabled', (t) =>
+  t.boolean({
+    description: 'Whether anyone may create an account from the dashboard (OSCAR_SIGNUP=1).',
+    resolve: () => process.env.OSCAR_SIGNUP === '1',
+  }),
+);
+
+builder.mutationField('createApiToken', (t) =>
+  t.withAuth({ signedIn: true }).field({
+    type: NewApiToken,
+    description: 'Creates an API token; its secret is in the answer and never again (dashboard sign-in only).',
+    args: { name: t.arg.string() },
+    resolve: async (_root, args, ctx) => {
+      const viewer = requireSession(ctx);
+      const created = await createApiToken(viewer.userId, tokenName(args.name));
+      return { secret: created.token, token: await prisma.apiToken.findUniqueOrThrow({ where: { id: created.id } }) };
+    },
+  }),
+);
+
+builder.mutationField('renameApiToken', (t) =>
+  t.withAuth({ signedIn: true }).prismaField({
+    type: 'ApiToken',
+    description: 'Renames one of your API tokens (dashboard sign-in only).',
+    args: { id: t.arg.id({ required: true }), name: t.arg.string({ required: true }) },
+    resolve: async (query, _root, args, ctx) => {
+      const token = await ownToken(requireSession(ctx), String(args.id));
+      return prisma.apiToken.update({ ...query, where: { id: token.id }, data: { name: tokenName(args.name) } });
+    },
+  }),
+);
+
+builder.mutationField('revokeApiToken', (t) =>
+  t.withAuth({ signedIn: true }).prismaField({
+    type: 'ApiToken',
+    description: 'Revokes one of your API tokens: it is refused from the next request on (dashboard sign-in only).',
+    args: { id: t.arg.id({ required: true }) },
+    resolve: async (query, _root, args, ctx) => {
+      const token = await ownToken(requireSession(ctx), String(args.id));
+      await prisma.apiToken.updateMany({ where: { id: token.id, revokedAt: null }, data: { revokedAt: new Date() } });
+      return prisma.apiToken.findUniqueOrThrow({ ...query, where: { id: token.id } });
+    },
+  }),
+);
+
+builder.mutationField('signIn', (t) =>
+  t.field({
+    type: DashboardSession,
+    description: "Starts a dashboard session from an e-mail and password (the dashboard's sign-in form calls this).",
+    args: { email: t.arg.string({ required: true }), password: t.arg.string({ required: true }) },
+    resolve: async (_root, args) => {
+      await limitSignIn(args.email);
+      const user = await verifyPassword(args.email, args.password);
+      if (!user) throw userError('UNAUTHENTICATED', 'Wrong e-mail or password', 'password');
+      return sessionFor(user.id);
+    },
+  }),
+);
+
+builder.mutationField('signUp', (t) =>
+  t.field({
+    type: DashboardSession,
+    description: 'Creates an account and signs it in; refused unless the server runs with OSCAR_SIGNUP=1.',
+    args: { email: t.arg.string({ required: true }), password: t.arg.string({ required: true }) },
+    resolve: async (_root, args) => {
+      await limitSignIn(args.email);
+      if (process.env.OSCAR_SIGNUP !== '1') {
+        throw userError('FORBIDDEN', 'Sign-up is off on this server (OSCAR_SIGNUP=1 turns it on)');
+      }
+      const problem = validateCredentials(args.email, args.password);
+      if (problem) throw badInput(problem.startsWith('email') ? 'email' : 'password', problem);
+      if (await prisma.user.findUnique({ where: { email: normaliseEmail(args.email) }, select: { id: true } })) {
+        throw userError('CONFLICT', `A user with e-mail ${normaliseEmail(args.email)} already exists`, 'email');
+      }
+      const user = await createUser(args.email, args.password);
+      return sessionFor(user.id);
+    },
+  }),
+);
+
+builder.mutationField('signOut', (t) =>
+  t.withAuth({ signedIn: true }).boolean({
+    description: 'Ends the dashboard session that sent this request; true when there was one.',
+    resolve: async (_root, _args, ctx) => {
+      if (!ctx.viewer.sessionId) return false;
+      await deleteSession(ctx.viewer.sessionId);
+      return true;
+    },
+  }),
+);
+
+async function sessionFor(userId: string) {
+  const session = await createSession(userId);
+  const user = await prisma.user.findUniqueOrThrow({ where: { id: userId } });
+  return { secret: session.secret, expiresAt: session.expiresAt, user };
+}

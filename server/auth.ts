@@ -8,6 +8,8 @@ export interface Viewer {
   readonly email: string;
   /** The API token used, or null for a dashboard session. */
   readonly tokenId: string | null;
+  /** The dashboard session used, when signed in through the dashboard (see server/session.ts). */
+  readonly sessionId?: string | null;
 }
 
 const TOKEN_PREFIX = 'oscar_';
@@ -40,10 +42,21 @@ export async function createUser(email: string, password: string): Promise<{ id:
   });
 }
 
+let dummyHash: Promise<string> | undefined;
+
+/** An argon2 hash of a random password, checked against when there is no such user. */
+function unknownUserHash(): Promise<string> {
+  return (dummyHash ??= argon2Hash(randomBytes(16).toString('hex')));
+}
+
 /** Returns the user whose e-mail and password match, or null. */
 export async function verifyPassword(email: string, password: string): Promise<{ id: string; email: string } | null> {
   const user = await prisma.user.findUnique({ where: { email: normaliseEmail(email) } });
-  if (!user?.passwordHash) return null;
+  if (!user?.passwordHash) {
+    // Spend the same time as for a real account, so the answer's timing does not tell who has one.
+    await argon2Verify(await unknownUserHash(), password);
+    return null;
+  }
   return (await argon2Verify(user.passwordHash, password)) ? { id: user.id, email: user.email } : null;
 }
 

@@ -14,11 +14,11 @@ export interface OscarClientOptions {
   /** A URL on the dashboard's origin; the API is `/graphql` there. Defaults to `location` in the browser. */
   readonly base?: URL | Location;
   /**
-   * Returns the API token of the signed-in user, or null when signed out. Read before every HTTP
-   * request and when the WebSocket connects (a token change reaches subscriptions on reconnect).
+   * Returns an API token, or null to rely on the dashboard's session cookie (what the dashboard
+   * does: the browser sends the cookie with every request and with the WebSocket upgrade).
    */
   readonly token?: () => string | null | undefined;
-  /** The fetch to use, e.g. SvelteKit's `event.fetch` in a load function. Defaults to the global fetch. */
+  /** The fetch to use, e.g. one that adds the session cookie on the server. Defaults to the global fetch. */
   readonly fetch?: typeof fetch;
 }
 
@@ -31,9 +31,10 @@ export function apiEndpoints(base: URL | Location): ApiEndpoints {
 }
 
 /**
- * Creates the dashboard's urql client: queries and mutations over HTTP (fetchExchange, behind
- * urql's document cache), subscriptions over graphql-ws. The WebSocket is opened on the first
- * subscription only, so the client is safe to create during server-side rendering.
+ * Creates a urql client for Oscar: queries and mutations as JSON POSTs (fetchExchange, behind urql's
+ * document cache; JSON POSTs are what the API accepts with a session cookie, see server/session.ts),
+ * subscriptions over graphql-ws. The WebSocket is opened on the first subscription only, so the
+ * client is safe to create during server-side rendering.
  */
 export function createOscarClient(options: OscarClientOptions = {}): Client {
   const base = options.base ?? (typeof location === 'undefined' ? undefined : location);
@@ -48,6 +49,12 @@ export function createOscarClient(options: OscarClientOptions = {}): Client {
   const socket = (): WsClient =>
     (ws ??= createWsClient({
       url: endpoints.ws,
+      lazy: true,
+      retryAttempts: Infinity,
+      on: {
+        connected: () => setLive(true),
+        closed: () => setLive(false),
+      },
       connectionParams: () => {
         const value = authorization();
         return value ? { authorization: value } : {};
@@ -56,6 +63,7 @@ export function createOscarClient(options: OscarClientOptions = {}): Client {
 
   return new Client({
     url: endpoints.http,
+    preferGetMethod: false,
     ...(options.fetch ? { fetch: options.fetch } : {}),
     fetchOptions: () => {
       const value = authorization();
@@ -71,4 +79,26 @@ export function createOscarClient(options: OscarClientOptions = {}): Client {
       }),
     ],
   });
+}
+
+let live = false;
+const liveListeners = new Set<(live: boolean) => void>();
+
+function setLive(value: boolean): void {
+  live = value;
+  for (const listener of liveListeners) listener(value);
+}
+
+/** Calls `listener` now and whenever the subscriptions' WebSocket connects or drops; returns the unsubscribe. */
+export function onLiveChange(listener: (live: boolean) => void): () => void {
+  liveListeners.add(listener);
+  listener(live);
+  return () => liveListeners.delete(listener);
+}
+
+let browserClient: Client | undefined;
+
+/** The browser's one urql client (its cache and WebSocket are shared by every page). */
+export function oscarClient(): Client {
+  return (browserClient ??= createOscarClient());
 }

@@ -2,7 +2,50 @@
 import * as types from './graphql';
 import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-node/core';
 
-const documents = {};
+/**
+ * Map of all GraphQL operations in the project.
+ *
+ * This map has several performance disadvantages:
+ * 1. It is not tree-shakeable, so it will include all operations in the project.
+ * 2. It is not minifiable, so the string of a GraphQL query will be multiple times inside the bundle.
+ * 3. It does not support dead code elimination, so it will add unused operations.
+ *
+ * Therefore it is highly recommended to use the babel or swc plugin for production.
+ * Learn more about it here: https://the-guild.dev/graphql/codegen/plugins/presets/preset-client#reducing-bundle-size
+ */
+type Documents = {
+    "\n  query Me {\n    me {\n      id\n      email\n    }\n  }\n": typeof types.MeDocument,
+    "\n    query ApiTokens {\n      apiTokens {\n        id\n        name\n        prefix\n        createdAt\n        lastUsedAt\n        revokedAt\n      }\n    }\n  ": typeof types.ApiTokensDocument,
+    "\n    mutation CreateApiToken($name: String) {\n      createApiToken(name: $name) {\n        secret\n        token {\n          id\n          name\n        }\n      }\n    }\n  ": typeof types.CreateApiTokenDocument,
+    "\n    mutation RenameApiToken($id: ID!, $name: String!) {\n      renameApiToken(id: $id, name: $name) {\n        id\n        name\n      }\n    }\n  ": typeof types.RenameApiTokenDocument,
+    "\n    mutation RevokeApiToken($id: ID!) {\n      revokeApiToken(id: $id) {\n        id\n        revokedAt\n      }\n    }\n  ": typeof types.RevokeApiTokenDocument,
+    "\n    query ExperimentList {\n      experiments {\n        id\n        name\n        description\n        trialCount\n        updatedAt\n        bestTrial {\n          number\n          loss\n        }\n      }\n    }\n  ": typeof types.ExperimentListDocument,
+    "\n    query ExperimentPage($id: ID!) {\n      experiment(id: $id) {\n        id\n        name\n        description\n        parameters\n        algorithm\n        version\n        createdAt\n        updatedAt\n        archivedAt\n        trialTable {\n          numbers\n          states\n          losses\n          workers\n          createdAt\n          completedAt\n          parameters {\n            name\n            values\n          }\n          metrics {\n            name\n            values\n          }\n        }\n      }\n    }\n  ": typeof types.ExperimentPageDocument,
+    "\n    query ExperimentImportance($id: ID!) {\n      experiment(id: $id) {\n        id\n        insights {\n          importance {\n            parameter\n            importance\n          }\n        }\n      }\n    }\n  ": typeof types.ExperimentImportanceDocument,
+    "\n    subscription TrialUpdates($id: ID!) {\n      trialUpdated(experimentId: $id) {\n        id\n        number\n        state\n        loss\n        params\n        metrics\n        worker\n        createdAt\n        completedAt\n      }\n    }\n  ": typeof types.TrialUpdatesDocument,
+    "\n  mutation SignIn($email: String!, $password: String!) {\n    signIn(email: $email, password: $password) {\n      secret\n      expiresAt\n    }\n  }\n": typeof types.SignInDocument,
+    "\n  query SignUpEnabled {\n    signUpEnabled\n  }\n": typeof types.SignUpEnabledDocument,
+    "\n  mutation SignOut {\n    signOut\n  }\n": typeof types.SignOutDocument,
+    "\n  mutation SignUp($email: String!, $password: String!) {\n    signUp(email: $email, password: $password) {\n      secret\n      expiresAt\n    }\n  }\n": typeof types.SignUpDocument,
+    "\n  query SignUpAllowed {\n    signUpEnabled\n  }\n": typeof types.SignUpAllowedDocument,
+};
+const documents: Documents = {
+    "\n  query Me {\n    me {\n      id\n      email\n    }\n  }\n": types.MeDocument,
+    "\n    query ApiTokens {\n      apiTokens {\n        id\n        name\n        prefix\n        createdAt\n        lastUsedAt\n        revokedAt\n      }\n    }\n  ": types.ApiTokensDocument,
+    "\n    mutation CreateApiToken($name: String) {\n      createApiToken(name: $name) {\n        secret\n        token {\n          id\n          name\n        }\n      }\n    }\n  ": types.CreateApiTokenDocument,
+    "\n    mutation RenameApiToken($id: ID!, $name: String!) {\n      renameApiToken(id: $id, name: $name) {\n        id\n        name\n      }\n    }\n  ": types.RenameApiTokenDocument,
+    "\n    mutation RevokeApiToken($id: ID!) {\n      revokeApiToken(id: $id) {\n        id\n        revokedAt\n      }\n    }\n  ": types.RevokeApiTokenDocument,
+    "\n    query ExperimentList {\n      experiments {\n        id\n        name\n        description\n        trialCount\n        updatedAt\n        bestTrial {\n          number\n          loss\n        }\n      }\n    }\n  ": types.ExperimentListDocument,
+    "\n    query ExperimentPage($id: ID!) {\n      experiment(id: $id) {\n        id\n        name\n        description\n        parameters\n        algorithm\n        version\n        createdAt\n        updatedAt\n        archivedAt\n        trialTable {\n          numbers\n          states\n          losses\n          workers\n          createdAt\n          completedAt\n          parameters {\n            name\n            values\n          }\n          metrics {\n            name\n            values\n          }\n        }\n      }\n    }\n  ": types.ExperimentPageDocument,
+    "\n    query ExperimentImportance($id: ID!) {\n      experiment(id: $id) {\n        id\n        insights {\n          importance {\n            parameter\n            importance\n          }\n        }\n      }\n    }\n  ": types.ExperimentImportanceDocument,
+    "\n    subscription TrialUpdates($id: ID!) {\n      trialUpdated(experimentId: $id) {\n        id\n        number\n        state\n        loss\n        params\n        metrics\n        worker\n        createdAt\n        completedAt\n      }\n    }\n  ": types.TrialUpdatesDocument,
+    "\n  mutation SignIn($email: String!, $password: String!) {\n    signIn(email: $email, password: $password) {\n      secret\n      expiresAt\n    }\n  }\n": types.SignInDocument,
+    "\n  query SignUpEnabled {\n    signUpEnabled\n  }\n": types.SignUpEnabledDocument,
+    "\n  mutation SignOut {\n    signOut\n  }\n": types.SignOutDocument,
+    "\n  mutation SignUp($email: String!, $password: String!) {\n    signUp(email: $email, password: $password) {\n      secret\n      expiresAt\n    }\n  }\n": types.SignUpDocument,
+    "\n  query SignUpAllowed {\n    signUpEnabled\n  }\n": types.SignUpAllowedDocument,
+};
+
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  *
@@ -16,6 +59,63 @@ const documents = {};
  * Please regenerate the types.
  */
 export function graphql(source: string): unknown;
+
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query Me {\n    me {\n      id\n      email\n    }\n  }\n"): (typeof documents)["\n  query Me {\n    me {\n      id\n      email\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n    query ApiTokens {\n      apiTokens {\n        id\n        name\n        prefix\n        createdAt\n        lastUsedAt\n        revokedAt\n      }\n    }\n  "): (typeof documents)["\n    query ApiTokens {\n      apiTokens {\n        id\n        name\n        prefix\n        createdAt\n        lastUsedAt\n        revokedAt\n      }\n    }\n  "];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n    mutation CreateApiToken($name: String) {\n      createApiToken(name: $name) {\n        secret\n        token {\n          id\n          name\n        }\n      }\n    }\n  "): (typeof documents)["\n    mutation CreateApiToken($name: String) {\n      createApiToken(name: $name) {\n        secret\n        token {\n          id\n          name\n        }\n      }\n    }\n  "];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n    mutation RenameApiToken($id: ID!, $name: String!) {\n      renameApiToken(id: $id, name: $name) {\n        id\n        name\n      }\n    }\n  "): (typeof documents)["\n    mutation RenameApiToken($id: ID!, $name: String!) {\n      renameApiToken(id: $id, name: $name) {\n        id\n        name\n      }\n    }\n  "];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n    mutation RevokeApiToken($id: ID!) {\n      revokeApiToken(id: $id) {\n        id\n        revokedAt\n      }\n    }\n  "): (typeof documents)["\n    mutation RevokeApiToken($id: ID!) {\n      revokeApiToken(id: $id) {\n        id\n        revokedAt\n      }\n    }\n  "];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n    query ExperimentList {\n      experiments {\n        id\n        name\n        description\n        trialCount\n        updatedAt\n        bestTrial {\n          number\n          loss\n        }\n      }\n    }\n  "): (typeof documents)["\n    query ExperimentList {\n      experiments {\n        id\n        name\n        description\n        trialCount\n        updatedAt\n        bestTrial {\n          number\n          loss\n        }\n      }\n    }\n  "];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n    query ExperimentPage($id: ID!) {\n      experiment(id: $id) {\n        id\n        name\n        description\n        parameters\n        algorithm\n        version\n        createdAt\n        updatedAt\n        archivedAt\n        trialTable {\n          numbers\n          states\n          losses\n          workers\n          createdAt\n          completedAt\n          parameters {\n            name\n            values\n          }\n          metrics {\n            name\n            values\n          }\n        }\n      }\n    }\n  "): (typeof documents)["\n    query ExperimentPage($id: ID!) {\n      experiment(id: $id) {\n        id\n        name\n        description\n        parameters\n        algorithm\n        version\n        createdAt\n        updatedAt\n        archivedAt\n        trialTable {\n          numbers\n          states\n          losses\n          workers\n          createdAt\n          completedAt\n          parameters {\n            name\n            values\n          }\n          metrics {\n            name\n            values\n          }\n        }\n      }\n    }\n  "];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n    query ExperimentImportance($id: ID!) {\n      experiment(id: $id) {\n        id\n        insights {\n          importance {\n            parameter\n            importance\n          }\n        }\n      }\n    }\n  "): (typeof documents)["\n    query ExperimentImportance($id: ID!) {\n      experiment(id: $id) {\n        id\n        insights {\n          importance {\n            parameter\n            importance\n          }\n        }\n      }\n    }\n  "];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n    subscription TrialUpdates($id: ID!) {\n      trialUpdated(experimentId: $id) {\n        id\n        number\n        state\n        loss\n        params\n        metrics\n        worker\n        createdAt\n        completedAt\n      }\n    }\n  "): (typeof documents)["\n    subscription TrialUpdates($id: ID!) {\n      trialUpdated(experimentId: $id) {\n        id\n        number\n        state\n        loss\n        params\n        metrics\n        worker\n        createdAt\n        completedAt\n      }\n    }\n  "];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation SignIn($email: String!, $password: String!) {\n    signIn(email: $email, password: $password) {\n      secret\n      expiresAt\n    }\n  }\n"): (typeof documents)["\n  mutation SignIn($email: String!, $password: String!) {\n    signIn(email: $email, password: $password) {\n      secret\n      expiresAt\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query SignUpEnabled {\n    signUpEnabled\n  }\n"): (typeof documents)["\n  query SignUpEnabled {\n    signUpEnabled\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation SignOut {\n    signOut\n  }\n"): (typeof documents)["\n  mutation SignOut {\n    signOut\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation SignUp($email: String!, $password: String!) {\n    signUp(email: $email, password: $password) {\n      secret\n      expiresAt\n    }\n  }\n"): (typeof documents)["\n  mutation SignUp($email: String!, $password: String!) {\n    signUp(email: $email, password: $password) {\n      secret\n      expiresAt\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query SignUpAllowed {\n    signUpEnabled\n  }\n"): (typeof documents)["\n  query SignUpAllowed {\n    signUpEnabled\n  }\n"];
 
 export function graphql(source: string) {
   return (documents as any)[source] ?? {};

@@ -1,0 +1,61 @@
+import { builder } from './builder.ts';
+import { experimentImportance, loadTrialTable, type ParameterImportance, type TrialColumn, type TrialTable } from '../server/insights.ts';
+
+const TrialColumnRef = builder.objectRef<TrialColumn>('TrialColumn').implement({
+  description: 'One parameter or custom metric: a value per trial (null where a trial has none), in trial order.',
+  fields: (t) => ({
+    name: t.exposeString('name'),
+    values: t.field({ type: 'JSON', description: 'An array, one value per trial.', resolve: (column) => column.values }),
+  }),
+});
+
+const TrialTableRef = builder.objectRef<TrialTable>('TrialTable').implement({
+  description:
+    "Every trial of an experiment as columns (arrays in trial order, index i is the same trial everywhere): compact enough for the dashboard's table and charts over tens of thousands of trials.",
+  fields: (t) => ({
+    numbers: t.field({ type: ['Int'], description: 'Trial numbers, ascending.', resolve: (table) => table.numbers }),
+    states: t.field({ type: ['String'], description: 'Trial states (RUNNING, COMPLETED, ...: a TrialState name).', resolve: (table) => table.states }),
+    losses: t.field({ type: ['Float'], nullable: { list: false, items: true }, description: 'Losses, null until reported.', resolve: (table) => table.losses }),
+    workers: t.field({ type: ['String'], nullable: { list: false, items: true }, description: 'Worker names.', resolve: (table) => table.workers }),
+    createdAt: t.field({ type: ['Float'], description: 'Creation times, milliseconds since the epoch.', resolve: (table) => table.createdAt }),
+    completedAt: t.field({ type: ['Float'], nullable: { list: false, items: true }, description: 'Completion times, milliseconds since the epoch.', resolve: (table) => table.completedAt }),
+    parameters: t.field({ type: [TrialColumnRef], description: 'One column per parameter, by name.', resolve: (table) => table.parameters }),
+    metrics: t.field({ type: [TrialColumnRef], description: 'One column per custom metric, by name.', resolve: (table) => table.metrics }),
+  }),
+});
+
+const ParameterImportanceRef = builder.objectRef<ParameterImportance>('ParameterImportance').implement({
+  description: "How much of the loss's variation a parameter explains (mean decrease in impurity of a random forest).",
+  fields: (t) => ({
+    parameter: t.exposeString('parameter'),
+    importance: t.exposeFloat('importance', { description: 'From 0 to 1; the parameters of an experiment sum to 1.' }),
+  }),
+});
+
+const InsightsRef = builder.objectRef<{ readonly experimentId: string }>('ExperimentInsights').implement({
+  description: 'What the completed trials say about the experiment.',
+  fields: (t) => ({
+    importance: t.field({
+      type: [ParameterImportanceRef],
+      description: 'Tunable parameters, most important first; empty until 8 trials have completed.',
+      resolve: ({ experimentId }) => experimentImportance(experimentId),
+    }),
+  }),
+});
+
+builder.prismaObjectField('Experiment', 'trialTable', (t) =>
+  t.field({
+    type: TrialTableRef,
+    description: 'All trials as columns, in one round trip (the dashboard uses it for its table and charts).',
+    select: { id: true },
+    resolve: (experiment) => loadTrialTable(experiment.id),
+  }),
+);
+
+builder.prismaObjectField('Experiment', 'insights', (t) =>
+  t.field({
+    type: InsightsRef,
+    select: { id: true },
+    resolve: (experiment) => ({ experimentId: experiment.id }),
+  }),
+);

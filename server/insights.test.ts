@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import { parseSearchSpace } from './optimizer/space.ts';
+import { MIN_TRIALS_FOR_IMPORTANCE, parameterImportance } from './insights.ts';
+
+const space = parseSearchSpace({
+  x: { min: -5, max: 5 },
+  lr: { min: 1e-5, max: 1, distribution: 'log_uniform' },
+  noise: { min: 0, max: 1 },
+  kind: ['a', 'b', 'c'],
+  epochs: 10,
+});
+
+function trials(count: number, loss: (p: { x: number; lr: number; noise: number; kind: string }) => number) {
+  let seed = 1;
+  const next = () => ((seed = (seed * 16807) % 2147483647) - 1) / 2147483646;
+  return Array.from({ length: count }, () => {
+    const params = { x: -5 + 10 * next(), lr: 10 ** (-5 + 5 * next()), noise: next(), kind: ['a', 'b', 'c'][Math.floor(next() * 3)]!, epochs: 10 };
+    return { params, loss: loss(params) };
+  });
+}
+
+describe('parameterImportance', () => {
+  it('ranks the parameter the loss depends on first, and the importances sum to 1', () => {
+    const result = parameterImportance(space, trials(400, (p) => p.x ** 2), 1);
+    expect(result[0]!.parameter).toBe('x');
+    expect(result[0]!.importance).toBeGreaterThan(0.8);
+    expect(result.reduce((sum, r) => sum + r.importance, 0)).toBeCloseTo(1, 9);
+    expect(result.map((r) => r.parameter).sort()).toEqual(['kind', 'lr', 'noise', 'x']);
+  });
+
+  it('splits log-scale parameters in log space and orders categories by their loss', () => {
+    const result = parameterImportance(space, trials(400, (p) => (Math.log10(p.lr) + 2) ** 2 + { a: 0, b: 6, c: 3 }[p.kind]!), 1);
+    expect(result.slice(0, 2).map((r) => r.parameter).sort()).toEqual(['kind', 'lr']);
+    expect(result.find((r) => r.parameter === 'noise')!.importance).toBeLessThan(0.05);
+  });
+
+  it('is reproducible for a seed, and empty below the minimum number of trials', () => {
+    const data = trials(100, (p) => p.x + p.noise);
+    expect(parameterImportance(space, data, 7)).toEqual(parameterImportance(space, data, 7));
+    expect(parameterImportance(space, data.slice(0, MIN_TRIALS_FOR_IMPORTANCE - 1), 7)).toEqual([]);
+  });
+
+  it('ignores trials without a finite loss', () => {
+    const data = [...trials(50, (p) => p.x ** 2), { params: { x: 0, lr: 0.1, noise: 0, kind: 'a' }, loss: Number.NaN }];
+    expect(parameterImportance(space, data, 3)[0]!.parameter).toBe('x');
+  });
+});

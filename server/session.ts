@@ -1,0 +1,87 @@
+import { randomBytes } from 'node:crypto';
+import { parse as parseCookie } from 'cookie';
+import { prisma } from './db.ts';
+import { hashToken, type Viewer } from './auth.ts';
+
+/** Name of the dashboard's session cookie (httpOnly, SameSite=Lax, Secure over https). */
+export const SESSION_COOKIE = 'oscar_session';
+
+/** How long a dashboard sign-in lasts. */
+export const SESSION_LIFETIME_MS = 30 * 24 * 60 * 60 * 1000;
+
+/** A new dashboard session: the secret goes into the cookie once; only its hash is stored. */
+export interface NewSession {
+  readonly secret: string;
+  readonly expiresAt: Date;
+  readonly userId: string;
+}
+
+/** Starts a session for a user, and clears that user's expired ones. */
+export async function createSession(userId: string, now = new Date()): Promise<NewSession> {
+  const secret = randomBytes(32).toString('base64url');
+  const expiresAt = new Date(now.getTime() + SESSION_LIFETIME_MS);
+  await prisma.session.deleteMany({ where: { userId, expiresAt: { lte: now } } });
+  await prisma.session.create({ data: { userId, tokenHash: hashToken(secret), expiresAt } });
+  return { secret, expiresAt, userId };
+}
+
+/** Ends a session (sign-out); unknown ids are ignored. */
+export async function deleteSession(sessionId: string): Promise<void> {
+  await prisma.session.deleteMany({ where: { id: sessionId } });
+}
+
+/** Resolves a session secret to its user, or null when it is unknown or expired. */
+export async function authenticateSession(secret: string | null | undefined, now = new Date()): Promise<Viewer | null> {
+  if (!secret) return null;
+  const row = await prisma.session.findUnique({
+    where: { tokenHash: hashToken(secret) },
+    select: { id: true, expiresAt: true, user: { select: { id: true, email: true } } },
+  });
+  if (!row) return null;
+  if (row.expiresAt <= now) {
+    await deleteSession(row.id);
+    return null;
+  }
+  return { userId: row.user.id, email: row.user.email, tokenId: null, sessionId: row.id };
+}
+
+/** The parts of a request (HTTP, or a WebSocket upgrade) that decide whether its cookie may be used. */
+export interface CookieRequest {
+  readonly method: string;
+  /** Header lookup, lower-case names. */
+  readonly header: (name: string) => string | null | undefined;
+}
+
+/**
+ * The session secret of a request, when its cookie may authenticate it: cross-site requests are
+ * refused (an `Origin` that is not the request's own host), and so are POSTs that a plain HTML form
+ * could send: cookie-authenticated POSTs must be `application/json` (or `application/graphql-response+json`),
+ * which a browser only sends cross-site after a CORS preflight that Oscar never approves.
+ */
+export function sessionSecretOf(request: CookieRequest): string | null {
+  const cookieHeader = request.header('cookie');
+  if (!cookieHeader) return null;
+  const secret = parseCookie(cookieHeader)[SESSION_COOKIE];
+  if (!secret) return null;
+  const origin = request.header('origin');
+  if (origin) {
+    let originHost: string;
+    try {
+      originHost = new URL(origin).host;
+    } catch {
+      return null;
+    }
+    const host = request.header('x-forwarded-host') ?? request.header('host');
+    if (!host || originHost !== host.split(',')[0]!.trim()) return null;
+  }
+  if (request.method === 'POST') {
+    const type = (request.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+    if (type !== 'application/json' && type !== 'application/graphql-response+json') return null;
+  }
+  return secret;
+}
+
+/** A Node header value as one string (repeated headers joined as `Headers.get` would). */
+export function headerValue(value: string | string[] | undefined): string | null {
+  return Array.isArray(value) ? value.join(', ') : (value ?? null);
+}

@@ -1,0 +1,96 @@
+// `npm run bench:dashboard`: how fast the Trials panel of a 10,000-trial experiment shows its table and
+// charts in headless Chromium, and how long a result takes from the API to the open page.
+// Usage: tsx tests/browser/bench.ts [--trials 10000] [--updates 20]
+import { parseArgs } from 'node:util';
+import { assertPrerequisites, chartsRendered, createExperiment, createUser, launchChromium, origin, signIn, startServer } from './support.ts';
+import { DEMO_PARAMETERS, seedTrials } from './seed.ts';
+
+const { values } = parseArgs({ options: { trials: { type: 'string', default: '10000' }, updates: { type: 'string', default: '20' }, loads: { type: 'string', default: '6' } } });
+const TRIALS = Number(values.trials);
+const UPDATES = Number(values.updates);
+const LOADS = Number(values.loads);
+
+/** Median and 95th percentile of a sample, rounded to 0.1 ms. */
+function summary(sample: number[]): string {
+  const sorted = [...sample].sort((a, b) => a - b);
+  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+  const r = (x: number) => Math.round(x * 10) / 10;
+  return `median ${r(at(0.5))} ms, p95 ${r(at(0.95))} ms, max ${r(sorted[sorted.length - 1]!)} ms (n=${sample.length})`;
+}
+
+assertPrerequisites();
+const server = await startServer();
+const browser = await launchChromium();
+try {
+  await createUser(server, 'bench@example.com', 'bench-password');
+  const token = await server.token('bench@example.com');
+  const experimentId = await createExperiment(server, token, 'Benchmark', `${TRIALS.toLocaleString('en')} seeded trials`);
+  const seeding = Date.now();
+  let last = await seedTrials({ databaseUrl: server.databaseUrl, experimentId, count: TRIALS - 1, running: 0 });
+  console.log(`seeded ${TRIALS - 1} trials through Prisma in ${Date.now() - seeding} ms`);
+
+  const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+  await signIn(page, server, 'bench@example.com', 'bench-password');
+  const url = `${origin(server)}/experiments/${experimentId}`;
+
+  // Load: from navigation start to the table's rows and every chart drawn (performance.now() is relative to it).
+  const loads: number[] = [];
+  for (let i = 0; i < LOADS; i++) {
+    await page.goto(url, { waitUntil: 'commit' });
+    await page.waitForSelector('[data-testid=trial-table] [data-trial]', { timeout: 30_000 });
+    const charts = await chartsRendered(page);
+    loads.push(await page.evaluate(() => performance.now()));
+    if (i === 0) console.log(`page shows ${charts} charts and the trial table`);
+  }
+  console.log(`Trials panel, ${TRIALS} trials, table and charts drawn: first (cold) load ${Math.round(loads[0]!)} ms; then ${summary(loads.slice(1))}`);
+
+  // Live: time from sending a mutation to its effect being in the page's DOM (MutationObserver, same clock).
+  const arrive = async (number: number, state: string, send: () => Promise<unknown>): Promise<number> => {
+    // A string, not a function: tsx would wrap named inner functions in a helper the page lacks.
+    await page.evaluate(`
+      window.__seen = new Promise((resolve) => {
+        const seen = () => document.querySelector('[data-trial="${number}"] .state')?.textContent === '${state}';
+        const observer = new MutationObserver(() => {
+          if (seen()) {
+            observer.disconnect();
+            resolve(performance.timeOrigin + performance.now());
+          }
+        });
+        observer.observe(document.body, { subtree: true, childList: true, characterData: true });
+      });
+      undefined;
+    `);
+    const start = performance.timeOrigin + performance.now();
+    await send();
+    const seen = (await page.evaluate('window.__seen')) as number;
+    return seen - start;
+  };
+
+  const created: number[] = [];
+  const results: number[] = [];
+  for (let i = 0; i < UPDATES; i++) {
+    const number = ++last;
+    let trialId = '';
+    created.push(
+      await arrive(number, 'running', async () => {
+        const response = await server.gql(
+          `mutation ($experiment: ExperimentInput!) { suggest(experiment: $experiment, worker: "bench") { id number } }`,
+          { experiment: { name: 'Benchmark', parameters: DEMO_PARAMETERS } },
+          token,
+        );
+        trialId = response.data?.suggest.id;
+        if (response.data?.suggest.number !== number) throw new Error(`expected trial ${number}, got ${JSON.stringify(response)}`);
+      }),
+    );
+    results.push(
+      await arrive(number, 'completed', () =>
+        server.gql(`mutation ($id: ID!) { update(trialId: $id, result: { loss: 0.5, accuracy: 0.5 }) { id } }`, { id: trialId }, token),
+      ),
+    );
+  }
+  console.log(`New trial (suggest) from request to row in the open page: ${summary(created)}`);
+  console.log(`Result (update) from request to row in the open page: ${summary(results)}`);
+} finally {
+  await browser.close();
+  await server.stop();
+}

@@ -1,0 +1,137 @@
+import { createClient } from 'graphql-ws';
+import WebSocket from 'ws';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { collect, startServer, waitFor, type GraphQLResponse, type TestServer } from './harness.ts';
+
+const SIGN_IN = `mutation ($email: String!, $password: String!) { signIn(email: $email, password: $password) { secret expiresAt user { email } } }`;
+
+let server: TestServer;
+let origin: string;
+
+beforeAll(async () => {
+  server = await startServer();
+  origin = new URL(server.url).origin;
+  const created = await server.cli('user', 'create', '--email', 'grace@example.com', '--password', 'hopper-1906');
+  expect(created.code).toBe(0);
+});
+afterAll(() => server?.stop());
+
+async function signIn(): Promise<string> {
+  const result = await server.gql(SIGN_IN, { email: 'grace@example.com', password: 'hopper-1906' });
+  return result.data?.signIn.secret;
+}
+
+/** POSTs an operation with the session cookie and any extra headers. */
+async function withCookie(secret: string, query: string, variables: Record<string, unknown> = {}, headers: Record<string, string> = {}) {
+  const response = await fetch(server.url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', cookie: `oscar_session=${secret}`, ...headers },
+    body: JSON.stringify({ query, variables }),
+  });
+  return (await response.json().catch(() => ({ errors: [{ message: `HTTP ${response.status}` }] }))) as GraphQLResponse<any>;
+}
+
+const codes = (result: GraphQLResponse) => result.errors?.map((e) => e.extensions?.code);
+
+describe('dashboard sessions', () => {
+  it('signs in with the password from `oscar user create`, and refuses a wrong one', async () => {
+    const ok = await server.gql(SIGN_IN, { email: 'Grace@Example.com', password: 'hopper-1906' });
+    expect(ok.data?.signIn.user.email).toBe('grace@example.com');
+    expect(ok.data?.signIn.secret).toMatch(/^[\w-]{40,}$/);
+    expect(Date.parse(ok.data?.signIn.expiresAt) - Date.now()).toBeGreaterThan(29 * 24 * 3600 * 1000);
+    const wrong = await server.gql(SIGN_IN, { email: 'grace@example.com', password: 'hopper-1907' });
+    expect(codes(wrong)).toEqual(['UNAUTHENTICATED']);
+  });
+
+  it('authenticates JSON requests by the session cookie, and not cross-site or form-like ones', async () => {
+    const secret = await signIn();
+    expect((await withCookie(secret, '{ me { email } }')).data?.me.email).toBe('grace@example.com');
+    expect((await withCookie(secret, '{ me { email } }', {}, { origin })).data?.me.email).toBe('grace@example.com');
+    expect(codes(await withCookie(secret, '{ me { email } }', {}, { origin: 'https://evil.example' }))).toEqual(['UNAUTHENTICATED']);
+    const form = await fetch(server.url, {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain', cookie: `oscar_session=${secret}` },
+      body: JSON.stringify({ query: 'mutation { createApiToken(name: "csrf") { secret } }' }),
+    });
+    const body = await form.text();
+    expect(body).not.toContain('"secret"');
+    expect(codes(await withCookie('not-a-session', '{ me { email } }'))).toEqual(['UNAUTHENTICATED']);
+  });
+
+  it('manages API tokens with a session only; a revoked token is refused at once', async () => {
+    const secret = await signIn();
+    const created = await withCookie(secret, 'mutation { createApiToken(name: "ci") { secret token { id name prefix } } }');
+    const { secret: token, token: row } = created.data?.createApiToken;
+    expect(token.startsWith(row.prefix)).toBe(true);
+    expect((await server.gql('{ me { email } }', {}, token)).data?.me.email).toBe('grace@example.com');
+
+    // An API token cannot list, create or revoke tokens.
+    expect(codes(await server.gql('{ apiTokens { id } }', {}, token))).toEqual(['FORBIDDEN']);
+    expect(codes(await server.gql('mutation { createApiToken { secret } }', {}, token))).toEqual(['FORBIDDEN']);
+
+    const renamed = await withCookie(secret, 'mutation ($id: ID!) { renameApiToken(id: $id, name: "ci-main") { name } }', { id: row.id });
+    expect(renamed.data?.renameApiToken.name).toBe('ci-main');
+    const listed = await withCookie(secret, '{ apiTokens { id name revokedAt } }');
+    expect(listed.data?.apiTokens).toContainEqual({ id: row.id, name: 'ci-main', revokedAt: null });
+
+    const revoked = await withCookie(secret, 'mutation ($id: ID!) { revokeApiToken(id: $id) { revokedAt } }', { id: row.id });
+    expect(revoked.data?.revokeApiToken.revokedAt).toBeTruthy();
+    expect(codes(await server.gql('{ me { email } }', {}, token))).toEqual(['UNAUTHENTICATED']);
+
+    // Someone else's token id is not found.
+    const other = await server.token('other@example.com');
+    const mine = await withCookie(secret, 'mutation ($id: ID!) { revokeApiToken(id: $id) { id } }', { id: 'nope' });
+    expect(codes(mine)).toEqual(['NOT_FOUND']);
+    expect((await server.gql('{ me { email } }', {}, other)).data?.me.email).toBe('other@example.com');
+  });
+
+  it('opens graphql-ws subscriptions with the cookie of the upgrade request, same-origin only', async () => {
+    const secret = await signIn();
+    const token = await server.token('grace@example.com');
+    const suggest = `mutation { suggest(experiment: {name: "ws", parameters: {x: {min: 0, max: 1}}}) { id number experiment { id } } }`;
+    const first = (await server.gql(suggest, {}, token)).data?.suggest;
+    const socket = (headers: Record<string, string>) =>
+      class extends WebSocket {
+        constructor(url: string, protocols?: string | string[]) {
+          super(url, protocols, { headers });
+        }
+      };
+    const watch = `subscription ($id: ID!) { trialUpdated(experimentId: $id) { number state } }`;
+
+    const client = createClient({ url: server.wsUrl, webSocketImpl: socket({ cookie: `oscar_session=${secret}`, origin }), retryAttempts: 0 });
+    const feed = collect<any>(client, watch, { id: first.experiment.id });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const second = (await server.gql(suggest, {}, token)).data?.suggest;
+    await waitFor(() => feed.events.length > 0);
+    expect(feed.events[0].trialUpdated).toEqual({ number: second.number, state: 'RUNNING' });
+    feed.stop();
+    await client.dispose();
+
+    const foreign = createClient({ url: server.wsUrl, webSocketImpl: socket({ cookie: `oscar_session=${secret}`, origin: 'https://evil.example' }), retryAttempts: 0 });
+    const refused = collect<any>(foreign, watch, { id: first.experiment.id });
+    await waitFor(() => refused.errors.length > 0 || refused.isDone());
+    expect(JSON.stringify(refused.errors)).toContain('UNAUTHENTICATED');
+    await foreign.dispose();
+  });
+
+  it('signs out: the session is deleted and its cookie refused', async () => {
+    const secret = await signIn();
+    expect((await withCookie(secret, 'mutation { signOut }')).data?.signOut).toBe(true);
+    expect(codes(await withCookie(secret, '{ me { email } }'))).toEqual(['UNAUTHENTICATED']);
+  });
+
+  it('refuses sign-up unless OSCAR_SIGNUP=1', async () => {
+    const signUp = `mutation { signUp(email: "new@example.com", password: "long-enough") { user { email } } }`;
+    expect(codes(await server.gql(signUp))).toEqual(['FORBIDDEN']);
+    expect((await server.gql('{ signUpEnabled }')).data?.signUpEnabled).toBe(false);
+    const open = await startServer({ env: { OSCAR_SIGNUP: '1' } });
+    try {
+      expect((await open.gql(signUp)).data?.signUp.user.email).toBe('new@example.com');
+      expect(codes(await open.gql(signUp))).toEqual(['CONFLICT']);
+      const short = await open.gql(`mutation { signUp(email: "x@example.com", password: "short") { secret } }`);
+      expect(short.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'password' });
+    } finally {
+      await open.stop();
+    }
+  });
+});

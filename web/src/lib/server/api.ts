@@ -1,0 +1,67 @@
+import type { RequestEvent } from '@sveltejs/kit';
+import type { Client } from '@urql/core';
+import { createOscarClient } from '$lib/graphql/client';
+
+/** Name of the session cookie; the API reads the same name (server/session.ts). */
+export const SESSION_COOKIE = 'oscar_session';
+
+/**
+ * Where the dashboard's server code reaches the API. Under `npm start` the API is this very process,
+ * so the address the request arrived on (adapter-node's `platform.req`) works even with PORT=0 or
+ * behind a proxy; under `vite dev`, the dev server's own origin proxies /graphql to the API.
+ */
+export function apiBase(event: Pick<RequestEvent, 'platform' | 'url'>): URL {
+  const socket = event.platform?.req?.socket;
+  if (socket?.localPort && socket.localAddress) {
+    const address = socket.localAddress.replace(/^::ffff:/, '');
+    return new URL(`http://${address.includes(':') ? `[${address}]` : address}:${socket.localPort}/`);
+  }
+  return new URL(event.url.origin);
+}
+
+/**
+ * A urql client for server-side calls to the API on behalf of the browser: it carries the session
+ * cookie (when there is one), never the browser's other cookies.
+ */
+export function serverApi(event: Pick<RequestEvent, 'platform' | 'url'>, session?: string): Client {
+  return createOscarClient({
+    base: apiBase(event),
+    fetch: (input, init) => {
+      const headers = new Headers(init?.headers);
+      if (session) headers.set('cookie', `${SESSION_COOKIE}=${session}`);
+      return fetch(input, { ...init, headers });
+    },
+  });
+}
+
+/** Stores a new session's secret: httpOnly, SameSite=Lax, Secure when the dashboard is served over https. */
+export function setSessionCookie(event: Pick<RequestEvent, 'cookies' | 'url' | 'platform' | 'request'>, secret: string, expiresAt: string): void {
+  event.cookies.set(SESSION_COOKIE, secret, {
+    path: '/',
+    httpOnly: true,
+    sameSite: 'lax',
+    secure: servedOverHttps(event),
+    expires: new Date(expiresAt),
+  });
+}
+
+/** A same-site path to go back to after signing in (never another origin). */
+export function safeRedirect(target: string | null | undefined): string {
+  return target && target.startsWith('/') && !target.startsWith('//') && !target.startsWith('/\\') ? target : '/experiments';
+}
+
+/**
+ * Whether the browser reached the dashboard over https: TLS on this socket, or a proxy's
+ * `X-Forwarded-Proto`. (adapter-node's `event.url` says https for every request unless ORIGIN is set.)
+ */
+export function servedOverHttps(event: Pick<RequestEvent, 'url' | 'platform' | 'request'>): boolean {
+  const req = event.platform?.req;
+  if (!req) return event.url.protocol === 'https:';
+  const forwarded = event.request.headers.get('x-forwarded-proto')?.split(',')[0]?.trim();
+  return forwarded ? forwarded === 'https' : 'encrypted' in req.socket && req.socket.encrypted === true;
+}
+
+/** Removes the session cookie (with the same attributes it was set with). */
+export function clearSessionCookie(event: Pick<RequestEvent, 'cookies' | 'url' | 'platform' | 'request'>): void {
+  event.cookies.delete(SESSION_COOKIE, { path: '/', httpOnly: true, sameSite: 'lax', secure: servedOverHttps(event) });
+}

@@ -1,0 +1,203 @@
+// ECharts options for the Trials panel's insights: pure functions of the trial columns.
+import { formatNumber } from '$lib/format';
+import type { ChartOption } from './echarts';
+import type { ParameterKind, TrialData } from './trials.svelte';
+
+const ACCENT = '#2f5d8a';
+const BEST = '#d9480f';
+const POINT = 'rgba(47, 93, 138, 0.45)';
+/** Light to dark: early to recent trials, or high to low loss. */
+const RAMP = ['#cfe0ef', '#6a9cc8', '#1f4e79', '#0b2540'];
+const AXIS = { axisLine: { lineStyle: { color: '#9aa4b2' } }, axisLabel: { color: '#5b6473', fontSize: 11 }, splitLine: { lineStyle: { color: '#eef1f5' } } } as const;
+const GRID = { left: 56, right: 16, top: 16, bottom: 36 } as const;
+/** Scatter settings that keep 10,000+ points cheap: large mode (one path), squares, drawn in one pass. */
+const LARGE = { large: true, largeThreshold: 500, symbol: 'rect', progressive: 0 } as const;
+/** At most this many lines in the parallel coordinates: the best half and an even sample of the rest. */
+export const PARALLEL_LINES = 1000;
+
+/** Rows of completed trials with a finite loss, in trial order. */
+export function completedRows(data: TrialData): number[] {
+  const rows: number[] = [];
+  for (let row = 0; row < data.size; row++) {
+    const loss = data.losses[row];
+    if (data.states[row] === 'COMPLETED' && loss !== null && loss !== undefined && Number.isFinite(loss)) rows.push(row);
+  }
+  return rows.sort((a, b) => data.numbers[a]! - data.numbers[b]!);
+}
+
+/** A log axis reads better when every loss is positive and they span more than three decades. */
+export function wantsLogScale(data: TrialData, rows: readonly number[]): boolean {
+  if (rows.length < 2) return false;
+  let min = Infinity;
+  let max = -Infinity;
+  for (const row of rows) {
+    const loss = data.losses[row]!;
+    min = Math.min(min, loss);
+    max = Math.max(max, loss);
+  }
+  return min > 0 && max / min > 1000;
+}
+
+const tooltipNumber = (value: unknown) => formatNumber(typeof value === 'number' ? value : null);
+
+/** Every completed trial's loss by trial number, and the best loss so far as a step line. */
+export function lossOption(data: TrialData, rows: readonly number[], log: boolean): ChartOption {
+  const points: [number, number][] = rows.map((row) => [data.numbers[row]!, data.losses[row]!]);
+  const best: [number, number][] = [];
+  let lowest = Infinity;
+  for (const [number, loss] of points) {
+    if (loss < lowest) {
+      lowest = loss;
+      best.push([number, loss]);
+    }
+  }
+  if (points.length) best.push([points[points.length - 1]![0], lowest]);
+  return {
+    animation: false,
+    grid: GRID,
+    tooltip: { trigger: 'item', valueFormatter: tooltipNumber },
+    legend: { top: 0, right: 8, textStyle: { fontSize: 11, color: '#5b6473' }, itemHeight: 8 },
+    xAxis: { type: 'value', name: 'trial', nameLocation: 'middle', nameGap: 24, min: 'dataMin', max: 'dataMax', ...AXIS, nameTextStyle: { color: '#5b6473' } },
+    yAxis: { type: log ? 'log' : 'value', scale: true, ...AXIS },
+    series: [
+      { name: 'loss', type: 'scatter', data: points, symbolSize: 3, itemStyle: { color: POINT }, ...LARGE },
+      { name: 'best so far', type: 'line', data: best, step: 'end', showSymbol: false, lineStyle: { color: BEST, width: 2 }, itemStyle: { color: BEST } },
+    ],
+  };
+}
+
+/** Parameter importance as horizontal bars, most important on top. */
+export function importanceOption(items: readonly { parameter: string; importance: number }[]): ChartOption {
+  const ordered = [...items].reverse();
+  return {
+    animation: false,
+    grid: { left: 8, right: 48, top: 8, bottom: 8, containLabel: true },
+    tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' }, valueFormatter: (v) => `${((v as number) * 100).toFixed(1)}%` },
+    xAxis: { type: 'value', max: 1, show: false },
+    yAxis: { type: 'category', data: ordered.map((i) => i.parameter), ...AXIS, axisTick: { show: false } },
+    series: [
+      {
+        type: 'bar',
+        data: ordered.map((i) => i.importance),
+        barMaxWidth: 18,
+        itemStyle: { color: ACCENT, borderRadius: [0, 3, 3, 0] },
+        label: { show: true, position: 'right', formatter: (p) => `${((p.value as number) * 100).toFixed(0)}%`, color: '#5b6473', fontSize: 11 },
+      },
+    ],
+  };
+}
+
+/** Loss against one parameter (a slice plot). */
+export function sliceOption(data: TrialData, rows: readonly number[], name: string, kind: ParameterKind, log: boolean): ChartOption {
+  const values = data.params.get(name) ?? [];
+  const categorical = kind.kind === 'categorical';
+  const points: [number | string, number, number][] = [];
+  for (const row of rows) {
+    const value = values[row];
+    if (value === null || value === undefined) continue;
+    points.push([categorical ? String(value) : Number(value), data.losses[row]!, data.numbers[row]!]);
+  }
+  return {
+    animation: false,
+    grid: { ...GRID, left: 48, top: 8, bottom: 28 },
+    tooltip: { trigger: 'item', formatter: (p) => { const [x, y, n] = (p as unknown as { value: [unknown, number, number] }).value; return `trial ${n}<br>${name} = ${typeof x === 'number' ? formatNumber(x) : String(x)}<br>loss = ${formatNumber(y)}`; } },
+    xAxis: categorical
+      ? { type: 'category', data: kind.choices as string[], ...AXIS }
+      : { type: kind.kind === 'numeric' && kind.log ? 'log' : 'value', scale: true, ...AXIS },
+    yAxis: { type: log ? 'log' : 'value', scale: true, ...AXIS },
+    series: [{ type: 'scatter', data: points, symbolSize: 4, itemStyle: { color: POINT }, ...LARGE }],
+  };
+}
+
+/** Parallel coordinates: one axis per tunable parameter and the loss; lines coloured by loss (dark is better). */
+export function parallelOption(data: TrialData, rows: readonly number[], names: readonly string[], kinds: Map<string, ParameterKind>, log: boolean): ChartOption {
+  const columns = names.map((name) => data.params.get(name) ?? []);
+  const lines = parallelSample(data, rows).map((row) => [...columns.map((column) => column[row] ?? null), data.losses[row]!]);
+  let min = Infinity;
+  let max = -Infinity;
+  for (const row of rows) {
+    min = Math.min(min, data.losses[row]!);
+    max = Math.max(max, data.losses[row]!);
+  }
+  return {
+    animation: false,
+    parallel: {
+      left: 48,
+      right: 88,
+      top: 28,
+      bottom: 24,
+      parallelAxisDefault: {
+        nameTextStyle: { color: '#1d2430', fontSize: 12, fontWeight: 600 },
+        ...AXIS,
+      },
+    },
+    parallelAxis: [
+      ...names.map((name, dim) => {
+        const kind = kinds.get(name);
+        if (kind?.kind === 'categorical') return { dim, name, type: 'category' as const, data: kind.choices as string[] };
+        return { dim, name, type: kind?.kind === 'numeric' && kind.log ? ('log' as const) : ('value' as const), scale: true };
+      }),
+      { dim: names.length, name: 'loss', type: log ? ('log' as const) : ('value' as const), scale: true },
+    ],
+    visualMap: {
+      show: true,
+      dimension: names.length,
+      min: Number.isFinite(min) ? min : 0,
+      max: Number.isFinite(max) && max > min ? max : min + 1,
+      inRange: { color: [...RAMP].reverse() },
+      right: 0,
+      top: 'middle',
+      itemHeight: 120,
+      itemWidth: 10,
+      text: ['high', 'low'],
+      textStyle: { color: '#5b6473', fontSize: 11 },
+      calculable: true,
+    },
+    series: [
+      {
+        type: 'parallel',
+        data: lines as never,
+        lineStyle: { width: 1, opacity: rows.length > 500 ? 0.25 : 0.5 },
+        progressive: 0,
+        smooth: false,
+        emphasis: { disabled: true },
+      },
+    ],
+  };
+}
+
+/** A numeric custom metric over completion time. */
+export function metricOption(data: TrialData, rows: readonly number[], name: string): ChartOption {
+  const values = data.metrics.get(name) ?? [];
+  const points: [number, number, number][] = [];
+  for (const row of rows) {
+    const value = values[row];
+    const time = data.completedAt[row] ?? data.createdAt[row]!;
+    if (typeof value === 'number' && Number.isFinite(value)) points.push([time, value, data.numbers[row]!]);
+  }
+  points.sort((a, b) => a[0] - b[0]);
+  return {
+    animation: false,
+    grid: { ...GRID, left: 48, top: 8, bottom: 28 },
+    tooltip: { trigger: 'item', formatter: (p) => { const [t, v, n] = (p as unknown as { value: [number, number, number] }).value; return `trial ${n}<br>${new Date(t).toLocaleString()}<br>${name} = ${formatNumber(v)}`; } },
+    xAxis: { type: 'time', ...AXIS },
+    yAxis: { type: 'value', scale: true, ...AXIS },
+    series: [{ type: 'scatter', data: points, symbolSize: 3, itemStyle: { color: POINT }, ...LARGE }],
+  };
+}
+
+/** Names of the metrics that hold at least one finite number. */
+export function numericMetrics(data: TrialData): string[] {
+  return [...data.metrics.entries()].filter(([, values]) => values.some((v) => typeof v === 'number' && Number.isFinite(v))).map(([name]) => name);
+}
+
+/** The rows the parallel coordinates draw: all up to {@link PARALLEL_LINES}; beyond, the best half of that and an even sample of the rest. */
+export function parallelSample(data: TrialData, rows: readonly number[]): readonly number[] {
+  if (rows.length <= PARALLEL_LINES) return rows;
+  const byLoss = [...rows].sort((a, b) => data.losses[a]! - data.losses[b]!);
+  const keep = PARALLEL_LINES / 2;
+  const rest = byLoss.slice(keep);
+  const step = rest.length / keep;
+  // Worst first, so the best lines are drawn on top.
+  return [...Array.from({ length: keep }, (_, i) => rest[Math.floor(i * step)]!).reverse(), ...byLoss.slice(0, keep).reverse()];
+}

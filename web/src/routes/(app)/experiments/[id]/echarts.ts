@@ -1,0 +1,63 @@
+// ECharts, tree-shaken: only the charts and components the Trials panel draws are bundled.
+import * as echarts from 'echarts/core';
+import { BarChart, LineChart, ParallelChart, ScatterChart } from 'echarts/charts';
+import {
+  GridComponent,
+  LegendComponent,
+  ParallelComponent,
+  TooltipComponent,
+  VisualMapComponent,
+} from 'echarts/components';
+import { CanvasRenderer } from 'echarts/renderers';
+// Type-only: the full option type costs nothing in the bundle.
+import type { EChartsOption } from 'echarts';
+
+echarts.use([
+  BarChart,
+  LineChart,
+  ParallelChart,
+  ScatterChart,
+  GridComponent,
+  LegendComponent,
+  ParallelComponent,
+  TooltipComponent,
+  VisualMapComponent,
+  CanvasRenderer,
+]);
+
+/** An option object for the charts registered here. */
+export type ChartOption = EChartsOption;
+
+export { echarts };
+
+const queue = new Map<object, () => void>();
+let draining = false;
+
+/**
+ * Runs chart updates one per task, so a page of charts over 10,000 trials never blocks the main
+ * thread for long: the trial table and incoming results get their turn between two charts. A
+ * chart's newer update replaces its pending one.
+ */
+export function scheduleDraw(chart: object, draw: () => void): void {
+  queue.delete(chart);
+  queue.set(chart, draw);
+  if (draining) return;
+  draining = true;
+  const next = () => {
+    const entry = queue.entries().next();
+    if (entry.done) {
+      draining = false;
+      return;
+    }
+    const [key, task] = entry.value;
+    queue.delete(key);
+    task();
+    setTimeout(next, 0);
+  };
+  setTimeout(next, 0);
+}
+
+/** Forgets a chart's pending update (it is being disposed). */
+export function cancelDraw(chart: object): void {
+  queue.delete(chart);
+}
