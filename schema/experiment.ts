@@ -11,6 +11,9 @@ builder.prismaObject('Experiment', {
     parameters: t.expose('parameters', { type: 'JSON', description: 'The parameter space, as given.' }),
     algorithm: t.exposeString('algorithm', { description: 'The optimizer asked for ("auto" by default).' }),
     seed: t.exposeInt('seed', { description: 'Seed of the optimizer: same seed and history, same suggestions.' }),
+    leaseSeconds: t.exposeInt('leaseSeconds', {
+      description: 'Seconds a RUNNING trial is kept without a heartbeat before it becomes STALE.',
+    }),
     version: t.exposeInt('version', { description: 'Starts at 1; each `resume: false` archives this and starts the next.' }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
     updatedAt: t.expose('updatedAt', { type: 'DateTime', description: 'Last activity.' }),

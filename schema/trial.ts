@@ -1,14 +1,19 @@
 import { builder } from './builder.ts';
 import { prisma } from '../server/db.ts';
-import { pubsub } from '../server/pubsub.ts';
+import { map, pipe } from 'graphql-yoga';
+import { pubsub, type TrialEvent } from '../server/pubsub.ts';
+import { viewerIsValid } from '../server/revocation.ts';
 import { userError } from '../server/errors.ts';
 import { TRIAL_STATES, asTrialState } from '../server/trial-state.ts';
 import { parseExperimentInput } from '../server/experiment-input.ts';
-import { parseTrialResult } from '../server/trial-result.ts';
-import { suggestTrial, completeTrial } from '../server/trials.ts';
+import { parseFailure, parseTrialResult } from '../server/trial-result.ts';
+import { heartbeat, recordOutcome, suggestTrial } from '../server/trials.ts';
 
 const TrialStateEnum = builder.enumType('TrialState', {
-  description: 'RUNNING: handed to a worker. COMPLETED: its result is in.',
+  description:
+    'RUNNING: handed to a worker. COMPLETED: its loss is in. FAILED: its worker reported an error. ' +
+    'STALE: its lease ran out; its parameters are offered again (a late result still completes it). ' +
+    'DUPLICATE: a result for parameters whose result was already counted.',
   values: TRIAL_STATES,
 });
 
@@ -26,6 +31,18 @@ builder.prismaObject('Trial', {
       resolve: (trial) => trial.metrics ?? {},
     }),
     worker: t.exposeString('worker', { nullable: true }),
+    error: t.exposeString('error', { nullable: true, description: 'Why a FAILED trial failed.' }),
+    leaseExpiresAt: t.expose('leaseExpiresAt', {
+      type: 'DateTime',
+      nullable: true,
+      description: 'Until when the worker holds a RUNNING trial; heartbeats renew it.',
+    }),
+    heartbeatAt: t.expose('heartbeatAt', { type: 'DateTime', nullable: true }),
+    retryOf: t.relation('retryOf', { nullable: true, description: 'The STALE trial whose parameters this one repeats.' }),
+    fallbackReason: t.exposeString('fallbackReason', {
+      nullable: true,
+      description: "Why the parameters came from the fallback instead of the experiment's optimizer.",
+    }),
     optimizer: t.exposeString('optimizer', { description: 'The optimizer that produced the parameters.' }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
     updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
@@ -43,6 +60,9 @@ const ExperimentInput = builder.inputType('ExperimentInput', {
     resume: t.boolean({ defaultValue: true, description: 'false archives earlier trials of this name and starts afresh.' }),
     algorithm: t.string({ description: 'Optimizer name; "auto" for a new experiment when omitted, unchanged when resuming.' }),
     seed: t.int({ description: 'Optimizer seed for reproducible suggestions; random when omitted.' }),
+    leaseSeconds: t.int({
+      description: 'Seconds a RUNNING trial is kept without a heartbeat before its parameters are offered again (default 120).',
+    }),
   }),
 });
 
@@ -52,23 +72,50 @@ builder.mutationField('suggest', (t) =>
     description: 'Creates the experiment on first use and returns a new RUNNING trial to evaluate.',
     args: {
       experiment: t.arg({ type: ExperimentInput, required: true }),
-      worker: t.arg.string({ description: 'Who runs the trial (e.g. a host name).' }),
+      worker: t.arg.string({
+        description: 'Who runs the trial (e.g. a host name). Asking again under the same name from another instance hands back its unfinished trial.',
+      }),
+      instance: t.arg.string({ description: 'A random id per client process, telling a rebooted worker from a busy one.' }),
+      requestId: t.arg.string({ description: 'A client-chosen id per call: retrying with it returns the same trial.' }),
     },
-    resolve: (query, _root, args, ctx) =>
-      suggestTrial(ctx.viewer, parseExperimentInput(args.experiment, args.worker), query),
+    resolve: (query, _root, args, ctx) => suggestTrial(ctx.viewer, parseExperimentInput(args.experiment, args), query),
   }),
 );
 
 builder.mutationField('update', (t) =>
   t.withAuth({ signedIn: true }).prismaField({
     type: 'Trial',
-    description: 'Reports a trial\'s result: a finite `loss` (minimised) and any custom metrics.',
+    description:
+      "Reports a trial's result: a finite `loss` (minimised) and any custom metrics; or `error` to mark it FAILED.",
     args: {
       trialId: t.arg.id({ required: true }),
       result: t.arg({ type: 'JSON', required: true }),
     },
     resolve: (query, _root, args, ctx) =>
-      completeTrial(ctx.viewer, String(args.trialId), parseTrialResult(args.result), query),
+      recordOutcome(ctx.viewer, String(args.trialId), parseTrialResult(args.result), query),
+  }),
+);
+
+builder.mutationField('fail', (t) =>
+  t.withAuth({ signedIn: true }).prismaField({
+    type: 'Trial',
+    description: 'Marks a trial FAILED with the worker\'s error; failed trials are kept and not used as losses.',
+    args: {
+      trialId: t.arg.id({ required: true }),
+      error: t.arg.string({ required: true }),
+      metrics: t.arg({ type: 'JSON' }),
+    },
+    resolve: (query, _root, args, ctx) =>
+      recordOutcome(ctx.viewer, String(args.trialId), parseFailure(args.error, args.metrics), query),
+  }),
+);
+
+builder.mutationField('heartbeat', (t) =>
+  t.withAuth({ signedIn: true }).prismaField({
+    type: 'Trial',
+    description: "Renews a running trial's lease; send one every leaseSeconds / 3 while working on it.",
+    args: { trialId: t.arg.id({ required: true }) },
+    resolve: (query, _root, args, ctx) => heartbeat(ctx.viewer, String(args.trialId), query),
   }),
 );
 
@@ -81,7 +128,11 @@ builder.subscriptionField('trialUpdated', (t) =>
       const experimentId = String(args.experimentId);
       const owned = await prisma.experiment.count({ where: { id: experimentId, ownerId: ctx.viewer.userId } });
       if (!owned) throw userError('NOT_FOUND', `No experiment with id "${experimentId}"`, 'experimentId');
-      return pubsub.subscribe('experiment:trials', experimentId);
+      const stillValid = map(async (event: TrialEvent) => {
+        if (await viewerIsValid(ctx.viewer)) return event;
+        throw userError('UNAUTHENTICATED', 'The token or session of this subscription has been revoked');
+      });
+      return pipe(pubsub.subscribe('experiment:trials', experimentId), stillValid);
     },
     resolve: (query, event) => prisma.trial.findUniqueOrThrow({ ...query, where: { id: event.trialId } }),
   }),

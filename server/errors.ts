@@ -3,9 +3,11 @@ import { GraphQLError } from 'graphql';
 /** Stable `extensions.code` values that clients can branch on. */
 export type ErrorCode =
   | 'UNAUTHENTICATED'
+  | 'FORBIDDEN'
   | 'BAD_USER_INPUT'
   | 'NOT_FOUND'
-  | 'CONFLICT';
+  | 'CONFLICT'
+  | 'RATE_LIMITED';
 
 /** An expected failure, shown to the client with its code and, where it applies, the input field. */
 export function userError(code: ErrorCode, message: string, field?: string): GraphQLError {

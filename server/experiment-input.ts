@@ -10,6 +10,14 @@ export interface ExperimentInputArgs {
   readonly resume?: boolean | null;
   readonly algorithm?: string | null;
   readonly seed?: number | null;
+  readonly leaseSeconds?: number | null;
+}
+
+/** Who is asking for a suggestion, as `suggest`'s arguments give it. */
+export interface WorkerArgs {
+  readonly worker?: string | null;
+  readonly instance?: string | null;
+  readonly requestId?: string | null;
 }
 
 /** A validated request for a suggestion. */
@@ -22,15 +30,28 @@ export interface SuggestRequest {
   /** null: keep the experiment's algorithm ("auto" for a new one). */
   readonly algorithm: string | null;
   readonly seed: number | null;
+  /** null: keep the experiment's lease (the default for a new one). */
+  readonly leaseSeconds: number | null;
   readonly worker: string | null;
+  readonly instance: string | null;
+  readonly requestId: string | null;
 }
 
 const MAX_NAME = 200;
 const MAX_DESCRIPTION = 10_000;
 const MAX_WORKER = 200;
+const MAX_ID = 100;
+const MIN_LEASE = 2;
+const MAX_LEASE = 7 * 24 * 3600;
+
+function optionalText(field: string, value: string | null | undefined, max: number): string | null {
+  if (value == null) return null;
+  if (value.length > max) throw badInput(field, `${field} must be at most ${max} characters`);
+  return value.trim() || null;
+}
 
 /** Validates an experiment and worker once, at the boundary; throws BAD_USER_INPUT naming the field. */
-export function parseExperimentInput(input: ExperimentInputArgs, worker?: string | null): SuggestRequest {
+export function parseExperimentInput(input: ExperimentInputArgs, who: WorkerArgs = {}): SuggestRequest {
   const name = input.name.trim();
   if (name === '') throw badInput('experiment.name', 'experiment.name must not be empty');
   if (name.length > MAX_NAME) throw badInput('experiment.name', `experiment.name must be at most ${MAX_NAME} characters`);
@@ -44,7 +65,10 @@ export function parseExperimentInput(input: ExperimentInputArgs, worker?: string
       `experiment.algorithm must be one of ${optimizerNames.map((n) => `"${n}"`).join(', ')}, but got "${algorithm}"`,
     );
   }
-  if (worker != null && worker.length > MAX_WORKER) throw badInput('worker', `worker must be at most ${MAX_WORKER} characters`);
+  const lease = input.leaseSeconds ?? null;
+  if (lease !== null && (lease < MIN_LEASE || lease > MAX_LEASE)) {
+    throw badInput('experiment.leaseSeconds', `experiment.leaseSeconds must be between ${MIN_LEASE} and ${MAX_LEASE}, but got ${lease}`);
+  }
   let space: SearchSpace;
   try {
     space = parseSearchSpace(input.parameters);
@@ -63,6 +87,9 @@ export function parseExperimentInput(input: ExperimentInputArgs, worker?: string
     resume: input.resume ?? true,
     algorithm,
     seed: input.seed ?? null,
-    worker: worker?.trim() || null,
+    leaseSeconds: lease,
+    worker: optionalText('worker', who.worker, MAX_WORKER),
+    instance: optionalText('instance', who.instance, MAX_ID),
+    requestId: optionalText('requestId', who.requestId, MAX_ID),
   };
 }

@@ -25,6 +25,7 @@ async function createVersion(ownerId: string, request: SuggestRequest, archive: 
     parameters: request.parameters as Prisma.InputJsonObject,
     algorithm: request.algorithm ?? archive?.algorithm ?? 'auto',
     seed: request.seed ?? randomInt(2 ** 31),
+    ...(request.leaseSeconds !== null ? { leaseSeconds: request.leaseSeconds } : archive ? { leaseSeconds: archive.leaseSeconds } : {}),
   };
   if (!archive) return prisma.experiment.create({ data });
   return prisma.$transaction(async (tx) => {
@@ -68,6 +69,7 @@ export async function openExperiment(ownerId: string, request: SuggestRequest): 
     const changes: Prisma.ExperimentUpdateInput = {};
     if (request.description !== null && request.description !== current.description) changes.description = request.description;
     if (request.algorithm !== null && request.algorithm !== current.algorithm) changes.algorithm = request.algorithm;
+    if (request.leaseSeconds !== null && request.leaseSeconds !== current.leaseSeconds) changes.leaseSeconds = request.leaseSeconds;
     return Object.keys(changes).length ? prisma.experiment.update({ where: { id: current.id }, data: changes }) : current;
   }
 }

@@ -9,7 +9,7 @@ const applied = await applyMigrations(config.databaseUrl);
 if (applied.length) console.log(`Applied ${applied.length} database migration(s): ${applied.join(', ')}`);
 await tuneDatabase();
 
-const app = buildApp(await loadDashboard());
+const app = buildApp(await loadDashboard(), { rateLimitPerMinute: config.rateLimitPerMinute });
 const port = await app.start(config.port, config.host);
 console.log(`Oscar listening on http://${config.host}:${port}/graphql`);
 

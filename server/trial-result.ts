@@ -3,16 +3,19 @@ import { badInput } from './errors.ts';
 /** A JSON value as stored in a trial's metrics. */
 export type MetricValue = string | number | boolean | null | readonly MetricValue[] | { readonly [key: string]: MetricValue };
 
-/** A validated trial result: the loss Oscar minimises and the custom metrics stored beside it. */
-export interface TrialResult {
-  readonly loss: number;
-  readonly metrics: Readonly<Record<string, MetricValue>>;
-}
+/** Custom metrics reported with a result. */
+export type Metrics = Readonly<Record<string, MetricValue>>;
+
+/** A validated trial outcome: a loss to minimise, or a failure with the worker's error message. */
+export type TrialOutcome =
+  | { readonly kind: 'completed'; readonly loss: number; readonly metrics: Metrics }
+  | { readonly kind: 'failed'; readonly error: string; readonly metrics: Metrics };
 
 const MAX_METRICS = 200;
 const MAX_KEY = 128;
 const MAX_RESULT_BYTES = 64 * 1024;
 const MAX_DEPTH = 8;
+const MAX_ERROR = 10_000;
 
 function describe(value: unknown): string {
   if (typeof value === 'string') return `"${value.length > 40 ? `${value.slice(0, 40)}...` : value}" (a string)`;
@@ -38,25 +41,52 @@ function checkMetric(path: string, value: unknown, depth: number): MetricValue {
   throw badInput(path, `${path} must be JSON, but got ${describe(value)}`);
 }
 
-/** Validates `update`'s result once, at the boundary; throws BAD_USER_INPUT naming the field. */
-export function parseTrialResult(raw: unknown): TrialResult {
+function parseMetrics(rest: Readonly<Record<string, unknown>>, field: string): Metrics {
+  const keys = Object.keys(rest);
+  if (keys.length > MAX_METRICS) throw badInput(field, `${field} may hold at most ${MAX_METRICS} custom metrics`);
+  const metrics: Record<string, MetricValue> = {};
+  for (const key of keys) {
+    if (key === '' || key.length > MAX_KEY) throw badInput(field, `metric names must be 1 to ${MAX_KEY} characters`);
+    metrics[key] = checkMetric(`${field}.${key}`, rest[key], 1);
+  }
+  return metrics;
+}
+
+function parseError(field: string, error: unknown): string {
+  if (typeof error !== 'string' || error.trim() === '') {
+    throw badInput(field, `${field} must be a non-empty string describing the failure, but got ${describe(error)}`);
+  }
+  return error.length > MAX_ERROR ? `${error.slice(0, MAX_ERROR)}...` : error;
+}
+
+function asObject(raw: unknown, field: string, example: string): Readonly<Record<string, unknown>> {
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
-    throw badInput('result', `result must be an object such as {"loss": 0.25}, but got ${describe(raw)}`);
+    throw badInput(field, `${field} must be an object such as ${example}, but got ${describe(raw)}`);
   }
   if (JSON.stringify(raw).length > MAX_RESULT_BYTES) {
-    throw badInput('result', `result must be at most ${MAX_RESULT_BYTES} bytes of JSON`);
+    throw badInput(field, `${field} must be at most ${MAX_RESULT_BYTES} bytes of JSON`);
   }
-  const { loss, ...rest } = raw as Record<string, unknown>;
+  return raw as Readonly<Record<string, unknown>>;
+}
+
+/**
+ * Validates `update`'s result once, at the boundary; throws BAD_USER_INPUT naming the field.
+ * `{"loss": 0.3, ...metrics}` completes the trial; `{"error": "out of memory", ...metrics}` fails it.
+ */
+export function parseTrialResult(raw: unknown): TrialOutcome {
+  const { loss, error, ...rest } = asObject(raw, 'result', '{"loss": 0.25}');
+  if (error !== undefined && error !== null) {
+    return { kind: 'failed', error: parseError('result.error', error), metrics: parseMetrics(rest, 'result') };
+  }
   if (loss === undefined) throw badInput('result.loss', 'result.loss is required: the number Oscar minimises');
   if (typeof loss !== 'number' || !Number.isFinite(loss)) {
     throw badInput('result.loss', `result.loss must be a finite number, but got ${describe(loss)}`);
   }
-  const keys = Object.keys(rest);
-  if (keys.length > MAX_METRICS) throw badInput('result', `result may hold at most ${MAX_METRICS} custom metrics`);
-  const metrics: Record<string, MetricValue> = {};
-  for (const key of keys) {
-    if (key === '' || key.length > MAX_KEY) throw badInput('result', `metric names must be 1 to ${MAX_KEY} characters`);
-    metrics[key] = checkMetric(`result.${key}`, rest[key], 1);
-  }
-  return { loss, metrics };
+  return { kind: 'completed', loss, metrics: parseMetrics(rest, 'result') };
+}
+
+/** Validates the `fail` mutation's arguments. */
+export function parseFailure(error: unknown, metrics: unknown): TrialOutcome {
+  const rest = metrics === undefined || metrics === null ? {} : asObject(metrics, 'metrics', '{"epoch": 3}');
+  return { kind: 'failed', error: parseError('error', error), metrics: parseMetrics(rest, 'metrics') };
 }

@@ -1,8 +1,18 @@
-/** The states a trial moves through; stored as text, exposed as the GraphQL enum TrialState. */
-export const TRIAL_STATES = ['RUNNING', 'COMPLETED'] as const;
+/**
+ * The states a trial moves through; stored as text, exposed as the GraphQL enum TrialState.
+ * RUNNING -> COMPLETED | FAILED, or -> STALE when its lease runs out (a late result still completes it).
+ * DUPLICATE: a result for parameters whose result was already counted (a re-offered copy, or its original).
+ */
+export const TRIAL_STATES = ['RUNNING', 'COMPLETED', 'FAILED', 'STALE', 'DUPLICATE'] as const;
 
 /** One of {@link TRIAL_STATES}. */
 export type TrialState = (typeof TRIAL_STATES)[number];
+
+/** States in which a trial still waits for its result. */
+export const OPEN_STATES: readonly TrialState[] = ['RUNNING', 'STALE'];
+
+/** States that end a trial. */
+export const FINAL_STATES: readonly TrialState[] = ['COMPLETED', 'FAILED', 'DUPLICATE'];
 
 /** Narrows a stored state, failing loudly on a value the code does not know. */
 export function asTrialState(value: string): TrialState {

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createServer as createNetServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createClient, type Client } from 'graphql-ws';
@@ -29,8 +30,34 @@ export interface TestServer {
   gql<T = Record<string, any>>(query: string, variables?: Record<string, unknown>, token?: string | null): Promise<GraphQLResponse<T>>;
   /** A graphql-ws client authenticated with `token`. */
   ws(token: string | null): Client;
+  /** Everything the server printed so far. */
+  logs(): string;
+  /** Kills the server process with SIGKILL, as a crash would; the database stays. */
+  kill(): Promise<void>;
+  /** Starts the server again on the same port and database (after `kill`). */
+  restart(): Promise<void>;
   /** Stops the server and deletes its database. */
   stop(): Promise<void>;
+}
+
+/** How to start a test server. */
+export interface ServerOptions {
+  /** A fixed port (clients that retry need the same one after a restart); default: any free port. */
+  readonly port?: number;
+  /** Extra environment variables for the server. */
+  readonly env?: Record<string, string>;
+}
+
+/** A free TCP port on 127.0.0.1. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createNetServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      probe.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
 }
 
 function run(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
@@ -62,13 +89,28 @@ function waitForListening(child: ChildProcess): Promise<number> {
   });
 }
 
-/** Starts `server/main.ts` as `npm start` would, on port 0 and a new SQLite file. */
-export async function startServer(extraEnv: Record<string, string> = {}): Promise<TestServer> {
+/** Starts `server/main.ts` as `npm start` would, on a free port and a new SQLite file. */
+export async function startServer(options: ServerOptions = {}): Promise<TestServer> {
   const dir = mkdtempSync(join(tmpdir(), 'oscar-test-'));
   const databaseUrl = `file:${join(dir, 'oscar.db')}`;
-  const env = { ...process.env, PORT: '0', HOST: '127.0.0.1', DATABASE_URL: databaseUrl, NODE_ENV: 'test', ...extraEnv };
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const env = {
+    ...process.env,
+    PORT: String(options.port ?? 0),
+    HOST: '127.0.0.1',
+    DATABASE_URL: databaseUrl,
+    NODE_ENV: 'test',
+    ...options.env,
+  };
+  const launch = () => spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  const capture = (child: ChildProcess) => {
+    child.stdout?.on('data', (chunk) => (output += chunk));
+    child.stderr?.on('data', (chunk) => (output += chunk));
+    return child;
+  };
+  let child = capture(launch());
   const port = await waitForListening(child);
+  env.PORT = String(port);
   const url = `http://127.0.0.1:${port}/graphql`;
   const wsUrl = `ws://127.0.0.1:${port}/graphql`;
   const server: TestServer = {
@@ -97,6 +139,16 @@ export async function startServer(extraEnv: Record<string, string> = {}): Promis
         connectionParams: token ? { authorization: `Bearer ${token}` } : {},
         retryAttempts: 0,
       }),
+    logs: () => output,
+    async kill() {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGKILL');
+      await exited;
+    },
+    async restart() {
+      child = capture(launch());
+      await waitForListening(child);
+    },
     async stop() {
       if (child.exitCode === null) {
         const exited = new Promise((resolve) => child.once('exit', resolve));

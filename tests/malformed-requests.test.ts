@@ -11,7 +11,7 @@ let bob: string;
 
 beforeAll(async () => {
   server = await startServer();
-  [alice, bob] = await Promise.all([server.token('alice@example.com'), server.token('bob@example.com')]);
+  [alice, bob] = await Promise.all([server.token('mallory@example.com'), server.token('bob@example.com')]);
 });
 afterAll(() => server?.stop());
 
@@ -101,5 +101,131 @@ describe('bad results', () => {
   it('keeps serving after all of the above', async () => {
     const response = await server.gql(UPDATE, { id: trialId, result: { loss: 0.25 } }, alice);
     expect(response.data?.update.id).toBe(trialId);
+  });
+});
+
+/** Raw HTTP requests that are wrong before GraphQL even runs: [what, init, HTTP status, code]. */
+const badHttp: [string, () => RequestInit, number, string][] = [
+  ['invalid JSON', () => ({ method: 'POST', body: '{bad json' }), 400, 'BAD_REQUEST'],
+  ['a JSON body without a query', () => ({ method: 'POST', body: '{}' }), 200, 'BAD_REQUEST'],
+  ['a query that is not a string', () => ({ method: 'POST', body: '{"query": 5}' }), 400, 'BAD_REQUEST'],
+  ['variables that are not an object', () => ({ method: 'POST', body: '{"query": "{ me { email } }", "variables": "x"}' }), 400, 'BAD_REQUEST'],
+  ['a batch of operations', () => ({ method: 'POST', body: '[{"query": "{ me { email } }"}, {"query": "{ me { email } }"}]' }), 400, 'BAD_REQUEST'],
+  [
+    'a body over 1 MiB',
+    () => ({ method: 'POST', body: JSON.stringify({ query: '{ me { email } }', variables: { pad: 'x'.repeat(2 * 1024 * 1024) } }) }),
+    413,
+    'PAYLOAD_TOO_LARGE',
+  ],
+];
+
+/** GraphQL documents refused by parsing, validation or the query limits: [what, query, code]. */
+const badQueries: [string, string, string][] = [
+  ['a syntax error', '{ me { email ', 'GRAPHQL_PARSE_FAILED'],
+  ['an unknown field', '{ nope }', 'GRAPHQL_VALIDATION_FAILED'],
+  ['a missing required argument', 'mutation { update(trialId: "x") { id } }', 'GRAPHQL_VALIDATION_FAILED'],
+  ['an argument of the wrong type', 'mutation { heartbeat(trialId: {a: 1}) { id } }', 'GRAPHQL_VALIDATION_FAILED'],
+  ['a query nested too deeply', `{ experiments { ${'bestTrial { experiment { '.repeat(6)}id${' } }'.repeat(6)} } }`, 'QUERY_TOO_COMPLEX'],
+  ['too many aliases', `{ ${Array.from({ length: 16 }, (_, i) => `a${i}: me { email }`).join(' ')} }`, 'QUERY_TOO_COMPLEX'],
+  ['too many tokens', `{ me { ${'email '.repeat(2100)}} }`, 'QUERY_TOO_COMPLEX'],
+  ['too many directives', `{ me { email ${'@include(if: true) '.repeat(21)}} }`, 'QUERY_TOO_COMPLEX'],
+];
+
+describe('malformed HTTP requests and expensive queries', () => {
+  it.each(badHttp)('refuses %s with a clear error', async (_what, init, status, code) => {
+    const response = await fetch(server.url, {
+      ...init(),
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${alice}` },
+    });
+    expect(response.status).toBe(status);
+    const body = (await response.json()) as { errors: { message: string; extensions: { code: string } }[] };
+    expect(body.errors[0]?.extensions.code).toBe(code);
+    expect(body.errors[0]?.message.length).toBeGreaterThan(10);
+  });
+
+  it('refuses a mutation sent with GET', async () => {
+    const query = encodeURIComponent('mutation { fail(trialId: "x", error: "e") { id } }');
+    const response = await fetch(`${server.url}?query=${query}`, { headers: { authorization: `Bearer ${alice}` } });
+    expect(response.status).toBe(405);
+  });
+
+  it.each(badQueries)('refuses %s', async (_what, query, code) => {
+    const response = await server.gql(query, {}, alice);
+    expect(response.errors?.[0]?.extensions?.code).toBe(code);
+    expect(response.data ?? null).toBeNull();
+  });
+
+  it.each([
+    ['a name that is not a string', { experiment: { name: 5, parameters: { x: [1, 2] } } }],
+    ['a seed beyond 32 bits', { experiment: { name: 'Seed', parameters: { x: [1, 2] }, seed: 2 ** 40 } }],
+    ['parameters missing', { experiment: { name: 'Nothing' } }],
+  ])('refuses variables with %s', async (_what, variables) => {
+    const response = await server.gql(SUGGEST, variables, alice);
+    expect(response.errors?.[0]?.extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
+  });
+
+  it.each([
+    ['a lease of 1 second', { leaseSeconds: 1 }, 'experiment.leaseSeconds'],
+    ['a lease over a week', { leaseSeconds: 8 * 24 * 3600 }, 'experiment.leaseSeconds'],
+    ['a description over 10,000 characters', { description: 'd'.repeat(10_001) }, 'experiment.description'],
+    ['101 parameters', { parameters: Object.fromEntries(Array.from({ length: 101 }, (_, i) => [`p${i}`, [1, 2]])) }, 'experiment.parameters'],
+    ['a parameter name over 128 characters', { parameters: { ['p'.repeat(129)]: [1, 2] } }, `experiment.parameters.${'p'.repeat(129)}`],
+  ])('refuses an experiment with %s', async (_what, change, field) => {
+    const experiment = { name: 'Limits', parameters: { x: [1, 2] }, ...change };
+    const response = await server.gql(SUGGEST, { experiment }, alice);
+    expect(response.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field });
+  });
+
+  it('stored none of it, and still answers', async () => {
+    expect((await server.gql(COUNT, {}, alice)).data?.experiments.map((e: any) => e.name)).toEqual(['Results']);
+    const health = await fetch(server.url.replace('/graphql', '/healthz'));
+    expect(health.status).toBe(200);
+  });
+});
+
+describe('heartbeats and failures for trials that are not there or not yours', () => {
+  it.each([
+    ['heartbeat', 'mutation ($id: ID!) { heartbeat(trialId: $id) { id } }'],
+    ['fail', 'mutation ($id: ID!) { fail(trialId: $id, error: "boom") { id } }'],
+  ])('%s refuses an unknown trial and a foreign one with NOT_FOUND', async (_name, mutation) => {
+    const mine = (await server.gql(SUGGEST, { experiment: { name: 'Results', parameters: { x: { min: 0, max: 1 } } } }, alice)).data
+      ?.suggest;
+    for (const [id, token] of [
+      ['nope', alice],
+      [mine.id, bob],
+    ] as const) {
+      const response = await server.gql(mutation, { id }, token);
+      expect(response.errors?.[0]?.extensions).toMatchObject({ code: 'NOT_FOUND', field: 'trialId' });
+    }
+  });
+
+  it('refuses a failure without a message', async () => {
+    const trial = (await server.gql(SUGGEST, { experiment: { name: 'Results', parameters: { x: { min: 0, max: 1 } } } }, alice)).data
+      ?.suggest;
+    const response = await server.gql(`mutation ($id: ID!) { fail(trialId: $id, error: "  ") { id } }`, { id: trial.id }, alice);
+    expect(response.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'error' });
+  });
+});
+
+describe('the rate limit', () => {
+  it('refuses a token past its operations a minute with RATE_LIMITED and 429, and serves others', async () => {
+    const limited = await startServer({ env: { OSCAR_RATE_LIMIT: '20' } });
+    try {
+      const [greedy, calm] = await Promise.all([limited.token('greedy@example.com'), limited.token('calm@example.com')]);
+      const answers = await Promise.all(Array.from({ length: 25 }, () => limited.gql('{ me { email } }', {}, greedy)));
+      const refused = answers.filter((a) => a.errors?.[0]?.extensions?.code === 'RATE_LIMITED');
+      expect(refused).toHaveLength(5);
+      expect(refused[0]?.errors?.[0]?.message).toMatch(/retry in \d+ s/);
+      const raw = await fetch(limited.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${greedy}` },
+        body: JSON.stringify({ query: '{ me { email } }' }),
+      });
+      expect(raw.status).toBe(429);
+      expect(raw.headers.get('retry-after')).toMatch(/^\d+$/);
+      expect((await limited.gql('{ me { email } }', {}, calm)).data?.me.email).toBe('calm@example.com');
+    } finally {
+      await limited.stop();
+    }
   });
 });

@@ -90,6 +90,47 @@ describe('the Python client', () => {
     await watcher.dispose();
   });
 
+  it('keeps a long job alive with background heartbeats, and hands an abandoned job back after a reboot', async () => {
+    const token = await server.token('scientist@example.com');
+    const env = { ...process.env, PYTHONPATH: site, OSCAR_TOKEN: token, OSCAR_URL: server.url, OSCAR_WORKER: 'gpu-node-3' };
+    const run = (code: string) => exec(PYTHON, ['-c', `from Oscar import Oscar\nimport os, sys, time\n${code}`], { env });
+    const experiment = `{'name': 'Long', 'parameters': {'x': {'min': 0, 'max': 1}}, 'lease_seconds': 2}`;
+
+    // A job that outlives its 2 s lease three times over stays RUNNING: nobody else gets its parameters.
+    const long = run(`s = Oscar(os.environ['OSCAR_TOKEN'])
+job = s.suggest(${experiment})
+print(job.id, flush=True)
+time.sleep(6)
+print(s.update(job, {'loss': 1})['state'])`);
+    await new Promise((resolve) => setTimeout(resolve, 4000));
+    const other = await server.gql(
+      `mutation { suggest(experiment: {name: "Long", parameters: {x: {min: 0, max: 1}}}, worker: "elsewhere") { retryOf { id } } }`,
+      {},
+      token,
+    );
+    expect(other.data?.suggest.retryOf).toBeNull();
+    const [id, state] = (await long).stdout.trim().split('\n');
+    expect(state).toBe('COMPLETED');
+    expect(id).toMatch(/\w+/);
+
+    // A process that dies mid-job; the same worker restarted gets that job back.
+    const crashed = await run(`s = Oscar(os.environ['OSCAR_TOKEN'])
+job = s.suggest(${experiment})
+print(job.id, job, flush=True)
+os._exit(1)`).catch((error: { stdout: string }) => error);
+    const [crashedId, ...crashedParams] = crashed.stdout.trim().split(' ');
+    const resumed = await run(`s = Oscar(os.environ['OSCAR_TOKEN'])
+job = s.suggest(${experiment})
+print(job.id, job)
+s.fail(job, RuntimeError('diverged'))`);
+    const [resumedId, ...resumedParams] = resumed.stdout.trim().split(' ');
+    expect(resumedId).toBe(crashedId);
+    expect(resumedParams).toEqual(crashedParams);
+    const failed = await server.gql(`{ experiment(name: "Long") { trials { edges { node { id state error } } } } }`, {}, token);
+    const node = failed.data?.experiment.trials.edges.map((e: any) => e.node).find((t: any) => t.id === crashedId);
+    expect(node).toEqual({ id: crashedId, state: 'FAILED', error: 'RuntimeError: diverged' });
+  });
+
   it('raises OscarError with the server message for a bad request', async () => {
     const token = await server.token('scientist@example.com');
     const script = `

@@ -2,7 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { collect, startServer, waitFor, type TestServer } from './harness.ts';
 
 const WATCH = `subscription ($id: ID!) { trialUpdated(experimentId: $id) { id number state loss metrics worker } }`;
-const SUGGEST = `mutation ($name: String!) { suggest(experiment: {name: $name, parameters: {x: {min: 0, max: 1}}}, worker: "w1") { id experiment { id } } }`;
+const SUGGEST = `mutation ($name: String!, $worker: String) {
+  suggest(experiment: {name: $name, parameters: {x: {min: 0, max: 1}}}, worker: $worker) { id experiment { id } }
+}`;
 
 let server: TestServer;
 let alice: string;
@@ -21,7 +23,7 @@ describe('trialUpdated over graphql-ws', () => {
     const feed = collect<any>(client, WATCH, { id: first.experiment.id });
     await new Promise((resolve) => setTimeout(resolve, 200));
 
-    const trial = (await server.gql(SUGGEST, { name: 'Live' }, alice)).data?.suggest;
+    const trial = (await server.gql(SUGGEST, { name: 'Live', worker: 'w1' }, alice)).data?.suggest;
     await server.gql(SUGGEST, { name: 'Elsewhere' }, alice);
     await server.gql(`mutation ($id: ID!) { update(trialId: $id, result: {loss: 0.5, acc: 0.9}) { id } }`, { id: trial.id }, alice);
 

@@ -8,10 +8,12 @@ import math
 import os
 import socket
 import ssl
+import threading
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
+import uuid
 from collections.abc import Mapping
 from typing import Any, Dict, List, Optional, Union
 
@@ -25,21 +27,57 @@ logger = logging.getLogger("Oscar")
 DEFAULT_URL = "http://localhost:4000/graphql"
 
 SUGGEST_MUTATION = (
-    "mutation Suggest($experiment: ExperimentInput!, $worker: String) {\n"
-    "  suggest(experiment: $experiment, worker: $worker) {"
-    " id number params experiment { id name } }\n"
+    "mutation Suggest($experiment: ExperimentInput!, $worker: String,"
+    " $instance: String, $requestId: String) {\n"
+    "  suggest(experiment: $experiment, worker: $worker, instance: $instance,"
+    " requestId: $requestId) { id number params experiment { id name leaseSeconds } }\n"
     "}"
 )
 
 UPDATE_MUTATION = (
     "mutation Update($trialId: ID!, $result: JSON!) {\n"
-    "  update(trialId: $trialId, result: $result) { id number state loss }\n"
+    "  update(trialId: $trialId, result: $result) { id number state loss error }\n"
+    "}"
+)
+
+FAIL_MUTATION = (
+    "mutation Fail($trialId: ID!, $error: String!, $metrics: JSON) {\n"
+    "  fail(trialId: $trialId, error: $error, metrics: $metrics) { id number state loss error }\n"
+    "}"
+)
+
+HEARTBEAT_MUTATION = (
+    "mutation Heartbeat($trialId: ID!) {\n"
+    "  heartbeat(trialId: $trialId) { id state leaseExpiresAt }\n"
     "}"
 )
 
 #: Keys accepted in the experiment dict given to :meth:`Oscar.suggest`
-#: (the fields of the GraphQL ``ExperimentInput`` type).
-EXPERIMENT_FIELDS = ("name", "description", "parameters", "resume", "algorithm", "seed")
+#: (the fields of the GraphQL ``ExperimentInput`` type; ``lease_seconds`` is
+#: sent as ``leaseSeconds``).
+EXPERIMENT_FIELDS = (
+    "name", "description", "parameters", "resume", "algorithm", "seed", "lease_seconds",
+)
+_GRAPHQL_NAMES = {"lease_seconds": "leaseSeconds"}
+
+#: Trial states in which the server still expects heartbeats.
+_OPEN_STATES = ("RUNNING", "STALE")
+
+_instances = 0
+_instances_lock = threading.Lock()
+
+
+def _default_worker(worker: Optional[str]) -> str:
+    """The worker name: ``worker``, ``OSCAR_WORKER`` or the host name; the
+    second and later clients created in one process get ``-2``, ``-3``, ...
+    so that threads sharing an experiment are told apart, and a restarted
+    process gets the same names back in the same order."""
+    global _instances
+    with _instances_lock:
+        _instances += 1
+        index = _instances
+    base = worker or os.environ.get("OSCAR_WORKER") or socket.gethostname()
+    return base if worker or index == 1 else "%s-%d" % (base, index)
 _REQUIRED_EXPERIMENT_FIELDS = ("name", "parameters")
 
 _FIRST_DELAY = 0.5  # seconds before the first retry; doubles each time
@@ -116,7 +154,9 @@ class Oscar:
             variable, then ``http://localhost:4000/graphql``.
         worker: a name for this worker, recorded with each suggested trial.
             Defaults to the ``OSCAR_WORKER`` environment variable, then the
-            host name.
+            host name (with ``-2``, ``-3`` ... for further clients created in
+            the same process). A worker that asks again under the same name
+            after a crash or reboot gets its unfinished trial back first.
         timeout: seconds to wait for each HTTP request.
         retries: how many times to retry a request that failed because the
             server could not be reached (refused, reset or timed-out
@@ -145,7 +185,8 @@ class Oscar:
     ) -> None:
         self.token = token
         self.url = url or os.environ.get("OSCAR_URL") or DEFAULT_URL
-        self.worker = worker or os.environ.get("OSCAR_WORKER") or socket.gethostname()
+        self.worker = _default_worker(worker)
+        self.instance = uuid.uuid4().hex
         self.timeout = timeout
         self.retries = retries
         self.max_wait = max_wait
@@ -156,6 +197,7 @@ class Oscar:
                 code="BAD_USER_INPUT",
             )
         self._opener = urllib.request.build_opener()
+        self._heartbeats = _Heartbeats(self)
 
     def __repr__(self) -> str:
         return "Oscar(url=%r, worker=%r)" % (self.url, self.worker)
@@ -180,7 +222,13 @@ class Oscar:
             OscarError: if the experiment dict is invalid, the server rejects
                 the request, or the server cannot be reached.
         """
-        variables = {"experiment": _experiment_input(experiment), "worker": self.worker}
+        variables = {
+            "experiment": _experiment_input(experiment),
+            "worker": self.worker,
+            "instance": self.instance,
+            # The same id on every retry of this call: the server then hands back the same trial.
+            "requestId": uuid.uuid4().hex,
+        }
         data = self.query(SUGGEST_MUTATION, variables)
         trial = data.get("suggest") if isinstance(data, dict) else None
         if not isinstance(trial, dict):
@@ -195,6 +243,9 @@ class Oscar:
             raise OscarError("unexpected params in response to suggest: %r" % (params,))
         exp = trial.get("experiment") if isinstance(trial.get("experiment"), dict) else {}
         number = trial.get("number")
+        lease = exp.get("leaseSeconds")
+        if trial.get("id") is not None and isinstance(lease, (int, float)) and lease > 0:
+            self._heartbeats.watch(str(trial["id"]), lease / 3.0)
         return Job(
             params,
             id=None if trial.get("id") is None else str(trial["id"]),
@@ -209,7 +260,8 @@ class Oscar:
         Args:
             job: the :class:`Job` returned by :meth:`suggest`, or its trial id.
             result: a dict holding ``loss`` (the number to minimize), plus any
-                other metrics to record. NumPy scalars and other number-like
+                other metrics to record; or holding ``error`` (a message)
+                instead of a loss to report a failed trial. NumPy scalars and other number-like
                 objects are converted to plain numbers; NaN and infinities are
                 sent as the strings ``"NaN"``, ``"Infinity"`` and
                 ``"-Infinity"`` for the server to judge.
@@ -227,12 +279,48 @@ class Oscar:
                 "result must be a dict holding 'loss', got %s" % type(result).__name__,
                 code="BAD_USER_INPUT",
             )
-        if "loss" not in result:
+        if "loss" not in result and result.get("error") is None:
             raise OscarError("result must hold 'loss'", code="BAD_USER_INPUT")
         data = self.query(UPDATE_MUTATION, {"trialId": trial_id, "result": dict(result)})
         trial = data.get("update") if isinstance(data, dict) else None
         if not isinstance(trial, dict):
             raise OscarError("unexpected response to update: %r" % (data,))
+        self._heartbeats.forget(trial_id)
+        return trial
+
+    def fail(self, job: Union[Job, str], error: Any, metrics: Optional[Mapping] = None) -> Dict[str, Any]:
+        """Report that a job failed (for example, training diverged or ran out of memory).
+
+        The trial is kept and shown as FAILED; its parameters are not used as a loss.
+
+        Args:
+            job: the :class:`Job` returned by :meth:`suggest`, or its trial id.
+            error: what went wrong (an exception is turned into its message).
+            metrics: optional metrics to record with the failure.
+
+        Returns:
+            The server's trial dict: ``id``, ``number``, ``state`` and ``error``.
+        """
+        trial_id = _trial_id(job)
+        message = "%s: %s" % (type(error).__name__, error) if isinstance(error, BaseException) else str(error)
+        variables = {"trialId": trial_id, "error": message, "metrics": dict(metrics) if metrics else None}
+        data = self.query(FAIL_MUTATION, variables)
+        trial = data.get("fail") if isinstance(data, dict) else None
+        if not isinstance(trial, dict):
+            raise OscarError("unexpected response to fail: %r" % (data,))
+        self._heartbeats.forget(trial_id)
+        return trial
+
+    def heartbeat(self, job: Union[Job, str]) -> Dict[str, Any]:
+        """Tell the server a job is still being worked on, renewing its lease.
+
+        The client does this by itself in a background thread for every open
+        job; call it directly only from a process that did not suggest the job.
+        """
+        data = self.query(HEARTBEAT_MUTATION, {"trialId": _trial_id(job)})
+        trial = data.get("heartbeat") if isinstance(data, dict) else None
+        if not isinstance(trial, dict):
+            raise OscarError("unexpected response to heartbeat: %r" % (data,))
         return trial
 
     def query(self, query: str, variables: Optional[Mapping] = None) -> Any:
@@ -359,6 +447,56 @@ class Oscar:
 # ---------------------------------------------------------------- helpers
 
 
+class _Heartbeats:
+    """Renews the leases of a client's open jobs from one background thread."""
+
+    def __init__(self, client: "Oscar") -> None:
+        self._client = client
+        self._due = {}  # type: Dict[str, List[float]]  # trial id -> [next time, interval]
+        self._lock = threading.Condition()
+        self._thread = None  # type: Optional[threading.Thread]
+
+    def watch(self, trial_id: str, interval: float) -> None:
+        with self._lock:
+            self._due[trial_id] = [time.monotonic() + interval, interval]
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, name="oscar-heartbeat", daemon=True)
+                self._thread.start()
+            self._lock.notify()
+
+    def forget(self, trial_id: str) -> None:
+        with self._lock:
+            self._due.pop(trial_id, None)
+
+    def _next(self) -> Optional[str]:
+        with self._lock:
+            while True:
+                if not self._due:
+                    self._thread = None
+                    return None
+                trial_id, (when, _) = min(self._due.items(), key=lambda item: item[1][0])
+                wait = when - time.monotonic()
+                if wait <= 0:
+                    self._due[trial_id][0] = time.monotonic() + self._due[trial_id][1]
+                    return trial_id
+                self._lock.wait(wait)
+
+    def _run(self) -> None:
+        while True:
+            trial_id = self._next()
+            if trial_id is None:
+                return
+            try:
+                state = self._client.heartbeat(trial_id).get("state")
+            except OscarError as exc:
+                logger.warning("heartbeat for trial %s failed: %s", trial_id, exc)
+                if exc.code == "NOT_FOUND":
+                    self.forget(trial_id)
+                continue
+            if state not in _OPEN_STATES:
+                self.forget(trial_id)
+
+
 def _experiment_input(experiment: Any) -> Dict[str, Any]:
     if not isinstance(experiment, Mapping):
         raise OscarError(
@@ -379,7 +517,7 @@ def _experiment_input(experiment: Any) -> Dict[str, Any]:
     for key in _REQUIRED_EXPERIMENT_FIELDS:
         if key not in experiment:
             raise OscarError("experiment must have %r" % key, code="BAD_USER_INPUT")
-    return {key: experiment[key] for key in EXPERIMENT_FIELDS if key in experiment}
+    return {_GRAPHQL_NAMES.get(key, key): experiment[key] for key in EXPERIMENT_FIELDS if key in experiment}
 
 
 def _trial_id(job: Any) -> str:

@@ -24,6 +24,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 import Oscar as oscar_package  # noqa: E402
 from Oscar import Job, Oscar, OscarError  # noqa: E402
+from Oscar import client as client_module  # noqa: E402
 
 TOKEN = "test-token-123"
 
@@ -177,6 +178,9 @@ class ClientTest(unittest.TestCase):
         self.addCleanup(patcher.stop)
         for name in ("OSCAR_URL", "OSCAR_WORKER"):
             os.environ.pop(name, None)
+        counter = mock.patch.object(client_module, "_instances", 0)
+        counter.start()
+        self.addCleanup(counter.stop)
         self.fake = FakeOscar()
         self.addCleanup(self.fake.close)
 
@@ -252,9 +256,42 @@ class ClientTest(unittest.TestCase):
         self.assertEqual(headers["user-agent"], "oscar-python/" + oscar_package.__version__)
         body = request["body"]
         self.assertEqual(set(body), {"query", "variables"})
-        self.assertIn("mutation Suggest($experiment: ExperimentInput!, $worker: String)", body["query"])
-        self.assertIn("suggest(experiment: $experiment, worker: $worker)", body["query"])
-        self.assertEqual(body["variables"], {"experiment": experiment, "worker": "gpu-7"})
+        self.assertIn("mutation Suggest($experiment: ExperimentInput!, $worker: String,", body["query"])
+        self.assertIn(
+            "suggest(experiment: $experiment, worker: $worker, instance: $instance, requestId: $requestId)",
+            body["query"],
+        )
+        variables = body["variables"]
+        self.assertEqual(set(variables), {"experiment", "worker", "instance", "requestId"})
+        self.assertEqual(variables["experiment"], experiment)
+        self.assertEqual(variables["worker"], "gpu-7")
+        self.assertEqual(variables["instance"], scientist.instance)
+
+    def test_each_suggest_has_its_own_request_id_and_retries_keep_it(self):
+        scientist = self.client()
+        scientist.suggest({"name": "S", "parameters": {"x": {"min": 0, "max": 1}}})
+        scientist.suggest({"name": "S", "parameters": {"x": {"min": 0, "max": 1}}})
+        first, second = (r["body"]["variables"]["requestId"] for r in self.fake.requests)
+        self.assertNotEqual(first, second)
+        scientist = self.client(max_wait=5)
+        self.fake.respond(503, b"starting up", "text/plain")
+        scientist.suggest({"name": "S", "parameters": {"x": {"min": 0, "max": 1}}})
+        retried = [r["body"]["variables"]["requestId"] for r in self.fake.requests[2:]]
+        self.assertEqual(len(retried), 2)
+        self.assertEqual(retried[0], retried[1])
+
+    def test_lease_seconds_is_sent_as_lease_seconds_field(self):
+        self.client().suggest({"name": "S", "parameters": {"x": {"min": 0, "max": 1}}, "lease_seconds": 30})
+        experiment = self.fake.requests[0]["body"]["variables"]["experiment"]
+        self.assertEqual(experiment["leaseSeconds"], 30)
+        self.assertNotIn("lease_seconds", experiment)
+
+    def test_second_client_in_a_process_gets_its_own_worker_name(self):
+        first = Oscar(TOKEN, url=self.fake.url)
+        second = Oscar(TOKEN, url=self.fake.url)
+        self.assertEqual(first.worker, socket.gethostname())
+        self.assertEqual(second.worker, socket.gethostname() + "-2")
+        self.assertNotEqual(first.instance, second.instance)
 
     def test_suggest_sends_only_given_keys(self):
         self.client(worker="w").suggest({"name": "Square", "parameters": {"x": {"min": 0, "max": 1}}})
@@ -270,7 +307,7 @@ class ClientTest(unittest.TestCase):
         self.assertEqual(trial, {"id": "trial-1", "number": 1, "state": "COMPLETED", "loss": 1.0})
         body = self.fake.requests[1]["body"]
         self.assertIn("mutation Update($trialId: ID!, $result: JSON!)", body["query"])
-        self.assertIn("update(trialId: $trialId, result: $result) { id number state loss }", body["query"])
+        self.assertIn("update(trialId: $trialId, result: $result) { id number state loss error }", body["query"])
         self.assertEqual(
             body["variables"], {"trialId": "trial-1", "result": {"loss": 1.0, "accuracy": 0.5}}
         )

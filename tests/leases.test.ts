@@ -1,0 +1,144 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startServer, type TestServer } from './harness.ts';
+
+const SUGGEST = `mutation ($name: String!, $lease: Int, $worker: String, $instance: String, $requestId: String) {
+  suggest(experiment: {name: $name, parameters: {x: {min: 0, max: 1}}, leaseSeconds: $lease},
+          worker: $worker, instance: $instance, requestId: $requestId) {
+    id number state params worker leaseExpiresAt retryOf { id } experiment { id leaseSeconds }
+  }
+}`;
+const UPDATE = `mutation ($id: ID!, $result: JSON!) { update(trialId: $id, result: $result) { id state loss error } }`;
+const HEARTBEAT = `mutation ($id: ID!) { heartbeat(trialId: $id) { id state leaseExpiresAt } }`;
+const FAIL = `mutation ($id: ID!, $error: String!) { fail(trialId: $id, error: $error) { id state error loss } }`;
+const TRIALS = `query ($name: String!) {
+  experiment(name: $name) { trialCount bestTrial { id loss } trials(first: 50) { edges { node { id number state loss error retryOf { id } } } } }
+}`;
+
+let server: TestServer;
+let token: string;
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function suggest(variables: Record<string, unknown>) {
+  const response = await server.gql(SUGGEST, variables, token);
+  expect(response.errors).toBeUndefined();
+  return response.data?.suggest;
+}
+
+async function trials(name: string) {
+  const response = await server.gql(TRIALS, { name }, token);
+  return response.data?.experiment;
+}
+
+beforeAll(async () => {
+  server = await startServer();
+  token = await server.token('worker@example.com');
+});
+afterAll(() => server?.stop());
+
+describe('leases and heartbeats', () => {
+  it('gives a RUNNING trial a lease of the experiment\'s length (120 s by default)', async () => {
+    const trial = await suggest({ name: 'Default lease' });
+    expect(trial.experiment.leaseSeconds).toBe(120);
+    const seconds = (Date.parse(trial.leaseExpiresAt) - Date.now()) / 1000;
+    expect(seconds).toBeGreaterThan(110);
+    expect(seconds).toBeLessThanOrEqual(121);
+  });
+
+  it('offers the parameters of a trial whose lease ran out again, linked to it', async () => {
+    const lost = await suggest({ name: 'Expiring', lease: 2, worker: 'spot-1' });
+    await sleep(2300);
+    const again = await suggest({ name: 'Expiring', lease: 2, worker: 'spot-2' });
+    expect(again.id).not.toBe(lost.id);
+    expect(again.params).toEqual(lost.params);
+    expect(again.retryOf).toEqual({ id: lost.id });
+    expect(again.number).toBe(2);
+    const states = (await trials('Expiring')).trials.edges.map((e: any) => [e.node.number, e.node.state]);
+    expect(states).toEqual([
+      [2, 'RUNNING'],
+      [1, 'STALE'],
+    ]);
+    const next = await suggest({ name: 'Expiring', lease: 2, worker: 'spot-3' });
+    expect(next.retryOf).toBeNull();
+  });
+
+  it('keeps a trial RUNNING past its lease while heartbeats arrive', async () => {
+    const trial = await suggest({ name: 'Heartbeats', lease: 2, worker: 'busy' });
+    for (let i = 0; i < 4; i++) {
+      await sleep(700);
+      const beat = await server.gql(HEARTBEAT, { id: trial.id }, token);
+      expect(beat.data?.heartbeat.state).toBe('RUNNING');
+    }
+    const other = await suggest({ name: 'Heartbeats', lease: 2, worker: 'other' });
+    expect(other.retryOf).toBeNull();
+    expect(other.params).not.toEqual(trial.params);
+  });
+
+  it('accepts a late result for a STALE trial, and keeps its re-offered copy from counting twice', async () => {
+    const slow = await suggest({ name: 'Late', lease: 2, worker: 'slow' });
+    await sleep(2300);
+    const copy = await suggest({ name: 'Late', lease: 2, worker: 'fast' });
+    expect(copy.retryOf).toEqual({ id: slow.id });
+    const late = await server.gql(UPDATE, { id: slow.id, result: { loss: 0.5 } }, token);
+    expect(late.data?.update).toMatchObject({ state: 'COMPLETED', loss: 0.5 });
+    const second = await server.gql(UPDATE, { id: copy.id, result: { loss: 0.5 } }, token);
+    expect(second.data?.update).toMatchObject({ state: 'DUPLICATE', loss: 0.5 });
+    const experiment = await trials('Late');
+    expect(experiment.bestTrial.id).toBe(slow.id);
+    const completed = experiment.trials.edges.filter((e: any) => e.node.state === 'COMPLETED');
+    expect(completed).toHaveLength(1);
+  });
+});
+
+describe('a worker that comes back', () => {
+  it('gets its own unfinished trial back after a reboot (a new client instance), before anything new', async () => {
+    const before = await suggest({ name: 'Reboot', worker: 'node-7', instance: 'boot-1' });
+    await suggest({ name: 'Reboot', worker: 'node-8', instance: 'other' });
+    const after = await suggest({ name: 'Reboot', worker: 'node-7', instance: 'boot-2' });
+    expect(after.id).toBe(before.id);
+    expect(after.number).toBe(1);
+    expect((await trials('Reboot')).trialCount).toBe(2);
+  });
+
+  it('gets a new trial when the same instance asks again (several jobs at once)', async () => {
+    const first = await suggest({ name: 'Batch', worker: 'node-9', instance: 'one' });
+    const second = await suggest({ name: 'Batch', worker: 'node-9', instance: 'one' });
+    expect(second.id).not.toBe(first.id);
+  });
+
+  it('gets the same trial when it retries a suggest whose answer it never received', async () => {
+    const first = await suggest({ name: 'Retry', worker: 'w', instance: 'i', requestId: 'request-1' });
+    const retried = await suggest({ name: 'Retry', worker: 'w', instance: 'i', requestId: 'request-1' });
+    expect(retried.id).toBe(first.id);
+    expect((await trials('Retry')).trialCount).toBe(1);
+  });
+});
+
+describe('results', () => {
+  it('stores the same result sent twice once', async () => {
+    const trial = await suggest({ name: 'Idempotent' });
+    const once = await server.gql(UPDATE, { id: trial.id, result: { loss: 2, acc: 0.1 } }, token);
+    const twice = await server.gql(UPDATE, { id: trial.id, result: { loss: 2, acc: 0.1 } }, token);
+    expect(once.data?.update).toEqual(twice.data?.update);
+    const experiment = await trials('Idempotent');
+    expect(experiment.trialCount).toBe(1);
+  });
+
+  it('keeps failed trials, shows them, and never uses them as the best', async () => {
+    const good = await suggest({ name: 'Failures', worker: 'a' });
+    const bad = await suggest({ name: 'Failures', worker: 'b' });
+    const viaUpdate = await suggest({ name: 'Failures', worker: 'c' });
+    await server.gql(UPDATE, { id: good.id, result: { loss: 3 } }, token);
+    const failed = await server.gql(FAIL, { id: bad.id, error: 'CUDA out of memory' }, token);
+    expect(failed.data?.fail).toEqual({ id: bad.id, state: 'FAILED', error: 'CUDA out of memory', loss: null });
+    const viaResult = await server.gql(UPDATE, { id: viaUpdate.id, result: { error: 'diverged', epoch: 3 } }, token);
+    expect(viaResult.data?.update).toMatchObject({ state: 'FAILED', error: 'diverged', loss: null });
+    const experiment = await trials('Failures');
+    expect(experiment.bestTrial.id).toBe(good.id);
+    expect(experiment.trials.edges.map((e: any) => e.node.state).sort()).toEqual(['COMPLETED', 'FAILED', 'FAILED']);
+    const again = await server.gql(FAIL, { id: bad.id, error: 'CUDA out of memory' }, token);
+    expect(again.data?.fail.state).toBe('FAILED');
+    const changed = await server.gql(UPDATE, { id: bad.id, result: { loss: 1 } }, token);
+    expect(changed.errors?.[0]?.extensions?.code).toBe('CONFLICT');
+  });
+});
