@@ -1,8 +1,7 @@
 import { builder } from './builder.ts';
 import { prisma } from '../server/db.ts';
-import { map, pipe } from 'graphql-yoga';
-import { pubsub, type TrialEvent } from '../server/pubsub.ts';
-import { viewerIsValid } from '../server/revocation.ts';
+import { pubsub } from '../server/pubsub.ts';
+import { whileValid } from '../server/revocation.ts';
 import { userError } from '../server/errors.ts';
 import { TRIAL_STATES, asTrialState } from '../server/trial-state.ts';
 import { parseExperimentInput } from '../server/experiment-input.ts';
@@ -128,11 +127,7 @@ builder.subscriptionField('trialUpdated', (t) =>
       const experimentId = String(args.experimentId);
       const owned = await prisma.experiment.count({ where: { id: experimentId, ownerId: ctx.viewer.userId } });
       if (!owned) throw userError('NOT_FOUND', `No experiment with id "${experimentId}"`, 'experimentId');
-      const stillValid = map(async (event: TrialEvent) => {
-        if (await viewerIsValid(ctx.viewer)) return event;
-        throw userError('UNAUTHENTICATED', 'The token or session of this subscription has been revoked');
-      });
-      return pipe(pubsub.subscribe('experiment:trials', experimentId), stillValid);
+      return whileValid(ctx.viewer, pubsub.subscribe('experiment:trials', experimentId));
     },
     resolve: (query, event) => prisma.trial.findUniqueOrThrow({ ...query, where: { id: event.trialId } }),
   }),

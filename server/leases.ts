@@ -14,14 +14,14 @@ export async function expireLeases(experimentId?: string): Promise<number> {
   const now = new Date();
   const expired = await prisma.trial.findMany({
     where: { state: 'RUNNING', leaseExpiresAt: { lt: now }, ...(experimentId ? { experimentId } : {}) },
-    select: { id: true, experimentId: true },
+    select: { id: true, experimentId: true, experiment: { select: { ownerId: true } } },
   });
   if (expired.length === 0) return 0;
   await prisma.trial.updateMany({
     where: { id: { in: expired.map((t) => t.id) }, state: 'RUNNING', leaseExpiresAt: { lt: now } },
     data: { state: 'STALE' },
   });
-  for (const trial of expired) publishTrial(trial.experimentId, trial.id);
+  for (const trial of expired) publishTrial(trial.experiment.ownerId, trial.experimentId, trial.id);
   return expired.length;
 }
 

@@ -1,4 +1,6 @@
 import type { WebSocket, WebSocketServer } from 'ws';
+import { map, pipe } from 'graphql-yoga';
+import { userError } from './errors.ts';
 import { prisma } from './db.ts';
 import type { Viewer } from './auth.ts';
 
@@ -11,6 +13,17 @@ export async function viewerIsValid(viewer: Viewer): Promise<boolean> {
     return (await prisma.session.count({ where: { id: viewer.sessionId, expiresAt: { gt: new Date() } } })) > 0;
   }
   return true;
+}
+
+/** Passes a subscription's events on while its viewer's token or session stays valid; ends it with UNAUTHENTICATED after. */
+export function whileValid<T>(viewer: Viewer, events: AsyncIterable<T>): AsyncIterable<T> {
+  return pipe(
+    events,
+    map(async (event: T) => {
+      if (await viewerIsValid(viewer)) return event;
+      throw userError('UNAUTHENTICATED', 'The token or session of this subscription has been revoked');
+    }),
+  );
 }
 
 /** WebSocket close code for a connection whose credentials were revoked. */

@@ -138,7 +138,7 @@ async function handOut(experiment: Experiment, request: SuggestRequest): Promise
 export async function suggestTrial(viewer: Viewer, request: SuggestRequest, query: TrialQuery) {
   const experiment = await openExperiment(viewer.userId, request);
   const trialId = await withExperimentLock(experiment.id, () => handOut(experiment, request));
-  publishTrial(experiment.id, trialId);
+  publishTrial(viewer.userId, experiment.id, trialId);
   return prisma.trial.findUniqueOrThrow({ ...query, where: { id: trialId } });
 }
 
@@ -189,7 +189,7 @@ export async function recordOutcome(viewer: Viewer, trialId: string, outcome: Tr
       }),
       prisma.experiment.update({ where: { id: experimentId }, data: { updatedAt: now } }),
     ]);
-    publishTrial(experimentId, trialId);
+    publishTrial(viewer.userId, experimentId, trialId);
   });
   return prisma.trial.findUniqueOrThrow({ ...query, where: { id: trialId } });
 }
@@ -209,7 +209,7 @@ export async function heartbeat(viewer: Viewer, trialId: string, query: TrialQue
       const trial = await ownedTrial(viewer, trialId);
       if (trial.state !== 'STALE' || (await groupIsSettledOrRunning(trial.retryOfId ?? trial.id, trial.id))) return;
       await prisma.trial.update({ where: { id: trialId }, data: renewal });
-      publishTrial(experimentId, trialId);
+      publishTrial(viewer.userId, experimentId, trialId);
     });
   }
   return prisma.trial.findUniqueOrThrow({ ...query, where: { id: trialId } });

@@ -62,3 +62,23 @@ describe('trialUpdated over graphql-ws', () => {
     await client.dispose();
   });
 });
+
+describe('experimentUpdated over graphql-ws', () => {
+  it("emits the caller's experiments as their trials change, and never another user's", async () => {
+    const client = server.ws(alice);
+    const feed = collect<any>(client, `subscription { experimentUpdated { name trialCount } }`, {});
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    await server.gql(SUGGEST, { name: 'Bob private', worker: 'b' }, bob);
+    const trial = (await server.gql(SUGGEST, { name: 'Dashboard list', worker: 'a' }, alice)).data?.suggest;
+    await server.gql(`mutation ($id: ID!) { update(trialId: $id, result: {loss: 1}) { id } }`, { id: trial.id }, alice);
+    await waitFor(() => feed.events.length >= 2);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(feed.errors).toEqual([]);
+    expect(feed.events.map((e) => e.experimentUpdated)).toEqual([
+      { name: 'Dashboard list', trialCount: 1 },
+      { name: 'Dashboard list', trialCount: 1 },
+    ]);
+    feed.stop();
+    await client.dispose();
+  });
+});

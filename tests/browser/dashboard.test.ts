@@ -76,10 +76,13 @@ describe('the dashboard, in Chromium', () => {
     await page.click('nav a:has-text("Experiments")');
     const row = page.locator('tr:has-text("e2e")');
     await expect.poll(() => row.textContent()).toContain('10');
+    // The list is live: a new trial shows without a reload, well before the 30 s fallback refresh.
+    await runTrial(token);
+    await expect.poll(() => row.textContent(), { timeout: 3000 }).toContain('11');
     await row.locator('a').click();
     await page.waitForURL(new RegExp(`/experiments/${experimentId}$`));
-    await page.waitForSelector('[data-trial="10"]');
-    expect(await page.textContent('[data-testid=trial-count]')).toBe('10');
+    await page.waitForSelector('[data-trial="11"]');
+    expect(await page.textContent('[data-testid=trial-count]')).toBe('11');
     expect(await page.locator('[role=columnheader]').allTextContents()).toEqual(
       expect.arrayContaining([expect.stringContaining('act'), expect.stringContaining('lr'), expect.stringContaining('x'), expect.stringContaining('accuracy')]),
     );

@@ -20,6 +20,7 @@ type Documents = {
     "\n    mutation RenameApiToken($id: ID!, $name: String!) {\n      renameApiToken(id: $id, name: $name) {\n        id\n        name\n      }\n    }\n  ": typeof types.RenameApiTokenDocument,
     "\n    mutation RevokeApiToken($id: ID!) {\n      revokeApiToken(id: $id) {\n        id\n        revokedAt\n      }\n    }\n  ": typeof types.RevokeApiTokenDocument,
     "\n    query ExperimentList {\n      experiments {\n        id\n        name\n        description\n        trialCount\n        updatedAt\n        bestTrial {\n          number\n          loss\n        }\n      }\n    }\n  ": typeof types.ExperimentListDocument,
+    "\n    subscription ExperimentActivity {\n      experimentUpdated {\n        id\n      }\n    }\n  ": typeof types.ExperimentActivityDocument,
     "\n    query ExperimentPage($id: ID!) {\n      experiment(id: $id) {\n        id\n        name\n        description\n        parameters\n        algorithm\n        version\n        createdAt\n        updatedAt\n        archivedAt\n        trialTable {\n          numbers\n          states\n          losses\n          workers\n          createdAt\n          completedAt\n          parameters {\n            name\n            values\n          }\n          metrics {\n            name\n            values\n          }\n        }\n      }\n    }\n  ": typeof types.ExperimentPageDocument,
     "\n    query ExperimentImportance($id: ID!) {\n      experiment(id: $id) {\n        id\n        insights {\n          importance {\n            parameter\n            importance\n          }\n        }\n      }\n    }\n  ": typeof types.ExperimentImportanceDocument,
     "\n    subscription TrialUpdates($id: ID!) {\n      trialUpdated(experimentId: $id) {\n        id\n        number\n        state\n        loss\n        params\n        metrics\n        worker\n        createdAt\n        completedAt\n      }\n    }\n  ": typeof types.TrialUpdatesDocument,
@@ -36,6 +37,7 @@ const documents: Documents = {
     "\n    mutation RenameApiToken($id: ID!, $name: String!) {\n      renameApiToken(id: $id, name: $name) {\n        id\n        name\n      }\n    }\n  ": types.RenameApiTokenDocument,
     "\n    mutation RevokeApiToken($id: ID!) {\n      revokeApiToken(id: $id) {\n        id\n        revokedAt\n      }\n    }\n  ": types.RevokeApiTokenDocument,
     "\n    query ExperimentList {\n      experiments {\n        id\n        name\n        description\n        trialCount\n        updatedAt\n        bestTrial {\n          number\n          loss\n        }\n      }\n    }\n  ": types.ExperimentListDocument,
+    "\n    subscription ExperimentActivity {\n      experimentUpdated {\n        id\n      }\n    }\n  ": types.ExperimentActivityDocument,
     "\n    query ExperimentPage($id: ID!) {\n      experiment(id: $id) {\n        id\n        name\n        description\n        parameters\n        algorithm\n        version\n        createdAt\n        updatedAt\n        archivedAt\n        trialTable {\n          numbers\n          states\n          losses\n          workers\n          createdAt\n          completedAt\n          parameters {\n            name\n            values\n          }\n          metrics {\n            name\n            values\n          }\n        }\n      }\n    }\n  ": types.ExperimentPageDocument,
     "\n    query ExperimentImportance($id: ID!) {\n      experiment(id: $id) {\n        id\n        insights {\n          importance {\n            parameter\n            importance\n          }\n        }\n      }\n    }\n  ": types.ExperimentImportanceDocument,
     "\n    subscription TrialUpdates($id: ID!) {\n      trialUpdated(experimentId: $id) {\n        id\n        number\n        state\n        loss\n        params\n        metrics\n        worker\n        createdAt\n        completedAt\n      }\n    }\n  ": types.TrialUpdatesDocument,
@@ -84,6 +86,10 @@ export function graphql(source: "\n    mutation RevokeApiToken($id: ID!) {\n    
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n    query ExperimentList {\n      experiments {\n        id\n        name\n        description\n        trialCount\n        updatedAt\n        bestTrial {\n          number\n          loss\n        }\n      }\n    }\n  "): (typeof documents)["\n    query ExperimentList {\n      experiments {\n        id\n        name\n        description\n        trialCount\n        updatedAt\n        bestTrial {\n          number\n          loss\n        }\n      }\n    }\n  "];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n    subscription ExperimentActivity {\n      experimentUpdated {\n        id\n      }\n    }\n  "): (typeof documents)["\n    subscription ExperimentActivity {\n      experimentUpdated {\n        id\n      }\n    }\n  "];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
