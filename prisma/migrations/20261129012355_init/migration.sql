@@ -7,6 +7,16 @@ CREATE TABLE "User" (
 );
 
 -- CreateTable
+CREATE TABLE "Session" (
+    "id" TEXT NOT NULL PRIMARY KEY,
+    "userId" TEXT NOT NULL,
+    "tokenHash" TEXT NOT NULL,
+    "createdAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    "expiresAt" DATETIME NOT NULL,
+    CONSTRAINT "Session_userId_fkey" FOREIGN KEY ("userId") REFERENCES "User" ("id") ON DELETE CASCADE ON UPDATE CASCADE
+);
+
+-- CreateTable
 CREATE TABLE "ApiToken" (
     "id" TEXT NOT NULL PRIMARY KEY,
     "userId" TEXT NOT NULL,
@@ -30,6 +40,8 @@ CREATE TABLE "Experiment" (
     "algorithm" TEXT NOT NULL DEFAULT 'auto',
     "seed" INTEGER NOT NULL,
     "nextTrialNumber" INTEGER NOT NULL DEFAULT 1,
+    "leaseSeconds" INTEGER NOT NULL DEFAULT 120,
+    "optimizerState" JSONB,
     "createdAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
     "updatedAt" DATETIME NOT NULL,
     "archivedAt" DATETIME,
@@ -46,15 +58,29 @@ CREATE TABLE "Trial" (
     "loss" REAL,
     "metrics" JSONB,
     "worker" TEXT,
+    "instance" TEXT,
+    "requestId" TEXT,
+    "leaseExpiresAt" DATETIME,
+    "heartbeatAt" DATETIME,
+    "retryOfId" TEXT,
+    "error" TEXT,
     "optimizer" TEXT NOT NULL,
+    "fallbackReason" TEXT,
     "createdAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
     "updatedAt" DATETIME NOT NULL,
     "completedAt" DATETIME,
-    CONSTRAINT "Trial_experimentId_fkey" FOREIGN KEY ("experimentId") REFERENCES "Experiment" ("id") ON DELETE CASCADE ON UPDATE CASCADE
+    CONSTRAINT "Trial_experimentId_fkey" FOREIGN KEY ("experimentId") REFERENCES "Experiment" ("id") ON DELETE CASCADE ON UPDATE CASCADE,
+    CONSTRAINT "Trial_retryOfId_fkey" FOREIGN KEY ("retryOfId") REFERENCES "Trial" ("id") ON DELETE SET NULL ON UPDATE CASCADE
 );
 
 -- CreateIndex
 CREATE UNIQUE INDEX "User_email_key" ON "User"("email");
+
+-- CreateIndex
+CREATE UNIQUE INDEX "Session_tokenHash_key" ON "Session"("tokenHash");
+
+-- CreateIndex
+CREATE INDEX "Session_userId_idx" ON "Session"("userId");
 
 -- CreateIndex
 CREATE UNIQUE INDEX "ApiToken_tokenHash_key" ON "ApiToken"("tokenHash");
@@ -72,4 +98,16 @@ CREATE UNIQUE INDEX "Experiment_ownerId_name_version_key" ON "Experiment"("owner
 CREATE INDEX "Trial_experimentId_state_idx" ON "Trial"("experimentId", "state");
 
 -- CreateIndex
+CREATE INDEX "Trial_experimentId_worker_state_idx" ON "Trial"("experimentId", "worker", "state");
+
+-- CreateIndex
+CREATE INDEX "Trial_retryOfId_idx" ON "Trial"("retryOfId");
+
+-- CreateIndex
+CREATE INDEX "Trial_state_leaseExpiresAt_idx" ON "Trial"("state", "leaseExpiresAt");
+
+-- CreateIndex
 CREATE UNIQUE INDEX "Trial_experimentId_number_key" ON "Trial"("experimentId", "number");
+
+-- CreateIndex
+CREATE UNIQUE INDEX "Trial_experimentId_requestId_key" ON "Trial"("experimentId", "requestId");
