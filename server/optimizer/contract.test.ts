@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { optimizerNames, resolveOptimizer } from './registry.ts';
 import { parseSearchSpace, type NumericParameter, type Params, type SearchSpace } from './space.ts';
 import type { CompletedTrial, RunningTrial, SuggestRequest } from './types.ts';
+import { encode, tunableParameters } from './unit.ts';
 
 const space = parseSearchSpace({
   lr: { min: 1e-5, max: 1e-1, distribution: 'log_uniform' },
@@ -50,6 +51,15 @@ function numericValueFits(param: NumericParameter, x: number): boolean {
   return true;
 }
 
+/** Same choices and every numeric parameter within 0.1% of its unit range. */
+function nearlyEqual(a: Params, b: Params): boolean {
+  const x = encode(space, a);
+  const y = encode(space, b);
+  return tunableParameters(space).every((param, i) =>
+    param.kind === 'categorical' ? x[i] === y[i] : Math.abs(x[i]! - y[i]!) < 1e-3,
+  );
+}
+
 function request(overrides: Partial<SuggestRequest> = {}): SuggestRequest {
   return { space, completed: [], running: [], seed: 1, ...overrides };
 }
@@ -85,6 +95,22 @@ describe.each(optimizerNames)('optimizer contract: %s', (name) => {
     }
   });
 
+  it('follows normal and log-normal priors in its first suggestions', () => {
+    const priors = parseSearchSpace({ init: { distribution: 'normal', mu: 2, sigma: 0.1 }, decay: { distribution: 'log_normal', mu: -6, sigma: 1 } });
+    const inits: number[] = [];
+    const logs: number[] = [];
+    for (let seed = 0; seed < 300; seed++) {
+      const [params] = resolveOptimizer(name).suggest({ space: priors, completed: [], running: [], seed }).suggestions;
+      inits.push(Number(params!.init));
+      logs.push(Math.log(Number(params!.decay)));
+    }
+    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    const sd = (xs: number[]) => Math.sqrt(mean(xs.map((x) => (x - mean(xs)) ** 2)));
+    expect(Math.abs(mean(inits) - 2)).toBeLessThan(0.02);
+    expect(Math.abs(sd(inits) - 0.1)).toBeLessThan(0.02);
+    expect(Math.abs(mean(logs) + 6)).toBeLessThan(0.2);
+  });
+
   it('returns exactly `count` valid suggestions', () => {
     const { suggestions } = resolveOptimizer(name).suggest(request({ count: 7 }));
     expect(suggestions).toHaveLength(7);
@@ -118,6 +144,27 @@ describe.each(optimizerNames)('optimizer contract: %s', (name) => {
     const first = optimizer.suggest(request({ seed: 1, ...past }));
     const next = optimizer.suggest(request({ seed: 2, ...past, state: JSON.parse(JSON.stringify(first.state ?? null)) }));
     expect(isValid(next.suggestions[0]!, space)).toBeNull();
+  });
+
+  it('takes running trials into account: no suggestion repeats or nearly repeats a running trial or a batch member', () => {
+    const past = history(25);
+    const running = resolveOptimizer('random')
+      .suggest({ space, completed: [], running: [], seed: 7, count: 8 })
+      .suggestions.map((params) => ({ params }));
+    const { suggestions } = resolveOptimizer(name).suggest(request({ seed: 11, count: 4, completed: past.completed, running }));
+    const others = [...running.map((t) => t.params)];
+    for (const params of suggestions) {
+      for (const other of others) expect(nearlyEqual(params, other)).toBe(false);
+      others.push(params);
+    }
+  });
+
+  it('gives a different suggestion when trials are running than without them', () => {
+    const past = history(25);
+    const alone = resolveOptimizer(name).suggest(request({ seed: 5, completed: past.completed }));
+    const busy = resolveOptimizer(name).suggest(request({ seed: 5, completed: past.completed, running: alone.suggestions.map((params) => ({ params })) }));
+    if (name === 'random') return; // random ignores the history by design
+    expect(busy.suggestions[0]).not.toEqual(alone.suggestions[0]);
   });
 
   it('handles a space of constants only', () => {

@@ -1,10 +1,18 @@
 import { UnknownOptimizerError, UnsupportedSpaceError } from './errors.ts';
+import { createCmaEsOptimizer } from './cmaes.ts';
+import { createGpOptimizer } from './gp-optimizer.ts';
+import { createQuasiRandomOptimizer } from './qmc.ts';
 import { createRandomOptimizer } from './random.ts';
+import { createTpeOptimizer } from './tpe.ts';
 import type { SearchSpace } from './space.ts';
-import type { Optimizer, OptimizerFactory, SuggestRequest, SuggestResult } from './types.ts';
+import type { CompletedTrial, Optimizer, OptimizerFactory, SuggestRequest, SuggestResult } from './types.ts';
 
 const algorithms = {
   random: createRandomOptimizer,
+  quasi_random: createQuasiRandomOptimizer,
+  tpe: () => createTpeOptimizer(),
+  gp: () => createGpOptimizer(),
+  cmaes: () => createCmaEsOptimizer(),
 } as const satisfies Record<string, OptimizerFactory>;
 
 /** A concrete search algorithm. */
@@ -21,13 +29,53 @@ export function isOptimizerName(name: string): name is OptimizerName {
   return optimizerNames.includes(name);
 }
 
+/** While fewer trials than this have completed, `auto` uses the GP; past it, CMA-ES or TPE, whose cost stays bounded. */
+export const AUTO_GP_LIMIT = 150;
+
 /**
- * The algorithm `auto` uses for this space after this many completed trials.
- * For now always `random`; model-based algorithms will take over once there is
- * enough history for them.
+ * The algorithm `auto` uses for this space after this many completed trials:
+ * `quasi_random` for a space of constants; `gp` while fewer than
+ * `AUTO_GP_LIMIT` trials have completed (it starts with its own quasi-random
+ * design); then `cmaes` when every tunable parameter is numeric and there are at
+ * least two, else `tpe`.
  */
-export function chooseAlgorithm(_space: SearchSpace, _completedCount: number): AlgorithmName {
-  return 'random';
+export function chooseAlgorithm(space: SearchSpace, completedCount: number): AlgorithmName {
+  const tunable = space.parameters.filter((param) => param.kind !== 'constant');
+  if (tunable.length === 0) return 'quasi_random';
+  if (completedCount < AUTO_GP_LIMIT) return 'gp';
+  const continuous = tunable.every((param) => param.kind !== 'categorical');
+  return continuous && tunable.length >= 2 ? 'cmaes' : 'tpe';
+}
+
+/** How many of the best trials, and of the latest, `boundedHistory` keeps. */
+export const HISTORY_BOUNDS = { best: 25, latest: 1000 } as const;
+
+/**
+ * The part of a long history that an optimizer actually uses, so callers need
+ * not copy all of it (e.g. to a worker thread): for `auto` past
+ * `AUTO_GP_LIMIT`, `cmaes` and `tpe`, the best `HISTORY_BOUNDS.best` trials
+ * and the latest `HISTORY_BOUNDS.latest`, in their original order (TPE's good
+ * group is at most 25 trials, and its bad group and CMA-ES's replay use the
+ * latest 1,000). Other optimizers get everything. Linear in the history's length.
+ */
+export function boundedHistory(name: string, space: SearchSpace, completed: readonly CompletedTrial[]): readonly CompletedTrial[] {
+  const { best, latest } = HISTORY_BOUNDS;
+  if (completed.length <= best + latest) return completed;
+  const algorithm = name === 'auto' ? chooseAlgorithm(space, completed.length) : name;
+  if (algorithm !== 'cmaes' && algorithm !== 'tpe') return completed;
+  const cut = completed.length - latest;
+  // The `best` lowest losses before the cut, by a bounded insertion (no full sort).
+  const top: { i: number; loss: number }[] = [];
+  for (let i = 0; i < cut; i++) {
+    const loss = Number.isFinite(completed[i]!.loss) ? completed[i]!.loss : Number.POSITIVE_INFINITY;
+    if (top.length === best && loss >= top[best - 1]!.loss) continue;
+    let at = top.length;
+    while (at > 0 && top[at - 1]!.loss > loss) at--;
+    top.splice(at, 0, { i, loss });
+    if (top.length > best) top.pop();
+  }
+  top.sort((a, b) => a.i - b.i);
+  return [...top.map((t) => completed[t.i]!), ...completed.slice(cut)];
 }
 
 interface AutoState {
@@ -44,7 +92,8 @@ function createAutoOptimizer(): Optimizer {
     name: 'auto',
     suggest(request: SuggestRequest): SuggestResult {
       const algorithm = chooseAlgorithm(request.space, request.completed.length);
-      const previous = isAutoState(request.state) && request.state.algorithm === algorithm ? request.state.state : undefined;
+      // Every algorithm's state carries the experiment's quasi-random `scramble` seed, so it is handed on across a switch.
+      const previous = isAutoState(request.state) ? request.state.state : undefined;
       const delegated = { ...request, state: previous };
       let result: SuggestResult;
       let used: AlgorithmName = algorithm;

@@ -1,0 +1,94 @@
+/**
+ * `npm run bench:cost`: what one suggestion costs on a large experiment.
+ *
+ * Creates a temporary database holding an experiment with 10,000 completed
+ * trials in a 10-parameter space (algorithm `auto`), then times
+ * `proposeParams` (the server's path: history read from the database through
+ * the in-memory cache, optimizer on a worker thread, state saved): the first
+ * call (cache cold: reads all rows) and then calls that each follow one more
+ * completed trial (the steady state). Also times the optimizer alone, in
+ * process, on the same history.
+ *
+ * usage: tsx scripts/bench/cost.ts [--trials 10000] [--parameters 10] [--calls 30]
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+
+const { values } = parseArgs({
+  options: {
+    trials: { type: 'string', default: '10000' },
+    parameters: { type: 'string', default: '10' },
+    calls: { type: 'string', default: '30' },
+  },
+});
+const trials = Number(values.trials);
+const dimensions = Number(values.parameters);
+const calls = Number(values.calls);
+
+const dir = mkdtempSync(join(tmpdir(), 'oscar-cost-'));
+process.env.DATABASE_URL = `file:${join(dir, 'cost.db')}`;
+
+const { applyMigrations } = await import('../../server/db/migrate.ts');
+await applyMigrations(process.env.DATABASE_URL);
+const { prisma, tuneDatabase } = await import('../../server/db.ts');
+await tuneDatabase();
+const { proposeParams } = await import('../../server/suggestion.ts');
+const { closeOptimizerPool } = await import('../../server/optimizer-pool.ts');
+const { parseSearchSpace } = await import('../../server/optimizer/space.ts');
+const { resolveOptimizer, chooseAlgorithm } = await import('../../server/optimizer/registry.ts');
+const { createRng } = await import('../../server/optimizer/rng.ts');
+const { median } = await import('./common.ts');
+
+const raw = Object.fromEntries(Array.from({ length: dimensions }, (_, i) => [`x${i}`, { min: -5, max: 5 }]));
+const space = parseSearchSpace(raw);
+const loss = (p: Record<string, number>) => Object.values(p).reduce((s, v, i) => s + (v - Math.sin(i)) ** 2, 0);
+const rng = createRng(1);
+const sample = () => Object.fromEntries(Array.from({ length: dimensions }, (_, i) => [`x${i}`, -5 + 10 * rng.uniform()]));
+
+try {
+  const user = await prisma.user.create({ data: { email: 'cost@example.com' } });
+  let experiment = await prisma.experiment.create({
+    data: { ownerId: user.id, name: 'cost', parameters: raw, algorithm: 'auto', seed: 1, nextTrialNumber: trials + 1 },
+  });
+  const t0 = performance.now();
+  const rows = Array.from({ length: trials }, (_, i) => {
+    const params = sample();
+    return { experimentId: experiment.id, number: i + 1, state: 'COMPLETED', params, loss: loss(params), optimizer: 'random', completedAt: new Date(Date.now() - (trials - i) * 1000) };
+  });
+  for (let i = 0; i < rows.length; i += 1000) await prisma.trial.createMany({ data: rows.slice(i, i + 1000) });
+  console.log(`${trials} completed trials, ${dimensions} parameters, written in ${((performance.now() - t0) / 1000).toFixed(1)} s; auto uses ${chooseAlgorithm(space, trials)}`);
+
+  // The optimizer alone, in process.
+  const completed = rows.map((r) => ({ params: r.params, loss: r.loss }));
+  const alone: number[] = [];
+  for (let i = 0; i < 10; i++) {
+    const t = performance.now();
+    resolveOptimizer('auto').suggest({ space, completed, running: [], seed: i });
+    alone.push(performance.now() - t);
+  }
+
+  const cold = performance.now();
+  await proposeParams(experiment, space);
+  const coldMs = performance.now() - cold;
+  const warm: number[] = [];
+  for (let i = 0; i < calls; i++) {
+    const params = sample();
+    const number = trials + 1 + i;
+    await prisma.trial.create({ data: { experimentId: experiment.id, number, state: 'COMPLETED', params, loss: loss(params), optimizer: 'auto', completedAt: new Date() } });
+    experiment = await prisma.experiment.update({ where: { id: experiment.id }, data: { nextTrialNumber: number + 1 } });
+    const t = performance.now();
+    const proposal = await proposeParams(experiment, space);
+    warm.push(performance.now() - t);
+    if (proposal.fallbackReason) console.log(`fallback: ${proposal.fallbackReason}`);
+  }
+  const p95 = [...warm].sort((a, b) => a - b)[Math.floor(0.95 * (warm.length - 1))]!;
+  console.log(`optimizer alone (in process):          median ${median(alone).toFixed(1)} ms`);
+  console.log(`proposeParams, first call (cold cache): ${coldMs.toFixed(1)} ms`);
+  console.log(`proposeParams, steady state:            median ${median(warm).toFixed(1)} ms, p95 ${p95.toFixed(1)} ms over ${calls} calls`);
+} finally {
+  await closeOptimizerPool();
+  await prisma.$disconnect();
+  rmSync(dir, { recursive: true, force: true });
+}

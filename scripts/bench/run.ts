@@ -1,0 +1,146 @@
+/**
+ * `npm run bench`: Oscar against Optuna on the shared benchmark problems,
+ * through a real server and Oscar's own Python client.
+ *
+ * Starts an Oscar server (temporary database, free port), creates a token, runs
+ * ../shared/bench/run_oscar.py with 1 and with 8 workers sharing one experiment,
+ * runs Optuna 3.1's TPE and random samplers with run_optuna.py when
+ * /usr/bin/python3 has python3-optuna (else uses the shipped
+ * optuna-3.1-reference.jsonl, which that command produced), prints
+ * compare.py's tables and writes the runs, the tables and a plot of the median
+ * best-so-far regret curves to scripts/bench/results/.
+ *
+ * usage: tsx scripts/bench/run.ts [--seeds 10] [--budget 60] [--workers 1,8] [--problems a,b]
+ * env:   OSCAR_BENCH_DIR (default ../shared/bench), OSCAR_BENCH_PYTHON (a python3 with numpy),
+ *        OSCAR_BENCH_OUT (default scripts/bench/results)
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { benchDir, repoRoot } from './common.ts';
+import { writePlot } from './plot.ts';
+
+const { values } = parseArgs({
+  options: {
+    seeds: { type: 'string', default: '10' },
+    budget: { type: 'string', default: '60' },
+    workers: { type: 'string', default: '1,8' },
+    problems: { type: 'string' },
+  },
+});
+
+function canImport(python: string, module: string): boolean {
+  return spawnSync(python, ['-c', `import ${module}`], { stdio: 'ignore' }).status === 0;
+}
+
+function pickPython(): string {
+  if (process.env.OSCAR_BENCH_PYTHON) return process.env.OSCAR_BENCH_PYTHON;
+  for (const candidate of ['/usr/bin/python3', 'python3']) if (canImport(candidate, 'numpy')) return candidate;
+  throw new Error('no python3 with numpy found; set OSCAR_BENCH_PYTHON');
+}
+
+function run(command: string, args: string[], env: NodeJS.ProcessEnv = process.env): string {
+  const result = spawnSync(command, args, { cwd: repoRoot, env, encoding: 'utf8', maxBuffer: 1 << 28 });
+  if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed (${result.status}):\n${result.stderr}`);
+  return result.stdout;
+}
+
+/** Runs a command, streaming its stdout lines to a file and a progress counter to stderr. */
+function runToFile(command: string, args: string[], file: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd: repoRoot, stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    let lines = 0;
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (chunk: string) => {
+      out += chunk;
+      const now = out.split('\n').filter(Boolean).length;
+      if (now !== lines) process.stderr.write(`\r  ${file.split('/').at(-1)}: ${(lines = now)} runs`);
+      writeFileSync(file, out);
+    });
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      process.stderr.write('\n');
+      code === 0 ? resolve() : reject(new Error(`${command} exited with ${code}`));
+    });
+  });
+}
+
+async function startServer(databaseUrl: string): Promise<{ url: string; stop: () => Promise<void> }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
+    cwd: repoRoot,
+    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', DATABASE_URL: databaseUrl },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let logs = '';
+  const url = await new Promise<string>((resolve, reject) => {
+    const onData = (chunk: Buffer) => {
+      logs += chunk.toString();
+      const match = /Oscar listening on (http:\/\/\S+\/graphql)/.exec(logs);
+      if (match) resolve(match[1]!);
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`server exited (${code}) before listening:\n${logs}`)));
+  });
+  const stop = () =>
+    new Promise<void>((resolve) => {
+      if (child.exitCode !== null) return resolve();
+      child.once('exit', () => resolve());
+      child.kill('SIGTERM');
+      setTimeout(() => child.kill('SIGKILL'), 10_000).unref();
+    });
+  return { url, stop };
+}
+
+async function main(): Promise<void> {
+  const bench = benchDir();
+  const python = pickPython();
+  const out = process.env.OSCAR_BENCH_OUT ?? join(repoRoot, 'scripts/bench/results');
+  mkdirSync(out, { recursive: true });
+  const common = ['--seeds', values.seeds!, '--budget', values.budget!, ...(values.problems ? ['--problems', values.problems] : [])];
+  const dir = mkdtempSync(join(tmpdir(), 'oscar-bench-'));
+  const databaseUrl = `file:${join(dir, 'bench.db')}`;
+  console.error(`benchmark: ${bench}, python ${python}, database ${databaseUrl}`);
+  const server = await startServer(databaseUrl);
+  const files: string[] = [];
+  try {
+    const token = run(process.execPath, ['bin/oscar.mjs', 'token', 'create', '--email', 'bench@example.com'], { ...process.env, DATABASE_URL: databaseUrl })
+      .trim()
+      .split('\n')
+      .at(-1)!;
+    for (const workers of values.workers!.split(',')) {
+      const file = join(out, `oscar-w${workers}.jsonl`);
+      const tag = `run${Date.now()}`;
+      console.error(`Oscar (auto), ${workers} worker(s), server ${server.url}`);
+      await runToFile(python, [join(bench, 'run_oscar.py'), '--client', './clients/python', '--url', server.url, '--token', token, '--workers', workers, '--tag', tag, ...common], file);
+      files.push(file);
+    }
+  } finally {
+    await server.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+  let optuna = join(out, 'optuna.jsonl');
+  if (canImport('/usr/bin/python3', 'optuna')) {
+    console.error('Optuna 3.1 (tpe, random) on the same problems');
+    await runToFile('/usr/bin/python3', [join(bench, 'run_optuna.py'), '--samplers', 'tpe,random', ...common], optuna);
+  } else {
+    console.error('/usr/bin/python3 has no optuna: using the shipped optuna-3.1-reference.jsonl (same command, same seeds)');
+    optuna = join(bench, 'optuna-3.1-reference.jsonl');
+  }
+  const sklearn = join(bench, 'sklearn-gp-ei-reference.jsonl');
+  const all = [...files, optuna, sklearn];
+  let report = '';
+  for (const system of values.workers!.split(',').map((w) => `oscar-w${w}`)) {
+    const table = run(python, [join(bench, 'compare.py'), ...all, '--sys', system, '--ref', 'optuna-tpe']);
+    console.log(table);
+    report += `${table}\n`;
+  }
+  writeFileSync(join(out, 'compare.md'), report);
+  writePlot(all, join(out, 'benchmark.svg'));
+  console.log(`runs, tables and plot in ${out}`);
+}
+
+await main();

@@ -1,0 +1,285 @@
+import { encodingOf, features, gaussian, randomPoint, snap, type Encoding } from './encoding.ts';
+import { fitHyperparameters, GaussianProcess, type GpHyperparameters } from './gp.ts';
+import { normalCdf } from './normal.ts';
+import { paramsFromCube, quasiRandomSuggestions, ScrambledHalton, scrambleOf } from './qmc.ts';
+import { createRng, type Rng } from './rng.ts';
+import type { Params } from './space.ts';
+import type { CompletedTrial, Optimizer, SuggestRequest, SuggestResult } from './types.ts';
+import { suggestionCount } from './types.ts';
+import { decode, encode } from './unit.ts';
+
+const LOG_SQRT_2PI = 0.5 * Math.log(2 * Math.PI);
+
+/** ln(z * Phi(z) + phi(z)), the log of expected improvement per unit of standard deviation, accurate far into the lower tail. */
+export function logH(z: number): number {
+  if (z > -10) return Math.log(z * normalCdf(z) + Math.exp(-0.5 * z * z - LOG_SQRT_2PI));
+  const z2 = 1 / (z * z);
+  const series = z2 * (1 - 3 * z2 * (1 - 5 * z2 * (1 - 7 * z2 * (1 - 9 * z2))));
+  return -0.5 * z * z - LOG_SQRT_2PI + Math.log(series);
+}
+
+/** How losses are turned into GP targets. */
+export type LossWarp = 'standard' | 'copula' | 'log';
+
+/**
+ * GP targets from losses: failed trials (NaN, +Infinity) get the worst finite
+ * loss, then `warp`: `standard` (z-scores), `copula` (normal scores of the
+ * ranks: robust to outliers and huge ranges), `log` (z-scores of
+ * ln(loss - best + a small offset): keeps magnitudes, tames heavy tails).
+ */
+export function warpLosses(losses: readonly number[], warp: LossWarp): number[] {
+  return warpWithJacobian(losses, warp).y;
+}
+
+/** `warpLosses`, and ln |d target / d loss| per trial (zero for `copula`, which has none), so warps can be compared by likelihood. */
+export function warpWithJacobian(losses: readonly number[], warp: LossWarp): { y: number[]; logJacobian: number[] } {
+  const finite = losses.filter((v) => Number.isFinite(v));
+  const worst = finite.length ? Math.max(...finite) : 0;
+  const y = losses.map((v) => (Number.isFinite(v) ? v : worst));
+  let t: number[];
+  let logJacobian = y.map(() => 0);
+  if (warp === 'copula') {
+    const order = y.map((v, i) => [v, i] as const).sort((a, b) => a[0] - b[0]);
+    t = new Array<number>(y.length);
+    for (let i = 0; i < order.length; ) {
+      let j = i;
+      while (j + 1 < order.length && order[j + 1]![0] === order[i]![0]) j++;
+      const u = ((i + j) / 2 + 0.5) / y.length;
+      const z = Math.sqrt(2) * inverseErf(2 * u - 1);
+      for (let k = i; k <= j; k++) t[order[k]![1]] = z;
+      i = j + 1;
+    }
+  } else if (warp === 'log') {
+    const best = Math.min(...y);
+    const sorted = [...y].sort((a, b) => a - b);
+    const median = sorted[Math.floor(sorted.length / 2)]!;
+    const offset = Math.max((median - best) * 1e-3, 1e-12 * Math.max(1, Math.abs(best)));
+    t = y.map((v) => Math.log(v - best + offset));
+    logJacobian = y.map((v) => -Math.log(v - best + offset));
+  } else {
+    t = y;
+  }
+  const mean = t.reduce((s, v) => s + v, 0) / t.length;
+  const sd = Math.sqrt(t.reduce((s, v) => s + (v - mean) ** 2, 0) / t.length);
+  if (sd <= 1e-12) return { y: t.map(() => 0), logJacobian: t.map(() => 0) };
+  return { y: t.map((v) => (v - mean) / sd), logJacobian: logJacobian.map((j) => (warp === 'copula' ? 0 : j - Math.log(sd))) };
+}
+
+function inverseErf(x: number): number {
+  // Giles' single-precision approximation refined by two Newton steps.
+  const w0 = -Math.log((1 - x) * (1 + x));
+  let p: number;
+  if (w0 < 5) {
+    const w = w0 - 2.5;
+    p = 2.81022636e-8;
+    for (const c of [3.43273939e-7, -3.5233877e-6, -4.39150654e-6, 0.00021858087, -0.00125372503, -0.00417768164, 0.246640727, 1.50140941]) p = c + p * w;
+  } else {
+    const w = Math.sqrt(w0) - 3;
+    p = -0.000200214257;
+    for (const c of [0.000100950558, 0.00134934322, -0.00367342844, 0.00573950773, -0.0076224613, 0.00943887047, 1.00167406, 2.83297682]) p = c + p * w;
+  }
+  let y = p * x;
+  for (let i = 0; i < 2; i++) {
+    const err = 2 * normalCdf(y * Math.SQRT2) - 1 - x;
+    y -= err / ((2 / Math.sqrt(Math.PI)) * Math.exp(-y * y));
+  }
+  return y;
+}
+
+/** Tuning knobs of the GP optimizer; the defaults are what `gp` and `auto` use. */
+export interface GpOptions {
+  /** A fixed loss warp; by default `standard` or `log`, whichever gives the losses the higher likelihood (re-chosen every 8 trials). */
+  readonly warp?: LossWarp;
+  /** Quasi-random trials before the model, given the number of tunable parameters. */
+  readonly initialTrials?: (parameters: number) => number;
+  /** Random candidates per acquisition optimisation. */
+  readonly candidates?: number;
+  /** At most this many completed trials train the GP (the best half and the most recent rest). */
+  readonly maxTrainingPoints?: number;
+  /** At most this many of them fit the hyperparameters. */
+  readonly maxFitPoints?: number;
+}
+
+/** The number of quasi-random trials before the GP takes over, for `parameters` tunable parameters. */
+export function defaultInitialTrials(parameters: number): number {
+  return Math.min(10, Math.max(4, parameters + 3));
+}
+
+interface GpState {
+  readonly scramble: number;
+  readonly hyper?: GpHyperparameters;
+  readonly warp?: LossWarp;
+}
+
+function previousHyper(state: unknown): GpHyperparameters | undefined {
+  if (typeof state !== 'object' || state === null || !('hyper' in state)) return undefined;
+  const hyper = state.hyper as GpHyperparameters | null;
+  if (hyper === null || typeof hyper !== 'object' || !Array.isArray(hyper.logLengthscales)) return undefined;
+  const values = [...hyper.logLengthscales, hyper.logSignal, hyper.logNoise];
+  return values.every((v) => typeof v === 'number' && Number.isFinite(v)) ? hyper : undefined;
+}
+
+function stateWarp(state: unknown): LossWarp | undefined {
+  if (typeof state !== 'object' || state === null || !('warp' in state)) return undefined;
+  return state.warp === 'standard' || state.warp === 'log' || state.warp === 'copula' ? state.warp : undefined;
+}
+
+/** The completed trials the GP trains on: all of them up to `max`, else the best half and the most recent. */
+export function trainingSubset(completed: readonly CompletedTrial[], max: number): readonly CompletedTrial[] {
+  if (completed.length <= max) return completed;
+  const byLoss = completed.map((t, i) => [i, Number.isFinite(t.loss) ? t.loss : Number.POSITIVE_INFINITY] as const).sort((a, b) => a[1] - b[1]);
+  const keep = new Set<number>(byLoss.slice(0, Math.floor(max / 2)).map(([i]) => i));
+  for (let i = completed.length - 1; i >= 0 && keep.size < max; i--) keep.add(i);
+  return [...keep].sort((a, b) => a - b).map((i) => completed[i]!);
+}
+
+/**
+ * The rows hyperparameters are fitted on: all up to `max`, else the best quarter
+ * and an even spread of the rest (each likelihood evaluation is cubic in it).
+ */
+export function fitSubset(losses: readonly number[], max: number): number[] {
+  if (losses.length <= max) return losses.map((_, i) => i);
+  const order = losses
+    .map((v, i) => [Number.isFinite(v) ? v : Number.POSITIVE_INFINITY, i] as const)
+    .sort((a, b) => a[0] - b[0])
+    .map(([, i]) => i);
+  const best = Math.floor(max / 4);
+  const rest = order.slice(best);
+  const spread = Array.from({ length: max - best }, (_, k) => rest[Math.floor((k * rest.length) / (max - best))]!);
+  return [...order.slice(0, best), ...spread].sort((a, b) => a - b);
+}
+
+/** Finds a point maximising log expected improvement under `gp`: random candidates, perturbations of the best trials, then local (1+1)-ES refinement. */
+function optimizeAcquisition(gp: GaussianProcess, best: number, encoding: Encoding, rng: Rng, anchors: readonly number[][], candidates: number): number[] {
+  const buffer = new Float64Array(encoding.width);
+  const score = (point: readonly number[]): number => {
+    const { mean, variance } = gp.predict(features(encoding, snap(encoding, point), buffer));
+    const sd = Math.sqrt(variance);
+    return Math.log(sd) + logH((best - mean) / sd);
+  };
+  const p = encoding.tunable.length;
+  const perturb = (point: readonly number[], scale: number, flip: number): number[] =>
+    point.map((v, i) => {
+      const param = encoding.tunable[i]!;
+      if (param.kind === 'categorical') return rng.uniform() < flip ? rng.int(0, param.choices.length - 1) : v;
+      return Math.min(1, Math.max(0, v + scale * gaussian(rng)));
+    });
+  const pool: { point: number[]; value: number }[] = [];
+  for (let i = 0; i < candidates; i++) {
+    const point = randomPoint(encoding, rng);
+    pool.push({ point, value: score(point) });
+  }
+  for (const anchor of anchors) {
+    for (const scale of [0.2, 0.05, 0.01, 0.002]) {
+      for (let i = 0; i < 12; i++) {
+        const point = perturb(anchor, scale, 1 / p);
+        pool.push({ point, value: score(point) });
+      }
+    }
+  }
+  pool.sort((a, b) => b.value - a.value);
+  const starts = pool.slice(0, 3);
+  let winner = pool[0]!;
+  for (const start of starts) {
+    let current = start;
+    let step = 0.05;
+    for (let iter = 0; iter < 100; iter++) {
+      const point = perturb(current.point, step, 0.5 / p);
+      const value = score(point);
+      if (value > current.value) {
+        current = { point, value };
+        step = Math.min(0.3, step * 1.6);
+      } else {
+        step = Math.max(1e-6, step * 0.88);
+      }
+    }
+    if (current.value > winner.value) winner = current;
+  }
+  return snap(encoding, winner.point);
+}
+
+/**
+ * Gaussian-process Bayesian optimisation. The first trials come from the
+ * experiment's scrambled Halton sequence; then a GP (Matern-5/2, one
+ * lengthscale per parameter, MAP-fitted by L-BFGS with restarts) models the
+ * standardised or log-warped losses in the unit cube (numeric parameters through their CDF, so
+ * priors shape the search; categoricals one-hot with one lengthscale each), and
+ * the next point maximises log expected improvement, evaluated at points
+ * snapped to steps, integers and choices. Running trials and earlier members of
+ * a batch enter as kriging-believer fantasies (observed at the GP's mean, at
+ * worst the incumbent's value), so parallel workers spread out. State: the
+ * sequence's scramble seed, the chosen warp and the last hyperparameters (a
+ * warm start).
+ */
+export function createGpOptimizer(options: GpOptions = {}): Optimizer {
+  const warps: readonly LossWarp[] = options.warp ? [options.warp] : ['standard', 'log'];
+  const initialTrials = options.initialTrials ?? defaultInitialTrials;
+  const candidates = options.candidates ?? 1000;
+  const maxTrainingPoints = options.maxTrainingPoints ?? 200;
+  const maxFitPoints = options.maxFitPoints ?? 50;
+  return {
+    name: 'gp',
+    suggest(request: SuggestRequest): SuggestResult {
+      const count = suggestionCount(request);
+      const { space } = request;
+      const scramble = scrambleOf(request);
+      const encoding = encodingOf(space);
+      const p = encoding.tunable.length;
+      const training = trainingSubset(request.completed, maxTrainingPoints);
+      const finite = training.filter((t) => Number.isFinite(t.loss)).length;
+      const seen = request.completed.length + request.running.length;
+      if (p === 0 || finite < 2 || seen + count <= initialTrials(p)) {
+        return { suggestions: quasiRandomSuggestions(request, count), state: { scramble } satisfies GpState };
+      }
+      const rng = createRng(request.seed);
+      const points = training.map((t) => encode(space, t.params));
+      const x = points.map((point) => features(encoding, point));
+      const losses = training.map((t) => t.loss);
+      const fitRows = fitSubset(losses, maxFitPoints);
+      const previousWarp = stateWarp(request.state);
+      // Every few trials (or without a previous choice) each candidate warp is fitted and the one
+      // with the higher likelihood of the losses themselves (Jacobian included) is kept.
+      const thorough = training.length % 8 === 0 || previousWarp === undefined;
+      const tried = warps.length === 1 ? warps : thorough ? warps : [previousWarp!];
+      let chosen: { warp: LossWarp; y: number[]; hyper: GpHyperparameters; score: number } | null = null;
+      for (const candidate of tried) {
+        const { y: targets, logJacobian } = warpWithJacobian(losses, candidate);
+        const fit = fitHyperparameters(
+          encoding,
+          fitRows.map((i) => x[i]!),
+          fitRows.map((i) => targets[i]!),
+          rng,
+          { previous: candidate === previousWarp ? previousHyper(request.state) : undefined, thorough },
+        );
+        const score = -fit.negativeLogPosterior + fitRows.reduce((s, i) => s + logJacobian[i]!, 0);
+        if (chosen === null || score > chosen.score) chosen = { warp: candidate, y: targets, hyper: fit.hyper, score };
+      }
+      const { y, hyper, warp } = chosen!;
+      const gp = new GaussianProcess(encoding, x, y, hyper);
+      const best = Math.min(...y);
+      const anchors = points
+        .map((point, i) => ({ point, y: y[i]! }))
+        .sort((a, b) => a.y - b.y)
+        .slice(0, 5)
+        .map((a) => a.point);
+      const pending = request.running.map((t) => features(encoding, encode(space, t.params)));
+      const halton = new ScrambledHalton(p, scramble);
+      const suggestions: Params[] = [];
+      for (let i = 0; i < count; i++) {
+        if (seen + i < initialTrials(p)) {
+          const point = halton.point(seen + i);
+          suggestions.push(paramsFromCube(space, point));
+          pending.push(features(encoding, encode(space, suggestions[i]!)));
+          continue;
+        }
+        // Kriging believer, clipped at the incumbent: a pending point is believed to score its predicted mean
+        // but never better than the best so far, so expected improvement around it vanishes.
+        const model = pending.length ? gp.withObservations(pending, pending.map((f) => Math.max(gp.predict(f).mean, best))) : gp;
+        const point = optimizeAcquisition(model, best, encoding, rng, anchors, candidates);
+        suggestions.push(decode(space, point));
+        pending.push(features(encoding, point));
+      }
+      return { suggestions, state: { scramble, hyper, warp } satisfies GpState };
+    },
+  };
+}

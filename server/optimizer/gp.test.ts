@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import { encodingOf, features } from './encoding.ts';
+import { fitHyperparameters, GaussianProcess } from './gp.ts';
+import { createGpOptimizer, logH, warpLosses } from './gp-optimizer.ts';
+import { normalCdf } from './normal.ts';
+import { createRng } from './rng.ts';
+import { parseSearchSpace } from './space.ts';
+import type { CompletedTrial } from './types.ts';
+
+const square = parseSearchSpace({ a: { min: 0, max: 1 }, b: { min: 0, max: 1 } });
+
+function data(n: number, f: (a: number, b: number) => number) {
+  const rng = createRng(3);
+  const encoding = encodingOf(square);
+  const points = Array.from({ length: n }, () => [rng.uniform(), rng.uniform()]);
+  const raw = points.map(([a, b]) => f(a!, b!));
+  return { encoding, x: points.map((p) => features(encoding, p)), y: warpLosses(raw, 'standard') };
+}
+
+describe('Gaussian process', () => {
+  it('interpolates its data and is uncertain far from it', () => {
+    const { encoding, x, y } = data(25, (a, b) => Math.sin(6 * a) + b);
+    const { hyper } = fitHyperparameters(encoding, x, y, createRng(1));
+    const gp = new GaussianProcess(encoding, x, y, hyper);
+    for (let i = 0; i < 5; i++) expect(gp.predict(x[i]!).mean).toBeCloseTo(y[i]!, 2);
+    expect(gp.predict(x[0]!).variance).toBeLessThan(1e-3 * Math.exp(hyper.logSignal));
+  });
+
+  it('learns a long lengthscale for a parameter the loss ignores', () => {
+    const { encoding, x, y } = data(30, (a) => Math.sin(6 * a));
+    const { hyper } = fitHyperparameters(encoding, x, y, createRng(1));
+    expect(hyper.logLengthscales[1]! - hyper.logLengthscales[0]!).toBeGreaterThan(1);
+  });
+});
+
+describe('GP optimizer', () => {
+  it('log expected improvement matches the closed form and stays finite far in the tail', () => {
+    for (const z of [-3, -1, 0, 1.5]) {
+      const direct = z * normalCdf(z) + Math.exp(-0.5 * z * z) / Math.sqrt(2 * Math.PI);
+      expect(logH(z)).toBeCloseTo(Math.log(direct), 8);
+    }
+    expect(Number.isFinite(logH(-40))).toBe(true);
+    expect(logH(-40)).toBeLessThan(logH(-20));
+  });
+
+  it('finds the minimum of a smooth function with integer and categorical parameters within 30 trials', () => {
+    const space = parseSearchSpace({ x: { min: -3, max: 3 }, n: { min: 0, max: 10, step: 1 }, c: ['a', 'b', 'c'] });
+    const f = (p: Record<string, unknown>) => (Number(p.x) - 1.2) ** 2 + 0.1 * (Number(p.n) - 7) ** 2 + (p.c === 'b' ? 0 : 1);
+    const optimizer = createGpOptimizer();
+    const completed: CompletedTrial[] = [];
+    let state: unknown;
+    for (let i = 0; i < 30; i++) {
+      const result = optimizer.suggest({ space, completed, running: [], seed: i, state });
+      state = result.state;
+      const params = result.suggestions[0]!;
+      expect(Number.isInteger(params.n)).toBe(true);
+      completed.push({ params, loss: f(params) });
+    }
+    expect(Math.min(...completed.map((t) => t.loss))).toBeLessThan(0.01);
+  });
+
+  it('spreads a batch: eight suggestions at once are distinct and not all in one spot', () => {
+    const space = parseSearchSpace({ x: { min: 0, max: 1 } });
+    const completed = [0.1, 0.3, 0.5, 0.7, 0.9, 0.2, 0.8].map((x) => ({ params: { x }, loss: (x - 0.42) ** 2 }));
+    const { suggestions } = createGpOptimizer().suggest({ space, completed, running: [], seed: 1, count: 8 });
+    const xs = suggestions.map((p) => Number(p.x)).sort((a, b) => a - b);
+    for (let i = 1; i < xs.length; i++) expect(xs[i]! - xs[i - 1]!).toBeGreaterThan(1e-5);
+    expect(xs.at(-1)! - xs[0]!).toBeGreaterThan(0.05);
+  });
+});
