@@ -13,6 +13,7 @@ import type { Viewer } from './auth.ts';
 import { MAX_BODY_BYTES, queryLimitPlugins, rateLimitPlugin, refuseOversizedBody } from './limits.ts';
 import { startLeaseSweeper } from './leases.ts';
 import { startRevocationSweeper } from './revocation.ts';
+import { closeOptimizerPool } from './optimizer-pool.ts';
 
 /** A running (or ready to run) Oscar server. */
 export interface App {
@@ -140,6 +141,7 @@ export function buildApp(fallback?: FallbackHandler, limits: AppLimits = {}): Ap
       }),
     stop: async () => {
       stopSweepers();
+      await closeOptimizerPool();
       await wsServer.dispose();
       for (const socket of sockets) socket.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));

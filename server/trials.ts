@@ -127,6 +127,7 @@ async function handOut(experiment: Experiment, request: SuggestRequest): Promise
   return createTrial(experiment, request, {
     params: proposal.params as Prisma.InputJsonObject,
     optimizer: proposal.optimizer,
+    fallbackReason: proposal.fallbackReason,
   });
 }
 
@@ -137,7 +138,10 @@ async function handOut(experiment: Experiment, request: SuggestRequest): Promise
  */
 export async function suggestTrial(viewer: Viewer, request: SuggestRequest, query: TrialQuery) {
   const experiment = await openExperiment(viewer.userId, request);
-  const trialId = await withExperimentLock(experiment.id, () => handOut(experiment, request));
+  const trialId = await withExperimentLock(experiment.id, async () =>
+    // Read again under the lock: trial numbers and seeds move on with every trial handed out.
+    handOut(await prisma.experiment.findUniqueOrThrow({ where: { id: experiment.id } }), request),
+  );
   publishTrial(viewer.userId, experiment.id, trialId);
   return prisma.trial.findUniqueOrThrow({ ...query, where: { id: trialId } });
 }
