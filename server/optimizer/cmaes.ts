@@ -1,7 +1,7 @@
 import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
 import { encodingOf, gaussian, type Encoding } from './encoding.ts';
 import { defaultInitialTrials } from './gp-optimizer.ts';
-import { quasiRandomSuggestions, scrambleOf } from './qmc.ts';
+import { quasiRandomStart, scrambleOf } from './qmc.ts';
 import { createRng, deriveSeed } from './rng.ts';
 import type { Params } from './space.ts';
 import type { CompletedTrial, Optimizer, SuggestRequest, SuggestResult } from './types.ts';
@@ -158,11 +158,9 @@ export function createCmaEsOptimizer(options: CmaEsOptions = {}): Optimizer {
       const scramble = scrambleOf(request);
       const encoding = encodingOf(space);
       const p = encoding.tunable.length;
-      const seen = request.completed.length + request.running.length;
       const finite = request.completed.filter((t) => Number.isFinite(t.loss));
-      if (p === 0 || finite.length < 2 || seen + count <= defaultInitialTrials(p)) {
-        return { suggestions: quasiRandomSuggestions(request, count), state: { scramble } };
-      }
+      const initial = quasiRandomStart(request, count, finite.length, defaultInitialTrials(p));
+      if (initial) return initial;
       const worst = finite.reduce((m, t) => Math.max(m, t.loss), Number.NEGATIVE_INFINITY);
       const asPoint = (t: CompletedTrial) => ({ x: toCube(encoding, encode(space, t.params)), loss: Number.isFinite(t.loss) ? t.loss : worst + 1 });
       const from = Math.max(0, request.completed.length - maxReplay);

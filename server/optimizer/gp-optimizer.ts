@@ -1,7 +1,7 @@
 import { encodingOf, features, gaussian, randomPoint, snap, type Encoding } from './encoding.ts';
 import { fitHyperparameters, GaussianProcess, type GpHyperparameters } from './gp.ts';
 import { normalCdf } from './normal.ts';
-import { paramsFromCube, quasiRandomSuggestions, ScrambledHalton, scrambleOf } from './qmc.ts';
+import { paramsFromCube, quasiRandomStart, ScrambledHalton, scrambleOf } from './qmc.ts';
 import { createRng, type Rng } from './rng.ts';
 import type { Params } from './space.ts';
 import type { CompletedTrial, Optimizer, SuggestRequest, SuggestResult } from './types.ts';
@@ -228,9 +228,8 @@ export function createGpOptimizer(options: GpOptions = {}): Optimizer {
       const training = trainingSubset(request.completed, maxTrainingPoints);
       const finite = training.filter((t) => Number.isFinite(t.loss)).length;
       const seen = request.completed.length + request.running.length;
-      if (p === 0 || finite < 2 || seen + count <= initialTrials(p)) {
-        return { suggestions: quasiRandomSuggestions(request, count), state: { scramble } satisfies GpState };
-      }
+      const initial = quasiRandomStart(request, count, finite, initialTrials(p));
+      if (initial) return initial;
       const rng = createRng(request.seed);
       const points = training.map((t) => encode(space, t.params));
       const x = points.map((point) => features(encoding, point));

@@ -113,6 +113,19 @@ export function quasiRandomSuggestions(request: SuggestRequest, count: number): 
 }
 
 /**
+ * The quasi-random start that model-based optimizers share (by composition, as Optuna's samplers do):
+ * the next points of the experiment's sequence while the space has nothing to tune, fewer than two
+ * losses are finite, or `initialTrials` trials are not yet in (completed or running); else null, and
+ * the model takes over.
+ */
+export function quasiRandomStart(request: SuggestRequest, count: number, finiteLosses: number, initialTrials: number): SuggestResult | null {
+  const tunable = request.space.parameters.some((param) => param.kind !== 'constant');
+  const seen = request.completed.length + request.running.length;
+  if (tunable && finiteLosses >= 2 && seen + count > initialTrials) return null;
+  return { suggestions: quasiRandomSuggestions(request, count), state: { scramble: scrambleOf(request) } };
+}
+
+/**
  * Quasi-random search: a scrambled Halton sequence through each parameter's
  * distribution, continued across calls by trial count. Its state keeps the
  * scramble seed so the sequence stays the same for the whole experiment; without

@@ -1,7 +1,7 @@
 import { encodingOf, gaussian, snap, type Encoding } from './encoding.ts';
 import { defaultInitialTrials } from './gp-optimizer.ts';
 import { normalCdf } from './normal.ts';
-import { quasiRandomSuggestions, scrambleOf } from './qmc.ts';
+import { quasiRandomStart, scrambleOf } from './qmc.ts';
 import { createRng, type Rng } from './rng.ts';
 import type { Params } from './space.ts';
 import type { Optimizer, SuggestRequest, SuggestResult } from './types.ts';
@@ -125,11 +125,9 @@ export function createTpeOptimizer(options: TpeOptions = {}): Optimizer {
       const scramble = scrambleOf(request);
       const encoding = encodingOf(space);
       const p = encoding.tunable.length;
-      const seen = request.completed.length + request.running.length;
       const finite = request.completed.filter((t) => Number.isFinite(t.loss));
-      if (p === 0 || finite.length < 2 || seen + count <= defaultInitialTrials(p)) {
-        return { suggestions: quasiRandomSuggestions(request, count), state: { scramble } };
-      }
+      const initial = quasiRandomStart(request, count, finite.length, defaultInitialTrials(p));
+      if (initial) return initial;
       const rng = createRng(request.seed);
       const ranked = request.completed
         .map((t, i) => ({ i, loss: Number.isFinite(t.loss) ? t.loss : Number.POSITIVE_INFINITY }))
