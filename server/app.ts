@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { createYoga } from 'graphql-yoga';
+import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { GraphQLError, type DocumentNode, type ExecutionArgs, type execute, type subscribe } from 'graphql';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { useServer } from 'graphql-ws/use/ws';
@@ -46,6 +47,8 @@ export function buildApp(fallback?: FallbackHandler, limits: AppLimits = {}): Ap
     graphqlEndpoint: '/graphql',
     landingPage: false,
     graphiql: { subscriptionsProtocol: 'WS', title: 'Oscar GraphiQL' },
+    // GraphiQL's page and scripts are served from here, not from a CDN, so it works offline.
+    renderGraphiQL,
     context: async ({ request, req, connectionParams }: { request?: Request; req?: IncomingMessage; connectionParams?: Record<string, unknown> }) => {
       const header = connectionParams?.authorization ?? connectionParams?.Authorization ?? request?.headers.get('authorization');
       const token = parseAuthorization(header);

@@ -133,6 +133,18 @@ describe('the dashboard, in Chromium', () => {
     expect(refused.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
   });
 
+  it('links to GraphiQL, which loads without any outside network and runs a query with the session', async () => {
+    const [explorer] = await Promise.all([page.context().waitForEvent('page'), page.click('a:has-text("GraphiQL")')]);
+    await explorer.waitForSelector('.graphiql-container', { timeout: 15_000 });
+    await explorer.waitForSelector('.graphiql-query-editor', { timeout: 15_000 });
+    const answer = await explorer.evaluate(async () => {
+      const response = await fetch('/graphql', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"{ me { email } }"}' });
+      return response.json();
+    });
+    expect(answer).toEqual({ data: { me: { email: expect.stringContaining('@') } } });
+    await explorer.close();
+  });
+
   it('signs out: the session cookie stops working', async () => {
     const cookie = (await page.context().cookies()).find((c) => c.name === 'oscar_session')!;
     await Promise.all([page.waitForURL(/\/signin$/), page.click('button:has-text("Sign out")')]);
