@@ -62,15 +62,22 @@ async function handBack(experiment: Experiment, trialId: string, request: Sugges
   return trialId;
 }
 
-/** A RUNNING (or STALE, not yet re-offered) trial this worker left unfinished under another client instance. */
+/**
+ * A trial this worker left unfinished under another client instance: STALE and not yet re-offered, or
+ * RUNNING but silent for half its lease (clients beat every third of it), so a second live process
+ * on the same host, still beating, keeps its own trial.
+ */
 async function unfinishedTrialOf(experiment: Experiment, request: SuggestRequest): Promise<string | null> {
   if (request.worker === null) return null;
+  const silentSince = new Date(Date.now() - (experiment.leaseSeconds * 1000) / 2);
   const candidates = await prisma.trial.findMany({
     where: {
       experimentId: experiment.id,
       worker: request.worker,
-      state: { in: ['RUNNING', 'STALE'] },
-      ...(request.instance !== null ? { OR: [{ instance: null }, { instance: { not: request.instance } }] } : {}),
+      AND: [
+        { OR: [{ state: 'STALE' }, { state: 'RUNNING', heartbeatAt: { lt: silentSince } }] },
+        ...(request.instance !== null ? [{ OR: [{ instance: null }, { instance: { not: request.instance } }] }] : []),
+      ],
     },
     orderBy: { number: 'asc' },
     select: { id: true, state: true, retryOfId: true },

@@ -91,13 +91,23 @@ describe('leases and heartbeats', () => {
 });
 
 describe('a worker that comes back', () => {
-  it('gets its own unfinished trial back after a reboot (a new client instance), before anything new', async () => {
-    const before = await suggest({ name: 'Reboot', worker: 'node-7', instance: 'boot-1' });
-    await suggest({ name: 'Reboot', worker: 'node-8', instance: 'other' });
-    const after = await suggest({ name: 'Reboot', worker: 'node-7', instance: 'boot-2' });
+  it('gets its own unfinished trial back after a reboot (a new client instance, its heartbeats stopped), before anything new', async () => {
+    const before = await suggest({ name: 'Reboot', lease: 4, worker: 'node-7', instance: 'boot-1' });
+    await suggest({ name: 'Reboot', lease: 4, worker: 'node-8', instance: 'other' });
+    await sleep(2100);
+    const after = await suggest({ name: 'Reboot', lease: 4, worker: 'node-7', instance: 'boot-2' });
     expect(after.id).toBe(before.id);
     expect(after.number).toBe(1);
     expect((await trials('Reboot')).trialCount).toBe(2);
+  });
+
+  it('leaves a busy trial to its process: a second live process on the same host gets a new one', async () => {
+    const busy = await suggest({ name: 'Two GPUs', lease: 4, worker: 'gpu-box', instance: 'process-1' });
+    await sleep(1000);
+    await server.gql(HEARTBEAT, { id: busy.id }, token);
+    await sleep(1200);
+    const second = await suggest({ name: 'Two GPUs', lease: 4, worker: 'gpu-box', instance: 'process-2' });
+    expect(second.id).not.toBe(busy.id);
   });
 
   it('gets a new trial when the same instance asks again (several jobs at once)', async () => {

@@ -119,6 +119,7 @@ job = s.suggest(${experiment})
 print(job.id, job, flush=True)
 os._exit(1)`).catch((error: { stdout: string }) => error);
     const [crashedId, ...crashedParams] = crashed.stdout.trim().split(' ');
+    await new Promise((resolve) => setTimeout(resolve, 1100)); // the reboot: no heartbeat for half a lease
     const resumed = await run(`s = Oscar(os.environ['OSCAR_TOKEN'])
 job = s.suggest(${experiment})
 print(job.id, job)

@@ -156,7 +156,8 @@ class Oscar:
             Defaults to the ``OSCAR_WORKER`` environment variable, then the
             host name (with ``-2``, ``-3`` ... for further clients created in
             the same process). A worker that asks again under the same name
-            after a crash or reboot gets its unfinished trial back first.
+            after a crash or reboot gets its unfinished trial back first, once
+            that trial's heartbeats have stopped for half its lease.
         timeout: seconds to wait for each HTTP request.
         retries: how many times to retry a request that failed because the
             server could not be reached (refused, reset or timed-out
