@@ -7,7 +7,9 @@
  * the in-memory cache, optimizer on a worker thread, state saved): the first
  * call (cache cold: reads all rows) and then calls that each follow one more
  * completed trial (the steady state). Also times the optimizer alone, in
- * process, on the same history.
+ * process, on the same history, and a whole `suggest` request through the real
+ * HTTP API (auth, experiment lookup, leases, optimizer, trial stored), each
+ * followed by its `update`.
  *
  * usage: tsx scripts/bench/cost.ts [--trials 10000] [--parameters 10] [--calls 30]
  */
@@ -87,6 +89,38 @@ try {
   console.log(`optimizer alone (in process):          median ${median(alone).toFixed(1)} ms`);
   console.log(`proposeParams, first call (cold cache): ${coldMs.toFixed(1)} ms`);
   console.log(`proposeParams, steady state:            median ${median(warm).toFixed(1)} ms, p95 ${p95.toFixed(1)} ms over ${calls} calls`);
+
+  // A whole suggest request through the HTTP API, as a worker sends it.
+  const { buildApp } = await import('../../server/app.ts');
+  const { createApiToken } = await import('../../server/auth.ts');
+  const { token } = await createApiToken(user.id);
+  const app = buildApp();
+  const port = await app.start(0);
+  const gql = async (query: string, variables: Record<string, unknown>) => {
+    const response = await fetch(`http://127.0.0.1:${port}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ query, variables }),
+    });
+    return (await response.json()) as { data?: any; errors?: unknown[] };
+  };
+  const requests: number[] = [];
+  for (let i = 0; i < calls; i++) {
+    const t = performance.now();
+    const answer = await gql(
+      'mutation ($e: ExperimentInput!, $w: String) { suggest(experiment: $e, worker: $w) { id params } }',
+      { e: { name: 'cost', parameters: raw }, w: `worker-${i}` },
+    );
+    requests.push(performance.now() - t);
+    if (!answer.data) throw new Error(JSON.stringify(answer.errors));
+    await gql('mutation ($id: ID!, $r: JSON!) { update(trialId: $id, result: $r) { id } }', {
+      id: answer.data.suggest.id,
+      r: { loss: loss(answer.data.suggest.params) },
+    });
+  }
+  await app.stop();
+  const requestP95 = [...requests].sort((a, b) => a - b)[Math.floor(0.95 * (requests.length - 1))]!;
+  console.log(`suggest over HTTP, whole request:      median ${median(requests).toFixed(1)} ms, p95 ${requestP95.toFixed(1)} ms over ${calls} calls`);
 } finally {
   await closeOptimizerPool();
   await prisma.$disconnect();

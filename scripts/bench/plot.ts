@@ -1,4 +1,5 @@
 import { writeFileSync } from 'node:fs';
+import * as echarts from 'echarts';
 import { median, readRuns } from './common.ts';
 import { extraProblems, publicProblems } from './problems.ts';
 
@@ -11,9 +12,11 @@ const COLORS: Record<string, string> = {
   'sklearn-gp-ei': '#2ca02c',
 };
 
+const PANEL = { width: 360, height: 240, gapX: 40, gapY: 70, left: 60, top: 60 } as const;
+
 /**
- * Writes an SVG of the median best-so-far regret (log scale) against the trial
- * count, one panel per problem, one line per system, from JSON-lines run files.
+ * Writes an SVG (ECharts, server-side rendered) of the median best-so-far regret (log scale) against
+ * the trial count, one panel per problem, one line per system, from JSON-lines run files.
  */
 export function writePlot(files: readonly string[], target: string): void {
   const optimum = new Map([...publicProblems, ...extraProblems].map((p) => [p.name, p.optimum]));
@@ -21,57 +24,44 @@ export function writePlot(files: readonly string[], target: string): void {
   const problems = [...new Set(runs.map((r) => r.problem))];
   const systems = [...new Set(runs.map((r) => r.system))].sort();
   const seeds = new Set(runs.filter((r) => r.system.startsWith('oscar')).map((r) => r.seed)).size || new Set(runs.map((r) => r.seed)).size;
-  const panelW = 300;
-  const panelH = 220;
-  const margin = { left: 50, top: 30, bottom: 35, right: 10 };
   const cols = Math.min(3, problems.length);
-  const rows = Math.ceil(problems.length / cols) + 1;
-  const width = cols * (panelW + margin.left + margin.right);
-  const height = rows * (panelH + margin.top + margin.bottom);
-  const parts: string[] = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif" font-size="11">`,
-    `<rect width="100%" height="100%" fill="white"/>`,
-  ];
-  problems.forEach((problem, index) => {
-    const x0 = (index % cols) * (panelW + margin.left + margin.right) + margin.left;
-    const y0 = Math.floor(index / cols) * (panelH + margin.top + margin.bottom) + margin.top;
-    const curves = new Map<string, number[]>();
-    for (const system of systems) {
+  const rows = Math.ceil(problems.length / cols);
+  const width = PANEL.left + cols * (PANEL.width + PANEL.gapX);
+  const height = PANEL.top + rows * (PANEL.height + PANEL.gapY) + 40;
+  const at = (index: number) => ({
+    left: PANEL.left + (index % cols) * (PANEL.width + PANEL.gapX),
+    top: PANEL.top + Math.floor(index / cols) * (PANEL.height + PANEL.gapY),
+  });
+  const series = problems.flatMap((problem, index) =>
+    systems.flatMap((system) => {
       const mine = runs.filter((r) => r.problem === problem && r.system === system);
-      if (!mine.length) continue;
+      if (!mine.length) return [];
       const length = Math.min(...mine.map((r) => r.curve.length));
-      curves.set(
-        system,
-        Array.from({ length }, (_, t) => Math.max(median(mine.map((r) => r.curve[t]! - optimum.get(problem)!)), 1e-9)),
-      );
-    }
-    const all = [...curves.values()].flat();
-    const lo = Math.floor(Math.log10(Math.min(...all)));
-    const hi = Math.ceil(Math.log10(Math.max(...all)));
-    const n = Math.max(...[...curves.values()].map((c) => c.length));
-    const sx = (t: number) => x0 + (t / Math.max(1, n - 1)) * panelW;
-    const sy = (v: number) => y0 + panelH - ((Math.log10(v) - lo) / Math.max(1, hi - lo)) * panelH;
-    parts.push(`<text x="${x0 + panelW / 2}" y="${y0 - 10}" text-anchor="middle" font-weight="bold">${problem}</text>`);
-    parts.push(`<rect x="${x0}" y="${y0}" width="${panelW}" height="${panelH}" fill="none" stroke="#999"/>`);
-    for (let e = lo; e <= hi; e++) {
-      const y = sy(10 ** e);
-      parts.push(`<line x1="${x0}" x2="${x0 + panelW}" y1="${y}" y2="${y}" stroke="#eee"/>`);
-      parts.push(`<text x="${x0 - 5}" y="${y + 4}" text-anchor="end">1e${e}</text>`);
-    }
-    for (const t of [0, Math.floor((n - 1) / 2), n - 1]) parts.push(`<text x="${sx(t)}" y="${y0 + panelH + 14}" text-anchor="middle">${t + 1}</text>`);
-    parts.push(`<text x="${x0 + panelW / 2}" y="${y0 + panelH + 28}" text-anchor="middle">trial</text>`);
-    for (const [system, curve] of curves) {
-      const d = curve.map((v, t) => `${t ? 'L' : 'M'}${sx(t).toFixed(1)},${sy(v).toFixed(1)}`).join('');
-      parts.push(`<path d="${d}" fill="none" stroke="${COLORS[system] ?? '#000'}" stroke-width="2"/>`);
-    }
+      const data = Array.from({ length }, (_, t) => [t + 1, Math.max(median(mine.map((r) => r.curve[t]! - optimum.get(problem)!)), 1e-9)]);
+      return [{ type: 'line' as const, name: system, data, xAxisIndex: index, yAxisIndex: index, showSymbol: false, color: COLORS[system] ?? '#000', lineStyle: { width: 2 } }];
+    }),
+  );
+  const chart = echarts.init(null, null, { renderer: 'svg', ssr: true, width, height });
+  chart.setOption({
+    animation: false,
+    backgroundColor: '#fff',
+    textStyle: { fontFamily: 'sans-serif' },
+    title: [
+      { text: `Median regret of the best trial so far (log scale), ${seeds} seeds`, left: PANEL.left, top: 8, textStyle: { fontSize: 14 } },
+      ...problems.map((problem, index) => ({
+        text: problem,
+        left: at(index).left + PANEL.width / 2,
+        top: at(index).top - 24,
+        textAlign: 'center' as const,
+        textStyle: { fontSize: 12 },
+      })),
+    ],
+    legend: { data: systems, bottom: 8, left: PANEL.left },
+    grid: problems.map((_, index) => ({ ...at(index), width: PANEL.width, height: PANEL.height })),
+    xAxis: problems.map((_, index) => ({ gridIndex: index, type: 'value', name: 'trial', nameLocation: 'middle', nameGap: 22, min: 1 })),
+    yAxis: problems.map((_, index) => ({ gridIndex: index, type: 'log', axisLabel: { formatter: (v: number) => v.toExponential(0) } })),
+    series,
   });
-  const ly = (rows - 1) * (panelH + margin.top + margin.bottom) + margin.top;
-  parts.push(`<text x="${margin.left}" y="${ly}" font-weight="bold">median regret of the best trial so far (log scale), ${seeds} seeds</text>`);
-  systems.forEach((system, i) => {
-    const y = ly + 20 + i * 18;
-    parts.push(`<line x1="${margin.left}" x2="${margin.left + 30}" y1="${y}" y2="${y}" stroke="${COLORS[system] ?? '#000'}" stroke-width="3"/>`);
-    parts.push(`<text x="${margin.left + 38}" y="${y + 4}">${system}</text>`);
-  });
-  parts.push('</svg>');
-  writeFileSync(target, parts.join('\n'));
+  writeFileSync(target, chart.renderToSVGString());
+  chart.dispose();
 }
