@@ -114,6 +114,22 @@ describe('dashboard sessions', () => {
     await foreign.dispose();
   });
 
+  it("refuses the dashboard's sign-in form posted from another site, and accepts it from its own page", async () => {
+    const post = (from: string) =>
+      fetch(`${origin}/signin`, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html', origin: from },
+        body: 'email=grace%40example.com&password=hopper-1906',
+      });
+    const forged = await post('http://evil.example');
+    expect(forged.status).toBe(403);
+    expect(forged.headers.get('set-cookie')).toBeNull();
+    const own = await post(origin);
+    expect(own.status).toBe(303);
+    expect(own.headers.get('set-cookie')).toContain('oscar_session=');
+  });
+
   it('signs out: the session is deleted and its cookie refused', async () => {
     const secret = await signIn();
     expect((await withCookie(secret, 'mutation { signOut }')).data?.signOut).toBe(true);

@@ -8,11 +8,8 @@ const config = {
   },
   kit: {
     // Relative to web/: the API server imports web/build/handler.js (server/dashboard.ts).
+    // server/dashboard.ts tells the handler each request's protocol, for SvelteKit's origin check.
     adapter: adapter({ out: 'build' }),
-    // adapter-node takes every request for https unless ORIGIN is set, which Oscar cannot know (PORT=0,
-    // any host name), so SvelteKit's own origin check would refuse every form post over plain http.
-    // hooks.server.ts checks the same thing against the Host header instead (sameOriginPost).
-    csrf: { trustedOrigins: ['*'] },
   },
 };
 
