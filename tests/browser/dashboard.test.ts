@@ -1,5 +1,5 @@
 import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { assertPrerequisites, chartsRendered, launchChromium, origin, startServer, type TestServer } from './support.ts';
 
 const EMAIL = 'lin@example.com';
@@ -19,6 +19,13 @@ beforeAll(async () => {
   expect(created.code).toBe(0);
   browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+});
+
+// When a step fails, show where the page was and what the server said, to tell a slow machine from a bug.
+beforeEach(({ onTestFailed }) => {
+  onTestFailed(() => {
+    console.error(`page at ${page?.url()}\n--- server output ---\n${server?.logs().slice(-4000)}`);
+  });
 });
 
 afterAll(async () => {
