@@ -4,6 +4,7 @@ import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import { GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { userError } from './errors.ts';
+import { normaliseEmail } from './auth.ts';
 import type { Context } from '../schema/builder.ts';
 
 /** Largest request body accepted on /graphql, and largest graphql-ws message. */
@@ -59,6 +60,17 @@ function errorCodePlugin(): Plugin {
   };
 }
 
+/** Takes one point for `key`: null when allowed, else the whole seconds until a point is free again. */
+async function secondsUntilAllowed(limiter: RateLimiterMemory, key: string): Promise<number | null> {
+  try {
+    await limiter.consume(key);
+    return null;
+  } catch (error) {
+    if (error instanceof RateLimiterRes) return Math.ceil(error.msBeforeNext / 1000);
+    throw error;
+  }
+}
+
 /**
  * A per-token rate limit (per address for requests without a valid token): `perMinute` operations,
  * refused beyond that with RATE_LIMITED and HTTP 429 until the minute rolls on.
@@ -71,15 +83,11 @@ export function rateLimitPlugin(perMinute: number): Plugin<Context> {
       const key = context.viewer
         ? `user:${context.viewer.tokenId ?? context.viewer.userId}`
         : `address:${context.req?.socket.remoteAddress ?? 'unknown'}`;
-      try {
-        await limiter.consume(key);
-      } catch (error) {
-        if (!(error instanceof RateLimiterRes)) throw error;
-        const seconds = Math.ceil(error.msBeforeNext / 1000);
-        const refusal = userError('RATE_LIMITED', `Rate limit of ${perMinute} requests a minute exceeded; retry in ${seconds} s`);
-        Object.assign(refusal.extensions, { retryAfter: seconds, http: { status: 429, headers: { 'retry-after': String(seconds) } } });
-        setResultAndStopExecution({ errors: [refusal] });
-      }
+      const seconds = await secondsUntilAllowed(limiter, key);
+      if (seconds === null) return;
+      const refusal = userError('RATE_LIMITED', `Rate limit of ${perMinute} requests a minute exceeded; retry in ${seconds} s`);
+      Object.assign(refusal.extensions, { retryAfter: seconds, http: { status: 429, headers: { 'retry-after': String(seconds) } } });
+      setResultAndStopExecution({ errors: [refusal] });
     },
   };
 }
@@ -90,13 +98,8 @@ const signInLimiter = new RateLimiterMemory({ points: SIGN_IN_ATTEMPTS_PER_MINUT
 
 /** Counts a sign-in attempt for `email`; throws RATE_LIMITED past {@link SIGN_IN_ATTEMPTS_PER_MINUTE}. */
 export async function limitSignIn(email: string): Promise<void> {
-  try {
-    await signInLimiter.consume(email.trim().toLowerCase());
-  } catch (error) {
-    if (!(error instanceof RateLimiterRes)) throw error;
-    const seconds = Math.ceil(error.msBeforeNext / 1000);
-    throw userError('RATE_LIMITED', `Too many sign-in attempts for this e-mail; retry in ${seconds} s`, 'email');
-  }
+  const seconds = await secondsUntilAllowed(signInLimiter, normaliseEmail(email));
+  if (seconds !== null) throw userError('RATE_LIMITED', `Too many sign-in attempts for this e-mail; retry in ${seconds} s`, 'email');
 }
 
 /** Answers 413 or 411 for API requests whose body is too large or of unknown size; true when it did. */

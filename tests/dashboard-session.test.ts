@@ -136,6 +136,15 @@ describe('dashboard sessions', () => {
     expect(codes(await withCookie(secret, '{ me { email } }'))).toEqual(['UNAUTHENTICATED']);
   });
 
+  it('refuses more than 10 sign-in attempts a minute for one e-mail, but not for others', async () => {
+    const attempt = (email: string) => server.gql(SIGN_IN, { email, password: 'guess-guess' });
+    const answers = [];
+    for (let i = 0; i < 11; i++) answers.push(await attempt('target@example.com'));
+    expect(answers.slice(0, 10).map((a) => a.errors?.[0]?.extensions?.code)).toEqual(Array(10).fill('UNAUTHENTICATED'));
+    expect(answers[10]?.errors?.[0]?.extensions).toMatchObject({ code: 'RATE_LIMITED', field: 'email' });
+    expect((await attempt('someone-else@example.com')).errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+  });
+
   it('refuses sign-up unless OSCAR_SIGNUP=1', async () => {
     const signUp = `mutation { signUp(email: "new@example.com", password: "long-enough") { user { email } } }`;
     expect(codes(await server.gql(signUp))).toEqual(['FORBIDDEN']);

@@ -34,13 +34,16 @@ export function serverApi(event: Pick<RequestEvent, 'platform' | 'url'>, session
   });
 }
 
-/** Stores a new session's secret: httpOnly, SameSite=Lax, Secure when the dashboard is served over https. */
+/**
+ * Stores a new session's secret: httpOnly, SameSite=Lax, Secure when the dashboard is served over https
+ * (server/dashboard.ts tells adapter-node the protocol: TLS, or a proxy's `X-Forwarded-Proto`).
+ */
 export function setSessionCookie(event: Pick<RequestEvent, 'cookies' | 'url' | 'platform' | 'request'>, secret: string, expiresAt: string): void {
   event.cookies.set(SESSION_COOKIE, secret, {
     path: '/',
     httpOnly: true,
     sameSite: 'lax',
-    secure: servedOverHttps(event),
+    secure: event.url.protocol === 'https:',
     expires: new Date(expiresAt),
   });
 }
@@ -50,18 +53,7 @@ export function safeRedirect(target: string | null | undefined): string {
   return target && target.startsWith('/') && !target.startsWith('//') && !target.startsWith('/\\') ? target : '/experiments';
 }
 
-/**
- * Whether the browser reached the dashboard over https: TLS on this socket, or a proxy's
- * `X-Forwarded-Proto`. (adapter-node's `event.url` says https for every request unless ORIGIN is set.)
- */
-export function servedOverHttps(event: Pick<RequestEvent, 'url' | 'platform' | 'request'>): boolean {
-  const req = event.platform?.req;
-  if (!req) return event.url.protocol === 'https:';
-  const forwarded = event.request.headers.get('x-forwarded-proto')?.split(',')[0]?.trim();
-  return forwarded ? forwarded === 'https' : 'encrypted' in req.socket && req.socket.encrypted === true;
-}
-
 /** Removes the session cookie (with the same attributes it was set with). */
 export function clearSessionCookie(event: Pick<RequestEvent, 'cookies' | 'url' | 'platform' | 'request'>): void {
-  event.cookies.delete(SESSION_COOKIE, { path: '/', httpOnly: true, sameSite: 'lax', secure: servedOverHttps(event) });
+  event.cookies.delete(SESSION_COOKIE, { path: '/', httpOnly: true, sameSite: 'lax', secure: event.url.protocol === 'https:' });
 }
