@@ -4,6 +4,7 @@ import { badInput, userError } from '../server/errors.ts';
 import { createApiToken, createUser, normaliseEmail, validateCredentials, verifyPassword, type Viewer } from '../server/auth.ts';
 import { createSession, deleteSession } from '../server/session.ts';
 import { limitSignIn } from '../server/limits.ts';
+import { nameProblem } from '../server/text.ts';
 import type { ApiToken as ApiTokenRow, User as UserRow } from '../server/generated/prisma/client.ts';
 
 const UserRef = builder.prismaObject('User', {
@@ -59,7 +60,8 @@ function requireSession(ctx: Context & { readonly viewer: Viewer }): Viewer {
 /** Validates a token name at the boundary. */
 function tokenName(name: string | null | undefined): string {
   const value = (name ?? '').trim();
-  if (value.length > 100) throw badInput('name', `name must be at most 100 characters, but got ${value.length}`);
+  const problem = value === '' ? null : nameProblem(value, 100);
+  if (problem !== null) throw badInput('name', `name ${problem}`);
   return value;
 }
 

@@ -1,4 +1,5 @@
 import { badInput } from './errors.ts';
+import { nameProblem, textProblem } from './text.ts';
 import { parseSearchSpace, SearchSpaceError, type SearchSpace } from './optimizer/space.ts';
 import { optimizerNames } from './optimizer/registry.ts';
 
@@ -44,20 +45,21 @@ const MAX_ID = 100;
 const MIN_LEASE = 2;
 const MAX_LEASE = 7 * 24 * 3600;
 
-function optionalText(field: string, value: string | null | undefined, max: number): string | null {
-  if (value == null) return null;
-  if (value.length > max) throw badInput(field, `${field} must be at most ${max} characters`);
-  return value.trim() || null;
+function optionalName(field: string, value: string | null | undefined, max: number): string | null {
+  const trimmed = value?.trim();
+  if (!trimmed) return null;
+  const problem = nameProblem(trimmed, max);
+  if (problem !== null) throw badInput(field, `${field} ${problem}`);
+  return trimmed;
 }
 
 /** Validates an experiment and worker once, at the boundary; throws BAD_USER_INPUT naming the field. */
 export function parseExperimentInput(input: ExperimentInputArgs, who: WorkerArgs = {}): SuggestRequest {
   const name = input.name.trim();
-  if (name === '') throw badInput('experiment.name', 'experiment.name must not be empty');
-  if (name.length > MAX_NAME) throw badInput('experiment.name', `experiment.name must be at most ${MAX_NAME} characters`);
-  if (input.description != null && input.description.length > MAX_DESCRIPTION) {
-    throw badInput('experiment.description', `experiment.description must be at most ${MAX_DESCRIPTION} characters`);
-  }
+  const nameIssue = nameProblem(name, MAX_NAME);
+  if (nameIssue !== null) throw badInput('experiment.name', `experiment.name ${nameIssue}`);
+  const descriptionIssue = input.description == null ? null : textProblem(input.description, MAX_DESCRIPTION);
+  if (descriptionIssue !== null) throw badInput('experiment.description', `experiment.description ${descriptionIssue}`);
   const algorithm = input.algorithm ?? null;
   if (algorithm !== null && !optimizerNames.includes(algorithm)) {
     throw badInput(
@@ -88,8 +90,8 @@ export function parseExperimentInput(input: ExperimentInputArgs, who: WorkerArgs
     algorithm,
     seed: input.seed ?? null,
     leaseSeconds: lease,
-    worker: optionalText('worker', who.worker, MAX_WORKER),
-    instance: optionalText('instance', who.instance, MAX_ID),
-    requestId: optionalText('requestId', who.requestId, MAX_ID),
+    worker: optionalName('worker', who.worker, MAX_WORKER),
+    instance: optionalName('instance', who.instance, MAX_ID),
+    requestId: optionalName('requestId', who.requestId, MAX_ID),
   };
 }

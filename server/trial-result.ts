@@ -1,4 +1,5 @@
 import { badInput } from './errors.ts';
+import { nameProblem, textProblem } from './text.ts';
 
 /** A JSON value as stored in a trial's metrics. */
 export type MetricValue = string | number | boolean | null | readonly MetricValue[] | { readonly [key: string]: MetricValue };
@@ -26,7 +27,12 @@ function describe(value: unknown): string {
 }
 
 function checkMetric(path: string, value: unknown, depth: number): MetricValue {
-  if (value === null || typeof value === 'string' || typeof value === 'boolean') return value;
+  if (typeof value === 'string') {
+    const problem = textProblem(value, MAX_RESULT_BYTES);
+    if (problem !== null) throw badInput(path, `${path} ${problem}`);
+    return value;
+  }
+  if (value === null || typeof value === 'boolean') return value;
   if (typeof value === 'number') {
     if (!Number.isFinite(value)) throw badInput(path, `${path} must be a finite number, but got ${value}`);
     return value;
@@ -35,7 +41,11 @@ function checkMetric(path: string, value: unknown, depth: number): MetricValue {
   if (Array.isArray(value)) return value.map((item, i) => checkMetric(`${path}[${i}]`, item, depth + 1));
   if (typeof value === 'object') {
     const out: Record<string, MetricValue> = {};
-    for (const [key, item] of Object.entries(value)) out[key] = checkMetric(`${path}.${key}`, item, depth + 1);
+    for (const [key, item] of Object.entries(value)) {
+      const problem = key === '__proto__' ? 'must not be "__proto__"' : textProblem(key, MAX_KEY);
+      if (problem !== null) throw badInput(path, `${path}: key ${JSON.stringify(key.slice(0, 40))} ${problem}`);
+      out[key] = checkMetric(`${path}.${key}`, item, depth + 1);
+    }
     return out;
   }
   throw badInput(path, `${path} must be JSON, but got ${describe(value)}`);
@@ -46,7 +56,8 @@ function parseMetrics(rest: Readonly<Record<string, unknown>>, field: string): M
   if (keys.length > MAX_METRICS) throw badInput(field, `${field} may hold at most ${MAX_METRICS} custom metrics`);
   const metrics: Record<string, MetricValue> = {};
   for (const key of keys) {
-    if (key === '' || key.length > MAX_KEY) throw badInput(field, `metric names must be 1 to ${MAX_KEY} characters`);
+    const problem = nameProblem(key, MAX_KEY);
+    if (problem !== null) throw badInput(field, `${field}: metric name ${JSON.stringify(key.slice(0, 40))} ${problem}`);
     metrics[key] = checkMetric(`${field}.${key}`, rest[key], 1);
   }
   return metrics;
@@ -56,6 +67,8 @@ function parseError(field: string, error: unknown): string {
   if (typeof error !== 'string' || error.trim() === '') {
     throw badInput(field, `${field} must be a non-empty string describing the failure, but got ${describe(error)}`);
   }
+  const problem = textProblem(error, Number.POSITIVE_INFINITY);
+  if (problem !== null) throw badInput(field, `${field} ${problem}`);
   return error.length > MAX_ERROR ? `${error.slice(0, MAX_ERROR)}...` : error;
 }
 

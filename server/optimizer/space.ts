@@ -1,4 +1,6 @@
+import { representationProblem } from './domain.ts';
 import { OptimizerError } from './errors.ts';
+import { nameProblem, textProblem } from '../text.ts';
 
 /** One parameter's value in a trial: what the user's code receives. */
 export type ParamValue = string | number | boolean;
@@ -72,6 +74,12 @@ export const MAX_PARAMETERS = 100;
 
 /** At most this many characters (UTF-16 code units) in a parameter name. */
 export const MAX_NAME_LENGTH = 128;
+
+/** At most this many choices in one categorical parameter. */
+export const MAX_CHOICES = 1000;
+
+/** At most this many characters in a string choice or constant. */
+export const MAX_VALUE_LENGTH = 1000;
 
 const numericKeys = ['distribution', 'max', 'min', 'mu', 'sigma', 'step'] as const;
 type NumericKey = (typeof numericKeys)[number];
@@ -147,14 +155,20 @@ export function parseSearchSpace(raw: unknown): SearchSpace {
   return Object.freeze({ parameters: Object.freeze(parameters) });
 }
 
+function checkValue(name: string, what: string, value: ParamValue): void {
+  const problem = typeof value === 'string' ? textProblem(value, MAX_VALUE_LENGTH) : null;
+  if (problem !== null) throw new SearchSpaceError(name, `${what} ${problem}`);
+}
+
 function parseParameter(name: string, spec: unknown): Parameter {
-  if (name.length === 0) throw new SearchSpaceError(name, 'name must not be empty');
-  if (name.length > MAX_NAME_LENGTH) {
-    throw new SearchSpaceError(name, `name must be at most ${MAX_NAME_LENGTH} characters, but got ${name.length}`);
-  }
+  const problem = nameProblem(name, MAX_NAME_LENGTH);
+  if (problem !== null) throw new SearchSpaceError(name, `name ${problem}`);
   if (Array.isArray(spec)) return parseChoices(name, spec);
   if (isRecord(spec)) return parseNumeric(name, spec);
-  if (isScalar(spec)) return Object.freeze({ kind: 'constant', name, value: spec });
+  if (isScalar(spec)) {
+    checkValue(name, 'value', spec);
+    return Object.freeze({ kind: 'constant', name, value: spec });
+  }
   throw new SearchSpaceError(
     name,
     `spec must be an object with min/max, a list of choices, or a constant string, finite number or boolean, but got ${describe(spec)}`,
@@ -163,11 +177,13 @@ function parseParameter(name: string, spec: unknown): Parameter {
 
 function parseChoices(name: string, list: readonly unknown[]): CategoricalParameter | ConstantParameter {
   if (list.length === 0) throw new SearchSpaceError(name, 'list of choices must not be empty');
+  if (list.length > MAX_CHOICES) throw new SearchSpaceError(name, `list of choices must have at most ${MAX_CHOICES} choices, but got ${list.length}`);
   const choices: ParamValue[] = [];
   for (const [index, choice] of list.entries()) {
     if (!isScalar(choice)) {
       throw new SearchSpaceError(name, `choice ${index} must be a string, a finite number or a boolean, but got ${describe(choice)}`);
     }
+    checkValue(name, `choice ${index}`, choice);
     const first = choices.indexOf(choice);
     if (first !== -1) {
       throw new SearchSpaceError(name, `choices must be distinct, but choice ${index} repeats choice ${first} (${JSON.stringify(choice)})`);
@@ -232,6 +248,8 @@ function parseNumeric(name: string, spec: Readonly<Record<string, unknown>>): Nu
     fail(`step must be <= max - min, but got step=${step}, max - min=${high - low}`);
   }
   const isInt = step !== undefined && [step, low, high].every((v) => v === undefined || Number.isSafeInteger(v));
+  const problem = representationProblem({ distribution, low: low ?? null, high: high ?? null, ...prior }, step ?? null, isInt);
+  if (problem !== null) fail(problem);
   const common = { name, kind: isInt ? 'int' : 'float', step: step ?? null } as const;
   if (prior === undefined) {
     return Object.freeze({ ...common, distribution: distribution as UniformParameter['distribution'], low: low!, high: high! });

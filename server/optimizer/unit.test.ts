@@ -56,14 +56,28 @@ describe('toUnit / fromUnit on continuous parameters', () => {
   it('maps quantiles to the values the distributions put there', () => {
     expect(fromUnit(numeric({ min: -3, max: 7 }), 0.25)).toBeCloseTo(-0.5, 12);
     expect(fromUnit(numeric({ min: 1e-4, max: 1, distribution: 'log_uniform' }), 0.5)).toBeCloseTo(1e-2, 14);
-    expect(fromUnit(numeric({ distribution: 'normal', mu: 2, sigma: 3 }), 0.975)).toBeCloseTo(2 + 3 * 1.959963984540054, 12);
-    expect(fromUnit(numeric({ distribution: 'normal', mu: 0, sigma: 1 }), 0.5)).toBe(0);
+    // Without bounds a prior is cut at 6 sigma (2e-9 of its mass): quantiles of N(mu, sigma) truncated there, from Python's NormalDist.
+    expect(fromUnit(numeric({ distribution: 'normal', mu: 2, sigma: 3 }), 0.975)).toBeCloseTo(7.879891905510466, 12);
+    expect(fromUnit(numeric({ distribution: 'normal', mu: 0, sigma: 1 }), 0.5)).toBeCloseTo(0, 14);
     expect(fromUnit(numeric({ distribution: 'log_normal', mu: 0, sigma: 1 }), 0.5)).toBeCloseTo(1, 14);
-    expect(fromUnit(numeric({ distribution: 'log_normal', mu: 0, sigma: 1 }), 0.8413447460685429)).toBeCloseTo(Math.E, 12);
-    // half-normal: median is Φ⁻¹(0.75)
-    expect(fromUnit(numeric({ distribution: 'normal', mu: 0, sigma: 1, min: 0 }), 0.5)).toBeCloseTo(0.6744897501960817, 12);
+    expect(fromUnit(numeric({ distribution: 'log_normal', mu: 0, sigma: 1 }), 0.8413447460685429)).toBeCloseTo(2.718281820892623, 12);
+    // half-normal cut at 6 sigma: median is Φ⁻¹((0.5 + Φ(6)) / 2)
+    expect(fromUnit(numeric({ distribution: 'normal', mu: 0, sigma: 1, min: 0 }), 0.5)).toBeCloseTo(0.6744897486437524, 12);
     // normal(0, 1) truncated to [10, 11]: median from mpmath
     expect(fromUnit(numeric({ distribution: 'normal', mu: 0, sigma: 1, min: 10, max: 11 }), 0.5)).toBeCloseTo(10.068409369547619, 10);
+  });
+
+  it('keeps priors without a bound within 6 sigma of the mean, even at the corners of the cube', () => {
+    // A GP proposing u = 0 once gave -1.02 for this spec: 38 sigma below the mean.
+    const momentum = numeric({ distribution: 'normal', mu: 0.9, sigma: 0.05, max: 1 });
+    expect(fromUnit(momentum, 0)).toBeCloseTo(0.6, 12);
+    expect(fromUnit(momentum, 1)).toBe(1);
+    expect(fromUnit(momentum, 1e-300)).toBeGreaterThanOrEqual(0.6 - 1e-12);
+    const wd = numeric({ distribution: 'log_normal', mu: -9, sigma: 2 });
+    expect(Math.log(fromUnit(wd, 0))).toBeCloseTo(-21, 10);
+    expect(Math.log(fromUnit(wd, 1))).toBeCloseTo(3, 10);
+    const layers = numeric({ distribution: 'normal', mu: 0, sigma: 10, step: 1 });
+    expect([fromUnit(layers, 0), fromUnit(layers, 1)]).toEqual([-60, 60]);
   });
 
   it('clamps values outside the domain to 0 and 1', () => {

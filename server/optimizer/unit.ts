@@ -1,4 +1,5 @@
 import { InvalidTrialError } from './errors.ts';
+import { domainOf, isLogDistribution, type Domain } from './domain.ts';
 import { normalCdf, normalQuantile } from './normal.ts';
 import type { NumericParameter, Params, ParamValue, SearchSpace, TunableParameter } from './space.ts';
 
@@ -33,6 +34,9 @@ interface Plan {
 
 const plans = new WeakMap<NumericParameter, Plan>();
 
+/** Closed-form grid indexes are off by at most this many steps (the validator keeps grids representable). */
+const GRID_CORRECTIONS = 8;
+
 function clamp(x: number, low: number, high: number): number {
   return Math.min(high, Math.max(low, x));
 }
@@ -43,7 +47,11 @@ function decimalPlaces(x: number): number {
   return Math.max(0, fraction.length - Number(exponent));
 }
 
-function gridOf(param: NumericParameter, log: boolean): Grid | null {
+/**
+ * The step grid inside the domain: indexes k from kMin to kMax of `anchor + k * step` (anchor: min,
+ * else max, else 0). Found in closed form with a few bounded corrections, never by walking the grid.
+ */
+function gridOf(param: NumericParameter, log: boolean, domain: Domain): Grid | null {
   const step = param.step;
   if (step === null) return null;
   const anchor = param.low ?? param.high ?? 0;
@@ -54,28 +62,39 @@ function gridOf(param: NumericParameter, log: boolean): Grid | null {
       : decimals <= 100
         ? (k: number) => Number((anchor + k * step).toFixed(decimals))
         : (k: number) => anchor + k * step;
-  let kMin = param.low !== null ? 0 : Number.NEGATIVE_INFINITY;
-  let kMax = param.high !== null && param.low === null ? 0 : Number.POSITIVE_INFINITY;
-  if (param.low !== null && param.high !== null) {
-    const span = (param.high - param.low) / step;
-    kMax = Math.floor(span + Math.max(1e-9, span * 1e-12));
-    while (kMax > 0 && value(kMax) > param.high) kMax--;
+  const index = (x: number) => (x - anchor) / step;
+  // Given bounds are hard: no grid value outside them. The prior's window is soft (it has no exact edge).
+  const lowest = param.low !== null ? 0 : Number.NEGATIVE_INFINITY;
+  let highest = Number.POSITIVE_INFINITY;
+  if (param.high !== null) {
+    // floor() of a rounded quotient is off by a few steps at most: correct it both ways, boundedly.
+    highest = Math.max(lowest, Math.floor(index(param.high)));
+    for (let i = 0; i < GRID_CORRECTIONS && value(highest + 1) <= param.high; i++) highest++;
+    for (let i = 0; i < GRID_CORRECTIONS && highest > lowest && value(highest) > param.high; i++) highest--;
   }
-  if (log && param.low === null) {
-    kMin = Math.floor(-anchor / step) + 1;
-    while (value(kMin) <= 0) kMin++;
-    while (value(kMin - 1) > 0) kMin--;
+  let kMin = domain.lowX === param.low ? lowest : Math.max(lowest, Math.ceil(index(domain.lowX)));
+  let kMax = domain.highX === param.high ? highest : Math.min(highest, Math.floor(index(domain.highX)));
+  if (log) {
+    // Only positive values: from the first k with anchor + k * step > 0.
+    let firstPositive = Math.floor(-anchor / step) + 1;
+    for (let i = 0; i < GRID_CORRECTIONS && value(firstPositive) <= 0; i++) firstPositive++;
+    for (let i = 0; i < GRID_CORRECTIONS && value(firstPositive - 1) > 0; i++) firstPositive--;
+    kMin = Math.max(kMin, firstPositive);
   }
+  // The validator guarantees a grid value inside the domain; stay well-defined (within min and max) even so.
+  if (kMin > kMax) kMin = kMax = clamp(kMax, Math.max(lowest, log ? kMin : lowest), highest);
   return { anchor, step, kMin, kMax, value };
 }
 
-function lawOf(param: NumericParameter, log: boolean, grid: Grid | null): Law {
-  let lowX = param.low ?? (log ? 0 : Number.NEGATIVE_INFINITY);
-  let highX = param.high ?? Number.POSITIVE_INFINITY;
+function lawOf(param: NumericParameter, log: boolean, domain: Domain, grid: Grid | null): Law {
+  let lowX = domain.lowX;
+  let highX = domain.highX;
   if (grid !== null) {
-    lowX = grid.kMin === Number.NEGATIVE_INFINITY ? lowX : grid.value(grid.kMin) - grid.step / 2;
-    highX = grid.kMax === Number.POSITIVE_INFINITY ? highX : grid.value(grid.kMax) + grid.step / 2;
-    if (log && (lowX <= 0 || param.low === null)) lowX = param.distribution === 'log_uniform' ? param.low : 0;
+    // Each grid value owns the cell of width `step` around it.
+    lowX = grid.value(grid.kMin) - grid.step / 2;
+    highX = grid.value(grid.kMax) + grid.step / 2;
+    // ln(x) needs x > 0: the first cell starts at min, or, without one, at 0 (every small value rounds up to it).
+    if (log && lowX <= 0) lowX = param.low ?? 0;
   }
   const a = log ? Math.log(lowX) : lowX;
   const b = log ? Math.log(highX) : highX;
@@ -87,22 +106,21 @@ function lawOf(param: NumericParameter, log: boolean, grid: Grid | null): Law {
   const base = reflect ? normalCdf(-alpha) : normalCdf(alpha);
   const mass = reflect ? base - normalCdf(-beta) : normalCdf(beta) - base;
   if (mass > 0 && beta - alpha > 1e-7) return { type: 'normal', a, b, mu, sigma, reflect, base, mass };
-  if (a === Number.NEGATIVE_INFINITY) return { type: 'linear', a: b - sigma, b };
-  if (b === Number.POSITIVE_INFINITY) return { type: 'linear', a, b: a + sigma };
-  return { type: 'linear', a, b };
+  return { type: 'linear', a: Number.isFinite(a) ? a : b - sigma, b };
 }
 
 function planOf(param: NumericParameter): Plan {
   const cached = plans.get(param);
   if (cached !== undefined) return cached;
-  const log = param.distribution === 'log_uniform' || param.distribution === 'log_normal';
-  const grid = gridOf(param, log);
+  const log = isLogDistribution(param.distribution);
+  const domain = domainOf(param);
+  const grid = gridOf(param, log, domain);
   const plan: Plan = {
     log,
-    lowX: param.low ?? (log ? Number.MIN_VALUE : -Number.MAX_VALUE),
-    highX: param.high ?? Number.MAX_VALUE,
+    lowX: grid === null ? domain.lowX : Math.min(domain.lowX, grid.value(grid.kMin)),
+    highX: grid === null ? domain.highX : Math.max(domain.highX, grid.value(grid.kMax)),
     grid,
-    law: lawOf(param, log, grid),
+    law: lawOf(param, log, domain, grid),
   };
   plans.set(param, plan);
   return plan;
@@ -113,17 +131,8 @@ function snap(grid: Grid, x: number): number {
   return grid.value(k);
 }
 
-/**
- * Maps a value of a numeric parameter to [0, 1] through the CDF of its declared
- * distribution: linear for `uniform`, linear in ln(x) for `log_uniform`, the
- * (truncated) normal CDF of x or ln(x) for `normal`/`log_normal`. So u ~ U(0, 1)
- * mapped back by `fromUnit` follows the declared distribution, and normal priors
- * act as priors. With a step, each grid value owns the cell of width `step`
- * around it. Values outside the domain clamp to 0 or 1.
- */
-export function toUnit(param: NumericParameter, value: number): number {
-  const { log, law } = planOf(param);
-  const y = log ? Math.log(value) : value;
+/** Where `y` (x, or ln x for log distributions) falls in [0, 1] under the parameter's law. */
+function lawUnit(law: Law, y: number): number {
   let u: number;
   if (law.type === 'linear') {
     u = (y - law.a) / (law.b - law.a);
@@ -132,6 +141,25 @@ export function toUnit(param: NumericParameter, value: number): number {
     u = law.reflect ? (law.base - normalCdf(-z)) / law.mass : (normalCdf(z) - law.base) / law.mass;
   }
   return Number.isNaN(u) ? 0 : clamp(u, 0, 1);
+}
+
+/**
+ * Maps a value of a numeric parameter to [0, 1] through the CDF of its declared
+ * distribution: linear for `uniform`, linear in ln(x) for `log_uniform`, the
+ * (truncated) normal CDF of x or ln(x) for `normal`/`log_normal`. So u ~ U(0, 1)
+ * mapped back by `fromUnit` follows the declared distribution, and normal priors
+ * act as priors. With a step, each grid value owns the cell of width `step`
+ * around it and maps to the middle of that cell's share of [0, 1] (which `fromUnit`
+ * maps back to it). Values outside the domain clamp to 0 or 1 (with a step: to the
+ * first or last grid value).
+ */
+export function toUnit(param: NumericParameter, value: number): number {
+  const { log, law, grid } = planOf(param);
+  if (grid === null || !Number.isFinite(value)) return lawUnit(law, log ? Math.log(value) : value);
+  const v = snap(grid, value);
+  const low = v - grid.step / 2;
+  const high = v + grid.step / 2;
+  return (lawUnit(law, log ? (low > 0 ? Math.log(low) : Number.NEGATIVE_INFINITY) : low) + lawUnit(law, log ? Math.log(high) : high)) / 2;
 }
 
 /**
@@ -147,6 +175,9 @@ export function fromUnit(param: NumericParameter, u: number): number {
   let y: number;
   if (law.type === 'linear') {
     y = t === 1 ? law.b : law.a + t * (law.b - law.a);
+  } else if (t === 0 || t === 1) {
+    // The ends of the cube are the ends of the domain exactly (the tail quantiles lose digits to 1 - p).
+    y = t === 0 ? law.a : law.b;
   } else {
     const p = clamp(law.reflect ? law.base - t * law.mass : law.base + t * law.mass, Number.MIN_VALUE, 1 - 2 ** -53);
     const z = law.reflect ? -normalQuantile(p) : normalQuantile(p);

@@ -1,0 +1,233 @@
+/**
+ * Property checks that every computation on a user's search space is bounded: random (often hostile)
+ * specs go to the validator, the unit-cube mapping and every optimizer, and each call must return or
+ * refuse within a time bound. Run inside a worker thread by `bounded.test.ts`, so that a call that
+ * never returns fails the test at a deadline instead of hanging it.
+ */
+import fc from 'fast-check';
+import { performance } from 'node:perf_hooks';
+import { PRIOR_SIGMAS } from './domain.ts';
+import { OptimizerError } from './errors.ts';
+import { quasiRandomSuggestions } from './qmc.ts';
+import { sampleParams } from './random.ts';
+import { optimizerNames, resolveOptimizer } from './registry.ts';
+import { createRng } from './rng.ts';
+import { parseSearchSpace, type NumericParameter, type Params, type SearchSpace } from './space.ts';
+import { decode, encode, fromUnit, toUnit } from './unit.ts';
+
+/** What a worker is asked to check. */
+export interface PropertyTask {
+  readonly kind: 'validator' | 'optimizers';
+  readonly runs: number;
+  readonly seed: number;
+  /** Longest a single call may take, in milliseconds. */
+  readonly boundMs: number;
+}
+
+/** Numbers a user (or an attacker) might put in a spec: edges of double precision and of the integers. */
+const nastyNumber = fc.oneof(
+  fc.constantFrom(
+    0, -0, 1, -1, 3, 0.1, 0.3, 1e-5, 1e-17, 1e-300, 5e-324, 1e17, 1e300, 1e308, -1e308, Number.MAX_VALUE,
+    2 ** 52, 2 ** 53, 2 ** 53 + 2, 2 ** 60, 2 ** 63, -(2 ** 63), Number.MAX_SAFE_INTEGER, -Number.MAX_SAFE_INTEGER,
+  ),
+  fc.double({ noDefaultInfinity: false }),
+  fc.integer({ min: -1000, max: 1000 }),
+  fc.double({ min: -10, max: 10, noNaN: true }),
+);
+
+const anyValue = fc.oneof(nastyNumber, fc.string({ maxLength: 8 }), fc.boolean(), fc.constant(null), fc.constant(Number.NaN));
+
+const numericSpec = fc.record(
+  {
+    min: fc.oneof(nastyNumber, anyValue),
+    max: fc.oneof(nastyNumber, anyValue),
+    step: fc.oneof(nastyNumber, fc.constantFrom(1, 0.5, 3, 1e-3)),
+    mu: nastyNumber,
+    sigma: nastyNumber,
+    distribution: fc.oneof(fc.constantFrom('uniform', 'log_uniform', 'normal', 'log_normal'), fc.string({ maxLength: 6 })),
+  },
+  { requiredKeys: [] },
+);
+
+const positive = fc.oneof(
+  fc.constantFrom(1e-300, 1e-17, 1e-5, 0.05, 0.1, 1, 3, 10, 1e6, 1e17, 2 ** 53, 2 ** 60, 1e300),
+  fc.double({ min: 1e-6, max: 1e6, noNaN: true }),
+);
+/** Specs shaped as users write them (so many pass the validator), with edge values in every slot. */
+const plausibleSpec = fc.oneof(
+  fc
+    .record({ low: nastyNumber, width: positive, step: fc.option(positive, { nil: undefined }), log: fc.boolean() })
+    .map(({ low, width, step, log }) => ({
+      min: log ? Math.abs(low) || 1e-3 : low,
+      max: (log ? Math.abs(low) || 1e-3 : low) + width,
+      ...(step !== undefined ? { step } : {}),
+      ...(log ? { distribution: 'log_uniform' } : {}),
+    })),
+  fc
+    .record({
+      mu: nastyNumber,
+      sigma: positive,
+      log: fc.boolean(),
+      min: fc.option(nastyNumber, { nil: undefined }),
+      max: fc.option(nastyNumber, { nil: undefined }),
+      step: fc.option(positive, { nil: undefined }),
+    })
+    .map(({ mu, sigma, log, min, max, step }) => ({
+      distribution: log ? 'log_normal' : 'normal',
+      mu: log ? Math.max(-50, Math.min(50, mu)) : mu,
+      sigma,
+      ...(min !== undefined ? { min } : {}),
+      ...(max !== undefined ? { max } : {}),
+      ...(step !== undefined ? { step } : {}),
+    })),
+);
+
+const choice = fc.oneof(fc.string({ maxLength: 12 }), nastyNumber, fc.boolean());
+const spec = fc.oneof(
+  { weight: 4, arbitrary: plausibleSpec },
+  { weight: 2, arbitrary: numericSpec },
+  { weight: 2, arbitrary: fc.array(choice, { maxLength: 12 }) },
+  { weight: 1, arbitrary: anyValue },
+);
+const parameterName = fc.oneof(
+  { weight: 6, arbitrary: fc.constantFrom('x', 'y', 'lr', 'layers', 'momentum', 'act') },
+  { weight: 1, arbitrary: fc.constantFrom('__proto__', '', 'a\u0000b', 'tab\there', 'constructor', 'x'.repeat(200)) },
+  { weight: 1, arbitrary: fc.string({ maxLength: 10 }) },
+);
+/** A raw search space as JSON would carry it (`__proto__` as an own key, as JSON.parse makes it). */
+const rawSpace = fc.array(fc.tuple(parameterName, spec), { minLength: 0, maxLength: 6, size: 'max' }).map((entries) => Object.fromEntries(entries));
+
+function timed<T>(what: string, bound: number, fn: () => T): T {
+  const started = performance.now();
+  const result = fn();
+  const took = performance.now() - started;
+  if (took > bound) throw new Error(`${what} took ${took.toFixed(0)} ms, over the bound of ${bound} ms`);
+  return result;
+}
+
+function tryParse(raw: unknown): SearchSpace | null {
+  try {
+    return parseSearchSpace(raw);
+  } catch (error) {
+    if (error instanceof OptimizerError) return null;
+    throw error;
+  }
+}
+
+/** Every value of a numeric parameter must be finite, inside its bounds and prior window, on its grid. */
+function checkValue(param: NumericParameter, x: number): void {
+  const fail = (problem: string) => {
+    throw new Error(`parameter ${JSON.stringify(param)}: value ${x} ${problem}`);
+  };
+  if (!Number.isFinite(x)) fail('is not finite');
+  if (param.low !== null && x < param.low) fail('is below min');
+  if (param.high !== null && x > param.high) fail('is above max');
+  const log = param.distribution === 'log_uniform' || param.distribution === 'log_normal';
+  if (log && !(x > 0)) fail('is not positive');
+  if (param.kind === 'int' && !Number.isInteger(x)) fail('is not an integer');
+  if ((param.distribution === 'normal' || param.distribution === 'log_normal') && param.low === null && param.high === null) {
+    const y = log ? Math.log(x) : x;
+    const slack = (Math.abs(param.mu) + PRIOR_SIGMAS * param.sigma + (log ? 1 : 0)) * 4 * Number.EPSILON + (param.step !== null ? (log ? Math.log1p(param.step / x) : param.step) : 0);
+    if (Math.abs(y - param.mu) > PRIOR_SIGMAS * param.sigma + slack) fail(`is more than ${PRIOR_SIGMAS} sigma from the mean`);
+  }
+  // Grid values map back to themselves, as long as their cell holds a share of [0, 1] that double
+  // precision resolves: always for uniform laws; not in the far tails of a prior narrower than its grid.
+  const uniform = param.distribution === 'uniform' || param.distribution === 'log_uniform';
+  if (param.step !== null && uniform && fromUnit(param, toUnit(param, x)) !== x) fail('does not map back to itself');
+}
+
+function checkSpace(space: SearchSpace, seed: number, bound: number): void {
+  const rng = createRng(seed);
+  for (const param of space.parameters) {
+    if (param.kind !== 'int' && param.kind !== 'float') continue;
+    for (const u of [0, 1, 0.5, 1e-300, 1 - 2 ** -53, rng.uniform(), rng.uniform()]) {
+      const x = timed('fromUnit', bound, () => fromUnit(param, u));
+      checkValue(param, x);
+      const back = timed('toUnit', bound, () => toUnit(param, x));
+      if (!(back >= 0 && back <= 1)) throw new Error(`toUnit gave ${back} for ${x}`);
+      checkValue(param, fromUnit(param, back));
+    }
+  }
+  const drawn: Params[] = [
+    ...timed('quasi-random', bound, () => quasiRandomSuggestions({ space, completed: [], running: [], seed }, 3)),
+    timed('random', bound, () => sampleParams(space, rng)),
+  ];
+  for (const params of drawn) timed('encode/decode', bound, () => decode(space, encode(space, params)));
+}
+
+/** How many cases a check ran, and how many of them reached the code under test (not vacuous). */
+export interface PropertyStats {
+  runs: number;
+  /** Validator: spaces (or single parameters) accepted. Optimizers: calls that returned suggestions from a model (past the quasi-random start). */
+  reached: number;
+}
+
+/** The validator returns or refuses within the bound, and every space it accepts maps and samples safely. */
+function validatorProperty(task: PropertyTask): PropertyStats {
+  const stats = { runs: 0, reached: 0 };
+  fc.assert(
+    fc.property(rawSpace, fc.integer({ min: 0, max: 2 ** 31 }), (raw, seed) => {
+      stats.runs++;
+      // The whole space, then each parameter alone (one bad parameter refuses a space).
+      const candidates = [raw, ...Object.entries(raw).map(([name, spec]) => ({ [name]: spec }))];
+      for (const candidate of candidates) {
+        const space = timed('parseSearchSpace', task.boundMs, () => tryParse(candidate));
+        if (space === null) continue;
+        stats.reached++;
+        checkSpace(space, seed, task.boundMs);
+      }
+    }),
+    { numRuns: task.runs, seed: task.seed },
+  );
+  return stats;
+}
+
+const loss = fc.oneof(
+  { weight: 6, arbitrary: fc.double({ min: -100, max: 100, noNaN: true }) },
+  { weight: 1, arbitrary: fc.constantFrom(Number.NaN, Number.POSITIVE_INFINITY, -1e308, 1e308, 0, 5e-324) },
+);
+
+/** Every optimizer returns a valid suggestion within the bound, or refuses with an OptimizerError, on any accepted space and history. */
+function optimizersProperty(task: PropertyTask): PropertyStats {
+  const stats = { runs: 0, reached: 0 };
+  const validSpace = rawSpace.map(tryParse).filter((space): space is SearchSpace => space !== null);
+  const history = fc.record({
+    completed: fc.array(loss, { maxLength: 24, size: 'max' }),
+    running: fc.integer({ min: 0, max: 4 }),
+    count: fc.integer({ min: 1, max: 3 }),
+    seed: fc.integer({ min: 0, max: 2 ** 31 }),
+    algorithm: fc.constantFrom(...optimizerNames),
+  });
+  fc.assert(
+    fc.property(validSpace, history, (space, h) => {
+      stats.runs++;
+      if (h.completed.length >= 12) stats.reached++;
+      const rng = createRng(h.seed);
+      const completed = h.completed.map((value) => ({ params: sampleParams(space, rng), loss: value }));
+      const running = Array.from({ length: h.running }, () => ({ params: sampleParams(space, rng) }));
+      let result;
+      try {
+        result = timed(`optimizer ${h.algorithm}`, task.boundMs, () =>
+          resolveOptimizer(h.algorithm).suggest({ space, completed, running, seed: h.seed, count: h.count }),
+        );
+      } catch (error) {
+        if (error instanceof OptimizerError) return;
+        throw error;
+      }
+      if (result.suggestions.length !== h.count) throw new Error(`${h.algorithm} returned ${result.suggestions.length} of ${h.count}`);
+      for (const params of result.suggestions) {
+        encode(space, params);
+        for (const param of space.parameters) {
+          if (param.kind === 'int' || param.kind === 'float') checkValue(param, params[param.name] as number);
+        }
+      }
+    }),
+    { numRuns: task.runs, seed: task.seed },
+  );
+  return stats;
+}
+
+/** Runs one property check; throws fast-check's report (with the counterexample) when it fails. */
+export function runProperty(task: PropertyTask): PropertyStats {
+  return task.kind === 'validator' ? validatorProperty(task) : optimizersProperty(task);
+}

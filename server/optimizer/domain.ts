@@ -1,0 +1,123 @@
+/**
+ * The values a numeric parameter can actually take, before any step grid: its bounds, and for
+ * `normal`/`log_normal` priors the plausible range of the prior. Shared by the validator (which
+ * refuses domains and grids that double precision cannot represent) and the unit-cube mapping.
+ */
+
+/** Without a bound, a normal prior is cut this many standard deviations from its mean (mass beyond: 2e-9). */
+export const PRIOR_SIGMAS = 6;
+
+/** Fewest bits of double precision kept between two neighbouring values of a float step grid. */
+export const GRID_PRECISION_BITS = 12;
+
+/** Most values a step grid may have: 2^40 (about 1.1e12), so each keeps a distinct share of the unit interval. */
+export const MAX_GRID_VALUES = 2 ** 40;
+
+/** The numbers that fix a numeric parameter's domain, as the validator and the mapping both see them. */
+export interface DomainSpec {
+  readonly distribution: 'uniform' | 'log_uniform' | 'normal' | 'log_normal';
+  readonly low: number | null;
+  readonly high: number | null;
+  /** Prior mean and standard deviation (of x, or of ln x for `log_normal`); unused for uniform ones. */
+  readonly mu?: number;
+  readonly sigma?: number;
+}
+
+/**
+ * A closed interval [lowX, highX] of values, and the same interval in the space the distribution is
+ * defined in (`y = ln x` for the log distributions, else `y = x`). Given bounds are kept exactly.
+ */
+export interface Domain {
+  readonly lowX: number;
+  readonly highX: number;
+  readonly lowY: number;
+  readonly highY: number;
+}
+
+/** Whether a distribution lives on ln(x). */
+export function isLogDistribution(distribution: DomainSpec['distribution']): boolean {
+  return distribution === 'log_uniform' || distribution === 'log_normal';
+}
+
+/**
+ * The domain of a parameter: [low, high] for uniform ones; for normal priors the window
+ * mu +- PRIOR_SIGMAS * sigma (of x or ln x) cut by the given bounds, or, when the bounds lie entirely
+ * outside that window, the given bounds (one-sided: PRIOR_SIGMAS * sigma beyond the bound).
+ * Not validated: the result may be infinite or empty for specs the validator refuses.
+ */
+export function domainOf(spec: DomainSpec): Domain {
+  const log = isLogDistribution(spec.distribution);
+  const toY = (x: number) => (log ? Math.log(x) : x);
+  const toX = (y: number) => (log ? Math.exp(y) : y);
+  const { low, high } = spec;
+  if (spec.distribution === 'uniform' || spec.distribution === 'log_uniform' || spec.mu === undefined || spec.sigma === undefined) {
+    const lowX = low ?? Number.NEGATIVE_INFINITY;
+    const highX = high ?? Number.POSITIVE_INFINITY;
+    return { lowX, highX, lowY: toY(lowX), highY: toY(highX) };
+  }
+  const width = PRIOR_SIGMAS * spec.sigma;
+  const boundLowY = low === null ? Number.NEGATIVE_INFINITY : toY(low);
+  const boundHighY = high === null ? Number.POSITIVE_INFINITY : toY(high);
+  let lowY = Math.max(spec.mu - width, boundLowY);
+  let highY = Math.min(spec.mu + width, boundHighY);
+  if (!(lowY < highY)) {
+    // The bounds exclude the prior's plausible range: keep them, one-sided ones PRIOR_SIGMAS sigma wide.
+    lowY = low !== null ? boundLowY : boundHighY - width;
+    highY = high !== null ? boundHighY : boundLowY + width;
+  }
+  return {
+    lowX: low !== null && lowY === boundLowY ? low : toX(lowY),
+    highX: high !== null && highY === boundHighY ? high : toX(highY),
+    lowY,
+    highY,
+  };
+}
+
+/**
+ * Why a domain or step grid cannot be represented in double precision, or null when it can:
+ * the domain must be finite and non-empty (positive for log distributions, without overflowing
+ * exp); an integer grid must stay within the exactly representable integers (2^53); a float grid's
+ * step must be at least 2^GRID_PRECISION_BITS units in the last place of its largest value (of its
+ * logarithm, on a log scale), so neighbouring grid values stay distinct and rounding cannot merge
+ * them; a grid holds at most MAX_GRID_VALUES values, and at least one inside the domain. O(1).
+ */
+export function representationProblem(spec: DomainSpec, step: number | null, integer: boolean): string | null {
+  const domain = domainOf(spec);
+  const { lowX, highX, lowY, highY } = domain;
+  if (![lowX, highX, lowY, highY].every(Number.isFinite) || !Number.isFinite(highY - lowY)) {
+    return spec.mu !== undefined && spec.sigma !== undefined
+      ? `the prior's range (mu +- ${PRIOR_SIGMAS} sigma) is beyond double precision: mu=${spec.mu}, sigma=${spec.sigma}`
+      : `max - min must be a finite number, but got min=${spec.low}, max=${spec.high}`;
+  }
+  if (!(lowX < highX) || (isLogDistribution(spec.distribution) && !(lowX > 0))) {
+    return `the range of values is too narrow for double precision (from ${lowX} to ${highX})`;
+  }
+  if (step === null) return null;
+  const anchor = spec.low ?? spec.high ?? 0;
+  const magnitude = Math.max(Math.abs(lowX), Math.abs(highX), Math.abs(anchor));
+  if (integer && magnitude > Number.MAX_SAFE_INTEGER) {
+    return `integer values reach ${magnitude}, beyond 2^53, where double precision no longer holds every integer`;
+  }
+  const resolution = Number.EPSILON * 2 ** GRID_PRECISION_BITS;
+  const finest = magnitude * resolution;
+  if (!integer && step < finest) {
+    return `step=${step} is too fine for values as large as ${magnitude}: neighbouring values would not be distinct in double precision (use a step of at least ${Number(finest.toPrecision(2))}, or a smaller range)`;
+  }
+  if ((highX - lowX) / step > MAX_GRID_VALUES) {
+    return `step=${step} gives more than ${MAX_GRID_VALUES} values (2^40) between ${lowX} and ${highX}: use a larger step, or leave it out for a continuous parameter`;
+  }
+  if (isLogDistribution(spec.distribution) && step / highX < Math.max(1, Math.abs(lowY), Math.abs(highY)) * resolution) {
+    return `step=${step} is too fine for a log scale at values as large as ${highX}: their logarithms would not be distinct in double precision (use a larger step, or distribution "uniform")`;
+  }
+  // The first and last grid index inside the domain, the rounded quotient corrected by one step.
+  let first = Math.ceil((lowX - anchor) / step);
+  if (anchor + (first - 1) * step >= lowX) first--;
+  else if (anchor + first * step < lowX) first++;
+  let last = Math.floor((highX - anchor) / step);
+  if (anchor + (last + 1) * step <= highX) last++;
+  else if (anchor + last * step > highX) last--;
+  if (first > last) {
+    return `no value of the step grid (${anchor} + k * ${step}) lies within the prior's plausible range [${lowX}, ${highX}] (mu +- ${PRIOR_SIGMAS} sigma, cut by min and max): use a smaller step`;
+  }
+  return null;
+}

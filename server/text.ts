@@ -1,0 +1,35 @@
+/**
+ * Checks on user text that every boundary shares: names (parameters, metrics, workers) and free text
+ * (descriptions, error messages, categorical and metric strings). Pure, O(length).
+ */
+
+/** Keys that would reach an object's prototype instead of becoming one of its own properties. */
+const PROTOTYPE_KEYS: ReadonlySet<string> = new Set(['__proto__']);
+
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+
+function codePoint(char: string): string {
+  return `U+${char.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
+}
+
+/**
+ * Why `name` cannot name a parameter, metric or worker, or null when it can: it must be 1 to `max`
+ * characters, hold no control characters (NUL, newlines, tabs ...) and not be `__proto__`.
+ */
+export function nameProblem(name: string, max: number): string | null {
+  if (name.length === 0) return 'must not be empty';
+  if (name.length > max) return `must be at most ${max} characters, but got ${name.length}`;
+  if (PROTOTYPE_KEYS.has(name)) return `must not be "${name}"`;
+  const control = CONTROL.exec(name);
+  if (control) return `must not contain control characters, but got ${codePoint(control[0])} at position ${control.index}`;
+  return null;
+}
+
+/** Why free text (a description, an error message, a string value) cannot be stored, or null: NUL characters are refused. */
+export function textProblem(text: string, max: number): string | null {
+  if (text.length > max) return `must be at most ${max} characters, but got ${text.length}`;
+  const nul = text.indexOf('\u0000');
+  if (nul !== -1) return `must not contain NUL characters (U+0000), but got one at position ${nul}`;
+  return null;
+}
