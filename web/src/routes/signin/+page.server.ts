@@ -1,6 +1,7 @@
 import { fail, redirect } from '@sveltejs/kit';
 import { graphql } from '$lib/graphql/generated';
-import { safeRedirect, serverApi, setSessionCookie } from '$lib/server/api';
+import { serverApi, setSessionCookie } from '$lib/server/api';
+import { safeRedirect } from '$lib/server/redirect';
 import type { Actions, PageServerLoad } from './$types';
 
 const SignIn = graphql(`

@@ -1,6 +1,6 @@
 // ECharts options for the Trials panel's insights: pure functions of the trial columns.
 import { formatNumber } from '$lib/format';
-import type { ChartOption } from './echarts';
+import { echarts, type ChartOption } from './echarts';
 import type { ParameterKind, TrialData } from './trials.svelte';
 
 const ACCENT = '#2f5d8a';
@@ -40,6 +40,15 @@ export function wantsLogScale(data: TrialData, rows: readonly number[]): boolean
 
 const tooltipNumber = (value: unknown) => formatNumber(typeof value === 'number' ? value : null);
 
+/**
+ * A tooltip's HTML from lines of plain text. ECharts sets a formatter's string as innerHTML, and the
+ * names and values in it are the user's, so every line is escaped. (ECharts' own default tooltip, used
+ * by the other charts, escapes series, category and value text itself.)
+ */
+function tooltipLines(...lines: string[]): string {
+  return lines.map((line) => echarts.format.encodeHTML(line)).join('<br>');
+}
+
 /** Every completed trial's loss by trial number, and the best loss so far as a step line. */
 export function lossOption(data: TrialData, rows: readonly number[], log: boolean): ChartOption {
   const points: [number, number][] = rows.map((row) => [data.numbers[row]!, data.losses[row]!]);
@@ -74,7 +83,8 @@ export function importanceOption(items: readonly { parameter: string; importance
     grid: { left: 8, right: 48, top: 8, bottom: 8, containLabel: true },
     tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' }, valueFormatter: (v) => `${((v as number) * 100).toFixed(1)}%` },
     xAxis: { type: 'value', max: 1, show: false },
-    yAxis: { type: 'category', data: ordered.map((i) => i.parameter), ...AXIS, axisTick: { show: false } },
+    // Long parameter names are cut short (the tooltip has them whole), or they would leave no room for the bars.
+    yAxis: { type: 'category', data: ordered.map((i) => i.parameter), ...AXIS, axisLabel: { ...AXIS.axisLabel, width: 140, overflow: 'truncate' }, axisTick: { show: false } },
     series: [
       {
         type: 'bar',
@@ -100,7 +110,13 @@ export function sliceOption(data: TrialData, rows: readonly number[], name: stri
   return {
     animation: false,
     grid: { ...GRID, left: 48, top: 8, bottom: 28 },
-    tooltip: { trigger: 'item', formatter: (p) => { const [x, y, n] = (p as unknown as { value: [unknown, number, number] }).value; return `trial ${n}<br>${name} = ${typeof x === 'number' ? formatNumber(x) : String(x)}<br>loss = ${formatNumber(y)}`; } },
+    tooltip: {
+      trigger: 'item',
+      formatter: (p) => {
+        const [x, y, n] = (p as unknown as { value: [unknown, number, number] }).value;
+        return tooltipLines(`trial ${n}`, `${name} = ${typeof x === 'number' ? formatNumber(x) : String(x)}`, `loss = ${formatNumber(y)}`);
+      },
+    },
     xAxis: categorical
       ? { type: 'category', data: kind.choices as string[], ...AXIS }
       : { type: kind.kind === 'numeric' && kind.log ? 'log' : 'value', scale: true, ...AXIS },
@@ -179,7 +195,13 @@ export function metricOption(data: TrialData, rows: readonly number[], name: str
   return {
     animation: false,
     grid: { ...GRID, left: 48, top: 8, bottom: 28 },
-    tooltip: { trigger: 'item', formatter: (p) => { const [t, v, n] = (p as unknown as { value: [number, number, number] }).value; return `trial ${n}<br>${new Date(t).toLocaleString()}<br>${name} = ${formatNumber(v)}`; } },
+    tooltip: {
+      trigger: 'item',
+      formatter: (p) => {
+        const [t, v, n] = (p as unknown as { value: [number, number, number] }).value;
+        return tooltipLines(`trial ${n}`, new Date(t).toLocaleString(), `${name} = ${formatNumber(v)}`);
+      },
+    },
     xAxis: { type: 'time', ...AXIS },
     yAxis: { type: 'value', scale: true, ...AXIS },
     series: [{ type: 'scatter', data: points, symbolSize: 3, itemStyle: { color: POINT }, ...LARGE }],
