@@ -3,7 +3,6 @@ import { prisma } from '../server/db.ts';
 import { badInput, userError } from '../server/errors.ts';
 import { createApiToken, createUser, normaliseEmail, validateCredentials, verifyPassword, type Viewer } from '../server/auth.ts';
 import { createSession, deleteSession } from '../server/session.ts';
-import { limitSignIn } from '../server/limits.ts';
 import { nameProblem } from '../server/text.ts';
 import type { ApiToken as ApiTokenRow, User as UserRow } from '../server/generated/prisma/client.ts';
 
@@ -130,6 +129,8 @@ builder.mutationField('revokeApiToken', (t) =>
     resolve: async (query, _root, args, ctx) => {
       const token = await ownToken(requireSession(ctx), String(args.id));
       await prisma.apiToken.updateMany({ where: { id: token.id, revokedAt: null }, data: { revokedAt: new Date() } });
+      // Its open subscriptions and sockets on this server end now (other servers' within a second).
+      ctx.live.revoke(new Set([`token:${token.id}`]));
       return prisma.apiToken.findUniqueOrThrow({ ...query, where: { id: token.id } });
     },
   }),
@@ -140,10 +141,14 @@ builder.mutationField('signIn', (t) =>
     type: DashboardSession,
     description: "Starts a dashboard session from an e-mail and password (the dashboard's sign-in form calls this).",
     args: { email: t.arg.string({ required: true }), password: t.arg.string({ required: true }) },
-    resolve: async (_root, args) => {
-      await limitSignIn(args.email);
+    resolve: async (_root, args, ctx) => {
+      await ctx.signIn.admit(args.email, ctx.clientAddress);
       const user = await verifyPassword(args.email, args.password);
-      if (!user) throw userError('UNAUTHENTICATED', 'Wrong e-mail or password', 'password');
+      if (!user) {
+        await ctx.signIn.failed(args.email, ctx.clientAddress);
+        throw userError('UNAUTHENTICATED', 'Wrong e-mail or password', 'password');
+      }
+      await ctx.signIn.succeeded(args.email, ctx.clientAddress);
       return sessionFor(user.id);
     },
   }),
@@ -154,8 +159,8 @@ builder.mutationField('signUp', (t) =>
     type: DashboardSession,
     description: 'Creates an account and signs it in; refused unless the server runs with OSCAR_SIGNUP=1.',
     args: { email: t.arg.string({ required: true }), password: t.arg.string({ required: true }) },
-    resolve: async (_root, args) => {
-      await limitSignIn(args.email);
+    resolve: async (_root, args, ctx) => {
+      await ctx.signIn.admit(args.email, ctx.clientAddress);
       if (process.env.OSCAR_SIGNUP !== '1') {
         throw userError('FORBIDDEN', 'Sign-up is off on this server (OSCAR_SIGNUP=1 turns it on)');
       }
@@ -176,6 +181,7 @@ builder.mutationField('signOut', (t) =>
     resolve: async (_root, _args, ctx) => {
       if (!ctx.viewer.sessionId) return false;
       await deleteSession(ctx.viewer.sessionId);
+      ctx.live.revoke(new Set([`session:${ctx.viewer.sessionId}`]));
       return true;
     },
   }),

@@ -2,7 +2,6 @@ import { builder } from './builder.ts';
 import { prisma } from '../server/db.ts';
 import { badInput } from '../server/errors.ts';
 import { pubsub } from '../server/pubsub.ts';
-import { whileValid } from '../server/revocation.ts';
 
 builder.prismaObject('Experiment', {
   description: 'A named search over a parameter space, owned by one user.',
@@ -80,7 +79,7 @@ builder.subscriptionField('experimentUpdated', (t) =>
     type: 'Experiment',
     description: "Emits one of the caller's experiments each time one of its trials is created or changes.",
     subscribe: (_root, _args, ctx) => {
-      return whileValid(ctx.viewer, pubsub.subscribe('user:experiments', ctx.viewer.userId));
+      return ctx.live.watch(ctx.viewer, pubsub.subscribe('user:experiments', ctx.viewer.userId));
     },
     resolve: (query, event) => prisma.experiment.findUniqueOrThrow({ ...query, where: { id: event.experimentId } }),
   }),

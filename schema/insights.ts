@@ -1,5 +1,7 @@
 import { builder } from './builder.ts';
-import { experimentImportance, loadTrialTable, type ParameterImportance, type TrialColumn, type TrialTable } from '../server/insights.ts';
+import { experimentImportance } from '../server/insights/experiment-importance.ts';
+import type { ParameterImportance } from '../server/insights/importance.ts';
+import { loadTrialTable, type TrialColumn, type TrialTable } from '../server/insights/trial-table.ts';
 
 const TrialColumnRef = builder.objectRef<TrialColumn>('TrialColumn').implement({
   description: 'One parameter or custom metric: a value per trial (null where a trial has none), in trial order.',
@@ -48,7 +50,7 @@ builder.prismaObjectField('Experiment', 'trialTable', (t) =>
     type: TrialTableRef,
     description: 'All trials as columns, in one round trip (the dashboard uses it for its table and charts).',
     select: { id: true },
-    resolve: (experiment) => loadTrialTable(experiment.id),
+    resolve: (experiment, _args, ctx) => loadTrialTable(experiment.id, ctx.tableBudget),
   }),
 );
 

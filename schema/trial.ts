@@ -1,7 +1,6 @@
 import { builder } from './builder.ts';
 import { prisma } from '../server/db.ts';
 import { pubsub } from '../server/pubsub.ts';
-import { whileValid } from '../server/revocation.ts';
 import { userError } from '../server/errors.ts';
 import { TRIAL_STATES, asTrialState } from '../server/trial-state.ts';
 import { parseExperimentInput } from '../server/experiment-input.ts';
@@ -127,7 +126,7 @@ builder.subscriptionField('trialUpdated', (t) =>
       const experimentId = String(args.experimentId);
       const owned = await prisma.experiment.count({ where: { id: experimentId, ownerId: ctx.viewer.userId } });
       if (!owned) throw userError('NOT_FOUND', `No experiment with id "${experimentId}"`, 'experimentId');
-      return whileValid(ctx.viewer, pubsub.subscribe('experiment:trials', experimentId));
+      return ctx.live.watch(ctx.viewer, pubsub.subscribe('experiment:trials', experimentId));
     },
     resolve: (query, event) => prisma.trial.findUniqueOrThrow({ ...query, where: { id: event.trialId } }),
   }),

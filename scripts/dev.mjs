@@ -2,10 +2,13 @@
 // (port 5173, hot reload; it proxies /graphql, WebSockets included, and /healthz to the API) side by side.
 // Ctrl-C stops both; if either one exits, the other is stopped too.
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
+// The dashboard's server-side API calls vouch for the browser's address with a secret both processes share.
+const internal = { OSCAR_INTERNAL_SECRET: process.env.OSCAR_INTERNAL_SECRET || randomBytes(32).toString('base64url') };
 const color = process.stdout.isTTY ? { FORCE_COLOR: '1' } : {};
 
 /** The two processes: name, command line, working directory and extra environment. */
@@ -32,7 +35,7 @@ let exitCode = 0;
 const children = services.map(({ name, args, cwd, env }) => {
   const child = spawn(process.execPath, args, {
     cwd,
-    env: { ...process.env, ...color, ...env },
+    env: { ...process.env, ...color, ...internal, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const prefix = `[${name.padEnd(width)}] `;

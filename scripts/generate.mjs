@@ -5,6 +5,10 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
+// `npx oscar ...` in this folder makes npm "install" the project into its npx cache (a link back
+// here) and run this script: nothing may be regenerated or rebuilt under a running server.
+if (process.env.npm_command === 'exec') process.exit(0);
+
 function run(command, args, options = {}) {
   const result = spawnSync(command, args, { stdio: 'inherit', ...options });
   if (result.status !== 0) process.exit(result.status ?? 1);

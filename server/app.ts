@@ -1,27 +1,35 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
 import { createYoga } from 'graphql-yoga';
-import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { GraphQLError, type DocumentNode, type ExecutionArgs, type execute, type subscribe } from 'graphql';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { schema } from '../schema/index.ts';
-import { authenticateToken, parseAuthorization } from './auth.ts';
-import { authenticateSession, headerValue, sessionSecretOf } from './session.ts';
-import { databaseIsReachable } from './db.ts';
 import type { Context } from '../schema/builder.ts';
-import type { Viewer } from './auth.ts';
-import { MAX_BODY_BYTES, queryLimitPlugins, rateLimitPlugin, refuseOversizedBody } from './limits.ts';
+import { authenticateToken, parseAuthorization, type Authentication } from './auth.ts';
+import { authenticateSession, headerValue, sessionSecretOf, type CookieRequest } from './session.ts';
+import { databaseProblem } from './db.ts';
+import { userError } from './errors.ts';
+import { OperationLimiter, queryLimitPlugins, rateLimitKey, rateLimitPlugin } from './limits.ts';
 import { startLeaseSweeper } from './leases.ts';
-import { startRevocationSweeper } from './revocation.ts';
-import { closeOptimizerPool } from './optimizer-pool.ts';
+import { closeComputePool } from './compute-pool.ts';
+import { SignInGuard, type SignInLimits } from './sign-in-guard.ts';
+import { LiveSubscriptions, TOO_MANY_SOCKETS_CLOSE_CODE, type SubscriptionLimits } from './subscriptions.ts';
+import { TABLE_CELLS_PER_OPERATION } from './insights/trial-table.ts';
+import { clientAddress, internalSecret, type AddressPolicy } from './http/client-address.ts';
+import { GRAPHIQL_DIR, GRAPHIQL_PATH, graphiqlRenderer } from './http/graphiql.ts';
+import { applyConnectionLimits, BodyAdmission, DEFAULT_CONNECTION_LIMITS, MAX_BODY_BYTES, serverOptions, type ConnectionLimits } from './http/request-limits.ts';
+import { setSecurityHeaders } from './http/security-headers.ts';
+import { staticFiles } from './http/static-files.ts';
 
 /** A running (or ready to run) Oscar server. */
 export interface App {
   /** Listens on host:port and resolves with the port actually bound (useful with port 0). */
   start(port: number, host?: string): Promise<number>;
-  /** Closes every connection and stops listening. */
-  stop(): Promise<void>;
+  /**
+   * Stops: no new connections; in-flight requests get `graceMs` to finish, open subscriptions end,
+   * then every connection is closed and the worker threads stop.
+   */
+  stop(graceMs?: number): Promise<void>;
 }
 
 /** graphql-ws execution arguments carrying the envelop pipeline's own execute and subscribe. */
@@ -30,69 +38,155 @@ type EnvelopedArgs = ExecutionArgs & {
   subscribe: (args: ExecutionArgs) => ReturnType<typeof subscribe>;
 };
 
-/** Limits that deployments may tune. */
-export interface AppLimits {
-  /** Operations a minute per API token or session (per address without one). */
-  readonly rateLimitPerMinute?: number;
-}
-
-/** Optional request handler for everything that is neither the API nor the health check. */
+/** Request handler for everything that is neither the API, GraphiQL's assets nor the health check (the dashboard). */
 export type FallbackHandler = (req: IncomingMessage, res: ServerResponse) => void;
 
-/** Builds Oscar's HTTP server: GraphQL (and GraphiQL) at /graphql, graphql-ws on the same path, /healthz. */
-export function buildApp(fallback?: FallbackHandler, limits: AppLimits = {}): App {
-  const yoga = createYoga<Record<string, unknown>, Context>({
+/** How an app is built; every field has a default. */
+export interface AppOptions {
+  /** The dashboard; without one, other paths answer 404. */
+  readonly dashboard?: FallbackHandler;
+  /** Operations a minute per API token or session (per address without one). */
+  readonly rateLimitPerMinute?: number;
+  /** OSCAR_TRUST_PROXY=1: believe a proxy's X-Forwarded-For/-Host/-Proto. */
+  readonly trustProxy?: boolean;
+  readonly connectionLimits?: ConnectionLimits;
+  readonly subscriptionLimits?: SubscriptionLimits;
+  readonly signInLimits?: SignInLimits;
+}
+
+/** How long the health check waits for the database before answering 503. */
+const HEALTH_TIMEOUT_MS = 3000;
+
+/** What yoga gets from each transport, besides its own fields. */
+interface ServerContext {
+  readonly req?: IncomingMessage;
+  /** graphql-ws: the socket's authentication, done once when it connected. */
+  readonly socketAuthentication?: Authentication;
+}
+
+function json(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' });
+  res.end(JSON.stringify(body));
+}
+
+/**
+ * Builds Oscar's HTTP server: GraphQL at /graphql (HTTP, SSE and graphql-ws on the same path;
+ * GraphiQL for browsers, its assets under /graphiql/), /healthz, and the dashboard for the rest.
+ */
+export function buildApp(options: AppOptions = {}): App {
+  const limits = options.connectionLimits ?? DEFAULT_CONNECTION_LIMITS;
+  const policy: AddressPolicy = { trustProxy: options.trustProxy ?? false, internalSecret: internalSecret() };
+  const live = new LiveSubscriptions(options.subscriptionLimits);
+  const signIn = new SignInGuard(options.signInLimits);
+  const limiter = new OperationLimiter(options.rateLimitPerMinute ?? 6000);
+  const admission = new BodyAdmission(limits);
+  const graphiqlAssets = staticFiles(GRAPHIQL_DIR, { immutablePrefix: '/', mount: GRAPHIQL_PATH });
+
+  const authenticate = async (authorization: unknown, cookies: CookieRequest | null): Promise<Authentication> => {
+    const token = parseAuthorization(authorization);
+    if (token) return authenticateToken(token);
+    const secret = cookies ? sessionSecretOf(cookies, policy.trustProxy) : null;
+    return secret ? authenticateSession(secret) : { viewer: null, problem: null };
+  };
+
+  const yoga = createYoga<ServerContext, Context>({
     schema,
-    plugins: [...queryLimitPlugins(), rateLimitPlugin(limits.rateLimitPerMinute ?? 6000)],
+    plugins: [...queryLimitPlugins(), rateLimitPlugin(limiter)],
     graphqlEndpoint: '/graphql',
     landingPage: false,
+    // Any page may call the API with a bearer token, never with the browser's cookies.
+    cors: { origin: '*', credentials: false, methods: ['GET', 'POST'], allowedHeaders: ['authorization', 'content-type', 'accept'], maxAge: 600 },
     graphiql: { subscriptionsProtocol: 'WS', title: 'Oscar GraphiQL' },
-    // GraphiQL's page and scripts are served from here, not from a CDN, so it works offline.
-    renderGraphiQL,
-    context: async ({ request, req, connectionParams }: { request?: Request; req?: IncomingMessage; connectionParams?: Record<string, unknown> }) => {
-      const header = connectionParams?.authorization ?? connectionParams?.Authorization ?? request?.headers.get('authorization');
-      const token = parseAuthorization(header);
-      if (token) return { viewer: await authenticateToken(token) };
-      // No API token: the dashboard's session cookie (HTTP requests, and the graphql-ws upgrade request).
-      const cookieRequest = request
-        ? { method: request.method, header: (name: string) => request.headers.get(name) }
-        : req
-          ? { method: 'GET', header: (name: string) => headerValue(req.headers[name]) }
-          : null;
-      return { viewer: cookieRequest ? await authenticateSession(sessionSecretOf(cookieRequest)) : null };
+    renderGraphiQL: graphiqlRenderer(),
+    context: async ({ request, req, socketAuthentication }): Promise<Context> => {
+      const authentication =
+        socketAuthentication ??
+        (await authenticate(request.headers.get('authorization'), { method: request.method, header: (name) => request.headers.get(name) }));
+      return {
+        viewer: authentication.viewer,
+        authProblem: authentication.problem,
+        clientAddress: req ? clientAddress(req, policy) : 'unknown',
+        transport: socketAuthentication ? 'ws' : 'http',
+        live,
+        signIn,
+        tableBudget: { remaining: TABLE_CELLS_PER_OPERATION },
+      };
     },
   });
 
-  const server = createServer((req, res) => {
+  const server = createServer(serverOptions(limits), (req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     if (path === '/healthz') {
-      void databaseIsReachable().then((ok) => {
-        res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ status: ok ? 'ok' : 'database unreachable' }));
-      });
-    } else if (path === yoga.graphqlEndpoint || !fallback) {
-      if (!refuseOversizedBody(req, res)) void yoga.handle(req, res);
+      setSecurityHeaders(res, 'static');
+      void databaseProblem(HEALTH_TIMEOUT_MS).then((problem) =>
+        json(res, problem ? 503 : 200, {
+          status: problem ? 'unavailable' : 'ok',
+          database: problem ?? 'ok',
+          subscriptions: live.listening,
+          sockets: live.socketCount,
+        }),
+      );
+    } else if (path?.startsWith(GRAPHIQL_PATH)) {
+      setSecurityHeaders(res, 'static');
+      graphiqlAssets(req, res, () => json(res, 404, { errors: [{ message: 'No such file', extensions: { code: 'NOT_FOUND' } }] }));
+    } else if (path === yoga.graphqlEndpoint) {
+      setSecurityHeaders(res, 'api');
+      if (admission.admit(req, res, clientAddress(req, policy))) void yoga.handle(req, res);
+    } else if (options.dashboard && !(path === '/' && req.method === 'POST' && /json/i.test(req.headers['content-type'] ?? ''))) {
+      setSecurityHeaders(res, 'dashboard');
+      options.dashboard(req, res);
     } else {
-      fallback(req, res);
+      setSecurityHeaders(res, 'api');
+      req.resume();
+      json(res, 404, {
+        errors: [{ message: 'The GraphQL API is at /graphql (set OSCAR_URL to http://HOST:PORT/graphql, or to the base URL for the clients)', extensions: { code: 'NOT_FOUND' } }],
+      });
     }
   });
+  applyConnectionLimits(server, limits);
 
-  // Longer than clients' idle keep-alive, so a reused connection is never closed under a request.
-  server.keepAliveTimeout = 65_000;
-  server.headersTimeout = 70_000;
+  const inFlight = new Set<ServerResponse>();
+  server.on('request', (_req, res: ServerResponse) => {
+    inFlight.add(res);
+    res.once('close', () => inFlight.delete(res));
+  });
 
   const wss = new WebSocketServer({ server, path: yoga.graphqlEndpoint, maxPayload: MAX_BODY_BYTES });
-  const viewers = new WeakMap<WebSocket, Viewer | null>();
+  const socketAuthentication = new WeakMap<WebSocket, Authentication>();
   const wsServer = useServer(
     {
       execute: (args) => (args as EnvelopedArgs).execute(args),
       subscribe: (args) => (args as EnvelopedArgs).subscribe(args),
+      onConnect: async (ctx) => {
+        const { socket, request } = ctx.extra;
+        const params = ctx.connectionParams ?? {};
+        const authentication = await authenticate(params.authorization ?? params.Authorization, {
+          method: 'GET',
+          header: (name) => headerValue(request.headers[name]),
+        });
+        socketAuthentication.set(socket, authentication);
+        if (authentication.viewer && !live.addSocket(socket, authentication.viewer)) {
+          socket.close(TOO_MANY_SOCKETS_CLOSE_CODE, `At most ${live.limits.socketsPerUser} connections per user`);
+          return false;
+        }
+        return true;
+      },
       onSubscribe: async (ctx, _id, payload) => {
+        const { socket, request } = ctx.extra;
+        // ctx.subscriptions already holds this one.
+        if (Object.keys(ctx.subscriptions).length > live.limits.perSocket) {
+          return [userError('TOO_MANY_SUBSCRIPTIONS', `At most ${live.limits.perSocket} subscriptions per connection`)];
+        }
+        const authentication = socketAuthentication.get(socket) ?? { viewer: null, problem: null };
+        // Every subscribe message counts against the rate limit, before any work is done for it.
+        const refusal = await limiter.take(rateLimitKey({ viewer: authentication.viewer, clientAddress: clientAddress(request, policy) }));
+        if (refusal) return [refusal];
         const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
           ...ctx,
-          req: ctx.extra.request,
-          socket: ctx.extra.socket,
+          req: request,
+          socket,
           params: payload,
+          socketAuthentication: authentication,
         });
         let document: DocumentNode;
         try {
@@ -101,14 +195,12 @@ export function buildApp(fallback?: FallbackHandler, limits: AppLimits = {}): Ap
           if (error instanceof GraphQLError) return [error];
           throw error;
         }
-        const contextValue = (await contextFactory()) as unknown as Context;
-        viewers.set(ctx.extra.socket, contextValue.viewer);
         const args: EnvelopedArgs = {
           schema,
           operationName: payload.operationName,
           document,
           variableValues: payload.variables,
-          contextValue,
+          contextValue: await contextFactory(),
           execute,
           subscribe,
         };
@@ -119,35 +211,31 @@ export function buildApp(fallback?: FallbackHandler, limits: AppLimits = {}): Ap
     wss,
   );
 
-  const sockets = new Set<Socket>();
-  server.on('connection', (socket) => {
-    sockets.add(socket);
-    socket.once('close', () => sockets.delete(socket));
-  });
-
-  let stopSweepers = (): void => undefined;
+  let stopLeases = (): void => undefined;
 
   return {
     start: (port, host = '127.0.0.1') =>
       new Promise((resolve, reject) => {
-        const stopLeases = startLeaseSweeper();
-        const stopRevocations = startRevocationSweeper(wss, (socket) => viewers.get(socket));
-        stopSweepers = () => {
-          stopLeases();
-          stopRevocations();
-        };
+        stopLeases = startLeaseSweeper();
+        live.start();
         server.once('error', reject);
         server.listen(port, host, () => {
           const address = server.address();
           resolve(typeof address === 'object' && address ? address.port : port);
         });
       }),
-    stop: async () => {
-      stopSweepers();
-      await closeOptimizerPool();
-      await wsServer.dispose();
-      for (const socket of sockets) socket.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+    stop: async (graceMs = 7000) => {
+      stopLeases();
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      // Subscriptions end (their clients are told), so streaming responses finish too.
+      live.stop();
+      for (const socket of wss.clients) socket.close(1001, 'Server shutting down');
+      const deadline = Date.now() + graceMs;
+      while (inFlight.size > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+      server.closeAllConnections();
+      for (const socket of wss.clients) socket.terminate();
+      await Promise.all([wsServer.dispose(), closeComputePool(), closed]);
     },
   };
 }

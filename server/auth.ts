@@ -77,17 +77,37 @@ export function parseAuthorization(value: unknown): string | null {
   return match?.[1] ?? null;
 }
 
-/** Resolves an API token to its owner, or null when it is unknown or revoked. */
-export async function authenticateToken(token: string | null): Promise<Viewer | null> {
-  if (!token) return null;
+/** Why credentials that were sent did not sign the request in. */
+export type AuthProblem = 'unknown-token' | 'revoked-token' | 'expired-session';
+
+/** The outcome of checking a request's credentials. */
+export type Authentication = { readonly viewer: Viewer; readonly problem: null } | { readonly viewer: null; readonly problem: AuthProblem | null };
+
+/** What an UNAUTHENTICATED answer says, by what went wrong. */
+export function authMessage(problem: AuthProblem | null): string {
+  switch (problem) {
+    case 'unknown-token':
+      return 'This API token is not known to this server: check that it was copied whole (it starts with "oscar_")';
+    case 'revoked-token':
+      return 'This API token has been revoked: create a new one in the Account panel or with `oscar token create`';
+    case 'expired-session':
+      return 'Your dashboard session has ended: sign in again';
+    default:
+      return 'Authentication required: send "Authorization: Bearer <API token>"';
+  }
+}
+
+/** Resolves an API token to its owner, or says why it cannot be used (unknown, or revoked). */
+export async function authenticateToken(token: string): Promise<Authentication> {
   const row = await prisma.apiToken.findUnique({
     where: { tokenHash: hashToken(token) },
     select: { id: true, revokedAt: true, lastUsedAt: true, user: { select: { id: true, email: true } } },
   });
-  if (!row || row.revokedAt) return null;
+  if (!row) return { viewer: null, problem: 'unknown-token' };
+  if (row.revokedAt) return { viewer: null, problem: 'revoked-token' };
   const now = Date.now();
   if (!row.lastUsedAt || now - row.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
     await prisma.apiToken.update({ where: { id: row.id }, data: { lastUsedAt: new Date(now) } });
   }
-  return { userId: row.user.id, email: row.user.email, tokenId: row.id };
+  return { viewer: { userId: row.user.id, email: row.user.email, tokenId: row.id }, problem: null };
 }

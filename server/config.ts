@@ -1,3 +1,5 @@
+import { DEFAULT_CONNECTION_LIMITS, type ConnectionLimits } from './http/request-limits.ts';
+
 /** Runtime settings, read once from the environment. */
 export interface Config {
   readonly port: number;
@@ -5,25 +7,41 @@ export interface Config {
   readonly databaseUrl: string;
   /** Operations a minute per API token (OSCAR_RATE_LIMIT). */
   readonly rateLimitPerMinute: number;
+  /** OSCAR_TRUST_PROXY=1: the server runs behind a reverse proxy whose X-Forwarded-* headers are believed. */
+  readonly trustProxy: boolean;
+  /** Connection caps and timeouts (OSCAR_MAX_CONNECTIONS, OSCAR_HEADERS_TIMEOUT_MS, OSCAR_REQUEST_TIMEOUT_MS). */
+  readonly connectionLimits: ConnectionLimits;
 }
 
 /** Default database: an embedded SQLite file under ./data/. */
 export const DEFAULT_DATABASE_URL = 'file:./data/oscar.db';
 
-/** Reads PORT, HOST and DATABASE_URL, failing fast on values that cannot work. */
+function positiveInteger(env: NodeJS.ProcessEnv, name: string, fallback: number, what: string): number {
+  const raw = env[name];
+  const value = raw === undefined || raw === '' ? fallback : Number(raw);
+  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive integer (${what}), but got "${raw}"`);
+  return value;
+}
+
+/** Reads the environment (PORT, HOST, DATABASE_URL, OSCAR_*), failing fast on values that cannot work. */
 export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const port = env.PORT === undefined || env.PORT === '' ? 4000 : Number(env.PORT);
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new Error(`PORT must be an integer between 0 and 65535, but got "${env.PORT}"`);
   }
-  const rateLimit = env.OSCAR_RATE_LIMIT ? Number(env.OSCAR_RATE_LIMIT) : 6000;
-  if (!Number.isInteger(rateLimit) || rateLimit < 1) {
-    throw new Error(`OSCAR_RATE_LIMIT must be a positive integer (operations a minute), but got "${env.OSCAR_RATE_LIMIT}"`);
-  }
+  const trust = env.OSCAR_TRUST_PROXY ?? '';
+  if (!['', '0', '1'].includes(trust)) throw new Error(`OSCAR_TRUST_PROXY must be 1 (behind a proxy) or 0, but got "${trust}"`);
   return {
     port,
-    rateLimitPerMinute: rateLimit,
+    rateLimitPerMinute: positiveInteger(env, 'OSCAR_RATE_LIMIT', 6000, 'operations a minute'),
     host: env.HOST || '127.0.0.1',
     databaseUrl: env.DATABASE_URL || DEFAULT_DATABASE_URL,
+    trustProxy: trust === '1',
+    connectionLimits: {
+      ...DEFAULT_CONNECTION_LIMITS,
+      maxConnections: positiveInteger(env, 'OSCAR_MAX_CONNECTIONS', DEFAULT_CONNECTION_LIMITS.maxConnections, 'open connections'),
+      headersTimeoutMs: positiveInteger(env, 'OSCAR_HEADERS_TIMEOUT_MS', DEFAULT_CONNECTION_LIMITS.headersTimeoutMs, 'milliseconds'),
+      requestTimeoutMs: positiveInteger(env, 'OSCAR_REQUEST_TIMEOUT_MS', DEFAULT_CONNECTION_LIMITS.requestTimeoutMs, 'milliseconds'),
+    },
   };
 }

@@ -1,27 +1,66 @@
-import { existsSync } from 'node:fs';
-import type { TLSSocket } from 'node:tls';
-import { fileURLToPath } from 'node:url';
+import { existsSync, readdirSync } from 'node:fs';
+import { join, relative, sep } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { FallbackHandler } from './app.ts';
+import { CLIENT_ADDRESS_HEADER, requestProtocol } from './http/client-address.ts';
+import { staticFiles } from './http/static-files.ts';
 
-const HANDLER = fileURLToPath(new URL('../web/build/handler.js', import.meta.url));
+/** The built dashboard: web/build, or OSCAR_DASHBOARD_BUILD (a build made elsewhere). */
+function buildDir(env: NodeJS.ProcessEnv = process.env): string {
+  return env.OSCAR_DASHBOARD_BUILD || fileURLToPath(new URL('../web/build/', import.meta.url));
+}
 
 /** Tells adapter-node each request's real protocol, so SvelteKit's own origin (CSRF) check works over plain http. */
 const PROTOCOL_HEADER = 'x-oscar-protocol';
 
-/** The built SvelteKit dashboard's request handler, or a page that says how to build it. */
-export async function loadDashboard(): Promise<FallbackHandler> {
-  if (existsSync(HANDLER)) {
-    process.env.PROTOCOL_HEADER = PROTOCOL_HEADER;
-    const { handler } = (await import(HANDLER)) as { handler: FallbackHandler };
-    return (req, res) => {
-      const forwarded = req.headers['x-forwarded-proto'];
-      const proto = typeof forwarded === 'string' ? forwarded.split(',')[0]!.trim() : undefined;
-      req.headers[PROTOCOL_HEADER] = proto === 'https' || (req.socket as TLSSocket).encrypted ? 'https' : 'http';
-      handler(req, res);
+/** How the dashboard tells who is asking. */
+export interface DashboardOptions {
+  /** OSCAR_TRUST_PROXY=1: a proxy's `X-Forwarded-Proto` says whether the browser used https. */
+  readonly trustProxy: boolean;
+  /** The browser's address (for `event.getClientAddress()` and the API's rate limits). */
+  readonly clientAddress: (req: Parameters<FallbackHandler>[0]) => string;
+}
+
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((entry) => entry.isFile())
+    .map((entry) => `/${relative(dir, join(entry.parentPath, entry.name)).split(sep).join('/')}`);
+}
+
+function notFound(res: Parameters<FallbackHandler>[1]): void {
+  res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' });
+  res.end('Not found\n');
+}
+
+/**
+ * The built SvelteKit dashboard (adapter-node's handler), or a page that says how to build it. Its
+ * static files are served here (serve-static, precompressed variants preferred), never by the
+ * handler's own file server, which crashes the process when a file it listed at start has gone
+ * (a rebuild under a running server): a vanished file is a 404 here.
+ */
+export async function loadDashboard(options: DashboardOptions): Promise<FallbackHandler> {
+  const handlerFile = join(buildDir(), 'handler.js');
+  const clientDir = join(buildDir(), 'client');
+  if (!existsSync(handlerFile)) {
+    return (_req, res) => {
+      res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' });
+      res.end('The dashboard is not built: run `npm run build`. The API is at /graphql.\n');
     };
   }
-  return (_req, res) => {
-    res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' });
-    res.end('The dashboard is not built: run `npm run build`. The API is at /graphql.\n');
+  process.env.PROTOCOL_HEADER = PROTOCOL_HEADER;
+  // adapter-node answers `event.getClientAddress()` from this header, which is always ours.
+  process.env.ADDRESS_HEADER = CLIENT_ADDRESS_HEADER;
+  const known = new Set(existsSync(clientDir) ? filesUnder(clientDir) : []);
+  const { handler } = (await import(pathToFileURL(handlerFile).href)) as { handler: FallbackHandler };
+  const assets = staticFiles(clientDir, { immutablePrefix: '/_app/immutable/' });
+  return (req, res) => {
+    req.headers[PROTOCOL_HEADER] = requestProtocol(req, options.trustProxy);
+    req.headers[CLIENT_ADDRESS_HEADER] = options.clientAddress(req);
+    const path = (req.url ?? '/').split('?')[0] ?? '/';
+    if ((req.method === 'GET' || req.method === 'HEAD') && (path.startsWith('/_app/') || known.has(path))) {
+      assets(req, res, () => notFound(res));
+      return;
+    }
+    handler(req, res);
   };
 }

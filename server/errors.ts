@@ -7,7 +7,10 @@ export type ErrorCode =
   | 'BAD_USER_INPUT'
   | 'NOT_FOUND'
   | 'CONFLICT'
-  | 'RATE_LIMITED';
+  | 'RATE_LIMITED'
+  | 'TOO_MANY_SUBSCRIPTIONS'
+  | 'QUERY_TOO_COMPLEX'
+  | 'DATABASE_BUSY';
 
 /** An expected failure, shown to the client with its code and, where it applies, the input field. */
 export function userError(code: ErrorCode, message: string, field?: string): GraphQLError {

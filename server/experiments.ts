@@ -1,6 +1,6 @@
 import { randomInt } from 'node:crypto';
 import { Prisma, type Experiment } from './generated/prisma/client.ts';
-import { prisma } from './db.ts';
+import { prisma, transaction } from './db.ts';
 import { badInput } from './errors.ts';
 import { canonicalSpace, parseSearchSpace } from './optimizer/space.ts';
 import type { SuggestRequest } from './experiment-input.ts';
@@ -28,7 +28,7 @@ async function createVersion(ownerId: string, request: SuggestRequest, archive: 
     ...(request.leaseSeconds !== null ? { leaseSeconds: request.leaseSeconds } : archive ? { leaseSeconds: archive.leaseSeconds } : {}),
   };
   if (!archive) return prisma.experiment.create({ data });
-  return prisma.$transaction(async (tx) => {
+  return transaction(async (tx) => {
     const archived = await tx.experiment.updateMany({
       where: { id: archive.id, archivedAt: null },
       data: { archivedAt: new Date() },

@@ -1,14 +1,9 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import { EnvelopArmor } from '@escape.tech/graphql-armor';
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import { GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { userError } from './errors.ts';
-import { normaliseEmail } from './auth.ts';
 import type { Context } from '../schema/builder.ts';
-
-/** Largest request body accepted on /graphql, and largest graphql-ws message. */
-export const MAX_BODY_BYTES = 1024 * 1024;
 
 /** Query shape limits: depth, aliases, directives, tokens and an estimated cost (GraphQL Armor). */
 export function queryLimitPlugins(): Plugin[] {
@@ -60,61 +55,53 @@ function errorCodePlugin(): Plugin {
   };
 }
 
-/** Takes one point for `key`: null when allowed, else the whole seconds until a point is free again. */
-async function secondsUntilAllowed(limiter: RateLimiterMemory, key: string): Promise<number | null> {
-  try {
-    await limiter.consume(key);
-    return null;
-  } catch (error) {
-    if (error instanceof RateLimiterRes) return Math.ceil(error.msBeforeNext / 1000);
-    throw error;
-  }
+/** Who an operation counts against: the API token or session, else the client's address. */
+export function rateLimitKey(context: Pick<Context, 'viewer' | 'clientAddress'>): string {
+  const viewer = context.viewer;
+  if (viewer) return `user:${viewer.tokenId ?? viewer.sessionId ?? viewer.userId}`;
+  return `address:${context.clientAddress}`;
 }
 
 /**
- * A per-token rate limit (per address for requests without a valid token): `perMinute` operations,
- * refused beyond that with RATE_LIMITED and HTTP 429 until the minute rolls on.
+ * A per-token rate limit (per session for the dashboard, per address for requests without valid
+ * credentials): `perMinute` operations, refused beyond that with RATE_LIMITED and HTTP 429 until the
+ * minute rolls on. Queries, mutations and subscriptions (graphql-ws messages and SSE) all count.
  */
-export function rateLimitPlugin(perMinute: number): Plugin<Context> {
-  const limiter = new RateLimiterMemory({ points: perMinute, duration: 60 });
+export class OperationLimiter {
+  private readonly limiter: RateLimiterMemory;
+
+  constructor(readonly perMinute: number) {
+    this.limiter = new RateLimiterMemory({ points: perMinute, duration: 60 });
+  }
+
+  /** Takes one operation for `key`: null when allowed, else the RATE_LIMITED error to answer with. */
+  async take(key: string): Promise<GraphQLError | null> {
+    try {
+      await this.limiter.consume(key);
+      return null;
+    } catch (error) {
+      if (!(error instanceof RateLimiterRes)) throw error;
+      const seconds = Math.ceil(error.msBeforeNext / 1000);
+      const refusal = userError('RATE_LIMITED', `Rate limit of ${this.perMinute} requests a minute exceeded; retry in ${seconds} s`);
+      Object.assign(refusal.extensions, { retryAfter: seconds, http: { status: 429, headers: { 'retry-after': String(seconds) } } });
+      return refusal;
+    }
+  }
+}
+
+/** The envelop plugin that applies an {@link OperationLimiter} to every operation, subscriptions included. */
+export function rateLimitPlugin(limiter: OperationLimiter): Plugin<Context> {
   return {
     async onExecute({ args, setResultAndStopExecution }) {
-      const context = args.contextValue as Context & { req?: IncomingMessage; request?: Request };
-      const key = context.viewer
-        ? `user:${context.viewer.tokenId ?? context.viewer.userId}`
-        : `address:${context.req?.socket.remoteAddress ?? 'unknown'}`;
-      const seconds = await secondsUntilAllowed(limiter, key);
-      if (seconds === null) return;
-      const refusal = userError('RATE_LIMITED', `Rate limit of ${perMinute} requests a minute exceeded; retry in ${seconds} s`);
-      Object.assign(refusal.extensions, { retryAfter: seconds, http: { status: 429, headers: { 'retry-after': String(seconds) } } });
-      setResultAndStopExecution({ errors: [refusal] });
+      const refusal = await limiter.take(rateLimitKey(args.contextValue as Context));
+      if (refusal) setResultAndStopExecution({ errors: [refusal] });
+    },
+    async onSubscribe({ args, setResultAndStopExecution }) {
+      const context = args.contextValue as Context;
+      // graphql-ws subscribe messages are counted as they arrive, before any work (server/app.ts).
+      if (context.transport === 'ws') return;
+      const refusal = await limiter.take(rateLimitKey(context));
+      if (refusal) setResultAndStopExecution({ errors: [refusal] });
     },
   };
-}
-
-/** Sign-in and sign-up attempts a minute for one e-mail address, against password guessing. */
-export const SIGN_IN_ATTEMPTS_PER_MINUTE = 10;
-const signInLimiter = new RateLimiterMemory({ points: SIGN_IN_ATTEMPTS_PER_MINUTE, duration: 60 });
-
-/** Counts a sign-in attempt for `email`; throws RATE_LIMITED past {@link SIGN_IN_ATTEMPTS_PER_MINUTE}. */
-export async function limitSignIn(email: string): Promise<void> {
-  const seconds = await secondsUntilAllowed(signInLimiter, normaliseEmail(email));
-  if (seconds !== null) throw userError('RATE_LIMITED', `Too many sign-in attempts for this e-mail; retry in ${seconds} s`, 'email');
-}
-
-/** Answers 413 or 411 for API requests whose body is too large or of unknown size; true when it did. */
-export function refuseOversizedBody(req: IncomingMessage, res: ServerResponse): boolean {
-  if (req.method !== 'POST') return false;
-  const length = req.headers['content-length'];
-  const status = length === undefined ? 411 : Number(length) > MAX_BODY_BYTES ? 413 : 0;
-  if (!status) return false;
-  const message =
-    status === 411
-      ? 'POST requests to /graphql must declare Content-Length'
-      : `Request body of ${length} bytes is over the limit of ${MAX_BODY_BYTES} bytes`;
-  const code = status === 411 ? 'LENGTH_REQUIRED' : 'PAYLOAD_TOO_LARGE';
-  res.writeHead(status, { 'content-type': 'application/json', connection: 'close' });
-  res.end(JSON.stringify({ errors: [{ message, extensions: { code } }] }));
-  req.resume();
-  return true;
 }

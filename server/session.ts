@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { parse as parseCookie } from 'cookie';
 import { prisma } from './db.ts';
-import { hashToken, type Viewer } from './auth.ts';
+import { hashToken, type Authentication } from './auth.ts';
+import { requestHost } from './http/client-address.ts';
 
 /** Name of the dashboard's session cookie (httpOnly, SameSite=Lax, Secure over https). */
 export const SESSION_COOKIE = 'oscar_session';
@@ -30,19 +31,18 @@ export async function deleteSession(sessionId: string): Promise<void> {
   await prisma.session.deleteMany({ where: { id: sessionId } });
 }
 
-/** Resolves a session secret to its user, or null when it is unknown or expired. */
-export async function authenticateSession(secret: string | null | undefined, now = new Date()): Promise<Viewer | null> {
-  if (!secret) return null;
+/** Resolves a session secret to its user; an unknown or expired one signs nothing in. */
+export async function authenticateSession(secret: string, now = new Date()): Promise<Authentication> {
   const row = await prisma.session.findUnique({
     where: { tokenHash: hashToken(secret) },
     select: { id: true, expiresAt: true, user: { select: { id: true, email: true } } },
   });
-  if (!row) return null;
+  if (!row) return { viewer: null, problem: 'expired-session' };
   if (row.expiresAt <= now) {
     await deleteSession(row.id);
-    return null;
+    return { viewer: null, problem: 'expired-session' };
   }
-  return { userId: row.user.id, email: row.user.email, tokenId: null, sessionId: row.id };
+  return { viewer: { userId: row.user.id, email: row.user.email, tokenId: null, sessionId: row.id }, problem: null };
 }
 
 /** The parts of a request (HTTP, or a WebSocket upgrade) that decide whether its cookie may be used. */
@@ -54,11 +54,13 @@ export interface CookieRequest {
 
 /**
  * The session secret of a request, when its cookie may authenticate it: cross-site requests are
- * refused (an `Origin` that is not the request's own host), and so are POSTs that a plain HTML form
- * could send: cookie-authenticated POSTs must be `application/json` (or `application/graphql-response+json`),
- * which a browser only sends cross-site after a CORS preflight that Oscar never approves.
+ * refused (an `Origin` whose host is not the request's own `Host`; a proxy's `X-Forwarded-Host` counts
+ * only when the operator trusts the proxy, OSCAR_TRUST_PROXY=1), and so are POSTs that a plain HTML
+ * form could send: cookie-authenticated POSTs must be `application/json` (or
+ * `application/graphql-response+json`), which a browser only sends cross-origin after a CORS preflight,
+ * and Oscar's CORS answer never allows credentials.
  */
-export function sessionSecretOf(request: CookieRequest): string | null {
+export function sessionSecretOf(request: CookieRequest, trustProxy: boolean): string | null {
   const cookieHeader = request.header('cookie');
   if (!cookieHeader) return null;
   const secret = parseCookie(cookieHeader)[SESSION_COOKIE];
@@ -67,12 +69,11 @@ export function sessionSecretOf(request: CookieRequest): string | null {
   if (origin) {
     let originHost: string;
     try {
-      originHost = new URL(origin).host;
+      originHost = new URL(origin).host.toLowerCase();
     } catch {
       return null;
     }
-    const host = request.header('x-forwarded-host') ?? request.header('host');
-    if (!host || originHost !== host.split(',')[0]!.trim()) return null;
+    if (originHost === '' || originHost !== requestHost(request.header, trustProxy)) return null;
   }
   if (request.method === 'POST') {
     const type = (request.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();

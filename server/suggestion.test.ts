@@ -9,7 +9,7 @@ process.env.DATABASE_URL = `file:${join(dir, 'test.db')}`;
 const { applyMigrations } = await import('./db/migrate.ts');
 const { prisma } = await import('./db.ts');
 const { proposeParams } = await import('./suggestion.ts');
-const { closeOptimizerPool } = await import('./optimizer-pool.ts');
+const { closeComputePool } = await import('./compute-pool.ts');
 const { parseSearchSpace } = await import('./optimizer/space.ts');
 const { resolveOptimizer } = await import('./optimizer/registry.ts');
 
@@ -21,7 +21,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await closeOptimizerPool();
+  await closeComputePool();
   await prisma.$disconnect();
   rmSync(dir, { recursive: true, force: true });
 });

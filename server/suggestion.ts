@@ -1,7 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { Experiment, Prisma } from './generated/prisma/client.ts';
 import { prisma } from './db.ts';
-import { suggestOffThread } from './optimizer-pool.ts';
+import { suggestOffThread } from './compute-pool.ts';
 import { boundedHistory } from './optimizer/registry.ts';
 import { deriveSeed } from './optimizer/rng.ts';
 import type { Params, SearchSpace } from './optimizer/space.ts';

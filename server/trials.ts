@@ -1,6 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { Experiment, Prisma } from './generated/prisma/client.ts';
-import { prisma } from './db.ts';
+import { prisma, transaction } from './db.ts';
 import { userError } from './errors.ts';
 import { publishTrial } from './pubsub.ts';
 import { openExperiment } from './experiments.ts';
@@ -23,7 +23,7 @@ async function createTrial(
   data: Pick<Prisma.TrialUncheckedCreateInput, 'params' | 'optimizer' | 'fallbackReason' | 'retryOfId'>,
 ): Promise<string> {
   const now = Date.now();
-  return prisma.$transaction(async (tx) => {
+  return transaction(async (tx) => {
     const { nextTrialNumber } = await tx.experiment.update({
       where: { id: experiment.id },
       data: { nextTrialNumber: { increment: 1 } },
@@ -186,8 +186,8 @@ export async function recordOutcome(viewer: Viewer, trialId: string, outcome: Tr
       outcome.kind === 'completed' &&
       (await prisma.trial.count({ where: { OR: [{ id: rootId }, { retryOfId: rootId }], state: 'COMPLETED' } })) > 0;
     const now = new Date();
-    await prisma.$transaction([
-      prisma.trial.update({
+    await transaction(async (tx) => {
+      await tx.trial.update({
         where: { id: trialId },
         data: {
           state: outcome.kind === 'failed' ? 'FAILED' : counted ? 'DUPLICATE' : 'COMPLETED',
@@ -197,9 +197,9 @@ export async function recordOutcome(viewer: Viewer, trialId: string, outcome: Tr
           completedAt: now,
           leaseExpiresAt: null,
         },
-      }),
-      prisma.experiment.update({ where: { id: experimentId }, data: { updatedAt: now } }),
-    ]);
+      });
+      await tx.experiment.update({ where: { id: experimentId }, data: { updatedAt: now } });
+    });
     publishTrial(viewer.userId, experimentId, trialId);
   });
   return prisma.trial.findUniqueOrThrow({ ...query, where: { id: trialId } });

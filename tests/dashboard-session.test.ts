@@ -136,13 +136,53 @@ describe('dashboard sessions', () => {
     expect(codes(await withCookie(secret, '{ me { email } }'))).toEqual(['UNAUTHENTICATED']);
   });
 
-  it('refuses more than 10 sign-in attempts a minute for one e-mail, but not for others', async () => {
-    const attempt = (email: string) => server.gql(SIGN_IN, { email, password: 'guess-guess' });
-    const answers = [];
-    for (let i = 0; i < 11; i++) answers.push(await attempt('target@example.com'));
-    expect(answers.slice(0, 10).map((a) => a.errors?.[0]?.extensions?.code)).toEqual(Array(10).fill('UNAUTHENTICATED'));
-    expect(answers[10]?.errors?.[0]?.extensions).toMatchObject({ code: 'RATE_LIMITED', field: 'email' });
-    expect((await attempt('someone-else@example.com')).errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+  it('slows password guessing per e-mail and address, without locking the real user out, and limits spraying', async () => {
+    // Behind a trusted proxy, X-Forwarded-For tells the clients apart.
+    const proxied = await startServer({ env: { OSCAR_TRUST_PROXY: '1' } });
+    try {
+      expect((await proxied.cli('user', 'create', '--email', 'target@example.com', '--password', 'the-real-one')).code).toBe(0);
+      const attempt = async (email: string, password: string, from: string) => {
+        const response = await fetch(proxied.url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-forwarded-for': `203.0.113.9, ${from}` },
+          body: JSON.stringify({ query: SIGN_IN, variables: { email, password } }),
+        });
+        const body = (await response.json()) as GraphQLResponse<any>;
+        return { status: response.status, error: body.errors?.[0], ok: Boolean(body.data?.signIn) };
+      };
+      const attacker = '198.51.100.7';
+      const guesses = [];
+      for (let i = 0; i < 6; i++) guesses.push(await attempt('target@example.com', `guess-${i}-guess`, attacker));
+      // Five wrong passwords are answered as such; then each further attempt from there must wait, longer each time.
+      expect(guesses.slice(0, 5).map((g) => g.error?.extensions?.code)).toEqual(Array(5).fill('UNAUTHENTICATED'));
+      expect(guesses[5]!.error?.extensions).toMatchObject({ code: 'RATE_LIMITED', field: 'email' });
+      expect(guesses[5]!.status).toBe(429);
+      // Even the right password waits its turn from the attacker's address...
+      expect((await attempt('target@example.com', 'the-real-one', attacker)).error?.extensions?.code).toBe('RATE_LIMITED');
+      // ...while the real user, elsewhere, signs in at once.
+      expect((await attempt('target@example.com', 'the-real-one', '192.0.2.44')).ok).toBe(true);
+      // Once the wait is over, one more wrong guess doubles it.
+      let next = await attempt('target@example.com', 'guess-6-guess', attacker);
+      const deadline = Date.now() + 30_000;
+      while (next.error?.extensions?.code === 'RATE_LIMITED' && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        next = await attempt('target@example.com', 'guess-6-guess', attacker);
+      }
+      expect(next.error?.extensions?.code).toBe('UNAUTHENTICATED');
+      const doubled = await attempt('target@example.com', 'guess-7-guess', attacker);
+      expect(doubled.error?.extensions).toMatchObject({ code: 'RATE_LIMITED' });
+      expect(doubled.error?.message).toMatch(/retry in 2 s/);
+
+      // Spraying one password over many e-mails from one address stops after 30 attempts a minute.
+      const sprayer = '198.51.100.8';
+      const sprayed = [];
+      for (let i = 0; i < 31; i++) sprayed.push(await attempt(`user${i}@example.com`, 'Password1!', sprayer));
+      expect(sprayed.slice(0, 30).every((a) => a.error?.extensions?.code === 'UNAUTHENTICATED')).toBe(true);
+      expect(sprayed[30]!.error?.extensions).toMatchObject({ code: 'RATE_LIMITED' });
+      expect(sprayed[30]!.error?.message).toMatch(/from your address/);
+    } finally {
+      await proxied.stop();
+    }
   });
 
   it('refuses sign-up unless OSCAR_SIGNUP=1', async () => {

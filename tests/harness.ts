@@ -32,6 +32,10 @@ export interface TestServer {
   ws(token: string | null): Client;
   /** Everything the server printed so far. */
   logs(): string;
+  /** The server process's id (for its memory, or to send it a signal). */
+  pid(): number;
+  /** GET /healthz: its status and JSON body. */
+  health(): Promise<{ status: number; body: Record<string, any> }>;
   /** Kills the server process with SIGKILL, as a crash would; the database stays. */
   kill(): Promise<void>;
   /** Starts the server again on the same port and database (after `kill`). */
@@ -140,6 +144,11 @@ export async function startServer(options: ServerOptions = {}): Promise<TestServ
         retryAttempts: 0,
       }),
     logs: () => output,
+    pid: () => child.pid!,
+    async health() {
+      const response = await fetch(url.replace('/graphql', '/healthz'));
+      return { status: response.status, body: (await response.json()) as Record<string, any> };
+    },
     async kill() {
       const exited = new Promise((resolve) => child.once('exit', resolve));
       child.kill('SIGKILL');
@@ -184,6 +193,15 @@ export function collect<T>(client: Client, query: string, variables: Record<stri
 export async function waitFor(predicate: () => boolean, ms = 5000): Promise<void> {
   const deadline = Date.now() + ms;
   while (!predicate()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/** Polls an asynchronous `predicate` until it holds or `ms` pass. */
+export async function waitUntil(predicate: () => Promise<boolean>, ms = 5000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await predicate())) {
     if (Date.now() > deadline) throw new Error('condition not met in time');
     await new Promise((resolve) => setTimeout(resolve, 20));
   }

@@ -37,7 +37,7 @@ await applyMigrations(process.env.DATABASE_URL);
 const { prisma, tuneDatabase } = await import('../../server/db.ts');
 await tuneDatabase();
 const { proposeParams } = await import('../../server/suggestion.ts');
-const { closeOptimizerPool } = await import('../../server/optimizer-pool.ts');
+const { closeComputePool } = await import('../../server/compute-pool.ts');
 const { parseSearchSpace } = await import('../../server/optimizer/space.ts');
 const { resolveOptimizer, chooseAlgorithm } = await import('../../server/optimizer/registry.ts');
 const { createRng } = await import('../../server/optimizer/rng.ts');
@@ -122,7 +122,7 @@ try {
   const requestP95 = [...requests].sort((a, b) => a - b)[Math.floor(0.95 * (requests.length - 1))]!;
   console.log(`suggest over HTTP, whole request:      median ${median(requests).toFixed(1)} ms, p95 ${requestP95.toFixed(1)} ms over ${calls} calls`);
 } finally {
-  await closeOptimizerPool();
+  await closeComputePool();
   await prisma.$disconnect();
   rmSync(dir, { recursive: true, force: true });
 }

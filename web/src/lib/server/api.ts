@@ -1,5 +1,6 @@
 import type { RequestEvent } from '@sveltejs/kit';
 import type { Client } from '@urql/core';
+import { env } from '$env/dynamic/private';
 import { createOscarClient } from '$lib/graphql/client';
 
 /** Name of the session cookie; the API reads the same name (server/session.ts). */
@@ -21,14 +22,22 @@ export function apiBase(event: Pick<RequestEvent, 'platform' | 'url'>): URL {
 
 /**
  * A urql client for server-side calls to the API on behalf of the browser: it carries the session
- * cookie (when there is one), never the browser's other cookies.
+ * cookie (when there is one), never the browser's other cookies, and the browser's address, vouched
+ * for by the process's internal secret (server/http/client-address.ts), so the API's rate limits
+ * count the browser, not the dashboard's own address.
  */
-export function serverApi(event: Pick<RequestEvent, 'platform' | 'url'>, session?: string): Client {
+export function serverApi(event: Pick<RequestEvent, 'platform' | 'url' | 'getClientAddress'>, session?: string): Client {
+  const secret = env.OSCAR_INTERNAL_SECRET;
+  const address = event.getClientAddress();
   return createOscarClient({
     base: apiBase(event),
     fetch: (input, init) => {
       const headers = new Headers(init?.headers);
       if (session) headers.set('cookie', `${SESSION_COOKIE}=${session}`);
+      if (secret) {
+        headers.set('x-oscar-internal', secret);
+        headers.set('x-oscar-client-address', address);
+      }
       return fetch(input, { ...init, headers });
     },
   });
@@ -46,11 +55,6 @@ export function setSessionCookie(event: Pick<RequestEvent, 'cookies' | 'url' | '
     secure: event.url.protocol === 'https:',
     expires: new Date(expiresAt),
   });
-}
-
-/** A same-site path to go back to after signing in (never another origin). */
-export function safeRedirect(target: string | null | undefined): string {
-  return target && target.startsWith('/') && !target.startsWith('//') && !target.startsWith('/\\') ? target : '/experiments';
 }
 
 /** Removes the session cookie (with the same attributes it was set with). */

@@ -1,11 +1,19 @@
 import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
+import type { ComputeTask } from './compute-task.ts';
 import { runSuggestTask, type SuggestTask } from './optimizer/task.ts';
 import { quasiRandomSuggestions } from './optimizer/qmc.ts';
 import type { SuggestResult } from './optimizer/types.ts';
+import type { ImportanceTask, ParameterImportance } from './insights/importance.ts';
 
 /** Default time bound of one suggestion, in milliseconds (OSCAR_SUGGEST_TIMEOUT_MS overrides it). */
 export const DEFAULT_SUGGEST_TIMEOUT_MS = 5_000;
+
+/** Time bound of one parameter-importance estimate, in milliseconds. */
+export const IMPORTANCE_TIMEOUT_MS = 10_000;
+
+/** A worker thread's heap limit: a runaway task ends that worker (and falls back), never the server. */
+const WORKER_HEAP_MB = 1024;
 
 /** A suggestion and, if the chosen optimizer's answer was not used, why. */
 export interface PooledResult extends SuggestResult {
@@ -17,13 +25,38 @@ let pool: Piscina | null = null;
 
 function getPool(): Piscina {
   pool ??= new Piscina({
-    filename: new URL('./optimizer-worker.mjs', import.meta.url).href,
+    filename: new URL('./compute-worker.mjs', import.meta.url).href,
     // Leave a core for the event loop and the database; at least one worker.
     maxThreads: Math.max(1, availableParallelism() - 1),
     minThreads: 1,
     idleTimeout: 60_000,
+    // Tasks waiting for a thread are bounded too: past it, callers get their fallback at once.
+    maxQueue: 256,
+    resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB },
   });
   return pool;
+}
+
+/** Runs a task on a worker thread, aborting it after `timeoutMs`; throws on timeout (`TimeoutError`) or failure. */
+async function runOffThread<T>(task: ComputeTask, timeoutMs: number): Promise<T> {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(new TimeoutError(timeoutMs)), timeoutMs);
+  try {
+    return (await getPool().run(task, { signal: controller.signal })) as T;
+  } catch (error) {
+    if (controller.signal.aborted) throw controller.signal.reason;
+    throw error;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** A task ran past its time bound and was stopped. */
+export class TimeoutError extends Error {
+  override readonly name = 'TimeoutError';
+  constructor(readonly timeoutMs: number) {
+    super(`took longer than ${timeoutMs} ms`);
+  }
 }
 
 /** The time bound from OSCAR_SUGGEST_TIMEOUT_MS, else the default. */
@@ -46,18 +79,19 @@ function fallback(task: SuggestTask, reason: string): PooledResult {
  * optimizer fails. Either way `fallbackReason` says so.
  */
 export async function suggestOffThread(task: SuggestTask, timeoutMs = suggestTimeoutMs()): Promise<PooledResult> {
-  const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(), timeoutMs);
   try {
-    const result = (await getPool().run(task, { signal: controller.signal })) as SuggestResult;
+    const result = await runOffThread<SuggestResult>({ kind: 'suggest', task }, timeoutMs);
     return { ...result, fallbackReason: null };
   } catch (error) {
-    if (controller.signal.aborted) return fallback(task, `timeout: optimizer "${task.algorithm}" took longer than ${timeoutMs} ms`);
+    if (error instanceof TimeoutError) return fallback(task, `timeout: optimizer "${task.algorithm}" took longer than ${timeoutMs} ms`);
     const message = error instanceof Error ? error.message : String(error);
     return fallback(task, `error: optimizer "${task.algorithm}" failed: ${message.slice(0, 300)}`);
-  } finally {
-    clearTimeout(timer);
   }
+}
+
+/** Estimates parameter importance on a worker thread, within `timeoutMs` (throws `TimeoutError` past it). */
+export function importanceOffThread(task: ImportanceTask, timeoutMs = IMPORTANCE_TIMEOUT_MS): Promise<ParameterImportance[]> {
+  return runOffThread<ParameterImportance[]>({ kind: 'importance', task }, timeoutMs);
 }
 
 /** Runs a suggestion in this thread (tests, scripts); no time bound. */
@@ -65,8 +99,8 @@ export function suggestInProcess(task: SuggestTask): SuggestResult {
   return runSuggestTask(task);
 }
 
-/** Stops the worker threads (tests and shutdown); a later suggestion starts them again. */
-export async function closeOptimizerPool(): Promise<void> {
+/** Stops the worker threads (tests and shutdown); a later task starts them again. */
+export async function closeComputePool(): Promise<void> {
   const current = pool;
   pool = null;
   await current?.destroy();

@@ -1,12 +1,12 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { closeOptimizerPool, suggestOffThread } from './optimizer-pool.ts';
+import { closeComputePool, suggestOffThread } from './compute-pool.ts';
 import { parseSearchSpace } from './optimizer/space.ts';
 
 const space = parseSearchSpace({ x: { min: 0, max: 1 }, c: ['a', 'b'] });
 
-afterAll(() => closeOptimizerPool());
+afterAll(() => closeComputePool());
 
-describe('optimizer pool', () => {
+describe('compute pool', () => {
   it('runs the TypeScript optimizers on a worker thread (tsx loads them) and returns their answer', async () => {
     const completed = Array.from({ length: 12 }, (_, i) => ({ params: { x: i / 12, c: i % 2 ? 'a' : 'b' }, loss: (i / 12 - 0.3) ** 2 }));
     const result = await suggestOffThread({ algorithm: 'auto', space, completed, running: [], seed: 1 }, 60_000);

@@ -1,24 +1,5 @@
-import { prisma } from './db.ts';
-import { parseSearchSpace, type SearchSpace } from './optimizer/space.ts';
-
-/** One named column of a trial table: a value (or null) per trial, in trial order. */
-export interface TrialColumn {
-  readonly name: string;
-  readonly values: readonly unknown[];
-}
-
-/** An experiment's trials as columns (one array per field), for the dashboard's table and charts. */
-export interface TrialTable {
-  readonly numbers: readonly number[];
-  readonly states: readonly string[];
-  readonly losses: readonly (number | null)[];
-  readonly workers: readonly (string | null)[];
-  /** Milliseconds since the epoch. */
-  readonly createdAt: readonly number[];
-  readonly completedAt: readonly (number | null)[];
-  readonly parameters: readonly TrialColumn[];
-  readonly metrics: readonly TrialColumn[];
-}
+import { createRng } from '../optimizer/rng.ts';
+import { parseSearchSpace, type SearchSpace } from '../optimizer/space.ts';
 
 /** How much of the loss's variation one parameter explains, from 0 to 1 (they sum to 1). */
 export interface ParameterImportance {
@@ -30,64 +11,6 @@ export interface ParameterImportance {
 export interface ScoredTrial {
   readonly params: Readonly<Record<string, unknown>>;
   readonly loss: number;
-}
-
-/** Reads every trial of an experiment, oldest first, into columns: one query, no per-trial round trips. */
-export async function loadTrialTable(experimentId: string): Promise<TrialTable> {
-  const rows = await prisma.trial.findMany({
-    where: { experimentId },
-    orderBy: { number: 'asc' },
-    select: { number: true, state: true, loss: true, worker: true, createdAt: true, completedAt: true, params: true, metrics: true },
-  });
-  const experiment = await prisma.experiment.findUniqueOrThrow({ where: { id: experimentId }, select: { parameters: true } });
-  const parameterNames = new Set(Object.keys(asRecord(experiment.parameters)));
-  const metricNames = new Set<string>();
-  for (const row of rows) {
-    for (const name of Object.keys(asRecord(row.params))) parameterNames.add(name);
-    for (const name of Object.keys(asRecord(row.metrics))) metricNames.add(name);
-  }
-  const column = (name: string, field: 'params' | 'metrics'): TrialColumn => ({
-    name,
-    values: rows.map((row) => asRecord(row[field])[name] ?? null),
-  });
-  return {
-    numbers: rows.map((row) => row.number),
-    states: rows.map((row) => row.state),
-    losses: rows.map((row) => row.loss),
-    workers: rows.map((row) => row.worker),
-    createdAt: rows.map((row) => row.createdAt.getTime()),
-    completedAt: rows.map((row) => row.completedAt?.getTime() ?? null),
-    parameters: [...parameterNames].sort().map((name) => column(name, 'params')),
-    metrics: [...metricNames].sort().map((name) => column(name, 'metrics')),
-  };
-}
-
-const importanceCache = new Map<string, readonly ParameterImportance[]>();
-const CACHE_SIZE = 64;
-
-/**
- * Parameter importance of an experiment's completed trials (see {@link parameterImportance}),
- * cached until another trial completes.
- */
-export async function experimentImportance(experimentId: string): Promise<readonly ParameterImportance[]> {
-  const experiment = await prisma.experiment.findUniqueOrThrow({ where: { id: experimentId }, select: { parameters: true, seed: true } });
-  const where = { experimentId, state: 'COMPLETED', loss: { not: null } };
-  const stamp = await prisma.trial.aggregate({ where, _count: true, _max: { completedAt: true } });
-  const key = `${experimentId}:${stamp._count}:${stamp._max.completedAt?.getTime() ?? 0}`;
-  const cached = importanceCache.get(key);
-  if (cached) return cached;
-  let space: SearchSpace;
-  try {
-    space = parseSearchSpace(experiment.parameters);
-  } catch {
-    return [];
-  }
-  const rows = await prisma.trial.findMany({ where, select: { params: true, loss: true } });
-  const trials = rows.map((row) => ({ params: asRecord(row.params), loss: row.loss ?? Number.NaN }));
-  const result = parameterImportance(space, trials, experiment.seed);
-  if (importanceCache.size >= CACHE_SIZE) importanceCache.delete(importanceCache.keys().next().value!);
-  importanceCache.set(key, result);
-  return result;
 }
 
 /** Fewer completed trials than this give no importance estimate. */
@@ -142,11 +65,11 @@ export function parameterImportance(space: SearchSpace, trials: readonly ScoredT
     return binned(raw);
   });
 
-  const random = mulberry32(seed);
+  const rng = createRng(seed);
   const totals = new Float64Array(tunable.length);
   const sampleSize = Math.min(n, SAMPLE);
   for (let tree = 0; tree < TREES; tree++) {
-    const sample = Uint32Array.from({ length: sampleSize }, () => Math.floor(random() * n));
+    const sample = Uint32Array.from({ length: sampleSize }, () => rng.int(0, n - 1));
     const gains = new Float64Array(tunable.length);
     growTree(sample, 0, features, y, gains);
     const sum = gains.reduce((a, b) => a + b, 0);
@@ -225,18 +148,21 @@ function mean(sum: number, count: number): number {
   return count > 0 ? sum / count : Number.POSITIVE_INFINITY;
 }
 
-/** A small seeded PRNG (mulberry32): the forest is reproducible. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+
+/** One importance estimate as plain data: what a worker thread receives (the space as stored JSON). */
+export interface ImportanceTask {
+  readonly parameters: unknown;
+  readonly trials: readonly ScoredTrial[];
+  readonly seed: number;
 }
 
-function asRecord(value: unknown): Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+/** Runs an importance task: the compute pool's entry for it. A space that no longer parses gives []. */
+export function runImportanceTask(task: ImportanceTask): ParameterImportance[] {
+  let space: SearchSpace;
+  try {
+    space = parseSearchSpace(task.parameters);
+  } catch {
+    return [];
+  }
+  return parameterImportance(space, task.trials, task.seed);
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseSearchSpace } from './optimizer/space.ts';
-import { MIN_TRIALS_FOR_IMPORTANCE, parameterImportance } from './insights.ts';
+import { parseSearchSpace } from '../optimizer/space.ts';
+import { MIN_TRIALS_FOR_IMPORTANCE, parameterImportance } from './importance.ts';
 
 const space = parseSearchSpace({
   x: { min: -5, max: 5 },

@@ -1,0 +1,105 @@
+import type { IncomingMessage, Server, ServerOptions, ServerResponse } from 'node:http';
+
+/** Largest request body accepted on /graphql, and largest graphql-ws message. */
+export const MAX_BODY_BYTES = 1024 * 1024;
+
+/** Limits on connections and on request bodies waiting to arrive, so slow or idle clients cannot exhaust memory. */
+export interface ConnectionLimits {
+  /** Open TCP connections, all clients together (OSCAR_MAX_CONNECTIONS); more are refused by the kernel's accept. */
+  readonly maxConnections: number;
+  /** Declared bytes of request bodies still arriving, all clients together. */
+  readonly bodyBytesInFlight: number;
+  /** The same, per client address. */
+  readonly bodyBytesInFlightPerAddress: number;
+  /** Milliseconds for a request's headers to arrive. */
+  readonly headersTimeoutMs: number;
+  /** Milliseconds for a whole request (headers and body) to arrive. */
+  readonly requestTimeoutMs: number;
+}
+
+/** Defaults: 4,096 connections; 64 MiB of bodies in flight, 8 MiB per address; 15 s for headers, 30 s for a request. */
+export const DEFAULT_CONNECTION_LIMITS: ConnectionLimits = {
+  maxConnections: 4096,
+  bodyBytesInFlight: 64 * 1024 * 1024,
+  bodyBytesInFlightPerAddress: 8 * 1024 * 1024,
+  headersTimeoutMs: 15_000,
+  requestTimeoutMs: 30_000,
+};
+
+/** Server options that enforce the limits: timeouts are checked every second (Node checks every 30 s by default). */
+export function serverOptions(limits: ConnectionLimits): ServerOptions {
+  return {
+    headersTimeout: limits.headersTimeoutMs,
+    requestTimeout: limits.requestTimeoutMs,
+    connectionsCheckingInterval: Math.min(1000, limits.headersTimeoutMs / 2),
+    // Longer than clients' idle keep-alive, so a reused connection is never closed under a request.
+    keepAliveTimeout: 65_000,
+  };
+}
+
+/** Applies the connection cap to a listening server. */
+export function applyConnectionLimits(server: Server, limits: ConnectionLimits): void {
+  server.maxConnections = limits.maxConnections;
+}
+
+/** Bodies this small are admitted outside the in-flight budgets: slow large bodies cannot starve ordinary API calls. */
+const SMALL_BODY_BYTES = 64 * 1024;
+
+function refuse(res: ServerResponse, status: number, code: string, message: string, headers: Record<string, string> = {}): false {
+  res.writeHead(status, { 'content-type': 'application/json', connection: 'close', ...headers });
+  res.end(JSON.stringify({ errors: [{ message, extensions: { code } }] }));
+  return false;
+}
+
+/**
+ * Admits API request bodies: each must declare its length (411 LENGTH_REQUIRED), at most
+ * {@link MAX_BODY_BYTES} (413 PAYLOAD_TOO_LARGE), and, when over 64 KiB, fit in what is left of the
+ * in-flight budgets (503 SERVER_BUSY with Retry-After), whose bytes are given back when the body is in.
+ */
+export class BodyAdmission {
+  private total = 0;
+  private readonly byAddress = new Map<string, number>();
+
+  constructor(private readonly limits: ConnectionLimits) {}
+
+  /** Bytes of admitted bodies still in flight. */
+  get inFlight(): number {
+    return this.total;
+  }
+
+  /** True when the request may go on; otherwise it has been answered (and drained). */
+  admit(req: IncomingMessage, res: ServerResponse, address: string): boolean {
+    if (req.method !== 'POST') return true;
+    const declared = req.headers['content-length'];
+    if (declared === undefined) {
+      req.resume();
+      return refuse(res, 411, 'LENGTH_REQUIRED', 'POST requests to /graphql must declare Content-Length');
+    }
+    const bytes = Number(declared);
+    if (!(bytes <= MAX_BODY_BYTES)) {
+      req.resume();
+      return refuse(res, 413, 'PAYLOAD_TOO_LARGE', `Request body of ${declared} bytes is over the limit of ${MAX_BODY_BYTES} bytes`);
+    }
+    if (bytes <= SMALL_BODY_BYTES) return true;
+    const mine = this.byAddress.get(address) ?? 0;
+    if (this.total + bytes > this.limits.bodyBytesInFlight || mine + bytes > this.limits.bodyBytesInFlightPerAddress) {
+      req.resume();
+      return refuse(res, 503, 'SERVER_BUSY', 'Too many request bodies are still arriving; retry shortly', { 'retry-after': '2' });
+    }
+    this.total += bytes;
+    this.byAddress.set(address, mine + bytes);
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      this.total -= bytes;
+      const left = (this.byAddress.get(address) ?? bytes) - bytes;
+      if (left > 0) this.byAddress.set(address, left);
+      else this.byAddress.delete(address);
+    };
+    // Released once the body is in (or the request is abandoned): what it costs from then on is the handler's.
+    req.once('end', release);
+    req.once('close', release);
+    return true;
+  }
+}

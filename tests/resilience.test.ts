@@ -1,0 +1,296 @@
+// The server keeps serving whatever one request, one file or one other process does: heavy queries
+// are bounded, heavy work runs off the event loop, a locked or corrupt database gets a clear answer,
+// a vanished dashboard file is a 404, and SIGTERM stops it in time without losing what it answered.
+import { cpSync, mkdtempSync, openSync, readdirSync, rmSync, statSync, writeFileSync, writeSync, closeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PrismaClient } from '../server/generated/prisma/client.ts';
+import { freePort, ROOT, startServer, waitUntil, type TestServer } from './harness.ts';
+
+const SUGGEST = `mutation ($experiment: ExperimentInput!) { suggest(experiment: $experiment) { id experiment { id } } }`;
+const UPDATE = `mutation ($id: ID!, $loss: Float!) { update(trialId: $id, result: { loss: $loss }) { id state } }`;
+
+/** Writes `count` completed trials with `width` parameters straight into the database (the API would take minutes). */
+async function seedWide(databaseUrl: string, experimentId: string, count: number, width: number): Promise<void> {
+  const prisma = new PrismaClient({ adapter: new PrismaBetterSqlite3({ url: databaseUrl, timeout: 10_000 }) });
+  try {
+    const { nextTrialNumber } = await prisma.experiment.findUniqueOrThrow({ where: { id: experimentId }, select: { nextTrialNumber: true } });
+    const rows = Array.from({ length: count }, (_, i) => {
+      const params = Object.fromEntries(Array.from({ length: width }, (_, p) => [`p${String(p).padStart(3, '0')}`, ((i * 7919 + p * 104729) % 1000) / 1000]));
+      return {
+        experimentId,
+        number: nextTrialNumber + i,
+        state: 'COMPLETED',
+        params,
+        loss: Object.values(params).reduce((a, b) => a + (b - 0.3) ** 2, 0),
+        optimizer: 'random',
+        completedAt: new Date(),
+      };
+    });
+    for (let i = 0; i < rows.length; i += 1000) await prisma.trial.createMany({ data: rows.slice(i, i + 1000) });
+    await prisma.experiment.update({ where: { id: experimentId }, data: { nextTrialNumber: nextTrialNumber + count } });
+  } finally {
+    await prisma.$disconnect();
+  }
+}
+
+function wideSpace(width: number) {
+  return Object.fromEntries(Array.from({ length: width }, (_, p) => [`p${String(p).padStart(3, '0')}`, { min: 0, max: 1 }]));
+}
+
+describe('heavy queries and heavy work', () => {
+  let server: TestServer;
+  let token: string;
+  let experimentId: string;
+  beforeAll(async () => {
+    server = await startServer();
+    token = await server.token('heavy@example.com');
+    const first = await server.gql(SUGGEST, { experiment: { name: 'Wide', parameters: wideSpace(100) } }, token);
+    experimentId = first.data?.suggest.experiment.id;
+    await seedWide(server.databaseUrl, experimentId, 3000, 100);
+  }, 120_000);
+  afterAll(() => server?.stop());
+
+  it('answers one trial table, and refuses fifteen aliased copies of it with QUERY_TOO_COMPLEX', async () => {
+    const one = await server.gql(`query ($id: ID!) { experiment(id: $id) { trialTable { numbers parameters { name } } } }`, { id: experimentId }, token);
+    expect(one.data?.experiment.trialTable.numbers).toHaveLength(3001);
+    expect(one.data?.experiment.trialTable.parameters).toHaveLength(100);
+    const aliases = Array.from({ length: 15 }, (_, i) => `t${i}: experiments { trialTable { numbers states losses parameters { name values } } }`).join(' ');
+    const started = Date.now();
+    const many = await server.gql(`{ ${aliases} }`, {}, token);
+    expect(many.errors?.[0]?.extensions?.code).toBe('QUERY_TOO_COMPLEX');
+    expect(many.errors?.[0]?.message).toMatch(/trialTable/);
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect((await server.health()).status).toBe(200);
+  }, 60_000);
+
+  it('computes parameter importance off the event loop: the health check answers quickly meanwhile', async () => {
+    const latencies: number[] = [];
+    let computing = true;
+    const importance = server
+      .gql(`query ($id: ID!) { experiment(id: $id) { insights { importance { parameter importance } } } }`, { id: experimentId }, token)
+      .finally(() => (computing = false));
+    while (computing) {
+      const started = Date.now();
+      await server.health();
+      latencies.push(Date.now() - started);
+    }
+    const result = await importance;
+    const ranked = result.data?.experiment.insights.importance as { parameter: string; importance: number }[];
+    expect(ranked).toHaveLength(100);
+    expect(ranked.reduce((sum, p) => sum + p.importance, 0)).toBeCloseTo(1, 6);
+    // Several health checks ran while the forest grew, none of them waiting for it.
+    expect(latencies.length).toBeGreaterThan(3);
+    expect(Math.max(...latencies)).toBeLessThan(1000);
+  }, 120_000);
+});
+
+describe('a locked or broken database', () => {
+  it('waits for a write lock held by another process without freezing, then answers DATABASE_BUSY', async () => {
+    const server = await startServer();
+    try {
+      const token = await server.token('locked@example.com');
+      const experiment = { name: 'Locked', parameters: { x: { min: 0, max: 1 } } };
+      expect((await server.gql(SUGGEST, { experiment }, token)).data?.suggest.id).toBeTruthy();
+      const other = new Database(server.databaseUrl.slice('file:'.length));
+      try {
+        other.exec('BEGIN IMMEDIATE');
+        const started = Date.now();
+        const suggest = fetch(server.url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+          body: JSON.stringify({ query: SUGGEST, variables: { experiment } }),
+        });
+        // Meanwhile reads and the health check answer at once.
+        for (let i = 0; i < 5; i++) {
+          const before = Date.now();
+          expect((await server.health()).status).toBe(200);
+          expect((await server.gql('{ me { email } }', {}, token)).data?.me.email).toBe('locked@example.com');
+          expect(Date.now() - before).toBeLessThan(2000);
+        }
+        const answer = await suggest;
+        expect(answer.status).toBe(503);
+        const body = (await answer.json()) as any;
+        expect(body.errors[0].extensions.code).toBe('DATABASE_BUSY');
+        expect(Date.now() - started).toBeGreaterThanOrEqual(9000);
+        other.exec('ROLLBACK');
+        // Once the lock is gone the same call succeeds, and nothing half-done was stored.
+        expect((await server.gql(SUGGEST, { experiment }, token)).data?.suggest.id).toBeTruthy();
+        const count = await server.gql(`{ experiment(name: "Locked") { trialCount } }`, {}, token);
+        expect(count.data?.experiment.trialCount).toBe(2);
+      } finally {
+        other.close();
+      }
+    } finally {
+      await server.stop();
+    }
+  }, 60_000);
+
+  it('goes on once a briefly held lock is released, and answers the call', async () => {
+    const server = await startServer();
+    try {
+      const token = await server.token('brief@example.com');
+      const experiment = { name: 'Brief', parameters: { x: { min: 0, max: 1 } } };
+      await server.gql(SUGGEST, { experiment }, token);
+      const other = new Database(server.databaseUrl.slice('file:'.length));
+      other.exec('BEGIN IMMEDIATE');
+      const suggest = server.gql(SUGGEST, { experiment }, token);
+      expect((await server.health()).status).toBe(200);
+      other.exec('COMMIT');
+      other.close();
+      expect((await suggest).data?.suggest.id).toBeTruthy();
+    } finally {
+      await server.stop();
+    }
+  }, 60_000);
+
+  it('reports a corrupt database file on /healthz instead of saying ok', async () => {
+    const server = await startServer();
+    try {
+      expect((await server.cli('user', 'create', '--email', 'corrupt@example.com', '--password', 'long enough')).code).toBe(0);
+      expect((await server.health()).body).toMatchObject({ status: 'ok', database: 'ok' });
+      // The file is damaged while the server is down (a disk error, a bad copy): the table of users is garbage.
+      await server.kill();
+      const file = server.databaseUrl.slice('file:'.length);
+      const db = new Database(file);
+      db.pragma('wal_checkpoint(TRUNCATE)');
+      const pageSize = db.pragma('page_size', { simple: true }) as number;
+      const rootPage = (db.prepare("SELECT rootpage FROM sqlite_master WHERE name = 'User'").get() as { rootpage: number }).rootpage;
+      db.close();
+      const fd = openSync(file, 'r+');
+      writeSync(fd, Buffer.alloc(pageSize, 0x5a), 0, pageSize, (rootPage - 1) * pageSize);
+      closeSync(fd);
+      await server.restart();
+      const { status, body } = await server.health();
+      expect(status).toBe(503);
+      expect(body.status).toBe('unavailable');
+      expect(body.database).toMatch(/query failed/);
+    } finally {
+      await server.stop();
+    }
+  }, 60_000);
+});
+
+describe('the dashboard build changing under a running server', () => {
+  it('answers 404 for a file that vanished, and keeps serving', async () => {
+    const build = mkdtempSync(join(tmpdir(), 'oscar-build-'));
+    cpSync(join(ROOT, 'web/build'), build, { recursive: true });
+    // The build is ES modules; in web/ the package.json beside it says so.
+    writeFileSync(join(build, 'package.json'), '{ "type": "module" }');
+    const server = await startServer({ env: { OSCAR_DASHBOARD_BUILD: build } });
+    try {
+      const origin = new URL(server.url).origin;
+      const page = await (await fetch(`${origin}/signin`)).text();
+      const asset = /\/_app\/immutable\/[^"']+\.js/.exec(page)?.[0];
+      expect(asset).toBeTruthy();
+      expect((await fetch(`${origin}${asset}`)).status).toBe(200);
+      // A rebuild deletes the old assets (with their precompressed copies).
+      for (const suffix of ['', '.br', '.gz']) rmSync(join(build, 'client', `${asset}${suffix}`), { force: true });
+      for (const suffix of ['', '.br', '.gz']) rmSync(join(build, 'client', `favicon.svg${suffix}`), { force: true });
+      for (const encoding of ['br', 'gzip', 'identity']) {
+        expect((await fetch(`${origin}${asset}`, { headers: { 'accept-encoding': encoding } })).status).toBe(404);
+      }
+      expect((await fetch(`${origin}/favicon.svg`)).status).toBe(404);
+      expect((await fetch(`${origin}/signin`)).status).toBe(200);
+      expect((await server.health()).status).toBe(200);
+    } finally {
+      await server.stop();
+      rmSync(build, { recursive: true, force: true });
+    }
+  }, 60_000);
+
+  it('`npx oscar` beside a running server rebuilds and regenerates nothing', async () => {
+    const watched = [join(ROOT, 'web/build/handler.js'), join(ROOT, 'web/build/client'), join(ROOT, 'server/generated/prisma/client.ts')];
+    const before = watched.map((file) => statSync(file).mtimeMs);
+    const assets = readdirSync(join(ROOT, 'web/build/client/_app/immutable'), { recursive: true }).length;
+    const server = await startServer();
+    const cache = mkdtempSync(join(tmpdir(), 'oscar-npx-'));
+    try {
+      // A fresh npx cache: npm "installs" the project into it, which once ran its postinstall (a rebuild).
+      const { spawnSync } = await import('node:child_process');
+      const npx = spawnSync('npx', ['--yes', 'oscar', 'token', 'create', '--email', 'npx@example.com'], {
+        cwd: ROOT,
+        env: { ...process.env, DATABASE_URL: server.databaseUrl, npm_config_cache: cache, npm_config_update_notifier: 'false' },
+        encoding: 'utf8',
+        timeout: 240_000,
+      });
+      expect(npx.status, npx.stderr).toBe(0);
+      expect(npx.stdout.trim().split('\n').at(-1)).toMatch(/^oscar_/);
+      expect(watched.map((file) => statSync(file).mtimeMs)).toEqual(before);
+      expect(readdirSync(join(ROOT, 'web/build/client/_app/immutable'), { recursive: true }).length).toBe(assets);
+      expect((await fetch(`${new URL(server.url).origin}/signin`)).status).toBe(200);
+    } finally {
+      await server.stop();
+      rmSync(cache, { recursive: true, force: true });
+    }
+  }, 300_000);
+});
+
+describe('SIGTERM while busy', () => {
+  it('stops within 10 s, and every result it acknowledged is stored', async () => {
+    const port = await freePort();
+    const server = await startServer({ port });
+    const token = await server.token('busy@example.com');
+    const experiment = { name: 'Busy', parameters: { x: { min: 0, max: 1 }, y: { min: 0, max: 1 } } };
+    const acknowledged: string[] = [];
+    let stopping = false;
+    const worker = async () => {
+      while (!stopping) {
+        try {
+          const trial = (await server.gql(SUGGEST, { experiment }, token)).data?.suggest;
+          if (!trial) continue;
+          const done = await server.gql(UPDATE, { id: trial.id, loss: Math.random() }, token);
+          if (done.data?.update.state === 'COMPLETED') acknowledged.push(trial.id);
+        } catch {
+          return; // the server went away mid-request
+        }
+      }
+    };
+    const workers = Array.from({ length: 8 }, worker);
+    // An open subscription and a request whose body never finishes must not hold the shutdown.
+    const ws = server.ws(token);
+    const experimentId = (await server.gql(SUGGEST, { experiment }, token)).data?.suggest.experiment.id;
+    ws.subscribe({ query: `subscription ($id: ID!) { trialUpdated(experimentId: $id) { id } }`, variables: { id: experimentId } }, { next: () => undefined, error: () => undefined, complete: () => undefined });
+    const { connect } = await import('node:net');
+    const stuck = connect(port, '127.0.0.1', () => stuck.write('POST /graphql HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{'));
+    stuck.on('error', () => undefined);
+    await waitUntil(async () => acknowledged.length >= 20, 60_000);
+
+    const started = Date.now();
+    process.kill(server.pid(), 'SIGTERM');
+    const exited = await new Promise<number>((resolve) => {
+      const poll = setInterval(() => {
+        try {
+          process.kill(server.pid(), 0);
+        } catch {
+          clearInterval(poll);
+          resolve(Date.now() - started);
+        }
+      }, 25);
+    });
+    stopping = true;
+    await Promise.all(workers);
+    expect(exited).toBeLessThan(10_000);
+    stuck.destroy();
+    await ws.dispose();
+
+    await server.restart();
+    const completed = new Set<string>();
+    for (let after: string | null = null, more = true; more; ) {
+      const page: any = await server.gql(
+        `query ($after: String) { experiment(name: "Busy") { trials(first: 100, after: $after) { edges { node { id state } } pageInfo { hasNextPage endCursor } } } }`,
+        { after },
+        token,
+      );
+      const trials = page.data?.experiment.trials;
+      for (const { node } of trials.edges) if (node.state === 'COMPLETED') completed.add(node.id);
+      more = trials.pageInfo.hasNextPage;
+      after = trials.pageInfo.endCursor;
+    }
+    expect(acknowledged.filter((id) => !completed.has(id))).toEqual([]);
+    await server.stop();
+  }, 120_000);
+});

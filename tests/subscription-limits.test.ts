@@ -1,0 +1,148 @@
+// One token must not stall everyone through subscriptions: caps per socket and per user, subscribe
+// messages counted against the rate limit, and revocation that ends every transport within a second.
+import { readFileSync } from 'node:fs';
+import WebSocket from 'ws';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { collect, startServer, waitFor, waitUntil, type TestServer } from './harness.ts';
+
+const SUGGEST = `mutation ($name: String!) { suggest(experiment: {name: $name, parameters: {x: {min: 0, max: 1}}}) { id experiment { id } } }`;
+const WATCH = `subscription ($id: ID!) { trialUpdated(experimentId: $id) { id state } }`;
+
+function rss(pid: number): number {
+  return Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) * 1024;
+}
+
+/** A bare graphql-transport-ws socket, to send what no well-behaved client would. */
+async function rawSocket(server: TestServer, token: string) {
+  const socket = new WebSocket(server.wsUrl, 'graphql-transport-ws');
+  const messages: any[] = [];
+  socket.on('message', (data) => messages.push(JSON.parse(data.toString())));
+  await new Promise((resolve, reject) => {
+    socket.once('open', resolve);
+    socket.once('error', reject);
+  });
+  socket.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${token}` } }));
+  await waitFor(() => messages.some((m) => m.type === 'connection_ack'), 10_000);
+  const closed = new Promise<{ code: number; reason: string }>((resolve) => socket.once('close', (code, reason) => resolve({ code, reason: reason.toString() })));
+  return { socket, messages, closed };
+}
+
+let server: TestServer;
+let token: string;
+let experimentId: string;
+
+beforeAll(async () => {
+  server = await startServer();
+  token = await server.token('flood@example.com');
+  experimentId = (await server.gql(SUGGEST, { name: 'Flooded' }, token)).data?.suggest.experiment.id;
+});
+afterAll(() => server?.stop());
+
+describe('subscription caps', () => {
+  it('refuses a socket its 51st subscription, and keeps serving through a flood of 5,000 subscribe messages', async () => {
+    const before = rss(server.pid());
+    const { socket, messages } = await rawSocket(server, token);
+    const started = Date.now();
+    for (let i = 0; i < 5000; i++) {
+      socket.send(JSON.stringify({ id: String(i), type: 'subscribe', payload: { query: WATCH, variables: { id: experimentId } } }));
+    }
+    // While the flood is handled, the API and the health check answer.
+    const other = await server.token('bystander@example.com');
+    const during = Date.now();
+    expect((await server.gql(SUGGEST, { name: 'Bystander' }, other)).data?.suggest.id).toBeTruthy();
+    expect((await server.health()).status).toBe(200);
+    expect(Date.now() - during).toBeLessThan(5000);
+    await waitFor(() => messages.filter((m) => m.type === 'error').length >= 4950, 60_000);
+    const codes = new Set(messages.filter((m) => m.type === 'error').map((m) => m.payload[0]?.extensions?.code));
+    expect([...codes].every((code) => code === 'TOO_MANY_SUBSCRIPTIONS' || code === 'RATE_LIMITED')).toBe(true);
+    await waitUntil(async () => (await server.health()).body.subscriptions === 50, 30_000);
+    expect(rss(server.pid()) - before).toBeLessThan(300 * 1024 * 1024);
+    expect(Date.now() - started).toBeLessThan(60_000);
+    socket.close();
+    await waitUntil(async () => (await server.health()).body.subscriptions === 0, 10_000);
+  }, 120_000);
+
+  it('caps one user at 200 subscriptions across sockets, and frees places as subscriptions end', async () => {
+    const sockets = await Promise.all(Array.from({ length: 5 }, () => rawSocket(server, token)));
+    sockets.forEach(({ socket }, s) => {
+      for (let i = 0; i < 45; i++) socket.send(JSON.stringify({ id: `${s}-${i}`, type: 'subscribe', payload: { query: WATCH, variables: { id: experimentId } } }));
+    });
+    // Refused by the resolver: a result with errors (graphql-ws), then the end of that subscription.
+    const refused = () => sockets.flatMap(({ messages }) => messages.filter((m) => m.type === 'next' && m.payload.errors));
+    await waitFor(() => refused().length >= 25, 30_000);
+    expect(refused()).toHaveLength(25);
+    expect(refused().every((m) => m.payload.errors[0]?.extensions?.code === 'TOO_MANY_SUBSCRIPTIONS')).toBe(true);
+    expect(refused()[0].payload.errors[0].message).toMatch(/200 open subscriptions per user/);
+    // Ending one socket's subscriptions frees its places for the others.
+    sockets[0]!.socket.close();
+    await waitUntil(async () => (await server.health()).body.subscriptions === 200 - 45, 10_000);
+    const again = sockets[1]!;
+    again.socket.send(JSON.stringify({ id: 'late', type: 'subscribe', payload: { query: WATCH, variables: { id: experimentId } } }));
+    const trial = (await server.gql(SUGGEST, { name: 'Flooded' }, token)).data?.suggest;
+    await waitFor(() => again.messages.some((m) => m.id === 'late' && m.type === 'next' && m.payload.data?.trialUpdated.id === trial.id), 10_000);
+    for (const { socket } of sockets) socket.close();
+    await waitUntil(async () => (await server.health()).body.subscriptions === 0, 10_000);
+  }, 60_000);
+
+  it('counts subscribe messages against the rate limit', async () => {
+    const limited = await startServer({ env: { OSCAR_RATE_LIMIT: '20' } });
+    try {
+      const own = await limited.token('counted@example.com');
+      const id = (await limited.gql(SUGGEST, { name: 'Counted' }, own)).data?.suggest.experiment.id;
+      const { socket, messages } = await rawSocket(limited, own);
+      for (let i = 0; i < 30; i++) socket.send(JSON.stringify({ id: String(i), type: 'subscribe', payload: { query: WATCH, variables: { id } } }));
+      const limitedOnes = () => messages.filter((m) => m.type === 'error' && m.payload[0]?.extensions?.code === 'RATE_LIMITED');
+      // 20 operations a minute: the suggest above and 19 subscriptions; the other 11 are refused.
+      await waitFor(() => limitedOnes().length === 11, 20_000);
+      expect((await limited.gql('{ me { email } }', {}, own)).errors?.[0]?.extensions?.code).toBe('RATE_LIMITED');
+      socket.close();
+    } finally {
+      await limited.stop();
+    }
+  }, 60_000);
+});
+
+describe('revocation ends subscriptions on every transport within a second', () => {
+  it('ends an idle graphql-ws subscription and an idle SSE subscription when the token is revoked elsewhere', async () => {
+    const created = await server.cli('token', 'create', '--email', 'flood@example.com');
+    const revocable = created.stdout.trim().split('\n').at(-1)!;
+    const tokenId = /API token (\S+)/.exec(created.stdout)![1]!;
+
+    const baseline = (await server.health()).body.subscriptions as number;
+    const ws = server.ws(revocable);
+    const feed = collect<any>(ws, WATCH, { id: experimentId });
+    const controller = new AbortController();
+    const query = encodeURIComponent(WATCH);
+    const sse = await fetch(`${server.url}?query=${query}&variables=${encodeURIComponent(JSON.stringify({ id: experimentId }))}`, {
+      headers: { accept: 'text/event-stream', authorization: `Bearer ${revocable}` },
+      signal: controller.signal,
+    });
+    expect(sse.status).toBe(200);
+    let sseText = '';
+    const sseEnded = (async () => {
+      const reader = sse.body!.getReader();
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) return Date.now();
+        sseText += new TextDecoder().decode(value);
+        if (sseText.includes('event: complete')) return Date.now();
+      }
+    })();
+    // Both are listening before the token goes.
+    await waitUntil(async () => (await server.health()).body.subscriptions === baseline + 2, 10_000);
+
+    expect((await server.cli('token', 'revoke', '--id', tokenId)).code).toBe(0);
+    const revokedAt = Date.now();
+    await waitFor(() => feed.errors.length > 0 || feed.isDone(), 10_000);
+    const wsEnded = Date.now();
+    const sseDone = await sseEnded;
+    expect(wsEnded - revokedAt).toBeLessThan(2500);
+    expect(sseDone - revokedAt).toBeLessThan(2500);
+    // Either the subscription ends with the revocation error, or its socket closes with 4403 (both at the sweep).
+    const reason = feed.errors[0] as { code?: number; message?: string };
+    expect(reason.code === 4403 || /revoked/.test(reason.message ?? '')).toBe(true);
+    expect(sseText).toMatch(/revoked|UNAUTHENTICATED|complete/);
+    controller.abort();
+    await ws.dispose();
+  }, 60_000);
+});
