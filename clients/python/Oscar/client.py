@@ -83,6 +83,7 @@ _REQUIRED_EXPERIMENT_FIELDS = ("name", "parameters")
 _FIRST_DELAY = 0.5  # seconds before the first retry; doubles each time
 _MAX_DELAY = 10.0  # cap on one wait between retries
 _RETRY_STATUSES = (502, 503, 504)  # gateway errors without a GraphQL body
+_RETRY_CODES = ("DATABASE_BUSY", "SERVER_BUSY")  # GraphQL errors that say "try again shortly"
 _EXCERPT = 300  # characters of a non-GraphQL error body quoted in messages
 
 
@@ -151,7 +152,8 @@ class Oscar:
         token: an API access token (created in Oscar's web interface); sent as
             ``Authorization: Bearer <token>``.
         url: the GraphQL endpoint. Defaults to the ``OSCAR_URL`` environment
-            variable, then ``http://localhost:4000/graphql``.
+            variable, then ``http://localhost:4000/graphql``. The server's base
+            URL (``http://host:4000``) works too: ``/graphql`` is added.
         worker: a name for this worker, recorded with each suggested trial.
             Defaults to the ``OSCAR_WORKER`` environment variable, then the
             host name (with ``-2``, ``-3`` ... for further clients created in
@@ -161,7 +163,8 @@ class Oscar:
         timeout: seconds to wait for each HTTP request.
         retries: how many times to retry a request that failed because the
             server could not be reached (refused, reset or timed-out
-            connection, or an HTTP 502/503/504 without a GraphQL body).
+            connection, an HTTP 502/503/504 without a GraphQL body, or the
+            server's ``DATABASE_BUSY``/``SERVER_BUSY`` answers).
             ``None`` (the default) retries until ``max_wait`` is spent.
         max_wait: the longest time, in seconds, spent retrying one request.
             Waits start at 0.5 s and double up to 10 s. ``0`` disables
@@ -185,7 +188,7 @@ class Oscar:
         max_wait: float = 120,
     ) -> None:
         self.token = token
-        self.url = url or os.environ.get("OSCAR_URL") or DEFAULT_URL
+        self.url = _endpoint(url or os.environ.get("OSCAR_URL") or DEFAULT_URL)
         self.worker = _default_worker(worker)
         self.instance = uuid.uuid4().hex
         self.timeout = timeout
@@ -199,6 +202,8 @@ class Oscar:
             )
         self._opener = urllib.request.build_opener()
         self._heartbeats = _Heartbeats(self)
+        # Experiments this client has already started afresh (``resume: False``): later calls continue them.
+        self._restarted = set()  # type: set
 
     def __repr__(self) -> str:
         return "Oscar(url=%r, worker=%r)" % (self.url, self.worker)
@@ -214,6 +219,10 @@ class Oscar:
                 (str) and ``seed`` (int). The experiment is created on first
                 use; ``parameters`` maps each parameter name to its search
                 space, e.g. ``{'x': {'min': -10, 'max': 10}}``.
+                ``resume: False`` starts the experiment afresh (its earlier
+                trials are archived) on this client's first suggest for that
+                name only; later suggests with the same dict continue the new
+                run, as in a training loop that reuses one dict.
 
         Returns:
             A :class:`Job`: the parameter dict, with ``id``, ``number`` and
@@ -223,8 +232,12 @@ class Oscar:
             OscarError: if the experiment dict is invalid, the server rejects
                 the request, or the server cannot be reached.
         """
+        fields = _experiment_input(experiment)
+        restart = fields.get("resume") is False
+        if restart and fields["name"] in self._restarted:
+            fields["resume"] = True
         variables = {
-            "experiment": _experiment_input(experiment),
+            "experiment": fields,
             "worker": self.worker,
             "instance": self.instance,
             # The same id on every retry of this call: the server then hands back the same trial.
@@ -234,6 +247,8 @@ class Oscar:
         trial = data.get("suggest") if isinstance(data, dict) else None
         if not isinstance(trial, dict):
             raise OscarError("unexpected response to suggest: %r" % (data,))
+        if restart:
+            self._restarted.add(fields["name"])
         params = trial.get("params")
         if isinstance(params, str):  # tolerate a JSON scalar serialized as text
             try:
@@ -390,8 +405,12 @@ class Oscar:
                 cause = exc  # type: Optional[BaseException]
             else:
                 payload = _parse_json(raw)
-                if status in _RETRY_STATUSES and not _graphql_errors(payload):
+                errors = _graphql_errors(payload)
+                if status in _RETRY_STATUSES and not errors:
                     failure = "HTTP %d: %s" % (status, _excerpt(raw))
+                    cause = None
+                elif errors and _error_code(errors[0]) in _RETRY_CODES:
+                    failure = "%s: %s" % (_error_code(errors[0]), errors[0].get("message"))
                     cause = None
                 else:
                     return self._handle(status, raw, payload)
@@ -496,6 +515,20 @@ class _Heartbeats:
                 continue
             if state not in _OPEN_STATES:
                 self.forget(trial_id)
+
+
+def _endpoint(url: str) -> str:
+    """The GraphQL endpoint for a URL: the server's base URL gets ``/graphql``."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.path in ("", "/"):
+        return urllib.parse.urlunsplit((parts.scheme, parts.netloc, "/graphql", parts.query, parts.fragment))
+    return url
+
+
+def _error_code(error: Any) -> Optional[str]:
+    extensions = error.get("extensions") if isinstance(error, dict) else None
+    code = extensions.get("code") if isinstance(extensions, dict) else None
+    return code if isinstance(code, str) else None
 
 
 def _experiment_input(experiment: Any) -> Dict[str, Any]:

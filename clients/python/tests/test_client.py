@@ -427,6 +427,47 @@ class ClientTest(unittest.TestCase):
         self.assertEqual(len(self.fake.requests), 2)
         sleep.assert_called_once_with(0.5)
 
+    def test_busy_server_answers_are_retried(self):
+        for code in ("DATABASE_BUSY", "SERVER_BUSY"):
+            self.fake.respond(503, FakeOscar.error("The database is locked; retry shortly", code))
+        with mock.patch("Oscar.client.time.sleep") as sleep:
+            with self.assertLogs("Oscar", "WARNING"):
+                job = self.client(max_wait=60).suggest({"name": "S", "parameters": {"x": {"min": 0, "max": 7}}})
+        self.assertEqual(job.id, "trial-1")
+        self.assertEqual(len(self.fake.requests), 3)
+        self.assertEqual([call.args[0] for call in sleep.call_args_list], [0.5, 1])
+
+    def test_other_graphql_errors_are_not_retried(self):
+        self.fake.respond(429, FakeOscar.error("Slow down", "BAD_USER_INPUT"))
+        with self.assertRaises(OscarError) as caught:
+            self.client(max_wait=60).suggest({"name": "S", "parameters": {"x": {"min": 0, "max": 7}}})
+        self.assertEqual(caught.exception.code, "BAD_USER_INPUT")
+        self.assertEqual(len(self.fake.requests), 1)
+
+    def test_resume_false_starts_afresh_once_per_client_and_name(self):
+        # The seed's loop reuses one dict: only the first suggest may archive the experiment.
+        experiment = {"name": "Fresh", "parameters": {"x": {"min": 0, "max": 1}}, "resume": False}
+        scientist = self.client()
+        for _ in range(3):
+            scientist.suggest(experiment)
+        other = dict(experiment, name="Other")
+        scientist.suggest(other)
+        sent = [r["body"]["variables"]["experiment"] for r in self.fake.requests]
+        self.assertEqual([(e["name"], e["resume"]) for e in sent], [("Fresh", False), ("Fresh", True), ("Fresh", True), ("Other", False)])
+        self.assertIs(experiment["resume"], False)  # the caller's dict is left alone
+        # A new client (a new run of the script) starts afresh again.
+        self.client().suggest(experiment)
+        self.assertIs(self.fake.requests[-1]["body"]["variables"]["experiment"]["resume"], False)
+
+    def test_resume_false_is_sent_again_when_the_first_suggest_failed(self):
+        self.fake.respond(200, FakeOscar.error("bad", "BAD_USER_INPUT"))
+        experiment = {"name": "Fresh", "parameters": {"x": {"min": 0, "max": 1}}, "resume": False}
+        scientist = self.client()
+        with self.assertRaises(OscarError):
+            scientist.suggest(experiment)
+        scientist.suggest(experiment)
+        self.assertIs(self.fake.requests[-1]["body"]["variables"]["experiment"]["resume"], False)
+
     def test_connection_refused_is_retried_then_raises(self):
         url = "http://127.0.0.1:%d/graphql" % free_port()
         scientist = Oscar(TOKEN, url=url, max_wait=0.3)
@@ -516,6 +557,15 @@ class ClientTest(unittest.TestCase):
         scientist = Oscar(TOKEN, url=self.fake.url, worker="explicit")
         self.assertEqual(scientist.url, self.fake.url)
         self.assertEqual(scientist.worker, "explicit")
+
+    def test_base_url_gets_the_graphql_path(self):
+        base = self.fake.url[: -len("/graphql")]
+        for url in (base, base + "/"):
+            scientist = Oscar(TOKEN, url=url)
+            self.assertEqual(scientist.url, self.fake.url)
+        scientist.suggest({"name": "S", "parameters": {"x": {"min": 0, "max": 1}}})
+        self.assertEqual(self.fake.requests[-1]["path"], "/graphql")
+        self.assertEqual(Oscar(TOKEN, url="http://h:1/api/graphql").url, "http://h:1/api/graphql")
 
     def test_defaults(self):
         scientist = Oscar(TOKEN)
