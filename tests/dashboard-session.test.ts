@@ -98,9 +98,10 @@ describe('dashboard sessions', () => {
       };
     const watch = `subscription ($id: ID!) { trialUpdated(experimentId: $id) { number state } }`;
 
+    const listening = (await server.health()).body.subscriptions as number;
     const client = createClient({ url: server.wsUrl, webSocketImpl: socket({ cookie: `oscar_session=${secret}`, origin }), retryAttempts: 0 });
     const feed = collect<any>(client, watch, { id: first.experiment.id });
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await server.listening(listening + 1);
     const second = (await server.gql(suggest, {}, token)).data?.suggest;
     await waitFor(() => feed.events.length > 0);
     expect(feed.events[0].trialUpdated).toEqual({ number: second.number, state: 'RUNNING' });

@@ -36,6 +36,8 @@ export interface TestServer {
   pid(): number;
   /** GET /healthz: its status and JSON body. */
   health(): Promise<{ status: number; body: Record<string, any> }>;
+  /** Resolves once exactly `count` subscriptions are listening on the server (its /healthz says so): a fact, not a sleep. */
+  listening(count: number, ms?: number): Promise<void>;
   /** Kills the server process with SIGKILL, as a crash would; the database stays. */
   kill(): Promise<void>;
   /** Starts the server again on the same port and database (after `kill`). */
@@ -148,6 +150,9 @@ export async function startServer(options: ServerOptions = {}): Promise<TestServ
     async health() {
       const response = await fetch(url.replace('/graphql', '/healthz'));
       return { status: response.status, body: (await response.json()) as Record<string, any> };
+    },
+    async listening(count, ms = 10_000) {
+      await waitUntil(async () => (await server.health()).body.subscriptions === count, ms);
     },
     async kill() {
       const exited = new Promise((resolve) => child.once('exit', resolve));

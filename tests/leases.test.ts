@@ -102,12 +102,12 @@ describe('a worker that comes back', () => {
   });
 
   it('leaves a busy trial to its process: a second live process on the same host gets a new one', async () => {
-    const busy = await suggest({ name: 'Two GPUs', lease: 4, worker: 'gpu-box', instance: 'process-1' });
-    await sleep(1000);
+    // A long lease: the first process's heartbeat is recent (under half a lease old) however busy the machine.
+    const busy = await suggest({ name: 'Two GPUs', lease: 60, worker: 'gpu-box', instance: 'process-1' });
     await server.gql(HEARTBEAT, { id: busy.id }, token);
-    await sleep(1200);
-    const second = await suggest({ name: 'Two GPUs', lease: 4, worker: 'gpu-box', instance: 'process-2' });
+    const second = await suggest({ name: 'Two GPUs', lease: 60, worker: 'gpu-box', instance: 'process-2' });
     expect(second.id).not.toBe(busy.id);
+    expect((await trials('Two GPUs')).trialCount).toBe(2);
   });
 
   it('gets a new trial when the same instance asks again (several jobs at once)', async () => {

@@ -1,10 +1,10 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { collect, ROOT, startServer, waitFor, type TestServer } from './harness.ts';
+import { collect, ROOT, startServer, waitFor, waitUntil, type TestServer } from './harness.ts';
 
 const exec = promisify(execFile);
 const PYTHON = '/usr/bin/python3';
@@ -59,7 +59,7 @@ describe('the Python client', () => {
       `subscription ($id: ID!) { trialUpdated(experimentId: $id) { number state loss } }`,
       { id: first.data?.suggest.experiment.id },
     );
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await server.listening(1);
 
     const script = join(site, 'square.py');
     writeFileSync(script, GET_STARTED);
@@ -96,19 +96,35 @@ describe('the Python client', () => {
     const run = (code: string) => exec(PYTHON, ['-c', `from Oscar import Oscar\nimport os, sys, time\n${code}`], { env });
     const experiment = `{'name': 'Long', 'parameters': {'x': {'min': 0, 'max': 1}}, 'lease_seconds': 2}`;
 
+    const trialOf = async (id: string) => {
+      const found = await server.gql(`{ experiment(name: "Long") { trials(first: 50) { edges { node { id state heartbeatAt leaseExpiresAt } } } } }`, {}, token);
+      return found.data?.experiment.trials.edges.map((e: any) => e.node).find((t: any) => t.id === id);
+    };
+
     // A job that outlives its 2 s lease three times over stays RUNNING: nobody else gets its parameters.
+    // It runs until told to stop (a file appears), so the test waits for facts, not for time.
+    const stop = join(site, 'stop-long-job');
     const long = run(`s = Oscar(os.environ['OSCAR_TOKEN'])
 job = s.suggest(${experiment})
-print(job.id, flush=True)
-time.sleep(6)
+open(${JSON.stringify(join(site, 'long-job-id'))}, 'w').write(job.id)
+while not os.path.exists(${JSON.stringify(stop)}):
+    time.sleep(0.05)
+print(job.id)
 print(s.update(job, {'loss': 1})['state'])`);
-    await new Promise((resolve) => setTimeout(resolve, 4000));
+    const idFile = join(site, 'long-job-id');
+    await waitUntil(async () => existsSync(idFile) && readFileSync(idFile, 'utf8').length > 0, 30_000);
+    const longId = readFileSync(idFile, 'utf8');
+    const firstLease = Date.parse((await trialOf(longId)).leaseExpiresAt);
+    // Past the first lease, and renewed by heartbeats beyond it twice over.
+    await waitUntil(async () => Date.parse((await trialOf(longId)).leaseExpiresAt) > firstLease + 4000 && Date.now() > firstLease + 500, 30_000);
+    expect((await trialOf(longId)).state).toBe('RUNNING');
     const other = await server.gql(
       `mutation { suggest(experiment: {name: "Long", parameters: {x: {min: 0, max: 1}}}, worker: "elsewhere") { retryOf { id } } }`,
       {},
       token,
     );
     expect(other.data?.suggest.retryOf).toBeNull();
+    writeFileSync(stop, '');
     const [id, state] = (await long).stdout.trim().split('\n');
     expect(state).toBe('COMPLETED');
     expect(id).toMatch(/\w+/);
@@ -119,7 +135,8 @@ job = s.suggest(${experiment})
 print(job.id, job, flush=True)
 os._exit(1)`).catch((error: { stdout: string }) => error);
     const [crashedId, ...crashedParams] = crashed.stdout.trim().split(' ');
-    await new Promise((resolve) => setTimeout(resolve, 1100)); // the reboot: no heartbeat for half a lease
+    // The reboot: the server has had no heartbeat from that job for half its lease.
+    await waitUntil(async () => Date.now() - Date.parse((await trialOf(crashedId!)).heartbeatAt) > 1000 + 100, 30_000);
     const resumed = await run(`s = Oscar(os.environ['OSCAR_TOKEN'])
 job = s.suggest(${experiment})
 print(job.id, job)

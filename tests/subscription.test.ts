@@ -21,18 +21,20 @@ describe('trialUpdated over graphql-ws', () => {
     const first = (await server.gql(SUGGEST, { name: 'Live' }, alice)).data?.suggest;
     const client = server.ws(alice);
     const feed = collect<any>(client, WATCH, { id: first.experiment.id });
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await server.listening(1);
 
     const trial = (await server.gql(SUGGEST, { name: 'Live', worker: 'w1' }, alice)).data?.suggest;
     await server.gql(SUGGEST, { name: 'Elsewhere' }, alice);
     await server.gql(`mutation ($id: ID!) { update(trialId: $id, result: {loss: 0.5, acc: 0.9}) { id } }`, { id: trial.id }, alice);
+    // A last trial of this experiment: once it arrives, anything sent before it has arrived too.
+    const sentinel = (await server.gql(SUGGEST, { name: 'Live', worker: 'sentinel' }, alice)).data?.suggest;
 
-    await waitFor(() => feed.events.length >= 2);
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await waitFor(() => feed.events.some((e) => e.trialUpdated.id === sentinel.id));
     expect(feed.errors).toEqual([]);
     expect(feed.events.map((e) => e.trialUpdated)).toEqual([
       { id: trial.id, number: 2, state: 'RUNNING', loss: null, metrics: {}, worker: 'w1' },
       { id: trial.id, number: 2, state: 'COMPLETED', loss: 0.5, metrics: { acc: 0.9 }, worker: 'w1' },
+      { id: sentinel.id, number: 3, state: 'RUNNING', loss: null, metrics: {}, worker: 'sentinel' },
     ]);
     feed.stop();
     await client.dispose();
@@ -56,8 +58,9 @@ describe('trialUpdated over graphql-ws', () => {
     const feed = collect<any>(client, WATCH, { id: first.experiment.id });
     await waitFor(() => feed.errors.length > 0 || feed.isDone());
     expect(JSON.stringify(feed.errors)).toContain('NOT_FOUND');
+    // The refused subscription has ended: the server keeps nothing listening for him.
+    await server.listening(0);
     await server.gql(SUGGEST, { name: 'Secret' }, alice);
-    await new Promise((resolve) => setTimeout(resolve, 200));
     expect(feed.events).toEqual([]);
     await client.dispose();
   });
@@ -67,16 +70,18 @@ describe('experimentUpdated over graphql-ws', () => {
   it("emits the caller's experiments as their trials change, and never another user's", async () => {
     const client = server.ws(alice);
     const feed = collect<any>(client, `subscription { experimentUpdated { name trialCount } }`, {});
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await server.listening(1);
     await server.gql(SUGGEST, { name: 'Bob private', worker: 'b' }, bob);
     const trial = (await server.gql(SUGGEST, { name: 'Dashboard list', worker: 'a' }, alice)).data?.suggest;
     await server.gql(`mutation ($id: ID!) { update(trialId: $id, result: {loss: 1}) { id } }`, { id: trial.id }, alice);
-    await waitFor(() => feed.events.length >= 2);
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    // A sentinel event of hers last: everything before it has arrived once it has.
+    await server.gql(SUGGEST, { name: 'Sentinel', worker: 'a' }, alice);
+    await waitFor(() => feed.events.some((e) => e.experimentUpdated.name === 'Sentinel'));
     expect(feed.errors).toEqual([]);
     expect(feed.events.map((e) => e.experimentUpdated)).toEqual([
       { name: 'Dashboard list', trialCount: 1 },
       { name: 'Dashboard list', trialCount: 1 },
+      { name: 'Sentinel', trialCount: 1 },
     ]);
     feed.stop();
     await client.dispose();
