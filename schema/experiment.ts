@@ -40,17 +40,28 @@ builder.prismaObject('Experiment', {
   }),
 });
 
+/** The most experiments one `experiments` query returns (each may resolve its best trial: the work stays bounded). */
+const MAX_EXPERIMENTS = 500;
+
 builder.queryField('experiments', (t) =>
   t.withAuth({ signedIn: true }).prismaField({
     type: ['Experiment'],
-    description: "The caller's experiments, most recently active first.",
-    args: { includeArchived: t.arg.boolean({ defaultValue: false, required: true }) },
-    resolve: (query, _root, args, ctx) =>
-      prisma.experiment.findMany({
+    description: `The caller's experiments, most recently active first: the first \`first\` of them (at most ${MAX_EXPERIMENTS}).`,
+    args: {
+      includeArchived: t.arg.boolean({ defaultValue: false, required: true }),
+      first: t.arg.int({ defaultValue: MAX_EXPERIMENTS, required: true }),
+    },
+    resolve: (query, _root, args, ctx) => {
+      if (args.first < 1 || args.first > MAX_EXPERIMENTS) {
+        throw badInput('first', `first must be between 1 and ${MAX_EXPERIMENTS}, but got ${args.first}`);
+      }
+      return prisma.experiment.findMany({
         ...query,
         where: { ownerId: ctx.viewer.userId, ...(args.includeArchived ? {} : { archivedAt: null }) },
         orderBy: { updatedAt: 'desc' },
-      }),
+        take: args.first,
+      });
+    },
   }),
 );
 

@@ -213,6 +213,13 @@ describe('malformed HTTP requests and expensive queries', () => {
     expect(response.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field });
   });
 
+  it('refuses a list of experiments longer than 500', async () => {
+    for (const first of [0, 501, 1_000_000]) {
+      const response = await server.gql(`query ($first: Int!) { experiments(first: $first) { id bestTrial { id } } }`, { first }, alice);
+      expect(response.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'first' });
+    }
+  });
+
   it('stored none of it, and still answers', async () => {
     expect((await server.gql(COUNT, {}, alice)).data?.experiments.map((e: any) => e.name)).toEqual(['Results']);
     const health = await fetch(server.url.replace('/graphql', '/healthz'));
