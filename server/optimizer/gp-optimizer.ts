@@ -149,6 +149,17 @@ export function fitSubset(losses: readonly number[], max: number): number[] {
   return [...order.slice(0, best), ...spread].sort((a, b) => a - b);
 }
 
+/**
+ * Folds a coordinate back into [0, 1] at its edges (1.1 -> 0.9), rather than clamping it: clamping
+ * piles every step that overshoots onto the edge itself, where the model's variance is highest, and
+ * the search then proposes the bounds (and, for a normal prior, its far tails) far more often than
+ * the acquisition warrants.
+ */
+export function reflectIntoUnit(x: number): number {
+  const folded = Math.abs(x) % 2;
+  return folded > 1 ? 2 - folded : folded;
+}
+
 /** Finds a point maximising log expected improvement under `gp`: random candidates, perturbations of the best trials, then local (1+1)-ES refinement. */
 function optimizeAcquisition(gp: GaussianProcess, best: number, encoding: Encoding, rng: Rng, anchors: readonly number[][], candidates: number): number[] {
   const buffer = new Float64Array(encoding.width);
@@ -162,7 +173,7 @@ function optimizeAcquisition(gp: GaussianProcess, best: number, encoding: Encodi
     point.map((v, i) => {
       const param = encoding.tunable[i]!;
       if (param.kind === 'categorical') return rng.uniform() < flip ? rng.int(0, param.choices.length - 1) : v;
-      return Math.min(1, Math.max(0, v + scale * gaussian(rng)));
+      return reflectIntoUnit(v + scale * gaussian(rng));
     });
   const pool: { point: number[]; value: number }[] = [];
   for (let i = 0; i < candidates; i++) {
