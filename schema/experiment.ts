@@ -1,7 +1,7 @@
 import { builder } from './builder.ts';
 import { prisma } from '../server/db.ts';
 import { badInput } from '../server/errors.ts';
-import { pubsub } from '../server/pubsub.ts';
+import { loadOnce, pubsub } from '../server/pubsub.ts';
 
 builder.prismaObject('Experiment', {
   description: 'A named search over a parameter space, owned by one user.',
@@ -92,6 +92,9 @@ builder.subscriptionField('experimentUpdated', (t) =>
     subscribe: (_root, _args, ctx) => {
       return ctx.live.watch(ctx.viewer, pubsub.subscribe('user:experiments', ctx.viewer.userId));
     },
-    resolve: (query, event) => prisma.experiment.findUniqueOrThrow({ ...query, where: { id: event.experimentId } }),
+    resolve: (query, event) =>
+      loadOnce(`experiment:${event.experimentId}:${JSON.stringify(query)}`, () =>
+        prisma.experiment.findUniqueOrThrow({ ...query, where: { id: event.experimentId } }),
+      ),
   }),
 );

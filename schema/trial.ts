@@ -1,6 +1,6 @@
 import { builder } from './builder.ts';
 import { prisma } from '../server/db.ts';
-import { pubsub } from '../server/pubsub.ts';
+import { loadOnce, pubsub } from '../server/pubsub.ts';
 import { userError } from '../server/errors.ts';
 import { TRIAL_STATES, asTrialState } from '../server/trial-state.ts';
 import { parseExperimentInput } from '../server/experiment-input.ts';
@@ -128,6 +128,7 @@ builder.subscriptionField('trialUpdated', (t) =>
       if (!owned) throw userError('NOT_FOUND', `No experiment with id "${experimentId}"`, 'experimentId');
       return ctx.live.watch(ctx.viewer, pubsub.subscribe('experiment:trials', experimentId));
     },
-    resolve: (query, event) => prisma.trial.findUniqueOrThrow({ ...query, where: { id: event.trialId } }),
+    resolve: (query, event) =>
+      loadOnce(`trial:${event.trialId}:${JSON.stringify(query)}`, () => prisma.trial.findUniqueOrThrow({ ...query, where: { id: event.trialId } })),
   }),
 );

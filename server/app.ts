@@ -57,6 +57,14 @@ export interface AppOptions {
 /** How long the health check waits for the database before answering 503. */
 const HEALTH_TIMEOUT_MS = 3000;
 
+/**
+ * A graphql-ws connection that sends more subscribe messages than this in a second, or has this many
+ * refused, is closed (code 4429): refusing a flood one message at a time would still cost the server
+ * a busy second or more per ten thousand messages.
+ */
+const SUBSCRIBES_PER_SECOND = 100;
+const REFUSALS_PER_CONNECTION = 100;
+
 /** What yoga gets from each transport, besides its own fields. */
 interface ServerContext {
   readonly req?: IncomingMessage;
@@ -153,6 +161,28 @@ export function buildApp(options: AppOptions = {}): App {
 
   const wss = new WebSocketServer({ server, path: yoga.graphqlEndpoint, maxPayload: MAX_BODY_BYTES });
   const socketAuthentication = new WeakMap<WebSocket, Authentication>();
+  const socketUse = new WeakMap<WebSocket, { second: number; subscribes: number; refusals: number }>();
+  /** Counts a subscribe message; false (and the connection closing) when the connection is flooding. */
+  const withinSocketBudget = (socket: WebSocket): boolean => {
+    const now = Math.floor(Date.now() / 1000);
+    const use = socketUse.get(socket) ?? { second: now, subscribes: 0, refusals: 0 };
+    socketUse.set(socket, use);
+    if (use.second !== now) Object.assign(use, { second: now, subscribes: 0 });
+    use.subscribes++;
+    if (use.subscribes <= SUBSCRIBES_PER_SECOND && use.refusals < REFUSALS_PER_CONNECTION) return true;
+    if (socket.readyState === socket.OPEN) {
+      // Stop reading what is still queued, and go: the close frame tells a well-behaved client why.
+      socket.pause();
+      socket.close(TOO_MANY_SOCKETS_CLOSE_CODE, 'Too many subscribe messages or refused subscriptions');
+      setTimeout(() => socket.terminate(), 1000).unref();
+    }
+    return false;
+  };
+  const refused = (socket: WebSocket, errors: readonly GraphQLError[]): readonly GraphQLError[] => {
+    const use = socketUse.get(socket);
+    if (use) use.refusals++;
+    return errors;
+  };
   const wsServer = useServer(
     {
       execute: (args) => (args as EnvelopedArgs).execute(args),
@@ -171,16 +201,24 @@ export function buildApp(options: AppOptions = {}): App {
         }
         return true;
       },
+      onNext: (ctx, _id, _payload, _args, result) => {
+        // A subscription its resolver refused (the user's cap) counts against the connection too.
+        const errors = 'errors' in result ? (result.errors ?? []) : [];
+        if (errors.some((error) => error.extensions?.code === 'TOO_MANY_SUBSCRIPTIONS')) refused(ctx.extra.socket, errors);
+      },
       onSubscribe: async (ctx, _id, payload) => {
         const { socket, request } = ctx.extra;
+        if (!withinSocketBudget(socket)) {
+          return [userError('TOO_MANY_SUBSCRIPTIONS', 'This connection sent too many subscribe messages; it is being closed')];
+        }
         // ctx.subscriptions already holds this one.
         if (Object.keys(ctx.subscriptions).length > live.limits.perSocket) {
-          return [userError('TOO_MANY_SUBSCRIPTIONS', `At most ${live.limits.perSocket} subscriptions per connection`)];
+          return refused(socket, [userError('TOO_MANY_SUBSCRIPTIONS', `At most ${live.limits.perSocket} subscriptions per connection`)]);
         }
         const authentication = socketAuthentication.get(socket) ?? { viewer: null, problem: null };
         // Every subscribe message counts against the rate limit, before any work is done for it.
         const refusal = await limiter.take(rateLimitKey({ viewer: authentication.viewer, clientAddress: clientAddress(request, policy) }));
-        if (refusal) return [refusal];
+        if (refusal) return refused(socket, [refusal]);
         const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
           ...ctx,
           req: request,
