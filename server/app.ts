@@ -122,11 +122,18 @@ export function buildApp(options: AppOptions = {}): App {
     },
   });
 
+  // The health check's query runs at most once a second, however often it is asked (it needs no credentials).
+  let lastCheck: { at: number; problem: Promise<string | null> } | null = null;
+  const databaseCheck = (): Promise<string | null> => {
+    if (!lastCheck || Date.now() - lastCheck.at >= 1000) lastCheck = { at: Date.now(), problem: databaseProblem(HEALTH_TIMEOUT_MS) };
+    return lastCheck.problem;
+  };
+
   const server = createServer(serverOptions(limits), (req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     if (path === '/healthz') {
       setSecurityHeaders(res, 'static');
-      void databaseProblem(HEALTH_TIMEOUT_MS).then((problem) =>
+      void databaseCheck().then((problem) =>
         json(res, problem ? 503 : 200, {
           status: problem ? 'unavailable' : 'ok',
           database: problem ?? 'ok',

@@ -87,12 +87,18 @@ class WatchedStream<T> implements AsyncIterableIterator<T> {
       this.hooks.onStart();
     }
     if (!this.ended) {
-      const result = await Promise.race([this.inner.next(), this.stopped.then(() => null)]);
-      if (result && !result.done && !this.ended) {
-        if (await this.hooks.checkEvent()) return result;
-        this.end(revokedError());
-      } else if (result?.done) {
+      try {
+        const result = await Promise.race([this.inner.next(), this.stopped.then(() => null)]);
+        if (result && !result.done && !this.ended) {
+          if (await this.hooks.checkEvent()) return result;
+          this.end(revokedError());
+        } else if (result?.done) {
+          this.end();
+        }
+      } catch (error) {
+        // The source or the check failed: the stream ends with that error, and its place is released.
         this.end();
+        throw error;
       }
     }
     const failure = this.failure;
