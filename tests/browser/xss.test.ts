@@ -226,7 +226,7 @@ async function hoverTooltips(chart: Locator, spots: readonly Spot[], wanted: rea
           return tip && getComputedStyle(tip).visibility !== 'hidden' && getComputedStyle(tip).display !== 'none' && tip.textContent ? tip.textContent : false;
         },
         handle,
-        { timeout: 2000 },
+        { timeout: 4000 },
       )
       .then((result) => result.jsonValue() as Promise<string>)
       .catch(() => null);
