@@ -1,4 +1,4 @@
-// Run by `npm install` / `npm ci`: generates the Prisma client and Pothos types, then builds the
+// Run by `npm install` / `npm ci`: generates the Prisma clients (SQLite, PostgreSQL) and Pothos types, then builds the
 // dashboard when its build tools are installed (they are dev dependencies).
 // Generation needs no schema engine, so the Prisma CLI is pointed at a stand-in to skip its download,
 // which cannot reach the Prisma binaries host on offline machines.
@@ -15,5 +15,8 @@ function run(command, args, options = {}) {
 }
 
 const env = { ...process.env, PRISMA_SCHEMA_ENGINE_BINARY: process.env.PRISMA_SCHEMA_ENGINE_BINARY ?? process.execPath };
-run('npx', ['prisma', 'generate'], { env });
+// One client per provider, from one schema source (see scripts/postgresql-schema.mjs).
+run('npx', ['prisma', 'generate', '--schema', 'prisma/schema.prisma'], { env });
+const { writePostgresqlSchema } = await import('./postgresql-schema.mjs');
+run('npx', ['prisma', 'generate', '--schema', writePostgresqlSchema()], { env });
 if (existsSync('node_modules/vite')) run('npm', ['run', 'build', '--silent']);

@@ -15,11 +15,24 @@ import {
 
 const prismaDir = fileURLToPath(new URL('../../prisma/', import.meta.url));
 
-/** The committed Prisma schema, the one source of truth for the data model. */
+/** The committed Prisma schema, the one source of truth for the data model (SQLite). */
 export const SCHEMA_PATH = path.join(prismaDir, 'schema.prisma');
 
-/** The committed migrations, generated from {@link SCHEMA_PATH} by `npm run db:migration`. */
+/** The committed SQLite migrations, generated from {@link SCHEMA_PATH} by `npm run db:migration`. */
 export const MIGRATIONS_DIR = path.join(prismaDir, 'migrations');
+
+/** The same models for PostgreSQL, derived from {@link SCHEMA_PATH} at install (scripts/postgresql-schema.mjs). */
+export const POSTGRESQL_SCHEMA_PATH = path.join(prismaDir, 'postgresql', 'schema.prisma');
+
+/** The committed PostgreSQL migrations, generated from {@link POSTGRESQL_SCHEMA_PATH} by `npm run db:migration`. */
+export const POSTGRESQL_MIGRATIONS_DIR = path.join(prismaDir, 'postgresql', 'migrations');
+
+/** The schema and migrations of a provider. */
+export function migrationSource(provider: DatabaseProvider): { readonly schemaPath: string; readonly migrationsDir: string } {
+  return provider === 'sqlite'
+    ? { schemaPath: SCHEMA_PATH, migrationsDir: MIGRATIONS_DIR }
+    : { schemaPath: POSTGRESQL_SCHEMA_PATH, migrationsDir: POSTGRESQL_MIGRATIONS_DIR };
+}
 
 /** Name of the lockfile recording the migrations' provider, as the Prisma CLI writes it. */
 export const LOCKFILE_NAME = 'migration_lock.toml';
@@ -141,10 +154,11 @@ function sqliteIsUpToDate(file: string, migrationsList: MigrationList): boolean 
  * Safe at every start and from concurrent processes: they are serialised, the later ones apply nothing.
  */
 export async function applyMigrations(databaseUrl: string, options: ApplyMigrationsOptions = {}): Promise<string[]> {
-  const migrationsList = await readMigrationsList(options.migrationsDir ?? MIGRATIONS_DIR);
+  const source = migrationSource(providerForUrl(databaseUrl));
+  const migrationsList = await readMigrationsList(options.migrationsDir ?? source.migrationsDir);
   const run = () =>
     withSchemaEngine(
-      { url: databaseUrl, schemaPath: options.schemaPath ?? SCHEMA_PATH, log: options.log },
+      { url: databaseUrl, schemaPath: options.schemaPath ?? source.schemaPath, log: options.log },
       async (engine) => (await engine.applyMigrations({ migrationsList, filters: NO_FILTERS })).appliedMigrationNames,
     );
   if (providerForUrl(databaseUrl) !== 'sqlite') return run();
@@ -184,7 +198,7 @@ export async function migrationDrift(options: DriftOptions = {}): Promise<string
   const provider = await schemaProvider(schemaPath);
   const url = options.scratchDatabaseUrl ?? (provider === 'sqlite' ? ':memory:' : process.env['SHADOW_DATABASE_URL']);
   if (!url) throw new Error('migrationDrift: a PostgreSQL schema needs scratchDatabaseUrl or SHADOW_DATABASE_URL');
-  const migrationsList = await readMigrationsList(options.migrationsDir ?? MIGRATIONS_DIR);
+  const migrationsList = await readMigrationsList(options.migrationsDir ?? migrationSource(provider).migrationsDir);
   const content = await readFile(schemaPath, 'utf8');
   const result = await withSchemaEngine({ url, schemaPath, log: options.log }, (engine) =>
     engine.diff({
