@@ -1,8 +1,7 @@
 import { builder, type Context } from './builder.ts';
-import { prisma } from '../server/db.ts';
 import { badInput, userError } from '../server/errors.ts';
-import { createApiToken, createUser, normaliseEmail, validateCredentials, verifyPassword, type Viewer } from '../server/auth.ts';
-import { createSession, deleteSession } from '../server/session.ts';
+import { createApiToken, createUser, normaliseEmail, validateCredentials, verifyPassword, type Viewer } from '../server/accounts/auth.ts';
+import { createSession, deleteSession } from '../server/accounts/session.ts';
 import { nameProblem } from '../server/text.ts';
 import type { ApiToken as ApiTokenRow, User as UserRow } from '../server/generated/prisma/client.ts';
 
@@ -65,8 +64,8 @@ function tokenName(name: string | null | undefined): string {
 }
 
 /** The caller's token with this id, or NOT_FOUND. */
-async function ownToken(viewer: Viewer, id: string) {
-  const token = await prisma.apiToken.findFirst({ where: { id, userId: viewer.userId }, select: { id: true } });
+async function ownToken(ctx: Context, viewer: Viewer, id: string) {
+  const token = await ctx.runtime.db.apiToken.findFirst({ where: { id, userId: viewer.userId }, select: { id: true } });
   if (!token) throw userError('NOT_FOUND', `No API token with id "${id}"`, 'id');
   return token;
 }
@@ -76,7 +75,7 @@ builder.queryField('me', (t) =>
     type: 'User',
     description: 'The signed-in user (owner of the token or of the dashboard session).',
     resolve: (query, _root, _args, ctx) =>
-      prisma.user.findUniqueOrThrow({ ...query, where: { id: ctx.viewer.userId } }),
+      ctx.runtime.db.user.findUniqueOrThrow({ ...query, where: { id: ctx.viewer.userId } }),
   }),
 );
 
@@ -85,7 +84,7 @@ builder.queryField('apiTokens', (t) =>
     type: ['ApiToken'],
     description: 'Your API tokens, newest first, revoked ones included (dashboard sign-in only).',
     resolve: (query, _root, _args, ctx) =>
-      prisma.apiToken.findMany({ ...query, where: { userId: requireSession(ctx).userId }, orderBy: { createdAt: 'desc' } }),
+      ctx.runtime.db.apiToken.findMany({ ...query, where: { userId: requireSession(ctx).userId }, orderBy: { createdAt: 'desc' } }),
   }),
 );
 
@@ -103,8 +102,8 @@ builder.mutationField('createApiToken', (t) =>
     args: { name: t.arg.string() },
     resolve: async (_root, args, ctx) => {
       const viewer = requireSession(ctx);
-      const created = await createApiToken(viewer.userId, tokenName(args.name));
-      return { secret: created.token, token: await prisma.apiToken.findUniqueOrThrow({ where: { id: created.id } }) };
+      const created = await createApiToken(ctx.runtime.db, viewer.userId, tokenName(args.name));
+      return { secret: created.token, token: await ctx.runtime.db.apiToken.findUniqueOrThrow({ where: { id: created.id } }) };
     },
   }),
 );
@@ -115,8 +114,8 @@ builder.mutationField('renameApiToken', (t) =>
     description: 'Renames one of your API tokens (dashboard sign-in only).',
     args: { id: t.arg.id({ required: true }), name: t.arg.string({ required: true }) },
     resolve: async (query, _root, args, ctx) => {
-      const token = await ownToken(requireSession(ctx), String(args.id));
-      return prisma.apiToken.update({ ...query, where: { id: token.id }, data: { name: tokenName(args.name) } });
+      const token = await ownToken(ctx, requireSession(ctx), String(args.id));
+      return ctx.runtime.db.apiToken.update({ ...query, where: { id: token.id }, data: { name: tokenName(args.name) } });
     },
   }),
 );
@@ -127,11 +126,11 @@ builder.mutationField('revokeApiToken', (t) =>
     description: 'Revokes one of your API tokens: it is refused from the next request on (dashboard sign-in only).',
     args: { id: t.arg.id({ required: true }) },
     resolve: async (query, _root, args, ctx) => {
-      const token = await ownToken(requireSession(ctx), String(args.id));
-      await prisma.apiToken.updateMany({ where: { id: token.id, revokedAt: null }, data: { revokedAt: new Date() } });
+      const token = await ownToken(ctx, requireSession(ctx), String(args.id));
+      await ctx.runtime.db.apiToken.updateMany({ where: { id: token.id, revokedAt: null }, data: { revokedAt: new Date() } });
       // Its open subscriptions and sockets on this server end now (other servers' within a second).
-      ctx.live.revoke(new Set([`token:${token.id}`]));
-      return prisma.apiToken.findUniqueOrThrow({ ...query, where: { id: token.id } });
+      ctx.runtime.live.revoke(new Set([`token:${token.id}`]));
+      return ctx.runtime.db.apiToken.findUniqueOrThrow({ ...query, where: { id: token.id } });
     },
   }),
 );
@@ -142,14 +141,14 @@ builder.mutationField('signIn', (t) =>
     description: "Starts a dashboard session from an e-mail and password (the dashboard's sign-in form calls this).",
     args: { email: t.arg.string({ required: true }), password: t.arg.string({ required: true }) },
     resolve: async (_root, args, ctx) => {
-      await ctx.signIn.admit(args.email, ctx.clientAddress);
-      const user = await verifyPassword(args.email, args.password);
+      await ctx.runtime.signIn.admit(args.email, ctx.clientAddress);
+      const user = await verifyPassword(ctx.runtime.db, args.email, args.password);
       if (!user) {
-        await ctx.signIn.failed(args.email, ctx.clientAddress);
+        await ctx.runtime.signIn.failed(args.email, ctx.clientAddress);
         throw userError('UNAUTHENTICATED', 'Wrong e-mail or password', 'password');
       }
-      await ctx.signIn.succeeded(args.email, ctx.clientAddress);
-      return sessionFor(user.id);
+      await ctx.runtime.signIn.succeeded(args.email, ctx.clientAddress);
+      return sessionFor(ctx, user.id);
     },
   }),
 );
@@ -160,17 +159,17 @@ builder.mutationField('signUp', (t) =>
     description: 'Creates an account and signs it in; refused unless the server runs with OSCAR_SIGNUP=1.',
     args: { email: t.arg.string({ required: true }), password: t.arg.string({ required: true }) },
     resolve: async (_root, args, ctx) => {
-      await ctx.signIn.admit(args.email, ctx.clientAddress);
+      await ctx.runtime.signIn.admit(args.email, ctx.clientAddress);
       if (process.env.OSCAR_SIGNUP !== '1') {
         throw userError('FORBIDDEN', 'Sign-up is off on this server (OSCAR_SIGNUP=1 turns it on)');
       }
       const problem = validateCredentials(args.email, args.password);
       if (problem) throw badInput(problem.startsWith('email') ? 'email' : 'password', problem);
-      if (await prisma.user.findUnique({ where: { email: normaliseEmail(args.email) }, select: { id: true } })) {
+      if (await ctx.runtime.db.user.findUnique({ where: { email: normaliseEmail(args.email) }, select: { id: true } })) {
         throw userError('CONFLICT', `A user with e-mail ${normaliseEmail(args.email)} already exists`, 'email');
       }
-      const user = await createUser(args.email, args.password);
-      return sessionFor(user.id);
+      const user = await createUser(ctx.runtime.db, args.email, args.password);
+      return sessionFor(ctx, user.id);
     },
   }),
 );
@@ -180,15 +179,15 @@ builder.mutationField('signOut', (t) =>
     description: 'Ends the dashboard session that sent this request; true when there was one.',
     resolve: async (_root, _args, ctx) => {
       if (!ctx.viewer.sessionId) return false;
-      await deleteSession(ctx.viewer.sessionId);
-      ctx.live.revoke(new Set([`session:${ctx.viewer.sessionId}`]));
+      await deleteSession(ctx.runtime.db, ctx.viewer.sessionId);
+      ctx.runtime.live.revoke(new Set([`session:${ctx.viewer.sessionId}`]));
       return true;
     },
   }),
 );
 
-async function sessionFor(userId: string) {
-  const session = await createSession(userId);
-  const user = await prisma.user.findUniqueOrThrow({ where: { id: userId } });
+async function sessionFor(ctx: Context, userId: string) {
+  const session = await createSession(ctx.runtime.db, userId);
+  const user = await ctx.runtime.db.user.findUniqueOrThrow({ where: { id: userId } });
   return { secret: session.secret, expiresAt: session.expiresAt, user };
 }

@@ -5,28 +5,11 @@ import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
 import { DateTimeResolver, JSONResolver } from 'graphql-scalars';
 import type PrismaTypes from '../server/generated/pothos-types.ts';
 import { getDatamodel } from '../server/generated/pothos-types.ts';
-import { authMessage, type AuthProblem, type Viewer } from '../server/auth.ts';
-import { prisma } from '../server/db.ts';
+import { authMessage, type Viewer } from '../server/accounts/auth.ts';
 import { userError } from '../server/errors.ts';
-import type { SignInGuard } from '../server/sign-in-guard.ts';
-import type { LiveSubscriptions } from '../server/subscriptions.ts';
+import type { Context } from '../server/http/context.ts';
 
-/** The per-operation context: who is asking, from where, and the services that need to know. */
-export interface Context {
-  readonly viewer: Viewer | null;
-  /** Why the credentials sent (if any) signed nothing in: said in the UNAUTHENTICATED message. */
-  readonly authProblem: AuthProblem | null;
-  /** The client's address, for rate limits (see server/http/client-address.ts). */
-  readonly clientAddress: string;
-  /** How the operation arrived: HTTP (queries, mutations, SSE) or a graphql-ws socket. */
-  readonly transport: 'http' | 'ws';
-  /** This process's live subscriptions: caps and revocation. */
-  readonly live: LiveSubscriptions;
-  /** Sign-in throttling. */
-  readonly signIn: SignInGuard;
-  /** Cells of `Experiment.trialTable` this operation may still return (aliases and lists share it). */
-  readonly tableBudget: { remaining: number };
-}
+export type { Context };
 
 /** The Pothos builder: Prisma, Relay connections and scope-based auth; JSON and DateTime scalars. */
 export const builder = new SchemaBuilder<{
@@ -43,7 +26,8 @@ export const builder = new SchemaBuilder<{
   defaultFieldNullability: false,
   plugins: [ScopeAuthPlugin, PrismaPlugin, RelayPlugin],
   prisma: {
-    client: prisma,
+    // The runtime's client (SQLite or PostgreSQL), chosen at start: the schema holds no connection of its own.
+    client: (ctx) => ctx.runtime.db as never,
     dmmf: getDatamodel(),
     exposeDescriptions: true,
     filterConnectionTotalCount: true,

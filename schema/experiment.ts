@@ -1,7 +1,5 @@
 import { builder } from './builder.ts';
-import { prisma } from '../server/db.ts';
 import { badInput } from '../server/errors.ts';
-import { loadOnce, pubsub } from '../server/pubsub.ts';
 
 builder.prismaObject('Experiment', {
   description: 'A named search over a parameter space, owned by one user.',
@@ -24,8 +22,8 @@ builder.prismaObject('Experiment', {
       type: 'Trial',
       nullable: true,
       description: 'The completed trial with the lowest loss.',
-      resolve: (query, experiment) =>
-        prisma.trial.findFirst({
+      resolve: (query, experiment, _args, ctx) =>
+        ctx.runtime.db.trial.findFirst({
           ...query,
           where: { experimentId: experiment.id, state: 'COMPLETED' },
           orderBy: [{ loss: 'asc' }, { number: 'asc' }],
@@ -55,7 +53,7 @@ builder.queryField('experiments', (t) =>
       if (args.first < 1 || args.first > MAX_EXPERIMENTS) {
         throw badInput('first', `first must be between 1 and ${MAX_EXPERIMENTS}, but got ${args.first}`);
       }
-      return prisma.experiment.findMany({
+      return ctx.runtime.db.experiment.findMany({
         ...query,
         where: { ownerId: ctx.viewer.userId, ...(args.includeArchived ? {} : { archivedAt: null }) },
         orderBy: { updatedAt: 'desc' },
@@ -73,7 +71,7 @@ builder.queryField('experiment', (t) =>
     args: { id: t.arg.id(), name: t.arg.string() },
     resolve: (query, _root, args, ctx) => {
       if ((args.id == null) === (args.name == null)) throw badInput('id', 'Pass exactly one of id and name');
-      return prisma.experiment.findFirst({
+      return ctx.runtime.db.experiment.findFirst({
         ...query,
         where: {
           ownerId: ctx.viewer.userId,
@@ -90,11 +88,11 @@ builder.subscriptionField('experimentUpdated', (t) =>
     type: 'Experiment',
     description: "Emits one of the caller's experiments each time one of its trials is created or changes.",
     subscribe: (_root, _args, ctx) => {
-      return ctx.live.watch(ctx.viewer, pubsub.subscribe('user:experiments', ctx.viewer.userId));
+      return ctx.runtime.live.watch(ctx.viewer, ctx.runtime.events.pubsub.subscribe('user:experiments', ctx.viewer.userId));
     },
-    resolve: (query, event) =>
-      loadOnce(`experiment:${event.experimentId}:${JSON.stringify(query)}`, () =>
-        prisma.experiment.findUniqueOrThrow({ ...query, where: { id: event.experimentId } }),
+    resolve: (query, event, _args, ctx) =>
+      ctx.runtime.events.loadOnce(`experiment:${event.experimentId}:${JSON.stringify(query)}`, () =>
+        ctx.runtime.db.experiment.findUniqueOrThrow({ ...query, where: { id: event.experimentId } }),
       ),
   }),
 );

@@ -1,7 +1,6 @@
 import { builder } from './builder.ts';
-import { experimentImportance } from '../server/insights/experiment-importance.ts';
 import type { ParameterImportance } from '../server/insights/importance.ts';
-import { loadTrialTable, type TrialColumn, type TrialTable } from '../server/insights/trial-table.ts';
+import type { TrialColumn, TrialTable } from '../server/insights/trial-table.ts';
 
 const TrialColumnRef = builder.objectRef<TrialColumn>('TrialColumn').implement({
   description: 'One parameter or custom metric: a value per trial (null where a trial has none), in trial order.',
@@ -40,7 +39,7 @@ const InsightsRef = builder.objectRef<{ readonly experimentId: string }>('Experi
     importance: t.field({
       type: [ParameterImportanceRef],
       description: 'Tunable parameters, most important first; empty until 8 trials have completed.',
-      resolve: ({ experimentId }) => experimentImportance(experimentId),
+      resolve: ({ experimentId }, _args, ctx) => ctx.runtime.importance.of(experimentId),
     }),
   }),
 });
@@ -50,7 +49,7 @@ builder.prismaObjectField('Experiment', 'trialTable', (t) =>
     type: TrialTableRef,
     description: 'All trials as columns, in one round trip (the dashboard uses it for its table and charts).',
     select: { id: true },
-    resolve: (experiment, _args, ctx) => loadTrialTable(experiment.id, ctx.tableBudget),
+    resolve: (experiment, _args, ctx) => ctx.runtime.tables.load(experiment.id, ctx.tableBudget),
   }),
 );
 

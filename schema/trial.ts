@@ -1,11 +1,9 @@
 import { builder } from './builder.ts';
-import { prisma } from '../server/db.ts';
-import { loadOnce, pubsub } from '../server/pubsub.ts';
 import { userError } from '../server/errors.ts';
-import { TRIAL_STATES, asTrialState } from '../server/trial-state.ts';
-import { parseExperimentInput } from '../server/experiment-input.ts';
-import { parseFailure, parseTrialResult } from '../server/trial-result.ts';
-import { heartbeat, recordOutcome, suggestTrial } from '../server/trials.ts';
+import { TRIAL_STATES, asTrialState } from '../server/trials/trial-state.ts';
+import { parseExperimentInput } from '../server/experiments/experiment-input.ts';
+import { parseFailure, parseTrialResult } from '../server/trials/trial-result.ts';
+import { heartbeat, recordOutcome, suggestTrial } from '../server/trials/trials.ts';
 
 const TrialStateEnum = builder.enumType('TrialState', {
   description:
@@ -76,7 +74,7 @@ builder.mutationField('suggest', (t) =>
       instance: t.arg.string({ description: 'A random id per client process, telling a rebooted worker from a busy one.' }),
       requestId: t.arg.string({ description: 'A client-chosen id per call: retrying with it returns the same trial.' }),
     },
-    resolve: (query, _root, args, ctx) => suggestTrial(ctx.viewer, parseExperimentInput(args.experiment, args), query),
+    resolve: (query, _root, args, ctx) => suggestTrial(ctx.runtime, ctx.viewer, parseExperimentInput(args.experiment, args), query),
   }),
 );
 
@@ -90,7 +88,7 @@ builder.mutationField('update', (t) =>
       result: t.arg({ type: 'JSON', required: true }),
     },
     resolve: (query, _root, args, ctx) =>
-      recordOutcome(ctx.viewer, String(args.trialId), parseTrialResult(args.result), query),
+      recordOutcome(ctx.runtime, ctx.viewer, String(args.trialId), parseTrialResult(args.result), query),
   }),
 );
 
@@ -104,7 +102,7 @@ builder.mutationField('fail', (t) =>
       metrics: t.arg({ type: 'JSON' }),
     },
     resolve: (query, _root, args, ctx) =>
-      recordOutcome(ctx.viewer, String(args.trialId), parseFailure(args.error, args.metrics), query),
+      recordOutcome(ctx.runtime, ctx.viewer, String(args.trialId), parseFailure(args.error, args.metrics), query),
   }),
 );
 
@@ -113,7 +111,7 @@ builder.mutationField('heartbeat', (t) =>
     type: 'Trial',
     description: "Renews a running trial's lease; send one every leaseSeconds / 3 while working on it.",
     args: { trialId: t.arg.id({ required: true }) },
-    resolve: (query, _root, args, ctx) => heartbeat(ctx.viewer, String(args.trialId), query),
+    resolve: (query, _root, args, ctx) => heartbeat(ctx.runtime, ctx.viewer, String(args.trialId), query),
   }),
 );
 
@@ -124,11 +122,13 @@ builder.subscriptionField('trialUpdated', (t) =>
     args: { experimentId: t.arg.id({ required: true }) },
     subscribe: async (_root, args, ctx) => {
       const experimentId = String(args.experimentId);
-      const owned = await prisma.experiment.count({ where: { id: experimentId, ownerId: ctx.viewer.userId } });
+      const owned = await ctx.runtime.db.experiment.count({ where: { id: experimentId, ownerId: ctx.viewer.userId } });
       if (!owned) throw userError('NOT_FOUND', `No experiment with id "${experimentId}"`, 'experimentId');
-      return ctx.live.watch(ctx.viewer, pubsub.subscribe('experiment:trials', experimentId));
+      return ctx.runtime.live.watch(ctx.viewer, ctx.runtime.events.pubsub.subscribe('experiment:trials', experimentId));
     },
-    resolve: (query, event) =>
-      loadOnce(`trial:${event.trialId}:${JSON.stringify(query)}`, () => prisma.trial.findUniqueOrThrow({ ...query, where: { id: event.trialId } })),
+    resolve: (query, event, _args, ctx) =>
+      ctx.runtime.events.loadOnce(`trial:${event.trialId}:${JSON.stringify(query)}`, () =>
+        ctx.runtime.db.trial.findUniqueOrThrow({ ...query, where: { id: event.trialId } }),
+      ),
   }),
 );

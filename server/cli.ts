@@ -1,8 +1,8 @@
 import { parseArgs } from 'node:util';
+import { createApiToken, createUser, normaliseEmail, validateCredentials } from './accounts/auth.ts';
 import { readConfig } from './config.ts';
-import { prisma } from './db.ts';
 import { applyMigrations } from './db/migrate.ts';
-import { createApiToken, createUser, normaliseEmail, validateCredentials } from './auth.ts';
+import { openDatabase, type Db } from './runtime/database.ts';
 
 const USAGE = `Usage:
   oscar user create --email EMAIL --password PASSWORD
@@ -10,7 +10,7 @@ const USAGE = `Usage:
   oscar token list --email EMAIL
   oscar token revoke --id TOKEN_ID
 
-Environment: DATABASE_URL (default file:./data/oscar.db), as for the server.`;
+Environment: DATABASE_URL (default file:./data/oscar.db, or postgresql://...), as for the server.`;
 
 class UsageError extends Error {}
 
@@ -20,12 +20,12 @@ function option(values: Record<string, string | boolean | undefined>, name: stri
   return value;
 }
 
-async function findOrCreateUser(email: string): Promise<{ id: string; email: string; created: boolean }> {
-  const existing = await prisma.user.findUnique({ where: { email: normaliseEmail(email) } });
+async function findOrCreateUser(db: Db, email: string): Promise<{ id: string; email: string; created: boolean }> {
+  const existing = await db.user.findUnique({ where: { email: normaliseEmail(email) } });
   if (existing) return { id: existing.id, email: existing.email, created: false };
   const problem = validateCredentials(email, 'x'.repeat(8));
   if (problem) throw new UsageError(problem);
-  const user = await prisma.user.create({ data: { email: normaliseEmail(email) } });
+  const user = await db.user.create({ data: { email: normaliseEmail(email) } });
   return { id: user.id, email: user.email, created: true };
 }
 
@@ -46,31 +46,41 @@ async function run(argv: readonly string[]): Promise<void> {
     console.log(USAGE);
     return;
   }
-  await applyMigrations(readConfig().databaseUrl);
+  const { databaseUrl } = readConfig();
+  await applyMigrations(databaseUrl);
+  const database = await openDatabase(databaseUrl);
+  try {
+    await runCommand(database.db, command, values);
+  } finally {
+    await database.close();
+  }
+}
+
+async function runCommand(db: Db, command: string, values: Record<string, string | boolean | undefined>): Promise<void> {
   switch (command) {
     case 'user create': {
       const email = option(values, 'email');
       const password = option(values, 'password');
       const problem = validateCredentials(email, password);
       if (problem) throw new UsageError(problem);
-      if (await prisma.user.findUnique({ where: { email: normaliseEmail(email) } })) {
+      if (await db.user.findUnique({ where: { email: normaliseEmail(email) } })) {
         throw new UsageError(`a user with email ${normaliseEmail(email)} already exists`);
       }
-      const user = await createUser(email, password);
+      const user = await createUser(db, email, password);
       console.log(`Created user ${user.email} (${user.id})`);
       return;
     }
     case 'token create': {
-      const user = await findOrCreateUser(option(values, 'email'));
+      const user = await findOrCreateUser(db, option(values, 'email'));
       if (user.created) console.log(`Created user ${user.email} (${user.id}); set a password with the dashboard later`);
-      const { id, token } = await createApiToken(user.id, values.name ?? '');
+      const { id, token } = await createApiToken(db, user.id, typeof values.name === 'string' ? values.name : '');
       console.log(`Created API token ${id} for ${user.email}. It is shown only once:`);
       console.log(token);
       return;
     }
     case 'token list': {
       const email = normaliseEmail(option(values, 'email'));
-      const tokens = await prisma.apiToken.findMany({ where: { user: { email } }, orderBy: { createdAt: 'asc' } });
+      const tokens = await db.apiToken.findMany({ where: { user: { email } }, orderBy: { createdAt: 'asc' } });
       for (const t of tokens) {
         const state = t.revokedAt ? `revoked ${t.revokedAt.toISOString()}` : 'active';
         console.log(`${t.id}\t${t.prefix}...\t${t.name || '-'}\t${state}\tlast used ${t.lastUsedAt?.toISOString() ?? 'never'}`);
@@ -79,7 +89,7 @@ async function run(argv: readonly string[]): Promise<void> {
     }
     case 'token revoke': {
       const id = option(values, 'id');
-      const revoked = await prisma.apiToken.updateMany({ where: { id, revokedAt: null }, data: { revokedAt: new Date() } });
+      const revoked = await db.apiToken.updateMany({ where: { id, revokedAt: null }, data: { revokedAt: new Date() } });
       if (revoked.count === 0) throw new UsageError(`no active token with id ${id}`);
       console.log(`Revoked token ${id}`);
       return;
@@ -95,6 +105,4 @@ try {
   const usage = error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
   console.error(`oscar: ${(error as Error).message}${usage ? `\n\n${USAGE}` : ''}`);
   process.exitCode = usage ? 2 : 1;
-} finally {
-  await prisma.$disconnect();
 }

@@ -4,7 +4,10 @@ import { DEFAULT_CONNECTION_LIMITS, type ConnectionLimits } from './http/request
 export interface Config {
   readonly port: number;
   readonly host: string;
+  /** `file:PATH` (embedded SQLite, the default) or `postgresql://...`. */
   readonly databaseUrl: string;
+  /** REDIS_URL: events, revocations and rate limits shared by replicas; null for one process. */
+  readonly redisUrl: string | null;
   /** Operations a minute per API token (OSCAR_RATE_LIMIT). */
   readonly rateLimitPerMinute: number;
   /** OSCAR_TRUST_PROXY=1: the server runs behind a reverse proxy whose X-Forwarded-* headers are believed. */
@@ -23,7 +26,7 @@ function positiveInteger(env: NodeJS.ProcessEnv, name: string, fallback: number,
   return value;
 }
 
-/** Reads the environment (PORT, HOST, DATABASE_URL, OSCAR_*), failing fast on values that cannot work. */
+/** Reads the environment (PORT, HOST, DATABASE_URL, REDIS_URL, OSCAR_*), failing fast on values that cannot work. */
 export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const port = env.PORT === undefined || env.PORT === '' ? 4000 : Number(env.PORT);
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
@@ -36,6 +39,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     rateLimitPerMinute: positiveInteger(env, 'OSCAR_RATE_LIMIT', 6000, 'operations a minute'),
     host: env.HOST || '127.0.0.1',
     databaseUrl: env.DATABASE_URL || DEFAULT_DATABASE_URL,
+    redisUrl: env.REDIS_URL || null,
     trustProxy: trust === '1',
     connectionLimits: {
       ...DEFAULT_CONNECTION_LIMITS,

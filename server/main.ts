@@ -1,9 +1,12 @@
-import { buildApp } from './app.ts';
+// `npm start`: one Oscar process (a replica, when several share PostgreSQL and Redis).
+import { schema } from '../schema/index.ts';
 import { readConfig } from './config.ts';
-import { prisma, tuneDatabase } from './db.ts';
 import { applyMigrations } from './db/migrate.ts';
-import { loadDashboard } from './dashboard.ts';
+import { buildApp } from './http/app.ts';
 import { clientAddress, internalSecret } from './http/client-address.ts';
+import { loadDashboard } from './http/dashboard.ts';
+import { suggestTimeoutMs } from './optimizer/pool/compute-pool.ts';
+import { createRuntime } from './runtime/runtime.ts';
 
 /** After SIGTERM or SIGINT, in-flight requests get this long; the process is gone within SHUTDOWN_LIMIT_MS. */
 const SHUTDOWN_GRACE_MS = 7_000;
@@ -12,16 +15,17 @@ const SHUTDOWN_LIMIT_MS = 10_000;
 const config = readConfig();
 const applied = await applyMigrations(config.databaseUrl);
 if (applied.length) console.log(`Applied ${applied.length} database migration(s): ${applied.join(', ')}`);
-await tuneDatabase();
 
+const runtime = await createRuntime({
+  databaseUrl: config.databaseUrl,
+  redisUrl: config.redisUrl,
+  rateLimitPerMinute: config.rateLimitPerMinute,
+  suggestTimeoutMs: suggestTimeoutMs(),
+});
 const policy = { trustProxy: config.trustProxy, internalSecret: internalSecret() };
 const dashboard = await loadDashboard({ trustProxy: config.trustProxy, clientAddress: (req) => clientAddress(req, policy) });
-const app = buildApp({
-  dashboard,
-  rateLimitPerMinute: config.rateLimitPerMinute,
-  trustProxy: config.trustProxy,
-  connectionLimits: config.connectionLimits,
-});
+const app = buildApp({ runtime, schema, dashboard, trustProxy: config.trustProxy, connectionLimits: config.connectionLimits });
+runtime.start();
 const port = await app.start(config.port, config.host);
 console.log(`Oscar listening on http://${config.host}:${port}/graphql`);
 
@@ -34,7 +38,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     }, SHUTDOWN_LIMIT_MS).unref();
     void app
       .stop(SHUTDOWN_GRACE_MS)
-      .then(() => prisma.$disconnect())
+      .then(() => runtime.close())
       .then(
         () => process.exit(0),
         (error: unknown) => {

@@ -30,14 +30,15 @@ const dimensions = Number(values.parameters);
 const calls = Number(values.calls);
 
 const dir = mkdtempSync(join(tmpdir(), 'oscar-cost-'));
-process.env.DATABASE_URL = `file:${join(dir, 'cost.db')}`;
+const databaseUrl = `file:${join(dir, 'cost.db')}`;
 
 const { applyMigrations } = await import('../../server/db/migrate.ts');
-await applyMigrations(process.env.DATABASE_URL);
-const { prisma, tuneDatabase } = await import('../../server/db.ts');
-await tuneDatabase();
-const { proposeParams } = await import('../../server/suggestion.ts');
-const { closeComputePool } = await import('../../server/compute-pool.ts');
+await applyMigrations(databaseUrl);
+const { createRuntime } = await import('../../server/runtime/runtime.ts');
+const runtime = await createRuntime({ databaseUrl });
+const prisma = runtime.db;
+const proposeParams = async (experiment: Parameters<typeof runtime.histories.propose>[0], space: Parameters<typeof runtime.histories.propose>[1]) =>
+  (await runtime.histories.propose(experiment, space, 1))[0]!;
 const { parseSearchSpace } = await import('../../server/optimizer/space.ts');
 const { resolveOptimizer, chooseAlgorithm } = await import('../../server/optimizer/registry.ts');
 const { createRng } = await import('../../server/optimizer/rng.ts');
@@ -91,10 +92,11 @@ try {
   console.log(`proposeParams, steady state:            median ${median(warm).toFixed(1)} ms, p95 ${p95.toFixed(1)} ms over ${calls} calls`);
 
   // A whole suggest request through the HTTP API, as a worker sends it.
-  const { buildApp } = await import('../../server/app.ts');
-  const { createApiToken } = await import('../../server/auth.ts');
-  const { token } = await createApiToken(user.id);
-  const app = buildApp();
+  const { buildApp } = await import('../../server/http/app.ts');
+  const { createApiToken } = await import('../../server/accounts/auth.ts');
+  const { schema } = await import('../../schema/index.ts');
+  const { token } = await createApiToken(prisma, user.id);
+  const app = buildApp({ runtime, schema });
   const port = await app.start(0);
   const gql = async (query: string, variables: Record<string, unknown>) => {
     const response = await fetch(`http://127.0.0.1:${port}/graphql`, {
@@ -122,7 +124,6 @@ try {
   const requestP95 = [...requests].sort((a, b) => a - b)[Math.floor(0.95 * (requests.length - 1))]!;
   console.log(`suggest over HTTP, whole request:      median ${median(requests).toFixed(1)} ms, p95 ${requestP95.toFixed(1)} ms over ${calls} calls`);
 } finally {
-  await closeComputePool();
-  await prisma.$disconnect();
+  await runtime.close();
   rmSync(dir, { recursive: true, force: true });
 }

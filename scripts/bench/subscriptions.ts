@@ -730,9 +730,10 @@ async function main(): Promise<void> {
   const began = performance.now();
   const loadBefore = loadavg()[0]!;
   const server = await startServer();
-  process.env.DATABASE_URL = server.databaseUrl;
-  const { prisma } = await import('../../server/db.ts');
-  const { createApiToken } = await import('../../server/auth.ts');
+  const { openDatabase } = await import('../../server/runtime/database.ts');
+  const { createApiToken } = await import('../../server/accounts/auth.ts');
+  const database = await openDatabase(server.databaseUrl);
+  const prisma = database.db;
   const healthUrl = server.url.replace('/graphql', '/healthz');
   const userIds = new Map<string, string>();
   const bench: Bench = {
@@ -744,7 +745,7 @@ async function main(): Promise<void> {
     async tokenFor(email) {
       const userId = userIds.get(email) ?? (await prisma.user.create({ data: { email } })).id;
       userIds.set(email, userId);
-      return (await createApiToken(userId, 'bench')).token;
+      return (await createApiToken(prisma, userId, 'bench')).token;
     },
     async probeOrder() {
       return { url: server.url, healthUrl, token: await bench.tokenFor('probe@example.com'), experiment: 'probe' };
@@ -778,7 +779,7 @@ async function main(): Promise<void> {
   } finally {
     await bench.sockets.closeAll();
     await bench.probe.close();
-    await prisma.$disconnect();
+    await database.close();
     await server.stop();
   }
 

@@ -1,6 +1,6 @@
 import pLimit from 'p-limit';
-import { prisma } from '../db.ts';
 import { userError } from '../errors.ts';
+import type { Db } from '../runtime/database.ts';
 
 /** One named column of a trial table: a value (or null) per trial, in trial order. */
 export interface TrialColumn {
@@ -31,8 +31,8 @@ export const TABLE_CELLS_PER_OPERATION = 1_500_000;
 /** Fixed columns of every table: number, state, loss, worker, createdAt, completedAt. */
 const FIXED_COLUMNS = 6;
 
-/** Tables read at once in this process; more wait their turn, so memory stays bounded under load. */
-const loads = pLimit(2);
+/** Tables read at once in one process; more wait their turn, so memory stays bounded under load. */
+const LOADS_AT_ONCE = 2;
 
 /** Takes `cells` from the operation's budget, or refuses the operation with QUERY_TOO_COMPLEX. */
 function charge(budget: { remaining: number }, cells: number): void {
@@ -52,41 +52,49 @@ function asRecord(value: unknown): Record<string, unknown> {
 /**
  * Reads every trial of an experiment, oldest first, into columns: one query, no per-trial round
  * trips. The size is charged to the operation's budget before the rows are read (trials x known
- * columns) and after (the custom metrics found), so no operation can make the server build more.
+ * columns) and after (the custom metrics found), so no operation can make the server build more;
+ * at most two tables are built at once.
  */
-export async function loadTrialTable(experimentId: string, budget: { remaining: number }): Promise<TrialTable> {
-  const [count, experiment] = await Promise.all([
-    prisma.trial.count({ where: { experimentId } }),
-    prisma.experiment.findUniqueOrThrow({ where: { id: experimentId }, select: { parameters: true } }),
-  ]);
-  const parameterNames = new Set(Object.keys(asRecord(experiment.parameters)));
-  charge(budget, count * (FIXED_COLUMNS + parameterNames.size));
-  return loads(async () => {
-    const rows = await prisma.trial.findMany({
-      where: { experimentId },
-      orderBy: { number: 'asc' },
-      select: { number: true, state: true, loss: true, worker: true, createdAt: true, completedAt: true, params: true, metrics: true },
+export class TrialTables {
+  private readonly loads = pLimit(LOADS_AT_ONCE);
+
+  constructor(private readonly db: Db) {}
+
+  /** The experiment's table, charged to `budget` (the operation's remaining cells). */
+  async load(experimentId: string, budget: { remaining: number }): Promise<TrialTable> {
+    const [count, experiment] = await Promise.all([
+      this.db.trial.count({ where: { experimentId } }),
+      this.db.experiment.findUniqueOrThrow({ where: { id: experimentId }, select: { parameters: true } }),
+    ]);
+    const parameterNames = new Set(Object.keys(asRecord(experiment.parameters)));
+    charge(budget, count * (FIXED_COLUMNS + parameterNames.size));
+    return this.loads(async () => {
+      const rows = await this.db.trial.findMany({
+        where: { experimentId },
+        orderBy: { number: 'asc' },
+        select: { number: true, state: true, loss: true, worker: true, createdAt: true, completedAt: true, params: true, metrics: true },
+      });
+      const known = parameterNames.size;
+      const metricNames = new Set<string>();
+      for (const row of rows) {
+        for (const name of Object.keys(asRecord(row.params))) parameterNames.add(name);
+        for (const name of Object.keys(asRecord(row.metrics))) metricNames.add(name);
+      }
+      charge(budget, Math.max(0, rows.length - count) * (FIXED_COLUMNS + known) + rows.length * (parameterNames.size - known + metricNames.size));
+      const column = (name: string, field: 'params' | 'metrics'): TrialColumn => ({
+        name,
+        values: rows.map((row) => asRecord(row[field])[name] ?? null),
+      });
+      return {
+        numbers: rows.map((row) => row.number),
+        states: rows.map((row) => row.state),
+        losses: rows.map((row) => row.loss),
+        workers: rows.map((row) => row.worker),
+        createdAt: rows.map((row) => row.createdAt.getTime()),
+        completedAt: rows.map((row) => row.completedAt?.getTime() ?? null),
+        parameters: [...parameterNames].sort().map((name) => column(name, 'params')),
+        metrics: [...metricNames].sort().map((name) => column(name, 'metrics')),
+      };
     });
-    const known = parameterNames.size;
-    const metricNames = new Set<string>();
-    for (const row of rows) {
-      for (const name of Object.keys(asRecord(row.params))) parameterNames.add(name);
-      for (const name of Object.keys(asRecord(row.metrics))) metricNames.add(name);
-    }
-    charge(budget, Math.max(0, rows.length - count) * (FIXED_COLUMNS + known) + rows.length * (parameterNames.size - known + metricNames.size));
-    const column = (name: string, field: 'params' | 'metrics'): TrialColumn => ({
-      name,
-      values: rows.map((row) => asRecord(row[field])[name] ?? null),
-    });
-    return {
-      numbers: rows.map((row) => row.number),
-      states: rows.map((row) => row.state),
-      losses: rows.map((row) => row.loss),
-      workers: rows.map((row) => row.worker),
-      createdAt: rows.map((row) => row.createdAt.getTime()),
-      completedAt: rows.map((row) => row.completedAt?.getTime() ?? null),
-      parameters: [...parameterNames].sort().map((name) => column(name, 'params')),
-      metrics: [...metricNames].sort().map((name) => column(name, 'metrics')),
-    };
-  });
+  }
 }

@@ -1,7 +1,7 @@
-import { badInput } from './errors.ts';
-import { nameProblem, textProblem } from './text.ts';
-import { parseSearchSpace, SearchSpaceError, type SearchSpace } from './optimizer/space.ts';
-import { optimizerNames } from './optimizer/registry.ts';
+import { badInput } from '../errors.ts';
+import { nameProblem, textProblem } from '../text.ts';
+import { parseSearchSpace, SearchSpaceError, type SearchSpace } from '../optimizer/space.ts';
+import { optimizerNames } from '../optimizer/registry.ts';
 
 /** The raw `ExperimentInput` as GraphQL delivers it. */
 export interface ExperimentInputArgs {

@@ -1,9 +1,10 @@
 import { EnvelopArmor } from '@escape.tech/graphql-armor';
-import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
+import { RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { memoryLimiters, type LimiterFactory } from '../runtime/rate-limiters.ts';
 import { GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
-import { userError } from './errors.ts';
-import type { Context } from '../schema/builder.ts';
+import { userError } from '../errors.ts';
+import type { Context } from './context.ts';
 
 /** Query shape limits: depth, aliases, directives, tokens and an estimated cost (GraphQL Armor). */
 export function queryLimitPlugins(): Plugin[] {
@@ -68,10 +69,13 @@ export function rateLimitKey(context: Pick<Context, 'viewer' | 'clientAddress'>)
  * minute rolls on. Queries, mutations and subscriptions (graphql-ws messages and SSE) all count.
  */
 export class OperationLimiter {
-  private readonly limiter: RateLimiterMemory;
+  private readonly limiter: RateLimiterAbstract;
 
-  constructor(readonly perMinute: number) {
-    this.limiter = new RateLimiterMemory({ points: perMinute, duration: 60 });
+  constructor(
+    readonly perMinute: number,
+    limiters: LimiterFactory = memoryLimiters,
+  ) {
+    this.limiter = limiters({ keyPrefix: 'operations', points: perMinute, duration: 60 });
   }
 
   /** Takes one operation for `key`: null when allowed, else the RATE_LIMITED error to answer with. */

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { parse as parseCookie } from 'cookie';
-import { prisma } from './db.ts';
+import type { Db } from '../runtime/database.ts';
+import { requestHost } from '../http/client-address.ts';
 import { hashToken, type Authentication } from './auth.ts';
-import { requestHost } from './http/client-address.ts';
 
 /** Name of the dashboard's session cookie (httpOnly, SameSite=Lax, Secure over https). */
 export const SESSION_COOKIE = 'oscar_session';
@@ -18,28 +18,28 @@ export interface NewSession {
 }
 
 /** Starts a session for a user, and clears that user's expired ones. */
-export async function createSession(userId: string, now = new Date()): Promise<NewSession> {
+export async function createSession(db: Db, userId: string, now = new Date()): Promise<NewSession> {
   const secret = randomBytes(32).toString('base64url');
   const expiresAt = new Date(now.getTime() + SESSION_LIFETIME_MS);
-  await prisma.session.deleteMany({ where: { userId, expiresAt: { lte: now } } });
-  await prisma.session.create({ data: { userId, tokenHash: hashToken(secret), expiresAt } });
+  await db.session.deleteMany({ where: { userId, expiresAt: { lte: now } } });
+  await db.session.create({ data: { userId, tokenHash: hashToken(secret), expiresAt } });
   return { secret, expiresAt, userId };
 }
 
 /** Ends a session (sign-out); unknown ids are ignored. */
-export async function deleteSession(sessionId: string): Promise<void> {
-  await prisma.session.deleteMany({ where: { id: sessionId } });
+export async function deleteSession(db: Db, sessionId: string): Promise<void> {
+  await db.session.deleteMany({ where: { id: sessionId } });
 }
 
 /** Resolves a session secret to its user; an unknown or expired one signs nothing in. */
-export async function authenticateSession(secret: string, now = new Date()): Promise<Authentication> {
-  const row = await prisma.session.findUnique({
+export async function authenticateSession(db: Db, secret: string, now = new Date()): Promise<Authentication> {
+  const row = await db.session.findUnique({
     where: { tokenHash: hashToken(secret) },
     select: { id: true, expiresAt: true, user: { select: { id: true, email: true } } },
   });
   if (!row) return { viewer: null, problem: 'expired-session' };
   if (row.expiresAt <= now) {
-    await deleteSession(row.id);
+    await deleteSession(db, row.id);
     return { viewer: null, problem: 'expired-session' };
   }
   return { viewer: { userId: row.user.id, email: row.user.email, tokenId: null, sessionId: row.id }, problem: null };

@@ -1,5 +1,5 @@
-import { badInput } from './errors.ts';
-import { nameProblem, textProblem } from './text.ts';
+import { badInput } from '../errors.ts';
+import { nameProblem, textProblem } from '../text.ts';
 
 /** A JSON value as stored in a trial's metrics. */
 export type MetricValue = string | number | boolean | null | readonly MetricValue[] | { readonly [key: string]: MetricValue };

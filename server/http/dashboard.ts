@@ -2,12 +2,12 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { FallbackHandler } from './app.ts';
-import { CLIENT_ADDRESS_HEADER, requestProtocol } from './http/client-address.ts';
-import { staticFiles } from './http/static-files.ts';
+import { CLIENT_ADDRESS_HEADER, requestProtocol } from './client-address.ts';
+import { staticFiles } from './static-files.ts';
 
 /** The built dashboard: web/build, or OSCAR_DASHBOARD_BUILD (a build made elsewhere). */
 function buildDir(env: NodeJS.ProcessEnv = process.env): string {
-  return env.OSCAR_DASHBOARD_BUILD || fileURLToPath(new URL('../web/build/', import.meta.url));
+  return env.OSCAR_DASHBOARD_BUILD || fileURLToPath(new URL('../../web/build/', import.meta.url));
 }
 
 /** Tells adapter-node each request's real protocol, so SvelteKit's own origin (CSRF) check works over plain http. */

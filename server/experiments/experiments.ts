@@ -1,18 +1,24 @@
 import { randomInt } from 'node:crypto';
-import { Prisma, type Experiment } from './generated/prisma/client.ts';
-import { prisma, transaction } from './db.ts';
-import { badInput } from './errors.ts';
-import { canonicalSpace, parseSearchSpace } from './optimizer/space.ts';
+import type { Experiment, Prisma } from '../generated/prisma/client.ts';
+import { badInput } from '../errors.ts';
+import { canonicalSpace, parseSearchSpace } from '../optimizer/space.ts';
+import type { Database } from '../runtime/database.ts';
 import type { SuggestRequest } from './experiment-input.ts';
 
 const CREATE_ATTEMPTS = 5;
 
+/** A unique constraint refused the write (Prisma's P2002, from either provider's client). */
 function isUniqueViolation(error: unknown): boolean {
-  return error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002';
+  return (error as { code?: unknown } | null)?.code === 'P2002';
 }
 
-async function createVersion(ownerId: string, request: SuggestRequest, archive: Experiment | null): Promise<Experiment> {
-  const latest = await prisma.experiment.findFirst({
+/** Thrown inside the archiving transaction when another request archived the experiment first. */
+class AlreadyArchived extends Error {
+  readonly code = 'P2002';
+}
+
+async function createVersion(database: Database, ownerId: string, request: SuggestRequest, archive: Experiment | null): Promise<Experiment> {
+  const latest = await database.db.experiment.findFirst({
     where: { ownerId, name: request.name },
     orderBy: { version: 'desc' },
     select: { version: true },
@@ -27,13 +33,13 @@ async function createVersion(ownerId: string, request: SuggestRequest, archive: 
     seed: request.seed ?? randomInt(2 ** 31),
     ...(request.leaseSeconds !== null ? { leaseSeconds: request.leaseSeconds } : archive ? { leaseSeconds: archive.leaseSeconds } : {}),
   };
-  if (!archive) return prisma.experiment.create({ data });
-  return transaction(async (tx) => {
+  if (!archive) return database.db.experiment.create({ data });
+  return database.transaction(async (tx) => {
     const archived = await tx.experiment.updateMany({
       where: { id: archive.id, archivedAt: null },
       data: { archivedAt: new Date() },
     });
-    if (archived.count === 0) throw new Prisma.PrismaClientKnownRequestError('already archived', { code: 'P2002', clientVersion: '' });
+    if (archived.count === 0) throw new AlreadyArchived('already archived');
     return tx.experiment.create({ data });
   });
 }
@@ -53,14 +59,14 @@ function checkSameSpace(experiment: Experiment, request: SuggestRequest): void {
  * The experiment a suggestion belongs to: the caller's current one of that name, created on first use.
  * `resume: false` archives the current one and starts a new version.
  */
-export async function openExperiment(ownerId: string, request: SuggestRequest): Promise<Experiment> {
+export async function openExperiment(database: Database, ownerId: string, request: SuggestRequest): Promise<Experiment> {
   for (let attempt = 1; ; attempt++) {
-    const current = await prisma.experiment.findFirst({
+    const current = await database.db.experiment.findFirst({
       where: { ownerId, name: request.name, archivedAt: null },
       orderBy: { version: 'desc' },
     });
     try {
-      if (!current || !request.resume) return await createVersion(ownerId, request, current);
+      if (!current || !request.resume) return await createVersion(database, ownerId, request, current);
     } catch (error) {
       if (isUniqueViolation(error) && attempt < CREATE_ATTEMPTS) continue;
       throw error;
@@ -70,6 +76,6 @@ export async function openExperiment(ownerId: string, request: SuggestRequest): 
     if (request.description !== null && request.description !== current.description) changes.description = request.description;
     if (request.algorithm !== null && request.algorithm !== current.algorithm) changes.algorithm = request.algorithm;
     if (request.leaseSeconds !== null && request.leaseSeconds !== current.leaseSeconds) changes.leaseSeconds = request.leaseSeconds;
-    return Object.keys(changes).length ? prisma.experiment.update({ where: { id: current.id }, data: changes }) : current;
+    return Object.keys(changes).length ? database.db.experiment.update({ where: { id: current.id }, data: changes }) : current;
   }
 }

@@ -1,5 +1,5 @@
-import { runImportanceTask, type ImportanceTask } from './insights/importance.ts';
-import { runSuggestTask, type SuggestTask } from './optimizer/task.ts';
+import { runImportanceTask, type ImportanceTask } from '../../insights/importance.ts';
+import { runSuggestTask, type SuggestTask } from '../task.ts';
 
 /** Work for the compute pool's threads, as plain structured-cloneable data. */
 export type ComputeTask = { readonly kind: 'suggest'; readonly task: SuggestTask } | { readonly kind: 'importance'; readonly task: ImportanceTask };

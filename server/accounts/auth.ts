@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { hash as argon2Hash, verify as argon2Verify } from '@node-rs/argon2';
-import { prisma } from './db.ts';
+import type { Db } from '../runtime/database.ts';
 
 /** The signed-in user behind a request. */
 export interface Viewer {
@@ -34,9 +34,9 @@ export function validateCredentials(email: string, password: string): string | n
 }
 
 /** Creates a user with an argon2id password hash; fails if the e-mail is taken. */
-export async function createUser(email: string, password: string): Promise<{ id: string; email: string }> {
+export async function createUser(db: Db, email: string, password: string): Promise<{ id: string; email: string }> {
   const passwordHash = await argon2Hash(password);
-  return prisma.user.create({
+  return db.user.create({
     data: { email: normaliseEmail(email), passwordHash },
     select: { id: true, email: true },
   });
@@ -50,8 +50,8 @@ function unknownUserHash(): Promise<string> {
 }
 
 /** Returns the user whose e-mail and password match, or null. */
-export async function verifyPassword(email: string, password: string): Promise<{ id: string; email: string } | null> {
-  const user = await prisma.user.findUnique({ where: { email: normaliseEmail(email) } });
+export async function verifyPassword(db: Db, email: string, password: string): Promise<{ id: string; email: string } | null> {
+  const user = await db.user.findUnique({ where: { email: normaliseEmail(email) } });
   if (!user?.passwordHash) {
     // Spend the same time as for a real account, so the answer's timing does not tell who has one.
     await argon2Verify(await unknownUserHash(), password);
@@ -61,9 +61,9 @@ export async function verifyPassword(email: string, password: string): Promise<{
 }
 
 /** Issues a new API token for a user. The secret is returned once; only its hash is stored. */
-export async function createApiToken(userId: string, name = ''): Promise<{ id: string; token: string }> {
+export async function createApiToken(db: Db, userId: string, name = ''): Promise<{ id: string; token: string }> {
   const token = TOKEN_PREFIX + randomBytes(32).toString('base64url');
-  const row = await prisma.apiToken.create({
+  const row = await db.apiToken.create({
     data: { userId, name, tokenHash: hashToken(token), prefix: token.slice(0, TOKEN_PREFIX.length + 6) },
     select: { id: true },
   });
@@ -98,8 +98,8 @@ export function authMessage(problem: AuthProblem | null): string {
 }
 
 /** Resolves an API token to its owner, or says why it cannot be used (unknown, or revoked). */
-export async function authenticateToken(token: string): Promise<Authentication> {
-  const row = await prisma.apiToken.findUnique({
+export async function authenticateToken(db: Db, token: string): Promise<Authentication> {
+  const row = await db.apiToken.findUnique({
     where: { tokenHash: hashToken(token) },
     select: { id: true, revokedAt: true, lastUsedAt: true, user: { select: { id: true, email: true } } },
   });
@@ -107,7 +107,7 @@ export async function authenticateToken(token: string): Promise<Authentication> 
   if (row.revokedAt) return { viewer: null, problem: 'revoked-token' };
   const now = Date.now();
   if (!row.lastUsedAt || now - row.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
-    await prisma.apiToken.update({ where: { id: row.id }, data: { lastUsedAt: new Date(now) } });
+    await db.apiToken.update({ where: { id: row.id }, data: { lastUsedAt: new Date(now) } });
   }
   return { viewer: { userId: row.user.id, email: row.user.email, tokenId: row.id }, problem: null };
 }

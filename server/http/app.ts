@@ -1,33 +1,29 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createYoga } from 'graphql-yoga';
-import { GraphQLError, type DocumentNode, type ExecutionArgs, type execute, type subscribe } from 'graphql';
+import { GraphQLError, type DocumentNode, type ExecutionArgs, type GraphQLSchema, type execute, type subscribe } from 'graphql';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { useServer } from 'graphql-ws/use/ws';
-import { schema } from '../schema/index.ts';
-import type { Context } from '../schema/builder.ts';
-import { authenticateToken, parseAuthorization, type Authentication } from './auth.ts';
-import { authenticateSession, headerValue, sessionSecretOf, type CookieRequest } from './session.ts';
-import { databaseProblem } from './db.ts';
-import { userError } from './errors.ts';
-import { OperationLimiter, queryLimitPlugins, rateLimitKey, rateLimitPlugin } from './limits.ts';
-import { startLeaseSweeper } from './leases.ts';
-import { closeComputePool } from './compute-pool.ts';
-import { SignInGuard, type SignInLimits } from './sign-in-guard.ts';
-import { LiveSubscriptions, TOO_MANY_SOCKETS_CLOSE_CODE, type SubscriptionLimits } from './subscriptions.ts';
-import { TABLE_CELLS_PER_OPERATION } from './insights/trial-table.ts';
-import { clientAddress, internalSecret, type AddressPolicy } from './http/client-address.ts';
-import { GRAPHIQL_DIR, GRAPHIQL_PATH, graphiqlRenderer } from './http/graphiql.ts';
-import { applyConnectionLimits, BodyAdmission, DEFAULT_CONNECTION_LIMITS, MAX_BODY_BYTES, serverOptions, type ConnectionLimits } from './http/request-limits.ts';
-import { setSecurityHeaders } from './http/security-headers.ts';
-import { staticFiles } from './http/static-files.ts';
+import { authenticateToken, parseAuthorization, type Authentication } from '../accounts/auth.ts';
+import { authenticateSession, headerValue, sessionSecretOf, type CookieRequest } from '../accounts/session.ts';
+import { userError } from '../errors.ts';
+import { TABLE_CELLS_PER_OPERATION } from '../insights/trial-table.ts';
+import type { Runtime } from '../runtime/runtime.ts';
+import { TOO_MANY_SOCKETS_CLOSE_CODE } from '../subscriptions/live-subscriptions.ts';
+import { clientAddress, internalSecret, type AddressPolicy } from './client-address.ts';
+import type { Context } from './context.ts';
+import { GRAPHIQL_DIR, GRAPHIQL_PATH, graphiqlRenderer } from './graphiql.ts';
+import { queryLimitPlugins, rateLimitKey, rateLimitPlugin } from './graphql-limits.ts';
+import { applyConnectionLimits, BodyAdmission, DEFAULT_CONNECTION_LIMITS, MAX_BODY_BYTES, serverOptions, type ConnectionLimits } from './request-limits.ts';
+import { setSecurityHeaders } from './security-headers.ts';
+import { staticFiles } from './static-files.ts';
 
 /** A running (or ready to run) Oscar server. */
 export interface App {
   /** Listens on host:port and resolves with the port actually bound (useful with port 0). */
   start(port: number, host?: string): Promise<number>;
   /**
-   * Stops: no new connections; in-flight requests get `graceMs` to finish, open subscriptions end,
-   * then every connection is closed and the worker threads stop.
+   * Stops serving: no new connections; in-flight requests get `graceMs` to finish, open subscriptions
+   * end, then every connection is closed. The runtime stays open (its owner closes it).
    */
   stop(graceMs?: number): Promise<void>;
 }
@@ -41,17 +37,16 @@ type EnvelopedArgs = ExecutionArgs & {
 /** Request handler for everything that is neither the API, GraphiQL's assets nor the health check (the dashboard). */
 export type FallbackHandler = (req: IncomingMessage, res: ServerResponse) => void;
 
-/** How an app is built; every field has a default. */
+/** How an app is built: the runtime and the schema it serves; the rest has defaults. */
 export interface AppOptions {
+  readonly runtime: Runtime;
+  /** The GraphQL schema (schema/index.ts). */
+  readonly schema: GraphQLSchema;
   /** The dashboard; without one, other paths answer 404. */
   readonly dashboard?: FallbackHandler;
-  /** Operations a minute per API token or session (per address without one). */
-  readonly rateLimitPerMinute?: number;
   /** OSCAR_TRUST_PROXY=1: believe a proxy's X-Forwarded-For/-Host/-Proto. */
   readonly trustProxy?: boolean;
   readonly connectionLimits?: ConnectionLimits;
-  readonly subscriptionLimits?: SubscriptionLimits;
-  readonly signInLimits?: SignInLimits;
 }
 
 /** How long the health check waits for the database before answering 503. */
@@ -81,24 +76,23 @@ function json(res: ServerResponse, status: number, body: unknown): void {
  * Builds Oscar's HTTP server: GraphQL at /graphql (HTTP, SSE and graphql-ws on the same path;
  * GraphiQL for browsers, its assets under /graphiql/), /healthz, and the dashboard for the rest.
  */
-export function buildApp(options: AppOptions = {}): App {
+export function buildApp(options: AppOptions): App {
+  const { runtime } = options;
+  const { live, operations: limiter } = runtime;
   const limits = options.connectionLimits ?? DEFAULT_CONNECTION_LIMITS;
   const policy: AddressPolicy = { trustProxy: options.trustProxy ?? false, internalSecret: internalSecret() };
-  const live = new LiveSubscriptions(options.subscriptionLimits);
-  const signIn = new SignInGuard(options.signInLimits);
-  const limiter = new OperationLimiter(options.rateLimitPerMinute ?? 6000);
   const admission = new BodyAdmission(limits);
   const graphiqlAssets = staticFiles(GRAPHIQL_DIR, { immutablePrefix: '/', mount: GRAPHIQL_PATH });
 
   const authenticate = async (authorization: unknown, cookies: CookieRequest | null): Promise<Authentication> => {
     const token = parseAuthorization(authorization);
-    if (token) return authenticateToken(token);
+    if (token) return authenticateToken(runtime.db, token);
     const secret = cookies ? sessionSecretOf(cookies, policy.trustProxy) : null;
-    return secret ? authenticateSession(secret) : { viewer: null, problem: null };
+    return secret ? authenticateSession(runtime.db, secret) : { viewer: null, problem: null };
   };
 
   const yoga = createYoga<ServerContext, Context>({
-    schema,
+    schema: options.schema,
     plugins: [...queryLimitPlugins(), rateLimitPlugin(limiter)],
     graphqlEndpoint: '/graphql',
     landingPage: false,
@@ -111,12 +105,11 @@ export function buildApp(options: AppOptions = {}): App {
         socketAuthentication ??
         (await authenticate(request.headers.get('authorization'), { method: request.method, header: (name) => request.headers.get(name) }));
       return {
+        runtime,
         viewer: authentication.viewer,
         authProblem: authentication.problem,
         clientAddress: req ? clientAddress(req, policy) : 'unknown',
         transport: socketAuthentication ? 'ws' : 'http',
-        live,
-        signIn,
         tableBudget: { remaining: TABLE_CELLS_PER_OPERATION },
       };
     },
@@ -125,7 +118,7 @@ export function buildApp(options: AppOptions = {}): App {
   // The health check's query runs at most once a second, however often it is asked (it needs no credentials).
   let lastCheck: { at: number; problem: Promise<string | null> } | null = null;
   const databaseCheck = (): Promise<string | null> => {
-    if (!lastCheck || Date.now() - lastCheck.at >= 1000) lastCheck = { at: Date.now(), problem: databaseProblem(HEALTH_TIMEOUT_MS) };
+    if (!lastCheck || Date.now() - lastCheck.at >= 1000) lastCheck = { at: Date.now(), problem: runtime.database.problem(HEALTH_TIMEOUT_MS) };
     return lastCheck.problem;
   };
 
@@ -256,13 +249,9 @@ export function buildApp(options: AppOptions = {}): App {
     wss,
   );
 
-  let stopLeases = (): void => undefined;
-
   return {
     start: (port, host = '127.0.0.1') =>
       new Promise((resolve, reject) => {
-        stopLeases = startLeaseSweeper();
-        live.start();
         server.once('error', reject);
         server.listen(port, host, () => {
           const address = server.address();
@@ -270,7 +259,6 @@ export function buildApp(options: AppOptions = {}): App {
         });
       }),
     stop: async (graceMs = 7000) => {
-      stopLeases();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       // Subscriptions end (their clients are told), so streaming responses finish too.
@@ -280,7 +268,7 @@ export function buildApp(options: AppOptions = {}): App {
       while (inFlight.size > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
       server.closeAllConnections();
       for (const socket of wss.clients) socket.terminate();
-      await Promise.all([wsServer.dispose(), closeComputePool(), closed]);
+      await Promise.all([wsServer.dispose(), closed]);
     },
   };
 }

@@ -1,6 +1,7 @@
-import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
+import { RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { memoryLimiters, type LimiterFactory } from '../runtime/rate-limiters.ts';
+import { userError } from '../errors.ts';
 import { normaliseEmail } from './auth.ts';
-import { userError } from './errors.ts';
 
 /** How sign-in attempts are throttled. */
 export interface SignInLimits {
@@ -30,15 +31,20 @@ function refusal(message: string, seconds: number) {
  * waits exponentially longer (1 s, 2 s, 4 s ... up to 15 min) while the user signing in from elsewhere
  * is unaffected; each address is also limited in attempts a minute across all e-mails, so spraying one
  * password over many accounts is slow too. A successful sign-in clears the count. rate-limiter-flexible
- * keeps the counts (in memory: per process).
+ * keeps the counts (in memory, or in Redis when there are replicas).
  */
 export class SignInGuard {
-  private readonly failures = new RateLimiterMemory({ points: Number.MAX_SAFE_INTEGER, duration: FAILURE_MEMORY_SECONDS });
-  private readonly lockouts = new RateLimiterMemory({ points: 1, duration: 1 });
-  private readonly attempts: RateLimiterMemory;
+  private readonly failures: RateLimiterAbstract;
+  private readonly lockouts: RateLimiterAbstract;
+  private readonly attempts: RateLimiterAbstract;
 
-  constructor(private readonly limits: SignInLimits = DEFAULT_SIGN_IN_LIMITS) {
-    this.attempts = new RateLimiterMemory({ points: limits.attemptsPerAddressPerMinute, duration: 60 });
+  constructor(
+    limiters: LimiterFactory = memoryLimiters,
+    private readonly limits: SignInLimits = DEFAULT_SIGN_IN_LIMITS,
+  ) {
+    this.failures = limiters({ keyPrefix: 'sign-in-failures', points: Number.MAX_SAFE_INTEGER, duration: FAILURE_MEMORY_SECONDS });
+    this.lockouts = limiters({ keyPrefix: 'sign-in-lockouts', points: 1, duration: 1 });
+    this.attempts = limiters({ keyPrefix: 'sign-in-attempts', points: limits.attemptsPerAddressPerMinute, duration: 60 });
   }
 
   private static key(email: string, address: string): string {

@@ -1,9 +1,10 @@
 import DataLoader from 'dataloader';
 import type { WebSocket } from 'ws';
 import type { GraphQLError } from 'graphql';
-import { prisma } from './db.ts';
-import { userError } from './errors.ts';
-import type { Viewer } from './auth.ts';
+import type { Viewer } from '../accounts/auth.ts';
+import { userError } from '../errors.ts';
+import type { Db } from '../runtime/database.ts';
+import type { Events } from '../runtime/events.ts';
 
 /** How many live subscriptions and sockets one user may hold. */
 export interface SubscriptionLimits {
@@ -32,11 +33,11 @@ export function credentialOf(viewer: Viewer): string | null {
 }
 
 /** Which of these credentials are still valid: one query per kind, however many there are. */
-async function validCredentials(keys: readonly string[]): Promise<boolean[]> {
+async function validCredentials(db: Db, keys: readonly string[]): Promise<boolean[]> {
   const ids = (kind: string) => keys.filter((key) => key.startsWith(kind)).map((key) => key.slice(kind.length));
   const [tokens, sessions] = await Promise.all([
-    prisma.apiToken.findMany({ where: { id: { in: ids('token:') }, revokedAt: null }, select: { id: true } }),
-    prisma.session.findMany({ where: { id: { in: ids('session:') }, expiresAt: { gt: new Date() } }, select: { id: true } }),
+    db.apiToken.findMany({ where: { id: { in: ids('token:') }, revokedAt: null }, select: { id: true } }),
+    db.session.findMany({ where: { id: { in: ids('session:') }, expiresAt: { gt: new Date() } }, select: { id: true } }),
   ]);
   const valid = new Set([...tokens.map((t) => `token:${t.id}`), ...sessions.map((s) => `session:${s.id}`)]);
   return keys.map((key) => valid.has(key));
@@ -127,7 +128,8 @@ class WatchedStream<T> implements AsyncIterableIterator<T> {
  * and revocation. A subscription checks its credential before each event (checks of one moment are
  * batched into one query, so fan-out stays cheap), and a sweep every `sweepMs` ends subscriptions and
  * closes sockets whose token or session was revoked, also by another process (`oscar token revoke`),
- * so an idle stream ends within about a second too. A revocation in this process ends them at once.
+ * so an idle stream ends within about a second too. A revocation through any replica ends them at
+ * once on every replica (the `credentials:revoked` event).
  */
 export class LiveSubscriptions {
   private readonly live = new Set<Live>();
@@ -136,9 +138,16 @@ export class LiveSubscriptions {
   private listeningCount = 0;
   private timer: NodeJS.Timeout | null = null;
   private sweeping = false;
-  private readonly validity = new DataLoader<string, boolean>(validCredentials, { cache: false });
+  private revocations: AsyncIterator<unknown> | null = null;
+  private readonly validity: DataLoader<string, boolean>;
 
-  constructor(readonly limits: SubscriptionLimits = DEFAULT_SUBSCRIPTION_LIMITS) {}
+  constructor(
+    private readonly db: Db,
+    private readonly events: Events,
+    readonly limits: SubscriptionLimits = DEFAULT_SUBSCRIPTION_LIMITS,
+  ) {
+    this.validity = new DataLoader<string, boolean>((keys) => validCredentials(db, keys), { cache: false });
+  }
 
   /** Subscriptions that are listening for events now. */
   get listening(): number {
@@ -195,8 +204,14 @@ export class LiveSubscriptions {
     return true;
   }
 
-  /** Ends now every subscription, and closes every socket, signed in with these credentials (see {@link credentialOf}). */
+  /** Ends now, on every replica, every subscription and socket signed in with these credentials (see {@link credentialOf}). */
   revoke(credentials: ReadonlySet<string>): void {
+    this.endLocally(credentials);
+    this.events.pubsub.publish('credentials:revoked', { credentials: [...credentials] });
+  }
+
+  /** Ends this process's subscriptions and sockets signed in with these credentials. */
+  private endLocally(credentials: ReadonlySet<string>): void {
     for (const entry of [...this.live]) {
       if (entry.credential !== null && credentials.has(entry.credential)) entry.end(revokedError());
     }
@@ -220,12 +235,19 @@ export class LiveSubscriptions {
     if (credentials.size === 0) return;
     const keys = [...credentials];
     const valid = await this.validity.loadMany(keys);
-    this.revoke(new Set(keys.filter((_, i) => valid[i] !== true)));
+    this.endLocally(new Set(keys.filter((_, i) => valid[i] !== true)));
   }
 
-  /** Sweeps every `sweepMs` until {@link stop}. */
+  /** Sweeps every `sweepMs`, and listens for revocations on other replicas, until {@link stop}. */
   start(sweepMs = 500): void {
     if (this.timer) return;
+    const revocations = this.events.pubsub.subscribe('credentials:revoked')[Symbol.asyncIterator]();
+    this.revocations = revocations;
+    void (async () => {
+      for (let next = await revocations.next(); !next.done; next = await revocations.next()) {
+        this.endLocally(new Set(next.value.credentials));
+      }
+    })().catch((error: unknown) => console.error('revocation events failed:', error));
     this.timer = setInterval(() => {
       if (this.sweeping) return;
       this.sweeping = true;
@@ -240,6 +262,8 @@ export class LiveSubscriptions {
   stop(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
+    void this.revocations?.return?.();
+    this.revocations = null;
     for (const entry of [...this.live]) entry.end();
   }
 }

@@ -1,0 +1,115 @@
+import { availableParallelism } from 'node:os';
+import { Piscina } from 'piscina';
+import type { ComputeTask } from './compute-task.ts';
+import { runSuggestTask, type SuggestTask } from '../task.ts';
+import { quasiRandomSuggestions } from '../qmc.ts';
+import type { SuggestResult } from '../types.ts';
+import type { ImportanceTask, ParameterImportance } from '../../insights/importance.ts';
+
+/** Default time bound of one suggestion, in milliseconds (OSCAR_SUGGEST_TIMEOUT_MS overrides it). */
+export const DEFAULT_SUGGEST_TIMEOUT_MS = 5_000;
+
+/** Time bound of one parameter-importance estimate, in milliseconds. */
+export const IMPORTANCE_TIMEOUT_MS = 10_000;
+
+/** A worker thread's heap limit: a runaway task ends that worker (and falls back), never the server. */
+const WORKER_HEAP_MB = 1024;
+
+/** A suggestion and, if the chosen optimizer's answer was not used, why. */
+export interface PooledResult extends SuggestResult {
+  /** Null when the optimizer answered in time; else why the quasi-random fallback answered. */
+  readonly fallbackReason: string | null;
+}
+
+/** A task ran past its time bound and was stopped. */
+export class TimeoutError extends Error {
+  override readonly name = 'TimeoutError';
+  constructor(readonly timeoutMs: number) {
+    super(`took longer than ${timeoutMs} ms`);
+  }
+}
+
+/** The time bound from OSCAR_SUGGEST_TIMEOUT_MS, else the default. */
+export function suggestTimeoutMs(env: NodeJS.ProcessEnv = process.env): number {
+  const raw = env.OSCAR_SUGGEST_TIMEOUT_MS;
+  const value = raw === undefined || raw === '' ? DEFAULT_SUGGEST_TIMEOUT_MS : Number(raw);
+  if (!(value > 0)) throw new Error(`OSCAR_SUGGEST_TIMEOUT_MS must be a positive number of milliseconds, but got "${raw}"`);
+  return value;
+}
+
+function fallback(task: SuggestTask, reason: string): PooledResult {
+  const suggestions = quasiRandomSuggestions(task, task.count ?? 1);
+  return { suggestions, state: task.state, fallbackReason: reason };
+}
+
+/**
+ * Worker threads (piscina) for the heavy work: optimizers and parameter importance. A slow task never
+ * blocks the event loop, and each has a time bound past which its thread is stopped. Threads start
+ * on the first task and stop after a minute idle.
+ */
+export class ComputePool {
+  private pool: Piscina | null = null;
+
+  constructor(readonly suggestTimeoutMs: number = DEFAULT_SUGGEST_TIMEOUT_MS) {}
+
+  private threads(): Piscina {
+    this.pool ??= new Piscina({
+      filename: new URL('./compute-worker.mjs', import.meta.url).href,
+      // Leave a core for the event loop and the database; at least one worker.
+      maxThreads: Math.max(1, availableParallelism() - 1),
+      minThreads: 1,
+      idleTimeout: 60_000,
+      // Tasks waiting for a thread are bounded too: past it, callers get their fallback at once.
+      maxQueue: 256,
+      resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB },
+    });
+    return this.pool;
+  }
+
+  /** Runs a task on a worker thread, aborting it after `timeoutMs`; throws on timeout (`TimeoutError`) or failure. */
+  private async run<T>(task: ComputeTask, timeoutMs: number): Promise<T> {
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(new TimeoutError(timeoutMs)), timeoutMs);
+    try {
+      return (await this.threads().run(task, { signal: controller.signal })) as T;
+    } catch (error) {
+      if (controller.signal.aborted) throw controller.signal.reason;
+      throw error;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /**
+   * Runs a suggestion on a worker thread. If it takes longer than `timeoutMs`, the worker is stopped and
+   * the experiment's quasi-random sequence answers instead; likewise if the optimizer fails. Either way
+   * `fallbackReason` says so.
+   */
+  async suggest(task: SuggestTask, timeoutMs = this.suggestTimeoutMs): Promise<PooledResult> {
+    try {
+      const result = await this.run<SuggestResult>({ kind: 'suggest', task }, timeoutMs);
+      return { ...result, fallbackReason: null };
+    } catch (error) {
+      if (error instanceof TimeoutError) return fallback(task, `timeout: optimizer "${task.algorithm}" took longer than ${timeoutMs} ms`);
+      const message = error instanceof Error ? error.message : String(error);
+      return fallback(task, `error: optimizer "${task.algorithm}" failed: ${message.slice(0, 300)}`);
+    }
+  }
+
+  /** Estimates parameter importance on a worker thread, within `timeoutMs` (throws `TimeoutError` past it). */
+  importance(task: ImportanceTask, timeoutMs = IMPORTANCE_TIMEOUT_MS): Promise<ParameterImportance[]> {
+    return this.run<ParameterImportance[]>({ kind: 'importance', task }, timeoutMs);
+  }
+
+  /** Stops the worker threads; a later task starts them again. */
+  async close(): Promise<void> {
+    const current = this.pool;
+    this.pool = null;
+    await current?.destroy();
+  }
+}
+
+/** Runs a suggestion in this thread (tests, scripts); no time bound. */
+export function suggestInProcess(task: SuggestTask): SuggestResult {
+  return runSuggestTask(task);
+}

@@ -1,0 +1,82 @@
+import { setMaxListeners } from 'node:events';
+import { createPubSub, type PubSub } from 'graphql-yoga';
+import { createRedisEventTarget } from '@graphql-yoga/redis-event-target';
+import type { Redis } from 'ioredis';
+
+/** What a trial event carries: the trial to reload (payloads stay small and serialisable for Redis). */
+export interface TrialEvent {
+  readonly trialId: string;
+}
+
+/** What an experiment event carries: the experiment to reload. */
+export interface ExperimentEvent {
+  readonly experimentId: string;
+}
+
+/** Credentials revoked by some replica (`token:<id>`, `session:<id>`): every replica ends their subscriptions. */
+export interface RevocationEvent {
+  readonly credentials: readonly string[];
+}
+
+/**
+ * Topics: `experiment:trials` keyed by experiment id and `user:experiments` keyed by the owner's id,
+ * published whenever a trial is created or changes; `credentials:revoked` when a token or session ends.
+ */
+export type Topics = {
+  'experiment:trials': [experimentId: string, event: TrialEvent];
+  'user:experiments': [ownerId: string, event: ExperimentEvent];
+  'credentials:revoked': [event: RevocationEvent];
+};
+
+/** The event bus of one runtime: in process, or across replicas through Redis. */
+export interface Events {
+  readonly pubsub: PubSub<Topics>;
+  /** Tells subscribers (on every replica) that a trial of an experiment was created or changed. */
+  publishTrial(ownerId: string, experimentId: string, trialId: string): void;
+  /**
+   * Loads what an event refers to once for all the subscriptions it reaches at the same moment: callers
+   * with the same key (the row and the selection) share one query while it runs.
+   */
+  loadOnce<T>(key: string, load: () => Promise<T>): Promise<T>;
+}
+
+/** The Redis connections of an event bus: one publishes, one subscribes (a subscribed connection can do nothing else). */
+export interface RedisPair {
+  readonly publish: Redis;
+  readonly subscribe: Redis;
+}
+
+/**
+ * An event bus: graphql-yoga's pub/sub on an in-process EventTarget, or on graphql-yoga's Redis event
+ * target when `redis` is given, so a subscription on one replica sees what another published.
+ */
+export function createEvents(redis?: RedisPair): Events {
+  let eventTarget;
+  if (redis) {
+    eventTarget = createRedisEventTarget({ publishClient: redis.publish, subscribeClient: redis.subscribe });
+  } else {
+    const target = new EventTarget();
+    // One listener per open subscription of a topic; subscriptions are capped per user (subscriptions/).
+    setMaxListeners(10_000, target);
+    eventTarget = target;
+  }
+  const pubsub = createPubSub<Topics>({ eventTarget });
+  const inFlight = new Map<string, Promise<unknown>>();
+  return {
+    pubsub,
+    publishTrial(ownerId, experimentId, trialId) {
+      pubsub.publish('experiment:trials', experimentId, { trialId });
+      pubsub.publish('user:experiments', ownerId, { experimentId });
+    },
+    loadOnce<T>(key: string, load: () => Promise<T>): Promise<T> {
+      const running = inFlight.get(key) as Promise<T> | undefined;
+      if (running) return running;
+      const loading = load();
+      inFlight.set(key, loading);
+      // Kept until the callers woken by this result have run, then forgotten: later events read afresh.
+      const forget = () => setImmediate(() => inFlight.delete(key));
+      loading.then(forget, forget);
+      return loading;
+    },
+  };
+}

@@ -1,0 +1,102 @@
+import { Redis } from 'ioredis';
+import { SignInGuard, type SignInLimits } from '../accounts/sign-in-guard.ts';
+import { OperationLimiter } from '../http/graphql-limits.ts';
+import { ImportanceCache } from '../insights/experiment-importance.ts';
+import { TrialTables } from '../insights/trial-table.ts';
+import { ComputePool, DEFAULT_SUGGEST_TIMEOUT_MS } from '../optimizer/pool/compute-pool.ts';
+import { LiveSubscriptions, type SubscriptionLimits } from '../subscriptions/live-subscriptions.ts';
+import { HistoryCache } from '../trials/history.ts';
+import { startLeaseSweeper } from '../trials/leases.ts';
+import { SuggestQueue } from '../trials/suggest-queue.ts';
+import { openDatabase, type Database, type Db } from './database.ts';
+import { createEvents, type Events } from './events.ts';
+import { memoryLimiters, redisLimiters } from './rate-limiters.ts';
+
+/** What a runtime is built from; everything but the database has a default. */
+export interface RuntimeOptions {
+  /** `file:` (embedded SQLite, one process) or `postgresql://` (any number of replicas). */
+  readonly databaseUrl: string;
+  /** `redis://`: events, revocations and rate limits shared by every replica. */
+  readonly redisUrl?: string | null;
+  /** Operations a minute per API token or session (per address without one). */
+  readonly rateLimitPerMinute?: number;
+  readonly suggestTimeoutMs?: number;
+  readonly subscriptionLimits?: SubscriptionLimits;
+  readonly signInLimits?: SignInLimits;
+  /** How often RUNNING trials past their lease are marked STALE (ms). */
+  readonly leaseSweepMs?: number;
+}
+
+/**
+ * Everything one Oscar process serves with, built in one place ({@link createRuntime}) from its
+ * options: no module keeps state of its own, so the backends are chosen at start and a test can run
+ * several runtimes (replicas) in one process.
+ */
+export interface Runtime {
+  readonly database: Database;
+  /** The Prisma client (`database.db`). */
+  readonly db: Db;
+  readonly events: Events;
+  readonly live: LiveSubscriptions;
+  readonly operations: OperationLimiter;
+  readonly signIn: SignInGuard;
+  readonly pool: ComputePool;
+  readonly histories: HistoryCache;
+  readonly suggestions: SuggestQueue;
+  readonly importance: ImportanceCache;
+  readonly tables: TrialTables;
+  /** Starts the background work: lease expiry and the revocation sweep. */
+  start(): void;
+  /** Stops it, ends open subscriptions, stops the worker threads and closes the connections. */
+  close(): Promise<void>;
+}
+
+/** Connects to Redis, failing fast if it cannot be reached at start (later outages are retried by ioredis). */
+async function connectRedis(url: string, name: string): Promise<Redis> {
+  const client = new Redis(url, { lazyConnect: true, connectionName: `oscar-${name}`, maxRetriesPerRequest: 3 });
+  await client.connect();
+  return client;
+}
+
+/** Builds a runtime: opens the database (migrations are applied separately), and Redis when configured. */
+export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
+  const database = await openDatabase(options.databaseUrl);
+  const redis = options.redisUrl
+    ? {
+        publish: await connectRedis(options.redisUrl, 'publish'),
+        subscribe: await connectRedis(options.redisUrl, 'subscribe'),
+        limits: await connectRedis(options.redisUrl, 'limits'),
+      }
+    : null;
+  const events = createEvents(redis ?? undefined);
+  const limiters = redis ? redisLimiters(redis.limits) : memoryLimiters;
+  const pool = new ComputePool(options.suggestTimeoutMs ?? DEFAULT_SUGGEST_TIMEOUT_MS);
+  const histories = new HistoryCache(database.db, pool);
+  const live = new LiveSubscriptions(database.db, events, options.subscriptionLimits);
+  let stopLeases = (): void => undefined;
+  const runtime: Runtime = {
+    database,
+    db: database.db,
+    events,
+    live,
+    operations: new OperationLimiter(options.rateLimitPerMinute ?? 6000, limiters),
+    signIn: new SignInGuard(limiters, options.signInLimits),
+    pool,
+    histories,
+    suggestions: new SuggestQueue({ database, events, histories }),
+    importance: new ImportanceCache(database.db, pool),
+    tables: new TrialTables(database.db),
+    start() {
+      stopLeases = startLeaseSweeper({ database, events }, options.leaseSweepMs);
+      live.start();
+    },
+    async close() {
+      stopLeases();
+      live.stop();
+      await pool.close();
+      await database.close();
+      if (redis) await Promise.all([redis.publish.quit(), redis.subscribe.quit(), redis.limits.quit()]);
+    },
+  };
+  return runtime;
+}

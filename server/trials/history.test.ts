@@ -1,0 +1,97 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Experiment } from '../generated/prisma/client.ts';
+import { applyMigrations } from '../db/migrate.ts';
+import { resolveOptimizer } from '../optimizer/registry.ts';
+import { parseSearchSpace, type Params } from '../optimizer/space.ts';
+import { createRuntime, type Runtime } from '../runtime/runtime.ts';
+import { nextRevision } from './revisions.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'oscar-history-'));
+const databaseUrl = `file:${join(dir, 'test.db')}`;
+const raw = { x: { min: 0, max: 1 }, y: { min: 0, max: 1 } };
+const space = parseSearchSpace(raw);
+let runtime: Runtime;
+
+beforeAll(async () => {
+  await applyMigrations(databaseUrl);
+  runtime = await createRuntime({ databaseUrl });
+});
+
+afterAll(async () => {
+  await runtime.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function newExperiment(name: string, algorithm = 'auto') {
+  const user = await runtime.db.user.upsert({ where: { email: 'scientist@example.com' }, update: {}, create: { email: 'scientist@example.com' } });
+  return runtime.db.experiment.create({ data: { ownerId: user.id, name, parameters: raw, algorithm, seed: 7 } });
+}
+
+/** Stores a completed trial as the server does (with the experiment's next revision); returns the experiment read again. */
+async function complete(experiment: Experiment, params: Params, loss: number, optimizer: string): Promise<Experiment> {
+  await runtime.database.transaction(async (tx) => {
+    const revision = await nextRevision(tx, experiment.id);
+    await tx.trial.create({
+      data: { experimentId: experiment.id, number: experiment.nextTrialNumber, state: 'COMPLETED', params, loss, optimizer, completedAt: new Date(), revision },
+    });
+    await tx.experiment.update({ where: { id: experiment.id }, data: { nextTrialNumber: { increment: 1 } } });
+  });
+  return runtime.db.experiment.findUniqueOrThrow({ where: { id: experiment.id } });
+}
+
+describe('HistoryCache.propose', () => {
+  it('proposes a batch of distinct parameter sets in one call', async () => {
+    const experiment = await newExperiment('batch');
+    const proposals = await runtime.histories.propose(experiment, space, 4);
+    expect(new Set(proposals.map((p) => JSON.stringify(p.params))).size).toBe(4);
+    for (const p of proposals) expect(p.fallbackReason).toBeNull();
+  });
+
+  it('learns from completed trials read incrementally, and saves the optimizer state on the experiment', async () => {
+    let experiment = await newExperiment('incremental');
+    const loss = (p: Record<string, unknown>) => (Number(p.x) - 0.3) ** 2 + (Number(p.y) - 0.6) ** 2;
+    for (let number = 1; number <= 14; number++) {
+      const [proposal] = await runtime.histories.propose(experiment, space, 1);
+      experiment = await complete(experiment, proposal!.params, loss(proposal!.params), proposal!.optimizer);
+    }
+    const stored = await runtime.db.experiment.findUniqueOrThrow({ where: { id: experiment.id } });
+    expect(stored.optimizerState).toMatchObject({ algorithm: 'gp', state: { scramble: expect.any(Number) } });
+    const best = await runtime.db.trial.findFirst({ where: { experimentId: experiment.id }, orderBy: { loss: 'asc' } });
+    expect(best!.loss!).toBeLessThan(0.01);
+  });
+
+  it('continues the quasi-random sequence across calls, seeing every stored trial', async () => {
+    let experiment = await newExperiment('sequence', 'quasi_random');
+    const proposed = [];
+    for (let number = 1; number <= 5; number++) {
+      const [proposal] = await runtime.histories.propose(experiment, space, 1);
+      proposed.push(proposal!.params);
+      experiment = await complete(experiment, proposal!.params, 1, proposal!.optimizer);
+    }
+    const { optimizerState } = await runtime.db.experiment.findUniqueOrThrow({ where: { id: experiment.id } });
+    const sequence = resolveOptimizer('quasi_random').suggest({ space, completed: [], running: [], seed: 0, count: 5, state: optimizerState });
+    expect(proposed).toEqual(sequence.suggestions);
+  });
+
+  it('sees trials another process stored since its last read (a second runtime on the same database)', async () => {
+    const other = await createRuntime({ databaseUrl });
+    try {
+      let experiment = await newExperiment('two processes', 'quasi_random');
+      for (let number = 1; number <= 6; number++) {
+        // The processes take turns, each with its own cache: each must see the other's trials.
+        const runtimeNow = number % 2 ? runtime : other;
+        const [proposal] = await runtimeNow.histories.propose(experiment, space, 1);
+        experiment = await complete(experiment, proposal!.params, 1, proposal!.optimizer);
+      }
+      const trials = await runtime.db.trial.findMany({ where: { experimentId: experiment.id }, orderBy: { number: 'asc' } });
+      const { optimizerState } = experiment;
+      const sequence = resolveOptimizer('quasi_random').suggest({ space, completed: [], running: [], seed: 0, count: 6, state: optimizerState });
+      expect(trials.map((t) => t.params)).toEqual(sequence.suggestions);
+    } finally {
+      await other.close();
+    }
+  });
+});

@@ -1,0 +1,128 @@
+import { isDeepStrictEqual } from 'node:util';
+import type { Experiment, Prisma } from '../generated/prisma/client.ts';
+import type { ComputePool } from '../optimizer/pool/compute-pool.ts';
+import { boundedHistory } from '../optimizer/registry.ts';
+import { deriveSeed } from '../optimizer/rng.ts';
+import type { Params, SearchSpace } from '../optimizer/space.ts';
+import type { CompletedTrial } from '../optimizer/types.ts';
+import type { Db } from '../runtime/database.ts';
+
+/** Parameters to try next, the algorithm that chose them, and what to store with them. */
+export interface Proposal {
+  readonly params: Params;
+  /** The algorithm that produced `params` (`auto` resolved to the one it used; `quasi_random` after a fallback). */
+  readonly optimizer: string;
+  /** Null normally; why the quasi-random fallback answered instead of the optimizer (time bound, failure). For `Trial.fallbackReason`. */
+  readonly fallbackReason: string | null;
+}
+
+/** Experiments whose history one process keeps in memory. */
+const MAX_CACHED_EXPERIMENTS = 64;
+
+interface KnownTrial {
+  readonly state: string;
+  readonly params: Params;
+  readonly loss: number | null;
+}
+
+/**
+ * An experiment's trial history, kept in memory and brought up to date incrementally: the trials whose
+ * revision is above the last one read (server/trials/revisions.ts), whichever process wrote them.
+ * `completed` is in the order trials completed, as optimizers expect (oldest first).
+ */
+interface History {
+  readonly trials: Map<number, KnownTrial>;
+  readonly completed: CompletedTrial[];
+  /** RUNNING trials by number. */
+  readonly running: Map<number, Params>;
+  revision: number;
+}
+
+function algorithmUsed(name: string, state: unknown): string {
+  if (name !== 'auto' || typeof state !== 'object' || state === null || !('algorithm' in state)) return name;
+  return String(state.algorithm);
+}
+
+/**
+ * Proposes new trials for experiments from their histories, which it caches (one process's view,
+ * always caught up before use, so any number of processes can share the experiments).
+ */
+export class HistoryCache {
+  private readonly histories = new Map<string, History>();
+
+  constructor(
+    private readonly db: Db,
+    private readonly pool: ComputePool,
+  ) {}
+
+  private historyOf(experimentId: string): History {
+    let history = this.histories.get(experimentId);
+    if (history) {
+      // Most recently used last: the first entry is the one to forget.
+      this.histories.delete(experimentId);
+      this.histories.set(experimentId, history);
+      return history;
+    }
+    history = { trials: new Map(), completed: [], running: new Map(), revision: -1 };
+    this.histories.set(experimentId, history);
+    while (this.histories.size > MAX_CACHED_EXPERIMENTS) this.histories.delete(this.histories.keys().next().value!);
+    return history;
+  }
+
+  private async refresh(experimentId: string, history: History): Promise<void> {
+    const rows = await this.db.trial.findMany({
+      where: { experimentId, revision: { gt: history.revision } },
+      select: { number: true, state: true, params: true, loss: true, revision: true },
+      orderBy: [{ revision: 'asc' }, { number: 'asc' }],
+    });
+    let completedChanged = false;
+    for (const row of rows) {
+      history.revision = Math.max(history.revision, row.revision);
+      const known = history.trials.get(row.number);
+      if (known && known.state === row.state && known.loss === row.loss) continue;
+      const params = row.params as Params;
+      if (known?.state === 'COMPLETED') completedChanged = true;
+      history.trials.set(row.number, { state: row.state, params, loss: row.loss });
+      if (row.state === 'COMPLETED' && row.loss !== null && !completedChanged) history.completed.push({ params, loss: row.loss });
+      if (row.state === 'RUNNING') history.running.set(row.number, params);
+      else history.running.delete(row.number);
+    }
+    if (completedChanged) {
+      // A completed trial changed (rare: an edit); rebuild the list from the map, by trial number.
+      history.completed.length = 0;
+      for (const [, t] of [...history.trials].sort((a, b) => a[0] - b[0])) {
+        if (t.state === 'COMPLETED' && t.loss !== null) history.completed.push({ params: t.params, loss: t.loss });
+      }
+    }
+  }
+
+  /**
+   * Asks the experiment's optimizer for `count` new parameter sets in one call, given every completed
+   * and running trial, on a worker thread with a time bound. Call it holding the experiment's lock,
+   * with the experiment read under it; saves the optimizer's state to the experiment. The caller
+   * stores the proposals as RUNNING trials before releasing the lock.
+   */
+  async propose(experiment: Experiment, space: SearchSpace, count: number): Promise<Proposal[]> {
+    const history = this.historyOf(experiment.id);
+    await this.refresh(experiment.id, history);
+    const state = experiment.optimizerState ?? undefined;
+    const result = await this.pool.suggest({
+      algorithm: experiment.algorithm,
+      space,
+      // Only what the optimizer will use crosses to the worker thread (bounded for long histories).
+      completed: boundedHistory(experiment.algorithm, space, history.completed),
+      running: [...history.running.values()].map((params) => ({ params })),
+      seed: deriveSeed(experiment.seed, experiment.nextTrialNumber),
+      state,
+      count,
+    });
+    if (result.suggestions.length !== count) {
+      throw new Error(`optimizer "${experiment.algorithm}" returned ${result.suggestions.length} suggestions, not ${count}`);
+    }
+    if (result.fallbackReason === null && result.state !== undefined && !isDeepStrictEqual(result.state, state)) {
+      await this.db.experiment.update({ where: { id: experiment.id }, data: { optimizerState: result.state as Prisma.InputJsonValue } });
+    }
+    const optimizer = result.fallbackReason === null ? algorithmUsed(experiment.algorithm, result.state) : 'quasi_random';
+    return result.suggestions.map((params) => ({ params, optimizer, fallbackReason: result.fallbackReason }));
+  }
+}

@@ -1,0 +1,62 @@
+import type { Database } from '../runtime/database.ts';
+import type { Events } from '../runtime/events.ts';
+import { nextRevision } from './revisions.ts';
+
+/** The end of a lease of `seconds` from now. */
+export function leaseUntil(seconds: number, now = Date.now()): Date {
+  return new Date(now + seconds * 1000);
+}
+
+/** What lease handling needs. */
+export interface LeaseStore {
+  readonly database: Database;
+  readonly events: Events;
+}
+
+/**
+ * Marks RUNNING trials whose lease has run out as STALE (in one experiment, or everywhere) and tells
+ * subscribers. Their parameters are then offered again by the next suggest.
+ */
+export async function expireLeases(store: LeaseStore, experimentId?: string): Promise<number> {
+  const { db } = store.database;
+  const now = new Date();
+  const expired = await db.trial.findMany({
+    where: { state: 'RUNNING', leaseExpiresAt: { lt: now }, ...(experimentId ? { experimentId } : {}) },
+    select: { id: true, experimentId: true, experiment: { select: { ownerId: true } } },
+  });
+  if (expired.length === 0) return 0;
+  const byExperiment = new Map<string, typeof expired>();
+  for (const trial of expired) {
+    const group = byExperiment.get(trial.experimentId);
+    if (group) group.push(trial);
+    else byExperiment.set(trial.experimentId, [trial]);
+  }
+  let count = 0;
+  for (const [id, trials] of byExperiment) {
+    const ids = trials.map((t) => t.id);
+    const changed = await store.database.transaction(async (tx) => {
+      const revision = await nextRevision(tx, id);
+      return tx.trial.updateMany({
+        where: { id: { in: ids }, state: 'RUNNING', leaseExpiresAt: { lt: now } },
+        data: { state: 'STALE', revision },
+      });
+    });
+    count += changed.count;
+    for (const trial of trials) store.events.publishTrial(trial.experiment.ownerId, id, trial.id);
+  }
+  return count;
+}
+
+/** Expires leases every `intervalMs` so dashboards see STALE trials without waiting for a suggest; returns a stop function. */
+export function startLeaseSweeper(store: LeaseStore, intervalMs = 5000): () => void {
+  let running = false;
+  const timer = setInterval(() => {
+    if (running) return;
+    running = true;
+    expireLeases(store)
+      .catch((error: unknown) => console.error('lease sweep failed:', error))
+      .finally(() => (running = false));
+  }, intervalMs);
+  timer.unref();
+  return () => clearInterval(timer);
+}
