@@ -1,6 +1,15 @@
 import { builder, type Context } from './builder.ts';
 import { badInput, userError } from '../server/errors.ts';
-import { createApiToken, createUser, normaliseEmail, validateCredentials, verifyPassword, type Viewer } from '../server/accounts/auth.ts';
+import {
+  createApiToken,
+  createUser,
+  MAX_EMAIL_LENGTH,
+  MAX_PASSWORD_LENGTH,
+  normaliseEmail,
+  validateCredentials,
+  verifyPassword,
+  type Viewer,
+} from '../server/accounts/auth.ts';
 import { createSession, deleteSession } from '../server/accounts/session.ts';
 import { nameProblem } from '../server/text.ts';
 import type { ApiToken as ApiTokenRow, User as UserRow } from '../server/generated/prisma/client.ts';
@@ -11,6 +20,10 @@ const UserRef = builder.prismaObject('User', {
     id: t.exposeID('id'),
     email: t.exposeString('email'),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    liveSubscriptions: t.int({
+      description: 'Your subscriptions listening for events on the server process that answers (each replica counts its own).',
+      resolve: (user, _args, ctx) => (ctx.viewer?.userId === user.id ? ctx.runtime.live.listeningOf(user.id) : 0),
+    }),
   }),
 });
 
@@ -53,6 +66,12 @@ function requireSession(ctx: Context & { readonly viewer: Viewer }): Viewer {
     throw userError('FORBIDDEN', 'Managing API tokens needs a dashboard sign-in, not an API token');
   }
   return ctx.viewer;
+}
+
+/** Refuses e-mails and passwords longer than any real one (before any work is done for them). */
+function checkCredentialLengths(email: string, password: string): void {
+  if (email.length > MAX_EMAIL_LENGTH) throw badInput('email', `email must be at most ${MAX_EMAIL_LENGTH} characters`);
+  if (password.length > MAX_PASSWORD_LENGTH) throw badInput('password', `password must be at most ${MAX_PASSWORD_LENGTH} characters`);
 }
 
 /** Validates a token name at the boundary. */
@@ -141,6 +160,7 @@ builder.mutationField('signIn', (t) =>
     description: "Starts a dashboard session from an e-mail and password (the dashboard's sign-in form calls this).",
     args: { email: t.arg.string({ required: true }), password: t.arg.string({ required: true }) },
     resolve: async (_root, args, ctx) => {
+      checkCredentialLengths(args.email, args.password);
       await ctx.runtime.signIn.admit(args.email, ctx.clientAddress);
       const user = await verifyPassword(ctx.runtime.db, args.email, args.password);
       if (!user) {
@@ -159,6 +179,7 @@ builder.mutationField('signUp', (t) =>
     description: 'Creates an account and signs it in; refused unless the server runs with OSCAR_SIGNUP=1.',
     args: { email: t.arg.string({ required: true }), password: t.arg.string({ required: true }) },
     resolve: async (_root, args, ctx) => {
+      checkCredentialLengths(args.email, args.password);
       await ctx.runtime.signIn.admit(args.email, ctx.clientAddress);
       if (process.env.OSCAR_SIGNUP !== '1') {
         throw userError('FORBIDDEN', 'Sign-up is off on this server (OSCAR_SIGNUP=1 turns it on)');

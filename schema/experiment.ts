@@ -22,18 +22,30 @@ builder.prismaObject('Experiment', {
       type: 'Trial',
       nullable: true,
       description: 'The completed trial with the lowest loss.',
-      resolve: (query, experiment, _args, ctx) =>
-        ctx.runtime.db.trial.findFirst({
-          ...query,
+      resolve: async (query, experiment, _args, ctx) => {
+        const best = await ctx.runtime.db.trial.findFirst({
           where: { experimentId: experiment.id, state: 'COMPLETED' },
           orderBy: [{ loss: 'asc' }, { number: 'asc' }],
-        }),
+          select: { id: true },
+        });
+        if (!best) return null;
+        ctx.budget.charge(await ctx.runtime.database.storedBytes({ table: 'Trial', ids: [best.id] }), 'bestTrial');
+        return ctx.runtime.db.trial.findUnique({ ...query, where: { id: best.id } });
+      },
     }),
-    trials: t.relatedConnection('trials', {
+    trials: t.prismaConnection({
+      type: 'Trial',
       description: 'Trials, newest first.',
       cursor: 'id',
-      totalCount: true,
-      query: { orderBy: { number: 'desc' } },
+      totalCount: (experiment, _args, ctx) => ctx.runtime.db.trial.count({ where: { experimentId: experiment.id } }),
+      // The page is measured (its ids, then their stored size) before its rows are read.
+      resolve: async (query, experiment, _args, ctx) => {
+        const { cursor, take, skip } = query;
+        const page = { where: { experimentId: experiment.id }, orderBy: { number: 'desc' as const }, cursor, take, skip };
+        const ids = (await ctx.runtime.db.trial.findMany({ ...page, select: { id: true } })).map((trial) => trial.id);
+        ctx.budget.charge(await ctx.runtime.database.storedBytes({ table: 'Trial', ids }), 'trials');
+        return ctx.runtime.db.trial.findMany({ ...query, ...page });
+      },
     }),
   }),
 });
@@ -49,16 +61,19 @@ builder.queryField('experiments', (t) =>
       includeArchived: t.arg.boolean({ defaultValue: false, required: true }),
       first: t.arg.int({ defaultValue: MAX_EXPERIMENTS, required: true }),
     },
-    resolve: (query, _root, args, ctx) => {
+    resolve: async (query, _root, args, ctx) => {
       if (args.first < 1 || args.first > MAX_EXPERIMENTS) {
         throw badInput('first', `first must be between 1 and ${MAX_EXPERIMENTS}, but got ${args.first}`);
       }
-      return ctx.runtime.db.experiment.findMany({
-        ...query,
+      const page = {
         where: { ownerId: ctx.viewer.userId, ...(args.includeArchived ? {} : { archivedAt: null }) },
-        orderBy: { updatedAt: 'desc' },
+        orderBy: { updatedAt: 'desc' as const },
         take: args.first,
-      });
+      };
+      // Measured before read, like every list (see OperationBudget).
+      const ids = (await ctx.runtime.db.experiment.findMany({ ...page, select: { id: true } })).map((experiment) => experiment.id);
+      ctx.budget.charge(await ctx.runtime.database.storedBytes({ table: 'Experiment', ids }), 'experiments');
+      return ctx.runtime.db.experiment.findMany({ ...query, where: { id: { in: ids } }, orderBy: page.orderBy });
     },
   }),
 );

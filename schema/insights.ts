@@ -39,7 +39,7 @@ const InsightsRef = builder.objectRef<{ readonly experimentId: string }>('Experi
     importance: t.field({
       type: [ParameterImportanceRef],
       description: 'Tunable parameters, most important first; empty until 8 trials have completed.',
-      resolve: ({ experimentId }, _args, ctx) => ctx.runtime.importance.of(experimentId),
+      resolve: ({ experimentId }, _args, ctx) => ctx.runtime.importance.of(experimentId, ctx.budget),
     }),
   }),
 });
@@ -49,7 +49,7 @@ builder.prismaObjectField('Experiment', 'trialTable', (t) =>
     type: TrialTableRef,
     description: 'All trials as columns, in one round trip (the dashboard uses it for its table and charts).',
     select: { id: true },
-    resolve: (experiment, _args, ctx) => ctx.runtime.tables.load(experiment.id, ctx.tableBudget),
+    resolve: (experiment, _args, ctx) => ctx.runtime.tables.load(experiment.id, ctx.budget),
   }),
 );
 

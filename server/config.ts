@@ -8,6 +8,8 @@ export interface Config {
   readonly databaseUrl: string;
   /** REDIS_URL: events, revocations and rate limits shared by replicas; null for one process. */
   readonly redisUrl: string | null;
+  /** OSCAR_REDIS_PREFIX: what this deployment's Redis keys and channels start with. */
+  readonly redisPrefix: string;
   /** Operations a minute per API token (OSCAR_RATE_LIMIT). */
   readonly rateLimitPerMinute: number;
   /** OSCAR_TRUST_PROXY=1: the server runs behind a reverse proxy whose X-Forwarded-* headers are believed. */
@@ -40,6 +42,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     host: env.HOST || '127.0.0.1',
     databaseUrl: env.DATABASE_URL || DEFAULT_DATABASE_URL,
     redisUrl: env.REDIS_URL || null,
+    redisPrefix: env.OSCAR_REDIS_PREFIX || 'oscar',
     trustProxy: trust === '1',
     connectionLimits: {
       ...DEFAULT_CONNECTION_LIMITS,

@@ -19,12 +19,13 @@ if (applied.length) console.log(`Applied ${applied.length} database migration(s)
 const runtime = await createRuntime({
   databaseUrl: config.databaseUrl,
   redisUrl: config.redisUrl,
+  redisPrefix: config.redisPrefix,
   rateLimitPerMinute: config.rateLimitPerMinute,
   suggestTimeoutMs: suggestTimeoutMs(),
 });
 const policy = { trustProxy: config.trustProxy, internalSecret: internalSecret() };
 const dashboard = await loadDashboard({ trustProxy: config.trustProxy, clientAddress: (req) => clientAddress(req, policy) });
-const app = buildApp({ runtime, schema, dashboard, trustProxy: config.trustProxy, connectionLimits: config.connectionLimits });
+const app = buildApp({ runtime, schema, dashboard, policy, connectionLimits: config.connectionLimits });
 runtime.start();
 const port = await app.start(config.port, config.host);
 console.log(`Oscar listening on http://${config.host}:${port}/graphql`);

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServer, type TestServer } from './harness.ts';
+import { BACKEND, startServer, type TestServer } from './harness.ts';
 
 const SUGGEST = `mutation ($experiment: ExperimentInput!, $worker: String) {
   suggest(experiment: $experiment, worker: $worker) { id number state params worker optimizer experiment { id name } }
@@ -40,6 +40,12 @@ describe('authentication', () => {
     expect(await page.text()).toContain('GraphiQL');
     const health = await fetch(server.url.replace('/graphql', '/healthz'));
     expect(health.status).toBe(200);
+    // Liveness and readiness for a load balancer or an orchestrator (docs/deploy.md).
+    const live = await fetch(server.url.replace('/graphql', '/livez'));
+    expect(await live.json()).toEqual({ status: 'ok' });
+    const ready = await fetch(server.url.replace('/graphql', '/readyz'));
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toEqual({ status: 'ok', database: 'ok', redis: BACKEND === 'postgresql' ? 'ok' : 'off' });
   });
 });
 

@@ -1,11 +1,57 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { createServer as createNetServer } from 'node:net';
+import { createConnection, createServer as createNetServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { randomBytes } from 'node:crypto';
 import { createClient, type Client } from 'graphql-ws';
+import pg from 'pg';
 import WebSocket from 'ws';
+
+/** Which database integration tests run on: OSCAR_TEST_BACKEND=postgresql (with Redis), else embedded SQLite. */
+export const BACKEND: 'sqlite' | 'postgresql' = process.env.OSCAR_TEST_BACKEND === 'postgresql' ? 'postgresql' : 'sqlite';
+
+/** The PostgreSQL server test databases are made on (trust auth on loopback, as .ci/run sets up). */
+export const POSTGRESQL_URL = process.env.OSCAR_TEST_POSTGRESQL || 'postgresql://postgres@127.0.0.1:5432/postgres';
+
+/** The Redis server the PostgreSQL backend's tests share (each server with its own key prefix). */
+export const REDIS_URL = process.env.OSCAR_TEST_REDIS || 'redis://127.0.0.1:6379';
+
+/** A new, empty database for one test: its URL, and how to drop it. */
+export interface TestDatabase {
+  readonly url: string;
+  /** The environment a server on it needs: DATABASE_URL, and REDIS_URL with a prefix of its own for PostgreSQL. */
+  readonly env: Record<string, string>;
+  drop(): Promise<void>;
+}
+
+async function adminQuery(sql: string): Promise<void> {
+  const client = new pg.Client({ connectionString: POSTGRESQL_URL });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+/** A new database on the tests' backend: a SQLite file in `dir`, or a PostgreSQL database of its own. */
+export async function newDatabase(dir: string): Promise<TestDatabase> {
+  if (BACKEND === 'sqlite') {
+    const url = `file:${join(dir, 'oscar.db')}`;
+    return { url, env: { DATABASE_URL: url }, drop: async () => undefined };
+  }
+  const name = `oscar_test_${randomBytes(6).toString('hex')}`;
+  await adminQuery(`CREATE DATABASE ${name}`);
+  const url = new URL(POSTGRESQL_URL);
+  url.pathname = `/${name}`;
+  return {
+    url: url.href,
+    env: { DATABASE_URL: url.href, REDIS_URL, OSCAR_REDIS_PREFIX: name },
+    drop: () => adminQuery(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`),
+  };
+}
 
 /** The project's root folder. */
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -21,6 +67,8 @@ export interface TestServer {
   readonly url: string;
   readonly wsUrl: string;
   readonly databaseUrl: string;
+  /** The environment that points a process at this server's database (and Redis): for the CLI, replicas, tools. */
+  readonly databaseEnv: Record<string, string>;
   readonly dir: string;
   /** Runs `oscar` CLI commands against the same database. */
   cli(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }>;
@@ -36,8 +84,8 @@ export interface TestServer {
   pid(): number;
   /** GET /healthz: its status and JSON body. */
   health(): Promise<{ status: number; body: Record<string, any> }>;
-  /** Resolves once exactly `count` subscriptions are listening on the server (its /healthz says so): a fact, not a sleep. */
-  listening(count: number, ms?: number): Promise<void>;
+  /** Resolves once exactly `count` of the token owner's subscriptions listen on the server (`me { liveSubscriptions }`): a fact, not a sleep. */
+  listening(token: string, count: number, ms?: number): Promise<void>;
   /** Kills the server process with SIGKILL, as a crash would; the database stays. */
   kill(): Promise<void>;
   /** Starts the server again on the same port and database (after `kill`). */
@@ -52,6 +100,10 @@ export interface ServerOptions {
   readonly port?: number;
   /** Extra environment variables for the server. */
   readonly env?: Record<string, string>;
+  /** Another replica of this server: the same database (and Redis), a process and port of its own. */
+  readonly replicaOf?: TestServer;
+  /** A database made by the test (which drops it), instead of a new one for this server. */
+  readonly database?: TestDatabase;
 }
 
 /** A free TCP port on 127.0.0.1. */
@@ -95,16 +147,21 @@ function waitForListening(child: ChildProcess): Promise<number> {
   });
 }
 
-/** Starts `server/main.ts` as `npm start` would, on a free port and a new SQLite file. */
+/**
+ * Starts `server/main.ts` as `npm start` would, on a free port and a new database of the tests' backend
+ * (see BACKEND), or as another replica of `options.replicaOf`.
+ */
 export async function startServer(options: ServerOptions = {}): Promise<TestServer> {
   const dir = mkdtempSync(join(tmpdir(), 'oscar-test-'));
-  const databaseUrl = `file:${join(dir, 'oscar.db')}`;
+  const shared = options.replicaOf ? { url: options.replicaOf.databaseUrl, env: options.replicaOf.databaseEnv } : options.database;
+  const database: TestDatabase = shared ? { url: shared.url, env: shared.env, drop: async () => undefined } : await newDatabase(dir);
+  const databaseUrl = database.url;
   const env = {
     ...process.env,
     PORT: String(options.port ?? 0),
     HOST: '127.0.0.1',
-    DATABASE_URL: databaseUrl,
     NODE_ENV: 'test',
+    ...database.env,
     ...options.env,
   };
   const launch = () => spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -123,6 +180,7 @@ export async function startServer(options: ServerOptions = {}): Promise<TestServ
     url,
     wsUrl,
     databaseUrl,
+    databaseEnv: database.env,
     dir,
     cli: (...args) => run(process.execPath, [join(ROOT, 'bin/oscar.mjs'), ...args], env),
     async token(email) {
@@ -151,8 +209,8 @@ export async function startServer(options: ServerOptions = {}): Promise<TestServ
       const response = await fetch(url.replace('/graphql', '/healthz'));
       return { status: response.status, body: (await response.json()) as Record<string, any> };
     },
-    async listening(count, ms = 10_000) {
-      await waitUntil(async () => (await server.health()).body.subscriptions === count, ms);
+    async listening(token, count, ms = 10_000) {
+      await waitUntil(async () => (await server.gql('{ me { liveSubscriptions } }', {}, token)).data?.me.liveSubscriptions === count, ms);
     },
     async kill() {
       const exited = new Promise((resolve) => child.once('exit', resolve));
@@ -170,6 +228,7 @@ export async function startServer(options: ServerOptions = {}): Promise<TestServ
         await exited;
       }
       rmSync(dir, { recursive: true, force: true });
+      await database.drop();
     },
   };
   return server;
@@ -210,4 +269,52 @@ export async function waitUntil(predicate: () => Promise<boolean>, ms = 5000): P
     if (Date.now() > deadline) throw new Error('condition not met in time');
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
+}
+
+/** A Redis server of a test's own (to stop and restart it without disturbing other tests). */
+export interface TestRedis {
+  readonly url: string;
+  /** Kills it with SIGKILL, as a crash would. */
+  kill(): Promise<void>;
+  /** Starts it again on the same port (empty: Redis keeps nothing here). */
+  restart(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Starts `redis-server` on a free loopback port, without persistence; resolves once it answers PING. */
+export async function startRedis(): Promise<TestRedis> {
+  const port = await freePort();
+  let child: ChildProcess | null = null;
+  const launch = async () => {
+    const started = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+    child = started;
+    await waitUntil(() => redisAnswers(port), 10_000);
+  };
+  const kill = async () => {
+    const running = child;
+    if (!running || running.exitCode !== null) return;
+    const exited = new Promise((resolve) => running.once('exit', resolve));
+    running.kill('SIGKILL');
+    await exited;
+  };
+  await launch();
+  return { url: `redis://127.0.0.1:${port}`, kill, restart: launch, stop: kill };
+}
+
+/** Whether a Redis server answers PING on `port`. */
+function redisAnswers(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = createConnection({ port, host: '127.0.0.1' });
+    socket.setTimeout(1000);
+    socket.once('connect', () => socket.write('PING\r\n'));
+    socket.once('data', (data) => {
+      socket.destroy();
+      resolve(data.toString().startsWith('+PONG'));
+    });
+    socket.once('error', () => resolve(false));
+    socket.once('timeout', () => {
+      socket.destroy();
+      resolve(false);
+    });
+  });
 }

@@ -222,6 +222,37 @@ describe('slow and oversized requests', () => {
   }, 90_000);
 });
 
+describe('oversized bodies sent to the dashboard', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startServer();
+  });
+  afterAll(() => server?.stop());
+
+  it('refuses a form post over 1 MiB with 413 before reading it, as the API does', async () => {
+    const port = Number(new URL(server.url).port);
+    const declared = await rawConnection(
+      port,
+      `POST /signin HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: ${8 * 1024 * 1024}\r\n\r\nemail=`,
+    );
+    await waitFor(() => declared.received().length > 0, 10_000);
+    expect(declared.received()).toMatch(/^HTTP\/1\.1 413/);
+    expect(declared.received()).toContain('PAYLOAD_TOO_LARGE');
+    declared.socket.destroy();
+    // A streamed body without a declared length is refused before it is read (411), as the API refuses it.
+    const base = new URL(server.url).origin;
+    const streamed = await fetch(`${base}/signin`, {
+      method: 'POST',
+      headers: { origin: base, 'content-type': 'application/x-www-form-urlencoded' },
+      body: new Blob([`email=${'a'.repeat(10_000)}`]).stream(),
+      duplex: 'half',
+    } as RequestInit).catch((error: Error) => error);
+    expect(streamed).toBeInstanceOf(Response);
+    expect((streamed as Response).status).toBe(411);
+    expect((await server.health()).status).toBe(200);
+  }, 60_000);
+});
+
 describe("the dashboard's own calls to the API", () => {
   it('count against the browser that made them, so a flood from one address locks nobody else out', async () => {
     const proxied = await startServer({ env: { OSCAR_TRUST_PROXY: '1', OSCAR_RATE_LIMIT: '30' } });

@@ -59,7 +59,7 @@ describe("a second user against the first user's data", () => {
     expect(JSON.stringify(feed.errors)).toContain('NOT_FOUND');
     // Refused and ended: nothing listens for him, so no later event of hers can reach him.
     expect(feed.isDone() || feed.errors.length > 0).toBe(true);
-    await server.listening(0);
+    await server.listening(bob, 0);
     await server.gql(SUGGEST, { name: 'Alice only', worker: 'a2' }, alice);
     expect(feed.events).toEqual([]);
     await client.dispose();
@@ -113,7 +113,7 @@ describe('a revoked token', () => {
     const first = (await server.gql(SUGGEST, { name: 'Carol', worker: 'c1' }, token)).data?.suggest;
     const client = server.ws(token);
     const feed = collect<any>(client, WATCH, { id: first.experiment.id });
-    await server.listening(1);
+    await server.listening(token, 1);
     const other = await server.token('carol@example.com');
     await server.gql(SUGGEST, { name: 'Carol', worker: 'c2' }, other);
     await waitFor(() => feed.events.length === 1);

@@ -63,13 +63,18 @@ describe('leases and heartbeats', () => {
   });
 
   it('keeps a trial RUNNING past its lease while heartbeats arrive', async () => {
-    const trial = await suggest({ name: 'Heartbeats', lease: 2, worker: 'busy' });
-    for (let i = 0; i < 4; i++) {
-      await sleep(700);
+    // A 4 s lease renewed every second: a quarter of the lease apart, so a busy machine cannot let it lapse.
+    const trial = await suggest({ name: 'Heartbeats', lease: 4, worker: 'busy' });
+    const firstExpiry = Date.parse(trial.leaseExpiresAt);
+    let beats = 0;
+    while (Date.now() < firstExpiry + 1000) {
+      await sleep(1000);
       const beat = await server.gql(HEARTBEAT, { id: trial.id }, token);
       expect(beat.data?.heartbeat.state).toBe('RUNNING');
+      beats++;
     }
-    const other = await suggest({ name: 'Heartbeats', lease: 2, worker: 'other' });
+    expect(beats).toBeGreaterThanOrEqual(4);
+    const other = await suggest({ name: 'Heartbeats', lease: 4, worker: 'other' });
     expect(other.retryOf).toBeNull();
     expect(other.params).not.toEqual(trial.params);
   });

@@ -44,6 +44,8 @@ const badSpaces: [string, unknown, string, RegExp][] = [
   ['a range wider than double precision', { x: { min: -1e308, max: 1e308 } }, 'x', /finite/],
   ['a prior beyond double precision', { x: { distribution: 'log_normal', mu: 0, sigma: 200 } }, 'x', /prior/],
   ['a step wider than the prior', { x: { distribution: 'normal', mu: 0.5, sigma: 0.01, step: 1 } }, 'x', /no value of the step grid/],
+  ['a grid whose end cells overflow', { x: { min: -Number.MAX_VALUE, max: 3, step: 1e300 } }, 'x', /end cells/],
+  ['a step as large as double precision', { x: { min: -0.1, max: Number.MAX_VALUE, step: Number.MAX_VALUE } }, 'x', /end cells|too large/],
   ['1,001 choices', { act: Array.from({ length: 1001 }, (_, i) => i) }, 'act', /at most 1000 choices/],
   ['a NUL in a choice', { act: ['relu', 'ta\u0000nh'] }, 'act', /NUL/],
   ['a parameter named __proto__', JSON.parse('{"__proto__": [1, 2]}'), '__proto__', /__proto__/],
@@ -109,6 +111,16 @@ describe('bad results', () => {
     expect(response.errors?.[0]?.message).toContain(field);
     const trial = await server.gql(`{ experiment(name: "Results") { trials { edges { node { state loss metrics } } } } }`, {}, alice);
     expect(trial.data?.experiment.trials.edges[0].node).toEqual({ state: 'RUNNING', loss: null, metrics: {} });
+  });
+
+  it('refuses a metric nested 100,000 deep with BAD_USER_INPUT, not a crash', async () => {
+    // Written by hand: serialising such a value would overflow this process's stack too.
+    const deep = `${'['.repeat(100_000)}${']'.repeat(100_000)}`;
+    const body = `{"query": ${JSON.stringify(UPDATE)}, "variables": {"id": ${JSON.stringify(trialId)}, "result": {"loss": 1, "curve": ${deep}}}}`;
+    const response = await fetch(server.url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${alice}` }, body });
+    const answer = (await response.json()) as { errors?: { message: string; extensions?: { code?: string; field?: string } }[] };
+    expect(answer.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    expect(answer.errors?.[0]?.message).toMatch(/nested more than 8 levels/);
   });
 
   it('refuses an unknown trial and another user\'s trial with NOT_FOUND', async () => {

@@ -59,7 +59,7 @@ describe('the Python client', () => {
       `subscription ($id: ID!) { trialUpdated(experimentId: $id) { number state loss } }`,
       { id: first.data?.suggest.experiment.id },
     );
-    await server.listening(1);
+    await server.listening(token, 1);
 
     const script = join(site, 'square.py');
     writeFileSync(script, GET_STARTED);

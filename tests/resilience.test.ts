@@ -5,17 +5,18 @@ import { cpSync, mkdtempSync, openSync, readdirSync, rmSync, statSync, writeFile
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PrismaClient } from '../server/generated/prisma/client.ts';
-import { freePort, ROOT, startServer, waitUntil, type TestServer } from './harness.ts';
+import { openDatabase } from '../server/runtime/database.ts';
+import { BACKEND, freePort, ROOT, startServer, waitUntil, type TestServer } from './harness.ts';
 
 const SUGGEST = `mutation ($experiment: ExperimentInput!) { suggest(experiment: $experiment) { id experiment { id } } }`;
 const UPDATE = `mutation ($id: ID!, $loss: Float!) { update(trialId: $id, result: { loss: $loss }) { id state } }`;
 
 /** Writes `count` completed trials with `width` parameters straight into the database (the API would take minutes). */
 async function seedWide(databaseUrl: string, experimentId: string, count: number, width: number): Promise<void> {
-  const prisma = new PrismaClient({ adapter: new PrismaBetterSqlite3({ url: databaseUrl, timeout: 10_000 }) });
+  const database = await openDatabase(databaseUrl);
+  const prisma = database.db;
   try {
     const { nextTrialNumber } = await prisma.experiment.findUniqueOrThrow({ where: { id: experimentId }, select: { nextTrialNumber: true } });
     const rows = Array.from({ length: count }, (_, i) => {
@@ -33,7 +34,31 @@ async function seedWide(databaseUrl: string, experimentId: string, count: number
     for (let i = 0; i < rows.length; i += 1000) await prisma.trial.createMany({ data: rows.slice(i, i + 1000) });
     await prisma.experiment.update({ where: { id: experimentId }, data: { nextTrialNumber: nextTrialNumber + count } });
   } finally {
-    await prisma.$disconnect();
+    await database.close();
+  }
+}
+
+/** Writes `count` completed trials whose metrics hold `bytes` of text each (the most a result may hold is 64 KiB). */
+async function seedHeavyMetrics(databaseUrl: string, experimentId: string, count: number, bytes: number): Promise<void> {
+  const database = await openDatabase(databaseUrl);
+  try {
+    const { nextTrialNumber } = await database.db.experiment.findUniqueOrThrow({ where: { id: experimentId }, select: { nextTrialNumber: true } });
+    const note = 'n'.repeat(bytes);
+    await database.db.trial.createMany({
+      data: Array.from({ length: count }, (_, i) => ({
+        experimentId,
+        number: nextTrialNumber + i,
+        state: 'COMPLETED',
+        params: { x: i / count },
+        loss: i,
+        metrics: { note },
+        optimizer: 'random',
+        completedAt: new Date(),
+      })),
+    });
+    await database.db.experiment.update({ where: { id: experimentId }, data: { nextTrialNumber: nextTrialNumber + count } });
+  } finally {
+    await database.close();
   }
 }
 
@@ -67,6 +92,25 @@ describe('heavy queries and heavy work', () => {
     expect((await server.health()).status).toBe(200);
   }, 60_000);
 
+  it('answers a page of trials with large metrics, and refuses fifteen aliased pages of them with QUERY_TOO_COMPLEX', async () => {
+    const first = await server.gql(SUGGEST, { experiment: { name: 'Heavy metrics', parameters: { x: { min: 0, max: 1 } } } }, token);
+    const heavyId = first.data?.suggest.experiment.id;
+    // 100 trials of 60 KB each: one page is 6 MB, fifteen of them are 90 MB, over the 64 MiB an operation may load.
+    await seedHeavyMetrics(server.databaseUrl, heavyId, 100, 60_000);
+    const page = `experiment(id: $id) { trials(first: 100) { edges { node { metrics } } } }`;
+    const one = await server.gql(`query ($id: ID!) { ${page} }`, { id: heavyId }, token);
+    expect(one.errors).toBeUndefined();
+    expect(one.data?.experiment.trials.edges).toHaveLength(100);
+    expect(one.data?.experiment.trials.edges[0].node.metrics.note).toHaveLength(60_000);
+    const aliases = Array.from({ length: 15 }, (_, i) => `p${i}: ${page}`).join(' ');
+    const started = Date.now();
+    const many = await server.gql(`query ($id: ID!) { ${aliases} }`, { id: heavyId }, token);
+    expect(many.errors?.[0]?.extensions?.code).toBe('QUERY_TOO_COMPLEX');
+    expect(many.errors?.[0]?.message).toMatch(/^trials: .*64 MiB/);
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect((await server.health()).status).toBe(200);
+  }, 60_000);
+
   it('computes parameter importance off the event loop: the health check answers quickly meanwhile', async () => {
     const latencies: number[] = [];
     let computing = true;
@@ -88,7 +132,8 @@ describe('heavy queries and heavy work', () => {
   }, 120_000);
 });
 
-describe('a locked or broken database', () => {
+// Another process holding SQLite's write lock, and a damaged file, are the embedded database's own troubles.
+if (BACKEND === 'sqlite') describe('a locked or broken SQLite database', () => {
   it('waits for a write lock held by another process without freezing, then answers DATABASE_BUSY', async () => {
     const server = await startServer();
     try {
@@ -174,6 +219,23 @@ describe('a locked or broken database', () => {
   }, 60_000);
 });
 
+if (BACKEND === 'postgresql') describe('a broken PostgreSQL database', () => {
+  it('reports a database whose tables went missing on /healthz instead of saying ok', async () => {
+    const server = await startServer();
+    try {
+      expect((await server.health()).body).toMatchObject({ status: 'ok', database: 'ok' });
+      const client = new pg.Client({ connectionString: server.databaseUrl });
+      await client.connect();
+      await client.query('ALTER TABLE "Trial" RENAME TO "TrialGone"');
+      await client.end();
+      await waitUntil(async () => (await server.health()).status === 503, 10_000);
+      expect((await server.health()).body.database).toMatch(/query failed/);
+    } finally {
+      await server.stop();
+    }
+  }, 60_000);
+});
+
 describe('the dashboard build changing under a running server', () => {
   it('answers 404 for a file that vanished, and keeps serving', async () => {
     const build = mkdtempSync(join(tmpdir(), 'oscar-build-'));
@@ -213,7 +275,7 @@ describe('the dashboard build changing under a running server', () => {
       const { spawnSync } = await import('node:child_process');
       const npx = spawnSync('npx', ['--yes', 'oscar', 'token', 'create', '--email', 'npx@example.com'], {
         cwd: ROOT,
-        env: { ...process.env, DATABASE_URL: server.databaseUrl, npm_config_cache: cache, npm_config_update_notifier: 'false' },
+        env: { ...process.env, ...server.databaseEnv, npm_config_cache: cache, npm_config_update_notifier: 'false' },
         encoding: 'utf8',
         timeout: 240_000,
       });

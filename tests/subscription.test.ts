@@ -21,7 +21,7 @@ describe('trialUpdated over graphql-ws', () => {
     const first = (await server.gql(SUGGEST, { name: 'Live' }, alice)).data?.suggest;
     const client = server.ws(alice);
     const feed = collect<any>(client, WATCH, { id: first.experiment.id });
-    await server.listening(1);
+    await server.listening(alice, 1);
 
     const trial = (await server.gql(SUGGEST, { name: 'Live', worker: 'w1' }, alice)).data?.suggest;
     await server.gql(SUGGEST, { name: 'Elsewhere' }, alice);
@@ -42,11 +42,17 @@ describe('trialUpdated over graphql-ws', () => {
 
   it('refuses a subscription without a valid token', async () => {
     const first = (await server.gql(SUGGEST, { name: 'Guarded' }, alice)).data?.suggest;
-    for (const token of [null, 'oscar_wrong']) {
+    // The connection itself is refused when it signs in (graphql-ws's 4401 Unauthorized), saying why.
+    for (const [token, why] of [
+      [null, /Authorization: Bearer/],
+      ['oscar_wrong', /not known/],
+    ] as const) {
       const client = server.ws(token);
       const feed = collect<any>(client, WATCH, { id: first.experiment.id });
       await waitFor(() => feed.errors.length > 0 || feed.isDone());
-      expect(JSON.stringify(feed.errors)).toContain('UNAUTHENTICATED');
+      const closed = feed.errors[0] as { code?: number; reason?: string };
+      expect(closed.code).toBe(4401);
+      expect(closed.reason).toMatch(why);
       expect(feed.events).toEqual([]);
       await client.dispose();
     }
@@ -59,7 +65,7 @@ describe('trialUpdated over graphql-ws', () => {
     await waitFor(() => feed.errors.length > 0 || feed.isDone());
     expect(JSON.stringify(feed.errors)).toContain('NOT_FOUND');
     // The refused subscription has ended: the server keeps nothing listening for him.
-    await server.listening(0);
+    await server.listening(bob, 0);
     await server.gql(SUGGEST, { name: 'Secret' }, alice);
     expect(feed.events).toEqual([]);
     await client.dispose();
@@ -70,7 +76,7 @@ describe('experimentUpdated over graphql-ws', () => {
   it("emits the caller's experiments as their trials change, and never another user's", async () => {
     const client = server.ws(alice);
     const feed = collect<any>(client, `subscription { experimentUpdated { name trialCount } }`, {});
-    await server.listening(1);
+    await server.listening(alice, 1);
     await server.gql(SUGGEST, { name: 'Bob private', worker: 'b' }, bob);
     const trial = (await server.gql(SUGGEST, { name: 'Dashboard list', worker: 'a' }, alice)).data?.suggest;
     await server.gql(`mutation ($id: ID!) { update(trialId: $id, result: {loss: 1}) { id } }`, { id: trial.id }, alice);

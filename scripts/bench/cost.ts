@@ -96,7 +96,8 @@ try {
   const { createApiToken } = await import('../../server/accounts/auth.ts');
   const { schema } = await import('../../schema/index.ts');
   const { token } = await createApiToken(prisma, user.id);
-  const app = buildApp({ runtime, schema });
+  const { internalSecret } = await import('../../server/http/client-address.ts');
+  const app = buildApp({ runtime, schema, policy: { trustProxy: false, internalSecret: internalSecret() } });
   const port = await app.start(0);
   const gql = async (query: string, variables: Record<string, unknown>) => {
     const response = await fetch(`http://127.0.0.1:${port}/graphql`, {

@@ -25,11 +25,16 @@ export function normaliseEmail(email: string): string {
   return email.trim().toLowerCase();
 }
 
+/** Longest e-mail address (RFC 5321's path limit) and password accepted anywhere. */
+export const MAX_EMAIL_LENGTH = 254;
+export const MAX_PASSWORD_LENGTH = 1024;
+
 /** Checks an e-mail address and password at the boundary, naming the field that is wrong. */
 export function validateCredentials(email: string, password: string): string | null {
+  if (email.length > MAX_EMAIL_LENGTH) return `email must be at most ${MAX_EMAIL_LENGTH} characters`;
   if (!/^[^\s@]+@[^\s@]+$/.test(email.trim())) return `email must look like name@host, but got "${email}"`;
   if (password.length < 8) return 'password must be at least 8 characters long';
-  if (password.length > 1024) return 'password must be at most 1024 characters long';
+  if (password.length > MAX_PASSWORD_LENGTH) return `password must be at most ${MAX_PASSWORD_LENGTH} characters long`;
   return null;
 }
 

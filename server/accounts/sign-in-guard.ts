@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import { memoryLimiters, type LimiterFactory } from '../runtime/rate-limiters.ts';
 import { userError } from '../errors.ts';
@@ -47,8 +48,13 @@ export class SignInGuard {
     this.attempts = limiters({ keyPrefix: 'sign-in-attempts', points: limits.attemptsPerAddressPerMinute, duration: 60 });
   }
 
+  /** A fixed-size key (a hash), whatever the e-mail and address sent: the counts' memory stays bounded. */
   private static key(email: string, address: string): string {
-    return `${normaliseEmail(email)}|${address}`;
+    return createHash('sha256').update(`${normaliseEmail(email)}|${address}`).digest('base64url');
+  }
+
+  private static addressKey(address: string): string {
+    return createHash('sha256').update(address).digest('base64url');
   }
 
   /** Counts an attempt; throws RATE_LIMITED (with `retryAfter` in seconds) while this address must wait, for this e-mail or for all. */
@@ -59,7 +65,7 @@ export class SignInGuard {
       throw refusal(`Too many wrong passwords for this e-mail from your address; retry in ${seconds} s`, seconds);
     }
     try {
-      await this.attempts.consume(address);
+      await this.attempts.consume(SignInGuard.addressKey(address));
     } catch (error) {
       if (!(error instanceof RateLimiterRes)) throw error;
       const seconds = Math.ceil(error.msBeforeNext / 1000);

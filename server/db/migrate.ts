@@ -3,6 +3,7 @@ import { mkdir, readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
+import pg from 'pg';
 import type { MigrationDirectory, MigrationList } from '@prisma/schema-engine-wasm';
 import {
   NO_FILTERS,
@@ -134,16 +135,40 @@ function sqliteIsUpToDate(file: string, migrationsList: MigrationList): boolean 
     const rows = db
       .prepare('SELECT migration_name, checksum FROM _prisma_migrations WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL')
       .all() as { migration_name: string; checksum: string }[];
-    const applied = new Map(rows.map((row) => [row.migration_name, row.checksum]));
-    return migrationsList.migrationDirectories.every(
-      (dir) =>
-        dir.migrationFile.content.tag === 'ok' &&
-        applied.get(dir.path) === createHash('sha256').update(dir.migrationFile.content.value).digest('hex'),
-    );
+    return allApplied(rows, migrationsList);
   } catch {
     return false;
   } finally {
     db?.close();
+  }
+}
+
+/** Whether every committed migration is recorded as finished, with the same checksum, in these rows of `_prisma_migrations`. */
+function allApplied(rows: readonly { migration_name: string; checksum: string }[], migrationsList: MigrationList): boolean {
+  const applied = new Map(rows.map((row) => [row.migration_name, row.checksum]));
+  return migrationsList.migrationDirectories.every(
+    (dir) =>
+      dir.migrationFile.content.tag === 'ok' &&
+      applied.get(dir.path) === createHash('sha256').update(dir.migrationFile.content.value).digest('hex'),
+  );
+}
+
+/**
+ * The same check on PostgreSQL, with one plain query: a CLI call or a replica starting beside running
+ * servers does not start the schema engine (seconds) when there is nothing to apply.
+ */
+async function postgresqlIsUpToDate(url: string, migrationsList: MigrationList): Promise<boolean> {
+  const client = new pg.Client({ connectionString: url });
+  try {
+    await client.connect();
+    const { rows } = await client.query<{ migration_name: string; checksum: string }>(
+      'SELECT migration_name, checksum FROM _prisma_migrations WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL',
+    );
+    return allApplied(rows, migrationsList);
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => undefined);
   }
 }
 
@@ -161,7 +186,7 @@ export async function applyMigrations(databaseUrl: string, options: ApplyMigrati
       { url: databaseUrl, schemaPath: options.schemaPath ?? source.schemaPath, log: options.log },
       async (engine) => (await engine.applyMigrations({ migrationsList, filters: NO_FILTERS })).appliedMigrationNames,
     );
-  if (providerForUrl(databaseUrl) !== 'sqlite') return run();
+  if (providerForUrl(databaseUrl) !== 'sqlite') return (await postgresqlIsUpToDate(databaseUrl, migrationsList)) ? [] : run();
   const file = sqliteFilePath(databaseUrl);
   if (file === ':memory:') return run();
   if (sqliteIsUpToDate(file, migrationsList)) return [];

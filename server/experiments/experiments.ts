@@ -5,18 +5,6 @@ import { canonicalSpace, parseSearchSpace } from '../optimizer/space.ts';
 import type { Database } from '../runtime/database.ts';
 import type { SuggestRequest } from './experiment-input.ts';
 
-const CREATE_ATTEMPTS = 5;
-
-/** A unique constraint refused the write (Prisma's P2002, from either provider's client). */
-function isUniqueViolation(error: unknown): boolean {
-  return (error as { code?: unknown } | null)?.code === 'P2002';
-}
-
-/** Thrown inside the archiving transaction when another request archived the experiment first. */
-class AlreadyArchived extends Error {
-  readonly code = 'P2002';
-}
-
 async function createVersion(database: Database, ownerId: string, request: SuggestRequest, archive: Experiment | null): Promise<Experiment> {
   const latest = await database.db.experiment.findFirst({
     where: { ownerId, name: request.name },
@@ -35,11 +23,7 @@ async function createVersion(database: Database, ownerId: string, request: Sugge
   };
   if (!archive) return database.db.experiment.create({ data });
   return database.transaction(async (tx) => {
-    const archived = await tx.experiment.updateMany({
-      where: { id: archive.id, archivedAt: null },
-      data: { archivedAt: new Date() },
-    });
-    if (archived.count === 0) throw new AlreadyArchived('already archived');
+    await tx.experiment.update({ where: { id: archive.id }, data: { archivedAt: new Date() } });
     return tx.experiment.create({ data });
   });
 }
@@ -55,27 +39,29 @@ function checkSameSpace(experiment: Experiment, request: SuggestRequest): void {
   }
 }
 
+/** Applies what a resuming request changes (description, algorithm, lease) to the current experiment. */
+function resume(database: Database, current: Experiment, request: SuggestRequest): Promise<Experiment> | Experiment {
+  checkSameSpace(current, request);
+  const changes: Prisma.ExperimentUpdateInput = {};
+  if (request.description !== null && request.description !== current.description) changes.description = request.description;
+  if (request.algorithm !== null && request.algorithm !== current.algorithm) changes.algorithm = request.algorithm;
+  if (request.leaseSeconds !== null && request.leaseSeconds !== current.leaseSeconds) changes.leaseSeconds = request.leaseSeconds;
+  return Object.keys(changes).length ? database.db.experiment.update({ where: { id: current.id }, data: changes }) : current;
+}
+
 /**
  * The experiment a suggestion belongs to: the caller's current one of that name, created on first use.
- * `resume: false` archives the current one and starts a new version.
+ * `resume: false` archives the current one and starts a new version. Creating and archiving take the
+ * name's lock (across replicas on PostgreSQL), so workers starting together share one experiment.
  */
 export async function openExperiment(database: Database, ownerId: string, request: SuggestRequest): Promise<Experiment> {
-  for (let attempt = 1; ; attempt++) {
-    const current = await database.db.experiment.findFirst({
-      where: { ownerId, name: request.name, archivedAt: null },
-      orderBy: { version: 'desc' },
-    });
-    try {
-      if (!current || !request.resume) return await createVersion(database, ownerId, request, current);
-    } catch (error) {
-      if (isUniqueViolation(error) && attempt < CREATE_ATTEMPTS) continue;
-      throw error;
-    }
-    checkSameSpace(current, request);
-    const changes: Prisma.ExperimentUpdateInput = {};
-    if (request.description !== null && request.description !== current.description) changes.description = request.description;
-    if (request.algorithm !== null && request.algorithm !== current.algorithm) changes.algorithm = request.algorithm;
-    if (request.leaseSeconds !== null && request.leaseSeconds !== current.leaseSeconds) changes.leaseSeconds = request.leaseSeconds;
-    return Object.keys(changes).length ? database.db.experiment.update({ where: { id: current.id }, data: changes }) : current;
-  }
+  const current = () => database.db.experiment.findFirst({ where: { ownerId, name: request.name, archivedAt: null }, orderBy: { version: 'desc' } });
+  const found = await current();
+  if (found && request.resume) return resume(database, found, request);
+  return database.withExperimentLock(`name:${ownerId}:${request.name}`, async () => {
+    // Read again under the lock: another request may have created (or archived) it meanwhile.
+    const now = await current();
+    if (now && request.resume) return resume(database, now, request);
+    return createVersion(database, ownerId, request, now);
+  });
 }

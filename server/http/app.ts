@@ -1,21 +1,18 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createYoga } from 'graphql-yoga';
-import { GraphQLError, type DocumentNode, type ExecutionArgs, type GraphQLSchema, type execute, type subscribe } from 'graphql';
-import { WebSocketServer, type WebSocket } from 'ws';
-import { useServer } from 'graphql-ws/use/ws';
+import type { GraphQLSchema } from 'graphql';
 import { authenticateToken, parseAuthorization, type Authentication } from '../accounts/auth.ts';
-import { authenticateSession, headerValue, sessionSecretOf, type CookieRequest } from '../accounts/session.ts';
-import { userError } from '../errors.ts';
-import { TABLE_CELLS_PER_OPERATION } from '../insights/trial-table.ts';
+import { authenticateSession, sessionSecretOf, type CookieRequest } from '../accounts/session.ts';
 import type { Runtime } from '../runtime/runtime.ts';
-import { TOO_MANY_SOCKETS_CLOSE_CODE } from '../subscriptions/live-subscriptions.ts';
-import { clientAddress, internalSecret, type AddressPolicy } from './client-address.ts';
-import type { Context } from './context.ts';
-import { GRAPHIQL_DIR, GRAPHIQL_PATH, graphiqlRenderer } from './graphiql.ts';
-import { queryLimitPlugins, rateLimitKey, rateLimitPlugin } from './graphql-limits.ts';
-import { applyConnectionLimits, BodyAdmission, DEFAULT_CONNECTION_LIMITS, MAX_BODY_BYTES, serverOptions, type ConnectionLimits } from './request-limits.ts';
+import { clientAddress, type AddressPolicy } from './client-address.ts';
+import type { Context, ServerContext } from './context.ts';
+import { OperationBudget } from './operation-budget.ts';
+import { GRAPHIQL_DIR, GRAPHIQL_PATH, graphiqlRenderer, MANIFEST } from './graphiql.ts';
+import { queryLimitPlugins, rateLimitPlugin } from './graphql-limits.ts';
+import { applyConnectionLimits, BodyAdmission, DEFAULT_CONNECTION_LIMITS, serverOptions, type ConnectionLimits } from './request-limits.ts';
 import { setSecurityHeaders } from './security-headers.ts';
 import { staticFiles } from './static-files.ts';
+import { attachWebSocket } from './websocket.ts';
 
 /** A running (or ready to run) Oscar server. */
 export interface App {
@@ -28,12 +25,6 @@ export interface App {
   stop(graceMs?: number): Promise<void>;
 }
 
-/** graphql-ws execution arguments carrying the envelop pipeline's own execute and subscribe. */
-type EnvelopedArgs = ExecutionArgs & {
-  execute: (args: ExecutionArgs) => ReturnType<typeof execute>;
-  subscribe: (args: ExecutionArgs) => ReturnType<typeof subscribe>;
-};
-
 /** Request handler for everything that is neither the API, GraphiQL's assets nor the health check (the dashboard). */
 export type FallbackHandler = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -44,28 +35,14 @@ export interface AppOptions {
   readonly schema: GraphQLSchema;
   /** The dashboard; without one, other paths answer 404. */
   readonly dashboard?: FallbackHandler;
-  /** OSCAR_TRUST_PROXY=1: believe a proxy's X-Forwarded-For/-Host/-Proto. */
-  readonly trustProxy?: boolean;
+  /** How clients are told apart (OSCAR_TRUST_PROXY, the internal secret); the dashboard uses the same. */
+  readonly policy: AddressPolicy;
   readonly connectionLimits?: ConnectionLimits;
 }
 
 /** How long the health check waits for the database before answering 503. */
 const HEALTH_TIMEOUT_MS = 3000;
 
-/**
- * A graphql-ws connection that sends more subscribe messages than this in a second, or has this many
- * refused, is closed (code 4429): refusing a flood one message at a time would still cost the server
- * a busy second or more per ten thousand messages.
- */
-const SUBSCRIBES_PER_SECOND = 100;
-const REFUSALS_PER_CONNECTION = 100;
-
-/** What yoga gets from each transport, besides its own fields. */
-interface ServerContext {
-  readonly req?: IncomingMessage;
-  /** graphql-ws: the socket's authentication, done once when it connected. */
-  readonly socketAuthentication?: Authentication;
-}
 
 function json(res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' });
@@ -74,13 +51,14 @@ function json(res: ServerResponse, status: number, body: unknown): void {
 
 /**
  * Builds Oscar's HTTP server: GraphQL at /graphql (HTTP, SSE and graphql-ws on the same path;
- * GraphiQL for browsers, its assets under /graphiql/), /healthz, and the dashboard for the rest.
+ * GraphiQL for browsers, its assets under /graphiql/), /livez, /readyz (and /healthz, the same), and the dashboard for
+ * the rest.
  */
 export function buildApp(options: AppOptions): App {
   const { runtime } = options;
-  const { live, operations: limiter } = runtime;
+  const { operations: limiter } = runtime;
   const limits = options.connectionLimits ?? DEFAULT_CONNECTION_LIMITS;
-  const policy: AddressPolicy = { trustProxy: options.trustProxy ?? false, internalSecret: internalSecret() };
+  const { policy } = options;
   const admission = new BodyAdmission(limits);
   const graphiqlAssets = staticFiles(GRAPHIQL_DIR, { immutablePrefix: '/', mount: GRAPHIQL_PATH });
 
@@ -110,11 +88,12 @@ export function buildApp(options: AppOptions): App {
         authProblem: authentication.problem,
         clientAddress: req ? clientAddress(req, policy) : 'unknown',
         transport: socketAuthentication ? 'ws' : 'http',
-        tableBudget: { remaining: TABLE_CELLS_PER_OPERATION },
+        budget: new OperationBudget(),
       };
     },
   });
 
+  let stopping = false;
   // The health check's query runs at most once a second, however often it is asked (it needs no credentials).
   let lastCheck: { at: number; problem: Promise<string | null> } | null = null;
   const databaseCheck = (): Promise<string | null> => {
@@ -124,130 +103,53 @@ export function buildApp(options: AppOptions): App {
 
   const server = createServer(serverOptions(limits), (req, res) => {
     const path = (req.url ?? '/').split('?')[0];
-    if (path === '/healthz') {
-      setSecurityHeaders(res, 'static');
-      void databaseCheck().then((problem) =>
-        json(res, problem ? 503 : 200, {
-          status: problem ? 'unavailable' : 'ok',
-          database: problem ?? 'ok',
-          subscriptions: live.listening,
-          sockets: live.socketCount,
-        }),
-      );
+    if (path === '/livez') {
+      // Liveness: the process answers (its event loop turns); nothing else is asked.
+      setSecurityHeaders(res, { api: false });
+      json(res, 200, { status: 'ok' });
+    } else if (path === '/healthz' || path === '/readyz') {
+      // Readiness: the database answers a real query and the server is not stopping. Redis is reported,
+      // not required: without it this replica still serves everything (see docs/deploy.md).
+      setSecurityHeaders(res, { api: false });
+      void databaseCheck().then((problem) => {
+        const failure = stopping ? 'stopping' : problem;
+        json(res, failure ? 503 : 200, { status: failure ? 'unavailable' : 'ok', database: problem ?? 'ok', redis: runtime.redisStatus() });
+      });
     } else if (path?.startsWith(GRAPHIQL_PATH)) {
-      setSecurityHeaders(res, 'static');
-      graphiqlAssets(req, res, () => json(res, 404, { errors: [{ message: 'No such file', extensions: { code: 'NOT_FOUND' } }] }));
+      setSecurityHeaders(res, { api: false });
+      const missing = () => json(res, 404, { errors: [{ message: 'No such file', extensions: { code: 'NOT_FOUND' } }] });
+      if (path === `${GRAPHIQL_PATH}${MANIFEST}`) missing();
+      else graphiqlAssets(req, res, missing);
+    } else if (!admission.admit(req, res, clientAddress(req, policy))) {
+      // Refused (too large, or too many bodies still arriving): answered already.
     } else if (path === yoga.graphqlEndpoint) {
-      setSecurityHeaders(res, 'api');
-      if (admission.admit(req, res, clientAddress(req, policy))) void yoga.handle(req, res);
+      setSecurityHeaders(res, { api: true });
+      void yoga.handle(req, res);
     } else if (options.dashboard && !(path === '/' && req.method === 'POST' && /json/i.test(req.headers['content-type'] ?? ''))) {
-      setSecurityHeaders(res, 'dashboard');
+      setSecurityHeaders(res, { api: false });
       options.dashboard(req, res);
     } else {
-      setSecurityHeaders(res, 'api');
+      setSecurityHeaders(res, { api: true });
       req.resume();
       json(res, 404, {
         errors: [{ message: 'The GraphQL API is at /graphql (set OSCAR_URL to http://HOST:PORT/graphql, or to the base URL for the clients)', extensions: { code: 'NOT_FOUND' } }],
       });
     }
   });
-  applyConnectionLimits(server, limits);
+  applyConnectionLimits(server, limits, policy.trustProxy);
 
+  // In-flight requests, so stopping can wait for them (and wake as soon as the last one ends).
   const inFlight = new Set<ServerResponse>();
+  let drained: (() => void) | null = null;
   server.on('request', (_req, res: ServerResponse) => {
     inFlight.add(res);
-    res.once('close', () => inFlight.delete(res));
+    res.once('close', () => {
+      inFlight.delete(res);
+      if (inFlight.size === 0) drained?.();
+    });
   });
 
-  const wss = new WebSocketServer({ server, path: yoga.graphqlEndpoint, maxPayload: MAX_BODY_BYTES });
-  const socketAuthentication = new WeakMap<WebSocket, Authentication>();
-  const socketUse = new WeakMap<WebSocket, { second: number; subscribes: number; refusals: number }>();
-  /** Counts a subscribe message; false (and the connection closing) when the connection is flooding. */
-  const withinSocketBudget = (socket: WebSocket): boolean => {
-    const now = Math.floor(Date.now() / 1000);
-    const use = socketUse.get(socket) ?? { second: now, subscribes: 0, refusals: 0 };
-    socketUse.set(socket, use);
-    if (use.second !== now) Object.assign(use, { second: now, subscribes: 0 });
-    use.subscribes++;
-    if (use.subscribes <= SUBSCRIBES_PER_SECOND && use.refusals < REFUSALS_PER_CONNECTION) return true;
-    if (socket.readyState === socket.OPEN) {
-      // Stop reading what is still queued, and go: the close frame tells a well-behaved client why.
-      socket.pause();
-      socket.close(TOO_MANY_SOCKETS_CLOSE_CODE, 'Too many subscribe messages or refused subscriptions');
-      setTimeout(() => socket.terminate(), 1000).unref();
-    }
-    return false;
-  };
-  const refused = (socket: WebSocket, errors: readonly GraphQLError[]): readonly GraphQLError[] => {
-    const use = socketUse.get(socket);
-    if (use) use.refusals++;
-    return errors;
-  };
-  const wsServer = useServer(
-    {
-      execute: (args) => (args as EnvelopedArgs).execute(args),
-      subscribe: (args) => (args as EnvelopedArgs).subscribe(args),
-      onConnect: async (ctx) => {
-        const { socket, request } = ctx.extra;
-        const params = ctx.connectionParams ?? {};
-        const authentication = await authenticate(params.authorization ?? params.Authorization, {
-          method: 'GET',
-          header: (name) => headerValue(request.headers[name]),
-        });
-        socketAuthentication.set(socket, authentication);
-        if (authentication.viewer && !live.addSocket(socket, authentication.viewer)) {
-          socket.close(TOO_MANY_SOCKETS_CLOSE_CODE, `At most ${live.limits.socketsPerUser} connections per user`);
-          return false;
-        }
-        return true;
-      },
-      onNext: (ctx, _id, _payload, _args, result) => {
-        // A subscription its resolver refused (the user's cap) counts against the connection too.
-        const errors = 'errors' in result ? (result.errors ?? []) : [];
-        if (errors.some((error) => error.extensions?.code === 'TOO_MANY_SUBSCRIPTIONS')) refused(ctx.extra.socket, errors);
-      },
-      onSubscribe: async (ctx, _id, payload) => {
-        const { socket, request } = ctx.extra;
-        if (!withinSocketBudget(socket)) {
-          return [userError('TOO_MANY_SUBSCRIPTIONS', 'This connection sent too many subscribe messages; it is being closed')];
-        }
-        // ctx.subscriptions already holds this one.
-        if (Object.keys(ctx.subscriptions).length > live.limits.perSocket) {
-          return refused(socket, [userError('TOO_MANY_SUBSCRIPTIONS', `At most ${live.limits.perSocket} subscriptions per connection`)]);
-        }
-        const authentication = socketAuthentication.get(socket) ?? { viewer: null, problem: null };
-        // Every subscribe message counts against the rate limit, before any work is done for it.
-        const refusal = await limiter.take(rateLimitKey({ viewer: authentication.viewer, clientAddress: clientAddress(request, policy) }));
-        if (refusal) return refused(socket, [refusal]);
-        const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
-          ...ctx,
-          req: request,
-          socket,
-          params: payload,
-          socketAuthentication: authentication,
-        });
-        let document: DocumentNode;
-        try {
-          document = parse(payload.query);
-        } catch (error) {
-          if (error instanceof GraphQLError) return [error];
-          throw error;
-        }
-        const args: EnvelopedArgs = {
-          schema,
-          operationName: payload.operationName,
-          document,
-          variableValues: payload.variables,
-          contextValue: await contextFactory(),
-          execute,
-          subscribe,
-        };
-        const errors = validate(args.schema, args.document);
-        return errors.length ? errors : args;
-      },
-    },
-    wss,
-  );
+  const websocket = attachWebSocket({ server, yoga, runtime, policy, authenticate });
 
   return {
     start: (port, host = '127.0.0.1') =>
@@ -259,16 +161,23 @@ export function buildApp(options: AppOptions): App {
         });
       }),
     stop: async (graceMs = 7000) => {
+      stopping = true;
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       // Subscriptions end (their clients are told), so streaming responses finish too.
-      live.stop();
-      for (const socket of wss.clients) socket.close(1001, 'Server shutting down');
-      const deadline = Date.now() + graceMs;
-      while (inFlight.size > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+      runtime.live.stop();
+      websocket.closeAll();
+      if (inFlight.size > 0) {
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, graceMs);
+          drained = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+      }
       server.closeAllConnections();
-      for (const socket of wss.clients) socket.terminate();
-      await Promise.all([wsServer.dispose(), closed]);
+      await Promise.all([websocket.dispose(), closed]);
     },
   };
 }

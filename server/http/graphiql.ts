@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
@@ -66,15 +66,36 @@ export async function writeGraphiqlAssets(dir = GRAPHIQL_DIR): Promise<void> {
       graphql: add('graphql.worker', 'js', bundle.graphqlWorker),
     },
   };
-  rmSync(dir, { recursive: true, force: true });
+  // The previous build's files stay (a page a browser loaded before the rebuild still finds its
+  // scripts); older ones go.
+  const keep = new Set([...files.keys(), ...manifestFiles(readManifest(dir))]);
   mkdirSync(dir, { recursive: true });
+  for (const file of readdirSync(dir)) {
+    if (file !== MANIFEST && !keep.has(file.replace(/\.(br|gz)$/, ''))) rmSync(join(dir, file), { force: true });
+  }
   for (const [file, content] of files) {
     writeFileSync(join(dir, file), content);
     if (file.endsWith('.ico')) continue;
     writeFileSync(join(dir, `${file}.br`), brotliCompressSync(content, { params: { [constants.BROTLI_PARAM_QUALITY]: 9 } }));
     writeFileSync(join(dir, `${file}.gz`), gzipSync(content, { level: 9 }));
   }
-  writeFileSync(join(dir, 'manifest.json'), JSON.stringify(manifest, null, 2));
+  writeFileSync(join(dir, MANIFEST), JSON.stringify(manifest, null, 2));
+}
+
+/** The manifest's name: not served (only the hashed files are). */
+export const MANIFEST = 'manifest.json';
+
+function readManifest(dir: string): GraphiqlManifest | null {
+  try {
+    return JSON.parse(readFileSync(join(dir, MANIFEST), 'utf8')) as GraphiqlManifest;
+  } catch {
+    return null;
+  }
+}
+
+function manifestFiles(manifest: GraphiqlManifest | null): string[] {
+  if (!manifest) return [];
+  return [manifest.css, manifest.js, manifest.start, manifest.favicon, ...Object.values(manifest.workers)].map((url) => url.slice(GRAPHIQL_PATH.length));
 }
 
 /** JSON safe inside a `<script type="application/json">` element. */
@@ -91,9 +112,15 @@ function escapeHtml(text: string): string {
  * strict Content-Security-Policy holds), or says how to build them.
  */
 export function graphiqlRenderer(dir = GRAPHIQL_DIR): (options?: { readonly title?: string }) => string {
-  const manifestFile = join(dir, 'manifest.json');
-  const manifest = existsSync(manifestFile) ? (JSON.parse(readFileSync(manifestFile, 'utf8')) as GraphiqlManifest) : null;
+  // Read again when a rebuild replaces it (a stat per page view; the page names the files it loads).
+  let cached: { mtimeMs: number; manifest: GraphiqlManifest | null } | null = null;
+  const current = (): GraphiqlManifest | null => {
+    const mtimeMs = existsSync(join(dir, MANIFEST)) ? statSync(join(dir, MANIFEST)).mtimeMs : 0;
+    if (cached?.mtimeMs !== mtimeMs) cached = { mtimeMs, manifest: readManifest(dir) };
+    return cached.manifest;
+  };
   return (options = {}) => {
+    const manifest = current();
     const title = escapeHtml(options.title ?? 'GraphiQL');
     if (manifest === null) {
       return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${title}</title></head><body><p>GraphiQL's assets are not built: run <code>npm run build</code>. The API itself is at this address (POST).</p></body></html>`;

@@ -56,17 +56,16 @@ function errorCodePlugin(): Plugin {
   };
 }
 
-/** Who an operation counts against: the API token or session, else the client's address. */
+/** Who an operation counts against: the user (all their tokens and sessions together), else the client's address. */
 export function rateLimitKey(context: Pick<Context, 'viewer' | 'clientAddress'>): string {
-  const viewer = context.viewer;
-  if (viewer) return `user:${viewer.tokenId ?? viewer.sessionId ?? viewer.userId}`;
-  return `address:${context.clientAddress}`;
+  return context.viewer ? `user:${context.viewer.userId}` : `address:${context.clientAddress}`;
 }
 
 /**
- * A per-token rate limit (per session for the dashboard, per address for requests without valid
- * credentials): `perMinute` operations, refused beyond that with RATE_LIMITED and HTTP 429 until the
- * minute rolls on. Queries, mutations and subscriptions (graphql-ws messages and SSE) all count.
+ * A per-user rate limit (all the user's tokens and sessions together, so minting tokens buys nothing;
+ * per address for requests without valid credentials): `perMinute` operations, refused beyond that
+ * with RATE_LIMITED and HTTP 429 until the minute rolls on. Queries, mutations and subscriptions
+ * (graphql-ws messages and SSE) all count.
  */
 export class OperationLimiter {
   private readonly limiter: RateLimiterAbstract;

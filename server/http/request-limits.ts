@@ -1,12 +1,14 @@
 import type { IncomingMessage, Server, ServerOptions, ServerResponse } from 'node:http';
 
-/** Largest request body accepted on /graphql, and largest graphql-ws message. */
+/** Largest request body accepted (the API's, and the dashboard's forms). */
 export const MAX_BODY_BYTES = 1024 * 1024;
 
 /** Limits on connections and on request bodies waiting to arrive, so slow or idle clients cannot exhaust memory. */
 export interface ConnectionLimits {
   /** Open TCP connections, all clients together (OSCAR_MAX_CONNECTIONS); more are refused by the kernel's accept. */
   readonly maxConnections: number;
+  /** Open TCP connections from one client address (not applied behind a trusted proxy, where the proxy limits). */
+  readonly connectionsPerAddress: number;
   /** Declared bytes of request bodies still arriving, all clients together. */
   readonly bodyBytesInFlight: number;
   /** The same, per client address. */
@@ -17,9 +19,10 @@ export interface ConnectionLimits {
   readonly requestTimeoutMs: number;
 }
 
-/** Defaults: 4,096 connections; 64 MiB of bodies in flight, 8 MiB per address; 15 s for headers, 30 s for a request. */
+/** Defaults: 4,096 connections, 256 per address; 64 MiB of bodies in flight, 8 MiB per address; 15 s for headers, 30 s for a request. */
 export const DEFAULT_CONNECTION_LIMITS: ConnectionLimits = {
   maxConnections: 4096,
+  connectionsPerAddress: 256,
   bodyBytesInFlight: 64 * 1024 * 1024,
   bodyBytesInFlightPerAddress: 8 * 1024 * 1024,
   headersTimeoutMs: 15_000,
@@ -37,9 +40,28 @@ export function serverOptions(limits: ConnectionLimits): ServerOptions {
   };
 }
 
-/** Applies the connection cap to a listening server. */
-export function applyConnectionLimits(server: Server, limits: ConnectionLimits): void {
+/**
+ * Applies the connection caps to a server: all clients together, and, unless a trusted proxy makes
+ * every client look alike, each client address, so one client cannot take every place.
+ */
+export function applyConnectionLimits(server: Server, limits: ConnectionLimits, trustProxy: boolean): void {
   server.maxConnections = limits.maxConnections;
+  if (trustProxy) return;
+  const open = new Map<string, number>();
+  server.on('connection', (socket) => {
+    const address = socket.remoteAddress ?? 'unknown';
+    const count = (open.get(address) ?? 0) + 1;
+    if (count > limits.connectionsPerAddress) {
+      socket.destroy();
+      return;
+    }
+    open.set(address, count);
+    socket.once('close', () => {
+      const left = (open.get(address) ?? 1) - 1;
+      if (left > 0) open.set(address, left);
+      else open.delete(address);
+    });
+  });
 }
 
 /** Bodies this small are admitted outside the in-flight budgets: slow large bodies cannot starve ordinary API calls. */
@@ -69,11 +91,11 @@ export class BodyAdmission {
 
   /** True when the request may go on; otherwise it has been answered (and drained). */
   admit(req: IncomingMessage, res: ServerResponse, address: string): boolean {
-    if (req.method !== 'POST') return true;
+    if (req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS') return true;
     const declared = req.headers['content-length'];
     if (declared === undefined) {
       req.resume();
-      return refuse(res, 411, 'LENGTH_REQUIRED', 'POST requests to /graphql must declare Content-Length');
+      return refuse(res, 411, 'LENGTH_REQUIRED', 'Requests with a body must declare Content-Length');
     }
     const bytes = Number(declared);
     if (!(bytes <= MAX_BODY_BYTES)) {

@@ -1,7 +1,5 @@
 import type { ServerResponse } from 'node:http';
 
-/** What a response is, for its Content-Security-Policy. */
-export type ResponseKind = 'api' | 'dashboard' | 'static';
 
 /**
  * GraphiQL's page (GET /graphql from a browser) and the API's JSON share the path: scripts and styles
@@ -26,11 +24,11 @@ const API_POLICY = [
  * page, a window of its own. The dashboard's pages carry SvelteKit's own CSP (`kit.csp`, with a nonce
  * per page), the API and GraphiQL's page the one here; static files (scripts, Monaco's workers) need none.
  */
-export function setSecurityHeaders(res: ServerResponse, kind: ResponseKind): void {
+export function setSecurityHeaders(res: ServerResponse, { api }: { readonly api: boolean }): void {
   res.setHeader('x-content-type-options', 'nosniff');
   res.setHeader('x-frame-options', 'DENY');
   // Not no-referrer: Chromium then sends `Origin: null` on the dashboard's own form posts, which SvelteKit's CSRF check refuses.
   res.setHeader('referrer-policy', 'same-origin');
   res.setHeader('cross-origin-opener-policy', 'same-origin');
-  if (kind === 'api') res.setHeader('content-security-policy', API_POLICY);
+  if (api) res.setHeader('content-security-policy', API_POLICY);
 }

@@ -1,45 +1,62 @@
+import pLimit from 'p-limit';
+import type { OperationBudget } from '../http/operation-budget.ts';
 import { TimeoutError, type ComputePool } from '../optimizer/pool/compute-pool.ts';
-import type { Db } from '../runtime/database.ts';
+import type { Database } from '../runtime/database.ts';
+import { asRecord } from '../json.ts';
 import type { ParameterImportance } from './importance.ts';
 
-const CACHE_SIZE = 64;
+/** Experiments whose latest estimate one process keeps. */
+const CACHE_SIZE = 256;
 
-function asRecord(value: unknown): Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+interface Entry {
+  /** Completed trials and their latest revision when the estimate was asked for. */
+  readonly stamp: string;
+  readonly result: Promise<readonly ParameterImportance[]>;
 }
 
 /**
- * Parameter importance of experiments' completed trials (see `parameterImportance`), computed on a
- * worker thread within its time bound and cached until another trial completes; concurrent requests
- * share one computation. Past the time bound the answer is empty (and stays so until the next result).
+ * Parameter importance of experiments' completed trials (see `parameterImportance`), computed on the
+ * compute pool's insights thread within its time bound, one experiment at a time per process, and
+ * cached per experiment until another trial completes; concurrent requests share one computation.
+ * Past the time bound the answer is empty (and stays so until the next result).
  */
 export class ImportanceCache {
-  private readonly cache = new Map<string, Promise<readonly ParameterImportance[]>>();
+  private readonly entries = new Map<string, Entry>();
+  private readonly computations = pLimit(1);
 
   constructor(
-    private readonly db: Db,
+    private readonly database: Database,
     private readonly pool: ComputePool,
   ) {}
 
-  /** The experiment's parameter importance, most important first. */
-  async of(experimentId: string): Promise<readonly ParameterImportance[]> {
+  /** The experiment's parameter importance, most important first; a new computation is charged to `budget`. */
+  async of(experimentId: string, budget: OperationBudget): Promise<readonly ParameterImportance[]> {
     const where = { experimentId, state: 'COMPLETED', loss: { not: null } };
-    const stamp = await this.db.trial.aggregate({ where, _count: true, _max: { revision: true } });
-    const key = `${experimentId}:${stamp._count}:${stamp._max.revision ?? 0}`;
-    let result = this.cache.get(key);
-    if (!result) {
-      result = this.compute(experimentId, where);
-      if (this.cache.size >= CACHE_SIZE) this.cache.delete(this.cache.keys().next().value!);
-      this.cache.set(key, result);
-      // A failure is not cached: the next request tries again.
-      result.catch(() => this.cache.delete(key));
+    const latest = await this.database.db.trial.aggregate({ where, _count: true, _max: { revision: true } });
+    const stamp = `${latest._count}:${latest._max.revision ?? 0}`;
+    const cached = this.entries.get(experimentId);
+    if (cached?.stamp === stamp) {
+      // Most recently used last: the first entry is the one to forget.
+      this.entries.delete(experimentId);
+      this.entries.set(experimentId, cached);
+      return cached.result;
     }
+    budget.charge(await this.database.storedBytes({ table: 'Trial', experimentId }), 'insights');
+    const result = this.computations(() => this.compute(experimentId, where));
+    this.entries.delete(experimentId);
+    this.entries.set(experimentId, { stamp, result });
+    if (this.entries.size > CACHE_SIZE) this.entries.delete(this.entries.keys().next().value!);
+    // A failure is not kept: the next request tries again.
+    result.catch(() => {
+      if (this.entries.get(experimentId)?.result === result) this.entries.delete(experimentId);
+    });
     return result;
   }
 
   private async compute(experimentId: string, where: { experimentId: string; state: string; loss: { not: null } }): Promise<readonly ParameterImportance[]> {
-    const experiment = await this.db.experiment.findUniqueOrThrow({ where: { id: experimentId }, select: { parameters: true, seed: true } });
-    const rows = await this.db.trial.findMany({ where, select: { params: true, loss: true } });
+    const { db } = this.database;
+    const experiment = await db.experiment.findUniqueOrThrow({ where: { id: experimentId }, select: { parameters: true, seed: true } });
+    const rows = await db.trial.findMany({ where, select: { params: true, loss: true } });
     const trials = rows.map((row) => ({ params: asRecord(row.params), loss: row.loss ?? Number.NaN }));
     try {
       return await this.pool.importance({ parameters: experiment.parameters, trials, seed: experiment.seed });

@@ -1,3 +1,4 @@
+import { isLogDistribution } from '../optimizer/domain.ts';
 import { createRng } from '../optimizer/rng.ts';
 import { parseSearchSpace, type SearchSpace } from '../optimizer/space.ts';
 
@@ -56,7 +57,7 @@ export function parameterImportance(space: SearchSpace, trials: readonly ScoredT
       const order = new Map(rank.map((c, r) => [c, r]));
       raw = Float64Array.from(codes, (c) => (c >= 0 ? order.get(c)! : -1));
     } else {
-      const log = p.distribution === 'log_uniform' || p.distribution === 'log_normal';
+      const log = isLogDistribution(p.distribution);
       raw = Float64Array.from(usable, (t) => {
         const v = Number(t.params[p.name]);
         return Number.isFinite(v) ? (log ? Math.log(Math.max(v, Number.MIN_VALUE)) : v) : Number.NEGATIVE_INFINITY;

@@ -1,6 +1,7 @@
 import pLimit from 'p-limit';
-import { userError } from '../errors.ts';
-import type { Db } from '../runtime/database.ts';
+import type { OperationBudget } from '../http/operation-budget.ts';
+import type { Database } from '../runtime/database.ts';
+import { asRecord } from '../json.ts';
 
 /** One named column of a trial table: a value (or null) per trial, in trial order. */
 export interface TrialColumn {
@@ -21,66 +22,39 @@ export interface TrialTable {
   readonly metrics: readonly TrialColumn[];
 }
 
-/**
- * Cells (trials x columns) that `trialTable` may return in one operation, all its tables together
- * (aliases, lists of experiments): 10,000 trials of 100 parameters and 40 metrics fit; fifteen such
- * tables at once do not.
- */
-export const TABLE_CELLS_PER_OPERATION = 1_500_000;
-
-/** Fixed columns of every table: number, state, loss, worker, createdAt, completedAt. */
-const FIXED_COLUMNS = 6;
-
 /** Tables read at once in one process; more wait their turn, so memory stays bounded under load. */
 const LOADS_AT_ONCE = 2;
 
-/** Takes `cells` from the operation's budget, or refuses the operation with QUERY_TOO_COMPLEX. */
-function charge(budget: { remaining: number }, cells: number): void {
-  if (cells > budget.remaining) {
-    throw userError(
-      'QUERY_TOO_COMPLEX',
-      `trialTable: this operation asks for more than ${TABLE_CELLS_PER_OPERATION.toLocaleString('en')} cells (trials x columns, all tables together); ask for one experiment's table at a time`,
-    );
-  }
-  budget.remaining -= cells;
-}
-
-function asRecord(value: unknown): Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
-}
 
 /**
  * Reads every trial of an experiment, oldest first, into columns: one query, no per-trial round
- * trips. The size is charged to the operation's budget before the rows are read (trials x known
- * columns) and after (the custom metrics found), so no operation can make the server build more;
- * at most two tables are built at once.
+ * trips. Its stored size is charged to the operation's budget before the rows are read, so no
+ * operation can make the server build more; at most two tables are built at once.
  */
 export class TrialTables {
   private readonly loads = pLimit(LOADS_AT_ONCE);
 
-  constructor(private readonly db: Db) {}
+  constructor(private readonly database: Database) {}
 
-  /** The experiment's table, charged to `budget` (the operation's remaining cells). */
-  async load(experimentId: string, budget: { remaining: number }): Promise<TrialTable> {
-    const [count, experiment] = await Promise.all([
-      this.db.trial.count({ where: { experimentId } }),
-      this.db.experiment.findUniqueOrThrow({ where: { id: experimentId }, select: { parameters: true } }),
-    ]);
-    const parameterNames = new Set(Object.keys(asRecord(experiment.parameters)));
-    charge(budget, count * (FIXED_COLUMNS + parameterNames.size));
+  /** The experiment's table, charged to `budget`. */
+  async load(experimentId: string, budget: OperationBudget): Promise<TrialTable> {
+    budget.charge(await this.database.storedBytes({ table: 'Trial', experimentId }), 'trialTable');
     return this.loads(async () => {
-      const rows = await this.db.trial.findMany({
-        where: { experimentId },
-        orderBy: { number: 'asc' },
-        select: { number: true, state: true, loss: true, worker: true, createdAt: true, completedAt: true, params: true, metrics: true },
-      });
-      const known = parameterNames.size;
+      const { db } = this.database;
+      const [experiment, rows] = await Promise.all([
+        db.experiment.findUniqueOrThrow({ where: { id: experimentId }, select: { parameters: true } }),
+        db.trial.findMany({
+          where: { experimentId },
+          orderBy: { number: 'asc' },
+          select: { number: true, state: true, loss: true, worker: true, createdAt: true, completedAt: true, params: true, metrics: true },
+        }),
+      ]);
+      const parameterNames = new Set(Object.keys(asRecord(experiment.parameters)));
       const metricNames = new Set<string>();
       for (const row of rows) {
         for (const name of Object.keys(asRecord(row.params))) parameterNames.add(name);
         for (const name of Object.keys(asRecord(row.metrics))) metricNames.add(name);
       }
-      charge(budget, Math.max(0, rows.length - count) * (FIXED_COLUMNS + known) + rows.length * (parameterNames.size - known + metricNames.size));
       const column = (name: string, field: 'params' | 'metrics'): TrialColumn => ({
         name,
         values: rows.map((row) => asRecord(row[field])[name] ?? null),

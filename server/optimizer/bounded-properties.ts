@@ -27,7 +27,7 @@ export interface PropertyTask {
 /** Numbers a user (or an attacker) might put in a spec: edges of double precision and of the integers. */
 const nastyNumber = fc.oneof(
   fc.constantFrom(
-    0, -0, 1, -1, 3, 0.1, 0.3, 1e-5, 1e-17, 1e-300, 5e-324, 1e17, 1e300, 1e308, -1e308, Number.MAX_VALUE,
+    0, -0, 1, -1, 3, 0.1, 0.3, 1e-5, 1e-17, 1e-300, 5e-324, 1e17, 1e300, 1e308, -1e308, Number.MAX_VALUE, -Number.MAX_VALUE,
     2 ** 52, 2 ** 53, 2 ** 53 + 2, 2 ** 60, 2 ** 63, -(2 ** 63), Number.MAX_SAFE_INTEGER, -Number.MAX_SAFE_INTEGER,
   ),
   fc.double({ noDefaultInfinity: false }),
@@ -50,7 +50,7 @@ const numericSpec = fc.record(
 );
 
 const positive = fc.oneof(
-  fc.constantFrom(1e-300, 1e-17, 1e-5, 0.05, 0.1, 1, 3, 10, 1e6, 1e17, 2 ** 53, 2 ** 60, 1e300),
+  fc.constantFrom(1e-300, 1e-17, 1e-5, 0.05, 0.1, 1, 3, 10, 1e6, 1e17, 2 ** 53, 2 ** 60, 1e300, 1e307, Number.MAX_VALUE),
   fc.double({ min: 1e-6, max: 1e6, noNaN: true }),
 );
 /** Specs shaped as users write them (so many pass the validator), with edge values in every slot. */

@@ -1,4 +1,4 @@
-import { representationProblem } from './domain.ts';
+import { isLogDistribution, representationProblem } from './domain.ts';
 import { OptimizerError } from './errors.ts';
 import { nameProblem, textProblem } from '../text.ts';
 
@@ -240,7 +240,7 @@ function parseNumeric(name: string, spec: Readonly<Record<string, unknown>>): Nu
     high = numberAt('max');
   }
   if (low !== undefined && high !== undefined && !(low < high)) fail(`min < max must hold, but got min=${low}, max=${high}`);
-  if (distribution === 'log_uniform' || distribution === 'log_normal') {
+  if (isLogDistribution(distribution)) {
     if (low !== undefined && !(low > 0)) fail(`min must be > 0 for distribution "${distribution}", but got min=${low}`);
     if (high !== undefined && !(high > 0)) fail(`max must be > 0 for distribution "${distribution}", but got max=${high}`);
   }

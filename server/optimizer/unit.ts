@@ -1,15 +1,7 @@
 import { InvalidTrialError } from './errors.ts';
-import { domainOf, isLogDistribution, type Domain } from './domain.ts';
+import { domainOf, gridOf, isLogDistribution, type Domain, type Grid } from './domain.ts';
 import { normalCdf, normalQuantile } from './normal.ts';
 import type { NumericParameter, Params, ParamValue, SearchSpace, TunableParameter } from './space.ts';
-
-interface Grid {
-  readonly anchor: number;
-  readonly step: number;
-  readonly kMin: number;
-  readonly kMax: number;
-  readonly value: (k: number) => number;
-}
 
 type Law =
   | { readonly type: 'linear'; readonly a: number; readonly b: number }
@@ -34,56 +26,8 @@ interface Plan {
 
 const plans = new WeakMap<NumericParameter, Plan>();
 
-/** Closed-form grid indexes are off by at most this many steps (the validator keeps grids representable). */
-const GRID_CORRECTIONS = 8;
-
 function clamp(x: number, low: number, high: number): number {
   return Math.min(high, Math.max(low, x));
-}
-
-function decimalPlaces(x: number): number {
-  const [mantissa = '', exponent = '0'] = String(Math.abs(x)).split('e');
-  const fraction = mantissa.split('.')[1] ?? '';
-  return Math.max(0, fraction.length - Number(exponent));
-}
-
-/**
- * The step grid inside the domain: indexes k from kMin to kMax of `anchor + k * step` (anchor: min,
- * else max, else 0). Found in closed form with a few bounded corrections, never by walking the grid.
- */
-function gridOf(param: NumericParameter, log: boolean, domain: Domain): Grid | null {
-  const step = param.step;
-  if (step === null) return null;
-  const anchor = param.low ?? param.high ?? 0;
-  const decimals = Math.max(decimalPlaces(anchor), decimalPlaces(step));
-  const value =
-    param.kind === 'int'
-      ? (k: number) => Math.round(anchor + k * step)
-      : decimals <= 100
-        ? (k: number) => Number((anchor + k * step).toFixed(decimals))
-        : (k: number) => anchor + k * step;
-  const index = (x: number) => (x - anchor) / step;
-  // Given bounds are hard: no grid value outside them. The prior's window is soft (it has no exact edge).
-  const lowest = param.low !== null ? 0 : Number.NEGATIVE_INFINITY;
-  let highest = Number.POSITIVE_INFINITY;
-  if (param.high !== null) {
-    // floor() of a rounded quotient is off by a few steps at most: correct it both ways, boundedly.
-    highest = Math.max(lowest, Math.floor(index(param.high)));
-    for (let i = 0; i < GRID_CORRECTIONS && value(highest + 1) <= param.high; i++) highest++;
-    for (let i = 0; i < GRID_CORRECTIONS && highest > lowest && value(highest) > param.high; i++) highest--;
-  }
-  let kMin = domain.lowX === param.low ? lowest : Math.max(lowest, Math.ceil(index(domain.lowX)));
-  let kMax = domain.highX === param.high ? highest : Math.min(highest, Math.floor(index(domain.highX)));
-  if (log) {
-    // Only positive values: from the first k with anchor + k * step > 0.
-    let firstPositive = Math.floor(-anchor / step) + 1;
-    for (let i = 0; i < GRID_CORRECTIONS && value(firstPositive) <= 0; i++) firstPositive++;
-    for (let i = 0; i < GRID_CORRECTIONS && value(firstPositive - 1) > 0; i++) firstPositive--;
-    kMin = Math.max(kMin, firstPositive);
-  }
-  // The validator guarantees a grid value inside the domain; stay well-defined (within min and max) even so.
-  if (kMin > kMax) kMin = kMax = clamp(kMax, Math.max(lowest, log ? kMin : lowest), highest);
-  return { anchor, step, kMin, kMax, value };
 }
 
 function lawOf(param: NumericParameter, log: boolean, domain: Domain, grid: Grid | null): Law {
@@ -114,7 +58,7 @@ function planOf(param: NumericParameter): Plan {
   if (cached !== undefined) return cached;
   const log = isLogDistribution(param.distribution);
   const domain = domainOf(param);
-  const grid = gridOf(param, log, domain);
+  const grid = param.step === null ? null : gridOf(param, param.step, param.kind === 'int', domain);
   const plan: Plan = {
     log,
     lowX: grid === null ? domain.lowX : Math.min(domain.lowX, grid.value(grid.kMin)),

@@ -19,11 +19,11 @@ export function providerOf(url: string): DatabaseProvider {
 }
 
 /**
- * How long a SQLite statement may wait, blocking, for the write lock (better-sqlite3 waits
- * synchronously, so this is also the longest the event loop can stall on it); past it, the wait goes
- * on asynchronously.
+ * How long a SQLite statement waits, blocking, for the write lock: not at all. better-sqlite3 would wait
+ * synchronously, stalling the event loop once per waiting request; the wait happens asynchronously in
+ * retryWhileBusy instead. (This process's own statements never wait on each other: it has one connection.)
  */
-const SQLITE_LOCK_WAIT_MS = 25;
+const SQLITE_LOCK_WAIT_MS = 0;
 
 /** How long an operation keeps retrying while the database is busy (locked, a deadlock), before DATABASE_BUSY. */
 export const BUSY_RETRY_MS = 10_000;
@@ -100,17 +100,47 @@ export interface Database {
   /** Runs `fn` in an interactive transaction, retried whole (without blocking) while the database is busy. */
   transaction<T>(fn: (tx: Transaction) => Promise<T>): Promise<T>;
   /**
-   * Runs `fn` while holding the experiment's lock: after every earlier call for it in this process,
-   * and, in PostgreSQL, under a transaction-scoped advisory lock, so calls from every replica take
-   * turns. `fn` reads and writes through `db` as usual; each of its writes commits on its own.
+   * Runs `fn` while holding the lock named `key` (an experiment's id, or `name:<owner>:<name>` while
+   * creating one): after every earlier call for it in this process, and, in PostgreSQL, under a
+   * transaction-scoped advisory lock, so calls from every replica take turns. `fn` reads and writes
+   * through `db` as usual; each of its writes commits on its own.
    */
-  withExperimentLock<T>(experimentId: string, fn: () => Promise<T>): Promise<T>;
+  withExperimentLock<T>(key: string, fn: () => Promise<T>): Promise<T>;
+  /**
+   * The stored size of rows, before reading them: trials (by ids, or all of an experiment's) or
+   * experiments (by ids), their JSON and text columns plus a little per row. One aggregate query.
+   */
+  storedBytes(rows: StoredRows): Promise<number>;
   /**
    * Null when the database answers a real query within `timeoutMs` (whole rows: a query an index alone
    * could answer would not touch a table's own pages, so a corrupt file would pass); else what went wrong.
    */
   problem(timeoutMs: number): Promise<string | null>;
   close(): Promise<void>;
+}
+
+/** Which rows {@link Database.storedBytes} measures. */
+export type StoredRows =
+  | { readonly table: 'Trial'; readonly ids: readonly string[] }
+  | { readonly table: 'Trial'; readonly experimentId: string }
+  | { readonly table: 'Experiment'; readonly ids: readonly string[] };
+
+/** Bytes counted for a row beyond its JSON and text columns (ids, numbers, dates as the API sends them). */
+const ROW_OVERHEAD_BYTES = 200;
+
+const STORED_COLUMNS = {
+  Trial: ['params', 'metrics', 'error', 'worker', 'fallbackReason'],
+  Experiment: ['parameters', 'description', 'optimizerState', 'name'],
+} as const;
+
+/** The SQL (and its arguments) that sums the stored size of some rows, for a provider. */
+export function storedBytesQuery(provider: DatabaseProvider, rows: StoredRows): { sql: string; args: string[] } {
+  const text = (column: string) => (provider === 'postgresql' ? `"${column}"::text` : `"${column}"`);
+  const size = STORED_COLUMNS[rows.table].map((column) => `COALESCE(LENGTH(${text(column)}), 0)`).join(' + ');
+  const placeholder = (i: number) => (provider === 'postgresql' ? `$${i + 1}` : '?');
+  const args = 'ids' in rows ? [...rows.ids] : [rows.experimentId];
+  const where = 'ids' in rows ? `"id" IN (${rows.ids.map((_, i) => placeholder(i)).join(', ') || 'NULL'})` : `"experimentId" = ${placeholder(0)}`;
+  return { sql: `SELECT COALESCE(SUM(${size} + ${ROW_OVERHEAD_BYTES}), 0) AS "bytes" FROM "${rows.table}" WHERE ${where}`, args };
 }
 
 /** A 64-bit advisory-lock key for an experiment id (stable across processes and versions). */
@@ -188,5 +218,12 @@ export async function openDatabase(url: string): Promise<Database> {
     }
   };
 
-  return { provider, db, transaction, withExperimentLock, problem, close: () => db.$disconnect() };
+  const storedBytes = async (rows: StoredRows): Promise<number> => {
+    if ('ids' in rows && rows.ids.length === 0) return 0;
+    const { sql, args } = storedBytesQuery(provider, rows);
+    const [row] = await db.$queryRawUnsafe<{ bytes: number | bigint | string }[]>(sql, ...args);
+    return Number(row?.bytes ?? 0);
+  };
+
+  return { provider, db, transaction, withExperimentLock, storedBytes, problem, close: () => db.$disconnect() };
 }

@@ -1,7 +1,7 @@
 import { setMaxListeners } from 'node:events';
 import { createPubSub, type PubSub } from 'graphql-yoga';
-import { createRedisEventTarget } from '@graphql-yoga/redis-event-target';
-import type { Redis } from 'ioredis';
+import { createRedisEventBus, type RedisEventBus, type ResyncHandler } from './redis-event-bus.ts';
+import type { RedisClients } from './redis.ts';
 
 /** What a trial event carries: the trial to reload (payloads stay small and serialisable for Redis). */
 export interface TrialEvent {
@@ -38,22 +38,26 @@ export interface Events {
    * with the same key (the row and the selection) share one query while it runs.
    */
   loadOnce<T>(key: string, load: () => Promise<T>): Promise<T>;
-}
-
-/** The Redis connections of an event bus: one publishes, one subscribes (a subscribed connection can do nothing else). */
-export interface RedisPair {
-  readonly publish: Redis;
-  readonly subscribe: Redis;
+  /**
+   * With Redis: `replay` is called when events may have been missed (Redis was away), with the time
+   * from which to replay and this process's topics that have listeners (`experiment:trials:<id>`, ...).
+   */
+  onResync(replay: ResyncHandler): void;
+  /** Delivers an event to this process's subscribers only (`topic` as in {@link onResync}). */
+  deliverLocally(topic: string, detail: TrialEvent | ExperimentEvent): void;
 }
 
 /**
- * An event bus: graphql-yoga's pub/sub on an in-process EventTarget, or on graphql-yoga's Redis event
- * target when `redis` is given, so a subscription on one replica sees what another published.
+ * An event bus: graphql-yoga's pub/sub on an in-process EventTarget, or on Redis (see
+ * {@link createRedisEventBus}) when `redis` is given, so a subscription on one replica sees what
+ * another published.
  */
-export function createEvents(redis?: RedisPair): Events {
+export function createEvents(redis?: { readonly clients: RedisClients; readonly prefix: string; readonly log?: (line: string) => void }): Events {
   let eventTarget;
+  let bus: RedisEventBus | null = null;
   if (redis) {
-    eventTarget = createRedisEventTarget({ publishClient: redis.publish, subscribeClient: redis.subscribe });
+    bus = createRedisEventBus(redis.clients, redis.prefix, redis.log);
+    eventTarget = bus.target;
   } else {
     const target = new EventTarget();
     // One listener per open subscription of a topic; subscriptions are capped per user (subscriptions/).
@@ -64,6 +68,12 @@ export function createEvents(redis?: RedisPair): Events {
   const inFlight = new Map<string, Promise<unknown>>();
   return {
     pubsub,
+    onResync(replay) {
+      bus?.onResync(replay);
+    },
+    deliverLocally(topic, detail) {
+      bus?.deliverLocally(topic, detail);
+    },
     publishTrial(ownerId, experimentId, trialId) {
       pubsub.publish('experiment:trials', experimentId, { trialId });
       pubsub.publish('user:experiments', ownerId, { experimentId });

@@ -18,11 +18,11 @@ export const memoryLimiters: LimiterFactory = (options) => new RateLimiterMemory
  * Limiters in Redis (rate-limiter-flexible's Redis store), so a limit holds across replicas; while Redis
  * is unreachable each process counts on its own (an in-memory insurance limiter) instead of failing.
  */
-export function redisLimiters(client: Redis): LimiterFactory {
+export function redisLimiters(client: Redis, prefix: string): LimiterFactory {
   return (options) =>
     new RateLimiterRedis({
       ...options,
-      keyPrefix: `oscar:${options.keyPrefix}`,
+      keyPrefix: `${prefix}:${options.keyPrefix}`,
       storeClient: client,
       insuranceLimiter: new RateLimiterMemory(options),
     });

@@ -1,16 +1,17 @@
-import { Redis } from 'ioredis';
 import { SignInGuard, type SignInLimits } from '../accounts/sign-in-guard.ts';
 import { OperationLimiter } from '../http/graphql-limits.ts';
 import { ImportanceCache } from '../insights/experiment-importance.ts';
 import { TrialTables } from '../insights/trial-table.ts';
 import { ComputePool, DEFAULT_SUGGEST_TIMEOUT_MS } from '../optimizer/pool/compute-pool.ts';
 import { LiveSubscriptions, type SubscriptionLimits } from '../subscriptions/live-subscriptions.ts';
+import { replayChanges } from '../subscriptions/replay.ts';
 import { HistoryCache } from '../trials/history.ts';
 import { startLeaseSweeper } from '../trials/leases.ts';
 import { SuggestQueue } from '../trials/suggest-queue.ts';
 import { openDatabase, type Database, type Db } from './database.ts';
 import { createEvents, type Events } from './events.ts';
 import { memoryLimiters, redisLimiters } from './rate-limiters.ts';
+import { connectRedis } from './redis.ts';
 
 /** What a runtime is built from; everything but the database has a default. */
 export interface RuntimeOptions {
@@ -18,6 +19,8 @@ export interface RuntimeOptions {
   readonly databaseUrl: string;
   /** `redis://`: events, revocations and rate limits shared by every replica. */
   readonly redisUrl?: string | null;
+  /** What this deployment's Redis keys and channels start with (replicas share it; other deployments use their own). */
+  readonly redisPrefix?: string;
   /** Operations a minute per API token or session (per address without one). */
   readonly rateLimitPerMinute?: number;
   readonly suggestTimeoutMs?: number;
@@ -45,31 +48,23 @@ export interface Runtime {
   readonly suggestions: SuggestQueue;
   readonly importance: ImportanceCache;
   readonly tables: TrialTables;
+  /** `off` without Redis; `ok` while every Redis connection is ready; else `unreachable`. */
+  redisStatus(): 'off' | 'ok' | 'unreachable';
   /** Starts the background work: lease expiry and the revocation sweep. */
   start(): void;
   /** Stops it, ends open subscriptions, stops the worker threads and closes the connections. */
   close(): Promise<void>;
 }
 
-/** Connects to Redis, failing fast if it cannot be reached at start (later outages are retried by ioredis). */
-async function connectRedis(url: string, name: string): Promise<Redis> {
-  const client = new Redis(url, { lazyConnect: true, connectionName: `oscar-${name}`, maxRetriesPerRequest: 3 });
-  await client.connect();
-  return client;
-}
-
 /** Builds a runtime: opens the database (migrations are applied separately), and Redis when configured. */
 export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   const database = await openDatabase(options.databaseUrl);
-  const redis = options.redisUrl
-    ? {
-        publish: await connectRedis(options.redisUrl, 'publish'),
-        subscribe: await connectRedis(options.redisUrl, 'subscribe'),
-        limits: await connectRedis(options.redisUrl, 'limits'),
-      }
-    : null;
-  const events = createEvents(redis ?? undefined);
-  const limiters = redis ? redisLimiters(redis.limits) : memoryLimiters;
+  const redis = options.redisUrl ? await connectRedis(options.redisUrl) : null;
+  const prefix = options.redisPrefix ?? 'oscar';
+  const events = createEvents(redis ? { clients: redis, prefix } : undefined);
+  // After a Redis outage, subscribers here get the changes they may have missed, from the database.
+  events.onResync((since, topics) => replayChanges(database.db, events, since, topics));
+  const limiters = redis ? redisLimiters(redis.limits, prefix) : memoryLimiters;
   const pool = new ComputePool(options.suggestTimeoutMs ?? DEFAULT_SUGGEST_TIMEOUT_MS);
   const histories = new HistoryCache(database.db, pool);
   const live = new LiveSubscriptions(database.db, events, options.subscriptionLimits);
@@ -84,8 +79,12 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     pool,
     histories,
     suggestions: new SuggestQueue({ database, events, histories }),
-    importance: new ImportanceCache(database.db, pool),
-    tables: new TrialTables(database.db),
+    importance: new ImportanceCache(database, pool),
+    tables: new TrialTables(database),
+    redisStatus() {
+      if (!redis) return 'off';
+      return [redis.publish, redis.subscribe, redis.limits].every((client) => client.status === 'ready') ? 'ok' : 'unreachable';
+    },
     start() {
       stopLeases = startLeaseSweeper({ database, events }, options.leaseSweepMs);
       live.start();
@@ -95,7 +94,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       live.stop();
       await pool.close();
       await database.close();
-      if (redis) await Promise.all([redis.publish.quit(), redis.subscribe.quit(), redis.limits.quit()]);
+      await redis?.quit();
     },
   };
   return runtime;

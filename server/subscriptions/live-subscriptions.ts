@@ -35,9 +35,11 @@ export function credentialOf(viewer: Viewer): string | null {
 /** Which of these credentials are still valid: one query per kind, however many there are. */
 async function validCredentials(db: Db, keys: readonly string[]): Promise<boolean[]> {
   const ids = (kind: string) => keys.filter((key) => key.startsWith(kind)).map((key) => key.slice(kind.length));
+  const tokenIds = ids('token:');
+  const sessionIds = ids('session:');
   const [tokens, sessions] = await Promise.all([
-    db.apiToken.findMany({ where: { id: { in: ids('token:') }, revokedAt: null }, select: { id: true } }),
-    db.session.findMany({ where: { id: { in: ids('session:') }, expiresAt: { gt: new Date() } }, select: { id: true } }),
+    tokenIds.length ? db.apiToken.findMany({ where: { id: { in: tokenIds }, revokedAt: null }, select: { id: true } }) : [],
+    sessionIds.length ? db.session.findMany({ where: { id: { in: sessionIds }, expiresAt: { gt: new Date() } }, select: { id: true } }) : [],
   ]);
   const valid = new Set([...tokens.map((t) => `token:${t.id}`), ...sessions.map((s) => `session:${s.id}`)]);
   return keys.map((key) => valid.has(key));
@@ -136,6 +138,8 @@ export class LiveSubscriptions {
   private readonly perUser = new Map<string, number>();
   private readonly sockets = new Map<WebSocket, Viewer>();
   private listeningCount = 0;
+  private readonly listeningByUser = new Map<string, number>();
+  private readonly socketsByUser = new Map<string, number>();
   private timer: NodeJS.Timeout | null = null;
   private sweeping = false;
   private revocations: AsyncIterator<unknown> | null = null;
@@ -149,15 +153,16 @@ export class LiveSubscriptions {
     this.validity = new DataLoader<string, boolean>((keys) => validCredentials(db, keys), { cache: false });
   }
 
-  /** Subscriptions that are listening for events now. */
+  /** Subscriptions that are listening for events now, in this process. */
   get listening(): number {
     return this.listeningCount;
   }
 
-  /** Open graphql-ws sockets that have signed in. */
-  get socketCount(): number {
-    return this.sockets.size;
+  /** A user's subscriptions listening for events now, in this process. */
+  listeningOf(userId: string): number {
+    return this.listeningByUser.get(userId) ?? 0;
   }
+
 
   /**
    * Wraps a subscription's events for `viewer`: counted against the user's cap, checked against
@@ -177,10 +182,16 @@ export class LiveSubscriptions {
       onStart: () => {
         listening = true;
         this.listeningCount++;
+        this.listeningByUser.set(viewer.userId, this.listeningOf(viewer.userId) + 1);
       },
       onEnd: () => {
         this.live.delete(entry);
-        if (listening) this.listeningCount--;
+        if (listening) {
+          this.listeningCount--;
+          const left = this.listeningOf(viewer.userId) - 1;
+          if (left > 0) this.listeningByUser.set(viewer.userId, left);
+          else this.listeningByUser.delete(viewer.userId);
+        }
         const left = (this.perUser.get(viewer.userId) ?? 1) - 1;
         if (left > 0) this.perUser.set(viewer.userId, left);
         else this.perUser.delete(viewer.userId);
@@ -196,11 +207,16 @@ export class LiveSubscriptions {
    * {@link SubscriptionLimits.socketsPerUser} sockets.
    */
   addSocket(socket: WebSocket, viewer: Viewer): boolean {
-    let held = 0;
-    for (const other of this.sockets.values()) if (other.userId === viewer.userId) held++;
+    const held = this.socketsByUser.get(viewer.userId) ?? 0;
     if (held >= this.limits.socketsPerUser) return false;
     this.sockets.set(socket, viewer);
-    socket.once('close', () => this.sockets.delete(socket));
+    this.socketsByUser.set(viewer.userId, held + 1);
+    socket.once('close', () => {
+      this.sockets.delete(socket);
+      const left = (this.socketsByUser.get(viewer.userId) ?? 1) - 1;
+      if (left > 0) this.socketsByUser.set(viewer.userId, left);
+      else this.socketsByUser.delete(viewer.userId);
+    });
     return true;
   }
 

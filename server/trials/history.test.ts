@@ -7,22 +7,28 @@ import { applyMigrations } from '../db/migrate.ts';
 import { resolveOptimizer } from '../optimizer/registry.ts';
 import { parseSearchSpace, type Params } from '../optimizer/space.ts';
 import { createRuntime, type Runtime } from '../runtime/runtime.ts';
+import { newDatabase, type TestDatabase } from '../../tests/harness.ts';
 import { nextRevision } from './revisions.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'oscar-history-'));
-const databaseUrl = `file:${join(dir, 'test.db')}`;
+let database: TestDatabase;
+let databaseUrl: string;
 const raw = { x: { min: 0, max: 1 }, y: { min: 0, max: 1 } };
 const space = parseSearchSpace(raw);
 let runtime: Runtime;
 
 beforeAll(async () => {
+  // The tests' backend: SQLite, or a PostgreSQL database of its own (OSCAR_TEST_BACKEND).
+  database = await newDatabase(dir);
+  databaseUrl = database.url;
   await applyMigrations(databaseUrl);
   runtime = await createRuntime({ databaseUrl });
 });
 
 afterAll(async () => {
-  await runtime.close();
+  await runtime?.close();
   rmSync(dir, { recursive: true, force: true });
+  await database?.drop();
 });
 
 async function newExperiment(name: string, algorithm = 'auto') {

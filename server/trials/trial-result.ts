@@ -76,10 +76,15 @@ function asObject(raw: unknown, field: string, example: string): Readonly<Record
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
     throw badInput(field, `${field} must be an object such as ${example}, but got ${describe(raw)}`);
   }
-  if (JSON.stringify(raw).length > MAX_RESULT_BYTES) {
+  return raw as Readonly<Record<string, unknown>>;
+}
+
+/** Checks the size of metrics already validated (so nested no deeper than MAX_DEPTH: measuring cannot overflow the stack). */
+function sized(field: string, metrics: Metrics): Metrics {
+  if (JSON.stringify(metrics).length > MAX_RESULT_BYTES) {
     throw badInput(field, `${field} must be at most ${MAX_RESULT_BYTES} bytes of JSON`);
   }
-  return raw as Readonly<Record<string, unknown>>;
+  return metrics;
 }
 
 /**
@@ -89,17 +94,17 @@ function asObject(raw: unknown, field: string, example: string): Readonly<Record
 export function parseTrialResult(raw: unknown): TrialOutcome {
   const { loss, error, ...rest } = asObject(raw, 'result', '{"loss": 0.25}');
   if (error !== undefined && error !== null) {
-    return { kind: 'failed', error: parseError('result.error', error), metrics: parseMetrics(rest, 'result') };
+    return { kind: 'failed', error: parseError('result.error', error), metrics: sized('result', parseMetrics(rest, 'result')) };
   }
   if (loss === undefined) throw badInput('result.loss', 'result.loss is required: the number Oscar minimises');
   if (typeof loss !== 'number' || !Number.isFinite(loss)) {
     throw badInput('result.loss', `result.loss must be a finite number, but got ${describe(loss)}`);
   }
-  return { kind: 'completed', loss, metrics: parseMetrics(rest, 'result') };
+  return { kind: 'completed', loss, metrics: sized('result', parseMetrics(rest, 'result')) };
 }
 
 /** Validates the `fail` mutation's arguments. */
 export function parseFailure(error: unknown, metrics: unknown): TrialOutcome {
   const rest = metrics === undefined || metrics === null ? {} : asObject(metrics, 'metrics', '{"epoch": 3}');
-  return { kind: 'failed', error: parseError('error', error), metrics: parseMetrics(rest, 'metrics') };
+  return { kind: 'failed', error: parseError('error', error), metrics: sized('metrics', parseMetrics(rest, 'metrics')) };
 }

@@ -6,7 +6,6 @@
 import { createServer, type Server } from 'node:http';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { waitUntil } from '../harness.ts';
 import { assertPrerequisites, createUser, launchChromium, origin, signIn, startServer, type TestServer } from './support.ts';
 
 const EMAIL = 'victim@example.com';
@@ -265,8 +264,7 @@ describe('a page of another origin, in the signed-in victim’s Chromium', () =>
   it('the same requests from the dashboard’s own origin do work, so the checks above would see a leak', async () => {
     await dashboard.waitForSelector(`header:has-text("${EMAIL}")`);
     const namesBefore = await tokenNames();
-    const listening = async () => (await server.health()).body.subscriptions as number;
-    await waitUntil(async () => (await listening()) === 0, 30_000);
+    await server.listening(apiToken, 0, 30_000);
     const outcome = (await dashboard.evaluate(tryRequests, target)) as Outcome;
 
     for (const name of ['forwarded-host', 'json']) {
@@ -279,7 +277,7 @@ describe('a page of another origin, in the signed-in victim’s Chromium', () =>
     // The socket answers with the victim's tokens, and delivers an experiment update.
     expect(outcome.socket.acknowledged).toBe(true);
     expect(dataOf(outcome.socket, 'tokens')).toEqual([{ apiTokens: expect.arrayContaining([expect.objectContaining({ name: 'attack-json' })]) }]);
-    await waitUntil(async () => (await listening()) === 1, 30_000);
+    await server.listening(apiToken, 1, 30_000);
     const suggested = await server.gql(SUGGEST, {}, apiToken);
     expect(suggested.errors).toBeUndefined();
     await dashboard.waitForFunction(

@@ -48,22 +48,29 @@ function fallback(task: SuggestTask, reason: string): PooledResult {
  * on the first task and stop after a minute idle.
  */
 export class ComputePool {
-  private pool: Piscina | null = null;
+  private readonly pools = new Map<ComputeTask['kind'], Piscina>();
 
   constructor(readonly suggestTimeoutMs: number = DEFAULT_SUGGEST_TIMEOUT_MS) {}
 
-  private threads(): Piscina {
-    this.pool ??= new Piscina({
-      filename: new URL('./compute-worker.mjs', import.meta.url).href,
-      // Leave a core for the event loop and the database; at least one worker.
-      maxThreads: Math.max(1, availableParallelism() - 1),
-      minThreads: 1,
-      idleTimeout: 60_000,
-      // Tasks waiting for a thread are bounded too: past it, callers get their fallback at once.
-      maxQueue: 256,
-      resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB },
-    });
-    return this.pool;
+  /**
+   * The threads for a kind of task: suggestions get all cores but one (the event loop and the database
+   * keep one), insights one thread of their own, so a long estimate never makes a suggestion wait.
+   */
+  private threads(kind: ComputeTask['kind']): Piscina {
+    let pool = this.pools.get(kind);
+    if (!pool) {
+      pool = new Piscina({
+        filename: new URL('./compute-worker.mjs', import.meta.url).href,
+        maxThreads: kind === 'suggest' ? Math.max(1, availableParallelism() - 1) : 1,
+        minThreads: kind === 'suggest' ? 1 : 0,
+        idleTimeout: 60_000,
+        // Tasks waiting for a thread are bounded too: past it, callers get their fallback at once.
+        maxQueue: 256,
+        resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB },
+      });
+      this.pools.set(kind, pool);
+    }
+    return pool;
   }
 
   /** Runs a task on a worker thread, aborting it after `timeoutMs`; throws on timeout (`TimeoutError`) or failure. */
@@ -71,7 +78,7 @@ export class ComputePool {
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(new TimeoutError(timeoutMs)), timeoutMs);
     try {
-      return (await this.threads().run(task, { signal: controller.signal })) as T;
+      return (await this.threads(task.kind).run(task, { signal: controller.signal })) as T;
     } catch (error) {
       if (controller.signal.aborted) throw controller.signal.reason;
       throw error;
@@ -103,9 +110,9 @@ export class ComputePool {
 
   /** Stops the worker threads; a later task starts them again. */
   async close(): Promise<void> {
-    const current = this.pool;
-    this.pool = null;
-    await current?.destroy();
+    const pools = [...this.pools.values()];
+    this.pools.clear();
+    await Promise.all(pools.map((pool) => pool.destroy()));
   }
 }
 
