@@ -36,21 +36,28 @@ async function adminQuery(sql: string): Promise<void> {
   }
 }
 
-/** A new database on the tests' backend: a SQLite file in `dir`, or a PostgreSQL database of its own. */
-export async function newDatabase(dir: string): Promise<TestDatabase> {
-  if (BACKEND === 'sqlite') {
-    const url = `file:${join(dir, 'oscar.db')}`;
-    return { url, env: { DATABASE_URL: url }, drop: async () => undefined };
-  }
+/** A new embedded SQLite database: a file in `dir`. */
+export function newSqliteDatabase(dir: string): TestDatabase {
+  const url = `file:${join(dir, 'oscar.db')}`;
+  return { url, env: { DATABASE_URL: url }, drop: async () => undefined };
+}
+
+/** A new, empty PostgreSQL database of its own; with `redis`, the environment adds REDIS_URL and a prefix of its own. */
+export async function newPostgresqlDatabase(options: { redis: boolean } = { redis: true }): Promise<TestDatabase> {
   const name = `oscar_test_${randomBytes(6).toString('hex')}`;
   await adminQuery(`CREATE DATABASE ${name}`);
   const url = new URL(POSTGRESQL_URL);
   url.pathname = `/${name}`;
   return {
     url: url.href,
-    env: { DATABASE_URL: url.href, REDIS_URL, OSCAR_REDIS_PREFIX: name },
+    env: { DATABASE_URL: url.href, ...(options.redis ? { REDIS_URL, OSCAR_REDIS_PREFIX: name } : {}) },
     drop: () => adminQuery(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`),
   };
+}
+
+/** A new database on the tests' backend: a SQLite file in `dir`, or a PostgreSQL database of its own (with Redis). */
+export async function newDatabase(dir: string): Promise<TestDatabase> {
+  return BACKEND === 'sqlite' ? newSqliteDatabase(dir) : newPostgresqlDatabase();
 }
 
 /** The project's root folder. */

@@ -1,4 +1,5 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { createConnection, createServer as createNetServer, type Socket } from 'node:net';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -165,4 +166,66 @@ except OscarError as e:
     });
     expect(stdout).toMatch(/^BAD_USER_INPUT \| .*lr/);
   });
+  it('keeps one connection open between calls, and opens a new one by itself when that one is closed', async () => {
+    const token = await server.token('keepalive@example.com');
+    // A TCP relay in front of the server counts the connections the client opens, and can cut them.
+    const upstream = Number(new URL(server.url).port);
+    const open = new Set<Socket>();
+    let accepted = 0;
+    const relay = createNetServer((inbound) => {
+      accepted++;
+      const outbound = createConnection({ port: upstream, host: '127.0.0.1' });
+      open.add(inbound);
+      inbound.on('close', () => open.delete(inbound));
+      inbound.pipe(outbound).pipe(inbound);
+      inbound.on('error', () => outbound.destroy());
+      outbound.on('error', () => inbound.destroy());
+      outbound.on('close', () => inbound.destroy());
+      inbound.on('close', () => outbound.destroy());
+    });
+    await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve));
+    const port = (relay.address() as { port: number }).port;
+    const script = `
+import sys
+from Oscar import Oscar
+scientist = Oscar(sys.argv[1], url=sys.argv[2])
+experiment = {'name': 'Kept alive', 'parameters': {'x': {'min': 0, 'max': 1}}}
+def loop(n):
+    for i in range(n):
+        job = scientist.suggest(experiment)
+        scientist.update(job, {'loss': job['x']})
+loop(20)
+print('first', flush=True)
+sys.stdin.readline()
+loop(5)
+print('second', flush=True)
+`;
+    const child = spawn(PYTHON, ['-c', script, token, `http://127.0.0.1:${port}/graphql`], {
+      env: { ...process.env, PYTHONPATH: site },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    try {
+      await waitFor(() => stdout.includes('first') || child.exitCode !== null, 60_000);
+      // 40 calls over one connection.
+      expect(accepted).toBe(1);
+      // The connection is cut (an idle timeout of the server or of a proxy): the next call reconnects at once.
+      for (const socket of open) socket.destroy();
+      await waitFor(() => open.size === 0);
+      child.stdin.write('go\n');
+      expect(await exited, stderr).toBe(0);
+      expect(stdout).toContain('second');
+      expect(accepted).toBe(2);
+      // No retry with backoff was needed: the client saw a closed idle connection, not an unreachable server.
+      expect(stderr).not.toMatch(/unreachable/);
+    } finally {
+      child.kill();
+      relay.close();
+    }
+  }, 120_000);
 });
+

@@ -17,6 +17,13 @@ export function median(values: readonly number[]): number {
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
+/** The nearest-rank `p` quantile (0-1) of a list, NaN when it is empty (so p99 of fewer than 100 values is the largest). */
+export function percentile(values: readonly number[], p: number): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))]!;
+}
+
 /** One JSON line of run_optuna.py / run_oscar.py output. */
 export interface RunLine {
   readonly system: string;

@@ -34,6 +34,7 @@ import { isMainThread, parentPort, Worker, workerData } from 'node:worker_thread
 import pLimit from 'p-limit';
 import WebSocket from 'ws';
 import { startServer } from '../../tests/harness.ts';
+import { percentile } from './common.ts';
 
 const WATCH = 'subscription ($id: ID!) { trialUpdated(experimentId: $id) { id state } }';
 const SUGGEST = 'mutation ($e: ExperimentInput!) { suggest(experiment: $e) { id experiment { id } } }';
@@ -382,12 +383,6 @@ async function until(what: string, predicate: () => boolean, ms = FACT_TIMEOUT_M
     if (performance.now() > deadline) throw new Error(`${what}: not reached within ${ms / 1000} s ${state()}`);
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
-}
-
-function percentile(values: readonly number[], p: number): number {
-  if (values.length === 0) return Number.NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))]!;
 }
 
 function ms(value: number): string {

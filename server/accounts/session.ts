@@ -35,14 +35,14 @@ export async function deleteSession(db: Db, sessionId: string): Promise<void> {
 export async function authenticateSession(db: Db, secret: string, now = new Date()): Promise<Authentication> {
   const row = await db.session.findUnique({
     where: { tokenHash: hashToken(secret) },
-    select: { id: true, expiresAt: true, user: { select: { id: true, email: true } } },
+    select: { id: true, expiresAt: true, userId: true },
   });
   if (!row) return { viewer: null, problem: 'expired-session' };
   if (row.expiresAt <= now) {
     await deleteSession(db, row.id);
     return { viewer: null, problem: 'expired-session' };
   }
-  return { viewer: { userId: row.user.id, email: row.user.email, tokenId: null, sessionId: row.id }, problem: null };
+  return { viewer: { userId: row.userId, tokenId: null, sessionId: row.id }, problem: null };
 }
 
 /** The parts of a request (HTTP, or a WebSocket upgrade) that decide whether its cookie may be used. */

@@ -6,7 +6,8 @@ import Database from 'better-sqlite3';
 import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PrismaClient } from '../generated/prisma/client.ts';
-import { applyMigrations, MIGRATIONS_DIR, migrationDrift, SCHEMA_PATH } from './migrate.ts';
+import { newPostgresqlDatabase, type TestDatabase } from '../../tests/harness.ts';
+import { applyMigrations, MIGRATIONS_DIR, migrationDrift, POSTGRESQL_MIGRATIONS_DIR, POSTGRESQL_SCHEMA_PATH, SCHEMA_PATH } from './migrate.ts';
 
 let tmp: string;
 let migrationNames: string[];
@@ -87,5 +88,38 @@ describe('schema drift', { timeout: 30_000 }, () => {
 
     const drift = await migrationDrift({ schemaPath: copy });
     expect(drift).toContain('"nickname" TEXT');
+  });
+});
+
+describe('PostgreSQL migrations', { timeout: 60_000 }, () => {
+  let scratch: TestDatabase;
+  let target: TestDatabase;
+  beforeAll(async () => {
+    scratch = await newPostgresqlDatabase({ redis: false });
+    target = await newPostgresqlDatabase({ redis: false });
+  });
+  afterAll(async () => {
+    await scratch?.drop();
+    await target?.drop();
+  });
+
+  it('have no drift: prisma/postgresql/schema.prisma (derived from the one schema) matches its committed migrations', async () => {
+    expect(await readFile(path.join(POSTGRESQL_MIGRATIONS_DIR, 'migration_lock.toml'), 'utf8')).toMatch(/^provider = "postgresql"$/m);
+    expect(await migrationDrift({ schemaPath: POSTGRESQL_SCHEMA_PATH, scratchDatabaseUrl: scratch.url })).toBe('');
+  });
+
+  it('detect drift when the schema changes without a migration', async () => {
+    const schema = await readFile(POSTGRESQL_SCHEMA_PATH, 'utf8');
+    const changed = schema.replace(/(model User \{\n)/, '$1  nickname String?\n');
+    expect(changed).not.toBe(schema);
+    const copy = path.join(tmp, 'postgresql-schema.prisma');
+    await writeFile(copy, changed);
+    expect(await migrationDrift({ schemaPath: copy, scratchDatabaseUrl: scratch.url, migrationsDir: POSTGRESQL_MIGRATIONS_DIR })).toContain('"nickname" TEXT');
+  });
+
+  it('apply once on a fresh database, and not again', async () => {
+    const names = (await readdir(POSTGRESQL_MIGRATIONS_DIR, { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => e.name).sort();
+    expect(await applyMigrations(target.url)).toEqual(names);
+    expect(await applyMigrations(target.url)).toEqual([]);
   });
 });

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -111,7 +112,48 @@ export async function defaultAdapterFactory(url: string): Promise<SqlMigrationAw
     return new PrismaBetterSqlite3({ url: sqliteFilePath(url) });
   }
   const { PrismaPg } = await import('@prisma/adapter-pg');
-  return new PrismaPg({ connectionString: url });
+  const { parse, toClientConfig } = await import('pg-connection-string');
+  const config = toClientConfig(parse(url));
+  const main = new PrismaPg(config);
+  // The adapter's own shadow database would be the main one (its pool config is a connection string,
+  // which overrides the shadow's name) and is dropped while still connected; this one is neither.
+  return {
+    provider: main.provider,
+    adapterName: main.adapterName,
+    connect: () => main.connect(),
+    async connectToShadowDb() {
+      const admin = await main.connect();
+      const database = `prisma_migrate_shadow_db_${randomUUID().replaceAll('-', '')}`;
+      await admin.executeScript(`CREATE DATABASE "${database}"`);
+      const shadow = await new PrismaPg({ ...config, database }).connect();
+      const dispose = shadow.dispose.bind(shadow);
+      shadow.dispose = async () => {
+        await dispose();
+        await admin.executeScript(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);
+        await admin.dispose();
+      };
+      return shadow;
+    },
+  };
+}
+
+/** PostgreSQL's one-byte `"char"` type (pg_catalog's `relkind`, `contype`, ...), which pg returns as a string. */
+const PG_CHAR_OID = 18;
+const PG_TEXT_OID = 25;
+
+/**
+ * The schema engine's catalog queries read `"char"` columns, which the pg adapter refuses as an
+ * unsupported type; pg hands them over as strings, so they are reported to the engine as text.
+ */
+function readCharColumnsAsText(queryable: object): void {
+  const target = queryable as { performIO?: (query: unknown) => Promise<{ fields?: { dataTypeID: number }[] }> };
+  const performIO = target.performIO?.bind(queryable);
+  if (!performIO) return;
+  target.performIO = async (query) => {
+    const result = await performIO(query);
+    for (const field of result.fields ?? []) if (field.dataTypeID === PG_CHAR_OID) field.dataTypeID = PG_TEXT_OID;
+    return result;
+  };
 }
 
 /**
@@ -143,6 +185,15 @@ function trackConnections(factory: SqlMigrationAwareDriverAdapterFactory): {
   const track = async (connect: () => Promise<SqlDriverAdapter>): Promise<SqlDriverAdapter> => {
     const adapter = await connect();
     if (factory.provider === 'sqlite') runSqliteScriptsAsBatch(adapter);
+    else {
+      readCharColumnsAsText(adapter);
+      const startTransaction = adapter.startTransaction.bind(adapter);
+      adapter.startTransaction = async (...args) => {
+        const transaction = await startTransaction(...args);
+        readCharColumnsAsText(transaction);
+        return transaction;
+      };
+    }
     open.add(adapter);
     const dispose = adapter.dispose.bind(adapter);
     adapter.dispose = async () => {

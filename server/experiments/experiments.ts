@@ -3,6 +3,7 @@ import type { Experiment, Prisma } from '../generated/prisma/client.ts';
 import { badInput } from '../errors.ts';
 import { canonicalSpace, parseSearchSpace } from '../optimizer/space.ts';
 import type { Database } from '../runtime/database.ts';
+import type { ExperimentDirectory } from './experiment-directory.ts';
 import type { SuggestRequest } from './experiment-input.ts';
 
 async function createVersion(database: Database, ownerId: string, request: SuggestRequest, archive: Experiment | null): Promise<Experiment> {
@@ -39,14 +40,40 @@ function checkSameSpace(experiment: Experiment, request: SuggestRequest): void {
   }
 }
 
-/** Applies what a resuming request changes (description, algorithm, lease) to the current experiment. */
-function resume(database: Database, current: Experiment, request: SuggestRequest): Promise<Experiment> | Experiment {
-  checkSameSpace(current, request);
+/** What a resuming request changes on the current experiment (description, algorithm, lease); empty when nothing. */
+export function settingChanges(current: Pick<Experiment, 'description' | 'algorithm' | 'leaseSeconds'>, request: SuggestRequest): Prisma.ExperimentUpdateInput {
   const changes: Prisma.ExperimentUpdateInput = {};
   if (request.description !== null && request.description !== current.description) changes.description = request.description;
   if (request.algorithm !== null && request.algorithm !== current.algorithm) changes.algorithm = request.algorithm;
   if (request.leaseSeconds !== null && request.leaseSeconds !== current.leaseSeconds) changes.leaseSeconds = request.leaseSeconds;
+  return changes;
+}
+
+/** Applies what a resuming request changes to the current experiment. */
+function resume(database: Database, current: Experiment, request: SuggestRequest): Promise<Experiment> | Experiment {
+  checkSameSpace(current, request);
+  const changes = settingChanges(current, request);
   return Object.keys(changes).length ? database.db.experiment.update({ where: { id: current.id }, data: changes }) : current;
+}
+
+/** The experiment a suggest goes to; `remembered` when it came from the directory, unchecked against its row. */
+export interface OpenedExperiment {
+  readonly id: string;
+  readonly remembered: boolean;
+}
+
+/**
+ * The experiment a suggestion belongs to: the caller's current one of that name, created on first use
+ * (see {@link openExperiment}); for a resuming request, the one `directory` remembers for that name
+ * and space when it has one (the suggest queue then checks it against the experiment's row).
+ */
+export async function findExperiment(database: Database, directory: ExperimentDirectory, ownerId: string, request: SuggestRequest): Promise<OpenedExperiment> {
+  const canonical = canonicalSpace(request.space);
+  const known = request.resume ? directory.get(ownerId, request.name) : undefined;
+  if (known && known.canonicalSpace === canonical) return { id: known.id, remembered: true };
+  const experiment = await openExperiment(database, ownerId, request);
+  directory.remember(ownerId, request.name, { id: experiment.id, canonicalSpace: canonical });
+  return { id: experiment.id, remembered: false };
 }
 
 /**

@@ -1,7 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
+import { sqliteAdapter } from './sqlite-statements.ts';
 import { PrismaPg } from '@prisma/adapter-pg';
 import pLimit from 'p-limit';
 import { PrismaClient, type Prisma } from '../generated/prisma/client.ts';
@@ -107,6 +107,12 @@ export interface Database {
    */
   withExperimentLock<T>(key: string, fn: () => Promise<T>): Promise<T>;
   /**
+   * Inside a transaction, takes the lock named `key` until it ends: in PostgreSQL a transaction-scoped
+   * advisory lock, so transactions of every replica that take it run one at a time; in SQLite nothing
+   * (its transactions already run one at a time).
+   */
+  lockWithin(tx: Transaction, key: string): Promise<void>;
+  /**
    * The stored size of rows, before reading them: trials (by ids, or all of an experiment's) or
    * experiments (by ids), their JSON and text columns plus a little per row. One aggregate query.
    */
@@ -143,9 +149,9 @@ export function storedBytesQuery(provider: DatabaseProvider, rows: StoredRows): 
   return { sql: `SELECT COALESCE(SUM(${size} + ${ROW_OVERHEAD_BYTES}), 0) AS "bytes" FROM "${rows.table}" WHERE ${where}`, args };
 }
 
-/** A 64-bit advisory-lock key for an experiment id (stable across processes and versions). */
-export function advisoryKey(experimentId: string): bigint {
-  return createHash('sha256').update(`oscar:experiment:${experimentId}`).digest().readBigInt64BE(0);
+/** A 64-bit advisory-lock key for a lock name (an experiment id, ...), stable across processes and versions. */
+export function advisoryKey(key: string): bigint {
+  return createHash('sha256').update(`oscar:experiment:${key}`).digest().readBigInt64BE(0);
 }
 
 /**
@@ -157,7 +163,7 @@ export async function openDatabase(url: string): Promise<Database> {
   const provider = providerOf(url);
   const client =
     provider === 'sqlite'
-      ? new PrismaClient({ adapter: new PrismaBetterSqlite3({ url, timeout: SQLITE_LOCK_WAIT_MS }) })
+      ? new PrismaClient({ adapter: sqliteAdapter(url, SQLITE_LOCK_WAIT_MS) })
       : (new PostgresqlClient({ adapter: new PrismaPg({ connectionString: url, max: POSTGRESQL_POOL_SIZE }) }) as unknown as PrismaClient);
   const db = extend(client);
   if (provider === 'sqlite') {
@@ -225,5 +231,9 @@ export async function openDatabase(url: string): Promise<Database> {
     return Number(row?.bytes ?? 0);
   };
 
-  return { provider, db, transaction, withExperimentLock, storedBytes, problem, close: () => db.$disconnect() };
+  const lockWithin = async (tx: Transaction, key: string): Promise<void> => {
+    if (provider === 'postgresql') await tx.$executeRawUnsafe('SELECT pg_advisory_xact_lock($1)', advisoryKey(key));
+  };
+
+  return { provider, db, transaction, withExperimentLock, lockWithin, storedBytes, problem, close: () => db.$disconnect() };
 }

@@ -8,6 +8,8 @@ import { replayChanges } from '../subscriptions/replay.ts';
 import { HistoryCache } from '../trials/history.ts';
 import { startLeaseSweeper } from '../trials/leases.ts';
 import { SuggestQueue } from '../trials/suggest-queue.ts';
+import { TrialDirectory } from '../trials/trial-directory.ts';
+import { ExperimentDirectory } from '../experiments/experiment-directory.ts';
 import { openDatabase, type Database, type Db } from './database.ts';
 import { createEvents, type Events } from './events.ts';
 import { memoryLimiters, redisLimiters } from './rate-limiters.ts';
@@ -46,6 +48,10 @@ export interface Runtime {
   readonly pool: ComputePool;
   readonly histories: HistoryCache;
   readonly suggestions: SuggestQueue;
+  /** Where trials belong (experiment, owner, group), remembered so results need no lookup. */
+  readonly trials: TrialDirectory;
+  /** Which experiment an owner's name refers to, remembered so suggests need no lookup. */
+  readonly experiments: ExperimentDirectory;
   readonly importance: ImportanceCache;
   readonly tables: TrialTables;
   /** `off` without Redis; `ok` while every Redis connection is ready; else `unreachable`. */
@@ -67,6 +73,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   const limiters = redis ? redisLimiters(redis.limits, prefix) : memoryLimiters;
   const pool = new ComputePool(options.suggestTimeoutMs ?? DEFAULT_SUGGEST_TIMEOUT_MS);
   const histories = new HistoryCache(database.db, pool);
+  const trials = new TrialDirectory(database.db);
   const live = new LiveSubscriptions(database.db, events, options.subscriptionLimits);
   let stopLeases = (): void => undefined;
   const runtime: Runtime = {
@@ -78,7 +85,9 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     signIn: new SignInGuard(limiters, options.signInLimits),
     pool,
     histories,
-    suggestions: new SuggestQueue({ database, events, histories }),
+    suggestions: new SuggestQueue({ database, events, histories, trials }),
+    trials,
+    experiments: new ExperimentDirectory(),
     importance: new ImportanceCache(database, pool),
     tables: new TrialTables(database),
     redisStatus() {

@@ -104,7 +104,8 @@ export class HistoryCache {
    */
   async propose(experiment: Experiment, space: SearchSpace, count: number): Promise<Proposal[]> {
     const history = this.historyOf(experiment.id);
-    await this.refresh(experiment.id, history);
+    // Revisions commit in order (server/trials/revisions.ts): a cache at the experiment's revision is whole.
+    if (history.revision < experiment.revision) await this.refresh(experiment.id, history);
     const state = experiment.optimizerState ?? undefined;
     const result = await this.pool.suggest({
       algorithm: experiment.algorithm,

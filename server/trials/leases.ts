@@ -13,18 +13,25 @@ export interface LeaseStore {
   readonly events: Events;
 }
 
+/** The most leases one call marks STALE. */
+const MAX_EXPIRED_PER_CALL = 1000;
+
 /**
- * Marks RUNNING trials whose lease has run out as STALE (in one experiment, or everywhere) and tells
- * subscribers. Their parameters are then offered again by the next suggest.
+ * Marks RUNNING trials whose lease has run out as STALE (in one experiment, or everywhere; at most
+ * 1,000 a call) and tells subscribers. Their parameters are then offered again by the next suggest.
  */
 export async function expireLeases(store: LeaseStore, experimentId?: string): Promise<number> {
   const { db } = store.database;
   const now = new Date();
   const expired = await db.trial.findMany({
     where: { state: 'RUNNING', leaseExpiresAt: { lt: now }, ...(experimentId ? { experimentId } : {}) },
-    select: { id: true, experimentId: true, experiment: { select: { ownerId: true } } },
+    select: { id: true, experimentId: true },
+    // Bounded work per call: a backlog (every worker gone at once) is worked off over the next calls.
+    take: MAX_EXPIRED_PER_CALL,
   });
   if (expired.length === 0) return 0;
+  const owners = await db.experiment.findMany({ where: { id: { in: [...new Set(expired.map((t) => t.experimentId))] } }, select: { id: true, ownerId: true } });
+  const ownerOf = new Map(owners.map((e) => [e.id, e.ownerId]));
   const byExperiment = new Map<string, typeof expired>();
   for (const trial of expired) {
     const group = byExperiment.get(trial.experimentId);
@@ -42,7 +49,7 @@ export async function expireLeases(store: LeaseStore, experimentId?: string): Pr
       });
     });
     count += changed.count;
-    for (const trial of trials) store.events.publishTrial(trial.experiment.ownerId, id, trial.id);
+    for (const trial of trials) store.events.publishTrial(ownerOf.get(id)!, id, trial.id);
   }
   return count;
 }

@@ -1,13 +1,12 @@
-import type { Experiment, Prisma } from '../generated/prisma/client.ts';
+import type { Experiment, Prisma, Trial } from '../generated/prisma/client.ts';
 import type { SuggestRequest } from '../experiments/experiment-input.ts';
 import type { Database } from '../runtime/database.ts';
 import type { Events } from '../runtime/events.ts';
 import type { HistoryCache, Proposal } from './history.ts';
-import { expireLeases, leaseUntil } from './leases.ts';
-import { nextRevision } from './revisions.ts';
-
-/** States in which a group of trials with the same parameters needs no new copy. */
-const SETTLED_OR_RUNNING = ['RUNNING', 'COMPLETED', 'FAILED', 'DUPLICATE'];
+import type { TrialDirectory } from './trial-directory.ts';
+import { settingChanges } from '../experiments/experiments.ts';
+import { reuseTrials } from './reuse.ts';
+import { runningTrialData } from './running-trial.ts';
 
 /**
  * The most new trials one optimizer call proposes. More waiting workers take turns; a batch's cost
@@ -20,11 +19,33 @@ export interface SuggestQueueDeps {
   readonly database: Database;
   readonly events: Events;
   readonly histories: HistoryCache;
+  readonly trials: TrialDirectory;
+}
+
+/**
+ * A suggest sent to an experiment remembered by name (ExperimentDirectory) that turned out archived, or
+ * that asks for other settings than the experiment has: the caller opens the experiment afresh.
+ */
+export class StaleExperiment extends Error {
+  constructor() {
+    super('The remembered experiment is no longer current, or the request changes its settings');
+  }
+}
+
+/**
+ * The trial a suggest gets: its id, and for a new trial its row with its experiment's (as the
+ * transaction that created it left them), so the answer needs no further query.
+ */
+export interface HandedOut {
+  readonly id: string;
+  readonly row: (Trial & { experiment: Experiment }) | null;
 }
 
 interface Waiter {
   readonly request: SuggestRequest;
-  resolve(trialId: string): void;
+  /** The experiment came from the directory, unchecked: check it against the row (see StaleExperiment). */
+  readonly remembered: boolean;
+  resolve(trial: HandedOut): void;
   reject(error: unknown): void;
 }
 
@@ -41,10 +62,13 @@ export class SuggestQueue {
 
   constructor(private readonly deps: SuggestQueueDeps) {}
 
-  /** The id of the RUNNING trial handed out for `request` on `experimentId`. */
-  enqueue(experimentId: string, request: SuggestRequest): Promise<string> {
-    return new Promise<string>((resolve, reject) => {
-      const waiter = { request, resolve, reject };
+  /**
+   * The id of the RUNNING trial handed out for `request` on `experimentId`; `remembered` when the
+   * experiment came from the directory (it fails with {@link StaleExperiment} if that is out of date).
+   */
+  enqueue(experimentId: string, request: SuggestRequest, remembered = false): Promise<HandedOut> {
+    return new Promise<HandedOut>((resolve, reject) => {
+      const waiter = { request, remembered, resolve, reject };
       const queue = this.waiting.get(experimentId);
       if (queue) {
         queue.push(waiter);
@@ -56,7 +80,9 @@ export class SuggestQueue {
   }
 
   private schedule(experimentId: string): void {
-    void this.deps.database.withExperimentLock(experimentId, () => this.serve(experimentId)).catch((error: unknown) => {
+    // One turn of the event loop first: suggests that arrived together (their requests already read) share the batch.
+    const serve = () => new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.serve(experimentId));
+    void this.deps.database.withExperimentLock(experimentId, serve).catch((error: unknown) => {
       // The lock itself failed (the database went away): nobody queued behind it may wait forever.
       for (const waiter of this.waiting.get(experimentId) ?? []) waiter.reject(error);
       this.waiting.delete(experimentId);
@@ -83,18 +109,22 @@ export class SuggestQueue {
 
   private async handOut(experimentId: string, batch: readonly Waiter[]): Promise<void> {
     const { db } = this.deps.database;
-    await expireLeases(this.deps, experimentId);
     let experiment = await db.experiment.findUniqueOrThrow({ where: { id: experimentId } });
-    const fresh: Waiter[] = [];
+    const current: Waiter[] = [];
     for (const waiter of batch) {
-      try {
-        const trialId = await this.reuse(experiment, waiter.request);
-        if (trialId) waiter.resolve(trialId);
-        else fresh.push(waiter);
-      } catch (error) {
-        waiter.reject(error);
-      }
+      const stale = waiter.remembered && (experiment.archivedAt !== null || Object.keys(settingChanges(experiment, waiter.request)).length > 0);
+      if (stale) waiter.reject(new StaleExperiment());
+      else current.push(waiter);
     }
+    if (current.length === 0) return;
+    const { reuses, changed } = await reuseTrials(this.deps, experiment, current.map((w) => w.request));
+    const fresh: Waiter[] = [];
+    current.forEach((waiter, i) => {
+      const reuse = reuses[i];
+      if (reuse instanceof Error) waiter.reject(reuse);
+      else if (reuse) waiter.resolve({ id: reuse, row: null });
+      else fresh.push(waiter);
+    });
     if (fresh.length === 0) return;
     // Requests retried while the first attempt still waited share its trial.
     const byRequest = new Map<string, Waiter[]>();
@@ -108,166 +138,42 @@ export class SuggestQueue {
         if (id !== null) byRequest.set(id, [waiter]);
       }
     }
-    experiment = await db.experiment.findUniqueOrThrow({ where: { id: experimentId } });
+    // Reusing wrote trials (a new revision and maybe trial number): the optimizer must see them.
+    if (changed) experiment = await db.experiment.findUniqueOrThrow({ where: { id: experimentId } });
     const proposals = await this.deps.histories.propose(experiment, distinct[0]!.request.space, distinct.length);
-    const ids = await this.createTrials(experiment, distinct.map((w) => w.request), proposals);
+    const rows = await this.createTrials(experiment, distinct.map((w) => w.request), proposals);
     distinct.forEach((waiter, i) => {
-      const id = ids[i]!;
-      for (const same of waiter.request.requestId === null ? [waiter] : byRequest.get(waiter.request.requestId)!) same.resolve(id);
+      const row = rows[i]!;
+      const id = row.id;
+      this.deps.trials.remember(id, { experimentId: experiment.id, ownerId: experiment.ownerId, rootId: id });
+      for (const same of waiter.request.requestId === null ? [waiter] : byRequest.get(waiter.request.requestId)!) same.resolve({ id, row });
       this.deps.events.publishTrial(experiment.ownerId, experiment.id, id);
     });
   }
 
-  /** Stores proposals as RUNNING trials, numbered in turn, in one transaction; returns their ids. */
-  private createTrials(experiment: Experiment, requests: readonly SuggestRequest[], proposals: readonly Proposal[]): Promise<string[]> {
+  /** Stores proposals as RUNNING trials, numbered in turn, in one transaction of two statements; returns their rows. */
+  private createTrials(
+    experiment: Experiment,
+    requests: readonly SuggestRequest[],
+    proposals: readonly Proposal[],
+  ): Promise<(Trial & { experiment: Experiment })[]> {
     const now = Date.now();
     return this.deps.database.transaction(async (tx) => {
-      const revision = await nextRevision(tx, experiment.id);
-      const { nextTrialNumber } = await tx.experiment.update({
+      // The experiment's next revision (server/trials/revisions.ts) and trial numbers, in one update.
+      const updated = await tx.experiment.update({
         where: { id: experiment.id },
-        data: { nextTrialNumber: { increment: requests.length } },
-        select: { nextTrialNumber: true },
+        data: { revision: { increment: 1 }, nextTrialNumber: { increment: requests.length } },
       });
+      const { nextTrialNumber, revision } = updated;
       const first = nextTrialNumber - requests.length;
-      const ids: string[] = [];
-      for (const [i, request] of requests.entries()) {
-        const proposal = proposals[i]!;
-        const trial = await tx.trial.create({
-          select: { id: true },
-          data: {
-            experimentId: experiment.id,
-            number: first + i,
-            state: 'RUNNING',
-            params: proposal.params as Prisma.InputJsonObject,
-            optimizer: proposal.optimizer,
-            fallbackReason: proposal.fallbackReason,
-            worker: request.worker,
-            instance: request.instance,
-            requestId: request.requestId,
-            leaseExpiresAt: leaseUntil(experiment.leaseSeconds, now),
-            heartbeatAt: new Date(now),
-            revision,
-          },
-        });
-        ids.push(trial.id);
-      }
-      return ids;
-    });
-  }
-
-  /**
-   * A trial this request should get without asking the optimizer: the one a retried request already
-   * got, the worker's own unfinished one (a reboot), or a copy of a STALE trial nobody is re-running.
-   */
-  private async reuse(experiment: Experiment, request: SuggestRequest): Promise<string | null> {
-    const { db } = this.deps.database;
-    if (request.requestId !== null) {
-      const retried = await db.trial.findUnique({
-        where: { experimentId_requestId: { experimentId: experiment.id, requestId: request.requestId } },
-        select: { id: true, state: true },
+      const created = await tx.trial.createManyAndReturn({
+        data: requests.map((request, i) => {
+          const { params, optimizer, fallbackReason } = proposals[i]!;
+          return runningTrialData(experiment, { number: first + i, params: params as Prisma.JsonValue, optimizer, fallbackReason }, request, revision, now);
+        }),
       });
-      if (retried) return retried.state === 'RUNNING' ? this.handBack(experiment, retried.id, request) : retried.id;
-    }
-    const own = await this.unfinishedTrialOf(experiment, request);
-    if (own) return this.handBack(experiment, own, request);
-    const stale = await this.staleTrialToReoffer(experiment);
-    if (!stale) return null;
-    const now = Date.now();
-    const id = await this.deps.database.transaction(async (tx) => {
-      const revision = await nextRevision(tx, experiment.id);
-      const { nextTrialNumber } = await tx.experiment.update({
-        where: { id: experiment.id },
-        data: { nextTrialNumber: { increment: 1 } },
-        select: { nextTrialNumber: true },
-      });
-      const trial = await tx.trial.create({
-        select: { id: true },
-        data: {
-          experimentId: experiment.id,
-          number: nextTrialNumber - 1,
-          state: 'RUNNING',
-          params: stale.params as Prisma.InputJsonObject,
-          optimizer: stale.optimizer,
-          retryOfId: stale.rootId,
-          worker: request.worker,
-          instance: request.instance,
-          requestId: request.requestId,
-          leaseExpiresAt: leaseUntil(experiment.leaseSeconds, now),
-          heartbeatAt: new Date(now),
-          revision,
-        },
-      });
-      return trial.id;
+      const byNumber = new Map(created.map((trial) => [trial.number, trial]));
+      return requests.map((_, i) => ({ ...byNumber.get(first + i)!, experiment: updated }));
     });
-    this.deps.events.publishTrial(experiment.ownerId, experiment.id, id);
-    return id;
   }
-
-  /** Hands a trial back to its holder with a fresh lease (a retried request, or a worker back from a reboot). */
-  private async handBack(experiment: Experiment, trialId: string, request: SuggestRequest): Promise<string> {
-    await this.deps.database.transaction(async (tx) => {
-      const revision = await nextRevision(tx, experiment.id);
-      await tx.trial.update({
-        where: { id: trialId },
-        data: {
-          state: 'RUNNING',
-          instance: request.instance,
-          requestId: request.requestId,
-          leaseExpiresAt: leaseUntil(experiment.leaseSeconds),
-          heartbeatAt: new Date(),
-          revision,
-        },
-      });
-    });
-    this.deps.events.publishTrial(experiment.ownerId, experiment.id, trialId);
-    return trialId;
-  }
-
-  /**
-   * A trial this worker left unfinished under another client instance: STALE and not yet re-offered, or
-   * RUNNING but silent for half its lease (clients beat every third of it), so a second live process
-   * on the same host, still beating, keeps its own trial.
-   */
-  private async unfinishedTrialOf(experiment: Experiment, request: SuggestRequest): Promise<string | null> {
-    if (request.worker === null) return null;
-    const silentSince = new Date(Date.now() - (experiment.leaseSeconds * 1000) / 2);
-    const candidates = await this.deps.database.db.trial.findMany({
-      where: {
-        experimentId: experiment.id,
-        worker: request.worker,
-        AND: [
-          { OR: [{ state: 'STALE' }, { state: 'RUNNING', heartbeatAt: { lt: silentSince } }] },
-          ...(request.instance !== null ? [{ OR: [{ instance: null }, { instance: { not: request.instance } }] }] : []),
-        ],
-      },
-      orderBy: { number: 'asc' },
-      select: { id: true, state: true, retryOfId: true },
-    });
-    for (const trial of candidates) {
-      if (trial.state === 'RUNNING' || !(await groupIsSettledOrRunning(this.deps.database, trial.retryOfId ?? trial.id, trial.id))) return trial.id;
-    }
-    return null;
-  }
-
-  /** The oldest STALE trial whose parameters nobody is evaluating any more, to offer them again. */
-  private async staleTrialToReoffer(experiment: Experiment) {
-    const stale = await this.deps.database.db.trial.findMany({
-      where: { experimentId: experiment.id, state: 'STALE' },
-      orderBy: { number: 'asc' },
-      select: { id: true, retryOfId: true, params: true, optimizer: true },
-    });
-    for (const trial of stale) {
-      const rootId = trial.retryOfId ?? trial.id;
-      if (!(await groupIsSettledOrRunning(this.deps.database, rootId, trial.id))) return { rootId, params: trial.params, optimizer: trial.optimizer };
-    }
-    return null;
-  }
-}
-
-/** Whether a trial with these parameters (the original or a copy, other than `except`) is running or has an outcome. */
-export async function groupIsSettledOrRunning(database: Database, rootId: string, except: string): Promise<boolean> {
-  const count = await database.db.trial.count({
-    where: { OR: [{ id: rootId }, { retryOfId: rootId }], id: { not: except }, state: { in: SETTLED_OR_RUNNING } },
-  });
-  return count > 0;
 }

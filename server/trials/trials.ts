@@ -2,13 +2,16 @@ import { isDeepStrictEqual } from 'node:util';
 import type { Prisma } from '../generated/prisma/client.ts';
 import type { Viewer } from '../accounts/auth.ts';
 import { userError } from '../errors.ts';
-import { openExperiment } from '../experiments/experiments.ts';
+import type { ExperimentDirectory } from '../experiments/experiment-directory.ts';
+import { findExperiment } from '../experiments/experiments.ts';
 import type { SuggestRequest } from '../experiments/experiment-input.ts';
 import type { Database } from '../runtime/database.ts';
 import type { Events } from '../runtime/events.ts';
 import { leaseUntil } from './leases.ts';
 import { nextRevision } from './revisions.ts';
-import { groupIsSettledOrRunning, type SuggestQueue } from './suggest-queue.ts';
+import { StaleExperiment, type HandedOut, type SuggestQueue } from './suggest-queue.ts';
+import { groupIsSettledOrRunning, groupLock } from './trial-groups.ts';
+import type { TrialDirectory } from './trial-directory.ts';
 import type { TrialOutcome } from './trial-result.ts';
 
 /** The selection Pothos asks for, passed through to Prisma so nothing is fetched twice. */
@@ -19,6 +22,8 @@ export interface TrialDeps {
   readonly database: Database;
   readonly events: Events;
   readonly suggestions: SuggestQueue;
+  readonly trials: TrialDirectory;
+  readonly experiments: ExperimentDirectory;
 }
 
 /**
@@ -27,18 +32,20 @@ export interface TrialDeps {
  * from the experiment's optimizer (see SuggestQueue).
  */
 export async function suggestTrial(deps: TrialDeps, viewer: Viewer, request: SuggestRequest, query: TrialQuery) {
-  const experiment = await openExperiment(deps.database, viewer.userId, request);
-  const trialId = await deps.suggestions.enqueue(experiment.id, request);
-  return deps.database.db.trial.findUniqueOrThrow({ ...query, where: { id: trialId } });
-}
-
-async function ownedTrial(deps: TrialDeps, viewer: Viewer, trialId: string) {
-  const trial = await deps.database.db.trial.findFirst({
-    where: { id: trialId, experiment: { ownerId: viewer.userId } },
-    select: { id: true, experimentId: true, state: true, loss: true, metrics: true, error: true, retryOfId: true },
-  });
-  if (!trial) throw userError('NOT_FOUND', `No trial with id "${trialId}"`, 'trialId');
-  return trial;
+  const opened = await findExperiment(deps.database, deps.experiments, viewer.userId, request);
+  let trial: HandedOut;
+  try {
+    trial = await deps.suggestions.enqueue(opened.id, request, opened.remembered);
+  } catch (error) {
+    if (!(error instanceof StaleExperiment)) throw error;
+    // Archived, or its settings changed, since this process last looked: open it as a first suggest does.
+    deps.experiments.forget(viewer.userId, request.name);
+    const experiment = await findExperiment(deps.database, deps.experiments, viewer.userId, request);
+    trial = await deps.suggestions.enqueue(experiment.id, request, false);
+  }
+  // A new trial is answered from the rows its transaction wrote (with its experiment: what suggest is
+  // usually asked for; Pothos loads anything else it is asked for); a reused one is read.
+  return trial.row ?? deps.database.db.trial.findUniqueOrThrow({ ...query, where: { id: trial.id } });
 }
 
 function sameOutcome(trial: { loss: number | null; error: string | null; metrics: Prisma.JsonValue }, outcome: TrialOutcome): boolean {
@@ -46,45 +53,59 @@ function sameOutcome(trial: { loss: number | null; error: string | null; metrics
   return same && isDeepStrictEqual(trial.metrics ?? {}, outcome.metrics);
 }
 
+/** A group read at once by {@link recordOutcome}; past it, one more query answers. */
+const MAX_GROUP_READ = 100;
+
 /**
  * Records a trial's outcome: COMPLETED with its loss, or FAILED with the worker's error. A late result
  * for a STALE trial is kept; when its parameters already have a counted result (from a re-offered copy,
  * or the original), it is kept as DUPLICATE. The same outcome sent twice is stored once; a different
  * one for a finished trial is refused with CONFLICT.
+ *
+ * It does not wait for the experiment's suggestions (an optimizer call may be running): only results
+ * for the same parameters (a trial and its re-offered copies) take turns, under a lock on the group
+ * in the transaction that stores the result, on every replica.
  */
 export async function recordOutcome(deps: TrialDeps, viewer: Viewer, trialId: string, outcome: TrialOutcome, query: TrialQuery) {
-  const { experimentId } = await ownedTrial(deps, viewer, trialId);
-  const { db } = deps.database;
-  await deps.database.withExperimentLock(experimentId, async () => {
-    const trial = await ownedTrial(deps, viewer, trialId);
+  const { experimentId, rootId } = await deps.trials.find(viewer.userId, trialId);
+  const { database } = deps;
+  const stored = await database.transaction(async (tx) => {
+    await database.lockWithin(tx, groupLock(rootId));
+    // The group's trials (by primary key and the retryOf index; a group is a trial and its few copies).
+    const group = await tx.trial.findMany({
+      where: { OR: [{ id: { in: [trialId, rootId] } }, { retryOfId: rootId }] },
+      select: { id: true, state: true, loss: true, metrics: true, error: true },
+      take: MAX_GROUP_READ,
+    });
+    const trial = group.find((row) => row.id === trialId) ?? (await tx.trial.findUniqueOrThrow({ where: { id: trialId } }));
     if (trial.state !== 'RUNNING' && trial.state !== 'STALE') {
-      if (sameOutcome(trial, outcome)) return;
+      if (sameOutcome(trial, outcome)) return null;
       throw userError('CONFLICT', `Trial "${trialId}" is already ${trial.state.toLowerCase()} with another result`, 'trialId');
     }
-    const rootId = trial.retryOfId ?? trial.id;
     const counted =
       outcome.kind === 'completed' &&
-      (await db.trial.count({ where: { OR: [{ id: rootId }, { retryOfId: rootId }], state: 'COMPLETED' } })) > 0;
-    const now = new Date();
-    await deps.database.transaction(async (tx) => {
-      const revision = await nextRevision(tx, experimentId);
-      await tx.trial.update({
-        where: { id: trialId },
-        data: {
-          state: outcome.kind === 'failed' ? 'FAILED' : counted ? 'DUPLICATE' : 'COMPLETED',
-          loss: outcome.kind === 'completed' ? outcome.loss : null,
-          error: outcome.kind === 'failed' ? outcome.error : null,
-          metrics: outcome.metrics as Prisma.InputJsonObject,
-          completedAt: now,
-          leaseExpiresAt: null,
-          revision,
-        },
-      });
-      // Taking the revision also moves the experiment's updatedAt (its last activity).
+      (group.some((row) => row.id !== trialId && row.state === 'COMPLETED') ||
+        // A group larger than was read (workers lost many times over): ask for its counted result.
+        (group.length === MAX_GROUP_READ && (await groupIsSettledOrRunning(tx, rootId, trialId, ['COMPLETED']))));
+    // Taking the revision also moves the experiment's updatedAt (its last activity).
+    const revision = await nextRevision(tx, experimentId);
+    return tx.trial.update({
+      ...query,
+      where: { id: trialId },
+      data: {
+        state: outcome.kind === 'failed' ? 'FAILED' : counted ? 'DUPLICATE' : 'COMPLETED',
+        loss: outcome.kind === 'completed' ? outcome.loss : null,
+        error: outcome.kind === 'failed' ? outcome.error : null,
+        metrics: outcome.metrics as Prisma.InputJsonObject,
+        completedAt: new Date(),
+        leaseExpiresAt: null,
+        revision,
+      },
     });
-    deps.events.publishTrial(viewer.userId, experimentId, trialId);
   });
-  return db.trial.findUniqueOrThrow({ ...query, where: { id: trialId } });
+  if (!stored) return database.db.trial.findUniqueOrThrow({ ...query, where: { id: trialId } });
+  deps.events.publishTrial(viewer.userId, experimentId, trialId);
+  return stored;
 }
 
 /**
@@ -93,21 +114,25 @@ export async function recordOutcome(deps: TrialDeps, viewer: Viewer, trialId: st
  * they are, so the worker can tell.
  */
 export async function heartbeat(deps: TrialDeps, viewer: Viewer, trialId: string, query: TrialQuery) {
-  const { experimentId } = await ownedTrial(deps, viewer, trialId);
+  const { experimentId, rootId } = await deps.trials.find(viewer.userId, trialId);
   const { db } = deps.database;
   const { leaseSeconds } = await db.experiment.findUniqueOrThrow({ where: { id: experimentId }, select: { leaseSeconds: true } });
   const renewal = { state: 'RUNNING', leaseExpiresAt: leaseUntil(leaseSeconds), heartbeatAt: new Date() };
   // A RUNNING trial stays RUNNING: nothing an optimizer sees changes, so no revision is taken.
   const renewed = await db.trial.updateMany({ where: { id: trialId, state: 'RUNNING' }, data: renewal });
   if (renewed.count === 0) {
+    // A STALE trial comes back unless its parameters were offered again (serialised with re-offers by
+    // the experiment's lock, and with results for the same parameters by the group's).
     await deps.database.withExperimentLock(experimentId, async () => {
-      const trial = await ownedTrial(deps, viewer, trialId);
-      if (trial.state !== 'STALE' || (await groupIsSettledOrRunning(deps.database, trial.retryOfId ?? trial.id, trial.id))) return;
-      await deps.database.transaction(async (tx) => {
+      const revived = await deps.database.transaction(async (tx) => {
+        await deps.database.lockWithin(tx, groupLock(rootId));
+        const { state } = await tx.trial.findUniqueOrThrow({ where: { id: trialId }, select: { state: true } });
+        if (state !== 'STALE' || (await groupIsSettledOrRunning(tx, rootId, trialId))) return false;
         const revision = await nextRevision(tx, experimentId);
         await tx.trial.update({ where: { id: trialId }, data: { ...renewal, revision } });
+        return true;
       });
-      deps.events.publishTrial(viewer.userId, experimentId, trialId);
+      if (revived) deps.events.publishTrial(viewer.userId, experimentId, trialId);
     });
   }
   return db.trial.findUniqueOrThrow({ ...query, where: { id: trialId } });

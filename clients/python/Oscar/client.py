@@ -200,7 +200,10 @@ class Oscar:
                 "Oscar URL must start with http:// or https://, got %r" % self.url,
                 code="BAD_USER_INPUT",
             )
-        self._opener = urllib.request.build_opener()
+        # Through an HTTP(S) proxy from the environment, urllib does the talking; otherwise each thread
+        # keeps one connection open to the server between calls (HTTP keep-alive).
+        self._opener = urllib.request.build_opener() if _proxied(self.url) else None
+        self._connections = _Connections(self.url, timeout)
         self._heartbeats = _Heartbeats(self)
         # Experiments this client has already started afresh (``resume: False``): later calls continue them.
         self._restarted = set()  # type: set
@@ -371,7 +374,19 @@ class Oscar:
             headers["Authorization"] = "Bearer %s" % self.token
         return headers
 
+    def close(self) -> None:
+        """Closes the connections this client keeps open (they reopen by themselves if it is used again)."""
+        self._connections.close_all()
+
+    def __enter__(self) -> "Oscar":
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self.close()
+
     def _post(self, body: bytes):
+        if self._opener is None:
+            return self._connections.post(body, self._headers())
         request = urllib.request.Request(
             self.url, data=body, headers=self._headers(), method="POST"
         )
@@ -465,6 +480,88 @@ class Oscar:
 
 
 # ---------------------------------------------------------------- helpers
+
+
+def _proxied(url: str) -> bool:
+    """Whether the environment routes ``url`` through a proxy (``HTTP_PROXY``, ``NO_PROXY``, ...)."""
+    parts = urllib.parse.urlsplit(url)
+    proxies = urllib.request.getproxies()
+    return bool(proxies.get(parts.scheme.lower())) and not urllib.request.proxy_bypass(parts.hostname or "")
+
+
+#: Failures of a kept-alive connection that the server closed while it sat idle: the request never
+#: reached it, so it is sent again at once on a new connection (``suggest`` and ``update`` are
+#: idempotent anyway: see ``requestId``).
+_STALE_CONNECTION = (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError, ConnectionAbortedError)
+
+
+class _Connections:
+    """One persistent HTTP/1.1 connection per thread (and per process, after a fork), reused between
+    calls and reopened when the server has closed it."""
+
+    def __init__(self, url: str, timeout: float) -> None:
+        parts = urllib.parse.urlsplit(url)
+        self._https = parts.scheme.lower() == "https"
+        self._host = parts.hostname or "localhost"
+        self._port = parts.port
+        self._path = urllib.parse.urlunsplit(("", "", parts.path or "/", parts.query, ""))
+        self._netloc = parts.netloc.rpartition("@")[2]
+        self._timeout = timeout
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._open = set()  # type: set
+
+    def _new(self) -> http.client.HTTPConnection:
+        if self._https:
+            return http.client.HTTPSConnection(
+                self._host, self._port, timeout=self._timeout, context=ssl.create_default_context()
+            )
+        return http.client.HTTPConnection(self._host, self._port, timeout=self._timeout)
+
+    def _connection(self) -> http.client.HTTPConnection:
+        held = getattr(self._local, "held", None)
+        if held is not None and held[0] == os.getpid():
+            return held[1]
+        connection = self._new()
+        self._local.held = (os.getpid(), connection)
+        with self._lock:
+            self._open.add(connection)
+        return connection
+
+    def _drop(self, connection: http.client.HTTPConnection) -> None:
+        connection.close()
+        self._local.held = None
+        with self._lock:
+            self._open.discard(connection)
+
+    def post(self, body: bytes, headers: Dict[str, str]):
+        """POSTs ``body``; returns the status and the body of the answer."""
+        for attempt in (1, 2):
+            connection = self._connection()
+            reused = connection.sock is not None
+            try:
+                connection.request("POST", self._path, body=body, headers=dict(headers, Host=self._netloc))
+                response = connection.getresponse()
+                raw = response.read()
+            except _STALE_CONNECTION:
+                self._drop(connection)
+                if reused and attempt == 1:
+                    continue
+                raise
+            except BaseException:
+                self._drop(connection)
+                raise
+            if response.will_close:
+                self._drop(connection)
+            return response.status, raw
+        raise AssertionError("unreachable")
+
+    def close_all(self) -> None:
+        with self._lock:
+            connections, self._open = list(self._open), set()
+        for connection in connections:
+            connection.close()
+        self._local = threading.local()
 
 
 class _Heartbeats:

@@ -12,6 +12,9 @@ export const DEFAULT_SUGGEST_TIMEOUT_MS = 5_000;
 /** Time bound of one parameter-importance estimate, in milliseconds. */
 export const IMPORTANCE_TIMEOUT_MS = 10_000;
 
+/** Optimizers whose work per suggestion is a few random draws (no model): run on the event loop. */
+const IN_PROCESS: ReadonlySet<string> = new Set(['random', 'quasi_random']);
+
 /** A worker thread's heap limit: a runaway task ends that worker (and falls back), never the server. */
 const WORKER_HEAP_MB = 1024;
 
@@ -93,6 +96,15 @@ export class ComputePool {
    * `fallbackReason` says so.
    */
   async suggest(task: SuggestTask, timeoutMs = this.suggestTimeoutMs): Promise<PooledResult> {
+    if (IN_PROCESS.has(task.algorithm)) {
+      // Constant work per suggestion, whatever the history: cheaper here than the trip to a thread.
+      try {
+        return { ...runSuggestTask(task), fallbackReason: null };
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        return fallback(task, `error: optimizer "${task.algorithm}" failed: ${message.slice(0, 300)}`);
+      }
+    }
     try {
       const result = await this.run<SuggestResult>({ kind: 'suggest', task }, timeoutMs);
       return { ...result, fallbackReason: null };

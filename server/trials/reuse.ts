@@ -1,0 +1,200 @@
+import type { Experiment, Prisma } from '../generated/prisma/client.ts';
+import type { SuggestRequest } from '../experiments/experiment-input.ts';
+import type { Database } from '../runtime/database.ts';
+import type { Events } from '../runtime/events.ts';
+import { expireLeases, leaseUntil } from './leases.ts';
+import { nextRevision } from './revisions.ts';
+import { runningTrialData } from './running-trial.ts';
+import { GROUP_IS_FREE, groupIsSettledOrRunning, groupLock } from './trial-groups.ts';
+
+/** What reusing trials needs from the runtime. */
+export interface ReuseDeps {
+  readonly database: Database;
+  readonly events: Events;
+}
+
+/** Candidates read per batch, at most (the rest wait for the next suggests). */
+const MAX_CANDIDATES = 128;
+
+/** For each request: the trial it gets without the optimizer, null when it needs new parameters, or what went wrong. */
+export type Reuse = string | null | Error;
+
+/**
+ * The trials a batch of suggest requests should get without asking the optimizer, in order of
+ * preference for each: the one a retried request already got; the worker's own unfinished trial (a
+ * reboot: STALE and not offered again, or RUNNING but silent for half its lease, from another client
+ * instance, so a second live process on one host keeps its own); a copy of a STALE trial nobody is
+ * re-running. One query for the whole batch finds the candidates (and leases that ran out, which it
+ * then expires); each hand-back or copy re-checks its trial's group under the group's lock, so a
+ * result that arrived meanwhile wins.
+ * `changed` is true when anything was written (the experiment's revision moved).
+ */
+export async function reuseTrials(deps: ReuseDeps, experiment: Experiment, requests: readonly SuggestRequest[]): Promise<{ reuses: Reuse[]; changed: boolean }> {
+  let candidates = await findCandidates(deps, experiment, requests);
+  let changed = false;
+  if (candidates.expired) {
+    // Leases ran out since the last sweep: mark those trials STALE, so their parameters are offered again.
+    changed = (await expireLeases(deps, experiment.id)) > 0;
+    candidates = await findCandidates(deps, experiment, requests);
+  }
+  const { retried, unfinished, stale } = candidates;
+  const byRequestId = new Map(retried.map((t) => [t.requestId, t]));
+  /** Trials and groups handed out in this batch already. */
+  const taken = new Set<string>();
+  const reuses: Reuse[] = [];
+  for (const request of requests) {
+    try {
+      const again = request.requestId === null ? undefined : byRequestId.get(request.requestId);
+      if (again) {
+        const back = again.state === 'RUNNING' ? await handBack(deps, experiment, again.id, request) : null;
+        changed ||= back !== null;
+        reuses.push(back ?? again.id);
+        continue;
+      }
+      const own = unfinished.find(
+        (t) =>
+          t.worker === request.worker &&
+          (request.instance === null || t.instance === null || t.instance !== request.instance) &&
+          !taken.has(t.id) &&
+          !taken.has(t.retryOfId ?? t.id),
+      );
+      if (own) {
+        const rootId = own.retryOfId ?? own.id;
+        taken.add(own.id).add(rootId);
+        const back = await handBack(deps, experiment, own.id, request, rootId);
+        if (back) {
+          changed = true;
+          reuses.push(back);
+          continue;
+        }
+      }
+      const copyOf = stale.find((t) => !taken.has(t.id) && !taken.has(t.retryOfId ?? t.id));
+      if (copyOf) {
+        const rootId = copyOf.retryOfId ?? copyOf.id;
+        taken.add(copyOf.id).add(rootId);
+        const copy = await reoffer(deps, experiment, { ...copyOf, rootId }, request);
+        if (copy) {
+          changed = true;
+          reuses.push(copy);
+          continue;
+        }
+      }
+      reuses.push(null);
+    } catch (error) {
+      reuses.push(error instanceof Error ? error : new Error(String(error)));
+    }
+  }
+  return { reuses, changed };
+}
+
+const CANDIDATE_FIELDS = {
+  id: true,
+  number: true,
+  state: true,
+  requestId: true,
+  worker: true,
+  instance: true,
+  retryOfId: true,
+  params: true,
+  optimizer: true,
+  leaseExpiresAt: true,
+} satisfies Prisma.TrialSelect;
+
+type Candidate = Prisma.TrialGetPayload<{ select: typeof CANDIDATE_FIELDS }>;
+
+/**
+ * The trials a batch might reuse, in two index lookups: the trials of its request ids; and among the
+ * experiment's RUNNING and STALE trials, those of its workers silent for half a lease, STALE ones
+ * whose group is free, and RUNNING ones whose lease ran out (`expired`: the caller expires them).
+ * At most MAX_CANDIDATES of the latter; oldest first.
+ */
+async function findCandidates(deps: ReuseDeps, experiment: Experiment, requests: readonly SuggestRequest[]) {
+  const { db } = deps.database;
+  const requestIds = [...new Set(requests.map((r) => r.requestId).filter((id): id is string => id !== null))];
+  const workers = [...new Set(requests.map((r) => r.worker).filter((w): w is string => w !== null))];
+  const now = new Date();
+  const silentSince = new Date(now.getTime() - (experiment.leaseSeconds * 1000) / 2);
+  const [retried, open] = await Promise.all([
+    requestIds.length ? db.trial.findMany({ where: { experimentId: experiment.id, requestId: { in: requestIds } }, select: CANDIDATE_FIELDS }) : [],
+    // No ORDER BY: it would lead SQLite to walk every trial in number order instead of this state's few.
+    db.trial.findMany({
+      where: {
+        experimentId: experiment.id,
+        state: { in: ['RUNNING', 'STALE'] },
+        OR: [
+          ...(workers.length ? [{ state: 'RUNNING', worker: { in: workers }, heartbeatAt: { lt: silentSince } }] : []),
+          { state: 'STALE', ...GROUP_IS_FREE },
+          { state: 'RUNNING', leaseExpiresAt: { lt: now } },
+        ],
+      },
+      take: MAX_CANDIDATES,
+      select: CANDIDATE_FIELDS,
+    }),
+  ]);
+  const others = open.filter((row) => row.requestId === null || !requestIds.includes(row.requestId)).sort((a, b) => a.number - b.number);
+  const expired = (row: Candidate) => row.state === 'RUNNING' && row.leaseExpiresAt !== null && row.leaseExpiresAt < now;
+  return {
+    retried,
+    expired: others.some(expired),
+    // Silent RUNNING trials of the batch's workers, and free STALE ones (a worker's own, or anyone's to re-offer).
+    unfinished: others.filter((row) => row.worker !== null && workers.includes(row.worker) && !expired(row)),
+    stale: others.filter((row) => row.state === 'STALE'),
+  };
+}
+
+/**
+ * Hands a trial back to its holder with a fresh lease (a retried request, or a worker back from a
+ * reboot); null when its result arrived meanwhile (or, for a STALE trial of group `rootId`, a copy's).
+ */
+async function handBack(deps: ReuseDeps, experiment: Experiment, trialId: string, request: SuggestRequest, rootId?: string): Promise<string | null> {
+  const { database } = deps;
+  const handedBack = await database.transaction(async (tx) => {
+    if (rootId) await database.lockWithin(tx, groupLock(rootId));
+    const { state } = await tx.trial.findUniqueOrThrow({ where: { id: trialId }, select: { state: true } });
+    if (state !== 'RUNNING' && state !== 'STALE') return false;
+    if (state === 'STALE' && rootId && (await groupIsSettledOrRunning(tx, rootId, trialId))) return false;
+    const revision = await nextRevision(tx, experiment.id);
+    await tx.trial.update({
+      where: { id: trialId },
+      data: {
+        state: 'RUNNING',
+        instance: request.instance,
+        requestId: request.requestId,
+        leaseExpiresAt: leaseUntil(experiment.leaseSeconds),
+        heartbeatAt: new Date(),
+        revision,
+      },
+    });
+    return true;
+  });
+  if (!handedBack) return null;
+  deps.events.publishTrial(experiment.ownerId, experiment.id, trialId);
+  return trialId;
+}
+
+/** Offers a STALE trial's parameters again, as a new trial linked to the group's root; null when its group got a result or a runner meanwhile. */
+async function reoffer(
+  deps: ReuseDeps,
+  experiment: Experiment,
+  stale: { id: string; rootId: string; params: Prisma.JsonValue; optimizer: string },
+  request: SuggestRequest,
+): Promise<string | null> {
+  const { database } = deps;
+  const now = Date.now();
+  const id = await database.transaction(async (tx) => {
+    await database.lockWithin(tx, groupLock(stale.rootId));
+    if (await groupIsSettledOrRunning(tx, stale.rootId, stale.id)) return null;
+    const { nextTrialNumber, revision } = await tx.experiment.update({
+      where: { id: experiment.id },
+      data: { revision: { increment: 1 }, nextTrialNumber: { increment: 1 } },
+      select: { nextTrialNumber: true, revision: true },
+    });
+    const trial = await tx.trial.create({
+      select: { id: true },
+      data: runningTrialData(experiment, { number: nextTrialNumber - 1, params: stale.params, optimizer: stale.optimizer, retryOfId: stale.rootId }, request, revision, now),
+    });
+    return trial.id;
+  });
+  if (id) deps.events.publishTrial(experiment.ownerId, experiment.id, id);
+  return id;
+}
