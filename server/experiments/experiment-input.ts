@@ -1,6 +1,7 @@
 import { badInput } from '../errors.ts';
 import { nameProblem, textProblem } from '../text.ts';
-import { parseSearchSpace, SearchSpaceError, type SearchSpace } from '../optimizer/space.ts';
+import { parseSearchSpace, type SearchSpace } from '../optimizer/space.ts';
+import { SearchSpaceError } from '../optimizer/space/spec.ts';
 import { optimizerNames } from '../optimizer/registry.ts';
 
 /** The raw `ExperimentInput` as GraphQL delivers it. */
@@ -22,7 +23,7 @@ export interface WorkerArgs {
 }
 
 /** A validated request for a suggestion. */
-export interface SuggestRequest {
+export interface SuggestInput {
   readonly name: string;
   readonly description: string | null;
   readonly parameters: Readonly<Record<string, unknown>>;
@@ -54,7 +55,7 @@ function optionalName(field: string, value: string | null | undefined, max: numb
 }
 
 /** Validates an experiment and worker once, at the boundary; throws BAD_USER_INPUT naming the field. */
-export function parseExperimentInput(input: ExperimentInputArgs, who: WorkerArgs = {}): SuggestRequest {
+export function parseExperimentInput(input: ExperimentInputArgs, who: WorkerArgs = {}): SuggestInput {
   const name = input.name.trim();
   const nameIssue = nameProblem(name, MAX_NAME);
   if (nameIssue !== null) throw badInput('experiment.name', `experiment.name ${nameIssue}`);

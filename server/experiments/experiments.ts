@@ -4,9 +4,9 @@ import { badInput } from '../errors.ts';
 import { canonicalSpace, parseSearchSpace } from '../optimizer/space.ts';
 import type { Database } from '../runtime/database.ts';
 import type { ExperimentDirectory } from './experiment-directory.ts';
-import type { SuggestRequest } from './experiment-input.ts';
+import type { SuggestInput } from './experiment-input.ts';
 
-async function createVersion(database: Database, ownerId: string, request: SuggestRequest, archive: Experiment | null): Promise<Experiment> {
+async function createVersion(database: Database, ownerId: string, request: SuggestInput, archive: Experiment | null): Promise<Experiment> {
   const latest = await database.db.experiment.findFirst({
     where: { ownerId, name: request.name },
     orderBy: { version: 'desc' },
@@ -29,7 +29,7 @@ async function createVersion(database: Database, ownerId: string, request: Sugge
   });
 }
 
-function checkSameSpace(experiment: Experiment, request: SuggestRequest): void {
+function checkSameSpace(experiment: Experiment, request: SuggestInput): void {
   const stored = canonicalSpace(parseSearchSpace(experiment.parameters));
   if (stored !== canonicalSpace(request.space)) {
     throw badInput(
@@ -41,7 +41,7 @@ function checkSameSpace(experiment: Experiment, request: SuggestRequest): void {
 }
 
 /** What a resuming request changes on the current experiment (description, algorithm, lease); empty when nothing. */
-export function settingChanges(current: Pick<Experiment, 'description' | 'algorithm' | 'leaseSeconds'>, request: SuggestRequest): Prisma.ExperimentUpdateInput {
+export function settingChanges(current: Pick<Experiment, 'description' | 'algorithm' | 'leaseSeconds'>, request: SuggestInput): Prisma.ExperimentUpdateInput {
   const changes: Prisma.ExperimentUpdateInput = {};
   if (request.description !== null && request.description !== current.description) changes.description = request.description;
   if (request.algorithm !== null && request.algorithm !== current.algorithm) changes.algorithm = request.algorithm;
@@ -50,7 +50,7 @@ export function settingChanges(current: Pick<Experiment, 'description' | 'algori
 }
 
 /** Applies what a resuming request changes to the current experiment. */
-function resume(database: Database, current: Experiment, request: SuggestRequest): Promise<Experiment> | Experiment {
+function resume(database: Database, current: Experiment, request: SuggestInput): Promise<Experiment> | Experiment {
   checkSameSpace(current, request);
   const changes = settingChanges(current, request);
   return Object.keys(changes).length ? database.db.experiment.update({ where: { id: current.id }, data: changes }) : current;
@@ -67,7 +67,7 @@ export interface OpenedExperiment {
  * (see {@link openExperiment}); for a resuming request, the one `directory` remembers for that name
  * and space when it has one (the suggest queue then checks it against the experiment's row).
  */
-export async function findExperiment(database: Database, directory: ExperimentDirectory, ownerId: string, request: SuggestRequest): Promise<OpenedExperiment> {
+export async function findExperiment(database: Database, directory: ExperimentDirectory, ownerId: string, request: SuggestInput): Promise<OpenedExperiment> {
   const canonical = canonicalSpace(request.space);
   const known = request.resume ? directory.get(ownerId, request.name) : undefined;
   if (known && known.canonicalSpace === canonical) return { id: known.id, remembered: true };
@@ -81,7 +81,7 @@ export async function findExperiment(database: Database, directory: ExperimentDi
  * `resume: false` archives the current one and starts a new version. Creating and archiving take the
  * name's lock (across replicas on PostgreSQL), so workers starting together share one experiment.
  */
-export async function openExperiment(database: Database, ownerId: string, request: SuggestRequest): Promise<Experiment> {
+export async function openExperiment(database: Database, ownerId: string, request: SuggestInput): Promise<Experiment> {
   const current = () => database.db.experiment.findFirst({ where: { ownerId, name: request.name, archivedAt: null }, orderBy: { version: 'desc' } });
   const found = await current();
   if (found && request.resume) return resume(database, found, request);

@@ -1,4 +1,4 @@
-import { isLogDistribution } from '../optimizer/domain.ts';
+import { isLogDistribution } from '../optimizer/space/distributions.ts';
 import { createRng } from '../optimizer/rng.ts';
 import { parseSearchSpace, type SearchSpace } from '../optimizer/space.ts';
 

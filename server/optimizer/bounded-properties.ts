@@ -6,14 +6,14 @@
  */
 import fc from 'fast-check';
 import { performance } from 'node:perf_hooks';
-import { PRIOR_SIGMAS } from './domain.ts';
+import { PRIOR_SIGMAS } from './space/normal-prior.ts';
 import { OptimizerError } from './errors.ts';
 import { quasiRandomSuggestions } from './qmc.ts';
 import { sampleParams } from './random.ts';
 import { optimizerNames, resolveOptimizer } from './registry.ts';
 import { createRng } from './rng.ts';
-import { parseSearchSpace, type NumericParameter, type Params, type SearchSpace } from './space.ts';
-import { decode, encode, fromUnit, toUnit } from './unit.ts';
+import { decode, encode, parseSearchSpace, type NumericParameter, type Params, type SearchSpace } from './space.ts';
+import { fromUnit, toUnit } from './space/numeric.ts';
 
 /** What a worker is asked to check. */
 export interface PropertyTask {

@@ -1,12 +1,11 @@
 import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
 import { encodingOf, gaussian, type Encoding } from './encoding.ts';
-import { defaultInitialTrials } from './gp-optimizer.ts';
-import { quasiRandomStart, scrambleOf } from './qmc.ts';
+import { scrambleOf } from './qmc.ts';
+import { defaultInitialTrials, quasiRandomStart } from './quasi-random-start.ts';
 import { createRng, deriveSeed } from './rng.ts';
-import type { Params } from './space.ts';
 import type { CompletedTrial, Optimizer, SuggestRequest, SuggestResult } from './types.ts';
 import { suggestionCount } from './types.ts';
-import { decode, encode } from './unit.ts';
+import { decode, encode, type Params } from './space.ts';
 
 /** Tuning knobs of CMA-ES; the defaults are what `cmaes` and `auto` use. */
 export interface CmaEsOptions {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { optimizerNames, resolveOptimizer } from './registry.ts';
 import { parseSearchSpace, type NumericParameter, type Params, type SearchSpace } from './space.ts';
 import type { CompletedTrial, RunningTrial, SuggestRequest } from './types.ts';
-import { encode, tunableParameters } from './unit.ts';
+import { encode, tunableParameters } from './space.ts';
 
 const space = parseSearchSpace({
   lr: { min: 1e-5, max: 1e-1, distribution: 'log_uniform' },

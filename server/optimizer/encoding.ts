@@ -1,6 +1,6 @@
 import type { Rng } from './rng.ts';
-import type { SearchSpace, TunableParameter } from './space.ts';
-import { fromUnit, toUnit, tunableParameters } from './unit.ts';
+import { tunableParameters, type SearchSpace, type TunableParameter } from './space.ts';
+import { tunableHomeOf } from './space/homes.ts';
 
 /**
  * How model-based optimizers see a search space. A point is the `encode`
@@ -59,9 +59,7 @@ export function encodingOf(space: SearchSpace): Encoding {
 export function snap(encoding: Encoding, point: readonly number[]): number[] {
   return point.map((v, i) => {
     const param = encoding.tunable[i]!;
-    if (param.kind === 'categorical') return Math.min(param.choices.length - 1, Math.max(0, Math.round(v)));
-    const u = Math.min(1, Math.max(0, v));
-    return param.step === null ? u : toUnit(param, fromUnit(param, u));
+    return tunableHomeOf(param).snap(param, v);
   });
 }
 
@@ -79,7 +77,7 @@ export function features(encoding: Encoding, point: readonly number[], out = new
 
 /** A uniformly random point: numeric units uniform (so parameters follow their priors), categorical choices uniform. */
 export function randomPoint(encoding: Encoding, rng: Rng): number[] {
-  return encoding.tunable.map((param) => (param.kind === 'categorical' ? rng.int(0, param.choices.length - 1) : rng.uniform()));
+  return encoding.tunable.map((param) => tunableHomeOf(param).randomCoordinate(param, rng));
 }
 
 /** A standard normal draw (Box-Muller). */

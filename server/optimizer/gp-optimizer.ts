@@ -1,12 +1,12 @@
 import { encodingOf, features, gaussian, randomPoint, snap, type Encoding } from './encoding.ts';
 import { fitHyperparameters, GaussianProcess, type GpHyperparameters } from './gp.ts';
-import { normalCdf } from './normal.ts';
-import { paramsFromCube, quasiRandomStart, ScrambledHalton, scrambleOf } from './qmc.ts';
+import { normalCdf, normalQuantile } from './normal.ts';
+import { ScrambledHalton, scrambleOf } from './qmc.ts';
+import { defaultInitialTrials, quasiRandomStart } from './quasi-random-start.ts';
 import { createRng, type Rng } from './rng.ts';
-import type { Params } from './space.ts';
 import type { CompletedTrial, Optimizer, SuggestRequest, SuggestResult } from './types.ts';
 import { suggestionCount } from './types.ts';
-import { decode, encode } from './unit.ts';
+import { decode, encode, paramsFromCube, type Params } from './space.ts';
 
 const LOG_SQRT_2PI = 0.5 * Math.log(2 * Math.PI);
 
@@ -45,7 +45,7 @@ export function warpWithJacobian(losses: readonly number[], warp: LossWarp): { y
       let j = i;
       while (j + 1 < order.length && order[j + 1]![0] === order[i]![0]) j++;
       const u = ((i + j) / 2 + 0.5) / y.length;
-      const z = Math.sqrt(2) * inverseErf(2 * u - 1);
+      const z = normalQuantile(u);
       for (let k = i; k <= j; k++) t[order[k]![1]] = z;
       i = j + 1;
     }
@@ -65,26 +65,6 @@ export function warpWithJacobian(losses: readonly number[], warp: LossWarp): { y
   return { y: t.map((v) => (v - mean) / sd), logJacobian: logJacobian.map((j) => (warp === 'copula' ? 0 : j - Math.log(sd))) };
 }
 
-function inverseErf(x: number): number {
-  // Giles' single-precision approximation refined by two Newton steps.
-  const w0 = -Math.log((1 - x) * (1 + x));
-  let p: number;
-  if (w0 < 5) {
-    const w = w0 - 2.5;
-    p = 2.81022636e-8;
-    for (const c of [3.43273939e-7, -3.5233877e-6, -4.39150654e-6, 0.00021858087, -0.00125372503, -0.00417768164, 0.246640727, 1.50140941]) p = c + p * w;
-  } else {
-    const w = Math.sqrt(w0) - 3;
-    p = -0.000200214257;
-    for (const c of [0.000100950558, 0.00134934322, -0.00367342844, 0.00573950773, -0.0076224613, 0.00943887047, 1.00167406, 2.83297682]) p = c + p * w;
-  }
-  let y = p * x;
-  for (let i = 0; i < 2; i++) {
-    const err = 2 * normalCdf(y * Math.SQRT2) - 1 - x;
-    y -= err / ((2 / Math.sqrt(Math.PI)) * Math.exp(-y * y));
-  }
-  return y;
-}
 
 /** Tuning knobs of the GP optimizer; the defaults are what `gp` and `auto` use. */
 export interface GpOptions {
@@ -98,11 +78,6 @@ export interface GpOptions {
   readonly maxTrainingPoints?: number;
   /** At most this many of them fit the hyperparameters. */
   readonly maxFitPoints?: number;
-}
-
-/** The number of quasi-random trials before the GP takes over, for `parameters` tunable parameters. */
-export function defaultInitialTrials(parameters: number): number {
-  return Math.min(10, Math.max(4, parameters + 3));
 }
 
 interface GpState {

@@ -1,8 +1,7 @@
 import { createRng, deriveSeed } from './rng.ts';
-import type { Params, ParamValue, SearchSpace } from './space.ts';
+import { paramsFromCube, tunableParameters, type Params } from './space.ts';
 import type { Optimizer, SuggestRequest, SuggestResult } from './types.ts';
 import { suggestionCount } from './types.ts';
-import { fromUnit } from './unit.ts';
 
 /** Enough primes for `MAX_PARAMETERS` dimensions. */
 const PRIMES: readonly number[] = (() => {
@@ -68,22 +67,6 @@ export class ScrambledHalton {
   }
 }
 
-/**
- * Maps a point of [0, 1)^d to an assignment: the d coordinates go, in
- * parameter-name order, to the tunable parameters (numeric through `fromUnit`,
- * so normal priors are followed; categorical to choice floor(u * choices)).
- */
-export function paramsFromCube(space: SearchSpace, point: readonly number[]): Params {
-  let j = 0;
-  const entries = space.parameters.map((param): [string, ParamValue] => {
-    if (param.kind === 'constant') return [param.name, param.value];
-    const u = point[j++] ?? 0.5;
-    if (param.kind === 'categorical') return [param.name, param.choices[Math.min(param.choices.length - 1, Math.floor(u * param.choices.length))]!];
-    return [param.name, fromUnit(param, u)];
-  });
-  return Object.freeze(Object.fromEntries(entries));
-}
-
 /** The opaque state shared by Oscar's optimizers: the seed of the quasi-random sequence, fixed per experiment. */
 export interface SequenceState {
   readonly scramble: number;
@@ -106,23 +89,10 @@ export function scrambleOf(request: Pick<SuggestRequest, 'state' | 'seed'>): num
  * different, well spread points), the rest follow it.
  */
 export function quasiRandomSuggestions(request: SuggestRequest, count: number): Params[] {
-  const dims = request.space.parameters.filter((param) => param.kind !== 'constant').length;
+  const dims = tunableParameters(request.space).length;
   const halton = new ScrambledHalton(dims, scrambleOf(request));
   const start = request.completed.length + request.running.length;
   return Array.from({ length: count }, (_, i) => paramsFromCube(request.space, halton.point(start + i)));
-}
-
-/**
- * The quasi-random start that model-based optimizers share (by composition, as Optuna's samplers do):
- * the next points of the experiment's sequence while the space has nothing to tune, fewer than two
- * losses are finite, or `initialTrials` trials are not yet in (completed or running); else null, and
- * the model takes over.
- */
-export function quasiRandomStart(request: SuggestRequest, count: number, finiteLosses: number, initialTrials: number): SuggestResult | null {
-  const tunable = request.space.parameters.some((param) => param.kind !== 'constant');
-  const seen = request.completed.length + request.running.length;
-  if (tunable && finiteLosses >= 2 && seen + count > initialTrials) return null;
-  return { suggestions: quasiRandomSuggestions(request, count), state: { scramble: scrambleOf(request) } };
 }
 
 /**

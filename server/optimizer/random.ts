@@ -1,25 +1,16 @@
 import { createRng, type Rng } from './rng.ts';
 import type { Params, ParamValue, SearchSpace } from './space.ts';
+import { homeOf } from './space/homes.ts';
 import type { Optimizer, SuggestRequest, SuggestResult } from './types.ts';
 import { suggestionCount } from './types.ts';
-import { fromUnit } from './unit.ts';
 
 /**
- * Draws one assignment: each numeric parameter from its declared distribution
- * (u ~ U(0, 1) through `fromUnit`), each categorical uniformly from its choices,
- * constants as given. Draws happen in parameter-name order.
+ * Draws one assignment, each parameter by its home: numeric ones from their declared distribution,
+ * categorical ones uniformly from their choices, constants as given. Draws happen in parameter-name
+ * order.
  */
 export function sampleParams(space: SearchSpace, rng: Rng): Params {
-  const entries = space.parameters.map((param): [string, ParamValue] => {
-    switch (param.kind) {
-      case 'constant':
-        return [param.name, param.value];
-      case 'categorical':
-        return [param.name, param.choices[rng.int(0, param.choices.length - 1)]!];
-      default:
-        return [param.name, fromUnit(param, rng.uniform())];
-    }
-  });
+  const entries = space.parameters.map((param): [string, ParamValue] => [param.name, homeOf(param).sample(param, rng)]);
   return Object.freeze(Object.fromEntries(entries));
 }
 

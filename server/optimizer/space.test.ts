@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { canonicalSpace, parseSearchSpace, SearchSpaceError, spaceToJson, type Parameter } from './space.ts';
+import { canonicalSpace, parseSearchSpace, spaceToJson, type Parameter } from './space.ts';
+import { SearchSpaceError } from './space/spec.ts';
 
 function parseOne(spec: unknown): Parameter {
   const [param] = parseSearchSpace({ p: spec }).parameters;

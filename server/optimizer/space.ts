@@ -1,139 +1,39 @@
-import { isLogDistribution, representationProblem } from './domain.ts';
-import { OptimizerError } from './errors.ts';
-import { nameProblem, textProblem } from '../text.ts';
-
-/** One parameter's value in a trial: what the user's code receives. */
-export type ParamValue = string | number | boolean;
-
-/** A trial's parameter assignment, parameter name -> value. */
-export type Params = Readonly<Record<string, ParamValue>>;
-
-/** The distributions a numeric parameter can declare, in the Oscar spec's spelling. */
-export const distributions = ['uniform', 'log_uniform', 'normal', 'log_normal'] as const;
-
-/** A numeric parameter's declared distribution. */
-export type Distribution = (typeof distributions)[number];
-
-interface NumericBase {
-  readonly name: string;
-  /** `int` when a step is given and the step and every given bound are integers; values are then JS integers. */
-  readonly kind: 'float' | 'int';
-  /** Values are quantised to `low + k * step` (or `high - k * step` without `low`, or `k * step` without bounds); null: continuous. */
-  readonly step: number | null;
-}
-
-/** A numeric parameter on [low, high], uniform either linearly or in ln(x) (`log_uniform`, low > 0). */
-export interface UniformParameter extends NumericBase {
-  readonly distribution: 'uniform' | 'log_uniform';
-  readonly low: number;
-  readonly high: number;
-}
-
 /**
- * A numeric parameter with a normal prior N(mu, sigma), of x (`normal`) or of
- * ln(x) (`log_normal`); `low`/`high` (null when not given) truncate it.
+ * A search space: parsing the user's spec in the Oscar format (each kind of parameter parses itself
+ * in its home under `space/`), its canonical form, and the vector of numbers algorithms work in.
  */
-export interface NormalParameter extends NumericBase {
-  readonly distribution: 'normal' | 'log_normal';
-  readonly mu: number;
-  readonly sigma: number;
-  readonly low: number | null;
-  readonly high: number | null;
-}
+import { parseChoices } from './space/categorical.ts';
+import { parseConstant } from './space/constant.ts';
+import { homeOf, tunableHomeOf } from './space/homes.ts';
+import { parseNumeric } from './space/numeric.ts';
+import {
+  MAX_NAME_LENGTH,
+  MAX_PARAMETERS,
+  type Parameter,
+  type ParameterJson,
+  type Params,
+  type ParamValue,
+  type SearchSpace,
+  type TunableParameter,
+} from './space/parameter.ts';
+import { describe, isRecord, isScalar, SearchSpaceError } from './space/spec.ts';
+import { InvalidTrialError } from './errors.ts';
+import { nameProblem } from '../text.ts';
 
-/** A parameter whose values are numbers. */
-export type NumericParameter = UniformParameter | NormalParameter;
-
-/** A parameter taking one of at least two distinct values; order is kept (it is the index encoding). */
-export interface CategoricalParameter {
-  readonly kind: 'categorical';
-  readonly name: string;
-  readonly choices: readonly ParamValue[];
-}
-
-/** A parameter that always takes the same value (a scalar spec or a one-element list). */
-export interface ConstantParameter {
-  readonly kind: 'constant';
-  readonly name: string;
-  readonly value: ParamValue;
-}
-
-/** One validated parameter of a search space. */
-export type Parameter = NumericParameter | CategoricalParameter | ConstantParameter;
-
-/** A parameter an optimizer chooses a value for (every kind but constants). */
-export type TunableParameter = NumericParameter | CategoricalParameter;
-
-/** A validated search space. `parameters` is sorted by name, so key order in the user's JSON does not matter. */
-export interface SearchSpace {
-  readonly parameters: readonly Parameter[];
-}
-
-/** At most this many parameters in one search space. */
-export const MAX_PARAMETERS = 100;
-
-/** At most this many characters (UTF-16 code units) in a parameter name. */
-export const MAX_NAME_LENGTH = 128;
-
-/** At most this many choices in one categorical parameter. */
-export const MAX_CHOICES = 1000;
-
-/** At most this many characters in a string choice or constant. */
-export const MAX_VALUE_LENGTH = 1000;
-
-const numericKeys = ['distribution', 'max', 'min', 'mu', 'sigma', 'step'] as const;
-type NumericKey = (typeof numericKeys)[number];
-
-/** The user's search space is invalid; `message` names the parameter (if any) and the problem. */
-export class SearchSpaceError extends OptimizerError {
-  /** @inheritdoc */
-  override readonly code = 'INVALID_SEARCH_SPACE';
-  override readonly name = 'SearchSpaceError';
-
-  /**
-   * @param parameter the parameter at fault, or null when the space as a whole is.
-   * @param problem what is wrong, e.g. `sigma must be > 0, but got sigma=0`.
-   */
-  constructor(
-    readonly parameter: string | null,
-    readonly problem: string,
-  ) {
-    super(parameter === null ? problem : `parameter ${quoteName(parameter)}: ${problem}`);
-  }
-}
-
-function quoteName(name: string): string {
-  return JSON.stringify(name.length > 40 ? `${name.slice(0, 40)}…` : name);
-}
-
-function describe(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  switch (typeof value) {
-    case 'string':
-      return `string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`;
-    case 'number':
-      return `number ${value}`;
-    case 'boolean':
-      return `boolean ${value}`;
-    case 'object':
-      return 'an object';
-    default:
-      return typeof value;
-  }
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function isScalar(value: unknown): value is ParamValue {
-  return typeof value === 'string' || typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value));
-}
-
-function quoteList(values: readonly string[]): string {
-  return values.map((v) => JSON.stringify(v)).join(', ');
-}
+export type {
+  CategoricalParameter,
+  ConstantParameter,
+  Distribution,
+  NormalParameter,
+  NumericParameter,
+  Parameter,
+  ParameterJson,
+  Params,
+  ParamValue,
+  SearchSpace,
+  TunableParameter,
+  UniformParameter,
+} from './space/parameter.ts';
 
 /**
  * Validates a search space in the Oscar format (a JSON object, parameter name ->
@@ -155,138 +55,26 @@ export function parseSearchSpace(raw: unknown): SearchSpace {
   return Object.freeze({ parameters: Object.freeze(parameters) });
 }
 
-function checkValue(name: string, what: string, value: ParamValue): void {
-  const problem = typeof value === 'string' ? textProblem(value, MAX_VALUE_LENGTH) : null;
-  if (problem !== null) throw new SearchSpaceError(name, `${what} ${problem}`);
-}
-
+/** One parameter, by the shape of its spec: a list of choices, a numeric object, or a constant. */
 function parseParameter(name: string, spec: unknown): Parameter {
   const problem = nameProblem(name, MAX_NAME_LENGTH);
   if (problem !== null) throw new SearchSpaceError(name, `name ${problem}`);
   if (Array.isArray(spec)) return parseChoices(name, spec);
   if (isRecord(spec)) return parseNumeric(name, spec);
-  if (isScalar(spec)) {
-    checkValue(name, 'value', spec);
-    return Object.freeze({ kind: 'constant', name, value: spec });
-  }
+  if (isScalar(spec)) return parseConstant(name, spec);
   throw new SearchSpaceError(
     name,
     `spec must be an object with min/max, a list of choices, or a constant string, finite number or boolean, but got ${describe(spec)}`,
   );
 }
 
-function parseChoices(name: string, list: readonly unknown[]): CategoricalParameter | ConstantParameter {
-  if (list.length === 0) throw new SearchSpaceError(name, 'list of choices must not be empty');
-  if (list.length > MAX_CHOICES) throw new SearchSpaceError(name, `list of choices must have at most ${MAX_CHOICES} choices, but got ${list.length}`);
-  const choices: ParamValue[] = [];
-  for (const [index, choice] of list.entries()) {
-    if (!isScalar(choice)) {
-      throw new SearchSpaceError(name, `choice ${index} must be a string, a finite number or a boolean, but got ${describe(choice)}`);
-    }
-    checkValue(name, `choice ${index}`, choice);
-    const first = choices.indexOf(choice);
-    if (first !== -1) {
-      throw new SearchSpaceError(name, `choices must be distinct, but choice ${index} repeats choice ${first} (${JSON.stringify(choice)})`);
-    }
-    choices.push(choice);
-  }
-  const [only] = choices;
-  if (choices.length === 1 && only !== undefined) return Object.freeze({ kind: 'constant', name, value: only });
-  return Object.freeze({ kind: 'categorical', name, choices: Object.freeze(choices) });
-}
-
-function parseNumeric(name: string, spec: Readonly<Record<string, unknown>>): NumericParameter {
-  for (const key of Object.keys(spec)) {
-    if (!(numericKeys as readonly string[]).includes(key)) {
-      throw new SearchSpaceError(name, `unknown key ${JSON.stringify(key)}; allowed keys are ${quoteList(numericKeys)}`);
-    }
-  }
-  const has = (key: NumericKey): boolean => Object.hasOwn(spec, key);
-  const fail = (problem: string): never => {
-    throw new SearchSpaceError(name, problem);
-  };
-  const numberAt = (key: NumericKey): number | undefined => {
-    if (!has(key)) return undefined;
-    const value = spec[key];
-    if (typeof value !== 'number' || !Number.isFinite(value)) return fail(`${key} must be a finite number, but got ${describe(value)}`);
-    return value;
-  };
-  const required = (key: NumericKey, distribution: Distribution): number =>
-    numberAt(key) ?? fail(`missing "${key}" (required for distribution "${distribution}")`);
-
-  const rawDistribution = has('distribution') ? spec.distribution : 'uniform';
-  if (!(distributions as readonly unknown[]).includes(rawDistribution)) {
-    fail(`distribution must be one of ${quoteList(distributions)}, but got ${describe(rawDistribution)}`);
-  }
-  const distribution = rawDistribution as Distribution;
-  const step = numberAt('step');
-  if (step !== undefined && !(step > 0)) fail(`step must be > 0, but got step=${step}`);
-
-  let low: number | undefined;
-  let high: number | undefined;
-  let prior: { mu: number; sigma: number } | undefined;
-  if (distribution === 'uniform' || distribution === 'log_uniform') {
-    for (const key of ['mu', 'sigma'] as const) {
-      if (has(key)) fail(`${key} is only allowed with distribution "normal" or "log_normal", but distribution is "${distribution}"`);
-    }
-    low = required('min', distribution);
-    high = required('max', distribution);
-  } else {
-    const mu = required('mu', distribution);
-    const sigma = required('sigma', distribution);
-    if (!(sigma > 0)) fail(`sigma must be > 0, but got sigma=${sigma}`);
-    prior = { mu, sigma };
-    low = numberAt('min');
-    high = numberAt('max');
-  }
-  if (low !== undefined && high !== undefined && !(low < high)) fail(`min < max must hold, but got min=${low}, max=${high}`);
-  if (isLogDistribution(distribution)) {
-    if (low !== undefined && !(low > 0)) fail(`min must be > 0 for distribution "${distribution}", but got min=${low}`);
-    if (high !== undefined && !(high > 0)) fail(`max must be > 0 for distribution "${distribution}", but got max=${high}`);
-  }
-  if (step !== undefined && low !== undefined && high !== undefined && step > high - low) {
-    fail(`step must be <= max - min, but got step=${step}, max - min=${high - low}`);
-  }
-  const isInt = step !== undefined && [step, low, high].every((v) => v === undefined || Number.isSafeInteger(v));
-  const problem = representationProblem({ distribution, low: low ?? null, high: high ?? null, ...prior }, step ?? null, isInt);
-  if (problem !== null) fail(problem);
-  const common = { name, kind: isInt ? 'int' : 'float', step: step ?? null } as const;
-  if (prior === undefined) {
-    return Object.freeze({ ...common, distribution: distribution as UniformParameter['distribution'], low: low!, high: high! });
-  }
-  return Object.freeze({
-    ...common,
-    distribution: distribution as NormalParameter['distribution'],
-    mu: prior.mu,
-    sigma: prior.sigma,
-    low: low ?? null,
-    high: high ?? null,
-  });
-}
-
 /** The spec of one parameter in canonical Oscar form: explicit distribution, keys sorted, constants as scalars. */
-export function parameterToJson(param: Parameter): ParamValue | readonly ParamValue[] | Readonly<Record<string, number | string>> {
-  switch (param.kind) {
-    case 'constant':
-      return param.value;
-    case 'categorical':
-      return param.choices;
-    default: {
-      const spec: Record<string, number | string> = { distribution: param.distribution };
-      if (param.high !== null) spec.max = param.high;
-      if (param.low !== null) spec.min = param.low;
-      if (param.distribution === 'normal' || param.distribution === 'log_normal') {
-        spec.mu = param.mu;
-        spec.sigma = param.sigma;
-      }
-      if (param.step !== null) spec.step = param.step;
-      return spec;
-    }
-  }
+export function parameterToJson(param: Parameter): ParameterJson {
+  return homeOf(param).toJson(param);
 }
 
 /** The whole space in canonical Oscar form (parameters sorted by name); `parseSearchSpace` accepts it back. */
-export function spaceToJson(space: SearchSpace): Readonly<Record<string, ReturnType<typeof parameterToJson>>> {
+export function spaceToJson(space: SearchSpace): Readonly<Record<string, ParameterJson>> {
   return Object.fromEntries(space.parameters.map((param) => [param.name, parameterToJson(param)]));
 }
 
@@ -297,4 +85,58 @@ export function spaceToJson(space: SearchSpace): Readonly<Record<string, ReturnT
  */
 export function canonicalSpace(space: SearchSpace): string {
   return JSON.stringify(spaceToJson(space));
+}
+
+/** The parameters an optimizer chooses values for (all but constants), in the order `encode` and `decode` use. */
+export function tunableParameters(space: SearchSpace): readonly TunableParameter[] {
+  return space.parameters.filter((param): param is TunableParameter => param.kind !== 'constant');
+}
+
+/**
+ * The numeric representation algorithms work in: one number per tunable
+ * parameter, in `tunableParameters` order. A numeric parameter gives
+ * `toUnit(value)` in [0, 1]; a categorical one gives the index of its value in
+ * `choices` (an integer; expand to one-hot in the algorithm if it needs that).
+ * Constants are left out. Numeric values outside the bounds are clamped.
+ * @throws {InvalidTrialError} if a parameter is missing, not a finite number, or not one of its choices.
+ */
+export function encode(space: SearchSpace, params: Params): number[] {
+  return tunableParameters(space).map((param) => {
+    const value: ParamValue | undefined = params[param.name];
+    if (value === undefined) throw new InvalidTrialError(param.name, 'missing');
+    return tunableHomeOf(param).encode(param, value);
+  });
+}
+
+/**
+ * The inverse of `encode`: a full assignment (constants included, keys in
+ * parameter-name order). Unit values go through `fromUnit`; categorical entries
+ * are rounded and clamped to a valid index.
+ * @throws {RangeError} if the vector's length is wrong or an entry is NaN.
+ */
+export function decode(space: SearchSpace, vector: readonly number[]): Params {
+  const tunable = tunableParameters(space);
+  if (vector.length !== tunable.length) {
+    throw new RangeError(`decode: expected ${tunable.length} numbers, one per tunable parameter, but got ${vector.length}`);
+  }
+  let i = 0;
+  const entries = space.parameters.map((param): [string, ParamValue] => {
+    if (param.kind === 'constant') return [param.name, param.value];
+    return [param.name, tunableHomeOf(param).decode(param, vector[i++] ?? Number.NaN)];
+  });
+  return Object.freeze(Object.fromEntries(entries));
+}
+
+/**
+ * Maps a point of [0, 1)^d to an assignment: the d coordinates go, in
+ * parameter-name order, to the tunable parameters (numeric ones through their
+ * quantile function, so normal priors are followed; categorical ones to choice
+ * floor(u * choices)); missing coordinates are 0.5.
+ */
+export function paramsFromCube(space: SearchSpace, point: readonly number[]): Params {
+  let j = 0;
+  const entries = space.parameters.map((param): [string, ParamValue] =>
+    param.kind === 'constant' ? [param.name, param.value] : [param.name, tunableHomeOf(param).fromCube(param, point[j++] ?? 0.5)],
+  );
+  return Object.freeze(Object.fromEntries(entries));
 }

@@ -1,12 +1,11 @@
 import { encodingOf, gaussian, snap, type Encoding } from './encoding.ts';
-import { defaultInitialTrials } from './gp-optimizer.ts';
 import { normalCdf } from './normal.ts';
-import { quasiRandomStart, scrambleOf } from './qmc.ts';
+import { scrambleOf } from './qmc.ts';
+import { defaultInitialTrials, quasiRandomStart } from './quasi-random-start.ts';
 import { createRng, type Rng } from './rng.ts';
-import type { Params } from './space.ts';
 import type { Optimizer, SuggestRequest, SuggestResult } from './types.ts';
 import { suggestionCount } from './types.ts';
-import { decode, encode } from './unit.ts';
+import { decode, encode, type Params } from './space.ts';
 
 const LOG_SQRT_2PI = 0.5 * Math.log(2 * Math.PI);
 

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidTrialError } from './errors.ts';
 import { parseSearchSpace, type NumericParameter } from './space.ts';
-import { decode, encode, fromUnit, toUnit, tunableParameters } from './unit.ts';
+import { decode, encode, tunableParameters } from './space.ts';
+import { fromUnit, toUnit } from './space/numeric.ts';
 
 function numeric(spec: unknown): NumericParameter {
   const [param] = parseSearchSpace({ p: spec }).parameters;

@@ -1,5 +1,5 @@
 import type { Experiment, Prisma } from '../generated/prisma/client.ts';
-import type { SuggestRequest } from '../experiments/experiment-input.ts';
+import type { SuggestInput } from '../experiments/experiment-input.ts';
 import type { Database } from '../runtime/database.ts';
 import type { Events } from '../runtime/events.ts';
 import { expireLeases, leaseUntil } from './leases.ts';
@@ -29,7 +29,7 @@ export type Reuse = string | null | Error;
  * result that arrived meanwhile wins.
  * `changed` is true when anything was written (the experiment's revision moved).
  */
-export async function reuseTrials(deps: ReuseDeps, experiment: Experiment, requests: readonly SuggestRequest[]): Promise<{ reuses: Reuse[]; changed: boolean }> {
+export async function reuseTrials(deps: ReuseDeps, experiment: Experiment, requests: readonly SuggestInput[]): Promise<{ reuses: Reuse[]; changed: boolean }> {
   let candidates = await findCandidates(deps, experiment, requests);
   let changed = false;
   if (candidates.expired) {
@@ -108,7 +108,7 @@ type Candidate = Prisma.TrialGetPayload<{ select: typeof CANDIDATE_FIELDS }>;
  * whose group is free, and RUNNING ones whose lease ran out (`expired`: the caller expires them).
  * At most MAX_CANDIDATES of the latter; oldest first.
  */
-async function findCandidates(deps: ReuseDeps, experiment: Experiment, requests: readonly SuggestRequest[]) {
+async function findCandidates(deps: ReuseDeps, experiment: Experiment, requests: readonly SuggestInput[]) {
   const { db } = deps.database;
   const requestIds = [...new Set(requests.map((r) => r.requestId).filter((id): id is string => id !== null))];
   const workers = [...new Set(requests.map((r) => r.worker).filter((w): w is string => w !== null))];
@@ -146,7 +146,7 @@ async function findCandidates(deps: ReuseDeps, experiment: Experiment, requests:
  * Hands a trial back to its holder with a fresh lease (a retried request, or a worker back from a
  * reboot); null when its result arrived meanwhile (or, for a STALE trial of group `rootId`, a copy's).
  */
-async function handBack(deps: ReuseDeps, experiment: Experiment, trialId: string, request: SuggestRequest, rootId?: string): Promise<string | null> {
+async function handBack(deps: ReuseDeps, experiment: Experiment, trialId: string, request: SuggestInput, rootId?: string): Promise<string | null> {
   const { database } = deps;
   const handedBack = await database.transaction(async (tx) => {
     if (rootId) await database.lockWithin(tx, groupLock(rootId));
@@ -177,7 +177,7 @@ async function reoffer(
   deps: ReuseDeps,
   experiment: Experiment,
   stale: { id: string; rootId: string; params: Prisma.JsonValue; optimizer: string },
-  request: SuggestRequest,
+  request: SuggestInput,
 ): Promise<string | null> {
   const { database } = deps;
   const now = Date.now();

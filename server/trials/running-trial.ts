@@ -1,5 +1,5 @@
 import type { Experiment, Prisma } from '../generated/prisma/client.ts';
-import type { SuggestRequest } from '../experiments/experiment-input.ts';
+import type { SuggestInput } from '../experiments/experiment-input.ts';
 import { leaseUntil } from './leases.ts';
 
 /** What makes a new RUNNING trial: its number, parameters and where they came from. */
@@ -13,7 +13,7 @@ export interface NewTrial {
 }
 
 /** The row of a new RUNNING trial handed to `request`'s worker, leased from `now`, at `revision`. */
-export function runningTrialData(experiment: Experiment, trial: NewTrial, request: SuggestRequest, revision: number, now: number): Prisma.TrialCreateManyInput {
+export function runningTrialData(experiment: Experiment, trial: NewTrial, request: SuggestInput, revision: number, now: number): Prisma.TrialCreateManyInput {
   return {
     experimentId: experiment.id,
     number: trial.number,

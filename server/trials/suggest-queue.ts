@@ -1,5 +1,5 @@
 import type { Experiment, Prisma, Trial } from '../generated/prisma/client.ts';
-import type { SuggestRequest } from '../experiments/experiment-input.ts';
+import type { SuggestInput } from '../experiments/experiment-input.ts';
 import type { Database } from '../runtime/database.ts';
 import type { Events } from '../runtime/events.ts';
 import type { HistoryCache, Proposal } from './history.ts';
@@ -42,7 +42,7 @@ export interface HandedOut {
 }
 
 interface Waiter {
-  readonly request: SuggestRequest;
+  readonly request: SuggestInput;
   /** The experiment came from the directory, unchecked: check it against the row (see StaleExperiment). */
   readonly remembered: boolean;
   resolve(trial: HandedOut): void;
@@ -66,7 +66,7 @@ export class SuggestQueue {
    * The id of the RUNNING trial handed out for `request` on `experimentId`; `remembered` when the
    * experiment came from the directory (it fails with {@link StaleExperiment} if that is out of date).
    */
-  enqueue(experimentId: string, request: SuggestRequest, remembered = false): Promise<HandedOut> {
+  enqueue(experimentId: string, request: SuggestInput, remembered = false): Promise<HandedOut> {
     return new Promise<HandedOut>((resolve, reject) => {
       const waiter = { request, remembered, resolve, reject };
       const queue = this.waiting.get(experimentId);
@@ -154,7 +154,7 @@ export class SuggestQueue {
   /** Stores proposals as RUNNING trials, numbered in turn, in one transaction of two statements; returns their rows. */
   private createTrials(
     experiment: Experiment,
-    requests: readonly SuggestRequest[],
+    requests: readonly SuggestInput[],
     proposals: readonly Proposal[],
   ): Promise<(Trial & { experiment: Experiment })[]> {
     const now = Date.now();

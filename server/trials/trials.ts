@@ -4,7 +4,7 @@ import type { Viewer } from '../accounts/auth.ts';
 import { userError } from '../errors.ts';
 import type { ExperimentDirectory } from '../experiments/experiment-directory.ts';
 import { findExperiment } from '../experiments/experiments.ts';
-import type { SuggestRequest } from '../experiments/experiment-input.ts';
+import type { SuggestInput } from '../experiments/experiment-input.ts';
 import type { Database } from '../runtime/database.ts';
 import type { Events } from '../runtime/events.ts';
 import { leaseUntil } from './leases.ts';
@@ -31,7 +31,7 @@ export interface TrialDeps {
  * request or for a worker back from a reboot, else the parameters of a STALE trial, else new parameters
  * from the experiment's optimizer (see SuggestQueue).
  */
-export async function suggestTrial(deps: TrialDeps, viewer: Viewer, request: SuggestRequest, query: TrialQuery) {
+export async function suggestTrial(deps: TrialDeps, viewer: Viewer, request: SuggestInput, query: TrialQuery) {
   const opened = await findExperiment(deps.database, deps.experiments, viewer.userId, request);
   let trial: HandedOut;
   try {

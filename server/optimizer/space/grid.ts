@@ -1,11 +1,11 @@
 /**
- * The values a numeric parameter can actually take, before any step grid: its bounds, and for
- * `normal`/`log_normal` priors the plausible range of the prior. Shared by the validator (which
- * refuses domains and grids that double precision cannot represent) and the unit-cube mapping.
+ * The values a numeric parameter can actually take: its domain (from its distribution's home) and its
+ * step grid. Shared by the validator (which refuses domains and grids that double precision cannot
+ * represent) and the unit-interval mapping (`numeric.ts`).
  */
-
-/** Without a bound, a normal prior is cut this many standard deviations from its mean (mass beyond: 2e-9). */
-export const PRIOR_SIGMAS = 6;
+import { distributionOf } from './distributions.ts';
+import { PRIOR_SIGMAS } from './normal-prior.ts';
+import type { Distribution } from './parameter.ts';
 
 /** Fewest bits of double precision kept between two neighbouring values of a float step grid. */
 export const GRID_PRECISION_BITS = 12;
@@ -18,7 +18,7 @@ const GRID_CORRECTIONS = 8;
 
 /** The numbers that fix a numeric parameter's domain, as the validator and the mapping both see them. */
 export interface DomainSpec {
-  readonly distribution: 'uniform' | 'log_uniform' | 'normal' | 'log_normal';
+  readonly distribution: Distribution;
   readonly low: number | null;
   readonly high: number | null;
   /** Prior mean and standard deviation (of x, or of ln x for `log_normal`); unused for uniform ones. */
@@ -37,43 +37,9 @@ export interface Domain {
   readonly highY: number;
 }
 
-/** Whether a distribution lives on ln(x). */
-export function isLogDistribution(distribution: DomainSpec['distribution']): boolean {
-  return distribution === 'log_uniform' || distribution === 'log_normal';
-}
-
-/**
- * The domain of a parameter: [low, high] for uniform ones; for normal priors the window
- * mu +- PRIOR_SIGMAS * sigma (of x or ln x) cut by the given bounds, or, when the bounds lie entirely
- * outside that window, the given bounds (one-sided: PRIOR_SIGMAS * sigma beyond the bound).
- * Not validated: the result may be infinite or empty for specs the validator refuses.
- */
+/** The domain of a parameter, as its distribution defines it. Not validated: may be infinite or empty. */
 export function domainOf(spec: DomainSpec): Domain {
-  const log = isLogDistribution(spec.distribution);
-  const toY = (x: number) => (log ? Math.log(x) : x);
-  const toX = (y: number) => (log ? Math.exp(y) : y);
-  const { low, high } = spec;
-  if (spec.distribution === 'uniform' || spec.distribution === 'log_uniform' || spec.mu === undefined || spec.sigma === undefined) {
-    const lowX = low ?? Number.NEGATIVE_INFINITY;
-    const highX = high ?? Number.POSITIVE_INFINITY;
-    return { lowX, highX, lowY: toY(lowX), highY: toY(highX) };
-  }
-  const width = PRIOR_SIGMAS * spec.sigma;
-  const boundLowY = low === null ? Number.NEGATIVE_INFINITY : toY(low);
-  const boundHighY = high === null ? Number.POSITIVE_INFINITY : toY(high);
-  let lowY = Math.max(spec.mu - width, boundLowY);
-  let highY = Math.min(spec.mu + width, boundHighY);
-  if (!(lowY < highY)) {
-    // The bounds exclude the prior's plausible range: keep them, one-sided ones PRIOR_SIGMAS sigma wide.
-    lowY = low !== null ? boundLowY : boundHighY - width;
-    highY = high !== null ? boundHighY : boundLowY + width;
-  }
-  return {
-    lowX: low !== null && lowY === boundLowY ? low : toX(lowY),
-    highX: high !== null && highY === boundHighY ? high : toX(highY),
-    lowY,
-    highY,
-  };
+  return distributionOf(spec.distribution).domain(spec);
 }
 
 /** A step grid: the values `value(k)` for integers k from kMin to kMax (anchor: min, else max, else 0). */
@@ -118,7 +84,7 @@ export function gridOf(spec: DomainSpec, step: number, integer: boolean, domain:
   let kMax = domain.highX === high ? highest : Math.min(highest, Math.floor(index(domain.highX)));
   for (let i = 0; i < GRID_CORRECTIONS && value(kMin) < domain.lowX; i++) kMin++;
   for (let i = 0; i < GRID_CORRECTIONS && value(kMax) > domain.highX; i++) kMax--;
-  if (isLogDistribution(spec.distribution)) {
+  if (distributionOf(spec.distribution).log) {
     // Only positive values: from the first k with anchor + k * step > 0.
     let firstPositive = Math.floor(-anchor / step) + 1;
     for (let i = 0; i < GRID_CORRECTIONS && value(firstPositive) <= 0; i++) firstPositive++;
@@ -145,7 +111,7 @@ export function representationProblem(spec: DomainSpec, step: number | null, int
       ? `the prior's range (mu +- ${PRIOR_SIGMAS} sigma) is beyond double precision: mu=${spec.mu}, sigma=${spec.sigma}`
       : `max - min must be a finite number, but got min=${spec.low}, max=${spec.high}`;
   }
-  if (!(lowX < highX) || (isLogDistribution(spec.distribution) && !(lowX > 0))) {
+  if (!(lowX < highX) || (distributionOf(spec.distribution).log && !(lowX > 0))) {
     return `the range of values is too narrow for double precision (from ${lowX} to ${highX})`;
   }
   if (step === null) return null;
@@ -162,7 +128,7 @@ export function representationProblem(spec: DomainSpec, step: number | null, int
   if ((highX - lowX) / step > MAX_GRID_VALUES) {
     return `step=${step} gives more than ${MAX_GRID_VALUES} values (2^40) between ${lowX} and ${highX}: use a larger step, or leave it out for a continuous parameter`;
   }
-  if (isLogDistribution(spec.distribution) && step / highX < Math.max(1, Math.abs(lowY), Math.abs(highY)) * resolution) {
+  if (distributionOf(spec.distribution).log && step / highX < Math.max(1, Math.abs(lowY), Math.abs(highY)) * resolution) {
     return `step=${step} is too fine for a log scale at values as large as ${highX}: their logarithms would not be distinct in double precision (use a larger step, or distribution "uniform")`;
   }
   const grid = gridOf(spec, step, integer, domain);

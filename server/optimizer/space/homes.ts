@@ -1,0 +1,16 @@
+/** Finds a parameter's home: the one place that tells the kinds of parameter apart. */
+import { categoricalHome } from './categorical.ts';
+import { constantHome } from './constant.ts';
+import type { ParameterHome, TunableHome } from './home.ts';
+import { numericHome } from './numeric.ts';
+import type { Parameter, TunableParameter } from './parameter.ts';
+
+/** The home of a tunable parameter (numeric or categorical). */
+export function tunableHomeOf(param: TunableParameter): TunableHome<TunableParameter> {
+  return param.kind === 'categorical' ? categoricalHome : numericHome;
+}
+
+/** The home of any parameter. */
+export function homeOf(param: Parameter): ParameterHome<Parameter> {
+  return param.kind === 'constant' ? constantHome : tunableHomeOf(param);
+}
