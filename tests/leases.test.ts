@@ -127,6 +127,22 @@ describe('a worker that comes back', () => {
     expect(retried.id).toBe(first.id);
     expect((await trials('Retry')).trialCount).toBe(1);
   });
+
+  it('answers one suggest sent many times at once (one requestId) with one trial, while a STALE trial waits to be offered again', async () => {
+    const lost = await suggest({ name: 'Retry storm', lease: 2, worker: 'spot-1' });
+    while (Date.now() <= Date.parse(lost.leaseExpiresAt) + 50) await sleep(Date.parse(lost.leaseExpiresAt) + 100 - Date.now());
+    // A client that timed out and resent, eight times over, before any answer came back.
+    const answers = await Promise.all(
+      Array.from({ length: 8 }, () => server.gql(SUGGEST, { name: 'Retry storm', lease: 2, worker: 'spot-2', instance: 'i', requestId: 'storm-1' }, token)),
+    );
+    expect(answers.map((a) => a.errors)).toEqual(Array(8).fill(undefined));
+    const ids = new Set(answers.map((a) => a.data?.suggest.id));
+    expect(ids.size).toBe(1);
+    const copy = answers[0]!.data?.suggest;
+    expect(copy.retryOf).toEqual({ id: lost.id });
+    expect(copy.params).toEqual(lost.params);
+    expect((await trials('Retry storm')).trialCount).toBe(2);
+  });
 });
 
 describe('results', () => {

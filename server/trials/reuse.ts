@@ -46,7 +46,7 @@ export async function reuseTrials(deps: ReuseDeps, experiment: Experiment, reque
     try {
       const again = request.requestId === null ? undefined : byRequestId.get(request.requestId);
       if (again) {
-        const back = again.state === 'RUNNING' ? await handBack(deps, experiment, again.id, request) : null;
+        const back = again.state === 'RUNNING' ? await handBack(deps, experiment, again.id, request, again.retryOfId ?? again.id) : null;
         changed ||= back !== null;
         reuses.push(back ?? again.id);
         continue;
@@ -103,10 +103,12 @@ const CANDIDATE_FIELDS = {
 type Candidate = Prisma.TrialGetPayload<{ select: typeof CANDIDATE_FIELDS }>;
 
 /**
- * The trials a batch might reuse, in two index lookups: the trials of its request ids; and among the
- * experiment's RUNNING and STALE trials, those of its workers silent for half a lease, STALE ones
- * whose group is free, and RUNNING ones whose lease ran out (`expired`: the caller expires them).
- * At most MAX_CANDIDATES of the latter; oldest first.
+ * The trials a batch might reuse, in three index lookups: the trials of its request ids; its workers'
+ * RUNNING trials silent for half a lease and their free STALE ones; and anyone's STALE trials whose
+ * group is free, with RUNNING ones whose lease ran out (`expired`: the caller expires them). At most
+ * MAX_CANDIDATES from each of the last two, so a worker back from a reboot finds its own trial however
+ * many others are STALE; sorted by number (with more than MAX_CANDIDATES free STALE trials, which of
+ * them are read is up to the database).
  */
 async function findCandidates(deps: ReuseDeps, experiment: Experiment, requests: readonly SuggestInput[]) {
   const { db } = deps.database;
@@ -114,24 +116,30 @@ async function findCandidates(deps: ReuseDeps, experiment: Experiment, requests:
   const workers = [...new Set(requests.map((r) => r.worker).filter((w): w is string => w !== null))];
   const now = new Date();
   const silentSince = new Date(now.getTime() - (experiment.leaseSeconds * 1000) / 2);
-  const [retried, open] = await Promise.all([
+  const freeStale = { state: 'STALE', ...GROUP_IS_FREE } satisfies Prisma.TrialWhereInput;
+  // No ORDER BY: it would lead SQLite to walk every trial in number order instead of these few.
+  const [retried, own, open] = await Promise.all([
     requestIds.length ? db.trial.findMany({ where: { experimentId: experiment.id, requestId: { in: requestIds } }, select: CANDIDATE_FIELDS }) : [],
-    // No ORDER BY: it would lead SQLite to walk every trial in number order instead of this state's few.
+    workers.length
+      ? db.trial.findMany({
+          where: {
+            experimentId: experiment.id,
+            worker: { in: workers },
+            state: { in: ['RUNNING', 'STALE'] },
+            OR: [{ state: 'RUNNING', heartbeatAt: { lt: silentSince } }, freeStale],
+          },
+          take: MAX_CANDIDATES,
+          select: CANDIDATE_FIELDS,
+        })
+      : [],
     db.trial.findMany({
-      where: {
-        experimentId: experiment.id,
-        state: { in: ['RUNNING', 'STALE'] },
-        OR: [
-          ...(workers.length ? [{ state: 'RUNNING', worker: { in: workers }, heartbeatAt: { lt: silentSince } }] : []),
-          { state: 'STALE', ...GROUP_IS_FREE },
-          { state: 'RUNNING', leaseExpiresAt: { lt: now } },
-        ],
-      },
+      where: { experimentId: experiment.id, state: { in: ['RUNNING', 'STALE'] }, OR: [freeStale, { state: 'RUNNING', leaseExpiresAt: { lt: now } }] },
       take: MAX_CANDIDATES,
       select: CANDIDATE_FIELDS,
     }),
   ]);
-  const others = open.filter((row) => row.requestId === null || !requestIds.includes(row.requestId)).sort((a, b) => a.number - b.number);
+  const byId = new Map([...own, ...open].map((row) => [row.id, row]));
+  const others = [...byId.values()].filter((row) => row.requestId === null || !requestIds.includes(row.requestId)).sort((a, b) => a.number - b.number);
   const expired = (row: Candidate) => row.state === 'RUNNING' && row.leaseExpiresAt !== null && row.leaseExpiresAt < now;
   return {
     retried,
@@ -143,16 +151,18 @@ async function findCandidates(deps: ReuseDeps, experiment: Experiment, requests:
 }
 
 /**
- * Hands a trial back to its holder with a fresh lease (a retried request, or a worker back from a
- * reboot); null when its result arrived meanwhile (or, for a STALE trial of group `rootId`, a copy's).
+ * Hands a trial of group `rootId` back to its holder with a fresh lease (a retried request, or a worker
+ * back from a reboot); null when its result arrived meanwhile (or, for a STALE trial, a copy's, or a
+ * copy runs).
  */
-async function handBack(deps: ReuseDeps, experiment: Experiment, trialId: string, request: SuggestInput, rootId?: string): Promise<string | null> {
+async function handBack(deps: ReuseDeps, experiment: Experiment, trialId: string, request: SuggestInput, rootId: string): Promise<string | null> {
   const { database } = deps;
   const handedBack = await database.transaction(async (tx) => {
-    if (rootId) await database.lockWithin(tx, groupLock(rootId));
+    // Results take the same lock (recordOutcome): one that is being stored finishes first, and wins.
+    await database.lockWithin(tx, groupLock(rootId));
     const { state } = await tx.trial.findUniqueOrThrow({ where: { id: trialId }, select: { state: true } });
     if (state !== 'RUNNING' && state !== 'STALE') return false;
-    if (state === 'STALE' && rootId && (await groupIsSettledOrRunning(tx, rootId, trialId))) return false;
+    if (state === 'STALE' && (await groupIsSettledOrRunning(tx, rootId, trialId))) return false;
     const revision = await nextRevision(tx, experiment.id);
     await tx.trial.update({
       where: { id: trialId },
@@ -183,7 +193,8 @@ async function reoffer(
   const now = Date.now();
   const id = await database.transaction(async (tx) => {
     await database.lockWithin(tx, groupLock(stale.rootId));
-    if (await groupIsSettledOrRunning(tx, stale.rootId, stale.id)) return null;
+    // The STALE trial itself counts too: its late result may have arrived since it was read.
+    if (await groupIsSettledOrRunning(tx, stale.rootId)) return null;
     const { nextTrialNumber, revision } = await tx.experiment.update({
       where: { id: experiment.id },
       data: { revision: { increment: 1 }, nextTrialNumber: { increment: 1 } },

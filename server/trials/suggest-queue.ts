@@ -117,36 +117,45 @@ export class SuggestQueue {
       else current.push(waiter);
     }
     if (current.length === 0) return;
-    const { reuses, changed } = await reuseTrials(this.deps, experiment, current.map((w) => w.request));
+    // Requests retried while the first attempt still waits (one requestId) share one outcome: only the
+    // first of them is served, so the batch never holds two trials for one requestId.
+    const sharers = new Map<Waiter, Waiter[]>();
+    const firstOf = new Map<string, Waiter>();
+    for (const waiter of current) {
+      const id = waiter.request.requestId;
+      const first = id === null ? undefined : firstOf.get(id);
+      if (first) sharers.get(first)!.push(waiter);
+      else {
+        sharers.set(waiter, [waiter]);
+        if (id !== null) firstOf.set(id, waiter);
+      }
+    }
+    const distinct = [...sharers.keys()];
+    const settle = (waiter: Waiter, outcome: HandedOut | Error) => {
+      for (const same of sharers.get(waiter)!) {
+        if (outcome instanceof Error) same.reject(outcome);
+        else same.resolve(outcome);
+      }
+    };
+    const { reuses, changed } = await reuseTrials(this.deps, experiment, distinct.map((w) => w.request));
     const fresh: Waiter[] = [];
-    current.forEach((waiter, i) => {
+    distinct.forEach((waiter, i) => {
       const reuse = reuses[i];
-      if (reuse instanceof Error) waiter.reject(reuse);
-      else if (reuse) waiter.resolve({ id: reuse, row: null });
+      if (reuse instanceof Error) settle(waiter, reuse);
+      else if (reuse) settle(waiter, { id: reuse, row: null });
       else fresh.push(waiter);
     });
     if (fresh.length === 0) return;
-    // Requests retried while the first attempt still waited share its trial.
-    const byRequest = new Map<string, Waiter[]>();
-    const distinct: Waiter[] = [];
-    for (const waiter of fresh) {
-      const id = waiter.request.requestId;
-      const same = id === null ? undefined : byRequest.get(id);
-      if (same) same.push(waiter);
-      else {
-        distinct.push(waiter);
-        if (id !== null) byRequest.set(id, [waiter]);
-      }
-    }
     // Reusing wrote trials (a new revision and maybe trial number): the optimizer must see them.
     if (changed) experiment = await db.experiment.findUniqueOrThrow({ where: { id: experimentId } });
-    const proposals = await this.deps.histories.propose(experiment, distinct[0]!.request.space, distinct.length);
-    const rows = await this.createTrials(experiment, distinct.map((w) => w.request), proposals);
-    distinct.forEach((waiter, i) => {
+    // A failure here rejects the whole batch (serve): the promises settled above stay as they are.
+    const proposals = await this.deps.histories.propose(experiment, fresh[0]!.request.space, fresh.length);
+    const rows = await this.createTrials(experiment, fresh.map((w) => w.request), proposals);
+    fresh.forEach((waiter, i) => {
       const row = rows[i]!;
       const id = row.id;
       this.deps.trials.remember(id, { experimentId: experiment.id, ownerId: experiment.ownerId, rootId: id });
-      for (const same of waiter.request.requestId === null ? [waiter] : byRequest.get(waiter.request.requestId)!) same.resolve({ id, row });
+      settle(waiter, { id, row });
       this.deps.events.publishTrial(experiment.ownerId, experiment.id, id);
     });
   }

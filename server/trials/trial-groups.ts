@@ -15,12 +15,17 @@ export function groupLock(rootId: string): string {
 }
 
 /**
- * Whether a trial with these parameters (the original or a copy, other than `except`) is running or has
- * an outcome (or is in one of `states`).
+ * Whether a trial with these parameters (the original or a copy, other than `except` when given) is
+ * running or has an outcome (or is in one of `states`).
  */
-export async function groupIsSettledOrRunning(client: Db | Transaction, rootId: string, except: string, states: readonly string[] = SETTLED_OR_RUNNING): Promise<boolean> {
+export async function groupIsSettledOrRunning(
+  client: Db | Transaction,
+  rootId: string,
+  except?: string,
+  states: readonly string[] = SETTLED_OR_RUNNING,
+): Promise<boolean> {
   const found = await client.trial.findFirst({
-    where: { OR: [{ id: rootId }, { retryOfId: rootId }], id: { not: except }, state: { in: [...states] } },
+    where: { OR: [{ id: rootId }, { retryOfId: rootId }], ...(except === undefined ? {} : { id: { not: except } }), state: { in: [...states] } },
     select: { id: true },
   });
   return found !== null;

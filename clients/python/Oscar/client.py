@@ -14,6 +14,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 import uuid
+import weakref
 from collections.abc import Mapping
 from typing import Any, Dict, List, Optional, Union
 
@@ -386,7 +387,7 @@ class Oscar:
 
     def _post(self, body: bytes):
         if self._opener is None:
-            return self._connections.post(body, self._headers())
+            return self._connections.post(body, self._headers(), resend=self.retries != 0)
         request = urllib.request.Request(
             self.url, data=body, headers=self._headers(), method="POST"
         )
@@ -489,10 +490,22 @@ def _proxied(url: str) -> bool:
     return bool(proxies.get(parts.scheme.lower())) and not urllib.request.proxy_bypass(parts.hostname or "")
 
 
-#: Failures of a kept-alive connection that the server closed while it sat idle: the request never
-#: reached it, so it is sent again at once on a new connection (``suggest`` and ``update`` are
-#: idempotent anyway: see ``requestId``).
+#: How a kept-alive connection fails when the server closed it while it sat idle. Before any byte of
+#: an answer arrived, the request is sent again at once on a new connection (unless ``retries=0``),
+#: as ``_send`` would after a delay: ``suggest`` and ``update`` carry a ``requestId``, so a request
+#: that did reach a server that then died is not applied twice.
 _STALE_CONNECTION = (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError, ConnectionAbortedError)
+
+
+class _Held:
+    """A thread's connection; when the thread ends and drops it, a finalizer closes the socket."""
+
+    __slots__ = ("pid", "connection", "__weakref__")
+
+    def __init__(self, pid: int, connection: http.client.HTTPConnection) -> None:
+        self.pid = pid
+        self.connection = connection
+        weakref.finalize(self, connection.close)
 
 
 class _Connections:
@@ -509,7 +522,7 @@ class _Connections:
         self._timeout = timeout
         self._local = threading.local()
         self._lock = threading.Lock()
-        self._open = set()  # type: set
+        self._open = weakref.WeakSet()  # type: weakref.WeakSet  # connections of live threads
 
     def _new(self) -> http.client.HTTPConnection:
         if self._https:
@@ -520,10 +533,10 @@ class _Connections:
 
     def _connection(self) -> http.client.HTTPConnection:
         held = getattr(self._local, "held", None)
-        if held is not None and held[0] == os.getpid():
-            return held[1]
+        if held is not None and held.pid == os.getpid():
+            return held.connection
         connection = self._new()
-        self._local.held = (os.getpid(), connection)
+        self._local.held = _Held(os.getpid(), connection)
         with self._lock:
             self._open.add(connection)
         return connection
@@ -534,18 +547,22 @@ class _Connections:
         with self._lock:
             self._open.discard(connection)
 
-    def post(self, body: bytes, headers: Dict[str, str]):
-        """POSTs ``body``; returns the status and the body of the answer."""
+    def post(self, body: bytes, headers: Dict[str, str], resend: bool = True):
+        """POSTs ``body``; returns the status and the body of the answer. A kept-alive connection the
+        server closed before answering anything is replaced, and the request sent again, once, when
+        ``resend``."""
         for attempt in (1, 2):
             connection = self._connection()
             reused = connection.sock is not None
+            answered = False
             try:
                 connection.request("POST", self._path, body=body, headers=dict(headers, Host=self._netloc))
                 response = connection.getresponse()
+                answered = True
                 raw = response.read()
             except _STALE_CONNECTION:
                 self._drop(connection)
-                if reused and attempt == 1:
+                if reused and not answered and resend and attempt == 1:
                     continue
                 raise
             except BaseException:
@@ -558,7 +575,7 @@ class _Connections:
 
     def close_all(self) -> None:
         with self._lock:
-            connections, self._open = list(self._open), set()
+            connections, self._open = list(self._open), weakref.WeakSet()
         for connection in connections:
             connection.close()
         self._local = threading.local()

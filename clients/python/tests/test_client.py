@@ -6,6 +6,7 @@ Run from the repository root with:
 """
 
 import contextlib
+import gc
 import io
 import json
 import math
@@ -16,7 +17,7 @@ import threading
 import time
 import unittest
 from decimal import Decimal
-from http.server import BaseHTTPRequestHandler, HTTPServer
+from http.server import BaseHTTPRequestHandler, HTTPServer, ThreadingHTTPServer
 from unittest import mock
 
 # Test the source tree, whether or not the package is installed.
@@ -27,6 +28,22 @@ from Oscar import Job, Oscar, OscarError  # noqa: E402
 from Oscar import client as client_module  # noqa: E402
 
 TOKEN = "test-token-123"
+
+
+def reply(handler, status, payload, content_type="application/json"):
+    """Sends one whole answer from a request handler."""
+    handler.send_response(status)
+    handler.send_header("Content-Type", content_type)
+    handler.send_header("Content-Length", str(len(payload)))
+    handler.end_headers()
+    handler.wfile.write(payload)
+
+
+def serve(server):
+    """Serves ``server`` from a daemon thread; returns its GraphQL URL and the thread."""
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    return "http://127.0.0.1:%d/graphql" % server.server_address[1], thread
 
 
 class FakeOscar:
@@ -58,19 +75,13 @@ class FakeOscar:
                     status, payload = fake.handle(self.headers, body)
                     payload = json.dumps(payload).encode("utf-8")
                     content_type = "application/json"
-                self.send_response(status)
-                self.send_header("Content-Type", content_type)
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
+                reply(self, status, payload, content_type)
 
             def log_message(self, *args):
                 pass
 
         self.server = HTTPServer(("127.0.0.1", port), Handler)
-        self.url = "http://127.0.0.1:%d/graphql" % self.server.server_address[1]
-        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)
-        self.thread.start()
+        self.url, self.thread = serve(self.server)
 
     def close(self):
         self.server.shutdown()
@@ -573,6 +584,81 @@ class ClientTest(unittest.TestCase):
         self.assertEqual(scientist.worker, socket.gethostname())
         self.assertEqual(scientist.timeout, 60)
         self.assertNotIn(TOKEN, repr(scientist))
+
+
+class KeepAliveServer:
+    """An HTTP/1.1 endpoint that keeps connections open and counts those a client still holds."""
+
+    def __init__(self):
+        self.open = 0
+        self.lock = threading.Lock()
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def setup(self):
+                super().setup()
+                with server.lock:
+                    server.open += 1
+
+            def finish(self):
+                try:
+                    super().finish()
+                finally:
+                    with server.lock:
+                        server.open -= 1
+
+            def do_POST(self):
+                self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                reply(self, 200, json.dumps({"data": {"ok": True}}).encode("utf-8"))
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.url, self.thread = serve(self.server)
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+class KeepAliveTest(unittest.TestCase):
+    def setUp(self):
+        patcher = mock.patch.dict(os.environ, {"no_proxy": "*", "NO_PROXY": "*"})
+        patcher.start()
+        self.addCleanup(patcher.stop)
+        self.server = KeepAliveServer()
+        self.addCleanup(self.server.close)
+
+    def wait_for_open(self, expected, seconds=30):
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            gc.collect()
+            with self.server.lock:
+                if self.server.open == expected:
+                    return
+            time.sleep(0.02)
+        self.fail("the server still sees %d open connections, not %d" % (self.server.open, expected))
+
+    def test_a_thread_that_ends_closes_its_connection(self):
+        scientist = Oscar(TOKEN, url=self.server.url, max_wait=0)
+        self.addCleanup(scientist.close)
+        self.assertEqual(scientist.query("{ ok }"), {"ok": True})
+        self.wait_for_open(1)  # the main thread keeps its connection between calls
+        for _ in range(3):
+            threads = [threading.Thread(target=scientist.query, args=("{ ok }",)) for _ in range(10)]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+        # Thirty threads came and went: their connections are closed, the main thread's stays.
+        self.wait_for_open(1)
+        self.assertEqual(scientist.query("{ ok }"), {"ok": True})
+        scientist.close()
+        self.wait_for_open(0)
 
 
 if __name__ == "__main__":

@@ -1,4 +1,8 @@
-/** Finds a parameter's home: the one place that tells the kinds of parameter apart. */
+/**
+ * Finds a parameter's home: parsing, the canonical spec, sampling and the unit-interval mapping tell
+ * the kinds of parameter apart here and nowhere else. (Algorithms still model categorical parameters
+ * in their own way: TPE's categorical estimator, the GP's one-hot features, CMA-ES's relaxation.)
+ */
 import { categoricalHome } from './categorical.ts';
 import { constantHome } from './constant.ts';
 import type { ParameterHome, TunableHome } from './home.ts';
