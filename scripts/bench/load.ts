@@ -96,6 +96,8 @@ interface Row {
 }
 
 const rows: Row[] = [];
+/** Runs that could not be measured, shown after the table. */
+const failures: string[] = [];
 
 function ms(value: number): string {
   return Number.isNaN(value) ? 'n/a' : value < 10 ? value.toFixed(1) : value.toFixed(0);
@@ -119,7 +121,11 @@ function spawnReady(args: string[], env: NodeJS.ProcessEnv): { child: ChildProce
   let stdout = '';
   let stderr = '';
   let onReady: () => void = () => undefined;
-  const ready = new Promise<void>((resolve) => (onReady = resolve));
+  const ready = new Promise<void>((resolve, reject) => {
+    onReady = resolve;
+    child.on('close', (code) => reject(new Error(`${args[0]} exited ${code} before it was ready: ${stderr.slice(-2000)}`)));
+  });
+  ready.catch(() => undefined); // also reported by \`output\`
   child.stdout!.on('data', (chunk) => {
     stdout += chunk;
     if (stdout.includes('ready\n')) onReady();
@@ -281,22 +287,35 @@ async function benchOptuna(): Promise<void> {
         } else {
           url = `sqlite:///${join(dir, `${database}.db`)}`;
         }
+        const setup = storage === 'postgresql' ? 'PostgreSQL (RDB storage)' : 'SQLite file (RDB storage)';
+        const processes: ReturnType<typeof spawnReady>[] = [];
         try {
           const seeded = spawnSync(PYTHON, ['scripts/bench/load_optuna.py', 'seed', url, 'load', String(history)], { cwd: ROOT, encoding: 'utf8' });
           if (seeded.status !== 0) throw new Error(`Optuna seed failed: ${seeded.stderr}`);
-          const processes = Array.from({ length: workers }, () =>
-            spawnReady(['scripts/bench/load_optuna.py', 'work', url, 'load', String(WARMUP), String(SECONDS)], process.env),
-          );
+          // Started in groups: each process holds a second connection while it opens the storage.
+          for (let started = 0; started < workers; started += THREADS_PER_PROCESS) {
+            const group = Array.from({ length: Math.min(THREADS_PER_PROCESS, workers - started) }, () =>
+              spawnReady(['scripts/bench/load_optuna.py', 'work', url, 'load', String(WARMUP), String(SECONDS)], process.env),
+            );
+            await Promise.all(group.map((p) => p.ready));
+            processes.push(...group);
+          }
           const run = await runTogether(processes);
           record({
             system: 'Optuna 3.1',
-            setup: storage === 'postgresql' ? 'PostgreSQL (RDB storage)' : 'SQLite file (RDB storage)',
+            setup,
             optimizer: 'tpe',
             history: history.toLocaleString('en'),
             workers,
             run,
             note: ` ${workers} process${workers > 1 ? 'es' : ''}`,
           });
+        } catch (error) {
+          // One failed run (PostgreSQL out of connections, say) is shown, and the others still run.
+          for (const p of processes) p.child.kill();
+          const reason = String(error instanceof Error ? error.message : error).split('\n').filter(Boolean).at(-1)?.slice(0, 200);
+          failures.push(`| Optuna 3.1 | ${setup} | tpe | ${history.toLocaleString('en')} | ${workers} | failed: ${reason} |`);
+          console.log(failures.at(-1));
         } finally {
           if (storage === 'postgresql') await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
         }
@@ -329,6 +348,7 @@ const report = [
   '',
   ...header,
   ...rows.map(line),
+  ...failures,
   '',
 ].join('\n');
 mkdirSync(join(ROOT, 'scripts/bench/results'), { recursive: true });

@@ -23,7 +23,10 @@ NAMES = ["x%d" % i for i in range(6)]
 
 def storage(url):
     # SQLite: wait for the write lock like Oscar does, instead of failing at once.
-    kwargs = {"connect_args": {"timeout": 60}} if url.startswith("sqlite") else {}
+    # PostgreSQL: one pooled connection per process (a second only while Optuna opens the storage), so
+    # 64 processes fit within the server's default max_connections (100) when they start in groups
+    # (load.ts).
+    kwargs = {"connect_args": {"timeout": 60}} if url.startswith("sqlite") else {"pool_size": 1, "max_overflow": 1}
     return optuna.storages.RDBStorage(url, engine_kwargs=kwargs)
 
 
