@@ -125,7 +125,8 @@ function spawnReady(args: string[], env: NodeJS.ProcessEnv): { child: ChildProce
     onReady = resolve;
     child.on('close', (code) => reject(new Error(`${args[0]} exited ${code} before it was ready: ${stderr.slice(-2000)}`)));
   });
-  ready.catch(() => undefined); // also reported by \`output\`
+  // Both are awaited later, or not at all when an earlier process failed: never an unhandled rejection.
+  ready.catch(() => undefined);
   child.stdout!.on('data', (chunk) => {
     stdout += chunk;
     if (stdout.includes('ready\n')) onReady();
@@ -134,6 +135,7 @@ function spawnReady(args: string[], env: NodeJS.ProcessEnv): { child: ChildProce
   const output = new Promise<string>((resolve, reject) =>
     child.on('close', (code) => (code === 0 ? resolve(stdout.slice(stdout.indexOf('ready\n') + 6)) : reject(new Error(`${args[0]} exited ${code}: ${stderr.slice(-2000)}`)))),
   );
+  output.catch(() => undefined);
   return { child, ready, output };
 }
 
@@ -297,8 +299,8 @@ async function benchOptuna(): Promise<void> {
             const group = Array.from({ length: Math.min(THREADS_PER_PROCESS, workers - started) }, () =>
               spawnReady(['scripts/bench/load_optuna.py', 'work', url, 'load', String(WARMUP), String(SECONDS)], process.env),
             );
-            await Promise.all(group.map((p) => p.ready));
             processes.push(...group);
+            await Promise.all(group.map((p) => p.ready));
           }
           const run = await runTogether(processes);
           record({

@@ -24,8 +24,8 @@ export type Reuse = string | null | Error;
  * preference for each: the one a retried request already got; the worker's own unfinished trial (a
  * reboot: STALE and not offered again, or RUNNING but silent for half its lease, from another client
  * instance, so a second live process on one host keeps its own); a copy of a STALE trial nobody is
- * re-running. One query for the whole batch finds the candidates (and leases that ran out, which it
- * then expires); each hand-back or copy re-checks its trial's group under the group's lock, so a
+ * re-running. Three queries for the whole batch find the candidates (and leases that ran out, which
+ * it then expires); each hand-back or copy re-checks its trial's group under the group's lock, so a
  * result that arrived meanwhile wins.
  * `changed` is true when anything was written (the experiment's revision moved).
  */

@@ -62,9 +62,10 @@ const MAX_GROUP_READ = 100;
  * or the original), it is kept as DUPLICATE. The same outcome sent twice is stored once; a different
  * one for a finished trial is refused with CONFLICT.
  *
- * It does not wait for the experiment's suggestions (an optimizer call may be running): only results
- * for the same parameters (a trial and its re-offered copies) take turns, under a lock on the group
- * in the transaction that stores the result, on every replica.
+ * It does not wait for the experiment's suggestions (an optimizer call may be running): it takes turns
+ * only with what touches the same parameters (results, hand-backs, re-offers and revivals of a trial
+ * and its re-offered copies), under a lock on the group in the transaction that stores the result, on
+ * every replica.
  */
 export async function recordOutcome(deps: TrialDeps, viewer: Viewer, trialId: string, outcome: TrialOutcome, query: TrialQuery) {
   const { experimentId, rootId } = await deps.trials.find(viewer.userId, trialId);

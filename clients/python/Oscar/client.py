@@ -6,6 +6,7 @@ import json
 import logging
 import math
 import os
+import select
 import socket
 import ssl
 import threading
@@ -497,6 +498,19 @@ def _proxied(url: str) -> bool:
 _STALE_CONNECTION = (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError, ConnectionAbortedError)
 
 
+def _closed_by_peer(connection: http.client.HTTPConnection) -> bool:
+    """Whether an idle kept-alive connection was closed by the other side (readable with nothing
+    asked means end of file), as urllib3 checks before reusing one."""
+    sock = connection.sock
+    if sock is None:
+        return False
+    try:
+        readable, _, _ = select.select([sock], [], [], 0)
+    except (OSError, ValueError):
+        return True
+    return bool(readable)
+
+
 class _Held:
     """A thread's connection; when the thread ends and drops it, a finalizer closes the socket."""
 
@@ -534,7 +548,10 @@ class _Connections:
     def _connection(self) -> http.client.HTTPConnection:
         held = getattr(self._local, "held", None)
         if held is not None and held.pid == os.getpid():
-            return held.connection
+            if not _closed_by_peer(held.connection):
+                return held.connection
+            # Closed while idle (the server's or a proxy's keep-alive timeout): reopen before sending.
+            self._drop(held.connection)
         connection = self._new()
         self._local.held = _Held(os.getpid(), connection)
         with self._lock:

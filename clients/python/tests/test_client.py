@@ -591,6 +591,8 @@ class KeepAliveServer:
 
     def __init__(self):
         self.open = 0
+        self.requests = 0
+        self.close_when_idle = False  # close each connection after its answer, without saying so
         self.lock = threading.Lock()
         server = self
 
@@ -611,7 +613,11 @@ class KeepAliveServer:
 
             def do_POST(self):
                 self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                with server.lock:
+                    server.requests += 1
                 reply(self, 200, json.dumps({"data": {"ok": True}}).encode("utf-8"))
+                if server.close_when_idle:
+                    self.close_connection = True
 
             def log_message(self, *args):
                 pass
@@ -659,6 +665,15 @@ class KeepAliveTest(unittest.TestCase):
         self.assertEqual(scientist.query("{ ok }"), {"ok": True})
         scientist.close()
         self.wait_for_open(0)
+
+    def test_reopens_a_connection_the_server_closed_while_idle_without_resending(self):
+        self.server.close_when_idle = True  # like a keep-alive timeout, or a proxy's
+        scientist = Oscar(TOKEN, url=self.server.url, max_wait=0, retries=0)
+        self.addCleanup(scientist.close)
+        for _ in range(3):
+            self.assertEqual(scientist.query("{ ok }"), {"ok": True})
+            self.wait_for_open(0)  # the server has closed the idle connection
+        self.assertEqual(self.server.requests, 3)
 
 
 if __name__ == "__main__":
