@@ -1,0 +1,263 @@
+--- Oscar's Lua client: ask an Oscar server for parameters to try, report the results.
+--
+--     local Oscar = require('Oscar')
+--     local scientist = Oscar('API_ACCESS_TOKEN')            -- or Oscar(token, url)
+--     local job = scientist:suggest({name = 'Square', parameters = {x = {min = -10, max = 10}}})
+--     scientist:update(job, {loss = job.x ^ 2})
+--
+-- Runs on Lua 5.1, LuaJIT and Lua 5.2-5.4 with luasocket and lua-cjson (luasec for https://).
+-- Errors are Lua errors whose message ends with the server's code in brackets, e.g.
+-- "Oscar: Invalid API token [UNAUTHENTICATED]"; `Oscar.code(err)` reads it back.
+
+local http = require('socket.http')
+local socket = require('socket')
+local ltn12 = require('ltn12')
+-- A cjson instance of our own: its settings do not leak into the program's.
+local json = require('cjson').new()
+json.encode_number_precision(14) -- lua-cjson's most (2.1.0)
+
+local Oscar = { VERSION = '0.1.0', DEFAULT_URL = 'http://localhost:4000/graphql' }
+
+local SUGGEST = 'mutation Suggest($experiment: ExperimentInput!, $worker: String, $instance: String, $requestId: String) {'
+  .. ' suggest(experiment: $experiment, worker: $worker, instance: $instance, requestId: $requestId)'
+  .. ' { id number params experiment { id name leaseSeconds } } }'
+local UPDATE = 'mutation Update($trialId: ID!, $result: JSON!) { update(trialId: $trialId, result: $result) { id number state loss error } }'
+local FAIL = 'mutation Fail($trialId: ID!, $error: String!, $metrics: JSON) { fail(trialId: $trialId, error: $error, metrics: $metrics) { id number state loss error } }'
+local HEARTBEAT = 'mutation Heartbeat($trialId: ID!) { heartbeat(trialId: $trialId) { id state leaseExpiresAt } }'
+
+-- The keys of an experiment table, and their GraphQL names.
+local EXPERIMENT_FIELDS = {
+  name = 'name', description = 'description', parameters = 'parameters', resume = 'resume',
+  algorithm = 'algorithm', seed = 'seed', lease_seconds = 'leaseSeconds',
+}
+local FIRST_DELAY, MAX_DELAY = 0.5, 10 -- seconds between retries: doubling, capped
+local RETRY_STATUSES = { [502] = true, [503] = true, [504] = true }
+local RETRY_CODES = { DATABASE_BUSY = true, SERVER_BUSY = true }
+
+-- What the client knows of each job it handed out (weak keys: a forgotten job is collected).
+local trials = setmetatable({}, { __mode = 'k' })
+local instances = 0
+
+--- Raises an Oscar error: a string ending with the code in brackets.
+local function fail(message, code, level)
+  error('Oscar: ' .. tostring(message) .. (code and (' [' .. code .. ']') or ''), (level or 1) + 1)
+end
+
+--- The code in an Oscar error message ("UNAUTHENTICATED", "CONNECTION_ERROR", ...), or nil.
+function Oscar.code(err)
+  return type(err) == 'string' and err:match('%[([%u_]+)%]$') or nil
+end
+
+local function random_hex(bytes)
+  local file = io.open('/dev/urandom', 'rb')
+  local raw = file and file:read(bytes)
+  if file then file:close() end
+  if raw and #raw == bytes then
+    return (raw:gsub('.', function(c) return string.format('%02x', c:byte()) end))
+  end
+  local out = {}
+  for i = 1, bytes do out[i] = string.format('%02x', math.random(0, 255)) end
+  return table.concat(out)
+end
+
+local function normalize_url(url)
+  if not url:match('^https?://') then fail('URL must start with http:// or https://, got ' .. url, 'BAD_USER_INPUT', 3) end
+  if url:match('^https?://[^/]+/?$') then url = url:gsub('/?$', '/graphql') end
+  return url
+end
+
+--- Numbers JSON cannot carry (NaN, infinities) become the strings the server understands.
+local function to_json_value(value)
+  if type(value) == 'number' then
+    if value ~= value then return 'NaN' end
+    if value == math.huge then return 'Infinity' end
+    if value == -math.huge then return '-Infinity' end
+    return value
+  end
+  if type(value) == 'table' then
+    local copy = {}
+    for k, v in pairs(value) do copy[k] = to_json_value(v) end
+    return copy
+  end
+  return value
+end
+
+local function describe_error(errors)
+  local first = errors[1]
+  if type(first) ~= 'table' then return tostring(first), nil end
+  local code = type(first.extensions) == 'table' and first.extensions.code or nil
+  return tostring(first.message or 'unknown error'), type(code) == 'string' and code or nil
+end
+
+local Client = {}
+Client.__index = Client
+
+--- Sends a GraphQL operation; returns its `data`. Retries while the server is unreachable or busy.
+function Client:query(document, variables)
+  local ok, body = pcall(json.encode, { query = document, variables = to_json_value(variables or {}) })
+  if not ok then fail('cannot send these values as JSON: ' .. tostring(body), 'BAD_USER_INPUT', 2) end
+  local deadline = socket.gettime() + self.max_wait
+  local delay, attempts = FIRST_DELAY, 0
+  while true do
+    attempts = attempts + 1
+    local chunks = {}
+    http.TIMEOUT = self.timeout
+    local sent, status = self.request({
+      url = self.url,
+      method = 'POST',
+      headers = {
+        ['content-type'] = 'application/json',
+        ['accept'] = 'application/json',
+        ['content-length'] = tostring(#body),
+        ['authorization'] = 'Bearer ' .. self.token,
+        ['user-agent'] = 'oscar-lua/' .. Oscar.VERSION,
+      },
+      source = ltn12.source.string(body),
+      sink = ltn12.sink.table(chunks),
+    })
+    local failure
+    if not sent then
+      failure = tostring(status) -- "connection refused", "timeout", "closed", ...
+    else
+      local raw = table.concat(chunks)
+      local decoded, payload = pcall(json.decode, raw)
+      payload = decoded and type(payload) == 'table' and payload or nil
+      local errors = payload and type(payload.errors) == 'table' and #payload.errors > 0 and payload.errors or nil
+      if errors then
+        local message, code = describe_error(errors)
+        if not RETRY_CODES[code] then fail(message, code, 2) end
+        failure = code .. ': ' .. message
+      elseif RETRY_STATUSES[status] then
+        failure = 'HTTP ' .. status
+      elseif status >= 400 or not payload or payload.data == nil then
+        fail(string.format('HTTP %d from %s: %s', status, self.url, raw:sub(1, 300)), nil, 2)
+      else
+        return payload.data
+      end
+    end
+    local remaining = deadline - socket.gettime()
+    if remaining <= 0 or (self.retries and attempts > self.retries) then
+      fail(string.format('cannot reach Oscar at %s after %d attempt%s: %s', self.url, attempts, attempts == 1 and '' or 's', failure), 'CONNECTION_ERROR', 2)
+    end
+    io.stderr:write(string.format('Oscar at %s unreachable (%s); retrying in %.1f s\n', self.url, failure, math.min(delay, remaining)))
+    socket.sleep(math.min(delay, remaining))
+    delay = math.min(delay * 2, MAX_DELAY)
+  end
+end
+
+local function experiment_input(experiment)
+  if type(experiment) ~= 'table' then fail('experiment must be a table with name and parameters', 'BAD_USER_INPUT', 4) end
+  local input = {}
+  for key, value in pairs(experiment) do
+    local field = EXPERIMENT_FIELDS[key]
+    if not field then fail('unknown experiment key "' .. tostring(key) .. '" (allowed: name, description, parameters, resume, algorithm, seed, lease_seconds)', 'BAD_USER_INPUT', 4) end
+    input[field] = value
+  end
+  if input.name == nil then fail('experiment needs a name', 'BAD_USER_INPUT', 4) end
+  if input.parameters == nil then fail('experiment needs parameters', 'BAD_USER_INPUT', 4) end
+  return input
+end
+
+--- The next parameters to try: a table of parameter name -> value (`job.x`), for `update`.
+-- `resume = false` starts the experiment afresh on this client's first suggest for that name only, so
+-- a loop that reuses one experiment table keeps the new run.
+function Client:suggest(experiment)
+  local input = experiment_input(experiment)
+  local restart = input.resume == false
+  if restart and self.restarted[input.name] then input.resume = true end
+  local data = self:query(SUGGEST, {
+    experiment = input,
+    worker = self.worker,
+    instance = self.instance,
+    -- The same id on every retry of this call: the server then hands back the same trial.
+    requestId = random_hex(16),
+  })
+  local trial = data.suggest
+  if type(trial) ~= 'table' or type(trial.params) ~= 'table' then fail('unexpected answer to suggest', nil, 2) end
+  if restart then self.restarted[input.name] = true end
+  local job = {}
+  for name, value in pairs(trial.params) do
+    -- JSON numbers decode as floats on Lua 5.3+: whole ones (integer parameters) become integers.
+    if math.type and math.type(value) == 'float' and value == math.floor(value) and math.abs(value) < 2 ^ 53 then
+      value = math.tointeger(value)
+    end
+    job[name] = value
+  end
+  local lease = type(trial.experiment) == 'table' and tonumber(trial.experiment.leaseSeconds) or nil
+  trials[job] = { id = trial.id, number = trial.number, lease = lease, beat = socket.gettime() }
+  return job
+end
+
+local function trial_of(job, level)
+  if type(job) == 'string' then return { id = job } end
+  local trial = type(job) == 'table' and trials[job] or nil
+  if not trial then fail('not a job from suggest (nor a trial id)', 'BAD_USER_INPUT', level + 1) end
+  return trial
+end
+
+--- Reports a job's result: a table with `loss` (to minimise) and any other metrics, or with `error`.
+function Client:update(job, result)
+  local trial = trial_of(job, 2)
+  if type(result) ~= 'table' then fail('result must be a table holding loss', 'BAD_USER_INPUT', 2) end
+  if result.loss == nil and result.error == nil then fail('result must hold loss', 'BAD_USER_INPUT', 2) end
+  return self:query(UPDATE, { trialId = trial.id, result = result }).update
+end
+
+--- Reports that a job failed (kept as FAILED, never used as a loss), with optional metrics.
+function Client:fail(job, message, metrics)
+  local trial = trial_of(job, 2)
+  local variables = { trialId = trial.id, error = tostring(message) }
+  if metrics ~= nil then variables.metrics = metrics end
+  return self:query(FAIL, variables).fail
+end
+
+--- Renews a job's lease. Lua has no threads, so call it from your training loop (every epoch, say):
+-- it talks to the server only once a third of the lease has passed since the last renewal, unless
+-- `force`. Returns the server's answer, or nil when no renewal was due.
+function Client:heartbeat(job, force)
+  local trial = trial_of(job, 2)
+  local now = socket.gettime()
+  if not force and trial.lease and trial.beat and now - trial.beat < trial.lease / 3 then return nil end
+  local answer = self:query(HEARTBEAT, { trialId = trial.id }).heartbeat
+  trial.beat = now
+  return answer
+end
+
+--- The trial id of a job from `suggest`, and its number in the experiment.
+function Oscar.trial(job)
+  local trial = trials[job]
+  if trial then return trial.id, trial.number end
+  return nil
+end
+
+--- A client. `options` is the server's URL (as a string), or a table with `url`, `worker`,
+-- `timeout` (seconds per request, 60), `retries` (nil: until `max_wait` is spent) and `max_wait`
+-- (seconds, 120). The URL defaults to OSCAR_URL, else http://localhost:4000/graphql; the worker
+-- name to OSCAR_WORKER, else the host name (a second client in one process gets "-2").
+function Oscar.new(token, options)
+  if type(options) == 'string' then options = { url = options } end
+  options = options or {}
+  if type(token) ~= 'string' or token == '' then fail('an API token is needed: Oscar(token)', 'BAD_USER_INPUT', 3) end
+  instances = instances + 1
+  local base = options.worker or os.getenv('OSCAR_WORKER') or socket.dns.gethostname()
+  local url = normalize_url(options.url or os.getenv('OSCAR_URL') or Oscar.DEFAULT_URL)
+  local request = http.request
+  if url:match('^https://') then
+    local found, https = pcall(require, 'ssl.https')
+    if not found then fail('https:// needs luasec (Debian: lua-sec)', 'BAD_USER_INPUT', 3) end
+    request = https.request
+  end
+  return setmetatable({
+    token = token,
+    url = url,
+    request = request,
+    worker = (options.worker or instances == 1) and base or (base .. '-' .. instances),
+    instance = random_hex(16),
+    timeout = options.timeout or 60,
+    retries = options.retries,
+    max_wait = options.max_wait or 120,
+    restarted = {},
+  }, Client)
+end
+
+return setmetatable(Oscar, { __call = function(_, token, options) return Oscar.new(token, options) end })

@@ -1,0 +1,122 @@
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ROOT, startServer, type TestServer } from './harness.ts';
+
+const exec = promisify(execFile);
+
+/** The runtimes the client supports, as Debian installs them (Torch's `th` is LuaJIT). */
+const RUNTIMES = ['lua5.1', 'luajit', 'lua5.4'] as const;
+
+let server: TestServer;
+let tree: string;
+/** Where `luarocks make` put the module (pure Lua: every runtime loads it from there). */
+let luaPath: string;
+
+beforeAll(async () => {
+  for (const runtime of [...RUNTIMES, 'luarocks']) {
+    if (!existsSync(`/usr/bin/${runtime}`)) throw new Error(`No ${runtime}: apt-get install lua5.1 luajit lua5.4 lua-socket lua-cjson luarocks`);
+  }
+  server = await startServer();
+  tree = mkdtempSync(join(tmpdir(), 'oscar-lua-'));
+  // As the README says to install it: luarocks make, with Debian's luasocket and lua-cjson.
+  await exec('luarocks', ['make', '--tree', tree, '--deps-mode=none', 'oscar-0.1.0-1.rockspec'], { cwd: join(ROOT, 'clients/lua') });
+  luaPath = `${join(tree, 'share/lua/5.1/?.lua')};;`;
+});
+afterAll(async () => {
+  await server?.stop();
+  if (tree) rmSync(tree, { recursive: true, force: true });
+});
+
+/** Runs a Lua script on a runtime with the installed client; resolves with its output, or rejects with it. */
+function runLua(runtime: string, source: string, env: Record<string, string> = {}) {
+  const script = join(tree, `script-${Math.random().toString(36).slice(2)}.lua`);
+  writeFileSync(script, source);
+  return exec(`/usr/bin/${runtime}`, [script], { env: { ...process.env, LUA_PATH: luaPath, OSCAR_URL: server.url, ...env }, timeout: 60_000 });
+}
+
+async function trialsOf(token: string, name: string) {
+  const result = await server.gql(`query ($name: String!) { experiment(name: $name) { trialCount trials(first: 50) { edges { node { state loss params worker metrics } } } } }`, { name }, token);
+  return result.data?.experiment as { trialCount: number; trials: { edges: { node: { state: string; loss: number; params: { x: number }; worker: string; metrics: Record<string, unknown> } }[] } };
+}
+
+describe.each(RUNTIMES)('the Lua client on %s', (runtime) => {
+  it("runs the Get Started example as written, installed by luarocks", async () => {
+    const token = await server.token(`${runtime}@example.com`);
+    const example = readFileSync(join(ROOT, 'clients/lua/examples/get_started.lua'), 'utf8');
+    expect(example).toContain("Oscar('API_ACCESS_TOKEN')");
+    await runLua(runtime, example.replace('API_ACCESS_TOKEN', token));
+    const experiment = await trialsOf(token, 'Square');
+    expect(experiment.trialCount).toBe(10);
+    for (const { node } of experiment.trials.edges) {
+      expect(node.state).toBe('COMPLETED');
+      expect(node.loss).toBeCloseTo(node.params.x ** 2, 10);
+      expect(node.params.x).toBeGreaterThanOrEqual(-10);
+      expect(node.params.x).toBeLessThanOrEqual(10);
+    }
+  });
+
+  it('sends metrics, failures and heartbeats, takes integers, categories and resume = false, and names the worker', async () => {
+    const token = await server.token(`${runtime}-full@example.com`);
+    const { stdout } = await runLua(
+      runtime,
+      `
+local Oscar = require('Oscar')
+local scientist = Oscar(os.getenv('TOKEN'), {url = os.getenv('OSCAR_URL'), worker = 'node-7'})
+local experiment = {
+  name = 'Network', description = 'layers and optimiser', resume = false, lease_seconds = 30,
+  parameters = {layers = {min = 1, max = 8, step = 1}, optimiser = {'adam', 'sgd'}, lr = {min = 1e-4, max = 1, distribution = 'log_uniform'}},
+}
+for i = 1, 3 do
+  local job = scientist:suggest(experiment)
+  assert(math.floor(job.layers) == job.layers and job.layers >= 1 and job.layers <= 8)
+  assert(job.optimiser == 'adam' or job.optimiser == 'sgd')
+  assert(scientist:heartbeat(job, true).state == 'RUNNING')
+  assert(scientist:heartbeat(job) == nil) -- not due yet: a third of the lease has not passed
+  if i < 3 then
+    scientist:update(job, {loss = job.lr * job.layers, train_time = 20, val_loss = 0 / 0})
+  else
+    assert(scientist:fail(job, 'out of memory').state == 'FAILED')
+  end
+  print(tostring(job.layers))
+end
+`,
+      { TOKEN: token },
+    );
+    for (const printed of stdout.trim().split('\n')) expect(printed).toMatch(/^\d$/); // integers, not "3.0"
+    const experiment = await trialsOf(token, 'Network');
+    expect(experiment.trialCount).toBe(3);
+    const states = experiment.trials.edges.map((e) => e.node.state).sort();
+    expect(states).toEqual(['COMPLETED', 'COMPLETED', 'FAILED']);
+    for (const { node } of experiment.trials.edges) expect(node.worker).toBe('node-7');
+    const completed = experiment.trials.edges.find((e) => e.node.state === 'COMPLETED')!.node;
+    expect(completed.metrics).toMatchObject({ train_time: 20, val_loss: 'NaN' });
+  });
+
+  it("raises Lua errors that carry the server's code, and refuses unknown keys before sending", async () => {
+    const token = await server.token(`${runtime}-errors@example.com`);
+    const { stdout } = await runLua(
+      runtime,
+      `
+local Oscar = require('Oscar')
+local function code_of(f) local ok, err = pcall(f); assert(not ok); print(Oscar.code(err) .. ' ' .. err) end
+code_of(function() Oscar('not-a-token'):suggest({name = 'E', parameters = {x = {min = 0, max = 1}}}) end)
+local scientist = Oscar(os.getenv('TOKEN'))
+code_of(function() scientist:suggest({name = 'E', parameters = {x = {min = 1, max = 0}}}) end)
+code_of(function() scientist:suggest({name = 'E', parameters = {x = {min = 0, max = 1}}, colour = 'red'}) end)
+code_of(function() Oscar(os.getenv('TOKEN'), {url = 'http://127.0.0.1:1/graphql', retries = 1, max_wait = 5}):suggest({name = 'E', parameters = {x = {min = 0, max = 1}}}) end)
+`,
+      { TOKEN: token },
+    );
+    const lines = stdout.trim().split('\n');
+    expect(lines[0]).toMatch(/^UNAUTHENTICATED .*Oscar: .*token.*\[UNAUTHENTICATED\]$/i);
+    expect(lines[1]).toMatch(/^BAD_USER_INPUT .*"x".*min < max.*\[BAD_USER_INPUT\]$/);
+    expect(lines[2]).toMatch(/^BAD_USER_INPUT .*unknown experiment key "colour"/);
+    expect(lines[3]).toMatch(/^CONNECTION_ERROR .*after 2 attempts: connection refused/);
+    // Nothing was stored by the refused calls.
+    expect((await server.gql(`{ experiment(name: "E") { id } }`, {}, token)).data?.experiment).toBeNull();
+  });
+});
