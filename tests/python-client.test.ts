@@ -166,6 +166,52 @@ except OscarError as e:
     });
     expect(stdout).toMatch(/^BAD_USER_INPUT \| .*lr/);
   });
+  it('looks after a job in a with block, finds the best trial and pages through all trials; its types pass mypy --strict', async () => {
+    const token = await server.token('context@example.com');
+    const script = join(site, 'context.py');
+    writeFileSync(
+      script,
+      `
+import json, os, time
+from Oscar import Oscar, OscarError
+scientist = Oscar(os.environ['OSCAR_TOKEN'])
+experiment = {'name': 'Context', 'parameters': {'x': {'min': -10, 'max': 10}}, 'lease_seconds': 2}
+for i in range(120):
+    with scientist.trial(experiment) as job:
+        scientist.update(job, {'loss': job['x'] ** 2})
+try:
+    with scientist.trial(experiment) as job:
+        raise RuntimeError('diverged at epoch 3')
+except RuntimeError:
+    pass
+with scientist.trial(experiment) as left:
+    pass  # no result: its heartbeats stop, so its lease runs out while this process lives on
+deadline = time.monotonic() + 60
+while next(t for t in scientist.trials('Context') if t['id'] == left.id)['state'] != 'STALE':
+    assert time.monotonic() < deadline, 'the abandoned trial is still RUNNING: heartbeats went on'
+    time.sleep(0.1)
+trials = list(scientist.trials('Context'))
+try:
+    scientist.best('No such experiment')
+except OscarError as error:
+    missing = error.code
+print(json.dumps({'best': scientist.best('Context'), 'trials': trials, 'missing': missing}))
+`,
+    );
+    const { stdout } = await exec(PYTHON, [script], { env: { ...process.env, PYTHONPATH: site, OSCAR_TOKEN: token, OSCAR_URL: server.url }, timeout: 120_000 });
+    const { best, trials, missing } = JSON.parse(stdout.trim().split('\n').at(-1)!);
+    expect(trials.map((t: any) => t.number)).toEqual(Array.from({ length: 122 }, (_, i) => 122 - i)); // newest first, two pages
+    const completed = trials.filter((t: any) => t.state === 'COMPLETED');
+    expect(completed).toHaveLength(120);
+    expect(best.loss).toBe(Math.min(...completed.map((t: any) => t.loss)));
+    expect(best.params.x ** 2).toBeCloseTo(best.loss, 10);
+    expect(trials.filter((t: any) => t.state === 'FAILED').map((t: any) => t.error)).toEqual(['RuntimeError: diverged at epoch 3']);
+    expect(trials[0].state).toBe('STALE');
+    expect(missing).toBe('NOT_FOUND');
+    const { stdout: typed } = await exec(PYTHON, ['-m', 'mypy', '--strict', 'clients/python/Oscar'], { cwd: ROOT });
+    expect(typed).toMatch(/^Success: no issues found/);
+  });
+
   it('keeps one connection open between calls, and opens a new one by itself when that one is closed', async () => {
     const token = await server.token('keepalive@example.com');
     // A TCP relay in front of the server counts the connections the client opens, and can cut them.

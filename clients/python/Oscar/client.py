@@ -1,5 +1,6 @@
 """Oscar's GraphQL client (Python standard library only)."""
 
+import contextlib
 import errno
 import http.client
 import json
@@ -17,7 +18,7 @@ import urllib.request
 import uuid
 import weakref
 from collections.abc import Mapping
-from typing import Any, Dict, List, Optional, Union
+from typing import Any, Dict, Iterator, List, Optional, Set, Tuple, Union
 
 from . import __version__
 
@@ -52,6 +53,23 @@ HEARTBEAT_MUTATION = (
     "mutation Heartbeat($trialId: ID!) {\n"
     "  heartbeat(trialId: $trialId) { id state leaseExpiresAt }\n"
     "}"
+)
+
+#: The trial fields :meth:`Oscar.best` and :meth:`Oscar.trials` return.
+TRIAL_FIELDS = "id number state params loss metrics error worker createdAt completedAt"
+
+BEST_QUERY = (
+    "query Best($name: String!) {\n"
+    "  experiment(name: $name) { bestTrial { %s } }\n"
+    "}" % TRIAL_FIELDS
+)
+
+TRIALS_QUERY = (
+    "query Trials($name: String!, $after: String) {\n"
+    "  experiment(name: $name) {\n"
+    "    trials(first: 100, after: $after) { edges { node { %s } } pageInfo { hasNextPage endCursor } }\n"
+    "  }\n"
+    "}" % TRIAL_FIELDS
 )
 
 #: Keys accepted in the experiment dict given to :meth:`Oscar.suggest`
@@ -119,7 +137,7 @@ class OscarError(Exception):
         self.status = status
 
 
-class Job(dict):
+class Job(Dict[str, Any]):
     """A suggested set of parameters, as returned by :meth:`Oscar.suggest`.
 
     A ``Job`` *is* the parameter dict (``job['x']``, ``print(job)`` shows
@@ -130,6 +148,7 @@ class Job(dict):
         number: the trial's number within its experiment (``int``).
         experiment: the experiment's name.
         experiment_id: the experiment's id (``str``).
+        reported: whether this client has sent its result (``update`` or ``fail``).
     """
 
     def __init__(
@@ -145,6 +164,7 @@ class Job(dict):
         self.number = number
         self.experiment = experiment
         self.experiment_id = experiment_id
+        self.reported = False
 
 
 class Oscar:
@@ -208,14 +228,14 @@ class Oscar:
         self._connections = _Connections(self.url, timeout)
         self._heartbeats = _Heartbeats(self)
         # Experiments this client has already started afresh (``resume: False``): later calls continue them.
-        self._restarted = set()  # type: set
+        self._restarted = set()  # type: Set[str]
 
     def __repr__(self) -> str:
         return "Oscar(url=%r, worker=%r)" % (self.url, self.worker)
 
     # ------------------------------------------------------------------ API
 
-    def suggest(self, experiment: Mapping) -> Job:
+    def suggest(self, experiment: Mapping[str, Any]) -> Job:
         """Ask the server for the next parameters to try.
 
         Args:
@@ -262,7 +282,8 @@ class Oscar:
                 pass
         if not isinstance(params, dict):
             raise OscarError("unexpected params in response to suggest: %r" % (params,))
-        exp = trial.get("experiment") if isinstance(trial.get("experiment"), dict) else {}
+        raw_experiment = trial.get("experiment")
+        exp = raw_experiment if isinstance(raw_experiment, dict) else {}  # type: Dict[str, Any]
         number = trial.get("number")
         lease = exp.get("leaseSeconds")
         if trial.get("id") is not None and isinstance(lease, (int, float)) and lease > 0:
@@ -275,7 +296,7 @@ class Oscar:
             experiment_id=None if exp.get("id") is None else str(exp["id"]),
         )
 
-    def update(self, job: Union[Job, str], result: Mapping) -> Dict[str, Any]:
+    def update(self, job: Union[Job, str], result: Mapping[str, Any]) -> Dict[str, Any]:
         """Report the result of a job.
 
         Args:
@@ -307,9 +328,11 @@ class Oscar:
         if not isinstance(trial, dict):
             raise OscarError("unexpected response to update: %r" % (data,))
         self._heartbeats.forget(trial_id)
+        if isinstance(job, Job):
+            job.reported = True
         return trial
 
-    def fail(self, job: Union[Job, str], error: Any, metrics: Optional[Mapping] = None) -> Dict[str, Any]:
+    def fail(self, job: Union[Job, str], error: Any, metrics: Optional[Mapping[str, Any]] = None) -> Dict[str, Any]:
         """Report that a job failed (for example, training diverged or ran out of memory).
 
         The trial is kept and shown as FAILED; its parameters are not used as a loss.
@@ -330,7 +353,72 @@ class Oscar:
         if not isinstance(trial, dict):
             raise OscarError("unexpected response to fail: %r" % (data,))
         self._heartbeats.forget(trial_id)
+        if isinstance(job, Job):
+            job.reported = True
         return trial
+
+    @contextlib.contextmanager
+    def trial(self, experiment: Mapping[str, Any]) -> Iterator[Job]:
+        """Suggests a job for the ``with`` block, and looks after it::
+
+            with scientist.trial(experiment) as job:
+                scientist.update(job, {'loss': train(**job)})
+
+        Heartbeats keep the job's lease while the block runs. An exception in
+        the block marks the trial FAILED with the exception's message (then
+        propagates); Ctrl-C (``KeyboardInterrupt``) or ``SystemExit`` only
+        stop the heartbeats, so the trial is offered again once its lease runs
+        out, as is one left without a result.
+        """
+        job = self.suggest(experiment)
+        try:
+            yield job
+        except Exception as error:
+            if not job.reported:
+                try:
+                    self.fail(job, error)
+                except OscarError as failure:  # never hide the user's own exception
+                    logger.warning("could not mark trial %s FAILED: %s", job.id, failure)
+            raise
+        finally:
+            if job.id is not None:
+                self._heartbeats.forget(job.id)
+
+    def best(self, experiment_name: str) -> Optional[Dict[str, Any]]:
+        """The experiment's completed trial with the lowest loss (``id``,
+        ``number``, ``state``, ``params``, ``loss``, ``metrics``, ``error``,
+        ``worker``, ``createdAt``, ``completedAt``), or ``None`` while no
+        trial has completed.
+
+        Raises:
+            OscarError: ``NOT_FOUND`` when this user has no experiment of that name.
+        """
+        data = self.query(BEST_QUERY, {"name": experiment_name})
+        experiment = data.get("experiment") if isinstance(data, dict) else None
+        if not isinstance(experiment, dict):
+            raise OscarError("no experiment named %r" % (experiment_name,), code="NOT_FOUND")
+        best = experiment.get("bestTrial")
+        return best if isinstance(best, dict) else None
+
+    def trials(self, experiment_name: str) -> Iterator[Dict[str, Any]]:
+        """The experiment's trials, newest first, as dicts with the fields of
+        :meth:`best`; read 100 at a time as the iteration goes.
+
+        Raises:
+            OscarError: ``NOT_FOUND`` when this user has no experiment of that name.
+        """
+        after = None  # type: Optional[str]
+        while True:
+            data = self.query(TRIALS_QUERY, {"name": experiment_name, "after": after})
+            experiment = data.get("experiment") if isinstance(data, dict) else None
+            if not isinstance(experiment, dict):
+                raise OscarError("no experiment named %r" % (experiment_name,), code="NOT_FOUND")
+            page = experiment["trials"]
+            for edge in page["edges"]:
+                yield edge["node"]
+            if not page["pageInfo"]["hasNextPage"]:
+                return
+            after = page["pageInfo"]["endCursor"]
 
     def heartbeat(self, job: Union[Job, str]) -> Dict[str, Any]:
         """Tell the server a job is still being worked on, renewing its lease.
@@ -344,7 +432,7 @@ class Oscar:
             raise OscarError("unexpected response to heartbeat: %r" % (data,))
         return trial
 
-    def query(self, query: str, variables: Optional[Mapping] = None) -> Any:
+    def query(self, query: str, variables: Optional[Mapping[str, Any]] = None) -> Any:
         """Send a GraphQL operation and return its ``data``.
 
         Args:
@@ -386,7 +474,7 @@ class Oscar:
     def __exit__(self, *exc_info: Any) -> None:
         self.close()
 
-    def _post(self, body: bytes):
+    def _post(self, body: bytes) -> Tuple[int, bytes]:
         if self._opener is None:
             return self._connections.post(body, self._headers(), resend=self.retries != 0)
         request = urllib.request.Request(
@@ -536,7 +624,7 @@ class _Connections:
         self._timeout = timeout
         self._local = threading.local()
         self._lock = threading.Lock()
-        self._open = weakref.WeakSet()  # type: weakref.WeakSet  # connections of live threads
+        self._open = weakref.WeakSet()  # type: weakref.WeakSet[http.client.HTTPConnection]  # of live threads
 
     def _new(self) -> http.client.HTTPConnection:
         if self._https:
@@ -549,7 +637,8 @@ class _Connections:
         held = getattr(self._local, "held", None)
         if held is not None and held.pid == os.getpid():
             if not _closed_by_peer(held.connection):
-                return held.connection
+                kept = held.connection  # type: http.client.HTTPConnection
+                return kept
             # Closed while idle (the server's or a proxy's keep-alive timeout): reopen before sending.
             self._drop(held.connection)
         connection = self._new()
@@ -564,7 +653,7 @@ class _Connections:
         with self._lock:
             self._open.discard(connection)
 
-    def post(self, body: bytes, headers: Dict[str, str], resend: bool = True):
+    def post(self, body: bytes, headers: Dict[str, str], resend: bool = True) -> Tuple[int, bytes]:
         """POSTs ``body``; returns the status and the body of the answer. A kept-alive connection the
         server closed before answering anything is replaced, and the request sent again, once, when
         ``resend``."""

@@ -618,6 +618,9 @@ class KeepAliveServer:
                 reply(self, 200, json.dumps({"data": {"ok": True}}).encode("utf-8"))
                 if server.close_when_idle:
                     self.close_connection = True
+                    # End it now (FIN sent), before finish() counts it closed: no race with the next call.
+                    self.wfile.flush()
+                    self.connection.shutdown(socket.SHUT_RDWR)
 
             def log_message(self, *args):
                 pass
