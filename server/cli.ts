@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { createApiToken, createUser, normaliseEmail, validateCredentials } from './accounts/auth.ts';
+import { agentMain, AgentUsageError, AGENT_USAGE } from './agent/run.ts';
 import { readConfig } from './config.ts';
 import { applyMigrations } from './db/migrate.ts';
 import { openDatabase, type Db } from './runtime/database.ts';
@@ -9,8 +10,10 @@ const USAGE = `Usage:
   oscar token create --email EMAIL [--name NAME]   (creates the user if missing; the token is the last line)
   oscar token list --email EMAIL
   oscar token revoke --id TOKEN_ID
+  oscar run --experiment SPEC.json [--trials N] [--parallel K] [--url URL] [--token TOKEN] -- COMMAND [ARGS...]
 
-Environment: DATABASE_URL (default file:./data/oscar.db, or postgresql://...), as for the server.`;
+Environment: DATABASE_URL (default file:./data/oscar.db, or postgresql://...), as for the server;
+\`oscar run\` talks to a server instead (oscar run --help).`;
 
 class UsageError extends Error {}
 
@@ -30,6 +33,12 @@ async function findOrCreateUser(db: Db, email: string): Promise<{ id: string; em
 }
 
 async function run(argv: readonly string[]): Promise<void> {
+  if (argv[0] === 'run') {
+    // The agent: a client of a running server, not of its database.
+    if (argv[1] === '--help' || argv[1] === '-h') console.log(AGENT_USAGE);
+    else process.exitCode = await agentMain(argv.slice(1));
+    return;
+  }
   const { values, positionals } = parseArgs({
     args: [...argv],
     allowPositionals: true,
@@ -102,7 +111,8 @@ async function runCommand(db: Db, command: string, values: Record<string, string
 try {
   await run(process.argv.slice(2));
 } catch (error) {
-  const usage = error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
-  console.error(`oscar: ${(error as Error).message}${usage ? `\n\n${USAGE}` : ''}`);
+  const agent = error instanceof AgentUsageError || (process.argv[2] === 'run' && (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS'));
+  const usage = agent || error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
+  console.error(`oscar: ${(error as Error).message}${usage ? `\n\n${agent ? AGENT_USAGE : USAGE}` : ''}`);
   process.exitCode = usage ? 2 : 1;
 }

@@ -1,0 +1,313 @@
+/**
+ * `oscar run`: tunes any program without a client. For each trial it asks the server for parameters,
+ * runs the command with them (environment, JSON file, `{name}` in its arguments), reads the result
+ * from the command's last line of output and sends it; heartbeats keep the trial's lease while the
+ * command runs; a command that fails is reported as a failed trial with the end of its stderr.
+ * Ctrl-C stops the running commands and leaves their trials to be offered again.
+ */
+import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { graphql, OscarError, type ServerOptions } from './graphql-client.ts';
+import { readResult, substitute, Tail, trialEnvironment, type ParamValue } from './trial-command.ts';
+
+export const AGENT_USAGE = `Usage:
+  oscar run --experiment SPEC.json [--trials N] [--parallel K] [--url URL] [--token TOKEN] -- COMMAND [ARGS...]
+
+Runs COMMAND once per trial (until --trials N have run, or Ctrl-C), K at a time. Each run gets the
+parameters as environment variables (OSCAR_PARAM_<NAME>), as a JSON file named by OSCAR_PARAMS_FILE,
+and in its arguments where they say {name}; its last line of output is the result: a JSON object with
+"loss" (and any metrics), or a number. SPEC.json is the experiment: {"name": ..., "parameters": {...}}
+and optionally description, algorithm, seed, lease_seconds, resume.
+Server: --url or OSCAR_URL (default http://localhost:4000/graphql); token: --token or OSCAR_TOKEN.`;
+
+/** A mistake in how `oscar run` was called: shown with the usage. */
+export class AgentUsageError extends Error {}
+
+const SUGGEST = `mutation Suggest($experiment: ExperimentInput!, $worker: String, $instance: String, $requestId: String) {
+  suggest(experiment: $experiment, worker: $worker, instance: $instance, requestId: $requestId) { id number params experiment { name leaseSeconds } }
+}`;
+const UPDATE = `mutation Update($trialId: ID!, $result: JSON!) { update(trialId: $trialId, result: $result) { id number state loss } }`;
+const FAIL = `mutation Fail($trialId: ID!, $error: String!) { fail(trialId: $trialId, error: $error) { id number state } }`;
+const HEARTBEAT = `mutation Heartbeat($trialId: ID!) { heartbeat(trialId: $trialId) { id } }`;
+
+/** The experiment spec's keys (the Python client's spelling) and their GraphQL names. */
+const SPEC_FIELDS: Readonly<Record<string, string>> = {
+  name: 'name',
+  description: 'description',
+  parameters: 'parameters',
+  resume: 'resume',
+  algorithm: 'algorithm',
+  seed: 'seed',
+  lease_seconds: 'leaseSeconds',
+};
+/** Characters of a failed command's stderr sent with its trial. */
+const ERROR_TAIL = 2000;
+/** Characters of each output stream the agent keeps (the result is the last line). */
+const OUTPUT_TAIL = 64 * 1024;
+/** After SIGTERM, a command has this long to end before SIGKILL. */
+const KILL_GRACE_MS = 5000;
+/** Trials shown in the summary table. */
+const SUMMARY_ROWS = 5;
+
+/** How the agent was asked to run. */
+export interface AgentOptions {
+  readonly server: ServerOptions;
+  readonly experiment: Readonly<Record<string, unknown>>;
+  readonly command: readonly string[];
+  /** Trials to run in all; null: until stopped. */
+  readonly trials: number | null;
+  readonly parallel: number;
+  /** The worker name (OSCAR_WORKER or the host name; `-2`, `-3` ... for the other parallel slots). */
+  readonly worker: string;
+}
+
+interface Finished {
+  readonly number: number;
+  readonly state: string;
+  readonly loss: number | null;
+  readonly params: Readonly<Record<string, ParamValue>>;
+}
+
+/** Reads and checks the experiment spec file. @throws {AgentUsageError} naming the problem. */
+export function readExperimentSpec(path: string): Record<string, unknown> {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new AgentUsageError(`cannot read the experiment spec ${path}: ${(error as Error).message}`);
+  }
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new AgentUsageError(`${path} must hold a JSON object: {"name": ..., "parameters": {...}}`);
+  const spec: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(raw)) {
+    const field = SPEC_FIELDS[key];
+    if (!field) throw new AgentUsageError(`${path}: unknown key "${key}" (allowed: ${Object.keys(SPEC_FIELDS).join(', ')})`);
+    spec[field] = value;
+  }
+  if (typeof spec.name !== 'string' || spec.parameters === undefined) throw new AgentUsageError(`${path} needs "name" and "parameters"`);
+  return spec;
+}
+
+/** Parses `oscar run`'s arguments. @throws {AgentUsageError} */
+export function parseAgentArgs(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): AgentOptions {
+  const split = argv.indexOf('--');
+  if (split === -1 || split === argv.length - 1) throw new AgentUsageError('the command to run goes after "--"');
+  const { values } = parseArgs({
+    args: argv.slice(0, split),
+    options: {
+      experiment: { type: 'string' },
+      trials: { type: 'string' },
+      parallel: { type: 'string' },
+      url: { type: 'string' },
+      token: { type: 'string' },
+    },
+  });
+  if (!values.experiment) throw new AgentUsageError('--experiment SPEC.json is required');
+  const count = (name: string, text: string | undefined, fallback: number | null, max: number): number | null => {
+    if (text === undefined) return fallback;
+    const value = Number(text);
+    if (!Number.isSafeInteger(value) || value < 1 || value > max) throw new AgentUsageError(`--${name} must be a whole number from 1 to ${max}, but got "${text}"`);
+    return value;
+  };
+  const token = values.token ?? env.OSCAR_TOKEN;
+  if (!token) throw new AgentUsageError('an API token is needed: --token TOKEN or OSCAR_TOKEN');
+  return {
+    server: { url: values.url ?? env.OSCAR_URL ?? 'http://localhost:4000/graphql', token },
+    experiment: readExperimentSpec(values.experiment),
+    command: argv.slice(split + 1),
+    trials: count('trials', values.trials, null, 1_000_000),
+    parallel: count('parallel', values.parallel, 1, 256)!,
+    worker: env.OSCAR_WORKER || hostname(),
+  };
+}
+
+/** Runs one command for a trial; resolves with its exit and the tails of its output. */
+function runCommand(
+  command: readonly string[],
+  env: Record<string, string>,
+  stopping: AbortSignal,
+  groups: Set<number>,
+): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string; stopped: boolean; spawnError: Error | null }> {
+  return new Promise((resolve) => {
+    const stdout = new Tail(OUTPUT_TAIL);
+    const stderr = new Tail(OUTPUT_TAIL);
+    // Its own process group, so Ctrl-C reaches it only through the agent, and reaches its children too.
+    const child = spawn(command[0]!, command.slice(1), { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    if (child.pid !== undefined) groups.add(child.pid);
+    let spawnError: Error | null = null;
+    let stopped = false;
+    let killTimer: NodeJS.Timeout | undefined;
+    const signalGroup = (signal: NodeJS.Signals) => {
+      try {
+        if (child.pid !== undefined) process.kill(-child.pid, signal);
+      } catch {
+        // Already gone.
+      }
+    };
+    const stop = () => {
+      stopped = true;
+      signalGroup('SIGTERM');
+      killTimer = setTimeout(() => signalGroup('SIGKILL'), KILL_GRACE_MS);
+      killTimer.unref();
+    };
+    if (stopping.aborted) stop();
+    else stopping.addEventListener('abort', stop, { once: true });
+    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => stdout.push(chunk));
+    child.stderr!.setEncoding('utf8').on('data', (chunk: string) => stderr.push(chunk));
+    child.on('error', (error) => (spawnError = error));
+    child.on('close', (code, signal) => {
+      if (child.pid !== undefined) groups.delete(child.pid);
+      stopping.removeEventListener('abort', stop);
+      clearTimeout(killTimer);
+      resolve({ code, signal, stdout: stdout.toString(), stderr: stderr.toString(), stopped, spawnError });
+    });
+  });
+}
+
+function formatValue(value: ParamValue): string {
+  return typeof value === 'number' ? String(Number(value.toPrecision(6))) : String(value);
+}
+
+/** Runs the agent until its trials are done or it is stopped; resolves with the process's exit code. */
+export async function runAgent(options: AgentOptions, out: NodeJS.WritableStream = process.stdout, log: NodeJS.WritableStream = process.stderr): Promise<number> {
+  const stopping = new AbortController();
+  // Asking for trials stops at Ctrl-C; results already in hand are still sent.
+  const asking: ServerOptions = { ...options.server, signal: stopping.signal };
+  const reporting = options.server;
+  /** The process groups of the running commands. */
+  const groups = new Set<number>();
+  const instance = randomUUID();
+  const files = mkdtempSync(join(tmpdir(), 'oscar-run-'));
+  const finished: Finished[] = [];
+  let started = 0;
+  let running = 0;
+  let best = null as Finished | null;
+  let fatal = null as Error | null; // set by a slot that fails
+  let interrupted = false;
+  const onInterrupt = () => {
+    if (interrupted) {
+      for (const group of groups) {
+        try {
+          process.kill(-group, 'SIGKILL');
+        } catch {
+          // Already gone.
+        }
+      }
+      process.exit(130);
+    }
+    interrupted = true;
+    log.write('\noscar: stopping: the running commands are ended and their trials left to be offered again (Ctrl-C again to quit at once)\n');
+    stopping.abort();
+  };
+  process.on('SIGINT', onInterrupt);
+  process.on('SIGTERM', onInterrupt);
+
+  const slot = async (index: number): Promise<void> => {
+    const worker = options.parallel > 1 && index > 0 ? `${options.worker}-${index + 1}` : options.worker;
+    while (!stopping.signal.aborted && (options.trials === null || started < options.trials)) {
+      started++;
+      const { suggest } = await graphql<{ suggest: { id: string; number: number; params: Record<string, ParamValue>; experiment: { name: string; leaseSeconds: number } } }>(
+        asking,
+        SUGGEST,
+        { experiment: options.experiment, worker, instance, requestId: randomUUID() },
+      );
+      running++;
+      const paramsFile = join(files, `trial-${suggest.number}.json`);
+      writeFileSync(paramsFile, JSON.stringify(suggest.params));
+      const heartbeat = setInterval(() => {
+        graphql(asking, HEARTBEAT, { trialId: suggest.id }).catch((error: Error) => {
+          if (!stopping.signal.aborted) log.write(`oscar: heartbeat for trial ${suggest.number} failed: ${error.message}\n`);
+        });
+      }, (suggest.experiment.leaseSeconds * 1000) / 3);
+      let outcome: Finished | undefined;
+      try {
+        const ran = await runCommand(
+          substitute(options.command, suggest.params),
+          trialEnvironment(suggest.params, suggest, paramsFile),
+          stopping.signal,
+          groups,
+        );
+        clearInterval(heartbeat);
+        if (ran.stopped) return; // left RUNNING: offered again once its lease runs out
+        const tail = ran.stderr.slice(-ERROR_TAIL).trim();
+        const result = readResult(ran.stdout);
+        let error: string | null = null;
+        if (ran.spawnError) error = `cannot run ${options.command[0]}: ${ran.spawnError.message}`;
+        else if (ran.code !== 0) error = `${ran.signal ? `killed by ${ran.signal}` : `exit code ${ran.code}`}${tail ? `: ${tail}` : ''}`;
+        else if (result.kind === 'none') error = `${result.why}${tail ? `\nstderr: ${tail}` : ''}`;
+        if (error === null && result.kind === 'result') {
+          try {
+            const { update } = await graphql<{ update: { state: string; loss: number | null } }>(reporting, UPDATE, { trialId: suggest.id, result: result.result });
+            outcome = { number: suggest.number, state: update.state, loss: update.loss, params: suggest.params };
+          } catch (refused) {
+            if (!(refused instanceof OscarError) || refused.code === 'CONNECTION_ERROR') throw refused;
+            error = `the result was refused: ${refused.message}`;
+          }
+        }
+        if (error !== null) {
+          await graphql(reporting, FAIL, { trialId: suggest.id, error: error.slice(0, 9000) });
+          outcome = { number: suggest.number, state: 'FAILED', loss: null, params: suggest.params };
+        }
+      } finally {
+        clearInterval(heartbeat);
+        rmSync(paramsFile, { force: true });
+        running--;
+      }
+      if (outcome === undefined) throw new Error(`trial ${suggest.number}: no outcome`);
+      finished.push(outcome);
+      if (outcome.loss !== null && (best === null || outcome.loss < best.loss!)) best = outcome;
+      const failed = finished.filter((f) => f.state === 'FAILED').length;
+      log.write(
+        `oscar: trial ${outcome.number} ${outcome.state}${outcome.loss === null ? '' : ` loss ${formatValue(outcome.loss)}`}` +
+          ` | best ${best ? `${formatValue(best.loss!)} (trial ${best.number})` : '-'}` +
+          ` | ${finished.length}${options.trials === null ? '' : `/${options.trials}`} done, ${running} running, ${failed} failed\n`,
+      );
+    }
+  };
+
+  try {
+    await Promise.all(
+      Array.from({ length: options.parallel }, (_, i) =>
+        slot(i).catch((error: Error) => {
+          if (stopping.signal.aborted) return; // a request cut short by the stop
+          fatal ??= error;
+          stopping.abort(); // the other slots stop too
+        }),
+      ),
+    );
+  } finally {
+    process.off('SIGINT', onInterrupt);
+    process.off('SIGTERM', onInterrupt);
+    rmSync(files, { recursive: true, force: true });
+  }
+  out.write(summary(options, finished));
+  if (fatal) {
+    log.write(`oscar: ${fatal.message}\n`);
+    return 1;
+  }
+  return interrupted ? 130 : 0;
+}
+
+/** The table printed at the end: the best trials of this run, and the counts. */
+function summary(options: AgentOptions, finished: readonly Finished[]): string {
+  const name = String(options.experiment.name);
+  const completed = finished.filter((f) => f.loss !== null).sort((a, b) => a.loss! - b.loss!);
+  const failed = finished.filter((f) => f.state === 'FAILED').length;
+  const lines = [`\nExperiment "${name}": ${finished.length} trial${finished.length === 1 ? '' : 's'} run here, ${completed.length} with a loss, ${failed} failed.`];
+  if (completed.length > 0) {
+    const names = [...new Set(completed.slice(0, SUMMARY_ROWS).flatMap((f) => Object.keys(f.params)))].sort();
+    const rows = [['trial', 'loss', ...names], ...completed.slice(0, SUMMARY_ROWS).map((f) => [String(f.number), formatValue(f.loss!), ...names.map((n) => (f.params[n] === undefined ? '' : formatValue(f.params[n]!)))])];
+    const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
+    lines.push(`Best ${Math.min(SUMMARY_ROWS, completed.length)}:`);
+    for (const row of rows) lines.push(`  ${row.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd()}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** `oscar run ...`: parses the arguments, runs the agent, sets the exit code. */
+export async function agentMain(argv: readonly string[]): Promise<number> {
+  return runAgent(parseAgentArgs(argv));
+}

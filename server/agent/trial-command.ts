@@ -1,0 +1,70 @@
+/**
+ * How the agent hands a trial's parameters to a command (environment variables, a JSON file, `{name}`
+ * in its arguments) and reads the result back from its output.
+ */
+
+/** A parameter's value, as the server sends it. */
+export type ParamValue = string | number | boolean;
+
+/** The environment variable of a parameter: OSCAR_PARAM_ and its name in capitals, other characters as `_`. */
+export function paramVariable(name: string): string {
+  return `OSCAR_PARAM_${name.toUpperCase().replace(/[^A-Z0-9_]/g, '_')}`;
+}
+
+/** The text of a value in the environment and in arguments. */
+function text(value: ParamValue): string {
+  return typeof value === 'string' ? value : String(value);
+}
+
+/** The command's arguments with each `{name}` of a parameter replaced by its value (others kept). */
+export function substitute(args: readonly string[], params: Readonly<Record<string, ParamValue>>): string[] {
+  return args.map((arg) => arg.replace(/\{([^{}]+)\}/g, (whole, name: string) => (Object.hasOwn(params, name) ? text(params[name]!) : whole)));
+}
+
+/** The variables a trial's command gets beside the agent's own environment. */
+export function trialEnvironment(params: Readonly<Record<string, ParamValue>>, trial: { id: string; number: number }, paramsFile: string): Record<string, string> {
+  const env: Record<string, string> = { OSCAR_TRIAL_ID: trial.id, OSCAR_TRIAL_NUMBER: String(trial.number), OSCAR_PARAMS_FILE: paramsFile };
+  for (const [name, value] of Object.entries(params)) env[paramVariable(name)] = text(value);
+  return env;
+}
+
+/** What a command's output says: a result to send, or why there is none. */
+export type Outcome = { readonly kind: 'result'; readonly result: Record<string, unknown> } | { readonly kind: 'none'; readonly why: string };
+
+/**
+ * The result on the last non-empty line of a command's output: a JSON object holding `loss` (and any
+ * metrics), or a bare number (the loss). `NaN` and infinities are passed on for the server to judge.
+ */
+export function readResult(stdout: string): Outcome {
+  const line = stdout.trimEnd().split('\n').at(-1)?.trim() ?? '';
+  if (line === '') return { kind: 'none', why: 'the command printed nothing (its last line must be a JSON object with "loss", or a number)' };
+  if (/^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(line) || /^[-+]?(NaN|Infinity|inf|nan)$/i.test(line)) {
+    const loss = Number(line.replace(/^([-+]?)inf$/i, '$1Infinity').replace(/^[-+]?nan$/i, 'NaN'));
+    return { kind: 'result', result: { loss: Number.isFinite(loss) ? loss : String(loss) } };
+  }
+  try {
+    const parsed: unknown = JSON.parse(line);
+    if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) && ('loss' in parsed || 'error' in parsed)) {
+      return { kind: 'result', result: parsed as Record<string, unknown> };
+    }
+  } catch {
+    // Not JSON: said below.
+  }
+  return { kind: 'none', why: `the last line of output is not a result (a JSON object with "loss", or a number): ${JSON.stringify(line.slice(0, 200))}` };
+}
+
+/** Keeps the last `limit` characters of a stream's text: what the agent needs of any command's output. */
+export class Tail {
+  private text = '';
+  constructor(private readonly limit: number) {}
+
+  /** Adds a chunk, dropping what falls out of the window. */
+  push(chunk: string): void {
+    this.text = (this.text + chunk).slice(-this.limit);
+  }
+
+  /** The kept text. */
+  toString(): string {
+    return this.text;
+  }
+}

@@ -1,0 +1,181 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ROOT, startServer, waitUntil, type TestServer } from './harness.ts';
+
+let server: TestServer;
+let dir: string;
+/** Every agent started, ended in afterAll if a failed test left one running. */
+const agents: ChildProcess[] = [];
+
+beforeAll(async () => {
+  server = await startServer();
+  dir = mkdtempSync(join(tmpdir(), 'oscar-agent-'));
+});
+afterAll(async () => {
+  for (const agent of agents) if (agent.exitCode === null && agent.signalCode === null) agent.kill('SIGKILL');
+  await server?.stop();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+interface Ran {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Starts `oscar run` as a user would (`npx oscar run ...` runs bin/oscar.mjs); `exited` resolves when it ends. */
+function oscarRun(args: readonly string[], env: Record<string, string> = {}) {
+  const child = spawn(process.execPath, [join(ROOT, 'bin/oscar.mjs'), 'run', ...args], {
+    cwd: dir,
+    env: { ...process.env, OSCAR_URL: server.url, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  agents.push(child);
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk) => (stdout += chunk));
+  child.stderr.on('data', (chunk) => (stderr += chunk));
+  const exited = new Promise<Ran>((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
+  return { child, exited };
+}
+
+function file(name: string, text: string): string {
+  const path = join(dir, name);
+  writeFileSync(path, text);
+  return path;
+}
+
+async function trialsOf(token: string, name: string) {
+  const result = await server.gql(
+    `query ($name: String!) { experiment(name: $name) { trialCount trials(first: 50) { edges { node { id number state loss error params metrics worker } } } } }`,
+    { name },
+    token,
+  );
+  return result.data?.experiment.trials.edges.map((e: { node: unknown }) => e.node) as {
+    id: string;
+    number: number;
+    state: string;
+    loss: number | null;
+    error: string | null;
+    params: Record<string, number | string>;
+    metrics: Record<string, unknown>;
+    worker: string;
+  }[];
+}
+
+describe('oscar run', () => {
+  it('tunes a command through environment variables, a parameter file and {name} in its arguments, K at a time', async () => {
+    const token = await server.token('agent@example.com');
+    const spec = file(
+      'agent.json',
+      JSON.stringify({ name: 'Agent', parameters: { x: { min: -5, max: 5 }, y: { min: -5, max: 5 }, kind: ['a', 'b'] } }),
+    );
+    const train = file(
+      'train.cjs',
+      `const fs = require('fs');
+const x = Number(process.argv[2].split('=')[1]);
+const y = Number(process.env.OSCAR_PARAM_Y);
+const { kind } = JSON.parse(fs.readFileSync(process.env.OSCAR_PARAMS_FILE, 'utf8'));
+console.log('training...');
+console.log(JSON.stringify({ loss: x * x + y * y + (kind === 'a' ? 0 : 1), trial: Number(process.env.OSCAR_TRIAL_NUMBER) }));
+`,
+    );
+    const { exited } = oscarRun(['--experiment', spec, '--trials', '8', '--parallel', '3', '--token', token, '--', process.execPath, train, '--x={x}'], {
+      OSCAR_WORKER: 'agent-box',
+    });
+    const ran = await exited;
+    expect(ran.stderr).not.toMatch(/FAILED/);
+    expect(ran.code).toBe(0);
+    const trials = await trialsOf(token, 'Agent');
+    expect(trials).toHaveLength(8);
+    for (const trial of trials) {
+      expect(trial.state).toBe('COMPLETED');
+      const { x, y, kind } = trial.params as { x: number; y: number; kind: string };
+      expect(trial.loss).toBeCloseTo(x * x + y * y + (kind === 'a' ? 0 : 1), 9);
+      expect(trial.metrics).toEqual({ trial: trial.number });
+    }
+    expect(new Set(trials.map((t) => t.worker))).toEqual(new Set(['agent-box', 'agent-box-2', 'agent-box-3']));
+    // A progress line per trial, and the summary with the best trial first.
+    expect(ran.stderr.match(/^oscar: trial \d+ COMPLETED loss \S+ \| best \S+ \(trial \d+\) \| \d\/8 done/gm)).toHaveLength(8);
+    const best = trials.reduce((a, b) => (a.loss! <= b.loss! ? a : b));
+    expect(ran.stdout).toContain('Experiment "Agent": 8 trials run here, 8 with a loss, 0 failed.');
+    expect(ran.stdout).toMatch(new RegExp(`Best 5:\\n\\s+trial\\s+loss\\s+kind\\s+x\\s+y\\n\\s+${best.number}\\s`));
+  });
+
+  it('reports a command that fails, or prints no result, as a failed trial with the end of its stderr; a bare number is a loss', async () => {
+    const token = await server.token('agent-failures@example.com');
+    const spec = file('failures.json', JSON.stringify({ name: 'Failures', parameters: { x: { min: 0, max: 1 } } }));
+    const crash = await oscarRun(['--experiment', spec, '--trials', '1', '--token', token, '--', process.execPath, '-e', "console.error('loading data\\nCUDA out of memory'); process.exit(3)"]).exited;
+    const chatty = await oscarRun(['--experiment', spec, '--trials', '1', '--token', token, '--', process.execPath, '-e', "console.log('done, no number')"]).exited;
+    const bare = await oscarRun(['--experiment', spec, '--trials', '1', '--token', token, '--', process.execPath, '-e', 'console.log(String(Number(process.env.OSCAR_PARAM_X) * 2))']).exited;
+    for (const ran of [crash, chatty, bare]) expect(ran.code).toBe(0);
+    expect(crash.stdout).toContain('1 trial run here, 0 with a loss, 1 failed.');
+    const trials = (await trialsOf(token, 'Failures')).sort((a, b) => a.number - b.number);
+    expect(trials.map((t) => t.state)).toEqual(['FAILED', 'FAILED', 'COMPLETED']);
+    expect(trials[0]!.error).toBe('exit code 3: loading data\nCUDA out of memory');
+    expect(trials[1]!.error).toMatch(/^the last line of output is not a result .*"done, no number"/);
+    expect(trials[2]!.loss).toBeCloseTo((trials[2]!.params.x as number) * 2, 9);
+  });
+
+  it("keeps a long command's trial alive with heartbeats", async () => {
+    const token = await server.token('agent-long@example.com');
+    const spec = file('long.json', JSON.stringify({ name: 'Long', parameters: { x: { min: 0, max: 1 } }, lease_seconds: 2 }));
+    const release = join(dir, 'release-long');
+    // Runs until the test releases it, printing its loss then.
+    const { exited } = oscarRun(['--experiment', spec, '--trials', '1', '--token', token, '--', process.execPath, '-e',
+      `const fs = require('fs'); const t = setInterval(() => { if (fs.existsSync(${JSON.stringify(release)})) { clearInterval(t); console.log(1); } }, 50);`]);
+    const lease = async () => {
+      const result = await server.gql(`{ experiment(name: "Long") { trials(first: 1) { edges { node { state createdAt leaseExpiresAt } } } } }`, {}, token);
+      return result.data?.experiment?.trials.edges[0]?.node as { state: string; createdAt: string; leaseExpiresAt: string } | undefined;
+    };
+    // The 2 s lease renewed past twice its length while the command runs: it never went STALE.
+    await waitUntil(async () => {
+      const trial = await lease();
+      return trial !== undefined && Date.parse(trial.leaseExpiresAt) - Date.parse(trial.createdAt) > 4000;
+    }, 60_000);
+    expect((await lease())!.state).toBe('RUNNING');
+    writeFileSync(release, '');
+    expect((await exited).code).toBe(0);
+    expect((await trialsOf(token, 'Long')).map((t) => t.state)).toEqual(['COMPLETED']);
+  });
+
+  it('stops its commands at Ctrl-C and leaves their trials to be offered again', async () => {
+    const token = await server.token('agent-stop@example.com');
+    const spec = file('stop.json', JSON.stringify({ name: 'Stop', parameters: { x: { min: 0, max: 1 } }, lease_seconds: 2 }));
+    const sleeper = file('sleeper.cjs', `require('fs').writeFileSync(process.argv[2] + '/pid-' + process.env.OSCAR_TRIAL_NUMBER, String(process.pid)); setTimeout(() => {}, 600000);`);
+    const { child, exited } = oscarRun(['--experiment', spec, '--parallel', '2', '--token', token, '--', process.execPath, sleeper, dir]);
+    const pids = () => [1, 2].map((n) => join(dir, `pid-${n}`)).filter(existsSync).map((path) => Number(readFileSync(path, 'utf8')));
+    await waitUntil(async () => pids().length === 2, 60_000);
+    const running = pids();
+    child.kill('SIGINT');
+    const ran = await exited;
+    expect(ran.code).toBe(130);
+    expect(ran.stderr).toContain('stopping: the running commands are ended');
+    const alive = (pid: number) => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    await waitUntil(async () => running.every((pid) => !alive(pid)), 30_000);
+    // Not failed: once their leases run out they are STALE, and offered to the next worker.
+    await waitUntil(async () => (await trialsOf(token, 'Stop')).every((t) => t.state === 'STALE'), 60_000);
+    expect((await trialsOf(token, 'Stop')).map((t) => t.error)).toEqual([null, null]);
+  });
+
+  it('says how to use it when the command or the experiment is missing, and refuses an unknown spec key', async () => {
+    const noCommand = await oscarRun(['--experiment', 'x.json', '--token', 't']).exited;
+    expect(noCommand.code).toBe(2);
+    expect(noCommand.stderr).toContain('the command to run goes after "--"');
+    expect(noCommand.stderr).toContain('Usage:\n  oscar run --experiment SPEC.json');
+    const spec = file('typo.json', JSON.stringify({ name: 'Typo', parameters: { x: { min: 0, max: 1 } }, lease: 2 }));
+    const typo = await oscarRun(['--experiment', spec, '--token', 't', '--', 'true']).exited;
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).toContain('unknown key "lease"');
+  });
+});
