@@ -108,6 +108,12 @@ local scientist = Oscar(os.getenv('TOKEN'))
 code_of(function() scientist:suggest({name = 'E', parameters = {x = {min = 1, max = 0}}}) end)
 code_of(function() scientist:suggest({name = 'E', parameters = {x = {min = 0, max = 1}}, colour = 'red'}) end)
 code_of(function() Oscar(os.getenv('TOKEN'), {url = 'http://127.0.0.1:1/graphql', retries = 1, max_wait = 5}):suggest({name = 'E', parameters = {x = {min = 0, max = 1}}}) end)
+code_of(function() Oscar(os.getenv('TOKEN'), {url = 'http://no-such-host.invalid/'}):suggest({name = 'E', parameters = {x = {min = 0, max = 1}}}) end)
+-- The server's base URL, with or without its slash, reaches /graphql; a FAILED trial's loss is nil.
+local base = Oscar(os.getenv('TOKEN'), os.getenv('OSCAR_URL'):gsub('/graphql$', '/'))
+local job = base:suggest({name = 'Base', parameters = {x = {min = 0, max = 1}}})
+local failed = base:fail(job, 'diverged')
+print(base.url, failed.state, failed.loss == nil, select(2, Oscar.trial(job)))
 `,
       { TOKEN: token },
     );
@@ -116,6 +122,8 @@ code_of(function() Oscar(os.getenv('TOKEN'), {url = 'http://127.0.0.1:1/graphql'
     expect(lines[1]).toMatch(/^BAD_USER_INPUT .*"x".*min < max.*\[BAD_USER_INPUT\]$/);
     expect(lines[2]).toMatch(/^BAD_USER_INPUT .*unknown experiment key "colour"/);
     expect(lines[3]).toMatch(/^CONNECTION_ERROR .*after 2 attempts: connection refused/);
+    expect(lines[4]).toMatch(/^CONNECTION_ERROR .*no-such-host\.invalid\/graphql: .*\[CONNECTION_ERROR\]$/); // at once, not retried
+    expect(lines[5]).toBe(`${server.url}\tFAILED\ttrue\t1`);
     // Nothing was stored by the refused calls.
     expect((await server.gql(`{ experiment(name: "E") { id } }`, {}, token)).data?.experiment).toBeNull();
   });

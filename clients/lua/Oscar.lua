@@ -61,8 +61,8 @@ local function random_hex(bytes)
 end
 
 local function normalize_url(url)
-  if not url:match('^https?://') then fail('URL must start with http:// or https://, got ' .. url, 'BAD_USER_INPUT', 3) end
-  if url:match('^https?://[^/]+/?$') then url = url:gsub('/?$', '/graphql') end
+  if not url:match('^https?://') then fail('URL must start with http:// or https://, got ' .. url, 'BAD_USER_INPUT', 4) end
+  if url:match('^https?://[^/]+/?$') then url = url:match('^(.-)/?$') .. '/graphql' end
   return url
 end
 
@@ -80,6 +80,32 @@ local function to_json_value(value)
     return copy
   end
   return value
+end
+
+--- JSON null (cjson.null, a truthy value) becomes nil.
+local function denull(value)
+  if value == json.null then return nil end
+  if type(value) == 'table' then
+    for k, v in pairs(value) do value[k] = denull(v) end
+  end
+  return value
+end
+
+--- Whole numbers decode as floats on Lua 5.3+: make them integers (a trial number, an integer parameter).
+local function whole(value)
+  if math.type and math.type(value) == 'float' and value == math.floor(value) and math.abs(value) < 2 ^ 53 then
+    return math.tointeger(value)
+  end
+  return value
+end
+
+--- Transport failures that will not go away by waiting: reported at once instead of retried.
+local function permanent(failure)
+  -- An unknown host name ("host not found", getaddrinfo's "... not known"), or TLS refusing the server.
+  for _, pattern in ipairs({ 'host not found', 'not known', 'certificate', 'unsupported' }) do
+    if failure:find(pattern, 1, true) then return true end
+  end
+  return false
 end
 
 local function describe_error(errors)
@@ -101,8 +127,7 @@ function Client:query(document, variables)
   while true do
     attempts = attempts + 1
     local chunks = {}
-    http.TIMEOUT = self.timeout
-    local sent, status = self.request({
+    local request = {
       url = self.url,
       method = 'POST',
       headers = {
@@ -114,10 +139,17 @@ function Client:query(document, variables)
       },
       source = ltn12.source.string(body),
       sink = ltn12.sink.table(chunks),
-    })
+    }
+    for key, value in pairs(self.tls) do request[key] = value end
+    -- The transport's timeout is a module setting: ours only for this request.
+    local previous = self.transport.TIMEOUT
+    self.transport.TIMEOUT = self.timeout
+    local sent, status = self.transport.request(request)
+    self.transport.TIMEOUT = previous
     local failure
     if not sent then
       failure = tostring(status) -- "connection refused", "timeout", "closed", ...
+      if permanent(failure) then fail(string.format('cannot reach Oscar at %s: %s', self.url, failure), 'CONNECTION_ERROR', 3) end
     else
       local raw = table.concat(chunks)
       local decoded, payload = pcall(json.decode, raw)
@@ -125,19 +157,21 @@ function Client:query(document, variables)
       local errors = payload and type(payload.errors) == 'table' and #payload.errors > 0 and payload.errors or nil
       if errors then
         local message, code = describe_error(errors)
-        if not RETRY_CODES[code] then fail(message, code, 2) end
+        if not RETRY_CODES[code] then fail(message, code, 3) end
         failure = code .. ': ' .. message
       elseif RETRY_STATUSES[status] then
         failure = 'HTTP ' .. status
       elseif status >= 400 or not payload or payload.data == nil then
-        fail(string.format('HTTP %d from %s: %s', status, self.url, raw:sub(1, 300)), nil, 2)
+        fail(string.format('HTTP %d from %s: %s', status, self.url, raw:sub(1, 300)), nil, 3)
+      elseif type(payload.data) ~= 'table' then
+        fail('invalid answer from ' .. self.url .. ': ' .. raw:sub(1, 300), nil, 3)
       else
-        return payload.data
+        return denull(payload.data)
       end
     end
     local remaining = deadline - socket.gettime()
     if remaining <= 0 or (self.retries and attempts > self.retries) then
-      fail(string.format('cannot reach Oscar at %s after %d attempt%s: %s', self.url, attempts, attempts == 1 and '' or 's', failure), 'CONNECTION_ERROR', 2)
+      fail(string.format('cannot reach Oscar at %s after %d attempt%s: %s', self.url, attempts, attempts == 1 and '' or 's', failure), 'CONNECTION_ERROR', 3)
     end
     io.stderr:write(string.format('Oscar at %s unreachable (%s); retrying in %.1f s\n', self.url, failure, math.min(delay, remaining)))
     socket.sleep(math.min(delay, remaining))
@@ -146,15 +180,15 @@ function Client:query(document, variables)
 end
 
 local function experiment_input(experiment)
-  if type(experiment) ~= 'table' then fail('experiment must be a table with name and parameters', 'BAD_USER_INPUT', 4) end
+  if type(experiment) ~= 'table' then fail('experiment must be a table with name and parameters', 'BAD_USER_INPUT', 3) end
   local input = {}
   for key, value in pairs(experiment) do
     local field = EXPERIMENT_FIELDS[key]
-    if not field then fail('unknown experiment key "' .. tostring(key) .. '" (allowed: name, description, parameters, resume, algorithm, seed, lease_seconds)', 'BAD_USER_INPUT', 4) end
+    if not field then fail('unknown experiment key "' .. tostring(key) .. '" (allowed: name, description, parameters, resume, algorithm, seed, lease_seconds)', 'BAD_USER_INPUT', 3) end
     input[field] = value
   end
-  if input.name == nil then fail('experiment needs a name', 'BAD_USER_INPUT', 4) end
-  if input.parameters == nil then fail('experiment needs parameters', 'BAD_USER_INPUT', 4) end
+  if input.name == nil then fail('experiment needs a name', 'BAD_USER_INPUT', 3) end
+  if input.parameters == nil then fail('experiment needs parameters', 'BAD_USER_INPUT', 3) end
   return input
 end
 
@@ -176,15 +210,9 @@ function Client:suggest(experiment)
   if type(trial) ~= 'table' or type(trial.params) ~= 'table' then fail('unexpected answer to suggest', nil, 2) end
   if restart then self.restarted[input.name] = true end
   local job = {}
-  for name, value in pairs(trial.params) do
-    -- JSON numbers decode as floats on Lua 5.3+: whole ones (integer parameters) become integers.
-    if math.type and math.type(value) == 'float' and value == math.floor(value) and math.abs(value) < 2 ^ 53 then
-      value = math.tointeger(value)
-    end
-    job[name] = value
-  end
+  for name, value in pairs(trial.params) do job[name] = whole(value) end
   local lease = type(trial.experiment) == 'table' and tonumber(trial.experiment.leaseSeconds) or nil
-  trials[job] = { id = trial.id, number = trial.number, lease = lease, beat = socket.gettime() }
+  trials[job] = { id = trial.id, number = whole(trial.number), lease = lease, beat = socket.gettime() }
   return job
 end
 
@@ -231,8 +259,8 @@ function Oscar.trial(job)
 end
 
 --- A client. `options` is the server's URL (as a string), or a table with `url`, `worker`,
--- `timeout` (seconds per request, 60), `retries` (nil: until `max_wait` is spent) and `max_wait`
--- (seconds, 120). The URL defaults to OSCAR_URL, else http://localhost:4000/graphql; the worker
+-- `timeout` (seconds per request, 60), `retries` (nil: until `max_wait` is spent), `max_wait`
+-- (seconds, 120) and, for https://, `cafile` (the CA bundle, Debian's by default). The URL defaults to OSCAR_URL, else http://localhost:4000/graphql; the worker
 -- name to OSCAR_WORKER, else the host name (a second client in one process gets "-2").
 function Oscar.new(token, options)
   if type(options) == 'string' then options = { url = options } end
@@ -241,16 +269,24 @@ function Oscar.new(token, options)
   instances = instances + 1
   local base = options.worker or os.getenv('OSCAR_WORKER') or socket.dns.gethostname()
   local url = normalize_url(options.url or os.getenv('OSCAR_URL') or Oscar.DEFAULT_URL)
-  local request = http.request
+  local transport, tls = http, {}
   if url:match('^https://') then
     local found, https = pcall(require, 'ssl.https')
     if not found then fail('https:// needs luasec (Debian: lua-sec)', 'BAD_USER_INPUT', 3) end
-    request = https.request
+    -- luasec checks nothing by default: verify the server's certificate against the system's CAs.
+    transport = https
+    tls = {
+      verify = 'peer',
+      cafile = options.cafile or '/etc/ssl/certs/ca-certificates.crt',
+      protocol = 'any',
+      options = { 'all', 'no_sslv2', 'no_sslv3', 'no_tlsv1' },
+    }
   end
   return setmetatable({
     token = token,
     url = url,
-    request = request,
+    transport = transport,
+    tls = tls,
     worker = (options.worker or instances == 1) and base or (base .. '-' .. instances),
     instance = random_hex(16),
     timeout = options.timeout or 60,
@@ -260,4 +296,9 @@ function Oscar.new(token, options)
   }, Client)
 end
 
-return setmetatable(Oscar, { __call = function(_, token, options) return Oscar.new(token, options) end })
+return setmetatable(Oscar, {
+  __call = function(_, token, options)
+    local client = Oscar.new(token, options) -- not a tail call: errors point at the caller's line
+    return client
+  end,
+})

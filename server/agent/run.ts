@@ -11,7 +11,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { graphql, OscarError, type ServerOptions } from './graphql-client.ts';
+import { graphql, graphqlUrl, OscarError, type ServerOptions } from './graphql-client.ts';
 import { readResult, substitute, Tail, trialEnvironment, type ParamValue } from './trial-command.ts';
 
 export const AGENT_USAGE = `Usage:
@@ -114,8 +114,14 @@ export function parseAgentArgs(argv: readonly string[], env: NodeJS.ProcessEnv =
   };
   const token = values.token ?? env.OSCAR_TOKEN;
   if (!token) throw new AgentUsageError('an API token is needed: --token TOKEN or OSCAR_TOKEN');
+  const url = values.url ?? env.OSCAR_URL ?? 'http://localhost:4000/graphql';
+  try {
+    graphqlUrl(url);
+  } catch (error) {
+    throw new AgentUsageError((error as Error).message);
+  }
   return {
-    server: { url: values.url ?? env.OSCAR_URL ?? 'http://localhost:4000/graphql', token },
+    server: { url, token },
     experiment: readExperimentSpec(values.experiment),
     command: argv.slice(split + 1),
     trials: count('trials', values.trials, null, 1_000_000),
@@ -139,7 +145,9 @@ function runCommand(
     if (child.pid !== undefined) groups.add(child.pid);
     let spawnError: Error | null = null;
     let stopped = false;
+    let exit: { code: number | null; signal: NodeJS.Signals | null } | null = null;
     let killTimer: NodeJS.Timeout | undefined;
+    let closeTimer: NodeJS.Timeout | undefined;
     const signalGroup = (signal: NodeJS.Signals) => {
       try {
         if (child.pid !== undefined) process.kill(-child.pid, signal);
@@ -148,6 +156,7 @@ function runCommand(
       }
     };
     const stop = () => {
+      if (exit !== null) return; // it had ended: its result stands
       stopped = true;
       signalGroup('SIGTERM');
       killTimer = setTimeout(() => signalGroup('SIGKILL'), KILL_GRACE_MS);
@@ -157,13 +166,32 @@ function runCommand(
     else stopping.addEventListener('abort', stop, { once: true });
     child.stdout!.setEncoding('utf8').on('data', (chunk: string) => stdout.push(chunk));
     child.stderr!.setEncoding('utf8').on('data', (chunk: string) => stderr.push(chunk));
-    child.on('error', (error) => (spawnError = error));
-    child.on('close', (code, signal) => {
+    let done = false;
+    const finish = () => {
+      if (done) return;
+      done = true;
       if (child.pid !== undefined) groups.delete(child.pid);
       stopping.removeEventListener('abort', stop);
       clearTimeout(killTimer);
-      resolve({ code, signal, stdout: stdout.toString(), stderr: stderr.toString(), stopped, spawnError });
+      clearTimeout(closeTimer);
+      resolve({ code: exit?.code ?? null, signal: exit?.signal ?? null, stdout: stdout.toString(), stderr: stderr.toString(), stopped, spawnError });
+    };
+    child.on('error', (error) => {
+      spawnError = error;
+      finish();
     });
+    child.on('exit', (code, signal) => {
+      exit = { code, signal };
+      // Whatever it left behind in its group (data loaders, say) ends with it; its output is in once
+      // the pipes close, or after the grace period if a leftover still holds them.
+      signalGroup('SIGTERM');
+      closeTimer = setTimeout(() => {
+        signalGroup('SIGKILL');
+        finish();
+      }, KILL_GRACE_MS);
+      closeTimer.unref();
+    });
+    child.on('close', finish);
   });
 }
 
@@ -186,8 +214,8 @@ export async function runAgent(options: AgentOptions, out: NodeJS.WritableStream
   let running = 0;
   let best = null as Finished | null;
   let fatal = null as Error | null; // set by a slot that fails
-  let interrupted = false;
-  const onInterrupt = () => {
+  let interrupted: NodeJS.Signals | null = null;
+  const onInterrupt = (signal: NodeJS.Signals) => {
     if (interrupted) {
       for (const group of groups) {
         try {
@@ -196,9 +224,10 @@ export async function runAgent(options: AgentOptions, out: NodeJS.WritableStream
           // Already gone.
         }
       }
-      process.exit(130);
+      rmSync(files, { recursive: true, force: true });
+      process.exit(signal === 'SIGTERM' ? 143 : 130);
     }
-    interrupted = true;
+    interrupted = signal;
     log.write('\noscar: stopping: the running commands are ended and their trials left to be offered again (Ctrl-C again to quit at once)\n');
     stopping.abort();
   };
@@ -217,11 +246,17 @@ export async function runAgent(options: AgentOptions, out: NodeJS.WritableStream
       running++;
       const paramsFile = join(files, `trial-${suggest.number}.json`);
       writeFileSync(paramsFile, JSON.stringify(suggest.params));
+      const beat = (suggest.experiment.leaseSeconds * 1000) / 3;
+      let beating = false;
       const heartbeat = setInterval(() => {
-        graphql(asking, HEARTBEAT, { trialId: suggest.id }).catch((error: Error) => {
-          if (!stopping.signal.aborted) log.write(`oscar: heartbeat for trial ${suggest.number} failed: ${error.message}\n`);
-        });
-      }, (suggest.experiment.leaseSeconds * 1000) / 3);
+        if (beating) return; // one at a time, each retried for at most a beat
+        beating = true;
+        graphql({ ...asking, maxWaitMs: beat }, HEARTBEAT, { trialId: suggest.id })
+          .catch((error: Error) => {
+            if (!stopping.signal.aborted) log.write(`oscar: heartbeat for trial ${suggest.number} failed: ${error.message}\n`);
+          })
+          .finally(() => (beating = false));
+      }, beat);
       let outcome: Finished | undefined;
       try {
         const ran = await runCommand(
@@ -272,7 +307,11 @@ export async function runAgent(options: AgentOptions, out: NodeJS.WritableStream
     await Promise.all(
       Array.from({ length: options.parallel }, (_, i) =>
         slot(i).catch((error: Error) => {
-          if (stopping.signal.aborted) return; // a request cut short by the stop
+          if (stopping.signal.aborted) {
+            // A request cut short by the stop is expected; anything else is said.
+            if (error.name !== 'AbortError') log.write(`oscar: ${error.message}\n`);
+            return;
+          }
           fatal ??= error;
           stopping.abort(); // the other slots stop too
         }),
@@ -288,7 +327,7 @@ export async function runAgent(options: AgentOptions, out: NodeJS.WritableStream
     log.write(`oscar: ${fatal.message}\n`);
     return 1;
   }
-  return interrupted ? 130 : 0;
+  return interrupted === 'SIGTERM' ? 143 : interrupted ? 130 : 0;
 }
 
 /** The table printed at the end: the best trials of this run, and the counts. */

@@ -38,17 +38,21 @@ export type Outcome = { readonly kind: 'result'; readonly result: Record<string,
 export function readResult(stdout: string): Outcome {
   const line = stdout.trimEnd().split('\n').at(-1)?.trim() ?? '';
   if (line === '') return { kind: 'none', why: 'the command printed nothing (its last line must be a JSON object with "loss", or a number)' };
-  if (/^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(line) || /^[-+]?(NaN|Infinity|inf|nan)$/i.test(line)) {
-    const loss = Number(line.replace(/^([-+]?)inf$/i, '$1Infinity').replace(/^[-+]?nan$/i, 'NaN'));
+  if (/^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(line) || /^[-+]?(nan|inf|infinity)$/i.test(line)) {
+    const loss = Number(line.replace(/^([-+]?)inf(inity)?$/i, '$1Infinity').replace(/^[-+]?nan$/i, 'NaN'));
     return { kind: 'result', result: { loss: Number.isFinite(loss) ? loss : String(loss) } };
   }
-  try {
-    const parsed: unknown = JSON.parse(line);
-    if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) && ('loss' in parsed || 'error' in parsed)) {
-      return { kind: 'result', result: parsed as Record<string, unknown> };
+  // Python's json.dumps writes NaN and Infinity bare: if plain JSON fails, they travel as strings, for the server to judge.
+  for (const text of [line, line.replace(/(?<=[:,[]\s*)(-?Infinity|NaN)(?=\s*[,}\]])/g, '"$1"')]) {
+    try {
+      const parsed: unknown = JSON.parse(text);
+      if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) && ('loss' in parsed || 'error' in parsed)) {
+        return { kind: 'result', result: parsed as Record<string, unknown> };
+      }
+      break;
+    } catch {
+      // Not JSON: try the next reading, or say so below.
     }
-  } catch {
-    // Not JSON: said below.
   }
   return { kind: 'none', why: `the last line of output is not a result (a JSON object with "loss", or a number): ${JSON.stringify(line.slice(0, 200))}` };
 }

@@ -65,9 +65,9 @@ BEST_QUERY = (
 )
 
 TRIALS_QUERY = (
-    "query Trials($name: String!, $after: String) {\n"
-    "  experiment(name: $name) {\n"
-    "    trials(first: 100, after: $after) { edges { node { %s } } pageInfo { hasNextPage endCursor } }\n"
+    "query Trials($name: String, $id: ID, $after: String) {\n"
+    "  experiment(name: $name, id: $id) {\n"
+    "    id trials(first: 100, after: $after) { edges { node { %s } } pageInfo { hasNextPage endCursor } }\n"
     "  }\n"
     "}" % TRIAL_FIELDS
 )
@@ -374,7 +374,8 @@ class Oscar:
         try:
             yield job
         except Exception as error:
-            if not job.reported:
+            unreachable = isinstance(error, OscarError) and error.code == "CONNECTION_ERROR"
+            if not job.reported and not unreachable:  # no second wait for a server already given up on
                 try:
                     self.fail(job, error)
                 except OscarError as failure:  # never hide the user's own exception
@@ -402,17 +403,22 @@ class Oscar:
 
     def trials(self, experiment_name: str) -> Iterator[Dict[str, Any]]:
         """The experiment's trials, newest first, as dicts with the fields of
-        :meth:`best`; read 100 at a time as the iteration goes.
+        :meth:`best`; read 100 at a time as the iteration goes (all from the
+        version of the experiment current when the iteration starts).
 
         Raises:
-            OscarError: ``NOT_FOUND`` when this user has no experiment of that name.
+            OscarError: ``NOT_FOUND``, when the iteration starts, if this user
+                has no experiment of that name.
         """
         after = None  # type: Optional[str]
+        variables = {"name": experiment_name}  # type: Dict[str, Any]
         while True:
-            data = self.query(TRIALS_QUERY, {"name": experiment_name, "after": after})
+            data = self.query(TRIALS_QUERY, dict(variables, after=after))
             experiment = data.get("experiment") if isinstance(data, dict) else None
             if not isinstance(experiment, dict):
                 raise OscarError("no experiment named %r" % (experiment_name,), code="NOT_FOUND")
+            # Later pages by id: a restart (resume: False) meanwhile does not switch versions mid-way.
+            variables = {"id": experiment["id"]}
             page = experiment["trials"]
             for edge in page["edges"]:
                 yield edge["node"]
