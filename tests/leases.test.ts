@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type TestServer } from './harness.ts';
 
@@ -17,7 +18,6 @@ const TRIALS = `query ($name: String!) {
 let server: TestServer;
 let token: string;
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function suggest(variables: Record<string, unknown>) {
   const response = await server.gql(SUGGEST, variables, token);

@@ -261,7 +261,7 @@ print('second', flush=True)
       expect(accepted).toBe(1);
       // The connection is cut (an idle timeout of the server or of a proxy): the next call reconnects at once.
       for (const socket of open) socket.destroy();
-      await waitFor(() => open.size === 0);
+      await waitFor(() => open.size === 0, 30_000);
       child.stdin.write('go\n');
       expect(await exited, stderr).toBe(0);
       expect(stdout).toContain('second');

@@ -2,6 +2,7 @@
 // experiments as one process would: numbering, optimizer histories, leases, retries, subscriptions,
 // revocation and rate limits hold across them; a replica killed with SIGKILL, or Redis restarted,
 // loses nothing. Runs in the `postgresql` project only (vitest.config.ts): replicas need PostgreSQL.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,7 +19,6 @@ const UPDATE = `mutation ($id: ID!, $result: JSON!) { update(trialId: $id, resul
 const WATCH = `subscription ($id: ID!) { trialUpdated(experimentId: $id) { id number state } }`;
 const TRIALS = `query ($name: String!) { experiment(name: $name) { id trialCount trials(first: 100) { edges { node { id number state loss params retryOf { id } } } } } }`;
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const median = (values: readonly number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
 /** Starts `count` replicas on one new database (and Redis); the first owns the database. */

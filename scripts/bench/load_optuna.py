@@ -66,7 +66,7 @@ def work(url, study_name, warmup, measure):
             results += 1
     print(json.dumps({
         "results": results,
-        "seconds": measure,
+        "seconds": min(time.monotonic(), deadline) - window_start,
         "suggest": ask_ms,
         "update": tell_ms,
         "errors": errors[:5],

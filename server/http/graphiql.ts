@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
@@ -115,7 +115,7 @@ export function graphiqlRenderer(dir = GRAPHIQL_DIR): (options?: { readonly titl
   // Read again when a rebuild replaces it (a stat per page view; the page names the files it loads).
   let cached: { mtimeMs: number; manifest: GraphiqlManifest | null } | null = null;
   const current = (): GraphiqlManifest | null => {
-    const mtimeMs = existsSync(join(dir, MANIFEST)) ? statSync(join(dir, MANIFEST)).mtimeMs : 0;
+    const mtimeMs = statSync(join(dir, MANIFEST), { throwIfNoEntry: false })?.mtimeMs ?? 0;
     if (cached?.mtimeMs !== mtimeMs) cached = { mtimeMs, manifest: readManifest(dir) };
     return cached.manifest;
   };

@@ -1,4 +1,5 @@
 import type { IncomingMessage, Server, ServerOptions, ServerResponse } from 'node:http';
+import { decrementCount } from '../counter-map.ts';
 
 /** Largest request body accepted (the API's, and the dashboard's forms). */
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -56,11 +57,7 @@ export function applyConnectionLimits(server: Server, limits: ConnectionLimits, 
       return;
     }
     open.set(address, count);
-    socket.once('close', () => {
-      const left = (open.get(address) ?? 1) - 1;
-      if (left > 0) open.set(address, left);
-      else open.delete(address);
-    });
+    socket.once('close', () => decrementCount(open, address));
   });
 }
 

@@ -71,10 +71,26 @@ export function createRedisEventBus(redis: RedisClients, prefix: string, log: (l
     } as never,
   });
 
+  // One resynchronisation at a time: those asked for meanwhile (Redis flapping, many replicas asking)
+  // become one more run, from the earliest moment any of them named.
+  let resyncing = false;
+  let pendingSince: number | null = null;
   const runResync = (since: number) => {
+    if (resyncing) {
+      pendingSince = Math.min(pendingSince ?? since, since);
+      return;
+    }
     const topics = [...listeners.keys()];
     if (topics.length === 0) return;
-    resync(since, topics).catch((error: Error) => log(`Resynchronising subscriptions failed: ${error.message}`));
+    resyncing = true;
+    resync(since, topics)
+      .catch((error: Error) => log(`Resynchronising subscriptions failed: ${error.message}`))
+      .finally(() => {
+        resyncing = false;
+        const next = pendingSince;
+        pendingSince = null;
+        if (next !== null) runResync(next);
+      });
   };
 
   // Another replica could not publish for a while: replay what its events would have said.

@@ -3,6 +3,7 @@ import type { WebSocket } from 'ws';
 import type { GraphQLError } from 'graphql';
 import type { Viewer } from '../accounts/auth.ts';
 import { userError } from '../errors.ts';
+import { decrementCount } from '../counter-map.ts';
 import type { Db } from '../runtime/database.ts';
 import type { Events } from '../runtime/events.ts';
 
@@ -188,13 +189,9 @@ export class LiveSubscriptions {
         this.live.delete(entry);
         if (listening) {
           this.listeningCount--;
-          const left = this.listeningOf(viewer.userId) - 1;
-          if (left > 0) this.listeningByUser.set(viewer.userId, left);
-          else this.listeningByUser.delete(viewer.userId);
+          decrementCount(this.listeningByUser, viewer.userId);
         }
-        const left = (this.perUser.get(viewer.userId) ?? 1) - 1;
-        if (left > 0) this.perUser.set(viewer.userId, left);
-        else this.perUser.delete(viewer.userId);
+        decrementCount(this.perUser, viewer.userId);
       },
       checkEvent: () => (credential === null ? Promise.resolve(true) : this.validity.load(credential)),
     });
@@ -213,9 +210,7 @@ export class LiveSubscriptions {
     this.socketsByUser.set(viewer.userId, held + 1);
     socket.once('close', () => {
       this.sockets.delete(socket);
-      const left = (this.socketsByUser.get(viewer.userId) ?? 1) - 1;
-      if (left > 0) this.socketsByUser.set(viewer.userId, left);
-      else this.socketsByUser.delete(viewer.userId);
+      decrementCount(this.socketsByUser, viewer.userId);
     });
     return true;
   }
