@@ -4,6 +4,7 @@ import { TRIAL_STATES, asTrialState } from '../server/trials/trial-state.ts';
 import { parseExperimentInput } from '../server/experiments/experiment-input.ts';
 import { parseFailure, parseTrialResult } from '../server/trials/trial-result.ts';
 import { heartbeat, recordOutcome, suggestTrial } from '../server/trials/trials.ts';
+import { MAX_CHECKPOINT_BYTES, parseCheckpoint, saveCheckpoint } from '../server/trials/checkpoints.ts';
 
 const TrialStateEnum = builder.enumType('TrialState', {
   description:
@@ -34,6 +35,13 @@ builder.prismaObject('Trial', {
       description: 'Until when the worker holds a RUNNING trial; heartbeats renew it.',
     }),
     heartbeatAt: t.expose('heartbeatAt', { type: 'DateTime', nullable: true }),
+    checkpoint: t.expose('checkpoint', {
+      type: 'JSON',
+      nullable: true,
+      description:
+        'The latest checkpoint record its worker saved (null when none). A re-offered copy starts with the latest of the trial it repeats, so training resumes.',
+    }),
+    checkpointAt: t.expose('checkpointAt', { type: 'DateTime', nullable: true, description: 'When the checkpoint was saved.' }),
     retryOf: t.relation('retryOf', { nullable: true, description: 'The STALE trial whose parameters this one repeats.' }),
     fallbackReason: t.exposeString('fallbackReason', {
       nullable: true,
@@ -112,6 +120,20 @@ builder.mutationField('heartbeat', (t) =>
     description: "Renews a running trial's lease; send one every leaseSeconds / 3 while working on it.",
     args: { trialId: t.arg.id({ required: true }) },
     resolve: (query, _root, args, ctx) => heartbeat(ctx.runtime, ctx.viewer, String(args.trialId), query),
+  }),
+);
+
+builder.mutationField('checkpoint', (t) =>
+  t.withAuth({ signedIn: true }).prismaField({
+    type: 'Trial',
+    description:
+      `Saves a running trial's latest checkpoint (a JSON object of at most ${MAX_CHECKPOINT_BYTES} bytes, e.g. where its weights are and the epoch) and renews its lease as a heartbeat does. ` +
+      'When the trial is handed back after a reboot, or its parameters are offered again after its lease ran out, `Trial.checkpoint` carries the latest record.',
+    args: {
+      trialId: t.arg.id({ required: true }),
+      data: t.arg({ type: 'JSON', required: true }),
+    },
+    resolve: (query, _root, args, ctx) => saveCheckpoint(ctx.runtime, ctx.viewer, String(args.trialId), parseCheckpoint(args.data), query),
   }),
 );
 

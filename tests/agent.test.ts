@@ -168,6 +168,40 @@ console.log(JSON.stringify({ loss: x * x + y * y + (kind === 'a' ? 0 : 1), trial
     expect((await trialsOf(token, 'Stop')).map((t) => t.error)).toEqual([null, null]);
   });
 
+  it('saves the checkpoints a command prints, and hands the latest to the command that takes its trial over', async () => {
+    const token = await server.token('agent-spot@example.com');
+    const spec = file('spot.json', JSON.stringify({ name: 'Spot', parameters: { x: { min: 0, max: 1 } }, lease_seconds: 2 }));
+    // Trains "epochs" from its checkpoint on; the first run is stopped after epoch 3, the second finishes.
+    const train = file(
+      'spot.cjs',
+      `const start = process.env.OSCAR_CHECKPOINT ? JSON.parse(process.env.OSCAR_CHECKPOINT).epoch + 1 : 1;
+const fs = require('fs');
+let epoch = start;
+const step = () => {
+  console.log(JSON.stringify({ checkpoint: { epoch, path: '/shared/' + process.env.OSCAR_TRIAL_ID } }));
+  if (epoch === 3 && start === 1) return setTimeout(() => {}, 600000); // preempted here
+  if (epoch === 5) return console.log(JSON.stringify({ loss: start, epochs: epoch - start + 1 }));
+  epoch++;
+  setImmediate(step);
+};
+step();`,
+    );
+    const first = oscarRun(['--experiment', spec, '--token', token, '--', process.execPath, train], { OSCAR_WORKER: 'spot-1' });
+    await waitUntil(async () => (await server.gql(`{ experiment(name: "Spot") { trials(first: 1) { edges { node { checkpoint } } } } }`, {}, token)).data?.experiment?.trials.edges[0]?.node.checkpoint?.epoch === 3, 60_000);
+    first.child.kill('SIGINT');
+    expect((await first.exited).code).toBe(130);
+    await waitUntil(async () => (await trialsOf(token, 'Spot')).every((t) => t.state === 'STALE'), 60_000);
+    const [lost] = await trialsOf(token, 'Spot');
+
+    const second = await oscarRun(['--experiment', spec, '--trials', '1', '--token', token, '--', process.execPath, train], { OSCAR_WORKER: 'spot-2' }).exited;
+    expect(second.code).toBe(0);
+    const [resumed] = await trialsOf(token, 'Spot');
+    // It went on from epoch 4, after the checkpoint of epoch 3, with the same parameters.
+    expect(resumed).toMatchObject({ state: 'COMPLETED', loss: 4, metrics: { epochs: 2 }, params: lost!.params, worker: 'spot-2' });
+    const stored = await server.gql(`{ experiment(name: "Spot") { trials(first: 1) { edges { node { checkpoint } } } } }`, {}, token);
+    expect(stored.data?.experiment.trials.edges[0].node.checkpoint).toEqual({ epoch: 5, path: `/shared/${resumed!.id}` });
+  });
+
   it('says how to use it when the command or the experiment is missing, and refuses an unknown spec key', async () => {
     const noCommand = await oscarRun(['--experiment', 'x.json', '--token', 't']).exited;
     expect(noCommand.code).toBe(2);

@@ -127,4 +127,47 @@ print(base.url, failed.state, failed.loss == nil, select(2, Oscar.trial(job)))
     // Nothing was stored by the refused calls.
     expect((await server.gql(`{ experiment(name: "E") { id } }`, {}, token)).data?.experiment).toBeNull();
   });
+  it('saves a checkpoint, and gives it to the worker that takes over the trial of one that died', async () => {
+    const token = await server.token(`${runtime}-spot@example.com`);
+    const experiment = "{name = 'Spot', lease_seconds = 2, parameters = {x = {min = -10, max = 10}, checkpoint_every = {1}}}";
+    const { stdout } = await runLua(
+      runtime,
+      `
+local Oscar = require('Oscar')
+local scientist = Oscar(os.getenv('TOKEN'), {worker = 'spot-1'})
+local job = scientist:suggest(${experiment})
+assert(job.checkpoint == nil)
+scientist:checkpoint(job, {path = '/shared/run.t7', epoch = 3})
+local ok, err = pcall(function() scientist:checkpoint(job, {weights = string.rep('w', 20000)}) end)
+assert(not ok)
+local keys = {}
+for name in pairs(job) do keys[#keys + 1] = name end
+table.sort(keys)
+print(job.checkpoint.epoch, table.concat(keys, ','), Oscar.code(err), (Oscar.trial(job)))
+os.exit(0) -- the machine is lost: no result, no more heartbeats
+`,
+      { TOKEN: token },
+    );
+    const [epoch, keys, code, lostId] = stdout.trim().split('\t');
+    expect([epoch, keys, code]).toEqual(['3', 'checkpoint_every,x', 'BAD_USER_INPUT']);
+    // Once its lease has run out, the trial is STALE: another worker gets its parameters and checkpoint.
+    const deadline = Date.now() + 60_000;
+    const stateOf = async () => (await server.gql(`query ($name: String!) { experiment(name: $name) { trials(first: 5) { edges { node { id state } } } } }`, { name: 'Spot' }, token)).data?.experiment.trials.edges.find((e: any) => e.node.id === lostId)?.node.state;
+    while ((await stateOf()) !== 'STALE') {
+      expect(Date.now()).toBeLessThan(deadline);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const { stdout: resumed } = await runLua(
+      runtime,
+      `
+local Oscar = require('Oscar')
+local scientist = Oscar(os.getenv('TOKEN'), {worker = 'spot-2'})
+local job = scientist:suggest(${experiment})
+print(job.checkpoint and job.checkpoint.path, job.checkpoint and job.checkpoint.epoch, (Oscar.trial(job)) ~= os.getenv('LOST'))
+scientist:update(job, {loss = job.x ^ 2})
+`,
+      { TOKEN: token, LOST: lostId! },
+    );
+    expect(resumed.trim()).toBe('/shared/run.t7\t3\ttrue');
+  });
 });

@@ -212,6 +212,46 @@ print(json.dumps({'best': scientist.best('Context'), 'trials': trials, 'missing'
     expect(typed).toMatch(/^Success: no issues found/);
   });
 
+  it('saves a checkpoint, and gives it to the worker that takes over the trial of one that died', async () => {
+    const token = await server.token('checkpoint@example.com');
+    const env = { ...process.env, PYTHONPATH: site, OSCAR_TOKEN: token, OSCAR_URL: server.url };
+    const experiment = "{'name': 'Spot', 'parameters': {'x': {'min': -10, 'max': 10}}, 'lease_seconds': 2}";
+    const dying = `
+import json, os
+from Oscar import Oscar, OscarError
+scientist = Oscar(os.environ['OSCAR_TOKEN'], worker='spot-1')
+job = scientist.suggest(${experiment})
+assert job.checkpoint is None
+scientist.checkpoint(job, {'path': '/shared/run-%s' % job.id, 'epoch': 4})
+try:
+    scientist.checkpoint(job, {'weights': list(range(5000))})
+except OscarError as error:
+    refused = [error.code, str(error)]
+print(json.dumps({'id': job.id, 'x': job['x'], 'saved': job.checkpoint, 'refused': refused}), flush=True)
+os._exit(0)  # the machine is lost: no result, no more heartbeats
+`;
+    const first = JSON.parse((await exec(PYTHON, ['-c', dying], { env })).stdout.trim());
+    expect(first.saved).toEqual({ path: `/shared/run-${first.id}`, epoch: 4 });
+    expect(first.refused[0]).toBe('BAD_USER_INPUT');
+    expect(first.refused[1]).toMatch(/at most 16384 bytes/);
+    const takeOver = `
+import json, os, time
+from Oscar import Oscar
+scientist = Oscar(os.environ['OSCAR_TOKEN'], worker='spot-2')
+deadline = time.monotonic() + 60
+while next(t for t in scientist.trials('Spot') if t['id'] == '${first.id}')['state'] != 'STALE':
+    assert time.monotonic() < deadline, 'the lost trial stayed RUNNING'
+    time.sleep(0.1)
+job = scientist.suggest(${experiment})
+print(json.dumps({'id': job.id, 'x': job['x'], 'checkpoint': job.checkpoint}))
+scientist.update(job, {'loss': job['x'] ** 2})
+`;
+    const second = JSON.parse((await exec(PYTHON, ['-c', takeOver], { env, timeout: 90_000 })).stdout.trim());
+    expect(second.id).not.toBe(first.id);
+    expect(second.x).toBe(first.x);
+    expect(second.checkpoint).toEqual(first.saved);
+  });
+
   it('keeps one connection open between calls, and opens a new one by itself when that one is closed', async () => {
     const token = await server.token('keepalive@example.com');
     // A TCP relay in front of the server counts the connections the client opens, and can cut them.

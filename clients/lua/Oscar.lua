@@ -20,10 +20,13 @@ local Oscar = { VERSION = '0.1.0', DEFAULT_URL = 'http://localhost:4000/graphql'
 
 local SUGGEST = 'mutation Suggest($experiment: ExperimentInput!, $worker: String, $instance: String, $requestId: String) {'
   .. ' suggest(experiment: $experiment, worker: $worker, instance: $instance, requestId: $requestId)'
-  .. ' { id number params experiment { id name leaseSeconds } } }'
+  .. ' { id number params checkpoint experiment { id name leaseSeconds } } }'
 local UPDATE = 'mutation Update($trialId: ID!, $result: JSON!) { update(trialId: $trialId, result: $result) { id number state loss error } }'
 local FAIL = 'mutation Fail($trialId: ID!, $error: String!, $metrics: JSON) { fail(trialId: $trialId, error: $error, metrics: $metrics) { id number state loss error } }'
 local HEARTBEAT = 'mutation Heartbeat($trialId: ID!) { heartbeat(trialId: $trialId) { id state leaseExpiresAt } }'
+local CHECKPOINT = 'mutation Checkpoint($trialId: ID!, $data: JSON!) { checkpoint(trialId: $trialId, data: $data) { id state checkpoint checkpointAt leaseExpiresAt } }'
+-- The most JSON text a checkpoint record may take (the server refuses more).
+local MAX_CHECKPOINT_BYTES = 16 * 1024
 
 -- The keys of an experiment table, and their GraphQL names.
 local EXPERIMENT_FIELDS = {
@@ -36,6 +39,13 @@ local RETRY_CODES = { DATABASE_BUSY = true, SERVER_BUSY = true }
 
 -- What the client knows of each job it handed out (weak keys: a forgotten job is collected).
 local trials = setmetatable({}, { __mode = 'k' })
+-- A job's metatable: `job.checkpoint` reads its latest checkpoint record (a parameter of that name wins).
+local JOB = { __index = function(job, key)
+  if key == 'checkpoint' then
+    local trial = trials[job]
+    return trial and trial.checkpoint
+  end
+end }
 local instances = 0
 
 --- Raises an Oscar error: a string ending with the code in brackets.
@@ -97,6 +107,15 @@ local function whole(value)
     return math.tointeger(value)
   end
   return value
+end
+
+--- `whole` all through a decoded JSON value (a checkpoint record's epoch reads 3, not 3.0).
+local function whole_all(value)
+  if type(value) == 'table' then
+    for k, v in pairs(value) do value[k] = whole_all(v) end
+    return value
+  end
+  return whole(value)
 end
 
 --- Transport failures that will not go away by waiting: reported at once instead of retried.
@@ -212,8 +231,9 @@ function Client:suggest(experiment)
   local job = {}
   for name, value in pairs(trial.params) do job[name] = whole(value) end
   local lease = type(trial.experiment) == 'table' and tonumber(trial.experiment.leaseSeconds) or nil
-  trials[job] = { id = trial.id, number = whole(trial.number), lease = lease, beat = socket.gettime() }
-  return job
+  local checkpoint = type(trial.checkpoint) == 'table' and whole_all(trial.checkpoint) or nil
+  trials[job] = { id = trial.id, number = whole(trial.number), lease = lease, beat = socket.gettime(), checkpoint = checkpoint }
+  return setmetatable(job, JOB)
 end
 
 local function trial_of(job, level)
@@ -248,6 +268,24 @@ function Client:heartbeat(job, force)
   if not force and trial.lease and trial.beat and now - trial.beat < trial.lease / 3 then return nil end
   local answer = self:query(HEARTBEAT, { trialId = trial.id }).heartbeat
   trial.beat = now
+  return answer
+end
+
+--- Saves how far a job got (spot machines): `record` is a table of at most 16 KiB as JSON, such as
+-- {path = '/shared/run-17.t7', epoch = 5}; it renews the lease too. When the trial comes back, to this
+-- worker after a reboot or to another one after its lease ran out, `job.checkpoint` is the latest
+-- record (else nil), so training resumes instead of restarting.
+function Client:checkpoint(job, record)
+  local trial = trial_of(job, 2)
+  if type(record) ~= 'table' then fail('data: the checkpoint record must be a table such as {epoch = 5}', 'BAD_USER_INPUT', 2) end
+  local encoded, text = pcall(function() return json.encode(to_json_value(record)) end)
+  if not encoded then fail('data: the checkpoint record is not JSON: ' .. tostring(text), 'BAD_USER_INPUT', 2) end
+  if #text > MAX_CHECKPOINT_BYTES then
+    fail('data: the checkpoint record must be at most ' .. MAX_CHECKPOINT_BYTES .. ' bytes of JSON, but got ' .. #text .. ': save the state elsewhere and its location here', 'BAD_USER_INPUT', 2)
+  end
+  local answer = self:query(CHECKPOINT, { trialId = trial.id, data = record }).checkpoint
+  trial.beat = socket.gettime()
+  if type(answer) == 'table' and type(answer.checkpoint) == 'table' then trial.checkpoint = whole_all(answer.checkpoint) end
   return answer
 end
 

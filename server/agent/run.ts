@@ -12,7 +12,7 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { graphql, graphqlUrl, OscarError, type ServerOptions } from './graphql-client.ts';
-import { readResult, substitute, Tail, trialEnvironment, type ParamValue } from './trial-command.ts';
+import { Lines, readCheckpoint, readResult, substitute, Tail, trialEnvironment, type ParamValue } from './trial-command.ts';
 
 export const AGENT_USAGE = `Usage:
   oscar run --experiment SPEC.json [--trials N] [--parallel K] [--url URL] [--token TOKEN] -- COMMAND [ARGS...]
@@ -20,7 +20,8 @@ export const AGENT_USAGE = `Usage:
 Runs COMMAND once per trial (until --trials N have run, or Ctrl-C), K at a time. Each run gets the
 parameters as environment variables (OSCAR_PARAM_<NAME>), as a JSON file named by OSCAR_PARAMS_FILE,
 and in its arguments where they say {name}; its last line of output is the result: a JSON object with
-"loss" (and any metrics), or a number. SPEC.json is the experiment: {"name": ..., "parameters": {...}}
+"loss" (and any metrics), or a number. A line {"checkpoint": {...}} saves a checkpoint record with the
+trial; a trial that comes back (after Ctrl-C, a crash, a lost machine) gets it as OSCAR_CHECKPOINT. SPEC.json is the experiment: {"name": ..., "parameters": {...}}
 and optionally description, algorithm, seed, lease_seconds, resume.
 Server: --url or OSCAR_URL (default http://localhost:4000/graphql); token: --token or OSCAR_TOKEN.`;
 
@@ -28,11 +29,12 @@ Server: --url or OSCAR_URL (default http://localhost:4000/graphql); token: --tok
 export class AgentUsageError extends Error {}
 
 const SUGGEST = `mutation Suggest($experiment: ExperimentInput!, $worker: String, $instance: String, $requestId: String) {
-  suggest(experiment: $experiment, worker: $worker, instance: $instance, requestId: $requestId) { id number params experiment { name leaseSeconds } }
+  suggest(experiment: $experiment, worker: $worker, instance: $instance, requestId: $requestId) { id number params checkpoint experiment { name leaseSeconds } }
 }`;
 const UPDATE = `mutation Update($trialId: ID!, $result: JSON!) { update(trialId: $trialId, result: $result) { id number state loss } }`;
 const FAIL = `mutation Fail($trialId: ID!, $error: String!) { fail(trialId: $trialId, error: $error) { id number state } }`;
 const HEARTBEAT = `mutation Heartbeat($trialId: ID!) { heartbeat(trialId: $trialId) { id } }`;
+const CHECKPOINT = `mutation Checkpoint($trialId: ID!, $data: JSON!) { checkpoint(trialId: $trialId, data: $data) { id } }`;
 
 /** The experiment spec's keys (the Python client's spelling) and their GraphQL names. */
 const SPEC_FIELDS: Readonly<Record<string, string>> = {
@@ -136,6 +138,7 @@ function runCommand(
   env: Record<string, string>,
   stopping: AbortSignal,
   groups: Set<number>,
+  onLine: (line: string) => void,
 ): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string; stopped: boolean; spawnError: Error | null }> {
   return new Promise((resolve) => {
     const stdout = new Tail(OUTPUT_TAIL);
@@ -164,7 +167,11 @@ function runCommand(
     };
     if (stopping.aborted) stop();
     else stopping.addEventListener('abort', stop, { once: true });
-    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => stdout.push(chunk));
+    const lines = new Lines(OUTPUT_TAIL, onLine);
+    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+      stdout.push(chunk);
+      lines.push(chunk);
+    });
     child.stderr!.setEncoding('utf8').on('data', (chunk: string) => stderr.push(chunk));
     let done = false;
     const finish = () => {
@@ -238,7 +245,9 @@ export async function runAgent(options: AgentOptions, out: NodeJS.WritableStream
     const worker = options.parallel > 1 && index > 0 ? `${options.worker}-${index + 1}` : options.worker;
     while (!stopping.signal.aborted && (options.trials === null || started < options.trials)) {
       started++;
-      const { suggest } = await graphql<{ suggest: { id: string; number: number; params: Record<string, ParamValue>; experiment: { name: string; leaseSeconds: number } } }>(
+      const { suggest } = await graphql<{
+        suggest: { id: string; number: number; params: Record<string, ParamValue>; checkpoint: unknown; experiment: { name: string; leaseSeconds: number } };
+      }>(
         asking,
         SUGGEST,
         { experiment: options.experiment, worker, instance, requestId: randomUUID() },
@@ -257,6 +266,24 @@ export async function runAgent(options: AgentOptions, out: NodeJS.WritableStream
           })
           .finally(() => (beating = false));
       }, beat);
+      // Checkpoints are sent one at a time, in order; one printed while another is on its way replaces
+      // any still waiting (only the latest matters). The result waits for them.
+      let waiting: Record<string, unknown> | null = null;
+      let saving = Promise.resolve();
+      const checkpoint = (record: Record<string, unknown>) => {
+        const queued = waiting !== null;
+        waiting = record;
+        if (queued) return;
+        saving = saving.then(async () => {
+          const data = waiting;
+          waiting = null;
+          try {
+            await graphql({ ...reporting, maxWaitMs: beat }, CHECKPOINT, { trialId: suggest.id, data });
+          } catch (error) {
+            log.write(`oscar: checkpoint for trial ${suggest.number} not saved: ${(error as Error).message}\n`);
+          }
+        });
+      };
       let outcome: Finished | undefined;
       try {
         const ran = await runCommand(
@@ -264,8 +291,13 @@ export async function runAgent(options: AgentOptions, out: NodeJS.WritableStream
           trialEnvironment(suggest.params, suggest, paramsFile),
           stopping.signal,
           groups,
+          (line) => {
+            const record = readCheckpoint(line);
+            if (record) checkpoint(record);
+          },
         );
         clearInterval(heartbeat);
+        await saving;
         if (ran.stopped) return; // left RUNNING: offered again once its lease runs out
         const tail = ran.stderr.slice(-ERROR_TAIL).trim();
         const result = readResult(ran.stdout);

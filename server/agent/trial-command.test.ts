@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { paramVariable, readResult, substitute, Tail } from './trial-command.ts';
+import { Lines, paramVariable, readCheckpoint, readResult, substitute, Tail, trialEnvironment } from './trial-command.ts';
 
 describe('reading a command\'s result from its last line', () => {
   it.each([
@@ -38,5 +38,33 @@ describe('handing parameters to a command', () => {
     for (let i = 0; i < 1000; i++) tail.push('0123456789');
     tail.push('abc');
     expect(tail.toString()).toBe('3456789abc');
+  });
+});
+
+describe('checkpoints on a command\'s output', () => {
+  it.each([
+    ['{"checkpoint": {"epoch": 3, "path": "/shared/a"}}', { epoch: 3, path: '/shared/a' }],
+    ['  {"checkpoint": {}}  ', {}],
+  ])('%j saves a record', (line, record) => {
+    expect(readCheckpoint(line)).toEqual(record);
+  });
+
+  it.each(['{"checkpoint": 3}', '{"checkpoint": [1]}', '{"checkpoint": {"epoch": 1}, "loss": 2}', '{"loss": 1}', 'checkpoint', '{"checkpoint": {'])(
+    '%j is not a checkpoint',
+    (line) => {
+      expect(readCheckpoint(line)).toBeNull();
+    },
+  );
+
+  it('splits output into lines however it is chunked, and drops a line longer than its limit', () => {
+    const seen: string[] = [];
+    const lines = new Lines(10, (line) => seen.push(line));
+    for (const chunk of ['ab', 'c\nde', 'f\n\n', 'x'.repeat(8), 'y'.repeat(8), 'z\nlast', '\n']) lines.push(chunk);
+    expect(seen).toEqual(['abc', 'def', '', 'last']);
+  });
+
+  it('hands the trial\'s checkpoint to the command as OSCAR_CHECKPOINT, only when there is one', () => {
+    expect(trialEnvironment({ x: 1 }, { id: 't', number: 2, checkpoint: { epoch: 4 } }, '/p').OSCAR_CHECKPOINT).toBe('{"epoch":4}');
+    expect(trialEnvironment({ x: 1 }, { id: 't', number: 2, checkpoint: null }, '/p')).not.toHaveProperty('OSCAR_CHECKPOINT');
   });
 });

@@ -21,11 +21,65 @@ export function substitute(args: readonly string[], params: Readonly<Record<stri
   return args.map((arg) => arg.replace(/\{([^{}]+)\}/g, (whole, name: string) => (Object.hasOwn(params, name) ? text(params[name]!) : whole)));
 }
 
-/** The variables a trial's command gets beside the agent's own environment. */
-export function trialEnvironment(params: Readonly<Record<string, ParamValue>>, trial: { id: string; number: number }, paramsFile: string): Record<string, string> {
+/**
+ * The variables a trial's command gets beside the agent's own environment; OSCAR_CHECKPOINT holds the
+ * trial's latest checkpoint record as JSON when it has one (a trial handed back, or offered again).
+ */
+export function trialEnvironment(
+  params: Readonly<Record<string, ParamValue>>,
+  trial: { id: string; number: number; checkpoint?: unknown },
+  paramsFile: string,
+): Record<string, string> {
   const env: Record<string, string> = { OSCAR_TRIAL_ID: trial.id, OSCAR_TRIAL_NUMBER: String(trial.number), OSCAR_PARAMS_FILE: paramsFile };
+  if (trial.checkpoint !== null && trial.checkpoint !== undefined) env.OSCAR_CHECKPOINT = JSON.stringify(trial.checkpoint);
   for (const [name, value] of Object.entries(params)) env[paramVariable(name)] = text(value);
   return env;
+}
+
+/**
+ * The checkpoint record on a line of a command's output, `{"checkpoint": {...}}` (a JSON object with
+ * that one key, holding an object), or null for any other line.
+ */
+export function readCheckpoint(line: string): Record<string, unknown> | null {
+  const trimmed = line.trim();
+  if (!trimmed.startsWith('{') || !trimmed.includes('"checkpoint"')) return null;
+  try {
+    const parsed: unknown = JSON.parse(trimmed);
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return null;
+    const keys = Object.keys(parsed);
+    const record = (parsed as { checkpoint?: unknown }).checkpoint;
+    if (keys.length !== 1 || typeof record !== 'object' || record === null || Array.isArray(record)) return null;
+    return record as Record<string, unknown>;
+  } catch {
+    return null;
+  }
+}
+
+/** Splits a stream's text into lines as it arrives; a line longer than `limit` characters is dropped. */
+export class Lines {
+  private partial = '';
+  private overlong = false;
+  constructor(
+    private readonly limit: number,
+    private readonly onLine: (line: string) => void,
+  ) {}
+
+  /** Adds a chunk; calls `onLine` for each line it completes. */
+  push(chunk: string): void {
+    const parts = chunk.split('\n');
+    for (let i = 0; i < parts.length; i++) {
+      const last = i === parts.length - 1;
+      if (!this.overlong) this.partial += parts[i]!;
+      if (this.partial.length > this.limit) {
+        this.partial = '';
+        this.overlong = true;
+      }
+      if (last) break;
+      if (!this.overlong) this.onLine(this.partial);
+      this.partial = '';
+      this.overlong = false;
+    }
+  }
 }
 
 /** What a command's output says: a result to send, or why there is none. */

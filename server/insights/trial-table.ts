@@ -20,6 +20,8 @@ export interface TrialTable {
   readonly completedAt: readonly (number | null)[];
   readonly parameters: readonly TrialColumn[];
   readonly metrics: readonly TrialColumn[];
+  /** Each trial's latest checkpoint record, or null. */
+  readonly checkpoints: readonly unknown[];
 }
 
 /** Tables read at once in one process; more wait their turn, so memory stays bounded under load. */
@@ -46,7 +48,7 @@ export class TrialTables {
         db.trial.findMany({
           where: { experimentId },
           orderBy: { number: 'asc' },
-          select: { number: true, state: true, loss: true, worker: true, createdAt: true, completedAt: true, params: true, metrics: true },
+          select: { number: true, state: true, loss: true, worker: true, createdAt: true, completedAt: true, params: true, metrics: true, checkpoint: true },
         }),
       ]);
       const parameterNames = new Set(Object.keys(asRecord(experiment.parameters)));
@@ -68,6 +70,7 @@ export class TrialTables {
         completedAt: rows.map((row) => row.completedAt?.getTime() ?? null),
         parameters: [...parameterNames].sort().map((name) => column(name, 'params')),
         metrics: [...metricNames].sort().map((name) => column(name, 'metrics')),
+        checkpoints: rows.map((row) => row.checkpoint ?? null),
       };
     });
   }

@@ -5,7 +5,7 @@ import type { Events } from '../runtime/events.ts';
 import { expireLeases, leaseUntil } from './leases.ts';
 import { nextRevision } from './revisions.ts';
 import { runningTrialData } from './running-trial.ts';
-import { GROUP_IS_FREE, groupIsSettledOrRunning, groupLock } from './trial-groups.ts';
+import { GROUP_IS_FREE, groupIsSettledOrRunning, groupLock, latestGroupCheckpoint } from './trial-groups.ts';
 
 /** What reusing trials needs from the runtime. */
 export interface ReuseDeps {
@@ -160,9 +160,12 @@ async function handBack(deps: ReuseDeps, experiment: Experiment, trialId: string
   const handedBack = await database.transaction(async (tx) => {
     // Results take the same lock (recordOutcome): one that is being stored finishes first, and wins.
     await database.lockWithin(tx, groupLock(rootId));
-    const { state } = await tx.trial.findUniqueOrThrow({ where: { id: trialId }, select: { state: true } });
+    const { state, checkpointAt } = await tx.trial.findUniqueOrThrow({ where: { id: trialId }, select: { state: true, checkpointAt: true } });
     if (state !== 'RUNNING' && state !== 'STALE') return false;
     if (state === 'STALE' && (await groupIsSettledOrRunning(tx, rootId, trialId))) return false;
+    // A copy of a STALE trial may have got further before it went STALE too: resume from the latest.
+    const latest = state === 'STALE' ? await latestGroupCheckpoint(tx, rootId) : null;
+    const newer = latest && (checkpointAt === null || latest.checkpointAt > checkpointAt) ? latest : null;
     const revision = await nextRevision(tx, experiment.id);
     await tx.trial.update({
       where: { id: trialId },
@@ -173,6 +176,7 @@ async function handBack(deps: ReuseDeps, experiment: Experiment, trialId: string
         leaseExpiresAt: leaseUntil(experiment.leaseSeconds),
         heartbeatAt: new Date(),
         revision,
+        ...(newer ? { checkpoint: newer.checkpoint as Prisma.InputJsonValue, checkpointAt: newer.checkpointAt } : {}),
       },
     });
     return true;
@@ -195,6 +199,8 @@ async function reoffer(
     await database.lockWithin(tx, groupLock(stale.rootId));
     // The STALE trial itself counts too: its late result may have arrived since it was read.
     if (await groupIsSettledOrRunning(tx, stale.rootId)) return null;
+    // The copy resumes from the latest checkpoint of the group, so training goes on instead of restarting.
+    const latest = await latestGroupCheckpoint(tx, stale.rootId);
     const { nextTrialNumber, revision } = await tx.experiment.update({
       where: { id: experiment.id },
       data: { revision: { increment: 1 }, nextTrialNumber: { increment: 1 } },
@@ -202,7 +208,13 @@ async function reoffer(
     });
     const trial = await tx.trial.create({
       select: { id: true },
-      data: runningTrialData(experiment, { number: nextTrialNumber - 1, params: stale.params, optimizer: stale.optimizer, retryOfId: stale.rootId }, request, revision, now),
+      data: runningTrialData(
+        experiment,
+        { number: nextTrialNumber - 1, params: stale.params, optimizer: stale.optimizer, retryOfId: stale.rootId, checkpoint: latest },
+        request,
+        revision,
+        now,
+      ),
     });
     return trial.id;
   });

@@ -10,6 +10,8 @@ export interface NewTrial {
   readonly fallbackReason?: string | null;
   /** The original, for a re-offered copy of a STALE trial. */
   readonly retryOfId?: string | null;
+  /** The checkpoint a re-offered copy resumes from (its group's latest). */
+  readonly checkpoint?: { readonly checkpoint: Prisma.JsonValue; readonly checkpointAt: Date } | null;
 }
 
 /** The row of a new RUNNING trial handed to `request`'s worker, leased from `now`, at `revision`. */
@@ -28,5 +30,6 @@ export function runningTrialData(experiment: Experiment, trial: NewTrial, reques
     leaseExpiresAt: leaseUntil(experiment.leaseSeconds, now),
     heartbeatAt: new Date(now),
     revision,
+    ...(trial.checkpoint ? { checkpoint: trial.checkpoint.checkpoint as Prisma.InputJsonValue, checkpointAt: trial.checkpoint.checkpointAt } : {}),
   };
 }

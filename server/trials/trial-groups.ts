@@ -41,3 +41,13 @@ export const GROUP_IS_FREE: Prisma.TrialWhereInput = {
     { retryOf: { is: { state: { notIn: SETTLED_OR_RUNNING }, retries: { none: { state: { in: SETTLED_OR_RUNNING } } } } } },
   ],
 };
+
+/** The latest checkpoint saved by any trial of group `rootId` (a trial and its re-offered copies), or null. */
+export async function latestGroupCheckpoint(tx: Transaction, rootId: string): Promise<{ checkpoint: Prisma.JsonValue; checkpointAt: Date } | null> {
+  const latest = await tx.trial.findFirst({
+    where: { OR: [{ id: rootId }, { retryOfId: rootId }], checkpointAt: { not: null } },
+    orderBy: { checkpointAt: 'desc' },
+    select: { checkpoint: true, checkpointAt: true },
+  });
+  return latest?.checkpointAt ? { checkpoint: latest.checkpoint, checkpointAt: latest.checkpointAt } : null;
+}

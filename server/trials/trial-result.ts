@@ -26,7 +26,8 @@ function describe(value: unknown): string {
   return `${String(value)} (a ${typeof value})`;
 }
 
-function checkMetric(path: string, value: unknown, depth: number): MetricValue {
+/** Checks a JSON value from a client (strings, finite numbers, keys, depth) at `path`; returns it as stored. */
+export function checkJson(path: string, value: unknown, depth: number): MetricValue {
   if (typeof value === 'string') {
     const problem = textProblem(value, MAX_RESULT_BYTES);
     if (problem !== null) throw badInput(path, `${path} ${problem}`);
@@ -38,13 +39,13 @@ function checkMetric(path: string, value: unknown, depth: number): MetricValue {
     return value;
   }
   if (depth >= MAX_DEPTH) throw badInput(path, `${path} is nested more than ${MAX_DEPTH} levels deep`);
-  if (Array.isArray(value)) return value.map((item, i) => checkMetric(`${path}[${i}]`, item, depth + 1));
+  if (Array.isArray(value)) return value.map((item, i) => checkJson(`${path}[${i}]`, item, depth + 1));
   if (typeof value === 'object') {
     const out: Record<string, MetricValue> = {};
     for (const [key, item] of Object.entries(value)) {
       const problem = key === '__proto__' ? 'must not be "__proto__"' : textProblem(key, MAX_KEY);
       if (problem !== null) throw badInput(path, `${path}: key ${JSON.stringify(key.slice(0, 40))} ${problem}`);
-      out[key] = checkMetric(`${path}.${key}`, item, depth + 1);
+      out[key] = checkJson(`${path}.${key}`, item, depth + 1);
     }
     return out;
   }
@@ -58,7 +59,7 @@ function parseMetrics(rest: Readonly<Record<string, unknown>>, field: string): M
   for (const key of keys) {
     const problem = nameProblem(key, MAX_KEY);
     if (problem !== null) throw badInput(field, `${field}: metric name ${JSON.stringify(key.slice(0, 40))} ${problem}`);
-    metrics[key] = checkMetric(`${field}.${key}`, rest[key], 1);
+    metrics[key] = checkJson(`${field}.${key}`, rest[key], 1);
   }
   return metrics;
 }

@@ -15,7 +15,7 @@ import type { TrialDirectory } from './trial-directory.ts';
 import type { TrialOutcome } from './trial-result.ts';
 
 /** The selection Pothos asks for, passed through to Prisma so nothing is fetched twice. */
-type TrialQuery = { include?: Prisma.TrialInclude; select?: Prisma.TrialSelect };
+export type TrialQuery = { include?: Prisma.TrialInclude; select?: Prisma.TrialSelect };
 
 /** What the trial operations need from the runtime. */
 export interface TrialDeps {

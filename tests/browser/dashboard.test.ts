@@ -117,6 +117,14 @@ describe('the dashboard, in Chromium', () => {
     await expect.poll(() => page.textContent('.live')).toBe('Live');
     const trial = await runTrial(token, false);
     await page.waitForSelector(`[data-trial="${trial.number}"] .state:has-text("running")`, { timeout: 30_000 });
+    // A checkpoint saved by the worker shows on its trial (in a column that appears with the first one).
+    const saved = await server.gql(`mutation ($id: ID!) { checkpoint(trialId: $id, data: {epoch: 7, path: "/shared/run-7"}) { id } }`, { id: trial.id }, token);
+    expect(saved.errors).toBeUndefined();
+    const cell = page.locator(`[data-trial="${trial.number}"] [role=cell][title]`);
+    await cell.waitFor({ timeout: 30_000 });
+    expect(await cell.textContent()).toContain('"epoch":7');
+    expect(JSON.parse((await cell.getAttribute('title'))!)).toEqual({ epoch: 7, path: '/shared/run-7' });
+    expect(await page.locator('[role=columnheader]:has-text("Checkpoint")').count()).toBe(1);
     await server.gql(UPDATE, { id: trial.id, result: { loss: -1, accuracy: 1 } }, token);
     await page.waitForSelector(`[data-trial="${trial.number}"] .state:has-text("completed")`, { timeout: 30_000 });
     await expect.poll(() => page.textContent('[data-testid=best-loss]')).toContain(`#${trial.number}`);

@@ -365,6 +365,14 @@ describe('user-controlled text in the dashboard, in Chromium', () => {
     const running = await server.gql(SUGGEST, { experiment: { ...EXPERIMENT, parameters: PARAMETERS }, worker: PAYLOADS.script }, token);
     const trial = running.data?.suggest;
     await page.waitForSelector(`[data-trial="${trial.number}"]`);
+    // Its checkpoint record, payloads as keys and values, shows as text in its cell and its title.
+    const record = { [PAYLOADS.svg]: PAYLOADS.img, note: PAYLOADS.script };
+    const saved = await server.gql(`mutation ($id: ID!, $data: JSON!) { checkpoint(trialId: $id, data: $data) { id } }`, { id: trial.id, data: record }, token);
+    expect(saved.errors).toBeUndefined();
+    const cell = page.locator(`[data-trial="${trial.number}"] [role=cell][title]`);
+    await cell.waitFor();
+    expect(await cell.textContent()).toContain(JSON.stringify(PAYLOADS.img).slice(1, -1));
+    expect(JSON.parse((await cell.getAttribute('title'))!)).toEqual(record);
     await server.gql(FAIL, { id: trial.id, error: PAYLOADS.img, metrics: { [NOTE]: PAYLOADS.img } }, token);
     await page.waitForSelector(`[data-trial="${trial.number}"] .state:has-text("failed")`);
     expect(await page.locator(`[data-trial="${trial.number}"]`).textContent()).toContain(PAYLOADS.img);

@@ -33,7 +33,7 @@ SUGGEST_MUTATION = (
     "mutation Suggest($experiment: ExperimentInput!, $worker: String,"
     " $instance: String, $requestId: String) {\n"
     "  suggest(experiment: $experiment, worker: $worker, instance: $instance,"
-    " requestId: $requestId) { id number params experiment { id name leaseSeconds } }\n"
+    " requestId: $requestId) { id number params checkpoint experiment { id name leaseSeconds } }\n"
     "}"
 )
 
@@ -55,8 +55,17 @@ HEARTBEAT_MUTATION = (
     "}"
 )
 
+CHECKPOINT_MUTATION = (
+    "mutation Checkpoint($trialId: ID!, $data: JSON!) {\n"
+    "  checkpoint(trialId: $trialId, data: $data) { id state checkpoint checkpointAt leaseExpiresAt }\n"
+    "}"
+)
+
+#: The most JSON text a checkpoint record may take (the server refuses more).
+MAX_CHECKPOINT_BYTES = 16 * 1024
+
 #: The trial fields :meth:`Oscar.best` and :meth:`Oscar.trials` return.
-TRIAL_FIELDS = "id number state params loss metrics error worker createdAt completedAt"
+TRIAL_FIELDS = "id number state params loss metrics error worker checkpoint createdAt completedAt"
 
 BEST_QUERY = (
     "query Best($name: String!) {\n"
@@ -148,6 +157,10 @@ class Job(Dict[str, Any]):
         number: the trial's number within its experiment (``int``).
         experiment: the experiment's name.
         experiment_id: the experiment's id (``str``).
+        checkpoint: the latest record saved with :meth:`Oscar.checkpoint` for
+            these parameters (a ``dict``), when the trial was handed back after
+            a reboot or offered again after its worker was lost; else ``None``.
+            Resume training from it instead of starting over.
         reported: whether this client has sent its result (``update`` or ``fail``).
     """
 
@@ -158,12 +171,14 @@ class Job(Dict[str, Any]):
         number: Optional[int] = None,
         experiment: Optional[str] = None,
         experiment_id: Optional[str] = None,
+        checkpoint: Optional[Dict[str, Any]] = None,
     ) -> None:
         super().__init__(params)
         self.id = id
         self.number = number
         self.experiment = experiment
         self.experiment_id = experiment_id
+        self.checkpoint = checkpoint
         self.reported = False
 
 
@@ -288,12 +303,14 @@ class Oscar:
         lease = exp.get("leaseSeconds")
         if trial.get("id") is not None and isinstance(lease, (int, float)) and lease > 0:
             self._heartbeats.watch(str(trial["id"]), lease / 3.0)
+        saved = trial.get("checkpoint")
         return Job(
             params,
             id=None if trial.get("id") is None else str(trial["id"]),
             number=None if number is None else int(number),
             experiment=exp.get("name", experiment.get("name")),
             experiment_id=None if exp.get("id") is None else str(exp["id"]),
+            checkpoint=saved if isinstance(saved, dict) else None,
         )
 
     def update(self, job: Union[Job, str], result: Mapping[str, Any]) -> Dict[str, Any]:
@@ -436,6 +453,42 @@ class Oscar:
         trial = data.get("heartbeat") if isinstance(data, dict) else None
         if not isinstance(trial, dict):
             raise OscarError("unexpected response to heartbeat: %r" % (data,))
+        return trial
+
+    def checkpoint(self, job: Union[Job, str], record: Mapping[str, Any]) -> Dict[str, Any]:
+        """Save a small record of how far a job got, so it can resume elsewhere.
+
+        ``record`` is a JSON object of at most 16 KiB (where the model's state
+        was saved, the epoch, ...: not the state itself). It renews the job's
+        lease too. If this machine is lost, the trial comes back with the latest
+        record as ``job.checkpoint``: to this worker after a reboot, or to
+        another one once the lease has run out. NumPy values are converted.
+
+        Raises:
+            OscarError: ``BAD_USER_INPUT`` if the record is not a JSON object or
+                is too large (checked before sending), ``CONFLICT`` once the
+                trial has a result.
+        """
+        if not isinstance(record, Mapping):
+            raise OscarError(
+                "data: checkpoint record must be a dict such as {'path': 's3://bucket/run-17', 'epoch': 5}, but got %s"
+                % type(record).__name__,
+                code="BAD_USER_INPUT",
+            )
+        data = _to_json(dict(record))
+        size = len(json.dumps(data, separators=(",", ":"), allow_nan=False).encode("utf-8"))
+        if size > MAX_CHECKPOINT_BYTES:
+            raise OscarError(
+                "data: checkpoint record must be at most %d bytes of JSON, but got %d: save the state elsewhere and its location here"
+                % (MAX_CHECKPOINT_BYTES, size),
+                code="BAD_USER_INPUT",
+            )
+        answer = self.query(CHECKPOINT_MUTATION, {"trialId": _trial_id(job), "data": data})
+        trial = answer.get("checkpoint") if isinstance(answer, dict) else None
+        if not isinstance(trial, dict):
+            raise OscarError("unexpected response to checkpoint: %r" % (answer,))
+        if isinstance(job, Job) and isinstance(trial.get("checkpoint"), dict):
+            job.checkpoint = trial["checkpoint"]
         return trial
 
     def query(self, query: str, variables: Optional[Mapping[str, Any]] = None) -> Any:

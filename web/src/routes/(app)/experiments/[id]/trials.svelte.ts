@@ -41,6 +41,8 @@ export class TrialData {
   readonly workers: (string | null)[];
   readonly createdAt: number[];
   readonly completedAt: (number | null)[];
+  /** Each trial's latest checkpoint record, or null. */
+  readonly checkpoints: unknown[];
   readonly params = new Map<string, unknown[]>();
   readonly metrics = new Map<string, unknown[]>();
   /** Trial number -> row. */
@@ -55,6 +57,7 @@ export class TrialData {
     this.workers = [...table.workers];
     this.createdAt = [...table.createdAt];
     this.completedAt = [...table.completedAt];
+    this.checkpoints = Array.isArray(table.checkpoints) ? [...(table.checkpoints as unknown[])] : this.numbers.map(() => null);
     for (const column of table.parameters) this.params.set(column.name, [...(column.values as unknown[])]);
     for (const column of table.metrics) this.metrics.set(column.name, [...(column.values as unknown[])]);
     this.numbers.forEach((number, row) => this.#rows.set(number, row));
@@ -72,7 +75,7 @@ export class TrialData {
       row = this.numbers.length;
       this.#rows.set(trial.number, row);
       this.numbers.push(trial.number);
-      for (const column of [this.states, this.losses, this.workers, this.createdAt, this.completedAt]) column.push(null as never);
+      for (const column of [this.states, this.losses, this.workers, this.createdAt, this.completedAt, this.checkpoints]) column.push(null as never);
       for (const column of this.params.values()) column.push(null);
       for (const column of this.metrics.values()) column.push(null);
     } else if (FINAL_STATES.has(this.states[row]!) && OPEN_STATES.has(trial.state)) {
@@ -83,6 +86,7 @@ export class TrialData {
     this.workers[row] = trial.worker ?? null;
     this.createdAt[row] = Date.parse(trial.createdAt);
     this.completedAt[row] = trial.completedAt ? Date.parse(trial.completedAt) : null;
+    this.checkpoints[row] = trial.checkpoint ?? null;
     setColumns(this.params, trial.params, row, this.size);
     setColumns(this.metrics, trial.metrics, row, this.size);
     this.version++;
@@ -97,6 +101,11 @@ export class TrialData {
       if (best < 0 || loss < this.losses[best]! || (loss === this.losses[best] && this.numbers[row]! < this.numbers[best]!)) best = row;
     }
     return best;
+  }
+
+  /** Whether any trial has saved a checkpoint (the table then shows them). */
+  hasCheckpoints(): boolean {
+    return this.checkpoints.some((record) => record !== null && record !== undefined);
   }
 
   /** Trial counts by state. */

@@ -1,0 +1,3 @@
+-- AlterTable
+ALTER TABLE "Trial" ADD COLUMN "checkpoint" JSONB;
+ALTER TABLE "Trial" ADD COLUMN "checkpointAt" DATETIME;

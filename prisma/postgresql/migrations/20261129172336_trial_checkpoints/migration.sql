@@ -1,0 +1,3 @@
+-- AlterTable
+ALTER TABLE "Trial" ADD COLUMN     "checkpoint" JSONB,
+ADD COLUMN     "checkpointAt" TIMESTAMP(3);

@@ -1,0 +1,47 @@
+import type { Prisma } from '../generated/prisma/client.ts';
+import type { Viewer } from '../accounts/auth.ts';
+import { badInput, userError } from '../errors.ts';
+import { checkJson, type Metrics } from './trial-result.ts';
+import { heartbeat, type TrialDeps, type TrialQuery } from './trials.ts';
+import { groupLock } from './trial-groups.ts';
+
+/** The most JSON text a checkpoint record may take: where to find a model's state, not the state itself. */
+export const MAX_CHECKPOINT_BYTES = 16 * 1024;
+
+/** A validated checkpoint record: a JSON object of at most MAX_CHECKPOINT_BYTES. */
+export type Checkpoint = Metrics;
+
+/** Validates `checkpoint`'s `data` once, at the boundary; throws BAD_USER_INPUT naming the field. */
+export function parseCheckpoint(raw: unknown): Checkpoint {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+    throw badInput('data', 'data must be a JSON object such as {"path": "s3://bucket/run-17", "epoch": 5}');
+  }
+  const record = checkJson('data', raw, 1) as Checkpoint;
+  // Validated, so nested no deeper than checkJson allows: measuring cannot overflow the stack.
+  const bytes = Buffer.byteLength(JSON.stringify(record));
+  if (bytes > MAX_CHECKPOINT_BYTES) {
+    throw badInput('data', `data must be at most ${MAX_CHECKPOINT_BYTES} bytes of JSON (got ${bytes}): store the state elsewhere and its location here`);
+  }
+  return record;
+}
+
+/**
+ * Saves a running trial's latest checkpoint and renews its lease as a heartbeat does (a STALE trial
+ * whose parameters were not offered again comes back to RUNNING). Taken under the trial group's lock,
+ * so a re-offer or hand-back sees either the old record or the new one. Refused with CONFLICT once
+ * the trial has an outcome.
+ */
+export async function saveCheckpoint(deps: TrialDeps, viewer: Viewer, trialId: string, checkpoint: Checkpoint, query: TrialQuery) {
+  const { experimentId, rootId } = await deps.trials.find(viewer.userId, trialId);
+  const { database } = deps;
+  await database.transaction(async (tx) => {
+    await database.lockWithin(tx, groupLock(rootId));
+    const { state } = await tx.trial.findUniqueOrThrow({ where: { id: trialId }, select: { state: true } });
+    if (state !== 'RUNNING' && state !== 'STALE') {
+      throw userError('CONFLICT', `Trial "${trialId}" is already ${state.toLowerCase()}: only a running trial takes checkpoints`, 'trialId');
+    }
+    await tx.trial.update({ where: { id: trialId }, data: { checkpoint: checkpoint as Prisma.InputJsonObject, checkpointAt: new Date() } });
+  });
+  deps.events.publishTrial(viewer.userId, experimentId, trialId);
+  return heartbeat(deps, viewer, trialId, query);
+}
