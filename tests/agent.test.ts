@@ -105,6 +105,34 @@ console.log(JSON.stringify({ loss: x * x + y * y + (kind === 'a' ? 0 : 1), trial
     expect(ran.stdout).toMatch(new RegExp(`Best 5:\\n\\s+trial\\s+loss\\s+kind\\s+x\\s+y\\n\\s+${best.number}\\s`));
   });
 
+  it("runs the README's Get Started example as written", async () => {
+    const token = await server.token('agent-readme@example.com');
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('### Tune any program: `oscar run`'));
+    const example = /```sh\n([\s\S]*?)```/.exec(section)![1]!;
+    expect(example).toContain('OSCAR_TOKEN=... npx oscar run');
+    // As a user runs it in a shell, with the token filled in and this checkout's oscar for npx's.
+    const script = example.replace('OSCAR_TOKEN=...', `OSCAR_TOKEN=${token}`).replace('npx oscar', `"${process.execPath}" "${join(ROOT, 'bin/oscar.mjs')}"`);
+    const ran = await new Promise<Ran>((resolve) => {
+      const child = spawn('bash', ['-e', '-c', script], { cwd: dir, env: { ...process.env, OSCAR_URL: server.url }, stdio: ['ignore', 'pipe', 'pipe'] });
+      agents.push(child);
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (chunk) => (stdout += chunk));
+      child.stderr.on('data', (chunk) => (stderr += chunk));
+      child.on('close', (code) => resolve({ code, stdout, stderr }));
+    });
+    expect(ran.code, ran.stderr).toBe(0);
+    const trials = await trialsOf(token, 'Square');
+    expect(trials).toHaveLength(20);
+    for (const trial of trials) {
+      expect(trial.state).toBe('COMPLETED');
+      expect(trial.loss).toBeCloseTo(Number(trial.params.x) ** 2, 6);
+    }
+    expect(new Set(trials.map((t) => t.worker)).size).toBe(2); // --parallel 2
+    expect(ran.stdout).toContain('Experiment "Square": 20 trials run here, 20 with a loss, 0 failed.');
+  });
+
   it('reports a command that fails, or prints no result, as a failed trial with the end of its stderr; a bare number is a loss', async () => {
     const token = await server.token('agent-failures@example.com');
     const spec = file('failures.json', JSON.stringify({ name: 'Failures', parameters: { x: { min: 0, max: 1 } } }));
