@@ -1,0 +1,422 @@
+import { createClient, type Client } from 'graphql-ws/client';
+import {
+  BestDocument,
+  CheckpointDocument,
+  ExperimentIdDocument,
+  FailDocument,
+  HeartbeatDocument,
+  SuggestDocument,
+  TrialUpdatedDocument,
+  TrialsDocument,
+  UpdateDocument,
+} from './documents.js';
+import { OscarError, badInput, fromGraphQLErrors, graphqlErrors, type GraphQLErrorPayload } from './errors.js';
+import { defaultWorker, environmentVariable, randomHex, webSocketImplementation, type WebSocketConstructor } from './environment.js';
+import { describeType, validateExperiment, type Experiment, type JsonObject, type Params, type ParamsOf } from './experiment.js';
+import { Feed } from './feed.js';
+import type { TrialFieldsFragment, TrialOutcomeFragment } from './generated/graphql.js';
+import { Heartbeats } from './heartbeats.js';
+import { Transport, toJson, VERSION } from './transport.js';
+
+export { OscarError, type ClientErrorCode, type GraphQLErrorPayload, type OscarErrorDetails } from './errors.js';
+export type { Algorithm, Experiment, JsonObject, JsonValue, NumericSpec, ParameterSpec, ParameterValue, Params, ParamsOf, ValueOf } from './experiment.js';
+export type { TrialState } from './generated/graphql.js';
+export type { WebSocketConstructor } from './environment.js';
+export { VERSION };
+
+/** Used when neither the `url` option nor `OSCAR_URL` is set. */
+export const DEFAULT_URL = 'http://localhost:4000/graphql';
+
+/** The most JSON text a checkpoint record may take (UTF-8 bytes), as the server counts. */
+export const MAX_CHECKPOINT_BYTES = 16 * 1024;
+
+/** How a client talks to the server. */
+export interface OscarOptions {
+  /** The GraphQL endpoint; default `OSCAR_URL` (in Node), then `http://localhost:4000/graphql`. The server's base URL works too. */
+  readonly url?: string;
+  /**
+   * The name recorded on each trial; default `OSCAR_WORKER`, then the host name in Node (a name kept
+   * in localStorage in a browser), with `-2`, `-3` ... for further clients in one process. A worker
+   * that asks again under the same name after a crash gets its unfinished trial back.
+   */
+  readonly worker?: string;
+  /** Milliseconds to wait for each HTTP request; default 60,000. */
+  readonly timeout?: number;
+  /** How many times to retry a request that failed transiently; default: until `maxWait` is spent. */
+  readonly retries?: number;
+  /** The longest time, in milliseconds, spent retrying one call (waits start at 0.5 s and double to 10 s); default 120,000; 0 disables retrying. */
+  readonly maxWait?: number;
+  /** A fetch implementation; default `globalThis.fetch`. */
+  readonly fetch?: typeof fetch;
+  /** A WebSocket implementation for `watch`; default `globalThis.WebSocket`, else the `ws` package. */
+  readonly webSocket?: WebSocketConstructor;
+  /** Where retries and failed heartbeats are reported; default `console`, `null` for silence. */
+  readonly logger?: { warn(message: string): void } | null;
+}
+
+/** A checkpoint record: a JSON object of at most 16 KiB, such as where the weights are and the epoch. */
+export type Checkpoint = JsonObject;
+
+/**
+ * A trial as `best`, `trials` and `watch` return it: the GraphQL `Trial` fields the client reads,
+ * with its parameters, metrics and checkpoint typed.
+ */
+export type Trial<P = Params> = Omit<TrialFieldsFragment, 'params' | 'metrics' | 'checkpoint'> & {
+  readonly params: P;
+  readonly metrics: JsonObject;
+  readonly checkpoint: Checkpoint | null;
+};
+
+/** What the server says of a trial after `update`, `fail`, `heartbeat` or `checkpoint`. */
+export type TrialOutcome = TrialOutcomeFragment;
+
+/** A result for `update`: a finite `loss` to minimise and any custom metrics; or `error` instead of a loss. */
+export type Result = { readonly loss: number; readonly [metric: string]: unknown } | { readonly error: string; readonly [metric: string]: unknown };
+
+/** A suggested trial: its parameters, and what identifies it. */
+export class Job<P = Params> {
+  /** The trial id, which `update` reports to. */
+  readonly id: string;
+  /** The trial's number within its experiment, from 1. */
+  readonly number: number;
+  /** The experiment's name. */
+  readonly experiment: string;
+  /** The experiment's id (of its current version). */
+  readonly experimentId: string;
+  /** The experiment's lease: seconds the trial is kept without a heartbeat. */
+  readonly leaseSeconds: number;
+  /** The parameters to try. */
+  readonly params: P;
+  /**
+   * The latest checkpoint record: the one saved before a reboot (the trial handed back) or before
+   * the lease ran out (its parameters offered again); then the last one this client saved. Null when none.
+   */
+  checkpoint: Checkpoint | null;
+  /** Whether this client has reported its outcome (`update` or `fail`). */
+  reported = false;
+
+  constructor(fields: { id: string; number: number; experiment: string; experimentId: string; leaseSeconds: number; params: P; checkpoint: Checkpoint | null }) {
+    this.id = fields.id;
+    this.number = fields.number;
+    this.experiment = fields.experiment;
+    this.experimentId = fields.experimentId;
+    this.leaseSeconds = fields.leaseSeconds;
+    this.params = fields.params;
+    this.checkpoint = fields.checkpoint;
+  }
+}
+
+/**
+ * A client of an Oscar server, for Node 20+ and browsers.
+ *
+ * ```ts
+ * const scientist = new Oscar('API_ACCESS_TOKEN');
+ * const job = await scientist.suggest({ name: 'Square', parameters: { x: { min: -10, max: 10 } } });
+ * await scientist.update(job, { loss: job.params.x ** 2 });
+ * ```
+ */
+export class Oscar {
+  /** The GraphQL endpoint. */
+  readonly url: string;
+  /** The worker name recorded on the trials this client is given. */
+  readonly worker: string;
+  /** A random id of this client object: tells a restarted process from a busy one under the same worker name. */
+  readonly instance: string;
+  private readonly token: string;
+  private readonly options: OscarOptions;
+  private readonly logger: { warn(message: string): void } | null;
+  private readonly transport: Transport;
+  private readonly heartbeats: Heartbeats;
+  private readonly closing = new AbortController();
+  /** Experiments this client has started afresh (`resume: false`): later suggests continue them. */
+  private readonly restarted = new Set<string>();
+  private readonly feeds = new Set<Feed<Trial>>();
+  private socket: Promise<Client> | null = null;
+
+  constructor(token: string, options: OscarOptions = {}) {
+    if (typeof token !== 'string') throw badInput('token', `token must be a string, got ${describeType(token)}`);
+    this.token = token;
+    this.options = options;
+    this.url = endpoint(options.url ?? environmentVariable('OSCAR_URL') ?? DEFAULT_URL);
+    this.worker = defaultWorker(options.worker);
+    this.instance = randomHex();
+    const fetchImplementation = options.fetch ?? globalThis.fetch?.bind(globalThis);
+    if (!fetchImplementation) throw badInput('fetch', 'no fetch here: pass options.fetch');
+    const logger = options.logger === undefined ? console : options.logger;
+    this.logger = logger;
+    this.transport = new Transport({
+      url: this.url,
+      token,
+      timeout: options.timeout ?? 60_000,
+      retries: options.retries,
+      maxWait: options.maxWait ?? 120_000,
+      fetch: fetchImplementation,
+      logger,
+      closed: this.closing.signal,
+    });
+    this.heartbeats = new Heartbeats(
+      async (trialId, interval) => (await this.transport.request(HeartbeatDocument, { trialId }, { maxWait: interval })).heartbeat.state,
+      (message) => logger?.warn(message),
+    );
+  }
+
+  /**
+   * Asks for the next parameters to try. The experiment is created on first use; a worker that asks
+   * again after a crash gets its unfinished trial back. Heartbeats keep the trial's lease (every
+   * third of it) until `update`, `fail`, `release` or `close`. A retried request carries the same
+   * `requestId`, so the server hands back the trial it already made.
+   */
+  async suggest<const E extends Experiment>(experiment: E): Promise<Job<ParamsOf<E>>> {
+    const input = validateExperiment(experiment);
+    const restart = input.resume === false;
+    if (restart && this.restarted.has(input.name)) input.resume = true;
+    const { suggest: trial } = await this.transport.request(SuggestDocument, {
+      experiment: input,
+      worker: this.worker,
+      instance: this.instance,
+      requestId: randomHex(),
+    });
+    if (restart) this.restarted.add(input.name);
+    if (!isObject(trial.params)) throw new OscarError(`unexpected params in the answer to suggest: ${JSON.stringify(trial.params)}`);
+    const { leaseSeconds } = trial.experiment;
+    if (leaseSeconds > 0) this.heartbeats.watch(trial.id, (leaseSeconds * 1000) / 3);
+    return new Job({
+      id: trial.id,
+      number: trial.number,
+      experiment: trial.experiment.name,
+      experimentId: trial.experiment.id,
+      leaseSeconds,
+      params: trial.params as ParamsOf<E>,
+      checkpoint: isObject(trial.checkpoint) ? (trial.checkpoint as Checkpoint) : null,
+    });
+  }
+
+  /**
+   * Reports a job's result: `loss` (a finite number, minimised) and any custom metrics, or `error`
+   * instead of a loss. Sending the same result again is harmless; heartbeats stop.
+   */
+  async update(job: Job<unknown> | string, result: Result): Promise<TrialOutcome> {
+    const trialId = trialIdOf(job);
+    if (!isObject(result)) throw badInput('result', `result must be an object holding 'loss', got ${describeType(result)}`);
+    if (!('loss' in result) && (result as { error?: unknown }).error == null) throw badInput('result.loss', "result must hold 'loss'");
+    const { update } = await this.transport.request(UpdateDocument, { trialId, result });
+    this.reported(job, trialId);
+    return update;
+  }
+
+  /** Reports that a job failed (it is kept as FAILED, never used as a loss); an Error becomes "Name: message". */
+  async fail(job: Job<unknown> | string, error: unknown, metrics?: Record<string, unknown>): Promise<TrialOutcome> {
+    const trialId = trialIdOf(job);
+    const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    const { fail } = await this.transport.request(FailDocument, { trialId, error: message, metrics: metrics ?? null });
+    this.reported(job, trialId);
+    return fail;
+  }
+
+  /** Renews a job's lease. The client does this by itself for the jobs it suggested; call it for a job another process suggested. */
+  async heartbeat(job: Job<unknown> | string): Promise<TrialOutcome> {
+    const { heartbeat } = await this.transport.request(HeartbeatDocument, { trialId: trialIdOf(job) });
+    return heartbeat;
+  }
+
+  /**
+   * Saves a running job's latest checkpoint: a JSON object of at most 16 KiB, such as where its
+   * weights are and the epoch (the state itself belongs elsewhere). It renews the lease as a
+   * heartbeat does. When the trial is handed back after a reboot, or its parameters are offered again
+   * after its lease ran out, the next `suggest` returns a job whose `checkpoint` is this record.
+   */
+  async checkpoint(job: Job<unknown> | string, record: Record<string, unknown>): Promise<TrialOutcome> {
+    const trialId = trialIdOf(job);
+    if (!isObject(record)) throw badInput('data', `a checkpoint must be a JSON object such as {"path": "s3://bucket/run-17", "epoch": 5}, got ${describeType(record)}`);
+    const text = JSON.stringify(record, toJson);
+    const bytes = new TextEncoder().encode(text).length;
+    if (bytes > MAX_CHECKPOINT_BYTES) {
+      throw badInput('data', `a checkpoint must be at most ${MAX_CHECKPOINT_BYTES} bytes of JSON (got ${bytes}): store the state elsewhere and its location here`);
+    }
+    const data = JSON.parse(text) as Checkpoint;
+    const { checkpoint } = await this.transport.request(CheckpointDocument, { trialId, data });
+    if (job instanceof Job) job.checkpoint = data;
+    return checkpoint;
+  }
+
+  /** Stops a job's heartbeats without reporting it: its lease runs out and its parameters are offered again. */
+  release(job: Job<unknown> | string): void {
+    this.heartbeats.forget(trialIdOf(job));
+  }
+
+  /**
+   * Suggests a job and runs `run` on it. What `run` returns is reported: a result object, or a number
+   * as the loss; nothing leaves the job to its lease (unless `run` reported it). If `run` throws, the
+   * trial is marked FAILED with the error's message and the error is thrown on.
+   */
+  async trial<const E extends Experiment>(
+    experiment: E,
+    run: (job: Job<ParamsOf<E>>) => Promise<Result | number | void> | Result | number | void,
+  ): Promise<TrialOutcome | null> {
+    const job = await this.suggest(experiment);
+    try {
+      const result = await run(job);
+      if (result === undefined || job.reported) return null;
+      return await this.update(job, typeof result === 'number' ? { loss: result } : result);
+    } catch (error) {
+      const unreachable = error instanceof OscarError && (error.code === 'CONNECTION_ERROR' || error.code === 'CLIENT_CLOSED');
+      if (!job.reported && !unreachable) {
+        // Never hide the user's own error behind a failure to report it.
+        await this.fail(job, error).catch((failure: Error) => this.logger?.warn(`could not mark trial ${job.id} FAILED: ${failure.message}`));
+      }
+      throw error;
+    } finally {
+      this.heartbeats.forget(job.id);
+    }
+  }
+
+  /** The experiment's completed trial with the lowest loss, or null while none has completed; NOT_FOUND without such an experiment. */
+  async best<P = Params>(experimentName: string): Promise<Trial<P> | null> {
+    const { experiment } = await this.transport.request(BestDocument, { name: experimentName });
+    if (!experiment) throw notFound(experimentName);
+    return (experiment.bestTrial as Trial<P> | null) ?? null;
+  }
+
+  /**
+   * The experiment's trials, newest first, read 100 at a time as the iteration goes (all from the
+   * version of the experiment current when it starts): `for await (const trial of scientist.trials('Square'))`.
+   */
+  async *trials<P = Params>(experimentName: string): AsyncGenerator<Trial<P>, void, undefined> {
+    let variables: { name?: string; id?: string; after?: string | null } = { name: experimentName };
+    for (;;) {
+      const { experiment } = await this.transport.request(TrialsDocument, variables);
+      if (!experiment) throw notFound(experimentName);
+      for (const edge of experiment.trials.edges) yield edge.node as Trial<P>;
+      if (!experiment.trials.pageInfo.hasNextPage) return;
+      // Later pages by id: a restart (resume: false) meanwhile does not switch versions mid-way.
+      variables = { id: experiment.id, after: experiment.trials.pageInfo.endCursor };
+    }
+  }
+
+  /**
+   * The experiment's trials as they are created or change (a result, a failure, a lease running out),
+   * over graphql-ws: `for await (const trial of scientist.watch('Square')) ...`; `break` ends it.
+   * Listening starts at once; what arrives before the first `next()` waits in order. Throws NOT_FOUND
+   * (at the first `next()`) without such an experiment. A lost connection is reopened with backoff
+   * (changes meanwhile are not replayed).
+   */
+  watch<P = Params>(experimentName: string): AsyncIterableIterator<Trial<P>> {
+    let unsubscribe: (() => void) | null = null;
+    let stopped = false;
+    const feed = new Feed<Trial>(() => {
+      stopped = true;
+      this.feeds.delete(feed);
+      unsubscribe?.();
+    });
+    this.feeds.add(feed);
+    void (async () => {
+      const { experiment } = await this.transport.request(ExperimentIdDocument, { name: experimentName });
+      if (!experiment) throw notFound(experimentName);
+      const client = await this.webSocketClient();
+      if (stopped) return;
+      unsubscribe = client.subscribe(
+        { query: TrialUpdatedDocument.toString(), variables: { experimentId: experiment.id } },
+        {
+          next: (result) => {
+            const errors = graphqlErrors(result);
+            if (errors.length > 0) feed.fail(fromGraphQLErrors(errors));
+            else if (result.data) feed.push((result.data as { trialUpdated: Trial }).trialUpdated);
+          },
+          error: (error) => feed.fail(socketError(error)),
+          complete: () => feed.end(),
+        },
+      );
+    })().catch((error: unknown) => feed.fail(error));
+    return feed as AsyncIterableIterator<Trial<P>>;
+  }
+
+  /** Stops every heartbeat and watch, and ends calls in flight (CLIENT_CLOSED); the client cannot be used again. */
+  async close(): Promise<void> {
+    this.closing.abort();
+    this.heartbeats.clear();
+    for (const feed of [...this.feeds]) feed.end();
+    const socket = this.socket;
+    this.socket = null;
+    if (socket) await (await socket.catch(() => null))?.dispose();
+  }
+
+  /** The trials this client is sending heartbeats for. */
+  get openTrials(): readonly string[] {
+    return this.heartbeats.trialIds;
+  }
+
+  private reported(job: Job<unknown> | string, trialId: string): void {
+    this.heartbeats.forget(trialId);
+    if (job instanceof Job) job.reported = true;
+  }
+
+  /** One graphql-ws connection for all of this client's watches, opened when the first starts and closed after the last. */
+  private webSocketClient(): Promise<Client> {
+    if (this.closing.signal.aborted) return Promise.reject(new OscarError('the Oscar client was closed', { code: 'CLIENT_CLOSED' }));
+    this.socket ??= webSocketImplementation(this.options.webSocket).then((webSocketImpl) => {
+      const maxWait = this.options.maxWait ?? 120_000;
+      return createClient({
+        url: this.url.replace(/^http/i, 'ws'),
+        webSocketImpl,
+        connectionParams: { authorization: `Bearer ${this.token}` },
+        lazy: true,
+        lazyCloseTimeout: 0,
+        // As for HTTP: 0.5 s doubling to 10 s, for about maxWait in all.
+        retryAttempts: retriesWithin(maxWait),
+        retryWait: (retries) => new Promise((resolve) => setTimeout(resolve, Math.min(500 * 2 ** retries, 10_000))),
+        // A revoked token (4403) will not come back.
+        shouldRetry: (event) => isCloseEvent(event) && event.code !== 4403,
+      });
+    });
+    return this.socket;
+  }
+}
+
+/** The GraphQL endpoint for a URL: the server's base URL gets /graphql. */
+function endpoint(url: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw badInput('url', `Oscar URL must be an http:// or https:// URL, got '${url}'`);
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw badInput('url', `Oscar URL must start with http:// or https://, got '${url}'`);
+  if (parsed.pathname === '' || parsed.pathname === '/') parsed.pathname = '/graphql';
+  return parsed.href;
+}
+
+function trialIdOf(job: Job<unknown> | string): string {
+  if (job instanceof Job) return job.id;
+  if (typeof job === 'string' && job) return job;
+  throw badInput('trialId', `job must be the Job returned by suggest() or a trial id, got ${describeType(job)}`);
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function notFound(name: string): OscarError {
+  return new OscarError(`No experiment named "${name}"`, { code: 'NOT_FOUND', field: 'name' });
+}
+
+function isCloseEvent(value: unknown): value is { code: number; reason: string } {
+  return isObject(value) && typeof value.code === 'number' && typeof value.reason === 'string';
+}
+
+/** How many reconnections of 0.5 s doubling to 10 s fit in `maxWait` milliseconds. */
+function retriesWithin(maxWait: number): number {
+  let attempts = 0;
+  for (let spent = 0; spent < maxWait; attempts++) spent += Math.min(500 * 2 ** attempts, 10_000);
+  return attempts;
+}
+
+/** What a graphql-ws sink's error means to a user: a refused subscription, a closed connection. */
+function socketError(error: unknown): OscarError {
+  if (Array.isArray(error)) return fromGraphQLErrors(error as GraphQLErrorPayload[]);
+  if (isCloseEvent(error)) {
+    const code = error.code === 4401 || error.code === 4403 ? 'UNAUTHENTICATED' : error.code === 4429 ? 'TOO_MANY_SUBSCRIPTIONS' : 'CONNECTION_ERROR';
+    return new OscarError(`the subscription's connection closed (${error.code}${error.reason ? `: ${error.reason}` : ''})`, { code });
+  }
+  if (error instanceof OscarError) return error;
+  return new OscarError(`the subscription failed: ${error instanceof Error ? error.message : String(error)}`, { code: 'CONNECTION_ERROR', cause: error });
+}

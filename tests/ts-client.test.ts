@@ -1,0 +1,483 @@
+// The TypeScript client (clients/ts) against a real server: the Get Started example as a user installs
+// it, retries (a lost answer, a restart, busy and rate-limited answers), automatic heartbeats, watch,
+// checkpoints, errors, and the helpers. The browser side is in tests/browser/ts-client.test.ts.
+import { execFile } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { generate } from '@graphql-codegen/cli';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import config from '../codegen.ts';
+import { Oscar, OscarError, type Job } from '../clients/ts/src/index.ts';
+import { ROOT, startServer, waitFor, waitUntil, type TestServer } from './harness.ts';
+
+const exec = promisify(execFile);
+const CLIENT = join(ROOT, 'clients/ts');
+
+let server: TestServer;
+
+beforeAll(async () => {
+  server = await startServer();
+});
+afterAll(async () => {
+  await server?.stop();
+});
+
+/** A trial as the server reports it. */
+interface StoredTrial {
+  id: string;
+  number: number;
+  state: string;
+  loss: number | null;
+  error: string | null;
+  params: Record<string, number>;
+  worker: string;
+  heartbeatAt: string | null;
+  leaseExpiresAt: string | null;
+  retryOf: { id: string } | null;
+  checkpoint: Record<string, unknown> | null;
+}
+
+async function storedTrials(token: string, name: string): Promise<StoredTrial[]> {
+  const result = await server.gql(
+    `query ($name: String!) { experiment(name: $name) { trials(first: 500) { edges { node {
+       id number state loss error params worker heartbeatAt leaseExpiresAt retryOf { id } checkpoint } } } } }`,
+    { name },
+    token,
+  );
+  return (result.data?.experiment?.trials.edges ?? []).map((edge: { node: StoredTrial }) => edge.node);
+}
+
+async function storedTrial(token: string, name: string, id: string): Promise<StoredTrial> {
+  const trial = (await storedTrials(token, name)).find((t) => t.id === id);
+  if (!trial) throw new Error(`no trial ${id} in ${name}`);
+  return trial;
+}
+
+/** Warnings a client logged (retries, failed heartbeats), to wait for instead of sleeping. */
+function recorder() {
+  const warnings: string[] = [];
+  return { warnings, logger: { warn: (message: string) => warnings.push(message) } };
+}
+
+/** What the proxy does with one request: pass it on, answer it itself, or pass it on and lose the answer. */
+type ProxyAction = 'forward' | 'drop-answer' | { status: number; headers?: Record<string, string>; body: unknown };
+
+/**
+ * An HTTP proxy in front of the test server that records each request's body and lets a test
+ * decide, request by request, what happens to it.
+ */
+async function startProxy(decide: (body: { query: string; variables: Record<string, unknown> }, index: number) => ProxyAction) {
+  const target = new URL(server.url);
+  const bodies: { query: string; variables: Record<string, unknown> }[] = [];
+  const answers: unknown[] = [];
+  const proxy: Server = createServer((inbound: IncomingMessage, outbound: ServerResponse) => {
+    const chunks: Buffer[] = [];
+    inbound.on('data', (chunk: Buffer) => chunks.push(chunk));
+    inbound.on('end', () => {
+      const raw = Buffer.concat(chunks);
+      const body = JSON.parse(raw.toString());
+      const action = decide(body, bodies.length);
+      bodies.push(body);
+      if (typeof action === 'object') {
+        outbound.writeHead(action.status, { 'content-type': 'application/json', ...action.headers });
+        outbound.end(JSON.stringify(action.body));
+        return;
+      }
+      const forwarded = request(
+        { host: target.hostname, port: target.port, path: target.pathname, method: 'POST', headers: { ...inbound.headers, host: target.host } },
+        (response) => {
+          const parts: Buffer[] = [];
+          response.on('data', (chunk: Buffer) => parts.push(chunk));
+          response.on('end', () => {
+            const text = Buffer.concat(parts).toString();
+            answers.push(JSON.parse(text));
+            // The server did the work and answered; the answer never reaches the client.
+            if (action === 'drop-answer') return inbound.socket.destroy();
+            outbound.writeHead(response.statusCode ?? 502, response.headers);
+            outbound.end(text);
+          });
+        },
+      );
+      forwarded.end(raw);
+    });
+  });
+  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+  const { port } = proxy.address() as { port: number };
+  return {
+    url: `http://127.0.0.1:${port}/graphql`,
+    bodies,
+    answers,
+    close: () => new Promise<void>((resolve) => proxy.close(() => resolve())),
+  };
+}
+
+describe('the TypeScript client', () => {
+  it('runs the Get Started example as a user installs it (npm pack, npm install --prefer-offline), with typed parameters', async () => {
+    const token = await server.token('ts-get-started@example.com');
+    const work = mkdtempSync(join(tmpdir(), 'oscar-ts-'));
+    // Packed from a copy (inside the project, so its build tools resolve): `npm pack` builds dist/ there,
+    // leaving clients/ts/dist to the install that built it, and runs alone when two test projects run at once.
+    const copy = join(ROOT, '.tmp', `ts-client-${process.pid}-${Date.now()}`);
+    try {
+      mkdirSync(copy, { recursive: true });
+      for (const entry of ['package.json', 'tsconfig.json', 'README.md', 'src']) cpSync(join(CLIENT, entry), join(copy, entry), { recursive: true });
+      await exec('npm', ['pack', '--silent', '--pack-destination', work], { cwd: copy });
+      const tarball = readdirSync(work).find((file) => file.endsWith('.tgz'));
+      expect(tarball).toMatch(/^oscar-client-\d+\.\d+\.\d+\.tgz$/);
+
+      const project = join(work, 'project');
+      mkdirSync(project);
+      writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'my-experiments', private: true, type: 'module' }));
+      await exec('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', join(work, tarball!)], { cwd: project });
+
+      const example = readFileSync(join(CLIENT, 'examples/get-started.mjs'), 'utf8');
+      expect(example).toContain("new Oscar('API_ACCESS_TOKEN')");
+      writeFileSync(join(project, 'square.mjs'), example.replace('API_ACCESS_TOKEN', token));
+      // It exits by itself: heartbeat timers do not hold the process.
+      const { stdout } = await exec(process.execPath, ['square.mjs'], { cwd: project, env: { ...process.env, OSCAR_URL: server.url }, timeout: 60_000 });
+      const printed = stdout.trim().split('\n');
+      expect(printed).toHaveLength(10);
+      for (const line of printed) expect(line).toMatch(/^\{ x: -?\d+(\.\d+)?(e-?\d+)? \}$/);
+      const trials = await storedTrials(token, 'Square');
+      expect(trials).toHaveLength(10);
+      for (const trial of trials) {
+        expect(trial.state).toBe('COMPLETED');
+        expect(trial.loss).toBeCloseTo(trial.params.x! ** 2, 9);
+      }
+
+      // Its declarations stand alone (no skipLibCheck) and type the parameters from the experiment.
+      writeFileSync(
+        join(project, 'typed.ts'),
+        `import { Oscar, OscarError, type Job, type Trial } from 'oscar-client';
+const scientist = new Oscar('token', { url: 'http://127.0.0.1:1/graphql', maxWait: 0 });
+export async function main(): Promise<Trial | null> {
+  const job = await scientist.suggest({ name: 'T', parameters: { x: { min: 0, max: 1 }, activation: ['relu', 'tanh'], epochs: 10 }, lease_seconds: 60 });
+  const x: number = job.params.x;
+  const activation: 'relu' | 'tanh' = job.params.activation;
+  const epochs: 10 = job.params.epochs;
+  // @ts-expect-error: no such parameter
+  job.params.y;
+  // @ts-expect-error: a loss is a number
+  await scientist.update(job, { loss: 'low' });
+  await scientist.update(job, { loss: x * epochs, accuracy: activation === 'relu' ? 0.9 : 0.8 });
+  const kept: Job<{ readonly x: number }> | null = null;
+  void kept;
+  for await (const trial of scientist.watch('T')) if (trial.state === 'COMPLETED') break;
+  try { await scientist.checkpoint(job, { epoch: 3 }); } catch (error) { if (error instanceof OscarError && error.code === 'CONFLICT') return null; }
+  return scientist.best('T');
+}
+`,
+      );
+      const tsc = join(ROOT, 'node_modules/typescript/bin/tsc');
+      writeFileSync(
+        join(project, 'tsconfig.json'),
+        JSON.stringify({ compilerOptions: { strict: true, noEmit: true, target: 'es2022', module: 'nodenext', lib: ['es2022', 'dom'], types: [] }, files: ['typed.ts'] }),
+      );
+      const typed = await exec(process.execPath, [tsc, '-p', 'tsconfig.json'], { cwd: project }).catch((error: { stdout: string }) => error);
+      expect(typed.stdout).toBe('');
+    } finally {
+      rmSync(copy, { recursive: true, force: true });
+      rmSync(work, { recursive: true, force: true });
+    }
+  }, 180_000);
+
+  it('retries a suggest whose answer was lost with the same requestId, and gets the trial the server made', async () => {
+    const token = await server.token('ts-retry@example.com');
+    let lost = false;
+    const proxy = await startProxy((body) => {
+      if (body.query.includes('suggest(') && !lost) {
+        lost = true;
+        return 'drop-answer';
+      }
+      return 'forward';
+    });
+    // A connection cut before the answer is sent again at once (as the server closing an idle kept-alive one would be).
+    const scientist = new Oscar(token, { url: proxy.url, logger: null, worker: 'retrier' });
+    try {
+      const job = await scientist.suggest({ name: 'Lost answer', parameters: { x: { min: 0, max: 1 } } });
+      const suggests = proxy.bodies.filter((body) => body.query.includes('suggest('));
+      expect(suggests).toHaveLength(2);
+      expect(suggests[1]!.variables.requestId).toBe(suggests[0]!.variables.requestId);
+      expect(suggests[0]!.variables).toMatchObject({ worker: 'retrier', instance: scientist.instance });
+      // The answer the client never saw was this very trial.
+      expect((proxy.answers[0] as { data: { suggest: { id: string } } }).data.suggest.id).toBe(job.id);
+      expect(await storedTrials(token, 'Lost answer')).toHaveLength(1);
+      // The next suggest is a new request: a new requestId, a new trial.
+      await scientist.update(job, { loss: 1 });
+      await scientist.suggest({ name: 'Lost answer', parameters: { x: { min: 0, max: 1 } } });
+      const ids = proxy.bodies.filter((body) => body.query.includes('suggest(')).map((body) => body.variables.requestId);
+      expect(new Set(ids).size).toBe(2);
+      expect(await storedTrials(token, 'Lost answer')).toHaveLength(2);
+    } finally {
+      await scientist.close();
+      await proxy.close();
+    }
+  });
+
+  it('waits for a server that restarts, and follows Retry-After on DATABASE_BUSY and 429', async () => {
+    const token = await server.token('ts-restart@example.com');
+    const experiment = { name: 'Restarted', parameters: { x: { min: 0, max: 1 } } };
+    const { warnings, logger } = recorder();
+    const scientist = new Oscar(token, { url: server.url, logger });
+    try {
+      await server.kill();
+      const pending = scientist.suggest(experiment);
+      await waitFor(() => warnings.some((warning) => /ECONNREFUSED/.test(warning)), 30_000);
+      await server.restart();
+      const job = await pending;
+      expect((await scientist.update(job, { loss: 0.5 })).state).toBe('COMPLETED');
+      expect(await storedTrials(token, 'Restarted')).toHaveLength(1);
+    } finally {
+      await scientist.close();
+    }
+
+    const busy = { errors: [{ message: 'The database is busy; try again shortly', extensions: { code: 'DATABASE_BUSY' } }] };
+    const limited = { errors: [{ message: 'Too many requests', extensions: { code: 'RATE_LIMITED' } }] };
+    const proxy = await startProxy((_body, index) =>
+      index === 0 ? { status: 503, headers: { 'retry-after': '2' }, body: busy } : index === 1 ? { status: 429, headers: { 'retry-after': '2' }, body: limited } : 'forward',
+    );
+    const patient = new Oscar(token, { url: proxy.url, logger: null });
+    try {
+      const started = Date.now();
+      const job = await patient.suggest(experiment);
+      // Two waits of Retry-After's 2 s each (without it, backoff would have waited 0.5 s and 1 s).
+      expect(Date.now() - started).toBeGreaterThanOrEqual(3900);
+      expect(proxy.bodies).toHaveLength(3);
+      expect(new Set(proxy.bodies.map((body) => body.variables.requestId)).size).toBe(1);
+      expect((await storedTrial(token, 'Restarted', job.id)).state).toBe('RUNNING');
+    } finally {
+      await patient.close();
+      await proxy.close();
+    }
+
+    // Retries run out: the last answer's error, after 1 + `retries` attempts.
+    const alwaysBusy = await startProxy(() => ({ status: 503, headers: { 'retry-after': '0' }, body: busy }));
+    const impatient = new Oscar(token, { url: alwaysBusy.url, logger: null, retries: 2 });
+    try {
+      const error = await impatient.suggest(experiment).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(OscarError);
+      expect(error).toMatchObject({ code: 'DATABASE_BUSY', status: 503 });
+      expect(alwaysBusy.bodies).toHaveLength(3);
+    } finally {
+      await impatient.close();
+      await alwaysBusy.close();
+    }
+  });
+
+  it('keeps a long job RUNNING with automatic heartbeats, until it is reported or released', async () => {
+    const token = await server.token('ts-heartbeats@example.com');
+    const experiment = { name: 'Long', parameters: { x: { min: 0, max: 1 } }, lease_seconds: 2 };
+    const scientist = new Oscar(token, { url: server.url, worker: 'gpu-node-3' });
+    try {
+      const job = await scientist.suggest(experiment);
+      expect(scientist.openTrials).toEqual([job.id]);
+      const firstLease = Date.parse((await storedTrial(token, 'Long', job.id)).leaseExpiresAt!);
+      // Past the first lease, and renewed by heartbeats beyond it twice over.
+      await waitUntil(async () => Date.parse((await storedTrial(token, 'Long', job.id)).leaseExpiresAt!) > firstLease + 4000 && Date.now() > firstLease + 500, 30_000);
+      expect((await storedTrial(token, 'Long', job.id)).state).toBe('RUNNING');
+      const elsewhere = new Oscar(token, { url: server.url, worker: 'elsewhere' });
+      const other = await elsewhere.suggest(experiment);
+      await elsewhere.close();
+      expect(other.id).not.toBe(job.id);
+      expect((await storedTrial(token, 'Long', other.id)).retryOf).toBeNull();
+
+      expect((await scientist.update(job, { loss: 1 })).state).toBe('COMPLETED');
+      expect(job.reported).toBe(true);
+      expect(scientist.openTrials).toEqual([]);
+
+      // A released job is left to its lease: it goes STALE while this client lives on.
+      const released = await scientist.suggest(experiment);
+      scientist.release(released);
+      expect(scientist.openTrials).toEqual([]);
+      await waitUntil(async () => (await storedTrial(token, 'Long', released.id)).state === 'STALE', 30_000);
+    } finally {
+      await scientist.close();
+    }
+  });
+
+  it('watches an experiment: trials arrive as another worker reports them, and break ends the subscription', async () => {
+    const token = await server.token('ts-watch@example.com');
+    const experiment = { name: 'Watched', parameters: { x: { min: -1, max: 1 } } };
+    const watcher = new Oscar(token, { url: server.url });
+    const worker = new Oscar(token, { url: server.url, worker: 'other-worker' });
+    try {
+      const first = await worker.suggest(experiment);
+      await worker.update(first, { loss: 1 });
+      const trials = watcher.watch('Watched');
+      await server.listening(token, 1);
+
+      const reported: number[] = [];
+      for (let i = 0; i < 3; i++) {
+        const job = await worker.suggest(experiment);
+        await worker.update(job, { loss: job.params.x! ** 2, epoch: i });
+        reported.push(job.number);
+      }
+      const seen: { number: number; state: string; worker: string | null; loss: number | null }[] = [];
+      for await (const trial of trials) {
+        seen.push({ number: trial.number, state: trial.state, worker: trial.worker, loss: trial.loss });
+        if (seen.filter((t) => t.state === 'COMPLETED').length === 3) break;
+      }
+      expect(seen.filter((t) => t.state === 'COMPLETED').map((t) => t.number)).toEqual(reported);
+      expect(seen.filter((t) => t.state === 'RUNNING').map((t) => t.number)).toEqual(reported);
+      expect(new Set(seen.map((t) => t.worker))).toEqual(new Set(['other-worker']));
+      await server.listening(token, 0);
+
+      const missing = await watcher.watch('No such experiment').next().catch((e: unknown) => e);
+      expect(missing).toMatchObject({ code: 'NOT_FOUND' });
+
+      // close() ends a watch that is waiting for its next trial.
+      const waiting = watcher.watch('Watched');
+      await server.listening(token, 1);
+      const next = waiting.next();
+      await watcher.close();
+      expect(await next).toEqual({ value: undefined, done: true });
+      await server.listening(token, 0);
+    } finally {
+      await watcher.close();
+      await worker.close();
+    }
+  });
+
+  it('carries the latest checkpoint to the trial handed back after a reboot and to the copy offered after its lease ran out', async () => {
+    const token = await server.token('ts-checkpoints@example.com');
+    const experiment = { name: 'Spot', parameters: { lr: { min: 1e-4, max: 1, distribution: 'log_uniform' } }, lease_seconds: 2 } as const;
+    const sent: string[] = [];
+    const counting: typeof fetch = (input, init) => {
+      sent.push(String(init?.body));
+      return fetch(input, init);
+    };
+
+    // A spot machine saves where it got to, then is preempted (its process gone: no more heartbeats).
+    const before = new Oscar(token, { url: server.url, worker: 'spot-7', fetch: counting });
+    const job = await before.suggest(experiment);
+    expect(job.checkpoint).toBeNull();
+    await before.checkpoint(job, { epoch: 1, path: 's3://bucket/run/epoch-1' });
+    const record = { epoch: 2, path: 's3://bucket/run/epoch-2', metrics: { val_loss: 0.31 }, step: 12_000n };
+    const saved = await before.checkpoint(job, record);
+    expect(saved.state).toBe('RUNNING');
+    expect(job.checkpoint).toEqual({ epoch: 2, path: 's3://bucket/run/epoch-2', metrics: { val_loss: 0.31 }, step: 12_000 });
+
+    // Refused before anything is sent: too large, or not an object.
+    const count = sent.length;
+    const tooLarge = await before.checkpoint(job, { weights: 'x'.repeat(16 * 1024) }).catch((e: unknown) => e);
+    expect(tooLarge).toMatchObject({ code: 'BAD_USER_INPUT', field: 'data' });
+    const notObject = await before.checkpoint(job, [1, 2] as unknown as Record<string, unknown>).catch((e: unknown) => e);
+    expect(notObject).toMatchObject({ code: 'BAD_USER_INPUT', field: 'data' });
+    expect(sent).toHaveLength(count);
+    await before.close();
+
+    // The reboot: the same worker asks again from a new process once the server has had no heartbeat for half the lease.
+    await waitUntil(async () => Date.now() - Date.parse((await storedTrial(token, 'Spot', job.id)).heartbeatAt!) > 1100, 30_000);
+    const after = new Oscar(token, { url: server.url, worker: 'spot-7' });
+    const resumed = await after.suggest(experiment);
+    expect(resumed.id).toBe(job.id);
+    expect(resumed.params).toEqual(job.params);
+    expect(resumed.checkpoint).toEqual(job.checkpoint);
+
+    // Preempted again, and its lease runs out: another machine gets the parameters, and the checkpoint.
+    await after.checkpoint(resumed, { epoch: 3, path: 's3://bucket/run/epoch-3' });
+    after.release(resumed);
+    await waitUntil(async () => (await storedTrial(token, 'Spot', job.id)).state === 'STALE', 30_000);
+    const elsewhere = new Oscar(token, { url: server.url, worker: 'spot-9' });
+    try {
+      const copy = await elsewhere.suggest(experiment);
+      expect(copy.id).not.toBe(job.id);
+      expect((await storedTrial(token, 'Spot', copy.id)).retryOf).toEqual({ id: job.id });
+      expect(copy.params).toEqual(job.params);
+      expect(copy.checkpoint).toEqual({ epoch: 3, path: 's3://bucket/run/epoch-3' });
+      await elsewhere.update(copy, { loss: 0.2 });
+      // A finished trial takes no checkpoint.
+      const finished = await elsewhere.checkpoint(copy, { epoch: 4 }).catch((e: unknown) => e);
+      expect(finished).toMatchObject({ code: 'CONFLICT' });
+      expect((await elsewhere.best('Spot'))?.checkpoint).toEqual({ epoch: 3, path: 's3://bucket/run/epoch-3' });
+    } finally {
+      await after.close();
+      await elsewhere.close();
+    }
+  });
+
+  it("reports errors with the server's code and field, and refuses bad arguments before sending them", async () => {
+    const token = await server.token('ts-errors@example.com');
+    const scientist = new Oscar(token, { url: server.url });
+    const failure = (promise: Promise<unknown>) => promise.then(() => expect.fail('no error'), (error: unknown) => error as OscarError);
+    try {
+      const invalid = await failure(scientist.suggest({ name: 'Bad', parameters: { lr: { min: 0, max: 1, distribution: 'log_uniform' } } }));
+      expect(invalid).toBeInstanceOf(OscarError);
+      expect(invalid).toMatchObject({ name: 'OscarError', code: 'BAD_USER_INPUT', field: 'experiment.parameters.lr' });
+      expect(invalid.message).toMatch(/lr/);
+      expect(invalid.errors[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+
+      const unknownKey = await failure(scientist.suggest({ name: 'Bad', parameters: {}, lease: 3 } as never));
+      expect(unknownKey).toMatchObject({ code: 'BAD_USER_INPUT', field: 'experiment.lease' });
+      expect(unknownKey.message).toMatch(/unknown experiment key 'lease'.*lease_seconds/);
+      expect(await failure(scientist.suggest({ name: 'Bad' } as never))).toMatchObject({ code: 'BAD_USER_INPUT', field: 'experiment.parameters' });
+      expect(await storedTrials(token, 'Bad')).toEqual([]);
+
+      const job = await scientist.suggest({ name: 'Errors', parameters: { x: { min: 0, max: 1 } } });
+      expect(await failure(scientist.update(job, { accuracy: 0.9 } as never))).toMatchObject({ code: 'BAD_USER_INPUT', field: 'result.loss' });
+      expect(await failure(scientist.update(job, { loss: Number.NaN }))).toMatchObject({ code: 'BAD_USER_INPUT', field: 'result.loss' });
+      expect((await storedTrial(token, 'Errors', job.id)).state).toBe('RUNNING');
+      await scientist.update(job, { loss: 0.25, per_class: new Float32Array([0.5, 0.25]) });
+      expect(await scientist.update(job, { loss: 0.25, per_class: new Float32Array([0.5, 0.25]) })).toMatchObject({ state: 'COMPLETED', loss: 0.25 });
+      expect(await failure(scientist.update(job, { loss: 0.5 }))).toMatchObject({ code: 'CONFLICT' });
+      expect(await failure(scientist.update('no-such-trial', { loss: 1 }))).toMatchObject({ code: 'NOT_FOUND' });
+      expect(await failure(scientist.best('No such experiment'))).toMatchObject({ code: 'NOT_FOUND' });
+
+      const stranger = new Oscar('oscar_not-a-token', { url: server.url });
+      expect(await failure(stranger.suggest({ name: 'Errors', parameters: {} }))).toMatchObject({ code: 'UNAUTHENTICATED' });
+      await stranger.close();
+      expect(() => new Oscar(token, { url: 'ftp://example.com' })).toThrow(expect.objectContaining({ code: 'BAD_USER_INPUT', field: 'url' }));
+
+      // Nobody listening: a connection error, at once when retrying is off.
+      const unreachable = new Oscar(token, { url: 'http://127.0.0.1:1', maxWait: 0, logger: null });
+      expect(unreachable.url).toBe('http://127.0.0.1:1/graphql');
+      expect(await failure(unreachable.suggest({ name: 'Errors', parameters: {} }))).toMatchObject({ code: 'CONNECTION_ERROR' });
+    } finally {
+      await scientist.close();
+    }
+    expect(await failure(scientist.best('Errors'))).toMatchObject({ code: 'CLIENT_CLOSED' });
+  });
+
+  it('looks after a job in trial(), finds the best trial and pages through all trials', async () => {
+    const token = await server.token('ts-helpers@example.com');
+    const scientist = new Oscar(token, { url: server.url });
+    const experiment = { name: 'Helpers', parameters: { x: { min: -10, max: 10 }, activation: ['relu', 'tanh'] }, lease_seconds: 2 } as const;
+    try {
+      for (let i = 0; i < 100; i++) {
+        const outcome = await scientist.trial(experiment, (job) => ({ loss: job.params.x ** 2, relu: job.params.activation === 'relu' }));
+        expect(outcome?.state).toBe('COMPLETED');
+      }
+      // A number is the loss.
+      expect((await scientist.trial(experiment, (job) => job.params.x ** 2))?.state).toBe('COMPLETED');
+      const diverged = await scientist.trial(experiment, () => Promise.reject(new RangeError('diverged at epoch 3'))).catch((e: unknown) => e);
+      expect(diverged).toBeInstanceOf(RangeError);
+      let left: Job | undefined;
+      expect(await scientist.trial(experiment, (job) => void (left = job))).toBeNull();
+      expect(scientist.openTrials).toEqual([]);
+      await waitUntil(async () => (await storedTrial(token, 'Helpers', left!.id)).state === 'STALE', 30_000);
+
+      const trials = [];
+      for await (const trial of scientist.trials('Helpers')) trials.push(trial);
+      expect(trials.map((t) => t.number)).toEqual(Array.from({ length: 103 }, (_, i) => 103 - i)); // newest first, two pages
+      const completed = trials.filter((t) => t.state === 'COMPLETED');
+      expect(completed).toHaveLength(101);
+      expect(trials.filter((t) => t.state === 'FAILED').map((t) => t.error)).toEqual(['RangeError: diverged at epoch 3']);
+      const best = await scientist.best<{ x: number; activation: string }>('Helpers');
+      expect(best?.loss).toBe(Math.min(...completed.map((t) => t.loss!)));
+      expect(best!.params.x ** 2).toBeCloseTo(best!.loss!, 9);
+      expect(completed.find((t) => t.number === 1)!.metrics).toEqual({ relu: completed.find((t) => t.number === 1)!.params.activation === 'relu' });
+    } finally {
+      await scientist.close();
+    }
+  }, 120_000);
+
+  it('has typed documents that match the committed SDL (run `npm run codegen` after changing either)', async () => {
+    const client = Object.fromEntries(Object.entries(config.generates).filter(([output]) => output.startsWith('clients/ts/')));
+    const files = await generate({ ...config, generates: client, cwd: ROOT, silent: true, errorsOnly: true }, false);
+    expect(files.map((file: { filename: string }) => file.filename).sort()).toEqual(['clients/ts/src/generated/gql.ts', 'clients/ts/src/generated/graphql.ts', 'clients/ts/src/generated/index.ts']);
+    for (const file of files) expect(readFileSync(join(ROOT, file.filename), 'utf8'), file.filename).toBe(file.content);
+  });
+});
