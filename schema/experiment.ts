@@ -1,5 +1,6 @@
 import { builder } from './builder.ts';
 import { badInput } from '../server/errors.ts';
+import { prunerSpec, storedPruner } from '../server/pruners/pruner-config.ts';
 
 builder.prismaObject('Experiment', {
   description: 'A named search over a parameter space, owned by one user.',
@@ -12,6 +13,12 @@ builder.prismaObject('Experiment', {
     seed: t.exposeInt('seed', { description: 'Seed of the optimizer: same seed and history, same suggestions.' }),
     leaseSeconds: t.exposeInt('leaseSeconds', {
       description: 'Seconds a RUNNING trial is kept without a heartbeat before it becomes STALE.',
+    }),
+    pruner: t.field({
+      type: 'JSON',
+      description: 'How trials are stopped early from their intermediate values, with every setting spelled out.',
+      select: { pruner: true },
+      resolve: (experiment) => prunerSpec(storedPruner(experiment.pruner)),
     }),
     version: t.exposeInt('version', { description: 'Starts at 1; each `resume: false` archives this and starts the next.' }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
@@ -106,7 +113,7 @@ builder.subscriptionField('experimentUpdated', (t) =>
       return ctx.runtime.live.watch(ctx.viewer, ctx.runtime.events.pubsub.subscribe('user:experiments', ctx.viewer.userId));
     },
     resolve: (query, event, _args, ctx) =>
-      ctx.runtime.events.loadOnce(`experiment:${event.experimentId}:${JSON.stringify(query)}`, () =>
+      ctx.runtime.events.loadOnce(event, `experiment:${event.experimentId}:${JSON.stringify(query)}`, () =>
         ctx.runtime.db.experiment.findUniqueOrThrow({ ...query, where: { id: event.experimentId } }),
       ),
   }),

@@ -1,6 +1,7 @@
 import { builder } from './builder.ts';
 import type { ParameterImportance } from '../server/insights/importance.ts';
 import type { TrialColumn, TrialTable } from '../server/insights/trial-table.ts';
+import { learningCurves, MAX_CURVES, MAX_POINTS_PER_CURVE, type LearningCurve } from '../server/insights/learning-curves.ts';
 
 const TrialColumnRef = builder.objectRef<TrialColumn>('TrialColumn').implement({
   description: 'One parameter or custom metric: a value per trial (null where a trial has none), in trial order.',
@@ -51,6 +52,26 @@ builder.prismaObjectField('Experiment', 'trialTable', (t) =>
     description: 'All trials as columns, in one round trip (the dashboard uses it for its table and charts).',
     select: { id: true },
     resolve: (experiment, _args, ctx) => ctx.runtime.tables.load(experiment.id, ctx.budget),
+  }),
+);
+
+const LearningCurveRef = builder.objectRef<LearningCurve>('LearningCurve').implement({
+  description: "A trial's intermediate values, by step.",
+  fields: (t) => ({
+    number: t.exposeInt('number'),
+    state: t.exposeString('state', { description: 'Its TrialState name.' }),
+    prunedStep: t.exposeInt('prunedStep', { nullable: true }),
+    steps: t.exposeIntList('steps'),
+    values: t.exposeFloatList('values'),
+  }),
+});
+
+builder.prismaObjectField('Experiment', 'learningCurves', (t) =>
+  t.field({
+    type: [LearningCurveRef],
+    description: `Learning curves for the dashboard: the latest ${MAX_CURVES} trials that reported intermediate values and the 10 best completed ones, oldest first, each thinned to at most ${MAX_POINTS_PER_CURVE} evenly spaced points.`,
+    select: { id: true },
+    resolve: (experiment, _args, ctx) => learningCurves(ctx.runtime.database, experiment.id, ctx.budget),
   }),
 );
 

@@ -2,7 +2,9 @@ import { builder } from './builder.ts';
 import { userError } from '../server/errors.ts';
 import { TRIAL_STATES, asTrialState } from '../server/trials/trial-state.ts';
 import { parseExperimentInput } from '../server/experiments/experiment-input.ts';
-import { parseFailure, parseTrialResult } from '../server/trials/trial-result.ts';
+import { parseFailure, parseReport, parseTrialResult } from '../server/trials/trial-result.ts';
+import { reportValue, type ReportAnswer } from '../server/trials/reports.ts';
+import type { Trial } from '../server/generated/prisma/client.ts';
 import { heartbeat, recordOutcome, suggestTrial } from '../server/trials/trials.ts';
 import { MAX_CHECKPOINT_BYTES, parseCheckpoint, saveCheckpoint } from '../server/trials/checkpoints.ts';
 
@@ -10,11 +12,21 @@ const TrialStateEnum = builder.enumType('TrialState', {
   description:
     'RUNNING: handed to a worker. COMPLETED: its loss is in. FAILED: its worker reported an error. ' +
     'STALE: its lease ran out; its parameters are offered again (a late result still completes it). ' +
-    'DUPLICATE: a result for parameters whose result was already counted.',
+    'DUPLICATE: a result for parameters whose result was already counted. ' +
+    "PRUNED: stopped early by the experiment's pruner from its intermediate values (a later result is kept as its loss).",
   values: TRIAL_STATES,
 });
 
-builder.prismaObject('Trial', {
+const IntermediateValueRef = builder.objectRef<{ step: number; value: number; metrics: unknown }>('IntermediateValue').implement({
+  description: 'A value a trial reported while running, at a step (an epoch, say).',
+  fields: (t) => ({
+    step: t.exposeInt('step'),
+    value: t.exposeFloat('value'),
+    metrics: t.field({ type: 'JSON', description: 'Metrics reported with it (an empty object when none).', resolve: (report) => report.metrics ?? {} }),
+  }),
+});
+
+const TrialRef = builder.prismaObject('Trial', {
   description: 'One suggested set of parameters and, once reported, its result.',
   fields: (t) => ({
     id: t.exposeID('id'),
@@ -42,6 +54,18 @@ builder.prismaObject('Trial', {
         'The latest checkpoint record its worker saved (null when none). A re-offered copy starts with the latest of the trial it repeats, so training resumes.',
     }),
     checkpointAt: t.expose('checkpointAt', { type: 'DateTime', nullable: true, description: 'When the checkpoint was saved.' }),
+    lastStep: t.exposeInt('lastStep', { nullable: true, description: 'The highest step it reported an intermediate value for.' }),
+    lastValue: t.exposeFloat('lastValue', { nullable: true, description: 'The intermediate value it reported at lastStep.' }),
+    prunedStep: t.exposeInt('prunedStep', { nullable: true, description: 'The step at which its pruner stopped it (state PRUNED).' }),
+    intermediateValues: t.field({
+      type: [IntermediateValueRef],
+      description: 'Its learning curve: the values it reported, by step (at most 10,000).',
+      select: { id: true },
+      resolve: async (trial, _args, ctx) => {
+        ctx.budget.charge(await ctx.runtime.database.storedBytes({ table: 'TrialReport', trialIds: [trial.id] }), 'intermediateValues');
+        return ctx.runtime.db.trialReport.findMany({ where: { trialId: trial.id }, orderBy: { step: 'asc' }, select: { step: true, value: true, metrics: true } });
+      },
+    }),
     retryOf: t.relation('retryOf', { nullable: true, description: 'The STALE trial whose parameters this one repeats.' }),
     fallbackReason: t.exposeString('fallbackReason', {
       nullable: true,
@@ -66,6 +90,11 @@ const ExperimentInput = builder.inputType('ExperimentInput', {
     seed: t.int({ description: 'Optimizer seed for reproducible suggestions; random when omitted.' }),
     leaseSeconds: t.int({
       description: 'Seconds a RUNNING trial is kept without a heartbeat before its parameters are offered again (default 120).',
+    }),
+    pruner: t.field({
+      type: 'JSON',
+      description:
+        'How trials are stopped early from their reported intermediate values: "median" (default), "none", "percentile", "asha", "hyperband", or an object such as {"type": "asha", "min_step": 1, "reduction": 3} (see the README). Unchanged when resuming and omitted.',
     }),
   }),
 });
@@ -137,6 +166,31 @@ builder.mutationField('checkpoint', (t) =>
   }),
 );
 
+const ReportAnswerRef = builder.objectRef<ReportAnswer<Trial>>('ReportAnswer').implement({
+  description: 'What `report` answers.',
+  fields: (t) => ({
+    shouldStop: t.exposeBoolean('shouldStop', { description: "true: the experiment's pruner stopped the trial (it is PRUNED): stop training it." }),
+    trial: t.field({ type: TrialRef, resolve: (answer) => answer.trial }),
+  }),
+});
+
+builder.mutationField('report', (t) =>
+  t.withAuth({ signedIn: true }).field({
+    type: ReportAnswerRef,
+    description:
+      "Reports an intermediate value of a running trial (its loss at a step), with any metrics; answers whether to stop it, as the experiment's pruner decides. " +
+      'Renews the lease. Steps may come in any order, and again (the first value of a step is kept).',
+    args: {
+      trialId: t.arg.id({ required: true }),
+      step: t.arg.int({ required: true }),
+      value: t.arg.float({ required: true }),
+      metrics: t.arg({ type: 'JSON' }),
+    },
+    resolve: (_root, args, ctx) =>
+      reportValue<Trial>(ctx.runtime, ctx.viewer, String(args.trialId), parseReport(args.step, args.value, args.metrics), {}),
+  }),
+);
+
 builder.subscriptionField('trialUpdated', (t) =>
   t.withAuth({ signedIn: true }).prismaField({
     type: 'Trial',
@@ -149,7 +203,7 @@ builder.subscriptionField('trialUpdated', (t) =>
       return ctx.runtime.live.watch(ctx.viewer, ctx.runtime.events.pubsub.subscribe('experiment:trials', experimentId));
     },
     resolve: (query, event, _args, ctx) =>
-      ctx.runtime.events.loadOnce(`trial:${event.trialId}:${JSON.stringify(query)}`, () =>
+      ctx.runtime.events.loadOnce(event, `trial:${event.trialId}:${JSON.stringify(query)}`, () =>
         ctx.runtime.db.trial.findUniqueOrThrow({ ...query, where: { id: event.trialId } }),
       ),
   }),

@@ -252,6 +252,42 @@ scientist.update(job, {'loss': job['x'] ** 2})
     expect(second.checkpoint).toEqual(first.saved);
   });
 
+  it('reports intermediate values and stops a trial when the pruner says so', async () => {
+    const token = await server.token('pruning@example.com');
+    const script = `
+import json, math, os
+from Oscar import Oscar, OscarError
+scientist = Oscar(os.environ['OSCAR_TOKEN'])
+experiment = {'name': 'Curves', 'parameters': {'x': {'min': 0, 'max': 1}}, 'pruner': {'type': 'asha', 'min_step': 1, 'reduction': 3}}
+stopped = []
+for target in (1.0, 2.0, 0.5):  # the second is worse than the first at step 1: stopped there
+    job = scientist.suggest(experiment)
+    for step in range(5):
+        if scientist.report(job, step, target + 1 / (step + 1), {'epoch_time': 0.1}):
+            stopped.append([job.number, step, job.pruned])
+            break
+    else:
+        scientist.update(job, {'loss': target})
+refused = []
+for step, value in ((-1, 1.0), (1, float('nan')), (1, 'high')):
+    try:
+        scientist.report(job, step, value)
+    except OscarError as error:
+        refused.append(error.code)
+print(json.dumps({'stopped': stopped, 'refused': refused}))
+`;
+    const { stdout } = await exec(PYTHON, ['-c', script], { env: { ...process.env, PYTHONPATH: site, OSCAR_TOKEN: token, OSCAR_URL: server.url } });
+    const { stopped, refused } = JSON.parse(stdout.trim().split('\n').at(-1)!);
+    expect(stopped).toEqual([[2, 1, true]]);
+    expect(refused).toEqual(['BAD_USER_INPUT', 'BAD_USER_INPUT', 'BAD_USER_INPUT']);
+    const trials = (await server.gql(`{ experiment(name: "Curves") { trials(first: 5) { edges { node { number state loss prunedStep intermediateValues { step } } } } } }`, {}, token)).data?.experiment.trials.edges.map((e: any) => e.node);
+    expect(trials.map((t: any) => [t.number, t.state, t.prunedStep, t.intermediateValues.length])).toEqual([
+      [3, 'COMPLETED', null, 5],
+      [2, 'PRUNED', 1, 2],
+      [1, 'COMPLETED', null, 5],
+    ]);
+  });
+
   it('keeps one connection open between calls, and opens a new one by itself when that one is closed', async () => {
     const token = await server.token('keepalive@example.com');
     // A TCP relay in front of the server counts the connections the client opens, and can cut them.

@@ -3,6 +3,7 @@ import { nameProblem, textProblem } from '../text.ts';
 import { parseSearchSpace, type SearchSpace } from '../optimizer/space.ts';
 import { SearchSpaceError } from '../optimizer/space/spec.ts';
 import { optimizerNames } from '../optimizer/registry.ts';
+import { parsePruner, type PrunerConfig } from '../pruners/pruner-config.ts';
 
 /** The raw `ExperimentInput` as GraphQL delivers it. */
 export interface ExperimentInputArgs {
@@ -13,6 +14,7 @@ export interface ExperimentInputArgs {
   readonly algorithm?: string | null;
   readonly seed?: number | null;
   readonly leaseSeconds?: number | null;
+  readonly pruner?: unknown;
 }
 
 /** Who is asking for a suggestion, as `suggest`'s arguments give it. */
@@ -34,6 +36,8 @@ export interface SuggestInput {
   readonly seed: number | null;
   /** null: keep the experiment's lease (the default for a new one). */
   readonly leaseSeconds: number | null;
+  /** null: keep the experiment's pruner (the median pruner for a new one). */
+  readonly pruner: PrunerConfig | null;
   readonly worker: string | null;
   readonly instance: string | null;
   readonly requestId: string | null;
@@ -91,6 +95,7 @@ export function parseExperimentInput(input: ExperimentInputArgs, who: WorkerArgs
     algorithm,
     seed: input.seed ?? null,
     leaseSeconds: lease,
+    pruner: input.pruner === undefined || input.pruner === null ? null : parsePruner(input.pruner),
     worker: optionalName('worker', who.worker, MAX_WORKER),
     instance: optionalName('instance', who.instance, MAX_ID),
     requestId: optionalName('requestId', who.requestId, MAX_ID),

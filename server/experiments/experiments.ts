@@ -5,6 +5,7 @@ import { canonicalSpace, parseSearchSpace } from '../optimizer/space.ts';
 import type { Database } from '../runtime/database.ts';
 import type { ExperimentDirectory } from './experiment-directory.ts';
 import type { SuggestInput } from './experiment-input.ts';
+import { samePruner } from '../pruners/pruner-config.ts';
 
 async function createVersion(database: Database, ownerId: string, request: SuggestInput, archive: Experiment | null): Promise<Experiment> {
   const latest = await database.db.experiment.findFirst({
@@ -21,6 +22,11 @@ async function createVersion(database: Database, ownerId: string, request: Sugge
     algorithm: request.algorithm ?? archive?.algorithm ?? 'auto',
     seed: request.seed ?? randomInt(2 ** 31),
     ...(request.leaseSeconds !== null ? { leaseSeconds: request.leaseSeconds } : archive ? { leaseSeconds: archive.leaseSeconds } : {}),
+    ...(request.pruner !== null
+      ? { pruner: request.pruner as unknown as Prisma.InputJsonObject }
+      : archive?.pruner
+        ? { pruner: archive.pruner as Prisma.InputJsonObject }
+        : {}),
   };
   if (!archive) return database.db.experiment.create({ data });
   return database.transaction(async (tx) => {
@@ -40,12 +46,13 @@ function checkSameSpace(experiment: Experiment, request: SuggestInput): void {
   }
 }
 
-/** What a resuming request changes on the current experiment (description, algorithm, lease); empty when nothing. */
-export function settingChanges(current: Pick<Experiment, 'description' | 'algorithm' | 'leaseSeconds'>, request: SuggestInput): Prisma.ExperimentUpdateInput {
+/** What a resuming request changes on the current experiment (description, algorithm, lease, pruner); empty when nothing. */
+export function settingChanges(current: Pick<Experiment, 'description' | 'algorithm' | 'leaseSeconds' | 'pruner'>, request: SuggestInput): Prisma.ExperimentUpdateInput {
   const changes: Prisma.ExperimentUpdateInput = {};
   if (request.description !== null && request.description !== current.description) changes.description = request.description;
   if (request.algorithm !== null && request.algorithm !== current.algorithm) changes.algorithm = request.algorithm;
   if (request.leaseSeconds !== null && request.leaseSeconds !== current.leaseSeconds) changes.leaseSeconds = request.leaseSeconds;
+  if (request.pruner !== null && !samePruner(current.pruner, request.pruner)) changes.pruner = request.pruner as unknown as Prisma.InputJsonObject;
   return changes;
 }
 

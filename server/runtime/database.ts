@@ -129,7 +129,8 @@ export interface Database {
 export type StoredRows =
   | { readonly table: 'Trial'; readonly ids: readonly string[] }
   | { readonly table: 'Trial'; readonly experimentId: string }
-  | { readonly table: 'Experiment'; readonly ids: readonly string[] };
+  | { readonly table: 'Experiment'; readonly ids: readonly string[] }
+  | { readonly table: 'TrialReport'; readonly trialIds: readonly string[] };
 
 /** Bytes counted for a row beyond its JSON and text columns (ids, numbers, dates as the API sends them). */
 const ROW_OVERHEAD_BYTES = 200;
@@ -137,6 +138,7 @@ const ROW_OVERHEAD_BYTES = 200;
 const STORED_COLUMNS = {
   Trial: ['params', 'metrics', 'error', 'worker', 'fallbackReason'],
   Experiment: ['parameters', 'description', 'optimizerState', 'name'],
+  TrialReport: ['metrics'],
 } as const;
 
 /** The SQL (and its arguments) that sums the stored size of some rows, for a provider. */
@@ -144,8 +146,9 @@ export function storedBytesQuery(provider: DatabaseProvider, rows: StoredRows): 
   const text = (column: string) => (provider === 'postgresql' ? `"${column}"::text` : `"${column}"`);
   const size = STORED_COLUMNS[rows.table].map((column) => `COALESCE(LENGTH(${text(column)}), 0)`).join(' + ');
   const placeholder = (i: number) => (provider === 'postgresql' ? `$${i + 1}` : '?');
-  const args = 'ids' in rows ? [...rows.ids] : [rows.experimentId];
-  const where = 'ids' in rows ? `"id" IN (${rows.ids.map((_, i) => placeholder(i)).join(', ') || 'NULL'})` : `"experimentId" = ${placeholder(0)}`;
+  const within = (column: string, ids: readonly string[]) => `"${column}" IN (${ids.map((_, i) => placeholder(i)).join(', ') || 'NULL'})`;
+  const args = 'ids' in rows ? [...rows.ids] : 'trialIds' in rows ? [...rows.trialIds] : [rows.experimentId];
+  const where = 'ids' in rows ? within('id', rows.ids) : 'trialIds' in rows ? within('trialId', rows.trialIds) : `"experimentId" = ${placeholder(0)}`;
   return { sql: `SELECT COALESCE(SUM(${size} + ${ROW_OVERHEAD_BYTES}), 0) AS "bytes" FROM "${rows.table}" WHERE ${where}`, args };
 }
 

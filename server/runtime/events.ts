@@ -34,10 +34,11 @@ export interface Events {
   /** Tells subscribers (on every replica) that a trial of an experiment was created or changed. */
   publishTrial(ownerId: string, experimentId: string, trialId: string): void;
   /**
-   * Loads what an event refers to once for all the subscriptions it reaches at the same moment: callers
-   * with the same key (the row and the selection) share one query while it runs.
+   * Loads what an event refers to once for all the subscriptions that one event reaches: callers with
+   * the same event (the payload object delivered to each of them) and key (the row and the selection)
+   * share one query. A later event always reads afresh, so it never gets a row read before its change.
    */
-  loadOnce<T>(key: string, load: () => Promise<T>): Promise<T>;
+  loadOnce<T>(event: object, key: string, load: () => Promise<T>): Promise<T>;
   /**
    * With Redis: `replay` is called when events may have been missed (Redis was away), with the time
    * from which to replay and this process's topics that have listeners (`experiment:trials:<id>`, ...).
@@ -65,7 +66,8 @@ export function createEvents(redis?: { readonly clients: RedisClients; readonly 
     eventTarget = target;
   }
   const pubsub = createPubSub<Topics>({ eventTarget });
-  const inFlight = new Map<string, Promise<unknown>>();
+  // Per event payload: forgotten with the payload once every subscriber it reached is done with it.
+  const loads = new WeakMap<object, Map<string, Promise<unknown>>>();
   return {
     pubsub,
     onResync(replay) {
@@ -78,14 +80,16 @@ export function createEvents(redis?: { readonly clients: RedisClients; readonly 
       pubsub.publish('experiment:trials', experimentId, { trialId });
       pubsub.publish('user:experiments', ownerId, { experimentId });
     },
-    loadOnce<T>(key: string, load: () => Promise<T>): Promise<T> {
-      const running = inFlight.get(key) as Promise<T> | undefined;
+    loadOnce<T>(event: object, key: string, load: () => Promise<T>): Promise<T> {
+      let byKey = loads.get(event);
+      if (!byKey) {
+        byKey = new Map();
+        loads.set(event, byKey);
+      }
+      const running = byKey.get(key) as Promise<T> | undefined;
       if (running) return running;
       const loading = load();
-      inFlight.set(key, loading);
-      // Kept until the callers woken by this result have run, then forgotten: later events read afresh.
-      const forget = () => setImmediate(() => inFlight.delete(key));
-      loading.then(forget, forget);
+      byKey.set(key, loading);
       return loading;
     },
   };

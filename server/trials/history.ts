@@ -16,12 +16,26 @@ export interface Proposal {
   readonly fallbackReason: string | null;
 }
 
+/**
+ * The loss an optimizer learns from a trial, or null when it has none: a COMPLETED trial's loss; a
+ * PRUNED trial's final result if one arrived, else the last intermediate value it reported. That value
+ * is an upper bound of where its curve was going (curves of a loss go down), and it was worse there
+ * than the trials that went on: so the optimizers rank the region as at least that bad and move away,
+ * without waiting for a final result that pruning saved.
+ */
+export function learnedLoss(row: { state: string; loss: number | null; lastValue: number | null }): number | null {
+  if (row.state === 'COMPLETED') return row.loss;
+  if (row.state === 'PRUNED') return row.loss ?? row.lastValue;
+  return null;
+}
+
 /** Experiments whose history one process keeps in memory. */
 const MAX_CACHED_EXPERIMENTS = 64;
 
 interface KnownTrial {
   readonly state: string;
   readonly params: Params;
+  /** What the optimizers learn from it ({@link learnedLoss}). */
   readonly loss: number | null;
 }
 
@@ -72,18 +86,19 @@ export class HistoryCache {
   private async refresh(experimentId: string, history: History): Promise<void> {
     const rows = await this.db.trial.findMany({
       where: { experimentId, revision: { gt: history.revision } },
-      select: { number: true, state: true, params: true, loss: true, revision: true },
+      select: { number: true, state: true, params: true, loss: true, lastValue: true, revision: true },
       orderBy: [{ revision: 'asc' }, { number: 'asc' }],
     });
     let completedChanged = false;
     for (const row of rows) {
       history.revision = Math.max(history.revision, row.revision);
       const known = history.trials.get(row.number);
-      if (known && known.state === row.state && known.loss === row.loss) continue;
+      const loss = learnedLoss(row);
+      if (known && known.state === row.state && known.loss === loss) continue;
       const params = row.params as Params;
-      if (known?.state === 'COMPLETED') completedChanged = true;
-      history.trials.set(row.number, { state: row.state, params, loss: row.loss });
-      if (row.state === 'COMPLETED' && row.loss !== null && !completedChanged) history.completed.push({ params, loss: row.loss });
+      if (known?.loss !== null && known?.loss !== undefined) completedChanged = true;
+      history.trials.set(row.number, { state: row.state, params, loss });
+      if (loss !== null && !completedChanged) history.completed.push({ params, loss });
       if (row.state === 'RUNNING') history.running.set(row.number, params);
       else history.running.delete(row.number);
     }
@@ -91,7 +106,7 @@ export class HistoryCache {
       // A completed trial changed (rare: an edit); rebuild the list from the map, by trial number.
       history.completed.length = 0;
       for (const [, t] of [...history.trials].sort((a, b) => a[0] - b[0])) {
-        if (t.state === 'COMPLETED' && t.loss !== null) history.completed.push({ params: t.params, loss: t.loss });
+        if (t.loss !== null) history.completed.push({ params: t.params, loss: t.loss });
       }
     }
   }

@@ -109,3 +109,25 @@ export function parseFailure(error: unknown, metrics: unknown): TrialOutcome {
   const rest = metrics === undefined || metrics === null ? {} : asObject(metrics, 'metrics', '{"epoch": 3}');
   return { kind: 'failed', error: parseError('error', error), metrics: sized('metrics', parseMetrics(rest, 'metrics')) };
 }
+
+/** A validated intermediate value: a step (0 or more) of a trial's learning curve, and its metrics. */
+export interface IntermediateValue {
+  readonly step: number;
+  readonly value: number;
+  readonly metrics: Metrics;
+}
+
+/** The highest step a report may name. */
+export const MAX_REPORT_STEP = 1_000_000_000;
+
+/** Validates `report`'s arguments once, at the boundary; throws BAD_USER_INPUT naming the field. */
+export function parseReport(step: unknown, value: unknown, metrics: unknown): IntermediateValue {
+  if (typeof step !== 'number' || !Number.isInteger(step) || step < 0 || step > MAX_REPORT_STEP) {
+    throw badInput('step', `step must be a whole number from 0 to ${MAX_REPORT_STEP} (an epoch, say), but got ${describe(step)}`);
+  }
+  if (typeof value !== 'number' || !Number.isFinite(value)) {
+    throw badInput('value', `value must be a finite number (the loss at this step), but got ${describe(value)}`);
+  }
+  const rest = metrics === undefined || metrics === null ? {} : asObject(metrics, 'metrics', '{"accuracy": 0.9}');
+  return { step, value, metrics: sized('metrics', parseMetrics(rest, 'metrics')) };
+}

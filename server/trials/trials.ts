@@ -79,6 +79,14 @@ export async function recordOutcome(deps: TrialDeps, viewer: Viewer, trialId: st
       take: MAX_GROUP_READ,
     });
     const trial = group.find((row) => row.id === trialId) ?? (await tx.trial.findUniqueOrThrow({ where: { id: trialId } }));
+    if (trial.state === 'PRUNED') {
+      // Stopped early: a failure changes nothing; a first result is kept as its final value (and what
+      // the optimizers learn from), but it stays PRUNED.
+      if (outcome.kind === 'failed' || sameOutcome(trial, outcome)) return null;
+      if (trial.loss !== null) throw userError('CONFLICT', `Trial "${trialId}" was pruned and already has another result`, 'trialId');
+      const revision = await nextRevision(tx, experimentId);
+      return tx.trial.update({ ...query, where: { id: trialId }, data: { loss: outcome.loss, metrics: outcome.metrics as Prisma.InputJsonObject, revision } });
+    }
     if (trial.state !== 'RUNNING' && trial.state !== 'STALE') {
       if (sameOutcome(trial, outcome)) return null;
       throw userError('CONFLICT', `Trial "${trialId}" is already ${trial.state.toLowerCase()} with another result`, 'trialId');

@@ -61,6 +61,13 @@ CHECKPOINT_MUTATION = (
     "}"
 )
 
+REPORT_MUTATION = (
+    "mutation Report($trialId: ID!, $step: Int!, $value: Float!, $metrics: JSON) {\n"
+    "  report(trialId: $trialId, step: $step, value: $value, metrics: $metrics)"
+    " { shouldStop trial { id state lastStep prunedStep } }\n"
+    "}"
+)
+
 #: The most JSON text a checkpoint record may take (the server refuses more).
 MAX_CHECKPOINT_BYTES = 16 * 1024
 
@@ -85,7 +92,7 @@ TRIALS_QUERY = (
 #: (the fields of the GraphQL ``ExperimentInput`` type; ``lease_seconds`` is
 #: sent as ``leaseSeconds``).
 EXPERIMENT_FIELDS = (
-    "name", "description", "parameters", "resume", "algorithm", "seed", "lease_seconds",
+    "name", "description", "parameters", "resume", "algorithm", "seed", "lease_seconds", "pruner",
 )
 _GRAPHQL_NAMES = {"lease_seconds": "leaseSeconds"}
 
@@ -162,6 +169,8 @@ class Job(Dict[str, Any]):
             a reboot or offered again after its worker was lost; else ``None``.
             Resume training from it instead of starting over.
         reported: whether this client has sent its result (``update`` or ``fail``).
+        pruned: whether the experiment's pruner stopped the job (a
+            :meth:`Oscar.report` answered ``True``).
     """
 
     def __init__(
@@ -179,6 +188,7 @@ class Job(Dict[str, Any]):
         self.experiment = experiment
         self.experiment_id = experiment_id
         self.checkpoint = checkpoint
+        self.pruned = False
         self.reported = False
 
 
@@ -454,6 +464,59 @@ class Oscar:
         if not isinstance(trial, dict):
             raise OscarError("unexpected response to heartbeat: %r" % (data,))
         return trial
+
+    def report(self, job: Union[Job, str], step: int, value: float, metrics: Optional[Mapping[str, Any]] = None) -> bool:
+        """Report an intermediate value of a running job; ``True`` means stop it.
+
+        Call it as training goes (every epoch, say)::
+
+            for epoch in range(100):
+                loss = train_one_epoch()
+                if scientist.report(job, epoch, loss):
+                    break  # the experiment's pruner stopped this trial: it is PRUNED
+
+        ``step`` is a whole number from 0 (steps may come in any order, and a
+        step sent again keeps its first value); ``value`` is the loss at that
+        step, a finite number; ``metrics`` any others. The experiment's pruner
+        (``'pruner'`` in the experiment dict; the median pruner by default)
+        compares it with other trials at the same step. When it answers
+        ``True`` the trial is already PRUNED on the server, its heartbeats stop
+        and ``job.pruned`` is set; a result sent afterwards with :meth:`update`
+        is kept as its final value. Each report renews the lease too.
+
+        Raises:
+            OscarError: ``BAD_USER_INPUT`` for a step that is not a whole
+                number from 0, or a value that is not a finite number (checked
+                before sending); ``CONFLICT`` once the trial has a result.
+        """
+        if isinstance(step, bool) or not isinstance(step, int) and not (hasattr(step, "__index__")):
+            raise OscarError("step must be a whole number from 0, but got %r" % (step,), code="BAD_USER_INPUT")
+        step = int(step)  # NumPy integers too
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            raise OscarError("value must be a finite number, but got %r" % (value,), code="BAD_USER_INPUT") from None
+        if step < 0 or not math.isfinite(number):
+            raise OscarError(
+                "%s must be %s, but got %r" % (("step", "a whole number from 0", step) if step < 0 else ("value", "a finite number", value)),
+                code="BAD_USER_INPUT",
+            )
+        variables = {
+            "trialId": _trial_id(job),
+            "step": step,
+            "value": number,
+            "metrics": _to_json(dict(metrics)) if metrics else None,
+        }
+        data = self.query(REPORT_MUTATION, variables)
+        answer = data.get("report") if isinstance(data, dict) else None
+        if not isinstance(answer, dict):
+            raise OscarError("unexpected response to report: %r" % (data,))
+        stop = bool(answer.get("shouldStop"))
+        if stop:
+            self._heartbeats.forget(variables["trialId"])
+            if isinstance(job, Job):
+                job.pruned = True
+        return stop
 
     def checkpoint(self, job: Union[Job, str], record: Mapping[str, Any]) -> Dict[str, Any]:
         """Save a small record of how far a job got, so it can resume elsewhere.

@@ -1,0 +1,55 @@
+import type { OperationBudget } from '../http/operation-budget.ts';
+import type { Database } from '../runtime/database.ts';
+
+/** One trial's intermediate values, by step (thinned to at most {@link MAX_POINTS_PER_CURVE}). */
+export interface LearningCurve {
+  readonly number: number;
+  readonly state: string;
+  readonly prunedStep: number | null;
+  readonly steps: readonly number[];
+  readonly values: readonly number[];
+}
+
+/** The most recent trials with reports whose curves are read, besides the best completed ones. */
+export const MAX_CURVES = 300;
+/** The best completed trials whose curves are always read. */
+const BEST_CURVES = 10;
+/** Points kept per curve: evenly spaced steps, the first and the last always. */
+export const MAX_POINTS_PER_CURVE = 200;
+/** Bytes a stored report is counted for against an operation's budget. */
+export const REPORT_BYTES = 64;
+
+/** Keeps at most `max` of `n` indices, evenly spaced, the first and last included. */
+export function thin(n: number, max: number): number[] {
+  if (n <= max) return Array.from({ length: n }, (_, i) => i);
+  return Array.from({ length: max }, (_, i) => Math.round((i * (n - 1)) / (max - 1)));
+}
+
+/**
+ * The learning curves the dashboard draws: the latest {@link MAX_CURVES} trials that reported
+ * intermediate values, and the best {@link BEST_CURVES} completed ones, oldest first. What is read is
+ * charged to the operation's budget first.
+ */
+export async function learningCurves(database: Database, experimentId: string, budget: OperationBudget): Promise<LearningCurve[]> {
+  const { db } = database;
+  const select = { id: true, number: true, state: true, prunedStep: true } as const;
+  const [recent, best] = await Promise.all([
+    db.trial.findMany({ where: { experimentId, lastStep: { not: null } }, orderBy: { number: 'desc' }, take: MAX_CURVES, select }),
+    db.trial.findMany({ where: { experimentId, lastStep: { not: null }, state: 'COMPLETED' }, orderBy: [{ loss: 'asc' }, { number: 'asc' }], take: BEST_CURVES, select }),
+  ]);
+  const trials = [...new Map([...recent, ...best].map((t) => [t.id, t])).values()].sort((a, b) => a.number - b.number);
+  const ids = trials.map((t) => t.id);
+  budget.charge((await db.trialReport.count({ where: { trialId: { in: ids } } })) * REPORT_BYTES, 'learningCurves'); // steps and values only
+  const reports = await db.trialReport.findMany({ where: { trialId: { in: ids } }, orderBy: [{ trialId: 'asc' }, { step: 'asc' }], select: { trialId: true, step: true, value: true } });
+  const byTrial = new Map<string, { step: number; value: number }[]>();
+  for (const report of reports) {
+    const curve = byTrial.get(report.trialId);
+    if (curve) curve.push(report);
+    else byTrial.set(report.trialId, [report]);
+  }
+  return trials.map((trial) => {
+    const points = byTrial.get(trial.id) ?? [];
+    const kept = thin(points.length, MAX_POINTS_PER_CURVE).map((i) => points[i]!);
+    return { number: trial.number, state: trial.state, prunedStep: trial.prunedStep, steps: kept.map((p) => p.step), values: kept.map((p) => p.value) };
+  });
+}

@@ -1,0 +1,99 @@
+import type { Prisma } from '../generated/prisma/client.ts';
+import type { Transaction } from '../runtime/database.ts';
+import { bracketBudgets, bracketCount, bracketOf } from './hyperband.ts';
+import { percentileShouldStop } from './percentile.ts';
+import type { HalvingConfig, HyperbandConfig, PercentileConfig, PrunerConfig } from './pruner-config.ts';
+import { promoted, rungsReached, type Rungs } from './successive-halving.ts';
+
+/** The most values of other trials one decision reads (a step's or a rung's): bounds its work. */
+export const MAX_PEER_VALUES = 20_000;
+/** The most steps of a trial one decision reads (its own curve). */
+const MAX_OWN_STEPS = 10_000;
+
+/** The report being judged: the trial's highest step so far. */
+export interface Judged {
+  readonly experimentId: string;
+  readonly trialId: string;
+  readonly number: number;
+  readonly step: number;
+  readonly value: number;
+}
+
+/**
+ * Whether the experiment's pruner stops a trial at the step it just reported (stored already, in
+ * `tx`). Reads what it compares with in a few indexed, bounded queries; records the rung values of
+ * successive halving as the trial reaches them.
+ */
+export async function shouldPrune(tx: Transaction, config: PrunerConfig, judged: Judged): Promise<boolean> {
+  switch (config.type) {
+    case 'none':
+      return false;
+    case 'median':
+    case 'percentile':
+      return percentileDecision(tx, config, judged);
+    case 'asha':
+      return halvingDecision(tx, config, { minStep: config.minStep, reduction: config.reduction, firstRung: 0 }, 0, judged);
+    case 'hyperband':
+      return hyperbandDecision(tx, config, judged);
+  }
+}
+
+async function percentileDecision(tx: Transaction, config: PercentileConfig, judged: Judged): Promise<boolean> {
+  if (judged.step < config.warmupSteps) return false;
+  const completedTrials = await tx.trial.count({ where: { experimentId: judged.experimentId, state: 'COMPLETED' } });
+  if (completedTrials < config.minTrials || completedTrials === 0) return false;
+  const [own, peers] = await Promise.all([
+    tx.trialReport.findMany({ where: { trialId: judged.trialId }, select: { step: true, value: true }, take: MAX_OWN_STEPS }),
+    tx.trialReport.findMany({
+      where: { experimentId: judged.experimentId, step: judged.step, trial: { state: 'COMPLETED' } },
+      select: { value: true },
+      take: MAX_PEER_VALUES,
+    }),
+  ]);
+  let best = judged.value;
+  for (const report of own) best = Math.min(best, report.value);
+  return percentileShouldStop(config, {
+    step: judged.step,
+    earlierSteps: own.map((report) => report.step).filter((step) => step !== judged.step),
+    best,
+    completedTrials,
+    peersAtStep: peers.map((peer) => peer.value),
+  });
+}
+
+/**
+ * Successive halving in one bracket: records the trial's value at each rung its step reaches (a
+ * report may pass several), and stops it at the first where it is not among the best 1/reduction.
+ */
+async function halvingDecision(tx: Transaction, config: HalvingConfig | HyperbandConfig, rungs: Rungs, bracket: number, judged: Judged): Promise<boolean> {
+  const recorded = await tx.trialRung.count({ where: { trialId: judged.trialId } });
+  for (const rung of rungsReached(rungs, recorded, judged.step)) {
+    await tx.trialRung.create({ data: { trialId: judged.trialId, experimentId: judged.experimentId, bracket, rung, value: judged.value } });
+    if (judged.step < config.warmupSteps) continue;
+    const others = await tx.trialRung.findMany({
+      where: { experimentId: judged.experimentId, bracket, rung, trialId: { not: judged.trialId } },
+      select: { value: true },
+      take: MAX_PEER_VALUES,
+    });
+    if (others.length < config.minTrials) continue;
+    if (!promoted(judged.value, others.map((other) => other.value), rungs.reduction)) return true;
+  }
+  return false;
+}
+
+async function hyperbandDecision(tx: Transaction, config: HyperbandConfig, judged: Judged): Promise<boolean> {
+  let maxStep = config.maxStep;
+  if (maxStep === null) {
+    // As Optuna's max_resource="auto": the longest a completed trial ran; fixed from then on, so each
+    // trial keeps its bracket.
+    const longest = await tx.trial.aggregate({ where: { experimentId: judged.experimentId, state: 'COMPLETED' }, _max: { lastStep: true } });
+    const found = longest._max.lastStep;
+    if (found === null || found < config.minStep * config.reduction) return false;
+    maxStep = found;
+    const fixed: HyperbandConfig = { ...config, maxStep };
+    await tx.experiment.update({ where: { id: judged.experimentId }, data: { pruner: fixed as unknown as Prisma.InputJsonObject } });
+  }
+  const budgets = bracketBudgets(bracketCount(config, maxStep), config.reduction);
+  const bracket = bracketOf(judged.experimentId, judged.number, budgets);
+  return halvingDecision(tx, config, { minStep: config.minStep, reduction: config.reduction, firstRung: bracket }, bracket, judged);
+}

@@ -1,0 +1,81 @@
+import type { Prisma } from '../generated/prisma/client.ts';
+import type { Viewer } from '../accounts/auth.ts';
+import { userError } from '../errors.ts';
+import { storedPruner } from '../pruners/pruner-config.ts';
+import { shouldPrune } from '../pruners/decide.ts';
+import { leaseUntil } from './leases.ts';
+import { nextRevision } from './revisions.ts';
+import { groupIsSettledOrRunning, groupLock } from './trial-groups.ts';
+import type { IntermediateValue } from './trial-result.ts';
+import type { TrialDeps, TrialQuery } from './trials.ts';
+
+/** The most steps one trial may report: bounds every read of its curve. */
+export const MAX_REPORTS_PER_TRIAL = 10_000;
+
+/** What `report` answers: whether the worker should stop, and the trial as it is now. */
+export interface ReportAnswer<T> {
+  readonly shouldStop: boolean;
+  readonly trial: T;
+}
+
+/**
+ * Stores an intermediate value of a running trial and says whether to stop it. The report renews the
+ * lease as a heartbeat does (a STALE trial nobody else runs comes back). A step reported again keeps
+ * its first value (reports are idempotent, in any order); only a report of the trial's highest step so
+ * far is judged by the experiment's pruner. A trial it stops becomes PRUNED at once: lease released,
+ * subscribers told; every later report answers "stop". Reports of a trial take turns with its results
+ * (the group's lock), so a result and a pruning never both win.
+ */
+export async function reportValue<T>(
+  deps: TrialDeps,
+  viewer: Viewer,
+  trialId: string,
+  report: IntermediateValue,
+  query: TrialQuery,
+): Promise<ReportAnswer<T>> {
+  const { experimentId, rootId } = await deps.trials.find(viewer.userId, trialId);
+  const { database } = deps;
+  const experiment = await database.db.experiment.findUniqueOrThrow({ where: { id: experimentId }, select: { id: true, leaseSeconds: true, pruner: true } });
+  const stop = await database.transaction(async (tx) => {
+    await database.lockWithin(tx, groupLock(rootId));
+    const trial = await tx.trial.findUniqueOrThrow({ where: { id: trialId }, select: { state: true, number: true, lastStep: true } });
+    if (trial.state === 'PRUNED') return true;
+    if (trial.state !== 'RUNNING' && trial.state !== 'STALE') {
+      throw userError('CONFLICT', `Trial "${trialId}" is already ${trial.state.toLowerCase()}: intermediate values come before the result`, 'trialId');
+    }
+    const now = new Date();
+    const renewal = { leaseExpiresAt: leaseUntil(experiment.leaseSeconds, now.getTime()), heartbeatAt: now };
+    // A STALE trial comes back, as with a heartbeat, unless its parameters were offered again.
+    const revive = trial.state === 'STALE' && !(await groupIsSettledOrRunning(tx, rootId, trialId));
+    const known = await tx.trialReport.findUnique({ where: { trialId_step: { trialId, step: report.step } }, select: { step: true } });
+    if (known) {
+      await tx.trial.update({ where: { id: trialId }, data: { ...renewal, ...(revive ? { state: 'RUNNING', revision: await nextRevision(tx, experimentId) } : {}) } });
+      return false;
+    }
+    if ((await tx.trialReport.count({ where: { trialId } })) >= MAX_REPORTS_PER_TRIAL) {
+      throw userError('CONFLICT', `Trial "${trialId}" already reported ${MAX_REPORTS_PER_TRIAL} steps, the most a trial may`, 'step');
+    }
+    await tx.trialReport.create({
+      data: { trialId, experimentId, step: report.step, value: report.value, metrics: report.metrics as Prisma.InputJsonObject },
+    });
+    const last = trial.lastStep === null || report.step > trial.lastStep;
+    const judged =
+      last &&
+      (await shouldPrune(tx, storedPruner(experiment.pruner), { experimentId, trialId, number: trial.number, step: report.step, value: report.value }));
+    await tx.trial.update({
+      where: { id: trialId },
+      data: {
+        ...(last ? { lastStep: report.step, lastValue: report.value } : {}),
+        ...(judged
+          ? { state: 'PRUNED', prunedStep: report.step, completedAt: now, leaseExpiresAt: null, heartbeatAt: now }
+          : { ...renewal, ...(revive ? { state: 'RUNNING' } : {}) }),
+        // The optimizers see a pruned (or revived) trial: the experiment's revision moves.
+        ...(judged || revive ? { revision: await nextRevision(tx, experimentId) } : {}),
+      },
+    });
+    return judged;
+  });
+  deps.events.publishTrial(viewer.userId, experimentId, trialId);
+  const trial = (await database.db.trial.findUniqueOrThrow({ ...query, where: { id: trialId } })) as T;
+  return { shouldStop: stop, trial };
+}
