@@ -230,6 +230,33 @@ step();`,
     expect(stored.data?.experiment.trials.edges[0].node.checkpoint).toEqual({ epoch: 5, path: `/shared/${resumed!.id}` });
   });
 
+  it('reports the steps a command prints, and ends the command when the pruner stops its trial', async () => {
+    const token = await server.token('agent-pruning@example.com');
+    const spec = file('curves.json', JSON.stringify({ name: 'Curves', parameters: { x: { min: 0, max: 1 } }, pruner: { type: 'asha', min_step: 1, reduction: 3 } }));
+    // Trial 2 is worse than trial 1 at step 1, and would then train for ten minutes: only a stop ends it.
+    const train = file(
+      'curves.cjs',
+      `const number = Number(process.env.OSCAR_TRIAL_NUMBER);
+const target = { 1: 1, 2: 2, 3: 0.5 }[number];
+for (let step = 0; step < 5; step++) {
+  console.log(JSON.stringify({ step, loss: target + 1 / (step + 1), epoch_time: 0.1 }));
+  if (number === 2 && step === 1) { setTimeout(() => {}, 600000); return; }
+}
+console.log(JSON.stringify({ loss: target }));`,
+    );
+    const ran = await oscarRun(['--experiment', spec, '--trials', '3', '--token', token, '--', process.execPath, train]).exited;
+    expect(ran.code, ran.stderr).toBe(0);
+    expect(ran.stderr).toContain('oscar: trial 2 PRUNED at step 1');
+    expect(ran.stdout).toContain('3 trials run here, 2 with a loss, 0 failed, 1 stopped early by the pruner.');
+    const trials = (await server.gql(`{ experiment(name: "Curves") { trials(first: 5) { edges { node { number state loss prunedStep intermediateValues { step value metrics } } } } } }`, {}, token)).data?.experiment.trials.edges.map((e: any) => e.node);
+    expect(trials.map((t: any) => [t.number, t.state, t.loss, t.prunedStep, t.intermediateValues.map((v: any) => v.step)])).toEqual([
+      [3, 'COMPLETED', 0.5, null, [0, 1, 2, 3, 4]],
+      [2, 'PRUNED', null, 1, [0, 1]],
+      [1, 'COMPLETED', 1, null, [0, 1, 2, 3, 4]],
+    ]);
+    expect(trials[2].intermediateValues[1]).toEqual({ step: 1, value: 1.5, metrics: { epoch_time: 0.1 } });
+  });
+
   it('says how to use it when the command or the experiment is missing, and refuses an unknown spec key', async () => {
     const noCommand = await oscarRun(['--experiment', 'x.json', '--token', 't']).exited;
     expect(noCommand.code).toBe(2);

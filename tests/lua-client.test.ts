@@ -170,4 +170,39 @@ scientist:update(job, {loss = job.x ^ 2})
     );
     expect(resumed.trim()).toBe('/shared/run.t7\t3\ttrue');
   });
+  it('reports intermediate values and stops a trial when the pruner says so', async () => {
+    const token = await server.token(`${runtime}-pruning@example.com`);
+    const { stdout } = await runLua(
+      runtime,
+      `
+local Oscar = require('Oscar')
+local scientist = Oscar(os.getenv('TOKEN'))
+local experiment = {name = 'Curves', parameters = {x = {min = 0, max = 1}}, pruner = {type = 'asha', min_step = 1, reduction = 3}}
+for _, target in ipairs({1.0, 2.0, 0.5}) do -- the second is worse than the first at step 1: stopped there
+  local job = scientist:suggest(experiment)
+  local stopped = false
+  for step = 0, 4 do
+    if scientist:report(job, step, target + 1 / (step + 1), {epoch_time = 0.1}) then
+      print('stopped', select(2, Oscar.trial(job)), step)
+      stopped = true
+      break
+    end
+  end
+  if not stopped then scientist:update(job, {loss = target}) end
+end
+local ok, err = pcall(function() scientist:report(scientist:suggest(experiment), 1, 0 / 0) end)
+print(Oscar.code(err))
+`,
+      { TOKEN: token },
+    );
+    expect(stdout.trim().split('\n')).toEqual(['stopped\t2\t1', 'BAD_USER_INPUT']);
+    const trials = (await server.gql(`{ experiment(name: "Curves") { trials(first: 5) { edges { node { number state prunedStep intermediateValues { step metrics } } } } } }`, {}, token)).data?.experiment.trials.edges.map((e: any) => e.node);
+    expect(trials.map((t: any) => [t.number, t.state, t.prunedStep, t.intermediateValues.length])).toEqual([
+      [4, 'RUNNING', null, 0],
+      [3, 'COMPLETED', null, 5],
+      [2, 'PRUNED', 1, 2],
+      [1, 'COMPLETED', null, 5],
+    ]);
+    expect(trials[3].intermediateValues[0].metrics).toEqual({ epoch_time: 0.1 });
+  });
 });

@@ -25,13 +25,14 @@ local UPDATE = 'mutation Update($trialId: ID!, $result: JSON!) { update(trialId:
 local FAIL = 'mutation Fail($trialId: ID!, $error: String!, $metrics: JSON) { fail(trialId: $trialId, error: $error, metrics: $metrics) { id number state loss error } }'
 local HEARTBEAT = 'mutation Heartbeat($trialId: ID!) { heartbeat(trialId: $trialId) { id state leaseExpiresAt } }'
 local CHECKPOINT = 'mutation Checkpoint($trialId: ID!, $data: JSON!) { checkpoint(trialId: $trialId, data: $data) { id state checkpoint checkpointAt leaseExpiresAt } }'
+local REPORT = 'mutation Report($trialId: ID!, $step: Int!, $value: Float!, $metrics: JSON) { report(trialId: $trialId, step: $step, value: $value, metrics: $metrics) { shouldStop trial { id state prunedStep } } }'
 -- The most JSON text a checkpoint record may take (the server refuses more).
 local MAX_CHECKPOINT_BYTES = 16 * 1024
 
 -- The keys of an experiment table, and their GraphQL names.
 local EXPERIMENT_FIELDS = {
   name = 'name', description = 'description', parameters = 'parameters', resume = 'resume',
-  algorithm = 'algorithm', seed = 'seed', lease_seconds = 'leaseSeconds',
+  algorithm = 'algorithm', seed = 'seed', lease_seconds = 'leaseSeconds', pruner = 'pruner',
 }
 local FIRST_DELAY, MAX_DELAY = 0.5, 10 -- seconds between retries: doubling, capped
 local RETRY_STATUSES = { [502] = true, [503] = true, [504] = true }
@@ -203,7 +204,7 @@ local function experiment_input(experiment)
   local input = {}
   for key, value in pairs(experiment) do
     local field = EXPERIMENT_FIELDS[key]
-    if not field then fail('unknown experiment key "' .. tostring(key) .. '" (allowed: name, description, parameters, resume, algorithm, seed, lease_seconds)', 'BAD_USER_INPUT', 3) end
+    if not field then fail('unknown experiment key "' .. tostring(key) .. '" (allowed: name, description, parameters, resume, algorithm, seed, lease_seconds, pruner)', 'BAD_USER_INPUT', 3) end
     input[field] = value
   end
   if input.name == nil then fail('experiment needs a name', 'BAD_USER_INPUT', 3) end
@@ -269,6 +270,28 @@ function Client:heartbeat(job, force)
   local answer = self:query(HEARTBEAT, { trialId = trial.id }).heartbeat
   trial.beat = now
   return answer
+end
+
+--- Reports an intermediate value of a running job (its loss at `step`, a whole number from 0), with
+-- optional metrics; true means stop: the experiment's pruner stopped the trial (it is PRUNED). It renews
+-- the lease too, so reporting every epoch needs no heartbeat calls.
+--
+--     for epoch = 1, 100 do
+--       if scientist:report(job, epoch, train_one_epoch()) then break end
+--     end
+function Client:report(job, step, value, metrics)
+  local trial = trial_of(job, 2)
+  if type(step) ~= 'number' or step < 0 or step ~= math.floor(step) then fail('step must be a whole number from 0, but got ' .. tostring(step), 'BAD_USER_INPUT', 2) end
+  if type(value) ~= 'number' or value ~= value or value == math.huge or value == -math.huge then
+    fail('value must be a finite number, but got ' .. tostring(value), 'BAD_USER_INPUT', 2)
+  end
+  local variables = { trialId = trial.id, step = math.floor(step), value = value }
+  if metrics ~= nil then variables.metrics = metrics end
+  local answer = self:query(REPORT, variables).report
+  trial.beat = socket.gettime()
+  if type(answer) ~= 'table' then fail('unexpected answer to report', nil, 2) end
+  trial.pruned = answer.shouldStop == true
+  return answer.shouldStop == true
 end
 
 --- Saves how far a job got (spot machines): `record` is a table of at most 16 KiB as JSON, such as

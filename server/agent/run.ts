@@ -12,7 +12,8 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { graphql, graphqlUrl, OscarError, type ServerOptions } from './graphql-client.ts';
-import { Lines, readCheckpoint, readResult, substitute, Tail, trialEnvironment, type ParamValue } from './trial-command.ts';
+import { Lines, readResult, substitute, Tail, trialEnvironment, type ParamValue } from './trial-command.ts';
+import { TrialMessages } from './trial-messages.ts';
 
 export const AGENT_USAGE = `Usage:
   oscar run --experiment SPEC.json [--trials N] [--parallel K] [--url URL] [--token TOKEN] -- COMMAND [ARGS...]
@@ -20,9 +21,11 @@ export const AGENT_USAGE = `Usage:
 Runs COMMAND once per trial (until --trials N have run, or Ctrl-C), K at a time. Each run gets the
 parameters as environment variables (OSCAR_PARAM_<NAME>), as a JSON file named by OSCAR_PARAMS_FILE,
 and in its arguments where they say {name}; its last line of output is the result: a JSON object with
-"loss" (and any metrics), or a number. A line {"checkpoint": {...}} saves a checkpoint record with the
-trial; a trial that comes back (after Ctrl-C, a crash, a lost machine) gets it as OSCAR_CHECKPOINT. SPEC.json is the experiment: {"name": ..., "parameters": {...}}
-and optionally description, algorithm, seed, lease_seconds, resume.
+"loss" (and any metrics), or a number. A line {"step": N, "loss": X} reports an intermediate value: when the
+experiment's pruner stops the trial, the command is ended (SIGTERM) and the trial is PRUNED. A line
+{"checkpoint": {...}} saves a checkpoint record with the trial; a trial that comes back (after Ctrl-C,
+a crash, a lost machine) gets it as OSCAR_CHECKPOINT. SPEC.json is the experiment: {"name": ..., "parameters": {...}}
+and optionally description, algorithm, seed, lease_seconds, resume, pruner.
 Server: --url or OSCAR_URL (default http://localhost:4000/graphql); token: --token or OSCAR_TOKEN.`;
 
 /** A mistake in how `oscar run` was called: shown with the usage. */
@@ -35,6 +38,9 @@ const UPDATE = `mutation Update($trialId: ID!, $result: JSON!) { update(trialId:
 const FAIL = `mutation Fail($trialId: ID!, $error: String!) { fail(trialId: $trialId, error: $error) { id number state } }`;
 const HEARTBEAT = `mutation Heartbeat($trialId: ID!) { heartbeat(trialId: $trialId) { id } }`;
 const CHECKPOINT = `mutation Checkpoint($trialId: ID!, $data: JSON!) { checkpoint(trialId: $trialId, data: $data) { id } }`;
+const REPORT = `mutation Report($trialId: ID!, $step: Int!, $value: Float!, $metrics: JSON) {
+  report(trialId: $trialId, step: $step, value: $value, metrics: $metrics) { shouldStop }
+}`;
 
 /** The experiment spec's keys (the Python client's spelling) and their GraphQL names. */
 const SPEC_FIELDS: Readonly<Record<string, string>> = {
@@ -45,6 +51,7 @@ const SPEC_FIELDS: Readonly<Record<string, string>> = {
   algorithm: 'algorithm',
   seed: 'seed',
   lease_seconds: 'leaseSeconds',
+  pruner: 'pruner',
 };
 /** Characters of a failed command's stderr sent with its trial. */
 const ERROR_TAIL = 2000;
@@ -70,6 +77,8 @@ export interface AgentOptions {
 interface Finished {
   readonly number: number;
   readonly state: string;
+  /** The step at which the pruner stopped it. */
+  readonly prunedAt?: number;
   readonly loss: number | null;
   readonly params: Readonly<Record<string, ParamValue>>;
 }
@@ -266,57 +275,65 @@ export async function runAgent(options: AgentOptions, out: NodeJS.WritableStream
           })
           .finally(() => (beating = false));
       }, beat);
-      // Checkpoints are sent one at a time, in order; one printed while another is on its way replaces
-      // any still waiting (only the latest matters). The result waits for them.
-      let waiting: Record<string, unknown> | null = null;
-      let saving = Promise.resolve();
-      const checkpoint = (record: Record<string, unknown>) => {
-        const queued = waiting !== null;
-        waiting = record;
-        if (queued) return;
-        saving = saving.then(async () => {
-          const data = waiting;
-          waiting = null;
-          try {
-            await graphql({ ...reporting, maxWaitMs: beat }, CHECKPOINT, { trialId: suggest.id, data });
-          } catch (error) {
-            log.write(`oscar: checkpoint for trial ${suggest.number} not saved: ${(error as Error).message}\n`);
-          }
-        });
-      };
+      // Reports and checkpoints the command prints go out in order; a stop from the pruner ends it.
+      const pruning = new AbortController();
+      const messages = new TrialMessages(
+        {
+          report: async ({ step, value, metrics }) => {
+            try {
+              const { report } = await graphql<{ report: { shouldStop: boolean } }>({ ...reporting, maxWaitMs: beat }, REPORT, { trialId: suggest.id, step, value, metrics });
+              return report.shouldStop;
+            } catch (error) {
+              log.write(`oscar: step ${step} of trial ${suggest.number} not reported: ${(error as Error).message}\n`);
+              return false;
+            }
+          },
+          checkpoint: async (data) => {
+            try {
+              await graphql({ ...reporting, maxWaitMs: beat }, CHECKPOINT, { trialId: suggest.id, data });
+            } catch (error) {
+              log.write(`oscar: checkpoint for trial ${suggest.number} not saved: ${(error as Error).message}\n`);
+            }
+          },
+        },
+        () => pruning.abort(),
+      );
       let outcome: Finished | undefined;
       try {
         const ran = await runCommand(
           substitute(options.command, suggest.params),
           trialEnvironment(suggest.params, suggest, paramsFile),
-          stopping.signal,
+          AbortSignal.any([stopping.signal, pruning.signal]),
           groups,
-          (line) => {
-            const record = readCheckpoint(line);
-            if (record) checkpoint(record);
-          },
+          (line) => messages.line(line),
         );
         clearInterval(heartbeat);
-        await saving;
-        if (ran.stopped) return; // left RUNNING: offered again once its lease runs out
-        const tail = ran.stderr.slice(-ERROR_TAIL).trim();
-        const result = readResult(ran.stdout);
-        let error: string | null = null;
-        if (ran.spawnError) error = `cannot run ${options.command[0]}: ${ran.spawnError.message}`;
-        else if (ran.code !== 0) error = `${ran.signal ? `killed by ${ran.signal}` : `exit code ${ran.code}`}${tail ? `: ${tail}` : ''}`;
-        else if (result.kind === 'none') error = `${result.why}${tail ? `\nstderr: ${tail}` : ''}`;
-        if (error === null && result.kind === 'result') {
-          try {
-            const { update } = await graphql<{ update: { state: string; loss: number | null } }>(reporting, UPDATE, { trialId: suggest.id, result: result.result });
-            outcome = { number: suggest.number, state: update.state, loss: update.loss, params: suggest.params };
-          } catch (refused) {
-            if (!(refused instanceof OscarError) || refused.code === 'CONNECTION_ERROR') throw refused;
-            error = `the result was refused: ${refused.message}`;
+        await messages.settled();
+        if (messages.prunedAt !== null && ran.stopped) {
+          // Ended by the agent because the pruner stopped its trial: PRUNED on the server already.
+          outcome = { number: suggest.number, state: 'PRUNED', loss: null, params: suggest.params, prunedAt: messages.prunedAt };
+        } else if (ran.stopped) return; // left RUNNING: offered again once its lease runs out
+        if (outcome === undefined) {
+          // Its result; one that ends by itself after a stop is still sent (kept as the PRUNED trial's final value).
+          const tail = ran.stderr.slice(-ERROR_TAIL).trim();
+          const result = readResult(ran.stdout);
+          let error: string | null = null;
+          if (ran.spawnError) error = `cannot run ${options.command[0]}: ${ran.spawnError.message}`;
+          else if (ran.code !== 0) error = `${ran.signal ? `killed by ${ran.signal}` : `exit code ${ran.code}`}${tail ? `: ${tail}` : ''}`;
+          else if (result.kind === 'none') error = `${result.why}${tail ? `\nstderr: ${tail}` : ''}`;
+          if (error === null && result.kind === 'result') {
+            try {
+              const { update } = await graphql<{ update: { state: string; loss: number | null } }>(reporting, UPDATE, { trialId: suggest.id, result: result.result });
+              outcome = { number: suggest.number, state: update.state, loss: update.loss, params: suggest.params };
+            } catch (refused) {
+              if (!(refused instanceof OscarError) || refused.code === 'CONNECTION_ERROR') throw refused;
+              error = `the result was refused: ${refused.message}`;
+            }
           }
-        }
-        if (error !== null) {
-          await graphql(reporting, FAIL, { trialId: suggest.id, error: error.slice(0, 9000) });
-          outcome = { number: suggest.number, state: 'FAILED', loss: null, params: suggest.params };
+          if (error !== null) {
+            await graphql(reporting, FAIL, { trialId: suggest.id, error: error.slice(0, 9000) });
+            outcome = { number: suggest.number, state: 'FAILED', loss: null, params: suggest.params };
+          }
         }
       } finally {
         clearInterval(heartbeat);
@@ -328,7 +345,7 @@ export async function runAgent(options: AgentOptions, out: NodeJS.WritableStream
       if (outcome.loss !== null && (best === null || outcome.loss < best.loss!)) best = outcome;
       const failed = finished.filter((f) => f.state === 'FAILED').length;
       log.write(
-        `oscar: trial ${outcome.number} ${outcome.state}${outcome.loss === null ? '' : ` loss ${formatValue(outcome.loss)}`}` +
+        `oscar: trial ${outcome.number} ${outcome.state}${outcome.prunedAt === undefined ? '' : ` at step ${outcome.prunedAt}`}${outcome.loss === null ? '' : ` loss ${formatValue(outcome.loss)}`}` +
           ` | best ${best ? `${formatValue(best.loss!)} (trial ${best.number})` : '-'}` +
           ` | ${finished.length}${options.trials === null ? '' : `/${options.trials}`} done, ${running} running, ${failed} failed\n`,
       );
@@ -367,7 +384,10 @@ function summary(options: AgentOptions, finished: readonly Finished[]): string {
   const name = String(options.experiment.name);
   const completed = finished.filter((f) => f.loss !== null).sort((a, b) => a.loss! - b.loss!);
   const failed = finished.filter((f) => f.state === 'FAILED').length;
-  const lines = [`\nExperiment "${name}": ${finished.length} trial${finished.length === 1 ? '' : 's'} run here, ${completed.length} with a loss, ${failed} failed.`];
+  const pruned = finished.filter((f) => f.state === 'PRUNED').length;
+  const lines = [
+    `\nExperiment "${name}": ${finished.length} trial${finished.length === 1 ? '' : 's'} run here, ${completed.length} with a loss, ${failed} failed${pruned ? `, ${pruned} stopped early by the pruner` : ''}.`,
+  ];
   if (completed.length > 0) {
     const names = [...new Set(completed.slice(0, SUMMARY_ROWS).flatMap((f) => Object.keys(f.params)))].sort();
     const rows = [['trial', 'loss', ...names], ...completed.slice(0, SUMMARY_ROWS).map((f) => [String(f.number), formatValue(f.loss!), ...names.map((n) => (f.params[n] === undefined ? '' : formatValue(f.params[n]!)))])];

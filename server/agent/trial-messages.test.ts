@@ -1,0 +1,93 @@
+import { describe, expect, it } from 'vitest';
+import { MAX_WAITING_REPORTS, readReport, TrialMessages, type IntermediateReport } from './trial-messages.ts';
+
+describe('intermediate values on a command\'s output', () => {
+  it.each([
+    ['{"step": 3, "loss": 0.41}', { step: 3, value: 0.41, metrics: {} }],
+    ['  {"step": 0, "loss": -2, "acc": 0.9}', { step: 0, value: -2, metrics: { acc: 0.9 } }],
+  ])('%j is a report', (line, report) => {
+    expect(readReport(line)).toEqual(report);
+  });
+
+  it.each(['{"loss": 1}', '{"step": -1, "loss": 1}', '{"step": 1.5, "loss": 1}', '{"step": 1, "loss": "1"}', '{"step": 1, "loss": NaN}', '{"step": 1}', 'step 1', '[{"step": 1, "loss": 1}]'])(
+    '%j is not',
+    (line) => {
+      expect(readReport(line)).toBeNull();
+    },
+  );
+});
+
+/** A channel whose calls wait until the test lets them go, recording what was sent. */
+function gatedChannel(stopAt: number | null = null) {
+  const sent: string[] = [];
+  const gates: (() => void)[] = [];
+  const wait = () => new Promise<void>((resolve) => gates.push(resolve));
+  return {
+    sent,
+    release: () => gates.splice(0).forEach((open) => open()),
+    pending: () => gates.length,
+    channel: {
+      report: async (report: IntermediateReport) => {
+        sent.push(`report ${report.step}`);
+        await wait();
+        return report.step === stopAt;
+      },
+      checkpoint: async (record: Record<string, unknown>) => {
+        sent.push(`checkpoint ${JSON.stringify(record)}`);
+        await wait();
+      },
+    },
+  };
+}
+
+async function until(condition: () => boolean) {
+  while (!condition()) await new Promise((resolve) => setImmediate(resolve));
+}
+
+describe('sending a trial\'s messages', () => {
+  it('sends them one at a time, in order, keeping only the latest checkpoint still waiting', async () => {
+    const gate = gatedChannel();
+    const messages = new TrialMessages(gate.channel, () => {});
+    messages.line('{"step": 0, "loss": 1}');
+    for (const line of ['{"checkpoint": {"epoch": 0}}', '{"step": 1, "loss": 1}', '{"checkpoint": {"epoch": 1}}', 'epoch 1 done']) messages.line(line);
+    await until(() => gate.pending() === 1);
+    expect(gate.sent).toEqual(['report 0']); // one at a time
+    while (gate.sent.length < 3 || gate.pending() > 0) {
+      gate.release();
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    await messages.settled();
+    expect(gate.sent).toEqual(['report 0', 'report 1', 'checkpoint {"epoch":1}']);
+  });
+
+  it('stops at the first report the pruner answers with "stop", and drops what waits after it', async () => {
+    const gate = gatedChannel(1);
+    const stops: number[] = [];
+    const messages = new TrialMessages(gate.channel, (step) => stops.push(step));
+    for (let step = 0; step < 4; step++) messages.line(JSON.stringify({ step, loss: 1 }));
+    while (messages.prunedAt === null) {
+      gate.release();
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    await messages.settled();
+    messages.line('{"step": 9, "loss": 1}');
+    expect(gate.sent).toEqual(['report 0', 'report 1']);
+    expect(stops).toEqual([1]);
+    expect(messages.prunedAt).toBe(1);
+  });
+
+  it(`keeps at most ${MAX_WAITING_REPORTS} reports waiting, dropping the oldest`, async () => {
+    const gate = gatedChannel();
+    const messages = new TrialMessages(gate.channel, () => {});
+    for (let step = 0; step <= MAX_WAITING_REPORTS + 5; step++) messages.line(JSON.stringify({ step, loss: 1 }));
+    while (gate.pending() > 0) {
+      gate.release();
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    await messages.settled();
+    // Step 0 went out at once; of the rest, the oldest five were dropped.
+    expect(gate.sent).toHaveLength(1 + MAX_WAITING_REPORTS);
+    expect(gate.sent.slice(0, 2)).toEqual(['report 0', 'report 6']);
+    expect(gate.sent.at(-1)).toBe(`report ${MAX_WAITING_REPORTS + 5}`);
+  });
+});
