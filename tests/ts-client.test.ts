@@ -341,6 +341,42 @@ export async function main(): Promise<Trial | null> {
     }
   });
 
+  it('reports intermediate values, stops a trial the pruner stops, and refuses bad steps before sending', async () => {
+    const token = await server.token('ts-pruning@example.com');
+    const scientist = new Oscar(token, { url: server.url, worker: 'curves' });
+    try {
+      const experiment = { name: 'Curves', parameters: { x: { min: 0, max: 1 } }, pruner: { type: 'asha', min_step: 1, reduction: 3 } } as const;
+      const stopped: [number, number, boolean][] = [];
+      for (const target of [1, 2, 0.5]) {
+        const job = await scientist.suggest(experiment);
+        let pruned = false;
+        for (let step = 0; step < 5 && !pruned; step++) {
+          pruned = await scientist.report(job, step, target + 1 / (step + 1), { epoch_time: 0.1 });
+          if (pruned) stopped.push([job.number, step, job.pruned]);
+        }
+        if (!pruned) await scientist.update(job, { loss: target });
+      }
+      expect(stopped).toEqual([[2, 1, true]]);
+      expect(scientist.openTrials).toEqual([]); // the pruned trial's heartbeats stopped too
+      const job = await scientist.suggest(experiment);
+      for (const [step, value, field] of [[-1, 1, 'step'], [1.5, 1, 'step'], [1, Number.NaN, 'value'], [1, Number.POSITIVE_INFINITY, 'value']] as const) {
+        const error = await scientist.report(job, step, value).catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(OscarError);
+        expect(error).toMatchObject({ code: 'BAD_USER_INPUT', field });
+      }
+      const trials = [];
+      for await (const trial of scientist.trials('Curves')) trials.push(trial);
+      expect(trials.map((t) => [t.number, t.state])).toEqual([
+        [4, 'RUNNING'],
+        [3, 'COMPLETED'],
+        [2, 'PRUNED'],
+        [1, 'COMPLETED'],
+      ]);
+    } finally {
+      scientist.close();
+    }
+  });
+
   it('carries the latest checkpoint to the trial handed back after a reboot and to the copy offered after its lease ran out', async () => {
     const token = await server.token('ts-checkpoints@example.com');
     const experiment = { name: 'Spot', parameters: { lr: { min: 1e-4, max: 1, distribution: 'log_uniform' } }, lease_seconds: 2 } as const;

@@ -80,6 +80,18 @@ export const CheckpointDocument = graphql(`
   }
 `);
 
+export const ReportDocument = graphql(`
+  mutation Report($trialId: ID!, $step: Int!, $value: Float!, $metrics: JSON) {
+    report(trialId: $trialId, step: $step, value: $value, metrics: $metrics) {
+      shouldStop
+      trial {
+        ...TrialOutcome
+        prunedStep
+      }
+    }
+  }
+`);
+
 export const BestDocument = graphql(`
   query Best($name: String!) {
     experiment(name: $name) {

@@ -48,7 +48,16 @@ export interface Experiment<Parameters extends Record<string, ParameterSpec> = R
   readonly seed?: number;
   /** Seconds a running trial is kept without a heartbeat before its parameters are offered again (2 to 604,800; default 120). */
   readonly lease_seconds?: number;
+  /**
+   * How trials are stopped early from the intermediate values `report` sends: `'median'` (default),
+   * `'none'`, `'percentile'`, `'asha'`, `'hyperband'`, or an object such as
+   * `{ type: 'asha', min_step: 1, reduction: 3 }` (see the server's README). Unchanged when resuming and omitted.
+   */
+  readonly pruner?: PrunerName | ({ readonly type: PrunerName } & Readonly<Record<string, unknown>>);
 }
+
+/** The pruners an experiment may name. */
+export type PrunerName = 'median' | 'none' | 'percentile' | 'asha' | 'hyperband';
 
 /** The value type a parameter spec draws: a number for a range, one of the categories, the constant itself. */
 export type ValueOf<Spec> = Spec extends readonly (infer Value)[]
@@ -67,7 +76,7 @@ export type ParamsOf<E> = E extends { readonly parameters: infer Parameters }
   : Params;
 
 /** The keys an experiment may have, in the Python client's order. */
-const EXPERIMENT_KEYS = ['name', 'description', 'parameters', 'resume', 'algorithm', 'seed', 'lease_seconds'] as const;
+const EXPERIMENT_KEYS = ['name', 'description', 'parameters', 'resume', 'algorithm', 'seed', 'lease_seconds', 'pruner'] as const;
 const GRAPHQL_NAMES: Partial<Record<(typeof EXPERIMENT_KEYS)[number], keyof ExperimentInput>> = { lease_seconds: 'leaseSeconds' };
 
 /**

@@ -2,6 +2,7 @@ import { createClient, type Client } from 'graphql-ws/client';
 import {
   BestDocument,
   CheckpointDocument,
+  ReportDocument,
   ExperimentIdDocument,
   FailDocument,
   HeartbeatDocument,
@@ -94,6 +95,8 @@ export class Job<P = Params> {
   checkpoint: Checkpoint | null;
   /** Whether this client has reported its outcome (`update` or `fail`). */
   reported = false;
+  /** Whether the experiment's pruner stopped it (a `report` answered `true`): it is PRUNED. */
+  pruned = false;
 
   constructor(fields: { id: string; number: number; experiment: string; experimentId: string; leaseSeconds: number; params: P; checkpoint: Checkpoint | null }) {
     this.id = fields.id;
@@ -237,6 +240,32 @@ export class Oscar {
     const { checkpoint } = await this.transport.request(CheckpointDocument, { trialId, data });
     if (job instanceof Job) job.checkpoint = data;
     return checkpoint;
+  }
+
+  /**
+   * Reports an intermediate value of a running job (its loss at `step`, a whole number from 0), with
+   * any metrics; resolves `true` when the experiment's pruner stopped the trial (it is PRUNED, its
+   * heartbeats stop, `job.pruned` is set): stop training it. A result sent afterwards is kept as its
+   * final value. Steps may come in any order, and again (the first value of a step stays).
+   *
+   * ```ts
+   * for (let epoch = 0; epoch < 100; epoch++) {
+   *   if (await scientist.report(job, epoch, trainOneEpoch())) break;
+   * }
+   * ```
+   */
+  async report(job: Job<unknown> | string, step: number, value: number, metrics?: Record<string, unknown>): Promise<boolean> {
+    const trialId = trialIdOf(job);
+    if (!Number.isSafeInteger(step) || step < 0) throw badInput('step', `step must be a whole number from 0, got ${describeType(step)} ${String(step)}`);
+    if (typeof value !== 'number' || !Number.isFinite(value)) throw badInput('value', `value must be a finite number, got ${String(value)}`);
+    if (metrics !== undefined && !isObject(metrics)) throw badInput('metrics', `metrics must be an object such as {"accuracy": 0.9}, got ${describeType(metrics)}`);
+    const variables = { trialId, step, value, metrics: metrics === undefined ? null : (JSON.parse(JSON.stringify(metrics, toJson)) as Record<string, unknown>) };
+    const { report } = await this.transport.request(ReportDocument, variables);
+    if (report.shouldStop) {
+      this.heartbeats.forget(trialId);
+      if (job instanceof Job) job.pruned = true;
+    }
+    return report.shouldStop;
   }
 
   /** Stops a job's heartbeats without reporting it: its lease runs out and its parameters are offered again. */

@@ -77,6 +77,16 @@ export type CheckpointMutationVariables = Exact<{
 
 export type CheckpointMutation = { checkpoint: { id: string, number: number, state: TrialState, loss: number | null, error: string | null, leaseExpiresAt: string | null } };
 
+export type ReportMutationVariables = Exact<{
+  trialId: string | number;
+  step: number;
+  value: number;
+  metrics?: unknown;
+}>;
+
+
+export type ReportMutation = { report: { shouldStop: boolean, trial: { prunedStep: number | null, id: string, number: number, state: TrialState, loss: number | null, error: string | null, leaseExpiresAt: string | null } } };
+
 export type BestQueryVariables = Exact<{
   name: string;
 }>;
@@ -227,6 +237,24 @@ export const CheckpointDocument = new TypedDocumentString(`
   error
   leaseExpiresAt
 }`) as unknown as TypedDocumentString<CheckpointMutation, CheckpointMutationVariables>;
+export const ReportDocument = new TypedDocumentString(`
+    mutation Report($trialId: ID!, $step: Int!, $value: Float!, $metrics: JSON) {
+  report(trialId: $trialId, step: $step, value: $value, metrics: $metrics) {
+    shouldStop
+    trial {
+      ...TrialOutcome
+      prunedStep
+    }
+  }
+}
+    fragment TrialOutcome on Trial {
+  id
+  number
+  state
+  loss
+  error
+  leaseExpiresAt
+}`) as unknown as TypedDocumentString<ReportMutation, ReportMutationVariables>;
 export const BestDocument = new TypedDocumentString(`
     query Best($name: String!) {
   experiment(name: $name) {
