@@ -128,6 +128,7 @@ describe('intermediate values and the median pruner (the default)', () => {
       [{ step: -1, value: 1 }, 'step'],
       [{ step: 1, value: 1, metrics: [1] }, 'metrics'],
       [{ step: 1, value: 1, metrics: { x: 'a\u0000b' } }, 'metrics.x'],
+      [{ step: 1, value: 1, metrics: { x: 'y'.repeat(5000) } }, 'metrics'],
       [{ step: 1, value: 1, metrics: { x: 'NaN' } }, ''],
     ];
     for (const [variables, field] of cases) {

@@ -81,9 +81,9 @@ function asObject(raw: unknown, field: string, example: string): Readonly<Record
 }
 
 /** Checks the size of metrics already validated (so nested no deeper than MAX_DEPTH: measuring cannot overflow the stack). */
-function sized(field: string, metrics: Metrics): Metrics {
-  if (JSON.stringify(metrics).length > MAX_RESULT_BYTES) {
-    throw badInput(field, `${field} must be at most ${MAX_RESULT_BYTES} bytes of JSON`);
+function sized(field: string, metrics: Metrics, max = MAX_RESULT_BYTES): Metrics {
+  if (JSON.stringify(metrics).length > max) {
+    throw badInput(field, `${field} must be at most ${max} bytes of JSON`);
   }
   return metrics;
 }
@@ -119,6 +119,8 @@ export interface IntermediateValue {
 
 /** The highest step a report may name. */
 export const MAX_REPORT_STEP = 1_000_000_000;
+/** The most JSON text of metrics one report may carry (a trial reports up to 10,000 times). */
+export const MAX_REPORT_METRICS_BYTES = 4096;
 
 /** Validates `report`'s arguments once, at the boundary; throws BAD_USER_INPUT naming the field. */
 export function parseReport(step: unknown, value: unknown, metrics: unknown): IntermediateValue {
@@ -129,5 +131,5 @@ export function parseReport(step: unknown, value: unknown, metrics: unknown): In
     throw badInput('value', `value must be a finite number (the loss at this step), but got ${describe(value)}`);
   }
   const rest = metrics === undefined || metrics === null ? {} : asObject(metrics, 'metrics', '{"accuracy": 0.9}');
-  return { step, value, metrics: sized('metrics', parseMetrics(rest, 'metrics')) };
+  return { step, value, metrics: sized('metrics', parseMetrics(rest, 'metrics'), MAX_REPORT_METRICS_BYTES) };
 }
