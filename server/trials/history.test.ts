@@ -9,6 +9,7 @@ import { parseSearchSpace, type Params } from '../optimizer/space.ts';
 import { createRuntime, type Runtime } from '../runtime/runtime.ts';
 import { newDatabase, type TestDatabase } from '../../tests/harness.ts';
 import { nextRevision } from './revisions.ts';
+import { learnedLoss } from './history.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'oscar-history-'));
 let database: TestDatabase;
@@ -99,5 +100,14 @@ describe('HistoryCache.propose', () => {
     } finally {
       await other.close();
     }
+  });
+});
+
+describe('learnedLoss', () => {
+  it('is the loss of a COMPLETED trial, the final result or else the last value of a PRUNED one, and nothing for the rest', () => {
+    expect(learnedLoss({ state: 'COMPLETED', loss: 0.3, lastValue: 0.9 })).toBe(0.3);
+    expect(learnedLoss({ state: 'PRUNED', loss: null, lastValue: 0.9 })).toBe(0.9);
+    expect(learnedLoss({ state: 'PRUNED', loss: 0.7, lastValue: 0.9 })).toBe(0.7);
+    for (const state of ['RUNNING', 'STALE', 'FAILED', 'DUPLICATE']) expect(learnedLoss({ state, loss: 0.5, lastValue: 0.5 })).toBeNull();
   });
 });
