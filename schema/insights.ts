@@ -23,6 +23,12 @@ const TrialTableRef = builder.objectRef<TrialTable>('TrialTable').implement({
     completedAt: t.field({ type: ['Float'], nullable: { list: false, items: true }, description: 'Completion times, milliseconds since the epoch.', resolve: (table) => table.completedAt }),
     parameters: t.field({ type: [TrialColumnRef], description: 'One column per parameter, by name.', resolve: (table) => table.parameters }),
     metrics: t.field({ type: [TrialColumnRef], description: 'One column per custom metric, by name.', resolve: (table) => table.metrics }),
+    prunedSteps: t.field({
+      type: ['Int'],
+      nullable: { list: false, items: true },
+      description: 'The step at which the pruner stopped each trial (PRUNED), or null.',
+      resolve: (table) => table.prunedSteps,
+    }),
     checkpoints: t.field({ type: 'JSON', description: "An array: each trial's latest checkpoint record, or null.", resolve: (table) => table.checkpoints }),
   }),
 });

@@ -22,6 +22,8 @@ export interface TrialTable {
   readonly metrics: readonly TrialColumn[];
   /** Each trial's latest checkpoint record, or null. */
   readonly checkpoints: readonly unknown[];
+  /** The step at which the pruner stopped each trial, or null. */
+  readonly prunedSteps: readonly (number | null)[];
 }
 
 /** Tables read at once in one process; more wait their turn, so memory stays bounded under load. */
@@ -48,7 +50,7 @@ export class TrialTables {
         db.trial.findMany({
           where: { experimentId },
           orderBy: { number: 'asc' },
-          select: { number: true, state: true, loss: true, worker: true, createdAt: true, completedAt: true, params: true, metrics: true, checkpoint: true },
+          select: { number: true, state: true, loss: true, worker: true, createdAt: true, completedAt: true, params: true, metrics: true, checkpoint: true, prunedStep: true },
         }),
       ]);
       const parameterNames = new Set(Object.keys(asRecord(experiment.parameters)));
@@ -71,6 +73,7 @@ export class TrialTables {
         parameters: [...parameterNames].sort().map((name) => column(name, 'params')),
         metrics: [...metricNames].sort().map((name) => column(name, 'metrics')),
         checkpoints: rows.map((row) => row.checkpoint ?? null),
+        prunedSteps: rows.map((row) => row.prunedStep),
       };
     });
   }

@@ -36,6 +36,9 @@ const COMPLETED = 12;
 
 const SUGGEST = `mutation ($experiment: ExperimentInput!, $worker: String) { suggest(experiment: $experiment, worker: $worker) { id number params experiment { id } } }`;
 const UPDATE = `mutation ($id: ID!, $result: JSON!) { update(trialId: $id, result: $result) { id state } }`;
+const REPORT = `mutation ($id: ID!, $step: Int!, $value: Float!, $metrics: JSON) { report(trialId: $id, step: $step, value: $value, metrics: $metrics) { shouldStop } }`;
+/** Intermediate values each completed trial reports (one learning curve each). */
+const STEPS = 4;
 const FAIL = `mutation ($id: ID!, $error: String!, $metrics: JSON) { fail(trialId: $id, error: $error, metrics: $metrics) { id state } }`;
 
 /**
@@ -285,12 +288,17 @@ describe('user-controlled text in the dashboard, in Chromium', () => {
     let completed = 0;
     for (let i = 0; completed < COMPLETED || Object.values(CATEGORICAL).some((choices) => choices.some((c) => !seen.has(c))); i++) {
       expect(i, 'the random sampler never tried every choice').toBeLessThan(200);
-      const suggested = await server.gql(SUGGEST, { experiment: { ...EXPERIMENT, parameters: PARAMETERS, algorithm: 'random', seed: 7 }, worker: ALL[i % ALL.length] }, token);
+      const suggested = await server.gql(SUGGEST, { experiment: { ...EXPERIMENT, parameters: PARAMETERS, algorithm: 'random', seed: 7, pruner: 'none' }, worker: ALL[i % ALL.length] }, token);
       const trial = suggested.data?.suggest;
       expect(trial, JSON.stringify(suggested.errors)).toBeTruthy();
       experimentId = trial.experiment.id;
       for (const name of Object.keys(CATEGORICAL)) seen.add(String(trial.params[name]));
       const loss = Number(trial.params[PAYLOADS.img]) + ALL.indexOf(trial.params[PAYLOADS.svg]) / 10 + Math.log10(Number(trial.params[PAYLOADS.script])) / 10;
+      // A learning curve down to the loss, its metrics named by payloads (no pruner: every trial completes).
+      for (let step = 0; step < STEPS; step++) {
+        const reported = await server.gql(REPORT, { id: trial.id, step, value: loss + (STEPS - 1 - step) / 5, metrics: { [PAYLOADS.img]: PAYLOADS.svg } }, token);
+        expect(reported.data?.report.shouldStop, JSON.stringify(reported.errors)).toBe(false);
+      }
       const metrics = Object.fromEntries(METRICS.map((name, m) => [name, loss * (m + 1) + i / 10]));
       const updated = await server.gql(UPDATE, { id: trial.id, result: { loss, ...metrics, [NOTE]: ALL[(i + 1) % ALL.length] } }, token);
       expect(updated.data?.update.state, JSON.stringify(updated.errors)).toBe('COMPLETED');
@@ -331,7 +339,7 @@ describe('user-controlled text in the dashboard, in Chromium', () => {
 
     const labels = await page.locator('[data-chart]').evaluateAll((charts) => charts.map((c) => c.getAttribute('data-chart')!));
     expect([...labels].sort()).toEqual(
-      ['Loss over trials', 'Parameter importance', 'Parallel coordinates', ...TUNABLE.map((n) => `Loss against ${n}`), ...METRICS.map((n) => `Metric ${n}`)].sort(),
+      ['Loss over trials', 'Parameter importance', 'Learning curves', 'Parallel coordinates', ...TUNABLE.map((n) => `Loss against ${n}`), ...METRICS.map((n) => `Metric ${n}`)].sort(),
     );
 
     for (const [index, label] of labels.entries()) {
@@ -349,6 +357,7 @@ describe('user-controlled text in the dashboard, in Chromium', () => {
       }
       let wanted: string[];
       if (label === 'Loss over trials') wanted = ['loss'];
+      else if (label === 'Learning curves') wanted = ['trial ', 'step ', 'value = '];
       else if (label === 'Parameter importance') wanted = TUNABLE;
       else if (label.startsWith('Loss against ')) {
         const name = label.slice('Loss against '.length);

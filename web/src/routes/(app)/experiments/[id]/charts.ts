@@ -6,6 +6,10 @@ import type { ParameterKind, TrialData } from './trials.svelte';
 const ACCENT = '#2f5d8a';
 const BEST = '#d9480f';
 const POINT = 'rgba(47, 93, 138, 0.45)';
+/** Pruned trials' learning curves: light grey. */
+const PRUNED = 'rgba(134, 142, 150, 0.4)';
+/** The highlighted learning curves, best first. */
+const HIGHLIGHTS = [BEST, '#2b8a3e', '#7048e8', '#c2255c', '#0c8599'];
 /** Light to dark: early to recent trials, or high to low loss. */
 const RAMP = ['#cfe0ef', '#6a9cc8', '#1f4e79', '#0b2540'];
 const AXIS = { axisLine: { lineStyle: { color: '#9aa4b2' } }, axisLabel: { color: '#5b6473', fontSize: 11 }, splitLine: { lineStyle: { color: '#eef1f5' } } } as const;
@@ -14,6 +18,10 @@ const GRID = { left: 56, right: 16, top: 16, bottom: 36 } as const;
 const LARGE = { large: true, largeThreshold: 500, symbol: 'rect', progressive: 0 } as const;
 /** At most this many lines in the parallel coordinates: the best half and an even sample of the rest. */
 export const PARALLEL_LINES = 1000;
+/** The best completed trials whose learning curves are highlighted. */
+export const HIGHLIGHTED_CURVES = HIGHLIGHTS.length;
+/** At most this many learning curves are drawn, the latest trials', besides the highlighted ones. */
+export const MAX_CURVES = 300;
 
 /** Rows of completed trials with a finite loss, in trial order. */
 export function completedRows(data: TrialData): number[] {
@@ -27,15 +35,20 @@ export function completedRows(data: TrialData): number[] {
 
 /** A log axis reads better when every loss is positive and they span more than three decades. */
 export function wantsLogScale(data: TrialData, rows: readonly number[]): boolean {
-  if (rows.length < 2) return false;
+  return spansDecades(rows.map((row) => data.losses[row]!));
+}
+
+/** Whether at least two values are all positive and span more than three decades. */
+function spansDecades(values: Iterable<number>): boolean {
+  let count = 0;
   let min = Infinity;
   let max = -Infinity;
-  for (const row of rows) {
-    const loss = data.losses[row]!;
-    min = Math.min(min, loss);
-    max = Math.max(max, loss);
+  for (const value of values) {
+    count++;
+    min = Math.min(min, value);
+    max = Math.max(max, value);
   }
-  return min > 0 && max / min > 1000;
+  return count >= 2 && min > 0 && max / min > 1000;
 }
 
 const tooltipNumber = (value: unknown) => formatNumber(typeof value === 'number' ? value : null);
@@ -222,4 +235,99 @@ export function parallelSample(data: TrialData, rows: readonly number[]): readon
   const step = rest.length / keep;
   // Worst first, so the best lines are drawn on top.
   return [...Array.from({ length: keep }, (_, i) => rest[Math.floor(i * step)]!).reverse(), ...byLoss.slice(0, keep).reverse()];
+}
+
+/** A learning curve as drawn: `rank` is its place among the highlighted best trials (0 is the best), or -1. */
+export interface DrawnCurve {
+  readonly number: number;
+  readonly state: string;
+  readonly prunedStep: number | null;
+  readonly steps: readonly number[];
+  readonly values: readonly number[];
+  readonly rank: number;
+}
+
+/** The learning curves to draw: the best completed trials' and the latest {@link MAX_CURVES} others', in trial order. */
+export function learningCurves(data: TrialData): DrawnCurve[] {
+  const best = data.bestCurves(HIGHLIGHTED_CURVES);
+  const latest = [...data.curves.keys()].sort((a, b) => b - a).slice(0, MAX_CURVES);
+  return [...new Set([...latest, ...best])]
+    .sort((a, b) => a - b)
+    .map((number) => {
+      const row = data.rowOf(number);
+      const curve = data.curves.get(number)!;
+      return {
+        number,
+        state: row === undefined ? 'RUNNING' : data.states[row]!,
+        prunedStep: row === undefined ? null : (data.prunedSteps[row] ?? null),
+        steps: curve.steps,
+        values: curve.values,
+        rank: best.indexOf(number),
+      };
+    });
+}
+
+/** How many points the learning curves draw in all. */
+export function curvePoints(curves: readonly DrawnCurve[]): number {
+  return curves.reduce((sum, curve) => sum + curve.steps.length, 0);
+}
+
+/**
+ * Intermediate values by step, a line per trial: the best completed trials in colour and thicker,
+ * pruned ones light grey, the others (running ones among them) in the neutral accent. Lines take no
+ * mouse events; a dot on each point carries the tooltip (large scatter series: one path per style).
+ */
+export function learningCurvesOption(curves: readonly DrawnCurve[]): ChartOption {
+  const log = spansDecades(curves.flatMap((curve) => curve.values));
+  const byNumber = new Map(curves.map((curve) => [curve.number, curve]));
+  const points = (curve: DrawnCurve): [number, number, number][] => curve.steps.map((step, i) => [step, curve.values[i]!, curve.number]);
+  const pruned = curves.filter((curve) => curve.rank < 0 && curve.state === 'PRUNED');
+  const neutral = curves.filter((curve) => curve.rank < 0 && curve.state !== 'PRUNED');
+  const best = curves.filter((curve) => curve.rank >= 0).sort((a, b) => b.rank - a.rank);
+  const name = (curve: DrawnCurve) => `trial ${curve.number}`;
+  const line = (curve: DrawnCurve, color: string, width: number) => ({
+    type: 'line' as const,
+    name: name(curve),
+    data: points(curve),
+    showSymbol: false,
+    silent: true,
+    lineStyle: { color, width },
+    itemStyle: { color },
+  });
+  const dots = (group: readonly DrawnCurve[], color: string, size: number) => ({
+    type: 'scatter' as const,
+    data: group.flatMap(points),
+    symbolSize: size,
+    itemStyle: { color },
+    ...LARGE,
+  });
+  return {
+    animation: false,
+    grid: { ...GRID, left: 64, top: 24, bottom: 40 },
+    tooltip: {
+      trigger: 'item',
+      formatter: (p) => {
+        const [step, value, number] = (p as unknown as { value: [number, number, number] }).value;
+        const curve = byNumber.get(number);
+        const state = curve?.state.toLowerCase() ?? '';
+        return tooltipLines(
+          `trial ${number} · ${curve?.state === 'PRUNED' && curve.prunedStep !== null ? `${state} at step ${curve.prunedStep}` : state}`,
+          `step ${step}`,
+          `value = ${formatNumber(value)}`,
+        );
+      },
+    },
+    legend: { top: 0, right: 8, data: [...best].reverse().map(name), textStyle: { fontSize: 11, color: '#5b6473' }, itemHeight: 8 },
+    xAxis: { type: 'value', name: 'step', nameLocation: 'middle', nameGap: 24, min: 'dataMin', max: 'dataMax', ...AXIS, nameTextStyle: { color: '#5b6473' } },
+    yAxis: { type: log ? 'log' : 'value', name: 'value', nameLocation: 'middle', nameGap: 48, scale: true, ...AXIS, nameTextStyle: { color: '#5b6473' } },
+    // Drawn in this order: pruned below, the best on top.
+    series: [
+      ...pruned.map((curve) => line(curve, PRUNED, 1)),
+      ...neutral.map((curve) => line(curve, POINT, 1.25)),
+      ...best.map((curve) => line(curve, HIGHLIGHTS[curve.rank]!, 2.5)),
+      dots(pruned, PRUNED, 3),
+      dots(neutral, POINT, 4),
+      ...best.map((curve) => ({ ...dots([curve], HIGHLIGHTS[curve.rank]!, 5), name: name(curve) })),
+    ],
+  };
 }

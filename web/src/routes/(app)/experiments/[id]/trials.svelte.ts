@@ -1,7 +1,21 @@
 import type { ExperimentPageQuery, TrialUpdatesSubscription } from '$lib/graphql/generated/graphql';
 
 type Table = NonNullable<ExperimentPageQuery['experiment']>['trialTable'];
+type LoadedCurve = NonNullable<ExperimentPageQuery['experiment']>['learningCurves'][number];
 type TrialEvent = TrialUpdatesSubscription['trialUpdated'];
+
+/** A trial's intermediate values, steps ascending. */
+export interface Curve {
+  readonly steps: number[];
+  readonly values: number[];
+}
+
+/** A curve that grows past this many points live is halved (every other point; the last one kept). */
+const MAX_CURVE_POINTS = 400;
+/** Curves kept besides the best completed ones: once twice as many are held, the oldest go. */
+const KEPT_CURVES = 300;
+/** The best completed trials whose curves are always kept. */
+const KEPT_BEST_CURVES = 10;
 
 /** What the charts need to know about a parameter, read from the experiment's parameter spec. */
 export type ParameterKind =
@@ -27,12 +41,14 @@ export function parameterKinds(spec: unknown): Map<string, ParameterKind> {
 }
 
 /** States that end a trial: an older, still-open event that arrives late never replaces them. */
-const FINAL_STATES = new Set(['COMPLETED', 'FAILED', 'DUPLICATE']);
+const FINAL_STATES = new Set(['COMPLETED', 'FAILED', 'DUPLICATE', 'PRUNED']);
 const OPEN_STATES = new Set(['RUNNING', 'STALE']);
 
 /**
- * An experiment's trials as columns, updated in place as trial events arrive. The arrays are plain
- * (10,000 deep proxies would be slow); readers depend on `version`, which every change bumps.
+ * An experiment's trials as columns, and the learning curves of those that report intermediate
+ * values, updated in place as trial events arrive. The arrays are plain (10,000 deep proxies would be
+ * slow); readers depend on `version`, which every change to a trial's row bumps, and on
+ * `curvesVersion`, which every change to a curve bumps (a report alone leaves the rows as they are).
  */
 export class TrialData {
   readonly numbers: number[];
@@ -43,14 +59,20 @@ export class TrialData {
   readonly completedAt: (number | null)[];
   /** Each trial's latest checkpoint record, or null. */
   readonly checkpoints: unknown[];
+  /** The step at which the pruner stopped each PRUNED trial, where known (loaded curves and events). */
+  readonly prunedSteps: (number | null)[];
+  /** Learning curves by trial number: those the page loaded, then points as reports arrive. */
+  readonly curves = new Map<number, Curve>();
   readonly params = new Map<string, unknown[]>();
   readonly metrics = new Map<string, unknown[]>();
   /** Trial number -> row. */
   readonly #rows = new Map<number, number>();
-  /** Bumped on every change. */
+  /** Bumped on every change to a trial's row. */
   version = $state(0);
+  /** Bumped on every change to a learning curve. */
+  curvesVersion = $state(0);
 
-  constructor(table: Table) {
+  constructor(table: Table, curves: readonly LoadedCurve[] = []) {
     this.numbers = [...table.numbers];
     this.states = [...table.states];
     this.losses = [...table.losses];
@@ -61,6 +83,10 @@ export class TrialData {
     for (const column of table.parameters) this.params.set(column.name, [...(column.values as unknown[])]);
     for (const column of table.metrics) this.metrics.set(column.name, [...(column.values as unknown[])]);
     this.numbers.forEach((number, row) => this.#rows.set(number, row));
+    this.prunedSteps = [...table.prunedSteps];
+    for (const curve of curves) {
+      if (curve.steps.length) this.curves.set(curve.number, { steps: [...curve.steps], values: [...curve.values] });
+    }
   }
 
   /** How many trials there are. */
@@ -68,14 +94,23 @@ export class TrialData {
     return this.numbers.length;
   }
 
-  /** Adds a new trial or updates a known one from a `trialUpdated` event. */
+  /** The row of a trial, by its number. */
+  rowOf(number: number): number | undefined {
+    return this.#rows.get(number);
+  }
+
+  /** Adds a new trial or updates a known one from a `trialUpdated` event, its learning curve included. */
   upsert(trial: TrialEvent): void {
     let row = this.#rows.get(trial.number);
+    if (this.#extendCurve(trial)) {
+      this.curvesVersion++;
+      if (row !== undefined && this.#unchanged(row, trial)) return;
+    }
     if (row === undefined) {
       row = this.numbers.length;
       this.#rows.set(trial.number, row);
       this.numbers.push(trial.number);
-      for (const column of [this.states, this.losses, this.workers, this.createdAt, this.completedAt, this.checkpoints]) column.push(null as never);
+      for (const column of [this.states, this.losses, this.workers, this.createdAt, this.completedAt, this.checkpoints, this.prunedSteps]) column.push(null as never);
       for (const column of this.params.values()) column.push(null);
       for (const column of this.metrics.values()) column.push(null);
     } else if (FINAL_STATES.has(this.states[row]!) && OPEN_STATES.has(trial.state)) {
@@ -87,6 +122,7 @@ export class TrialData {
     this.createdAt[row] = Date.parse(trial.createdAt);
     this.completedAt[row] = trial.completedAt ? Date.parse(trial.completedAt) : null;
     this.checkpoints[row] = trial.checkpoint ?? null;
+    this.prunedSteps[row] = trial.prunedStep ?? null;
     setColumns(this.params, trial.params, row, this.size);
     setColumns(this.metrics, trial.metrics, row, this.size);
     this.version++;
@@ -96,13 +132,29 @@ export class TrialData {
   bestRow(): number {
     let best = -1;
     for (let row = 0; row < this.losses.length; row++) {
-      const loss = this.losses[row];
-      if (loss === null || loss === undefined || this.states[row] !== 'COMPLETED') continue;
-      if (best < 0 || loss < this.losses[best]! || (loss === this.losses[best] && this.numbers[row]! < this.numbers[best]!)) best = row;
+      if (this.#completedLoss(row) === null) continue;
+      if (best < 0 || this.#better(row, best)) best = row;
     }
     return best;
   }
 
+  /** The numbers of the `count` completed trials with a learning curve and the lowest losses, best first. */
+  bestCurves(count: number): number[] {
+    const rows: number[] = [];
+    for (const number of this.curves.keys()) {
+      const row = this.#rows.get(number);
+      if (row !== undefined && this.#completedLoss(row) !== null) rows.push(row);
+    }
+    return rows
+      .sort((a, b) => (this.#better(a, b) ? -1 : 1))
+      .slice(0, count)
+      .map((row) => this.numbers[row]!);
+  }
+
+  /** Whether any trial was stopped by the pruner (the table then shows where). */
+  hasPruned(): boolean {
+    return this.states.includes('PRUNED');
+  }
   /** Whether any trial has saved a checkpoint (the table then shows them). */
   hasCheckpoints(): boolean {
     return this.checkpoints.some((record) => record !== null && record !== undefined);
@@ -114,6 +166,67 @@ export class TrialData {
     for (const state of this.states) counts.set(state, (counts.get(state) ?? 0) + 1);
     return counts;
   }
+
+  /** A completed trial's finite loss, else null. */
+  #completedLoss(row: number): number | null {
+    const loss = this.losses[row];
+    return this.states[row] === 'COMPLETED' && typeof loss === 'number' && Number.isFinite(loss) ? loss : null;
+  }
+
+  /** Whether completed trial `a` beats `b`: a lower loss, or the same and earlier. */
+  #better(a: number, b: number): boolean {
+    const x = this.losses[a]!;
+    const y = this.losses[b]!;
+    return x < y || (x === y && this.numbers[a]! < this.numbers[b]!);
+  }
+
+  /**
+   * Appends an event's latest intermediate value to its trial's curve, starting one if need be; a
+   * step not above the last one known is ignored (events carry only the latest value). Whether it did.
+   */
+  #extendCurve(trial: TrialEvent): boolean {
+    const { lastStep: step, lastValue: value } = trial;
+    if (step === null || step === undefined || value === null || value === undefined) return false;
+    let curve = this.curves.get(trial.number);
+    if (!curve) {
+      curve = { steps: [], values: [] };
+      this.curves.set(trial.number, curve);
+      this.#forgetOldCurves();
+    } else if (curve.steps.length && step <= curve.steps[curve.steps.length - 1]!) {
+      return false;
+    }
+    curve.steps.push(step);
+    curve.values.push(value);
+    if (curve.steps.length > MAX_CURVE_POINTS) halve(curve);
+    return true;
+  }
+
+  /** Whether an event for a known trial leaves its row as it is (a report: only its curve moved). */
+  #unchanged(row: number, trial: TrialEvent): boolean {
+    return (
+      this.states[row] === trial.state &&
+      this.losses[row] === (trial.loss ?? null) &&
+      this.workers[row] === (trial.worker ?? null) &&
+      this.completedAt[row] === (trial.completedAt ? Date.parse(trial.completedAt) : null) &&
+      this.prunedSteps[row] === (trial.prunedStep ?? null) &&
+      JSON.stringify(this.checkpoints[row] ?? null) === JSON.stringify(trial.checkpoint ?? null)
+    );
+  }
+
+  /** Keeps memory bounded on a page left open: past twice {@link KEPT_CURVES} curves, the oldest go, the best completed ones stay. */
+  #forgetOldCurves(): void {
+    if (this.curves.size <= 2 * KEPT_CURVES) return;
+    const best = new Set(this.bestCurves(KEPT_BEST_CURVES));
+    const numbers = [...this.curves.keys()].sort((a, b) => a - b);
+    for (const number of numbers.slice(0, numbers.length - KEPT_CURVES)) if (!best.has(number)) this.curves.delete(number);
+  }
+}
+
+/** Drops every other point of a curve, its first and last kept. */
+function halve(curve: Curve): void {
+  const keep = (_: number, i: number, all: readonly number[]) => i % 2 === 0 || i === all.length - 1;
+  curve.steps.splice(0, Infinity, ...curve.steps.filter(keep));
+  curve.values.splice(0, Infinity, ...curve.values.filter(keep));
 }
 
 /** Writes one trial's values into the columns, adding columns (null-filled) for names not seen before. */
