@@ -256,3 +256,26 @@ describe('pruning across concurrent workers', () => {
     expect(outcomes.find((o) => o.w === 0)!.stopped).toBeNull();
   });
 });
+
+describe('learning curves', () => {
+  it('gives every reporting trial its curve, oldest first, thinned to 200 evenly spaced points with the first and last kept', async () => {
+    const long = await suggest('Long', 'none');
+    for (let step = 0; step < 450; step++) await report(long.id, step, 1 / (step + 1));
+    const short = await suggest('Long', 'none');
+    await report(short.id, 0, 2);
+    await suggest('Long', 'none'); // no reports: no curve
+    const response = await server.gql(`{ experiment(name: "Long") { learningCurves { number state prunedStep steps values } } }`, {}, token);
+    const curves = response.data?.experiment.learningCurves;
+    expect(curves.map((c: any) => [c.number, c.steps.length])).toEqual([
+      [1, 200],
+      [2, 1],
+    ]);
+    const [first] = curves;
+    expect(first.steps[0]).toBe(0);
+    expect(first.steps.at(-1)).toBe(449);
+    expect(first.values.at(-1)).toBeCloseTo(1 / 450, 12);
+    expect(new Set(first.steps).size).toBe(200);
+    const gaps = first.steps.slice(1).map((s: number, i: number) => s - first.steps[i]);
+    expect(Math.max(...gaps) - Math.min(...gaps)).toBeLessThanOrEqual(1); // evenly spaced
+  });
+});

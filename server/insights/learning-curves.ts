@@ -16,6 +16,8 @@ export const MAX_CURVES = 300;
 const BEST_CURVES = 10;
 /** Points kept per curve: evenly spaced steps, the first and the last always. */
 export const MAX_POINTS_PER_CURVE = 200;
+/** Reports read for one experiment's curves, at most: the best curves first, then the latest, while they fit. */
+export const MAX_CURVE_REPORTS = 200_000;
 /** Bytes a stored report is counted for against an operation's budget. */
 export const REPORT_BYTES = 64;
 
@@ -26,9 +28,10 @@ export function thin(n: number, max: number): number[] {
 }
 
 /**
- * The learning curves the dashboard draws: the latest {@link MAX_CURVES} trials that reported
- * intermediate values, and the best {@link BEST_CURVES} completed ones, oldest first. What is read is
- * charged to the operation's budget first.
+ * The learning curves the dashboard draws: the best {@link BEST_CURVES} completed trials that reported
+ * intermediate values and the latest {@link MAX_CURVES}, oldest first, as many of them as fit in
+ * {@link MAX_CURVE_REPORTS} reports (best first, then newest first). What is read is charged to the
+ * operation's budget first.
  */
 export async function learningCurves(database: Database, experimentId: string, budget: OperationBudget): Promise<LearningCurve[]> {
   const { db } = database;
@@ -37,9 +40,20 @@ export async function learningCurves(database: Database, experimentId: string, b
     db.trial.findMany({ where: { experimentId, lastStep: { not: null } }, orderBy: { number: 'desc' }, take: MAX_CURVES, select }),
     db.trial.findMany({ where: { experimentId, lastStep: { not: null }, state: 'COMPLETED' }, orderBy: [{ loss: 'asc' }, { number: 'asc' }], take: BEST_CURVES, select }),
   ]);
-  const trials = [...new Map([...recent, ...best].map((t) => [t.id, t])).values()].sort((a, b) => a.number - b.number);
+  const candidates = [...new Map([...best, ...recent].map((t) => [t.id, t])).values()];
+  const counts = await db.trialReport.groupBy({ by: ['trialId'], where: { trialId: { in: candidates.map((t) => t.id) } }, _count: { _all: true } });
+  const countOf = new Map(counts.map((c) => [c.trialId, c._count._all]));
+  let rows = 0;
+  const trials = candidates
+    .filter((t) => {
+      const count = countOf.get(t.id) ?? 0;
+      if (rows + count > MAX_CURVE_REPORTS) return false;
+      rows += count;
+      return true;
+    })
+    .sort((a, b) => a.number - b.number);
   const ids = trials.map((t) => t.id);
-  budget.charge((await db.trialReport.count({ where: { trialId: { in: ids } } })) * REPORT_BYTES, 'learningCurves'); // steps and values only
+  budget.charge(rows * REPORT_BYTES, 'learningCurves'); // steps and values only
   const reports = await db.trialReport.findMany({ where: { trialId: { in: ids } }, orderBy: [{ trialId: 'asc' }, { step: 'asc' }], select: { trialId: true, step: true, value: true } });
   const byTrial = new Map<string, { step: number; value: number }[]>();
   for (const report of reports) {
