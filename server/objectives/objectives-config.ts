@@ -1,0 +1,106 @@
+import { badInput } from '../errors.ts';
+import { nameProblem } from '../text.ts';
+
+/** Whether an objective is to be made small or large. */
+export type Direction = 'minimize' | 'maximize';
+
+/** An experiment's objectives: result keys and their directions, in the order given. */
+export type Objectives = readonly { readonly name: string; readonly direction: Direction }[];
+
+/** A limit on a reported value: a trial outside it is kept, and counted infeasible. */
+export interface Constraint {
+  readonly name: string;
+  readonly min: number | null;
+  readonly max: number | null;
+}
+
+/** Oscar's one rule: minimise the `loss` you report. */
+export const DEFAULT_OBJECTIVES: Objectives = [{ name: 'loss', direction: 'minimize' }];
+
+/** The most objectives and constraints an experiment may name. */
+export const MAX_OBJECTIVES = 8;
+export const MAX_CONSTRAINTS = 32;
+const MAX_NAME = 128;
+
+function entries(raw: unknown, field: string, example: string): [string, unknown][] {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw badInput(field, `${field} must be an object such as ${example}`);
+  return Object.entries(raw as Record<string, unknown>);
+}
+
+function checkName(field: string, name: string): void {
+  const problem = nameProblem(name, MAX_NAME);
+  if (problem !== null) throw badInput(field, `${field}: the name ${JSON.stringify(name.slice(0, 40))} ${problem}`);
+}
+
+/**
+ * Validates an experiment's `objectives`: `{"loss": "minimize", "accuracy": "maximize"}`, 1 to 8 result
+ * keys; absent: {@link DEFAULT_OBJECTIVES}. Throws BAD_USER_INPUT naming the field.
+ */
+export function parseObjectives(raw: unknown, field = 'experiment.objectives'): Objectives {
+  if (raw === undefined || raw === null) return DEFAULT_OBJECTIVES;
+  const list = entries(raw, field, '{"loss": "minimize", "accuracy": "maximize"}');
+  if (list.length === 0 || list.length > MAX_OBJECTIVES) throw badInput(field, `${field} must name 1 to ${MAX_OBJECTIVES} objectives, but names ${list.length}`);
+  return list.map(([name, direction]) => {
+    checkName(field, name);
+    if (direction !== 'minimize' && direction !== 'maximize') {
+      throw badInput(`${field}.${name}`, `${field}.${name} must be "minimize" or "maximize", but got ${JSON.stringify(direction)}`);
+    }
+    return { name, direction };
+  });
+}
+
+/**
+ * Validates an experiment's `constraints`: `{"memory_gb": {"max": 16}, "accuracy": {"min": 0.9}}`, at
+ * most 32, each with a finite `min`, `max` or both (min ≤ max); absent: none.
+ */
+export function parseConstraints(raw: unknown, field = 'experiment.constraints'): readonly Constraint[] {
+  if (raw === undefined || raw === null) return [];
+  const list = entries(raw, field, '{"memory_gb": {"max": 16}}');
+  if (list.length > MAX_CONSTRAINTS) throw badInput(field, `${field} may name at most ${MAX_CONSTRAINTS} constraints, but names ${list.length}`);
+  return list.map(([name, spec]) => {
+    checkName(field, name);
+    const at = `${field}.${name}`;
+    const limits = Object.fromEntries(entries(spec, at, '{"max": 16}'));
+    for (const key of Object.keys(limits)) if (key !== 'min' && key !== 'max') throw badInput(`${at}.${key}`, `${at}: unknown key "${key.slice(0, 40)}" (allowed: min, max)`);
+    const bound = (key: 'min' | 'max'): number | null => {
+      const value = limits[key];
+      if (value === undefined || value === null) return null;
+      if (typeof value !== 'number' || !Number.isFinite(value)) throw badInput(`${at}.${key}`, `${at}.${key} must be a finite number, but got ${JSON.stringify(value)}`);
+      return value;
+    };
+    const min = bound('min');
+    const max = bound('max');
+    if (min === null && max === null) throw badInput(at, `${at} needs a min, a max or both`);
+    if (min !== null && max !== null && min > max) throw badInput(at, `${at}: min must not exceed max, but got min=${min}, max=${max}`);
+    return { name, min, max };
+  });
+}
+
+/** A result's objectives as values to minimise (a maximised one negated), or null for any that is missing or not finite. */
+export function objectiveVector(result: Readonly<Record<string, unknown>>, objectives: Objectives): number[] | null {
+  const vector: number[] = [];
+  for (const { name, direction } of objectives) {
+    const value = result[name];
+    if (typeof value !== 'number' || !Number.isFinite(value)) return null;
+    vector.push(direction === 'maximize' ? -value : value);
+  }
+  return vector;
+}
+
+/**
+ * How far a result is outside its constraints: 0 when feasible, else the sum over violated constraints
+ * of the distance to the bound, relative to the bound's size (a missing or non-finite value counts 1).
+ */
+export function violation(result: Readonly<Record<string, unknown>>, constraints: readonly Constraint[]): number {
+  let total = 0;
+  for (const { name, min, max } of constraints) {
+    const value = result[name];
+    if (typeof value !== 'number' || !Number.isFinite(value)) {
+      total += 1;
+      continue;
+    }
+    if (min !== null && value < min) total += (min - value) / Math.max(1, Math.abs(min));
+    if (max !== null && value > max) total += (value - max) / Math.max(1, Math.abs(max));
+  }
+  return total;
+}

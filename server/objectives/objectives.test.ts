@@ -1,0 +1,97 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_OBJECTIVES, objectiveVector, parseConstraints, parseObjectives, violation } from './objectives-config.ts';
+import { dominates, hypervolume2d, paretoFront } from './pareto.ts';
+
+describe('dominance', () => {
+  it('holds when no worse in every objective and better in one', () => {
+    expect(dominates([1, 2], [2, 2])).toBe(true);
+    expect(dominates([1, 2], [1, 2])).toBe(false); // equal
+    expect(dominates([1, 3], [2, 2])).toBe(false); // a trade-off
+    expect(dominates([0, 0, 0], [0, 0, 1])).toBe(true);
+  });
+});
+
+describe('the Pareto front', () => {
+  it('keeps the non-dominated points of two objectives, in order of the first, equal points included', () => {
+    const points = [
+      [3, 1], // front
+      [1, 3], // front
+      [2, 2], // front
+      [2, 3], // dominated by [2, 2] and [1, 3]
+      [4, 4], // dominated
+      [2, 2], // equal to a front point: kept
+      [1, 4], // dominated by [1, 3]
+      [5, 1], // dominated by [3, 1]
+    ];
+    expect(paretoFront(points)).toEqual([1, 2, 5, 0]);
+  });
+
+  it('agrees with the pairwise definition on three objectives and on random sets', () => {
+    expect(paretoFront([[1, 2, 3], [3, 2, 1], [2, 2, 2], [2, 3, 3], [1, 2, 3]])).toEqual([0, 4, 2, 1]);
+    let seed = 12345;
+    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    for (const m of [2, 3, 4]) {
+      const points = Array.from({ length: 300 }, () => Array.from({ length: m }, () => Math.round(random() * 20)));
+      const expected = points.map((p, i) => i).filter((i) => !points.some((q) => dominates(q, points[i]!)));
+      expect(paretoFront(points).sort((a, b) => a - b)).toEqual(expected);
+    }
+  });
+
+  it('is fast for 10,000 points of two objectives', () => {
+    const points = Array.from({ length: 10_000 }, (_, i) => [i, 10_000 - i + (i % 7)]);
+    const started = performance.now();
+    const front = paretoFront(points);
+    expect(performance.now() - started).toBeLessThan(200);
+    expect(front.length).toBeGreaterThan(1000);
+  });
+});
+
+describe('hypervolume in two objectives', () => {
+  it('is the area the front dominates up to the reference point', () => {
+    // Front (1,3), (2,2), (3,1) with reference (4,4): 3·1 + 2·1 + 1·1 = 6.
+    expect(hypervolume2d([[1, 3], [2, 2], [3, 1], [3, 3]], [4, 4])).toBe(6);
+    expect(hypervolume2d([[5, 0]], [4, 4])).toBe(0); // outside the reference box
+    expect(hypervolume2d([], [4, 4])).toBe(0);
+  });
+});
+
+describe('objectives and constraints of an experiment', () => {
+  it('defaults to minimising the loss, and reads directions in the order given', () => {
+    expect(parseObjectives(undefined)).toEqual(DEFAULT_OBJECTIVES);
+    expect(parseObjectives({ accuracy: 'maximize', latency_ms: 'minimize' })).toEqual([
+      { name: 'accuracy', direction: 'maximize' },
+      { name: 'latency_ms', direction: 'minimize' },
+    ]);
+    expect(objectiveVector({ accuracy: 0.9, latency_ms: 12 }, parseObjectives({ accuracy: 'maximize', latency_ms: 'minimize' }))).toEqual([-0.9, 12]);
+    expect(objectiveVector({ accuracy: 0.9 }, parseObjectives({ accuracy: 'maximize', latency_ms: 'minimize' }))).toBeNull();
+  });
+
+  it('measures how far a result is outside its constraints', () => {
+    const constraints = parseConstraints({ memory_gb: { max: 16 }, accuracy: { min: 0.9 }, size: { min: 1, max: 3 } });
+    expect(violation({ memory_gb: 16, accuracy: 0.9, size: 2 }, constraints)).toBe(0);
+    expect(violation({ memory_gb: 20, accuracy: 0.9, size: 2 }, constraints)).toBe(0.25); // 4 over 16
+    expect(violation({ memory_gb: 8, accuracy: 0.8, size: 0 }, constraints)).toBeCloseTo(0.1 + 1, 12);
+    expect(violation({ accuracy: 0.95, size: 2 }, constraints)).toBe(1); // memory_gb missing
+  });
+
+  it.each([
+    [{ objectives: [] }, 'experiment.objectives', /an object/],
+    [{ objectives: {} }, 'experiment.objectives', /1 to 8/],
+    [{ objectives: { loss: 'min' } }, 'experiment.objectives.loss', /"minimize" or "maximize"/],
+    [{ objectives: { 'a\nb': 'minimize' } }, 'experiment.objectives', /control characters/],
+    [{ constraints: { mem: 16 } }, 'experiment.constraints.mem', /an object/],
+    [{ constraints: { mem: {} } }, 'experiment.constraints.mem', /a min, a max or both/],
+    [{ constraints: { mem: { max: 'big' } } }, 'experiment.constraints.mem.max', /finite number/],
+    [{ constraints: { mem: { min: 2, max: 1 } } }, 'experiment.constraints.mem', /min must not exceed max/],
+    [{ constraints: { mem: { below: 1 } } }, 'experiment.constraints.mem.below', /unknown key/],
+  ])('refuses %j, naming %s', (raw, field, message) => {
+    try {
+      if ('objectives' in raw) parseObjectives(raw.objectives);
+      else parseConstraints((raw as { constraints: unknown }).constraints);
+      expect.unreachable();
+    } catch (error) {
+      expect((error as { extensions: { field: string } }).extensions.field).toBe(field);
+      expect((error as Error).message).toMatch(message);
+    }
+  });
+});
