@@ -1,6 +1,8 @@
 import { builder } from './builder.ts';
 import { badInput } from '../server/errors.ts';
 import { prunerSpec, storedPruner } from '../server/pruners/pruner-config.ts';
+import { constraintsSpec, objectivesSpec, storedConstraints, storedObjectives } from '../server/objectives/objectives-config.ts';
+import { bestId, frontIds, isPlain, rankCompleted } from '../server/objectives/ranking.ts';
 
 builder.prismaObject('Experiment', {
   description: 'A named search over a parameter space, owned by one user.',
@@ -25,19 +27,51 @@ builder.prismaObject('Experiment', {
     updatedAt: t.expose('updatedAt', { type: 'DateTime', description: 'Last activity.' }),
     archivedAt: t.expose('archivedAt', { type: 'DateTime', nullable: true }),
     trialCount: t.relationCount('trials'),
+    objectives: t.field({
+      type: 'JSON',
+      description: 'The result keys it minimises or maximises, e.g. {"loss": "minimize"} (the default).',
+      select: { objectives: true },
+      resolve: (experiment) => objectivesSpec(storedObjectives(experiment.objectives)),
+    }),
+    constraints: t.field({
+      type: 'JSON',
+      description: 'Limits on result values, e.g. {"memory_gb": {"max": 16}} ({} when none).',
+      select: { constraints: true },
+      resolve: (experiment) => constraintsSpec(storedConstraints(experiment.constraints)),
+    }),
     bestTrial: t.prismaField({
       type: 'Trial',
       nullable: true,
-      description: 'The completed trial with the lowest loss.',
+      description:
+        'The completed trial with the lowest loss; with other objectives, the best in the first one; with constraints, among the feasible trials only.',
+      select: { objectives: true, constraints: true },
       resolve: async (query, experiment, _args, ctx) => {
-        const best = await ctx.runtime.db.trial.findFirst({
-          where: { experimentId: experiment.id, state: 'COMPLETED' },
-          orderBy: [{ loss: 'asc' }, { number: 'asc' }],
-          select: { id: true },
-        });
+        let best: { id: string } | null;
+        if (isPlain(storedObjectives(experiment.objectives), storedConstraints(experiment.constraints))) {
+          best = await ctx.runtime.db.trial.findFirst({
+            where: { experimentId: experiment.id, state: 'COMPLETED' },
+            orderBy: [{ loss: 'asc' }, { number: 'asc' }],
+            select: { id: true },
+          });
+        } else {
+          const id = bestId((await rankCompleted(ctx.runtime.database, experiment.id, ctx.budget, 'bestTrial')).ranked);
+          best = id === null ? null : { id };
+        }
         if (!best) return null;
         ctx.budget.charge(await ctx.runtime.database.storedBytes({ table: 'Trial', ids: [best.id] }), 'bestTrial');
         return ctx.runtime.db.trial.findUnique({ ...query, where: { id: best.id } });
+      },
+    }),
+    paretoFront: t.prismaField({
+      type: ['Trial'],
+      description:
+        'The feasible completed trials no other feasible completed trial dominates in every objective, in order of the first objective (equal ones all kept).',
+      select: { id: true },
+      resolve: async (query, experiment, _args, ctx) => {
+        const ids = frontIds((await rankCompleted(ctx.runtime.database, experiment.id, ctx.budget, 'paretoFront')).ranked);
+        const rows = await ctx.runtime.db.trial.findMany({ ...query, where: { id: { in: ids } } });
+        const byId = new Map(rows.map((row) => [row.id, row]));
+        return ids.map((id) => byId.get(id)!).filter(Boolean);
       },
     }),
     trials: t.prismaConnection({

@@ -4,6 +4,8 @@ import { TRIAL_STATES, asTrialState } from '../server/trials/trial-state.ts';
 import { parseExperimentInput } from '../server/experiments/experiment-input.ts';
 import { parseFailure, parseReport, parseTrialResult } from '../server/trials/trial-result.ts';
 import { reportValue, type ReportAnswer } from '../server/trials/reports.ts';
+import { storedConstraints, violation } from '../server/objectives/objectives-config.ts';
+import { resultValues } from '../server/objectives/ranking.ts';
 import type { Trial } from '../server/generated/prisma/client.ts';
 import { heartbeat, recordOutcome, suggestTrial } from '../server/trials/trials.ts';
 import { MAX_CHECKPOINT_BYTES, parseCheckpoint, saveCheckpoint } from '../server/trials/checkpoints.ts';
@@ -54,6 +56,20 @@ const TrialRef = builder.prismaObject('Trial', {
         'The latest checkpoint record its worker saved (null when none). A re-offered copy starts with the latest of the trial it repeats, so training resumes.',
     }),
     checkpointAt: t.expose('checkpointAt', { type: 'DateTime', nullable: true, description: 'When the checkpoint was saved.' }),
+    feasible: t.boolean({
+      nullable: true,
+      description: "Whether its result meets the experiment's constraints (true when it has none); null until it has a result.",
+      select: { state: true, loss: true, metrics: true, experiment: { select: { constraints: true } } },
+      resolve: (trial) =>
+        trial.state === 'COMPLETED' || trial.state === 'DUPLICATE' ? violation(resultValues(trial), storedConstraints(trial.experiment.constraints)) === 0 : null,
+    }),
+    constraintViolation: t.float({
+      nullable: true,
+      description: "How far its result is outside the constraints: 0 when feasible, else the sum of each violated limit's distance relative to the limit; null until it has a result.",
+      select: { state: true, loss: true, metrics: true, experiment: { select: { constraints: true } } },
+      resolve: (trial) =>
+        trial.state === 'COMPLETED' || trial.state === 'DUPLICATE' ? violation(resultValues(trial), storedConstraints(trial.experiment.constraints)) : null,
+    }),
     lastStep: t.exposeInt('lastStep', { nullable: true, description: 'The highest step it reported an intermediate value for.' }),
     lastValue: t.exposeFloat('lastValue', { nullable: true, description: 'The intermediate value it reported at lastStep.' }),
     prunedStep: t.exposeInt('prunedStep', { nullable: true, description: 'The step at which its pruner stopped it (state PRUNED).' }),
@@ -90,6 +106,15 @@ const ExperimentInput = builder.inputType('ExperimentInput', {
     seed: t.int({ description: 'Optimizer seed for reproducible suggestions; random when omitted.' }),
     leaseSeconds: t.int({
       description: 'Seconds a RUNNING trial is kept without a heartbeat before its parameters are offered again (default 120).',
+    }),
+    objectives: t.field({
+      type: 'JSON',
+      description:
+        'Result keys to minimise or maximise: {"accuracy": "maximize", "latency_ms": "minimize"} (default {"loss": "minimize"}); results must then hold each. Unchanged when resuming and omitted.',
+    }),
+    constraints: t.field({
+      type: 'JSON',
+      description: 'Limits on result values: {"memory_gb": {"max": 16}, "accuracy": {"min": 0.9}}; a trial outside them is kept, as infeasible. Unchanged when resuming and omitted.',
     }),
     pruner: t.field({
       type: 'JSON',

@@ -205,4 +205,27 @@ print(Oscar.code(err))
     ]);
     expect(trials[3].intermediateValues[0].metrics).toEqual({ epoch_time: 0.1 });
   });
+  it('tunes several objectives under a constraint and returns the Pareto front', async () => {
+    const token = await server.token(`${runtime}-pareto@example.com`);
+    const { stdout } = await runLua(
+      runtime,
+      `
+local Oscar = require('Oscar')
+local scientist = Oscar(os.getenv('TOKEN'))
+local experiment = {name = 'Trade-off', parameters = {x = {min = 0, max = 1}},
+  objectives = {{accuracy = 'maximize'}, {latency_ms = 'minimize'}}, constraints = {memory_gb = {max = 16}}}
+for i = 1, 6 do
+  local job = scientist:suggest(experiment)
+  scientist:update(job, {accuracy = job.x, latency_ms = 10 * job.x * job.x, memory_gb = 40 * job.x})
+end
+local numbers = {}
+for _, trial in ipairs(scientist:pareto_front('Trade-off')) do numbers[#numbers + 1] = tostring(trial.number) end
+print(table.concat(numbers, ','))
+`,
+      { TOKEN: token },
+    );
+    const trials = (await server.gql(`{ experiment(name: "Trade-off") { trials(first: 20) { edges { node { number params } } } } }`, {}, token)).data?.experiment.trials.edges.map((e: any) => e.node);
+    const feasible = trials.filter((t: any) => t.params.x * 40 <= 16).sort((a: any, b: any) => b.params.x - a.params.x || a.number - b.number);
+    expect(stdout.trim()).toBe(feasible.map((t: any) => t.number).join(','));
+  });
 });

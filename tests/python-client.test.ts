@@ -288,6 +288,36 @@ print(json.dumps({'stopped': stopped, 'refused': refused}))
     ]);
   });
 
+  it('tunes several objectives under a constraint and returns the Pareto front', async () => {
+    const token = await server.token('pareto-py@example.com');
+    const script = `
+import json, os
+from Oscar import Oscar, OscarError
+scientist = Oscar(os.environ['OSCAR_TOKEN'])
+experiment = {'name': 'Trade-off', 'parameters': {'x': {'min': 0, 'max': 1}},
+              'objectives': {'accuracy': 'maximize', 'latency_ms': 'minimize'}, 'constraints': {'memory_gb': {'max': 16}}}
+for i in range(12):
+    job = scientist.suggest(experiment)
+    x = job['x']
+    scientist.update(job, {'accuracy': x, 'latency_ms': 10 * x * x, 'memory_gb': 40 * x})
+try:
+    scientist.update(scientist.suggest(experiment), {'accuracy': 0.5})
+except OscarError as error:
+    refused = error.code
+print(json.dumps({'front': scientist.pareto_front('Trade-off'), 'refused': refused}))
+`;
+    const { stdout } = await exec(PYTHON, ['-c', script], { env: { ...process.env, PYTHONPATH: site, OSCAR_TOKEN: token, OSCAR_URL: server.url } });
+    const { front, refused } = JSON.parse(stdout.trim().split('\n').at(-1)!);
+    expect(refused).toBe('BAD_USER_INPUT');
+    // Accuracy x against latency 10x²: every feasible trial (x ≤ 0.4) is on the front, most accurate first.
+    const trials = (await server.gql(`{ experiment(name: "Trade-off") { trials(first: 20) { edges { node { number state metrics } } } } }`, {}, token)).data?.experiment.trials.edges.map((e: any) => e.node);
+    const feasible = trials.filter((t: any) => t.state === 'COMPLETED' && t.metrics.memory_gb <= 16);
+    expect(front.map((t: any) => t.number)).toEqual(
+      [...feasible].sort((a: any, b: any) => b.metrics.accuracy - a.metrics.accuracy || a.number - b.number).map((t: any) => t.number),
+    );
+    expect(front.every((t: any) => t.feasible === true)).toBe(true);
+  });
+
   it('keeps one connection open between calls, and opens a new one by itself when that one is closed', async () => {
     const token = await server.token('keepalive@example.com');
     // A TCP relay in front of the server counts the connections the client opens, and can cut them.

@@ -377,6 +377,33 @@ export async function main(): Promise<Trial | null> {
     }
   });
 
+  it('tunes several objectives under a constraint and returns the Pareto front', async () => {
+    const token = await server.token('ts-pareto@example.com');
+    const scientist = new Oscar(token, { url: server.url });
+    try {
+      const experiment = {
+        name: 'Trade-off',
+        parameters: { x: { min: 0, max: 1 } },
+        objectives: { accuracy: 'maximize', latency_ms: 'minimize' },
+        constraints: { memory_gb: { max: 16 } },
+      } as const;
+      for (let i = 0; i < 8; i++) {
+        const job = await scientist.suggest(experiment);
+        const { x } = job.params;
+        await scientist.update(job, { accuracy: x, latency_ms: 10 * x * x, memory_gb: 40 * x });
+      }
+      const refused = await scientist.update(await scientist.suggest(experiment), { accuracy: 0.5 }).catch((e: unknown) => e);
+      expect(refused).toMatchObject({ code: 'BAD_USER_INPUT', field: 'result.latency_ms' });
+      const front = await scientist.paretoFront<{ x: number }>('Trade-off');
+      const all = [];
+      for await (const trial of scientist.trials<{ x: number }>('Trade-off')) all.push(trial);
+      const feasible = all.filter((t) => t.state === 'COMPLETED' && t.params.x * 40 <= 16);
+      expect(front.map((t) => t.number)).toEqual(feasible.sort((a, b) => b.params.x - a.params.x || a.number - b.number).map((t) => t.number));
+    } finally {
+      scientist.close();
+    }
+  });
+
   it('carries the latest checkpoint to the trial handed back after a reboot and to the copy offered after its lease ran out', async () => {
     const token = await server.token('ts-checkpoints@example.com');
     const experiment = { name: 'Spot', parameters: { lr: { min: 1e-4, max: 1, distribution: 'log_uniform' } }, lease_seconds: 2 } as const;

@@ -33,6 +33,7 @@ local MAX_CHECKPOINT_BYTES = 16 * 1024
 local EXPERIMENT_FIELDS = {
   name = 'name', description = 'description', parameters = 'parameters', resume = 'resume',
   algorithm = 'algorithm', seed = 'seed', lease_seconds = 'leaseSeconds', pruner = 'pruner',
+  objectives = 'objectives', constraints = 'constraints',
 }
 local FIRST_DELAY, MAX_DELAY = 0.5, 10 -- seconds between retries: doubling, capped
 local RETRY_STATUSES = { [502] = true, [503] = true, [504] = true }
@@ -204,7 +205,7 @@ local function experiment_input(experiment)
   local input = {}
   for key, value in pairs(experiment) do
     local field = EXPERIMENT_FIELDS[key]
-    if not field then fail('unknown experiment key "' .. tostring(key) .. '" (allowed: name, description, parameters, resume, algorithm, seed, lease_seconds, pruner)', 'BAD_USER_INPUT', 3) end
+    if not field then fail('unknown experiment key "' .. tostring(key) .. '" (allowed: name, description, parameters, resume, algorithm, seed, lease_seconds, pruner, objectives, constraints)', 'BAD_USER_INPUT', 3) end
     input[field] = value
   end
   if input.name == nil then fail('experiment needs a name', 'BAD_USER_INPUT', 3) end
@@ -248,7 +249,7 @@ end
 function Client:update(job, result)
   local trial = trial_of(job, 2)
   if type(result) ~= 'table' then fail('result must be a table holding loss', 'BAD_USER_INPUT', 2) end
-  if result.loss == nil and result.error == nil then fail('result must hold loss', 'BAD_USER_INPUT', 2) end
+  if next(result) == nil then fail("result must hold loss (or the experiment's objectives)", 'BAD_USER_INPUT', 2) end
   return self:query(UPDATE, { trialId = trial.id, result = result }).update
 end
 
@@ -310,6 +311,17 @@ function Client:checkpoint(job, record)
   trial.beat = socket.gettime()
   if type(answer) == 'table' and type(answer.checkpoint) == 'table' then trial.checkpoint = whole_all(answer.checkpoint) end
   return answer
+end
+
+--- The experiment's Pareto front: its feasible completed trials that no other feasible completed trial
+-- beats in every objective (the experiment's `objectives`), in order of the first objective; each a
+-- table with number, params, loss and metrics.
+function Client:pareto_front(name)
+  local data = self:query('query Front($name: String!) { experiment(name: $name) { paretoFront { id number params loss metrics } } }', { name = name })
+  if type(data.experiment) ~= 'table' then fail('no experiment named "' .. tostring(name) .. '"', 'NOT_FOUND', 2) end
+  local front = data.experiment.paretoFront or {}
+  for _, trial in ipairs(front) do trial.number = whole(trial.number) end
+  return front
 end
 
 --- The trial id of a job from `suggest`, and its number in the experiment.

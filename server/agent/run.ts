@@ -25,7 +25,7 @@ and in its arguments where they say {name}; its last line of output is the resul
 experiment's pruner stops the trial, the command is ended (SIGTERM) and the trial is PRUNED. A line
 {"checkpoint": {...}} saves a checkpoint record with the trial; a trial that comes back (after Ctrl-C,
 a crash, a lost machine) gets it as OSCAR_CHECKPOINT. SPEC.json is the experiment: {"name": ..., "parameters": {...}}
-and optionally description, algorithm, seed, lease_seconds, resume, pruner.
+and optionally description, algorithm, seed, lease_seconds, resume, pruner, objectives, constraints.
 Server: --url or OSCAR_URL (default http://localhost:4000/graphql); token: --token or OSCAR_TOKEN.`;
 
 /** A mistake in how `oscar run` was called: shown with the usage. */
@@ -52,6 +52,8 @@ const SPEC_FIELDS: Readonly<Record<string, string>> = {
   seed: 'seed',
   lease_seconds: 'leaseSeconds',
   pruner: 'pruner',
+  objectives: 'objectives',
+  constraints: 'constraints',
 };
 /** Characters of a failed command's stderr sent with its trial. */
 const ERROR_TAIL = 2000;

@@ -4,6 +4,7 @@ import { parseSearchSpace, type SearchSpace } from '../optimizer/space.ts';
 import { SearchSpaceError } from '../optimizer/space/spec.ts';
 import { optimizerNames } from '../optimizer/registry.ts';
 import { parsePruner, type PrunerConfig } from '../pruners/pruner-config.ts';
+import { parseConstraints, parseObjectives, type Constraint, type Objectives } from '../objectives/objectives-config.ts';
 
 /** The raw `ExperimentInput` as GraphQL delivers it. */
 export interface ExperimentInputArgs {
@@ -15,6 +16,8 @@ export interface ExperimentInputArgs {
   readonly seed?: number | null;
   readonly leaseSeconds?: number | null;
   readonly pruner?: unknown;
+  readonly objectives?: unknown;
+  readonly constraints?: unknown;
 }
 
 /** Who is asking for a suggestion, as `suggest`'s arguments give it. */
@@ -38,6 +41,10 @@ export interface SuggestInput {
   readonly leaseSeconds: number | null;
   /** null: keep the experiment's pruner (the median pruner for a new one). */
   readonly pruner: PrunerConfig | null;
+  /** null: keep the experiment's objectives (minimise `loss` for a new one). */
+  readonly objectives: Objectives | null;
+  /** null: keep the experiment's constraints (none for a new one). */
+  readonly constraints: readonly Constraint[] | null;
   readonly worker: string | null;
   readonly instance: string | null;
   readonly requestId: string | null;
@@ -96,6 +103,8 @@ export function parseExperimentInput(input: ExperimentInputArgs, who: WorkerArgs
     seed: input.seed ?? null,
     leaseSeconds: lease,
     pruner: input.pruner === undefined || input.pruner === null ? null : parsePruner(input.pruner),
+    objectives: input.objectives === undefined || input.objectives === null ? null : parseObjectives(input.objectives),
+    constraints: input.constraints === undefined || input.constraints === null ? null : parseConstraints(input.constraints),
     worker: optionalName('worker', who.worker, MAX_WORKER),
     instance: optionalName('instance', who.instance, MAX_ID),
     requestId: optionalName('requestId', who.requestId, MAX_ID),

@@ -1,4 +1,5 @@
 import { randomInt } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
 import type { Experiment, Prisma } from '../generated/prisma/client.ts';
 import { badInput } from '../errors.ts';
 import { canonicalSpace, parseSearchSpace } from '../optimizer/space.ts';
@@ -6,6 +7,7 @@ import type { Database } from '../runtime/database.ts';
 import type { ExperimentDirectory } from './experiment-directory.ts';
 import type { SuggestInput } from './experiment-input.ts';
 import { samePruner } from '../pruners/pruner-config.ts';
+import { storedConstraints, storedObjectives } from '../objectives/objectives-config.ts';
 
 async function createVersion(database: Database, ownerId: string, request: SuggestInput, archive: Experiment | null): Promise<Experiment> {
   const latest = await database.db.experiment.findFirst({
@@ -27,6 +29,8 @@ async function createVersion(database: Database, ownerId: string, request: Sugge
       : archive?.pruner
         ? { pruner: archive.pruner as Prisma.InputJsonObject }
         : {}),
+    ...(request.objectives !== null ? { objectives: request.objectives as unknown as Prisma.InputJsonArray } : archive?.objectives ? { objectives: archive.objectives as Prisma.InputJsonArray } : {}),
+    ...(request.constraints !== null ? { constraints: request.constraints as unknown as Prisma.InputJsonArray } : archive?.constraints ? { constraints: archive.constraints as Prisma.InputJsonArray } : {}),
   };
   if (!archive) return database.db.experiment.create({ data });
   return database.transaction(async (tx) => {
@@ -47,12 +51,21 @@ function checkSameSpace(experiment: Experiment, request: SuggestInput): void {
 }
 
 /** What a resuming request changes on the current experiment (description, algorithm, lease, pruner); empty when nothing. */
-export function settingChanges(current: Pick<Experiment, 'description' | 'algorithm' | 'leaseSeconds' | 'pruner'>, request: SuggestInput): Prisma.ExperimentUpdateInput {
+export function settingChanges(
+  current: Pick<Experiment, 'description' | 'algorithm' | 'leaseSeconds' | 'pruner' | 'objectives' | 'constraints'>,
+  request: SuggestInput,
+): Prisma.ExperimentUpdateInput {
   const changes: Prisma.ExperimentUpdateInput = {};
   if (request.description !== null && request.description !== current.description) changes.description = request.description;
   if (request.algorithm !== null && request.algorithm !== current.algorithm) changes.algorithm = request.algorithm;
   if (request.leaseSeconds !== null && request.leaseSeconds !== current.leaseSeconds) changes.leaseSeconds = request.leaseSeconds;
   if (request.pruner !== null && !samePruner(current.pruner, request.pruner)) changes.pruner = request.pruner as unknown as Prisma.InputJsonObject;
+  if (request.objectives !== null && !isDeepStrictEqual(storedObjectives(current.objectives), request.objectives)) {
+    changes.objectives = request.objectives as unknown as Prisma.InputJsonArray;
+  }
+  if (request.constraints !== null && !isDeepStrictEqual(storedConstraints(current.constraints), request.constraints)) {
+    changes.constraints = request.constraints as unknown as Prisma.InputJsonArray;
+  }
   return changes;
 }
 

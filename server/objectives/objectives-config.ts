@@ -34,14 +34,29 @@ function checkName(field: string, name: string): void {
 
 /**
  * Validates an experiment's `objectives`: `{"loss": "minimize", "accuracy": "maximize"}`, 1 to 8 result
- * keys; absent: {@link DEFAULT_OBJECTIVES}. Throws BAD_USER_INPUT naming the field.
+ * keys, the first one first (it orders the Pareto front and picks `bestTrial`); or, for languages whose
+ * maps keep no order (Lua), a list of one-key objects `[{"loss": "minimize"}, {"accuracy": "maximize"}]`.
+ * Absent: {@link DEFAULT_OBJECTIVES}. Throws BAD_USER_INPUT naming the field.
  */
 export function parseObjectives(raw: unknown, field = 'experiment.objectives'): Objectives {
   if (raw === undefined || raw === null) return DEFAULT_OBJECTIVES;
-  const list = entries(raw, field, '{"loss": "minimize", "accuracy": "maximize"}');
+  let list: [string, unknown][];
+  if (Array.isArray(raw)) {
+    if (raw.length > MAX_OBJECTIVES) throw badInput(field, `${field} must name 1 to ${MAX_OBJECTIVES} objectives, but names ${raw.length}`);
+    list = raw.map((item, i) => {
+      const pair = entries(item, `${field}[${i}]`, '{"accuracy": "maximize"}');
+      if (pair.length !== 1) throw badInput(`${field}[${i}]`, `${field}[${i}] must be an object with one key, such as {"accuracy": "maximize"}`);
+      return pair[0]!;
+    });
+  } else {
+    list = entries(raw, field, '{"loss": "minimize", "accuracy": "maximize"}');
+  }
   if (list.length === 0 || list.length > MAX_OBJECTIVES) throw badInput(field, `${field} must name 1 to ${MAX_OBJECTIVES} objectives, but names ${list.length}`);
+  const seen = new Set<string>();
   return list.map(([name, direction]) => {
     checkName(field, name);
+    if (seen.has(name)) throw badInput(`${field}.${name}`, `${field} names "${name}" twice`);
+    seen.add(name);
     if (direction !== 'minimize' && direction !== 'maximize') {
       throw badInput(`${field}.${name}`, `${field}.${name} must be "minimize" or "maximize", but got ${JSON.stringify(direction)}`);
     }
@@ -74,6 +89,26 @@ export function parseConstraints(raw: unknown, field = 'experiment.constraints')
     if (min !== null && max !== null && min > max) throw badInput(at, `${at}: min must not exceed max, but got min=${min}, max=${max}`);
     return { name, min, max };
   });
+}
+
+/** Stored objectives (the experiment's JSON column) read back; null: {@link DEFAULT_OBJECTIVES}. */
+export function storedObjectives(value: unknown): Objectives {
+  return Array.isArray(value) && value.length > 0 ? (value as Objectives) : DEFAULT_OBJECTIVES;
+}
+
+/** Stored constraints read back; null: none. */
+export function storedConstraints(value: unknown): readonly Constraint[] {
+  return Array.isArray(value) ? (value as Constraint[]) : [];
+}
+
+/** Objectives as the user writes them: `{"loss": "minimize", ...}`. */
+export function objectivesSpec(objectives: Objectives): Record<string, Direction> {
+  return Object.fromEntries(objectives.map(({ name, direction }) => [name, direction]));
+}
+
+/** Constraints as the user writes them: `{"memory_gb": {"max": 16}, ...}`. */
+export function constraintsSpec(constraints: readonly Constraint[]): Record<string, { min?: number; max?: number }> {
+  return Object.fromEntries(constraints.map(({ name, min, max }) => [name, { ...(min === null ? {} : { min }), ...(max === null ? {} : { max }) }]));
 }
 
 /** A result's objectives as values to minimise (a maximised one negated), or null for any that is missing or not finite. */

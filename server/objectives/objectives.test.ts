@@ -64,6 +64,11 @@ describe('objectives and constraints of an experiment', () => {
     ]);
     expect(objectiveVector({ accuracy: 0.9, latency_ms: 12 }, parseObjectives({ accuracy: 'maximize', latency_ms: 'minimize' }))).toEqual([-0.9, 12]);
     expect(objectiveVector({ accuracy: 0.9 }, parseObjectives({ accuracy: 'maximize', latency_ms: 'minimize' }))).toBeNull();
+    // An ordered list of one-key objects, for maps without order (Lua tables).
+    expect(parseObjectives([{ latency_ms: 'minimize' }, { accuracy: 'maximize' }])).toEqual([
+      { name: 'latency_ms', direction: 'minimize' },
+      { name: 'accuracy', direction: 'maximize' },
+    ]);
   });
 
   it('measures how far a result is outside its constraints', () => {
@@ -75,7 +80,10 @@ describe('objectives and constraints of an experiment', () => {
   });
 
   it.each([
-    [{ objectives: [] }, 'experiment.objectives', /an object/],
+    [{ objectives: [] }, 'experiment.objectives', /1 to 8/],
+    [{ objectives: [{ a: 'minimize', b: 'minimize' }] }, 'experiment.objectives[0]', /one key/],
+    [{ objectives: [{ a: 'minimize' }, { a: 'maximize' }] }, 'experiment.objectives.a', /twice/],
+    [{ objectives: 'loss' }, 'experiment.objectives', /an object/],
     [{ objectives: {} }, 'experiment.objectives', /1 to 8/],
     [{ objectives: { loss: 'min' } }, 'experiment.objectives.loss', /"minimize" or "maximize"/],
     [{ objectives: { 'a\nb': 'minimize' } }, 'experiment.objectives', /control characters/],

@@ -6,6 +6,10 @@ import { deriveSeed } from '../optimizer/rng.ts';
 import type { Params, SearchSpace } from '../optimizer/space.ts';
 import type { CompletedTrial } from '../optimizer/types.ts';
 import type { Db } from '../runtime/database.ts';
+import { asRecord } from '../json.ts';
+import { objectiveVector, storedConstraints, storedObjectives, violation, type Constraint, type Objectives } from '../objectives/objectives-config.ts';
+import { isPlain, resultValues } from '../objectives/ranking.ts';
+import { scalarize, type Scored } from '../objectives/scalarize.ts';
 
 /** Parameters to try next, the algorithm that chose them, and what to store with them. */
 export interface Proposal {
@@ -29,14 +33,51 @@ export function learnedLoss(row: { state: string; loss: number | null; lastValue
   return null;
 }
 
+/** Tells the scalarisation's random stream from the optimizer's (both derive from the experiment's seed). */
+const SCALARIZATION_STREAM = 0x5ca1a;
+
 /** Experiments whose history one process keeps in memory. */
 const MAX_CACHED_EXPERIMENTS = 64;
 
 interface KnownTrial {
   readonly state: string;
   readonly params: Params;
-  /** What the optimizers learn from it ({@link learnedLoss}). */
-  readonly loss: number | null;
+  /** What the optimizers learn from it (see {@link scoreOf}), or null. */
+  readonly score: Scored | null;
+}
+
+/** A finished trial in completion order, as the optimizers learn from it. */
+interface ScoredTrial extends Scored {
+  readonly params: Params;
+}
+
+/** What a history is scored by: the experiment's objectives and constraints. */
+interface Scoring {
+  readonly objectives: Objectives;
+  readonly constraints: readonly Constraint[];
+  readonly plain: boolean;
+}
+
+/**
+ * What the optimizers learn from a trial row: for a plain experiment (minimise `loss`), its
+ * {@link learnedLoss}; otherwise its objectives (values to minimise) and constraint violation, for a
+ * COMPLETED trial or a PRUNED one that sent a result anyway; null for the rest.
+ */
+function scoreOf(row: { state: string; loss: number | null; lastValue: number | null; metrics?: unknown }, scoring: Scoring): Scored | null {
+  if (scoring.plain) {
+    const loss = learnedLoss(row);
+    return loss === null ? null : { vector: [loss], violation: 0 };
+  }
+  const hasResult = row.state === 'COMPLETED' || (row.state === 'PRUNED' && (row.loss !== null || Object.keys(asRecord(row.metrics)).length > 0));
+  if (!hasResult) return null;
+  const values = resultValues({ loss: row.loss, metrics: row.metrics ?? null });
+  const vector = objectiveVector(values, scoring.objectives);
+  return vector === null ? null : { vector, violation: violation(values, scoring.constraints) };
+}
+
+function sameScore(a: Scored | null, b: Scored | null): boolean {
+  if (a === null || b === null) return a === b;
+  return a.violation === b.violation && a.vector.length === b.vector.length && a.vector.every((v, i) => v === b.vector[i]);
 }
 
 /**
@@ -45,8 +86,10 @@ interface KnownTrial {
  * `completed` is in the order trials completed, as optimizers expect (oldest first).
  */
 interface History {
+  /** The objectives and constraints it was scored by (a change starts it afresh). */
+  readonly scoringKey: string;
   readonly trials: Map<number, KnownTrial>;
-  readonly completed: CompletedTrial[];
+  readonly completed: ScoredTrial[];
   /** RUNNING trials by number. */
   readonly running: Map<number, Params>;
   revision: number;
@@ -69,36 +112,39 @@ export class HistoryCache {
     private readonly pool: ComputePool,
   ) {}
 
-  private historyOf(experimentId: string): History {
+  private historyOf(experimentId: string, scoringKey: string): History {
     let history = this.histories.get(experimentId);
+    if (history && history.scoringKey !== scoringKey) history = undefined;
     if (history) {
       // Most recently used last: the first entry is the one to forget.
       this.histories.delete(experimentId);
       this.histories.set(experimentId, history);
       return history;
     }
-    history = { trials: new Map(), completed: [], running: new Map(), revision: -1 };
+    this.histories.delete(experimentId);
+    history = { scoringKey, trials: new Map(), completed: [], running: new Map(), revision: -1 };
     this.histories.set(experimentId, history);
     while (this.histories.size > MAX_CACHED_EXPERIMENTS) this.histories.delete(this.histories.keys().next().value!);
     return history;
   }
 
-  private async refresh(experimentId: string, history: History): Promise<void> {
+  private async refresh(experimentId: string, history: History, scoring: Scoring): Promise<void> {
     const rows = await this.db.trial.findMany({
       where: { experimentId, revision: { gt: history.revision } },
-      select: { number: true, state: true, params: true, loss: true, lastValue: true, revision: true },
+      // A plain experiment needs no metrics: only its loss is learned from.
+      select: { number: true, state: true, params: true, loss: true, lastValue: true, revision: true, metrics: !scoring.plain },
       orderBy: [{ revision: 'asc' }, { number: 'asc' }],
     });
     let completedChanged = false;
     for (const row of rows) {
       history.revision = Math.max(history.revision, row.revision);
       const known = history.trials.get(row.number);
-      const loss = learnedLoss(row);
-      if (known && known.state === row.state && known.loss === loss) continue;
+      const score = scoreOf(row, scoring);
+      if (known && known.state === row.state && sameScore(known.score, score)) continue;
       const params = row.params as Params;
-      if (known?.loss !== null && known?.loss !== undefined) completedChanged = true;
-      history.trials.set(row.number, { state: row.state, params, loss });
-      if (loss !== null && !completedChanged) history.completed.push({ params, loss });
+      if (known?.score) completedChanged = true;
+      history.trials.set(row.number, { state: row.state, params, score });
+      if (score !== null && !completedChanged) history.completed.push({ params, ...score });
       if (row.state === 'RUNNING') history.running.set(row.number, params);
       else history.running.delete(row.number);
     }
@@ -106,7 +152,7 @@ export class HistoryCache {
       // A completed trial changed (rare: an edit); rebuild the list from the map, by trial number.
       history.completed.length = 0;
       for (const [, t] of [...history.trials].sort((a, b) => a[0] - b[0])) {
-        if (t.loss !== null) history.completed.push({ params: t.params, loss: t.loss });
+        if (t.score !== null) history.completed.push({ params: t.params, ...t.score });
       }
     }
   }
@@ -118,15 +164,22 @@ export class HistoryCache {
    * stores the proposals as RUNNING trials before releasing the lock.
    */
   async propose(experiment: Experiment, space: SearchSpace, count: number): Promise<Proposal[]> {
-    const history = this.historyOf(experiment.id);
+    const objectives = storedObjectives(experiment.objectives);
+    const constraints = storedConstraints(experiment.constraints);
+    const scoring: Scoring = { objectives, constraints, plain: isPlain(objectives, constraints) };
+    const history = this.historyOf(experiment.id, JSON.stringify([objectives, constraints]));
     // Revisions commit in order (server/trials/revisions.ts): a cache at the experiment's revision is whole.
-    if (history.revision < experiment.revision) await this.refresh(experiment.id, history);
+    if (history.revision < experiment.revision) await this.refresh(experiment.id, history, scoring);
+    // One number per trial for the optimizer: the loss, or (several objectives, constraints) a
+    // scalarisation drawn for this call (server/objectives/scalarize.ts).
+    const losses = scalarize(history.completed, deriveSeed(experiment.seed, experiment.nextTrialNumber, SCALARIZATION_STREAM));
+    const completed: CompletedTrial[] = history.completed.map((trial, i) => ({ params: trial.params, loss: losses[i]! }));
     const state = experiment.optimizerState ?? undefined;
     const result = await this.pool.suggest({
       algorithm: experiment.algorithm,
       space,
       // Only what the optimizer will use crosses to the worker thread (bounded for long histories).
-      completed: boundedHistory(experiment.algorithm, space, history.completed),
+      completed: boundedHistory(experiment.algorithm, space, completed),
       running: [...history.running.values()].map((params) => ({ params })),
       seed: deriveSeed(experiment.seed, experiment.nextTrialNumber),
       state,

@@ -1,5 +1,6 @@
 import { badInput } from '../errors.ts';
 import { nameProblem, textProblem } from '../text.ts';
+import type { Objectives } from '../objectives/objectives-config.ts';
 
 /** A JSON value as stored in a trial's metrics. */
 export type MetricValue = string | number | boolean | null | readonly MetricValue[] | { readonly [key: string]: MetricValue };
@@ -7,9 +8,12 @@ export type MetricValue = string | number | boolean | null | readonly MetricValu
 /** Custom metrics reported with a result. */
 export type Metrics = Readonly<Record<string, MetricValue>>;
 
-/** A validated trial outcome: a loss to minimise, or a failure with the worker's error message. */
+/**
+ * A validated trial outcome: a result (its `loss`, null when it reports none: an experiment with other
+ * objectives, checked against them by {@link checkObjectives}), or a failure with the worker's error message.
+ */
 export type TrialOutcome =
-  | { readonly kind: 'completed'; readonly loss: number; readonly metrics: Metrics }
+  | { readonly kind: 'completed'; readonly loss: number | null; readonly metrics: Metrics }
   | { readonly kind: 'failed'; readonly error: string; readonly metrics: Metrics };
 
 const MAX_METRICS = 200;
@@ -97,11 +101,31 @@ export function parseTrialResult(raw: unknown): TrialOutcome {
   if (error !== undefined && error !== null) {
     return { kind: 'failed', error: parseError('result.error', error), metrics: sized('result', parseMetrics(rest, 'result')) };
   }
-  if (loss === undefined) throw badInput('result.loss', 'result.loss is required: the number Oscar minimises');
+  if (loss === undefined) return { kind: 'completed', loss: null, metrics: sized('result', parseMetrics(rest, 'result')) };
   if (typeof loss !== 'number' || !Number.isFinite(loss)) {
     throw badInput('result.loss', `result.loss must be a finite number, but got ${describe(loss)}`);
   }
   return { kind: 'completed', loss, metrics: sized('result', parseMetrics(rest, 'result')) };
+}
+
+/**
+ * Checks a result against its experiment's objectives: each must be there, a finite number (for the
+ * default, `loss`: the number Oscar minimises). Throws BAD_USER_INPUT naming the field.
+ */
+export function checkObjectives(outcome: TrialOutcome, objectives: Objectives): void {
+  if (outcome.kind !== 'completed') return;
+  for (const { name } of objectives) {
+    const value = name === 'loss' ? (outcome.loss ?? undefined) : outcome.metrics[name];
+    if (value === undefined) {
+      throw badInput(
+        `result.${name}`,
+        name === 'loss' && objectives.length === 1 ? 'result.loss is required: the number Oscar minimises' : `result.${name} is required: it is an objective of this experiment`,
+      );
+    }
+    if (typeof value !== 'number' || !Number.isFinite(value)) {
+      throw badInput(`result.${name}`, `result.${name} must be a finite number (an objective of this experiment), but got ${describe(value)}`);
+    }
+  }
 }
 
 /** Validates the `fail` mutation's arguments. */

@@ -12,7 +12,8 @@ import { nextRevision } from './revisions.ts';
 import { StaleExperiment, type HandedOut, type SuggestQueue } from './suggest-queue.ts';
 import { groupIsSettledOrRunning, groupLock } from './trial-groups.ts';
 import type { TrialDirectory } from './trial-directory.ts';
-import type { TrialOutcome } from './trial-result.ts';
+import { checkObjectives, type TrialOutcome } from './trial-result.ts';
+import { storedObjectives } from '../objectives/objectives-config.ts';
 
 /** The selection Pothos asks for, passed through to Prisma so nothing is fetched twice. */
 export type TrialQuery = { include?: Prisma.TrialInclude; select?: Prisma.TrialSelect };
@@ -70,6 +71,8 @@ const MAX_GROUP_READ = 100;
 export async function recordOutcome(deps: TrialDeps, viewer: Viewer, trialId: string, outcome: TrialOutcome, query: TrialQuery) {
   const { experimentId, rootId } = await deps.trials.find(viewer.userId, trialId);
   const { database } = deps;
+  const { objectives } = await database.db.experiment.findUniqueOrThrow({ where: { id: experimentId }, select: { objectives: true } });
+  checkObjectives(outcome, storedObjectives(objectives));
   const stored = await database.transaction(async (tx) => {
     await database.lockWithin(tx, groupLock(rootId));
     // The group's trials (by primary key and the retryOf index; a group is a trial and its few copies).

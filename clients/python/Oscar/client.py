@@ -71,6 +71,12 @@ REPORT_MUTATION = (
 #: The most JSON text a checkpoint record may take (the server refuses more).
 MAX_CHECKPOINT_BYTES = 16 * 1024
 
+FRONT_QUERY = (
+    "query Front($name: String!) {\n"
+    "  experiment(name: $name) { paretoFront { %s feasible } }\n"
+    "}"
+)
+
 #: The trial fields :meth:`Oscar.best` and :meth:`Oscar.trials` return.
 TRIAL_FIELDS = "id number state params loss metrics error worker checkpoint createdAt completedAt"
 
@@ -93,6 +99,7 @@ TRIALS_QUERY = (
 #: sent as ``leaseSeconds``).
 EXPERIMENT_FIELDS = (
     "name", "description", "parameters", "resume", "algorithm", "seed", "lease_seconds", "pruner",
+    "objectives", "constraints",
 )
 _GRAPHQL_NAMES = {"lease_seconds": "leaseSeconds"}
 
@@ -348,8 +355,9 @@ class Oscar:
                 "result must be a dict holding 'loss', got %s" % type(result).__name__,
                 code="BAD_USER_INPUT",
             )
-        if "loss" not in result and result.get("error") is None:
-            raise OscarError("result must hold 'loss'", code="BAD_USER_INPUT")
+        if not result:
+            # Which keys it needs is the experiment's (its objectives: 'loss' by default): the server says.
+            raise OscarError("result must hold 'loss' (or the experiment's objectives)", code="BAD_USER_INPUT")
         data = self.query(UPDATE_MUTATION, {"trialId": trial_id, "result": dict(result)})
         trial = data.get("update") if isinstance(data, dict) else None
         if not isinstance(trial, dict):
@@ -427,6 +435,22 @@ class Oscar:
             raise OscarError("no experiment named %r" % (experiment_name,), code="NOT_FOUND")
         best = experiment.get("bestTrial")
         return best if isinstance(best, dict) else None
+
+    def pareto_front(self, experiment_name: str) -> List[Dict[str, Any]]:
+        """The experiment's Pareto front: its feasible completed trials that no
+        other feasible completed trial beats in every objective (the
+        experiment's ``objectives``), in order of the first objective. With
+        the default single objective it is the best trial(s).
+
+        Raises:
+            OscarError: ``NOT_FOUND`` when this user has no experiment of that name.
+        """
+        data = self.query(FRONT_QUERY % TRIAL_FIELDS, {"name": experiment_name})
+        experiment = data.get("experiment") if isinstance(data, dict) else None
+        if not isinstance(experiment, dict):
+            raise OscarError("no experiment named %r" % (experiment_name,), code="NOT_FOUND")
+        front = experiment.get("paretoFront")
+        return [t for t in front if isinstance(t, dict)] if isinstance(front, list) else []
 
     def trials(self, experiment_name: str) -> Iterator[Dict[str, Any]]:
         """The experiment's trials, newest first, as dicts with the fields of

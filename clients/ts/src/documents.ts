@@ -92,6 +92,17 @@ export const ReportDocument = graphql(`
   }
 `);
 
+export const ParetoFrontDocument = graphql(`
+  query ParetoFront($name: String!) {
+    experiment(name: $name) {
+      id
+      paretoFront {
+        ...TrialFields
+      }
+    }
+  }
+`);
+
 export const BestDocument = graphql(`
   query Best($name: String!) {
     experiment(name: $name) {

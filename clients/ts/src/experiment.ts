@@ -54,6 +54,10 @@ export interface Experiment<Parameters extends Record<string, ParameterSpec> = R
    * `{ type: 'asha', min_step: 1, reduction: 3 }` (see the server's README). Unchanged when resuming and omitted.
    */
   readonly pruner?: PrunerName | ({ readonly type: PrunerName } & Readonly<Record<string, unknown>>);
+  /** Result keys to minimise or maximise, e.g. `{ accuracy: 'maximize', latency_ms: 'minimize' }` (default `{ loss: 'minimize' }`). */
+  readonly objectives?: Readonly<Record<string, 'minimize' | 'maximize'>>;
+  /** Limits on result values, e.g. `{ memory_gb: { max: 16 } }`: trials outside them are kept, as infeasible. */
+  readonly constraints?: Readonly<Record<string, { readonly min?: number; readonly max?: number }>>;
 }
 
 /** The pruners an experiment may name. */
@@ -76,7 +80,7 @@ export type ParamsOf<E> = E extends { readonly parameters: infer Parameters }
   : Params;
 
 /** The keys an experiment may have, in the Python client's order. */
-const EXPERIMENT_KEYS = ['name', 'description', 'parameters', 'resume', 'algorithm', 'seed', 'lease_seconds', 'pruner'] as const;
+const EXPERIMENT_KEYS = ['name', 'description', 'parameters', 'resume', 'algorithm', 'seed', 'lease_seconds', 'pruner', 'objectives', 'constraints'] as const;
 const GRAPHQL_NAMES: Partial<Record<(typeof EXPERIMENT_KEYS)[number], keyof ExperimentInput>> = { lease_seconds: 'leaseSeconds' };
 
 /**

@@ -3,6 +3,7 @@ import {
   BestDocument,
   CheckpointDocument,
   ReportDocument,
+  ParetoFrontDocument,
   ExperimentIdDocument,
   FailDocument,
   HeartbeatDocument,
@@ -71,8 +72,14 @@ export type Trial<P = Params> = Omit<TrialFieldsFragment, 'params' | 'metrics' |
 /** What the server says of a trial after `update`, `fail`, `heartbeat` or `checkpoint`. */
 export type TrialOutcome = TrialOutcomeFragment;
 
-/** A result for `update`: a finite `loss` to minimise and any custom metrics; or `error` instead of a loss. */
-export type Result = { readonly loss: number; readonly [metric: string]: unknown } | { readonly error: string; readonly [metric: string]: unknown };
+/**
+ * A result: `loss` (to minimise) and any metrics; with other objectives, those keys instead; or
+ * `error` for a failed trial.
+ */
+export type Result =
+  | { readonly loss: number; readonly [metric: string]: unknown }
+  | { readonly error: string; readonly [metric: string]: unknown }
+  | { readonly [objectiveOrMetric: string]: unknown };
 
 /** A suggested trial: its parameters, and what identifies it. */
 export class Job<P = Params> {
@@ -201,7 +208,8 @@ export class Oscar {
   async update(job: Job<unknown> | string, result: Result): Promise<TrialOutcome> {
     const trialId = trialIdOf(job);
     if (!isObject(result)) throw badInput('result', `result must be an object holding 'loss', got ${describeType(result)}`);
-    if (!('loss' in result) && (result as { error?: unknown }).error == null) throw badInput('result.loss', "result must hold 'loss'");
+    // Which keys it needs is the experiment's (its objectives: `loss` by default): the server says.
+    if (Object.keys(result).length === 0) throw badInput('result.loss', "result must hold 'loss' (or the experiment's objectives)");
     const { update } = await this.transport.request(UpdateDocument, { trialId, result });
     this.reported(job, trialId);
     return update;
@@ -304,6 +312,16 @@ export class Oscar {
     const { experiment } = await this.transport.request(BestDocument, { name: experimentName });
     if (!experiment) throw notFound(experimentName);
     return (experiment.bestTrial as Trial<P> | null) ?? null;
+  }
+
+  /**
+   * The experiment's Pareto front: its feasible completed trials that no other feasible completed
+   * trial beats in every objective (the experiment's `objectives`), in order of the first objective.
+   */
+  async paretoFront<P = Params>(experimentName: string): Promise<Trial<P>[]> {
+    const { experiment } = await this.transport.request(ParetoFrontDocument, { name: experimentName });
+    if (!experiment) throw notFound(experimentName);
+    return experiment.paretoFront as Trial<P>[];
   }
 
   /**

@@ -23,6 +23,7 @@ type Documents = {
     "\n  mutation Heartbeat($trialId: ID!) {\n    heartbeat(trialId: $trialId) {\n      ...TrialOutcome\n    }\n  }\n": typeof types.HeartbeatDocument,
     "\n  mutation Checkpoint($trialId: ID!, $data: JSON!) {\n    checkpoint(trialId: $trialId, data: $data) {\n      ...TrialOutcome\n    }\n  }\n": typeof types.CheckpointDocument,
     "\n  mutation Report($trialId: ID!, $step: Int!, $value: Float!, $metrics: JSON) {\n    report(trialId: $trialId, step: $step, value: $value, metrics: $metrics) {\n      shouldStop\n      trial {\n        ...TrialOutcome\n        prunedStep\n      }\n    }\n  }\n": typeof types.ReportDocument,
+    "\n  query ParetoFront($name: String!) {\n    experiment(name: $name) {\n      id\n      paretoFront {\n        ...TrialFields\n      }\n    }\n  }\n": typeof types.ParetoFrontDocument,
     "\n  query Best($name: String!) {\n    experiment(name: $name) {\n      bestTrial {\n        ...TrialFields\n      }\n    }\n  }\n": typeof types.BestDocument,
     "\n  query Trials($name: String, $id: ID, $after: String) {\n    experiment(name: $name, id: $id) {\n      id\n      trials(first: 100, after: $after) {\n        edges {\n          node {\n            ...TrialFields\n          }\n        }\n        pageInfo {\n          hasNextPage\n          endCursor\n        }\n      }\n    }\n  }\n": typeof types.TrialsDocument,
     "\n  query ExperimentId($name: String!) {\n    experiment(name: $name) {\n      id\n    }\n  }\n": typeof types.ExperimentIdDocument,
@@ -37,6 +38,7 @@ const documents: Documents = {
     "\n  mutation Heartbeat($trialId: ID!) {\n    heartbeat(trialId: $trialId) {\n      ...TrialOutcome\n    }\n  }\n": types.HeartbeatDocument,
     "\n  mutation Checkpoint($trialId: ID!, $data: JSON!) {\n    checkpoint(trialId: $trialId, data: $data) {\n      ...TrialOutcome\n    }\n  }\n": types.CheckpointDocument,
     "\n  mutation Report($trialId: ID!, $step: Int!, $value: Float!, $metrics: JSON) {\n    report(trialId: $trialId, step: $step, value: $value, metrics: $metrics) {\n      shouldStop\n      trial {\n        ...TrialOutcome\n        prunedStep\n      }\n    }\n  }\n": types.ReportDocument,
+    "\n  query ParetoFront($name: String!) {\n    experiment(name: $name) {\n      id\n      paretoFront {\n        ...TrialFields\n      }\n    }\n  }\n": types.ParetoFrontDocument,
     "\n  query Best($name: String!) {\n    experiment(name: $name) {\n      bestTrial {\n        ...TrialFields\n      }\n    }\n  }\n": types.BestDocument,
     "\n  query Trials($name: String, $id: ID, $after: String) {\n    experiment(name: $name, id: $id) {\n      id\n      trials(first: 100, after: $after) {\n        edges {\n          node {\n            ...TrialFields\n          }\n        }\n        pageInfo {\n          hasNextPage\n          endCursor\n        }\n      }\n    }\n  }\n": types.TrialsDocument,
     "\n  query ExperimentId($name: String!) {\n    experiment(name: $name) {\n      id\n    }\n  }\n": types.ExperimentIdDocument,
@@ -75,6 +77,10 @@ export function graphql(source: "\n  mutation Checkpoint($trialId: ID!, $data: J
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  mutation Report($trialId: ID!, $step: Int!, $value: Float!, $metrics: JSON) {\n    report(trialId: $trialId, step: $step, value: $value, metrics: $metrics) {\n      shouldStop\n      trial {\n        ...TrialOutcome\n        prunedStep\n      }\n    }\n  }\n"): typeof import('./graphql.js').ReportDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query ParetoFront($name: String!) {\n    experiment(name: $name) {\n      id\n      paretoFront {\n        ...TrialFields\n      }\n    }\n  }\n"): typeof import('./graphql.js').ParetoFrontDocument;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

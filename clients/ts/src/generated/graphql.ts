@@ -8,10 +8,14 @@ import type { DocumentTypeDecoration } from '@graphql-typed-document-node/core';
 export type ExperimentInput = {
   /** Optimizer name; "auto" for a new experiment when omitted, unchanged when resuming. */
   algorithm?: string | null | undefined;
+  /** Limits on result values: {"memory_gb": {"max": 16}, "accuracy": {"min": 0.9}}; a trial outside them is kept, as infeasible. Unchanged when resuming and omitted. */
+  constraints?: unknown;
   description?: string | null | undefined;
   /** Seconds a RUNNING trial is kept without a heartbeat before its parameters are offered again (default 120). */
   leaseSeconds?: number | null | undefined;
   name: string;
+  /** Result keys to minimise or maximise: {"accuracy": "maximize", "latency_ms": "minimize"} (default {"loss": "minimize"}); results must then hold each. Unchanged when resuming and omitted. */
+  objectives?: unknown;
   /** Parameter name to spec (see the README). */
   parameters: unknown;
   /** How trials are stopped early from their reported intermediate values: "median" (default), "none", "percentile", "asha", "hyperband", or an object such as {"type": "asha", "min_step": 1, "reduction": 3} (see the README). Unchanged when resuming and omitted. */
@@ -86,6 +90,13 @@ export type ReportMutationVariables = Exact<{
 
 
 export type ReportMutation = { report: { shouldStop: boolean, trial: { prunedStep: number | null, id: string, number: number, state: TrialState, loss: number | null, error: string | null, leaseExpiresAt: string | null } } };
+
+export type ParetoFrontQueryVariables = Exact<{
+  name: string;
+}>;
+
+
+export type ParetoFrontQuery = { experiment: { id: string, paretoFront: Array<{ id: string, number: number, state: TrialState, params: unknown, loss: number | null, metrics: unknown, error: string | null, worker: string | null, checkpoint: unknown, checkpointAt: string | null, createdAt: string, completedAt: string | null }> } | null };
 
 export type BestQueryVariables = Exact<{
   name: string;
@@ -255,6 +266,29 @@ export const ReportDocument = new TypedDocumentString(`
   error
   leaseExpiresAt
 }`) as unknown as TypedDocumentString<ReportMutation, ReportMutationVariables>;
+export const ParetoFrontDocument = new TypedDocumentString(`
+    query ParetoFront($name: String!) {
+  experiment(name: $name) {
+    id
+    paretoFront {
+      ...TrialFields
+    }
+  }
+}
+    fragment TrialFields on Trial {
+  id
+  number
+  state
+  params
+  loss
+  metrics
+  error
+  worker
+  checkpoint
+  checkpointAt
+  createdAt
+  completedAt
+}`) as unknown as TypedDocumentString<ParetoFrontQuery, ParetoFrontQueryVariables>;
 export const BestDocument = new TypedDocumentString(`
     query Best($name: String!) {
   experiment(name: $name) {

@@ -1,0 +1,60 @@
+import type { OperationBudget } from '../http/operation-budget.ts';
+import type { Database } from '../runtime/database.ts';
+import { asRecord } from '../json.ts';
+import { objectiveVector, storedConstraints, storedObjectives, violation, type Constraint, type Objectives } from './objectives-config.ts';
+import { paretoFront } from './pareto.ts';
+
+/** A completed trial as its experiment's objectives and constraints see it. */
+export interface Ranked {
+  readonly id: string;
+  readonly number: number;
+  /** The objectives as values to minimise; null when the result lacks one (stored before they were named). */
+  readonly vector: number[] | null;
+  /** 0 when it meets every constraint. */
+  readonly violation: number;
+}
+
+/** The values a trial's result holds: its metrics, and its loss under `loss`. */
+export function resultValues(trial: { loss: number | null; metrics: unknown }): Record<string, unknown> {
+  const metrics = asRecord(trial.metrics);
+  return trial.loss === null ? metrics : { ...metrics, loss: trial.loss };
+}
+
+/** Whether an experiment is the plain kind: minimise `loss`, no constraints (the database ranks its trials). */
+export function isPlain(objectives: Objectives, constraints: readonly Constraint[]): boolean {
+  return constraints.length === 0 && objectives.length === 1 && objectives[0]!.name === 'loss' && objectives[0]!.direction === 'minimize';
+}
+
+/** Reads an experiment's COMPLETED trials, charged to `budget`, with their objectives and feasibility. */
+export async function rankCompleted(database: Database, experimentId: string, budget: OperationBudget, what: string) {
+  const experiment = await database.db.experiment.findUniqueOrThrow({ where: { id: experimentId }, select: { objectives: true, constraints: true } });
+  const objectives = storedObjectives(experiment.objectives);
+  const constraints = storedConstraints(experiment.constraints);
+  budget.charge(await database.storedBytes({ table: 'Trial', experimentId }), what);
+  const rows = await database.db.trial.findMany({
+    where: { experimentId, state: 'COMPLETED' },
+    select: { id: true, number: true, loss: true, metrics: true },
+    orderBy: { number: 'asc' },
+  });
+  const ranked: Ranked[] = rows.map((row) => {
+    const values = resultValues(row);
+    return { id: row.id, number: row.number, vector: objectiveVector(values, objectives), violation: violation(values, constraints) };
+  });
+  return { objectives, constraints, ranked };
+}
+
+/** The ids of the feasible, non-dominated trials among `ranked`, in order of the first objective. */
+export function frontIds(ranked: readonly Ranked[]): string[] {
+  const feasible = ranked.filter((r): r is Ranked & { vector: number[] } => r.vector !== null && r.violation === 0);
+  return paretoFront(feasible.map((r) => r.vector)).map((i) => feasible[i]!.id);
+}
+
+/** The id of the feasible trial best in the first objective (earliest on ties), or null. */
+export function bestId(ranked: readonly Ranked[]): string | null {
+  let best: (Ranked & { vector: number[] }) | null = null;
+  for (const r of ranked) {
+    if (r.vector === null || r.violation > 0) continue;
+    if (best === null || r.vector[0]! < best.vector[0]!) best = r as Ranked & { vector: number[] };
+  }
+  return best?.id ?? null;
+}

@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import { scalarize } from './scalarize.ts';
+
+describe('scalarize', () => {
+  it('is the value itself for one objective without constraints (a plain experiment is unchanged)', () => {
+    expect(scalarize([{ vector: [3], violation: 0 }, { vector: [-1], violation: 0 }], 7)).toEqual([3, -1]);
+  });
+
+  it('ranks infeasible trials after every feasible one, the further out the worse', () => {
+    const scores = scalarize(
+      [
+        { vector: [1], violation: 0 },
+        { vector: [5], violation: 0 },
+        { vector: [0], violation: 0.5 }, // better value, but outside the constraints
+        { vector: [0], violation: 2 },
+      ],
+      7,
+    );
+    expect(scores[0]).toBe(1);
+    expect(scores[1]).toBe(5);
+    expect(scores[2]).toBeGreaterThan(5);
+    expect(scores[3]).toBeGreaterThan(scores[2]!);
+  });
+
+  it('scalarises several objectives by a seeded direction: dominated trials never beat those dominating them', () => {
+    const trials = [
+      { vector: [0, 10], violation: 0 },
+      { vector: [10, 0], violation: 0 },
+      { vector: [5, 5], violation: 0 },
+      { vector: [6, 6], violation: 0 }, // dominated by [5, 5]
+    ];
+    for (let seed = 0; seed < 50; seed++) {
+      const scores = scalarize(trials, seed);
+      expect(scores[3]).toBeGreaterThan(scores[2]!);
+      expect(scalarize(trials, seed)).toEqual(scores); // pure
+    }
+    // Different seeds favour different ends of the front.
+    const favourites = new Set(Array.from({ length: 50 }, (_, seed) => {
+      const scores = scalarize(trials, seed);
+      return scores.indexOf(Math.min(...scores));
+    }));
+    expect(favourites.has(0) && favourites.has(1)).toBe(true);
+  });
+});

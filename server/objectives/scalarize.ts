@@ -1,0 +1,65 @@
+import { createRng } from '../optimizer/rng.ts';
+
+/** A finished trial as the objectives see it: its objectives as values to minimise, and how far it is outside the constraints. */
+export interface Scored {
+  readonly vector: readonly number[];
+  readonly violation: number;
+}
+
+/** The weight of the sum in the augmented Chebyshev scalarisation (ParEGO's ρ). */
+const AUGMENTATION = 0.05;
+
+/**
+ * One number per trial for the single-objective optimizers to minimise, constraint-aware:
+ * - one objective: its value; a trial outside the constraints ranks after every feasible one, the
+ *   further out the worse (so the optimizers learn where the feasible region is);
+ * - several (ParEGO, Knowles 2006): each objective scaled to [0, 1] over the trials, then an augmented
+ *   Chebyshev scalarisation max_i(w_i f_i) + ρ Σ w_i f_i with weights w drawn uniformly from the
+ *   simplex by `seed` (a new direction each call, so successive suggestions spread along the front);
+ *   infeasible trials after all feasible ones, by their violation.
+ * Pure: the same trials and seed give the same numbers.
+ */
+export function scalarize(trials: readonly Scored[], seed: number): number[] {
+  if (trials.length === 0) return [];
+  const m = trials[0]!.vector.length;
+  let base: number[];
+  if (m === 1) {
+    base = trials.map((t) => t.vector[0]!);
+  } else {
+    const low = new Array<number>(m).fill(Number.POSITIVE_INFINITY);
+    const high = new Array<number>(m).fill(Number.NEGATIVE_INFINITY);
+    for (const t of trials) {
+      for (let i = 0; i < m; i++) {
+        low[i] = Math.min(low[i]!, t.vector[i]!);
+        high[i] = Math.max(high[i]!, t.vector[i]!);
+      }
+    }
+    const rng = createRng(seed);
+    const raw = Array.from({ length: m }, () => -Math.log(1 - rng.uniform()));
+    const sum = raw.reduce((a, b) => a + b, 0);
+    const weights = raw.map((w) => w / sum);
+    base = trials.map((t) => {
+      let max = Number.NEGATIVE_INFINITY;
+      let total = 0;
+      for (let i = 0; i < m; i++) {
+        const span = high[i]! - low[i]!;
+        const scaled = span > 0 ? (t.vector[i]! - low[i]!) / span : 0;
+        max = Math.max(max, weights[i]! * scaled);
+        total += weights[i]! * scaled;
+      }
+      return max + AUGMENTATION * total;
+    });
+  }
+  if (trials.every((t) => t.violation === 0)) return base;
+  // Infeasible trials rank after the worst feasible one (or the worst of all, when none is feasible).
+  let worst = Number.NEGATIVE_INFINITY;
+  let best = Number.POSITIVE_INFINITY;
+  const feasible = trials.some((t) => t.violation === 0);
+  trials.forEach((t, i) => {
+    if (feasible && t.violation > 0) return;
+    worst = Math.max(worst, base[i]!);
+    best = Math.min(best, base[i]!);
+  });
+  const scale = Math.max(worst - best, 1e-9);
+  return trials.map((t, i) => (t.violation === 0 ? base[i]! : worst + scale * (1 + t.violation)));
+}
