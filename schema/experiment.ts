@@ -146,9 +146,11 @@ builder.subscriptionField('experimentUpdated', (t) =>
     subscribe: (_root, _args, ctx) => {
       return ctx.runtime.live.watch(ctx.viewer, ctx.runtime.events.pubsub.subscribe('user:experiments', ctx.viewer.userId));
     },
-    resolve: (query, event, _args, ctx) =>
-      ctx.runtime.events.loadOnce(event, `experiment:${event.experimentId}:${JSON.stringify(query)}`, () =>
+    resolve: (query, event, _args, ctx) => {
+      ctx.budget.refill(); // each event is an operation of its own
+      return ctx.runtime.events.loadOnce(event, `experiment:${event.experimentId}:${JSON.stringify(query)}`, () =>
         ctx.runtime.db.experiment.findUniqueOrThrow({ ...query, where: { id: event.experimentId } }),
-      ),
+      );
+    },
   }),
 );

@@ -1,6 +1,6 @@
 import { builder } from './builder.ts';
 import type { ParameterImportance } from '../server/insights/importance.ts';
-import type { TrialColumn, TrialTable } from '../server/insights/trial-table.ts';
+import { CHECKPOINT_SUMMARY, type TrialColumn, type TrialTable } from '../server/insights/trial-table.ts';
 import { learningCurves, MAX_CURVES, MAX_POINTS_PER_CURVE, type LearningCurve } from '../server/insights/learning-curves.ts';
 
 const TrialColumnRef = builder.objectRef<TrialColumn>('TrialColumn').implement({
@@ -29,7 +29,12 @@ const TrialTableRef = builder.objectRef<TrialTable>('TrialTable').implement({
       description: 'The step at which the pruner stopped each trial (PRUNED), or null.',
       resolve: (table) => table.prunedSteps,
     }),
-    checkpoints: t.field({ type: 'JSON', description: "An array: each trial's latest checkpoint record, or null.", resolve: (table) => table.checkpoints }),
+    checkpoints: t.field({
+      type: ['String'],
+      nullable: { list: false, items: true },
+      description: `Each trial's latest checkpoint record as compact JSON, cut to ${CHECKPOINT_SUMMARY} characters (then ending in …), or null; the whole record is Trial.checkpoint.`,
+      resolve: (table) => table.checkpoints,
+    }),
   }),
 });
 

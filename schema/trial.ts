@@ -227,9 +227,11 @@ builder.subscriptionField('trialUpdated', (t) =>
       if (!owned) throw userError('NOT_FOUND', `No experiment with id "${experimentId}"`, 'experimentId');
       return ctx.runtime.live.watch(ctx.viewer, ctx.runtime.events.pubsub.subscribe('experiment:trials', experimentId));
     },
-    resolve: (query, event, _args, ctx) =>
-      ctx.runtime.events.loadOnce(event, `trial:${event.trialId}:${JSON.stringify(query)}`, () =>
+    resolve: (query, event, _args, ctx) => {
+      ctx.budget.refill(); // each event is an operation of its own
+      return ctx.runtime.events.loadOnce(event, `trial:${event.trialId}:${JSON.stringify(query)}`, () =>
         ctx.runtime.db.trial.findUniqueOrThrow({ ...query, where: { id: event.trialId } }),
-      ),
+      );
+    },
   }),
 );

@@ -56,9 +56,20 @@ describe('checkpoints', () => {
 
     await waitFor(() => feed.events.some((e) => e.trialUpdated.checkpoint?.epoch === 5), 15_000);
     const table = (await stored('Saved')).trialTable;
-    expect(table.checkpoints).toEqual([{ path: 's3://bucket/run-17', epoch: 5, tags: ['ok'], nested: { lr: 0.01 } }]);
+    expect(table.checkpoints.map((text: string) => JSON.parse(text))).toEqual([{ path: 's3://bucket/run-17', epoch: 5, tags: ['ok'], nested: { lr: 0.01 } }]);
     feed.stop();
     await client.dispose();
+  });
+
+  it('gives the trial table the start of a long record only (the whole one is on the trial)', async () => {
+    const trial = await suggest({ name: 'Long record', lease: 30 });
+    const record = { path: `s3://bucket/${'run/'.repeat(1000)}`, epoch: 2 };
+    const saved = await checkpoint(trial.id, record);
+    expect(saved.errors, JSON.stringify(saved.errors)).toBeUndefined();
+    const { trialTable, trials } = await stored('Long record');
+    expect(trialTable.checkpoints[0]).toHaveLength(201);
+    expect(trialTable.checkpoints[0]).toMatch(/^\{".*…$/);
+    expect(trials.edges[0].node.checkpoint).toEqual(record);
   });
 
   it('refuses what is not a small JSON object, naming the field, and keeps the last good record', async () => {

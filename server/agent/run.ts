@@ -310,6 +310,7 @@ export async function runAgent(options: AgentOptions, out: NodeJS.WritableStream
           (line) => messages.line(line),
         );
         clearInterval(heartbeat);
+        messages.ended();
         await messages.settled();
         if (messages.prunedAt !== null && ran.stopped) {
           // Ended by the agent because the pruner stopped its trial: PRUNED on the server already.

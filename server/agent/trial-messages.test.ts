@@ -90,4 +90,18 @@ describe('sending a trial\'s messages', () => {
     expect(gate.sent.slice(0, 2)).toEqual(['report 0', 'report 6']);
     expect(gate.sent.at(-1)).toBe(`report ${MAX_WAITING_REPORTS + 5}`);
   });
+
+  it('sends only the latest of the reports still waiting once the command has ended, and its checkpoint', async () => {
+    const gate = gatedChannel();
+    const messages = new TrialMessages(gate.channel, () => {});
+    for (let step = 0; step < 5; step++) messages.line(JSON.stringify({ step, loss: 1 }));
+    messages.line('{"checkpoint": {"epoch": 4}}');
+    messages.ended();
+    while (gate.pending() > 0 || gate.sent.length < 3) {
+      gate.release();
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    await messages.settled();
+    expect(gate.sent).toEqual(['report 0', 'report 4', 'checkpoint {"epoch":4}']);
+  });
 });

@@ -47,6 +47,8 @@ export interface TrialChannel {
 /** Sends one trial's messages in order, one at a time; tells `onStop` once the pruner stops the trial. */
 export class TrialMessages {
   private readonly waiting: Message[] = [];
+  /** How many of `waiting` are reports. */
+  private waitingReports = 0;
   private draining: Promise<void> = Promise.resolve();
   private busy = false;
   /** The step at which the pruner stopped the trial, or null. */
@@ -70,10 +72,23 @@ export class TrialMessages {
     }
     const report = readReport(line);
     if (!report) return;
-    if (this.waiting.filter((m) => m.kind === 'report').length >= MAX_WAITING_REPORTS) {
+    if (this.waitingReports >= MAX_WAITING_REPORTS) {
+      // The oldest report waiting is at the front, or just behind the one checkpoint that may wait.
       this.waiting.splice(this.waiting.findIndex((m) => m.kind === 'report'), 1);
+      this.waitingReports--;
     }
+    this.waitingReports++;
     this.enqueue({ kind: 'report', report });
+  }
+
+  /**
+   * The command has ended: of the reports still waiting, only the latest is sent (its result should
+   * not wait behind a backlog of curve points). Checkpoints still go.
+   */
+  ended(): void {
+    const latest = [...this.waiting].reverse().find((m) => m.kind === 'report');
+    for (let i = this.waiting.length - 1; i >= 0; i--) if (this.waiting[i]!.kind === 'report' && this.waiting[i] !== latest) this.waiting.splice(i, 1);
+    this.waitingReports = latest ? 1 : 0;
   }
 
   /** Resolves once everything read so far was sent (or dropped after a stop). */
@@ -91,11 +106,13 @@ export class TrialMessages {
   private async drain(): Promise<void> {
     try {
       for (let message = this.waiting.shift(); message !== undefined && this.prunedAt === null; message = this.waiting.shift()) {
+        if (message.kind === 'report') this.waitingReports--;
         if (message.kind === 'checkpoint') {
           await this.channel.checkpoint(message.record);
         } else if (await this.channel.report(message.report)) {
           this.prunedAt = message.report.step;
           this.waiting.length = 0;
+          this.waitingReports = 0;
           this.onStop(message.report.step);
         }
       }

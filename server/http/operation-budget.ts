@@ -19,6 +19,14 @@ export class OperationBudget {
     this.remaining = limit;
   }
 
+  /**
+   * Gives the whole limit back: a subscription keeps one context for its life, and each event it
+   * delivers is an operation of its own (call it as an event starts; events are resolved one at a time).
+   */
+  refill(): void {
+    this.remaining = this.limit;
+  }
+
   /** Takes `bytes` for `what`, or refuses the operation with QUERY_TOO_COMPLEX. */
   charge(bytes: number, what: string): void {
     if (bytes > this.remaining) {

@@ -20,10 +20,25 @@ export interface TrialTable {
   readonly completedAt: readonly (number | null)[];
   readonly parameters: readonly TrialColumn[];
   readonly metrics: readonly TrialColumn[];
-  /** Each trial's latest checkpoint record, or null. */
-  readonly checkpoints: readonly unknown[];
+  /** Each trial's latest checkpoint record as compact JSON, cut to {@link CHECKPOINT_SUMMARY} characters (then ending in …), or null. */
+  readonly checkpoints: readonly (string | null)[];
   /** The step at which the pruner stopped each trial, or null. */
   readonly prunedSteps: readonly (number | null)[];
+}
+
+/** Characters of a checkpoint record a trial table carries (the whole record: `Trial.checkpoint`). */
+export const CHECKPOINT_SUMMARY = 200;
+
+/** A checkpoint record's JSON text as stored (it may be cut) as the table shows it: compact JSON, or its start and …. */
+export function checkpointSummary(stored: string): string {
+  if (stored.length <= CHECKPOINT_SUMMARY) {
+    try {
+      return JSON.stringify(JSON.parse(stored));
+    } catch {
+      // Not whole JSON after all: shown as cut below.
+    }
+  }
+  return `${stored.slice(0, CHECKPOINT_SUMMARY)}…`;
 }
 
 /** Tables read at once in one process; more wait their turn, so memory stays bounded under load. */
@@ -42,7 +57,12 @@ export class TrialTables {
 
   /** The experiment's table, charged to `budget`. */
   async load(experimentId: string, budget: OperationBudget): Promise<TrialTable> {
-    budget.charge(await this.database.storedBytes({ table: 'Trial', experimentId }), 'trialTable');
+    // Checkpoints are read as summaries, not whole: the rest of each row is charged, and each summary.
+    const [bytes, withCheckpoints] = await Promise.all([
+      this.database.storedBytes({ table: 'Trial', experimentId, except: ['checkpoint'] }),
+      this.database.db.trial.count({ where: { experimentId, checkpointAt: { not: null } } }),
+    ]);
+    budget.charge(bytes + withCheckpoints * (CHECKPOINT_SUMMARY + 50), 'trialTable');
     return this.loads(async () => {
       const { db } = this.database;
       const [experiment, rows] = await Promise.all([
@@ -50,9 +70,10 @@ export class TrialTables {
         db.trial.findMany({
           where: { experimentId },
           orderBy: { number: 'asc' },
-          select: { number: true, state: true, loss: true, worker: true, createdAt: true, completedAt: true, params: true, metrics: true, checkpoint: true, prunedStep: true },
+          select: { number: true, state: true, loss: true, worker: true, createdAt: true, completedAt: true, params: true, metrics: true, prunedStep: true },
         }),
       ]);
+      const summaries = await this.checkpointSummaries(experimentId);
       const parameterNames = new Set(Object.keys(asRecord(experiment.parameters)));
       const metricNames = new Set<string>();
       for (const row of rows) {
@@ -72,9 +93,20 @@ export class TrialTables {
         completedAt: rows.map((row) => row.completedAt?.getTime() ?? null),
         parameters: [...parameterNames].sort().map((name) => column(name, 'params')),
         metrics: [...metricNames].sort().map((name) => column(name, 'metrics')),
-        checkpoints: rows.map((row) => row.checkpoint ?? null),
+        checkpoints: rows.map((row) => summaries.get(row.number) ?? null),
         prunedSteps: rows.map((row) => row.prunedStep),
       };
     });
+  }
+
+  /** The start of each stored checkpoint record, by trial number: the database cuts them, so no whole record is read. */
+  private async checkpointSummaries(experimentId: string): Promise<Map<number, string>> {
+    const { provider, db } = this.database;
+    const sql =
+      provider === 'postgresql'
+        ? `SELECT "number", LEFT("checkpoint"::text, ${CHECKPOINT_SUMMARY + 1}) AS "start" FROM "Trial" WHERE "experimentId" = $1 AND "checkpoint" IS NOT NULL`
+        : `SELECT "number", SUBSTR("checkpoint", 1, ${CHECKPOINT_SUMMARY + 1}) AS "start" FROM "Trial" WHERE "experimentId" = ? AND "checkpoint" IS NOT NULL`;
+    const rows = await db.$queryRawUnsafe<{ number: number | bigint; start: string }[]>(sql, experimentId);
+    return new Map(rows.map((row) => [Number(row.number), checkpointSummary(row.start)]));
   }
 }

@@ -128,7 +128,8 @@ export interface Database {
 /** Which rows {@link Database.storedBytes} measures. */
 export type StoredRows =
   | { readonly table: 'Trial'; readonly ids: readonly string[] }
-  | { readonly table: 'Trial'; readonly experimentId: string }
+  /** `except`: columns the caller does not read (the trial table reads summaries of checkpoints). */
+  | { readonly table: 'Trial'; readonly experimentId: string; readonly except?: readonly string[] }
   | { readonly table: 'Experiment'; readonly ids: readonly string[] }
   | { readonly table: 'TrialReport'; readonly trialIds: readonly string[] };
 
@@ -136,7 +137,7 @@ export type StoredRows =
 const ROW_OVERHEAD_BYTES = 200;
 
 const STORED_COLUMNS = {
-  Trial: ['params', 'metrics', 'error', 'worker', 'fallbackReason'],
+  Trial: ['params', 'metrics', 'error', 'worker', 'fallbackReason', 'checkpoint'],
   Experiment: ['parameters', 'description', 'optimizerState', 'name'],
   TrialReport: ['metrics'],
 } as const;
@@ -144,7 +145,11 @@ const STORED_COLUMNS = {
 /** The SQL (and its arguments) that sums the stored size of some rows, for a provider. */
 export function storedBytesQuery(provider: DatabaseProvider, rows: StoredRows): { sql: string; args: string[] } {
   const text = (column: string) => (provider === 'postgresql' ? `"${column}"::text` : `"${column}"`);
-  const size = STORED_COLUMNS[rows.table].map((column) => `COALESCE(LENGTH(${text(column)}), 0)`).join(' + ');
+  const skipped: readonly string[] = 'except' in rows ? (rows.except ?? []) : [];
+  const size = (STORED_COLUMNS[rows.table] as readonly string[])
+    .filter((column) => !skipped.includes(column))
+    .map((column) => `COALESCE(LENGTH(${text(column)}), 0)`)
+    .join(' + ');
   const placeholder = (i: number) => (provider === 'postgresql' ? `$${i + 1}` : '?');
   const within = (column: string, ids: readonly string[]) => `"${column}" IN (${ids.map((_, i) => placeholder(i)).join(', ') || 'NULL'})`;
   const args = 'ids' in rows ? [...rows.ids] : 'trialIds' in rows ? [...rows.trialIds] : [rows.experimentId];

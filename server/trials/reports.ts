@@ -23,7 +23,8 @@ export interface ReportAnswer<T> {
  * lease as a heartbeat does (a STALE trial nobody else runs comes back). A step reported again keeps
  * its first value (reports are idempotent, in any order); only a report of the trial's highest step so
  * far is judged by the experiment's pruner. A trial it stops becomes PRUNED at once: lease released,
- * subscribers told; every later report answers "stop". Reports of a trial take turns with its results
+ * subscribers told; every later report answers "stop". A STALE trial whose parameters another worker
+ * took over (or finished) is told to stop too, and its report is not kept: it stays STALE. Reports of a trial take turns with its results
  * (the group's lock), so a result and a pruning never both win.
  */
 export async function reportValue<T>(
@@ -45,8 +46,10 @@ export async function reportValue<T>(
     }
     const now = new Date();
     const renewal = { leaseExpiresAt: leaseUntil(experiment.leaseSeconds, now.getTime()), heartbeatAt: now };
-    // A STALE trial comes back, as with a heartbeat, unless its parameters were offered again.
-    const revive = trial.state === 'STALE' && !(await groupIsSettledOrRunning(tx, rootId, trialId));
+    // A STALE trial comes back, as with a heartbeat, unless its parameters were offered again: then
+    // another worker has them (or their result is in), and this one is told to stop, as it is not needed.
+    if (trial.state === 'STALE' && (await groupIsSettledOrRunning(tx, rootId, trialId))) return true;
+    const revive = trial.state === 'STALE';
     const known = await tx.trialReport.findUnique({ where: { trialId_step: { trialId, step: report.step } }, select: { step: true } });
     if (known) {
       await tx.trial.update({ where: { id: trialId }, data: { ...renewal, ...(revive ? { state: 'RUNNING', revision: await nextRevision(tx, experimentId) } : {}) } });

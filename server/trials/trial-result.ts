@@ -86,7 +86,7 @@ function asObject(raw: unknown, field: string, example: string): Readonly<Record
 
 /** Checks the size of metrics already validated (so nested no deeper than MAX_DEPTH: measuring cannot overflow the stack). */
 function sized(field: string, metrics: Metrics, max = MAX_RESULT_BYTES): Metrics {
-  if (JSON.stringify(metrics).length > max) {
+  if (Buffer.byteLength(JSON.stringify(metrics)) > max) {
     throw badInput(field, `${field} must be at most ${max} bytes of JSON`);
   }
   return metrics;

@@ -77,9 +77,8 @@ export type TrialOutcome = TrialOutcomeFragment;
  * `error` for a failed trial.
  */
 export type Result =
-  | { readonly loss: number; readonly [metric: string]: unknown }
-  | { readonly error: string; readonly [metric: string]: unknown }
-  | { readonly [objectiveOrMetric: string]: unknown };
+  | { readonly loss?: number; readonly [objectiveOrMetric: string]: unknown }
+  | { readonly error: string; readonly [metric: string]: unknown };
 
 /** A suggested trial: its parameters, and what identifies it. */
 export class Job<P = Params> {

@@ -60,7 +60,7 @@ export type ExperimentPageQueryVariables = Exact<{
 }>;
 
 
-export type ExperimentPageQuery = { experiment: { id: string, name: string, description: string, parameters: unknown, algorithm: string, version: number, createdAt: string, updatedAt: string, archivedAt: string | null, trialTable: { numbers: Array<number>, states: Array<string>, losses: Array<number | null>, workers: Array<string | null>, createdAt: Array<number>, completedAt: Array<number | null>, checkpoints: unknown, prunedSteps: Array<number | null>, parameters: Array<{ name: string, values: unknown }>, metrics: Array<{ name: string, values: unknown }> }, learningCurves: Array<{ number: number, prunedStep: number | null, steps: Array<number>, values: Array<number> }> } | null };
+export type ExperimentPageQuery = { experiment: { id: string, name: string, description: string, parameters: unknown, algorithm: string, version: number, createdAt: string, updatedAt: string, archivedAt: string | null, trialTable: { numbers: Array<number>, states: Array<string>, losses: Array<number | null>, workers: Array<string | null>, createdAt: Array<number>, completedAt: Array<number | null>, checkpoints: Array<string | null>, prunedSteps: Array<number | null>, parameters: Array<{ name: string, values: unknown }>, metrics: Array<{ name: string, values: unknown }> }, learningCurves: Array<{ number: number, prunedStep: number | null, steps: Array<number>, values: Array<number> }> } | null };
 
 export type ExperimentImportanceQueryVariables = Exact<{
   id: string | number;

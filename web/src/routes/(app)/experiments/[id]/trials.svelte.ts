@@ -40,6 +40,16 @@ export function parameterKinds(spec: unknown): Map<string, ParameterKind> {
   return kinds;
 }
 
+/** Characters of a checkpoint record the table shows, as the server's trial table cuts them. */
+const CHECKPOINT_SUMMARY = 200;
+
+/** A checkpoint record as the table shows it: compact JSON, cut to its start and … when long; null when none. */
+export function checkpointText(record: unknown): string | null {
+  if (record === null || record === undefined) return null;
+  const text = JSON.stringify(record);
+  return text.length <= CHECKPOINT_SUMMARY ? text : `${text.slice(0, CHECKPOINT_SUMMARY)}…`;
+}
+
 /** States that end a trial: an older, still-open event that arrives late never replaces them. */
 const FINAL_STATES = new Set(['COMPLETED', 'FAILED', 'DUPLICATE', 'PRUNED']);
 const OPEN_STATES = new Set(['RUNNING', 'STALE']);
@@ -58,7 +68,7 @@ export class TrialData {
   readonly createdAt: number[];
   readonly completedAt: (number | null)[];
   /** Each trial's latest checkpoint record, or null. */
-  readonly checkpoints: unknown[];
+  readonly checkpoints: (string | null)[];
   /** The step at which the pruner stopped each PRUNED trial, where known (loaded curves and events). */
   readonly prunedSteps: (number | null)[];
   /** Learning curves by trial number: those the page loaded, then points as reports arrive. */
@@ -79,7 +89,7 @@ export class TrialData {
     this.workers = [...table.workers];
     this.createdAt = [...table.createdAt];
     this.completedAt = [...table.completedAt];
-    this.checkpoints = Array.isArray(table.checkpoints) ? [...(table.checkpoints as unknown[])] : this.numbers.map(() => null);
+    this.checkpoints = [...table.checkpoints];
     for (const column of table.parameters) this.params.set(column.name, [...(column.values as unknown[])]);
     for (const column of table.metrics) this.metrics.set(column.name, [...(column.values as unknown[])]);
     this.numbers.forEach((number, row) => this.#rows.set(number, row));
@@ -121,7 +131,7 @@ export class TrialData {
     this.workers[row] = trial.worker ?? null;
     this.createdAt[row] = Date.parse(trial.createdAt);
     this.completedAt[row] = trial.completedAt ? Date.parse(trial.completedAt) : null;
-    this.checkpoints[row] = trial.checkpoint ?? null;
+    this.checkpoints[row] = checkpointText(trial.checkpoint);
     this.prunedSteps[row] = trial.prunedStep ?? null;
     setColumns(this.params, trial.params, row, this.size);
     setColumns(this.metrics, trial.metrics, row, this.size);
@@ -209,7 +219,7 @@ export class TrialData {
       this.workers[row] === (trial.worker ?? null) &&
       this.completedAt[row] === (trial.completedAt ? Date.parse(trial.completedAt) : null) &&
       this.prunedSteps[row] === (trial.prunedStep ?? null) &&
-      JSON.stringify(this.checkpoints[row] ?? null) === JSON.stringify(trial.checkpoint ?? null)
+      this.checkpoints[row] === checkpointText(trial.checkpoint)
     );
   }
 
