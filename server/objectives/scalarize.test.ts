@@ -42,3 +42,27 @@ describe('scalarize', () => {
     expect(favourites.has(0) && favourites.has(1)).toBe(true);
   });
 });
+
+describe('pruned trials', () => {
+  it('rank after every trial that finished, those that got further first, then by their last value', () => {
+    const scores = scalarize(
+      [
+        { vector: [0.5], violation: 0 },
+        { vector: [0.1], violation: 0, prunedStep: 3 }, // an early value, lower than any final one
+        { vector: [0.9], violation: 0 },
+        { vector: [0.2], violation: 0, prunedStep: 9 },
+        { vector: [0.3], violation: 0, prunedStep: 9 },
+      ],
+      1,
+    );
+    expect(scores[0]).toBe(0.5);
+    expect(scores[2]).toBe(0.9);
+    expect(scores[3]).toBeGreaterThan(0.9);
+    expect(scores[4]).toBeGreaterThan(scores[3]!);
+    expect(scores[1]).toBeGreaterThan(scores[4]!);
+  });
+
+  it('keep their values while no trial has finished', () => {
+    expect(scalarize([{ vector: [0.4], violation: 0, prunedStep: 1 }, { vector: [0.2], violation: 0, prunedStep: 2 }], 1)).toEqual([0.4, 0.2]);
+  });
+});

@@ -4,6 +4,8 @@ import { createRng } from '../optimizer/rng.ts';
 export interface Scored {
   readonly vector: readonly number[];
   readonly violation: number;
+  /** For a trial the pruner stopped before it sent a result: the step it reached (its vector holds its last value). */
+  readonly prunedStep?: number;
 }
 
 /** The weight of the sum in the augmented Chebyshev scalarisation (ParEGO's ρ). */
@@ -17,10 +19,14 @@ const AUGMENTATION = 0.05;
  *   Chebyshev scalarisation max_i(w_i f_i) + ρ Σ w_i f_i with weights w drawn uniformly from the
  *   simplex by `seed` (a new direction each call, so successive suggestions spread along the front);
  *   infeasible trials after all feasible ones, by their violation.
+ * - trials stopped by the pruner before a result (one objective) rank after every trial that ran to
+ *   its end, those that got further first, then by their last value, as Optuna's TPE orders them: an
+ *   early value rewards fast learners, not good finishers, so it is not compared with final ones.
  * Pure: the same trials and seed give the same numbers.
  */
 export function scalarize(trials: readonly Scored[], seed: number): number[] {
   if (trials.length === 0) return [];
+  if (trials.some((t) => t.prunedStep !== undefined)) return afterFinished(trials, scalarize(trials.filter((t) => t.prunedStep === undefined), seed));
   const m = trials[0]!.vector.length;
   let base: number[];
   if (m === 1) {
@@ -62,4 +68,25 @@ export function scalarize(trials: readonly Scored[], seed: number): number[] {
   });
   const scale = Math.max(worst - best, 1e-9);
   return trials.map((t, i) => (t.violation === 0 ? base[i]! : worst + scale * (1 + t.violation)));
+}
+
+/**
+ * Numbers for `trials`, where `finished` holds those of the trials not pruned, in order: each pruned
+ * one after the worst finished one, by the step it reached (further is better) and then its last value.
+ */
+function afterFinished(trials: readonly Scored[], finished: readonly number[]): number[] {
+  const pruned = trials.filter((t) => t.prunedStep !== undefined);
+  if (finished.length === 0) return trials.map((t) => t.vector[0]!); // nothing finished yet: their values are all there is
+  const worst = Math.max(...finished);
+  const span = Math.max(worst - Math.min(...finished), 1e-9);
+  const maxStep = Math.max(...pruned.map((t) => t.prunedStep!));
+  const values = pruned.map((t) => t.vector[0]!);
+  const low = Math.min(...values);
+  const valueSpan = Math.max(...values) - low || 1;
+  let next = 0;
+  return trials.map((t) => {
+    if (t.prunedStep === undefined) return finished[next++]!;
+    const notReached = (maxStep - t.prunedStep) / (maxStep + 1);
+    return worst + span * (1 + notReached + 0.01 * ((t.vector[0]! - low) / valueSpan));
+  });
 }

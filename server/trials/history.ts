@@ -21,11 +21,10 @@ export interface Proposal {
 }
 
 /**
- * The loss an optimizer learns from a trial, or null when it has none: a COMPLETED trial's loss; a
- * PRUNED trial's final result if one arrived, else the last intermediate value it reported. That value
- * is an upper bound of where its curve was going (curves of a loss go down), and it was worse there
- * than the trials that went on: so the optimizers rank the region as at least that bad and move away,
- * without waiting for a final result that pruning saved.
+ * The value an optimizer learns a trial by, or null when it has none: a COMPLETED trial's loss; a
+ * PRUNED trial's final result if one arrived, else the last intermediate value it reported, which
+ * only orders it among the other pruned trials: every one of them ranks after every trial that ran to
+ * its end (server/objectives/scalarize.ts), as in Optuna's TPE.
  */
 export function learnedLoss(row: { state: string; loss: number | null; lastValue: number | null }): number | null {
   if (row.state === 'COMPLETED') return row.loss;
@@ -63,10 +62,12 @@ interface Scoring {
  * {@link learnedLoss}; otherwise its objectives (values to minimise) and constraint violation, for a
  * COMPLETED trial or a PRUNED one that sent a result anyway; null for the rest.
  */
-function scoreOf(row: { state: string; loss: number | null; lastValue: number | null; metrics?: unknown }, scoring: Scoring): Scored | null {
+function scoreOf(row: { state: string; loss: number | null; lastValue: number | null; prunedStep: number | null; metrics?: unknown }, scoring: Scoring): Scored | null {
   if (scoring.plain) {
     const loss = learnedLoss(row);
-    return loss === null ? null : { vector: [loss], violation: 0 };
+    if (loss === null) return null;
+    // Stopped before a result: ranked after the trials that finished (server/objectives/scalarize.ts).
+    return row.state === 'PRUNED' && row.loss === null ? { vector: [loss], violation: 0, prunedStep: row.prunedStep ?? 0 } : { vector: [loss], violation: 0 };
   }
   const hasResult = row.state === 'COMPLETED' || (row.state === 'PRUNED' && (row.loss !== null || Object.keys(asRecord(row.metrics)).length > 0));
   if (!hasResult) return null;
@@ -77,7 +78,7 @@ function scoreOf(row: { state: string; loss: number | null; lastValue: number | 
 
 function sameScore(a: Scored | null, b: Scored | null): boolean {
   if (a === null || b === null) return a === b;
-  return a.violation === b.violation && a.vector.length === b.vector.length && a.vector.every((v, i) => v === b.vector[i]);
+  return a.violation === b.violation && a.prunedStep === b.prunedStep && a.vector.length === b.vector.length && a.vector.every((v, i) => v === b.vector[i]);
 }
 
 /**
@@ -132,7 +133,7 @@ export class HistoryCache {
     const rows = await this.db.trial.findMany({
       where: { experimentId, revision: { gt: history.revision } },
       // A plain experiment needs no metrics: only its loss is learned from.
-      select: { number: true, state: true, params: true, loss: true, lastValue: true, revision: true, metrics: !scoring.plain },
+      select: { number: true, state: true, params: true, loss: true, lastValue: true, prunedStep: true, revision: true, metrics: !scoring.plain },
       orderBy: [{ revision: 'asc' }, { number: 'asc' }],
     });
     let completedChanged = false;
