@@ -41,6 +41,37 @@ describe('scalarize', () => {
     }));
     expect(favourites.has(0) && favourites.has(1)).toBe(true);
   });
+
+  it('with several objectives, adds to a trial outside the constraints its violation times the spread of the feasible numbers', () => {
+    const trials = [
+      { vector: [0, 10], violation: 0 },
+      { vector: [10, 0], violation: 0 },
+      { vector: [5, 5], violation: 0 },
+      { vector: [5, 5], violation: 0.5 }, // the third again, half a limit outside
+      { vector: [0, 0], violation: 2 }, // best in both objectives (scaled to 0, 0: its own number is 0), far outside
+    ];
+    for (let seed = 0; seed < 20; seed++) {
+      const scores = scalarize(trials, seed);
+      const spread = Math.max(...scores.slice(0, 3)) - Math.min(...scores.slice(0, 3));
+      expect(scores[3]).toBeCloseTo(scores[2]! + 0.5 * spread, 12);
+      expect(scores[4]).toBeCloseTo(2 * spread, 12);
+      expect(scores[3]).toBeGreaterThan(scores[2]!); // never better than the same objectives inside
+    }
+  });
+
+  it('with several objectives and none feasible, spreads by all trials: the same objectives further out are worse', () => {
+    // Scaled: [0, 1] and [1, 0], the third the same as the first; spread = |1.05 w2 - 1.05 w1|.
+    const trials = [
+      { vector: [0, 10], violation: 1 },
+      { vector: [10, 0], violation: 1 },
+      { vector: [0, 10], violation: 3 },
+    ];
+    for (let seed = 0; seed < 20; seed++) {
+      const scores = scalarize(trials, seed);
+      const spread = Math.abs(scores[0]! - scores[1]!); // both get the same penalty
+      expect(scores[2]! - scores[0]!).toBeCloseTo(2 * Math.max(spread, 1e-9), 12);
+    }
+  });
 });
 
 describe('pruned trials', () => {
