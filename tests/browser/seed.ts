@@ -27,8 +27,8 @@ export interface SeedOptions {
   readonly seed?: number;
 }
 
-/** A small seeded PRNG, so seeded experiments look the same every time. */
-function random(seed: number): () => number {
+/** A small seeded PRNG (mulberry32), so seeded experiments look the same every time. */
+export function random(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

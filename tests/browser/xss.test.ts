@@ -2,7 +2,7 @@
 // every chart tooltip, under the dashboard's Content-Security-Policy.
 import type { ConsoleMessage, Locator, Page, Response } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { assertPrerequisites, chartsRendered, launchChromium, origin, startServer, type TestServer } from './support.ts';
+import { assertPrerequisites, chartsRendered, colourSpots, hoverTooltips, launchChromium, origin, startServer, type Spot, type TestServer } from './support.ts';
 
 /** What each payload runs when it gets the chance. */
 const RUN = 'window.__xss=(window.__xss||0)+1';
@@ -150,93 +150,24 @@ async function open(path: string, landing = path): Promise<void> {
   await expectPolicy(response);
 }
 
-/** A spot on a chart, in CSS pixels from its top-left corner. */
-interface Spot {
-  readonly x: number;
-  readonly y: number;
-}
-
 /**
  * Where a chart has drawn in the accent colour (scatter points and bars): one spot per 6 px cell, the
  * first of each 16 px row and of each 16 px column first, so that a few of them reach every category.
  */
 async function inkedSpots(chart: Locator): Promise<Spot[]> {
-  return chart.evaluate((element) => {
-    const box = element.getBoundingClientRect();
-    const cells = new Map<string, { x: number; y: number; n: number }>();
-    for (const canvas of element.querySelectorAll('canvas')) {
-      const rect = canvas.getBoundingClientRect();
-      const scale = canvas.width / rect.width;
-      const { data, width, height } = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height);
-      for (let y = 0; y < height; y++) {
-        for (let x = 0; x < width; x++) {
-          const i = (y * width + x) * 4;
-          if (data[i + 3]! < 40 || Math.abs(data[i]! - 47) > 8 || Math.abs(data[i + 1]! - 93) > 8 || Math.abs(data[i + 2]! - 138) > 8) continue;
-          const cx = rect.left - box.left + x / scale;
-          const cy = rect.top - box.top + y / scale;
-          const key = `${Math.floor(cx / 6)},${Math.floor(cy / 6)}`;
-          const cell = cells.get(key) ?? { x: 0, y: 0, n: 0 };
-          cell.x += cx;
-          cell.y += cy;
-          cell.n++;
-          cells.set(key, cell);
-        }
-      }
-    }
-    const spots = [...cells.values()].map((c) => ({ x: c.x / c.n, y: c.y / c.n }));
-    const firstPer = (band: (spot: { x: number; y: number }) => number) => {
-      const first = new Map<number, { x: number; y: number }>();
-      for (const spot of spots) if (!first.has(band(spot))) first.set(band(spot), spot);
-      return [...first.values()];
-    };
-    return [...new Set([...firstPer((s) => Math.floor(s.y / 16)), ...firstPer((s) => Math.floor(s.x / 16)), ...spots])];
-  });
+  const spots = await colourSpots(chart, [47, 93, 138], { cell: 6, tolerance: 8, alpha: 40, pixels: 1 });
+  const firstPer = (band: (spot: Spot) => number) => {
+    const first = new Map<number, Spot>();
+    for (const spot of spots) if (!first.has(band(spot))) first.set(band(spot), spot);
+    return [...first.values()];
+  };
+  return [...new Set([...firstPer((s) => Math.floor(s.y / 16)), ...firstPer((s) => Math.floor(s.x / 16)), ...spots])];
 }
 
 /** Spots down a vertical line at three quarters of a chart's width, every 6 px: each row of a bar chart, however short its bar. */
 async function rowSpots(chart: Locator): Promise<Spot[]> {
   const { width, height } = (await chart.boundingBox())!;
   return Array.from({ length: Math.floor((height - 8) / 6) }, (_, i) => ({ x: width * 0.75, y: 4 + i * 6 }));
-}
-
-/**
- * Hovers spots of a chart one by one, each time waiting for its tooltip to hide and then show, until
- * the tooltips seen hold every `wanted` text; returns those tooltips' texts.
- */
-async function hoverTooltips(chart: Locator, spots: readonly Spot[], wanted: readonly string[]): Promise<string[]> {
-  expect(spots.length, `${await chart.getAttribute('data-chart')}: nothing drawn`).toBeGreaterThan(0);
-  await chart.scrollIntoViewIfNeeded();
-  const box = (await chart.boundingBox())!;
-  const handle = (await chart.elementHandle())!;
-  const texts: string[] = [];
-  for (const spot of spots.slice(0, 60)) {
-    // A corner outside the plot area hides the tooltip, so the next one is known to be new.
-    await page.mouse.move(box.x + 2, box.y + 2);
-    await page.waitForFunction(
-      (chart) => {
-        // ECharts appends its tooltip to the chart: the child without a canvas.
-        const tip = [...chart.children].find((c) => !c.querySelector('canvas'));
-        return !tip?.textContent || getComputedStyle(tip).visibility === 'hidden' || getComputedStyle(tip).display === 'none';
-      },
-      handle,
-      { timeout: 10_000 },
-    );
-    await page.mouse.move(box.x + spot.x, box.y + spot.y);
-    const shown = await page
-      .waitForFunction(
-        (chart) => {
-          const tip = [...chart.children].find((c) => !c.querySelector('canvas'));
-          return tip && getComputedStyle(tip).visibility !== 'hidden' && getComputedStyle(tip).display !== 'none' && tip.textContent ? tip.textContent : false;
-        },
-        handle,
-        { timeout: 4000 },
-      )
-      .then((result) => result.jsonValue() as Promise<string>)
-      .catch(() => null);
-    if (shown) texts.push(shown);
-    if (wanted.every((w) => texts.some((t) => t.includes(w)))) break;
-  }
-  return texts;
 }
 
 describe('user-controlled text in the dashboard, in Chromium', () => {
@@ -365,7 +296,8 @@ describe('user-controlled text in the dashboard, in Chromium', () => {
       } else wanted = [`${label.slice('Metric '.length)} = `];
       // The importance chart's tooltip follows the row under the mouse; the others' follow the points.
       const spots = label === 'Parameter importance' ? await rowSpots(chart) : await inkedSpots(chart);
-      const texts = await hoverTooltips(chart, spots, wanted);
+      expect(spots.length, `${label}: nothing drawn`).toBeGreaterThan(0);
+      const texts = await hoverTooltips(page, chart, spots, wanted);
       // Soft: every chart is still hovered, so a failure lists every payload that got through.
       for (const text of wanted) expect.soft(texts.join('\n'), `${label}: a tooltip holding ${text}`).toContain(text);
     }

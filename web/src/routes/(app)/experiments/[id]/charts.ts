@@ -4,18 +4,22 @@ import { echarts, type ChartOption } from './echarts';
 import type { ParameterKind, TrialData } from './trials.svelte';
 
 const ACCENT = '#2f5d8a';
-const BEST = '#d9480f';
-const POINT = 'rgba(47, 93, 138, 0.45)';
+/** The best trials: best-so-far line, highlighted curve, Pareto front. */
+export const BEST = '#d9480f';
+/** Every other trial's point. */
+export const POINT = 'rgba(47, 93, 138, 0.45)';
 /** Pruned trials' learning curves: light grey. */
 const PRUNED = 'rgba(134, 142, 150, 0.4)';
 /** The highlighted learning curves, best first. */
 const HIGHLIGHTS = [BEST, '#2b8a3e', '#7048e8', '#c2255c', '#0c8599'];
 /** Light to dark: early to recent trials, or high to low loss. */
 const RAMP = ['#cfe0ef', '#6a9cc8', '#1f4e79', '#0b2540'];
-const AXIS = { axisLine: { lineStyle: { color: '#9aa4b2' } }, axisLabel: { color: '#5b6473', fontSize: 11 }, splitLine: { lineStyle: { color: '#eef1f5' } } } as const;
-const GRID = { left: 56, right: 16, top: 16, bottom: 36 } as const;
+/** Axis lines, labels and grid lines, light. */
+export const AXIS = { axisLine: { lineStyle: { color: '#9aa4b2' } }, axisLabel: { color: '#5b6473', fontSize: 11 }, splitLine: { lineStyle: { color: '#eef1f5' } } } as const;
+/** Room around a chart's plot for its axis labels. */
+export const GRID = { left: 56, right: 16, top: 16, bottom: 36 } as const;
 /** Scatter settings that keep 10,000+ points cheap: large mode (one path), squares, drawn in one pass. */
-const LARGE = { large: true, largeThreshold: 500, symbol: 'rect', progressive: 0 } as const;
+export const LARGE = { large: true, largeThreshold: 500, symbol: 'rect', progressive: 0 } as const;
 /** At most this many lines in the parallel coordinates: the best half and an even sample of the rest. */
 export const PARALLEL_LINES = 1000;
 /** The best completed trials whose learning curves are highlighted. */
@@ -58,7 +62,7 @@ const tooltipNumber = (value: unknown) => formatNumber(typeof value === 'number'
  * names and values in it are the user's, so every line is escaped. (ECharts' own default tooltip, used
  * by the other charts, escapes series, category and value text itself.)
  */
-function tooltipLines(...lines: string[]): string {
+export function tooltipLines(...lines: string[]): string {
   return lines.map((line) => echarts.format.encodeHTML(line)).join('<br>');
 }
 

@@ -138,16 +138,6 @@ export class TrialData {
     this.version++;
   }
 
-  /** The row of the completed trial with the lowest loss (earliest on ties), or -1. */
-  bestRow(): number {
-    let best = -1;
-    for (let row = 0; row < this.losses.length; row++) {
-      if (this.#completedLoss(row) === null) continue;
-      if (best < 0 || this.#better(row, best)) best = row;
-    }
-    return best;
-  }
-
   /** The numbers of the `count` completed trials with a learning curve and the lowest losses, best first. */
   bestCurves(count: number): number[] {
     const rows: number[] = [];
