@@ -18,13 +18,14 @@
  *          [--systems oscar,optuna-nsga2,optuna-motpe] [--algorithm auto] [--jobs 2] [--quick] [--no-optuna]
  *          [--report FILE.jsonl]   (table and plot from runs already made, no new runs)
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ROOT, startServer } from '../../tests/harness.ts';
 import { median } from './common.ts';
 import { writePanels } from './plot.ts';
+import { PYTHON, runAll, type Job } from './python-jobs.ts';
 
 const { values } = parseArgs({
   options: {
@@ -41,7 +42,6 @@ const { values } = parseArgs({
   },
 });
 
-const PYTHON = '/usr/bin/python3';
 const OUT = process.env.OSCAR_BENCH_OUT ?? join(ROOT, 'scripts/bench/results');
 const OPTUNA_SAMPLERS = ['nsga2', 'motpe'] as const;
 
@@ -73,44 +73,6 @@ interface Run {
   readonly errors: readonly string[];
 }
 
-/** A Python command to run, and the runs it prints. */
-interface Job {
-  readonly label: string;
-  readonly args: readonly string[];
-}
-
-function runJob(job: Job, onRun: (run: Run) => void): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const env = { ...process.env, PYTHONPATH: [join(ROOT, 'clients/python'), join(ROOT, 'scripts/bench')].join(':') };
-    const child = spawn(PYTHON, job.args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let pending = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8');
-    child.stdout.on('data', (chunk: string) => {
-      pending += chunk;
-      const lines = pending.split('\n');
-      pending = lines.pop()!;
-      for (const line of lines.filter((l) => l.trim())) onRun(JSON.parse(line) as Run);
-    });
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    child.on('error', reject);
-    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`${job.label} exited with ${code}:\n${stderr}`))));
-  });
-}
-
-/** Runs the jobs, `parallel` at a time, longest first as listed. */
-async function runAll(jobs: readonly Job[], parallel: number, onRun: (run: Run) => void): Promise<void> {
-  const queue = [...jobs];
-  await Promise.all(
-    Array.from({ length: parallel }, async () => {
-      for (let job = queue.shift(); job; job = queue.shift()) {
-        const t0 = Date.now();
-        await runJob(job, onRun);
-        console.error(`  ${job.label}: ${((Date.now() - t0) / 1000).toFixed(0)} s`);
-      }
-    }),
-  );
-}
 
 /** The median across runs after each result. */
 function medianCurve(curves: readonly (readonly number[])[]): number[] {
@@ -264,7 +226,7 @@ async function main(): Promise<void> {
       }
     }
     console.error(`multi-objective benchmark: ${jobs.length} jobs, ${values.problems} × seeds ${seeds}, ${values.trials} trials a run, server ${server.url}`);
-    await runAll(jobs, Number(values.jobs), (run) => {
+    await runAll<Run>(jobs, Number(values.jobs), (run) => {
       runs.push(run);
       writeFileSync(file, `${JSON.stringify(run)}\n`, { flag: 'a' });
       if (run.errors.length) console.error(`  ${run.system} w${run.workers} ${run.problem} seed ${run.seed}: ${run.errors[0]}`);
