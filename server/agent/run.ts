@@ -287,7 +287,7 @@ export async function runAgent(options: AgentOptions, out: NodeJS.WritableStream
               return report.shouldStop;
             } catch (error) {
               log.write(`oscar: step ${step} of trial ${suggest.number} not reported: ${(error as Error).message}\n`);
-              return false;
+              return null;
             }
           },
           checkpoint: async (data) => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_WAITING_REPORTS, readReport, TrialMessages, type IntermediateReport } from './trial-messages.ts';
+import { MAX_WAITING_REPORTS, readReport, REPORTS_AFTER_END, TrialMessages, type IntermediateReport } from './trial-messages.ts';
 
 describe('intermediate values on a command\'s output', () => {
   it.each([
@@ -91,17 +91,36 @@ describe('sending a trial\'s messages', () => {
     expect(gate.sent.at(-1)).toBe(`report ${MAX_WAITING_REPORTS + 5}`);
   });
 
-  it('sends only the latest of the reports still waiting once the command has ended, and its checkpoint', async () => {
+  it(`sends only the latest ${REPORTS_AFTER_END} of the reports still waiting once the command has ended, and its checkpoint`, async () => {
     const gate = gatedChannel();
     const messages = new TrialMessages(gate.channel, () => {});
-    for (let step = 0; step < 5; step++) messages.line(JSON.stringify({ step, loss: 1 }));
-    messages.line('{"checkpoint": {"epoch": 4}}');
+    for (let step = 0; step < 30; step++) messages.line(JSON.stringify({ step, loss: 1 }));
+    messages.line('{"checkpoint": {"epoch": 29}}');
     messages.ended();
-    while (gate.pending() > 0 || gate.sent.length < 3) {
+    while (gate.pending() > 0 || gate.sent.length < 1 + REPORTS_AFTER_END + 1) {
       gate.release();
       await new Promise((resolve) => setImmediate(resolve));
     }
     await messages.settled();
-    expect(gate.sent).toEqual(['report 0', 'report 4', 'checkpoint {"epoch":4}']);
+    // Step 0 was on its way; of steps 1-29, the latest 20 (10-29) go, then the checkpoint.
+    expect(gate.sent).toEqual(['report 0', ...Array.from({ length: 20 }, (_, i) => `report ${i + 10}`), 'checkpoint {"epoch":29}']);
+  });
+
+  it('drops the reports still waiting after the end once one could not be sent', async () => {
+    const sent: number[] = [];
+    const messages = new TrialMessages(
+      {
+        report: async ({ step }) => {
+          sent.push(step);
+          return null; // the server cannot be reached
+        },
+        checkpoint: async () => {},
+      },
+      () => {},
+    );
+    for (let step = 0; step < 5; step++) messages.line(JSON.stringify({ step, loss: 1 }));
+    messages.ended();
+    await messages.settled();
+    expect(sent.length).toBeLessThanOrEqual(2); // the one on its way, and the first after the end
   });
 });

@@ -15,6 +15,8 @@ export interface IntermediateReport {
 
 /** Reports waiting to be sent, at most; past it the oldest waiting is dropped (the latest steps matter most). */
 export const MAX_WAITING_REPORTS = 1000;
+/** Reports still sent once the command has ended (the latest ones): its result waits for them. */
+export const REPORTS_AFTER_END = 20;
 
 /**
  * The intermediate value on a line of output: a JSON object holding a whole `step` from 0 and a finite
@@ -38,9 +40,12 @@ export function readReport(line: string): IntermediateReport | null {
 
 type Message = { readonly kind: 'report'; readonly report: IntermediateReport } | { readonly kind: 'checkpoint'; readonly record: Record<string, unknown> };
 
-/** How messages reach the server: `report` resolves with whether to stop; failures are logged, not thrown. */
+/**
+ * How messages reach the server: `report` resolves with whether to stop, or null when it could not be
+ * sent (failures are logged, not thrown).
+ */
 export interface TrialChannel {
-  report(report: IntermediateReport): Promise<boolean>;
+  report(report: IntermediateReport): Promise<boolean | null>;
   checkpoint(record: Record<string, unknown>): Promise<void>;
 }
 
@@ -82,13 +87,26 @@ export class TrialMessages {
   }
 
   /**
-   * The command has ended: of the reports still waiting, only the latest is sent (its result should
-   * not wait behind a backlog of curve points). Checkpoints still go.
+   * The command has ended: its result should not wait behind a backlog of curve points, so only the
+   * latest {@link REPORTS_AFTER_END} reports still waiting are sent, and none after one fails to go.
+   * Checkpoints still go.
    */
   ended(): void {
-    const latest = [...this.waiting].reverse().find((m) => m.kind === 'report');
-    for (let i = this.waiting.length - 1; i >= 0; i--) if (this.waiting[i]!.kind === 'report' && this.waiting[i] !== latest) this.waiting.splice(i, 1);
-    this.waitingReports = latest ? 1 : 0;
+    this.ending = true;
+    let keep = REPORTS_AFTER_END;
+    for (let i = this.waiting.length - 1; i >= 0; i--) {
+      if (this.waiting[i]!.kind !== 'report') continue;
+      if (keep > 0) keep--;
+      else this.waiting.splice(i, 1);
+    }
+    this.waitingReports = Math.min(this.waitingReports, REPORTS_AFTER_END);
+  }
+
+  private ending = false;
+
+  private dropReports(): void {
+    for (let i = this.waiting.length - 1; i >= 0; i--) if (this.waiting[i]!.kind === 'report') this.waiting.splice(i, 1);
+    this.waitingReports = 0;
   }
 
   /** Resolves once everything read so far was sent (or dropped after a stop). */
@@ -109,11 +127,16 @@ export class TrialMessages {
         if (message.kind === 'report') this.waitingReports--;
         if (message.kind === 'checkpoint') {
           await this.channel.checkpoint(message.record);
-        } else if (await this.channel.report(message.report)) {
-          this.prunedAt = message.report.step;
-          this.waiting.length = 0;
-          this.waitingReports = 0;
-          this.onStop(message.report.step);
+        } else {
+          const stop = await this.channel.report(message.report);
+          if (stop) {
+            this.prunedAt = message.report.step;
+            this.waiting.length = 0;
+            this.waitingReports = 0;
+            this.onStop(message.report.step);
+          } else if (stop === null && this.ending) {
+            this.dropReports();
+          }
         }
       }
     } finally {
