@@ -18,14 +18,13 @@
  *          [--systems oscar,optuna-nsga2,optuna-motpe] [--algorithm auto] [--jobs 2] [--quick] [--no-optuna]
  *          [--report FILE.jsonl]   (table and plot from runs already made, no new runs)
  */
-import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ROOT, startServer } from '../../tests/harness.ts';
 import { median } from './common.ts';
 import { writePanels } from './plot.ts';
-import { PYTHON, runAll, type Job } from './python-jobs.ts';
+import { hasOptuna, readRunFile, runAll, type Job } from './python-jobs.ts';
 
 const { values } = parseArgs({
   options: {
@@ -184,25 +183,17 @@ function report(runs: readonly Run[], seconds: number | null): string {
   return md;
 }
 
-function readRunFile(file: string): Run[] {
-  return readFileSync(file, 'utf8')
-    .split('\n')
-    .filter((line) => line.trim())
-    .map((line) => JSON.parse(line) as Run);
-}
-
 async function main(): Promise<void> {
   mkdirSync(OUT, { recursive: true });
   if (values.report) {
-    console.log(report(readRunFile(values.report), null));
+    console.log(report(readRunFile<Run>(values.report), null));
     return;
   }
   const seeds = Array.from({ length: values.quick ? 3 : Number(values.seeds) }, (_, i) => i).join(',');
   const problems = values.problems!.split(',');
   const chosen = values.systems?.split(',');
   const wanted = (system: string) => !chosen || chosen.includes(system);
-  const optuna = !values['no-optuna'] && spawnSync(PYTHON, ['-c', 'import optuna'], { stdio: 'ignore' }).status === 0;
-  if (!optuna && !values['no-optuna']) console.error(`${PYTHON} has no optuna (apt-get install python3-optuna): Oscar only`);
+  const optuna = hasOptuna(!values['no-optuna']);
   const common = ['--seeds', seeds, '--trials', values.trials!];
   const t0 = Date.now();
   const server = await startServer({ env: { OSCAR_RATE_LIMIT: '100000000' } });

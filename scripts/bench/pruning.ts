@@ -20,14 +20,13 @@
  *          [--systems oscar-asha,optuna-sha,...] [--algorithm auto] [--jobs 2] [--quick] [--no-optuna]
  *          [--report FILE.jsonl]   (tables and plot from runs already made, no new runs)
  */
-import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ROOT, startServer } from '../../tests/harness.ts';
 import { median } from './common.ts';
 import { writePanels } from './plot.ts';
-import { PYTHON, runAll, type Job } from './python-jobs.ts';
+import { hasOptuna, readRunFile, runAll, type Job } from './python-jobs.ts';
 
 const { values } = parseArgs({
   options: {
@@ -242,17 +241,10 @@ function report(runs: readonly Run[], seconds: number | null): string {
   return md;
 }
 
-function readRunFile(file: string): Run[] {
-  return readFileSync(file, 'utf8')
-    .split('\n')
-    .filter((line) => line.trim())
-    .map((line) => JSON.parse(line) as Run);
-}
-
 async function main(): Promise<void> {
   mkdirSync(OUT, { recursive: true });
   if (values.report) {
-    console.log(report(readRunFile(values.report), null));
+    console.log(report(readRunFile<Run>(values.report), null));
     return;
   }
   const seeds = Array.from({ length: values.quick ? 3 : Number(values.seeds) }, (_, i) => i).join(',');
@@ -260,8 +252,7 @@ async function main(): Promise<void> {
   const workers = values.workers!.split(',');
   const chosen = values.systems?.split(',');
   const wanted = (system: string) => !chosen || chosen.includes(system);
-  const optuna = !values['no-optuna'] && spawnSync(PYTHON, ['-c', 'import optuna'], { stdio: 'ignore' }).status === 0;
-  if (!optuna && !values['no-optuna']) console.error(`${PYTHON} has no optuna (apt-get install python3-optuna): Oscar only`);
+  const optuna = hasOptuna(!values['no-optuna']);
   const common = ['--problems', values.problems!, '--seeds', seeds, '--budget', budget];
   const t0 = Date.now();
   // Every report is a request: thousands a minute from one token, above the default rate limit.

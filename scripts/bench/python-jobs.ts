@@ -2,7 +2,8 @@
  * Runs the benchmarks' Python programs (Oscar's workers through the Python client, Optuna's runners):
  * each prints one JSON line per run, handed to `onRun` as it comes.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT } from '../../tests/harness.ts';
 
@@ -47,4 +48,20 @@ export async function runAll<Run>(jobs: readonly Job[], parallel: number, onRun:
       }
     }),
   );
+}
+
+/** Whether Debian's Python has Optuna (python3-optuna); says so when it is wanted and missing. */
+export function hasOptuna(wanted: boolean): boolean {
+  if (!wanted) return false;
+  const found = spawnSync(PYTHON, ['-c', 'import optuna'], { stdio: 'ignore' }).status === 0;
+  if (!found) console.error(`${PYTHON} has no optuna (apt-get install python3-optuna): Oscar only`);
+  return found;
+}
+
+/** The runs of a JSON-lines file a benchmark wrote. */
+export function readRunFile<Run>(file: string): Run[] {
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((line) => line.trim())
+    .map((line) => JSON.parse(line) as Run);
 }
