@@ -7,8 +7,6 @@ import { promoted, rungsReached, type Rungs } from './successive-halving.ts';
 
 /** The most values of other trials one decision reads (a step's or a rung's): bounds its work. */
 export const MAX_PEER_VALUES = 20_000;
-/** The most steps of a trial one decision reads (its own curve). */
-const MAX_OWN_STEPS = 10_000;
 
 /** The report being judged: the trial's highest step so far. */
 export interface Judged {
@@ -17,6 +15,8 @@ export interface Judged {
   readonly number: number;
   readonly step: number;
   readonly value: number;
+  /** The trial's highest step before this report (null: its first). */
+  readonly previousStep: number | null;
 }
 
 /**
@@ -43,19 +43,18 @@ async function percentileDecision(tx: Transaction, config: PercentileConfig, jud
   const completedTrials = await tx.trial.count({ where: { experimentId: judged.experimentId, state: 'COMPLETED' } });
   if (completedTrials < config.minTrials || completedTrials === 0) return false;
   const [own, peers] = await Promise.all([
-    tx.trialReport.findMany({ where: { trialId: judged.trialId }, select: { step: true, value: true }, take: MAX_OWN_STEPS }),
+    // Its best value so far, this report's included (stored already): one indexed aggregate.
+    tx.trialReport.aggregate({ where: { trialId: judged.trialId }, _min: { value: true } }),
     tx.trialReport.findMany({
       where: { experimentId: judged.experimentId, step: judged.step, trial: { state: 'COMPLETED' } },
       select: { value: true },
       take: MAX_PEER_VALUES,
     }),
   ]);
-  let best = judged.value;
-  for (const report of own) best = Math.min(best, report.value);
   return percentileShouldStop(config, {
     step: judged.step,
-    earlierSteps: own.map((report) => report.step).filter((step) => step !== judged.step),
-    best,
+    previousStep: judged.previousStep,
+    best: Math.min(judged.value, own._min.value ?? judged.value),
     completedTrials,
     peersAtStep: peers.map((peer) => peer.value),
   });

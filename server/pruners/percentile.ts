@@ -4,8 +4,8 @@ import type { PercentileConfig } from './pruner-config.ts';
 export interface PercentileInput {
   /** The step just reported: the trial's last. */
   readonly step: number;
-  /** The steps the trial had reported before this one. */
-  readonly earlierSteps: readonly number[];
+  /** The highest step the trial had reported before this one (null: none). */
+  readonly previousStep: number | null;
   /** The trial's best (lowest) value over every step it reported, this one included. */
   readonly best: number;
   /** How many trials of the experiment are COMPLETED. */
@@ -31,11 +31,9 @@ export function percentile(values: readonly number[], q: number): number {
  * `intervalSteps` steps after the warm-up), as Optuna's: a trial that skips steps is judged at the
  * first step it reports in each interval.
  */
-function firstInInterval(config: PercentileConfig, step: number, earlierSteps: readonly number[]): boolean {
+function firstInInterval(config: PercentileConfig, step: number, previousStep: number | null): boolean {
   const lastJudged = Math.floor((step - config.warmupSteps) / config.intervalSteps) * config.intervalSteps + config.warmupSteps;
-  let previous = -1;
-  for (const s of earlierSteps) if (s > previous && s !== step) previous = s;
-  return previous < lastJudged;
+  return (previousStep ?? -1) < lastJudged;
 }
 
 /**
@@ -46,7 +44,7 @@ function firstInInterval(config: PercentileConfig, step: number, earlierSteps: r
 export function percentileShouldStop(config: PercentileConfig, input: PercentileInput): boolean {
   if (input.step < config.warmupSteps) return false;
   if (input.completedTrials < config.minTrials || input.completedTrials === 0) return false;
-  if (!firstInInterval(config, input.step, input.earlierSteps)) return false;
+  if (!firstInInterval(config, input.step, input.previousStep)) return false;
   if (input.peersAtStep.length === 0) return false;
   return input.best > percentile(input.peersAtStep, config.percentile);
 }

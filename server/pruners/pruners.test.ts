@@ -15,7 +15,7 @@ describe('percentile', () => {
 
 describe('the median and percentile pruners', () => {
   const median = DEFAULT_PRUNER as PercentileConfig;
-  const at = (input: Partial<PercentileInput>): PercentileInput => ({ step: 5, earlierSteps: [0, 1, 2, 3, 4], best: 3.5, completedTrials: 5, peersAtStep: [1, 2, 3, 4, 5], ...input });
+  const at = (input: Partial<PercentileInput>): PercentileInput => ({ step: 5, previousStep: 4, best: 3.5, completedTrials: 5, peersAtStep: [1, 2, 3, 4, 5], ...input });
 
   it('stops a trial whose best value so far is worse than the median of finished trials at that step', () => {
     expect(percentileShouldStop(median, at({}))).toBe(true); // 3.5 > 3
@@ -39,9 +39,9 @@ describe('the median and percentile pruners', () => {
 
   it('judges once per interval, at the first step the trial reports in it', () => {
     const everyTen: PercentileConfig = { ...median, intervalSteps: 10 };
-    expect(percentileShouldStop(everyTen, at({ step: 10, earlierSteps: [0, 5] }))).toBe(true);
-    expect(percentileShouldStop(everyTen, at({ step: 15, earlierSteps: [0, 10] }))).toBe(false); // judged at 10
-    expect(percentileShouldStop(everyTen, at({ step: 23, earlierSteps: [0, 10, 15] }))).toBe(true); // first in 20-29
+    expect(percentileShouldStop(everyTen, at({ step: 10, previousStep: 5 }))).toBe(true);
+    expect(percentileShouldStop(everyTen, at({ step: 15, previousStep: 10 }))).toBe(false); // judged at 10
+    expect(percentileShouldStop(everyTen, at({ step: 23, previousStep: 15 }))).toBe(true); // first in 20-29
   });
 });
 

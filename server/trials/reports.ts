@@ -64,7 +64,7 @@ export async function reportValue<T>(
     const last = trial.lastStep === null || report.step > trial.lastStep;
     const judged =
       last &&
-      (await shouldPrune(tx, storedPruner(experiment.pruner), { experimentId, trialId, number: trial.number, step: report.step, value: report.value }));
+      (await shouldPrune(tx, storedPruner(experiment.pruner), { experimentId, trialId, number: trial.number, step: report.step, value: report.value, previousStep: trial.lastStep }));
     await tx.trial.update({
       where: { id: trialId },
       data: {
