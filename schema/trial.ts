@@ -4,8 +4,7 @@ import { TRIAL_STATES, asTrialState } from '../server/trials/trial-state.ts';
 import { parseExperimentInput } from '../server/experiments/experiment-input.ts';
 import { parseFailure, parseReport, parseTrialResult } from '../server/trials/trial-result.ts';
 import { reportValue, type ReportAnswer } from '../server/trials/reports.ts';
-import { storedConstraints, violation } from '../server/objectives/objectives-config.ts';
-import { resultValues } from '../server/objectives/ranking.ts';
+import { resultViolation, VIOLATION_FIELDS } from '../server/objectives/ranking.ts';
 import type { Trial } from '../server/generated/prisma/client.ts';
 import { heartbeat, recordOutcome, suggestTrial } from '../server/trials/trials.ts';
 import { MAX_CHECKPOINT_BYTES, parseCheckpoint, saveCheckpoint } from '../server/trials/checkpoints.ts';
@@ -59,16 +58,17 @@ const TrialRef = builder.prismaObject('Trial', {
     feasible: t.boolean({
       nullable: true,
       description: "Whether its result meets the experiment's constraints (true when it has none); null until it has a result.",
-      select: { state: true, loss: true, metrics: true, experiment: { select: { constraints: true } } },
-      resolve: (trial) =>
-        trial.state === 'COMPLETED' || trial.state === 'DUPLICATE' ? violation(resultValues(trial), storedConstraints(trial.experiment.constraints)) === 0 : null,
+      select: VIOLATION_FIELDS,
+      resolve: (trial) => {
+        const outside = resultViolation(trial);
+        return outside === null ? null : outside === 0;
+      },
     }),
     constraintViolation: t.float({
       nullable: true,
       description: "How far its result is outside the constraints: 0 when feasible, else the sum of each violated limit's distance relative to the limit; null until it has a result.",
-      select: { state: true, loss: true, metrics: true, experiment: { select: { constraints: true } } },
-      resolve: (trial) =>
-        trial.state === 'COMPLETED' || trial.state === 'DUPLICATE' ? violation(resultValues(trial), storedConstraints(trial.experiment.constraints)) : null,
+      select: VIOLATION_FIELDS,
+      resolve: (trial) => resultViolation(trial),
     }),
     lastStep: t.exposeInt('lastStep', { nullable: true, description: 'The highest step it reported an intermediate value for.' }),
     lastValue: t.exposeFloat('lastValue', { nullable: true, description: 'The intermediate value it reported at lastStep.' }),

@@ -20,6 +20,15 @@ export function resultValues(trial: { loss: number | null; metrics: unknown }): 
   return trial.loss === null ? metrics : { ...metrics, loss: trial.loss };
 }
 
+/** What {@link resultViolation} reads of a trial (with its experiment's constraints). */
+export const VIOLATION_FIELDS = { state: true, loss: true, metrics: true, experiment: { select: { constraints: true } } } as const;
+
+/** How far a trial's result is outside its experiment's constraints (0: feasible), or null until it has a result. */
+export function resultViolation(trial: { state: string; loss: number | null; metrics: unknown; experiment: { constraints: unknown } }): number | null {
+  if (trial.state !== 'COMPLETED' && trial.state !== 'DUPLICATE') return null;
+  return violation(resultValues(trial), storedConstraints(trial.experiment.constraints));
+}
+
 /** Whether an experiment is the plain kind: minimise `loss`, no constraints (the database ranks its trials). */
 export function isPlain(objectives: Objectives, constraints: readonly Constraint[]): boolean {
   return constraints.length === 0 && objectives.length === 1 && objectives[0]!.name === 'loss' && objectives[0]!.direction === 'minimize';
