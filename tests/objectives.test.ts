@@ -87,7 +87,7 @@ describe('several objectives and constraints', () => {
     expect(data?.experiment.paretoFront.map((t: { number: number }) => t.number)).toEqual([2]);
   });
 
-  it.each(['random', 'quasi_random', 'tpe', 'gp', 'cmaes'])(
+  it.each(['random', 'quasi_random', 'tpe', 'gp', 'cmaes', 'nsga2'])(
     'suggests with %s from objectives and constraints, within its time bound, the same for the same seed and history',
     async (algorithm) => {
       const runs: number[][][] = [];

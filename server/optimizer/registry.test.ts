@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { UnknownOptimizerError } from './errors.ts';
-import { AUTO_GP_LIMIT, chooseAlgorithm, isOptimizerName, optimizerNames, resolveOptimizer } from './registry.ts';
+import { AUTO_GP_LIMIT, boundedHistory, chooseAlgorithm, HISTORY_BOUNDS, isOptimizerName, objectiveCount, optimizerNames, resolveOptimizer } from './registry.ts';
 import { parseSearchSpace } from './space.ts';
 
 describe('registry', () => {
   it('lists auto and every algorithm', () => {
-    expect(optimizerNames).toEqual(['auto', 'random', 'quasi_random', 'tpe', 'gp', 'cmaes']);
+    expect(optimizerNames).toEqual(['auto', 'random', 'quasi_random', 'tpe', 'gp', 'cmaes', 'nsga2']);
     expect(isOptimizerName('random')).toBe(true);
     expect(isOptimizerName('toString')).toBe(false);
   });
@@ -14,7 +14,7 @@ describe('registry', () => {
     for (const name of ['TPE', 'bayes', '', 'constructor', '__proto__']) {
       expect(() => resolveOptimizer(name)).toThrow(UnknownOptimizerError);
     }
-    expect(() => resolveOptimizer('TPE')).toThrow('unknown optimizer "TPE"; known optimizers are "auto", "random", "quasi_random", "tpe", "gp", "cmaes"');
+    expect(() => resolveOptimizer('TPE')).toThrow('unknown optimizer "TPE"; known optimizers are "auto", "random", "quasi_random", "tpe", "gp", "cmaes", "nsga2"');
   });
 
   it('auto picks the GP while the history is small, then CMA-ES (numeric spaces) or TPE', () => {
@@ -27,6 +27,36 @@ describe('registry', () => {
     expect(chooseAlgorithm(mixed, AUTO_GP_LIMIT)).toBe('tpe');
     expect(chooseAlgorithm(oneNumber, 10_000)).toBe('tpe');
     expect(chooseAlgorithm(parseSearchSpace({ k: 1 }), 0)).toBe('quasi_random');
+  });
+
+  it('auto moves to NSGA-II past the GP limit when trials carry several objectives', () => {
+    const space = parseSearchSpace({ x: { min: 0, max: 1 }, y: { min: 0, max: 1 } });
+    expect(chooseAlgorithm(space, AUTO_GP_LIMIT - 1, 2)).toBe('gp');
+    expect(chooseAlgorithm(space, AUTO_GP_LIMIT, 2)).toBe('nsga2');
+    const completed = Array.from({ length: AUTO_GP_LIMIT }, (_, i) => ({ params: { x: (i % 10) / 10, y: i / AUTO_GP_LIMIT }, loss: i, objectives: [i % 10, -i] }));
+    const result = resolveOptimizer('auto').suggest({ space, completed, running: [], seed: 3 });
+    expect(result.state).toMatchObject({ algorithm: 'nsga2' });
+    expect(objectiveCount(completed)).toBe(2);
+    expect(objectiveCount([{ params: {}, loss: 1 }])).toBe(1);
+  });
+
+  it('bounds a long NSGA-II history to the latest trials and the earlier feasible front, spread along it', () => {
+    const space = parseSearchSpace({ x: { min: 0, max: 1 } });
+    const n = HISTORY_BOUNDS.latest + 5000;
+    // Earlier trials: 400 on a front (i, 400 - i) and the rest dominated or infeasible.
+    const completed = Array.from({ length: n }, (_, i) => {
+      if (i < 400) return { params: { x: 0.5 }, loss: 0, objectives: [i, 400 - i], violation: 0 };
+      if (i < 4000) return { params: { x: 0.5 }, loss: 0, objectives: [i, 400], violation: 0 };
+      return { params: { x: 0.5 }, loss: 0, objectives: [-1, -1], violation: i < n - HISTORY_BOUNDS.latest ? 1 : 0 };
+    });
+    const kept = boundedHistory('nsga2', space, completed);
+    expect(kept).toHaveLength(HISTORY_BOUNDS.front + HISTORY_BOUNDS.latest);
+    const earlier = kept.slice(0, HISTORY_BOUNDS.front);
+    // Only front members, both ends included, in their original order; no infeasible earlier trial.
+    expect(earlier.every((t) => t.objectives![0]! + t.objectives![1]! === 400 && t.violation === 0)).toBe(true);
+    expect(earlier[0]!.objectives).toEqual([0, 400]);
+    expect(earlier.at(-1)!.objectives).toEqual([399, 1]);
+    expect(kept.slice(HISTORY_BOUNDS.front)).toEqual(completed.slice(n - HISTORY_BOUNDS.latest));
   });
 
   it('auto delegates and records the algorithm it used in its state', () => {

@@ -1,6 +1,8 @@
 import { UnknownOptimizerError, UnsupportedSpaceError } from './errors.ts';
 import { createCmaEsOptimizer } from './cmaes.ts';
 import { createGpOptimizer } from './gp-optimizer.ts';
+import { createNsga2Optimizer } from './nsga2.ts';
+import { paretoFront } from '../objectives/pareto.ts';
 import { createQuasiRandomOptimizer } from './qmc.ts';
 import { createRandomOptimizer } from './random.ts';
 import { createTpeOptimizer } from './tpe.ts';
@@ -13,6 +15,7 @@ const algorithms = {
   tpe: () => createTpeOptimizer(),
   gp: () => createGpOptimizer(),
   cmaes: () => createCmaEsOptimizer(),
+  nsga2: () => createNsga2Optimizer(),
 } as const satisfies Record<string, OptimizerFactory>;
 
 /** A concrete search algorithm. */
@@ -29,41 +32,71 @@ export function isOptimizerName(name: string): name is OptimizerName {
   return optimizerNames.includes(name);
 }
 
-/** While fewer trials than this have completed, `auto` uses the GP; past it, CMA-ES or TPE, whose cost stays bounded. */
+/** While fewer trials than this have completed, `auto` uses the GP; past it, CMA-ES, TPE or NSGA-II, whose cost stays bounded. */
 export const AUTO_GP_LIMIT = 150;
+
+/** How many objectives the trials are compared by: the length of their objective vectors, else 1. */
+export function objectiveCount(completed: readonly CompletedTrial[]): number {
+  return completed.at(-1)?.objectives?.length ?? 1;
+}
 
 /**
  * The algorithm `auto` uses for this space after this many completed trials:
  * `quasi_random` for a space of constants; `gp` while fewer than
  * `AUTO_GP_LIMIT` trials have completed (it starts with its own quasi-random
- * design); then `cmaes` when every tunable parameter is numeric and there are at
- * least two, else `tpe`.
+ * design, and learns several objectives through ParEGO scalarisations); then
+ * `nsga2` with several objectives, else `cmaes` when every tunable parameter is
+ * numeric and there are at least two, else `tpe`.
  */
-export function chooseAlgorithm(space: SearchSpace, completedCount: number): AlgorithmName {
+export function chooseAlgorithm(space: SearchSpace, completedCount: number, objectives = 1): AlgorithmName {
   const tunable = space.parameters.filter((param) => param.kind !== 'constant');
   if (tunable.length === 0) return 'quasi_random';
   if (completedCount < AUTO_GP_LIMIT) return 'gp';
+  if (objectives > 1) return 'nsga2';
   const continuous = tunable.every((param) => param.kind !== 'categorical');
   return continuous && tunable.length >= 2 ? 'cmaes' : 'tpe';
 }
 
-/** How many of the best trials, and of the latest, `boundedHistory` keeps. */
-export const HISTORY_BOUNDS = { best: 25, latest: 1000 } as const;
+/** How many of the best trials, and of the latest, `boundedHistory` keeps (and at most how many earlier trials of the Pareto front for `nsga2`). */
+export const HISTORY_BOUNDS = { best: 25, latest: 1000, front: 100 } as const;
+
+/**
+ * The earlier trials `nsga2` keeps: the feasible Pareto front of those before `cut` (at most
+ * `HISTORY_BOUNDS.front`, evenly spread along it), as indices in the original order; null when none of
+ * them is feasible (the caller then keeps the best losses). O(n log n) for two objectives.
+ */
+function earlierFront(completed: readonly CompletedTrial[], cut: number): number[] | null {
+  const feasible: number[] = [];
+  for (let i = 0; i < cut; i++) {
+    const t = completed[i]!;
+    if ((t.violation ?? 0) === 0 && Number.isFinite(t.loss)) feasible.push(i);
+  }
+  if (feasible.length === 0) return null;
+  const front = paretoFront(feasible.map((i) => completed[i]!.objectives ?? [completed[i]!.loss])).map((k) => feasible[k]!);
+  const { front: limit } = HISTORY_BOUNDS;
+  const kept = front.length <= limit ? front : Array.from({ length: limit }, (_, r) => front[Math.round((r * (front.length - 1)) / (limit - 1))]!);
+  return [...new Set(kept)].sort((a, b) => a - b);
+}
 
 /**
  * The part of a long history that an optimizer actually uses, so callers need
  * not copy all of it (e.g. to a worker thread): for `auto` past
- * `AUTO_GP_LIMIT`, `cmaes` and `tpe`, the best `HISTORY_BOUNDS.best` trials
- * and the latest `HISTORY_BOUNDS.latest`, in their original order (TPE's good
- * group is at most 25 trials, and its bad group and CMA-ES's replay use the
- * latest 1,000). Other optimizers get everything. Linear in the history's length.
+ * `AUTO_GP_LIMIT`, `cmaes`, `tpe` and `nsga2`, the latest `HISTORY_BOUNDS.latest`
+ * trials and, of the earlier ones, the best `HISTORY_BOUNDS.best` (for `nsga2`
+ * the feasible Pareto front, at most `HISTORY_BOUNDS.front`), in their original
+ * order (TPE's good group is at most 25 trials, its bad group and CMA-ES's replay
+ * use the latest 1,000, and NSGA-II's population of 50 is drawn from the front
+ * and the latest). Other optimizers get everything. Linear in the history's
+ * length (n log n for the front).
  */
 export function boundedHistory(name: string, space: SearchSpace, completed: readonly CompletedTrial[]): readonly CompletedTrial[] {
   const { best, latest } = HISTORY_BOUNDS;
   if (completed.length <= best + latest) return completed;
-  const algorithm = name === 'auto' ? chooseAlgorithm(space, completed.length) : name;
-  if (algorithm !== 'cmaes' && algorithm !== 'tpe') return completed;
+  const algorithm = name === 'auto' ? chooseAlgorithm(space, completed.length, objectiveCount(completed)) : name;
+  if (algorithm !== 'cmaes' && algorithm !== 'tpe' && algorithm !== 'nsga2') return completed;
   const cut = completed.length - latest;
+  const front = algorithm === 'nsga2' ? earlierFront(completed, cut) : null;
+  if (front !== null) return [...front.map((i) => completed[i]!), ...completed.slice(cut)];
   // The `best` lowest losses before the cut, by a bounded insertion (no full sort).
   const top: { i: number; loss: number }[] = [];
   for (let i = 0; i < cut; i++) {
@@ -91,7 +124,7 @@ function createAutoOptimizer(): Optimizer {
   return {
     name: 'auto',
     suggest(request: SuggestRequest): SuggestResult {
-      const algorithm = chooseAlgorithm(request.space, request.completed.length);
+      const algorithm = chooseAlgorithm(request.space, request.completed.length, objectiveCount(request.completed));
       // Every algorithm's state carries the experiment's quasi-random `scramble` seed, so it is handed on across a switch.
       const previous = isAutoState(request.state) ? request.state.state : undefined;
       const delegated = { ...request, state: previous };

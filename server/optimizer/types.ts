@@ -8,6 +8,14 @@ export interface CompletedTrial {
    * optimizers must rank NaN and +Infinity as worse than every finite loss.
    */
   readonly loss: number;
+  /**
+   * With several objectives or constraints: the trial's objectives as values to minimise (all finite),
+   * which multi-objective optimizers (`nsga2`) compare directly; `loss` then holds a scalarisation of
+   * them for the others. Absent for a plain experiment.
+   */
+  readonly objectives?: readonly number[];
+  /** How far the trial is outside the experiment's constraints (0: feasible); absent means 0. */
+  readonly violation?: number;
 }
 
 /** A trial handed to a worker and not finished yet; optimizers should avoid suggesting it again. */

@@ -174,7 +174,10 @@ export class HistoryCache {
     // One number per trial for the optimizer: the loss, or (several objectives, constraints) a
     // scalarisation drawn for this call (server/objectives/scalarize.ts).
     const losses = scalarize(history.completed, deriveSeed(experiment.seed, experiment.nextTrialNumber, SCALARIZATION_STREAM));
-    const completed: CompletedTrial[] = history.completed.map((trial, i) => ({ params: trial.params, loss: losses[i]! }));
+    // With several objectives or constraints, multi-objective optimizers (nsga2) also see the vectors.
+    const completed: CompletedTrial[] = history.completed.map((trial, i) =>
+      scoring.plain ? { params: trial.params, loss: losses[i]! } : { params: trial.params, loss: losses[i]!, objectives: trial.vector, violation: trial.violation },
+    );
     const state = experiment.optimizerState ?? undefined;
     const result = await this.pool.suggest({
       algorithm: experiment.algorithm,

@@ -27,7 +27,7 @@ export interface NumericSpec {
 export type ParameterSpec = NumericSpec | readonly ParameterValue[] | ParameterValue;
 
 /** The optimizers Oscar has (see the README's Optimizers). */
-export type Algorithm = 'auto' | 'gp' | 'tpe' | 'cmaes' | 'quasi_random' | 'random';
+export type Algorithm = 'auto' | 'gp' | 'tpe' | 'cmaes' | 'nsga2' | 'quasi_random' | 'random';
 
 /**
  * An experiment in the original Oscar format: the same keys as the Python client's dict. Only `name`
