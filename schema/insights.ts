@@ -39,7 +39,7 @@ const TrialTableRef = builder.objectRef<TrialTable>('TrialTable').implement({
 });
 
 const ParameterImportanceRef = builder.objectRef<ParameterImportance>('ParameterImportance').implement({
-  description: "How much of the loss's variation a parameter explains (mean decrease in impurity of a random forest).",
+  description: "How much of the loss's variation (or the first objective's, when loss is not an objective) a parameter explains (mean decrease in impurity of a random forest).",
   fields: (t) => ({
     parameter: t.exposeString('parameter'),
     importance: t.exposeFloat('importance', { description: 'From 0 to 1; the parameters of an experiment sum to 1.' }),

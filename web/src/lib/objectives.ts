@@ -41,6 +41,14 @@ export function readConstraints(spec: unknown): readonly Constraint[] {
   }));
 }
 
+/**
+ * The objective the loss charts follow (and parameter importance, on the server): `loss` when the
+ * experiment names it (always, by default), else its first objective.
+ */
+export function chartedObjective(objectives: readonly Objective[]): Objective {
+  return objectives.find((objective) => objective.name === 'loss') ?? objectives[0] ?? DEFAULT_OBJECTIVES[0]!;
+}
+
 /** Whether an experiment is the plain kind: minimise `loss`, no constraints. */
 export function isPlain(objectives: readonly Objective[], constraints: readonly Constraint[]): boolean {
   return constraints.length === 0 && objectives.length === 1 && objectives[0]!.name === 'loss' && objectives[0]!.direction === 'minimize';

@@ -1,6 +1,7 @@
 // ECharts options for the Trials panel's insights: pure functions of the trial columns.
 import { formatNumber } from '$lib/format';
 import { echarts, type ChartOption } from './echarts';
+import { sign, valueAt, type Plotted } from './plotted';
 import type { ParameterKind, TrialData } from './trials.svelte';
 
 const ACCENT = '#2f5d8a';
@@ -12,7 +13,7 @@ export const POINT = 'rgba(47, 93, 138, 0.45)';
 const PRUNED = 'rgba(134, 142, 150, 0.4)';
 /** The highlighted learning curves, best first. */
 const HIGHLIGHTS = [BEST, '#2b8a3e', '#7048e8', '#c2255c', '#0c8599'];
-/** Light to dark: early to recent trials, or high to low loss. */
+/** Light to dark: early to recent trials, or worse to better values. */
 const RAMP = ['#cfe0ef', '#6a9cc8', '#1f4e79', '#0b2540'];
 /** Axis lines, labels and grid lines, light. */
 export const AXIS = { axisLine: { lineStyle: { color: '#9aa4b2' } }, axisLabel: { color: '#5b6473', fontSize: 11 }, splitLine: { lineStyle: { color: '#eef1f5' } } } as const;
@@ -27,19 +28,9 @@ export const HIGHLIGHTED_CURVES = HIGHLIGHTS.length;
 /** At most this many learning curves are drawn, the latest trials', besides the highlighted ones. */
 export const MAX_CURVES = 300;
 
-/** Rows of completed trials with a finite loss, in trial order. */
-export function completedRows(data: TrialData): number[] {
-  const rows: number[] = [];
-  for (let row = 0; row < data.size; row++) {
-    const loss = data.losses[row];
-    if (data.states[row] === 'COMPLETED' && loss !== null && loss !== undefined && Number.isFinite(loss)) rows.push(row);
-  }
-  return rows.sort((a, b) => data.numbers[a]! - data.numbers[b]!);
-}
-
-/** A log axis reads better when every loss is positive and they span more than three decades. */
-export function wantsLogScale(data: TrialData, rows: readonly number[]): boolean {
-  return spansDecades(rows.map((row) => data.losses[row]!));
+/** A log axis reads better when every plotted value is positive and they span more than three decades. */
+export function wantsLogScale(plotted: Plotted, rows: readonly number[]): boolean {
+  return spansDecades(rows.map((row) => valueAt(plotted, row)));
 }
 
 /** Whether at least two values are all positive and span more than three decades. */
@@ -66,18 +57,22 @@ export function tooltipLines(...lines: string[]): string {
   return lines.map((line) => echarts.format.encodeHTML(line)).join('<br>');
 }
 
-/** Every completed trial's loss by trial number, and the best loss so far as a step line. */
-export function lossOption(data: TrialData, rows: readonly number[], log: boolean): ChartOption {
-  const points: [number, number][] = rows.map((row) => [data.numbers[row]!, data.losses[row]!]);
+/**
+ * Every completed trial's plotted value (the loss, or the first objective) by trial number, and the
+ * best so far as a step line: the lowest, or the highest for a maximised objective.
+ */
+export function lossOption(data: TrialData, plotted: Plotted, rows: readonly number[], log: boolean): ChartOption {
+  const points: [number, number][] = rows.map((row) => [data.numbers[row]!, valueAt(plotted, row)]);
   const best: [number, number][] = [];
-  let lowest = Infinity;
-  for (const [number, loss] of points) {
-    if (loss < lowest) {
-      lowest = loss;
-      best.push([number, loss]);
+  const s = sign(plotted);
+  let bestValue = s * Infinity;
+  for (const [number, value] of points) {
+    if (s * value < s * bestValue) {
+      bestValue = value;
+      best.push([number, value]);
     }
   }
-  if (points.length) best.push([points[points.length - 1]![0], lowest]);
+  if (points.length) best.push([points[points.length - 1]![0], bestValue]);
   return {
     animation: false,
     grid: GRID,
@@ -86,7 +81,8 @@ export function lossOption(data: TrialData, rows: readonly number[], log: boolea
     xAxis: { type: 'value', name: 'trial', nameLocation: 'middle', nameGap: 24, min: 'dataMin', max: 'dataMax', ...AXIS, nameTextStyle: { color: '#5b6473' } },
     yAxis: { type: log ? 'log' : 'value', scale: true, ...AXIS },
     series: [
-      { name: 'loss', type: 'scatter', data: points, symbolSize: 3, itemStyle: { color: POINT }, ...LARGE },
+      // ECharts' default tooltip escapes the series name (the objective's, the user's).
+      { name: plotted.name, type: 'scatter', data: points, symbolSize: 3, itemStyle: { color: POINT }, ...LARGE },
       { name: 'best so far', type: 'line', data: best, step: 'end', showSymbol: false, lineStyle: { color: BEST, width: 2 }, itemStyle: { color: BEST } },
     ],
   };
@@ -114,15 +110,15 @@ export function importanceOption(items: readonly { parameter: string; importance
   };
 }
 
-/** Loss against one parameter (a slice plot). */
-export function sliceOption(data: TrialData, rows: readonly number[], name: string, kind: ParameterKind, log: boolean): ChartOption {
+/** The plotted value (the loss, or the first objective) against one parameter (a slice plot). */
+export function sliceOption(data: TrialData, plotted: Plotted, rows: readonly number[], name: string, kind: ParameterKind, log: boolean): ChartOption {
   const values = data.params.get(name) ?? [];
   const categorical = kind.kind === 'categorical';
   const points: [number | string, number, number][] = [];
   for (const row of rows) {
     const value = values[row];
     if (value === null || value === undefined) continue;
-    points.push([categorical ? String(value) : Number(value), data.losses[row]!, data.numbers[row]!]);
+    points.push([categorical ? String(value) : Number(value), valueAt(plotted, row), data.numbers[row]!]);
   }
   return {
     animation: false,
@@ -131,7 +127,7 @@ export function sliceOption(data: TrialData, rows: readonly number[], name: stri
       trigger: 'item',
       formatter: (p) => {
         const [x, y, n] = (p as unknown as { value: [unknown, number, number] }).value;
-        return tooltipLines(`trial ${n}`, `${name} = ${typeof x === 'number' ? formatNumber(x) : String(x)}`, `loss = ${formatNumber(y)}`);
+        return tooltipLines(`trial ${n}`, `${name} = ${typeof x === 'number' ? formatNumber(x) : String(x)}`, `${plotted.name} = ${formatNumber(y)}`);
       },
     },
     xAxis: categorical
@@ -142,15 +138,18 @@ export function sliceOption(data: TrialData, rows: readonly number[], name: stri
   };
 }
 
-/** Parallel coordinates: one axis per tunable parameter and the loss; lines coloured by loss (dark is better). */
-export function parallelOption(data: TrialData, rows: readonly number[], names: readonly string[], kinds: Map<string, ParameterKind>, log: boolean): ChartOption {
+/**
+ * Parallel coordinates: one axis per tunable parameter and the plotted value (the loss, or the first
+ * objective); lines coloured by that value, dark is better.
+ */
+export function parallelOption(data: TrialData, plotted: Plotted, rows: readonly number[], names: readonly string[], kinds: Map<string, ParameterKind>, log: boolean): ChartOption {
   const columns = names.map((name) => data.params.get(name) ?? []);
-  const lines = parallelSample(data, rows).map((row) => [...columns.map((column) => column[row] ?? null), data.losses[row]!]);
+  const lines = parallelSample(plotted, rows).map((row) => [...columns.map((column) => column[row] ?? null), valueAt(plotted, row)]);
   let min = Infinity;
   let max = -Infinity;
   for (const row of rows) {
-    min = Math.min(min, data.losses[row]!);
-    max = Math.max(max, data.losses[row]!);
+    min = Math.min(min, valueAt(plotted, row));
+    max = Math.max(max, valueAt(plotted, row));
   }
   return {
     animation: false,
@@ -170,14 +169,15 @@ export function parallelOption(data: TrialData, rows: readonly number[], names: 
         if (kind?.kind === 'categorical') return { dim, name, type: 'category' as const, data: kind.choices as string[] };
         return { dim, name, type: kind?.kind === 'numeric' && kind.log ? ('log' as const) : ('value' as const), scale: true };
       }),
-      { dim: names.length, name: 'loss', type: log ? ('log' as const) : ('value' as const), scale: true },
+      { dim: names.length, name: plotted.name, type: log ? ('log' as const) : ('value' as const), scale: true },
     ],
     visualMap: {
       show: true,
       dimension: names.length,
       min: Number.isFinite(min) ? min : 0,
       max: Number.isFinite(max) && max > min ? max : min + 1,
-      inRange: { color: [...RAMP].reverse() },
+      // From the lowest value to the highest: dark to light when lower is better.
+      inRange: { color: sign(plotted) > 0 ? [...RAMP].reverse() : [...RAMP] },
       right: 0,
       top: 'middle',
       itemHeight: 120,
@@ -231,14 +231,15 @@ export function numericMetrics(data: TrialData): string[] {
 }
 
 /** The rows the parallel coordinates draw: all up to {@link PARALLEL_LINES}; beyond, the best half of that and an even sample of the rest. */
-export function parallelSample(data: TrialData, rows: readonly number[]): readonly number[] {
+export function parallelSample(plotted: Plotted, rows: readonly number[]): readonly number[] {
   if (rows.length <= PARALLEL_LINES) return rows;
-  const byLoss = [...rows].sort((a, b) => data.losses[a]! - data.losses[b]!);
+  const s = sign(plotted);
+  const byValue = [...rows].sort((a, b) => s * valueAt(plotted, a) - s * valueAt(plotted, b));
   const keep = PARALLEL_LINES / 2;
-  const rest = byLoss.slice(keep);
+  const rest = byValue.slice(keep);
   const step = rest.length / keep;
   // Worst first, so the best lines are drawn on top.
-  return [...Array.from({ length: keep }, (_, i) => rest[Math.floor(i * step)]!).reverse(), ...byLoss.slice(0, keep).reverse()];
+  return [...Array.from({ length: keep }, (_, i) => rest[Math.floor(i * step)]!).reverse(), ...byValue.slice(0, keep).reverse()];
 }
 
 /** A learning curve as drawn: `rank` is its place among the highlighted best trials (0 is the best), or -1. */

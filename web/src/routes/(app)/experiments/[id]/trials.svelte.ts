@@ -1,4 +1,6 @@
 import type { ExperimentPageQuery, TrialUpdatesSubscription } from '$lib/graphql/generated/graphql';
+import { DEFAULT_OBJECTIVES, type Objective } from '$lib/objectives';
+import { resultColumn } from './ranking';
 
 type Table = NonNullable<ExperimentPageQuery['experiment']>['trialTable'];
 type LoadedCurve = NonNullable<ExperimentPageQuery['experiment']>['learningCurves'][number];
@@ -82,7 +84,14 @@ export class TrialData {
   /** Bumped on every change to a learning curve. */
   curvesVersion = $state(0);
 
-  constructor(table: Table, curves: readonly LoadedCurve[] = []) {
+  /**
+   * What the loss charts plot and the best learning curves are best in: the loss, or the first
+   * objective when `loss` is not one (`chartedObjective`).
+   */
+  readonly objective: Objective;
+
+  constructor(table: Table, curves: readonly LoadedCurve[] = [], objective: Objective = DEFAULT_OBJECTIVES[0]!) {
+    this.objective = objective;
     this.numbers = [...table.numbers];
     this.states = [...table.states];
     this.losses = [...table.losses];
@@ -138,12 +147,12 @@ export class TrialData {
     this.version++;
   }
 
-  /** The numbers of the `count` completed trials with a learning curve and the lowest losses, best first. */
+  /** The numbers of the `count` completed trials with a learning curve and the best values of {@link objective}, best first. */
   bestCurves(count: number): number[] {
     const rows: number[] = [];
     for (const number of this.curves.keys()) {
       const row = this.#rows.get(number);
-      if (row !== undefined && this.#completedLoss(row) !== null) rows.push(row);
+      if (row !== undefined && this.#completedValue(row) !== null) rows.push(row);
     }
     return rows
       .sort((a, b) => (this.#better(a, b) ? -1 : 1))
@@ -167,16 +176,17 @@ export class TrialData {
     return counts;
   }
 
-  /** A completed trial's finite loss, else null. */
-  #completedLoss(row: number): number | null {
-    const loss = this.losses[row];
-    return this.states[row] === 'COMPLETED' && typeof loss === 'number' && Number.isFinite(loss) ? loss : null;
+  /** A completed trial's finite value of {@link objective}, else null. */
+  #completedValue(row: number): number | null {
+    const value = resultColumn(this, this.objective.name)[row];
+    return this.states[row] === 'COMPLETED' && typeof value === 'number' && Number.isFinite(value) ? value : null;
   }
 
-  /** Whether completed trial `a` beats `b`: a lower loss, or the same and earlier. */
+  /** Whether completed trial `a` beats `b`: a better value of {@link objective} (lower, unless maximised), or the same and earlier. */
   #better(a: number, b: number): boolean {
-    const x = this.losses[a]!;
-    const y = this.losses[b]!;
+    const sign = this.objective.direction === 'maximize' ? -1 : 1;
+    const x = sign * this.#completedValue(a)!;
+    const y = sign * this.#completedValue(b)!;
     return x < y || (x === y && this.numbers[a]! < this.numbers[b]!);
   }
 
