@@ -12,7 +12,7 @@ import { quasiRandomSuggestions } from './qmc.ts';
 import { sampleParams } from './random.ts';
 import { optimizerNames, resolveOptimizer } from './registry.ts';
 import { createRng } from './rng.ts';
-import { decode, encode, parseSearchSpace, type NumericParameter, type Params, type SearchSpace } from './space.ts';
+import { decode, encode, parseSearchSpace, type NumericParameter, type Parameter, type Params, type SearchSpace } from './space.ts';
 import { fromUnit, toUnit } from './space/numeric.ts';
 
 /** What a worker is asked to check. */
@@ -94,8 +94,61 @@ const parameterName = fc.oneof(
   { weight: 1, arbitrary: fc.constantFrom('__proto__', '', 'a\u0000b', 'tab\there', 'constructor', 'x'.repeat(200)) },
   { weight: 1, arbitrary: fc.string({ maxLength: 10 }) },
 );
+/** An object from entries, as JSON.parse makes it (`__proto__` as an own key). */
+function objectOf<T>(entry: fc.Arbitrary<readonly [string, T]>, maxLength: number): fc.Arbitrary<Record<string, T>> {
+  return fc.array(entry, { maxLength }).map((entries) => Object.fromEntries(entries));
+}
+const choiceName = fc.oneof(
+  { weight: 4, arbitrary: fc.constantFrom('adam', 'sgd', 'svm', 'forest', 'linear', 'x') },
+  { weight: 1, arbitrary: fc.constantFrom('', 'a.b', '__proto__', 'n\u0000ul', 'c'.repeat(1001)) },
+  { weight: 1, arbitrary: fc.string({ maxLength: 6 }) },
+);
+/**
+ * A categorical whose choices carry sub-parameters, `depth` levels of choices deep at most (past the
+ * validator's limit of 4 when `depth` is 5 or more), sub-parameter names shared between choices and
+ * with the top level; some malformed (choices a list or a scalar, a choice that is not an object, an
+ * extra key).
+ */
+function treeSpec(depth: number): fc.Arbitrary<unknown> {
+  const sub = depth <= 1 ? spec : fc.oneof({ weight: 3, arbitrary: spec }, { weight: 2, arbitrary: treeSpec(depth - 1) });
+  const branches = objectOf(fc.tuple(choiceName, objectOf(fc.tuple(parameterName, sub), 3)), 4);
+  return fc.oneof(
+    { weight: 8, arbitrary: branches.map((choices) => ({ choices })) },
+    { weight: 1, arbitrary: fc.oneof(fc.array(choice, { maxLength: 3 }), anyValue, objectOf(fc.tuple(choiceName, anyValue), 3)).map((choices) => ({ choices })) },
+    { weight: 1, arbitrary: branches.map((choices) => ({ choices, min: 0 })) },
+  );
+}
+/** A well-formed tree as users write it (most pass the validator), with plausible leaves and shared names. */
+function plausibleTree(depth: number): fc.Arbitrary<unknown> {
+  const leaf = fc.oneof({ weight: 3, arbitrary: plausibleSpec }, { weight: 1, arbitrary: fc.array(choice, { minLength: 1, maxLength: 4 }) }, { weight: 1, arbitrary: choice });
+  const sub = depth <= 1 ? leaf : fc.oneof({ weight: 3, arbitrary: leaf }, { weight: 1, arbitrary: plausibleTree(depth - 1) });
+  const names = fc.constantFrom('x', 'y', 'lr', 'layers', 'momentum', 'act', 'c', 'gamma');
+  return objectOf(fc.tuple(fc.constantFrom('adam', 'sgd', 'svm', 'forest', 'linear'), objectOf(fc.tuple(names, sub), 3)), 4).map((choices) => ({ choices }));
+}
+const anySpec = fc.oneof({ weight: 8, arbitrary: spec }, { weight: 3, arbitrary: plausibleTree(3) }, { weight: 1, arbitrary: treeSpec(5) });
 /** A raw search space as JSON would carry it (`__proto__` as an own key, as JSON.parse makes it). */
-const rawSpace = fc.array(fc.tuple(parameterName, spec), { minLength: 0, maxLength: 6, size: 'max' }).map((entries) => Object.fromEntries(entries));
+const rawSpace = fc.array(fc.tuple(parameterName, anySpec), { minLength: 0, maxLength: 6, size: 'max' }).map((entries) => Object.fromEntries(entries));
+
+/**
+ * Why `params` does not hold exactly the active parameters of `space`, or null: every parameter
+ * without a condition, and each sub-parameter whose parent is in `params` with one of its condition's
+ * values. Written apart from the code under test.
+ */
+export function activeKeysProblem(space: SearchSpace, params: Params): string | null {
+  const byName = new Map(space.parameters.map((param) => [param.name, param]));
+  const isActive = (param: Parameter): boolean => {
+    let current: Parameter | undefined = param;
+    for (let level = 0; current?.condition !== undefined; level++) {
+      const value = params[current.condition.parent];
+      if (level > 10 || value === undefined || !current.condition.values.includes(value)) return false;
+      current = byName.get(current.condition.parent);
+    }
+    return current !== undefined;
+  };
+  const expected = space.parameters.filter(isActive).map((param) => param.name).sort();
+  const got = Object.keys(params).sort();
+  return JSON.stringify(got) === JSON.stringify(expected) ? null : `keys ${JSON.stringify(got)}, but the active parameters are ${JSON.stringify(expected)}`;
+}
 
 function timed<T>(what: string, bound: number, fn: () => T): T {
   const started = performance.now();
@@ -152,7 +205,11 @@ function checkSpace(space: SearchSpace, seed: number, bound: number): void {
     ...timed('quasi-random', bound, () => quasiRandomSuggestions({ space, completed: [], running: [], seed }, 3)),
     timed('random', bound, () => sampleParams(space, rng)),
   ];
-  for (const params of drawn) timed('encode/decode', bound, () => decode(space, encode(space, params)));
+  for (const params of drawn) {
+    const keys = activeKeysProblem(space, params);
+    if (keys !== null) throw new Error(`a sampler gave ${keys}`);
+    timed('encode/decode', bound, () => decode(space, encode(space, params)));
+  }
 }
 
 /** How many cases a check ran, and how many of them reached the code under test (not vacuous). */
@@ -160,11 +217,13 @@ export interface PropertyStats {
   runs: number;
   /** Validator: spaces (or single parameters) accepted. Optimizers: calls that returned suggestions from a model (past the quasi-random start). */
   reached: number;
+  /** Of those, how many were on a conditional space (choices with sub-parameters). */
+  conditional: number;
 }
 
 /** The validator returns or refuses within the bound, and every space it accepts maps and samples safely. */
 function validatorProperty(task: PropertyTask): PropertyStats {
-  const stats = { runs: 0, reached: 0 };
+  const stats = { runs: 0, reached: 0, conditional: 0 };
   fc.assert(
     fc.property(rawSpace, fc.integer({ min: 0, max: 2 ** 31 }), (raw, seed) => {
       stats.runs++;
@@ -174,6 +233,7 @@ function validatorProperty(task: PropertyTask): PropertyStats {
         const space = timed('parseSearchSpace', task.boundMs, () => tryParse(candidate));
         if (space === null) continue;
         stats.reached++;
+        if (space.parameters.some((param) => param.condition !== undefined)) stats.conditional++;
         checkSpace(space, seed, task.boundMs);
       }
     }),
@@ -189,7 +249,7 @@ const loss = fc.oneof(
 
 /** Every optimizer returns a valid suggestion within the bound, or refuses with an OptimizerError, on any accepted space and history. */
 function optimizersProperty(task: PropertyTask): PropertyStats {
-  const stats = { runs: 0, reached: 0 };
+  const stats = { runs: 0, reached: 0, conditional: 0 };
   const validSpace = rawSpace.map(tryParse).filter((space): space is SearchSpace => space !== null);
   const history = fc.record({
     completed: fc.array(loss, { maxLength: 24, size: 'max' }),
@@ -201,7 +261,10 @@ function optimizersProperty(task: PropertyTask): PropertyStats {
   fc.assert(
     fc.property(validSpace, history, (space, h) => {
       stats.runs++;
-      if (h.completed.length >= 12) stats.reached++;
+      if (h.completed.length >= 12) {
+        stats.reached++;
+        if (space.parameters.some((param) => param.condition !== undefined)) stats.conditional++;
+      }
       const rng = createRng(h.seed);
       const completed = h.completed.map((value) => ({ params: sampleParams(space, rng), loss: value }));
       const running = Array.from({ length: h.running }, () => ({ params: sampleParams(space, rng) }));
@@ -217,8 +280,10 @@ function optimizersProperty(task: PropertyTask): PropertyStats {
       if (result.suggestions.length !== h.count) throw new Error(`${h.algorithm} returned ${result.suggestions.length} of ${h.count}`);
       for (const params of result.suggestions) {
         encode(space, params);
+        const keys = activeKeysProblem(space, params);
+        if (keys !== null) throw new Error(`${h.algorithm}: ${keys}`);
         for (const param of space.parameters) {
-          if (param.kind === 'int' || param.kind === 'float') checkValue(param, params[param.name] as number);
+          if ((param.kind === 'int' || param.kind === 'float') && Object.hasOwn(params, param.name)) checkValue(param, params[param.name] as number);
         }
       }
     }),

@@ -37,6 +37,8 @@ describe('every computation on a search space is bounded (property-based, fast-c
     expect(report.message ?? '').toBe('');
     // Not vacuous: most generated spaces (or their single parameters) pass the validator and get mapped.
     expect(report.stats!.reached).toBeGreaterThan(report.stats!.runs / 2);
+    // ... and some of them are conditional spaces (choices with sub-parameters).
+    expect(report.stats!.conditional).toBeGreaterThan(report.stats!.runs / 20);
   }, 150_000);
 
   it('every optimizer returns valid parameters or refuses within 10 s a call, on any accepted space and history', async () => {
@@ -44,5 +46,6 @@ describe('every computation on a search space is bounded (property-based, fast-c
     expect(report.message ?? '').toBe('');
     // Not vacuous: many calls come with enough history for the model-based optimizers to leave their quasi-random start.
     expect(report.stats!.reached).toBeGreaterThan(report.stats!.runs / 4);
+    expect(report.stats!.conditional).toBeGreaterThan(report.stats!.runs / 40);
   }, 270_000);
 });

@@ -1,5 +1,5 @@
 import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
-import { encodingOf, gaussian, type Encoding } from './encoding.ts';
+import { activeMask, encodingOf, gaussian, type Encoding } from './encoding.ts';
 import { scrambleOf } from './qmc.ts';
 import { defaultInitialTrials, quasiRandomStart } from './quasi-random-start.ts';
 import { createRng, deriveSeed } from './rng.ts';
@@ -27,6 +27,18 @@ function fromCube(encoding: Encoding, cube: readonly number[]): number[] {
     const u = Math.min(1, Math.max(0, v));
     return param.kind === 'categorical' ? Math.min(param.choices.length - 1, Math.floor(u * param.choices.length)) : u;
   });
+}
+
+/**
+ * A completed trial as the replay sees it: its point in the cube, its loss, and in a conditional space
+ * which coordinates were active. An inactive coordinate (a sub-parameter of a choice the trial did not
+ * take) says nothing about where that parameter is good: the trial's step is 0 along it, so it moves
+ * neither the mean nor the covariance there.
+ */
+interface ReplayedTrial {
+  readonly x: number[];
+  readonly loss: number;
+  readonly active: Uint8Array | null;
 }
 
 /** The CMA-ES search distribution N(mean, sigma^2 C) and its evolution paths. */
@@ -77,7 +89,7 @@ function whiten(dist: Distribution, v: readonly number[]): number[] {
  * so the replay is sound whatever produced them. Pure: no state needed, robust
  * to parallel workers.
  */
-function replay(encoding: Encoding, trials: readonly { x: number[]; loss: number }[], start: { mean: number[]; sigma: number }): Distribution {
+function replay(encoding: Encoding, trials: readonly ReplayedTrial[], start: { mean: number[]; sigma: number }): Distribution {
   const n = start.mean.length;
   const lambda = 4 + Math.floor(3 * Math.log(n));
   const mu = Math.floor(lambda / 2);
@@ -107,7 +119,7 @@ function replay(encoding: Encoding, trials: readonly { x: number[]; loss: number
   for (let g = 0; g + lambda <= trials.length; g += lambda) {
     const population = trials.slice(g, g + lambda).sort((a, b) => a.loss - b.loss);
     const steps = population.slice(0, mu).map((t) => {
-      const y = t.x.map((v, i) => (v - dist.mean[i]!) / dist.sigma);
+      const y = t.x.map((v, i) => (t.active === null || t.active[i] === 1 ? (v - dist.mean[i]!) / dist.sigma : 0));
       const z = whiten(dist, y);
       const norm = Math.sqrt(z.reduce((s, v) => s + v * v, 0));
       const scale = norm > clip ? clip / norm : 1;
@@ -141,7 +153,10 @@ function replay(encoding: Encoding, trials: readonly { x: number[]; loss: number
 
 /**
  * CMA-ES (Hansen's covariance matrix adaptation evolution strategy) in the unit
- * cube; categoricals are relaxed to a coordinate split into equal cells. After
+ * cube; categoricals are relaxed to a coordinate split into equal cells. In a
+ * conditional space every parameter keeps its coordinate; a trial's inactive
+ * coordinates are ignored by the update, and `decode` drops the coordinates a
+ * sample's choices leave inactive. After
  * the quasi-random start, the distribution is rebuilt on each call by replaying
  * the latest `maxReplay` completed trials from the best earlier trial (or the
  * cube's centre), so it needs no state and parallel workers simply draw more
@@ -161,7 +176,11 @@ export function createCmaEsOptimizer(options: CmaEsOptions = {}): Optimizer {
       const initial = quasiRandomStart(request, count, finite.length, defaultInitialTrials(p));
       if (initial) return initial;
       const worst = finite.reduce((m, t) => Math.max(m, t.loss), Number.NEGATIVE_INFINITY);
-      const asPoint = (t: CompletedTrial) => ({ x: toCube(encoding, encode(space, t.params)), loss: Number.isFinite(t.loss) ? t.loss : worst + 1 });
+      const asPoint = (t: CompletedTrial): ReplayedTrial => {
+        const encoded = encode(space, t.params);
+        const active = encoding.conditional ? activeMask(encoding, encoded) : null;
+        return { x: toCube(encoding, encoded), loss: Number.isFinite(t.loss) ? t.loss : worst + 1, active };
+      };
       const from = Math.max(0, request.completed.length - maxReplay);
       let bestIndex = -1;
       for (let i = 0; i < from; i++) {

@@ -3,8 +3,9 @@ import { optimizerNames, resolveOptimizer } from './registry.ts';
 import { parseSearchSpace, type NumericParameter, type Params, type SearchSpace } from './space.ts';
 import type { CompletedTrial, RunningTrial, SuggestRequest } from './types.ts';
 import { encode, tunableParameters } from './space.ts';
+import { activeKeysProblem } from './bounded-properties.ts';
 
-const space = parseSearchSpace({
+const flatSpace = parseSearchSpace({
   lr: { min: 1e-5, max: 1e-1, distribution: 'log_uniform' },
   dropout: { min: 0, max: 0.5 },
   momentum: { min: 0.5, max: 0.99, step: 0.01 },
@@ -22,10 +23,31 @@ const space = parseSearchSpace({
   shuffle: true,
 });
 
+/** A tree: choices with sub-parameters, a name shared by two choices, nesting, an empty choice, a constant parent. */
+const treeSpace = parseSearchSpace({
+  lr: { min: 1e-5, max: 1e-1, distribution: 'log_uniform' },
+  dropout: { min: 0, max: 0.5 },
+  model: {
+    choices: {
+      forest: { n_trees: { min: 10, max: 500, step: 10 }, max_depth: { min: 2, max: 32, step: 1 } },
+      svm: {
+        C: { min: 1e-3, max: 1e3, distribution: 'log_uniform' },
+        kernel: { choices: { rbf: { gamma: { min: 1e-4, max: 10, distribution: 'log_uniform' } }, poly: { degree: { min: 2, max: 5, step: 1 }, coef0: 1 } } },
+      },
+      linear: {},
+    },
+  },
+  optimizer: { choices: { adam: { lr: { min: 1e-4, max: 1e-2 }, beta1: { distribution: 'normal', mu: 0.9, sigma: 0.03, max: 0.999 } }, sgd: { lr: { min: 1e-3, max: 1 } } } },
+  schedule: { choices: { cosine: { warmup: { min: 0, max: 10, step: 1 } } } },
+  epochs: 10,
+});
+
+/** Holds exactly the active parameters (every parameter, in a flat space), each a value it can take. */
 function isValid(params: Params, target: SearchSpace): string | null {
-  const names = target.parameters.map((p) => p.name);
-  if (JSON.stringify(Object.keys(params).sort()) !== JSON.stringify([...names].sort())) return `keys ${Object.keys(params)}`;
+  const keys = activeKeysProblem(target, params);
+  if (keys !== null) return keys;
   for (const param of target.parameters) {
+    if (!Object.hasOwn(params, param.name)) continue;
     const value = params[param.name];
     if (param.kind === 'constant') {
       if (value !== param.value) return `${param.name}: constant changed to ${value}`;
@@ -52,7 +74,7 @@ function numericValueFits(param: NumericParameter, x: number): boolean {
 }
 
 /** Same choices and every numeric parameter within 0.1% of its unit range. */
-function nearlyEqual(a: Params, b: Params): boolean {
+function nearlyEqual(space: SearchSpace, a: Params, b: Params): boolean {
   const x = encode(space, a);
   const y = encode(space, b);
   return tunableParameters(space).every((param, i) =>
@@ -60,7 +82,7 @@ function nearlyEqual(a: Params, b: Params): boolean {
   );
 }
 
-function request(overrides: Partial<SuggestRequest> = {}): SuggestRequest {
+function request(space: SearchSpace, overrides: Partial<SuggestRequest> = {}): SuggestRequest {
   return { space, completed: [], running: [], seed: 1, ...overrides };
 }
 
@@ -72,7 +94,7 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
-function history(count: number): { completed: CompletedTrial[]; running: RunningTrial[] } {
+function history(space: SearchSpace, count: number): { completed: CompletedTrial[]; running: RunningTrial[] } {
   const random = resolveOptimizer('random');
   const { suggestions } = random.suggest({ space, completed: [], running: [], seed: 99, count: count + 3 });
   const completed = suggestions.slice(0, count).map((params, i) => ({
@@ -82,14 +104,19 @@ function history(count: number): { completed: CompletedTrial[]; running: Running
   return { completed, running: suggestions.slice(count).map((params) => ({ params })) };
 }
 
-describe.each(optimizerNames)('optimizer contract: %s', (name) => {
+const spaces = [
+  ['flat', flatSpace],
+  ['conditional', treeSpace],
+] as const;
+
+describe.each(spaces)('optimizer contract on a %s space', (_kind, space) => describe.each(optimizerNames)('optimizer contract: %s', (name) => {
   it('is resolved under its name', () => {
     expect(resolveOptimizer(name).name).toBe(name);
   });
 
   it('suggests every parameter, in bounds, of the right kind, constants kept (empty history)', () => {
     for (let seed = 0; seed < 200; seed++) {
-      const { suggestions } = resolveOptimizer(name).suggest(request({ seed }));
+      const { suggestions } = resolveOptimizer(name).suggest(request(space, { seed }));
       expect(suggestions).toHaveLength(1);
       for (const params of suggestions) expect(isValid(params, space)).toBeNull();
     }
@@ -112,57 +139,57 @@ describe.each(optimizerNames)('optimizer contract: %s', (name) => {
   });
 
   it('returns exactly `count` valid suggestions', () => {
-    const { suggestions } = resolveOptimizer(name).suggest(request({ count: 7 }));
+    const { suggestions } = resolveOptimizer(name).suggest(request(space, { count: 7 }));
     expect(suggestions).toHaveLength(7);
     for (const params of suggestions) expect(isValid(params, space)).toBeNull();
   });
 
   it('gives the same suggestions for the same seed and request', () => {
-    const past = history(12);
-    const first = resolveOptimizer(name).suggest(request({ seed: 42, count: 3, ...past }));
-    const second = resolveOptimizer(name).suggest(request({ seed: 42, count: 3, ...past }));
+    const past = history(space, 12);
+    const first = resolveOptimizer(name).suggest(request(space, { seed: 42, count: 3, ...past }));
+    const second = resolveOptimizer(name).suggest(request(space, { seed: 42, count: 3, ...past }));
     expect(second.suggestions).toEqual(first.suggestions);
   });
 
   it('gives different suggestions for different seeds', () => {
     const seeds = [0, 1, 2, 3, 1_000_003, -7];
-    const results = seeds.map((seed) => JSON.stringify(resolveOptimizer(name).suggest(request({ seed })).suggestions));
+    const results = seeds.map((seed) => JSON.stringify(resolveOptimizer(name).suggest(request(space, { seed })).suggestions));
     expect(new Set(results).size).toBe(seeds.length);
   });
 
   it('works with completed (including failed) and running trials, without changing them', () => {
-    const past = deepFreeze(history(25));
+    const past = deepFreeze(history(space, 25));
     for (let seed = 0; seed < 20; seed++) {
-      const { suggestions } = resolveOptimizer(name).suggest(request({ seed, count: 2, ...past }));
+      const { suggestions } = resolveOptimizer(name).suggest(request(space, { seed, count: 2, ...past }));
       for (const params of suggestions) expect(isValid(params, space)).toBeNull();
     }
   });
 
   it('accepts its own state back', () => {
     const optimizer = resolveOptimizer(name);
-    const past = history(5);
-    const first = optimizer.suggest(request({ seed: 1, ...past }));
-    const next = optimizer.suggest(request({ seed: 2, ...past, state: JSON.parse(JSON.stringify(first.state ?? null)) }));
+    const past = history(space, 5);
+    const first = optimizer.suggest(request(space, { seed: 1, ...past }));
+    const next = optimizer.suggest(request(space, { seed: 2, ...past, state: JSON.parse(JSON.stringify(first.state ?? null)) }));
     expect(isValid(next.suggestions[0]!, space)).toBeNull();
   });
 
   it('takes running trials into account: no suggestion repeats or nearly repeats a running trial or a batch member', () => {
-    const past = history(25);
+    const past = history(space, 25);
     const running = resolveOptimizer('random')
       .suggest({ space, completed: [], running: [], seed: 7, count: 8 })
       .suggestions.map((params) => ({ params }));
-    const { suggestions } = resolveOptimizer(name).suggest(request({ seed: 11, count: 4, completed: past.completed, running }));
+    const { suggestions } = resolveOptimizer(name).suggest(request(space, { seed: 11, count: 4, completed: past.completed, running }));
     const others = [...running.map((t) => t.params)];
     for (const params of suggestions) {
-      for (const other of others) expect(nearlyEqual(params, other)).toBe(false);
+      for (const other of others) expect(nearlyEqual(space, params, other)).toBe(false);
       others.push(params);
     }
   });
 
   it('gives a different suggestion when trials are running than without them', () => {
-    const past = history(25);
-    const alone = resolveOptimizer(name).suggest(request({ seed: 5, completed: past.completed }));
-    const busy = resolveOptimizer(name).suggest(request({ seed: 5, completed: past.completed, running: alone.suggestions.map((params) => ({ params })) }));
+    const past = history(space, 25);
+    const alone = resolveOptimizer(name).suggest(request(space, { seed: 5, completed: past.completed }));
+    const busy = resolveOptimizer(name).suggest(request(space, { seed: 5, completed: past.completed, running: alone.suggestions.map((params) => ({ params })) }));
     if (name === 'random') return; // random ignores the history by design
     expect(busy.suggestions[0]).not.toEqual(alone.suggestions[0]);
   });
@@ -175,7 +202,7 @@ describe.each(optimizerNames)('optimizer contract: %s', (name) => {
 
   it('rejects a count that is not a positive integer', () => {
     for (const count of [0, -1, 1.5, Number.NaN]) {
-      expect(() => resolveOptimizer(name).suggest(request({ count }))).toThrow(RangeError);
+      expect(() => resolveOptimizer(name).suggest(request(space, { count }))).toThrow(RangeError);
     }
   });
-});
+}));

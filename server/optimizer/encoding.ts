@@ -1,6 +1,13 @@
 import type { Rng } from './rng.ts';
-import { tunableParameters, type SearchSpace, type TunableParameter } from './space.ts';
+import { INACTIVE_UNIT, tunableParameters, type SearchSpace, type TunableParameter } from './space.ts';
 import { tunableHomeOf } from './space/homes.ts';
+import { treeOf } from './space/tree.ts';
+
+/** When a tunable parameter is active: while the tunable parameter `parent` is active and at one of the choice indices `choices`. */
+export interface Gate {
+  readonly parent: number;
+  readonly choices: readonly number[];
+}
 
 /**
  * How model-based optimizers see a search space. A point is the `encode`
@@ -21,6 +28,12 @@ export interface Encoding {
   readonly numeric: readonly number[];
   /** Indices of categorical parameters and their number of choices. */
   readonly categorical: readonly { readonly index: number; readonly choices: number }[];
+  /** Whether some parameters are active only under some choices (a conditional space). */
+  readonly conditional: boolean;
+  /** Per tunable parameter, when it is active (null: always). */
+  readonly gates: readonly (Gate | null)[];
+  /** The tunable parameters' indices, parents before their sub-parameters. */
+  readonly parentFirst: Int32Array;
 }
 
 /** The encoding of a space. */
@@ -40,6 +53,20 @@ export function encodingOf(space: SearchSpace): Encoding {
       columnParameter.push(i);
     }
   });
+  const tree = treeOf(space);
+  const index = new Map(tunable.map((param, i) => [param.name, i]));
+  const gates = tunable.map((param): Gate | null => {
+    // A constant parent (a mapping of one choice) is transparent: its sub-parameters are active when it is.
+    let condition = param.condition;
+    let parent = condition === undefined ? undefined : tree.byName.get(condition.parent);
+    while (condition !== undefined && parent?.kind === 'constant') {
+      condition = parent.condition;
+      parent = condition === undefined ? undefined : tree.byName.get(condition.parent);
+    }
+    if (condition === undefined || parent === undefined || parent.kind !== 'categorical') return null;
+    return { parent: index.get(parent.name)!, choices: condition.values.map((v) => parent.choices.indexOf(v)).filter((k) => k >= 0) };
+  });
+  const parentFirst = tree.parentFirst.flatMap((param) => (index.has(param.name) ? [index.get(param.name)!] : []));
   return {
     tunable,
     width: columnParameter.length,
@@ -47,7 +74,46 @@ export function encodingOf(space: SearchSpace): Encoding {
     firstColumn: Int32Array.from(firstColumn),
     numeric,
     categorical,
+    conditional: gates.some((gate) => gate !== null),
+    gates,
+    parentFirst: Int32Array.from(parentFirst),
   };
+}
+
+/** The encoding of one parameter on its own (no condition): for per-parameter models. */
+export function parameterEncoding(param: TunableParameter): Encoding {
+  const categorical = param.kind === 'categorical';
+  const width = categorical ? param.choices.length : 1;
+  return {
+    tunable: [param],
+    width,
+    columnParameter: new Int32Array(width),
+    firstColumn: Int32Array.of(0),
+    numeric: categorical ? [] : [0],
+    categorical: categorical ? [{ index: 0, choices: param.choices.length }] : [],
+    conditional: false,
+    gates: [null],
+    parentFirst: Int32Array.of(0),
+  };
+}
+
+/**
+ * Which tunable parameters a point (an `encode` vector, or any point of the search) makes active:
+ * 1 when always active, or when its parent is active and the parent's coordinate rounds to one of its
+ * choices. Linear in the number of parameters.
+ */
+export function activeMask(encoding: Encoding, point: readonly number[], out = new Uint8Array(encoding.tunable.length)): Uint8Array {
+  for (const i of encoding.parentFirst) {
+    const gate = encoding.gates[i]!;
+    if (gate === null) {
+      out[i] = 1;
+      continue;
+    }
+    const parent = encoding.tunable[gate.parent]!;
+    const k = parent.kind === 'categorical' ? Math.min(parent.choices.length - 1, Math.max(0, Math.round(point[gate.parent]!))) : -1;
+    out[i] = out[gate.parent] === 1 && gate.choices.includes(k) ? 1 : 0;
+  }
+  return out;
 }
 
 /**
@@ -63,14 +129,24 @@ export function snap(encoding: Encoding, point: readonly number[]): number[] {
   });
 }
 
-/** The feature vector of a (snapped) point. */
+/**
+ * The feature vector of a (snapped) point. In a conditional space an inactive parameter's columns are
+ * imputed: a numeric one is `INACTIVE_UNIT`, a categorical one all zeros (a one-hot with no choice);
+ * the parent's one-hot columns then act as the indicator of which branch is active, so two points in
+ * the same branch differ only in its active parameters.
+ */
 export function features(encoding: Encoding, point: readonly number[], out = new Float64Array(encoding.width)): Float64Array {
   out.fill(0);
+  const active = encoding.conditional ? activeMask(encoding, point) : null;
   for (let i = 0; i < encoding.tunable.length; i++) {
     const param = encoding.tunable[i]!;
     const column = encoding.firstColumn[i]!;
-    if (param.kind === 'categorical') out[column + Math.round(point[i]!)] = 1;
-    else out[column] = point[i]!;
+    const on = active === null || active[i] === 1;
+    if (param.kind === 'categorical') {
+      if (on) out[column + Math.round(point[i]!)] = 1;
+    } else {
+      out[column] = on ? point[i]! : INACTIVE_UNIT;
+    }
   }
   return out;
 }

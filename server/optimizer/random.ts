@@ -1,17 +1,18 @@
 import { createRng, type Rng } from './rng.ts';
-import type { Params, ParamValue, SearchSpace } from './space.ts';
+import type { Params, SearchSpace } from './space.ts';
 import { homeOf } from './space/homes.ts';
+import { activeParams, walkActive } from './space/tree.ts';
 import type { Optimizer, SuggestRequest, SuggestResult } from './types.ts';
 import { suggestionCount } from './types.ts';
 
 /**
  * Draws one assignment, each parameter by its home: numeric ones from their declared distribution,
  * categorical ones uniformly from their choices, constants as given. Draws happen in parameter-name
- * order.
+ * order, parents first: a sub-parameter is drawn only if its parent drew its choice, and the
+ * assignment holds only the active parameters.
  */
 export function sampleParams(space: SearchSpace, rng: Rng): Params {
-  const entries = space.parameters.map((param): [string, ParamValue] => [param.name, homeOf(param).sample(param, rng)]);
-  return Object.freeze(Object.fromEntries(entries));
+  return activeParams(space, walkActive(space, (param) => homeOf(param).sample(param, rng)));
 }
 
 /** Independent draws from the space's declared distributions; ignores the history. Keeps no state. */

@@ -129,7 +129,7 @@ describe('parseSearchSpace: invalid input', () => {
     ['object choice', [{ a: 1 }, 'b'], /choice 0 must be a string, a finite number or a boolean, but got an object/],
     ['NaN choice', [1, Number.NaN], /choice 1 must be .*, but got number NaN/],
     ['duplicate choices', ['adam', 'sgd', 'adam'], /choices must be distinct, but choice 2 repeats choice 0 \("adam"\)/],
-    ['null spec', null, /spec must be an object with min\/max, a list of choices, or a constant .*, but got null/],
+    ['null spec', null, /spec must be an object with min\/max, a list of choices, an object with "choices", or a constant .*, but got null/],
     ['Infinity constant', Number.POSITIVE_INFINITY, /but got number Infinity/],
   ];
 

@@ -1,11 +1,12 @@
-import { encodingOf, gaussian, snap, type Encoding } from './encoding.ts';
+import { activeMask, encodingOf, gaussian, parameterEncoding, snap, type Encoding } from './encoding.ts';
 import { normalCdf } from './normal.ts';
 import { scrambleOf } from './qmc.ts';
 import { defaultInitialTrials, quasiRandomStart } from './quasi-random-start.ts';
 import { createRng, type Rng } from './rng.ts';
 import type { Optimizer, SuggestRequest, SuggestResult } from './types.ts';
 import { suggestionCount } from './types.ts';
-import { decode, encode, type Params } from './space.ts';
+import { tunableHomeOf } from './space/homes.ts';
+import { decode, encode, INACTIVE_INDEX, INACTIVE_UNIT, type Params } from './space.ts';
 
 const LOG_SQRT_2PI = 0.5 * Math.log(2 * Math.PI);
 
@@ -134,11 +135,63 @@ class Parzen {
 }
 
 /**
+ * Hyperopt's original TPE for a conditional space: one Parzen estimator per parameter, each over the
+ * trials where that parameter was active (plus its prior), for the good and the bad group. A
+ * candidate is drawn parent-first from the good estimators (a sub-parameter only when its parent's
+ * draw makes it active; inactive coordinates imputed as `encode` does) and scored by the sum over its
+ * active parameters of ln l(x) - ln g(x).
+ */
+class TreeParzen {
+  private readonly good: Parzen[];
+  private readonly bad: Parzen[];
+
+  /** `below` and `above`: encoded points of the good and the bad trials; room for `extra` more bad points (a batch). */
+  constructor(
+    private readonly encoding: Encoding,
+    below: readonly (readonly number[])[],
+    above: readonly (readonly number[])[],
+    extra: number,
+  ) {
+    const column = (points: readonly (readonly number[])[], j: number): number[][] =>
+      points.flatMap((point) => (activeMask(encoding, point)[j] === 1 ? [[point[j]!]] : []));
+    const single = encoding.tunable.map((param) => parameterEncoding(param));
+    this.good = single.map((e, j) => new Parzen(e, column(below, j)));
+    this.bad = single.map((e, j) => new Parzen(e, column(above, j), extra));
+  }
+
+  /** A candidate drawn parent-first from the good estimators, snapped, and its score. */
+  candidate(rng: Rng): { point: number[]; score: number } {
+    const { tunable, gates, parentFirst } = this.encoding;
+    const point = tunable.map((param): number => (param.kind === 'categorical' ? INACTIVE_INDEX : INACTIVE_UNIT));
+    const active = new Uint8Array(tunable.length);
+    let score = 0;
+    for (const j of parentFirst) {
+      const gate = gates[j]!;
+      if (gate !== null && !(active[gate.parent] === 1 && gate.choices.includes(point[gate.parent]!))) continue;
+      active[j] = 1;
+      const param = tunable[j]!;
+      const x = tunableHomeOf(param).snap(param, this.good[j]!.sample(rng)[0]!);
+      point[j] = x;
+      score += this.good[j]!.logDensity([x]) - this.bad[j]!.logDensity([x]);
+    }
+    return { point, score };
+  }
+
+  /** Adds a chosen point to the bad estimators of its active parameters. */
+  addBad(point: readonly number[]): void {
+    const active = activeMask(this.encoding, point);
+    for (let j = 0; j < point.length; j++) if (active[j] === 1) this.bad[j]!.add([point[j]!]);
+  }
+}
+
+/**
  * Multivariate tree-structured Parzen estimator (Bergstra et al. 2011; Falkner
  * et al. 2018's multivariate kernel, as Optuna's `multivariate=True`). After the
  * quasi-random start, trials are split into the best gamma(n) = min(ceil(n/10),
  * 25) and the rest; candidates drawn from the density of the good ones are
- * ranked by l(x)/g(x). Running trials and earlier members of a batch join the
+ * ranked by l(x)/g(x). In a conditional space it is Hyperopt's original,
+ * tree-structured TPE instead (`TreeParzen`): per-parameter densities over the
+ * trials where each parameter was active, candidates drawn parent-first. Running trials and earlier members of a batch join the
  * bad group (a constant liar), so parallel workers are pushed apart. Failed
  * trials count as bad. Cost per suggestion grows linearly with the history up
  * to `maxAbove`, then stays flat.
@@ -170,10 +223,23 @@ export function createTpeOptimizer(options: TpeOptions = {}): Optimizer {
         .slice(-maxAbove);
       const above = aboveIndices.map((i) => encode(space, request.completed[i]!.params));
       for (const t of request.running.slice(-maxAbove)) above.push(encode(space, t.params));
+      const suggestions: Params[] = [];
+      if (encoding.conditional) {
+        const tree = new TreeParzen(encoding, below, above, count);
+        for (let b = 0; b < count; b++) {
+          let best = tree.candidate(rng);
+          for (let c = 1; c < candidates; c++) {
+            const next = tree.candidate(rng);
+            if (next.score > best.score) best = next;
+          }
+          suggestions.push(decode(space, best.point));
+          tree.addBad(best.point);
+        }
+        return { suggestions, state: { scramble } };
+      }
       const good = new Parzen(encoding, below);
       // Earlier members of the batch join the bad density as they are chosen (one estimator for the batch).
       const bad = new Parzen(encoding, above, count);
-      const suggestions: Params[] = [];
       for (let b = 0; b < count; b++) {
         let bestPoint: number[] | null = null;
         let bestScore = Number.NEGATIVE_INFINITY;

@@ -15,8 +15,24 @@ export const distributions = ['uniform', 'log_uniform', 'normal', 'log_normal'] 
 /** A numeric parameter's declared distribution. */
 export type Distribution = (typeof distributions)[number];
 
+/**
+ * Where a sub-parameter (a parameter under a choice of a categorical, in a spec written as a tree)
+ * exists: only while its parent is active and takes one of `values`. A trial holds only its active
+ * parameters.
+ */
+export interface Condition {
+  /** The parent's name, as keyed in a trial: a categorical parameter, or a constant (a mapping of one choice). */
+  readonly parent: string;
+  /** The parent's values under which the parameter is active (from a spec: the one choice it sits under). */
+  readonly values: readonly ParamValue[];
+  /** Its own name under that choice in the spec: `lr` for the parameter keyed `adam.lr`. */
+  readonly specName: string;
+}
+
 interface NumericBase {
   readonly name: string;
+  /** Absent for a top-level parameter: it is always active. */
+  readonly condition?: Condition;
   /** `int` when a step is given and the step and every given bound are integers; values are then JS integers. */
   readonly kind: 'float' | 'int';
   /** Values are quantised to `low + k * step` (or `high - k * step` without `low`, or `k * step` without bounds); null: continuous. */
@@ -49,6 +65,8 @@ export type NumericParameter = UniformParameter | NormalParameter;
 export interface CategoricalParameter {
   readonly kind: 'categorical';
   readonly name: string;
+  /** Absent for a top-level parameter: it is always active. */
+  readonly condition?: Condition;
   readonly choices: readonly ParamValue[];
 }
 
@@ -56,6 +74,8 @@ export interface CategoricalParameter {
 export interface ConstantParameter {
   readonly kind: 'constant';
   readonly name: string;
+  /** Absent for a top-level parameter: it is always active. */
+  readonly condition?: Condition;
   readonly value: ParamValue;
 }
 
@@ -65,15 +85,23 @@ export type Parameter = NumericParameter | CategoricalParameter | ConstantParame
 /** A parameter an optimizer chooses a value for (every kind but constants). */
 export type TunableParameter = NumericParameter | CategoricalParameter;
 
-/** A validated search space. `parameters` is sorted by name, so key order in the user's JSON does not matter. */
+/**
+ * A validated search space. `parameters` is sorted by name, so key order in the user's JSON does not
+ * matter; it holds every parameter of the tree, flat, sub-parameters with their `condition`.
+ */
 export interface SearchSpace {
   readonly parameters: readonly Parameter[];
 }
 
-/** One parameter's spec in canonical Oscar form: a constant, a list of choices, or a numeric spec object. */
-export type ParameterJson = ParamValue | readonly ParamValue[] | Readonly<Record<string, number | string>>;
+/** A categorical parameter whose choices carry sub-parameters: choice -> (sub-parameter name -> spec). */
+export interface ChoicesJson {
+  readonly choices: Readonly<Record<string, Readonly<Record<string, ParameterJson>>>>;
+}
 
-/** At most this many parameters in one search space. */
+/** One parameter's spec in canonical Oscar form: a constant, a list of choices, a numeric spec object, or choices with sub-parameters. */
+export type ParameterJson = ParamValue | readonly ParamValue[] | Readonly<Record<string, number | string>> | ChoicesJson;
+
+/** At most this many parameters in one search space, counting sub-parameters at every level. */
 export const MAX_PARAMETERS = 100;
 
 /** At most this many characters (UTF-16 code units) in a parameter name. */
@@ -84,3 +112,6 @@ export const MAX_CHOICES = 1000;
 
 /** At most this many characters in a string choice or constant. */
 export const MAX_VALUE_LENGTH = 1000;
+
+/** Sub-parameters nest at most this many choices deep (a top-level parameter is at depth 0). */
+export const MAX_DEPTH = 4;
