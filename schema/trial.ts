@@ -95,7 +95,8 @@ const TrialRef = builder.prismaObject('Trial', {
   }),
 });
 
-const ExperimentInput = builder.inputType('ExperimentInput', {
+/** The experiment as `suggest` takes it (also `enqueue` and `importTrials`). */
+export const ExperimentInput = builder.inputType('ExperimentInput', {
   description: 'An experiment as in the original Oscar: a name and a parameter space.',
   fields: (t) => ({
     name: t.string({ required: true }),

@@ -1,5 +1,5 @@
 // `npm run dev`: the API server (port 4000, restarted on change) and the dashboard's Vite dev server
-// (port 5173, hot reload; it proxies /graphql, WebSockets included, and /healthz to the API) side by side.
+// (port 5173, hot reload; it proxies /graphql, WebSockets included, /api and /healthz to the API) side by side.
 // Ctrl-C stops both; if either one exits, the other is stopped too.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';

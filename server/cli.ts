@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { createApiToken, createUser, normaliseEmail, validateCredentials } from './accounts/auth.ts';
 import { agentMain, AgentUsageError, AGENT_USAGE } from './agent/run.ts';
+import { EXPORT_USAGE, exportMain, IMPORT_USAGE, importMain, TransferUsageError } from './agent/transfer.ts';
 import { readConfig } from './config.ts';
 import { applyMigrations } from './db/migrate.ts';
 import { openDatabase, type Db } from './runtime/database.ts';
@@ -11,9 +12,11 @@ const USAGE = `Usage:
   oscar token list --email EMAIL
   oscar token revoke --id TOKEN_ID
   oscar run --experiment SPEC.json [--trials N] [--parallel K] [--url URL] [--token TOKEN] -- COMMAND [ARGS...]
+  oscar export --experiment NAME [--format csv|json] [--out FILE] [--url URL] [--token TOKEN]
+  oscar import --experiment NAME|SPEC.json FILE.csv|FILE.json|FILE.db [--study STUDY] [--url URL] [--token TOKEN]
 
 Environment: DATABASE_URL (default file:./data/oscar.db, or postgresql://...), as for the server;
-\`oscar run\` talks to a server instead (oscar run --help).`;
+\`oscar run\`, \`oscar export\` and \`oscar import\` talk to a server instead (oscar run --help, ...).`;
 
 class UsageError extends Error {}
 
@@ -37,6 +40,13 @@ async function run(argv: readonly string[]): Promise<void> {
     // The agent: a client of a running server, not of its database.
     if (argv[1] === '--help' || argv[1] === '-h') console.log(AGENT_USAGE);
     else process.exitCode = await agentMain(argv.slice(1));
+    return;
+  }
+  if (argv[0] === 'export' || argv[0] === 'import') {
+    // Clients of a running server too.
+    const [main, usage] = argv[0] === 'export' ? [exportMain, EXPORT_USAGE] : [importMain, IMPORT_USAGE];
+    if (argv[1] === '--help' || argv[1] === '-h') console.log(usage);
+    else process.exitCode = await main(argv.slice(1));
     return;
   }
   const { values, positionals } = parseArgs({
@@ -111,8 +121,11 @@ async function runCommand(db: Db, command: string, values: Record<string, string
 try {
   await run(process.argv.slice(2));
 } catch (error) {
-  const agent = error instanceof AgentUsageError || (process.argv[2] === 'run' && (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS'));
-  const usage = agent || error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
-  console.error(`oscar: ${(error as Error).message}${usage ? `\n\n${agent ? AGENT_USAGE : USAGE}` : ''}`);
+  const parseError = (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS') ?? false;
+  const command = process.argv[2];
+  const agent = error instanceof AgentUsageError || (command === 'run' && parseError);
+  const transfer = error instanceof TransferUsageError ? error.usage : parseError && command === 'export' ? EXPORT_USAGE : parseError && command === 'import' ? IMPORT_USAGE : null;
+  const usage = agent || transfer !== null || error instanceof UsageError || parseError;
+  console.error(`oscar: ${(error as Error).message}${usage ? `\n\n${agent ? AGENT_USAGE : (transfer ?? USAGE)}` : ''}`);
   process.exitCode = usage ? 2 : 1;
 }

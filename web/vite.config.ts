@@ -12,6 +12,7 @@ export default defineConfig({
     proxy: {
       '/graphql': { target: API, ws: true },
       '/healthz': { target: API },
+      '/api': { target: API },
     },
   },
 });

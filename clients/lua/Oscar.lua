@@ -26,6 +26,8 @@ local FAIL = 'mutation Fail($trialId: ID!, $error: String!, $metrics: JSON) { fa
 local HEARTBEAT = 'mutation Heartbeat($trialId: ID!) { heartbeat(trialId: $trialId) { id state leaseExpiresAt } }'
 local CHECKPOINT = 'mutation Checkpoint($trialId: ID!, $data: JSON!) { checkpoint(trialId: $trialId, data: $data) { id state checkpoint checkpointAt leaseExpiresAt } }'
 local REPORT = 'mutation Report($trialId: ID!, $step: Int!, $value: Float!, $metrics: JSON) { report(trialId: $trialId, step: $step, value: $value, metrics: $metrics) { shouldStop trial { id state prunedStep } } }'
+local ENQUEUE = 'mutation Enqueue($experiment: ExperimentInput, $experimentName: String, $params: JSON!) {'
+  .. ' enqueue(experiment: $experiment, experimentName: $experimentName, params: $params) { id place params } }'
 -- The most JSON text a checkpoint record may take (the server refuses more).
 local MAX_CHECKPOINT_BYTES = 16 * 1024
 
@@ -311,6 +313,32 @@ function Client:checkpoint(job, record)
   trial.beat = socket.gettime()
   if type(answer) == 'table' and type(answer.checkpoint) == 'table' then trial.checkpoint = whole_all(answer.checkpoint) end
   return answer
+end
+
+--- Queues a parameter set to be tried next (as Optuna's enqueue_trial): the experiment's next
+-- suggests, from any worker, hand queued sets out first, in order, each once. `experiment` is the
+-- table `suggest` takes (created on first use) or an existing experiment's name; `params` needs a
+-- value for every parameter that its spec allows (constants may be left out), else the error names
+-- it (`params.x ... [BAD_USER_INPUT]`) and nothing is queued. Returns {id, place, params}: place 1
+-- is handed out next.
+function Client:enqueue(experiment, params)
+  if type(params) ~= 'table' then fail('params must be a table of parameter name -> value', 'BAD_USER_INPUT', 2) end
+  local variables = { params = to_json_value(params) }
+  local restart = false
+  if type(experiment) == 'string' then
+    variables.experimentName = experiment
+  else
+    local input = experiment_input(experiment)
+    restart = input.resume == false
+    if restart and self.restarted[input.name] then input.resume = true end
+    variables.experiment = input
+  end
+  local queued = self:query(ENQUEUE, variables).enqueue
+  if type(queued) ~= 'table' then fail('unexpected answer to enqueue', nil, 2) end
+  -- Started afresh once, as suggest does: the suggests that follow continue it (and take the set).
+  if restart then self.restarted[variables.experiment.name] = true end
+  queued.place = whole(queued.place)
+  return queued
 end
 
 --- The experiment's Pareto front: its feasible completed trials that no other feasible completed trial

@@ -11,6 +11,8 @@ export class OscarError extends Error {
   constructor(
     message: string,
     readonly code: string | null,
+    /** The input field the server named (`extensions.field`), if any. */
+    readonly field: string | null = null,
   ) {
     super(message);
   }
@@ -51,7 +53,7 @@ export function graphqlUrl(url: string): string {
 
 interface GraphqlAnswer {
   data?: Record<string, unknown> | null;
-  errors?: { message?: string; extensions?: { code?: string } }[];
+  errors?: { message?: string; extensions?: { code?: string; field?: string } }[];
 }
 
 /** Sends one GraphQL operation; resolves with its `data`, retrying while the server is away or busy. */
@@ -78,7 +80,7 @@ export async function graphql<T>(server: ServerOptions, query: string, variables
       }
       const error = answer?.errors?.[0];
       const code = error?.extensions?.code ?? null;
-      if (error && !(code && RETRY_CODES.has(code))) throw new OscarError(error.message ?? 'unknown error', code);
+      if (error && !(code && RETRY_CODES.has(code))) throw new OscarError(error.message ?? 'unknown error', code, error.extensions?.field ?? null);
       if (error) failure = `${code}: ${error.message}`;
       else if (RETRY_STATUSES.has(response.status)) failure = `HTTP ${response.status}`;
       else if (!response.ok || !answer?.data) throw new OscarError(`HTTP ${response.status} from ${url}: ${text.slice(0, 300)}`, null);

@@ -11,6 +11,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { parseSearchSpace } from '../optimizer/space.ts';
 import { graphql, graphqlUrl, OscarError, type ServerOptions } from './graphql-client.ts';
 import { Lines, readResult, substitute, Tail, trialEnvironment, type ParamValue } from './trial-command.ts';
 import { TrialMessages } from './trial-messages.ts';
@@ -20,7 +21,8 @@ export const AGENT_USAGE = `Usage:
 
 Runs COMMAND once per trial (until --trials N have run, or Ctrl-C), K at a time. Each run gets the
 parameters as environment variables (OSCAR_PARAM_<NAME>), as a JSON file named by OSCAR_PARAMS_FILE,
-and in its arguments where they say {name}; its last line of output is the result: a JSON object with
+and in its arguments where they say {name} (with conditional parameters, only the active ones: an
+argument naming an inactive one is left out); its last line of output is the result: a JSON object with
 "loss" (and any metrics), or a number. A line {"step": N, "loss": X} reports an intermediate value: when the
 experiment's pruner stops the trial, the command is ended (SIGTERM) and the trial is PRUNED. A line
 {"checkpoint": {...}} saves a checkpoint record with the trial; a trial that comes back (after Ctrl-C,
@@ -213,6 +215,15 @@ function runCommand(
   });
 }
 
+/** The names of the spec's parameters as trials key them (sub-parameters included); none when the server is left to refuse the spec. */
+function parameterNames(parameters: unknown): ReadonlySet<string> {
+  try {
+    return new Set(parseSearchSpace(parameters).parameters.map((param) => param.name));
+  } catch {
+    return new Set();
+  }
+}
+
 function formatValue(value: ParamValue): string {
   return typeof value === 'number' ? String(Number(value.toPrecision(6))) : String(value);
 }
@@ -226,6 +237,7 @@ export async function runAgent(options: AgentOptions, out: NodeJS.WritableStream
   /** The process groups of the running commands. */
   const groups = new Set<number>();
   const instance = randomUUID();
+  const parameters = parameterNames(options.experiment.parameters);
   const files = mkdtempSync(join(tmpdir(), 'oscar-run-'));
   const finished: Finished[] = [];
   let started = 0;
@@ -303,7 +315,7 @@ export async function runAgent(options: AgentOptions, out: NodeJS.WritableStream
       let outcome: Finished | undefined;
       try {
         const ran = await runCommand(
-          substitute(options.command, suggest.params),
+          substitute(options.command, suggest.params, parameters),
           trialEnvironment(suggest.params, suggest, paramsFile),
           AbortSignal.any([stopping.signal, pruning.signal]),
           groups,

@@ -33,6 +33,13 @@ describe('handing parameters to a command', () => {
     expect(substitute(['--lr={lr}', '{lr}{layers}', '{unknown}', 'plain'], { lr: 0.01, layers: 3 })).toEqual(['--lr=0.01', '0.013', '{unknown}', 'plain']);
   });
 
+  it('leaves out an argument that names a parameter the trial\'s choices leave inactive', () => {
+    const parameters = new Set(['model', 'C', 'adam.lr']);
+    const args = ['--model', '{model}', '--C={C}', '--lr={adam.lr}', '{other}'];
+    expect(substitute(args, { model: 'svm', C: 2 }, parameters)).toEqual(['--model', 'svm', '--C=2', '{other}']);
+    expect(substitute(args, { model: 'linear', 'adam.lr': 0.1 }, parameters)).toEqual(['--model', 'linear', '--lr=0.1', '{other}']);
+  });
+
   it('keeps only the end of a long output', () => {
     const tail = new Tail(10);
     for (let i = 0; i < 1000; i++) tail.push('0123456789');

@@ -16,9 +16,16 @@ function text(value: ParamValue): string {
   return typeof value === 'string' ? value : String(value);
 }
 
-/** The command's arguments with each `{name}` of a parameter replaced by its value (others kept). */
-export function substitute(args: readonly string[], params: Readonly<Record<string, ParamValue>>): string[] {
-  return args.map((arg) => arg.replace(/\{([^{}]+)\}/g, (whole, name: string) => (Object.hasOwn(params, name) ? text(params[name]!) : whole)));
+/**
+ * The command's arguments with each `{name}` of a parameter replaced by its value (others kept). In a
+ * conditional space, an argument that names a parameter of the space (`parameters`) that the trial
+ * lacks, one its choices leave inactive, is left out: write `--C={C}` as one argument.
+ */
+export function substitute(args: readonly string[], params: Readonly<Record<string, ParamValue>>, parameters: ReadonlySet<string> = new Set()): string[] {
+  const placeholder = /\{([^{}]+)\}/g;
+  return args
+    .filter((arg) => ![...arg.matchAll(placeholder)].some(([, name]) => parameters.has(name!) && !Object.hasOwn(params, name!)))
+    .map((arg) => arg.replace(placeholder, (whole, name: string) => (Object.hasOwn(params, name) ? text(params[name]!) : whole)));
 }
 
 /**

@@ -12,6 +12,7 @@ import { queryLimitPlugins, rateLimitPlugin } from './graphql-limits.ts';
 import { applyConnectionLimits, BodyAdmission, DEFAULT_CONNECTION_LIMITS, serverOptions, type ConnectionLimits } from './request-limits.ts';
 import { setSecurityHeaders } from './security-headers.ts';
 import { staticFiles } from './static-files.ts';
+import { isDownloadPath, serveTrialDownload } from './trial-download.ts';
 import { attachWebSocket } from './websocket.ts';
 
 /** A running (or ready to run) Oscar server. */
@@ -51,8 +52,8 @@ function json(res: ServerResponse, status: number, body: unknown): void {
 
 /**
  * Builds Oscar's HTTP server: GraphQL at /graphql (HTTP, SSE and graphql-ws on the same path;
- * GraphiQL for browsers, its assets under /graphiql/), /livez, /readyz (and /healthz, the same), and the dashboard for
- * the rest.
+ * GraphiQL for browsers, its assets under /graphiql/), /livez, /readyz (and /healthz, the same), trial
+ * downloads under /api/ (trial-download.ts), and the dashboard for the rest.
  */
 export function buildApp(options: AppOptions): App {
   const { runtime } = options;
@@ -68,6 +69,8 @@ export function buildApp(options: AppOptions): App {
     const secret = cookies ? sessionSecretOf(cookies, policy.trustProxy) : null;
     return secret ? authenticateSession(runtime.db, secret) : { viewer: null, problem: null };
   };
+
+  const downloads = { runtime, authenticate, clientAddress: (req: IncomingMessage) => clientAddress(req, policy) };
 
   const yoga = createYoga<ServerContext, Context>({
     schema: options.schema,
@@ -122,6 +125,13 @@ export function buildApp(options: AppOptions): App {
       else graphiqlAssets(req, res, missing);
     } else if (!admission.admit(req, res, clientAddress(req, policy))) {
       // Refused (too large, or too many bodies still arriving): answered already.
+    } else if (path && isDownloadPath(path)) {
+      setSecurityHeaders(res, { api: true });
+      serveTrialDownload(downloads, req, res).catch((error: unknown) => {
+        console.error(`oscar: download failed: ${(error as Error).message}`);
+        if (!res.headersSent) json(res, 500, { errors: [{ message: 'Unexpected error.', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
+        else res.destroy();
+      });
     } else if (path === yoga.graphqlEndpoint) {
       setSecurityHeaders(res, { api: true });
       void yoga.handle(req, res);

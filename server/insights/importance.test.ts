@@ -45,3 +45,44 @@ describe('parameterImportance', () => {
     expect(parameterImportance(space, data, 3)[0]!.parameter).toBe('x');
   });
 });
+
+describe('parameterImportance over a conditional space', () => {
+  const tree = parseSearchSpace({
+    model: { choices: { svm: { C: { min: 1e-3, max: 1e3, distribution: 'log_uniform' } }, forest: { depth: { min: 2, max: 32, step: 1 } }, linear: {} } },
+    noise: { min: 0, max: 1 },
+  });
+
+  /** Trials holding only their active parameters, as suggest hands them out. */
+  function conditionalTrials(count: number, loss: (p: { model: string; C?: number; depth?: number; noise: number }) => number) {
+    let seed = 3;
+    const next = () => ((seed = (seed * 16807) % 2147483647) - 1) / 2147483646;
+    return Array.from({ length: count }, () => {
+      const model = ['svm', 'forest', 'linear'][Math.floor(next() * 3)]!;
+      const params = { model, noise: next(), ...(model === 'svm' ? { C: 10 ** (-3 + 6 * next()) } : {}), ...(model === 'forest' ? { depth: 2 + Math.floor(next() * 31) } : {}) };
+      return { params, loss: loss(params) };
+    });
+  }
+
+  it('credits the separation of branches to the parent, not to the parameters inside them', () => {
+    const result = parameterImportance(tree, conditionalTrials(300, (p) => ({ svm: 0, forest: 10, linear: 5 })[p.model]! + 0.01 * p.noise), 1);
+    expect(result.map((r) => r.parameter).sort()).toEqual(['C', 'depth', 'model', 'noise']);
+    expect(result[0]).toMatchObject({ parameter: 'model' });
+    expect(result[0]!.importance).toBeGreaterThan(0.95);
+    for (const r of result) expect(Number.isFinite(r.importance)).toBe(true);
+  });
+
+  it('scores a sub-parameter on the trials where it is active', () => {
+    const result = parameterImportance(tree, conditionalTrials(300, (p) => (p.model === 'svm' ? (Math.log10(p.C!) - 1) ** 2 : 1) + 0.01 * p.noise), 1);
+    const of = (name: string) => result.find((r) => r.parameter === name)!.importance;
+    expect(of('C')).toBeGreaterThan(0.5);
+    expect(of('depth')).toBeLessThan(0.05);
+    expect(result.reduce((sum, r) => sum + r.importance, 0)).toBeCloseTo(1, 9);
+  });
+
+  it('stays finite when a sub-parameter is active in too few trials to split', () => {
+    const data = conditionalTrials(40, (p) => p.noise + (p.model === 'linear' ? 1 : 0)).map((t) => (t.params.model === 'svm' ? { ...t, params: { ...t.params, model: 'linear', C: undefined } } : t));
+    const result = parameterImportance(tree, data.map((t) => ({ ...t, params: Object.fromEntries(Object.entries(t.params).filter(([, v]) => v !== undefined)) })), 2);
+    expect(result.find((r) => r.parameter === 'C')!.importance).toBe(0);
+    for (const r of result) expect(Number.isFinite(r.importance)).toBe(true);
+  });
+});

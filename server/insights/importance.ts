@@ -1,6 +1,7 @@
 import { isLogDistribution } from '../optimizer/space/distributions.ts';
 import { createRng } from '../optimizer/rng.ts';
-import { parseSearchSpace, type SearchSpace } from '../optimizer/space.ts';
+import { parseSearchSpace, type ParamValue, type SearchSpace } from '../optimizer/space.ts';
+import { walkActive } from '../optimizer/space/tree.ts';
 
 /** How much of the loss's variation one parameter explains, from 0 to 1 (they sum to 1). */
 export interface ParameterImportance {
@@ -23,12 +24,25 @@ const MIN_LEAF = 2;
 const BINS = 32;
 const SAMPLE = 1024;
 
+/** A parameter's column of the forest's data: bin codes, and for each trial whether the parameter was active in it. */
+interface Feature {
+  readonly codes: Uint8Array;
+  /** Null when the parameter is active in every trial (it has no condition). */
+  readonly active: Uint8Array | null;
+}
+
 /**
  * Estimates how much each tunable parameter matters to the loss, like Optuna's
  * `MeanDecreaseImpurityImportanceEvaluator`: a seeded random forest of regression trees on the
  * completed trials, each parameter scored by the loss variance its splits remove, normalised to sum
  * to 1. Log-scale parameters are split in log space; categories are ordered by their mean loss.
  * Constants are left out. Returns [] with fewer than {@link MIN_TRIALS_FOR_IMPORTANCE} usable trials.
+ *
+ * In a conditional space a sub-parameter is judged on the trials where it was active: its bins and
+ * category order come from those trials, and a tree splits on it only in a node whose trials all have
+ * it active, that is, below the splits that chose its branch. What separates the branches is credited
+ * to the parent that chose them, never to the parameters inside a branch; a sub-parameter active in
+ * too few trials to split gets 0. Every importance is finite.
  * Pure: the same space, trials and seed give the same answer.
  */
 export function parameterImportance(space: SearchSpace, trials: readonly ScoredTrial[], seed: number): ParameterImportance[] {
@@ -39,12 +53,17 @@ export function parameterImportance(space: SearchSpace, trials: readonly ScoredT
 
   const n = usable.length;
   const y = Float64Array.from(usable, (t) => t.loss);
-  // Each feature binned into at most BINS quantile bins (Uint8 codes), so a split is a scan over bins.
-  const features = tunable.map((p) => {
+  // Which parameters each trial had active, walking its values down the tree.
+  const activeSets = usable.map((t) => walkActive(space, (p) => (p.kind === 'constant' ? p.value : (t.params[p.name] as ParamValue | undefined))));
+  // Each feature binned into at most BINS quantile bins (Uint8 codes) over the trials where it is
+  // active, so a split is a scan over bins.
+  const features = tunable.map((p): Feature => {
+    const active = p.condition === undefined ? null : Uint8Array.from(activeSets, (set) => (set.has(p.name) ? 1 : 0));
+    const isActive = (i: number) => active === null || active[i] === 1;
     let raw: Float64Array;
     if (p.kind === 'categorical') {
       const index = new Map(p.choices.map((c, i) => [JSON.stringify(c), i]));
-      const codes = usable.map((t) => index.get(JSON.stringify(t.params[p.name])) ?? -1);
+      const codes = usable.map((t, i) => (isActive(i) ? (index.get(JSON.stringify(t.params[p.name])) ?? -1) : -1));
       const sums = new Float64Array(p.choices.length);
       const counts = new Float64Array(p.choices.length);
       codes.forEach((c, i) => {
@@ -63,7 +82,7 @@ export function parameterImportance(space: SearchSpace, trials: readonly ScoredT
         return Number.isFinite(v) ? (log ? Math.log(Math.max(v, Number.MIN_VALUE)) : v) : Number.NEGATIVE_INFINITY;
       });
     }
-    return binned(raw);
+    return { codes: binned(raw, isActive), active };
   });
 
   const rng = createRng(seed);
@@ -82,8 +101,11 @@ export function parameterImportance(space: SearchSpace, trials: readonly ScoredT
     .sort((a, b) => b.importance - a.importance || a.parameter.localeCompare(b.parameter));
 }
 
-/** Splits `rows` on the feature and bin that remove the most squared error, and recurses. */
-function growTree(rows: Uint32Array, depth: number, features: readonly Uint8Array[], y: Float64Array, gains: Float64Array): void {
+/**
+ * Splits `rows` on the feature and bin that remove the most squared error, and recurses. A feature is
+ * a candidate only when every row of the node has it active.
+ */
+function growTree(rows: Uint32Array, depth: number, features: readonly Feature[], y: Float64Array, gains: Float64Array): void {
   if (depth >= MAX_DEPTH || rows.length < 2 * MIN_LEAF) return;
   let total = 0;
   let totalSq = 0;
@@ -96,7 +118,8 @@ function growTree(rows: Uint32Array, depth: number, features: readonly Uint8Arra
   let best = { gain: 0, feature: -1, bin: -1 };
   const counts = new Float64Array(BINS);
   const sums = new Float64Array(BINS);
-  features.forEach((codes, f) => {
+  features.forEach(({ codes, active }, f) => {
+    if (active !== null && rows.some((r) => active[r] === 0)) return;
     counts.fill(0);
     sums.fill(0);
     for (const r of rows) {
@@ -118,22 +141,26 @@ function growTree(rows: Uint32Array, depth: number, features: readonly Uint8Arra
   });
   if (best.feature < 0) return;
   gains[best.feature]! += best.gain;
-  const codes = features[best.feature]!;
+  const codes = features[best.feature]!.codes;
   const left = rows.filter((r) => codes[r]! <= best.bin);
   const right = rows.filter((r) => codes[r]! > best.bin);
   growTree(left, depth + 1, features, y, gains);
   growTree(right, depth + 1, features, y, gains);
 }
 
-/** Quantile bin codes 0..BINS-1 of a feature (equal values always share a bin). */
-function binned(values: Float64Array): Uint8Array {
-  const sorted = Float64Array.from(values).sort();
+/**
+ * Quantile bin codes 0..BINS-1 of a feature (equal values always share a bin), the edges drawn from
+ * the values where `included` holds; the others get 0 (a tree never splits on them).
+ */
+function binned(values: Float64Array, included: (i: number) => boolean): Uint8Array {
+  const sorted = Float64Array.from(values.filter((_, i) => included(i))).sort();
   const edges: number[] = [];
-  for (let b = 1; b < BINS; b++) {
+  for (let b = 1; b < BINS && sorted.length > 0; b++) {
     const edge = sorted[Math.floor((b * sorted.length) / BINS)]!;
     if (edges.length === 0 || edge > edges[edges.length - 1]!) edges.push(edge);
   }
-  return Uint8Array.from(values, (v) => {
+  return Uint8Array.from(values, (v, i) => {
+    if (!included(i)) return 0;
     let lo = 0;
     let hi = edges.length;
     while (lo < hi) {

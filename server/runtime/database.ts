@@ -113,8 +113,9 @@ export interface Database {
    */
   lockWithin(tx: Transaction, key: string): Promise<void>;
   /**
-   * The stored size of rows, before reading them: trials (by ids, or all of an experiment's) or
-   * experiments (by ids), their JSON and text columns plus a little per row. One aggregate query.
+   * The stored size of rows, before reading them: trials (by ids, or all of an experiment's),
+   * experiments or queued parameters (by ids), their JSON and text columns plus a little per row. One
+   * aggregate query.
    */
   storedBytes(rows: StoredRows): Promise<number>;
   /**
@@ -131,7 +132,8 @@ export type StoredRows =
   /** `except`: columns the caller does not read (the trial table reads summaries of checkpoints). */
   | { readonly table: 'Trial'; readonly experimentId: string; readonly except?: readonly string[] }
   | { readonly table: 'Experiment'; readonly ids: readonly string[] }
-  | { readonly table: 'TrialReport'; readonly trialIds: readonly string[] };
+  | { readonly table: 'TrialReport'; readonly trialIds: readonly string[] }
+  | { readonly table: 'QueuedParams'; readonly ids: readonly string[] };
 
 /** Bytes counted for a row beyond its JSON and text columns (ids, numbers, dates as the API sends them). */
 const ROW_OVERHEAD_BYTES = 200;
@@ -140,6 +142,7 @@ const STORED_COLUMNS = {
   Trial: ['params', 'metrics', 'error', 'worker', 'fallbackReason', 'checkpoint'],
   Experiment: ['parameters', 'description', 'optimizerState', 'name'],
   TrialReport: ['metrics'],
+  QueuedParams: ['params'],
 } as const;
 
 /** The SQL (and its arguments) that sums the stored size of some rows, for a provider. */

@@ -7,6 +7,8 @@ import type { TrialDirectory } from './trial-directory.ts';
 import { settingChanges } from '../experiments/experiments.ts';
 import { reuseTrials } from './reuse.ts';
 import { runningTrialData } from './running-trial.ts';
+import { ENQUEUED, nextQueued, queuedDecrement, removeQueued } from './queue.ts';
+import type { Params } from '../optimizer/space.ts';
 
 /**
  * The most new trials one optimizer call proposes. More waiting workers take turns; a batch's cost
@@ -53,8 +55,8 @@ interface Waiter {
  * Hands out trials for suggest requests, experiment by experiment under the experiment's lock (which
  * spans replicas on PostgreSQL). Requests that arrive while the lock is busy wait together, and the
  * next holder serves all of them: each gets its retried trial, its own unfinished one or a STALE
- * trial's parameters if there is one; the rest get new parameters from one optimizer call, stored as
- * trials numbered in turn in one transaction. So waiting workers never queue behind each other's
+ * trial's parameters if there is one, then the experiment's enqueued parameters, in order; the rest
+ * get new parameters from one optimizer call, stored as trials numbered in turn in one transaction. So waiting workers never queue behind each other's
  * optimizer calls, and the optimizer always sees every running trial.
  */
 export class SuggestQueue {
@@ -148,9 +150,13 @@ export class SuggestQueue {
     if (fresh.length === 0) return;
     // Reusing wrote trials (a new revision and maybe trial number): the optimizer must see them.
     if (changed) experiment = await db.experiment.findUniqueOrThrow({ where: { id: experimentId } });
-    // A failure here rejects the whole batch (serve): the promises settled above stay as they are.
-    const proposals = await this.deps.histories.propose(experiment, fresh[0]!.request.space, fresh.length);
-    const rows = await this.createTrials(experiment, fresh.map((w) => w.request), proposals);
+    // Enqueued parameters go first, in order (taken in the transaction that stores their trials); the
+    // optimizer proposes the rest. A failure here rejects the whole batch (serve): the promises settled
+    // above stay as they are.
+    const queued = await nextQueued(db, experiment, fresh.length);
+    const proposed = queued.length < fresh.length ? await this.deps.histories.propose(experiment, fresh[0]!.request.space, fresh.length - queued.length) : [];
+    const proposals: Proposal[] = [...queued.map((set) => ({ params: set.params as Params, optimizer: ENQUEUED, fallbackReason: null })), ...proposed];
+    const rows = await this.createTrials(experiment, fresh.map((w) => w.request), proposals, queued.map((set) => set.id));
     fresh.forEach((waiter, i) => {
       const row = rows[i]!;
       const id = row.id;
@@ -160,18 +166,23 @@ export class SuggestQueue {
     });
   }
 
-  /** Stores proposals as RUNNING trials, numbered in turn, in one transaction of two statements; returns their rows. */
+  /**
+   * Stores proposals as RUNNING trials, numbered in turn, in one transaction (which also removes the
+   * queued sets they came from); returns their rows.
+   */
   private createTrials(
     experiment: Experiment,
     requests: readonly SuggestInput[],
     proposals: readonly Proposal[],
+    queuedIds: readonly string[],
   ): Promise<(Trial & { experiment: Experiment })[]> {
     const now = Date.now();
     return this.deps.database.transaction(async (tx) => {
-      // The experiment's next revision (server/trials/revisions.ts) and trial numbers, in one update.
+      await removeQueued(tx, queuedIds);
+      // The experiment's next revision (server/trials/revisions.ts), trial numbers and queued count, in one update.
       const updated = await tx.experiment.update({
         where: { id: experiment.id },
-        data: { revision: { increment: 1 }, nextTrialNumber: { increment: requests.length } },
+        data: { revision: { increment: 1 }, nextTrialNumber: { increment: requests.length }, ...queuedDecrement(queuedIds.length) },
       });
       const { nextTrialNumber, revision } = updated;
       const first = nextTrialNumber - requests.length;

@@ -68,6 +68,12 @@ REPORT_MUTATION = (
     "}"
 )
 
+ENQUEUE_MUTATION = (
+    "mutation Enqueue($experiment: ExperimentInput, $experimentName: String, $params: JSON!) {\n"
+    "  enqueue(experiment: $experiment, experimentName: $experimentName, params: $params) { id place params }\n"
+    "}"
+)
+
 #: The most JSON text a checkpoint record may take (the server refuses more).
 MAX_CHECKPOINT_BYTES = 16 * 1024
 
@@ -577,6 +583,57 @@ class Oscar:
         if isinstance(job, Job) and isinstance(trial.get("checkpoint"), dict):
             job.checkpoint = trial["checkpoint"]
         return trial
+
+    def enqueue(self, experiment: Union[Mapping[str, Any], str], params: Mapping[str, Any]) -> Dict[str, Any]:
+        """Queue a parameter set to be tried next (as Optuna's ``enqueue_trial``).
+
+        The experiment's next :meth:`suggest` calls, from any worker, hand queued
+        sets out first, in the order they were queued, each exactly once, before
+        asking the optimizer::
+
+            scientist.enqueue(experiment, {'x': 3.0})   # a known good setting
+            job = scientist.suggest(experiment)          # {'x': 3.0}
+
+        Args:
+            experiment: the experiment dict as :meth:`suggest` takes it (the
+                experiment is created on first use), or the name of an existing
+                experiment.
+            params: a value for every parameter, each one its spec allows
+                (constants may be left out). NumPy values are converted.
+
+        Returns:
+            The queued set: ``id``, ``params`` (as stored) and ``place`` (1 is
+            handed out next).
+
+        Raises:
+            OscarError: ``BAD_USER_INPUT`` naming the parameter at fault (``e.errors``
+                hold ``extensions.field``, e.g. ``params.x``; nothing is stored),
+                ``NOT_FOUND`` for an unknown experiment name, ``CONFLICT`` when
+                10,000 sets already wait.
+        """
+        if not isinstance(params, Mapping):
+            raise OscarError(
+                "params must be a dict of parameter name to value, got %s" % type(params).__name__,
+                code="BAD_USER_INPUT",
+            )
+        variables = {"params": _to_json(dict(params))}  # type: Dict[str, Any]
+        restart = False
+        if isinstance(experiment, str):
+            variables["experimentName"] = experiment
+        else:
+            fields = _experiment_input(experiment)
+            restart = fields.get("resume") is False
+            if restart and fields["name"] in self._restarted:
+                fields["resume"] = True
+            variables["experiment"] = fields
+        data = self.query(ENQUEUE_MUTATION, variables)
+        queued = data.get("enqueue") if isinstance(data, dict) else None
+        if not isinstance(queued, dict):
+            raise OscarError("unexpected response to enqueue: %r" % (data,))
+        if restart:
+            # Started afresh once, as suggest does: the suggests that follow continue it (and take the set).
+            self._restarted.add(variables["experiment"]["name"])
+        return queued
 
     def query(self, query: str, variables: Optional[Mapping[str, Any]] = None) -> Any:
         """Send a GraphQL operation and return its ``data``.

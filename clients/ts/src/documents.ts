@@ -147,3 +147,13 @@ export const TrialUpdatedDocument = graphql(`
     }
   }
 `);
+
+export const EnqueueDocument = graphql(`
+  mutation Enqueue($experiment: ExperimentInput, $experimentName: String, $params: JSON!) {
+    enqueue(experiment: $experiment, experimentName: $experimentName, params: $params) {
+      id
+      place
+      params
+    }
+  }
+`);

@@ -23,8 +23,17 @@ export interface NumericSpec {
   readonly sigma?: number;
 }
 
-/** How one parameter is drawn: a numeric spec, a list of categories, or a constant. */
-export type ParameterSpec = NumericSpec | readonly ParameterValue[] | ParameterValue;
+/**
+ * A categorical whose choices bring their own parameters (a conditional space): each choice maps to
+ * the parameters that exist only when it is drawn, e.g.
+ * `{ choices: { svm: { C: { min: 1e-3, max: 1e3 } }, linear: {} } }`.
+ */
+export interface ChoicesSpec {
+  readonly choices: { readonly [choice: string]: { readonly [name: string]: ParameterSpec } };
+}
+
+/** How one parameter is drawn: a numeric spec, a list of categories, a constant, or choices with sub-parameters. */
+export type ParameterSpec = NumericSpec | readonly ParameterValue[] | ParameterValue | ChoicesSpec;
 
 /** The optimizers Oscar has (see the README's Optimizers). */
 export type Algorithm = 'auto' | 'gp' | 'tpe' | 'cmaes' | 'nsga2' | 'quasi_random' | 'random';
@@ -63,20 +72,60 @@ export interface Experiment<Parameters extends Record<string, ParameterSpec> = R
 /** The pruners an experiment may name. */
 export type PrunerName = 'median' | 'none' | 'percentile' | 'asha' | 'hyperband';
 
-/** The value type a parameter spec draws: a number for a range, one of the categories, the constant itself. */
-export type ValueOf<Spec> = Spec extends readonly (infer Value)[]
-  ? Value extends ParameterValue ? Value : ParameterValue
-  : Spec extends ParameterValue
-    ? Spec
-    : Spec extends NumericSpec
-      ? number
-      : ParameterValue;
+/** The value type a parameter spec draws: a number for a range, one of the categories or choices, the constant itself. */
+export type ValueOf<Spec> = Spec extends { readonly choices: infer Choices }
+  ? keyof Choices & string
+  : Spec extends readonly (infer Value)[]
+    ? Value extends ParameterValue ? Value : ParameterValue
+    : Spec extends ParameterValue
+      ? Spec
+      : Spec extends NumericSpec
+        ? number
+        : ParameterValue;
 
-/** The parameters a trial of an experiment gets, typed from its parameter specs. */
+/** A sub-parameter of a conditional space: the choice it sits under, its name there, and its spec. */
+interface SubParameter {
+  readonly choice: string;
+  readonly name: string;
+  readonly spec: unknown;
+}
+
+/** Every sub-parameter under the choices of `Parameters`, as a union of {@link SubParameter} (at most 4 levels, as the server allows). */
+type SubParameters<Parameters, Depth extends readonly unknown[] = []> = Depth['length'] extends 4
+  ? never
+  : {
+      [P in keyof Parameters]: Parameters[P] extends { readonly choices: infer Choices }
+        ? {
+            [C in keyof Choices & string]:
+              | { [N in keyof Choices[C] & string]: { readonly choice: C; readonly name: N; readonly spec: Choices[C][N] } }[keyof Choices[C] & string]
+              | SubParameters<Choices[C], [...Depth, unknown]>;
+          }[keyof Choices & string]
+        : never;
+    }[keyof Parameters];
+
+/**
+ * The key a sub-parameter has in a trial, as the server names it: its own name when that name occurs
+ * once in the whole space, else `choice.name` (`adam.lr`).
+ */
+type SubKey<Sub extends SubParameter, All extends SubParameter, TopLevel> = Sub['name'] extends TopLevel
+  ? `${Sub['choice']}.${Sub['name']}`
+  : [Exclude<Extract<All, { readonly name: Sub['name'] }>, { readonly choice: Sub['choice'] }>] extends [never]
+    ? Sub['name']
+    : `${Sub['choice']}.${Sub['name']}`;
+
+/**
+ * The parameters a trial of an experiment gets, typed from its parameter specs. In a conditional space
+ * the sub-parameters are optional (a trial holds only those its choices make active), keyed as the
+ * server keys them.
+ */
 export type ParamsOf<E> = E extends { readonly parameters: infer Parameters }
   ? string extends keyof Parameters
     ? Params
-    : { readonly [Name in keyof Parameters]: ValueOf<Parameters[Name]> }
+    : [SubParameters<Parameters>] extends [never]
+      ? { readonly [Name in keyof Parameters]: ValueOf<Parameters[Name]> }
+      : { readonly [Name in keyof Parameters]: ValueOf<Parameters[Name]> } & {
+          readonly [Sub in SubParameters<Parameters> as SubKey<Sub, SubParameters<Parameters>, keyof Parameters>]?: ValueOf<Sub['spec']>;
+        }
   : Params;
 
 /** The keys an experiment may have, in the Python client's order. */

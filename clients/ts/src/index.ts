@@ -2,6 +2,7 @@ import { createClient, type Client } from 'graphql-ws/client';
 import {
   BestDocument,
   CheckpointDocument,
+  EnqueueDocument,
   ReportDocument,
   ParetoFrontDocument,
   ExperimentIdDocument,
@@ -16,12 +17,12 @@ import { OscarError, badInput, fromGraphQLErrors, graphqlErrors, type GraphQLErr
 import { defaultWorker, environmentVariable, randomHex, webSocketImplementation, type WebSocketConstructor } from './environment.js';
 import { describeType, validateExperiment, type Experiment, type JsonObject, type Params, type ParamsOf } from './experiment.js';
 import { Feed } from './feed.js';
-import type { TrialFieldsFragment, TrialOutcomeFragment } from './generated/graphql.js';
+import type { ExperimentInput, TrialFieldsFragment, TrialOutcomeFragment } from './generated/graphql.js';
 import { Heartbeats } from './heartbeats.js';
 import { Transport, toJson, VERSION } from './transport.js';
 
 export { OscarError, type ClientErrorCode, type GraphQLErrorPayload, type OscarErrorDetails } from './errors.js';
-export type { Algorithm, Experiment, JsonObject, JsonValue, NumericSpec, ParameterSpec, ParameterValue, Params, ParamsOf, ValueOf } from './experiment.js';
+export type { Algorithm, ChoicesSpec, Experiment, JsonObject, JsonValue, NumericSpec, ParameterSpec, ParameterValue, Params, ParamsOf, ValueOf } from './experiment.js';
 export type { TrialState } from './generated/graphql.js';
 export type { WebSocketConstructor } from './environment.js';
 export { VERSION };
@@ -68,6 +69,13 @@ export type Trial<P = Params> = Omit<TrialFieldsFragment, 'params' | 'metrics' |
   readonly metrics: JsonObject;
   readonly checkpoint: Checkpoint | null;
 };
+
+/** A parameter set waiting in an experiment's queue, as `enqueue` answers: `place` 1 is handed out next. */
+export interface QueuedParams<P = Params> {
+  readonly id: string;
+  readonly place: number;
+  readonly params: P;
+}
 
 /** What the server says of a trial after `update`, `fail`, `heartbeat` or `checkpoint`. */
 export type TrialOutcome = TrialOutcomeFragment;
@@ -304,6 +312,30 @@ export class Oscar {
     } finally {
       this.heartbeats.forget(job.id);
     }
+  }
+
+  /**
+   * Queues a parameter set to be tried next (as Optuna's `enqueue_trial`): the experiment's next
+   * suggests, from any worker, hand queued sets out first, in order, each once, before asking the
+   * optimizer. `experiment` is what `suggest` takes (created on first use) or an existing experiment's
+   * name; `params` needs a value for every parameter that its spec allows (constants may be left out),
+   * else an `OscarError` with `field` naming it (`params.x`), and nothing is queued. `place` 1 is
+   * handed out next.
+   */
+  async enqueue<const E extends Experiment>(experiment: E | string, params: ParamsOf<E> | Params): Promise<QueuedParams<ParamsOf<E>>> {
+    if (!isObject(params)) throw badInput('params', `params must be an object of parameter name to value, got ${describeType(params)}`);
+    let input: ExperimentInput | null = null;
+    if (typeof experiment !== 'string') {
+      input = validateExperiment(experiment);
+      if (input.resume === false && this.restarted.has(input.name)) input.resume = true;
+    }
+    const { enqueue } = await this.transport.request(EnqueueDocument, {
+      ...(input ? { experiment: input } : { experimentName: experiment as string }),
+      params,
+    });
+    // Started afresh once, as suggest does: the suggests that follow continue it (and take the set).
+    if (input?.resume === false) this.restarted.add(input.name);
+    return { id: enqueue.id, place: enqueue.place, params: enqueue.params as ParamsOf<E> };
   }
 
   /** The experiment's completed trial with the lowest loss, or null while none has completed; NOT_FOUND without such an experiment. */

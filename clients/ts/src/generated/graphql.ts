@@ -128,6 +128,15 @@ export type TrialUpdatedSubscriptionVariables = Exact<{
 
 export type TrialUpdatedSubscription = { trialUpdated: { id: string, number: number, state: TrialState, params: unknown, loss: number | null, metrics: unknown, error: string | null, worker: string | null, checkpoint: unknown, checkpointAt: string | null, createdAt: string, completedAt: string | null } };
 
+export type EnqueueMutationVariables = Exact<{
+  experiment?: ExperimentInput | null | undefined;
+  experimentName?: string | null | undefined;
+  params: unknown;
+}>;
+
+
+export type EnqueueMutation = { enqueue: { id: string, place: number, params: unknown } };
+
 export class TypedDocumentString<TResult, TVariables>
   extends String
   implements DocumentTypeDecoration<TResult, TVariables>
@@ -369,3 +378,16 @@ export const TrialUpdatedDocument = new TypedDocumentString(`
   createdAt
   completedAt
 }`) as unknown as TypedDocumentString<TrialUpdatedSubscription, TrialUpdatedSubscriptionVariables>;
+export const EnqueueDocument = new TypedDocumentString(`
+    mutation Enqueue($experiment: ExperimentInput, $experimentName: String, $params: JSON!) {
+  enqueue(
+    experiment: $experiment
+    experimentName: $experimentName
+    params: $params
+  ) {
+    id
+    place
+    params
+  }
+}
+    `) as unknown as TypedDocumentString<EnqueueMutation, EnqueueMutationVariables>;

@@ -1,0 +1,74 @@
+import { builder } from './builder.ts';
+import { ExperimentInput } from './trial.ts';
+import { badInput } from '../server/errors.ts';
+import { targetExperiment } from '../server/experiments/experiment-target.ts';
+import { parseSearchSpace } from '../server/optimizer/space.ts';
+import { enqueueParams, MAX_QUEUED, type QueuedSet } from '../server/trials/queue.ts';
+import { parseParams } from '../server/trials/trial-params.ts';
+
+/** The most queued sets one `Experiment.queue` field lists. */
+const MAX_LISTED = 1000;
+
+const QueuedParamsRef = builder.objectRef<QueuedSet>('QueuedParams').implement({
+  description: "A parameter set waiting in an experiment's queue: suggest hands it out before asking the optimizer.",
+  fields: (t) => ({
+    id: t.exposeID('id'),
+    params: t.expose('params', { type: 'JSON', description: 'Parameter name to value, as checked against the space (constants filled in).' }),
+    place: t.exposeInt('place', { description: 'Its place in the queue (when enqueued, for `enqueue`): 1 is handed out next.' }),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    experiment: t.prismaField({
+      type: 'Experiment',
+      resolve: (query, set, _args, ctx) => ctx.runtime.db.experiment.findUniqueOrThrow({ ...query, where: { id: set.experimentId } }),
+    }),
+  }),
+});
+
+builder.prismaObjectField('Experiment', 'queueLength', (t) =>
+  t.int({
+    description: 'How many enqueued parameter sets wait to be handed out.',
+    select: { id: true },
+    resolve: (experiment, _args, ctx) => ctx.runtime.db.queuedParams.count({ where: { experimentId: experiment.id } }),
+  }),
+);
+
+builder.prismaObjectField('Experiment', 'queue', (t) =>
+  t.field({
+    type: [QueuedParamsRef],
+    description: `The enqueued parameter sets, next first: the first \`first\` of them (at most ${MAX_LISTED}).`,
+    args: { first: t.arg.int({ defaultValue: 100, required: true }) },
+    select: { id: true },
+    resolve: async (experiment, args, ctx) => {
+      if (args.first < 1 || args.first > MAX_LISTED) throw badInput('first', `first must be between 1 and ${MAX_LISTED}, but got ${args.first}`);
+      const page = { where: { experimentId: experiment.id }, orderBy: { position: 'asc' as const }, take: args.first };
+      const ids = (await ctx.runtime.db.queuedParams.findMany({ ...page, select: { id: true } })).map((row) => row.id);
+      ctx.budget.charge(await ctx.runtime.database.storedBytes({ table: 'QueuedParams', ids }), 'queue');
+      const rows = await ctx.runtime.db.queuedParams.findMany(page);
+      return rows.map((row, i) => ({ ...row, place: i + 1 }));
+    },
+  }),
+);
+
+builder.mutationField('enqueue', (t) =>
+  t.withAuth({ signedIn: true }).field({
+    type: QueuedParamsRef,
+    description:
+      `Queues a parameter set to be tried next: the experiment's next suggests hand queued sets out first, in order, each once, before asking the optimizer. ` +
+      `Every parameter needs a value its spec allows (constants may be left out); a wrong one is refused naming it (\`params.x\`) and nothing is stored. ` +
+      `Name the experiment by exactly one of \`experiment\` (as suggest takes it: created on first use), \`experimentId\` or \`experimentName\`. At most ${MAX_QUEUED.toLocaleString('en')} sets wait per experiment (then CONFLICT).`,
+    args: {
+      experiment: t.arg({ type: ExperimentInput }),
+      experimentId: t.arg.id(),
+      experimentName: t.arg.string(),
+      params: t.arg({ type: 'JSON', required: true }),
+    },
+    resolve: async (_root, args, ctx) => {
+      const experiment = await targetExperiment(ctx.runtime.database, ctx.viewer, {
+        experiment: args.experiment,
+        experimentId: args.experimentId === undefined || args.experimentId === null ? null : String(args.experimentId),
+        experimentName: args.experimentName,
+      });
+      const params = parseParams(parseSearchSpace(experiment.parameters), args.params);
+      return enqueueParams(ctx.runtime.database, experiment, params);
+    },
+  }),
+);

@@ -1,0 +1,102 @@
+import { builder } from './builder.ts';
+import { ExperimentInput } from './trial.ts';
+import { previewTarget, targetExperiment } from '../server/experiments/experiment-target.ts';
+import { downloadPath } from '../server/http/trial-download.ts';
+import { EXPORT_FORMATS, exportFileName, exportTrials, type ExportFormat } from '../server/trials/export.ts';
+import { checkImportedTrials, importTrials, MAX_IMPORT_BATCH, type ImportOutcome } from '../server/trials/import.ts';
+
+const ExportFormatEnum = builder.enumType('ExportFormat', {
+  description: 'CSV (a column per parameter and per metric) or JSON (the experiment spec and every trial).',
+  values: { CSV: { value: 'csv' }, JSON: { value: 'json' } } as const,
+});
+
+const TrialExportRef = builder.objectRef<{ readonly experimentId: string; readonly name: string; readonly version: number; readonly format: ExportFormat }>('TrialExport').implement({
+  description: "An experiment's trials as a file: download it from `url`, or read it whole as `text` (for small experiments).",
+  fields: (t) => ({
+    format: t.field({ type: ExportFormatEnum, resolve: (file) => file.format }),
+    url: t.string({
+      description:
+        "The path, on the server's origin, that downloads the file (GET, with `Authorization: Bearer TOKEN` or the dashboard's session), streamed whatever the number of trials.",
+      resolve: (file) => downloadPath(file.experimentId, file.format),
+    }),
+    fileName: t.string({ resolve: (file) => exportFileName(file, file.format) }),
+    text: t.string({
+      description: "The whole file, charged to the operation's stored-data budget (64 MiB): use `url` for large experiments.",
+      resolve: async (file, _args, ctx) => {
+        ctx.budget.charge(await ctx.runtime.database.storedBytes({ table: 'Trial', experimentId: file.experimentId }), 'export.text');
+        const experiment = await ctx.runtime.db.experiment.findUniqueOrThrow({ where: { id: file.experimentId } });
+        let text = '';
+        for await (const chunk of await exportTrials(ctx.runtime.database, experiment, file.format)) text += chunk;
+        return text;
+      },
+    }),
+  }),
+});
+
+builder.prismaObjectField('Experiment', 'export', (t) =>
+  t.field({
+    type: TrialExportRef,
+    description: `Every trial as a CSV or JSON file (${EXPORT_FORMATS.join(', ')}); \`oscar import\` reads both back.`,
+    args: { format: t.arg({ type: ExportFormatEnum, defaultValue: 'csv', required: true }) },
+    select: { id: true, name: true, version: true },
+    resolve: (experiment, args) => ({ experimentId: experiment.id, name: experiment.name, version: experiment.version, format: args.format }),
+  }),
+);
+
+const ImportedTrialInput = builder.inputType('ImportedTrialInput', {
+  description: 'A finished trial to import: its parameters, and its result as `update` takes it.',
+  fields: (t) => ({
+    params: t.field({ type: 'JSON', required: true, description: 'Parameter name to value; every value must fit the experiment\'s space.' }),
+    result: t.field({
+      type: 'JSON',
+      required: true,
+      description: '{"loss": 0.3, ...metrics} for a COMPLETED trial (the experiment\'s objectives required), or {"error": "..."} for a FAILED one.',
+    }),
+  }),
+});
+
+const ImportResultRef = builder.objectRef<ImportOutcome & { readonly dryRun: boolean }>('ImportResult').implement({
+  description: 'What `importTrials` stored.',
+  fields: (t) => ({
+    imported: t.exposeInt('imported', { description: 'How many trials were stored (or, for a dry run, checked).' }),
+    numbers: t.field({ type: ['Int'], description: "The new trials' numbers, in the order given (empty for a dry run).", resolve: (result) => [...result.numbers] }),
+    dryRun: t.exposeBoolean('dryRun'),
+    experiment: t.prismaField({
+      type: 'Experiment',
+      nullable: true,
+      description: 'The experiment the trials went to (null for a dry run of an experiment not created yet).',
+      resolve: (query, result, _args, ctx) => (result.experiment ? ctx.runtime.db.experiment.findUniqueOrThrow({ ...query, where: { id: result.experiment.id } }) : null),
+    }),
+  }),
+});
+
+builder.mutationField('importTrials', (t) =>
+  t.withAuth({ signedIn: true }).field({
+    type: ImportResultRef,
+    description:
+      `Stores finished trials (COMPLETED or FAILED) from elsewhere, so the optimizer learns from them: at most ${MAX_IMPORT_BATCH} a call, all or none. ` +
+      'Every row is checked first; a bad one refuses the batch with BAD_USER_INPUT naming it (`trials[3].params.x`). ' +
+      'Name the experiment by exactly one of `experiment` (as suggest takes it: created on first use), `experimentId` or `experimentName`. `dryRun` checks without storing.',
+    args: {
+      experiment: t.arg({ type: ExperimentInput }),
+      experimentId: t.arg.id(),
+      experimentName: t.arg.string(),
+      trials: t.arg({ type: [ImportedTrialInput], required: true }),
+      dryRun: t.arg.boolean({ defaultValue: false, required: true }),
+    },
+    resolve: async (_root, args, ctx) => {
+      const target = {
+        experiment: args.experiment,
+        experimentId: args.experimentId === undefined || args.experimentId === null ? null : String(args.experimentId),
+        experimentName: args.experimentName,
+      };
+      if (args.dryRun) {
+        // Checked, not stored: an experiment that does not exist yet is not created either.
+        const { experiment, basis } = await previewTarget(ctx.runtime.database, ctx.viewer, target);
+        return { experiment, imported: checkImportedTrials(basis, args.trials).length, numbers: [], dryRun: true };
+      }
+      const experiment = await targetExperiment(ctx.runtime.database, ctx.viewer, target);
+      return { ...(await importTrials(ctx.runtime, experiment, args.trials)), dryRun: false };
+    },
+  }),
+);

@@ -1,0 +1,230 @@
+/**
+ * `oscar export` and `oscar import`: clients of a running server (like `oscar run`), with the API
+ * token. Export downloads an experiment's trials as CSV or JSON; import sends finished trials from a
+ * CSV or JSON export, or from an Optuna study, through `importTrials` in batches, every batch checked
+ * (a dry run) before any is stored.
+ */
+import { createWriteStream, existsSync, renameSync, rmSync } from 'node:fs';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { parseArgs } from 'node:util';
+import { graphql, graphqlUrl, OscarError, type ServerOptions } from './graphql-client.ts';
+import { readExperimentSpec } from './run.ts';
+import { readTrialFile, spaceOf, TrialFileError, type FileTrial } from './trial-files.ts';
+
+/** `oscar export --help`. */
+export const EXPORT_USAGE = `Usage:
+  oscar export --experiment NAME [--format csv|json] [--out FILE] [--url URL] [--token TOKEN]
+
+Writes every trial of the experiment (its current version) as CSV (a column per parameter and per
+metric) or JSON (the experiment's spec and every trial) to FILE, or to standard output.
+Server: --url or OSCAR_URL (default http://localhost:4000/graphql); token: --token or OSCAR_TOKEN.`;
+
+/** `oscar import --help`. */
+export const IMPORT_USAGE = `Usage:
+  oscar import --experiment NAME|SPEC.json FILE.csv|FILE.json|FILE.db [--study STUDY] [--url URL] [--token TOKEN]
+
+Loads finished trials into the experiment, so its optimizer learns from them: COMPLETED and FAILED
+rows of a CSV or JSON file as \`oscar export\` writes them, or the COMPLETE trials of an Optuna study
+(FILE.db, its SQLite storage; --study when it holds several). The experiment is NAME (created from a
+JSON export's or the study's space when it does not exist), or SPEC.json (as \`oscar run\` takes it;
+created on first use). Every row is checked before any is stored; a bad one is named by its line.
+Server: --url or OSCAR_URL (default http://localhost:4000/graphql); token: --token or OSCAR_TOKEN.`;
+
+/** A mistake in how a command was called: shown with its usage. */
+export class TransferUsageError extends Error {
+  constructor(
+    message: string,
+    readonly usage: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Trials sent per `importTrials` call, and the most JSON text one call carries (the server takes 1 MiB bodies). */
+const BATCH_TRIALS = 500;
+const BATCH_BYTES = 768 * 1024;
+
+function server(values: { url?: string; token?: string }, usage: string, env: NodeJS.ProcessEnv): ServerOptions {
+  const token = values.token ?? env.OSCAR_TOKEN;
+  if (!token) throw new TransferUsageError('an API token is needed: --token TOKEN or OSCAR_TOKEN', usage);
+  const url = values.url ?? env.OSCAR_URL ?? 'http://localhost:4000/graphql';
+  try {
+    graphqlUrl(url);
+  } catch (error) {
+    throw new TransferUsageError((error as Error).message, usage);
+  }
+  return { url, token };
+}
+
+const EXPERIMENT = `query Experiment($name: String!, $format: ExportFormat!) {
+  experiment(name: $name) { id name version trialCount parameters export(format: $format) { url fileName } }
+}`;
+
+/** `oscar export`: resolves with the exit code. */
+export async function exportMain(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: [...argv],
+    allowPositionals: true,
+    options: { experiment: { type: 'string' }, format: { type: 'string' }, out: { type: 'string' }, url: { type: 'string' }, token: { type: 'string' } },
+  });
+  if (positionals.length) throw new TransferUsageError(`unexpected argument "${positionals[0]}"`, EXPORT_USAGE);
+  if (!values.experiment) throw new TransferUsageError('--experiment NAME is required', EXPORT_USAGE);
+  const format = (values.format ?? 'csv').toLowerCase();
+  if (format !== 'csv' && format !== 'json') throw new TransferUsageError(`--format must be csv or json, but got "${values.format}"`, EXPORT_USAGE);
+  const target = server(values, EXPORT_USAGE, env);
+  const data = await graphql<{ experiment: { id: string; name: string; trialCount: number; export: { url: string; fileName: string } } | null }>(target, EXPERIMENT, {
+    name: values.experiment,
+    format: format.toUpperCase(),
+  });
+  if (!data.experiment) throw new OscarError(`no experiment named "${values.experiment}"`, 'NOT_FOUND');
+  const url = new URL(data.experiment.export.url, graphqlUrl(target.url));
+  const response = await fetch(url, { headers: { authorization: `Bearer ${target.token}` } });
+  if (!response.ok || !response.body) {
+    const body = await response.text();
+    let message = body.slice(0, 300);
+    try {
+      message = (JSON.parse(body) as { errors: { message: string }[] }).errors[0]!.message;
+    } catch {
+      // Not the server's JSON: quoted as it came.
+    }
+    throw new OscarError(`download of ${url.pathname} failed (HTTP ${response.status}): ${message}`, null);
+  }
+  const body = Readable.fromWeb(response.body as import('node:stream/web').ReadableStream<Uint8Array>);
+  if (!values.out) {
+    await pipeline(body, process.stdout, { end: false });
+    return 0;
+  }
+  // Written beside the file and moved in place once whole: an interrupted export leaves no half file.
+  const partial = `${values.out}.partial`;
+  try {
+    await pipeline(body, createWriteStream(partial));
+    renameSync(partial, values.out);
+  } catch (error) {
+    rmSync(partial, { force: true });
+    throw error;
+  }
+  process.stderr.write(`Exported ${data.experiment.trialCount} trials of "${data.experiment.name}" to ${values.out}\n`);
+  return 0;
+}
+
+const CURRENT = `query Current($name: String!) { experiment(name: $name) { id name parameters } }`;
+const IMPORT = `mutation Import($experiment: ExperimentInput, $experimentId: ID, $trials: [ImportedTrialInput!]!, $dryRun: Boolean!) {
+  importTrials(experiment: $experiment, experimentId: $experimentId, trials: $trials, dryRun: $dryRun) { imported numbers experiment { id name trialCount } }
+}`;
+
+/** The batches a file's trials are sent in: at most BATCH_TRIALS each, and BATCH_BYTES of JSON. */
+function batches(trials: readonly FileTrial[]): FileTrial[][] {
+  const out: FileTrial[][] = [];
+  let current: FileTrial[] = [];
+  let bytes = 0;
+  for (const trial of trials) {
+    const size = Buffer.byteLength(JSON.stringify({ params: trial.params, result: trial.result })) + 2;
+    if (current.length && (current.length >= BATCH_TRIALS || bytes + size > BATCH_BYTES)) {
+      out.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(trial);
+    bytes += size;
+  }
+  if (current.length) out.push(current);
+  return out;
+}
+
+/** A server error about one row of a batch (`trials[3]...`), told by its place in the file instead. */
+function rowError(error: unknown, batch: readonly FileTrial[], file: string): unknown {
+  if (!(error instanceof OscarError) || error.field === null) return error;
+  const match = /^trials\[(\d+)\]/.exec(error.field);
+  const trial = match ? batch[Number(match[1])] : undefined;
+  if (!trial) return error;
+  const message = error.message.replace(/^trials\[\d+\] \(trial \d+ of this batch\): /, '');
+  return new OscarError(`${file} ${trial.where}: ${message}`, error.code, error.field);
+}
+
+/** `oscar import`: resolves with the exit code. */
+export async function importMain(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: [...argv],
+    allowPositionals: true,
+    options: { experiment: { type: 'string' }, study: { type: 'string' }, url: { type: 'string' }, token: { type: 'string' } },
+  });
+  if (!values.experiment) throw new TransferUsageError('--experiment NAME (or SPEC.json) is required', IMPORT_USAGE);
+  if (positionals.length !== 1) throw new TransferUsageError('name one file to import: FILE.csv, FILE.json (as oscar export writes them) or an Optuna FILE.db', IMPORT_USAGE);
+  const file = positionals[0]!;
+  const target = server(values, IMPORT_USAGE, env);
+
+  // The experiment: a spec file (created on first use), or a name (an existing one, or created from the file's space).
+  const fromSpec = /\.json$/i.test(values.experiment) && existsSync(values.experiment);
+  let spec: Record<string, unknown> | null = null;
+  let experimentId: string | null = null;
+  let name = values.experiment;
+  if (fromSpec) {
+    try {
+      spec = readExperimentSpec(values.experiment);
+    } catch (error) {
+      throw new TransferUsageError((error as Error).message, IMPORT_USAGE);
+    }
+    name = String(spec.name);
+  } else {
+    const found = await graphql<{ experiment: { id: string; parameters: unknown } | null }>(target, CURRENT, { name });
+    if (found.experiment) {
+      experimentId = found.experiment.id;
+      spec = { parameters: found.experiment.parameters };
+    }
+  }
+  let read;
+  try {
+    read = readTrialFile(file, { study: values.study ?? null, space: spec ? spaceOf(spec.parameters) : null });
+  } catch (error) {
+    if (error instanceof TrialFileError) throw new OscarError(error.message, 'BAD_USER_INPUT');
+    throw error;
+  }
+  let experiment: Record<string, unknown> | null = fromSpec ? spec : null;
+  if (!fromSpec && experimentId === null) {
+    if (!read.experiment) {
+      throw new OscarError(`no experiment named "${name}": to create it, pass --experiment SPEC.json ({"name": ..., "parameters": {...}}, as oscar run takes it)`, 'NOT_FOUND');
+    }
+    experiment = { ...read.experiment, name };
+  }
+  const skipped = [...read.skipped].map(([reason, count]) => `${count} with ${reason}`).join(', ');
+  if (read.trials.length === 0) {
+    process.stderr.write(`${file}: no finished trials to import${skipped ? ` (skipped ${skipped})` : ''}\n`);
+    return 1;
+  }
+  const sent = batches(read.trials);
+  const variables = (batch: readonly FileTrial[], dryRun: boolean) => ({
+    experiment,
+    experimentId,
+    trials: batch.map((trial) => ({ params: trial.params, result: trial.result })),
+    dryRun,
+  });
+  type Answer = { importTrials: { imported: number; numbers: number[]; experiment: { id: string; name: string; trialCount: number } | null } };
+  // Every batch is checked before any is stored, so a bad row anywhere in the file stores nothing.
+  for (const batch of sent) {
+    await graphql<Answer>(target, IMPORT, variables(batch, true)).catch((error: unknown) => {
+      throw rowError(error, batch, file);
+    });
+  }
+  let imported = 0;
+  let last: Answer['importTrials'] | null = null;
+  for (const batch of sent) {
+    try {
+      last = (await graphql<Answer>(target, IMPORT, variables(batch, false))).importTrials;
+    } catch (error) {
+      const failure = rowError(error, batch, file) as Error;
+      if (imported > 0) failure.message += ` (${imported} trials were imported before this batch)`;
+      throw failure;
+    }
+    imported += last.imported;
+    // Later batches go to the experiment the first one reached (a spec with resume: false restarts once).
+    if (last.experiment) {
+      experiment = null;
+      experimentId = last.experiment.id;
+    }
+  }
+  process.stdout.write(
+    `Imported ${imported} trials into "${last?.experiment?.name ?? name}" (${last?.experiment?.trialCount ?? imported} trials now)${skipped ? `; skipped ${skipped}` : ''}\n`,
+  );
+  return 0;
+}

@@ -1,0 +1,311 @@
+/**
+ * Finished trials read from files, for `oscar import`: a CSV or JSON file in the format Oscar exports,
+ * or an Optuna study in its SQLite storage. Each trial keeps where it came from (a line, a trial
+ * number), so an error the server finds in it names the place in the file.
+ */
+import { readFileSync } from 'node:fs';
+import Database from 'better-sqlite3';
+import { parse } from 'csv-parse/sync';
+import { parseSearchSpace, type Parameter, type ParamValue, type SearchSpace } from '../optimizer/space.ts';
+import { walkActive } from '../optimizer/space/tree.ts';
+import { JSON_EXPORT_FORMAT, unescapeCell } from '../trials/export.ts';
+
+/** A finished trial to import: its parameters, its result as `update` takes it, and where it is in the file. */
+export interface FileTrial {
+  readonly params: Record<string, unknown>;
+  readonly result: Record<string, unknown>;
+  /** Where it is in the file, for messages: `line 7`, `Optuna trial 12`. */
+  readonly where: string;
+}
+
+/** What a file holds: its finished trials, and what it says about the experiment (to create one). */
+export interface TrialFile {
+  readonly trials: FileTrial[];
+  /** Rows left out (not finished, or not finished well), by reason, for the summary. */
+  readonly skipped: Map<string, number>;
+  /** The experiment as `suggest` takes it, when the file says (a JSON export, an Optuna study); else null. */
+  readonly experiment: Record<string, unknown> | null;
+}
+
+/** A file that cannot be read as trials: its message names the file and the place. */
+export class TrialFileError extends Error {}
+
+function skip(skipped: Map<string, number>, reason: string): void {
+  skipped.set(reason, (skipped.get(reason) ?? 0) + 1);
+}
+
+const NUMBER = /^[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i;
+
+/** A metric cell as a value: numbers, true/false, JSON objects and lists, else text (formula escaping undone); empty: absent. */
+export function metricValue(cell: string): unknown {
+  if (cell === '') return undefined;
+  if (NUMBER.test(cell)) return Number(cell);
+  if (cell === 'true' || cell === 'false') return cell === 'true';
+  if (cell.startsWith('{') || cell.startsWith('[')) {
+    try {
+      return JSON.parse(cell) as unknown;
+    } catch {
+      // Text that looks like JSON but is not: kept as text.
+    }
+  }
+  return unescapeCell(cell);
+}
+
+/** How a value is written in a CSV cell (as the export writes it). */
+function cellText(value: unknown): string {
+  if (typeof value === 'string') return value;
+  return String(value);
+}
+
+/** A parameter cell as the parameter's value: a number for numeric ones, the choice it spells for the others; empty: absent. */
+export function paramValue(param: Parameter | undefined, cell: string): unknown {
+  if (cell === '') return undefined;
+  const text = unescapeCell(cell);
+  if (param === undefined) return metricValue(cell);
+  if (param.kind === 'float' || param.kind === 'int') return NUMBER.test(cell) ? Number(cell) : text;
+  const choices: readonly ParamValue[] = param.kind === 'constant' ? [param.value] : param.kind === 'categorical' ? param.choices : [];
+  // A string choice that reads as the cell first, then any other (a number or boolean written as text).
+  return choices.find((choice) => typeof choice === 'string' && choice === text) ?? choices.find((choice) => cellText(choice) === text) ?? text;
+}
+
+/**
+ * Gives an empty cell its meaning where it has one: the choice `""` of an active parameter that has it
+ * (the export writes it as an empty cell). Every other empty cell stays absent, as the export writes
+ * a parameter its trial's choices leave inactive.
+ */
+function emptyChoices(space: SearchSpace, params: Record<string, unknown>, cellOf: (name: string) => string | undefined): void {
+  walkActive(space, (param) => {
+    if (Object.hasOwn(params, param.name)) return params[param.name] as ParamValue;
+    const choices: readonly ParamValue[] = param.kind === 'categorical' ? param.choices : param.kind === 'constant' ? [param.value] : [];
+    if (cellOf(param.name) !== '' || !choices.includes('')) return undefined;
+    params[param.name] = '';
+    return '';
+  });
+}
+
+/**
+ * Reads a CSV file in the format Oscar exports: `params.<name>` and `metrics.<name>` columns, `loss`,
+ * `error`, and `state` (COMPLETED and FAILED rows are imported, others skipped; without a `state`
+ * column, a row with a loss is COMPLETED and one with an error FAILED). Other columns are ignored.
+ * Cells are read by the parameters' kinds in `space` (numbers, or the choice they spell); an empty
+ * cell is a parameter left out (inactive under the row's choices), unless `""` is one of its choices
+ * and it is active.
+ */
+export function readCsv(path: string, text: string, space: SearchSpace | null): TrialFile {
+  let records: { record: string[]; info: { lines: number } }[];
+  try {
+    records = parse(text, { bom: true, relax_column_count: false, skip_empty_lines: true, info: true }) as unknown as { record: string[]; info: { lines: number } }[];
+  } catch (error) {
+    throw new TrialFileError(`${path}: not a CSV file: ${(error as Error).message}`);
+  }
+  const [head, ...rows] = records;
+  if (!head) throw new TrialFileError(`${path} is empty: it needs a header row (params.<name>, loss, metrics.<name>, ...)`);
+  const header = head.record.map((name) => name.trim());
+  const column = (name: string) => header.indexOf(name);
+  const paramColumns = header.flatMap((name, i) => (name.startsWith('params.') ? [[name.slice('params.'.length), i] as const] : []));
+  const metricColumns = header.flatMap((name, i) => (name.startsWith('metrics.') ? [[name.slice('metrics.'.length), i] as const] : []));
+  if (paramColumns.length === 0) throw new TrialFileError(`${path}: no parameter columns: the header names them params.<name> (as \`oscar export\` writes them)`);
+  const [stateAt, lossAt, errorAt] = [column('state'), column('loss'), column('error')];
+  const byName = new Map(space?.parameters.map((param) => [param.name, param]) ?? []);
+  const columnOf = new Map(paramColumns);
+  const trials: FileTrial[] = [];
+  const skipped = new Map<string, number>();
+  for (const { record, info } of rows) {
+    const state = stateAt === -1 ? null : (record[stateAt] ?? '').trim().toUpperCase();
+    const loss = lossAt === -1 ? '' : (record[lossAt] ?? '');
+    const error = errorAt === -1 ? '' : unescapeCell(record[errorAt] ?? '');
+    const failed = state === null ? loss === '' && error !== '' : state === 'FAILED';
+    if (state !== null && state !== 'COMPLETED' && state !== 'FAILED') {
+      skip(skipped, `${state.toLowerCase() || 'no'} state`);
+      continue;
+    }
+    if (state === null && loss === '' && error === '') {
+      skip(skipped, 'no loss or error');
+      continue;
+    }
+    const params: Record<string, unknown> = {};
+    for (const [name, i] of paramColumns) {
+      const value = paramValue(byName.get(name), record[i] ?? '');
+      if (value !== undefined) params[name] = value;
+    }
+    if (space !== null) emptyChoices(space, params, (name) => record[columnOf.get(name) ?? -1]);
+    const result: Record<string, unknown> = {};
+    for (const [name, i] of metricColumns) {
+      const value = metricValue(record[i] ?? '');
+      if (value !== undefined) result[name] = value;
+    }
+    if (failed) result.error = error || 'failed (imported without a message)';
+    else if (loss !== '') result.loss = NUMBER.test(loss) ? Number(loss) : loss;
+    trials.push({ params, result, where: `line ${info.lines}` });
+  }
+  return { trials, skipped, experiment: null };
+}
+
+/** Reads a JSON file Oscar exported (`{"format": "oscar-trials/1", "experiment": {...}, "trials": [...]}`). */
+export function readJsonExport(path: string, text: string): TrialFile {
+  let document: { format?: unknown; experiment?: unknown; trials?: unknown };
+  try {
+    document = JSON.parse(text) as typeof document;
+  } catch (error) {
+    throw new TrialFileError(`${path}: not JSON: ${(error as Error).message}`);
+  }
+  if (document?.format !== JSON_EXPORT_FORMAT || !Array.isArray(document.trials)) {
+    throw new TrialFileError(`${path}: not a JSON export of Oscar's trials (it has no "format": "${JSON_EXPORT_FORMAT}" and "trials" list)`);
+  }
+  const trials: FileTrial[] = [];
+  const skipped = new Map<string, number>();
+  document.trials.forEach((raw: unknown, i: number) => {
+    const trial = (raw ?? {}) as { number?: unknown; state?: unknown; params?: unknown; loss?: unknown; metrics?: unknown; error?: unknown };
+    const state = String(trial.state ?? '').toUpperCase();
+    if (state !== 'COMPLETED' && state !== 'FAILED') {
+      skip(skipped, `${state.toLowerCase() || 'no'} state`);
+      return;
+    }
+    const metrics = trial.metrics && typeof trial.metrics === 'object' && !Array.isArray(trial.metrics) ? (trial.metrics as Record<string, unknown>) : {};
+    const result: Record<string, unknown> = { ...metrics };
+    if (state === 'FAILED') result.error = trial.error ?? 'failed (imported without a message)';
+    else if (trial.loss !== null && trial.loss !== undefined) result.loss = trial.loss;
+    trials.push({ params: (trial.params ?? {}) as Record<string, unknown>, result, where: `trials[${i}] (trial number ${String(trial.number)})` });
+  });
+  const spec = document.experiment as Record<string, unknown> | undefined;
+  const experiment = spec && typeof spec === 'object'
+    ? Object.fromEntries(
+        (['description', 'parameters', 'algorithm', 'leaseSeconds', 'objectives', 'constraints', 'pruner'] as const).filter((key) => spec[key] !== undefined && spec[key] !== null).map((key) => [key, spec[key]]),
+      )
+    : null;
+  return { trials, skipped, experiment };
+}
+
+/** One of Optuna's distributions, as its storage writes `distribution_json`. */
+interface OptunaDistribution {
+  readonly name: string;
+  readonly attributes: Readonly<Record<string, unknown>>;
+}
+
+/** An Optuna distribution as an Oscar parameter spec; null when Oscar has no equivalent. */
+function oscarSpec(distribution: OptunaDistribution): unknown {
+  const a = distribution.attributes;
+  switch (distribution.name) {
+    case 'FloatDistribution':
+    case 'UniformDistribution':
+    case 'LogUniformDistribution':
+    case 'DiscreteUniformDistribution': {
+      const log = a.log === true || distribution.name === 'LogUniformDistribution';
+      const step = (a.step ?? a.q ?? null) as number | null;
+      return { min: a.low, max: a.high, ...(step !== null ? { step } : {}), ...(log ? { distribution: 'log_uniform' } : {}) };
+    }
+    case 'IntDistribution':
+    case 'IntUniformDistribution':
+    case 'IntLogUniformDistribution': {
+      const log = a.log === true || distribution.name === 'IntLogUniformDistribution';
+      return { min: a.low, max: a.high, step: a.step ?? 1, ...(log ? { distribution: 'log_uniform' } : {}) };
+    }
+    case 'CategoricalDistribution':
+      return a.choices;
+    default:
+      return null;
+  }
+}
+
+/** An Optuna parameter's internal value as the value the user's code saw (the choice for a categorical index). */
+function optunaValue(distribution: OptunaDistribution, internal: number): unknown {
+  if (distribution.name === 'CategoricalDistribution') return (distribution.attributes.choices as unknown[])[Math.round(internal)];
+  if (distribution.name.startsWith('Int')) return Math.round(internal);
+  return internal;
+}
+
+/**
+ * Reads the COMPLETE trials of an Optuna study from its SQLite storage (Optuna 2.4 and later: tables
+ * studies, study_directions, trials, trial_params, trial_values, trial_user_attributes). Parameters
+ * are decoded through each one's distribution (a categorical's index becomes its choice). One
+ * objective gives `loss`: the value, negated when the study maximises (the value itself is then the
+ * metric `value`); several give metrics `values_0`, `values_1`, ..., which the experiment it creates
+ * names as its objectives. User attributes become metrics. `study` names the study when the file holds
+ * several.
+ */
+export function readOptunaStudy(path: string, study: string | null): TrialFile {
+  let db: Database.Database;
+  try {
+    db = new Database(path, { readonly: true, fileMustExist: true });
+    db.prepare('SELECT 1 FROM studies LIMIT 1').get();
+  } catch (error) {
+    throw new TrialFileError(`${path}: not an Optuna SQLite study: ${(error as Error).message}`);
+  }
+  try {
+    const studies = db.prepare('SELECT study_id AS id, study_name AS name FROM studies ORDER BY study_id').all() as { id: number; name: string }[];
+    const chosen = study === null ? (studies.length === 1 ? studies[0] : undefined) : studies.find((s) => s.name === study);
+    if (!chosen) {
+      const names = studies.map((s) => `"${s.name}"`).join(', ') || 'none';
+      throw new TrialFileError(study === null ? `${path} holds ${studies.length} studies (${names}): choose one with --study NAME` : `${path} has no study "${study}" (it has ${names})`);
+    }
+    const directions = (db.prepare('SELECT objective, direction FROM study_directions WHERE study_id = ? ORDER BY objective').all(chosen.id) as { objective: number; direction: string }[]).map((d) =>
+      d.direction.toUpperCase() === 'MAXIMIZE' ? 'maximize' : 'minimize',
+    );
+    const skipped = new Map<string, number>();
+    for (const row of db.prepare("SELECT state, COUNT(*) AS n FROM trials WHERE study_id = ? AND state <> 'COMPLETE' GROUP BY state").all(chosen.id) as { state: string; n: number }[]) {
+      skipped.set(`${row.state.toLowerCase()} state`, row.n);
+    }
+    const trialRows = db.prepare("SELECT trial_id AS id, number FROM trials WHERE study_id = ? AND state = 'COMPLETE' ORDER BY number").all(chosen.id) as { id: number; number: number }[];
+    const paramsOf = db.prepare('SELECT param_name AS name, param_value AS value, distribution_json AS distribution FROM trial_params WHERE trial_id = ?');
+    // Optuna 3 marks infinite values in value_type; earlier storages have no such column.
+    const typed = (db.prepare("SELECT name FROM pragma_table_info('trial_values')").all() as { name: string }[]).some((column) => column.name === 'value_type');
+    const valuesOf = db.prepare(`SELECT objective, value${typed ? ', value_type AS type' : ''} FROM trial_values WHERE trial_id = ? ORDER BY objective`);
+    const attributesOf = db.prepare('SELECT key, value_json AS value FROM trial_user_attributes WHERE trial_id = ?');
+    const space: Record<string, unknown> = {};
+    const trials: FileTrial[] = [];
+    for (const { id, number } of trialRows) {
+      const where = `Optuna trial ${number}`;
+      const params: Record<string, unknown> = {};
+      for (const row of paramsOf.all(id) as { name: string; value: number; distribution: string }[]) {
+        const distribution = JSON.parse(row.distribution) as OptunaDistribution;
+        space[row.name] ??= oscarSpec(distribution);
+        params[row.name] = optunaValue(distribution, row.value);
+      }
+      const values = valuesOf.all(id) as { objective: number; value: number | null; type?: string }[];
+      if (values.length !== Math.max(1, directions.length) || values.some((v) => v.value === null || (v.type !== undefined && v.type !== 'FINITE'))) {
+        skip(skipped, 'no finite value');
+        continue;
+      }
+      const result: Record<string, unknown> = {};
+      for (const row of attributesOf.all(id) as { key: string; value: string }[]) result[row.key] = JSON.parse(row.value) as unknown;
+      if (values.length === 1) {
+        const value = values[0]!.value!;
+        if (directions[0] === 'maximize') {
+          result.value = value;
+          result.loss = -value;
+        } else result.loss = value;
+      } else values.forEach((v, i) => (result[`values_${i}`] = v.value));
+      trials.push({ params, result, where });
+    }
+    const experiment: Record<string, unknown> = { parameters: space, description: `Imported from the Optuna study "${chosen.name}"` };
+    if (directions.length > 1) experiment.objectives = Object.fromEntries(directions.map((direction, i) => [`values_${i}`, direction]));
+    return { trials, skipped, experiment: Object.keys(space).length ? experiment : null };
+  } finally {
+    db.close();
+  }
+}
+
+/**
+ * Reads trials from `path`: an Optuna study (`.db`, `.sqlite`, `.sqlite3`), a JSON export (`.json`)
+ * or a CSV file (anything else). `space` is the experiment's, when known (CSV cells are read by it).
+ */
+export function readTrialFile(path: string, options: { readonly study: string | null; readonly space: SearchSpace | null }): TrialFile {
+  if (/\.(db|sqlite3?)$/i.test(path)) return readOptunaStudy(path, options.study);
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new TrialFileError(`cannot read ${path}: ${(error as Error).message}`);
+  }
+  if (/\.json$/i.test(path)) return readJsonExport(path, text);
+  return readCsv(path, text, options.space);
+}
+
+/** A parameter space from its spec, or null when it is not one (the server then says what is wrong). */
+export function spaceOf(parameters: unknown): SearchSpace | null {
+  try {
+    return parseSearchSpace(parameters);
+  } catch {
+    return null;
+  }
+}

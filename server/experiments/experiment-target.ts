@@ -1,0 +1,65 @@
+import type { Experiment } from '../generated/prisma/client.ts';
+import type { Viewer } from '../accounts/auth.ts';
+import { badInput, userError } from '../errors.ts';
+import type { Database } from '../runtime/database.ts';
+import { parseExperimentInput, type ExperimentInputArgs } from './experiment-input.ts';
+import { openExperiment } from './experiments.ts';
+
+/** How `enqueue` and `importTrials` name their experiment: exactly one of the three. */
+export interface ExperimentTargetArgs {
+  /** As `suggest` takes it: created on first use, continued (or, with `resume: false`, started afresh) otherwise. */
+  readonly experiment?: ExperimentInputArgs | null;
+  /** An experiment by id: the current version of its name (archived ones take no new trials). */
+  readonly experimentId?: string | number | null;
+  /** The current experiment of that name. */
+  readonly experimentName?: string | null;
+}
+
+/**
+ * The caller's experiment that new trials or queued parameters go to. Another user's experiment looks
+ * like no experiment (NOT_FOUND); an archived version is refused with CONFLICT.
+ */
+export async function targetExperiment(database: Database, viewer: Viewer, args: ExperimentTargetArgs): Promise<Experiment> {
+  const given = [args.experiment, args.experimentId, args.experimentName].filter((value) => value !== undefined && value !== null);
+  if (given.length !== 1) {
+    throw badInput('experiment', `Pass exactly one of experiment (as suggest takes it), experimentId and experimentName, but got ${given.length}`);
+  }
+  if (args.experiment) return openExperiment(database, viewer.userId, parseExperimentInput(args.experiment));
+  if (args.experimentName != null) {
+    const found = await database.db.experiment.findFirst({
+      where: { ownerId: viewer.userId, name: args.experimentName.trim(), archivedAt: null },
+      orderBy: { version: 'desc' },
+    });
+    if (!found) throw userError('NOT_FOUND', `No experiment named "${args.experimentName.slice(0, 200)}"`, 'experimentName');
+    return found;
+  }
+  const id = String(args.experimentId);
+  const found = await database.db.experiment.findFirst({ where: { id, ownerId: viewer.userId } });
+  if (!found) throw userError('NOT_FOUND', `No experiment with id "${id.slice(0, 100)}"`, 'experimentId');
+  if (found.archivedAt) {
+    throw userError('CONFLICT', `Experiment "${found.name}" version ${found.version} is archived: its trials are kept, but it takes no new ones`, 'experimentId');
+  }
+  return found;
+}
+
+/**
+ * What a dry run checks against, without creating anything: the experiment {@link targetExperiment}
+ * would use when it exists (null otherwise), and its parameters and objectives, or, for an experiment
+ * not created yet (or one `resume: false` would start afresh), those the request gives.
+ */
+export async function previewTarget(
+  database: Database,
+  viewer: Viewer,
+  args: ExperimentTargetArgs,
+): Promise<{ readonly experiment: Experiment | null; readonly basis: Pick<Experiment, 'parameters' | 'objectives'> }> {
+  if (!args.experiment || args.experimentId != null || args.experimentName != null) {
+    const experiment = await targetExperiment(database, viewer, args);
+    return { experiment, basis: experiment };
+  }
+  const request = parseExperimentInput(args.experiment);
+  const current = request.resume
+    ? await database.db.experiment.findFirst({ where: { ownerId: viewer.userId, name: request.name, archivedAt: null }, orderBy: { version: 'desc' } })
+    : null;
+  if (current) return { experiment: await openExperiment(database, viewer.userId, request), basis: current };
+  return { experiment: null, basis: { parameters: request.parameters as Experiment['parameters'], objectives: (request.objectives as unknown as Experiment['objectives']) ?? null } };
+}

@@ -1,0 +1,113 @@
+import { GraphQLError } from 'graphql';
+import type { Experiment, Prisma } from '../generated/prisma/client.ts';
+import { badInput } from '../errors.ts';
+import { parseSearchSpace, type Params } from '../optimizer/space.ts';
+import { storedObjectives } from '../objectives/objectives-config.ts';
+import type { Database } from '../runtime/database.ts';
+import type { Events } from '../runtime/events.ts';
+import { parseParams } from './trial-params.ts';
+import { checkObjectives, parseTrialResult, type TrialOutcome } from './trial-result.ts';
+
+/** The most trials one `importTrials` call stores (a file is sent in batches of at most this many). */
+export const MAX_IMPORT_BATCH = 1000;
+
+/** What the optimizer field of an imported trial says. */
+export const IMPORTED = 'imported';
+
+/** A finished trial as `importTrials` receives it: its parameters and its result, as `update` takes it. */
+export interface ImportedTrialArgs {
+  readonly params?: unknown;
+  readonly result?: unknown;
+}
+
+/** What an import stored (or, for a dry run, would store). */
+export interface ImportOutcome {
+  /** Null for a dry run of an experiment that does not exist yet. */
+  readonly experiment: Experiment | null;
+  readonly imported: number;
+  /** The new trials' numbers, in the order given (empty for a dry run). */
+  readonly numbers: readonly number[];
+}
+
+/** What imported trials are checked against: the experiment's space and objectives (a stored experiment, or one about to be created). */
+export type ImportBasis = Pick<Experiment, 'parameters' | 'objectives'>;
+
+/** Re-throws a row's BAD_USER_INPUT error with the row named (`trials[3].params.x`). */
+function inRow<T>(index: number, check: () => T): T {
+  try {
+    return check();
+  } catch (error) {
+    if (error instanceof GraphQLError && error.extensions.code === 'BAD_USER_INPUT') {
+      const field = typeof error.extensions.field === 'string' ? `.${error.extensions.field}` : '';
+      throw badInput(`trials[${index}]${field}`, `trials[${index}] (trial ${index + 1} of this batch): ${error.message}`);
+    }
+    throw error;
+  }
+}
+
+/**
+ * Checks finished trials against an experiment: parameters against its space, the result as `update`
+ * checks it (its objectives required). A bad row refuses them all with BAD_USER_INPUT naming it
+ * (`trials[3].params.x`).
+ */
+export function checkImportedTrials(basis: ImportBasis, trials: readonly ImportedTrialArgs[]): { params: Params; outcome: TrialOutcome }[] {
+  if (trials.length > MAX_IMPORT_BATCH) {
+    throw badInput('trials', `trials may hold at most ${MAX_IMPORT_BATCH} trials a call, but got ${trials.length}: send them in batches`);
+  }
+  const space = parseSearchSpace(basis.parameters);
+  const objectives = storedObjectives(basis.objectives);
+  return trials.map((trial, i) =>
+    inRow(i, () => {
+      const params = parseParams(space, trial.params, 'params');
+      const outcome: TrialOutcome = parseTrialResult(trial.result);
+      checkObjectives(outcome, objectives);
+      return { params, outcome };
+    }),
+  );
+}
+
+/**
+ * Stores finished trials (COMPLETED with their loss and metrics, or FAILED with their error) in an
+ * experiment, so its optimizer learns from them: all are checked first ({@link checkImportedTrials}),
+ * then stored in one transaction, numbered after the experiment's trials, under one new revision
+ * (server/trials/revisions.ts) so every process's history cache reads them.
+ */
+export async function importTrials(
+  deps: { readonly database: Database; readonly events: Events },
+  experiment: Experiment,
+  trials: readonly ImportedTrialArgs[],
+): Promise<ImportOutcome> {
+  const rows = checkImportedTrials(experiment, trials);
+  if (rows.length === 0) return { experiment, imported: 0, numbers: [] };
+  const now = new Date();
+  const { database } = deps;
+  const { updated, first } = await database.transaction(async (tx) => {
+    // The next revision and trial numbers in one update, which holds the experiment's row until commit.
+    const updated = await tx.experiment.update({
+      where: { id: experiment.id },
+      data: { revision: { increment: 1 }, nextTrialNumber: { increment: rows.length } },
+    });
+    const first = updated.nextTrialNumber - rows.length;
+    await tx.trial.createMany({
+      data: rows.map(({ params, outcome }, i): Prisma.TrialCreateManyInput => ({
+        experimentId: experiment.id,
+        number: first + i,
+        state: outcome.kind === 'completed' ? 'COMPLETED' : 'FAILED',
+        params: params as Prisma.InputJsonObject,
+        loss: outcome.kind === 'completed' ? outcome.loss : null,
+        error: outcome.kind === 'failed' ? outcome.error : null,
+        metrics: outcome.metrics as Prisma.InputJsonObject,
+        optimizer: IMPORTED,
+        createdAt: now,
+        completedAt: now,
+        revision: updated.revision,
+      })),
+    });
+    return { updated, first };
+  });
+  const numbers = rows.map((_, i) => first + i);
+  const ids = await database.db.trial.findMany({ where: { experimentId: experiment.id, number: { in: numbers } }, select: { id: true } });
+  for (const { id } of ids) deps.events.pubsub.publish('experiment:trials', experiment.id, { trialId: id });
+  deps.events.pubsub.publish('user:experiments', experiment.ownerId, { experimentId: experiment.id });
+  return { experiment: updated, imported: rows.length, numbers };
+}

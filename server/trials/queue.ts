@@ -1,0 +1,78 @@
+import type { Experiment, Prisma } from '../generated/prisma/client.ts';
+import { userError } from '../errors.ts';
+import type { Params } from '../optimizer/space.ts';
+import type { Database, Db, Transaction } from '../runtime/database.ts';
+
+/** The most parameter sets one experiment's queue holds. */
+export const MAX_QUEUED = 10_000;
+
+/** What the optimizer field of a trial says when its parameters came from the queue. */
+export const ENQUEUED = 'enqueued';
+
+/** A parameter set waiting in an experiment's queue. */
+export interface QueuedSet {
+  readonly id: string;
+  readonly experimentId: string;
+  readonly position: number;
+  readonly params: Prisma.JsonValue;
+  readonly createdAt: Date;
+  /** Where it stood when enqueued: 1 is the next to be handed out. */
+  readonly place: number;
+}
+
+/** The lock enqueues of one experiment take in turn (so the bound and the positions hold on every replica). */
+function queueLock(experimentId: string): string {
+  return `queue:${experimentId}`;
+}
+
+/**
+ * Appends validated parameters to an experiment's queue: the experiment's next `suggest` calls hand
+ * queued sets out first, in the order they were enqueued, each once. At most {@link MAX_QUEUED} wait
+ * at a time; past that, CONFLICT. Enqueues do not wait for suggestions (or an optimizer call).
+ */
+export async function enqueueParams(database: Database, experiment: Experiment, params: Params): Promise<QueuedSet> {
+  return database.transaction(async (tx) => {
+    await database.lockWithin(tx, queueLock(experiment.id));
+    const { _count, _max } = await tx.queuedParams.aggregate({ where: { experimentId: experiment.id }, _count: true, _max: { position: true } });
+    if (_count >= MAX_QUEUED) {
+      throw userError(
+        'CONFLICT',
+        `The queue of experiment "${experiment.name}" already holds ${MAX_QUEUED.toLocaleString('en')} parameter sets, the most it keeps: let suggest take some first`,
+        'params',
+      );
+    }
+    const row = await tx.queuedParams.create({
+      data: { experimentId: experiment.id, position: (_max.position ?? 0) + 1, params: params as Prisma.InputJsonObject },
+    });
+    // Suggests read the queue only while this says some sets wait.
+    await tx.experiment.update({ where: { id: experiment.id }, data: { queuedCount: { increment: 1 } } });
+    return { ...row, place: _count + 1 };
+  });
+}
+
+/**
+ * The next `count` queued sets of an experiment, in order (not yet taken): the suggest queue reads them
+ * holding the experiment's lock and removes them in the transaction that stores their trials
+ * ({@link removeQueued}), so each is handed out once, on every replica. No query while the
+ * experiment (as read under the lock) says none wait.
+ */
+export function nextQueued(db: Db, experiment: Pick<Experiment, 'id' | 'queuedCount'>, count: number): Promise<{ id: string; params: Prisma.JsonValue }[]> {
+  if (count <= 0 || experiment.queuedCount <= 0) return Promise.resolve([]);
+  return db.queuedParams.findMany({ where: { experimentId: experiment.id }, orderBy: { position: 'asc' }, take: count, select: { id: true, params: true } });
+}
+
+/**
+ * Removes queued sets handed out in `tx` (the caller counts them off the experiment's `queuedCount`
+ * with {@link queuedDecrement}, in the same transaction); fails, rolling the trials back, if another
+ * took any of them first.
+ */
+export async function removeQueued(tx: Transaction, ids: readonly string[]): Promise<void> {
+  if (ids.length === 0) return;
+  const { count } = await tx.queuedParams.deleteMany({ where: { id: { in: [...ids] } } });
+  if (count !== ids.length) throw new Error(`queued parameters were handed out twice (${ids.length - count} of ${ids.length} already gone)`);
+}
+
+/** The change to an experiment's row for `taken` queued sets handed out (nothing for none). */
+export function queuedDecrement(taken: number): { queuedCount?: { decrement: number } } {
+  return taken > 0 ? { queuedCount: { decrement: taken } } : {};
+}

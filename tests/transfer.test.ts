@@ -1,0 +1,435 @@
+// Export and import of an experiment's trials (the HTTP download, GraphQL, `oscar export` and
+// `oscar import` as a user runs them), Optuna studies, and the queue of enqueued parameter sets.
+import { execFile, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import Database from 'better-sqlite3';
+import { parse } from 'csv-parse/sync';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BACKEND, ROOT, startServer, type TestServer } from './harness.ts';
+
+const exec = promisify(execFile);
+
+let server: TestServer;
+let dir: string;
+let token: string;
+let other: string;
+
+beforeAll(async () => {
+  server = await startServer();
+  dir = mkdtempSync(join(tmpdir(), 'oscar-transfer-'));
+  token = await server.token('owner@example.com');
+  other = await server.token('other@example.com');
+});
+afterAll(async () => {
+  await server?.stop();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+/** Runs `npx oscar ...` as a user would (bin/oscar.mjs), against the test server with `token`. */
+function oscar(args: readonly string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [join(ROOT, 'bin/oscar.mjs'), ...args], {
+      cwd: dir,
+      env: { ...process.env, OSCAR_URL: server.url, OSCAR_TOKEN: token, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+function file(name: string, text: string): string {
+  const path = join(dir, name);
+  writeFileSync(path, text);
+  return path;
+}
+
+const SUGGEST = `mutation ($e: ExperimentInput!) { suggest(experiment: $e, worker: "w") { id number params optimizer } }`;
+const UPDATE = `mutation ($id: ID!, $r: JSON!) { update(trialId: $id, result: $r) { id state } }`;
+const ENQUEUE = `mutation ($name: String, $id: ID, $e: ExperimentInput, $p: JSON!) { enqueue(experimentName: $name, experimentId: $id, experiment: $e, params: $p) { id place params } }`;
+const IMPORT = `mutation ($name: String, $id: ID, $e: ExperimentInput, $t: [ImportedTrialInput!]!, $dry: Boolean! = false) {
+  importTrials(experimentName: $name, experimentId: $id, experiment: $e, trials: $t, dryRun: $dry) { imported numbers experiment { id trialCount } }
+}`;
+
+interface StoredTrial {
+  number: number;
+  state: string;
+  params: Record<string, unknown>;
+  loss: number | null;
+  metrics: Record<string, unknown>;
+  error: string | null;
+  optimizer: string;
+}
+
+async function trialsOf(name: string, as = token): Promise<StoredTrial[]> {
+  const result = await server.gql(
+    `query ($name: String!) { experiment(name: $name) { trials(first: 500) { edges { node { number state params loss metrics error optimizer } } } } }`,
+    { name },
+    as,
+  );
+  return ((result.data?.experiment?.trials.edges ?? []) as { node: StoredTrial }[]).map((e) => e.node).sort((a, b) => a.number - b.number);
+}
+
+async function queueLength(name: string): Promise<number> {
+  const result = await server.gql(`query ($name: String!) { experiment(name: $name) { queueLength } }`, { name }, token);
+  return result.data?.experiment.queueLength;
+}
+
+/** A space with every kind of parameter, and values that CSV and spreadsheets find awkward. */
+const PARAMETERS = {
+  x: { min: -10, max: 10 },
+  layers: { min: 1, max: 8, step: 1 },
+  lr: { min: 1e-5, max: 1, distribution: 'log_uniform' },
+  act: ['relu', '@tanh', '-gelu', 'a,"b"'],
+  width: [64, 128],
+  bias: [true, false],
+  epochs: 10,
+};
+
+/** What a result keeps through a round trip: params, state, loss, metrics, error. */
+const essence = (trials: readonly StoredTrial[]) =>
+  trials.filter((t) => t.state === 'COMPLETED' || t.state === 'FAILED').map(({ state, params, loss, metrics, error }) => ({ state, params, loss, metrics, error }));
+
+describe('export and import', () => {
+  const source = { name: 'Round trip', parameters: PARAMETERS, algorithm: 'random', seed: 7 };
+  const tricky = { formula: '=1+1', tab: '\tcmd', quoted: 'say "hi", then\nleave', nested: { a: [1, 2], b: 'x' }, flag: true };
+
+  beforeAll(async () => {
+    for (let i = 0; i < 12; i++) {
+      const { data } = await server.gql(SUGGEST, { e: source }, token);
+      const trial = data!.suggest;
+      const result = i === 3 ? { error: '=oops, out of memory' } : { loss: trial.params.x ** 2 + trial.params.lr, accuracy: 1 / (1 + i), ...(i % 2 ? tricky : {}) };
+      await server.gql(UPDATE, { id: trial.id, r: result }, token);
+    }
+    await server.gql(SUGGEST, { e: source }, token); // one left RUNNING: exported, not imported
+  });
+
+  it('downloads every trial as RFC 4180 CSV with formulas defused, and as JSON', async () => {
+    const { data } = await server.gql(`{ experiment(name: "Round trip") { id export { url fileName } json: export(format: JSON) { url } } }`, {}, token);
+    const { url, fileName } = data!.experiment.export;
+    expect(url).toBe(`/api/experiments/${data!.experiment.id}/trials.csv`);
+    expect(fileName).toBe('Round_trip-trials.csv');
+    const response = await fetch(new URL(url, server.url), { headers: { authorization: `Bearer ${token}` } });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toMatch(/^text\/csv/);
+    expect(response.headers.get('content-disposition')).toContain('attachment; filename="Round_trip-trials.csv"');
+    const text = await response.text();
+    const rows = parse(text) as string[][];
+    expect(rows[0]).toEqual([
+      'number', 'state', 'params.act', 'params.bias', 'params.epochs', 'params.layers', 'params.lr', 'params.width', 'params.x',
+      'loss', 'metrics.accuracy', 'metrics.flag', 'metrics.formula', 'metrics.nested', 'metrics.quoted', 'metrics.tab',
+      'error', 'worker', 'optimizer', 'created_at', 'completed_at', 'pruned_step', 'feasible',
+    ]);
+    expect(rows).toHaveLength(14);
+    expect(text).toContain('\r\n'); // RFC 4180 line ends
+    const col = (name: string) => rows[0]!.indexOf(name);
+    const odd = rows[2]!; // trial 2 reported the tricky metrics
+    expect(odd[col('metrics.formula')]).toBe("'=1+1");
+    expect(odd[col('metrics.tab')]).toBe("'\tcmd");
+    expect(odd[col('metrics.quoted')]).toBe('say "hi", then\nleave');
+    expect(text).toContain('"say ""hi"", then\nleave"');
+    expect(JSON.parse(odd[col('metrics.nested')]!)).toEqual(tricky.nested);
+    expect(rows[4]![col('error')]).toBe("'=oops, out of memory");
+    expect(rows[4]![col('state')]).toBe('FAILED');
+    expect(rows[13]![col('state')]).toBe('RUNNING');
+    // Negative numbers stay numbers; text that starts with - or @ is defused.
+    for (const row of rows.slice(1)) {
+      expect(row[col('params.x')]).toMatch(/^-?\d/);
+      expect(["relu", "'@tanh", "'-gelu", 'a,"b"']).toContain(row[col('params.act')]);
+    }
+
+    const json = await fetch(new URL(data!.experiment.json.url, server.url), { headers: { authorization: `Bearer ${token}` } });
+    const document = (await json.json()) as { format: string; experiment: { name: string; parameters: unknown }; trials: StoredTrial[] };
+    expect(document.format).toBe('oscar-trials/1');
+    expect(document.experiment).toMatchObject({ name: 'Round trip', parameters: PARAMETERS });
+    expect(document.trials.map((t) => t.number)).toEqual([...Array(13).keys()].map((i) => i + 1));
+    expect(document.trials[1]!.metrics).toMatchObject(tricky);
+
+    // The same file through GraphQL, for small experiments.
+    const small = await server.gql(`{ experiment(name: "Round trip") { export { text } } }`, {}, token);
+    expect(small.data?.experiment.export.text).toBe(text);
+  });
+
+  it('round-trips through `oscar export` and `oscar import`, as CSV and as JSON, into new experiments', async () => {
+    const original = essence(await trialsOf('Round trip'));
+    expect(original).toHaveLength(12);
+
+    const csv = await oscar(['export', '--experiment', 'Round trip', '--out', 'trials.csv']);
+    expect(csv.stderr).toContain('Exported 13 trials of "Round trip" to trials.csv');
+    expect(csv.code).toBe(0);
+    const json = await oscar(['export', '--experiment', 'Round trip', '--format', 'json']);
+    expect(json.code).toBe(0);
+    file('trials.json', json.stdout);
+    expect(JSON.parse(json.stdout).trials).toHaveLength(13);
+
+    // CSV into a new experiment described by a spec file (as `oscar run` takes it).
+    const spec = file('copy.json', JSON.stringify({ name: 'Copy from CSV', parameters: PARAMETERS }));
+    const fromCsv = await oscar(['import', '--experiment', spec, 'trials.csv']);
+    expect(fromCsv.stderr).toBe('');
+    expect(fromCsv.stdout).toContain('Imported 12 trials into "Copy from CSV" (12 trials now); skipped 1 with running state');
+    expect(fromCsv.code).toBe(0);
+    const copied = await trialsOf('Copy from CSV');
+    expect(essence(copied)).toEqual(original);
+    expect(copied.every((t) => t.optimizer === 'imported')).toBe(true);
+
+    // JSON into a new experiment by name: created with the file's space.
+    const fromJson = await oscar(['import', '--experiment', 'Copy from JSON', 'trials.json']);
+    expect(fromJson.code).toBe(0);
+    expect(essence(await trialsOf('Copy from JSON'))).toEqual(original);
+    const created = await server.gql(`{ experiment(name: "Copy from JSON") { parameters } }`, {}, token);
+    expect(created.data?.experiment.parameters).toEqual(PARAMETERS);
+
+    // And into the same experiment again: appended after its trials.
+    const again = await oscar(['import', '--experiment', 'Copy from JSON', 'trials.csv']);
+    expect(again.stdout).toContain('(24 trials now)');
+  });
+
+  it('names the bad row of a file and stores nothing from it', async () => {
+    const header = 'number,state,params.act,params.bias,params.epochs,params.layers,params.lr,params.width,params.x,loss,metrics.note';
+    const good = (x: number) => `,COMPLETED,relu,true,10,2,0.01,64,${x},${x * x},fine`;
+    const path = file('bad.csv', [header, good(1), good(2), ',COMPLETED,relu,true,10,2,0.01,64,42,1,too far', good(3)].join('\r\n'));
+    const before = (await trialsOf('Copy from CSV')).length;
+    const refused = await oscar(['import', '--experiment', 'Copy from CSV', path]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain(`oscar: ${path} line 4: params.x must be between -10 and 10, but got 42`);
+    expect(await trialsOf('Copy from CSV')).toHaveLength(before);
+
+    const unknown = await oscar(['import', '--experiment', 'No such experiment', path]);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain('no experiment named "No such experiment": to create it, pass --experiment SPEC.json');
+
+    // Through GraphQL: the row is named by its index, and the batch is stored all or not at all.
+    const params = { act: 'relu', bias: true, layers: 2, lr: 0.01, width: 64, x: 1 };
+    const answer = await server.gql(IMPORT, { name: 'Copy from CSV', t: [{ params, result: { loss: 1 } }, { params: { ...params, layers: 2.5 }, result: { loss: 1 } }] }, token);
+    expect(answer.errors?.[0]?.extensions).toEqual({ code: 'BAD_USER_INPUT', field: 'trials[1].params.layers' });
+    expect(answer.errors?.[0]?.message).toContain('trials[1] (trial 2 of this batch): params.layers must be a whole number between 1 and 8');
+    const noLoss = await server.gql(IMPORT, { name: 'Copy from CSV', t: [{ params, result: { accuracy: 1 } }] }, token);
+    expect(noLoss.errors?.[0]?.extensions?.field).toBe('trials[0].result.loss');
+    const dry = await server.gql(IMPORT, { name: 'Copy from CSV', t: [{ params, result: { loss: 1 } }], dry: true }, token);
+    expect(dry.data?.importTrials).toMatchObject({ imported: 1, numbers: [] });
+    expect(await trialsOf('Copy from CSV')).toHaveLength(before);
+  });
+
+  it('warm-starts the optimizer: imported trials are in the history it reads', async () => {
+    const experiment = { name: 'Warm start', parameters: { x: { min: -5, max: 5 }, y: { min: -5, max: 5 } } };
+    const first = await server.gql(SUGGEST, { e: experiment }, token);
+    expect(first.data?.suggest.optimizer).toBe('gp');
+    // `auto` leaves the GP for CMA-ES once 150 trials have completed: it must count the imported ones.
+    const trials = Array.from({ length: 160 }, (_, i) => {
+      const x = -5 + (i % 16) * (10 / 15);
+      const y = -5 + Math.floor(i / 16) * (10 / 9);
+      return { params: { x, y }, result: { loss: x * x + y * y } };
+    });
+    const imported = await server.gql(IMPORT, { name: 'Warm start', t: trials }, token);
+    expect(imported.data?.importTrials).toMatchObject({ imported: 160, experiment: { trialCount: 161 } });
+    expect(imported.data?.importTrials.numbers).toEqual([...Array(160).keys()].map((i) => i + 2));
+    const next = await server.gql(SUGGEST, { e: experiment }, token);
+    expect(next.data?.suggest).toMatchObject({ number: 162, optimizer: 'cmaes' });
+  });
+
+  it('imports the COMPLETE trials of an Optuna study, decoding its distributions', async () => {
+    const study = join(dir, 'study.db');
+    await exec('/usr/bin/python3', [
+      '-c',
+      `
+import optuna
+optuna.logging.set_verbosity(optuna.logging.WARNING)
+study = optuna.create_study(study_name='mlp', storage='sqlite:///${study}', direction='maximize', sampler=optuna.samplers.RandomSampler(seed=1))
+def objective(trial):
+    x = trial.suggest_float('x', -10, 10)
+    lr = trial.suggest_float('lr', 1e-4, 1, log=True)
+    n = trial.suggest_int('n', 1, 8)
+    q = trial.suggest_float('q', 0, 1, step=0.25)
+    act = trial.suggest_categorical('act', ['relu', 'tanh', 3, True])
+    trial.set_user_attr('seconds', 12.5)
+    if trial.number == 4:
+        raise optuna.TrialPruned()
+    return -(x * x) + n
+study.optimize(objective, n_trials=12)
+optuna.create_study(study_name='other', storage='sqlite:///${study}')
+for t in study.trials:
+    print(t.number, t.state.name, t.value, t.params['act'] if 'act' in t.params else None)
+`,
+    ]);
+    const both = await oscar(['import', '--experiment', 'From Optuna', study]);
+    expect(both.code).toBe(1);
+    expect(both.stderr).toContain('holds 2 studies ("mlp", "other"): choose one with --study NAME');
+
+    const imported = await oscar(['import', '--experiment', 'From Optuna', '--study', 'mlp', study]);
+    expect(imported.stderr).toBe('');
+    expect(imported.stdout).toContain('Imported 11 trials into "From Optuna" (11 trials now); skipped 1 with pruned state');
+    const created = await server.gql(`{ experiment(name: "From Optuna") { parameters } }`, {}, token);
+    expect(created.data?.experiment.parameters).toEqual({
+      x: { min: -10, max: 10 },
+      lr: { min: 0.0001, max: 1, distribution: 'log_uniform' },
+      n: { min: 1, max: 8, step: 1 },
+      q: { min: 0, max: 1, step: 0.25 },
+      act: ['relu', 'tanh', 3, true],
+    });
+    const db = new Database(study, { readonly: true });
+    const expected = db
+      .prepare(
+        `SELECT t.number, v.value FROM trials t JOIN trial_values v ON v.trial_id = t.trial_id JOIN studies s ON s.study_id = t.study_id WHERE s.study_name = 'mlp' AND t.state = 'COMPLETE' ORDER BY t.number`,
+      )
+      .all() as { number: number; value: number }[];
+    const acts = new Map(
+      (db.prepare(`SELECT t.number, p.param_value AS v FROM trials t JOIN trial_params p ON p.trial_id = t.trial_id WHERE p.param_name = 'act' AND t.study_id = 1`).all() as { number: number; v: number }[]).map((r) => [r.number, ['relu', 'tanh', 3, true][r.v]]),
+    );
+    db.close();
+    const trials = await trialsOf('From Optuna');
+    expect(trials.map((t) => t.loss)).toEqual(expected.map((e) => -e.value)); // maximised: Oscar minimises its negation
+    expect(trials.map((t) => t.metrics.value)).toEqual(expected.map((e) => e.value));
+    expect(trials.map((t) => t.params.act)).toEqual(expected.map((e) => acts.get(e.number)));
+    for (const t of trials) {
+      expect(t.state).toBe('COMPLETED');
+      expect(t.metrics.seconds).toBe(12.5);
+      expect(Number.isInteger(t.params.n)).toBe(true);
+      expect([0, 0.25, 0.5, 0.75, 1]).toContain(t.params.q);
+    }
+  });
+});
+
+describe('enqueue', () => {
+  const experiment = { name: 'Queue', parameters: { x: { min: -10, max: 10 }, n: { min: 1, max: 5, step: 1 }, act: ['relu', 'tanh'], epochs: 3 } };
+
+  it('hands queued sets out first, in order, each once, across 8 concurrent suggests', async () => {
+    const first = await server.gql(ENQUEUE, { e: experiment, p: { x: 1, n: 1, act: 'relu' } }, token);
+    expect(first.data?.enqueue).toMatchObject({ place: 1, params: { act: 'relu', epochs: 3, n: 1, x: 1 } });
+    const second = await server.gql(ENQUEUE, { name: 'Queue', p: { x: 2, n: 2, act: 'tanh', epochs: 3 } }, token);
+    expect(second.data?.enqueue.place).toBe(2);
+    // Sequential suggests take them in order.
+    const a = await server.gql(SUGGEST, { e: experiment }, token);
+    const b = await server.gql(SUGGEST, { e: experiment }, token);
+    expect([a.data?.suggest.params.x, b.data?.suggest.params.x]).toEqual([1, 2]);
+    expect(a.data?.suggest.optimizer).toBe('enqueued');
+    expect(await queueLength('Queue')).toBe(0);
+
+    for (let x = 3; x <= 5; x++) await server.gql(ENQUEUE, { name: 'Queue', p: { x, n: 3, act: 'relu' } }, token);
+    const racing = await Promise.all(Array.from({ length: 8 }, () => server.gql(SUGGEST, { e: experiment }, token)));
+    const handed = racing.map((r) => r.data!.suggest as { number: number; params: { x: number }; optimizer: string });
+    const fromQueue = handed.filter((t) => t.optimizer === 'enqueued').sort((p, q) => p.number - q.number);
+    expect(fromQueue.map((t) => t.params.x)).toEqual([3, 4, 5]);
+    expect(handed.filter((t) => [3, 4, 5].includes(t.params.x))).toHaveLength(3);
+    expect(new Set(handed.map((t) => t.number)).size).toBe(8);
+    expect(await queueLength('Queue')).toBe(0);
+    const after = await server.gql(SUGGEST, { e: experiment }, token);
+    expect(after.data?.suggest.optimizer).not.toBe('enqueued');
+  });
+
+  it.runIf(BACKEND === 'postgresql')('hands each queued set out once across replicas', async () => {
+    const replica = await startServer({ replicaOf: server });
+    try {
+      const spread = { ...experiment, name: 'Replicated queue' };
+      for (let x = -6; x < 0; x++) await server.gql(ENQUEUE, { e: spread, p: { x, n: 2, act: 'tanh' } }, token);
+      const racing = await Promise.all(Array.from({ length: 16 }, (_, i) => (i % 2 ? replica : server).gql(SUGGEST, { e: spread }, token)));
+      const handed = racing.map((r) => r.data!.suggest as { number: number; params: { x: number }; optimizer: string });
+      const fromQueue = handed.filter((t) => t.optimizer === 'enqueued').sort((p, q) => p.number - q.number);
+      expect(fromQueue.map((t) => t.params.x)).toEqual([-6, -5, -4, -3, -2, -1]);
+      expect(new Set(handed.map((t) => t.number)).size).toBe(16);
+      expect(await queueLength('Replicated queue')).toBe(0);
+    } finally {
+      await replica.stop();
+    }
+  });
+
+  it('refuses a set that does not fit the space, naming the parameter, and stores nothing', async () => {
+    const cases: [Record<string, unknown>, string, string][] = [
+      [{ x: 11, n: 1, act: 'relu' }, 'params.x', 'params.x must be between -10 and 10, but got 11'],
+      [{ x: 1, n: 1.5, act: 'relu' }, 'params.n', 'params.n must be a whole number between 1 and 5 in steps of 1, but got 1.5'],
+      [{ x: 1, n: 1, act: 'gelu' }, 'params.act', 'params.act must be one of ["relu","tanh"], but got "gelu" (a string)'],
+      [{ x: 1, act: 'relu' }, 'params.n', 'params.n is missing: every parameter needs a value'],
+      [{ x: 1, n: 1, act: 'relu', y: 2 }, 'params.y', 'params.y is not a parameter of this experiment'],
+      [{ x: '1', n: 1, act: 'relu' }, 'params.x', 'params.x must be a finite number, but got "1" (a string)'],
+      [{ x: 1, n: 1, act: 'relu', epochs: 4 }, 'params.epochs', 'params.epochs is the constant 3, but got 4 (a number)'],
+    ];
+    for (const [params, field, message] of cases) {
+      const answer = await server.gql(ENQUEUE, { name: 'Queue', p: params }, token);
+      expect(answer.errors?.[0]?.extensions).toEqual({ code: 'BAD_USER_INPUT', field });
+      expect(answer.errors?.[0]?.message).toContain(message);
+    }
+    const neither = await server.gql(`mutation { enqueue(params: {x: 1}) { id } }`, {}, token);
+    expect(neither.errors?.[0]?.extensions).toEqual({ code: 'BAD_USER_INPUT', field: 'experiment' });
+    expect(await queueLength('Queue')).toBe(0);
+  });
+
+  it('keeps at most 10,000 sets per experiment', async () => {
+    const { data } = await server.gql(ENQUEUE, { e: { name: 'Full queue', parameters: { x: { min: 0, max: 1 } } }, p: { x: 0.5 } }, token);
+    const experimentId = (await server.gql(`{ experiment(name: "Full queue") { id } }`, {}, token)).data?.experiment.id as string;
+    expect(data?.enqueue.place).toBe(1);
+    // 9,998 more straight into the database (as a busy queue would hold them), then through the API.
+    const seed = `SELECT 'seed-' || n, '${experimentId}', n + 1, '{"x":0.25}' FROM series`;
+    if (server.databaseUrl.startsWith('file:')) {
+      const db = new Database(server.databaseUrl.slice('file:'.length));
+      db.exec(`WITH RECURSIVE series(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM series WHERE n < 9998)
+        INSERT INTO "QueuedParams" ("id", "experimentId", "position", "params") ${seed}`);
+      db.close();
+    } else {
+      const client = new pg.Client({ connectionString: server.databaseUrl });
+      await client.connect();
+      await client.query(`INSERT INTO "QueuedParams" ("id", "experimentId", "position", "params") SELECT 'seed-' || n, '${experimentId}', n + 1, '{"x":0.25}'::jsonb FROM generate_series(1, 9998) AS n`);
+      await client.end();
+    }
+    const last = await server.gql(ENQUEUE, { id: experimentId, p: { x: 1 } }, token);
+    expect(last.data?.enqueue.place).toBe(10_000);
+    const refused = await server.gql(ENQUEUE, { id: experimentId, p: { x: 1 } }, token);
+    expect(refused.errors?.[0]?.extensions?.code).toBe('CONFLICT');
+    expect(refused.errors?.[0]?.message).toContain('already holds 10,000 parameter sets');
+    expect(await queueLength('Full queue')).toBe(10_000);
+    const next = await server.gql(SUGGEST, { e: { name: 'Full queue', parameters: { x: { min: 0, max: 1 } } } }, token);
+    expect(next.data?.suggest).toMatchObject({ params: { x: 0.5 }, optimizer: 'enqueued' });
+  });
+});
+
+describe("another user's experiment", () => {
+  it('cannot be exported, enqueued into or imported into', async () => {
+    const { data } = await server.gql(`{ experiment(name: "Round trip") { id export { url } } }`, {}, token);
+    const { id, export: file } = data!.experiment;
+    const download = await fetch(new URL(file.url, server.url), { headers: { authorization: `Bearer ${other}` } });
+    expect(download.status).toBe(404);
+    expect(await download.text()).not.toContain('Round trip');
+    const anonymous = await fetch(new URL(file.url, server.url));
+    expect(anonymous.status).toBe(401);
+    expect((await anonymous.json()).errors[0].extensions.code).toBe('UNAUTHENTICATED');
+    const revoked = await fetch(new URL(file.url, server.url), { headers: { authorization: 'Bearer oscar_not-a-token' } });
+    expect(revoked.status).toBe(401);
+
+    const seen = await server.gql(`query ($id: ID!) { experiment(id: $id) { export { text } } }`, { id }, other);
+    expect(seen.data?.experiment).toBeNull();
+    const enqueued = await server.gql(ENQUEUE, { id, p: { x: 1 } }, other);
+    expect(enqueued.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
+    const byName = await server.gql(ENQUEUE, { name: 'Round trip', p: { x: 1 } }, other);
+    expect(byName.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
+    const imported = await server.gql(IMPORT, { id, t: [{ params: { x: 1 }, result: { loss: 1 } }] }, other);
+    expect(imported.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
+    const cli = await oscar(['export', '--experiment', 'Round trip'], { OSCAR_TOKEN: other });
+    expect(cli.code).toBe(1);
+    expect(cli.stderr).toContain('no experiment named "Round trip"');
+    expect((await trialsOf('Round trip')).length).toBe(13);
+    expect(await queueLength('Round trip')).toBe(0);
+  });
+});
+
+describe('npx oscar export and import', () => {
+  it('say how they are used', async () => {
+    const help = await oscar(['export', '--help']);
+    expect(help.stdout).toContain('oscar export --experiment NAME [--format csv|json] [--out FILE]');
+    const wrong = await oscar(['export', '--experiment', 'x', '--format', 'xml']);
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toContain('--format must be csv or json');
+    const noFile = await oscar(['import', '--experiment', 'x']);
+    expect(noFile.code).toBe(2);
+    expect(noFile.stderr).toContain('oscar import --experiment NAME|SPEC.json FILE.csv|FILE.json|FILE.db');
+    const noToken = await oscar(['import', '--experiment', 'x', 'a.csv'], { OSCAR_TOKEN: '' });
+    expect(noToken.stderr).toContain('an API token is needed');
+    const listed = await oscar(['--help']);
+    expect(listed.stdout).toContain('oscar export --experiment NAME');
+  });
+});
