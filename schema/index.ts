@@ -2,7 +2,10 @@ import { builder } from './builder.ts';
 import './account.ts';
 import './experiment.ts';
 import './trial.ts';
+import './trial-page.ts';
 import './insights.ts';
+import './queue.ts';
+import './transfer.ts';
 
 /** Oscar's GraphQL schema. */
 export const schema = builder.toSchema({ sortSchema: true });

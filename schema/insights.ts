@@ -29,6 +29,12 @@ const TrialTableRef = builder.objectRef<TrialTable>('TrialTable').implement({
       description: 'The step at which the pruner stopped each trial (PRUNED), or null.',
       resolve: (table) => table.prunedSteps,
     }),
+    errors: t.field({
+      type: ['String'],
+      nullable: { list: false, items: true },
+      description: 'Why each FAILED trial failed, as its worker reported, or null.',
+      resolve: (table) => table.errors,
+    }),
     checkpoints: t.field({
       type: ['String'],
       nullable: { list: false, items: true },

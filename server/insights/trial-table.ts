@@ -24,6 +24,8 @@ export interface TrialTable {
   readonly checkpoints: readonly (string | null)[];
   /** The step at which the pruner stopped each trial, or null. */
   readonly prunedSteps: readonly (number | null)[];
+  /** Why each FAILED trial failed, as its worker reported, or null. */
+  readonly errors: readonly (string | null)[];
 }
 
 /** Characters of a checkpoint record a trial table carries (the whole record: `Trial.checkpoint`). */
@@ -70,7 +72,7 @@ export class TrialTables {
         db.trial.findMany({
           where: { experimentId },
           orderBy: { number: 'asc' },
-          select: { number: true, state: true, loss: true, worker: true, createdAt: true, completedAt: true, params: true, metrics: true, prunedStep: true },
+          select: { number: true, state: true, loss: true, worker: true, createdAt: true, completedAt: true, params: true, metrics: true, prunedStep: true, error: true },
         }),
       ]);
       const summaries = await this.checkpointSummaries(experimentId);
@@ -95,6 +97,7 @@ export class TrialTables {
         metrics: [...metricNames].sort().map((name) => column(name, 'metrics')),
         checkpoints: rows.map((row) => summaries.get(row.number) ?? null),
         prunedSteps: rows.map((row) => row.prunedStep),
+        errors: rows.map((row) => row.error),
       };
     });
   }

@@ -104,7 +104,18 @@ describe('the loss charts of an experiment without a loss, in Chromium', () => {
     // Importance is computed on accuracy: 10 completed trials are enough.
     await page.waitForSelector('[data-chart="Parameter importance"][data-rendered=true]', { timeout: TIMEOUT });
     expect(await chartLabels()).toEqual(
-      ['Pareto front', 'accuracy over trials', 'Parameter importance', 'Parallel coordinates', 'accuracy against x', 'accuracy against y', 'Metric accuracy', 'Metric latency_ms'].sort(),
+      [
+        'Pareto front',
+        'accuracy over trials',
+        'Parameter importance',
+        'Parallel coordinates',
+        'accuracy against x',
+        'accuracy against y',
+        'Contour',
+        'accuracy distribution',
+        'Metric accuracy',
+        'Metric latency_ms',
+      ].sort(),
     );
 
     // The best so far steps up from the first trial's accuracy to the best one's, and never down.

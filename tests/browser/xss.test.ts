@@ -270,7 +270,16 @@ describe('user-controlled text in the dashboard, in Chromium', () => {
 
     const labels = await page.locator('[data-chart]').evaluateAll((charts) => charts.map((c) => c.getAttribute('data-chart')!));
     expect([...labels].sort()).toEqual(
-      ['Loss over trials', 'Parameter importance', 'Learning curves', 'Parallel coordinates', ...TUNABLE.map((n) => `Loss against ${n}`), ...METRICS.map((n) => `Metric ${n}`)].sort(),
+      [
+        'Loss over trials',
+        'Parameter importance',
+        'Learning curves',
+        'Parallel coordinates',
+        'Contour',
+        'Loss distribution',
+        ...TUNABLE.map((n) => `Loss against ${n}`),
+        ...METRICS.map((n) => `Metric ${n}`),
+      ].sort(),
     );
 
     for (const [index, label] of labels.entries()) {
@@ -290,6 +299,8 @@ describe('user-controlled text in the dashboard, in Chromium', () => {
       if (label === 'Loss over trials') wanted = ['loss'];
       else if (label === 'Learning curves') wanted = ['trial ', 'step ', 'value = '];
       else if (label === 'Parameter importance') wanted = TUNABLE;
+      else if (label === 'Contour') wanted = ['loss ≈'];
+      else if (label === 'Loss distribution') wanted = ['loss ≤'];
       else if (label.startsWith('Loss against ')) {
         const name = label.slice('Loss against '.length);
         wanted = CATEGORICAL[name] ? CATEGORICAL[name].map((choice) => `${name} = ${choice}`) : [`${name} = `];

@@ -15,8 +15,25 @@ const PRUNED = 'rgba(134, 142, 150, 0.4)';
 const HIGHLIGHTS = [BEST, '#2b8a3e', '#7048e8', '#c2255c', '#0c8599'];
 /** Light to dark: early to recent trials, or worse to better values. */
 const RAMP = ['#cfe0ef', '#6a9cc8', '#1f4e79', '#0b2540'];
-/** Axis lines, labels and grid lines, light. */
-export const AXIS = { axisLine: { lineStyle: { color: '#9aa4b2' } }, axisLabel: { color: '#5b6473', fontSize: 11 }, splitLine: { lineStyle: { color: '#eef1f5' } } } as const;
+/**
+ * Axis lines, labels and grid lines, light. Axis lines stay at the plot's edge: ECharts would otherwise
+ * draw one axis's line where the other crosses zero (a stray line mid-plot).
+ */
+export const AXIS = {
+  axisLine: { onZero: false, lineStyle: { color: '#9aa4b2' } },
+  axisLabel: { color: '#5b6473', fontSize: 11 },
+  splitLine: { lineStyle: { color: '#eef1f5' } },
+} as const;
+/** Axis titles: muted, beside the labels. */
+export const AXIS_NAME = { color: '#5b6473', fontSize: 11 } as const;
+/** A tick's label: up to 4 significant digits, the shortest exponent form when very small or large (`1e-5`). */
+function tickLabel(value: number): string {
+  const rounded = Number(value.toPrecision(4));
+  const abs = Math.abs(rounded);
+  return abs !== 0 && (abs < 1e-3 || abs >= 1e6) ? rounded.toExponential().replace('e+', 'e') : String(rounded);
+}
+/** Value-axis labels: compact numbers, and none drawn over another. */
+const VALUE_LABEL = { ...AXIS.axisLabel, hideOverlap: true, formatter: tickLabel } as const;
 /** Room around a chart's plot for its axis labels. */
 export const GRID = { left: 56, right: 16, top: 16, bottom: 36 } as const;
 /** Scatter settings that keep 10,000+ points cheap: large mode (one path), squares, drawn in one pass. */
@@ -31,6 +48,58 @@ export const MAX_CURVES = 300;
 /** A log axis reads better when every plotted value is positive and they span more than three decades. */
 export function wantsLogScale(plotted: Plotted, rows: readonly number[]): boolean {
   return spansDecades(rows.map((row) => valueAt(plotted, row)));
+}
+
+/** Whether a log axis can draw every plotted value: all of them positive. */
+export function canLogScale(plotted: Plotted, rows: readonly number[]): boolean {
+  return rows.length > 0 && rows.every((row) => valueAt(plotted, row) > 0);
+}
+
+/** The share of the trials, the best ones, whose values the loss charts' value axis spans: 1 for all. */
+export type ValueShare = 1 | 0.9 | 0.5;
+
+/** How the loss charts draw the plotted value: on a log or a linear axis, spanning the best `share` of the trials. */
+export interface ValueAxis {
+  readonly log: boolean;
+  readonly share: ValueShare;
+}
+
+/** Room left beyond the values an axis clipped to the best trials spans, as a share of its span. */
+const CLIP_MARGIN = 0.05;
+
+/**
+ * The value axis's bounds when it spans only the best `share` of the trials (the lowest values, or
+ * the highest for a maximised objective) with a little room either side; undefined for all of them,
+ * which leaves the bounds to ECharts. Points beyond the bounds are clipped.
+ */
+export function valueBounds(plotted: Plotted, rows: readonly number[], axis: ValueAxis): { min: number; max: number } | undefined {
+  if (axis.share >= 1 || rows.length < 2) return undefined;
+  const s = sign(plotted);
+  const values = rows.map((row) => valueAt(plotted, row)).sort((a, b) => s * a - s * b);
+  const kept = values.slice(0, Math.max(1, Math.ceil(axis.share * values.length)));
+  const low = Math.min(...kept);
+  const high = Math.max(...kept);
+  if (axis.log && low > 0) {
+    const factor = high > low ? (high / low) ** CLIP_MARGIN : 1.1;
+    return { min: low / factor, max: high * factor };
+  }
+  const margin = high > low ? (high - low) * CLIP_MARGIN : Math.abs(high) * 0.1 || 1;
+  return { min: low - margin, max: high + margin };
+}
+
+/** The plotted value's axis, titled with its name (`loss`, `accuracy`). */
+function plottedAxis(plotted: Plotted, rows: readonly number[], axis: ValueAxis, nameGap: number) {
+  return {
+    type: axis.log ? ('log' as const) : ('value' as const),
+    name: plotted.name,
+    nameLocation: 'middle' as const,
+    nameGap,
+    nameTextStyle: AXIS_NAME,
+    scale: true,
+    ...valueBounds(plotted, rows, axis),
+    ...AXIS,
+    axisLabel: VALUE_LABEL,
+  };
 }
 
 /** Whether at least two values are all positive and span more than three decades. */
@@ -61,7 +130,7 @@ export function tooltipLines(...lines: string[]): string {
  * Every completed trial's plotted value (the loss, or the first objective) by trial number, and the
  * best so far as a step line: the lowest, or the highest for a maximised objective.
  */
-export function lossOption(data: TrialData, plotted: Plotted, rows: readonly number[], log: boolean): ChartOption {
+export function lossOption(data: TrialData, plotted: Plotted, rows: readonly number[], axis: ValueAxis): ChartOption {
   const points: [number, number][] = rows.map((row) => [data.numbers[row]!, valueAt(plotted, row)]);
   const best: [number, number][] = [];
   const s = sign(plotted);
@@ -73,13 +142,27 @@ export function lossOption(data: TrialData, plotted: Plotted, rows: readonly num
     }
   }
   if (points.length) best.push([points[points.length - 1]![0], bestValue]);
+  const first = points[0]?.[0] ?? 1;
+  const last = points[points.length - 1]?.[0] ?? 1;
   return {
     animation: false,
-    grid: GRID,
+    grid: { ...GRID, left: 64 },
     tooltip: { trigger: 'item', valueFormatter: tooltipNumber },
     legend: { top: 0, right: 8, textStyle: { fontSize: 11, color: '#5b6473' }, itemHeight: 8 },
-    xAxis: { type: 'value', name: 'trial', nameLocation: 'middle', nameGap: 24, min: 'dataMin', max: 'dataMax', ...AXIS, nameTextStyle: { color: '#5b6473' } },
-    yAxis: { type: log ? 'log' : 'value', scale: true, ...AXIS },
+    // Trial numbers: whole ticks, labelled only where there are trials; a lone trial sits mid-axis.
+    xAxis: {
+      type: 'value',
+      name: 'trial',
+      nameLocation: 'middle',
+      nameGap: 24,
+      min: first === last ? Math.max(0, first - 1) : first,
+      max: first === last ? last + 1 : last,
+      minInterval: 1,
+      ...AXIS,
+      axisLabel: { ...AXIS.axisLabel, hideOverlap: true, formatter: (value: number) => (Number.isInteger(value) && value >= first && value <= last ? String(value) : '') },
+      nameTextStyle: AXIS_NAME,
+    },
+    yAxis: plottedAxis(plotted, rows, axis, 48),
     series: [
       // ECharts' default tooltip escapes the series name (the objective's, the user's).
       { name: plotted.name, type: 'scatter', data: points, symbolSize: 3, itemStyle: { color: POINT }, ...LARGE },
@@ -111,7 +194,7 @@ export function importanceOption(items: readonly { parameter: string; importance
 }
 
 /** The plotted value (the loss, or the first objective) against one parameter (a slice plot). */
-export function sliceOption(data: TrialData, plotted: Plotted, rows: readonly number[], name: string, kind: ParameterKind, log: boolean): ChartOption {
+export function sliceOption(data: TrialData, plotted: Plotted, rows: readonly number[], name: string, kind: ParameterKind, axis: ValueAxis): ChartOption {
   const values = data.params.get(name) ?? [];
   const categorical = kind.kind === 'categorical';
   const points: [number | string, number, number][] = [];
@@ -122,7 +205,7 @@ export function sliceOption(data: TrialData, plotted: Plotted, rows: readonly nu
   }
   return {
     animation: false,
-    grid: { ...GRID, left: 48, top: 8, bottom: 28 },
+    grid: { ...GRID, left: 64, top: 8, bottom: 40 },
     tooltip: {
       trigger: 'item',
       formatter: (p) => {
@@ -130,10 +213,17 @@ export function sliceOption(data: TrialData, plotted: Plotted, rows: readonly nu
         return tooltipLines(`trial ${n}`, `${name} = ${typeof x === 'number' ? formatNumber(x) : String(x)}`, `${plotted.name} = ${formatNumber(y)}`);
       },
     },
-    xAxis: categorical
-      ? { type: 'category', data: kind.choices as string[], ...AXIS }
-      : { type: kind.kind === 'numeric' && kind.log ? 'log' : 'value', scale: true, ...AXIS },
-    yAxis: { type: log ? 'log' : 'value', scale: true, ...AXIS },
+    // The parameter's name titles the x axis (ECharts draws it as text: no HTML).
+    xAxis: {
+      ...(categorical
+        ? { type: 'category' as const, data: kind.choices as string[], ...AXIS, axisLabel: { ...AXIS.axisLabel, hideOverlap: true } }
+        : { type: kind.kind === 'numeric' && kind.log ? ('log' as const) : ('value' as const), scale: true, ...AXIS, axisLabel: VALUE_LABEL }),
+      name,
+      nameLocation: 'middle',
+      nameGap: 24,
+      nameTextStyle: AXIS_NAME,
+    },
+    yAxis: plottedAxis(plotted, rows, axis, 48),
     series: [{ type: 'scatter', data: points, symbolSize: 4, itemStyle: { color: POINT }, ...LARGE }],
   };
 }
@@ -209,9 +299,13 @@ export function metricOption(data: TrialData, rows: readonly number[], name: str
     if (typeof value === 'number' && Number.isFinite(value)) points.push([time, value, data.numbers[row]!]);
   }
   points.sort((a, b) => a[0] - b[0]);
+  const start = points[0]?.[0] ?? Date.now();
+  const end = points[points.length - 1]?.[0] ?? start;
+  // ECharts pads a short time span to days; a little room either side instead, at least a minute.
+  const room = Math.max((end - start) * 0.05, 60_000);
   return {
     animation: false,
-    grid: { ...GRID, left: 48, top: 8, bottom: 28 },
+    grid: { ...GRID, left: 64, top: 8, bottom: 40 },
     tooltip: {
       trigger: 'item',
       formatter: (p) => {
@@ -219,8 +313,19 @@ export function metricOption(data: TrialData, rows: readonly number[], name: str
         return tooltipLines(`trial ${n}`, new Date(t).toLocaleString(), `${name} = ${formatNumber(v)}`);
       },
     },
-    xAxis: { type: 'time', ...AXIS },
-    yAxis: { type: 'value', scale: true, ...AXIS },
+    xAxis: {
+      type: 'time',
+      name: 'completed',
+      nameLocation: 'middle',
+      nameGap: 24,
+      nameTextStyle: AXIS_NAME,
+      min: start - room,
+      max: end + room,
+      splitNumber: 4,
+      ...AXIS,
+      axisLabel: { ...AXIS.axisLabel, hideOverlap: true },
+    },
+    yAxis: { type: 'value', name, nameLocation: 'middle', nameGap: 48, nameTextStyle: AXIS_NAME, scale: true, ...AXIS, axisLabel: VALUE_LABEL },
     series: [{ type: 'scatter', data: points, symbolSize: 3, itemStyle: { color: POINT }, ...LARGE }],
   };
 }

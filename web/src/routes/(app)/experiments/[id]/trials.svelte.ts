@@ -73,6 +73,8 @@ export class TrialData {
   readonly checkpoints: (string | null)[];
   /** The step at which the pruner stopped each PRUNED trial, where known (loaded curves and events). */
   readonly prunedSteps: (number | null)[];
+  /** Why each FAILED trial failed, or null. */
+  readonly errors: (string | null)[];
   /** Learning curves by trial number: those the page loaded, then points as reports arrive. */
   readonly curves = new Map<number, Curve>();
   readonly params = new Map<string, unknown[]>();
@@ -103,6 +105,7 @@ export class TrialData {
     for (const column of table.metrics) this.metrics.set(column.name, [...(column.values as unknown[])]);
     this.numbers.forEach((number, row) => this.#rows.set(number, row));
     this.prunedSteps = [...table.prunedSteps];
+    this.errors = [...table.errors];
     for (const curve of curves) {
       if (curve.steps.length) this.curves.set(curve.number, { steps: [...curve.steps], values: [...curve.values] });
     }
@@ -129,10 +132,11 @@ export class TrialData {
       row = this.numbers.length;
       this.#rows.set(trial.number, row);
       this.numbers.push(trial.number);
-      for (const column of [this.states, this.losses, this.workers, this.createdAt, this.completedAt, this.checkpoints, this.prunedSteps]) column.push(null as never);
+      for (const column of [this.states, this.losses, this.workers, this.createdAt, this.completedAt, this.checkpoints, this.prunedSteps, this.errors]) column.push(null as never);
       for (const column of this.params.values()) column.push(null);
       for (const column of this.metrics.values()) column.push(null);
-    } else if (FINAL_STATES.has(this.states[row]!) && OPEN_STATES.has(trial.state)) {
+    } else if ((FINAL_STATES.has(this.states[row]!) && OPEN_STATES.has(trial.state)) || this.#unchanged(row, trial)) {
+      // A late event, or one that changes nothing in the row (a heartbeat): nothing to redraw.
       return;
     }
     this.states[row] = trial.state;
@@ -142,6 +146,7 @@ export class TrialData {
     this.completedAt[row] = trial.completedAt ? Date.parse(trial.completedAt) : null;
     this.checkpoints[row] = checkpointText(trial.checkpoint);
     this.prunedSteps[row] = trial.prunedStep ?? null;
+    this.errors[row] = trial.error ?? null;
     setColumns(this.params, trial.params, row, this.size);
     setColumns(this.metrics, trial.metrics, row, this.size);
     this.version++;
@@ -219,6 +224,7 @@ export class TrialData {
       this.workers[row] === (trial.worker ?? null) &&
       this.completedAt[row] === (trial.completedAt ? Date.parse(trial.completedAt) : null) &&
       this.prunedSteps[row] === (trial.prunedStep ?? null) &&
+      this.errors[row] === (trial.error ?? null) &&
       this.checkpoints[row] === checkpointText(trial.checkpoint)
     );
   }

@@ -1,0 +1,192 @@
+// The trial page: every field of one trial, rendered on the server, then live as its worker sends
+// heartbeats, reports, a checkpoint and its result; its retries and duplicates; user text as text.
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { assertPrerequisites, createUser, launchChromium, origin, signIn, startServer, type TestServer } from './support.ts';
+
+const EMAIL = 'ada@example.com';
+const PASSWORD = 'a-long-password';
+const TIMEOUT = 30_000;
+/** Runs when a payload gets the chance to. */
+const PAYLOAD = `<img src=x onerror="window.__xss=(window.__xss||0)+1">`;
+const SUGGEST = `mutation ($name: String!, $worker: String, $lease: Int) {
+  suggest(experiment: {name: $name, parameters: {lr: {min: 0.0001, max: 1, distribution: "log_uniform"}, mode: ${JSON.stringify(PAYLOAD)}}, algorithm: "random", leaseSeconds: $lease}, worker: $worker) {
+    id number params leaseExpiresAt experiment { id }
+  }
+}`;
+const REPORT = `mutation ($id: ID!, $step: Int!, $value: Float!) { report(trialId: $id, step: $step, value: $value) { shouldStop } }`;
+const HEARTBEAT = `mutation ($id: ID!) { heartbeat(trialId: $id) { heartbeatAt } }`;
+const CHECKPOINT = `mutation ($id: ID!, $data: JSON!) { checkpoint(trialId: $id, data: $data) { id } }`;
+const UPDATE = `mutation ($id: ID!, $result: JSON!) { update(trialId: $id, result: $result) { state } }`;
+const FAIL = `mutation ($id: ID!, $error: String!) { fail(trialId: $id, error: $error) { state } }`;
+
+let server: TestServer;
+let browser: Browser;
+let page: Page;
+let token: string;
+
+async function gql(query: string, variables: Record<string, unknown>) {
+  const response = await server.gql(query, variables, token);
+  expect(response.errors).toBeUndefined();
+  return response.data!;
+}
+
+beforeAll(async () => {
+  assertPrerequisites();
+  server = await startServer();
+  await createUser(server, EMAIL, PASSWORD);
+  token = await server.token(EMAIL);
+  browser = await launchChromium();
+  page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+  await page.addInitScript(() => {
+    let runs = 0;
+    Object.defineProperty(window, '__xss', { configurable: true, get: () => runs, set: (value: number) => (runs = value) });
+  });
+  await signIn(page, server, EMAIL, PASSWORD);
+});
+
+beforeEach(({ onTestFailed }) => {
+  onTestFailed(() => console.error(`page at ${page?.url()}\n--- server output ---\n${server?.logs().slice(-4000)}`));
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+const text = (testid: string) => page.locator(`[data-testid=${testid}]`).textContent({ timeout: TIMEOUT });
+const time = (testid: string) => page.locator(`[data-testid=${testid}]`).getAttribute('data-time', { timeout: TIMEOUT });
+
+/** No payload ran, and none became an element. */
+async function expectNoInjection(): Promise<void> {
+  expect(await page.evaluate(() => (window as unknown as { __xss: number }).__xss)).toBe(0);
+  expect(await page.locator('img[src=x]').count()).toBe(0);
+}
+
+/** The page does not scroll sideways. */
+async function expectNoSidewaysScroll(): Promise<void> {
+  expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
+}
+
+describe('the trial page, in Chromium', () => {
+  let trial: { id: string; number: number; experiment: { id: string } };
+
+  it('renders every field on the server, first paint included', async () => {
+    trial = (await gql(SUGGEST, { name: 'trial page', worker: PAYLOAD })).suggest;
+    for (const [step, value] of [[0, 2], [1, 1.5], [2, 1.2]] as const) await gql(REPORT, { id: trial.id, step, value });
+    await gql(CHECKPOINT, { id: trial.id, data: { epoch: 2, path: `s3://bucket/${PAYLOAD}` } });
+    await gql(HEARTBEAT, { id: trial.id });
+
+    const url = `${origin(server)}/experiments/${trial.experiment.id}/trials/${trial.number}`;
+    // The server's HTML already holds the trial (no script run yet).
+    const html = await (await page.request.get(url)).text();
+    expect(html).toContain('data-testid="trial-fields"');
+    expect(html).toContain('Trial 1');
+    expect(html).not.toContain(PAYLOAD);
+    expect(html).toContain('&lt;img src=x onerror=');
+
+    await page.goto(url);
+    expect(await text('trial-state')).toBe('running');
+    expect(await text('field-worker')).toBe(PAYLOAD);
+    expect(await text('field-optimizer')).toBe('random');
+    expect(await text('field-loss')).toBe('—');
+    expect(await time('field-lease')).toMatch(/^\d{4}-/);
+    expect(await time('field-heartbeat')).toMatch(/^\d{4}-/);
+    expect(await time('field-created')).toMatch(/^\d{4}-/);
+    expect(await text('field-completed')).toBe('—');
+    expect(await text('field-last-report')).toBe('step 2: 1.2');
+    const params = await page.locator('[data-testid=trial-params] tr').allInnerTexts();
+    expect(params.map((row) => row.split('\t')[0])).toEqual(['lr', 'mode']);
+    expect(params[1]).toBe(`mode\t${PAYLOAD}`);
+    expect(await text('trial-metrics')).toBe('None reported yet.');
+    expect(await page.locator('[data-testid=trial-curve]').getAttribute('data-points')).toBe('3');
+    await page.waitForSelector('[data-chart="Trial learning curve"][data-rendered=true]', { timeout: TIMEOUT });
+    expect(JSON.parse((await page.locator('[data-testid=trial-checkpoint] pre').textContent())!)).toEqual({ epoch: 2, path: `s3://bucket/${PAYLOAD}` });
+    expect(await text('trial-group')).toContain('never offered again');
+    await expectNoInjection();
+  });
+
+  it('follows a heartbeat, a report and the result without a reload', async () => {
+    await page.evaluate(() => ((window as unknown as { notReloaded: boolean }).notReloaded = true));
+    await server.listening(token, 1, TIMEOUT);
+    await expect.poll(() => page.locator('.live').textContent(), { timeout: TIMEOUT }).toBe('Live');
+
+    const before = await time('field-heartbeat');
+    const { heartbeat } = await gql(HEARTBEAT, { id: trial.id });
+    expect(heartbeat.heartbeatAt).not.toBe(before);
+    await expect.poll(() => time('field-heartbeat'), { timeout: TIMEOUT }).toBe(heartbeat.heartbeatAt);
+
+    await gql(REPORT, { id: trial.id, step: 3, value: 0.9 });
+    await expect.poll(() => page.locator('[data-testid=trial-curve]').getAttribute('data-points'), { timeout: TIMEOUT }).toBe('4');
+    expect(await text('field-last-report')).toBe('step 3: 0.9');
+
+    await gql(UPDATE, { id: trial.id, result: { loss: 0.25, [PAYLOAD]: 7 } });
+    await expect.poll(() => text('trial-state'), { timeout: TIMEOUT }).toBe('completed');
+    expect(await text('field-loss')).toBe('0.25');
+    expect(await time('field-completed')).toMatch(/^\d{4}-/);
+    expect(await page.locator('[data-testid=trial-metrics] tr').allInnerTexts()).toEqual([`${PAYLOAD}\t7`]);
+    expect(await page.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded)).toBe(true);
+    await expectNoInjection();
+  });
+
+  it('shows a failed trial’s error as text, and a lost trial’s copy and duplicate result, linked', async () => {
+    const failed = (await gql(SUGGEST, { name: 'trial page', worker: 'w' })).suggest;
+    await gql(FAIL, { id: failed.id, error: `Traceback: ${PAYLOAD}` });
+    await page.goto(`${origin(server)}/experiments/${failed.experiment.id}/trials/${failed.number}`);
+    expect(await text('trial-state')).toBe('failed');
+    expect(await text('field-error')).toBe(`Traceback: ${PAYLOAD}`);
+
+    // Lost: its lease (2 s, as the server says) runs out, another worker gets a copy and completes it.
+    const lost = (await gql(SUGGEST, { name: 'retried', worker: 'spot-1', lease: 2 })).suggest;
+    await expect.poll(() => Date.now() > Date.parse(lost.leaseExpiresAt) + 200, { timeout: 10_000 }).toBe(true);
+    const copy = (await gql(SUGGEST, { name: 'retried', worker: 'spot-2', lease: 2 })).suggest;
+    expect(copy.params).toEqual(lost.params);
+    await gql(UPDATE, { id: copy.id, result: { loss: 0.5 } });
+    await gql(UPDATE, { id: lost.id, result: { loss: 0.6 } });
+    await page.goto(`${origin(server)}/experiments/${lost.experiment.id}/trials/${lost.number}`);
+    expect(await text('trial-state')).toBe('duplicate');
+    const rows = await page.locator('[data-testid=trial-group] tbody tr').allInnerTexts();
+    expect(rows.map((row) => row.split('\t').map((cell) => cell.trim()))).toEqual([
+      [String(lost.number), 'duplicate', '0.6', 'spot-1', expect.any(String), 'this trial'],
+      [String(copy.number), 'completed', '0.5', 'spot-2', expect.any(String), 'offered again'],
+    ]);
+    await page.click(`[data-testid=trial-group] a:text-is("${copy.number}")`);
+    await page.waitForURL(new RegExp(`/trials/${copy.number}$`), { timeout: TIMEOUT });
+    await expect.poll(() => text('trial-state'), { timeout: TIMEOUT }).toBe('completed');
+    expect((await page.locator('[data-testid=trial-group] tr.current').innerText()).split('\t')[0]).toBe(String(copy.number));
+  });
+
+  it('is linked from the trials table', async () => {
+    await page.goto(`${origin(server)}/experiments/${trial.experiment.id}`);
+    await page.click(`[data-trial="${trial.number}"] a`, { timeout: TIMEOUT });
+    await page.waitForURL(new RegExp(`/experiments/${trial.experiment.id}/trials/${trial.number}$`), { timeout: TIMEOUT });
+    expect(await text('field-worker')).toBe(PAYLOAD);
+  });
+
+  it('says so for a trial that does not exist, or is not yours', async () => {
+    const missing = await page.goto(`${origin(server)}/experiments/${trial.experiment.id}/trials/999`);
+    expect(missing?.status()).toBe(404);
+    expect(await page.locator('body').innerText()).toContain('has no trial 999');
+    await createUser(server, 'eve@example.com', PASSWORD);
+    const other = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    try {
+      await signIn(other, server, 'eve@example.com', PASSWORD);
+      const response = await other.goto(`${origin(server)}/experiments/${trial.experiment.id}/trials/${trial.number}`);
+      expect(response?.status()).toBe(404);
+      const body = await other.locator('body').innerText();
+      expect(body).toContain('No such experiment (or it is not yours).');
+      expect(body).not.toContain('trial page');
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('fits a 390 px phone without scrolling sideways', async () => {
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.goto(`${origin(server)}/experiments/${trial.experiment.id}/trials/${trial.number}`);
+    await page.waitForSelector('[data-chart="Trial learning curve"][data-rendered=true]', { timeout: TIMEOUT });
+    expect(await text('field-worker')).toBe(PAYLOAD);
+    await expectNoSidewaysScroll();
+    await expectNoInjection();
+  });
+});

@@ -1,0 +1,81 @@
+// The trial page's GraphQL: everything about one trial, read on the server for the first paint and
+// again in the browser whenever the trial (or another of its group) changes.
+import { graphql } from '$lib/graphql/generated';
+import type { TrialPageQuery } from '$lib/graphql/generated/graphql';
+
+/** One trial of an experiment, every field, its group (retries and duplicates) and learning curve. */
+export const TrialPage = graphql(`
+  query TrialPage($id: ID!, $number: Int!) {
+    experiment(id: $id) {
+      id
+      name
+      objectives
+      leaseSeconds
+      trial(number: $number) {
+        id
+        number
+        state
+        params
+        loss
+        metrics
+        error
+        worker
+        optimizer
+        fallbackReason
+        leaseExpiresAt
+        heartbeatAt
+        checkpoint
+        checkpointAt
+        feasible
+        constraintViolation
+        lastStep
+        lastValue
+        prunedStep
+        createdAt
+        updatedAt
+        completedAt
+        retryOf {
+          id
+          number
+          state
+        }
+        group {
+          id
+          number
+          state
+          loss
+          worker
+          createdAt
+          completedAt
+        }
+        intermediateValues {
+          step
+          value
+          metrics
+        }
+      }
+    }
+  }
+`);
+
+/** Which trial of the experiment changed (and which group it is in), to know when to read the page again. */
+export const TrialPageEvents = graphql(`
+  subscription TrialPageEvents($id: ID!) {
+    trialUpdated(experimentId: $id) {
+      id
+      number
+      retryOf {
+        id
+      }
+    }
+  }
+`);
+
+/** The experiment and trial the page shows. */
+export type TrialPageExperiment = NonNullable<TrialPageQuery['experiment']>;
+export type TrialDetails = NonNullable<TrialPageExperiment['trial']>;
+
+/** A trial number from the address, or null when it is not one. */
+export function trialNumber(text: string): number | null {
+  return /^[1-9][0-9]{0,9}$/.test(text) && Number(text) <= 2 ** 31 - 1 ? Number(text) : null;
+}
