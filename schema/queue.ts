@@ -1,7 +1,7 @@
 import { builder } from './builder.ts';
 import { ExperimentInput } from './trial.ts';
 import { badInput } from '../server/errors.ts';
-import { targetExperiment } from '../server/experiments/experiment-target.ts';
+import { previewTarget, targetExperiment } from '../server/experiments/experiment-target.ts';
 import { parseSearchSpace } from '../server/optimizer/space.ts';
 import { enqueueParams, MAX_QUEUED, type QueuedSet } from '../server/trials/queue.ts';
 import { parseParams } from '../server/trials/trial-params.ts';
@@ -26,8 +26,9 @@ const QueuedParamsRef = builder.objectRef<QueuedSet>('QueuedParams').implement({
 builder.prismaObjectField('Experiment', 'queueLength', (t) =>
   t.int({
     description: 'How many enqueued parameter sets wait to be handed out.',
-    select: { id: true },
-    resolve: (experiment, _args, ctx) => ctx.runtime.db.queuedParams.count({ where: { experimentId: experiment.id } }),
+    // Kept on the experiment's row in the transactions that queue and hand out sets: no count query.
+    select: { queuedCount: true },
+    resolve: (experiment) => experiment.queuedCount,
   }),
 );
 
@@ -62,11 +63,15 @@ builder.mutationField('enqueue', (t) =>
       params: t.arg({ type: 'JSON', required: true }),
     },
     resolve: async (_root, args, ctx) => {
-      const experiment = await targetExperiment(ctx.runtime.database, ctx.viewer, {
+      const target = {
         experiment: args.experiment,
         experimentId: args.experimentId === undefined || args.experimentId === null ? null : String(args.experimentId),
         experimentName: args.experimentName,
-      });
+      };
+      // Checked before the experiment is opened: refused params neither create nor change one.
+      const { basis } = await previewTarget(ctx.runtime.database, ctx.viewer, target);
+      parseParams(parseSearchSpace(basis.parameters), args.params);
+      const experiment = await targetExperiment(ctx.runtime.database, ctx.viewer, target);
       const params = parseParams(parseSearchSpace(experiment.parameters), args.params);
       return enqueueParams(ctx.runtime.database, experiment, params);
     },

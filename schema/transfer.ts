@@ -90,11 +90,10 @@ builder.mutationField('importTrials', (t) =>
         experimentId: args.experimentId === undefined || args.experimentId === null ? null : String(args.experimentId),
         experimentName: args.experimentName,
       };
-      if (args.dryRun) {
-        // Checked, not stored: an experiment that does not exist yet is not created either.
-        const { experiment, basis } = await previewTarget(ctx.runtime.database, ctx.viewer, target);
-        return { experiment, imported: checkImportedTrials(basis, args.trials).length, numbers: [], dryRun: true };
-      }
+      // Checked first, with nothing written: refused rows neither create nor change an experiment.
+      const { experiment: existing, basis } = await previewTarget(ctx.runtime.database, ctx.viewer, target);
+      const checked = checkImportedTrials(basis, args.trials).length;
+      if (args.dryRun) return { experiment: existing, imported: checked, numbers: [], dryRun: true };
       const experiment = await targetExperiment(ctx.runtime.database, ctx.viewer, target);
       return { ...(await importTrials(ctx.runtime, experiment, args.trials)), dryRun: false };
     },

@@ -12,7 +12,7 @@ import { startPythonWorker, storedTrials } from './python-workers.ts';
 
 const SUGGEST = `mutation ($experiment: ExperimentInput!, $worker: String, $instance: String, $requestId: String) {
   suggest(experiment: $experiment, worker: $worker, instance: $instance, requestId: $requestId) {
-    id number state params retryOf { id } experiment { id }
+    id number state params optimizer retryOf { id } experiment { id }
   }
 }`;
 const UPDATE = `mutation ($id: ID!, $result: JSON!) { update(trialId: $id, result: $result) { id state loss } }`;
@@ -55,6 +55,21 @@ describe('three replicas on one PostgreSQL database, with Redis', () => {
     expect(answer.errors, JSON.stringify(answer.errors)).toBeUndefined();
     return answer.data!.update;
   };
+
+  it('hands each enqueued parameter set out once, in order, while workers suggest through every replica', async () => {
+    const ENQUEUE = `mutation ($e: ExperimentInput!, $p: JSON!) { enqueue(experiment: $e, params: $p) { place } }`;
+    const spread = { name: 'Replicated queue', parameters: { x: { min: -10, max: 10 }, n: { min: 1, max: 5, step: 1 } } };
+    for (let x = -6; x < 0; x++) {
+      const queued = await on(x + 6).gql(ENQUEUE, { e: spread, p: { x, n: 2 } }, token);
+      expect(queued.data?.enqueue, JSON.stringify(queued.errors)).toEqual({ place: x + 7 });
+    }
+    const handed = (await Promise.all(Array.from({ length: 16 }, (_, i) => suggest(i, spread)))) as { number: number; params: { x: number }; optimizer: string }[];
+    const fromQueue = handed.filter((t) => t.optimizer === 'enqueued').sort((p, q) => p.number - q.number);
+    expect(fromQueue.map((t) => t.params.x)).toEqual([-6, -5, -4, -3, -2, -1]);
+    expect(new Set(handed.map((t) => t.number)).size).toBe(16);
+    const length = await on(1).gql(`query { experiment(name: "Replicated queue") { queueLength } }`, {}, token);
+    expect(length.data?.experiment.queueLength).toBe(0);
+  });
 
   it('creates one experiment and numbers its trials without gaps or repeats when 30 workers suggest through all three at once', async () => {
     const experiment = { name: 'Crowd', parameters: { x: { min: -5, max: 5 }, y: { min: 0, max: 1 } }, algorithm: 'tpe' };

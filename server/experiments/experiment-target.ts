@@ -3,7 +3,7 @@ import type { Viewer } from '../accounts/auth.ts';
 import { badInput, userError } from '../errors.ts';
 import type { Database } from '../runtime/database.ts';
 import { parseExperimentInput, type ExperimentInputArgs } from './experiment-input.ts';
-import { openExperiment } from './experiments.ts';
+import { checkSameSpace, openExperiment } from './experiments.ts';
 
 /** How `enqueue` and `importTrials` name their experiment: exactly one of the three. */
 export interface ExperimentTargetArgs {
@@ -43,9 +43,12 @@ export async function targetExperiment(database: Database, viewer: Viewer, args:
 }
 
 /**
- * What a dry run checks against, without creating anything: the experiment {@link targetExperiment}
- * would use when it exists (null otherwise), and its parameters and objectives, or, for an experiment
- * not created yet (or one `resume: false` would start afresh), those the request gives.
+ * What a dry run checks against, without creating or changing anything: the experiment
+ * {@link targetExperiment} would use when it exists (null otherwise, and as it is now: a resuming
+ * request's new settings are not applied), and the parameters and objectives it would have, or, for an
+ * experiment not created yet (or one `resume: false` would start afresh), those the request gives.
+ * Callers check their input against it before {@link targetExperiment}, so refused input creates no
+ * experiment.
  */
 export async function previewTarget(
   database: Database,
@@ -60,6 +63,11 @@ export async function previewTarget(
   const current = request.resume
     ? await database.db.experiment.findFirst({ where: { ownerId: viewer.userId, name: request.name, archivedAt: null }, orderBy: { version: 'desc' } })
     : null;
-  if (current) return { experiment: await openExperiment(database, viewer.userId, request), basis: current };
+  if (current) {
+    // Checked as resuming would, but nothing written: the request's objectives are the ones its import would meet.
+    checkSameSpace(current, request);
+    const objectives = request.objectives !== null ? (request.objectives as unknown as Experiment['objectives']) : current.objectives;
+    return { experiment: current, basis: { parameters: current.parameters, objectives } };
+  }
   return { experiment: null, basis: { parameters: request.parameters as Experiment['parameters'], objectives: (request.objectives as unknown as Experiment['objectives']) ?? null } };
 }

@@ -39,7 +39,11 @@ async function createVersion(database: Database, ownerId: string, request: Sugge
   });
 }
 
-function checkSameSpace(experiment: Experiment, request: SuggestInput): void {
+/**
+ * Refuses a resuming request whose parameter space is not the experiment's (BAD_USER_INPUT on
+ * `experiment.parameters`). Writes nothing.
+ */
+export function checkSameSpace(experiment: Pick<Experiment, 'parameters'>, request: Pick<SuggestInput, 'name' | 'space'>): void {
   const stored = canonicalSpace(parseSearchSpace(experiment.parameters));
   if (stored !== canonicalSpace(request.space)) {
     throw badInput(

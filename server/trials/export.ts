@@ -175,7 +175,10 @@ export async function exportTrials(database: Database, experiment: Experiment, f
 }
 
 async function* csvChunks(database: Database, experiment: Experiment, constraints: readonly Constraint[], parameters: readonly string[], metrics: readonly string[]) {
-  const options = { record_delimiter: 'windows', eof: true } as const;
+  // quoted_match: with CRLF records, csv-stringify leaves a cell with a bare \n or \r unquoted, which
+  // spreadsheets and pandas read as a new row (a traceback in an error, or a forged row whose formula
+  // cell escapes the defusing).
+  const options = { record_delimiter: 'windows', eof: true, quoted_match: /[\r\n]/ } as const;
   const header = [...CSV_COLUMNS.before, ...parameters.map((p) => `params.${p}`), ...CSV_COLUMNS.afterParams, ...metrics.map((m) => `metrics.${m}`), ...CSV_COLUMNS.after];
   yield stringify([header], options);
   for await (const rows of pages(database, experiment.id)) {
