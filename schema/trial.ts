@@ -1,4 +1,6 @@
 import { builder } from './builder.ts';
+import { filter, pipe } from 'graphql-yoga';
+import type { TrialEvent } from '../server/runtime/events.ts';
 import { userError } from '../server/errors.ts';
 import { TRIAL_STATES, asTrialState } from '../server/trials/trial-state.ts';
 import { parseExperimentInput } from '../server/experiments/experiment-input.ts';
@@ -220,13 +222,17 @@ builder.mutationField('report', (t) =>
 builder.subscriptionField('trialUpdated', (t) =>
   t.withAuth({ signedIn: true }).prismaField({
     type: 'Trial',
-    description: 'Emits a trial of the experiment each time one is created or changes.',
-    args: { experimentId: t.arg.id({ required: true }) },
+    description: 'Emits a trial of the experiment each time one is created or changes (and, with `heartbeats: true`, each time a running one renews its lease).',
+    args: {
+      experimentId: t.arg.id({ required: true }),
+      heartbeats: t.arg.boolean({ required: true, defaultValue: false, description: 'Also emit a running trial at each heartbeat (its lease and heartbeatAt moved).' }),
+    },
     subscribe: async (_root, args, ctx) => {
       const experimentId = String(args.experimentId);
       const owned = await ctx.runtime.db.experiment.count({ where: { id: experimentId, ownerId: ctx.viewer.userId } });
       if (!owned) throw userError('NOT_FOUND', `No experiment with id "${experimentId}"`, 'experimentId');
-      return ctx.runtime.live.watch(ctx.viewer, ctx.runtime.events.pubsub.subscribe('experiment:trials', experimentId));
+      const events = ctx.runtime.events.pubsub.subscribe('experiment:trials', experimentId);
+      return ctx.runtime.live.watch(ctx.viewer, args.heartbeats ? events : pipe(events, filter((event: TrialEvent) => !event.heartbeat)));
     },
     resolve: (query, event, _args, ctx) => {
       ctx.budget.refill(); // each event is an operation of its own

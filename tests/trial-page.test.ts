@@ -97,19 +97,24 @@ describe('Experiment.trialTable.errors', () => {
 });
 
 describe('heartbeats, live', () => {
-  it("emits trialUpdated when a running trial's heartbeat renews its lease, with the new heartbeat time", async () => {
+  it("emits trialUpdated at a running trial's heartbeat to subscribers that ask for heartbeats, and only to them", async () => {
     const running = (await gql(SUGGEST, { worker: 'spot-4' })).suggest;
-    const feed = collect<{ trialUpdated: { number: number; heartbeatAt: string | null } }>(
-      server.ws(alice),
-      `subscription ($id: ID!) { trialUpdated(experimentId: $id) { number heartbeatAt } }`,
-      { id: experimentId },
-    );
+    type Event = { trialUpdated: { number: number; state: string; heartbeatAt: string | null } };
+    const query = (heartbeats: boolean) => `subscription ($id: ID!) { trialUpdated(experimentId: $id, heartbeats: ${heartbeats}) { number state heartbeatAt } }`;
+    const withBeats = collect<Event>(server.ws(alice), query(true), { id: experimentId });
+    const table = collect<Event>(server.ws(alice), query(false), { id: experimentId });
     try {
-      await server.listening(alice, 1, 10_000);
+      await server.listening(alice, 2, 10_000);
       const beat = (await gql(HEARTBEAT, { id: running.id })).heartbeat;
-      await waitFor(() => feed.events.some((e) => e.trialUpdated.number === running.number && e.trialUpdated.heartbeatAt === beat.heartbeatAt), 10_000);
+      await waitFor(() => withBeats.events.some((e) => e.trialUpdated.number === running.number && e.trialUpdated.heartbeatAt === beat.heartbeatAt), 10_000);
+      // A result after the heartbeat: events of a topic arrive in order, so once the table's feed has the
+      // result, a heartbeat event sent to it would already be there.
+      await gql(`mutation ($id: ID!) { update(trialId: $id, result: { loss: 1 }) { id } }`, { id: running.id });
+      await waitFor(() => table.events.some((e) => e.trialUpdated.number === running.number && e.trialUpdated.state === 'COMPLETED'), 10_000);
+      expect(table.events.filter((e) => e.trialUpdated.number === running.number).map((e) => e.trialUpdated.state)).toEqual(['COMPLETED']);
     } finally {
-      feed.stop();
+      withBeats.stop();
+      table.stop();
     }
   });
 

@@ -6,6 +6,8 @@ import type { RedisClients } from './redis.ts';
 /** What a trial event carries: the trial to reload (payloads stay small and serialisable for Redis). */
 export interface TrialEvent {
   readonly trialId: string;
+  /** Only the lease was renewed (a heartbeat): the trial page shows it, the experiment's table need not. */
+  readonly heartbeat?: boolean;
 }
 
 /** What an experiment event carries: the experiment to reload. */

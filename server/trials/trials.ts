@@ -132,8 +132,9 @@ export async function heartbeat(deps: TrialDeps, viewer: Viewer, trialId: string
   const renewal = { state: 'RUNNING', leaseExpiresAt: leaseUntil(leaseSeconds), heartbeatAt: new Date() };
   // A RUNNING trial stays RUNNING: nothing an optimizer sees changes, so no revision is taken.
   const renewed = await db.trial.updateMany({ where: { id: trialId, state: 'RUNNING' }, data: renewal });
-  // Its lease and last heartbeat show live on the dashboard's trial page (nothing an experiment list shows moved).
-  if (renewed.count > 0) deps.events.pubsub.publish('experiment:trials', experimentId, { trialId });
+  // Its lease and last heartbeat show live on the dashboard's trial page; subscribers that did not ask
+  // for heartbeats (the experiment's table) never receive them (schema/trial.ts, trialUpdated).
+  if (renewed.count > 0) deps.events.pubsub.publish('experiment:trials', experimentId, { trialId, heartbeat: true });
   if (renewed.count === 0) {
     // A STALE trial comes back unless its parameters were offered again (serialised with re-offers by
     // the experiment's lock, and with results for the same parameters by the group's).

@@ -61,7 +61,7 @@ export const TrialPage = graphql(`
 /** Which trial of the experiment changed (and which group it is in), to know when to read the page again. */
 export const TrialPageEvents = graphql(`
   subscription TrialPageEvents($id: ID!) {
-    trialUpdated(experimentId: $id) {
+    trialUpdated(experimentId: $id, heartbeats: true) {
       id
       number
       retryOf {
