@@ -2,6 +2,7 @@ import pLimit from 'p-limit';
 import type { OperationBudget } from '../http/operation-budget.ts';
 import type { Database } from '../runtime/database.ts';
 import { asRecord } from '../json.ts';
+import { parseSearchSpace } from '../optimizer/space.ts';
 
 /** One named column of a trial table: a value (or null) per trial, in trial order. */
 export interface TrialColumn {
@@ -46,6 +47,15 @@ export function checkpointSummary(stored: string): string {
 /** Tables read at once in one process; more wait their turn, so memory stays bounded under load. */
 const LOADS_AT_ONCE = 2;
 
+/** The keys of a stored parameter spec's parameters, sub-parameters included (its top-level keys if it no longer parses). */
+function parameterKeys(spec: unknown): string[] {
+  try {
+    return parseSearchSpace(spec).parameters.map((param) => param.name);
+  } catch {
+    return Object.keys(asRecord(spec));
+  }
+}
+
 
 /**
  * Reads every trial of an experiment, oldest first, into columns: one query, no per-trial round
@@ -76,7 +86,8 @@ export class TrialTables {
         }),
       ]);
       const summaries = await this.checkpointSummaries(experimentId);
-      const parameterNames = new Set(Object.keys(asRecord(experiment.parameters)));
+      // Every parameter as trials key it (sub-parameters of conditional ones included), empty where inactive.
+      const parameterNames = new Set(parameterKeys(experiment.parameters));
       const metricNames = new Set<string>();
       for (const row of rows) {
         for (const name of Object.keys(asRecord(row.params))) parameterNames.add(name);

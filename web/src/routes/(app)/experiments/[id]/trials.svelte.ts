@@ -1,3 +1,4 @@
+import { branchChoices, isSpecObject, specParameters } from '$lib/parameter-spec';
 import type { ExperimentPageQuery, TrialUpdatesSubscription } from '$lib/graphql/generated/graphql';
 import { DEFAULT_OBJECTIVES, type Objective } from '$lib/objectives';
 import { resultColumn } from './ranking';
@@ -25,18 +26,24 @@ export type ParameterKind =
   | { readonly kind: 'categorical'; readonly choices: readonly string[] }
   | { readonly kind: 'constant' };
 
-/** Reads the kind of each parameter from the spec as the user wrote it (see the README's parameters table). */
+/**
+ * Reads the kind of each parameter from the spec as the user wrote it (see the README's parameters
+ * table), keyed as trials key it (sub-parameters of conditional ones included, see
+ * $lib/parameter-spec). A `choices` mapping is a categorical of its choices, in name order.
+ */
 export function parameterKinds(spec: unknown): Map<string, ParameterKind> {
   const kinds = new Map<string, ParameterKind>();
-  if (spec === null || typeof spec !== 'object') return kinds;
-  for (const [name, value] of Object.entries(spec as Record<string, unknown>)) {
+  for (const { key, spec: value } of specParameters(spec)) {
+    const branches = branchChoices(value);
     if (Array.isArray(value)) {
-      kinds.set(name, value.length > 1 ? { kind: 'categorical', choices: value.map(String) } : { kind: 'constant' });
-    } else if (value !== null && typeof value === 'object') {
-      const distribution = (value as { distribution?: unknown }).distribution;
-      kinds.set(name, { kind: 'numeric', log: distribution === 'log_uniform' || distribution === 'log_normal' });
+      kinds.set(key, value.length > 1 ? { kind: 'categorical', choices: value.map(String) } : { kind: 'constant' });
+    } else if (branches !== null) {
+      kinds.set(key, branches.length > 1 ? { kind: 'categorical', choices: branches } : { kind: 'constant' });
+    } else if (isSpecObject(value)) {
+      const distribution = value.distribution;
+      kinds.set(key, { kind: 'numeric', log: distribution === 'log_uniform' || distribution === 'log_normal' });
     } else {
-      kinds.set(name, { kind: 'constant' });
+      kinds.set(key, { kind: 'constant' });
     }
   }
   return kinds;
