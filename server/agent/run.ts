@@ -16,6 +16,7 @@ import { graphql, graphqlUrl, OscarError, type ServerOptions } from './graphql-c
 import { Lines, readResult, substitute, Tail, trialEnvironment, type ParamValue } from './trial-command.ts';
 import { TrialMessages } from './trial-messages.ts';
 
+/** What `oscar run --help` prints (and a usage error ends with). */
 export const AGENT_USAGE = `Usage:
   oscar run --experiment SPEC.json [--trials N] [--parallel K] [--url URL] [--token TOKEN] -- COMMAND [ARGS...]
 

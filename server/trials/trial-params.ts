@@ -3,6 +3,7 @@
  * against the experiment's space once, at the boundary: every value must be one the experiment could
  * have suggested.
  */
+import { describe } from './trial-result.ts';
 import { badInput } from '../errors.ts';
 import type { NumericParameter, Parameter, Params, ParamValue, SearchSpace } from '../optimizer/space.ts';
 import { domainOf, gridOf } from '../optimizer/space/grid.ts';
@@ -10,14 +11,6 @@ import { activeParams, treeOf, walkActive } from '../optimizer/space/tree.ts';
 
 /** How far (relative to the step) a value may sit from its grid point and still be taken as it: rounding in a CSV, say. */
 const GRID_TOLERANCE = 1e-9;
-
-function describe(value: unknown): string {
-  if (typeof value === 'string') return `"${value.length > 40 ? `${value.slice(0, 40)}…` : value}" (a string)`;
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'a list';
-  if (typeof value === 'object') return 'an object';
-  return `${String(value)} (a ${typeof value})`;
-}
 
 /** The value of a numeric parameter, snapped to its step grid; a message saying why not otherwise. */
 function numericValue(param: NumericParameter, value: unknown): number | string {

@@ -22,8 +22,9 @@ const MAX_RESULT_BYTES = 64 * 1024;
 const MAX_DEPTH = 8;
 const MAX_ERROR = 10_000;
 
-function describe(value: unknown): string {
-  if (typeof value === 'string') return `"${value.length > 40 ? `${value.slice(0, 40)}...` : value}" (a string)`;
+/** A client's JSON value for an error message: a string quoted (cut at 40 characters) and its type named. */
+export function describe(value: unknown): string {
+  if (typeof value === 'string') return `"${value.length > 40 ? `${value.slice(0, 40)}…` : value}" (a string)`;
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'a list';
   if (typeof value === 'object') return 'an object';

@@ -6,4 +6,5 @@ import { echarts } from './echarts';
 
 echarts.use([CustomChart, BrushComponent, MarkLineComponent]);
 
+/** ECharts with the custom series, brush and mark lines the loss landscape draws with registered. */
 export { echarts };

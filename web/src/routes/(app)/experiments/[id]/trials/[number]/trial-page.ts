@@ -73,6 +73,7 @@ export const TrialPageEvents = graphql(`
 
 /** The experiment and trial the page shows. */
 export type TrialPageExperiment = NonNullable<TrialPageQuery['experiment']>;
+/** The trial the page shows, with its group, retries and curve. */
 export type TrialDetails = NonNullable<TrialPageExperiment['trial']>;
 
 /** A trial number from the address, or null when it is not one. */
