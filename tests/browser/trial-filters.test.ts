@@ -101,6 +101,14 @@ describe('filtering the trials table, in Chromium', () => {
     await page.goto(`${origin(server)}/experiments/${experimentId}`);
     await chartsRendered(page, TIMEOUT);
     expect(await matchCount()).toBe(`${TRIALS} trials`);
+    // The chips and the toggle are legible: their text is not the colour of their background.
+    for (const selector of ['[data-testid=filter-state-failed]', '[data-testid=filter-parameters-toggle]']) {
+      const { color, background } = await page.locator(selector).evaluate((element) => {
+        const style = getComputedStyle(element);
+        return { color: style.color, background: style.backgroundColor };
+      });
+      expect(color, `${selector} text`).not.toBe(background);
+    }
 
     await page.click('[data-testid=filter-state-failed]');
     await expectTable((t) => t.state === 'FAILED');
