@@ -85,6 +85,12 @@ describe('the trial page, in Chromium', () => {
     expect(html).not.toContain(PAYLOAD);
     expect(html).toContain('&lt;img src=x onerror=');
 
+    // So does the experiments list: its first paint lists the experiment, linked, before any script.
+    const list = await (await page.request.get(`${origin(server)}/experiments`)).text();
+    expect(list).toContain(`href="/experiments/${trial.experiment.id}"`);
+    expect(list).toContain('>trial page</a>');
+    expect(list).not.toContain('Loading…');
+
     await page.goto(url);
     expect(await text('trial-state')).toBe('running');
     expect(await text('field-worker')).toBe(PAYLOAD);
