@@ -72,7 +72,10 @@ function guard(): void {
     if (tag === 'svg' && !el.closest('.brand')) flag('an <svg> outside the logo');
     if (el instanceof HTMLScriptElement) {
       const ours = el.src ? new URL(el.src).origin === location.origin : el.nonce !== '';
-      if (!ours || el.text.includes('__xss')) flag('a <script> that is not the app’s');
+      if (!ours) flag('a <script> that is not the app’s');
+      // The app's own inline script carries the page's server-rendered data, payloads included, but
+      // serialised: every < escaped (\u003C), so no payload's markup survives in it as written.
+      if (ours && el.text.includes('__xss') && /<(script|img|svg|\/script)/i.test(el.text)) flag('a payload written unescaped into the app’s <script>');
     }
   };
   new MutationObserver((records) => {
