@@ -40,6 +40,23 @@ describe('registry', () => {
     expect(objectiveCount([{ params: {}, loss: 1 }])).toBe(1);
   });
 
+  it('keeps the work bounded with three objectives when every earlier trial is on the front', () => {
+    const space = parseSearchSpace({ x: { min: 0, max: 1 } });
+    const earlier = 30_000;
+    // Points on the plane a + b + c = 1: none dominates another, so an unbounded front scan would be quadratic.
+    const completed = Array.from({ length: earlier + HISTORY_BOUNDS.latest }, (_, i) => {
+      const a = (i % 173) / 173;
+      const b = (1 - a) * (((i * 7) % 101) / 101);
+      return { params: { x: 0.5 }, loss: i % 1000, objectives: [a, b, 1 - a - b], violation: 0 };
+    });
+    const kept = boundedHistory('nsga2', space, completed);
+    const front = kept.slice(0, kept.length - HISTORY_BOUNDS.latest);
+    expect(front).toHaveLength(HISTORY_BOUNDS.front);
+    // Candidates are the lowest scalarised losses; the latest trials follow untouched.
+    expect(front.every((t) => t.loss < 100)).toBe(true);
+    expect(kept.slice(-HISTORY_BOUNDS.latest)).toEqual(completed.slice(earlier));
+  });
+
   it('bounds a long NSGA-II history to the latest trials and the earlier feasible front, spread along it', () => {
     const space = parseSearchSpace({ x: { min: 0, max: 1 } });
     const n = HISTORY_BOUNDS.latest + 5000;

@@ -63,8 +63,12 @@ export const HISTORY_BOUNDS = { best: 25, latest: 1000, front: 100 } as const;
 /**
  * The earlier trials `nsga2` keeps: the feasible Pareto front of those before `cut` (at most
  * `HISTORY_BOUNDS.front`, evenly spread along it), as indices in the original order; null when none of
- * them is feasible (the caller then keeps the best losses). O(n log n) for two objectives.
+ * them is feasible (the caller then keeps the best losses). O(n log n) for two objectives; with more,
+ * the front of the `FRONT_CANDIDATES` lowest scalarised losses, O(n log n + FRONT_CANDIDATES²).
  */
+/** With three or more objectives, the most earlier trials `earlierFront` looks for the front among. */
+const FRONT_CANDIDATES = 2000;
+
 function earlierFront(completed: readonly CompletedTrial[], cut: number): number[] | null {
   const feasible: number[] = [];
   for (let i = 0; i < cut; i++) {
@@ -72,7 +76,15 @@ function earlierFront(completed: readonly CompletedTrial[], cut: number): number
     if ((t.violation ?? 0) === 0 && Number.isFinite(t.loss)) feasible.push(i);
   }
   if (feasible.length === 0) return null;
-  const front = paretoFront(feasible.map((i) => completed[i]!.objectives ?? [completed[i]!.loss])).map((k) => feasible[k]!);
+  const objectivesOf = (i: number) => completed[i]!.objectives ?? [completed[i]!.loss];
+  // Two objectives: one sort and a scan. More: the front costs O(n · front), and a front can be every
+  // trial (this runs on the event loop, per suggestion), so only the best FRONT_CANDIDATES by the
+  // trials' scalarised loss are candidates.
+  const candidates =
+    objectivesOf(feasible[0]!).length > 2 && feasible.length > FRONT_CANDIDATES
+      ? [...feasible].sort((a, b) => completed[a]!.loss - completed[b]!.loss || a - b).slice(0, FRONT_CANDIDATES)
+      : feasible;
+  const front = paretoFront(candidates.map(objectivesOf)).map((k) => candidates[k]!);
   const { front: limit } = HISTORY_BOUNDS;
   const kept = front.length <= limit ? front : Array.from({ length: limit }, (_, r) => front[Math.round((r * (front.length - 1)) / (limit - 1))]!);
   return [...new Set(kept)].sort((a, b) => a - b);
