@@ -20,7 +20,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'sqlite',
-          include: ['server/**/*.test.ts', 'schema/**/*.test.ts', 'tests/**/*.test.ts'],
+          include: ['server/**/*.test.ts', 'schema/**/*.test.ts', 'tests/**/*.test.ts', 'web/src/**/*.test.ts'],
           // Replicas share a PostgreSQL database; SQLite is one process's database.
           exclude: ['tests/replicas.test.ts'],
         },

@@ -11,36 +11,33 @@ const TrialColumnRef = builder.objectRef<TrialColumn>('TrialColumn').implement({
   }),
 });
 
+/**
+ * A column of the trial table. Each is one JSON array rather than a typed GraphQL list: the values are
+ * the same on the wire, but a list is completed value by value (about 0.5 s for the 1.6 million cells
+ * of 100,000 trials), a JSON array is sent as it is. The descriptions give the element types.
+ */
+const column = <T>(description: string, values: (table: TrialTable) => readonly T[]) => ({ type: 'JSON' as const, description, resolve: values });
+
 const TrialTableRef = builder.objectRef<TrialTable>('TrialTable').implement({
   description:
-    "Every trial of an experiment as columns (arrays in trial order, index i is the same trial everywhere): compact enough for the dashboard's table and charts over tens of thousands of trials.",
+    "Every trial of an experiment as columns (arrays in trial order, index i is the same trial everywhere): compact enough for the dashboard's table and charts over 100,000 trials.",
   fields: (t) => ({
-    numbers: t.field({ type: ['Int'], description: 'Trial numbers, ascending.', resolve: (table) => table.numbers }),
-    states: t.field({ type: ['String'], description: 'Trial states (RUNNING, COMPLETED, ...: a TrialState name).', resolve: (table) => table.states }),
-    losses: t.field({ type: ['Float'], nullable: { list: false, items: true }, description: 'Losses, null until reported.', resolve: (table) => table.losses }),
-    workers: t.field({ type: ['String'], nullable: { list: false, items: true }, description: 'Worker names.', resolve: (table) => table.workers }),
-    createdAt: t.field({ type: ['Float'], description: 'Creation times, milliseconds since the epoch.', resolve: (table) => table.createdAt }),
-    completedAt: t.field({ type: ['Float'], nullable: { list: false, items: true }, description: 'Completion times, milliseconds since the epoch.', resolve: (table) => table.completedAt }),
+    numbers: t.field(column('Trial numbers, ascending: an array of Int.', (table) => table.numbers)),
+    states: t.field(column('Trial states (RUNNING, COMPLETED, ...: a TrialState name): an array of String.', (table) => table.states)),
+    losses: t.field(column('Losses, null until reported: an array of Float or null.', (table) => table.losses)),
+    workers: t.field(column('Worker names: an array of String or null.', (table) => table.workers)),
+    createdAt: t.field(column('Creation times, milliseconds since the epoch: an array of Float.', (table) => table.createdAt)),
+    completedAt: t.field(column('Completion times, milliseconds since the epoch: an array of Float or null.', (table) => table.completedAt)),
     parameters: t.field({ type: [TrialColumnRef], description: 'One column per parameter, by name.', resolve: (table) => table.parameters }),
     metrics: t.field({ type: [TrialColumnRef], description: 'One column per custom metric, by name.', resolve: (table) => table.metrics }),
-    prunedSteps: t.field({
-      type: ['Int'],
-      nullable: { list: false, items: true },
-      description: 'The step at which the pruner stopped each trial (PRUNED), or null.',
-      resolve: (table) => table.prunedSteps,
-    }),
-    errors: t.field({
-      type: ['String'],
-      nullable: { list: false, items: true },
-      description: 'Why each FAILED trial failed, as its worker reported, or null.',
-      resolve: (table) => table.errors,
-    }),
-    checkpoints: t.field({
-      type: ['String'],
-      nullable: { list: false, items: true },
-      description: `Each trial's latest checkpoint record as compact JSON, cut to ${CHECKPOINT_SUMMARY} characters (then ending in …), or null; the whole record is Trial.checkpoint.`,
-      resolve: (table) => table.checkpoints,
-    }),
+    prunedSteps: t.field(column('The step at which the pruner stopped each trial (PRUNED), or null: an array of Int or null.', (table) => table.prunedSteps)),
+    errors: t.field(column('Why each FAILED trial failed, as its worker reported, or null: an array of String or null.', (table) => table.errors)),
+    checkpoints: t.field(
+      column(
+        `Each trial's latest checkpoint record as compact JSON, cut to ${CHECKPOINT_SUMMARY} characters (then ending in …), or null: an array of String or null; the whole record is Trial.checkpoint.`,
+        (table) => table.checkpoints,
+      ),
+    ),
   }),
 });
 

@@ -23,3 +23,18 @@ export function userError(code: ErrorCode, message: string, field?: string): Gra
 export function badInput(field: string, message: string): GraphQLError {
   return userError('BAD_USER_INPUT', message, field);
 }
+
+/**
+ * A row a request needed was deleted while it ran (Prisma's P2025, "record not found", e.g. an
+ * experiment deleted while a worker's result was being stored): NOT_FOUND instead of an internal
+ * error. Null for any other error.
+ */
+export function deletedMeanwhile(error: unknown): GraphQLError | null {
+  const original = error instanceof GraphQLError ? error.originalError : error;
+  if ((original as { code?: unknown } | null | undefined)?.code !== 'P2025') return null;
+  return new GraphQLError('Not found: what this request refers to was deleted', {
+    nodes: error instanceof GraphQLError ? error.nodes : undefined,
+    path: error instanceof GraphQLError ? error.path : undefined,
+    extensions: { code: 'NOT_FOUND' satisfies ErrorCode },
+  });
+}

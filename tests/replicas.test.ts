@@ -310,3 +310,41 @@ describe('Redis restarted while two replicas serve', () => {
     await client.dispose();
   }, 120_000);
 });
+
+describe('deleting an experiment on one replica', () => {
+  let replicas: TestServer[];
+  let token: string;
+  beforeAll(async () => {
+    replicas = await startReplicas(2);
+    token = await replicas[0]!.token('deleter@example.com');
+  });
+  afterAll(async () => {
+    if (replicas) await stopReplicas(replicas);
+  });
+
+  it('is heard on the others: their workers get NOT_FOUND, their subscribers the deletion, and the name starts afresh', async () => {
+    const [a, b] = replicas as [TestServer, TestServer];
+    const experiment = { name: 'Deleted elsewhere', parameters: { x: { min: 0, max: 1 } }, algorithm: 'random' };
+    // Replica a hands the trial out: it remembers the trial's and the name's experiment.
+    const held = await a.gql(SUGGEST, { experiment, worker: 'w' }, token);
+    const experimentId = held.data!.suggest.experiment.id;
+    const client = a.ws(token);
+    const deletions = collect<{ experimentDeleted: { ids: string[] } }>(client, `subscription { experimentDeleted { ids } }`, {});
+    await a.listening(token, 1, 30_000);
+
+    const deleted = await b.gql(`mutation ($id: ID!) { deleteExperiment(id: $id) { ids } }`, { id: experimentId }, token);
+    expect(deleted.data?.deleteExperiment.ids, JSON.stringify(deleted.errors)).toEqual([experimentId]);
+    await waitFor(() => deletions.events.some((e) => e.experimentDeleted.ids.includes(experimentId)), 30_000);
+
+    const update = await a.gql(UPDATE, { id: held.data!.suggest.id, result: { loss: 1 } }, token);
+    expect(update.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
+    const heartbeat = await a.gql(`mutation ($id: ID!) { heartbeat(trialId: $id) { id } }`, { id: held.data!.suggest.id }, token);
+    expect(heartbeat.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
+    const again = await a.gql(SUGGEST, { experiment, worker: 'w' }, token);
+    expect(again.errors).toBeUndefined();
+    expect(again.data!.suggest.experiment.id).not.toBe(experimentId);
+    expect(again.data!.suggest.number).toBe(1);
+    deletions.stop();
+    await client.dispose();
+  });
+});

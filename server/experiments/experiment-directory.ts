@@ -32,6 +32,7 @@ export class ExperimentDirectory {
     if (this.known.size > MAX_EXPERIMENTS) this.known.delete(this.known.keys().next().value!);
   }
 
+  /** Forgets what this owner's name refers to (it was archived, renamed or deleted). */
   forget(ownerId: string, name: string): void {
     this.known.delete(ExperimentDirectory.key(ownerId, name));
   }

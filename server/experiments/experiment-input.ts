@@ -50,7 +50,8 @@ export interface SuggestInput {
   readonly requestId: string | null;
 }
 
-const MAX_NAME = 200;
+/** The longest experiment name. */
+export const MAX_NAME = 200;
 const MAX_DESCRIPTION = 10_000;
 const MAX_WORKER = 200;
 const MAX_ID = 100;

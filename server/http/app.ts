@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { createYoga } from 'graphql-yoga';
+import { createYoga, maskError } from 'graphql-yoga';
+import { deletedMeanwhile } from '../errors.ts';
 import type { GraphQLSchema } from 'graphql';
 import { authenticateToken, parseAuthorization, type Authentication } from '../accounts/auth.ts';
 import { authenticateSession, sessionSecretOf, type CookieRequest } from '../accounts/session.ts';
@@ -77,6 +78,8 @@ export function buildApp(options: AppOptions): App {
     plugins: [...queryLimitPlugins(), rateLimitPlugin(limiter)],
     graphqlEndpoint: '/graphql',
     landingPage: false,
+    // Expected failures keep their code; a row deleted meanwhile is NOT_FOUND; the rest stay masked.
+    maskedErrors: { maskError: (error, message, isDev) => deletedMeanwhile(error) ?? maskError(error, message, isDev) },
     // Any page may call the API with a bearer token, never with the browser's cookies.
     cors: { origin: '*', credentials: false, methods: ['GET', 'POST'], allowedHeaders: ['authorization', 'content-type', 'accept'], maxAge: 600 },
     graphiql: { subscriptionsProtocol: 'WS', title: 'Oscar GraphiQL' },

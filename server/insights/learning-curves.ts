@@ -35,6 +35,8 @@ export function thin(n: number, max: number): number[] {
  */
 export async function learningCurves(database: Database, experimentId: string, budget: OperationBudget): Promise<LearningCurve[]> {
   const { db } = database;
+  // Most experiments report nothing: one indexed look-up, not two scans of every trial.
+  if (!(await db.trialReport.findFirst({ where: { experimentId }, select: { step: true } }))) return [];
   const select = { id: true, number: true, state: true, prunedStep: true } as const;
   const [recent, best] = await Promise.all([
     db.trial.findMany({ where: { experimentId, lastStep: { not: null } }, orderBy: { number: 'desc' }, take: MAX_CURVES, select }),

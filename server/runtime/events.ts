@@ -15,6 +15,14 @@ export interface ExperimentEvent {
   readonly experimentId: string;
 }
 
+/** Experiments deleted together (one version, or every version of a name): every replica forgets them. */
+export interface ExperimentDeletionEvent {
+  readonly ownerId: string;
+  readonly name: string;
+  readonly experimentIds: readonly string[];
+  readonly versions: readonly number[];
+}
+
 /** Credentials revoked by some replica (`token:<id>`, `session:<id>`): every replica ends their subscriptions. */
 export interface RevocationEvent {
   readonly credentials: readonly string[];
@@ -22,12 +30,14 @@ export interface RevocationEvent {
 
 /**
  * Topics: `experiment:trials` keyed by experiment id and `user:experiments` keyed by the owner's id,
- * published whenever a trial is created or changes; `credentials:revoked` when a token or session ends.
+ * published whenever a trial is created or changes; `credentials:revoked` when a token or session ends;
+ * `experiments:deleted` when experiments are deleted (caches forget them, dashboards drop them).
  */
 export type Topics = {
   'experiment:trials': [experimentId: string, event: TrialEvent];
   'user:experiments': [ownerId: string, event: ExperimentEvent];
   'credentials:revoked': [event: RevocationEvent];
+  'experiments:deleted': [event: ExperimentDeletionEvent];
 };
 
 /** The event bus of one runtime: in process, or across replicas through Redis. */

@@ -10,6 +10,7 @@ import { startLeaseSweeper } from '../trials/leases.ts';
 import { SuggestQueue } from '../trials/suggest-queue.ts';
 import { TrialDirectory } from '../trials/trial-directory.ts';
 import { ExperimentDirectory } from '../experiments/experiment-directory.ts';
+import { forgetDeleted } from '../experiments/experiment-deletion.ts';
 import { openDatabase, type Database, type Db } from './database.ts';
 import { createEvents, type Events } from './events.ts';
 import { memoryLimiters, redisLimiters } from './rate-limiters.ts';
@@ -76,6 +77,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   const trials = new TrialDirectory(database.db);
   const live = new LiveSubscriptions(database.db, events, options.subscriptionLimits);
   let stopLeases = (): void => undefined;
+  let deletions: AsyncIterator<unknown> | null = null;
   const runtime: Runtime = {
     database,
     db: database.db,
@@ -97,9 +99,16 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     start() {
       stopLeases = startLeaseSweeper({ database, events }, options.leaseSweepMs);
       live.start();
+      // Experiments deleted on any replica: this process's caches forget them.
+      const stream = events.pubsub.subscribe('experiments:deleted')[Symbol.asyncIterator]();
+      deletions = stream;
+      void (async () => {
+        for (let next = await stream.next(); !next.done; next = await stream.next()) forgetDeleted(runtime, next.value);
+      })().catch((error: unknown) => console.error('deletion events failed:', error));
     },
     async close() {
       stopLeases();
+      void deletions?.return?.();
       live.stop();
       await pool.close();
       await database.close();

@@ -113,6 +113,11 @@ export class HistoryCache {
     private readonly pool: ComputePool,
   ) {}
 
+  /** Drops a deleted experiment's history. */
+  forget(experimentId: string): void {
+    this.histories.delete(experimentId);
+  }
+
   private historyOf(experimentId: string, scoringKey: string): History {
     let history = this.histories.get(experimentId);
     if (history && history.scoringKey !== scoringKey) history = undefined;

@@ -5,6 +5,7 @@ import type { Events } from '../runtime/events.ts';
 import type { HistoryCache, Proposal } from './history.ts';
 import type { TrialDirectory } from './trial-directory.ts';
 import { settingChanges } from '../experiments/experiments.ts';
+import { userError } from '../errors.ts';
 import { reuseTrials } from './reuse.ts';
 import { runningTrialData } from './running-trial.ts';
 import { ENQUEUED, nextQueued, queuedDecrement, removeQueued } from './queue.ts';
@@ -25,8 +26,9 @@ export interface SuggestQueueDeps {
 }
 
 /**
- * A suggest sent to an experiment remembered by name (ExperimentDirectory) that turned out archived, or
- * that asks for other settings than the experiment has: the caller opens the experiment afresh.
+ * A suggest sent to an experiment remembered by name (ExperimentDirectory) that turned out archived,
+ * renamed or deleted, or that asks for other settings than the experiment has: the caller opens the
+ * experiment afresh.
  */
 export class StaleExperiment extends Error {
   constructor() {
@@ -111,10 +113,18 @@ export class SuggestQueue {
 
   private async handOut(experimentId: string, batch: readonly Waiter[]): Promise<void> {
     const { db } = this.deps.database;
-    let experiment = await db.experiment.findUniqueOrThrow({ where: { id: experimentId } });
+    const row = await db.experiment.findUnique({ where: { id: experimentId } });
+    if (!row) {
+      // Deleted since it was opened: a remembered one is opened afresh by name; the others are told.
+      for (const waiter of batch) waiter.reject(waiter.remembered ? new StaleExperiment() : userError('NOT_FOUND', `Experiment "${waiter.request.name}" was deleted`, 'experiment.name'));
+      return;
+    }
+    let experiment = row;
     const current: Waiter[] = [];
     for (const waiter of batch) {
-      const stale = waiter.remembered && (experiment.archivedAt !== null || Object.keys(settingChanges(experiment, waiter.request)).length > 0);
+      const stale =
+        waiter.remembered &&
+        (experiment.archivedAt !== null || experiment.name !== waiter.request.name || Object.keys(settingChanges(experiment, waiter.request)).length > 0);
       if (stale) waiter.reject(new StaleExperiment());
       else current.push(waiter);
     }

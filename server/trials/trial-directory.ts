@@ -15,7 +15,8 @@ const MAX_TRIALS = 100_000;
 /**
  * Where trials belong, remembered per process: results and heartbeats find a trial's experiment,
  * owner and group without a query once this process has handed the trial out or seen it. Only
- * immutable facts are kept, so the directory is never stale, whichever replica wrote what.
+ * immutable facts are kept, so the directory is never stale, whichever replica wrote what; a deleted
+ * experiment's trials are forgotten when its deletion is announced (`experiments:deleted`).
  */
 export class TrialDirectory {
   private readonly places = new Map<string, TrialPlace>();
@@ -27,6 +28,12 @@ export class TrialDirectory {
     this.places.delete(trialId);
     this.places.set(trialId, place);
     if (this.places.size > MAX_TRIALS) this.places.delete(this.places.keys().next().value!);
+  }
+
+  /** Forgets the trials of deleted experiments: their results and heartbeats then find no trial (NOT_FOUND). */
+  forgetExperiments(experimentIds: readonly string[]): void {
+    const gone = new Set(experimentIds);
+    for (const [trialId, place] of this.places) if (gone.has(place.experimentId)) this.places.delete(trialId);
   }
 
   /** The trial's place, if it belongs to `ownerId`; NOT_FOUND otherwise (another user's trial looks like no trial). */

@@ -2,14 +2,16 @@
 // charts in headless Chromium, how long a result takes from the API to the open page, and how much
 // memory the tab holds (its JavaScript heap, and the resident memory of its renderer process).
 // Goals (issue 13): table and every chart in under 2 s, a live result in under 100 ms, under 500 MB.
-// Usage: tsx tests/browser/bench.ts [--trials 100000] [--updates 20] [--loads 6]
+// Usage: tsx tests/browser/bench.ts [--trials 100000] [--updates 20] [--loads 6] [--profile]
+// --profile: one more load under Chromium's CPU profiler, printing where its time went (the GraphQL
+// requests' server time and size, and the functions that took the most time on the main thread).
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { Browser, Page } from 'playwright-core';
 import { assertPrerequisites, chartsRendered, createExperiment, createUser, launchChromium, origin, signIn, startServer } from './support.ts';
 import { DEMO_PARAMETERS, seedTrials } from './seed.ts';
 
-const { values } = parseArgs({ options: { trials: { type: 'string', default: '100000' }, updates: { type: 'string', default: '20' }, loads: { type: 'string', default: '6' } } });
+const { values } = parseArgs({ options: { trials: { type: 'string', default: '100000' }, updates: { type: 'string', default: '20' }, loads: { type: 'string', default: '6' }, profile: { type: 'boolean', default: false } } });
 const TRIALS = Number(values.trials);
 const UPDATES = Number(values.updates);
 const LOADS = Number(values.loads);
@@ -43,6 +45,54 @@ async function tabMemory(browser: Browser, page: Page): Promise<{ heap: number; 
   return { heap, renderer };
 }
 
+/** A CPU profile's node, as CDP's Profiler domain gives it. */
+interface ProfileNode {
+  readonly id: number;
+  readonly callFrame: { readonly functionName: string; readonly url: string; readonly lineNumber: number };
+  readonly children?: readonly number[];
+}
+
+/** Loads the panel once more under the CPU profiler and prints the GraphQL requests and the functions with the most self time. */
+async function profileLoad(page: Page, url: string): Promise<void> {
+  const session = await page.context().newCDPSession(page);
+  await session.send('Profiler.enable');
+  await session.send('Profiler.setSamplingInterval', { interval: 200 });
+  await session.send('Profiler.start');
+  await page.goto(url, { waitUntil: 'commit' });
+  await page.waitForSelector('[data-testid=trial-table] [data-trial]', { timeout: 30_000 });
+  await chartsRendered(page);
+  const total = await page.evaluate(() => performance.now());
+  const { profile } = (await session.send('Profiler.stop')) as unknown as {
+    profile: { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[] };
+  };
+  const requests = (await page.evaluate(() =>
+    performance
+      .getEntriesByType('resource')
+      .filter((e) => (e as PerformanceResourceTiming).initiatorType === 'fetch')
+      .map((e) => {
+        const r = e as PerformanceResourceTiming;
+        return { start: r.startTime, waiting: r.responseStart - r.requestStart, receiving: r.responseEnd - r.responseStart, end: r.responseEnd, bytes: r.decodedBodySize };
+      }),
+  )) as { start: number; waiting: number; receiving: number; end: number; bytes: number }[];
+  const marks = (await page.evaluate(() => performance.getEntriesByType('measure').map((m) => ({ name: m.name, start: m.startTime, duration: m.duration })))) as { name: string; start: number; duration: number }[];
+  console.log(`Profiled load: ${Math.round(total)} ms from navigation to table and charts`);
+  for (const r of requests) console.log(`  fetch at ${Math.round(r.start)} ms: server ${Math.round(r.waiting)} ms, transfer ${Math.round(r.receiving)} ms, done at ${Math.round(r.end)} ms, ${(r.bytes / 2 ** 20).toFixed(2)} MB`);
+  for (const m of marks) console.log(`  measure ${m.name} at ${Math.round(m.start)} ms: ${m.duration.toFixed(1)} ms`);
+  const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+  const self = new Map<number, number>();
+  profile.samples.forEach((id, i) => self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0) / 1000));
+  const byFunction = new Map<string, number>();
+  for (const [id, ms] of self) {
+    const frame = byId.get(id)!.callFrame;
+    const key = `${frame.functionName || '(anonymous)'} ${frame.url.split('/').pop()}:${frame.lineNumber}`;
+    byFunction.set(key, (byFunction.get(key) ?? 0) + ms);
+  }
+  const top = [...byFunction].sort((a, b) => b[1] - a[1]).slice(0, 30);
+  console.log('  self time, top functions:');
+  for (const [key, ms] of top) console.log(`    ${ms.toFixed(0).padStart(6)} ms  ${key}`);
+  await session.detach();
+}
+
 assertPrerequisites();
 const server = await startServer();
 const browser = await launchChromium();
@@ -68,8 +118,11 @@ try {
     if (i === 0) console.log(`page shows ${charts} charts and the trial table`);
   }
   console.log(`Trials panel, ${TRIALS} trials, table and charts drawn: first (cold) load ${Math.round(loads[0]!)} ms; then ${summary(loads.slice(1))}`);
+  if (values.profile) await profileLoad(page, url);
 
-  // Live: time from sending a mutation to its effect being in the page's DOM (MutationObserver, same clock).
+  // Live: time from sending a mutation to its effect being in the page's DOM (MutationObserver, same clock),
+  // and to the API's answer (the server's part of it).
+  const answered: number[] = [];
   const arrive = async (number: number, state: string, send: () => Promise<unknown>): Promise<number> => {
     // A string, not a function: tsx would wrap named inner functions in a helper the page lacks.
     await page.evaluate(`
@@ -87,6 +140,7 @@ try {
     `);
     const start = performance.timeOrigin + performance.now();
     await send();
+    answered.push(performance.timeOrigin + performance.now() - start);
     const seen = (await page.evaluate('window.__seen')) as number;
     return seen - start;
   };
@@ -115,6 +169,7 @@ try {
   }
   console.log(`New trial (suggest) from request to row in the open page: ${summary(created)}`);
   console.log(`Result (update) from request to row in the open page: ${summary(results)}`);
+  console.log(`Of which the API's answer (suggest and update alike, from request to response): ${summary(answered)}`);
   const memory = await tabMemory(browser, page);
   console.log(`Tab memory after the loads and updates: JavaScript heap ${memory.heap.toFixed(0)} MB, renderer process ${memory.renderer.toFixed(0)} MB resident`);
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;

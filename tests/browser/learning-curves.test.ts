@@ -2,7 +2,7 @@
 // counted and shown with the step they were stopped at, all live as workers report.
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { assertPrerequisites, chartsRendered, createUser, launchChromium, origin, signIn, startServer, type TestServer } from './support.ts';
+import { PANEL_SUBSCRIPTIONS, assertPrerequisites, chartsRendered, createUser, launchChromium, origin, signIn, startServer, type TestServer } from './support.ts';
 
 const EMAIL = 'grace@example.com';
 const PASSWORD = 'a-long-password';
@@ -173,7 +173,7 @@ describe('learning curves and pruned trials in the Trials panel, in Chromium', (
 
   it('grows the curves as reports arrive, starts a new trial’s, and turns a trial pruned, without a reload', async () => {
     await page.evaluate(() => ((window as unknown as { notReloaded: boolean }).notReloaded = true));
-    await server.listening(token, 1, TIMEOUT);
+    await server.listening(token, PANEL_SUBSCRIPTIONS, TIMEOUT);
     await expect.poll(() => text('.live')).toBe('Live');
 
     // Between rungs: nothing to judge, one more point on its curve.

@@ -161,3 +161,6 @@ export async function hoverTooltips(page: Page, chart: Locator, spots: readonly 
 }
 
 export { startServer, type TestServer };
+
+/** Subscriptions an open Trials panel holds: its trials, and its header's activity (versions' counts) and deletions. */
+export const PANEL_SUBSCRIPTIONS = 3;

@@ -3,7 +3,7 @@
 // ECDF of losses; user text as text throughout, tooltips included; a 390 px phone.
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { assertPrerequisites, chartsRendered, createUser, hoverTooltips, launchChromium, origin, signIn, startServer, type TestServer } from './support.ts';
+import { PANEL_SUBSCRIPTIONS, assertPrerequisites, chartsRendered, createUser, hoverTooltips, launchChromium, origin, signIn, startServer, type TestServer } from './support.ts';
 
 const EMAIL = 'hedy@example.com';
 const PASSWORD = 'a-long-password';
@@ -152,7 +152,7 @@ describe('filtering the trials table, in Chromium', () => {
     await page.click('[data-testid=filter-state-failed]');
     const failed = count((t) => t.state === 'FAILED');
     await expect.poll(matchCount, { timeout: TIMEOUT }).toBe(matching(failed));
-    await server.listening(token, 1, TIMEOUT);
+    await server.listening(token, PANEL_SUBSCRIPTIONS, TIMEOUT);
     const response = await server.gql(SUGGEST, { experiment: { name: 'filters', parameters: PARAMETERS, algorithm: 'random' }, worker: 'late' }, token);
     const late = response.data!.suggest;
     await expect.poll(matchCount, { timeout: TIMEOUT }).toBe(`${failed} of ${TRIALS + 1} trials match`);

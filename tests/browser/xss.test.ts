@@ -333,6 +333,28 @@ describe('user-controlled text in the dashboard, in Chromium', () => {
     expect(await page.locator(`[data-trial="${trial.number}"]`).textContent()).toContain(PAYLOADS.img);
   }, 240_000);
 
+  it('shows Markdown notes and tags made of payloads as text, with no unsafe link', async () => {
+    const tags = ['<img src=x onerror=alert(1)>', '<script>alert(1)</script>', '{{7*7}}'];
+    const notes = `${ALL.join('\n\n')}\n\n[click](javascript:alert(1)) [data](data:text/html,<script>alert(1)</script>) <b onclick="${RUN}">b</b>`;
+    const edited = await server.gql(
+      `mutation ($id: ID!, $notes: String, $tags: [String!]) { updateExperiment(id: $id, notes: $notes, tags: $tags) { tags } }`,
+      { id: experimentId, notes, tags },
+      token,
+    );
+    expect(edited.data?.updateExperiment.tags, JSON.stringify(edited.errors)).toEqual(tags);
+    await open(`/experiments/${experimentId}`);
+    const rendered = page.locator('[data-testid=notes-rendered]');
+    await rendered.waitFor({ timeout: 30_000 });
+    const text = (await rendered.textContent()) ?? '';
+    for (const payload of [PAYLOADS.img, PAYLOADS.svg, PAYLOADS.template, '[click](javascript:alert(1))', `<b onclick="${RUN}">b</b>`]) expect(text).toContain(payload);
+    expect(await rendered.locator('a, img, script, svg, b').count()).toBe(0);
+    expect(await page.locator('[data-testid=experiment-header] [data-testid=tags] li').allTextContents()).toEqual(tags);
+    await open('/experiments');
+    const row = page.locator('tbody tr').filter({ has: page.locator(`a[href="/experiments/${experimentId}"]`) });
+    await row.waitFor();
+    expect(await row.locator('[data-testid=tags] li').allTextContents()).toEqual(tags);
+  });
+
   it('signs out and back in through a redirectTo with a tab, landing on this server', async () => {
     await Promise.all([page.waitForURL(/\/signin$/), page.click('button:has-text("Sign out")')]);
     await open(`/signin?redirectTo=${encodeURIComponent('/\t/evil.example')}`, '/signin');

@@ -1,12 +1,18 @@
 import { graphql } from '$lib/graphql/generated';
 
-/** The signed-in user's experiments, most recently active first: read on the server for the first paint, then again live. */
+/**
+ * The signed-in user's experiments, most recently active first (archived versions too with
+ * `includeArchived`): read on the server for the first paint, then again live.
+ */
 export const ExperimentList = graphql(`
-  query ExperimentList {
-    experiments {
+  query ExperimentList($includeArchived: Boolean!) {
+    experiments(includeArchived: $includeArchived) {
       id
       name
       description
+      version
+      archivedAt
+      tags
       trialCount
       updatedAt
       bestTrial {
@@ -16,3 +22,8 @@ export const ExperimentList = graphql(`
     }
   }
 `);
+
+/** Whether the page's address asks for archived versions too (`?archived=1`). */
+export function showsArchived(url: URL): boolean {
+  return url.searchParams.get('archived') === '1';
+}

@@ -1,6 +1,7 @@
 // ECharts options for the Trials panel's insights: pure functions of the trial columns.
 import { formatNumber } from '$lib/format';
 import { echarts, type ChartOption } from './echarts';
+import { MAX_SCATTER_POINTS, bestSoFar, scatterSample } from './downsample';
 import { sign, valueAt, type Plotted } from './plotted';
 import type { ParameterKind, TrialData } from './trials.svelte';
 
@@ -127,23 +128,16 @@ export function tooltipLines(...lines: string[]): string {
 }
 
 /**
- * Every completed trial's plotted value (the loss, or the first objective) by trial number, and the
- * best so far as a step line: the lowest, or the highest for a maximised objective.
+ * The completed trials' plotted value (the loss, or the first objective) by trial number, and the
+ * best so far as a step line: the lowest, or the highest for a maximised objective. The line is
+ * exact over `rows` (every completed trial); the points are those of `shown` (a sample of them, see
+ * {@link chartSample}: the best trials and every step of the line among them).
  */
-export function lossOption(data: TrialData, plotted: Plotted, rows: readonly number[], axis: ValueAxis): ChartOption {
-  const points: [number, number][] = rows.map((row) => [data.numbers[row]!, valueAt(plotted, row)]);
-  const best: [number, number][] = [];
-  const s = sign(plotted);
-  let bestValue = s * Infinity;
-  for (const [number, value] of points) {
-    if (s * value < s * bestValue) {
-      bestValue = value;
-      best.push([number, value]);
-    }
-  }
-  if (points.length) best.push([points[points.length - 1]![0], bestValue]);
-  const first = points[0]?.[0] ?? 1;
-  const last = points[points.length - 1]?.[0] ?? 1;
+export function lossOption(data: TrialData, plotted: Plotted, rows: readonly number[], axis: ValueAxis, shown: readonly number[] = rows): ChartOption {
+  const points: [number, number][] = shown.map((row) => [data.numbers[row]!, valueAt(plotted, row)]);
+  const best = bestSoFar(rows, (row) => data.numbers[row]!, (row) => valueAt(plotted, row), sign(plotted)).steps;
+  const first = rows.length ? data.numbers[rows[0]!]! : 1;
+  const last = rows.length ? data.numbers[rows[rows.length - 1]!]! : 1;
   return {
     animation: false,
     grid: { ...GRID, left: 64 },
@@ -193,12 +187,12 @@ export function importanceOption(items: readonly { parameter: string; importance
   };
 }
 
-/** The plotted value (the loss, or the first objective) against one parameter (a slice plot). */
-export function sliceOption(data: TrialData, plotted: Plotted, rows: readonly number[], name: string, kind: ParameterKind, axis: ValueAxis): ChartOption {
+/** The plotted value (the loss, or the first objective) against one parameter (a slice plot): the points of `shown`, the axis over `rows`. */
+export function sliceOption(data: TrialData, plotted: Plotted, rows: readonly number[], name: string, kind: ParameterKind, axis: ValueAxis, shown: readonly number[] = rows): ChartOption {
   const values = data.params.get(name) ?? [];
   const categorical = kind.kind === 'categorical';
   const points: [number | string, number, number][] = [];
-  for (const row of rows) {
+  for (const row of shown) {
     const value = values[row];
     if (value === null || value === undefined) continue;
     points.push([categorical ? String(value) : Number(value), valueAt(plotted, row), data.numbers[row]!]);
@@ -289,7 +283,7 @@ export function parallelOption(data: TrialData, plotted: Plotted, rows: readonly
   };
 }
 
-/** A numeric custom metric over completion time. */
+/** A numeric custom metric over completion time, for the trials of `rows` (a sample of them, see {@link chartSample}). */
 export function metricOption(data: TrialData, rows: readonly number[], name: string): ChartOption {
   const values = data.metrics.get(name) ?? [];
   const points: [number, number, number][] = [];
@@ -330,21 +324,29 @@ export function metricOption(data: TrialData, rows: readonly number[], name: str
   };
 }
 
+/**
+ * The completed trials the scatter charts draw as points: all of them up to
+ * {@link MAX_SCATTER_POINTS}; beyond, the best {@link BEST_SCATTER_POINTS}, every trial where the best
+ * so far improved, and an even sample of the others, in trial order.
+ */
+export function chartSample(data: TrialData, plotted: Plotted, rows: readonly number[]): readonly number[] {
+  if (rows.length <= MAX_SCATTER_POINTS) return rows;
+  const value = (row: number) => valueAt(plotted, row);
+  const steps = bestSoFar(rows, (row) => data.numbers[row]!, value, sign(plotted)).rows;
+  return scatterSample(rows, value, sign(plotted), steps);
+}
+
 /** Names of the metrics that hold at least one finite number. */
 export function numericMetrics(data: TrialData): string[] {
   return [...data.metrics.entries()].filter(([, values]) => values.some((v) => typeof v === 'number' && Number.isFinite(v))).map(([name]) => name);
 }
 
-/** The rows the parallel coordinates draw: all up to {@link PARALLEL_LINES}; beyond, the best half of that and an even sample of the rest. */
+/** The rows the parallel coordinates draw: all up to {@link PARALLEL_LINES}; beyond, the best half of that and an even sample of the rest, worst first (the best drawn on top). */
 export function parallelSample(plotted: Plotted, rows: readonly number[]): readonly number[] {
-  if (rows.length <= PARALLEL_LINES) return rows;
   const s = sign(plotted);
-  const byValue = [...rows].sort((a, b) => s * valueAt(plotted, a) - s * valueAt(plotted, b));
-  const keep = PARALLEL_LINES / 2;
-  const rest = byValue.slice(keep);
-  const step = rest.length / keep;
-  // Worst first, so the best lines are drawn on top.
-  return [...Array.from({ length: keep }, (_, i) => rest[Math.floor(i * step)]!).reverse(), ...byValue.slice(0, keep).reverse()];
+  if (rows.length <= PARALLEL_LINES) return rows;
+  const chosen = scatterSample(rows, (row) => valueAt(plotted, row), s, [], PARALLEL_LINES, PARALLEL_LINES / 2);
+  return chosen.sort((a, b) => s * valueAt(plotted, b) - s * valueAt(plotted, a));
 }
 
 /** A learning curve as drawn: `rank` is its place among the highlighted best trials (0 is the best), or -1. */

@@ -3,6 +3,8 @@
 // in the trials (one pass to bin them, one sort for the ECDF); the grid's interpolation is bounded by
 // its cells, so 100,000 trials cost no more than a few tens of milliseconds.
 
+import { scatterSample } from './downsample';
+
 /** Cells on each side of the contour's grid. */
 export const GRID_SIZE = 30;
 /** Trials drawn as points over the contour, at most: the best ones, then an even sample of the rest. */
@@ -126,12 +128,9 @@ export function pointSample(zs: readonly number[], maximize: boolean, max = MAX_
   const all = Array.from(zs.keys());
   if (zs.length <= max) return all;
   const sign = maximize ? -1 : 1;
-  const ranked = all.sort((a, b) => sign * (zs[a]! - zs[b]!));
-  const top = ranked.slice(0, best);
-  const rest = ranked.slice(best);
-  const step = rest.length / (max - best);
-  for (let k = 0; k < max - best; k++) top.push(rest[Math.floor(k * step)]!);
-  return top;
+  const chosen = scatterSample(all, (k) => zs[k]!, sign, [], max, best);
+  // The best first, as before: one typed pass picked them (no sort of every trial), only the chosen are ordered.
+  return chosen.sort((a, b) => sign * (zs[a]! - zs[b]!));
 }
 
 /** An empirical distribution: sorted values and the fraction of values at or below each. */

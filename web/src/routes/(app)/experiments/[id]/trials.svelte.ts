@@ -88,6 +88,8 @@ export class TrialData {
   readonly metrics = new Map<string, unknown[]>();
   /** Trial number -> row. */
   readonly #rows = new Map<number, number>();
+  /** Trials by state, kept as rows change (read on every change: counting 100,000 states each time would not do). */
+  readonly #counts = new Map<string, number>();
   /** Bumped on every change to a trial's row. */
   version = $state(0);
   /** Bumped on every change to a learning curve. */
@@ -99,20 +101,26 @@ export class TrialData {
    */
   readonly objective: Objective;
 
+  /**
+   * Takes the loaded table's arrays as they are (no copy: with 100,000 trials each column is large);
+   * they are the page's from then on.
+   */
   constructor(table: Table, curves: readonly LoadedCurve[] = [], objective: Objective = DEFAULT_OBJECTIVES[0]!) {
     this.objective = objective;
-    this.numbers = [...table.numbers];
-    this.states = [...table.states];
-    this.losses = [...table.losses];
-    this.workers = [...table.workers];
-    this.createdAt = [...table.createdAt];
-    this.completedAt = [...table.completedAt];
-    this.checkpoints = [...table.checkpoints];
-    for (const column of table.parameters) this.params.set(column.name, [...(column.values as unknown[])]);
-    for (const column of table.metrics) this.metrics.set(column.name, [...(column.values as unknown[])]);
+    const size = column<number>(table.numbers, 'numbers', 0).length;
+    this.numbers = column(table.numbers, 'numbers', size);
+    this.states = column(table.states, 'states', size);
+    this.losses = column(table.losses, 'losses', size);
+    this.workers = column(table.workers, 'workers', size);
+    this.createdAt = column(table.createdAt, 'createdAt', size);
+    this.completedAt = column(table.completedAt, 'completedAt', size);
+    this.checkpoints = column(table.checkpoints, 'checkpoints', size);
+    for (const { name, values } of table.parameters) this.params.set(name, column(values, name, size));
+    for (const { name, values } of table.metrics) this.metrics.set(name, column(values, name, size));
     this.numbers.forEach((number, row) => this.#rows.set(number, row));
-    this.prunedSteps = [...table.prunedSteps];
-    this.errors = [...table.errors];
+    for (const state of this.states) this.#count(state, 1);
+    this.prunedSteps = column(table.prunedSteps, 'prunedSteps', size);
+    this.errors = column(table.errors, 'errors', size);
     for (const curve of curves) {
       if (curve.steps.length) this.curves.set(curve.number, { steps: [...curve.steps], values: [...curve.values] });
     }
@@ -146,6 +154,8 @@ export class TrialData {
       // A late event, or one that changes nothing in the row (a heartbeat): nothing to redraw.
       return;
     }
+    if (this.states[row] !== null) this.#count(this.states[row]!, -1);
+    this.#count(trial.state, 1);
     this.states[row] = trial.state;
     this.losses[row] = trial.loss ?? null;
     this.workers[row] = trial.worker ?? null;
@@ -174,18 +184,23 @@ export class TrialData {
 
   /** Whether any trial was stopped by the pruner (the table then shows where). */
   hasPruned(): boolean {
-    return this.states.includes('PRUNED');
+    return this.#counts.has('PRUNED');
   }
   /** Whether any trial has saved a checkpoint (the table then shows them). */
   hasCheckpoints(): boolean {
     return this.checkpoints.some((record) => record !== null && record !== undefined);
   }
 
-  /** Trial counts by state. */
+  /** Trial counts by state (states with none left out). */
   countByState(): Map<string, number> {
-    const counts = new Map<string, number>();
-    for (const state of this.states) counts.set(state, (counts.get(state) ?? 0) + 1);
-    return counts;
+    return new Map(this.#counts);
+  }
+
+  /** Adds `change` to a state's count, forgetting states that reach none. */
+  #count(state: string, change: number): void {
+    const count = (this.#counts.get(state) ?? 0) + change;
+    if (count > 0) this.#counts.set(state, count);
+    else this.#counts.delete(state);
   }
 
   /** A completed trial's finite value of {@link objective}, else null. */
@@ -243,6 +258,15 @@ export class TrialData {
     const numbers = [...this.curves.keys()].sort((a, b) => a - b);
     for (const number of numbers.slice(0, numbers.length - KEPT_CURVES)) if (!best.has(number)) this.curves.delete(number);
   }
+}
+
+/**
+ * A column of the trial table as the API sends it (`TrialTable`'s fields are JSON arrays whose element
+ * types the schema describes): checked to be an array of the table's length (`size`; 0 takes any).
+ */
+function column<T>(values: unknown, name: string, size: number): T[] {
+  if (!Array.isArray(values) || (size > 0 && values.length !== size)) throw new Error(`trialTable.${name} is not an array of one value per trial`);
+  return values as T[];
 }
 
 /** Drops every other point of a curve, its first and last kept. */

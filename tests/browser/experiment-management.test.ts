@@ -1,0 +1,190 @@
+// Managing experiments in the dashboard, at 1440 px and on a 390 px phone, in Chromium: renaming,
+// Markdown notes and tags, archived versions, and deleting (asked first; open pages follow it live).
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { assertPrerequisites, createUser, launchChromium, origin, signIn, startServer, type TestServer } from './support.ts';
+
+const EMAIL = 'curator@example.com';
+const PASSWORD = 'a-long-password';
+const SUGGEST = `mutation ($e: ExperimentInput!) { suggest(experiment: $e, worker: "w") { id experiment { id } } }`;
+
+let server: TestServer;
+let browser: Browser;
+let token: string;
+
+beforeAll(async () => {
+  assertPrerequisites();
+  server = await startServer();
+  await createUser(server, EMAIL, PASSWORD);
+  token = await server.token(EMAIL);
+  browser = await launchChromium();
+}, 120_000);
+afterAll(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+let page: Page | undefined;
+beforeEach(({ onTestFailed }) => {
+  onTestFailed(() => console.error(`page at ${page?.url()}\n--- server output ---\n${server?.logs().slice(-3000)}`));
+});
+
+/** Runs `trials` trials of `name` to completion (the first with `resume`); returns the experiment's id. */
+async function seed(name: string, trials: number, resume = true): Promise<string> {
+  let id = '';
+  for (let i = 0; i < trials; i++) {
+    const { data, errors } = await server.gql(SUGGEST, { e: { name, parameters: { x: { min: 0, max: 1 } }, algorithm: 'random', resume: i === 0 ? resume : true } }, token);
+    expect(errors).toBeUndefined();
+    id = data!.suggest.experiment.id;
+    await server.gql(`mutation ($id: ID!) { update(trialId: $id, result: { loss: ${i + 0.5} }) { id } }`, { id: data!.suggest.id }, token);
+  }
+  return id;
+}
+
+async function trialCount(id: string): Promise<number | null> {
+  const { data } = await server.gql(`query ($id: ID!) { experiment(id: $id) { trialCount } }`, { id }, token);
+  return data?.experiment?.trialCount ?? null;
+}
+
+async function noSidewaysScroll(p: Page, width: number): Promise<void> {
+  if (width > 400) return;
+  expect(await p.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(width);
+}
+
+describe.each([
+  { width: 1440, height: 900 },
+  { width: 390, height: 844 },
+])('experiment management at $width px, in Chromium', (viewport) => {
+  const suffix = `${viewport.width}`;
+  let context: BrowserContext;
+  let keep = '';
+  let first = '';
+  let second = '';
+
+  beforeAll(async () => {
+    keep = await seed(`Keep ${suffix}`, 2);
+    first = await seed(`Line ${suffix}`, 2);
+    second = await seed(`Line ${suffix}`, 1, false);
+    context = await browser.newContext({ viewport });
+    page = await context.newPage();
+    await signIn(page, server, EMAIL, PASSWORD);
+  }, 120_000);
+  afterAll(async () => {
+    await context?.close();
+  });
+
+  it('renames the experiment (refusing a name in use), and edits its Markdown notes and tags', async () => {
+    const p = page!;
+    await p.goto(`${origin(server)}/experiments/${second}`);
+    await expect.poll(() => p.textContent('[data-testid=experiment-name]'), { timeout: 30_000 }).toBe(`Line ${suffix}`);
+
+    await p.click('[data-testid=rename]');
+    await p.fill('[data-testid=rename-input]', `Keep ${suffix}`);
+    await p.click('[data-testid=experiment-header] form button:text("Save")');
+    await expect.poll(() => p.textContent('[data-testid=experiment-header] [role=alert]'), { timeout: 30_000 }).toContain(`already have an experiment named "Keep ${suffix}"`);
+    await p.fill('[data-testid=rename-input]', `Renamed ${suffix}`);
+    await p.click('[data-testid=experiment-header] form button:text("Save")');
+    await expect.poll(() => p.textContent('[data-testid=experiment-name]'), { timeout: 30_000 }).toBe(`Renamed ${suffix}`);
+
+    await p.click('[data-testid=edit-notes]');
+    await p.fill('[data-testid=notes-input]', '# Plan\n\n**Wider** search, see [the paper](https://example.com/paper).\n\n- lr\n- depth');
+    await p.click('[data-testid=notes-save]');
+    const notes = p.locator('[data-testid=notes-rendered]');
+    await notes.locator('h1').waitFor({ timeout: 30_000 });
+    expect(await notes.locator('h1').textContent()).toBe('Plan');
+    expect(await notes.locator('strong').textContent()).toBe('Wider');
+    expect(await notes.locator('li').allTextContents()).toEqual(['lr', 'depth']);
+    const link = notes.locator('a');
+    expect(await link.getAttribute('href')).toBe('https://example.com/paper');
+    expect(await link.getAttribute('rel')).toBe('noopener noreferrer nofollow');
+    // Cancel leaves the notes as they were.
+    await p.click('[data-testid=edit-notes]');
+    await p.fill('[data-testid=notes-input]', 'discarded');
+    await p.click('[data-testid=notes] button:text("Cancel")');
+    expect(await notes.locator('h1').textContent()).toBe('Plan');
+
+    await p.click('[data-testid=edit-tags]');
+    await p.fill('[data-testid=tags-input]', ' vision , baseline, Vision ,');
+    await p.click('[data-testid=experiment-header] form button:text("Save")');
+    const chips = p.locator('[data-testid=experiment-header] [data-testid=tags] li');
+    await expect.poll(() => chips.allTextContents(), { timeout: 30_000 }).toEqual(['vision', 'baseline']);
+    await noSidewaysScroll(p, viewport.width);
+
+    await p.goto(`${origin(server)}/experiments`);
+    const row = p.locator('tbody tr').filter({ has: p.locator(`a[href="/experiments/${second}"]`) });
+    await row.waitFor({ timeout: 30_000 });
+    expect(await row.locator('a').textContent()).toBe(`Renamed ${suffix}`);
+    expect(await row.locator('[data-testid=tags] li').allTextContents()).toEqual(['vision', 'baseline']);
+    await noSidewaysScroll(p, viewport.width);
+  });
+
+  it('reaches archived versions from the list and from the experiment page', async () => {
+    const p = page!;
+    await p.goto(`${origin(server)}/experiments`);
+    await p.locator(`a[href="/experiments/${second}"]`).waitFor({ timeout: 30_000 });
+    expect(await p.locator(`a[href="/experiments/${first}"]`).count()).toBe(0);
+    await p.check('[data-testid=show-archived]');
+    const archivedRow = p.locator('tbody tr').filter({ has: p.locator(`a[href="/experiments/${first}"]`) });
+    await archivedRow.waitFor({ timeout: 30_000 });
+    expect(new URL(p.url()).search).toBe('?archived=1');
+    expect(await archivedRow.textContent()).toContain('archived');
+    await noSidewaysScroll(p, viewport.width);
+    // Server-rendered with the toggle on, too.
+    await p.reload();
+    await archivedRow.waitFor({ timeout: 30_000 });
+    expect(await p.isChecked('[data-testid=show-archived]')).toBe(true);
+    await p.uncheck('[data-testid=show-archived]');
+    await archivedRow.waitFor({ state: 'detached', timeout: 30_000 });
+    expect(new URL(p.url()).search).toBe('');
+
+    await p.goto(`${origin(server)}/experiments/${second}`);
+    await p.locator('[data-testid=versions] summary').click({ timeout: 30_000 });
+    const links = p.locator('[data-testid=versions] li');
+    expect(await links.count()).toBe(2);
+    expect(await links.nth(0).textContent()).toContain('current · 1 trial');
+    expect(await links.nth(1).textContent()).toContain('archived · 2 trials');
+    await noSidewaysScroll(p, viewport.width);
+    await links.nth(1).locator('a').click();
+    await p.waitForURL(`**/experiments/${first}`);
+    await expect.poll(() => p.textContent('[data-testid=experiment-header] h1'), { timeout: 30_000 }).toContain('archived');
+    expect(await p.textContent('[data-testid=experiment-name]')).toBe(`Renamed ${suffix}`);
+  });
+
+  it('asks before deleting (Cancel keeps it), then deletes; open pages follow, other experiments stay', async () => {
+    const p = page!;
+    const list = await context.newPage();
+    await list.goto(`${origin(server)}/experiments`);
+    const listed = list.locator(`a[href="/experiments/${second}"]`);
+    await listed.waitFor({ timeout: 30_000 });
+    const watcher = await context.newPage();
+    await watcher.goto(`${origin(server)}/experiments/${second}`);
+    await watcher.locator('[data-testid=experiment-name]').waitFor({ timeout: 30_000 });
+
+    await p.goto(`${origin(server)}/experiments/${second}`);
+    await p.click('[data-testid=delete]', { timeout: 30_000 });
+    const dialog = p.locator('[data-testid=delete-dialog]');
+    await dialog.waitFor();
+    expect(await p.isDisabled('[data-testid=delete-confirm]')).toBe(true);
+    await noSidewaysScroll(p, viewport.width);
+    await p.click('[data-testid=delete-cancel]');
+    await dialog.waitFor({ state: 'detached' });
+    expect(await trialCount(second)).toBe(1);
+
+    await p.click('[data-testid=delete]');
+    await p.fill('[data-testid=delete-confirm-input]', 'not the name');
+    expect(await p.isDisabled('[data-testid=delete-confirm]')).toBe(true);
+    await p.fill('[data-testid=delete-confirm-input]', `Renamed ${suffix}`);
+    await p.click('[data-testid=delete-confirm]');
+    await p.waitForURL(/\/experiments$/, { timeout: 30_000 });
+
+    expect(await trialCount(second)).toBeNull();
+    expect(await trialCount(first)).toBe(2); // the other version stays
+    expect(await trialCount(keep)).toBe(2);
+    await listed.waitFor({ state: 'detached', timeout: 30_000 });
+    await expect.poll(() => watcher.textContent('[role=alert]'), { timeout: 30_000 }).toBe('This experiment was deleted.');
+    expect(await p.locator(`a[href="/experiments/${second}"]`).count()).toBe(0);
+    expect(await p.locator(`a[href="/experiments/${keep}"]`).count()).toBe(1);
+    await list.close();
+    await watcher.close();
+  });
+});

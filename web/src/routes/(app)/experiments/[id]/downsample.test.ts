@@ -1,0 +1,81 @@
+import { describe, expect, it } from 'vitest';
+import { BEST_SCATTER_POINTS, MAX_SCATTER_POINTS, bestSoFar, scatterSample } from './downsample';
+
+/** A seeded PRNG (mulberry32), so the trials look the same every run. */
+function random(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(a ^ (a >>> 15), a | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const next = random(13);
+/** 100,000 losses, improving slowly as an optimizer's would. */
+const losses = Array.from({ length: 100_000 }, (_, i) => 1 / (1 + i / 10_000) + next());
+const rows = Array.from(losses.keys());
+const loss = (row: number) => losses[row]!;
+
+describe('scatterSample', () => {
+  it('draws every trial up to the bound', () => {
+    expect(scatterSample(rows.slice(0, MAX_SCATTER_POINTS), loss, 1)).toEqual(rows.slice(0, MAX_SCATTER_POINTS));
+  });
+
+  it('keeps the best trials, the ones asked for and an even sample, in trial order, within the bound', () => {
+    const keep = [5, 50_000, 99_999];
+    const sample = scatterSample(rows, loss, 1, keep);
+    expect(sample.length).toBeLessThanOrEqual(MAX_SCATTER_POINTS);
+    expect(sample.length).toBeGreaterThan(MAX_SCATTER_POINTS - 10);
+    expect(sample).toEqual([...sample].sort((a, b) => a - b));
+    const best = [...rows].sort((a, b) => loss(a) - loss(b)).slice(0, BEST_SCATTER_POINTS);
+    const drawn = new Set(sample);
+    expect(best.filter((row) => !drawn.has(row))).toEqual([]);
+    expect(keep.filter((row) => !drawn.has(row))).toEqual([]);
+    // The others are spread over the whole run: every tenth of it has its share.
+    for (let tenth = 0; tenth < 10; tenth++) {
+      const inTenth = sample.filter((row) => Math.floor(row / 10_000) === tenth).length;
+      expect(inTenth).toBeGreaterThan((MAX_SCATTER_POINTS - BEST_SCATTER_POINTS) / 10 - 50);
+    }
+  });
+
+  it('keeps the highest values when they are the best (sign -1)', () => {
+    const sample = new Set(scatterSample(rows, loss, -1));
+    const best = [...rows].sort((a, b) => loss(b) - loss(a)).slice(0, BEST_SCATTER_POINTS);
+    expect(best.every((row) => sample.has(row))).toBe(true);
+  });
+
+  it('takes the earliest of tied values, no more than the bound', () => {
+    const flat = () => 1;
+    const sample = scatterSample(rows, flat, 1);
+    expect(sample.length).toBe(MAX_SCATTER_POINTS);
+    expect(sample.slice(0, BEST_SCATTER_POINTS)).toEqual(rows.slice(0, BEST_SCATTER_POINTS));
+  });
+});
+
+describe('bestSoFar', () => {
+  it('steps exactly where a trial improved on all before it, then holds to the last trial', () => {
+    const { steps, rows: improved } = bestSoFar(rows, (row) => row + 1, loss, 1);
+    let best = Infinity;
+    const expected: number[] = [];
+    for (const row of rows) {
+      if (loss(row) < best) {
+        best = loss(row);
+        expected.push(row);
+      }
+    }
+    expect(improved).toEqual(expected);
+    expect(steps.slice(0, -1)).toEqual(expected.map((row) => [row + 1, loss(row)]));
+    expect(steps.at(-1)).toEqual([rows.length, best]);
+  });
+
+  it('follows the highest value for a maximised objective', () => {
+    const { steps } = bestSoFar([0, 1, 2, 3], (row) => row, (row) => [0.2, 0.1, 0.5, 0.4][row]!, -1);
+    expect(steps).toEqual([
+      [0, 0.2],
+      [2, 0.5],
+      [3, 0.5],
+    ]);
+  });
+});
