@@ -118,6 +118,28 @@ describe.each([
     await noSidewaysScroll(p, viewport.width);
   });
 
+  it('renders the Trials panel’s header and headline figures on the server', async () => {
+    // Without JavaScript: the first paint is the server's (name, notes, tags, trial count, best loss).
+    const bare = await browser.newContext({ javaScriptEnabled: false, viewport });
+    try {
+      await bare.addCookies(await context.cookies());
+      const ssr = await bare.newPage();
+      const response = await ssr.goto(`${origin(server)}/experiments/${second}`);
+      expect(response?.status()).toBe(200);
+      expect(await ssr.textContent('[data-testid=experiment-name]')).toBe(`Renamed ${suffix}`);
+      expect(await ssr.textContent('[data-testid=notes-rendered] h1')).toBe('Plan');
+      expect(await ssr.locator('[data-testid=experiment-header] [data-testid=tags] li').allTextContents()).toEqual(['vision', 'baseline']);
+      expect(await ssr.textContent('[data-testid=trial-count]')).toBe('1');
+      expect((await ssr.textContent('[data-testid=best-loss]'))?.replace(/\s+/g, ' ').trim()).toBe('0.5 #1');
+      await noSidewaysScroll(ssr, viewport.width);
+      const missing = await ssr.goto(`${origin(server)}/experiments/no-such-experiment`);
+      expect(missing?.status()).toBe(404);
+      expect(await ssr.textContent('body')).toContain('No such experiment (or it is not yours).');
+    } finally {
+      await bare.close();
+    }
+  });
+
   it('reaches archived versions from the list and from the experiment page', async () => {
     const p = page!;
     await p.goto(`${origin(server)}/experiments`);

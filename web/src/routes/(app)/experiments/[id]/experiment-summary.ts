@@ -1,0 +1,50 @@
+// What the Trials panel's server load reads for its first paint (the header and the headline figures),
+// before the browser reads the whole trial table and follows it live.
+import { graphql } from '$lib/graphql/generated';
+import type { ExperimentHeaderQuery, ExperimentSummaryQuery } from '$lib/graphql/generated/graphql';
+
+/** The experiment's name, description, notes, tags and versions: the header, read again on every change. */
+export const ExperimentHeader = graphql(`
+  query ExperimentHeader($id: ID!) {
+    experiment(id: $id) {
+      id
+      name
+      description
+      version
+      archivedAt
+      notes
+      tags
+      versions {
+        id
+        version
+        createdAt
+        archivedAt
+        trialCount
+      }
+    }
+  }
+`);
+
+/** The headline figures: how many trials, the best one (in the first objective, feasible), the algorithm. */
+export const ExperimentSummary = graphql(`
+  query ExperimentSummary($id: ID!) {
+    experiment(id: $id) {
+      id
+      algorithm
+      objectives
+      constraints
+      trialCount
+      bestTrial {
+        number
+        loss
+        metrics
+      }
+    }
+  }
+`);
+
+/** The header's experiment. */
+export type HeaderExperiment = NonNullable<ExperimentHeaderQuery['experiment']>;
+
+/** The headline figures' experiment. */
+export type SummaryExperiment = NonNullable<ExperimentSummaryQuery['experiment']>;
