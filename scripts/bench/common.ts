@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -42,9 +42,10 @@ export function readRuns(...files: readonly string[]): RunLine[] {
   );
 }
 
-/** The reference curves shipped with the shared bench, problem -> system -> curves. */
+/** The reference curves shipped with the shared bench (both rounds, Optuna and the plain GP), problem -> system -> curves. */
 export function referenceCurves(): Map<string, Map<string, number[][]>> {
-  const runs = readRuns(join(benchDir(), 'optuna-3.1-reference.jsonl'), join(benchDir(), 'sklearn-gp-ei-reference.jsonl'));
+  const files = ['optuna-3.1-reference.jsonl', 'sklearn-gp-ei-reference.jsonl', 'optuna-3.1-round2-reference.jsonl', 'sklearn-gp-ei-round2-reference.jsonl'];
+  const runs = readRuns(...files.map((file) => join(benchDir(), file)).filter((file) => existsSync(file)));
   const out = new Map<string, Map<string, number[][]>>();
   for (const run of runs) {
     const bySystem = out.get(run.problem) ?? new Map<string, number[][]>();

@@ -11,20 +11,75 @@
  * HTTP API (auth, experiment lookup, leases, optimizer, trial stored), each
  * followed by its `update`.
  *
- * usage: tsx scripts/bench/cost.ts [--trials 10000] [--parameters 10] [--calls 30]
+ * First, the GP alone (in process): a suggestion on an experiment with 200
+ * completed trials in 20 parameters (the issue's bound: 300 ms on one core),
+ * the first call with no state (a thorough hyperparameter fit) and then
+ * successive calls each after one more completed trial, the state carried
+ * over as the server does.
+ *
+ * usage: tsx scripts/bench/cost.ts [--trials 10000] [--parameters 10] [--calls 30] [--gp-trials 200] [--gp-parameters 20] [--gp-only]
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import type { CompletedTrial } from '../../server/optimizer/types.ts';
 
 const { values } = parseArgs({
   options: {
     trials: { type: 'string', default: '10000' },
     parameters: { type: 'string', default: '10' },
     calls: { type: 'string', default: '30' },
+    'gp-trials': { type: 'string', default: '200' },
+    'gp-parameters': { type: 'string', default: '20' },
+    'gp-only': { type: 'boolean', default: false },
   },
 });
+
+{
+  // The GP alone at `gp-trials` completed trials in `gp-parameters` dimensions.
+  const { parseSearchSpace } = await import('../../server/optimizer/space.ts');
+  const { resolveOptimizer } = await import('../../server/optimizer/registry.ts');
+  const { createRng } = await import('../../server/optimizer/rng.ts');
+  const { median } = await import('./common.ts');
+  const n = Number(values['gp-trials']);
+  const d = Number(values['gp-parameters']);
+  const gpSpace = parseSearchSpace(Object.fromEntries(Array.from({ length: d }, (_, i) => [`x${i}`, { min: -5, max: 5 }])));
+  const gpRng = createRng(2);
+  const gpLoss = (p: Record<string, unknown>) => Object.values(p).reduce((s: number, v, i) => s + (i + 1) * (Number(v) - Math.sin(i)) ** 2, 0);
+  const draw = () => Object.fromEntries(Array.from({ length: d }, (_, i) => [`x${i}`, -5 + 10 * gpRng.uniform()]));
+  const history: CompletedTrial[] = Array.from({ length: n }, () => {
+    const params = draw();
+    return { params, loss: gpLoss(params) };
+  });
+  const gp = resolveOptimizer('gp');
+  // CPU time of this thread's process (the optimizer is single-threaded), which a busy machine does not inflate, and wall time.
+  const cpu = () => {
+    const { user, system } = process.cpuUsage();
+    return (user + system) / 1000;
+  };
+  let t = performance.now();
+  let c = cpu();
+  let { state, suggestions } = gp.suggest({ space: gpSpace, completed: history, running: [], seed: 1 });
+  const first = { wall: performance.now() - t, cpu: cpu() - c };
+  const steady: number[] = [];
+  const steadyCpu: number[] = [];
+  for (let i = 0; i < 16; i++) {
+    history.push({ params: suggestions[0]!, loss: gpLoss(suggestions[0]!) });
+    t = performance.now();
+    c = cpu();
+    ({ state, suggestions } = gp.suggest({ space: gpSpace, completed: history, running: [], seed: 2 + i, state }));
+    steady.push(performance.now() - t);
+    steadyCpu.push(cpu() - c);
+  }
+  const ms = (v: number) => `${v.toFixed(0)} ms`;
+  console.log(`gp alone, ${n} completed trials in ${d} parameters (CPU time, wall time in brackets):`);
+  console.log(`  first call (no state, thorough fit): ${ms(first.cpu)} (${ms(first.wall)})`);
+  console.log(
+    `  next ${steady.length} calls, one more trial each: median ${ms(median(steadyCpu))} (${ms(median(steady))}), max ${ms(Math.max(...steadyCpu))} (${ms(Math.max(...steady))}); every 8th refits thoroughly`,
+  );
+  if (values['gp-only']) process.exit(0);
+}
 const trials = Number(values.trials);
 const dimensions = Number(values.parameters);
 const calls = Number(values.calls);

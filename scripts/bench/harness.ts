@@ -5,21 +5,23 @@
  * measures through the real server.
  *
  * usage: tsx scripts/bench/harness.ts [--optimizer auto] [--seeds 10] [--first-seed 0] [--budget 60]
- *        [--workers 1] [--problems all|public|extra|a,b] [--json out.jsonl]
+ *        [--workers 1] [--problems all|public|public2|public-all|extra|extra2|round2|a,b] [--json out.jsonl]
+ *        [--gp '{"candidates":4000}'] (budget defaults to each problem's: 60 in round one, 100 in round two)
  */
-import { appendFileSync, existsSync, readFileSync } from 'node:fs';
+import { appendFileSync, existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { createGpOptimizer, type GpOptions, type LossWarp } from '../../server/optimizer/gp-optimizer.ts';
 import { resolveOptimizer } from '../../server/optimizer/registry.ts';
 import { createRng, deriveSeed } from '../../server/optimizer/rng.ts';
 import { parseSearchSpace, type Params } from '../../server/optimizer/space.ts';
 import type { CompletedTrial, Optimizer } from '../../server/optimizer/types.ts';
-import { extraProblems, publicProblems, type Problem } from './problems.ts';
+import { extraProblems, publicProblems, round2ExtraProblems, round2Problems, type Problem } from './problems.ts';
 import { benchDir, median, referenceCurves } from './common.ts';
 
-function optimizerFor(name: string, warp: string | undefined): Optimizer {
-  if (name === 'gp' && warp) {
-    const options: GpOptions = { warp: warp as LossWarp };
+/** `--gp` takes JSON GpOptions (e.g. '{"candidates":4000}') for measuring one change at a time; `--warp` fixes the loss warp. */
+function optimizerFor(name: string, warp: string | undefined, gp: string | undefined): Optimizer {
+  if (name === 'gp' && (warp || gp)) {
+    const options: GpOptions = { ...(gp ? (JSON.parse(gp) as GpOptions) : {}), ...(warp ? { warp: warp as LossWarp } : {}) };
     return createGpOptimizer(options);
   }
   return resolveOptimizer(name);
@@ -60,32 +62,47 @@ export function runOnce(problem: Problem, optimizer: Optimizer, seed: number, bu
   return { curve: losses.map((l) => (best = Math.min(best, l))), ms };
 }
 
+/** The problem sets `--problems` names: round one (60 trials), round two (100 trials), ours of each kind, or all. */
+function problemSet(name: string): readonly Problem[] {
+  const all = [...publicProblems, ...extraProblems, ...round2Problems, ...round2ExtraProblems];
+  const sets: Record<string, readonly Problem[]> = {
+    all,
+    public: publicProblems,
+    public2: round2Problems,
+    round2: [...round2Problems, ...round2ExtraProblems],
+    extra: extraProblems,
+    extra2: round2ExtraProblems,
+    'public-all': [...publicProblems, ...round2Problems],
+  };
+  return sets[name] ?? all.filter((p) => name.split(',').includes(p.name));
+}
+
 async function main(): Promise<void> {
-const { values } = parseArgs({
+  const { values } = parseArgs({
     options: {
       optimizer: { type: 'string', default: 'auto' },
       seeds: { type: 'string', default: '10' },
-    'first-seed': { type: 'string', default: '0' },
-      budget: { type: 'string', default: '60' },
+      'first-seed': { type: 'string', default: '0' },
+      budget: { type: 'string' },
       workers: { type: 'string', default: '1' },
       problems: { type: 'string', default: 'public' },
       json: { type: 'string' },
       warp: { type: 'string' },
+      gp: { type: 'string' },
     },
   });
   const seeds = Number(values.seeds);
-  const budget = Number(values.budget);
   const workers = Number(values.workers);
-  const all = [...publicProblems, ...extraProblems];
-  const problems =
-    values.problems === 'all' ? all : values.problems === 'public' ? publicProblems : values.problems === 'extra' ? extraProblems : all.filter((p) => values.problems!.split(',').includes(p.name));
-  const optimizer = optimizerFor(values.optimizer!, values.warp);
-  const reference = existsSync(benchDir()) ? referenceCurves() : new Map();
+  const problems = problemSet(values.problems!);
+  const optimizer = optimizerFor(values.optimizer!, values.warp, values.gp);
+  const reference = existsSync(benchDir()) ? referenceCurves() : new Map<string, Map<string, number[][]>>();
   const ratios: number[] = [];
-  console.log(`optimizer=${values.optimizer} warp=${values.warp ?? '-'} seeds=${seeds} budget=${budget} workers=${workers}`);
-  if (process.env.VERBOSE) console.log('per-seed finals are printed');
-  console.log('problem            oscar       optuna-tpe  sklearn-gp  ratio  ms/suggest(max)');
+  let atOrBelowBest = 0;
+  let withBest = 0;
+  console.log(`optimizer=${values.optimizer} warp=${values.warp ?? '-'} gp=${values.gp ?? '-'} seeds=${seeds} budget=${values.budget ?? 'per problem'} workers=${workers}`);
+  console.log('problem            budget oscar       optuna-tpe  tpe_mv      sklearn-gp  best-ref    vs-tpe  <=best ms/suggest(max)');
   for (const problem of problems) {
+    const budget = Number(values.budget ?? problem.budget ?? 60);
     const finals: number[] = [];
     const times: number[] = [];
     const first = Number(values['first-seed']);
@@ -100,20 +117,31 @@ const { values } = parseArgs({
     }
     if (process.env.VERBOSE) console.log(problem.name, finals.map((f) => f.toPrecision(3)).join(' '));
     const regret = median(finals);
-    const tpe = reference.get(problem.name)?.get('optuna-tpe');
-    const gp = reference.get(problem.name)?.get('sklearn-gp-ei');
-    const tpeRegret = tpe ? median(tpe.map((c: number[]) => c.at(-1)! - problem.optimum)) : Number.NaN;
-    const gpRegret = gp ? median(gp.map((c: number[]) => c.at(-1)! - problem.optimum)) : Number.NaN;
+    const referenceRegret = (system: string): number => {
+      const curves = reference.get(problem.name)?.get(system);
+      return curves ? median(curves.map((c) => c[Math.min(budget, c.length) - 1]! - problem.optimum)) : Number.NaN;
+    };
+    const tpeRegret = referenceRegret('optuna-tpe');
+    const mvRegret = referenceRegret('optuna-tpe_mv');
+    const gpRegret = referenceRegret('sklearn-gp-ei');
+    const known = [tpeRegret, mvRegret, gpRegret].filter((v) => Number.isFinite(v));
+    const bestRef = known.length ? Math.min(...known) : Number.NaN;
     const ratio = Math.max(regret, 1e-9) / Math.max(tpeRegret, 1e-9);
     if (Number.isFinite(ratio)) ratios.push(ratio);
+    const beats = Number.isFinite(bestRef) ? regret <= bestRef : undefined;
+    if (beats !== undefined) {
+      withBest++;
+      if (beats) atOrBelowBest++;
+    }
     const mean = times.reduce((s, v) => s + v, 0) / times.length;
+    const e = (v: number) => v.toExponential(3).padEnd(11);
     console.log(
-      `${problem.name.padEnd(18)} ${regret.toExponential(3).padEnd(11)} ${tpeRegret.toExponential(3).padEnd(11)} ${gpRegret.toExponential(3).padEnd(11)} ${ratio.toFixed(3).padEnd(6)} ${mean.toFixed(1)} (${Math.max(...times).toFixed(0)})`,
+      `${problem.name.padEnd(18)} ${String(budget).padEnd(6)} ${e(regret)} ${e(tpeRegret)} ${e(mvRegret)} ${e(gpRegret)} ${e(bestRef)} ${ratio.toFixed(3).padEnd(7)} ${beats === undefined ? '-' : beats ? 'yes' : 'NO '}    ${mean.toFixed(1)} (${Math.max(...times).toFixed(0)})`,
     );
   }
   if (ratios.length) {
     const gm = Math.exp(ratios.reduce((s, r) => s + Math.log(r), 0) / ratios.length);
-    console.log(`geometric mean ratio vs optuna-tpe: ${gm.toFixed(4)} over ${ratios.length} problems; wins ${ratios.filter((r) => r <= 1).length}/${ratios.length}`);
+    console.log(`geometric mean ratio vs optuna-tpe: ${gm.toFixed(4)} over ${ratios.length} problems; at or below TPE ${ratios.filter((r) => r <= 1).length}/${ratios.length}; at or below the best reference ${atOrBelowBest}/${withBest}`);
   }
 }
 

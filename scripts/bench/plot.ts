@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import * as echarts from 'echarts';
 import { median, readRuns } from './common.ts';
-import { extraProblems, publicProblems } from './problems.ts';
+import { extraProblems, publicProblems, round2ExtraProblems, round2Problems } from './problems.ts';
 
 const COLORS: Record<string, string> = {
   'oscar-w1': '#d62728',
@@ -86,7 +86,7 @@ export function writePanels(chart: Chart, panels: readonly Panel[], target: stri
  * problem, one line per system, from JSON-lines run files.
  */
 export function writePlot(files: readonly string[], target: string): void {
-  const optimum = new Map([...publicProblems, ...extraProblems].map((p) => [p.name, p.optimum]));
+  const optimum = new Map([...publicProblems, ...extraProblems, ...round2Problems, ...round2ExtraProblems].map((p) => [p.name, p.optimum]));
   const runs = readRuns(...files).filter((r) => optimum.has(r.problem));
   const problems = [...new Set(runs.map((r) => r.problem))];
   const systems = [...new Set(runs.map((r) => r.system))].sort();

@@ -8,6 +8,8 @@ export interface Problem {
   readonly optimum: number;
   /** Public problems mirror ../shared/bench/problems.py; the others check that results generalise. */
   readonly public: boolean;
+  /** Trials per run: 60 for round one, 100 for round two (higher dimension, rugged surfaces). */
+  readonly budget?: number;
 }
 
 const box = (n: number, low: number, high: number): Record<string, unknown> =>
@@ -155,5 +157,139 @@ export const extraProblems: readonly Problem[] = [
       const d = { x: 0.6, y: 0.2, z: 0.9, w: 0, v: 0.3, u: 1.1 }[String(p.d)]!;
       return a + b + c + d + (String(p.a) === 'r' && String(p.d) === 'w' ? 0 : 0.1);
     },
+  },
+];
+
+/** Evenly spaced values from `a` to `b` (numpy's linspace). */
+const linspace = (a: number, b: number, n: number): number[] => Array.from({ length: n }, (_, i) => a + ((b - a) * i) / (n - 1));
+const ELLIPSOID_SHIFT = linspace(2.3, -1.9, 16);
+
+/** The round-two public problems (`PUBLIC2` of ../shared/bench/problems.py), run with 100 trials. */
+export const round2Problems: readonly Problem[] = [
+  {
+    name: 'ellipsoid16',
+    public: true,
+    budget: 100,
+    parameters: box(16, -5, 5),
+    optimum: 0,
+    f: (p) => vec(p, 16).reduce((s, v, i) => s + (i + 1) * (v - ELLIPSOID_SHIFT[i]!) ** 2, 0),
+  },
+  {
+    name: 'dixon_price8',
+    public: true,
+    budget: 100,
+    parameters: box(8, -10, 10),
+    optimum: 0,
+    f: (p) => {
+      const x = vec(p, 8);
+      let s = (x[0]! - 1) ** 2;
+      for (let i = 1; i < 8; i++) s += (i + 1) * (2 * x[i]! ** 2 - x[i - 1]!) ** 2;
+      return s;
+    },
+  },
+  {
+    name: 'griewank8',
+    public: true,
+    budget: 100,
+    parameters: box(8, -50, 50),
+    optimum: 0,
+    f: (p) => griewank(vec(p, 8)),
+  },
+  {
+    name: 'rastrigin4',
+    public: true,
+    budget: 100,
+    parameters: box(4, -5.12, 5.12),
+    optimum: 0,
+    f: (p) => rastrigin(vec(p, 4)),
+  },
+];
+
+function griewank(x: readonly number[]): number {
+  let sum = 0;
+  let product = 1;
+  x.forEach((v, i) => {
+    sum += v * v;
+    product *= Math.cos(v / Math.sqrt(i + 1));
+  });
+  return 1 + sum / 4000 - product;
+}
+
+function rastrigin(x: readonly number[]): number {
+  return 10 * x.length + x.reduce((s, v) => s + v * v - 10 * Math.cos(2 * Math.PI * v), 0);
+}
+
+/** A fixed rotation of R^n (Gram-Schmidt on a seeded pseudo-random matrix), so a separable problem is not. */
+function rotation(n: number, seed: number): number[][] {
+  let state = seed >>> 0;
+  const next = () => {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+    return state / 2 ** 32 - 0.5;
+  };
+  const rows: number[][] = [];
+  for (let i = 0; i < n; i++) {
+    const v = Array.from({ length: n }, next);
+    for (const r of rows) {
+      const d = r.reduce((s, ri, k) => s + ri * v[k]!, 0);
+      for (let k = 0; k < n; k++) v[k]! -= d * r[k]!;
+    }
+    const norm = Math.sqrt(v.reduce((s, vi) => s + vi * vi, 0));
+    rows.push(v.map((vi) => vi / norm));
+  }
+  return rows;
+}
+const ROTATION12 = rotation(12, 12345);
+const ROTATED_SHIFT = linspace(-1.5, 2, 12);
+
+/** Problems of our own of the round-two kinds (higher dimension, rugged), to check that tuning generalises. */
+export const round2ExtraProblems: readonly Problem[] = [
+  {
+    name: 'rot_ellipsoid12',
+    public: false,
+    budget: 100,
+    parameters: box(12, -5, 5),
+    optimum: 0,
+    f: (p) => {
+      const x = vec(p, 12).map((v, i) => v - ROTATED_SHIFT[i]!);
+      return ROTATION12.reduce((s, row, i) => s + 10 ** ((2 * i) / 11) * row.reduce((t, r, k) => t + r * x[k]!, 0) ** 2, 0);
+    },
+  },
+  {
+    name: 'levy10',
+    public: false,
+    budget: 100,
+    parameters: box(10, -10, 10),
+    optimum: 0,
+    f: (p) => {
+      const w = vec(p, 10).map((v) => 1 + (v - 1) / 4);
+      const n = w.length;
+      let s = Math.sin(Math.PI * w[0]!) ** 2;
+      for (let i = 0; i < n - 1; i++) s += (w[i]! - 1) ** 2 * (1 + 10 * Math.sin(Math.PI * w[i]! + 1) ** 2);
+      return s + (w[n - 1]! - 1) ** 2 * (1 + Math.sin(2 * Math.PI * w[n - 1]!) ** 2);
+    },
+  },
+  {
+    name: 'schwefel6',
+    public: false,
+    budget: 100,
+    parameters: box(6, -500, 500),
+    optimum: 0,
+    f: (p) => 418.9828872724338 * 6 - vec(p, 6).reduce((s, v) => s + v * Math.sin(Math.sqrt(Math.abs(v))), 0),
+  },
+  {
+    name: 'sphere20',
+    public: false,
+    budget: 100,
+    parameters: box(20, -5, 5),
+    optimum: 0,
+    f: (p) => vec(p, 20).reduce((s, v, i) => s + (v - 2 * Math.sin(i + 1)) ** 2, 0),
+  },
+  {
+    name: 'rastrigin6_shifted',
+    public: false,
+    budget: 100,
+    parameters: box(6, -5.12, 5.12),
+    optimum: 0,
+    f: (p) => rastrigin(vec(p, 6).map((v, i) => v - 0.8 * Math.cos(i + 1))),
   },
 ];

@@ -10,7 +10,14 @@
  * compare.py's tables and writes the runs, the tables and a plot of the median
  * best-so-far regret curves to scripts/bench/results/.
  *
- * usage: tsx scripts/bench/run.ts [--seeds 10] [--budget 60] [--workers 1,8] [--problems a,b]
+ * Round two (`--rounds 1,2`, the default, runs both): the PUBLIC2 problems
+ * (ellipsoid16, dixon_price8, griewank8, rastrigin4) at 100 trials, Oscar with 1
+ * and 8 workers, Optuna TPE and multivariate TPE live (else the shipped
+ * optuna-3.1-round2-reference.jsonl) and the plain GP's
+ * sklearn-gp-ei-round2-reference.jsonl; its files and tables carry `round2`.
+ *
+ * usage: tsx scripts/bench/run.ts [--seeds 10] [--rounds 1,2] [--workers 1,8]
+ *        [--budget N --problems a,b] (one custom round instead)
  * env:   OSCAR_BENCH_DIR (default ../shared/bench), OSCAR_BENCH_PYTHON (a python3 with numpy),
  *        OSCAR_BENCH_OUT (default scripts/bench/results)
  */
@@ -25,11 +32,55 @@ import { writePlot } from './plot.ts';
 const { values } = parseArgs({
   options: {
     seeds: { type: 'string', default: '10' },
-    budget: { type: 'string', default: '60' },
+    budget: { type: 'string' },
     workers: { type: 'string', default: '1,8' },
     problems: { type: 'string' },
+    rounds: { type: 'string', default: '1,2' },
   },
 });
+
+/** A round of the benchmark: its problems, budget, Optuna samplers, shipped references and file suffix. */
+interface Round {
+  readonly name: string;
+  readonly problems: string;
+  readonly budget: string;
+  readonly samplers: string;
+  readonly optunaReference: string;
+  readonly sklearnReference: string;
+  readonly suffix: string;
+}
+
+const ROUNDS: Record<string, Round> = {
+  '1': {
+    name: 'round one',
+    problems: 'branin,hartmann6,rosenbrock4,ackley5,mixed_training',
+    budget: '60',
+    samplers: 'tpe,random',
+    optunaReference: 'optuna-3.1-reference.jsonl',
+    sklearnReference: 'sklearn-gp-ei-reference.jsonl',
+    suffix: '',
+  },
+  '2': {
+    name: 'round two',
+    problems: 'ellipsoid16,dixon_price8,griewank8,rastrigin4',
+    budget: '100',
+    samplers: 'tpe,tpe_mv',
+    optunaReference: 'optuna-3.1-round2-reference.jsonl',
+    sklearnReference: 'sklearn-gp-ei-round2-reference.jsonl',
+    suffix: '-round2',
+  },
+};
+
+function roundsToRun(): Round[] {
+  if (values.problems || values.budget) {
+    return [{ ...ROUNDS['1']!, name: 'custom', problems: values.problems ?? ROUNDS['1']!.problems, budget: values.budget ?? '60', suffix: '-custom' }];
+  }
+  return values.rounds!.split(',').map((r) => {
+    const round = ROUNDS[r.trim()];
+    if (!round) throw new Error(`unknown round ${r}: use 1 and/or 2`);
+    return round;
+  });
+}
 
 function canImport(python: string, module: string): boolean {
   return spawnSync(python, ['-c', `import ${module}`], { stdio: 'ignore' }).status === 0;
@@ -100,47 +151,53 @@ async function main(): Promise<void> {
   const python = pickPython();
   const out = process.env.OSCAR_BENCH_OUT ?? join(repoRoot, 'scripts/bench/results');
   mkdirSync(out, { recursive: true });
-  const common = ['--seeds', values.seeds!, '--budget', values.budget!, ...(values.problems ? ['--problems', values.problems] : [])];
   const dir = mkdtempSync(join(tmpdir(), 'oscar-bench-'));
   const databaseUrl = `file:${join(dir, 'bench.db')}`;
   console.error(`benchmark: ${bench}, python ${python}, database ${databaseUrl}`);
+  const rounds = roundsToRun();
   const server = await startServer(databaseUrl);
-  const files: string[] = [];
+  const files = new Map<Round, string[]>(rounds.map((round) => [round, []]));
   try {
     const token = run(process.execPath, ['bin/oscar.mjs', 'token', 'create', '--email', 'bench@example.com'], { ...process.env, DATABASE_URL: databaseUrl })
       .trim()
       .split('\n')
       .at(-1)!;
-    for (const workers of values.workers!.split(',')) {
-      const file = join(out, `oscar-w${workers}.jsonl`);
-      const tag = `run${Date.now()}`;
-      console.error(`Oscar (auto), ${workers} worker(s), server ${server.url}`);
-      await runToFile(python, [join(bench, 'run_oscar.py'), '--client', './clients/python', '--url', server.url, '--token', token, '--workers', workers, '--tag', tag, ...common], file);
-      files.push(file);
+    for (const round of rounds) {
+      const common = ['--seeds', values.seeds!, '--budget', round.budget, '--problems', round.problems];
+      for (const workers of values.workers!.split(',')) {
+        const file = join(out, `oscar${round.suffix}-w${workers}.jsonl`);
+        const tag = `run${Date.now()}`;
+        console.error(`${round.name}: Oscar (auto), ${workers} worker(s), ${round.budget} trials, server ${server.url}`);
+        await runToFile(python, [join(bench, 'run_oscar.py'), '--client', './clients/python', '--url', server.url, '--token', token, '--workers', workers, '--tag', tag, ...common], file);
+        files.get(round)!.push(file);
+      }
     }
   } finally {
     await server.stop();
     rmSync(dir, { recursive: true, force: true });
   }
-  let optuna = join(out, 'optuna.jsonl');
-  if (canImport('/usr/bin/python3', 'optuna')) {
-    console.error('Optuna 3.1 (tpe, random) on the same problems');
-    await runToFile('/usr/bin/python3', [join(bench, 'run_optuna.py'), '--samplers', 'tpe,random', ...common], optuna);
-  } else {
-    console.error('/usr/bin/python3 has no optuna: using the shipped optuna-3.1-reference.jsonl (same command, same seeds)');
-    optuna = join(bench, 'optuna-3.1-reference.jsonl');
-  }
-  const sklearn = join(bench, 'sklearn-gp-ei-reference.jsonl');
-  const all = [...files, optuna, sklearn];
   let report = '';
-  for (const system of values.workers!.split(',').map((w) => `oscar-w${w}`)) {
-    const table = run(python, [join(bench, 'compare.py'), ...all, '--sys', system, '--ref', 'optuna-tpe']);
-    console.log(table);
-    report += `${table}\n`;
+  for (const round of rounds) {
+    const common = ['--seeds', values.seeds!, '--budget', round.budget, '--problems', round.problems];
+    let optuna = join(out, `optuna${round.suffix}.jsonl`);
+    if (canImport('/usr/bin/python3', 'optuna')) {
+      console.error(`${round.name}: Optuna 3.1 (${round.samplers}) on the same problems`);
+      await runToFile('/usr/bin/python3', [join(bench, 'run_optuna.py'), '--samplers', round.samplers, ...common], optuna);
+    } else {
+      console.error(`/usr/bin/python3 has no optuna: using the shipped ${round.optunaReference} (same command, same seeds)`);
+      optuna = join(bench, round.optunaReference);
+    }
+    const all = [...files.get(round)!, optuna, join(bench, round.sklearnReference)];
+    for (const system of values.workers!.split(',').map((w) => `oscar-w${w}`)) {
+      const table = run(python, [join(bench, 'compare.py'), ...all, '--sys', system, '--ref', 'optuna-tpe', '--best-of', 'optuna-tpe,optuna-tpe_mv,sklearn-gp-ei']);
+      const titled = `## ${round.name} (${round.budget} trials), ${system}\n\n${table}`;
+      console.log(titled);
+      report += `${titled}\n`;
+    }
+    writePlot(all, join(out, `benchmark${round.suffix}.svg`));
   }
   writeFileSync(join(out, 'compare.md'), report);
-  writePlot(all, join(out, 'benchmark.svg'));
-  console.log(`runs, tables and plot in ${out}`);
+  console.log(`runs, tables and plots in ${out}`);
 }
 
 await main();

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { encodingOf, features } from './encoding.ts';
-import { fitHyperparameters, GaussianProcess } from './gp.ts';
+import { cholesky, fitHyperparameters, GaussianProcess, inverseFromCholesky } from './gp.ts';
 import { createGpOptimizer, logH, reflectIntoUnit, warpLosses } from './gp-optimizer.ts';
 import { normalCdf } from './normal.ts';
 import { createRng } from './rng.ts';
@@ -102,5 +102,31 @@ describe('the acquisition search near the bounds', () => {
       }
     }
     expect(onBound / proposals).toBeLessThan(0.02);
+  });
+});
+
+describe('GP linear algebra', () => {
+  it('factorises and inverts a symmetric positive definite matrix', () => {
+    const rng = createRng(5);
+    const n = 12;
+    const a = Array.from({ length: n * n }, () => rng.uniform() - 0.5);
+    const k = new Float64Array(n * n);
+    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) {
+      let s = i === j ? 0.5 : 0;
+      for (let m = 0; m < n; m++) s += a[i * n + m]! * a[j * n + m]!;
+      k[i * n + j] = s;
+    }
+    const l = cholesky(k, n)!;
+    const inverse = inverseFromCholesky(l, n);
+    for (let i = 0; i < n; i++) for (let j = 0; j <= i; j++) {
+      let product = 0;
+      for (let m = 0; m <= j; m++) product += l[i * n + m]! * l[j * n + m]!;
+      expect(product).toBeCloseTo(k[i * n + j]!, 10);
+      // (K K^-1)_ij from the lower triangle of the symmetric inverse.
+      let identity = 0;
+      for (let m = 0; m < n; m++) identity += k[i * n + m]! * inverse[Math.max(m, j) * n + Math.min(m, j)]!;
+      expect(identity).toBeCloseTo(i === j ? 1 : 0, 8);
+    }
+    expect(cholesky(Float64Array.from([1, 2, 2, 1]), 2)).toBeNull();
   });
 });

@@ -1,4 +1,3 @@
-import { CholeskyDecomposition, Matrix } from 'ml-matrix';
 import type { Encoding } from './encoding.ts';
 import { minimizeBox } from './lbfgs.ts';
 import type { Rng } from './rng.ts';
@@ -38,16 +37,57 @@ function matern52(r: number): number {
   return (1 + SQRT5 * r + (5 / 3) * r * r) * Math.exp(-SQRT5 * r);
 }
 
-/** Lower Cholesky factor of a symmetric positive definite n x n matrix (row-major), through ml-matrix; null if not positive definite. */
-function cholesky(k: Float64Array, n: number): Float64Array | null {
-  const rows: number[][] = [];
-  for (let i = 0; i < n; i++) rows.push(Array.from(k.subarray(i * n, i * n + n)));
-  const decomposition = new CholeskyDecomposition(new Matrix(rows));
-  if (!decomposition.isPositiveDefinite()) return null;
-  const lower = decomposition.lowerTriangularMatrix;
-  const out = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) for (let j = 0; j <= i; j++) out[i * n + j] = lower.get(i, j);
-  return out;
+/**
+ * Lower Cholesky factor of a symmetric positive definite n x n matrix (row-major; only its lower
+ * triangle is read), by rows with contiguous dot products; null if not positive definite.
+ */
+export function cholesky(k: Float64Array, n: number): Float64Array | null {
+  const l = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) {
+    const ri = i * n;
+    for (let j = 0; j <= i; j++) {
+      const rj = j * n;
+      let s = k[ri + j]!;
+      for (let m = 0; m < j; m++) s -= l[ri + m]! * l[rj + m]!;
+      if (i === j) {
+        if (!(s > 0)) return null;
+        l[ri + i] = Math.sqrt(s);
+      } else {
+        l[ri + j] = s / l[rj + j]!;
+      }
+    }
+  }
+  return l;
+}
+
+/**
+ * The inverse of K = L L^T, lower triangle only (row-major, i >= j), in about n^3/3 operations: U =
+ * L^-T by forward substitution (row j of U is column j of L^-1), then K^-1_ij = sum over k >= i of
+ * U_ik U_jk, contiguous in both rows.
+ */
+export function inverseFromCholesky(l: Float64Array, n: number): Float64Array {
+  const u = new Float64Array(n * n);
+  for (let j = 0; j < n; j++) {
+    const row = j * n;
+    u[row + j] = 1 / l[row + j]!;
+    for (let k = j + 1; k < n; k++) {
+      const lk = k * n;
+      let s = 0;
+      for (let m = j; m < k; m++) s += l[lk + m]! * u[row + m]!;
+      u[row + k] = -s / l[lk + k]!;
+    }
+  }
+  const inverse = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) {
+    const ri = i * n;
+    for (let j = 0; j <= i; j++) {
+      const rj = j * n;
+      let s = 0;
+      for (let k = i; k < n; k++) s += u[ri + k]! * u[rj + k]!;
+      inverse[ri + j] = s;
+    }
+  }
+  return inverse;
 }
 
 /** Solves L v = b in place (L lower triangular, row-major n x n). */
@@ -167,24 +207,30 @@ export class GaussianProcess {
  * points): ln(lengthscale) ~ N(ln 0.5, 3^2), ln(signal) ~ N(0, 1.5^2),
  * ln(noise) ~ N(ln 1e-4, 2^2), and `SHORT_LENGTHSCALE`.
  */
-function objective(encoding: Encoding, x: readonly Float64Array[], y: readonly number[]) {
+/** A log-normal prior on every lengthscale: ln(lengthscale) ~ N(mean, variance). */
+interface LengthscalePrior {
+  readonly mean: number;
+  readonly variance: number;
+}
+
+function objective(encoding: Encoding, x: readonly Float64Array[], y: readonly number[], prior: LengthscalePrior = LENGTHSCALE_PRIOR) {
   const n = x.length;
   const p = encoding.tunable.length;
   const pairs = (n * (n - 1)) / 2;
-  // Per-parameter squared distances of every pair (i > j).
+  // Per-parameter squared distances of every pair (i > j), pair-major so each pair's are contiguous.
   const distances = new Float64Array(p * pairs);
   let index = 0;
   for (let i = 0; i < n; i++) {
     for (let j = 0; j < i; j++) {
       for (let c = 0; c < encoding.width; c++) {
         const d = x[i]![c]! - x[j]![c]!;
-        if (d !== 0) distances[encoding.columnParameter[c]! * pairs + index]! += d * d;
+        if (d !== 0) distances[index * p + encoding.columnParameter[c]!]! += d * d;
       }
       index++;
     }
   }
-  const priorMean = LENGTHSCALE_PRIOR.mean;
-  const priorVariance = LENGTHSCALE_PRIOR.variance;
+  const priorMean = prior.mean;
+  const priorVariance = prior.variance;
   const yy = Float64Array.from(y);
   return (theta: Float64Array) => {
     const inv2 = new Float64Array(p);
@@ -198,7 +244,8 @@ function objective(encoding: Encoding, x: readonly Float64Array[], y: readonly n
       k[i * n + i] = signal + noise + 1e-9;
       for (let j = 0; j < i; j++) {
         let r2 = 0;
-        for (let g = 0; g < p; g++) r2 += distances[g * pairs + q]! * inv2[g]!;
+        const at = q * p;
+        for (let g = 0; g < p; g++) r2 += distances[at + g]! * inv2[g]!;
         const r = Math.sqrt(r2);
         const e = Math.exp(-SQRT5 * r);
         const v = signal * (1 + SQRT5 * r + (5 / 3) * r2) * e;
@@ -216,15 +263,8 @@ function objective(encoding: Encoding, x: readonly Float64Array[], y: readonly n
     for (let i = 0; i < n; i++) logDet += Math.log(l[i * n + i]!);
     let fit = 0;
     for (let i = 0; i < n; i++) fit += yy[i]! * alpha[i]!;
-    // K^-1, column by column.
-    const inverse = new Float64Array(n * n);
-    const e = new Float64Array(n);
-    for (let col = 0; col < n; col++) {
-      e.fill(0);
-      e[col] = 1;
-      backward(l, n, forward(l, n, e));
-      for (let i = 0; i < n; i++) inverse[i * n + col] = e[i]!;
-    }
+    // K^-1, lower triangle.
+    const inverse = inverseFromCholesky(l, n);
     // d(-LML)/dtheta = -0.5 tr((alpha alpha^T - K^-1) dK/dtheta)
     let diag = 0;
     for (let i = 0; i < n; i++) diag += alpha[i]! * alpha[i]! - inverse[i * n + i]!;
@@ -237,10 +277,14 @@ function objective(encoding: Encoding, x: readonly Float64Array[], y: readonly n
         const w = alpha[i]! * alpha[j]! - inverse[i * n + j]!;
         signalGrad += w * k[i * n + j]!;
         const ws = w * shape[q]!;
-        if (ws !== 0) for (let g = 0; g < p; g++) lengthGrad[g]! += ws * distances[g * pairs + q]! * inv2[g]!;
+        if (ws !== 0) {
+          const at = q * p;
+          for (let g = 0; g < p; g++) lengthGrad[g]! += ws * distances[at + g]!;
+        }
         q++;
       }
     }
+    for (let g = 0; g < p; g++) lengthGrad[g]! *= inv2[g]!;
     let value = 0.5 * fit + logDet + 0.5 * n * LOG_2PI;
     for (let g = 0; g < p; g++) {
       const z = theta[g]! - priorMean;
