@@ -37,8 +37,8 @@ const BestSoFarRef = builder.objectRef<ExperimentCurve>('BestSoFar').implement({
 builder.prismaObjectField('Experiment', 'bestSoFar', (t) =>
   t.field({
     type: BestSoFarRef,
-    description: `Its best-so-far curve, bounded to ${MAX_CURVE_POINTS} points whatever the trial count (the Compare page draws one per experiment).`,
-    select: { id: true, objectives: true },
+    description: `Its best-so-far curve (feasible trials only, when it has constraints), bounded to ${MAX_CURVE_POINTS} points whatever the trial count (the Compare page draws one per experiment).`,
+    select: { id: true, objectives: true, constraints: true },
     resolve: (experiment, _args, ctx) => experimentCurve(ctx.runtime.database, experiment, ctx.budget),
   }),
 );

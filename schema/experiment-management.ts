@@ -7,6 +7,12 @@ import type { ExperimentDeletionEvent } from '../server/runtime/events.ts';
 /** The most versions `Experiment.versions` lists. */
 const MAX_VERSIONS = 500;
 
+/**
+ * What each `Experiment.versions` costs the operation's budget on top of the rows it reads (1 MiB of
+ * 64): nested `versions { versions { ... } }` multiply queries, so one operation resolves it at most 64 times.
+ */
+const VERSIONS_CALL_BYTES = 1024 * 1024;
+
 const DeletedExperimentsRef = builder.objectRef<ExperimentDeletionEvent & { readonly trialCount?: number }>('DeletedExperiments').implement({
   description: 'Experiments deleted together: one version, or every version of a name, with their trials.',
   fields: (t) => ({
@@ -28,13 +34,13 @@ builder.prismaObjectFields('Experiment', (t) => ({
     type: ['Experiment'],
     description: `Every version of this experiment's name (itself included, archived ones too), newest first (at most ${MAX_VERSIONS}).`,
     select: { ownerId: true, name: true },
-    resolve: (query, experiment, _args, ctx) =>
-      ctx.runtime.db.experiment.findMany({
-        ...query,
-        where: { ownerId: experiment.ownerId, name: experiment.name },
-        orderBy: { version: 'desc' },
-        take: MAX_VERSIONS,
-      }),
+    // Measured before read, like every list (see OperationBudget), plus a fixed cost per call (nesting multiplies calls).
+    resolve: async (query, experiment, _args, ctx) => {
+      const page = { where: { ownerId: experiment.ownerId, name: experiment.name }, orderBy: { version: 'desc' as const }, take: MAX_VERSIONS };
+      const ids = (await ctx.runtime.db.experiment.findMany({ ...page, select: { id: true } })).map((version) => version.id);
+      ctx.budget.charge(VERSIONS_CALL_BYTES + (await ctx.runtime.database.storedBytes({ table: 'Experiment', ids })), 'versions');
+      return ctx.runtime.db.experiment.findMany({ ...query, where: { id: { in: ids } }, orderBy: page.orderBy });
+    },
   }),
 }));
 

@@ -65,6 +65,19 @@ describe('compareExperiments', () => {
     expect(maximised.bestSoFar).toMatchObject({ objective: 'accuracy', direction: 'maximize', numbers: [1, 2, 3], values: [0.6, 0.9, 0.9], bestNumber: 2, bestValue: 0.9 });
   });
 
+  it('counts only feasible trials when the experiment has constraints, as its best trial does', async () => {
+    const constrained = (
+      await gql(IMPORT, {
+        experiment: { name: 'Constrained', parameters: { x: { min: 0, max: 10 } }, constraints: { mem: { max: 1 } }, algorithm: 'random' },
+        trials: trials([{ loss: 0.1, mem: 5 }, { loss: 0.5, mem: 0 }, { loss: 0.3, mem: 0.5 }, { loss: 0.2, mem: 2 }]),
+      })
+    ).importTrials.experiment.id;
+    const [, curve] = (await gql(COMPARE, { ids: [v1, constrained] })).compareExperiments;
+    expect(curve.bestSoFar).toMatchObject({ numbers: [2, 3], values: [0.5, 0.3], bestNumber: 3, bestValue: 0.3 });
+    const best = await gql(`query ($id: ID!) { experiment(id: $id) { bestTrial { number } } }`, { id: constrained });
+    expect(best.experiment.bestTrial.number).toBe(3);
+  });
+
   it('answers the same NOT_FOUND for another user’s experiment and for a missing one', async () => {
     for (const id of [bobs, 'no-such-experiment']) {
       const response = await server.gql(COMPARE, { ids: [v1, id] }, alice);

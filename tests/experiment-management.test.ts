@@ -120,6 +120,22 @@ describe('notes and tags', () => {
   });
 });
 
+describe('versions', () => {
+  it('lists every version, and bounds what nesting them can cost', async () => {
+    let id = await seed('Many versions', 1);
+    for (let v = 2; v <= 5; v++) id = await seed('Many versions', 1, false);
+    const nested = (depth: number) => `query ($id: ID!) { experiment(id: $id) { ${'versions { id '.repeat(depth)}${'}'.repeat(depth)} } }`;
+    const three = await server.gql(nested(3), { id }, token);
+    expect(three.errors).toBeUndefined();
+    expect(three.data!.experiment.versions).toHaveLength(5);
+    // Each level multiplies the queries (1 + 5 + 25 + 125 ...): the operation's budget refuses it.
+    const four = await server.gql(nested(4), { id }, token);
+    expect(four.errors?.[0]?.extensions?.code).toBe('QUERY_TOO_COMPLEX');
+    expect(four.errors?.[0]?.message).toContain('versions');
+    expect((await server.health()).status).toBe(200);
+  });
+});
+
 describe('deleting', () => {
   it('deletes one version with its trials, reports and queue, and leaves the others', async () => {
     const keep = await seed('Keeper', 3);
@@ -127,8 +143,10 @@ describe('deleting', () => {
     const v2 = await seed('Doomed', 2, false);
     // A running trial with a report, and a queued parameter set, on the version deleted.
     const running = await server.gql(SUGGEST, { e: { name: 'Doomed', parameters: SPACE } }, token);
-    await server.gql(`mutation ($id: ID!) { report(trialId: $id, step: 1, value: 0.5) { shouldStop } }`, { id: running.data!.suggest.id }, token);
-    await server.gql(`mutation { enqueue(experimentName: "Doomed", params: { x: 0.5 }) { id } }`, {}, token);
+    const reported = await server.gql(`mutation ($id: ID!) { report(trialId: $id, step: 1, value: 0.5) { shouldStop } }`, { id: running.data!.suggest.id }, token);
+    expect(reported.errors).toBeUndefined();
+    const queued = await server.gql(`mutation { enqueue(experimentName: "Doomed", params: { x: 0.5 }) { id } }`, {}, token);
+    expect(queued.errors).toBeUndefined();
 
     const client = server.ws(token);
     const deletions = collect<{ experimentDeleted: { ids: string[]; name: string } }>(client, `subscription { experimentDeleted { ids name versions } }`, {});

@@ -2,8 +2,8 @@ import { badInput, userError } from '../errors.ts';
 import type { OperationBudget } from '../http/operation-budget.ts';
 import type { Database } from '../runtime/database.ts';
 import { chartedObjective, type Objective } from '../insights/charted-objective.ts';
-import { storedObjectives, type Direction } from '../objectives/objectives-config.ts';
-import { asRecord } from '../json.ts';
+import { storedConstraints, storedObjectives, violation, type Direction } from '../objectives/objectives-config.ts';
+import { resultValues } from '../objectives/ranking.ts';
 import { bestSoFarCurve, type BestSoFarCurve, type CurveTrial } from './compare-curve.ts';
 
 /** The fewest experiments one comparison holds. */
@@ -61,10 +61,11 @@ export function lossImprovementsQuery(provider: Database['provider'], direction:
  * over the completed trials) and only they are read; for another objective, the completed trials'
  * numbers and metrics.
  */
-export async function experimentCurve(database: Database, experiment: { id: string; objectives: unknown }, budget: OperationBudget): Promise<ExperimentCurve> {
+export async function experimentCurve(database: Database, experiment: { id: string; objectives: unknown; constraints: unknown }, budget: OperationBudget): Promise<ExperimentCurve> {
   const objective = chartedObjective(storedObjectives(experiment.objectives));
+  const constraints = storedConstraints(experiment.constraints);
   const where = { experimentId: experiment.id, state: 'COMPLETED' };
-  if (objective.name === 'loss') {
+  if (objective.name === 'loss' && constraints.length === 0) {
     const [completed, valued, last] = await Promise.all([
       database.db.trial.count({ where }),
       database.db.trial.count({ where: { ...where, loss: { not: null } } }),
@@ -82,9 +83,13 @@ export async function experimentCurve(database: Database, experiment: { id: stri
   }
   const except = ['params', 'error', 'worker', 'fallbackReason', 'checkpoint'];
   budget.charge(await database.storedBytes({ table: 'Trial', experimentId: experiment.id, except }), 'bestSoFar');
-  const rows = await database.db.trial.findMany({ where, select: { number: true, metrics: true }, orderBy: { number: 'asc' } });
+  const rows = await database.db.trial.findMany({ where, select: { number: true, loss: true, metrics: true }, orderBy: { number: 'asc' } });
+  // With constraints, only feasible trials count (as for `bestTrial` and the Trials panel's best).
   const curve = bestSoFarCurve(
-    rows.map((row) => ({ number: row.number, state: 'COMPLETED', value: asRecord(row.metrics)[objective.name] })),
+    rows.map((row) => {
+      const values = resultValues(row);
+      return { number: row.number, state: 'COMPLETED', value: violation(values, constraints) === 0 ? values[objective.name] : undefined };
+    }),
     objective.direction,
   );
   return { ...curve, experimentId: experiment.id, objective, completed: rows.length };

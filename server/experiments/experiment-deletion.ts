@@ -3,6 +3,7 @@ import type { Database } from '../runtime/database.ts';
 import type { Events, ExperimentDeletionEvent } from '../runtime/events.ts';
 import type { HistoryCache } from '../trials/history.ts';
 import type { TrialDirectory } from '../trials/trial-directory.ts';
+import type { TrialTables } from '../insights/trial-table.ts';
 import type { ExperimentDirectory } from './experiment-directory.ts';
 
 /** The per-process caches that know experiments by id or name. */
@@ -10,6 +11,7 @@ export interface ExperimentCaches {
   readonly experiments: ExperimentDirectory;
   readonly trials: TrialDirectory;
   readonly histories: HistoryCache;
+  readonly tables: TrialTables;
 }
 
 /** What {@link deleteExperiment} needs from the runtime. */
@@ -25,12 +27,14 @@ export interface DeletedExperiments extends ExperimentDeletionEvent {
 
 /**
  * Makes this process forget deleted experiments: the name directory (a suggest by that name opens
- * afresh), the trials' places (their results and heartbeats get NOT_FOUND) and the optimizer's history.
+ * afresh), the trials' places (their results and heartbeats get NOT_FOUND), the optimizer's history and
+ * the dashboard's trial table.
  */
 export function forgetDeleted(caches: ExperimentCaches, event: ExperimentDeletionEvent): void {
   caches.experiments.forget(event.ownerId, event.name);
   caches.trials.forgetExperiments(event.experimentIds);
   for (const id of event.experimentIds) caches.histories.forget(id);
+  caches.tables.forget(event.experimentIds);
 }
 
 /**

@@ -96,11 +96,22 @@ export async function editExperiment(deps: ExperimentEditDeps, ownerId: string, 
   if (edit.name !== null && edit.name !== found.name) {
     const newName = edit.name;
     const taken = () => userError('CONFLICT', `name: you already have an experiment named "${newName}"`, 'name');
-    // Under the old name's lock, so no suggest starts a version of it meanwhile; the new name is checked
-    // in the renaming transaction (and the unique (owner, name, version) index refuses what slips by).
-    changed = await database.withExperimentLock(`name:${ownerId}:${found.name}`, async () => {
+    // Under both names' locks, so no suggest starts a version of either meanwhile: the old name's around
+    // the renaming, the new name's within its transaction (PostgreSQL's advisory lock; SQLite's lock is
+    // this process's queue, taken for both names in a fixed order so two renames cannot wait on each
+    // other). The new name is checked in the transaction, and the unique (owner, name, version) index
+    // refuses what slips by.
+    const oldKey = `name:${ownerId}:${found.name}`;
+    const newKey = `name:${ownerId}:${newName}`;
+    const locked = <T>(fn: () => Promise<T>): Promise<T> => {
+      if (database.provider !== 'sqlite') return database.withExperimentLock(oldKey, fn);
+      const [first, second] = [oldKey, newKey].sort();
+      return database.withExperimentLock(first!, () => database.withExperimentLock(second!, fn));
+    };
+    changed = await locked(async () => {
       try {
         return await database.transaction(async (tx) => {
+          await database.lockWithin(tx, newKey);
           if (await tx.experiment.findFirst({ where: { ownerId, name: newName }, select: { id: true } })) throw taken();
           const line = await tx.experiment.findMany({ where: { ownerId, name: found.name }, select: { id: true } });
           await tx.experiment.updateMany({ where: { ownerId, name: found.name }, data: { name: newName } });

@@ -50,6 +50,9 @@ const LOADS_AT_ONCE = 2;
 /** Experiments whose latest table one process keeps, to read only the trials changed since. */
 const CACHE_SIZE = 4;
 
+/** Stored bytes the kept tables may hold together (the least recently used ones go first past it). */
+const CACHE_BYTES = 128 * 1024 * 1024;
+
 /** Past this many changed trials, the table is read again whole rather than patched. */
 const MAX_PATCHED_ROWS = 5000;
 
@@ -258,11 +261,25 @@ export class TrialTables {
     });
   }
 
-  /** Keeps an experiment's latest table, the least recently used one forgotten past {@link CACHE_SIZE}. */
+  /**
+   * Keeps an experiment's latest table, the least recently used ones forgotten past {@link CACHE_SIZE}
+   * tables or {@link CACHE_BYTES} stored bytes (the latest is kept whatever its size).
+   */
   private remember(experimentId: string, entry: CachedTable): void {
     this.cache.delete(experimentId);
     this.cache.set(experimentId, entry);
-    if (this.cache.size > CACHE_SIZE) this.cache.delete(this.cache.keys().next().value!);
+    let held = 0;
+    for (const kept of this.cache.values()) held += kept.bytes;
+    while (this.cache.size > 1 && (this.cache.size > CACHE_SIZE || held > CACHE_BYTES)) {
+      const oldest = this.cache.keys().next().value!;
+      held -= this.cache.get(oldest)!.bytes;
+      this.cache.delete(oldest);
+    }
+  }
+
+  /** Forgets deleted experiments' tables. */
+  forget(experimentIds: readonly string[]): void {
+    for (const id of experimentIds) this.cache.delete(id);
   }
 
   /** Each trial's checkpoint summary, in the table's order; checkpoints take no revision, so they are read every time (when there are any). */

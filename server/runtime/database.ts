@@ -140,7 +140,7 @@ const ROW_OVERHEAD_BYTES = 200;
 
 const STORED_COLUMNS = {
   Trial: ['params', 'metrics', 'error', 'worker', 'fallbackReason', 'checkpoint'],
-  Experiment: ['parameters', 'description', 'optimizerState', 'name'],
+  Experiment: ['parameters', 'description', 'optimizerState', 'name', 'notes', 'tags'],
   TrialReport: ['metrics'],
   QueuedParams: ['params'],
 } as const;

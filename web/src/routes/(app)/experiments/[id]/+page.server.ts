@@ -16,7 +16,8 @@ export const load = (async (event) => {
   ]);
   const failed = header.error ?? summary.error;
   if (!header.data?.experiment || !summary.data?.experiment) {
-    if (failed && (!header.data || !summary.data)) error(502, `Could not read the experiment: ${failed.message}`);
+    // A missing experiment (or someone else's) is null without an error; anything else went wrong.
+    if (failed) error(502, `Could not read the experiment: ${failed.message}`);
     error(404, 'No such experiment (or it is not yours).');
   }
   return { header: header.data.experiment, summary: summary.data.experiment };

@@ -52,6 +52,21 @@ describe('scatterSample', () => {
     expect(sample.length).toBe(MAX_SCATTER_POINTS);
     expect(sample.slice(0, BEST_SCATTER_POINTS)).toEqual(rows.slice(0, BEST_SCATTER_POINTS));
   });
+
+  it('stays within the bound when every trial improves on the last (an imported history, worst first)', () => {
+    const falling = (row: number) => 1 / (row + 1);
+    const steps = bestSoFar(rows, (row) => row, falling, 1).rows;
+    expect(steps.length).toBe(rows.length);
+    const sample = scatterSample(rows, falling, 1, steps);
+    expect(sample.length).toBe(MAX_SCATTER_POINTS);
+    // The best trials, and the first and last improvement, are drawn; the rest of the steps are spread evenly.
+    const drawn = new Set(sample);
+    expect(rows.slice(-BEST_SCATTER_POINTS).every((row) => drawn.has(row))).toBe(true);
+    expect(drawn.has(0)).toBe(true);
+    for (let tenth = 0; tenth < 9; tenth++) {
+      expect(sample.filter((row) => Math.floor(row / 10_000) === tenth).length).toBeGreaterThan(200);
+    }
+  });
 });
 
 describe('bestSoFar', () => {

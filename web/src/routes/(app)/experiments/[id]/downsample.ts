@@ -9,8 +9,9 @@ export const BEST_SCATTER_POINTS = 500;
 
 /**
  * The rows a scatter chart draws: every row when there are at most `max`; else the `best` rows of
- * the best values (lowest after multiplying by `sign`; ties: the earliest rows), any `keep` rows,
- * and an even sample of the others to make up `max`. Returned in the order of `rows`.
+ * the best values (lowest after multiplying by `sign`; ties: the earliest rows), the `keep` rows
+ * (evenly thinned when they would not fit in what is left), and an even sample of the others to make
+ * up `max`. Never more than `max` rows (when `best <= max`); returned in the order of `rows`.
  */
 export function scatterSample(
   rows: readonly number[],
@@ -40,14 +41,15 @@ export function scatterSample(
       count++;
     }
   }
-  const index = new Map<number, number>();
   const wanted = new Set(keep);
-  if (wanted.size) rows.forEach((row, i) => wanted.has(row) && index.set(row, i));
-  for (const i of index.values()) {
-    if (!chosen[i]) {
-      chosen[i] = 1;
-      count++;
-    }
+  const kept: number[] = [];
+  if (wanted.size) rows.forEach((row, i) => wanted.has(row) && !chosen[i] && kept.push(i));
+  // The `keep` rows fill what the best left, evenly thinned (the first and last always) when they would not fit.
+  const fits = Math.max(0, max - count);
+  const thinned = kept.length <= fits ? kept : evenly(kept, fits);
+  for (const i of thinned) {
+    chosen[i] = 1;
+    count++;
   }
   const room = Math.max(0, max - count);
   const others = n - count;
@@ -66,6 +68,15 @@ export function scatterSample(
   }
   const out: number[] = [];
   for (let i = 0; i < n; i++) if (chosen[i]) out.push(rows[i]!);
+  return out;
+}
+
+/** `count` of `items`, evenly spaced in their order, the first and the last included (when count >= 2). */
+function evenly<T>(items: readonly T[], count: number): T[] {
+  if (count <= 0) return [];
+  if (count === 1) return [items[0]!];
+  const out: T[] = [];
+  for (let k = 0; k < count; k++) out.push(items[Math.round((k * (items.length - 1)) / (count - 1))]!);
   return out;
 }
 
