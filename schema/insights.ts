@@ -1,5 +1,9 @@
 import { builder } from './builder.ts';
+import { badInput } from '../server/errors.ts';
+import type { ExperimentLandscape } from '../server/insights/experiment-landscape.ts';
 import type { ParameterImportance } from '../server/insights/importance.ts';
+import type { LandscapeAxis } from '../server/insights/model-landscape.ts';
+import { parseSearchSpace, tunableParameters } from '../server/optimizer/space.ts';
 import { CHECKPOINT_SUMMARY, type TrialColumn, type TrialTable } from '../server/insights/trial-table.ts';
 import { learningCurves, MAX_CURVES, MAX_POINTS_PER_CURVE, type LearningCurve } from '../server/insights/learning-curves.ts';
 
@@ -49,13 +53,56 @@ const ParameterImportanceRef = builder.objectRef<ParameterImportance>('Parameter
   }),
 });
 
-const InsightsRef = builder.objectRef<{ readonly experimentId: string }>('ExperimentInsights').implement({
+const LandscapeAxisRef = builder.objectRef<LandscapeAxis>('LandscapeAxis').implement({
+  description: 'One axis of a loss landscape: a parameter and its grid values, ascending.',
+  fields: (t) => ({
+    name: t.exposeString('name'),
+    values: t.exposeFloatList('values', { description: 'Evenly spaced over the parameter’s range (in ln for a log scale), on its steps.' }),
+  }),
+});
+
+const LossLandscapeRef = builder.objectRef<ExperimentLandscape>('LossLandscape').implement({
+  description:
+    "The Gaussian process's prediction of the loss (or the first objective, when loss is not an objective) over two parameters, every other parameter held at the best trial's value. Without a model (fewer than 8 completed trials, a parameter that is not numeric or is inactive in the best trial) only `objective` and `reason` are set.",
+  fields: (t) => ({
+    objective: t.string({ description: 'The objective predicted: loss, or the first objective.', resolve: ({ objective }) => objective.name }),
+    direction: t.string({ description: 'Which way the objective is better: minimize or maximize.', resolve: ({ objective }) => objective.direction }),
+    x: t.field({ type: LandscapeAxisRef, nullable: true, resolve: ({ landscape }) => landscape?.x ?? null }),
+    y: t.field({ type: LandscapeAxisRef, nullable: true, resolve: ({ landscape }) => landscape?.y ?? null }),
+    mean: t.field({
+      type: 'JSON',
+      nullable: true,
+      description: 'Posterior mean in the objective’s units: an array over y.values of arrays over x.values of Float (mean[j][i] at x.values[i], y.values[j]).',
+      resolve: ({ landscape }) => landscape?.mean ?? null,
+    }),
+    sd: t.field({ type: 'JSON', nullable: true, description: 'Posterior standard deviation, shaped as `mean`.', resolve: ({ landscape }) => landscape?.sd ?? null }),
+    heldAt: t.field({ type: 'JSON', nullable: true, description: 'The other parameters’ values (the best trial’s), by name.', resolve: ({ landscape }) => landscape?.heldAt ?? null }),
+    reason: t.string({ nullable: true, description: 'Why there is no model prediction; null when there is one.', resolve: ({ reason }) => reason }),
+  }),
+});
+
+const InsightsRef = builder.objectRef<{ readonly experimentId: string; readonly parameters: unknown }>('ExperimentInsights').implement({
   description: 'What the completed trials say about the experiment.',
   fields: (t) => ({
     importance: t.field({
       type: [ParameterImportanceRef],
       description: 'Tunable parameters, most important first; empty until 8 trials have completed.',
       resolve: ({ experimentId }, _args, ctx) => ctx.runtime.importance.of(experimentId, ctx.budget),
+    }),
+    landscape: t.field({
+      type: LossLandscapeRef,
+      description: 'The GP’s predicted loss over tunable parameters `x` and `y` (BAD_USER_INPUT naming the argument when it is not one), recomputed when a trial completes.',
+      args: { x: t.arg.string({ required: true }), y: t.arg.string({ required: true }) },
+      resolve: ({ experimentId, parameters }, args, ctx) => {
+        const names = tunableParameters(parseSearchSpace(parameters)).map((p) => p.name);
+        for (const field of ['x', 'y'] as const) {
+          if (!names.includes(args[field])) {
+            const shown = names.slice(0, 20).map((name) => JSON.stringify(name)).join(', ');
+            throw badInput(field, `${field} must name a tunable parameter of the experiment (${shown}${names.length > 20 ? ', ...' : ''}), but got ${JSON.stringify(args[field].slice(0, 200))}`);
+          }
+        }
+        return ctx.runtime.landscapes.of(experimentId, args.x, args.y, ctx.budget);
+      },
     }),
   }),
 });
@@ -92,7 +139,7 @@ builder.prismaObjectField('Experiment', 'learningCurves', (t) =>
 builder.prismaObjectField('Experiment', 'insights', (t) =>
   t.field({
     type: InsightsRef,
-    select: { id: true },
-    resolve: (experiment) => ({ experimentId: experiment.id }),
+    select: { id: true, parameters: true },
+    resolve: (experiment) => ({ experimentId: experiment.id, parameters: experiment.parameters }),
   }),
 );

@@ -65,6 +65,26 @@ export function warpWithJacobian(losses: readonly number[], warp: LossWarp): { y
   return { y: t.map((v) => (v - mean) / sd), logJacobian: logJacobian.map((j) => (warp === 'copula' ? 0 : j - Math.log(sd))) };
 }
 
+/** The inverse of `warpLosses(losses, warp)` for `standard` and `log`: a GP target (a prediction) back to a loss. */
+export function lossFromTarget(losses: readonly number[], warp: Exclude<LossWarp, 'copula'>): (target: number) => number {
+  const finite = losses.filter((v) => Number.isFinite(v));
+  const worst = finite.length ? Math.max(...finite) : 0;
+  const y = losses.map((v) => (Number.isFinite(v) ? v : worst));
+  let t = y;
+  let back = (v: number) => v;
+  if (warp === 'log') {
+    const best = Math.min(...y);
+    const sorted = [...y].sort((a, b) => a - b);
+    const median = sorted[Math.floor(sorted.length / 2)]!;
+    const offset = Math.max((median - best) * 1e-3, 1e-12 * Math.max(1, Math.abs(best)));
+    t = y.map((v) => Math.log(v - best + offset));
+    back = (v) => Math.exp(v) + best - offset;
+  }
+  const mean = t.reduce((s, v) => s + v, 0) / t.length;
+  const sd = Math.sqrt(t.reduce((s, v) => s + (v - mean) ** 2, 0) / t.length);
+  return sd <= 1e-12 ? () => back(mean) : (target) => back(mean + target * sd);
+}
+
 
 /** Tuning knobs of the GP optimizer; the defaults are what `gp` and `auto` use. */
 export interface GpOptions {
@@ -186,6 +206,45 @@ function optimizeAcquisition(gp: GaussianProcess, best: number, encoding: Encodi
   return snap(encoding, winner.point);
 }
 
+/** A GP's hyperparameters fitted under a loss warp, and the warped targets. */
+export interface WarpedFit<W extends LossWarp> {
+  readonly warp: W;
+  readonly y: number[];
+  readonly hyper: GpHyperparameters;
+  /** The fit's log posterior plus the warp's log Jacobian: the likelihood of the losses themselves. */
+  readonly score: number;
+}
+
+/**
+ * Fits the hyperparameters on the rows `fitRows` under each of `warps` (with `options` per warp) and
+ * keeps the warp under which the losses themselves are likeliest (the fit's posterior plus the warp's
+ * log Jacobian). `warps` must not be empty.
+ */
+export function fitLikeliestWarp<W extends LossWarp>(
+  encoding: Encoding,
+  x: readonly Float64Array[],
+  losses: readonly number[],
+  fitRows: readonly number[],
+  warps: readonly W[],
+  rng: Rng,
+  options: (warp: W) => Parameters<typeof fitHyperparameters>[4] = () => ({}),
+): WarpedFit<W> {
+  let chosen: WarpedFit<W> | null = null;
+  for (const warp of warps) {
+    const { y, logJacobian } = warpWithJacobian(losses, warp);
+    const fit = fitHyperparameters(
+      encoding,
+      fitRows.map((i) => x[i]!),
+      fitRows.map((i) => y[i]!),
+      rng,
+      options(warp),
+    );
+    const score = -fit.negativeLogPosterior + fitRows.reduce((sum, i) => sum + logJacobian[i]!, 0);
+    if (chosen === null || score > chosen.score) chosen = { warp, y, hyper: fit.hyper, score };
+  }
+  return chosen!;
+}
+
 /**
  * Gaussian-process Bayesian optimisation. The first trials come from the
  * experiment's scrambled Halton sequence; then a GP (Matern-5/2, one
@@ -240,25 +299,14 @@ export function createGpOptimizer(options: GpOptions = {}): Optimizer {
       const thorough = request.completed.length % 8 === 0 || previousWarp === undefined;
       const saturated = request.completed.length > maxFitPoints && previousHyper(request.state) !== undefined;
       const tried = warps.length === 1 ? warps : thorough ? warps : [previousWarp!];
-      let chosen: { warp: LossWarp; y: number[]; hyper: GpHyperparameters; score: number } | null = null;
-      for (const candidate of tried) {
-        const { y: targets, logJacobian } = warpWithJacobian(losses, candidate);
-        const fit = fitHyperparameters(
-          encoding,
-          fitRows.map((i) => x[i]!),
-          fitRows.map((i) => targets[i]!),
-          rng,
-          // Once the fit set is full (more trials than `maxFitPoints`) each fit costs the most, so every
-          // warp warm-starts from the last fit and skips the restart from the prior's centre: this keeps a
-          // suggestion at 200 trials in 20 parameters near 300 ms on one core.
-          saturated
-            ? { previous: previousHyper(request.state), thorough: false }
-            : { previous: candidate === previousWarp ? previousHyper(request.state) : undefined, thorough },
-        );
-        const score = -fit.negativeLogPosterior + fitRows.reduce((s, i) => s + logJacobian[i]!, 0);
-        if (chosen === null || score > chosen.score) chosen = { warp: candidate, y: targets, hyper: fit.hyper, score };
-      }
-      const { y, hyper, warp } = chosen!;
+      const { y, hyper, warp } = fitLikeliestWarp(encoding, x, losses, fitRows, tried, rng, (candidate) =>
+        // Once the fit set is full (more trials than `maxFitPoints`) each fit costs the most, so every
+        // warp warm-starts from the last fit and skips the restart from the prior's centre: this keeps a
+        // suggestion at 200 trials in 20 parameters near 300 ms on one core.
+        saturated
+          ? { previous: previousHyper(request.state), thorough: false }
+          : { previous: candidate === previousWarp ? previousHyper(request.state) : undefined, thorough },
+      );
       const gp = new GaussianProcess(encoding, x, y, hyper);
       // The incumbent EI improves on: the lowest observed target, or (`mean`) the lowest posterior mean at
       // a trial, which differs only when the model reads part of the loss as noise (a rugged surface),

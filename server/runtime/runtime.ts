@@ -1,6 +1,7 @@
 import { SignInGuard, type SignInLimits } from '../accounts/sign-in-guard.ts';
 import { OperationLimiter } from '../http/graphql-limits.ts';
 import { ImportanceCache } from '../insights/experiment-importance.ts';
+import { LandscapeCache } from '../insights/experiment-landscape.ts';
 import { TrialTables } from '../insights/trial-table.ts';
 import { ComputePool, DEFAULT_SUGGEST_TIMEOUT_MS } from '../optimizer/pool/compute-pool.ts';
 import { LiveSubscriptions, type SubscriptionLimits } from '../subscriptions/live-subscriptions.ts';
@@ -54,6 +55,8 @@ export interface Runtime {
   /** Which experiment an owner's name refers to, remembered so suggests need no lookup. */
   readonly experiments: ExperimentDirectory;
   readonly importance: ImportanceCache;
+  /** The GP's predicted loss over two parameters (the dashboard's contour). */
+  readonly landscapes: LandscapeCache;
   readonly tables: TrialTables;
   /** `off` without Redis; `ok` while every Redis connection is ready; else `unreachable`. */
   redisStatus(): 'off' | 'ok' | 'unreachable';
@@ -91,6 +94,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     trials,
     experiments: new ExperimentDirectory(),
     importance: new ImportanceCache(database, pool),
+    landscapes: new LandscapeCache(database, pool),
     tables: new TrialTables(database),
     redisStatus() {
       if (!redis) return 'off';

@@ -1,6 +1,7 @@
 // Filtering the Trials panel's table (state, worker, parameter range, category, search) with the match
-// count; the loss landscape (contour over two chosen parameters, brushed to select trials) and the
-// ECDF of losses; user text as text throughout, tooltips included; a 390 px phone.
+// count; the loss landscape (contour over two chosen parameters: the GP's prediction, or the
+// interpolation at a switch; brushed to select trials) and the ECDF of losses; user text as text
+// throughout, tooltips included; a 390 px phone.
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { PANEL_SUBSCRIPTIONS, assertPrerequisites, chartsRendered, createUser, hoverTooltips, launchChromium, origin, signIn, startServer, type TestServer } from './support.ts';
@@ -204,6 +205,38 @@ describe('the loss landscape, in Chromium', () => {
     expect(await page.locator('[data-testid=ecdf]').getAttribute('data-count')).toBe(String(completed));
   });
 
+  /** Waits until the contour shows the GP's prediction, then switches it to the interpolation. */
+  async function modelThenInterpolated(): Promise<void> {
+    const source = page.locator('[data-testid=contour-source]');
+    await expect.poll(() => source.textContent(), { timeout: TIMEOUT }).toContain('GP prediction');
+    expect(await source.textContent()).toContain('other parameters at the best trial’s values');
+    await page.waitForSelector('[data-chart=Contour][data-source=model][data-rendered=true]', { timeout: TIMEOUT });
+    // The best trial's category (a payload, perhaps) is shown as text.
+    const best = trials.filter((t) => t.state === 'COMPLETED').reduce((a, b) => (b.loss! < a.loss! ? b : a));
+    expect(await page.locator('[data-testid=contour-held]').textContent()).toContain(`cat = ${best.params.cat}`);
+    // A cell's tooltip gives the prediction and its spread, the payload-named parameter as text.
+    const chart = page.locator('[data-chart=Contour]');
+    await chart.scrollIntoViewIfNeeded();
+    const box = (await chart.boundingBox())!;
+    const spots = [0.33, 0.5, 0.71].flatMap((fx) => [0.37, 0.62].map((fy) => ({ x: 64 + (box.width - 80) * fx, y: 12 + (box.height - 100) * fy })));
+    const tips = await hoverTooltips(page, chart, spots, ['(GP prediction)']);
+    const tip = tips.find((t) => t.includes('(GP prediction)'));
+    expect(tip, tips.join(' | ')).toMatch(/loss ≈ \S+ ± \S+ \(GP prediction\)/);
+    expect(tip).toContain(`${SVG} `);
+    await page.mouse.move(box.x + 2, box.y + 2);
+    const interpolated = page.getByRole('button', { name: 'Interpolated' });
+    await interpolated.click();
+    await expect.poll(() => source.textContent(), { timeout: TIMEOUT }).toContain('interpolated over two parameters');
+    await page.waitForSelector('[data-chart=Contour][data-source=interpolated][data-rendered=true]', { timeout: TIMEOUT });
+    expect(await interpolated.getAttribute('aria-pressed')).toBe('true');
+    expect(await page.locator('[data-testid=contour-held]').count()).toBe(0);
+    await expectNoInjection();
+  }
+
+  it('shows the GP prediction with enough completed trials, and switches to the interpolation', async () => {
+    await modelThenInterpolated();
+  });
+
   it('names trials in its tooltips, payloads as text', async () => {
     const { at, done, box } = await plotArea();
     const chart = page.locator('[data-chart=Contour]');
@@ -254,6 +287,9 @@ describe('the loss landscape, in Chromium', () => {
     await page.click('[data-testid=filter-parameters-toggle]');
     expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
     await page.waitForSelector('[data-chart=Contour][data-rendered=true]', { timeout: TIMEOUT });
+    await page.locator('[data-testid=contour]').scrollIntoViewIfNeeded();
+    await modelThenInterpolated();
+    expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
     await page.fill('[data-testid=filter-search]', 'boom');
     await expect.poll(matchCount, { timeout: TIMEOUT }).toBe(`${count((t) => t.state === 'FAILED' && t.worker !== 'late')} of ${trials.length} trials match`);
     expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);

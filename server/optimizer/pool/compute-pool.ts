@@ -5,12 +5,16 @@ import { runSuggestTask, type SuggestTask } from '../task.ts';
 import { quasiRandomSuggestions } from '../qmc.ts';
 import type { SuggestResult } from '../types.ts';
 import type { ImportanceTask, ParameterImportance } from '../../insights/importance.ts';
+import type { LandscapeOutcome, LandscapeTask } from '../../insights/model-landscape.ts';
 
 /** Default time bound of one suggestion, in milliseconds (OSCAR_SUGGEST_TIMEOUT_MS overrides it). */
 export const DEFAULT_SUGGEST_TIMEOUT_MS = 5_000;
 
 /** Time bound of one parameter-importance estimate, in milliseconds. */
 export const IMPORTANCE_TIMEOUT_MS = 10_000;
+
+/** Time bound of one model landscape (a GP fit and a grid of predictions), in milliseconds. */
+export const LANDSCAPE_TIMEOUT_MS = 10_000;
 
 /** Optimizers whose work per suggestion is a few random draws (no model): run on the event loop. */
 const IN_PROCESS: ReadonlySet<string> = new Set(['random', 'quasi_random']);
@@ -46,12 +50,12 @@ function fallback(task: SuggestTask, reason: string): PooledResult {
 }
 
 /**
- * Worker threads (piscina) for the heavy work: optimizers and parameter importance. A slow task never
+ * Worker threads (piscina) for the heavy work: optimizers, parameter importance and model landscapes. A slow task never
  * blocks the event loop, and each has a time bound past which its thread is stopped. Threads start
  * on the first task and stop after a minute idle.
  */
 export class ComputePool {
-  private readonly pools = new Map<ComputeTask['kind'], Piscina>();
+  private readonly pools = new Map<'suggest' | 'insights', Piscina>();
 
   constructor(readonly suggestTimeoutMs: number = DEFAULT_SUGGEST_TIMEOUT_MS) {}
 
@@ -60,7 +64,8 @@ export class ComputePool {
    * keep one), insights one thread of their own, so a long estimate never makes a suggestion wait.
    */
   private threads(kind: ComputeTask['kind']): Piscina {
-    let pool = this.pools.get(kind);
+    const lane = kind === 'suggest' ? 'suggest' : 'insights';
+    let pool = this.pools.get(lane);
     if (!pool) {
       pool = new Piscina({
         filename: new URL('./compute-worker.mjs', import.meta.url).href,
@@ -71,7 +76,7 @@ export class ComputePool {
         maxQueue: 256,
         resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB },
       });
-      this.pools.set(kind, pool);
+      this.pools.set(lane, pool);
     }
     return pool;
   }
@@ -118,6 +123,11 @@ export class ComputePool {
   /** Estimates parameter importance on a worker thread, within `timeoutMs` (throws `TimeoutError` past it). */
   importance(task: ImportanceTask, timeoutMs = IMPORTANCE_TIMEOUT_MS): Promise<ParameterImportance[]> {
     return this.run<ParameterImportance[]>({ kind: 'importance', task }, timeoutMs);
+  }
+
+  /** Fits the GP and predicts a model landscape on a worker thread, within `timeoutMs` (throws `TimeoutError` past it). */
+  landscape(task: LandscapeTask, timeoutMs = LANDSCAPE_TIMEOUT_MS): Promise<LandscapeOutcome> {
+    return this.run<LandscapeOutcome>({ kind: 'landscape', task }, timeoutMs);
   }
 
   /** Stops the worker threads; a later task starts them again. */

@@ -1,7 +1,8 @@
 // The loss landscape charts' data: a contour of the charted objective over two numeric parameters,
-// interpolated on a bounded grid, and the empirical distribution (ECDF) of its values. Linear work
-// in the trials (one pass to bin them, one sort for the ECDF); the grid's interpolation is bounded by
-// its cells, so 100,000 trials cost no more than a few tens of milliseconds.
+// interpolated on a bounded grid or taken from the server's model prediction, and the empirical
+// distribution (ECDF) of its values. Linear work in the trials (one pass to bin them, one sort for
+// the ECDF); the grid's interpolation is bounded by its cells, so 100,000 trials cost no more than a
+// few tens of milliseconds.
 
 import { scatterSample } from './downsample';
 
@@ -31,18 +32,70 @@ export interface AxisScale {
   readonly max: number;
 }
 
-/** A contour's grid: `size` x `size` cells over the two axes, each with an interpolated value. */
+/** A contour's grid: `columns` x `rows` cells over the two axes, each with an interpolated (or predicted) value. */
 export interface ContourGrid {
-  readonly size: number;
+  readonly columns: number;
+  readonly rows: number;
   readonly x: AxisScale;
   readonly y: AxisScale;
-  /** Cell edges in data units (size + 1 each). */
+  /** Cell edges in data units (columns + 1 and rows + 1). */
   readonly xEdges: readonly number[];
   readonly yEdges: readonly number[];
-  /** Row-major by y then x: values[j * size + i] is the cell of x edge i and y edge j. */
+  /** Row-major by y then x: values[j * columns + i] is the cell of x edge i and y edge j. */
   readonly values: readonly number[];
+  /** The model's standard deviation per cell, shaped as `values`; absent for an interpolation. */
+  readonly sd?: readonly number[];
   readonly zMin: number;
   readonly zMax: number;
+}
+
+/** The server's model prediction over two parameters (Experiment.insights.landscape). */
+export interface ModelPrediction {
+  readonly x: { readonly values: readonly number[] };
+  readonly y: { readonly values: readonly number[] };
+  /** mean[j][i] at x.values[i], y.values[j]. */
+  readonly mean: readonly (readonly number[])[];
+  readonly sd: readonly (readonly number[])[];
+}
+
+/** Cell edges around grid values: midway between neighbours (geometrically on a log axis), half a gap beyond the ends. */
+function edgesAround(values: readonly number[], log: boolean): number[] {
+  const t = values.map((v) => (log ? Math.log(v) : v));
+  if (t.length === 1) t.push(t[0]! + 1);
+  const mid = t.slice(1).map((v, k) => (v + t[k]!) / 2);
+  const edges = [t[0]! - (mid[0]! - t[0]!), ...mid, t.at(-1)! + (t.at(-1)! - mid.at(-1)!)].slice(0, values.length + 1);
+  return edges.map((v) => (log ? Math.exp(v) : v));
+}
+
+/** A contour's grid from the model's prediction: a cell around each grid point. Null when its shape is not a grid. */
+export function modelGrid(model: ModelPrediction, logX: boolean, logY: boolean): ContourGrid | null {
+  const xs = model.x.values;
+  const ys = model.y.values;
+  if (!xs.length || !ys.length || model.mean.length !== ys.length || model.mean.some((row) => row.length !== xs.length)) return null;
+  const xLog = logX && xs[0]! > 0;
+  const yLog = logY && ys[0]! > 0;
+  const xEdges = edgesAround(xs, xLog);
+  const yEdges = edgesAround(ys, yLog);
+  const values = model.mean.flat();
+  const sd = model.sd.flat();
+  let zMin = Infinity;
+  let zMax = -Infinity;
+  for (const v of values) {
+    if (v < zMin) zMin = v;
+    if (v > zMax) zMax = v;
+  }
+  return {
+    columns: xs.length,
+    rows: ys.length,
+    x: { log: xLog, min: xEdges[0]!, max: xEdges.at(-1)! },
+    y: { log: yLog, min: yEdges[0]!, max: yEdges.at(-1)! },
+    xEdges,
+    yEdges,
+    values,
+    sd,
+    zMin,
+    zMax,
+  };
 }
 
 const toUnit = (value: number, scale: AxisScale): number => {
@@ -117,7 +170,7 @@ export function contourGrid(samples: Samples, logX: boolean, logY: boolean, size
     }
   }
   const edges = (scale: AxisScale) => Array.from({ length: size + 1 }, (_, k) => fromUnit(k / size, scale));
-  return { size, x, y, xEdges: edges(x), yEdges: edges(y), values, zMin, zMax };
+  return { columns: size, rows: size, x, y, xEdges: edges(x), yEdges: edges(y), values, zMin, zMax };
 }
 
 /**
