@@ -124,7 +124,7 @@ describe('the Content-Security-Policy', () => {
     ['/signin', false, 200],
     ['/signup', false, 200],
     ['/experiments', true, 200],
-    ['/experiments/no-such-id', true, 200],
+    ['/experiments/no-such-id', true, 404],
     ['/account', true, 200],
     ['/no-such-page', true, 404],
   ] as const)('is on %s, with a fresh nonce on its one inline script', async (path, signedIn, status) => {
