@@ -158,7 +158,7 @@ scientist.update(job, {'loss': loss(job)})
     expect(trials.at(-1)!.optimizer).toBe('enqueued');
   }, 120_000);
 
-  it('Lua: suggest gives only the active parameters, flat (job["adam.lr"]), and update takes the result', async () => {
+  it('Lua (5.1, LuaJIT, 5.4): suggest gives only the active parameters, flat (job["adam.lr"]), and update takes the result', async () => {
     const tree = join(dir, 'lua');
     await exec('luarocks', ['make', '--tree', tree, '--deps-mode=none', 'oscar-0.1.0-1.rockspec'], { cwd: join(ROOT, 'clients/lua') });
     const script = join(dir, 'tree.lua');
@@ -167,7 +167,7 @@ scientist.update(job, {'loss': loss(job)})
       `
 local Oscar = require('Oscar')
 local scientist = Oscar(os.getenv('TOKEN'))
-local experiment = {name = 'Lua tree', parameters = {
+local experiment = {name = os.getenv('EXPERIMENT'), parameters = {
   model = {choices = {
     forest = {n_trees = {min = 10, max = 500, step = 10}, max_depth = {min = 2, max = 32, step = 1}},
     svm = {C = {min = 1e-3, max = 1e3, distribution = 'log_uniform'}, kernel = {'rbf', 'poly'}},
@@ -189,21 +189,25 @@ for _ = 1, 6 do
 end
 `,
     );
-    const { stdout } = await exec('/usr/bin/lua5.1', [script], { env: { ...process.env, LUA_PATH: `${join(tree, 'share/lua/5.1/?.lua')};;`, OSCAR_URL: server.url, TOKEN: token } });
-    const printed = stdout.trim().split('\n');
-    expect(printed).toHaveLength(6);
-    const trials = await trialsOf('Lua tree');
-    expectTree(trials, 6);
-    // The job table holds the parameters (and no key of an inactive one) beside anything the client adds.
-    printed.forEach((line, i) => {
-      const [model, keys] = line.split('\t');
-      expect(model).toBe(trials[i]!.params.model);
-      for (const key of activeKeys(trials[i]!.params)) expect(keys!.split(',')).toContain(key);
-      for (const key of ['C', 'kernel', 'n_trees', 'max_depth', 'adam.lr', 'sgd.lr'].filter((k) => !activeKeys(trials[i]!.params).includes(k))) {
-        expect(keys!.split(',')).not.toContain(key);
-      }
-    });
-  }, 120_000);
+    for (const runtime of ['lua5.1', 'luajit', 'lua5.4']) {
+      const name = `Lua tree ${runtime}`;
+      const env = { ...process.env, LUA_PATH: `${join(tree, 'share/lua/5.1/?.lua')};;`, OSCAR_URL: server.url, TOKEN: token, EXPERIMENT: name };
+      const { stdout } = await exec(`/usr/bin/${runtime}`, [script], { env });
+      const printed = stdout.trim().split('\n');
+      expect(printed, runtime).toHaveLength(6);
+      const trials = await trialsOf(name);
+      expectTree(trials, 6);
+      // The job table holds the parameters (and no key of an inactive one) beside anything the client adds.
+      printed.forEach((line, i) => {
+        const [model, keys] = line.split('\t');
+        expect(model, runtime).toBe(trials[i]!.params.model);
+        for (const key of activeKeys(trials[i]!.params)) expect(keys!.split(','), runtime).toContain(key);
+        for (const key of ['C', 'kernel', 'n_trees', 'max_depth', 'adam.lr', 'sgd.lr'].filter((k) => !activeKeys(trials[i]!.params).includes(k))) {
+          expect(keys!.split(','), runtime).not.toContain(key);
+        }
+      });
+    }
+  }, 180_000);
 
   it('TypeScript: the spec types as written, sub-parameters are optional, and jobs hold the active ones', async () => {
     const scientist = new Oscar(token, { url: server.url, logger: null });
