@@ -1,18 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { createRng } from '../../../../../../server/optimizer/rng';
 import { BEST_SCATTER_POINTS, MAX_SCATTER_POINTS, bestSoFar, scatterSample } from './downsample';
 
-/** A seeded PRNG (mulberry32), so the trials look the same every run. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const next = random(13);
+// The optimizers' seeded generator, so the trials look the same every run.
+const rng = createRng(13);
+const next = () => rng.uniform();
 /** 100,000 losses, improving slowly as an optimizer's would. */
 const losses = Array.from({ length: 100_000 }, (_, i) => 1 / (1 + i / 10_000) + next());
 const rows = Array.from(losses.keys());
