@@ -245,8 +245,8 @@ describe('user-controlled text in the dashboard, in Chromium', () => {
     await open('/experiments');
     const row = page.locator('tbody tr').filter({ has: page.locator(`a[href="/experiments/${experimentId}"]`) });
     await row.waitFor();
-    expect(await row.locator('td').nth(0).textContent()).toBe(EXPERIMENT.name);
-    expect(await row.locator('td').nth(1).textContent()).toBe(EXPERIMENT.description);
+    expect(await row.locator('td.name').textContent()).toBe(EXPERIMENT.name);
+    expect(await row.locator('td.description').textContent()).toBe(EXPERIMENT.description);
   });
 
   it('shows the payloads as text on the Trials panel and in every chart tooltip', async () => {
