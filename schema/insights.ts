@@ -36,6 +36,9 @@ const TrialTableRef = builder.objectRef<TrialTable>('TrialTable').implement({
     metrics: t.field({ type: [TrialColumnRef], description: 'One column per custom metric, by name.', resolve: (table) => table.metrics }),
     prunedSteps: t.field(column('The step at which the pruner stopped each trial (PRUNED), or null: an array of Int or null.', (table) => table.prunedSteps)),
     errors: t.field(column('Why each FAILED trial failed, as its worker reported, or null: an array of String or null.', (table) => table.errors)),
+    revision: t.exposeInt('revision', {
+      description: 'Every change to the trials up to this revision is in the table: `trialUpdated(since: revision)` emits the ones after it.',
+    }),
     checkpoints: t.field(
       column(
         `Each trial's latest checkpoint record as compact JSON, cut to ${CHECKPOINT_SUMMARY} characters (then ending in …), or null: an array of String or null; the whole record is Trial.checkpoint.`,

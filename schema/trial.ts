@@ -2,6 +2,7 @@ import { builder } from './builder.ts';
 import { filter, pipe } from 'graphql-yoga';
 import type { TrialEvent } from '../server/runtime/events.ts';
 import { userError } from '../server/errors.ts';
+import { MAX_CHANGED_REPLAYED, changedSince, replayThen } from '../server/subscriptions/replay.ts';
 import { TRIAL_STATES, asTrialState } from '../server/trials/trial-state.ts';
 import { parseExperimentInput } from '../server/experiments/experiment-input.ts';
 import { parseFailure, parseReport, parseTrialResult } from '../server/trials/trial-result.ts';
@@ -226,13 +227,19 @@ builder.subscriptionField('trialUpdated', (t) =>
     args: {
       experimentId: t.arg.id({ required: true }),
       heartbeats: t.arg.boolean({ required: true, defaultValue: false, description: 'Also emit a running trial at each heartbeat (its lease and heartbeatAt moved).' }),
+      since: t.arg.int({
+        description:
+          `First emit the trials changed after this revision (\`TrialTable.revision\`; at most ${MAX_CHANGED_REPLAYED}, the latest changes), so a table read before subscribing misses nothing.`,
+      }),
     },
     subscribe: async (_root, args, ctx) => {
       const experimentId = String(args.experimentId);
       const owned = await ctx.runtime.db.experiment.count({ where: { id: experimentId, ownerId: ctx.viewer.userId } });
       if (!owned) throw userError('NOT_FOUND', `No experiment with id "${experimentId}"`, 'experimentId');
-      const events = ctx.runtime.events.pubsub.subscribe('experiment:trials', experimentId);
-      return ctx.runtime.live.watch(ctx.viewer, args.heartbeats ? events : pipe(events, filter((event: TrialEvent) => !event.heartbeat)));
+      const subscribed = ctx.runtime.events.pubsub.subscribe('experiment:trials', experimentId);
+      const events = args.heartbeats ? subscribed : pipe(subscribed, filter((event: TrialEvent) => !event.heartbeat));
+      const since = args.since;
+      return ctx.runtime.live.watch(ctx.viewer, since === null || since === undefined ? events : replayThen(events, () => changedSince(ctx.runtime.db, experimentId, since)));
     },
     resolve: (query, event, _args, ctx) => {
       ctx.budget.refill(); // each event is an operation of its own

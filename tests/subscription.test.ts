@@ -40,6 +40,33 @@ describe('trialUpdated over graphql-ws', () => {
     await client.dispose();
   });
 
+  it('with `since`, first emits the trials changed after a trial table was read, so none falls in between', async () => {
+    const first = (await server.gql(SUGGEST, { name: 'Catch up', worker: 'w0' }, alice)).data?.suggest;
+    const id = first.experiment.id;
+    const table = (await server.gql(`query ($id: ID!) { experiment(id: $id) { trialTable { numbers revision } } }`, { id }, alice)).data?.experiment.trialTable;
+    expect(table.numbers).toEqual([1]);
+    // Changed after the table was read, before anyone subscribed.
+    await server.gql(`mutation ($id: ID!) { update(trialId: $id, result: {loss: 0.25}) { id } }`, { id: first.id }, alice);
+    const missed = (await server.gql(SUGGEST, { name: 'Catch up', worker: 'w1' }, alice)).data?.suggest;
+
+    const client = server.ws(alice);
+    const feed = collect<any>(client, `subscription ($id: ID!, $since: Int) { trialUpdated(experimentId: $id, since: $since) { id number state loss } }`, { id, since: table.revision });
+    await waitFor(() => feed.events.length >= 2);
+    await server.listening(alice, 1);
+    const sentinel = (await server.gql(SUGGEST, { name: 'Catch up', worker: 'sentinel' }, alice)).data?.suggest;
+    await waitFor(() => feed.events.some((e) => e.trialUpdated.id === sentinel.id));
+    expect(feed.errors).toEqual([]);
+    expect(feed.events.map((e) => e.trialUpdated)).toEqual([
+      { id: first.id, number: 1, state: 'COMPLETED', loss: 0.25 },
+      { id: missed.id, number: 2, state: 'RUNNING', loss: null },
+      { id: sentinel.id, number: 3, state: 'RUNNING', loss: null },
+    ]);
+    feed.stop();
+    await client.dispose();
+    // Ended while waiting for an event: the server stops listening at once.
+    await server.listening(alice, 0);
+  });
+
   it('refuses a subscription without a valid token', async () => {
     const first = (await server.gql(SUGGEST, { name: 'Guarded' }, alice)).data?.suggest;
     // The connection itself is refused when it signs in (graphql-ws's 4401 Unauthorized), saying why.

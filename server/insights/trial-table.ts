@@ -27,7 +27,12 @@ export interface TrialTable {
   readonly prunedSteps: readonly (number | null)[];
   /** Why each FAILED trial failed, as its worker reported, or null. */
   readonly errors: readonly (string | null)[];
+  /** Every change to the trials up to this revision (server/trials/revisions.ts) is in the table. */
+  readonly revision: number;
 }
+
+/** A table's columns, checkpoints aside (read afresh each time: they take no revision). */
+export type Columns = Omit<TrialTable, 'checkpoints' | 'revision'>;
 
 /** Characters of a checkpoint record a trial table carries (the whole record: `Trial.checkpoint`). */
 export const CHECKPOINT_SUMMARY = 200;
@@ -94,7 +99,7 @@ interface CachedTable {
   readonly revision: number;
   /** The stored size of its rows, as `storedBytes` counts it (checkpoints aside). */
   readonly bytes: number;
-  readonly table: Omit<TrialTable, 'checkpoints'>;
+  readonly table: Columns;
 }
 
 /** A row's stored size, as `storedBytes` counts it (JSON and text columns, and an overhead). */
@@ -104,7 +109,7 @@ export function rowBytes(row: Row): number {
 }
 
 /** The stored size (as {@link rowBytes} counts it) of a trial as a table holds it; 0 when it does not hold it. */
-export function keptBytes(table: Omit<TrialTable, 'checkpoints'>, number: number): number {
+export function keptBytes(table: Columns, number: number): number {
   const row = indexOf(table.numbers, number);
   if (row < 0) return 0;
   const record = (columns: readonly TrialColumn[]) => {
@@ -130,7 +135,7 @@ function indexOf(numbers: readonly number[], number: number): number {
 }
 
 /** Columns from rows in trial order; every parameter of `spec` gets a column, empty where inactive. */
-export function buildTable(rows: readonly Row[], spec: unknown): Omit<TrialTable, 'checkpoints'> {
+export function buildTable(rows: readonly Row[], spec: unknown): Columns {
   const parameterNames = new Set(parameterKeys(spec));
   const metricNames = new Set<string>();
   for (const row of rows) {
@@ -160,7 +165,7 @@ export function buildTable(rows: readonly Row[], spec: unknown): Omit<TrialTable
  * they do not fit it: a new trial numbered below the last one known. The cached table is not touched
  * (a response may still be sending it).
  */
-export function patchTable(table: Omit<TrialTable, 'checkpoints'>, changed: readonly Row[]): Omit<TrialTable, 'checkpoints'> | null {
+export function patchTable(table: Columns, changed: readonly Row[]): Columns | null {
   const numbers = [...table.numbers];
   const states = [...table.states];
   const losses = [...table.losses];
@@ -246,7 +251,7 @@ export class TrialTables {
         const revision = changed.reduce((max, row) => Math.max(max, row.revision), Math.max(usable.revision, experiment.revision));
         const bytes = changed.reduce((sum, row) => sum + rowBytes(row) - keptBytes(usable.table, row.number), usable.bytes);
         this.remember(experimentId, { spec, revision, bytes, table });
-        return { ...table, checkpoints: await this.checkpointColumn(experimentId, table.numbers, withCheckpoints) };
+        return { ...table, revision, checkpoints: await this.checkpointColumn(experimentId, table.numbers, withCheckpoints) };
       });
       if (patched) return patched;
     }
@@ -257,7 +262,7 @@ export class TrialTables {
       const table = buildTable(rows, experiment.parameters);
       const revision = rows.reduce((max, row) => Math.max(max, row.revision), experiment.revision);
       this.remember(experimentId, { spec, revision, bytes, table });
-      return { ...table, checkpoints: await this.checkpointColumn(experimentId, table.numbers, withCheckpoints) };
+      return { ...table, revision, checkpoints: await this.checkpointColumn(experimentId, table.numbers, withCheckpoints) };
     });
   }
 

@@ -34,9 +34,15 @@ const queue = new Map<object, () => void>();
 let draining = false;
 
 /**
- * Runs chart updates one per task, so a page of charts over 10,000 trials never blocks the main
- * thread for long: the trial table and incoming results get their turn between two charts. A
- * chart's newer update replaces its pending one.
+ * A task draws charts until it has taken this long, then yields (a chart is never cut short): the
+ * browser paints the page between tasks, not between every two charts.
+ */
+const DRAW_TASK_MS = 40;
+
+/**
+ * Runs chart updates in short tasks, so a page of charts over 100,000 trials never blocks the main
+ * thread for long: the trial table and incoming results get their turn between tasks. A chart's
+ * newer update replaces its pending one.
  */
 export function scheduleDraw(chart: object, draw: () => void): void {
   queue.delete(chart);
@@ -44,15 +50,17 @@ export function scheduleDraw(chart: object, draw: () => void): void {
   if (draining) return;
   draining = true;
   const next = () => {
-    const entry = queue.entries().next();
-    if (entry.done) {
-      draining = false;
-      return;
+    const start = performance.now();
+    for (let entry = queue.entries().next(); !entry.done; entry = queue.entries().next()) {
+      const [key, task] = entry.value;
+      queue.delete(key);
+      task();
+      if (performance.now() - start >= DRAW_TASK_MS) {
+        setTimeout(next, 0);
+        return;
+      }
     }
-    const [key, task] = entry.value;
-    queue.delete(key);
-    task();
-    setTimeout(next, 0);
+    draining = false;
   };
   setTimeout(next, 0);
 }
