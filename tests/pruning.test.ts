@@ -205,6 +205,24 @@ describe('asynchronous successive halving', () => {
   });
 });
 
+describe('asynchronous successive halving on curves that cross', () => {
+  it('judges each rung by the final value the curve so far predicts, from step 5 by default', async () => {
+    // A finished trial, flat at 3 up to step 20: the final step is 20.
+    await completedTrial('Crossing', Array.from({ length: 21 }, () => 3), { type: 'asha' });
+    const at = (curve: (t: number) => number) => async () => {
+      const trial = await suggest('Crossing', { type: 'asha' });
+      expect(trial.experiment.pruner).toEqual({ type: 'asha', min_step: 5, reduction: 3, warmup_steps: 0, min_trials: 1 });
+      for (let step = 1; step < 5; step++) expect((await report(trial.id, step, curve(step))).shouldStop).toBe(false);
+      return (await report(trial.id, 5, curve(5))).shouldStop;
+    };
+    const fast = (t: number) => 0.8 + 1.7 * Math.exp(-t / 2); // 0.94 at step 5, heading for 0.80 at step 20
+    const slow = (t: number) => 0.3 + 2.2 * Math.exp(-t / 12); // 1.75 at step 5, heading for 0.72 at step 20
+    expect(await at(fast)()).toBe(false); // rung 0 (step 5): [0.80, 3], the best goes on
+    expect(await at(slow)()).toBe(false); // [0.72, 0.80, 3]: the best, though its value now is the worst
+    expect(await at(fast)()).toBe(true); // [0.72, 0.80, 0.80, 3]: only the best goes on, though 0.94 < 1.75
+  });
+});
+
 describe('hyperband', () => {
   it("puts each trial in a bracket, and judges it only from its bracket's first rung, against its bracket", async () => {
     const pruner = { type: 'hyperband', min_step: 1, max_step: 9, reduction: 3 };

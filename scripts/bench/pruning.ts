@@ -6,7 +6,8 @@
  * Starts an Oscar server (tests/harness.ts: server/main.ts on a new SQLite database, a free port, no
  * rate limit),
  * runs pruning_workers.py (Oscar's Python client, a thread per worker, one experiment per run) for
- * each of Oscar's pruners (`none`, `median`, `percentile` 25, `asha`, `hyperband` with max_step 50)
+ * each of Oscar's pruners (`none`, `median`, `percentile` 25, `asha` with its default min_step 5 and with
+ * min_step 1 (`oscar-asha-1`), `hyperband` with max_step 50)
  * and pruning_optuna.py (TPE; MedianPruner, SuccessiveHalvingPruner, HyperbandPruner, and no pruner)
  * with /usr/bin/python3's python3-optuna, with 1 and with 8 workers; each run stops once its trials
  * have spent the budget in steps.
@@ -51,7 +52,10 @@ const OSCAR_PRUNERS: Readonly<Record<string, unknown>> = {
   'oscar-none': 'none',
   'oscar-median': 'median',
   'oscar-percentile': { type: 'percentile', percentile: 25 },
-  'oscar-asha': { type: 'asha', min_step: 1, reduction: 3 },
+  // The default first rung (min_step 5, where a curve can first be extrapolated; rungs judge extrapolated final values).
+  'oscar-asha': { type: 'asha', reduction: 3 },
+  // As the issue's example: the first rung at step 1, where too few values to extrapolate are compared as they are.
+  'oscar-asha-1': { type: 'asha', min_step: 1, reduction: 3 },
   'oscar-hyperband': { type: 'hyperband', min_step: 1, max_step: STEPS, reduction: 3 },
 };
 const OPTUNA_PRUNERS = ['median', 'sha', 'hyperband', 'none'] as const;
@@ -61,6 +65,7 @@ const COLORS: Readonly<Record<string, string>> = {
   'oscar-median': '#d62728',
   'oscar-percentile': '#ff7f0e',
   'oscar-asha': '#9467bd',
+  'oscar-asha-1': '#e377c2',
   'oscar-hyperband': '#8c564b',
   'optuna-median': '#1f77b4',
   'optuna-sha': '#17becf',

@@ -2,6 +2,7 @@ import type { Prisma } from '../generated/prisma/client.ts';
 import type { Transaction } from '../runtime/database.ts';
 import { bracketBudgets, bracketCount, bracketOf } from './hyperband.ts';
 import { percentileShouldStop } from './percentile.ts';
+import { extrapolate } from './learning-curve.ts';
 import type { HalvingConfig, HyperbandConfig, PercentileConfig, PrunerConfig } from './pruner-config.ts';
 import { promoted, rungsReached, type Rungs } from './successive-halving.ts';
 
@@ -32,7 +33,7 @@ export async function shouldPrune(tx: Transaction, config: PrunerConfig, judged:
     case 'percentile':
       return percentileDecision(tx, config, judged);
     case 'asha':
-      return halvingDecision(tx, config, { minStep: config.minStep, reduction: config.reduction, firstRung: 0 }, 0, judged);
+      return halvingDecision(tx, config, { minStep: config.minStep, reduction: config.reduction, firstRung: 0 }, 0, judged, true);
     case 'hyperband':
       return hyperbandDecision(tx, config, judged);
   }
@@ -61,13 +62,43 @@ async function percentileDecision(tx: Transaction, config: PercentileConfig, jud
 }
 
 /**
+ * The step the experiment's trials run to, as far as it is known: the furthest a COMPLETED trial
+ * reported, else the furthest any trial has got (null: none reported yet).
+ */
+async function finalStep(tx: Transaction, experimentId: string): Promise<number | null> {
+  const completed = await tx.trial.aggregate({ where: { experimentId, state: 'COMPLETED' }, _max: { lastStep: true } });
+  if (completed._max.lastStep !== null) return completed._max.lastStep;
+  const any = await tx.trial.aggregate({ where: { experimentId }, _max: { lastStep: true } });
+  return any._max.lastStep;
+}
+
+/**
+ * What a trial is judged by at a rung: with `extrapolated`, the final value its curve so far predicts
+ * (server/pruners/learning-curve.ts), so that on curves that cross a slow starter heading lower is
+ * kept over a fast one levelling off; its value at the step when it has too few points or no later
+ * final step is known.
+ */
+async function rungValue(tx: Transaction, judged: Judged, extrapolated: boolean): Promise<number> {
+  if (!extrapolated) return judged.value;
+  const [horizon, points] = await Promise.all([
+    finalStep(tx, judged.experimentId),
+    tx.trialReport.findMany({ where: { trialId: judged.trialId }, select: { step: true, value: true }, orderBy: { step: 'asc' } }),
+  ]);
+  if (horizon === null || horizon <= judged.step) return judged.value;
+  return extrapolate(points, horizon) ?? judged.value;
+}
+
+/**
  * Successive halving in one bracket: records the trial's value at each rung its step reaches (a
  * report may pass several), and stops it at the first where it is not among the best 1/reduction.
  */
-async function halvingDecision(tx: Transaction, config: HalvingConfig | HyperbandConfig, rungs: Rungs, bracket: number, judged: Judged): Promise<boolean> {
+async function halvingDecision(tx: Transaction, config: HalvingConfig | HyperbandConfig, rungs: Rungs, bracket: number, judged: Judged, extrapolated = false): Promise<boolean> {
   const recorded = await tx.trialRung.count({ where: { trialId: judged.trialId } });
-  for (const rung of rungsReached(rungs, recorded, judged.step)) {
-    await tx.trialRung.create({ data: { trialId: judged.trialId, experimentId: judged.experimentId, bracket, rung, value: judged.value } });
+  const reached = rungsReached(rungs, recorded, judged.step);
+  if (reached.length === 0) return false;
+  const value = await rungValue(tx, judged, extrapolated);
+  for (const rung of reached) {
+    await tx.trialRung.create({ data: { trialId: judged.trialId, experimentId: judged.experimentId, bracket, rung, value } });
     if (judged.step < config.warmupSteps) continue;
     const others = await tx.trialRung.findMany({
       where: { experimentId: judged.experimentId, bracket, rung, trialId: { not: judged.trialId } },
@@ -75,7 +106,7 @@ async function halvingDecision(tx: Transaction, config: HalvingConfig | Hyperban
       take: MAX_PEER_VALUES,
     });
     if (others.length < config.minTrials) continue;
-    if (!promoted(judged.value, others.map((other) => other.value), rungs.reduction)) return true;
+    if (!promoted(value, others.map((other) => other.value), rungs.reduction)) return true;
   }
   return false;
 }

@@ -1,5 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
 import { badInput } from '../errors.ts';
+import { MIN_CURVE_POINTS } from './learning-curve.ts';
 
 /**
  * An experiment's pruner: how it decides, from the intermediate values trials report, which trials
@@ -31,9 +32,13 @@ export interface PercentileConfig extends WarmUp {
   readonly intervalSteps: number;
 }
 
-/** Asynchronous successive halving: at rungs min_step × reduction^k, a trial goes on only if in the best 1/reduction there. */
+/**
+ * Asynchronous successive halving: at rungs min_step × reduction^k, a trial goes on only if the final
+ * value its curve predicts (its value, on too short a curve) is in the best 1/reduction there.
+ */
 export interface HalvingConfig extends WarmUp {
   readonly type: 'asha';
+  /** The first rung's step; by default the first at which a curve can be extrapolated ({@link ASHA_MIN_STEP}). */
   readonly minStep: number;
   readonly reduction: number;
 }
@@ -49,6 +54,13 @@ export interface HyperbandConfig extends WarmUp {
 
 /** The pruner of an experiment that names none: Optuna's default too. */
 export const DEFAULT_PRUNER: PrunerConfig = { type: 'median', percentile: 50, warmupSteps: 0, minTrials: 5, intervalSteps: 1 };
+
+/**
+ * The default first rung of `asha`: the step by which a curve reported from step 0 or 1 has the
+ * points its final value is extrapolated from (server/pruners/learning-curve.ts). Earlier, a rung
+ * could only compare raw values, which on curves that cross keeps the fast starters, not the best.
+ */
+export const ASHA_MIN_STEP = MIN_CURVE_POINTS;
 
 const MAX_STEP = 1_000_000_000;
 const TYPES = ['none', 'median', 'percentile', 'asha', 'hyperband'] as const;
@@ -112,7 +124,7 @@ export function parsePruner(raw: unknown, field = 'experiment.pruner'): PrunerCo
       intervalSteps: wholeNumber(at('interval_steps'), spec.interval_steps, 1, 1),
     };
   }
-  const minStep = wholeNumber(at('min_step'), spec.min_step, 1, 1);
+  const minStep = wholeNumber(at('min_step'), spec.min_step, kind === 'asha' ? ASHA_MIN_STEP : 1, 1);
   const reduction = wholeNumber(at('reduction'), spec.reduction, 3, 2, 100);
   const minTrials = wholeNumber(at('min_trials'), spec.min_trials, 1, 0, 100_000);
   if (kind === 'asha') return { type: 'asha', minStep, reduction, warmupSteps, minTrials };

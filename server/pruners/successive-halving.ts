@@ -3,7 +3,9 @@
  * Tuning", 2020), the decision Optuna's SuccessiveHalvingPruner makes: a trial reaching rung k (step
  * min_step × reduction^(k + first rung)) records its value there, and goes on only if that value is
  * among the best 1/reduction of the values recorded at that rung so far (its own included; with fewer
- * than `reduction` values, only the best goes on). No trial ever waits for a rung to fill.
+ * than `reduction` values, only the best goes on). No trial ever waits for a rung to fill. The value
+ * recorded is the trial's value at the step (hyperband) or, for asha, the final value its curve so far
+ * predicts (server/pruners/decide.ts, learning-curve.ts).
  */
 
 /** How a successive-halving bracket is laid out. */

@@ -9,7 +9,7 @@ import { parseSearchSpace, type Params } from '../optimizer/space.ts';
 import { createRuntime, type Runtime } from '../runtime/runtime.ts';
 import { newDatabase, type TestDatabase } from '../../tests/harness.ts';
 import { nextRevision } from './revisions.ts';
-import { learnedLoss } from './history.ts';
+import { learnedLoss, learnedScores } from './history.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'oscar-history-'));
 let database: TestDatabase;
@@ -109,5 +109,25 @@ describe('learnedLoss', () => {
     expect(learnedLoss({ state: 'PRUNED', loss: null, lastValue: 0.9 })).toBe(0.9);
     expect(learnedLoss({ state: 'PRUNED', loss: 0.7, lastValue: 0.9 })).toBe(0.7);
     for (const state of ['RUNNING', 'STALE', 'FAILED', 'DUPLICATE']) expect(learnedLoss({ state, loss: 0.5, lastValue: 0.5 })).toBeNull();
+  });
+});
+
+describe('learnedScores', () => {
+  // A pruned trial's curve: 0.5 + 2·e^(-0.3·t) at steps 1..10, heading for 0.5 + 2·e^(-15) at step 50.
+  const curve = Array.from({ length: 10 }, (_, i) => ({ step: i + 1, value: 0.5 + 2 * Math.exp(-0.3 * (i + 1)) }));
+  const pruned = { vector: [curve[9]!.value], violation: 0, prunedStep: 10, curve };
+
+  it('counts a pruned trial with the final value its curve predicts, as a trial that ran to the end', () => {
+    const [finished, learned] = learnedScores([{ vector: [0.7], violation: 0 }, pruned], 50);
+    expect(finished).toEqual({ vector: [0.7], violation: 0 });
+    expect(learned!.prunedStep).toBeUndefined(); // no longer ranked after the finished trials
+    expect(learned!.vector[0]).toBeCloseTo(0.5 + 2 * Math.exp(-15), 4);
+  });
+
+  it('keeps a pruned trial ranked after the finished ones when its curve is too short or the final step unknown', () => {
+    const short = { ...pruned, prunedStep: 3, curve: curve.slice(0, 3) };
+    expect(learnedScores([short], 50)).toEqual([short]);
+    expect(learnedScores([pruned], null)).toEqual([pruned]);
+    expect(learnedScores([pruned], 10)).toEqual([pruned]); // the final step is not past its last one
   });
 });

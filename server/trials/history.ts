@@ -6,6 +6,7 @@ import { deriveSeed } from '../optimizer/rng.ts';
 import type { Params, SearchSpace } from '../optimizer/space.ts';
 import type { CompletedTrial } from '../optimizer/types.ts';
 import type { Db } from '../runtime/database.ts';
+import { extrapolate, type CurvePoint } from '../pruners/learning-curve.ts';
 import { asRecord } from '../json.ts';
 import { objectiveVector, storedConstraints, storedObjectives, violation, type Constraint, type Objectives } from '../objectives/objectives-config.ts';
 import { isPlain, resultValues } from '../objectives/ranking.ts';
@@ -22,9 +23,10 @@ export interface Proposal {
 
 /**
  * The value an optimizer learns a trial by, or null when it has none: a COMPLETED trial's loss; a
- * PRUNED trial's final result if one arrived, else the last intermediate value it reported, which
- * only orders it among the other pruned trials: every one of them ranks after every trial that ran to
- * its end (server/objectives/scalarize.ts), as in Optuna's TPE.
+ * PRUNED trial's final result if one arrived, else the last intermediate value it reported. A pruned
+ * trial's curve, when long enough, is then extrapolated to its final value ({@link learnedScores});
+ * otherwise its last value only orders it among the other pruned trials, every one of which ranks
+ * after every trial that ran to its end (server/objectives/scalarize.ts), as in Optuna's TPE.
  */
 export function learnedLoss(row: { state: string; loss: number | null; lastValue: number | null }): number | null {
   if (row.state === 'COMPLETED') return row.loss;
@@ -43,11 +45,44 @@ interface KnownTrial {
   readonly params: Params;
   /** What the optimizers learn from it (see {@link scoreOf}), or null. */
   readonly score: Scored | null;
+  /** A PRUNED trial without a result: the values it reported. */
+  readonly curve?: readonly CurvePoint[];
 }
+
+/** How many trials' reports one query reads. */
+const CURVE_BATCH = 200;
 
 /** A finished trial in completion order, as the optimizers learn from it. */
 interface ScoredTrial extends Scored {
   readonly params: Params;
+  /** A trial stopped before a result: the values it reported, to extrapolate. */
+  readonly curve?: readonly CurvePoint[];
+}
+
+/**
+ * What the optimizers learn from each trial: its score, except that a trial stopped before a result
+ * whose curve can be extrapolated to `finalStep` (server/pruners/learning-curve.ts) counts with the
+ * final value its curve predicts, as a trial that ran to the end would, so the optimizers learn where
+ * partial curves were heading (multi-fidelity, as BOHB and Freeze-Thaw BO use them) instead of only
+ * that they were stopped. Pure.
+ */
+export function learnedScores(trials: readonly (Scored & { readonly curve?: readonly CurvePoint[] })[], finalStep: number | null): Scored[] {
+  return trials.map((trial) => {
+    if (trial.prunedStep === undefined || trial.curve === undefined || finalStep === null) return trial;
+    const predicted = predictedFinal(trial.curve, finalStep);
+    return predicted === null ? trial : { vector: [predicted], violation: trial.violation };
+  });
+}
+
+/** Extrapolations already made, by curve (a pruned trial's curve never changes) and final step. */
+const predictions = new WeakMap<readonly CurvePoint[], { readonly finalStep: number; readonly value: number | null }>();
+
+function predictedFinal(curve: readonly CurvePoint[], finalStep: number): number | null {
+  const known = predictions.get(curve);
+  if (known?.finalStep === finalStep) return known.value;
+  const value = extrapolate(curve, finalStep);
+  predictions.set(curve, { finalStep, value });
+  return value;
 }
 
 /** What a history is scored by: the experiment's objectives and constraints. */
@@ -94,6 +129,9 @@ interface History {
   /** RUNNING trials by number. */
   readonly running: Map<number, Params>;
   revision: number;
+  /** The furthest step a COMPLETED trial reported, and that any trial reported (null: none yet). */
+  completedStep: number | null;
+  furthestStep: number | null;
 }
 
 function algorithmUsed(name: string, state: unknown): string {
@@ -128,7 +166,7 @@ export class HistoryCache {
       return history;
     }
     this.histories.delete(experimentId);
-    history = { scoringKey, trials: new Map(), completed: [], running: new Map(), revision: -1 };
+    history = { scoringKey, trials: new Map(), completed: [], running: new Map(), revision: -1, completedStep: null, furthestStep: null };
     this.histories.set(experimentId, history);
     while (this.histories.size > MAX_CACHED_EXPERIMENTS) this.histories.delete(this.histories.keys().next().value!);
     return history;
@@ -138,19 +176,25 @@ export class HistoryCache {
     const rows = await this.db.trial.findMany({
       where: { experimentId, revision: { gt: history.revision } },
       // A plain experiment needs no metrics: only its loss is learned from.
-      select: { number: true, state: true, params: true, loss: true, lastValue: true, prunedStep: true, revision: true, metrics: !scoring.plain },
+      select: { id: true, number: true, state: true, params: true, loss: true, lastValue: true, lastStep: true, prunedStep: true, revision: true, metrics: !scoring.plain },
       orderBy: [{ revision: 'asc' }, { number: 'asc' }],
     });
+    const curves = await this.curvesOf(rows.filter((row) => row.state === 'PRUNED' && row.loss === null && scoring.plain).map((row) => row.id));
     let completedChanged = false;
     for (const row of rows) {
       history.revision = Math.max(history.revision, row.revision);
+      if (row.lastStep !== null) {
+        history.furthestStep = Math.max(history.furthestStep ?? row.lastStep, row.lastStep);
+        if (row.state === 'COMPLETED') history.completedStep = Math.max(history.completedStep ?? row.lastStep, row.lastStep);
+      }
       const known = history.trials.get(row.number);
       const score = scoreOf(row, scoring);
       if (known && known.state === row.state && sameScore(known.score, score)) continue;
       const params = row.params as Params;
       if (known?.score) completedChanged = true;
-      history.trials.set(row.number, { state: row.state, params, score });
-      if (score !== null && !completedChanged) history.completed.push({ params, ...score });
+      const curve = curves.get(row.id);
+      history.trials.set(row.number, { state: row.state, params, score, ...(curve ? { curve } : {}) });
+      if (score !== null && !completedChanged) history.completed.push({ params, ...score, ...(curve ? { curve } : {}) });
       if (row.state === 'RUNNING') history.running.set(row.number, params);
       else history.running.delete(row.number);
     }
@@ -158,9 +202,26 @@ export class HistoryCache {
       // A completed trial changed (rare: an edit); rebuild the list from the map, by trial number.
       history.completed.length = 0;
       for (const [, t] of [...history.trials].sort((a, b) => a[0] - b[0])) {
-        if (t.score !== null) history.completed.push({ params: t.params, ...t.score });
+        if (t.score !== null) history.completed.push({ params: t.params, ...t.score, ...(t.curve ? { curve: t.curve } : {}) });
       }
     }
+  }
+
+  /** The values each of these (pruned) trials reported, by trial id, read in bounded batches. */
+  private async curvesOf(trialIds: readonly string[]): Promise<Map<string, CurvePoint[]>> {
+    const curves = new Map<string, CurvePoint[]>();
+    for (let i = 0; i < trialIds.length; i += CURVE_BATCH) {
+      const reports = await this.db.trialReport.findMany({
+        where: { trialId: { in: trialIds.slice(i, i + CURVE_BATCH) } },
+        select: { trialId: true, step: true, value: true },
+      });
+      for (const report of reports) {
+        const curve = curves.get(report.trialId) ?? [];
+        curve.push({ step: report.step, value: report.value });
+        curves.set(report.trialId, curve);
+      }
+    }
+    return curves;
   }
 
   /**
@@ -178,7 +239,7 @@ export class HistoryCache {
     if (history.revision < experiment.revision) await this.refresh(experiment.id, history, scoring);
     // One number per trial for the optimizer: the loss, or (several objectives, constraints) a
     // scalarisation drawn for this call (server/objectives/scalarize.ts).
-    const losses = scalarize(history.completed, deriveSeed(experiment.seed, experiment.nextTrialNumber, SCALARIZATION_STREAM));
+    const losses = scalarize(learnedScores(history.completed, history.completedStep ?? history.furthestStep), deriveSeed(experiment.seed, experiment.nextTrialNumber, SCALARIZATION_STREAM));
     // With several objectives or constraints, multi-objective optimizers (nsga2) also see the vectors.
     const completed: CompletedTrial[] = history.completed.map((trial, i) =>
       scoring.plain ? { params: trial.params, loss: losses[i]! } : { params: trial.params, loss: losses[i]!, objectives: trial.vector, violation: trial.violation },

@@ -1,0 +1,120 @@
+/**
+ * Learning-curve extrapolation: what a trial stopped (or judged) at step s would have reached at the
+ * final step, from the values it reported so far. Two saturating families are fitted by least squares,
+ * y(t) = c + a·exp(-b·t) and y(t) = c + a·(t + 1)^(-b) (the shapes training curves take, as in
+ * Domhan et al. 2015 and Freeze-Thaw BO), each by variable projection: for every rate b on a log grid
+ * the linear part (c, a) is solved exactly, and the b with the least squared error is kept. The
+ * prediction is the better-fitting family's value at the final step; its spread is how far the two
+ * families disagree there plus the fit's residual, a cheap measure of how much the curve leaves open
+ * (small on a curve that has flattened, large on one still falling steeply).
+ */
+
+/** One reported value. */
+export interface CurvePoint {
+  readonly step: number;
+  readonly value: number;
+}
+
+/** The fewest distinct steps a curve needs before it is extrapolated (three parameters, and two to judge the fit). */
+export const MIN_CURVE_POINTS = 5;
+
+/** The most points a fit reads: longer curves are thinned to this many, evenly spaced, the last kept (bounds the work). */
+export const MAX_FIT_POINTS = 100;
+
+/** Rates on the grid of each family. */
+const GRID = 48;
+
+interface Fit {
+  readonly sse: number;
+  readonly at: (t: number) => number;
+}
+
+/** Golden-section steps that refine the best rate of the grid (to ~1e-9 of the grid's spacing). */
+const REFINE = 40;
+
+/** The least-squares fit of c + a·basis(t, b) for a fixed rate b: exact (two linear parameters), or null if degenerate. */
+function fitAt(steps: readonly number[], values: readonly number[], basis: (t: number, b: number) => number, b: number): Fit | null {
+  const n = steps.length;
+  let sx = 0;
+  let sy = 0;
+  let sxx = 0;
+  let sxy = 0;
+  for (let i = 0; i < n; i++) {
+    const x = basis(steps[i]!, b);
+    sx += x;
+    sy += values[i]!;
+    sxx += x * x;
+    sxy += x * values[i]!;
+  }
+  const det = n * sxx - sx * sx;
+  if (!(det > 1e-12 * Math.max(1, n * sxx))) return null;
+  const a = (n * sxy - sx * sy) / det;
+  const c = (sy - a * sx) / n;
+  let sse = 0;
+  for (let i = 0; i < n; i++) sse += (c + a * basis(steps[i]!, b) - values[i]!) ** 2;
+  return { sse, at: (t) => c + a * basis(t, b) };
+}
+
+/**
+ * The least-squares fit of c + a·basis(t, b) over rates b in [low, high]: the best of a log grid,
+ * refined by golden-section search between its neighbours.
+ */
+function fitFamily(steps: readonly number[], values: readonly number[], basis: (t: number, b: number) => number, low: number, high: number): Fit | null {
+  const rate = (g: number) => low * (high / low) ** (g / (GRID - 1));
+  let best: Fit | null = null;
+  let bestG = 0;
+  for (let g = 0; g < GRID; g++) {
+    const fit = fitAt(steps, values, basis, rate(g));
+    if (fit !== null && (best === null || fit.sse < best.sse)) {
+      best = fit;
+      bestG = g;
+    }
+  }
+  if (best === null) return null;
+  // Golden-section search in log(b) between the grid neighbours of the best rate.
+  let lo = Math.log(rate(Math.max(0, bestG - 1)));
+  let hi = Math.log(rate(Math.min(GRID - 1, bestG + 1)));
+  const ratio = (Math.sqrt(5) - 1) / 2;
+  const sseAt = (u: number) => fitAt(steps, values, basis, Math.exp(u))?.sse ?? Number.POSITIVE_INFINITY;
+  let u1 = hi - ratio * (hi - lo);
+  let u2 = lo + ratio * (hi - lo);
+  let f1 = sseAt(u1);
+  let f2 = sseAt(u2);
+  for (let k = 0; k < REFINE; k++) {
+    if (f1 <= f2) {
+      hi = u2;
+      u2 = u1;
+      f2 = f1;
+      u1 = hi - ratio * (hi - lo);
+      f1 = sseAt(u1);
+    } else {
+      lo = u1;
+      u1 = u2;
+      f1 = f2;
+      u2 = lo + ratio * (hi - lo);
+      f2 = sseAt(u2);
+    }
+  }
+  const refined = fitAt(steps, values, basis, Math.exp((lo + hi) / 2));
+  return refined !== null && refined.sse < best.sse ? refined : best;
+}
+
+/**
+ * The value a curve would reach at step `horizon`, from its points (any order; one value a step), or
+ * null with fewer than {@link MIN_CURVE_POINTS} distinct steps or a horizon not past its last step
+ * (then its last value is what it reached). Pure and deterministic.
+ */
+export function extrapolate(points: readonly CurvePoint[], horizon: number): number | null {
+  const all = [...points].filter((p) => Number.isFinite(p.value)).sort((a, b) => a.step - b.step);
+  if (all.length < MIN_CURVE_POINTS) return null;
+  const sorted = all.length <= MAX_FIT_POINTS ? all : Array.from({ length: MAX_FIT_POINTS }, (_, i) => all[Math.round((i * (all.length - 1)) / (MAX_FIT_POINTS - 1))]!);
+  const last = sorted[sorted.length - 1]!;
+  if (horizon <= last.step) return null;
+  const steps = sorted.map((p) => p.step);
+  const values = sorted.map((p) => p.value);
+  // Rates from "an e-fold over the whole horizon" (nearly linear) to "flat after a step".
+  const exponential = fitFamily(steps, values, (t, b) => Math.exp(-b * t), 1 / horizon, 3);
+  const power = fitFamily(steps, values, (t, b) => (t + 1) ** -b, 0.05, 4);
+  if (exponential === null || power === null) return null;
+  return (exponential.sse <= power.sse ? exponential : power).at(horizon);
+}
