@@ -15,9 +15,9 @@
  * completed trials in 20 parameters (the issue's bound: 300 ms on one core),
  * the first call with no state (a thorough hyperparameter fit) and then
  * successive calls each after one more completed trial, the state carried
- * over as the server does.
+ * over as the server does (`--gp-running 7`: with 7 trials running, as for 8 workers).
  *
- * usage: tsx scripts/bench/cost.ts [--trials 10000] [--parameters 10] [--calls 30] [--gp-trials 200] [--gp-parameters 20] [--gp-only]
+ * usage: tsx scripts/bench/cost.ts [--trials 10000] [--parameters 10] [--calls 30] [--gp-trials 200] [--gp-parameters 20] [--gp-running 0] [--gp-only]
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -32,6 +32,7 @@ const { values } = parseArgs({
     calls: { type: 'string', default: '30' },
     'gp-trials': { type: 'string', default: '200' },
     'gp-parameters': { type: 'string', default: '20' },
+    'gp-running': { type: 'string', default: '0' },
     'gp-only': { type: 'boolean', default: false },
   },
 });
@@ -52,6 +53,7 @@ const { values } = parseArgs({
     const params = draw();
     return { params, loss: gpLoss(params) };
   });
+  const running = Array.from({ length: Number(values['gp-running']) }, () => ({ params: draw() }));
   const gp = resolveOptimizer('gp');
   // CPU time of this thread's process (the optimizer is single-threaded), which a busy machine does not inflate, and wall time.
   const cpu = () => {
@@ -68,12 +70,12 @@ const { values } = parseArgs({
     history.push({ params: suggestions[0]!, loss: gpLoss(suggestions[0]!) });
     t = performance.now();
     c = cpu();
-    ({ state, suggestions } = gp.suggest({ space: gpSpace, completed: history, running: [], seed: 2 + i, state }));
+    ({ state, suggestions } = gp.suggest({ space: gpSpace, completed: history, running, seed: 2 + i, state }));
     steady.push(performance.now() - t);
     steadyCpu.push(cpu() - c);
   }
   const ms = (v: number) => `${v.toFixed(0)} ms`;
-  console.log(`gp alone, ${n} completed trials in ${d} parameters (CPU time, wall time in brackets):`);
+  console.log(`gp alone, ${n} completed trials in ${d} parameters, ${running.length} running (CPU time, wall time in brackets):`);
   console.log(`  first call (no state, thorough fit): ${ms(first.cpu)} (${ms(first.wall)})`);
   console.log(
     `  next ${steady.length} calls, one more trial each: median ${ms(median(steadyCpu))} (${ms(median(steady))}), max ${ms(Math.max(...steadyCpu))} (${ms(Math.max(...steady))}); every 8th refits thoroughly`,

@@ -1,7 +1,8 @@
+import { batchModel, lipschitzEstimate, type Fantasy } from './batch.ts';
 import { encodingOf, features, gaussian, randomPoint, snap, type Encoding } from './encoding.ts';
 import { fitHyperparameters, GaussianProcess, type GpHyperparameters } from './gp.ts';
 import { normalCdf, normalQuantile } from './normal.ts';
-import { ScrambledHalton, scrambleOf } from './qmc.ts';
+import { quasiRandomSuggestions, ScrambledHalton, scrambleOf } from './qmc.ts';
 import { defaultInitialTrials, quasiRandomStart } from './quasi-random-start.ts';
 import { createRng, type Rng } from './rng.ts';
 import type { CompletedTrial, Optimizer, SuggestRequest, SuggestResult } from './types.ts';
@@ -100,6 +101,22 @@ export interface GpOptions {
   readonly maxFitPoints?: number;
   /** What EI improves on: the lowest posterior mean at a trial (`mean`, the default) or the lowest observed loss (`observed`). */
   readonly incumbent?: 'observed' | 'mean';
+  /** How running trials enter the model (see `Fantasy`); `mean` by default. */
+  readonly fantasy?: Fantasy;
+  /** Whether a hard local penalty (Lipschitz radius) keeps the next point away from running trials; off by default. */
+  readonly penalize?: boolean;
+  /**
+   * The model takes over from the quasi-random start only once this many losses are finite (by default as
+   * many as the start is long: with 8 workers the 11th trial is asked for with 3 results in, and a GP on 3
+   * points in 8-16 dimensions guesses; `dixon_price8` with 8 workers measured 1,240 against 214 with it).
+   */
+  readonly minModelTrials?: number;
+  /**
+   * A running trial excludes the points within this many lengthscales of it (the hard local penaliser's
+   * log(distance / radius) inside, 0 outside), so believer fantasies at the mean, where expected
+   * improvement stays positive at zero variance, cannot repeat a running trial; 0 turns it off.
+   */
+  readonly exclusion?: number;
 }
 
 interface GpState {
@@ -158,12 +175,22 @@ export function reflectIntoUnit(x: number): number {
 }
 
 /** Finds a point maximising log expected improvement under `gp`: random candidates, perturbations of the best trials, then local (1+1)-ES refinement. */
-function optimizeAcquisition(gp: GaussianProcess, best: number, encoding: Encoding, rng: Rng, anchors: readonly number[][], candidates: number): number[] {
+function optimizeAcquisition(
+  gp: GaussianProcess,
+  best: number,
+  encoding: Encoding,
+  rng: Rng,
+  anchors: readonly number[][],
+  candidates: number,
+  penalty: ((f: Float64Array) => number) | null = null,
+): number[] {
   const buffer = new Float64Array(encoding.width);
   const score = (point: readonly number[]): number => {
-    const { mean, variance } = gp.predict(features(encoding, snap(encoding, point), buffer));
+    const f = features(encoding, snap(encoding, point), buffer);
+    const { mean, variance } = gp.predict(f);
     const sd = Math.sqrt(variance);
-    return Math.log(sd) + logH((best - mean) / sd);
+    const value = Math.log(sd) + logH((best - mean) / sd);
+    return penalty === null ? value : value + penalty(f);
   };
   const p = encoding.tunable.length;
   const perturb = (point: readonly number[], scale: number, flip: number): number[] =>
@@ -255,8 +282,11 @@ export function fitLikeliestWarp<W extends LossWarp>(
  * mean at a trial (not the lowest observed loss, an optimistic outlier when the
  * model reads a rugged loss as trend plus noise), evaluated at points
  * snapped to steps, integers and choices. Running trials and earlier members of
- * a batch enter as kriging-believer fantasies (observed at the GP's mean, at
- * worst the incumbent's value), so parallel workers spread out. In a
+ * a batch enter as kriging-believer fantasies (observed at the GP's mean, which
+ * shrinks the variance around them so the next point goes where little is
+ * known or running), and no point within `exclusion` lengthscales of a running
+ * trial is proposed. With several workers the model waits until as many
+ * results are in as the quasi-random start is long. In a
  * conditional space the GP imputes: an inactive numeric column is held at a
  * constant and an inactive categorical's one-hot is all zeros (`features`), and
  * the parent's one-hot columns are the indicator of the branch. Points in one
@@ -275,6 +305,10 @@ export function createGpOptimizer(options: GpOptions = {}): Optimizer {
   const maxTrainingPoints = options.maxTrainingPoints ?? 200;
   const maxFitPoints = options.maxFitPoints ?? 100;
   const incumbent = options.incumbent ?? 'mean';
+  const fantasy = options.fantasy ?? 'mean';
+  const penalize = options.penalize ?? false;
+  const minModelTrials = options.minModelTrials;
+  const exclusion = options.exclusion ?? 1e-3;
   return {
     name: 'gp',
     suggest(request: SuggestRequest): SuggestResult {
@@ -288,6 +322,9 @@ export function createGpOptimizer(options: GpOptions = {}): Optimizer {
       const seen = request.completed.length + request.running.length;
       const initial = quasiRandomStart(request, count, finite, initialTrials(p));
       if (initial) return initial;
+      if (finite < (minModelTrials ?? initialTrials(p))) {
+        return { suggestions: quasiRandomSuggestions(request, count), state: { scramble } satisfies GpState };
+      }
       const rng = createRng(request.seed);
       const points = training.map((t) => encode(space, t.params));
       const x = points.map((point) => features(encoding, point));
@@ -319,6 +356,9 @@ export function createGpOptimizer(options: GpOptions = {}): Optimizer {
         .map((a) => a.point);
       const pending = request.running.map((t) => features(encoding, encode(space, t.params)));
       const halton = new ScrambledHalton(p, scramble);
+      let lipschitz: number | undefined;
+      const lipschitzOnce = () =>
+        (lipschitz ??= lipschitzEstimate(gp, [...x, ...Array.from({ length: 200 }, () => features(encoding, randomPoint(encoding, rng)))]));
       const suggestions: Params[] = [];
       for (let i = 0; i < count; i++) {
         if (seen + i < initialTrials(p)) {
@@ -327,10 +367,8 @@ export function createGpOptimizer(options: GpOptions = {}): Optimizer {
           pending.push(features(encoding, encode(space, suggestions[i]!)));
           continue;
         }
-        // Kriging believer, clipped at the incumbent: a pending point is believed to score its predicted mean
-        // but never better than the best so far, so expected improvement around it vanishes.
-        const model = pending.length ? gp.withObservations(pending, pending.map((f) => Math.max(gp.predict(f).mean, best))) : gp;
-        const point = optimizeAcquisition(model, best, encoding, rng, anchors, candidates);
+        const batch = batchModel(gp, pending, best, { fantasy, penalize, exclusion, lipschitz: lipschitzOnce }, rng);
+        const point = optimizeAcquisition(batch.model, batch.best, encoding, rng, anchors, candidates, batch.penalty);
         suggestions.push(decode(space, point));
         pending.push(features(encoding, point));
       }

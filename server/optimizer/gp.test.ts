@@ -65,7 +65,9 @@ describe('GP optimizer', () => {
     const { suggestions } = createGpOptimizer().suggest({ space, completed, running: [], seed: 1, count: 8 });
     const xs = suggestions.map((p) => Number(p.x)).sort((a, b) => a - b);
     for (let i = 1; i < xs.length; i++) expect(xs[i]! - xs[i - 1]!).toBeGreaterThan(1e-5);
-    expect(xs.at(-1)! - xs[0]!).toBeGreaterThan(0.05);
+    // Around a minimum the model is sure of, the batch clusters (it spans about 0.005 here): spreading it
+    // by a tenth of a lengthscale made 8 workers 4x worse on the 16-D ellipsoid (see the README).
+    expect(xs.at(-1)! - xs[0]!).toBeGreaterThan(1e-3);
   });
 });
 

@@ -194,6 +194,65 @@ export class GaussianProcess {
     return { mean, variance: Math.max(this.signal - explained, 1e-12 * this.signal) };
   }
 
+  /** The noise variance of the targets (an observation's variance beyond the latent one). */
+  get noiseVariance(): number {
+    return this.noise;
+  }
+
+  /**
+   * The joint posterior of the latent values at feature vectors `fs`: their means and their
+   * covariance (row-major, `fs.length` squared). For fantasies drawn together (a batch's running trials).
+   */
+  predictJoint(fs: readonly Float64Array[]): { mean: Float64Array; covariance: Float64Array } {
+    const m = fs.length;
+    const { n, width, inverseLengthscale } = this;
+    const mean = new Float64Array(m);
+    const v: Float64Array[] = [];
+    for (let a = 0; a < m; a++) {
+      mean[a] = this.predict(fs[a]!).mean;
+      v.push(Float64Array.from(this.buffer));
+    }
+    const covariance = new Float64Array(m * m);
+    for (let a = 0; a < m; a++) {
+      for (let b = 0; b <= a; b++) {
+        let r2 = 0;
+        for (let c = 0; c < width; c++) {
+          const d = (fs[a]![c]! - fs[b]![c]!) * inverseLengthscale[c]!;
+          r2 += d * d;
+        }
+        let explained = 0;
+        for (let i = 0; i < n; i++) explained += v[a]![i]! * v[b]![i]!;
+        const value = this.signal * matern52(Math.sqrt(r2)) - explained;
+        covariance[a * m + b] = value;
+        covariance[b * m + a] = value;
+      }
+    }
+    return { mean, covariance };
+  }
+
+  /**
+   * The gradient of the posterior mean at `f` in lengthscale units (d mean / d (x_c / lengthscale_c)), whose
+   * norm bounds how fast the mean changes per lengthscale: the Lipschitz constant of local penalisation.
+   */
+  meanGradient(f: Float64Array): Float64Array {
+    const { n, width, scaled, inverseLengthscale } = this;
+    const gradient = new Float64Array(width);
+    const u = new Float64Array(width);
+    for (let c = 0; c < width; c++) u[c] = f[c]! * inverseLengthscale[c]!;
+    for (let i = 0; i < n; i++) {
+      let r2 = 0;
+      const row = i * width;
+      for (let c = 0; c < width; c++) {
+        const d = u[c]! - scaled[row + c]!;
+        r2 += d * d;
+      }
+      const r = Math.sqrt(r2);
+      const w = -this.alpha[i]! * this.signal * (5 / 3) * (1 + SQRT5 * r) * Math.exp(-SQRT5 * r);
+      for (let c = 0; c < width; c++) gradient[c]! += w * (u[c]! - scaled[row + c]!);
+    }
+    return gradient;
+  }
+
   /** The same GP, hyperparameters kept, also conditioned on more rows (kriging believer fantasies). */
   withObservations(x: readonly Float64Array[], y: readonly number[]): GaussianProcess {
     return new GaussianProcess(this.encoding, [...this.x, ...x], [...this.y, ...y], this.hyper);
