@@ -229,7 +229,7 @@ builder.subscriptionField('trialUpdated', (t) =>
       heartbeats: t.arg.boolean({ required: true, defaultValue: false, description: 'Also emit a running trial at each heartbeat (its lease and heartbeatAt moved).' }),
       since: t.arg.int({
         description:
-          `First emit the trials changed after this revision (\`TrialTable.revision\`; at most ${MAX_CHANGED_REPLAYED}, the latest changes), so a table read before subscribing misses nothing.`,
+          `First emit the trials changed after this revision (\`TrialTable.revision\`), so a table read before subscribing misses nothing; at most ${MAX_CHANGED_REPLAYED} trials, the latest changes: a client further behind should read the table again.`,
       }),
     },
     subscribe: async (_root, args, ctx) => {
@@ -239,7 +239,7 @@ builder.subscriptionField('trialUpdated', (t) =>
       const subscribed = ctx.runtime.events.pubsub.subscribe('experiment:trials', experimentId);
       const events = args.heartbeats ? subscribed : pipe(subscribed, filter((event: TrialEvent) => !event.heartbeat));
       const since = args.since;
-      return ctx.runtime.live.watch(ctx.viewer, since === null || since === undefined ? events : replayThen(events, () => changedSince(ctx.runtime.db, experimentId, since)));
+      return ctx.runtime.live.watch(ctx.viewer, since === null || since === undefined ? events : replayThen(events, () => changedSince(ctx.runtime.db, experimentId, since), (event) => event.trialId));
     },
     resolve: (query, event, _args, ctx) => {
       ctx.budget.refill(); // each event is an operation of its own

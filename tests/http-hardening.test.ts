@@ -88,6 +88,25 @@ describe('cookies from another origin', () => {
   });
 });
 
+describe('GET requests with the session cookie (as the Trials panel preloads its table)', () => {
+  const get = (query: string) => fetch(`${server.url}?${new URLSearchParams({ query })}`, { headers: { cookie: `oscar_session=${secret}`, accept: 'application/json' } });
+
+  it('never run a mutation (a link or an image on another site sends a GET with the cookie)', async () => {
+    const tokens = async () => ((await (await get('{ apiTokens { id } }')).json()) as { data: { apiTokens: unknown[] } }).data.apiTokens;
+    const before = await tokens();
+    const response = await get(CREATE_TOKEN);
+    expect(response.status).toBe(405);
+    expect(((await response.json()) as { data?: unknown }).data ?? null).toBeNull();
+    expect(await tokens()).toEqual(before);
+  });
+
+  it("answer with the viewer's data that no shared cache may store for the next user of the same address", async () => {
+    const response = await get('{ me { email } }');
+    expect(((await response.json()) as { data: { me: { email: string } } }).data.me.email).toBe('victim@example.com');
+    expect(response.headers.get('cache-control') ?? '').toMatch(/\b(private|no-store)\b/);
+  });
+});
+
 describe('security headers', () => {
   it('sets them on the API, GraphiQL, the health check and the dashboard', async () => {
     const responses = await Promise.all([

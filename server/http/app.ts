@@ -137,6 +137,8 @@ export function buildApp(options: AppOptions): App {
       });
     } else if (path === yoga.graphqlEndpoint) {
       setSecurityHeaders(res, { api: true });
+      // A GET's answer is the viewer's (cookie or token) at an address that names no viewer: never in a shared cache.
+      res.setHeader('cache-control', 'private');
       void yoga.handle(req, res);
     } else if (options.dashboard && !(path === '/' && req.method === 'POST' && /json/i.test(req.headers['content-type'] ?? ''))) {
       setSecurityHeaders(res, { api: false });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { extrapolate, MAX_FIT_POINTS, MIN_CURVE_POINTS, type CurvePoint } from './learning-curve.ts';
+import { createRng } from '../optimizer/rng.ts';
+import { extrapolate, MAX_FIT_POINTS, MAX_RANGE_EXTENSION, MIN_CURVE_POINTS, type CurvePoint } from './learning-curve.ts';
 
 const curve = (f: (t: number) => number, steps: readonly number[]): CurvePoint[] => steps.map((step) => ({ step, value: f(step) }));
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
@@ -52,5 +53,35 @@ describe('learning-curve extrapolation', () => {
     expect(extrapolate(curve(f, range(1, MIN_CURVE_POINTS)), 50)).not.toBeNull();
     expect(extrapolate(curve(f, range(1, 10)), 10)).toBeNull();
     expect(extrapolate([...curve(f, range(1, 4)), { step: 5, value: Number.NaN }], 50)).toBeNull();
+  });
+  it('predicts a finite value, or none, from finite values however large or small', () => {
+    // Each value finite, but their sums of squares overflow: the fit must not answer NaN.
+    expect(extrapolate(curve((t) => (t % 2 ? -1 : 1) * 1.7e308, range(1, 6)), 100)).toSatisfy((v) => v === null || Number.isFinite(v));
+    // The same curve at any scale predicts the same, scaled.
+    const f = (t: number) => 0.5 + 2 * Math.exp(-0.3 * t);
+    expect(extrapolate(curve((t) => 1e300 * f(t), range(1, 10)), 50)! / 1e300).toBeCloseTo(extrapolate(curve(f, range(1, 10)), 50)!, 6);
+    expect(extrapolate(curve((t) => 1e-300 * f(t), range(1, 10)), 50)! / 1e-300).toBeCloseTo(extrapolate(curve(f, range(1, 10)), 50)!, 6);
+    expect(extrapolate(curve(() => 0, range(1, 8)), 50)).toBe(0);
+  });
+
+  it('does not run a noisy short curve far past its own range', () => {
+    // 0.3 + 2.2·e^(-t/12) at steps 1..10 with noise of ±0.1, judged for step 100 (true value 0.30): an
+    // unbounded fit put about 1 in 100 of these near -6, winning every rung and misleading the optimizer.
+    const rng = createRng(7);
+    const predictions: number[] = [];
+    for (let i = 0; i < 400; i++) {
+      const points = curve((t) => 0.3 + 2.2 * Math.exp(-t / 12) + (rng.uniform() - 0.5) * 0.2, range(1, 10));
+      const values = points.map((p) => p.value);
+      const low = Math.min(...values);
+      const high = Math.max(...values);
+      const predicted = extrapolate(points, 100)!;
+      expect(predicted).toBeGreaterThanOrEqual(low - MAX_RANGE_EXTENSION * (high - low) - 1e-9);
+      expect(predicted).toBeLessThanOrEqual(high + MAX_RANGE_EXTENSION * (high - low) + 1e-9);
+      predictions.push(predicted);
+    }
+    predictions.sort((a, b) => a - b);
+    // Most of them still near the truth.
+    expect(predictions[200]!).toBeGreaterThan(0);
+    expect(predictions[200]!).toBeLessThan(0.7);
   });
 });

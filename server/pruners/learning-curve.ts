@@ -21,6 +21,13 @@ export const MIN_CURVE_POINTS = 5;
 /** The most points a fit reads: longer curves are thinned to this many, evenly spaced, the last kept (bounds the work). */
 export const MAX_FIT_POINTS = 100;
 
+/**
+ * How far past its own range (max - min of its values) a curve's prediction may go, in multiples of
+ * that range: an exponential curve with a time constant of 25 steps, judged at step 5, has 3.7 times as
+ * far to fall by step 50 as it fell so far; a wilder prediction is the fit extrapolating noise.
+ */
+export const MAX_RANGE_EXTENSION = 4;
+
 /** Rates on the grid of each family. */
 const GRID = 48;
 
@@ -100,21 +107,39 @@ function fitFamily(steps: readonly number[], values: readonly number[], basis: (
 }
 
 /**
+ * The points of a curve a fit reads: the finite ones in step order, thinned to {@link MAX_FIT_POINTS}
+ * evenly spaced, the first and last kept. {@link extrapolate} of them is that of the whole curve.
+ */
+export function fitPoints(points: readonly CurvePoint[]): CurvePoint[] {
+  const all = [...points].filter((p) => Number.isFinite(p.value)).sort((a, b) => a.step - b.step);
+  return all.length <= MAX_FIT_POINTS ? all : Array.from({ length: MAX_FIT_POINTS }, (_, i) => all[Math.round((i * (all.length - 1)) / (MAX_FIT_POINTS - 1))]!);
+}
+
+/**
  * The value a curve would reach at step `horizon`, from its points (any order; one value a step), or
  * null with fewer than {@link MIN_CURVE_POINTS} distinct steps or a horizon not past its last step
- * (then its last value is what it reached). Pure and deterministic.
+ * (then its last value is what it reached), or null when the prediction is not a finite number. Pure and deterministic.
  */
 export function extrapolate(points: readonly CurvePoint[], horizon: number): number | null {
-  const all = [...points].filter((p) => Number.isFinite(p.value)).sort((a, b) => a.step - b.step);
-  if (all.length < MIN_CURVE_POINTS) return null;
-  const sorted = all.length <= MAX_FIT_POINTS ? all : Array.from({ length: MAX_FIT_POINTS }, (_, i) => all[Math.round((i * (all.length - 1)) / (MAX_FIT_POINTS - 1))]!);
+  const sorted = fitPoints(points);
+  if (sorted.length < MIN_CURVE_POINTS) return null;
   const last = sorted[sorted.length - 1]!;
   if (horizon <= last.step) return null;
   const steps = sorted.map((p) => p.step);
-  const values = sorted.map((p) => p.value);
+  // Fitted in units of the largest value, so that no sum of squares overflows (the fit is scale-free).
+  const scale = Math.max(...sorted.map((p) => Math.abs(p.value)));
+  if (scale === 0) return 0;
+  const values = sorted.map((p) => p.value / scale);
   // Rates from "an e-fold over the whole horizon" (nearly linear) to "flat after a step".
   const exponential = fitFamily(steps, values, (t, b) => Math.exp(-b * t), 1 / horizon, 3);
   const power = fitFamily(steps, values, (t, b) => (t + 1) ** -b, 0.05, 4);
   if (exponential === null || power === null) return null;
-  return (exponential.sse <= power.sse ? exponential : power).at(horizon);
+  const fitted = (exponential.sse <= power.sse ? exponential : power).at(horizon);
+  // A noisy short curve can fit a nearly straight line that runs far past anything the curve did: the
+  // prediction is held within MAX_RANGE_EXTENSION times the curve's own range beyond it.
+  const low = Math.min(...values);
+  const high = Math.max(...values);
+  const reach = MAX_RANGE_EXTENSION * (high - low);
+  const predicted = Math.min(high + reach, Math.max(low - reach, fitted)) * scale;
+  return Number.isFinite(predicted) ? predicted : null;
 }

@@ -41,7 +41,10 @@ export async function replayChanges(db: Db, events: Pick<Events, 'deliverLocally
   }
 }
 
-/** The most trials {@link changedSince} replays: a page further behind than this loads its table again. */
+/**
+ * The most trials {@link changedSince} replays (the latest changes): a page further behind than this
+ * misses the older changes until it loads its table again (a reload).
+ */
 export const MAX_CHANGED_REPLAYED = 5000;
 
 /**
@@ -60,27 +63,57 @@ export async function changedSince(db: Db, experimentId: string, revision: numbe
 
 /**
  * `events`, after `replayed`: listening starts before `replayed` is read, so an event published
- * meanwhile is delivered (perhaps twice, which is harmless: events say only what to reload). Ending
- * it ends `events` at once, even while it waits for one.
+ * meanwhile is delivered (perhaps twice, which is harmless: events say only what to reload). Live
+ * events are taken as they are published and wait, the latest one per `key` (a trial), until the
+ * consumer is ready: however many are published while it is busy (sending the replay, say), what
+ * waits is bounded by the keys, not the events. Ending it ends `events` at once, even while it waits
+ * for one.
  */
-export function replayThen<T>(events: AsyncIterable<T>, replayed: () => Promise<readonly T[]>): AsyncIterable<T> {
+export function replayThen<T>(events: AsyncIterable<T>, replayed: () => Promise<readonly T[]>, key: (event: T) => string): AsyncIterable<T> {
   return new Repeater<T>(async (push, stop) => {
     const iterator = events[Symbol.asyncIterator]();
-    // Asking for the first event starts listening (a Repeater starts on its first `next`).
-    const first = iterator.next();
-    first.catch(() => undefined);
+    const waiting = new Map<string, T>();
+    let wake = null as (() => void) | null;
     let ended = false;
+    let liveEnded = false;
+    let failure = null as { readonly error: unknown } | null;
     void stop.then(() => {
       ended = true;
       void iterator.return?.();
+      wake?.();
     });
+    // Asking for the first event starts listening (a Repeater starts on its first `next`).
+    void (async () => {
+      try {
+        for (let next = await iterator.next(); !next.done && !ended; next = await iterator.next()) {
+          waiting.set(key(next.value), next.value);
+          wake?.();
+        }
+      } catch (error) {
+        failure = { error };
+      } finally {
+        liveEnded = true;
+        wake?.();
+      }
+    })();
     try {
       for (const event of await replayed()) {
         if (ended) return;
         await push(event);
       }
-      for (let next = await first; !next.done && !ended; next = await iterator.next()) await push(next.value);
-      stop();
+      while (!ended) {
+        const [first] = waiting;
+        if (first === undefined) {
+          if (liveEnded) break;
+          await new Promise<void>((resolve) => (wake = resolve));
+          wake = null;
+          continue;
+        }
+        waiting.delete(first[0]);
+        await push(first[1]);
+      }
+      if (failure) stop(failure.error);
+      else stop();
     } catch (error) {
       stop(error);
     }

@@ -103,6 +103,49 @@ describe('HistoryCache.propose', () => {
   });
 });
 
+describe('HistoryCache.propose with many pruned trials', () => {
+  it("keeps the event loop turning while it learns the pruned trials' curves", async () => {
+    const experiment = await newExperiment('many pruned', 'random');
+    // 400 trials stopped at step 100 (as the median pruner may stop them), and one that ran to step 200.
+    const trials = 400;
+    await runtime.db.trial.createMany({
+      data: Array.from({ length: trials + 1 }, (_, i) => ({
+        experimentId: experiment.id,
+        number: i + 1,
+        state: i === trials ? 'COMPLETED' : 'PRUNED',
+        params: { x: i / trials, y: 0.5 },
+        loss: i === trials ? 0.5 : null,
+        lastValue: 1,
+        lastStep: i === trials ? 200 : 100,
+        prunedStep: i === trials ? null : 100,
+        optimizer: 'random',
+        revision: 1,
+      })),
+    });
+    const ids = await runtime.db.trial.findMany({ where: { experimentId: experiment.id, state: 'PRUNED' }, select: { id: true } });
+    for (const [k, { id }] of ids.entries()) {
+      await runtime.db.trialReport.createMany({
+        data: Array.from({ length: 100 }, (_, i) => ({ trialId: id, experimentId: experiment.id, step: i + 1, value: 0.3 + 2 * Math.exp(-(i + 1) / (10 + (k % 7))) })),
+      });
+    }
+    const read = await runtime.db.experiment.update({ where: { id: experiment.id }, data: { revision: 1, nextTrialNumber: trials + 2 } });
+    // The longest the event loop stood still while the proposal was made.
+    let longest = 0;
+    let last = performance.now();
+    const timer = setInterval(() => {
+      longest = Math.max(longest, performance.now() - last);
+      last = performance.now();
+    }, 5);
+    try {
+      await runtime.histories.propose(read, space, 1);
+    } finally {
+      clearInterval(timer);
+    }
+    longest = Math.max(longest, performance.now() - last);
+    expect(longest).toBeLessThan(500);
+  });
+});
+
 describe('learnedLoss', () => {
   it('is the loss of a COMPLETED trial, the final result or else the last value of a PRUNED one, and nothing for the rest', () => {
     expect(learnedLoss({ state: 'COMPLETED', loss: 0.3, lastValue: 0.9 })).toBe(0.3);
@@ -129,5 +172,11 @@ describe('learnedScores', () => {
     expect(learnedScores([short], 50)).toEqual([short]);
     expect(learnedScores([pruned], null)).toEqual([pruned]);
     expect(learnedScores([pruned], 10)).toEqual([pruned]); // the final step is not past its last one
+  });
+
+  it('never hands the optimizers a loss that is not a finite number, whatever finite values a curve holds', () => {
+    const huge = Array.from({ length: 6 }, (_, i) => ({ step: i + 1, value: (i % 2 ? -1 : 1) * 1.7e308 }));
+    const [learned] = learnedScores([{ vector: [huge[5]!.value], violation: 0, prunedStep: 6, curve: huge }], 50);
+    expect(Number.isFinite(learned!.vector[0])).toBe(true);
   });
 });

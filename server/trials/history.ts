@@ -6,7 +6,7 @@ import { deriveSeed } from '../optimizer/rng.ts';
 import type { Params, SearchSpace } from '../optimizer/space.ts';
 import type { CompletedTrial } from '../optimizer/types.ts';
 import type { Db } from '../runtime/database.ts';
-import { extrapolate, type CurvePoint } from '../pruners/learning-curve.ts';
+import { extrapolate, fitPoints, type CurvePoint } from '../pruners/learning-curve.ts';
 import { asRecord } from '../json.ts';
 import { objectiveVector, storedConstraints, storedObjectives, violation, type Constraint, type Objectives } from '../objectives/objectives-config.ts';
 import { isPlain, resultValues } from '../objectives/ranking.ts';
@@ -76,6 +76,24 @@ export function learnedScores(trials: readonly (Scored & { readonly curve?: read
 
 /** Extrapolations already made, by curve (a pruned trial's curve never changes) and final step. */
 const predictions = new WeakMap<readonly CurvePoint[], { readonly finalStep: number; readonly value: number | null }>();
+
+/**
+ * Extrapolates, on a worker thread within its time bound, the curves of `trials` not yet extrapolated to
+ * `finalStep`, so that {@link learnedScores} then finds them all done (and the event loop keeps turning
+ * however many pruned trials there are). A curve the thread did not answer for counts as not extrapolable.
+ */
+async function predictOffThread(pool: ComputePool, trials: readonly { readonly curve?: readonly CurvePoint[] }[], finalStep: number | null): Promise<void> {
+  if (finalStep === null) return;
+  const curves = trials.flatMap((trial) => (trial.curve !== undefined && predictions.get(trial.curve)?.finalStep !== finalStep ? [trial.curve] : []));
+  if (curves.length === 0) return;
+  let values: readonly (number | null)[];
+  try {
+    values = await pool.extrapolate({ curves, finalStep });
+  } catch {
+    values = [];
+  }
+  curves.forEach((curve, i) => predictions.set(curve, { finalStep, value: values[i] ?? null }));
+}
 
 function predictedFinal(curve: readonly CurvePoint[], finalStep: number): number | null {
   const known = predictions.get(curve);
@@ -215,11 +233,14 @@ export class HistoryCache {
         where: { trialId: { in: trialIds.slice(i, i + CURVE_BATCH) } },
         select: { trialId: true, step: true, value: true },
       });
+      const read = new Map<string, CurvePoint[]>();
       for (const report of reports) {
-        const curve = curves.get(report.trialId) ?? [];
+        const curve = read.get(report.trialId) ?? [];
         curve.push({ step: report.step, value: report.value });
-        curves.set(report.trialId, curve);
+        read.set(report.trialId, curve);
       }
+      // Only the points a fit reads are kept (at most MAX_FIT_POINTS a trial, not its 10,000 reports).
+      for (const [trialId, curve] of read) curves.set(trialId, fitPoints(curve));
     }
     return curves;
   }
@@ -239,7 +260,9 @@ export class HistoryCache {
     if (history.revision < experiment.revision) await this.refresh(experiment.id, history, scoring);
     // One number per trial for the optimizer: the loss, or (several objectives, constraints) a
     // scalarisation drawn for this call (server/objectives/scalarize.ts).
-    const losses = scalarize(learnedScores(history.completed, history.completedStep ?? history.furthestStep), deriveSeed(experiment.seed, experiment.nextTrialNumber, SCALARIZATION_STREAM));
+    const finalStep = history.completedStep ?? history.furthestStep;
+    await predictOffThread(this.pool, history.completed, finalStep);
+    const losses = scalarize(learnedScores(history.completed, finalStep), deriveSeed(experiment.seed, experiment.nextTrialNumber, SCALARIZATION_STREAM));
     // With several objectives or constraints, multi-objective optimizers (nsga2) also see the vectors.
     const completed: CompletedTrial[] = history.completed.map((trial, i) =>
       scoring.plain ? { params: trial.params, loss: losses[i]! } : { params: trial.params, loss: losses[i]!, objectives: trial.vector, violation: trial.violation },

@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
-import type { ComputeTask } from './compute-task.ts';
+import type { ComputeTask, ExtrapolateTask } from './compute-task.ts';
 import { runSuggestTask, type SuggestTask } from '../task.ts';
 import { quasiRandomSuggestions } from '../qmc.ts';
 import type { SuggestResult } from '../types.ts';
@@ -64,13 +64,13 @@ export class ComputePool {
    * keep one), insights one thread of their own, so a long estimate never makes a suggestion wait.
    */
   private threads(kind: ComputeTask['kind']): Piscina {
-    const lane = kind === 'suggest' ? 'suggest' : 'insights';
+    const lane = kind === 'suggest' || kind === 'extrapolate' ? 'suggest' : 'insights';
     let pool = this.pools.get(lane);
     if (!pool) {
       pool = new Piscina({
         filename: new URL('./compute-worker.mjs', import.meta.url).href,
-        maxThreads: kind === 'suggest' ? Math.max(1, availableParallelism() - 1) : 1,
-        minThreads: kind === 'suggest' ? 1 : 0,
+        maxThreads: lane === 'suggest' ? Math.max(1, availableParallelism() - 1) : 1,
+        minThreads: lane === 'suggest' ? 1 : 0,
         idleTimeout: 60_000,
         // Tasks waiting for a thread are bounded too: past it, callers get their fallback at once.
         maxQueue: 256,
@@ -128,6 +128,14 @@ export class ComputePool {
   /** Fits the GP and predicts a model landscape on a worker thread, within `timeoutMs` (throws `TimeoutError` past it). */
   landscape(task: LandscapeTask, timeoutMs = LANDSCAPE_TIMEOUT_MS): Promise<LandscapeOutcome> {
     return this.run<LandscapeOutcome>({ kind: 'landscape', task }, timeoutMs);
+  }
+
+  /**
+   * Extrapolates learning curves to `finalStep` on a worker thread (the suggestions' threads: it is part
+   * of one), within `timeoutMs` (throws `TimeoutError` past it): one value or null per curve.
+   */
+  extrapolate(task: ExtrapolateTask, timeoutMs = this.suggestTimeoutMs): Promise<(number | null)[]> {
+    return this.run<(number | null)[]>({ kind: 'extrapolate', task }, timeoutMs);
   }
 
   /** Stops the worker threads; a later task starts them again. */
