@@ -4,9 +4,8 @@
  * y(t) = c + a·exp(-b·t) and y(t) = c + a·(t + 1)^(-b) (the shapes training curves take, as in
  * Domhan et al. 2015 and Freeze-Thaw BO), each by variable projection: for every rate b on a log grid
  * the linear part (c, a) is solved exactly, and the b with the least squared error is kept. The
- * prediction is the better-fitting family's value at the final step; its spread is how far the two
- * families disagree there plus the fit's residual, a cheap measure of how much the curve leaves open
- * (small on a curve that has flattened, large on one still falling steeply).
+ * prediction is the better-fitting family's value at the final step, held within
+ * {@link MAX_RANGE_EXTENSION} times the curve's own range beyond it.
  */
 
 /** One reported value. */
