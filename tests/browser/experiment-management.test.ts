@@ -131,6 +131,8 @@ describe.each([
       expect(await ssr.locator('[data-testid=experiment-header] [data-testid=tags] li').allTextContents()).toEqual(['vision', 'baseline']);
       expect(await ssr.textContent('[data-testid=trial-count]')).toBe('1');
       expect((await ssr.textContent('[data-testid=best-loss]'))?.replace(/\s+/g, ' ').trim()).toBe('0.5 #1');
+      // Rename, tags, notes and delete need the page live: disabled until then, never a dead click.
+      for (const control of ['rename', 'edit-tags', 'delete', 'edit-notes']) expect(await ssr.isDisabled(`[data-testid=${control}]`)).toBe(true);
       await noSidewaysScroll(ssr, viewport.width);
       const missing = await ssr.goto(`${origin(server)}/experiments/no-such-experiment`);
       expect(missing?.status()).toBe(404);
