@@ -142,6 +142,26 @@ describe.each([
     }
   });
 
+  it('preloads the trial table with the page (beside its scripts) and reads it once', async () => {
+    const response = await context.request.get(`${origin(server)}/experiments/${keep}`);
+    expect(response.status()).toBe(200);
+    const links = (response.headers()['link'] ?? '').split(/,\s*(?=<)/);
+    // The table first, so it is fetched while the scripts load; SvelteKit's module preloads still there.
+    expect(links[0]).toMatch(/^<\/graphql\?query=query\+ExperimentPage[^>]*>; rel=preload; as=fetch; crossorigin=anonymous$/);
+    expect(links.filter((link) => link.includes('rel="modulepreload"')).length).toBeGreaterThan(0);
+
+    const p = page!;
+    await p.goto(`${origin(server)}/experiments/${keep}`);
+    await p.waitForSelector('[data-testid=trial-table] [data-trial]', { timeout: 30_000 });
+    const reads = await p.evaluate(() =>
+      performance
+        .getEntriesByType('resource')
+        .filter((entry) => entry.name.includes('ExperimentPage'))
+        .map((entry) => (entry as PerformanceResourceTiming).initiatorType),
+    );
+    expect(reads).toEqual(['link']);
+  });
+
   it('reaches archived versions from the list and from the experiment page', async () => {
     const p = page!;
     await p.goto(`${origin(server)}/experiments`);

@@ -11,7 +11,11 @@ const Me = graphql(`
   }
 `);
 
-/** Decodes the session cookie into `event.locals.user`, asking the API who it belongs to. */
+/**
+ * Decodes the session cookie into `event.locals.user`, asking the API who it belongs to; adds the
+ * preloads a page's load asked for (`event.locals.preload`) to its HTML response's `Link` header,
+ * first, beside SvelteKit's modulepreloads (setting the header from a load would replace those).
+ */
 export const handle: Handle = async ({ event, resolve }) => {
   const session = event.cookies.get(SESSION_COOKIE);
   event.locals.user = null;
@@ -24,5 +28,11 @@ export const handle: Handle = async ({ event, resolve }) => {
       clearSessionCookie(event);
     }
   }
-  return resolve(event);
+  const response = await resolve(event);
+  const preload = event.locals.preload;
+  if (preload?.length && response.headers.get('content-type')?.startsWith('text/html')) {
+    const kit = response.headers.get('link');
+    response.headers.set('link', [...preload, ...(kit ? [kit] : [])].join(', '));
+  }
+  return response;
 };

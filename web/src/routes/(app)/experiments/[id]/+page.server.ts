@@ -7,7 +7,8 @@ import type { PageServerLoad } from './$types';
 /**
  * The header and the headline figures, read on the server so the panel's first paint has them; the
  * page then reads the trial table and follows it live. The response has the browser start fetching
- * the table at once (a preload), not after the page's scripts have loaded.
+ * the table at once (a preload, put in the `Link` header by hooks.server.ts), not after the page's
+ * scripts have loaded.
  */
 export const load = (async (event) => {
   const api = serverApi(event, event.cookies.get(SESSION_COOKIE));
@@ -22,6 +23,6 @@ export const load = (async (event) => {
     if (failed) error(502, `Could not read the experiment: ${failed.message}`);
     error(404, 'No such experiment (or it is not yours).');
   }
-  event.setHeaders({ link: experimentPagePreload(event.params.id) });
+  event.locals.preload = [experimentPagePreload(event.params.id)];
   return { header: header.data.experiment, summary: summary.data.experiment };
 }) satisfies PageServerLoad;

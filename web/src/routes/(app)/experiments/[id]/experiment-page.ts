@@ -1,5 +1,5 @@
 // The Trials panel's experiment and trial table, read by the browser in one GET request. The page's
-// server response preloads it (a `Link: rel=preload` header, +page.server.ts), so the browser fetches
+// server response preloads it (a `Link: rel=preload` header: +page.server.ts, hooks.server.ts), so the browser fetches
 // it while the page's scripts load and hydrate; the page then takes the preloaded response.
 import { stringifyDocument } from '@urql/core';
 import { graphql } from '$lib/graphql/generated';
