@@ -154,6 +154,9 @@ function waitForListening(child: ChildProcess): Promise<number> {
   });
 }
 
+/** Extra Node options for every server the tests start (`OSCAR_SERVER_NODE_ARGS`, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile one). */
+const NODE_ARGS = (process.env.OSCAR_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+
 /**
  * Starts `server/main.ts` as `npm start` would, on a free port and a new database of the tests' backend
  * (see BACKEND), or as another replica of `options.replicaOf`.
@@ -171,7 +174,7 @@ export async function startServer(options: ServerOptions = {}): Promise<TestServ
     ...database.env,
     ...options.env,
   };
-  const launch = () => spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const launch = () => spawn(process.execPath, [...NODE_ARGS, '--import', 'tsx', 'server/main.ts'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const capture = (child: ChildProcess) => {
     child.stdout?.on('data', (chunk) => (output += chunk));

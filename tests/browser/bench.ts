@@ -2,17 +2,21 @@
 // charts in headless Chromium, how long a result takes from the API to the open page, and how much
 // memory the tab holds (its JavaScript heap, and the resident memory of its renderer process).
 // Goals (issue 13): table and every chart in under 2 s, a live result in under 100 ms, under 500 MB.
-// Usage: tsx tests/browser/bench.ts [--trials 100000] [--updates 20] [--loads 6] [--profile]
+// Usage: tsx tests/browser/bench.ts [--trials 100000] [--updates 20] [--loads 6] [--profile] [--trace]
 // --profile: one more load under Chromium's CPU profiler, printing where its time went (the GraphQL
 // requests, fetched or preloaded (`link`): their server time and size; the `oscar:*` user timings;
 // the functions that took the most time on the main thread).
-import { readFileSync } from 'node:fs';
+// --trace: one more load under Chromium's tracing, printing the page's main-thread time by kind of
+// work (scripts, style, layout, paint, parsing, garbage collection), native work included.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Browser, Page } from 'playwright-core';
 import { assertPrerequisites, chartsRendered, createExperiment, createUser, launchChromium, origin, signIn, startServer } from './support.ts';
 import { DEMO_PARAMETERS, seedTrials } from './seed.ts';
 
-const { values } = parseArgs({ options: { trials: { type: 'string', default: '100000' }, updates: { type: 'string', default: '20' }, loads: { type: 'string', default: '6' }, profile: { type: 'boolean', default: false } } });
+const { values } = parseArgs({ options: { trials: { type: 'string', default: '100000' }, updates: { type: 'string', default: '20' }, loads: { type: 'string', default: '6' }, profile: { type: 'boolean', default: false }, trace: { type: 'boolean', default: false } } });
 const TRIALS = Number(values.trials);
 const UPDATES = Number(values.updates);
 const LOADS = Number(values.loads);
@@ -85,7 +89,14 @@ async function profileLoad(page: Page, url: string): Promise<void> {
       }),
   )) as { how: string; start: number; waiting: number; receiving: number; end: number; bytes: number }[];
   const marks = (await page.evaluate(() => performance.getEntriesByType('measure').map((m) => ({ name: m.name, start: m.startTime, duration: m.duration })))) as { name: string; start: number; duration: number }[];
-  console.log(`Profiled load: ${Math.round(total)} ms from navigation to table and charts`);
+  const saved = join(tmpdir(), 'oscar-dashboard-load.cpuprofile');
+  writeFileSync(saved, JSON.stringify(profile));
+  console.log(`Profiled load: ${Math.round(total)} ms from navigation to table and charts (profile for DevTools: ${saved})`);
+  const navigation = (await page.evaluate(() => {
+    const n = performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming;
+    return { request: n.requestStart, response: n.responseStart, html: n.responseEnd, interactive: n.domInteractive, loaded: n.domContentLoadedEventEnd };
+  })) as Record<string, number>;
+  console.log(`  page: requested at ${Math.round(navigation.request!)} ms, first byte ${Math.round(navigation.response!)} ms, HTML in ${Math.round(navigation.html!)} ms, interactive ${Math.round(navigation.interactive!)} ms, DOMContentLoaded ${Math.round(navigation.loaded!)} ms`);
   for (const r of requests) console.log(`  ${r.how} at ${Math.round(r.start)} ms: server ${Math.round(r.waiting)} ms, transfer ${Math.round(r.receiving)} ms, done at ${Math.round(r.end)} ms, ${(r.bytes / 2 ** 20).toFixed(2)} MB`);
   for (const m of marks) console.log(`  measure ${m.name} at ${Math.round(m.start)} ms: ${m.duration.toFixed(1)} ms`);
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
@@ -101,6 +112,51 @@ async function profileLoad(page: Page, url: string): Promise<void> {
   console.log('  self time, top functions:');
   for (const [key, ms] of top) console.log(`    ${ms.toFixed(0).padStart(6)} ms  ${key}`);
   await session.detach();
+}
+
+/** A trace event, as Chromium's tracing records it. */
+interface TraceEvent {
+  readonly name: string;
+  readonly ph: string;
+  readonly pid: number;
+  readonly tid: number;
+  readonly ts: number;
+  readonly dur?: number;
+  readonly args?: { readonly name?: string };
+}
+
+/** Loads the panel once more under Chromium's tracing and prints the renderer main thread's busiest kinds of work. */
+async function traceLoad(browser: Browser, page: Page, url: string): Promise<void> {
+  await browser.startTracing(page, { categories: ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'v8', 'blink.user_timing'] });
+  await page.goto(url, { waitUntil: 'commit' });
+  await panelShown(page);
+  const total = await page.evaluate(() => performance.now());
+  const { traceEvents } = JSON.parse((await browser.stopTracing()).toString('utf8')) as { traceEvents: TraceEvent[] };
+  // The renderer's main thread: the thread named CrRendererMain that did the most.
+  const names = traceEvents.filter((e) => e.ph === 'M' && e.name === 'thread_name' && e.args?.name === 'CrRendererMain');
+  const busy = (pid: number, tid: number) => traceEvents.filter((e) => e.pid === pid && e.tid === tid && e.ph === 'X').reduce((sum, e) => sum + (e.dur ?? 0), 0);
+  const main = names.sort((a, b) => busy(b.pid, b.tid) - busy(a.pid, a.tid))[0];
+  if (!main) return;
+  const events = traceEvents.filter((e) => e.pid === main.pid && e.tid === main.tid && e.ph === 'X' && e.dur !== undefined).sort((a, b) => a.ts - b.ts || b.dur! - a.dur!);
+  // Self time per event name: an event's duration less its direct children's.
+  const selfTime = new Map<string, number>();
+  const open: { end: number; name: string }[] = [];
+  for (const event of events) {
+    while (open.length && open[open.length - 1]!.end <= event.ts) open.pop();
+    const parent = open[open.length - 1];
+    if (parent) selfTime.set(parent.name, (selfTime.get(parent.name) ?? 0) - event.dur!);
+    selfTime.set(event.name, (selfTime.get(event.name) ?? 0) + event.dur!);
+    open.push({ end: event.ts + event.dur!, name: event.name });
+  }
+  if (process.env.OSCAR_TRACE_TASKS) {
+    const nav = events.find((e) => e.name === 'ParseHTML')?.ts ?? events[0]!.ts;
+    for (const task of events.filter((e) => e.name === 'RunTask' && e.dur! > 20_000)) {
+      const inner = events.filter((e) => e !== task && e.ts >= task.ts && e.ts < task.ts + task.dur! && e.dur! > 3000).map((e) => `${e.name} ${(e.dur! / 1000).toFixed(0)}`);
+      console.log(`  task at ${((task.ts - nav) / 1000).toFixed(0)} ms: ${(task.dur! / 1000).toFixed(0)} ms [${inner.slice(0, 8).join(', ')}]`);
+    }
+  }
+  console.log(`Traced load: ${Math.round(total)} ms from navigation to table and charts; main thread self time by kind of work:`);
+  for (const [name, us] of [...selfTime].sort((a, b) => b[1] - a[1]).slice(0, 20)) console.log(`  ${(us / 1000).toFixed(0).padStart(6)} ms  ${name}`);
 }
 
 assertPrerequisites();
@@ -128,6 +184,7 @@ try {
   }
   console.log(`Trials panel, ${TRIALS} trials, table and charts drawn: first (cold) load ${Math.round(loads[0]!)} ms; then ${summary(loads.slice(1))}`);
   if (values.profile) await profileLoad(page, url);
+  if (values.trace) await traceLoad(browser, page, url);
 
   // Live: time from sending a mutation to its effect being in the page's DOM (MutationObserver, same clock),
   // and to the API's answer (the server's part of it).

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createRng } from '../../../../../../server/optimizer/rng';
-import { BEST_SCATTER_POINTS, MAX_SCATTER_POINTS, bestSoFar, scatterSample } from './downsample';
+import { BEST_SCATTER_POINTS, MAX_SCATTER_POINTS, bestSoFar, kthSmallest, scatterSample } from './downsample';
 
 // The optimizers' seeded generator, so the trials look the same every run.
 const rng = createRng(13);
@@ -85,4 +85,27 @@ describe('bestSoFar', () => {
       [3, 0.5],
     ]);
   });
+});
+
+describe('kthSmallest', () => {
+  // NaN counts as +Infinity (sorting puts it last, after +Infinity).
+  const bySort = (values: number[], k: number) => Float64Array.from(values, (v) => (Number.isNaN(v) ? Infinity : v)).sort()[k];
+  const rng = createRng(11);
+  const cases: Record<string, number[]> = {
+    random: Array.from({ length: 5001 }, () => rng.uniform() * 100 - 50),
+    ties: Array.from({ length: 3000 }, () => Math.floor(rng.uniform() * 5)),
+    ascending: Array.from({ length: 4000 }, (_, i) => i),
+    descending: Array.from({ length: 4000 }, (_, i) => -i),
+    equal: Array.from({ length: 2000 }, () => 7),
+    'NaN and infinities': Array.from({ length: 1000 }, (_, i) => (i % 7 === 0 ? Number.NaN : i % 11 === 0 ? -Infinity : i % 13 === 0 ? Infinity : rng.uniform())),
+    // Median-of-three pivots are always the middle values of an "organ pipe": many rounds, then it sorts.
+    'organ pipe': Array.from({ length: 4000 }, (_, i) => Math.min(i, 3999 - i)),
+  };
+  for (const [name, values] of Object.entries(cases)) {
+    it(`gives what sorting gives (${name})`, () => {
+      for (const k of [0, 1, 499, Math.floor(values.length / 2), values.length - 2, values.length - 1]) {
+        expect(kthSmallest(Float64Array.from(values), k)).toBe(bySort(values, k));
+      }
+    });
+  }
 });

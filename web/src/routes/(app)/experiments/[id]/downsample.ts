@@ -1,6 +1,6 @@
 // What the Trials panel's charts draw of 100,000 trials: a bounded number of points, chosen so that
 // what a user must see is always there (the best trials, the best-so-far staircase at each of its
-// steps) and the rest is an even sample. Pure functions, linear in the trials plus one typed sort.
+// steps) and the rest is an even sample. Pure functions, linear in the trials.
 
 /** Points a scatter chart (loss over trials, slice plots, metrics) draws at most. */
 export const MAX_SCATTER_POINTS = 3000;
@@ -25,7 +25,7 @@ export function scatterSample(
   const n = rows.length;
   const scores = new Float64Array(n);
   for (let i = 0; i < n; i++) scores[i] = sign * value(rows[i]!);
-  const threshold = Float64Array.from(scores).sort()[Math.min(best, n) - 1]!;
+  const threshold = kthSmallest(Float64Array.from(scores), Math.min(best, n) - 1);
   const chosen = new Uint8Array(n);
   let count = 0;
   // Strictly better than the threshold first, then ties in row order up to `best`.
@@ -69,6 +69,48 @@ export function scatterSample(
   const out: number[] = [];
   for (let i = 0; i < n; i++) if (chosen[i]) out.push(rows[i]!);
   return out;
+}
+
+/** Partitioning rounds {@link kthSmallest} allows before it sorts what is left (so no input makes it quadratic). */
+const SELECT_ROUNDS = 64;
+
+/**
+ * The `k`-th smallest (from 0) of `values`, NaN counted as +Infinity, as `values.sort()[k]` would give
+ * it: a quickselect (median-of-three pivots), expected linear; past {@link SELECT_ROUNDS} rounds it
+ * sorts the part left, so its worst case is O(n log n). Reorders `values`.
+ */
+export function kthSmallest(values: Float64Array, k: number): number {
+  for (let i = 0; i < values.length; i++) if (Number.isNaN(values[i]!)) values[i] = Infinity;
+  let low = 0;
+  let high = values.length - 1;
+  for (let round = 0; high > low; round++) {
+    if (round === SELECT_ROUNDS) {
+      values.subarray(low, high + 1).sort();
+      break;
+    }
+    const a = values[low]!;
+    const b = values[(low + high) >>> 1]!;
+    const c = values[high]!;
+    const pivot = a < b ? (b < c ? b : a < c ? c : a) : a < c ? a : b < c ? c : b;
+    // Hoare partition: [low, j] holds values <= pivot, [i, high] values >= pivot, between them the pivot.
+    let i = low;
+    let j = high;
+    while (i <= j) {
+      while (values[i]! < pivot) i++;
+      while (values[j]! > pivot) j--;
+      if (i <= j) {
+        const swap = values[i]!;
+        values[i] = values[j]!;
+        values[j] = swap;
+        i++;
+        j--;
+      }
+    }
+    if (k <= j) high = j;
+    else if (k >= i) low = i;
+    else return values[k]!;
+  }
+  return values[k]!;
 }
 
 /** `count` of `items`, evenly spaced in their order, the first and the last included (when count >= 2). */

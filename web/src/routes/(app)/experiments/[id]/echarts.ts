@@ -69,3 +69,18 @@ export function scheduleDraw(chart: object, draw: () => void): void {
 export function cancelDraw(chart: object): void {
   queue.delete(chart);
 }
+
+/**
+ * Resizes a chart when its element's size changes; returns the function that stops following it.
+ * ResizeObserver also reports an element's size once when observing starts, and a resize re-renders
+ * the whole chart: that first report, and any other at the size the chart already has, is skipped.
+ */
+export function followSize(element: HTMLElement, chart: echarts.ECharts): () => void {
+  const observer = new ResizeObserver(() => {
+    if (chart.isDisposed()) return;
+    if (Math.round(element.clientWidth) === chart.getWidth() && Math.round(element.clientHeight) === chart.getHeight()) return;
+    chart.resize();
+  });
+  observer.observe(element);
+  return () => observer.disconnect();
+}
