@@ -1,5 +1,6 @@
 import { builder } from './builder.ts';
 import { badInput } from '../server/errors.ts';
+import { holdsKeptJson } from '../server/http/kept-json.ts';
 import type { ExperimentLandscape } from '../server/insights/experiment-landscape.ts';
 import type { ParameterImportance } from '../server/insights/importance.ts';
 import type { LandscapeAxis } from '../server/insights/model-landscape.ts';
@@ -115,7 +116,11 @@ builder.prismaObjectField('Experiment', 'trialTable', (t) =>
     type: TrialTableRef,
     description: 'All trials as columns, in one round trip (the dashboard uses it for its table and charts).',
     select: { id: true },
-    resolve: (experiment, _args, ctx) => ctx.runtime.tables.load(experiment.id, ctx.budget),
+    resolve: (experiment, _args, ctx) => {
+      // The columns' JSON text is kept between requests: the response splices it in (server/http/kept-json.ts).
+      holdsKeptJson(ctx);
+      return ctx.runtime.tables.load(experiment.id, ctx.budget);
+    },
   }),
 );
 

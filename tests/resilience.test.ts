@@ -92,6 +92,21 @@ describe('heavy queries and heavy work', () => {
     expect((await server.health()).status).toBe(200);
   }, 60_000);
 
+  it('answers the trial table afresh after each change (the JSON text of its columns is kept between reads, never stale)', async () => {
+    const TABLE = `query ($id: ID!) { experiment(id: $id) { trialTable { numbers states losses revision } } }`;
+    const first = await server.gql(SUGGEST, { experiment: { name: 'Kept columns', parameters: { x: { min: 0, max: 1 } } } }, token);
+    const id = first.data?.suggest.experiment.id;
+    const running = (await server.gql(TABLE, { id }, token)).data?.experiment.trialTable;
+    expect(running).toMatchObject({ numbers: [1], states: ['RUNNING'], losses: [null] });
+    expect((await server.gql(TABLE, { id }, token)).data?.experiment.trialTable).toEqual(running);
+    await server.gql(UPDATE, { id: first.data?.suggest.id, loss: 0.25 }, token);
+    const second = await server.gql(SUGGEST, { experiment: { name: 'Kept columns', parameters: { x: { min: 0, max: 1 } } } }, token);
+    expect(second.errors).toBeUndefined();
+    const after = (await server.gql(TABLE, { id }, token)).data?.experiment.trialTable;
+    expect(after).toMatchObject({ numbers: [1, 2], states: ['COMPLETED', 'RUNNING'], losses: [0.25, null] });
+    expect(after.revision).toBeGreaterThan(running.revision);
+  });
+
   it('answers a page of trials with large metrics, and refuses fifteen aliased pages of them with QUERY_TOO_COMPLEX', async () => {
     const first = await server.gql(SUGGEST, { experiment: { name: 'Heavy metrics', parameters: { x: { min: 0, max: 1 } } } }, token);
     const heavyId = first.data?.suggest.experiment.id;

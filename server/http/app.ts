@@ -10,6 +10,7 @@ import type { Context, ServerContext } from './context.ts';
 import { OperationBudget } from './operation-budget.ts';
 import { GRAPHIQL_DIR, GRAPHIQL_PATH, graphiqlRenderer, MANIFEST } from './graphiql.ts';
 import { queryLimitPlugins, rateLimitPlugin } from './graphql-limits.ts';
+import { keptJsonPlugin } from './kept-json.ts';
 import { applyConnectionLimits, BodyAdmission, DEFAULT_CONNECTION_LIMITS, serverOptions, type ConnectionLimits } from './request-limits.ts';
 import { setSecurityHeaders } from './security-headers.ts';
 import { staticFiles } from './static-files.ts';
@@ -75,7 +76,7 @@ export function buildApp(options: AppOptions): App {
 
   const yoga = createYoga<ServerContext, Context>({
     schema: options.schema,
-    plugins: [...queryLimitPlugins(), rateLimitPlugin(limiter)],
+    plugins: [...queryLimitPlugins(), rateLimitPlugin(limiter), keptJsonPlugin()],
     graphqlEndpoint: '/graphql',
     landingPage: false,
     // Expected failures keep their code; a row deleted meanwhile is NOT_FOUND; the rest stay masked.

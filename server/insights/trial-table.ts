@@ -1,6 +1,7 @@
 import pLimit from 'p-limit';
 import type { OperationBudget } from '../http/operation-budget.ts';
 import type { Database } from '../runtime/database.ts';
+import { keepJson } from '../http/kept-json.ts';
 import { asRecord } from '../json.ts';
 import { parseSearchSpace } from '../optimizer/space.ts';
 
@@ -271,6 +272,10 @@ export class TrialTables {
    * tables or {@link CACHE_BYTES} stored bytes (the latest is kept whatever its size).
    */
   private remember(experimentId: string, entry: CachedTable): void {
+    // Its columns go out unchanged until the table changes (a patch makes new arrays): their JSON text is made once.
+    const { table } = entry;
+    for (const column of [table.numbers, table.states, table.losses, table.workers, table.createdAt, table.completedAt, table.prunedSteps, table.errors]) keepJson(column);
+    for (const column of [...table.parameters, ...table.metrics]) keepJson(column.values);
     this.cache.delete(experimentId);
     this.cache.set(experimentId, entry);
     let held = 0;
