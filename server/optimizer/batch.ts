@@ -3,7 +3,8 @@
  * members of a batch) when it picks the next point, so parallel workers spread out instead of all
  * proposing the acquisition's single maximum.
  */
-import { cholesky, type GaussianProcess } from './gp.ts';
+import { cholesky } from './cholesky.ts';
+import type { GaussianProcess } from './gp.ts';
 import { gaussian } from './encoding.ts';
 import type { Rng } from './rng.ts';
 

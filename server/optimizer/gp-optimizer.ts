@@ -185,12 +185,15 @@ function optimizeAcquisition(
   penalty: ((f: Float64Array) => number) | null = null,
 ): number[] {
   const buffer = new Float64Array(encoding.width);
-  const score = (point: readonly number[]): number => {
-    const f = features(encoding, snap(encoding, point), buffer);
-    const { mean, variance } = gp.predict(f);
+  const acquisition = (f: Float64Array, mean: number, variance: number): number => {
     const sd = Math.sqrt(variance);
     const value = Math.log(sd) + logH((best - mean) / sd);
     return penalty === null ? value : value + penalty(f);
+  };
+  const score = (point: readonly number[]): number => {
+    const f = features(encoding, snap(encoding, point), buffer);
+    const { mean, variance } = gp.predict(f);
+    return acquisition(f, mean, variance);
   };
   const p = encoding.tunable.length;
   const perturb = (point: readonly number[], scale: number, flip: number): number[] =>
@@ -199,19 +202,19 @@ function optimizeAcquisition(
       if (param.kind === 'categorical') return rng.uniform() < flip ? rng.int(0, param.choices.length - 1) : v;
       return reflectIntoUnit(v + scale * gaussian(rng));
     });
-  const pool: { point: number[]; value: number }[] = [];
-  for (let i = 0; i < candidates; i++) {
-    const point = randomPoint(encoding, rng);
-    pool.push({ point, value: score(point) });
-  }
+  // The pool (random points, perturbations of the anchors) is drawn first and then scored in one batch.
+  const drawn: number[][] = [];
+  for (let i = 0; i < candidates; i++) drawn.push(randomPoint(encoding, rng));
   for (const anchor of anchors) {
     for (const scale of [0.2, 0.05, 0.01, 0.002]) {
-      for (let i = 0; i < 12; i++) {
-        const point = perturb(anchor, scale, 1 / p);
-        pool.push({ point, value: score(point) });
-      }
+      for (let i = 0; i < 12; i++) drawn.push(perturb(anchor, scale, 1 / p));
     }
   }
+  const fs = drawn.map((point) => features(encoding, snap(encoding, point)));
+  const means = new Float64Array(fs.length);
+  const variances = new Float64Array(fs.length);
+  gp.predictMany(fs, means, variances);
+  const pool = drawn.map((point, i) => ({ point, value: acquisition(fs[i]!, means[i]!, variances[i]!) }));
   pool.sort((a, b) => b.value - a.value);
   const starts = pool.slice(0, 3);
   let winner = pool[0]!;
@@ -339,7 +342,7 @@ export function createGpOptimizer(options: GpOptions = {}): Optimizer {
       const { y, hyper, warp } = fitLikeliestWarp(encoding, x, losses, fitRows, tried, rng, (candidate) =>
         // Once the fit set is full (more trials than `maxFitPoints`) each fit costs the most, so every
         // warp warm-starts from the last fit and skips the restart from the prior's centre: this keeps a
-        // suggestion at 200 trials in 20 parameters near 300 ms on one core.
+        // suggestion at 200 trials in 20 parameters well under 300 ms on one core (`npm run bench:cost`).
         saturated
           ? { previous: previousHyper(request.state), thorough: false }
           : { previous: candidate === previousWarp ? previousHyper(request.state) : undefined, thorough },
@@ -348,21 +351,22 @@ export function createGpOptimizer(options: GpOptions = {}): Optimizer {
       // The incumbent EI improves on: the lowest observed target, or (`mean`) the lowest posterior mean at
       // a trial, which differs only when the model reads part of the loss as noise (a rugged surface),
       // where the lowest observation is an optimistic outlier that makes EI vanish near the data.
-      const best = incumbent === 'mean' ? Math.min(...x.map((f) => gp.predict(f).mean)) : Math.min(...y);
+      const best = incumbent === 'mean' ? Math.min(...x.map((f) => gp.predictMean(f))) : Math.min(...y);
       const anchors = points
         .map((point, i) => ({ point, y: y[i]! }))
         .sort((a, b) => a.y - b.y)
         .slice(0, 5)
         .map((a) => a.point);
       const pending = request.running.map((t) => features(encoding, encode(space, t.params)));
-      const halton = new ScrambledHalton(p, scramble);
+      // Only a batch that reaches back into the quasi-random start needs the sequence (it costs about a millisecond to set up).
+      let halton: ScrambledHalton | undefined;
       let lipschitz: number | undefined;
       const lipschitzOnce = () =>
         (lipschitz ??= lipschitzEstimate(gp, [...x, ...Array.from({ length: 200 }, () => features(encoding, randomPoint(encoding, rng)))]));
       const suggestions: Params[] = [];
       for (let i = 0; i < count; i++) {
         if (seen + i < initialTrials(p)) {
-          const point = halton.point(seen + i);
+          const point = (halton ??= new ScrambledHalton(p, scramble)).point(seen + i);
           suggestions.push(paramsFromCube(space, point));
           pending.push(features(encoding, encode(space, suggestions[i]!)));
           continue;

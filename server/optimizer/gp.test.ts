@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { encodingOf, features } from './encoding.ts';
-import { cholesky, fitHyperparameters, GaussianProcess, inverseFromCholesky } from './gp.ts';
+import { fitHyperparameters, GaussianProcess } from './gp.ts';
 import { createGpOptimizer, logH, reflectIntoUnit, warpLosses } from './gp-optimizer.ts';
 import { normalCdf } from './normal.ts';
 import { createRng } from './rng.ts';
@@ -30,6 +30,33 @@ describe('Gaussian process', () => {
     const { encoding, x, y } = data(30, (a) => Math.sin(6 * a));
     const { hyper } = fitHyperparameters(encoding, x, y, createRng(1));
     expect(hyper.logLengthscales[1]! - hyper.logLengthscales[0]!).toBeGreaterThan(1);
+  });
+
+  it('a fantasy model keeps the hyperparameters and equals, bit for bit, a GP conditioned afresh on all rows', () => {
+    const { encoding, x, y } = data(40, (a, b) => Math.sin(6 * a) + b);
+    const { hyper } = fitHyperparameters(encoding, x, y, createRng(1));
+    const gp = new GaussianProcess(encoding, x.slice(0, 33), y.slice(0, 33), hyper);
+    const fantasy = gp.withObservations(x.slice(33), y.slice(33));
+    const afresh = new GaussianProcess(encoding, x, y, hyper);
+    expect(fantasy.hyper).toBe(hyper);
+    const probes = [...x.slice(30), features(encoding, [0.5, 0.5]), features(encoding, [0.01, 0.97])];
+    for (const f of probes) expect(fantasy.predict(f)).toEqual(afresh.predict(f));
+    // Conditioning on more rows shrinks the variance at them.
+    expect(fantasy.predict(x[35]!).variance).toBeLessThan(gp.predict(x[35]!).variance);
+  });
+
+  it('predicts the same means and variances one point at a time, many at a time, or the mean alone', () => {
+    const { encoding, x, y } = data(30, (a, b) => Math.cos(4 * b) + a * a);
+    const gp = new GaussianProcess(encoding, x, y, fitHyperparameters(encoding, x, y, createRng(2)).hyper);
+    const rng = createRng(4);
+    const probes = Array.from({ length: 11 }, () => features(encoding, [rng.uniform(), rng.uniform()]));
+    const mean = new Float64Array(probes.length);
+    const variance = new Float64Array(probes.length);
+    gp.predictMany(probes, mean, variance);
+    probes.forEach((f, i) => {
+      expect({ mean: mean[i], variance: variance[i] }).toEqual(gp.predict(f));
+      expect(gp.predictMean(f)).toBe(mean[i]);
+    });
   });
 });
 
@@ -104,31 +131,5 @@ describe('the acquisition search near the bounds', () => {
       }
     }
     expect(onBound / proposals).toBeLessThan(0.02);
-  });
-});
-
-describe('GP linear algebra', () => {
-  it('factorises and inverts a symmetric positive definite matrix', () => {
-    const rng = createRng(5);
-    const n = 12;
-    const a = Array.from({ length: n * n }, () => rng.uniform() - 0.5);
-    const k = new Float64Array(n * n);
-    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) {
-      let s = i === j ? 0.5 : 0;
-      for (let m = 0; m < n; m++) s += a[i * n + m]! * a[j * n + m]!;
-      k[i * n + j] = s;
-    }
-    const l = cholesky(k, n)!;
-    const inverse = inverseFromCholesky(l, n);
-    for (let i = 0; i < n; i++) for (let j = 0; j <= i; j++) {
-      let product = 0;
-      for (let m = 0; m <= j; m++) product += l[i * n + m]! * l[j * n + m]!;
-      expect(product).toBeCloseTo(k[i * n + j]!, 10);
-      // (K K^-1)_ij from the lower triangle of the symmetric inverse.
-      let identity = 0;
-      for (let m = 0; m < n; m++) identity += k[i * n + m]! * inverse[Math.max(m, j) * n + Math.min(m, j)]!;
-      expect(identity).toBeCloseTo(i === j ? 1 : 0, 8);
-    }
-    expect(cholesky(Float64Array.from([1, 2, 2, 1]), 2)).toBeNull();
   });
 });

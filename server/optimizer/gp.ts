@@ -1,9 +1,10 @@
+import { cholesky, extendCholesky, solveLower, solveLowerFour, solveUpper } from './cholesky.ts';
 import type { Encoding } from './encoding.ts';
+import { NegativeLogPosterior } from './gp-posterior.ts';
 import { minimizeBox } from './lbfgs.ts';
 import type { Rng } from './rng.ts';
 
 const SQRT5 = Math.sqrt(5);
-const LOG_2PI = Math.log(2 * Math.PI);
 
 /** GP hyperparameters, in logs: one lengthscale per tunable parameter (shared by a categorical's one-hot columns), signal and noise variance. */
 export interface GpHyperparameters {
@@ -21,103 +22,22 @@ const LENGTHSCALE_BOUNDS = [Math.log(0.05), Math.log(50)] as const;
 const SIGNAL_BOUNDS = [Math.log(0.02), Math.log(20)] as const;
 /** Noise variance of the standardised losses: down to 1e-9 (deterministic losses, polished to many digits), up to half. */
 const NOISE_BOUNDS = [Math.log(1e-9), Math.log(0.5)] as const;
-/** Priors (normal in the log): lengthscale N(ln 0.5, 3^2), signal N(0, 1.5^2), noise N(ln 1e-4, 2^2). */
-const LENGTHSCALE_PRIOR = { mean: Math.log(0.5), variance: 9 } as const;
-const NOISE_PRIOR = Math.log(1e-4);
-/**
- * A one-sided penalty on lengthscales shorter than 0.1 (a half-normal in the
- * log, sd 0.5): a few dozen points cannot support finer structure, and without
- * it a rugged loss (Ackley-like ripples) is interpolated with tiny lengthscales
- * instead of being read as a smooth trend plus noise.
- */
-const SHORT_LENGTHSCALE = { below: Math.log(0.1), variance: 0.25 } as const;
 
 /** Matern-5/2 correlation at distance r. */
 function matern52(r: number): number {
   return (1 + SQRT5 * r + (5 / 3) * r * r) * Math.exp(-SQRT5 * r);
 }
 
-/**
- * Lower Cholesky factor of a symmetric positive definite n x n matrix (row-major; only its lower
- * triangle is read), by rows with contiguous dot products; null if not positive definite.
- */
-export function cholesky(k: Float64Array, n: number): Float64Array | null {
-  const l = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) {
-    const ri = i * n;
-    for (let j = 0; j <= i; j++) {
-      const rj = j * n;
-      let s = k[ri + j]!;
-      for (let m = 0; m < j; m++) s -= l[ri + m]! * l[rj + m]!;
-      if (i === j) {
-        if (!(s > 0)) return null;
-        l[ri + i] = Math.sqrt(s);
-      } else {
-        l[ri + j] = s / l[rj + j]!;
-      }
-    }
-  }
-  return l;
+/** n rounded up to a multiple of four. */
+function paddedRows(n: number): number {
+  return (n + 3) & ~3;
 }
 
-/**
- * The inverse of K = L L^T, lower triangle only (row-major, i >= j), in about n^3/3 operations: U =
- * L^-T by forward substitution (row j of U is column j of L^-1), then K^-1_ij = sum over k >= i of
- * U_ik U_jk, contiguous in both rows.
- */
-export function inverseFromCholesky(l: Float64Array, n: number): Float64Array {
-  const u = new Float64Array(n * n);
-  for (let j = 0; j < n; j++) {
-    const row = j * n;
-    u[row + j] = 1 / l[row + j]!;
-    for (let k = j + 1; k < n; k++) {
-      const lk = k * n;
-      let s = 0;
-      for (let m = j; m < k; m++) s += l[lk + m]! * u[row + m]!;
-      u[row + k] = -s / l[lk + k]!;
-    }
-  }
-  const inverse = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) {
-    const ri = i * n;
-    for (let j = 0; j <= i; j++) {
-      const rj = j * n;
-      let s = 0;
-      for (let k = i; k < n; k++) s += u[ri + k]! * u[rj + k]!;
-      inverse[ri + j] = s;
-    }
-  }
-  return inverse;
-}
-
-/** Solves L v = b in place (L lower triangular, row-major n x n). */
-function forward(l: Float64Array, n: number, b: Float64Array): Float64Array {
-  for (let i = 0; i < n; i++) {
-    let s = b[i]!;
-    const row = i * n;
-    for (let j = 0; j < i; j++) s -= l[row + j]! * b[j]!;
-    b[i] = s / l[row + i]!;
-  }
-  return b;
-}
-
-/** Solves L^T v = b in place. */
-function backward(l: Float64Array, n: number, b: Float64Array): Float64Array {
-  for (let i = n - 1; i >= 0; i--) {
-    let s = b[i]!;
-    for (let j = i + 1; j < n; j++) s -= l[j * n + i]! * b[j]!;
-    b[i] = s / l[i * n + i]!;
-  }
-  return b;
-}
-
-/** Factorises K, adding growing jitter to the diagonal until it is positive definite. */
-function robustCholesky(k: Float64Array, n: number, scale: number): Float64Array {
+/** The Cholesky factor of K with growing jitter on the diagonal until it is positive definite, and the jitter added. */
+function robustCholesky(k: Float64Array, n: number, scale: number): { l: Float64Array; jitter: number } {
   for (const jitter of [0, 1e-8, 1e-7, 1e-6, 1e-5, 1e-4, 1e-3, 1e-2]) {
-    const copy = Float64Array.from(k);
-    for (let i = 0; i < n; i++) copy[i * n + i]! += jitter * scale;
-    const l = cholesky(copy, n);
-    if (l !== null) return l;
+    const l = cholesky(k, n, jitter * scale);
+    if (l !== null) return { l, jitter: jitter * scale };
   }
   throw new Error('GP covariance is not positive definite even with jitter');
 }
@@ -133,16 +53,27 @@ export class GaussianProcess {
   private readonly inverseLengthscale: Float64Array;
   private readonly signal: number;
   private readonly noise: number;
+  /** The Cholesky factor of the kernel matrix (lower, row-major). */
   private readonly l: Float64Array;
+  /** What was added to the kernel matrix's diagonal to factorise it (0 unless it was near singular). */
+  private readonly jitter: number;
   private readonly alpha: Float64Array;
   private readonly buffer: Float64Array;
+  private readonly point: Float64Array;
+  /** Four kernel columns, interleaved, for `predictMany`. */
+  private readonly four: Float64Array;
 
-  /** @param encoding the space's encoding; @param x feature rows; @param y targets; @param hyper fitted hyperparameters. */
+  /**
+   * @param encoding the space's encoding; @param x feature rows; @param y targets; @param hyper fitted hyperparameters.
+   * @param base a GP with the same `hyper` whose rows are the first rows of `x` and `y`: its factor is
+   * extended by the new rows (a block update, O(q n^2) for q new rows) instead of refactorised.
+   */
   constructor(
     readonly encoding: Encoding,
     readonly x: readonly Float64Array[],
     readonly y: readonly number[],
     readonly hyper: GpHyperparameters,
+    base?: GaussianProcess,
   ) {
     const n = x.length;
     const width = encoding.width;
@@ -151,47 +82,167 @@ export class GaussianProcess {
     this.inverseLengthscale = Float64Array.from(encoding.columnParameter, (p) => Math.exp(-hyper.logLengthscales[p]!));
     this.signal = Math.exp(hyper.logSignal);
     this.noise = Math.exp(hyper.logNoise);
-    this.scaled = new Float64Array(n * width);
-    for (let i = 0; i < n; i++) for (let c = 0; c < width; c++) this.scaled[i * width + c] = x[i]![c]! * this.inverseLengthscale[c]!;
-    const k = new Float64Array(n * n);
-    for (let i = 0; i < n; i++) {
-      k[i * n + i] = this.signal + this.noise;
-      for (let j = 0; j < i; j++) {
+    const known = base !== undefined && base.hyper === hyper && base.n <= n ? base.n : 0;
+    // Rows padded with zeros to a multiple of four, for `kernelColumn`.
+    this.scaled = new Float64Array(paddedRows(n) * width);
+    if (known > 0) this.scaled.set(base!.scaled.subarray(0, known * width));
+    for (let i = known; i < n; i++) for (let c = 0; c < width; c++) this.scaled[i * width + c] = x[i]![c]! * this.inverseLengthscale[c]!;
+    let factor: { l: Float64Array; jitter: number } | null = null;
+    if (known > 0) {
+      const l = extendCholesky(base!.l, known, this.kernelRows(known, n), n - known, base!.jitter);
+      if (l !== null) factor = { l, jitter: base!.jitter };
+    }
+    factor ??= robustCholesky(this.kernelRows(0, n), n, this.signal);
+    this.l = factor.l;
+    this.jitter = factor.jitter;
+    this.alpha = solveUpper(this.l, n, solveLower(this.l, n, Float64Array.from(y)));
+    this.buffer = new Float64Array(paddedRows(n));
+    this.point = new Float64Array(width);
+    this.four = new Float64Array(4 * n);
+  }
+
+  /** Rows `from` to `to - 1` of the kernel matrix (noise on the diagonal), row-major with `to` columns; only their lower triangle is filled. */
+  private kernelRows(from: number, to: number): Float64Array {
+    const { width, scaled, signal } = this;
+    const k = new Float64Array((to - from) * to);
+    for (let i = from; i < to; i++) {
+      const row = (i - from) * to;
+      const ai = i * width;
+      k[row + i] = signal + this.noise;
+      // Squared distances to four earlier rows at a time (four independent sums, each over the columns in order).
+      let j = 0;
+      for (; j + 3 < i; j += 4) {
+        const a0 = j * width;
+        const a1 = a0 + width;
+        const a2 = a1 + width;
+        const a3 = a2 + width;
+        let s0 = 0;
+        let s1 = 0;
+        let s2 = 0;
+        let s3 = 0;
+        for (let c = 0; c < width; c++) {
+          const v = scaled[ai + c]!;
+          const d0 = v - scaled[a0 + c]!;
+          const d1 = v - scaled[a1 + c]!;
+          const d2 = v - scaled[a2 + c]!;
+          const d3 = v - scaled[a3 + c]!;
+          s0 += d0 * d0;
+          s1 += d1 * d1;
+          s2 += d2 * d2;
+          s3 += d3 * d3;
+        }
+        k[row + j] = s0;
+        k[row + j + 1] = s1;
+        k[row + j + 2] = s2;
+        k[row + j + 3] = s3;
+      }
+      for (; j < i; j++) {
         let r2 = 0;
         for (let c = 0; c < width; c++) {
-          const d = this.scaled[i * width + c]! - this.scaled[j * width + c]!;
+          const d = scaled[ai + c]! - scaled[j * width + c]!;
           r2 += d * d;
         }
-        const v = this.signal * matern52(Math.sqrt(r2));
-        k[i * n + j] = v;
-        k[j * n + i] = v;
+        k[row + j] = r2;
       }
+      for (j = 0; j < i; j++) k[row + j] = signal * matern52(Math.sqrt(k[row + j]!));
     }
-    this.l = robustCholesky(k, n, this.signal);
-    this.alpha = backward(this.l, n, forward(this.l, n, Float64Array.from(y)));
-    this.buffer = new Float64Array(n);
+    return k;
+  }
+
+  /**
+   * The kernel between feature vector `f` and every row, into `k` (signal times the Matern correlation).
+   * The squared distances are summed four rows at a time (four independent sums, each over the columns
+   * in order), twice as fast as one row at a time.
+   */
+  private kernelColumn(f: Float64Array, k: Float64Array): void {
+    const { n, width, scaled, inverseLengthscale, signal } = this;
+    const u = this.point;
+    for (let c = 0; c < width; c++) u[c] = f[c]! * inverseLengthscale[c]!;
+    // Over the padded rows too (their values are not used): a loop for the last n % 4 rows would run
+    // only for some n, and V8 deoptimises the first time it does.
+    const rows = paddedRows(n);
+    for (let i = 0; i < rows; i += 4) {
+      const a0 = i * width;
+      const a1 = a0 + width;
+      const a2 = a1 + width;
+      const a3 = a2 + width;
+      let s0 = 0;
+      let s1 = 0;
+      let s2 = 0;
+      let s3 = 0;
+      for (let c = 0; c < width; c++) {
+        const v = u[c]!;
+        const d0 = v - scaled[a0 + c]!;
+        const d1 = v - scaled[a1 + c]!;
+        const d2 = v - scaled[a2 + c]!;
+        const d3 = v - scaled[a3 + c]!;
+        s0 += d0 * d0;
+        s1 += d1 * d1;
+        s2 += d2 * d2;
+        s3 += d3 * d3;
+      }
+      k[i] = s0;
+      k[i + 1] = s1;
+      k[i + 2] = s2;
+      k[i + 3] = s3;
+    }
+    for (let j = 0; j < n; j++) k[j] = signal * matern52(Math.sqrt(k[j]!));
+  }
+
+  /** The posterior mean at a feature vector (what `predict` returns as `mean`, at half its cost). */
+  predictMean(f: Float64Array): number {
+    const { n, alpha } = this;
+    const k = this.buffer;
+    this.kernelColumn(f, k);
+    let mean = 0;
+    for (let i = 0; i < n; i++) mean += k[i]! * alpha[i]!;
+    return mean;
   }
 
   /** Posterior mean and latent (noise-free) variance at a feature vector. */
   predict(f: Float64Array): { mean: number; variance: number } {
-    const { n, width, scaled, inverseLengthscale } = this;
+    const { n, alpha, signal } = this;
     const k = this.buffer;
+    this.kernelColumn(f, k);
     let mean = 0;
-    for (let i = 0; i < n; i++) {
-      let r2 = 0;
-      const row = i * width;
-      for (let c = 0; c < width; c++) {
-        const d = f[c]! * inverseLengthscale[c]! - scaled[row + c]!;
-        r2 += d * d;
-      }
-      const v = this.signal * matern52(Math.sqrt(r2));
-      k[i] = v;
-      mean += v * this.alpha[i]!;
-    }
-    forward(this.l, n, k);
+    for (let i = 0; i < n; i++) mean += k[i]! * alpha[i]!;
+    solveLower(this.l, n, k);
     let explained = 0;
     for (let i = 0; i < n; i++) explained += k[i]! * k[i]!;
-    return { mean, variance: Math.max(this.signal - explained, 1e-12 * this.signal) };
+    return { mean, variance: Math.max(signal - explained, 1e-12 * signal) };
+  }
+
+  /**
+   * `predict` at many feature vectors, into `mean` and `variance` (each as long as `fs`): the same numbers,
+   * about a fifth faster, as the triangular solves run four vectors at a time.
+   */
+  predictMany(fs: readonly Float64Array[], mean: Float64Array, variance: Float64Array): void {
+    const { n, alpha, signal } = this;
+    const k = this.buffer;
+    const four = this.four;
+    let a = 0;
+    for (; a + 3 < fs.length; a += 4) {
+      for (let b = 0; b < 4; b++) {
+        this.kernelColumn(fs[a + b]!, k);
+        let m = 0;
+        for (let i = 0; i < n; i++) {
+          m += k[i]! * alpha[i]!;
+          four[4 * i + b] = k[i]!;
+        }
+        mean[a + b] = m;
+      }
+      solveLowerFour(this.l, n, four);
+      for (let b = 0; b < 4; b++) {
+        let explained = 0;
+        for (let i = 0; i < n; i++) explained += four[4 * i + b]! * four[4 * i + b]!;
+        variance[a + b] = Math.max(signal - explained, 1e-12 * signal);
+      }
+    }
+    for (; a < fs.length; a++) {
+      const prediction = this.predict(fs[a]!);
+      mean[a] = prediction.mean;
+      variance[a] = prediction.variance;
+    }
   }
 
   /** The noise variance of the targets (an observation's variance beyond the latent one). */
@@ -253,116 +304,13 @@ export class GaussianProcess {
     return gradient;
   }
 
-  /** The same GP, hyperparameters kept, also conditioned on more rows (kriging believer fantasies). */
+  /**
+   * The same GP, hyperparameters kept (not refitted), also conditioned on more rows (kriging believer
+   * fantasies); its factor is this one's extended by the new rows.
+   */
   withObservations(x: readonly Float64Array[], y: readonly number[]): GaussianProcess {
-    return new GaussianProcess(this.encoding, [...this.x, ...x], [...this.y, ...y], this.hyper);
+    return new GaussianProcess(this.encoding, [...this.x, ...x], [...this.y, ...y], this.hyper, this);
   }
-}
-
-/**
- * Negative log marginal likelihood plus negative log prior of the
- * hyperparameters, and its gradient, for `minimizeBox`.
- * Weak priors (MAP rather than maximum likelihood, for stability with few
- * points): ln(lengthscale) ~ N(ln 0.5, 3^2), ln(signal) ~ N(0, 1.5^2),
- * ln(noise) ~ N(ln 1e-4, 2^2), and `SHORT_LENGTHSCALE`.
- */
-/** A log-normal prior on every lengthscale: ln(lengthscale) ~ N(mean, variance). */
-interface LengthscalePrior {
-  readonly mean: number;
-  readonly variance: number;
-}
-
-function objective(encoding: Encoding, x: readonly Float64Array[], y: readonly number[], prior: LengthscalePrior = LENGTHSCALE_PRIOR) {
-  const n = x.length;
-  const p = encoding.tunable.length;
-  const pairs = (n * (n - 1)) / 2;
-  // Per-parameter squared distances of every pair (i > j), pair-major so each pair's are contiguous.
-  const distances = new Float64Array(p * pairs);
-  let index = 0;
-  for (let i = 0; i < n; i++) {
-    for (let j = 0; j < i; j++) {
-      for (let c = 0; c < encoding.width; c++) {
-        const d = x[i]![c]! - x[j]![c]!;
-        if (d !== 0) distances[index * p + encoding.columnParameter[c]!]! += d * d;
-      }
-      index++;
-    }
-  }
-  const priorMean = prior.mean;
-  const priorVariance = prior.variance;
-  const yy = Float64Array.from(y);
-  return (theta: Float64Array) => {
-    const inv2 = new Float64Array(p);
-    for (let g = 0; g < p; g++) inv2[g] = Math.exp(-2 * theta[g]!);
-    const signal = Math.exp(theta[p]!);
-    const noise = Math.exp(theta[p + 1]!);
-    const k = new Float64Array(n * n);
-    const shape = new Float64Array(pairs);
-    let q = 0;
-    for (let i = 0; i < n; i++) {
-      k[i * n + i] = signal + noise + 1e-9;
-      for (let j = 0; j < i; j++) {
-        let r2 = 0;
-        const at = q * p;
-        for (let g = 0; g < p; g++) r2 += distances[at + g]! * inv2[g]!;
-        const r = Math.sqrt(r2);
-        const e = Math.exp(-SQRT5 * r);
-        const v = signal * (1 + SQRT5 * r + (5 / 3) * r2) * e;
-        k[i * n + j] = v;
-        k[j * n + i] = v;
-        shape[q] = signal * (5 / 3) * (1 + SQRT5 * r) * e;
-        q++;
-      }
-    }
-    const l = cholesky(k, n);
-    const gradient = new Float64Array(p + 2);
-    if (l === null) return { value: Number.POSITIVE_INFINITY, gradient };
-    const alpha = backward(l, n, forward(l, n, Float64Array.from(yy)));
-    let logDet = 0;
-    for (let i = 0; i < n; i++) logDet += Math.log(l[i * n + i]!);
-    let fit = 0;
-    for (let i = 0; i < n; i++) fit += yy[i]! * alpha[i]!;
-    // K^-1, lower triangle.
-    const inverse = inverseFromCholesky(l, n);
-    // d(-LML)/dtheta = -0.5 tr((alpha alpha^T - K^-1) dK/dtheta)
-    let diag = 0;
-    for (let i = 0; i < n; i++) diag += alpha[i]! * alpha[i]! - inverse[i * n + i]!;
-    let signalGrad = 0.5 * diag * signal;
-    const noiseGrad = 0.5 * diag * noise;
-    q = 0;
-    const lengthGrad = new Float64Array(p);
-    for (let i = 0; i < n; i++) {
-      for (let j = 0; j < i; j++) {
-        const w = alpha[i]! * alpha[j]! - inverse[i * n + j]!;
-        signalGrad += w * k[i * n + j]!;
-        const ws = w * shape[q]!;
-        if (ws !== 0) {
-          const at = q * p;
-          for (let g = 0; g < p; g++) lengthGrad[g]! += ws * distances[at + g]!;
-        }
-        q++;
-      }
-    }
-    for (let g = 0; g < p; g++) lengthGrad[g]! *= inv2[g]!;
-    let value = 0.5 * fit + logDet + 0.5 * n * LOG_2PI;
-    for (let g = 0; g < p; g++) {
-      const z = theta[g]! - priorMean;
-      value += (z * z) / (2 * priorVariance);
-      gradient[g] = -lengthGrad[g]! + z / priorVariance;
-      const short = theta[g]! - SHORT_LENGTHSCALE.below;
-      if (short < 0) {
-        value += (short * short) / (2 * SHORT_LENGTHSCALE.variance);
-        gradient[g]! += short / SHORT_LENGTHSCALE.variance;
-      }
-    }
-    const zs = theta[p]! / 1.5;
-    value += (zs * zs) / 2;
-    gradient[p] = -signalGrad + theta[p]! / 2.25;
-    const zn = (theta[p + 1]! - NOISE_PRIOR) / 2;
-    value += (zn * zn) / 2;
-    gradient[p + 1] = -noiseGrad + (theta[p + 1]! - NOISE_PRIOR) / 4;
-    return { value, gradient };
-  };
 }
 
 /**
@@ -385,7 +333,8 @@ export function fitHyperparameters(
   } = {},
 ): { hyper: GpHyperparameters; negativeLogPosterior: number } {
   const p = encoding.tunable.length;
-  const f = objective(encoding, x, y);
+  const posterior = new NegativeLogPosterior(encoding, x, y);
+  const f = (theta: Float64Array) => posterior.evaluate(theta);
   const lower = new Float64Array(p + 2);
   const upper = new Float64Array(p + 2);
   for (let g = 0; g < p; g++) {
