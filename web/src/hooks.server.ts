@@ -30,7 +30,8 @@ export const handle: Handle = async ({ event, resolve }) => {
   }
   const response = await resolve(event);
   const preload = event.locals.preload;
-  if (preload?.length && response.headers.get('content-type')?.startsWith('text/html')) {
+  // Only on the page itself: an error page rendered after the load has nothing to preload for.
+  if (preload?.length && response.status === 200 && response.headers.get('content-type')?.startsWith('text/html')) {
     const kit = response.headers.get('link');
     response.headers.set('link', [...preload, ...(kit ? [kit] : [])].join(', '));
   }
