@@ -150,12 +150,21 @@ export function activeKeysProblem(space: SearchSpace, params: Params): string | 
   return JSON.stringify(got) === JSON.stringify(expected) ? null : `keys ${JSON.stringify(got)}, but the active parameters are ${JSON.stringify(expected)}`;
 }
 
+/**
+ * Runs `fn` within `bound` ms of wall time. A call over it is run once more (on the same input; a
+ * sampler draws again) and fails only when it is over again: unbounded work repeats, a pause of a
+ * busy machine (another process scheduled, a garbage collection) does not.
+ */
 function timed<T>(what: string, bound: number, fn: () => T): T {
-  const started = performance.now();
-  const result = fn();
-  const took = performance.now() - started;
-  if (took > bound) throw new Error(`${what} took ${took.toFixed(0)} ms, over the bound of ${bound} ms`);
-  return result;
+  let took = Infinity;
+  let result: T | undefined;
+  for (let attempt = 0; attempt < 2 && took > bound; attempt++) {
+    const started = performance.now();
+    result = fn();
+    took = performance.now() - started;
+  }
+  if (took > bound) throw new Error(`${what} took ${took.toFixed(0)} ms twice, over the bound of ${bound} ms`);
+  return result as T;
 }
 
 function tryParse(raw: unknown): SearchSpace | null {
