@@ -20,6 +20,7 @@
  * usage: tsx scripts/bench/pruning.ts [--seeds 10] [--budget 600] [--workers 1,8] [--problems a,b]
  *          [--systems oscar-asha,optuna-sha,...] [--algorithm auto] [--jobs 2] [--quick] [--no-optuna]
  *          [--report FILE.jsonl]   (tables and plot from runs already made, no new runs)
+ *          [--asha '{"type":"asha","min_step":5,"reduction":3}']   (the pruner `oscar-asha` runs with, to compare settings)
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -41,6 +42,7 @@ const { values } = parseArgs({
     quick: { type: 'boolean', default: false },
     'no-optuna': { type: 'boolean', default: false },
     report: { type: 'string' },
+    asha: { type: 'string' },
   },
 });
 
@@ -53,7 +55,7 @@ const OSCAR_PRUNERS: Readonly<Record<string, unknown>> = {
   'oscar-median': 'median',
   'oscar-percentile': { type: 'percentile', percentile: 25 },
   // The default first rung (min_step 5, where a curve can first be extrapolated; rungs judge extrapolated final values).
-  'oscar-asha': { type: 'asha', reduction: 3 },
+  'oscar-asha': values.asha ? (JSON.parse(values.asha) as unknown) : { type: 'asha', reduction: 3 },
   // As the issue's example: the first rung at step 1, where too few values to extrapolate are compared as they are.
   'oscar-asha-1': { type: 'asha', min_step: 1, reduction: 3 },
   'oscar-hyperband': { type: 'hyperband', min_step: 1, max_step: STEPS, reduction: 3 },

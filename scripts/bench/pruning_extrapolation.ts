@@ -5,15 +5,21 @@
  * with the final value, the share of the best tenth that a cut to the best third keeps, and the mean
  * error of the extrapolation. The README's "`asha` on curves that cross" quotes it.
  *
- * usage: tsx scripts/bench/pruning_extrapolation.ts [--count 150]
+ * With `--pruned FILE.json` (pruning_trials_curves.py's output: the trials a benchmark run pruned, each
+ * with its curve up to the step it was stopped at and its true final value), it instead reports how far
+ * the final values the optimizers learned those trials by were from the truth, by the step they were
+ * stopped at, against the spread of the true final values.
+ *
+ * usage: tsx scripts/bench/pruning_extrapolation.ts [--count 150] [--pruned FILE.json]
  */
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { extrapolate } from '../../server/pruners/learning-curve.ts';
 import { ROOT } from '../../tests/harness.ts';
 
-const { values } = parseArgs({ options: { count: { type: 'string', default: '150' } } });
+const { values } = parseArgs({ options: { count: { type: 'string', default: '150' }, pruned: { type: 'string' } } });
 const STEPS = [1, 3, 5, 9, 15];
 
 function ranks(v: readonly number[]): number[] {
@@ -36,6 +42,40 @@ function keptBest(judged: readonly number[], final: readonly number[]): number {
   const [byFinal, byJudged] = [ranks(final), ranks(judged)];
   const best = byFinal.flatMap((r, i) => (r < n / 10 ? [i] : []));
   return best.filter((i) => byJudged[i]! < n / 3).length / best.length;
+}
+
+interface Pruned {
+  readonly problem: string;
+  readonly workers: number;
+  readonly curve: readonly number[];
+  readonly final: number;
+}
+
+function sd(v: readonly number[]): number {
+  const m = v.reduce((a, b) => a + b, 0) / v.length;
+  return Math.sqrt(v.reduce((a, b) => a + (b - m) ** 2, 0) / v.length);
+}
+
+if (values.pruned) {
+  const trials = JSON.parse(readFileSync(values.pruned, 'utf8')) as Pruned[];
+  const groups = new Map<string, Pruned[]>();
+  for (const t of trials) {
+    const bucket = t.curve.length < 5 ? '<5' : t.curve.length <= 5 ? '5' : t.curve.length <= 15 ? '6-15' : '16-49';
+    const key = `${t.problem} w${t.workers} stopped at ${bucket}`;
+    groups.set(key, [...(groups.get(key) ?? []), t]);
+  }
+  for (const [key, list] of [...groups].sort()) {
+    const learned = list.map((t) => extrapolate(t.curve.map((value, i) => ({ step: i + 1, value })), 50) ?? t.curve[t.curve.length - 1]!);
+    const errors = learned.map((p, i) => p - list[i]!.final);
+    const mean = errors.reduce((a, b) => a + b, 0) / errors.length;
+    const mae = errors.reduce((a, b) => a + Math.abs(b), 0) / errors.length;
+    const finals = list.map((t) => t.final);
+    console.log(
+      `${key}: ${list.length} trials; learned − true final: mean ${mean.toFixed(3)}, mean |·| ${mae.toFixed(3)}, sd ${sd(errors).toFixed(3)}; ` +
+        `sd of their true finals ${sd(finals).toFixed(3)}; Spearman(learned, true) ${spearman(learned, finals).toFixed(2)}`,
+    );
+  }
+  process.exit(0);
 }
 
 const output = execFileSync('/usr/bin/python3', [join(ROOT, 'scripts/bench/pruning_curves.py'), '--count', values.count!], { cwd: join(ROOT, 'scripts/bench'), maxBuffer: 1 << 28 });

@@ -157,6 +157,7 @@ class Budget:
         self.trials = 0
         self.pruned = 0
         self.errors = []
+        self.log = []  # per trial: [steps spent by the run when it started, steps it ran, outcome, params]
         self._lock = threading.Lock()
 
     def take(self):
@@ -174,6 +175,11 @@ class Budget:
     def started(self):
         with self._lock:
             self.trials += 1
+
+    def ended(self, start, steps, outcome, params):
+        """Logs a trial: `outcome` is "finished", "pruned" or "cut" (the budget ran out)."""
+        with self._lock:
+            self.log.append([start, steps, outcome, params])
 
     def stopped(self):
         with self._lock:
@@ -198,4 +204,4 @@ def run_line(system, workers, problem, seed, budget, seconds):
     return json.dumps(dict(system=system, workers=workers, problem=problem["name"], seed=seed, budget=budget.total,
                            steps=budget.spent, trials=budget.trials, pruned=budget.pruned,
                            optimum=problem["optimum"], finished=budget.finished, seconds=round(seconds, 2),
-                           errors=budget.errors[:3]))
+                           errors=budget.errors[:3], log=budget.log))

@@ -8,7 +8,8 @@ usage: pruning_workers.py --url URL --token T --pruner JSON --system NAME [--alg
 Each run is a new experiment (the pruner and the seed set on it) and WORKERS threads sharing it, each
 with its own client: suggest, then report steps 1..steps-1 (stopping when the pruner says so) and send
 the last step's value with update, until the run has spent BUDGET steps in all (the trials running then
-stop unfinished). Prints one JSON line per run (pruning_problems.run_line).
+stop unfinished). Prints one JSON line per run (pruning_problems.run_line), with each trial's start (steps
+spent by the run), the steps it ran, how it ended and its parameters in `log` (read by pruning_trials.py).
 """
 
 import argparse
@@ -34,14 +35,19 @@ def run(args, pruner, problem, seed):
                 job = job or client.suggest(experiment)
                 budget.started()
                 params = {name: job[name] for name in names}
+                start, ran = budget.spent, 0
                 for step, value in enumerate(problem["curve"](params, seed), start=1):
                     if not budget.take():
+                        budget.ended(start, ran, "cut", params)
                         return
+                    ran = step
                     if step == problem["steps"]:
                         client.update(job, {"loss": value})
                         budget.finish(value, params)
+                        budget.ended(start, ran, "finished", params)
                     elif client.report(job, step, value):
                         budget.stopped()
+                        budget.ended(start, ran, "pruned", params)
                         break
                 job = None
         except Exception as error:  # noqa: BLE001 - recorded in the run's line, which pruning.ts shows
