@@ -123,6 +123,31 @@ interface GpState {
   readonly scramble: number;
   readonly hyper?: GpHyperparameters;
   readonly warp?: LossWarp;
+  /** How many trials had completed at the last thorough fit (every warp tried, restarts from the prior's centre). */
+  readonly thoroughAt?: number;
+}
+
+/** The GP refits thoroughly (every warp, restarts from the prior's centre) once per this many completed trials. */
+export const THOROUGH_EVERY = 8;
+
+function stateThoroughAt(state: unknown): number | undefined {
+  if (typeof state !== 'object' || state === null || !('thoroughAt' in state)) return undefined;
+  const at = state.thoroughAt;
+  return typeof at === 'number' && Number.isInteger(at) && at >= 0 ? at : undefined;
+}
+
+/**
+ * Whether a suggestion refits thoroughly: without a previous warp, when the history shrank, or once a
+ * multiple of {@link THOROUGH_EVERY} completed trials has been reached since the last thorough fit.
+ * Results that arrive several at a time (workers finishing together) can step over the multiple
+ * itself, and would otherwise never refit thoroughly again; with one result per suggestion (one
+ * worker) the refits fall exactly on the multiples. A state from before `thoroughAt` refits at them.
+ */
+export function refitsThoroughly(completed: number, previousWarp: LossWarp | undefined, thoroughAt: number | undefined): boolean {
+  if (previousWarp === undefined) return true;
+  if (thoroughAt === undefined) return completed % THOROUGH_EVERY === 0;
+  if (completed < thoroughAt) return true;
+  return Math.floor(completed / THOROUGH_EVERY) > Math.floor(thoroughAt / THOROUGH_EVERY);
 }
 
 function previousHyper(state: unknown): GpHyperparameters | undefined {
@@ -336,7 +361,8 @@ export function createGpOptimizer(options: GpOptions = {}): Optimizer {
       const previousWarp = stateWarp(request.state);
       // Every few trials (or without a previous choice) each candidate warp is fitted and the one
       // with the higher likelihood of the losses themselves (Jacobian included) is kept.
-      const thorough = request.completed.length % 8 === 0 || previousWarp === undefined;
+      const lastThorough = stateThoroughAt(request.state);
+      const thorough = refitsThoroughly(request.completed.length, previousWarp, lastThorough);
       const saturated = request.completed.length > maxFitPoints && previousHyper(request.state) !== undefined;
       const tried = warps.length === 1 ? warps : thorough ? warps : [previousWarp!];
       const { y, hyper, warp } = fitLikeliestWarp(encoding, x, losses, fitRows, tried, rng, (candidate) =>
@@ -376,7 +402,8 @@ export function createGpOptimizer(options: GpOptions = {}): Optimizer {
         suggestions.push(decode(space, point));
         pending.push(features(encoding, point));
       }
-      return { suggestions, state: { scramble, hyper, warp } satisfies GpState };
+      const thoroughAt = thorough ? request.completed.length : lastThorough;
+      return { suggestions, state: { scramble, hyper, warp, ...(thoroughAt === undefined ? {} : { thoroughAt }) } satisfies GpState };
     },
   };
 }

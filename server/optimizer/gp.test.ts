@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { encodingOf, features } from './encoding.ts';
 import { fitHyperparameters, GaussianProcess } from './gp.ts';
-import { createGpOptimizer, logH, reflectIntoUnit, warpLosses } from './gp-optimizer.ts';
+import { createGpOptimizer, logH, reflectIntoUnit, refitsThoroughly, warpLosses } from './gp-optimizer.ts';
 import { normalCdf } from './normal.ts';
 import { createRng } from './rng.ts';
 import { parseSearchSpace } from './space.ts';
@@ -84,6 +84,46 @@ describe('GP optimizer', () => {
       completed.push({ params, loss: f(params) });
     }
     expect(Math.min(...completed.map((t) => t.loss))).toBeLessThan(0.01);
+  });
+
+  it('refits thoroughly (every warp, fresh restarts) every 8 results, also when they arrive two at a time', () => {
+    const space = parseSearchSpace({ x: { min: 0, max: 1 }, y: { min: 0, max: 1 } });
+    const f = (p: Record<string, unknown>) => Math.exp(6 * Number(p.x)) + (Number(p.y) - 0.3) ** 2;
+    const rng = createRng(5);
+    const randomTrial = () => {
+      const params = { x: rng.uniform(), y: rng.uniform() };
+      return { params, loss: f(params) };
+    };
+    const optimizer = createGpOptimizer();
+    const completed: CompletedTrial[] = Array.from({ length: 11 }, randomTrial);
+    let state: unknown;
+    const refits: number[] = [];
+    // Past the quasi-random start, two results before each suggestion (workers finishing together):
+    // 11, 13, 15, ... completed, never a multiple of 8 itself.
+    while (completed.length <= 35) {
+      const result = optimizer.suggest({ space, completed, running: [randomTrial()], seed: completed.length, state });
+      state = result.state;
+      if ((state as { thoroughAt?: number }).thoroughAt === completed.length) refits.push(completed.length);
+      const params = result.suggestions[0]!;
+      completed.push({ params, loss: f(params) }, randomTrial());
+    }
+    expect(refits).toEqual([11, 17, 25, 33]);
+  });
+
+  it('refits thoroughly exactly at every 8th result when they come one at a time, as before', () => {
+    const refits: number[] = [];
+    let at: number | undefined;
+    for (let completed = 10; completed <= 33; completed++) {
+      if (refitsThoroughly(completed, completed === 10 ? undefined : 'standard', at)) {
+        refits.push(completed);
+        at = completed;
+      }
+    }
+    expect(refits).toEqual([10, 16, 24, 32]);
+    // A state saved before the last thorough fit was recorded refits at the multiples of 8.
+    expect([15, 16, 17].map((completed) => refitsThoroughly(completed, 'log', undefined))).toEqual([false, true, false]);
+    // Fewer results than at the last thorough fit (the history changed): refit.
+    expect(refitsThoroughly(12, 'log', 20)).toBe(true);
   });
 
   it('spreads a batch: eight suggestions at once are distinct and not all in one spot', () => {
