@@ -171,9 +171,11 @@ describe('the Trials panel at 1440 px, in Chromium', () => {
     expect(best.extent[0]).toBeGreaterThan(0.2);
     await expect.poll(async () => (await axisOf('Loss against width', 'yAxis')).extent[1], { timeout: TIMEOUT }).toBeLessThan(0.4);
     // The best 90% leaves out only the worst trial (85): the axis stops near 40.
+    // (Polled for the whole range: the best half's axis, still drawn just after the click, is under 50 too.)
     await range.getByRole('button', { name: 'Best 90%' }).click();
-    await expect.poll(async () => (await axisOf('Loss over trials', 'yAxis')).extent[1], { timeout: TIMEOUT }).toBeLessThan(50);
-    expect((await axisOf('Loss over trials', 'yAxis')).extent[1]).toBeGreaterThanOrEqual(40);
+    await expect
+      .poll(async () => (await axisOf('Loss over trials', 'yAxis')).extent[1], { timeout: TIMEOUT })
+      .toSatisfy((top: number) => top >= 40 && top < 50);
     await range.getByRole('button', { name: 'All' }).click();
     await expect.poll(async () => (await axisOf('Loss over trials', 'yAxis')).extent[1], { timeout: TIMEOUT }).toBeGreaterThanOrEqual(85);
   }, 120_000);
