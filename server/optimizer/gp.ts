@@ -28,6 +28,36 @@ function matern52(r: number): number {
   return (1 + SQRT5 * r + (5 / 3) * r * r) * Math.exp(-SQRT5 * r);
 }
 
+/**
+ * The squared distances from the vector `source[from, from + width)` to the four consecutive rows of
+ * `rows` (row-major, `width` columns) starting at offset `at`, into `out[to, to + 4)`: four independent
+ * sums, each over the columns in order (one sum at a time is bound by the latency of each addition).
+ */
+function fourSquaredDistances(source: Float64Array, from: number, rows: Float64Array, at: number, width: number, out: Float64Array, to: number): void {
+  const a1 = at + width;
+  const a2 = a1 + width;
+  const a3 = a2 + width;
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  for (let c = 0; c < width; c++) {
+    const v = source[from + c]!;
+    const d0 = v - rows[at + c]!;
+    const d1 = v - rows[a1 + c]!;
+    const d2 = v - rows[a2 + c]!;
+    const d3 = v - rows[a3 + c]!;
+    s0 += d0 * d0;
+    s1 += d1 * d1;
+    s2 += d2 * d2;
+    s3 += d3 * d3;
+  }
+  out[to] = s0;
+  out[to + 1] = s1;
+  out[to + 2] = s2;
+  out[to + 3] = s3;
+}
+
 /** n rounded up to a multiple of four. */
 function paddedRows(n: number): number {
   return (n + 3) & ~3;
@@ -111,31 +141,7 @@ export class GaussianProcess {
       k[row + i] = signal + this.noise;
       // Squared distances to four earlier rows at a time (four independent sums, each over the columns in order).
       let j = 0;
-      for (; j + 3 < i; j += 4) {
-        const a0 = j * width;
-        const a1 = a0 + width;
-        const a2 = a1 + width;
-        const a3 = a2 + width;
-        let s0 = 0;
-        let s1 = 0;
-        let s2 = 0;
-        let s3 = 0;
-        for (let c = 0; c < width; c++) {
-          const v = scaled[ai + c]!;
-          const d0 = v - scaled[a0 + c]!;
-          const d1 = v - scaled[a1 + c]!;
-          const d2 = v - scaled[a2 + c]!;
-          const d3 = v - scaled[a3 + c]!;
-          s0 += d0 * d0;
-          s1 += d1 * d1;
-          s2 += d2 * d2;
-          s3 += d3 * d3;
-        }
-        k[row + j] = s0;
-        k[row + j + 1] = s1;
-        k[row + j + 2] = s2;
-        k[row + j + 3] = s3;
-      }
+      for (; j + 3 < i; j += 4) fourSquaredDistances(scaled, ai, scaled, j * width, width, k, row + j);
       for (; j < i; j++) {
         let r2 = 0;
         for (let c = 0; c < width; c++) {
@@ -161,31 +167,7 @@ export class GaussianProcess {
     // Over the padded rows too (their values are not used): a loop for the last n % 4 rows would run
     // only for some n, and V8 deoptimises the first time it does.
     const rows = paddedRows(n);
-    for (let i = 0; i < rows; i += 4) {
-      const a0 = i * width;
-      const a1 = a0 + width;
-      const a2 = a1 + width;
-      const a3 = a2 + width;
-      let s0 = 0;
-      let s1 = 0;
-      let s2 = 0;
-      let s3 = 0;
-      for (let c = 0; c < width; c++) {
-        const v = u[c]!;
-        const d0 = v - scaled[a0 + c]!;
-        const d1 = v - scaled[a1 + c]!;
-        const d2 = v - scaled[a2 + c]!;
-        const d3 = v - scaled[a3 + c]!;
-        s0 += d0 * d0;
-        s1 += d1 * d1;
-        s2 += d2 * d2;
-        s3 += d3 * d3;
-      }
-      k[i] = s0;
-      k[i + 1] = s1;
-      k[i + 2] = s2;
-      k[i + 3] = s3;
-    }
+    for (let i = 0; i < rows; i += 4) fourSquaredDistances(u, 0, scaled, i * width, width, k, i);
     for (let j = 0; j < n; j++) k[j] = signal * matern52(Math.sqrt(k[j]!));
   }
 
