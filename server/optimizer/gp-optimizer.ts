@@ -268,12 +268,27 @@ export interface WarpedFit<W extends LossWarp> {
   readonly hyper: GpHyperparameters;
   /** The fit's log posterior plus the warp's log Jacobian: the likelihood of the losses themselves. */
   readonly score: number;
+  /** Each row's own noise variance in the warped targets' units (from `lossSd`; zeros without it). */
+  readonly extraNoise: number[];
+}
+
+/**
+ * Each loss's own noise variance in the units of its warped target: its standard deviation times the
+ * warp's slope there, squared (the delta method). A copula warp has no slope to scale by (its targets
+ * are ranks), so there every row gets none.
+ */
+function warpedNoise(lossSd: readonly number[], logJacobian: readonly number[], warp: LossWarp): number[] {
+  return logJacobian.map((j, i) => {
+    const sd = lossSd[i] ?? 0;
+    return warp === 'copula' || !(sd > 0) ? 0 : (sd * Math.exp(j)) ** 2;
+  });
 }
 
 /**
  * Fits the hyperparameters on the rows `fitRows` under each of `warps` (with `options` per warp) and
  * keeps the warp under which the losses themselves are likeliest (the fit's posterior plus the warp's
- * log Jacobian). `warps` must not be empty.
+ * log Jacobian). `warps` must not be empty. `lossSd`, per row, is how uncertain each loss is (a pruned
+ * trial's predicted final value): that row's own noise, on top of the fitted one.
  */
 export function fitLikeliestWarp<W extends LossWarp>(
   encoding: Encoding,
@@ -283,19 +298,21 @@ export function fitLikeliestWarp<W extends LossWarp>(
   warps: readonly W[],
   rng: Rng,
   options: (warp: W) => Parameters<typeof fitHyperparameters>[4] = () => ({}),
+  lossSd: readonly number[] = [],
 ): WarpedFit<W> {
   let chosen: WarpedFit<W> | null = null;
   for (const warp of warps) {
     const { y, logJacobian } = warpWithJacobian(losses, warp);
+    const extraNoise = warpedNoise(lossSd, logJacobian, warp);
     const fit = fitHyperparameters(
       encoding,
       fitRows.map((i) => x[i]!),
       fitRows.map((i) => y[i]!),
       rng,
-      options(warp),
+      { ...options(warp), extraNoise: fitRows.map((i) => extraNoise[i]!) },
     );
     const score = -fit.negativeLogPosterior + fitRows.reduce((sum, i) => sum + logJacobian[i]!, 0);
-    if (chosen === null || score > chosen.score) chosen = { warp, y, hyper: fit.hyper, score };
+    if (chosen === null || score > chosen.score) chosen = { warp, y, hyper: fit.hyper, score, extraNoise };
   }
   return chosen!;
 }
@@ -365,15 +382,17 @@ export function createGpOptimizer(options: GpOptions = {}): Optimizer {
       const thorough = refitsThoroughly(request.completed.length, previousWarp, lastThorough);
       const saturated = request.completed.length > maxFitPoints && previousHyper(request.state) !== undefined;
       const tried = warps.length === 1 ? warps : thorough ? warps : [previousWarp!];
-      const { y, hyper, warp } = fitLikeliestWarp(encoding, x, losses, fitRows, tried, rng, (candidate) =>
+      const lossSd = training.map((t) => t.lossSd ?? 0);
+      const { y, hyper, warp, extraNoise } = fitLikeliestWarp(encoding, x, losses, fitRows, tried, rng, (candidate) =>
         // Once the fit set is full (more trials than `maxFitPoints`) each fit costs the most, so every
         // warp warm-starts from the last fit and skips the restart from the prior's centre: this keeps a
         // suggestion at 200 trials in 20 parameters well under 300 ms on one core (`npm run bench:cost`).
         saturated
           ? { previous: previousHyper(request.state), thorough: false }
           : { previous: candidate === previousWarp ? previousHyper(request.state) : undefined, thorough },
+        lossSd,
       );
-      const gp = new GaussianProcess(encoding, x, y, hyper);
+      const gp = new GaussianProcess(encoding, x, y, hyper, undefined, extraNoise);
       // The incumbent EI improves on: the lowest observed target, or (`mean`) the lowest posterior mean at
       // a trial, which differs only when the model reads part of the loss as noise (a rugged surface),
       // where the lowest observation is an optimistic outlier that makes EI vanish near the data.

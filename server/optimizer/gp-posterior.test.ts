@@ -31,6 +31,23 @@ describe('the hyperparameters’ negative log posterior', () => {
     }
   });
 
+  it('has the gradient of its value with a noise of its own on some rows, and reads those rows as noisier', () => {
+    const extra = y.map((_, i) => (i % 3 === 0 ? 0.5 : 0));
+    const own = new NegativeLogPosterior(encoding, x, y, undefined, extra);
+    const theta = Float64Array.from([Math.log(0.3), Math.log(0.4), Math.log(2), Math.log(0.8), 0.2, Math.log(1e-3)]);
+    const { gradient } = own.evaluate(theta);
+    for (let g = 0; g < theta.length; g++) {
+      const up = Float64Array.from(theta);
+      const down = Float64Array.from(theta);
+      up[g]! += 1e-5;
+      down[g]! -= 1e-5;
+      expect(gradient[g]).toBeCloseTo((own.evaluate(up).value - own.evaluate(down).value) / 2e-5, 4);
+    }
+    // Zeros are no noise of their own, to the bit.
+    expect(new NegativeLogPosterior(encoding, x, y, undefined, y.map(() => 0)).evaluate(theta)).toEqual(posterior.evaluate(theta));
+    expect(own.evaluate(theta).value).not.toBe(posterior.evaluate(theta).value);
+  });
+
   it('prefers a lengthscale the data supports to one far too short', () => {
     const sensible = Float64Array.from([Math.log(0.4), Math.log(1), Math.log(5), Math.log(1), 0, Math.log(1e-3)]);
     const tooShort = Float64Array.from([Math.log(0.01), Math.log(0.01), Math.log(0.01), Math.log(0.01), 0, Math.log(1e-3)]);

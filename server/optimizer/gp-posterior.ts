@@ -50,13 +50,19 @@ export class NegativeLogPosterior {
   private readonly r2s: Float64Array;
   private readonly shape: Float64Array;
   private readonly weights: Float64Array;
+  /** Each row's own noise variance, on top of the shared one (zeros: every row as noisy as the others). */
+  private readonly extra: Float64Array;
 
-  /** @param encoding the space's encoding; @param x feature rows; @param y targets; @param prior the lengthscales' prior. */
+  /**
+   * @param encoding the space's encoding; @param x feature rows; @param y targets; @param prior the lengthscales' prior;
+   * @param extraNoise each row's own noise variance added to the shared one (an estimated target's uncertainty), none by default.
+   */
   constructor(
     encoding: Encoding,
     x: readonly Float64Array[],
     y: readonly number[],
     private readonly prior: LengthscalePrior = LENGTHSCALE_PRIOR,
+    extraNoise?: readonly number[],
   ) {
     const n = x.length;
     const p = encoding.tunable.length;
@@ -77,6 +83,7 @@ export class NegativeLogPosterior {
       }
     }
     this.y = Float64Array.from(y);
+    this.extra = extraNoise === undefined ? new Float64Array(n) : Float64Array.from(extraNoise);
     this.k = new Float64Array(n * n);
     this.r2s = new Float64Array(pairs);
     this.shape = new Float64Array(pairs);
@@ -85,7 +92,7 @@ export class NegativeLogPosterior {
 
   /** The objective and its gradient at θ (+Infinity where the kernel matrix is not positive definite). */
   evaluate(theta: Float64Array): { value: number; gradient: Float64Array } {
-    const { n, p, pairs, k, shape, y } = this;
+    const { n, p, pairs, k, shape, y, extra } = this;
     const inv2 = new Float64Array(p);
     for (let g = 0; g < p; g++) inv2[g] = Math.exp(-2 * theta[g]!);
     const signal = Math.exp(theta[p]!);
@@ -93,7 +100,7 @@ export class NegativeLogPosterior {
     const r2s = scaledDistances(this.distances, inv2, pairs, this.r2s);
     let q = 0;
     for (let i = 0; i < n; i++) {
-      k[i * n + i] = signal + noise + 1e-9;
+      k[i * n + i] = signal + noise + extra[i]! + 1e-9;
       for (let j = 0; j < i; j++) {
         const r2 = r2s[q]!;
         const r = Math.sqrt(r2);

@@ -45,6 +45,29 @@ describe('Gaussian process', () => {
     expect(fantasy.predict(x[35]!).variance).toBeLessThan(gp.predict(x[35]!).variance);
   });
 
+  it('follows a row with a noise of its own less than the same row measured exactly, and keeps it in a fantasy model', () => {
+    const { encoding, x, y } = data(30, (a, b) => Math.sin(6 * a) + b);
+    const { hyper } = fitHyperparameters(encoding, x, y, createRng(1));
+    // The last row claims a target far below what its neighbours say.
+    const outlier = [...y.slice(0, 29), Math.min(...y) - 3];
+    const exact = new GaussianProcess(encoding, x, outlier, hyper);
+    const uncertain = new GaussianProcess(encoding, x, outlier, hyper, undefined, [...Array<number>(29).fill(0), 4]);
+    const unmoved = new GaussianProcess(encoding, x.slice(0, 29), y.slice(0, 29), hyper).predict(x[29]!).mean;
+    const followed = exact.predict(x[29]!).mean;
+    const pulled = uncertain.predict(x[29]!).mean;
+    const distance = Math.abs(outlier[29]! - unmoved);
+    // Measured exactly, the row pulls the mean most of the way to it; with a noise of its own (variance 4, the
+    // signal's about 1), hardly at all.
+    expect(Math.abs(followed - unmoved)).toBeGreaterThan(0.8 * distance);
+    expect(Math.abs(pulled - unmoved)).toBeLessThan(0.1 * distance);
+    // Elsewhere the rows without a noise of their own are still interpolated.
+    expect(uncertain.predict(x[3]!).mean).toBeCloseTo(outlier[3]!, 1);
+    // A fantasy model keeps each row's own noise: the same as a GP given all rows and the noise afresh.
+    const fantasy = new GaussianProcess(encoding, x.slice(0, 30), outlier, hyper, undefined, [...Array<number>(29).fill(0), 4]).withObservations([features(encoding, [0.5, 0.5])], [0]);
+    const afresh = new GaussianProcess(encoding, [...x, features(encoding, [0.5, 0.5])], [...outlier, 0], hyper, undefined, [...Array<number>(29).fill(0), 4, 0]);
+    expect(fantasy.predict(x[29]!)).toEqual(afresh.predict(x[29]!));
+  });
+
   it('predicts the same means and variances one point at a time, many at a time, or the mean alone', () => {
     const { encoding, x, y } = data(30, (a, b) => Math.cos(4 * b) + a * a);
     const gp = new GaussianProcess(encoding, x, y, fitHyperparameters(encoding, x, y, createRng(2)).hyper);

@@ -92,11 +92,15 @@ export class GaussianProcess {
   private readonly point: Float64Array;
   /** Four kernel columns, interleaved, for `predictMany`. */
   private readonly four: Float64Array;
+  /** Each row's own noise variance on top of the shared one (zeros unless given). */
+  private readonly extra: Float64Array;
 
   /**
    * @param encoding the space's encoding; @param x feature rows; @param y targets; @param hyper fitted hyperparameters.
    * @param base a GP with the same `hyper` whose rows are the first rows of `x` and `y`: its factor is
    * extended by the new rows (a block update, O(q n^2) for q new rows) instead of refactorised.
+   * @param extraNoise the first rows' own noise variances, added to the shared one (an estimated target's
+   * uncertainty); rows past its end have none.
    */
   constructor(
     readonly encoding: Encoding,
@@ -104,10 +108,13 @@ export class GaussianProcess {
     readonly y: readonly number[],
     readonly hyper: GpHyperparameters,
     base?: GaussianProcess,
+    extraNoise?: readonly number[],
   ) {
     const n = x.length;
     const width = encoding.width;
     this.n = n;
+    this.extra = new Float64Array(n);
+    if (extraNoise !== undefined) this.extra.set(extraNoise.slice(0, n));
     this.width = width;
     this.inverseLengthscale = Float64Array.from(encoding.columnParameter, (p) => Math.exp(-hyper.logLengthscales[p]!));
     this.signal = Math.exp(hyper.logSignal);
@@ -138,7 +145,7 @@ export class GaussianProcess {
     for (let i = from; i < to; i++) {
       const row = (i - from) * to;
       const ai = i * width;
-      k[row + i] = signal + this.noise;
+      k[row + i] = signal + this.noise + this.extra[i]!;
       // Squared distances to four earlier rows at a time (four independent sums, each over the columns in order).
       let j = 0;
       for (; j + 3 < i; j += 4) fourSquaredDistances(scaled, ai, scaled, j * width, width, k, row + j);
@@ -291,7 +298,7 @@ export class GaussianProcess {
    * fantasies); its factor is this one's extended by the new rows.
    */
   withObservations(x: readonly Float64Array[], y: readonly number[]): GaussianProcess {
-    return new GaussianProcess(this.encoding, [...this.x, ...x], [...this.y, ...y], this.hyper, this);
+    return new GaussianProcess(this.encoding, [...this.x, ...x], [...this.y, ...y], this.hyper, this, Array.from(this.extra));
   }
 }
 
@@ -312,10 +319,12 @@ export function fitHyperparameters(
     readonly thorough?: boolean;
     readonly restarts?: number;
     readonly maxIterations?: number;
+    /** Each row's own noise variance on top of the shared one (see `GaussianProcess`). */
+    readonly extraNoise?: readonly number[];
   } = {},
 ): { hyper: GpHyperparameters; negativeLogPosterior: number } {
   const p = encoding.tunable.length;
-  const posterior = new NegativeLogPosterior(encoding, x, y);
+  const posterior = new NegativeLogPosterior(encoding, x, y, undefined, options.extraNoise);
   const f = (theta: Float64Array) => posterior.evaluate(theta);
   const lower = new Float64Array(p + 2);
   const upper = new Float64Array(p + 2);

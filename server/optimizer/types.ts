@@ -16,6 +16,12 @@ export interface CompletedTrial {
   readonly objectives?: readonly number[];
   /** How far the trial is outside the experiment's constraints (0: feasible); absent means 0. */
   readonly violation?: number;
+  /**
+   * How uncertain `loss` is, as a standard deviation in its own units: set for a trial the pruner
+   * stopped, learned by the final value its curve predicts; absent (0) for a measured loss. The GP
+   * reads it as that trial's own observation noise; the other optimizers ignore it.
+   */
+  readonly lossSd?: number;
 }
 
 /** A trial handed to a worker and not finished yet; optimizers should avoid suggesting it again. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createRng } from '../optimizer/rng.ts';
-import { extrapolate, MAX_FIT_POINTS, MAX_RANGE_EXTENSION, MIN_CURVE_POINTS, type CurvePoint } from './learning-curve.ts';
+import { extrapolate, MAX_FIT_POINTS, MAX_RANGE_EXTENSION, MIN_CURVE_POINTS, predictCurve, type CurvePoint } from './learning-curve.ts';
 
 const curve = (f: (t: number) => number, steps: readonly number[]): CurvePoint[] => steps.map((step) => ({ step, value: f(step) }));
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
@@ -16,6 +16,17 @@ describe('learning-curve extrapolation', () => {
     // 0.2 + (t + 1)^-1 at steps 0..9; at step 99: 0.2 + 1/100 = 0.21.
     const predicted = extrapolate(curve((t) => 0.2 + 1 / (t + 1), range(0, 9)), 99)!;
     expect(predicted).toBeCloseTo(0.21, 3);
+  });
+
+  it('is as uncertain as the distance it extrapolates: more from an early step than from a late one', () => {
+    const f = (t: number) => 0.5 + 2 * Math.exp(-0.1 * t);
+    const early = predictCurve(curve(f, range(1, 5)), 50)!;
+    const late = predictCurve(curve(f, range(1, 30)), 50)!;
+    expect(early.value).toBe(extrapolate(curve(f, range(1, 5)), 50));
+    expect(early.sd).toBeCloseTo(f(5) - early.value, 12);
+    expect(late.sd).toBeCloseTo(f(30) - late.value, 12);
+    expect(late.sd).toBeLessThan(early.sd / 5);
+    expect(predictCurve(curve(() => 1.25, range(1, 8)), 50)!.sd).toBeCloseTo(0, 12);
   });
 
   it('predicts a flat curve stays where it is', () => {

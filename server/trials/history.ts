@@ -6,7 +6,7 @@ import { deriveSeed } from '../optimizer/rng.ts';
 import type { Params, SearchSpace } from '../optimizer/space.ts';
 import type { CompletedTrial } from '../optimizer/types.ts';
 import type { Db } from '../runtime/database.ts';
-import { extrapolate, fitPoints, type CurvePoint } from '../pruners/learning-curve.ts';
+import { fitPoints, predictCurve, type CurvePoint, type CurvePrediction } from '../pruners/learning-curve.ts';
 import { asRecord } from '../json.ts';
 import { objectiveVector, storedConstraints, storedObjectives, violation, type Constraint, type Objectives } from '../objectives/objectives-config.ts';
 import { isPlain, resultValues } from '../objectives/ranking.ts';
@@ -67,18 +67,18 @@ interface ScoredTrial extends Scored {
  * whose curve can be extrapolated to `finalStep` (server/pruners/learning-curve.ts) counts with the
  * final value its curve predicts, as a trial that ran to the end would, so the optimizers learn where
  * partial curves were heading (multi-fidelity, as BOHB and Freeze-Thaw BO use them) instead of only
- * that they were stopped. Pure.
+ * that they were stopped, with `sd`, how uncertain that prediction is (the GP's noise for that trial). Pure.
  */
-export function learnedScores(trials: readonly (Scored & { readonly curve?: readonly CurvePoint[] })[], finalStep: number | null): Scored[] {
+export function learnedScores(trials: readonly (Scored & { readonly curve?: readonly CurvePoint[] })[], finalStep: number | null): (Scored & { readonly sd?: number })[] {
   return trials.map((trial) => {
     if (trial.prunedStep === undefined || trial.curve === undefined || finalStep === null) return trial;
     const predicted = predictedFinal(trial.curve, finalStep);
-    return predicted === null ? trial : { vector: [predicted], violation: trial.violation };
+    return predicted === null ? trial : { vector: [predicted.value], violation: trial.violation, sd: predicted.sd };
   });
 }
 
 /** Extrapolations already made, by curve (a pruned trial's curve never changes) and final step. */
-const predictions = new WeakMap<readonly CurvePoint[], { readonly finalStep: number; readonly value: number | null }>();
+const predictions = new WeakMap<readonly CurvePoint[], { readonly finalStep: number; readonly value: CurvePrediction | null }>();
 
 /**
  * Extrapolates, on a worker thread within its time bound, the curves of `trials` not yet extrapolated to
@@ -89,7 +89,7 @@ async function predictOffThread(pool: ComputePool, trials: readonly { readonly c
   if (finalStep === null) return;
   const curves = trials.flatMap((trial) => (trial.curve !== undefined && predictions.get(trial.curve)?.finalStep !== finalStep ? [trial.curve] : []));
   if (curves.length === 0) return;
-  let values: readonly (number | null)[];
+  let values: readonly (CurvePrediction | null)[];
   try {
     values = await pool.extrapolate({ curves, finalStep });
   } catch {
@@ -98,10 +98,10 @@ async function predictOffThread(pool: ComputePool, trials: readonly { readonly c
   curves.forEach((curve, i) => predictions.set(curve, { finalStep, value: values[i] ?? null }));
 }
 
-function predictedFinal(curve: readonly CurvePoint[], finalStep: number): number | null {
+function predictedFinal(curve: readonly CurvePoint[], finalStep: number): CurvePrediction | null {
   const known = predictions.get(curve);
   if (known?.finalStep === finalStep) return known.value;
-  const value = extrapolate(curve, finalStep);
+  const value = predictCurve(curve, finalStep);
   predictions.set(curve, { finalStep, value });
   return value;
 }
@@ -265,11 +265,14 @@ export class HistoryCache {
     // scalarisation drawn for this call (server/objectives/scalarize.ts).
     const finalStep = history.completedStep ?? history.furthestStep;
     await predictOffThread(this.pool, history.completed, finalStep);
-    const losses = scalarize(learnedScores(history.completed, finalStep), deriveSeed(experiment.seed, experiment.nextTrialNumber, SCALARIZATION_STREAM));
+    const learned = learnedScores(history.completed, finalStep);
+    const losses = scalarize(learned, deriveSeed(experiment.seed, experiment.nextTrialNumber, SCALARIZATION_STREAM));
     // With several objectives or constraints, multi-objective optimizers (nsga2) also see the vectors.
-    const completed: CompletedTrial[] = history.completed.map((trial, i) =>
-      scoring.plain ? { params: trial.params, loss: losses[i]! } : { params: trial.params, loss: losses[i]!, objectives: trial.vector, violation: trial.violation },
-    );
+    const completed: CompletedTrial[] = history.completed.map((trial, i) => {
+      if (!scoring.plain) return { params: trial.params, loss: losses[i]!, objectives: trial.vector, violation: trial.violation };
+      const sd = learned[i]!.sd;
+      return sd === undefined ? { params: trial.params, loss: losses[i]! } : { params: trial.params, loss: losses[i]!, lossSd: sd };
+    });
     const state = experiment.optimizerState ?? undefined;
     const result = await this.pool.suggest({
       algorithm: experiment.algorithm,

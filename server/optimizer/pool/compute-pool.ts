@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
+import type { CurvePrediction } from '../../pruners/learning-curve.ts';
 import type { ComputeTask, ExtrapolateTask } from './compute-task.ts';
 import { runSuggestTask, type SuggestTask } from '../task.ts';
 import { quasiRandomSuggestions } from '../qmc.ts';
@@ -132,10 +133,10 @@ export class ComputePool {
 
   /**
    * Extrapolates learning curves to `finalStep` on a worker thread (the suggestions' threads: it is part
-   * of one), within `timeoutMs` (throws `TimeoutError` past it): one value or null per curve.
+   * of one), within `timeoutMs` (throws `TimeoutError` past it): one prediction or null per curve.
    */
-  extrapolate(task: ExtrapolateTask, timeoutMs = this.suggestTimeoutMs): Promise<(number | null)[]> {
-    return this.run<(number | null)[]>({ kind: 'extrapolate', task }, timeoutMs);
+  extrapolate(task: ExtrapolateTask, timeoutMs = this.suggestTimeoutMs): Promise<(CurvePrediction | null)[]> {
+    return this.run<(CurvePrediction | null)[]>({ kind: 'extrapolate', task }, timeoutMs);
   }
 
   /** Stops the worker threads; a later task starts them again. */

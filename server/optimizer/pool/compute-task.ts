@@ -1,7 +1,7 @@
 import { runImportanceTask, type ImportanceTask } from '../../insights/importance.ts';
 import { runLandscapeTask, type LandscapeTask } from '../../insights/model-landscape.ts';
 import { runSuggestTask, type SuggestTask } from '../task.ts';
-import { extrapolate, type CurvePoint } from '../../pruners/learning-curve.ts';
+import { predictCurve, type CurvePoint } from '../../pruners/learning-curve.ts';
 
 /** Curves to extrapolate to one final step (server/pruners/learning-curve.ts). */
 export interface ExtrapolateTask {
@@ -26,6 +26,6 @@ export function runComputeTask(work: ComputeTask): unknown {
     case 'landscape':
       return runLandscapeTask(work.task);
     case 'extrapolate':
-      return work.task.curves.map((curve) => extrapolate(curve, work.task.finalStep));
+      return work.task.curves.map((curve) => predictCurve(curve, work.task.finalStep));
   }
 }
