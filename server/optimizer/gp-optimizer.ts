@@ -273,14 +273,23 @@ export interface WarpedFit<W extends LossWarp> {
 }
 
 /**
+ * The most noise of its own a row gets, in the warped targets' units (they have unit variance): such a
+ * row already tells the model next to nothing, and a larger one (an extreme value's sd through the
+ * log warp's steep slope, or an infinite one) would only make the fit's likelihood infinite.
+ */
+const MAX_OWN_NOISE = 1e4;
+
+/**
  * Each loss's own noise variance in the units of its warped target: its standard deviation times the
- * warp's slope there, squared (the delta method). A copula warp has no slope to scale by (its targets
- * are ranks), so there every row gets none.
+ * warp's slope there, squared (the delta method), at most {@link MAX_OWN_NOISE}. A copula warp has no
+ * slope to scale by (its targets are ranks), so there every row gets none.
  */
 function warpedNoise(lossSd: readonly number[], logJacobian: readonly number[], warp: LossWarp): number[] {
   return logJacobian.map((j, i) => {
     const sd = lossSd[i] ?? 0;
-    return warp === 'copula' || !(sd > 0) ? 0 : (sd * Math.exp(j)) ** 2;
+    if (warp === 'copula' || !(sd > 0)) return 0;
+    const variance = (sd * Math.exp(j)) ** 2;
+    return variance < MAX_OWN_NOISE ? variance : MAX_OWN_NOISE;
   });
 }
 

@@ -149,6 +149,27 @@ describe('GP optimizer', () => {
     expect(refitsThoroughly(12, 'log', 20)).toBe(true);
   });
 
+  it('learns less from a trial with a noise of its own, and copes with one as large as a double allows', () => {
+    const rng = createRng(8);
+    const f = (a: number, b: number) => (a - 0.3) ** 2 + (b - 0.6) ** 2;
+    const completed: CompletedTrial[] = Array.from({ length: 20 }, () => {
+      const [a, b] = [rng.uniform(), rng.uniform()];
+      return { params: { a, b }, loss: f(a, b) };
+    });
+    // A (pruned) trial far from the optimum claims a loss below every other one.
+    const claim = { params: { a: 0.95, b: 0.05 }, loss: -0.5 };
+    const suggest = (extra: Partial<CompletedTrial>) =>
+      createGpOptimizer().suggest({ space: square, completed: [...completed, { ...claim, ...extra }], running: [], seed: 5 }).suggestions[0]!;
+    const distance = (p: Record<string, unknown>) => Math.hypot(Number(p['a']) - 0.95, Number(p['b']) - 0.05);
+    // Taken as measured, the claim draws the next trial to it; as uncertain as its own size, it does not.
+    expect(distance(suggest({}))).toBeLessThan(0.15);
+    expect(distance(suggest({ lossSd: 1 }))).toBeGreaterThan(0.3);
+    for (const lossSd of [1e308, Number.MAX_VALUE, Number.POSITIVE_INFINITY, Number.NaN, -1]) {
+      const point = suggest({ lossSd });
+      expect(Number.isFinite(Number(point['a'])) && Number.isFinite(Number(point['b']))).toBe(true);
+    }
+  });
+
   it('spreads a batch: eight suggestions at once are distinct and not all in one spot', () => {
     const space = parseSearchSpace({ x: { min: 0, max: 1 } });
     const completed = [0.1, 0.3, 0.5, 0.7, 0.9, 0.2, 0.8].map((x) => ({ params: { x }, loss: (x - 0.42) ** 2 }));
