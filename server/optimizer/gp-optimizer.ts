@@ -117,6 +117,15 @@ export interface GpOptions {
    * improvement stays positive at zero variance, cannot repeat a running trial; 0 turns it off.
    */
   readonly exclusion?: number;
+  /**
+   * With running trials, every this many-th trial (by its number) minimises the posterior mean instead of
+   * maximising expected improvement, its model believing each running trial at the predicted mean but at
+   * worst the incumbent (so it moves off running trials predicted to beat the incumbent); 0 never, 2 by
+   * default. One worker never has running trials. With 8 workers (medians of 30 seeds) `dixon_price8`
+   * measured 182 against 505 with none, `ellipsoid16` 9.5 against 11.6 and the other round-two problems
+   * within noise; `ackley5` (60 trials) 14.0 against 10.9.
+   */
+  readonly exploitEvery?: number;
 }
 
 interface GpState {
@@ -199,7 +208,10 @@ export function reflectIntoUnit(x: number): number {
   return folded > 1 ? 2 - folded : folded;
 }
 
-/** Finds a point maximising log expected improvement under `gp`: random candidates, perturbations of the best trials, then local (1+1)-ES refinement. */
+/**
+ * Finds a point maximising log expected improvement under `gp` (or, `exploit`, minimising its posterior mean):
+ * random candidates, perturbations of the best trials, then local (1+1)-ES refinement.
+ */
 function optimizeAcquisition(
   gp: GaussianProcess,
   best: number,
@@ -208,11 +220,12 @@ function optimizeAcquisition(
   anchors: readonly number[][],
   candidates: number,
   penalty: ((f: Float64Array) => number) | null = null,
+  exploit = false,
 ): number[] {
   const buffer = new Float64Array(encoding.width);
   const acquisition = (f: Float64Array, mean: number, variance: number): number => {
     const sd = Math.sqrt(variance);
-    const value = Math.log(sd) + logH((best - mean) / sd);
+    const value = exploit ? -mean : Math.log(sd) + logH((best - mean) / sd);
     return penalty === null ? value : value + penalty(f);
   };
   const score = (point: readonly number[]): number => {
@@ -339,7 +352,8 @@ export function fitLikeliestWarp<W extends LossWarp>(
  * a batch enter as kriging-believer fantasies (observed at the GP's mean, which
  * shrinks the variance around them so the next point goes where little is
  * known or running), and no point within `exclusion` lengthscales of a running
- * trial is proposed. With several workers the model waits until as many
+ * trial is proposed; with running trials every `exploitEvery`-th trial minimises the
+ * posterior mean instead. With several workers the model waits until as many
  * results are in as the quasi-random start is long. In a
  * conditional space the GP imputes: an inactive numeric column is held at a
  * constant and an inactive categorical's one-hot is all zeros (`features`), and
@@ -363,6 +377,7 @@ export function createGpOptimizer(options: GpOptions = {}): Optimizer {
   const penalize = options.penalize ?? false;
   const minModelTrials = options.minModelTrials;
   const exclusion = options.exclusion ?? 1e-3;
+  const exploitEvery = options.exploitEvery ?? 2;
   return {
     name: 'gp',
     suggest(request: SuggestRequest): SuggestResult {
@@ -425,8 +440,11 @@ export function createGpOptimizer(options: GpOptions = {}): Optimizer {
           pending.push(features(encoding, encode(space, suggestions[i]!)));
           continue;
         }
-        const batch = batchModel(gp, pending, best, { fantasy, penalize, exclusion, lipschitz: lipschitzOnce }, rng);
-        const point = optimizeAcquisition(batch.model, batch.best, encoding, rng, anchors, candidates, batch.penalty);
+        // Kriging believers spread the batch but shrink the variance where the model predicts the best losses,
+        // so every `exploitEvery`-th trial goes to the predicted minimum instead (off the running trials there).
+        const exploit = exploitEvery > 0 && pending.length > 0 && (seen + i) % exploitEvery === 0;
+        const batch = batchModel(gp, pending, best, { fantasy: exploit ? 'clipped' : fantasy, penalize, exclusion, lipschitz: lipschitzOnce }, rng);
+        const point = optimizeAcquisition(batch.model, batch.best, encoding, rng, anchors, candidates, batch.penalty, exploit);
         suggestions.push(decode(space, point));
         pending.push(features(encoding, point));
       }

@@ -170,6 +170,34 @@ describe('GP optimizer', () => {
     }
   });
 
+  it('with trials running, sends every second trial to the lowest predicted loss off the running ones, the others where EI is highest', () => {
+    const rng = createRng(12);
+    const f = (a: number, b: number) => (a - 0.3) ** 2 + 2 * (b - 0.6) ** 2;
+    const completed: CompletedTrial[] = Array.from({ length: 24 }, () => {
+      const [a, b] = [rng.uniform(), rng.uniform()];
+      return { params: { a, b }, loss: f(a, b) };
+    });
+    // Three workers busy far from the minimum; 24 + 3 seen, so the batch's second member (trial 28) exploits.
+    const running = [{ params: { a: 0.9, b: 0.1 } }, { params: { a: 0.1, b: 0.1 } }, { params: { a: 0.9, b: 0.9 } }];
+    const request = { space: square, completed, running, seed: 3, count: 2 };
+    const [explore, exploit] = createGpOptimizer().suggest(request).suggestions;
+    const [first, second] = createGpOptimizer({ exploitEvery: 0 }).suggest(request).suggestions;
+    const off = (p: Record<string, unknown>) => f(Number(p['a']), Number(p['b']));
+    // The exploiting member sits on the minimum the model predicts, closer than expected improvement goes.
+    // The first member is the same expected-improvement point either way, on the minimum (1e-5 off).
+    expect(explore).toEqual(first);
+    expect(off(explore!)).toBeLessThan(1e-4);
+    // The second, believing the first scores no better than the incumbent, goes to the lowest loss the
+    // model then predicts: still in the bottom of the bowl (the trials' median loss is about 0.3), but
+    // beside the first, where expected improvement would have put it right next to it.
+    expect(off(exploit!)).toBeLessThan(0.05);
+    expect(Math.hypot(Number(exploit!['a']) - Number(explore!['a']), Number(exploit!['b']) - Number(explore!['b']))).toBeGreaterThan(0.02);
+    expect(Math.hypot(Number(second!['a']) - Number(first!['a']), Number(second!['b']) - Number(first!['b']))).toBeLessThan(0.01);
+    // Without running trials (one worker) nothing changes.
+    const alone = { space: square, completed, running: [], seed: 3, count: 1 };
+    expect(createGpOptimizer().suggest(alone).suggestions).toEqual(createGpOptimizer({ exploitEvery: 0 }).suggest(alone).suggestions);
+  });
+
   it('spreads a batch: eight suggestions at once are distinct and not all in one spot', () => {
     const space = parseSearchSpace({ x: { min: 0, max: 1 } });
     const completed = [0.1, 0.3, 0.5, 0.7, 0.9, 0.2, 0.8].map((x) => ({ params: { x }, loss: (x - 0.42) ** 2 }));
