@@ -118,12 +118,14 @@ export interface GpOptions {
    */
   readonly exclusion?: number;
   /**
-   * With running trials, every this many-th trial (by its number) minimises the posterior mean instead of
-   * maximising expected improvement, its model believing each running trial at the predicted mean but at
-   * worst the incumbent (so it moves off running trials predicted to beat the incumbent); 0 never, 2 by
-   * default. One worker never has running trials. With 8 workers (medians of 30 seeds) `dixon_price8`
-   * measured 182 against 505 with none, `ellipsoid16` 9.5 against 11.6 and the other round-two problems
-   * within noise; `ackley5` (60 trials) 14.0 against 10.9.
+   * With running trials (or earlier members of the same batch), every this many-th trial (counting the
+   * completed and running ones, from 0) minimises the posterior mean instead of maximising expected
+   * improvement, its model believing each running trial at the predicted mean but at worst the incumbent
+   * (so it moves off running trials predicted to beat the incumbent); 0 never, 2 by default. One worker
+   * asking for one trial at a time never has running trials. With 8 workers (medians of 30 seeds)
+   * `dixon_price8` measured 182 against 505 with none, `ellipsoid16` 9.5 against 11.6 and the other
+   * round-two problems within noise; `ackley5` (60 trials) 14.0 against 10.9; on the conditional
+   * `model_select` it reached the narrow `svm` branch in 1 run of 10 against 4 (same median).
    */
   readonly exploitEvery?: number;
 }
@@ -172,10 +174,16 @@ function stateWarp(state: unknown): LossWarp | undefined {
   return state.warp === 'standard' || state.warp === 'log' || state.warp === 'copula' ? state.warp : undefined;
 }
 
-/** The completed trials the GP trains on: all of them up to `max`, else the best half and the most recent. */
+/**
+ * The completed trials the GP trains on: all of them up to `max`, else the best half and the most recent.
+ * "Best" by loss plus its own sd (`lossSd`), so that a pruned trial's uncertain prediction does not take
+ * the place of a measured loss as good as it.
+ */
 export function trainingSubset(completed: readonly CompletedTrial[], max: number): readonly CompletedTrial[] {
   if (completed.length <= max) return completed;
-  const byLoss = completed.map((t, i) => [i, Number.isFinite(t.loss) ? t.loss : Number.POSITIVE_INFINITY] as const).sort((a, b) => a[1] - b[1]);
+  const byLoss = completed
+    .map((t, i) => [i, Number.isFinite(t.loss) ? t.loss + (t.lossSd ?? 0) : Number.POSITIVE_INFINITY] as const)
+    .sort((a, b) => a[1] - b[1]);
   const keep = new Set<number>(byLoss.slice(0, Math.floor(max / 2)).map(([i]) => i));
   for (let i = completed.length - 1; i >= 0 && keep.size < max; i--) keep.add(i);
   return [...keep].sort((a, b) => a - b).map((i) => completed[i]!);
@@ -295,15 +303,27 @@ const MAX_OWN_NOISE = 1e4;
 /**
  * Each loss's own noise variance in the units of its warped target: its standard deviation times the
  * warp's slope there, squared (the delta method), at most {@link MAX_OWN_NOISE}. A copula warp has no
- * slope to scale by (its targets are ranks), so there every row gets none.
+ * slope to scale by (its targets are ranks), so there every row gets none. Also, per row, what the cap
+ * takes from the likelihood of the losses themselves: a row ruled by its own noise adds about
+ * -ln(sd) to it under any warp, but capped it adds ln(slope) - ln(cap)/2 instead, which would favour
+ * the steeper warp; `correction` puts that back.
  */
-function warpedNoise(lossSd: readonly number[], logJacobian: readonly number[], warp: LossWarp): number[] {
-  return logJacobian.map((j, i) => {
+function warpedNoise(lossSd: readonly number[], logJacobian: readonly number[], warp: LossWarp): { extra: number[]; correction: number[] } {
+  const extra = logJacobian.map(() => 0);
+  const correction = logJacobian.map(() => 0);
+  logJacobian.forEach((j, i) => {
     const sd = lossSd[i] ?? 0;
-    if (warp === 'copula' || !(sd > 0)) return 0;
+    if (warp === 'copula' || !(sd > 0)) return;
     const variance = (sd * Math.exp(j)) ** 2;
-    return variance < MAX_OWN_NOISE ? variance : MAX_OWN_NOISE;
+    if (variance < MAX_OWN_NOISE) {
+      extra[i] = variance;
+      return;
+    }
+    extra[i] = MAX_OWN_NOISE;
+    // ln(sd) is the same under every warp: left out when infinite.
+    correction[i] = 0.5 * Math.log(MAX_OWN_NOISE) - j - (Number.isFinite(sd) ? Math.log(sd) : 0);
   });
+  return { extra, correction };
 }
 
 /**
@@ -325,7 +345,7 @@ export function fitLikeliestWarp<W extends LossWarp>(
   let chosen: WarpedFit<W> | null = null;
   for (const warp of warps) {
     const { y, logJacobian } = warpWithJacobian(losses, warp);
-    const extraNoise = warpedNoise(lossSd, logJacobian, warp);
+    const { extra: extraNoise, correction } = warpedNoise(lossSd, logJacobian, warp);
     const fit = fitHyperparameters(
       encoding,
       fitRows.map((i) => x[i]!),
@@ -333,7 +353,7 @@ export function fitLikeliestWarp<W extends LossWarp>(
       rng,
       { ...options(warp), extraNoise: fitRows.map((i) => extraNoise[i]!) },
     );
-    const score = -fit.negativeLogPosterior + fitRows.reduce((sum, i) => sum + logJacobian[i]!, 0);
+    const score = -fit.negativeLogPosterior + fitRows.reduce((sum, i) => sum + logJacobian[i]! + correction[i]!, 0);
     if (chosen === null || score > chosen.score) chosen = { warp, y, hyper: fit.hyper, score, extraNoise };
   }
   return chosen!;
@@ -398,7 +418,9 @@ export function createGpOptimizer(options: GpOptions = {}): Optimizer {
       const points = training.map((t) => encode(space, t.params));
       const x = points.map((point) => features(encoding, point));
       const losses = training.map((t) => t.loss);
-      const fitRows = fitSubset(losses, maxFitPoints);
+      const lossSd = training.map((t) => t.lossSd ?? 0);
+      // The best rows by loss plus its own sd, as in `trainingSubset`.
+      const fitRows = fitSubset(losses.map((loss, i) => loss + lossSd[i]!), maxFitPoints);
       const previousWarp = stateWarp(request.state);
       // Every few trials (or without a previous choice) each candidate warp is fitted and the one
       // with the higher likelihood of the losses themselves (Jacobian included) is kept.
@@ -406,7 +428,6 @@ export function createGpOptimizer(options: GpOptions = {}): Optimizer {
       const thorough = refitsThoroughly(request.completed.length, previousWarp, lastThorough);
       const saturated = request.completed.length > maxFitPoints && previousHyper(request.state) !== undefined;
       const tried = warps.length === 1 ? warps : thorough ? warps : [previousWarp!];
-      const lossSd = training.map((t) => t.lossSd ?? 0);
       const { y, hyper, warp, extraNoise } = fitLikeliestWarp(encoding, x, losses, fitRows, tried, rng, (candidate) =>
         // Once the fit set is full (more trials than `maxFitPoints`) each fit costs the most, so every
         // warp warm-starts from the last fit and skips the restart from the prior's centre: this keeps a
@@ -421,8 +442,10 @@ export function createGpOptimizer(options: GpOptions = {}): Optimizer {
       // a trial, which differs only when the model reads part of the loss as noise (a rugged surface),
       // where the lowest observation is an optimistic outlier that makes EI vanish near the data.
       const best = incumbent === 'mean' ? Math.min(...x.map((f) => gp.predictMean(f))) : Math.min(...y);
+      // The acquisition search starts around the best trials, a pruned trial's prediction counted at its
+      // own sd worse.
       const anchors = points
-        .map((point, i) => ({ point, y: y[i]! }))
+        .map((point, i) => ({ point, y: y[i]! + Math.sqrt(extraNoise[i]!) }))
         .sort((a, b) => a.y - b.y)
         .slice(0, 5)
         .map((a) => a.point);

@@ -5,6 +5,16 @@
 import { cholesky, inverseFromCholesky, solveLower, solveUpper } from './cholesky.ts';
 import type { Encoding } from './encoding.ts';
 
+/**
+ * Each of `n` rows' own noise variance from `given` (rows past its end, and values that are not
+ * positive numbers, have none): what the GP and its likelihood add to the kernel's diagonal.
+ */
+export function ownNoise(n: number, given: readonly number[] | undefined): Float64Array {
+  const extra = new Float64Array(n);
+  if (given !== undefined) for (let i = 0; i < Math.min(n, given.length); i++) extra[i] = given[i]! > 0 ? given[i]! : 0;
+  return extra;
+}
+
 const SQRT5 = Math.sqrt(5);
 const LOG_2PI = Math.log(2 * Math.PI);
 
@@ -55,7 +65,8 @@ export class NegativeLogPosterior {
 
   /**
    * @param encoding the space's encoding; @param x feature rows; @param y targets; @param prior the lengthscales' prior;
-   * @param extraNoise each row's own noise variance added to the shared one (an estimated target's uncertainty), none by default.
+   * @param extraNoise each row's own noise variance added to the shared one (an estimated target's uncertainty), none by default
+   * (rows past its end, and values that are not positive, have none).
    */
   constructor(
     encoding: Encoding,
@@ -83,7 +94,7 @@ export class NegativeLogPosterior {
       }
     }
     this.y = Float64Array.from(y);
-    this.extra = extraNoise === undefined ? new Float64Array(n) : Float64Array.from(extraNoise);
+    this.extra = ownNoise(n, extraNoise);
     this.k = new Float64Array(n * n);
     this.r2s = new Float64Array(pairs);
     this.shape = new Float64Array(pairs);

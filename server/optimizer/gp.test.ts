@@ -62,10 +62,11 @@ describe('Gaussian process', () => {
     expect(Math.abs(pulled - unmoved)).toBeLessThan(0.1 * distance);
     // Elsewhere the rows without a noise of their own are still interpolated.
     expect(uncertain.predict(x[3]!).mean).toBeCloseTo(outlier[3]!, 1);
-    // A fantasy model keeps each row's own noise: the same as a GP given all rows and the noise afresh.
-    const fantasy = new GaussianProcess(encoding, x.slice(0, 30), outlier, hyper, undefined, [...Array<number>(29).fill(0), 4]).withObservations([features(encoding, [0.5, 0.5])], [0]);
-    const afresh = new GaussianProcess(encoding, [...x, features(encoding, [0.5, 0.5])], [...outlier, 0], hyper, undefined, [...Array<number>(29).fill(0), 4, 0]);
-    expect(fantasy.predict(x[29]!)).toEqual(afresh.predict(x[29]!));
+    // A GP extended from one whose rows had other noise of their own is built afresh, not from its factor.
+    const extended = new GaussianProcess(encoding, x, outlier, hyper, new GaussianProcess(encoding, x.slice(0, 29), outlier.slice(0, 29), hyper), [...Array<number>(29).fill(0), 4]);
+    expect(extended.predict(x[29]!)).toEqual(uncertain.predict(x[29]!));
+    const mismatched = new GaussianProcess(encoding, x, outlier, hyper, exact, [...Array<number>(29).fill(0), 4]);
+    expect(mismatched.predict(x[29]!)).toEqual(uncertain.predict(x[29]!));
   });
 
   it('predicts the same means and variances one point at a time, many at a time, or the mean alone', () => {
@@ -177,7 +178,7 @@ describe('GP optimizer', () => {
       const [a, b] = [rng.uniform(), rng.uniform()];
       return { params: { a, b }, loss: f(a, b) };
     });
-    // Three workers busy far from the minimum; 24 + 3 seen, so the batch's second member (trial 28) exploits.
+    // Three workers busy far from the minimum; 24 + 3 seen, so the batch's second member (index 28 counting from 0) exploits.
     const running = [{ params: { a: 0.9, b: 0.1 } }, { params: { a: 0.1, b: 0.1 } }, { params: { a: 0.9, b: 0.9 } }];
     const request = { space: square, completed, running, seed: 3, count: 2 };
     const [explore, exploit] = createGpOptimizer().suggest(request).suggestions;

@@ -1,6 +1,6 @@
 import { cholesky, extendCholesky, solveLower, solveLowerFour, solveUpper } from './cholesky.ts';
 import type { Encoding } from './encoding.ts';
-import { NegativeLogPosterior } from './gp-posterior.ts';
+import { NegativeLogPosterior, ownNoise } from './gp-posterior.ts';
 import { minimizeBox } from './lbfgs.ts';
 import type { Rng } from './rng.ts';
 
@@ -97,10 +97,11 @@ export class GaussianProcess {
 
   /**
    * @param encoding the space's encoding; @param x feature rows; @param y targets; @param hyper fitted hyperparameters.
-   * @param base a GP with the same `hyper` whose rows are the first rows of `x` and `y`: its factor is
-   * extended by the new rows (a block update, O(q n^2) for q new rows) instead of refactorised.
+   * @param base a GP with the same `hyper` whose rows are the first rows of `x` and `y`, with the same
+   * noise of their own: its factor is extended by the new rows (a block update, O(q n^2) for q new rows)
+   * instead of refactorised (a `base` that differs in those rows' noise is not used).
    * @param extraNoise the first rows' own noise variances, added to the shared one (an estimated target's
-   * uncertainty); rows past its end have none.
+   * uncertainty); rows past its end, and values that are not positive, have none.
    */
   constructor(
     readonly encoding: Encoding,
@@ -113,13 +114,13 @@ export class GaussianProcess {
     const n = x.length;
     const width = encoding.width;
     this.n = n;
-    this.extra = new Float64Array(n);
-    if (extraNoise !== undefined) this.extra.set(extraNoise.slice(0, n));
+    this.extra = ownNoise(n, extraNoise);
     this.width = width;
     this.inverseLengthscale = Float64Array.from(encoding.columnParameter, (p) => Math.exp(-hyper.logLengthscales[p]!));
     this.signal = Math.exp(hyper.logSignal);
     this.noise = Math.exp(hyper.logNoise);
-    const known = base !== undefined && base.hyper === hyper && base.n <= n ? base.n : 0;
+    const sameNoise = (b: GaussianProcess) => b.extra.every((v, i) => v === this.extra[i]);
+    const known = base !== undefined && base.hyper === hyper && base.n <= n && sameNoise(base) ? base.n : 0;
     // Rows padded with zeros to a multiple of four, for `kernelColumn`.
     this.scaled = new Float64Array(paddedRows(n) * width);
     if (known > 0) this.scaled.set(base!.scaled.subarray(0, known * width));
@@ -234,7 +235,7 @@ export class GaussianProcess {
     }
   }
 
-  /** The noise variance of the targets (an observation's variance beyond the latent one). */
+  /** The noise variance shared by all targets (an observation's variance beyond the latent one; some rows have more of their own). */
   get noiseVariance(): number {
     return this.noise;
   }

@@ -9,7 +9,7 @@ import { parseSearchSpace, type Params } from '../optimizer/space.ts';
 import { createRuntime, type Runtime } from '../runtime/runtime.ts';
 import { newDatabase, type TestDatabase } from '../../tests/harness.ts';
 import { nextRevision } from './revisions.ts';
-import { learnedLoss, learnedScores } from './history.ts';
+import { learnedLoss, learnedScores, optimizerTrials } from './history.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'oscar-history-'));
 let database: TestDatabase;
@@ -175,6 +175,18 @@ describe('learnedScores', () => {
     expect(learnedScores([short], 50)).toEqual([short]);
     expect(learnedScores([pruned], null)).toEqual([pruned]);
     expect(learnedScores([pruned], 10)).toEqual([pruned]); // the final step is not past its last one
+  });
+
+  it('hands the optimizers a pruned trial’s prediction with its sd, and a measured loss without one', () => {
+    const trials = [{ vector: [0.7], violation: 0, params: { x: 1 } }, { ...pruned, params: { x: 2 } }];
+    const learned = learnedScores(trials, 50);
+    const losses = learned.map((t) => t.vector[0]!);
+    const [measured, predicted] = optimizerTrials(trials, learned, losses, true);
+    expect(measured).toEqual({ params: { x: 1 }, loss: 0.7 });
+    expect(predicted!.loss).toBeCloseTo(0.5 + 2 * Math.exp(-15), 4);
+    expect(predicted!.lossSd).toBeCloseTo(curve[9]!.value - predicted!.loss, 12);
+    // With several objectives or constraints the optimizers get the vectors instead (and no curve is extrapolated).
+    expect(optimizerTrials(trials, learned, [0.1, 0.2], false)[1]).toEqual({ params: { x: 2 }, loss: 0.2, objectives: pruned.vector, violation: 0 });
   });
 
   it('never hands the optimizers a loss that is not a finite number, whatever finite values a curve holds', () => {

@@ -106,6 +106,25 @@ function predictedFinal(curve: readonly CurvePoint[], finalStep: number): CurveP
   return value;
 }
 
+/**
+ * The finished trials as the optimizers get them: each with its number to minimise from `losses`; in a
+ * plain experiment with `lossSd` where `learned` says its value is a prediction (a pruned trial's
+ * extrapolated final value), otherwise with its objectives and violation, which multi-objective
+ * optimizers (nsga2) compare directly. `trials`, `learned` and `losses` are index-aligned. Pure.
+ */
+export function optimizerTrials(
+  trials: readonly { readonly params: Params; readonly vector: readonly number[]; readonly violation: number }[],
+  learned: readonly { readonly sd?: number }[],
+  losses: readonly number[],
+  plain: boolean,
+): CompletedTrial[] {
+  return trials.map((trial, i) => {
+    if (!plain) return { params: trial.params, loss: losses[i]!, objectives: trial.vector, violation: trial.violation };
+    const sd = learned[i]!.sd;
+    return sd === undefined ? { params: trial.params, loss: losses[i]! } : { params: trial.params, loss: losses[i]!, lossSd: sd };
+  });
+}
+
 /** What a history is scored by: the experiment's objectives and constraints. */
 interface Scoring {
   readonly objectives: Objectives;
@@ -267,12 +286,7 @@ export class HistoryCache {
     await predictOffThread(this.pool, history.completed, finalStep);
     const learned = learnedScores(history.completed, finalStep);
     const losses = scalarize(learned, deriveSeed(experiment.seed, experiment.nextTrialNumber, SCALARIZATION_STREAM));
-    // With several objectives or constraints, multi-objective optimizers (nsga2) also see the vectors.
-    const completed: CompletedTrial[] = history.completed.map((trial, i) => {
-      if (!scoring.plain) return { params: trial.params, loss: losses[i]!, objectives: trial.vector, violation: trial.violation };
-      const sd = learned[i]!.sd;
-      return sd === undefined ? { params: trial.params, loss: losses[i]! } : { params: trial.params, loss: losses[i]!, lossSd: sd };
-    });
+    const completed = optimizerTrials(history.completed, learned, losses, scoring.plain);
     const state = experiment.optimizerState ?? undefined;
     const result = await this.pool.suggest({
       algorithm: experiment.algorithm,
