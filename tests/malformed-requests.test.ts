@@ -176,16 +176,6 @@ describe('malformed HTTP requests and expensive queries', () => {
     expect(body.errors[0]?.message.length).toBeGreaterThan(10);
   });
 
-  it('answers every body over 1 MiB with its 413, never a broken connection while the client still sends', async () => {
-    // Answering before the body was in, and closing, broke about 1 in 5 of these uploads (EPIPE).
-    const body = JSON.stringify({ query: '{ me { email } }', variables: { pad: 'x'.repeat(2 * 1024 * 1024) } });
-    for (let i = 0; i < 25; i++) {
-      const response = await fetch(server.url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${alice}` }, body });
-      expect(response.status).toBe(413);
-      expect(((await response.json()) as { errors: { extensions: { code: string } }[] }).errors[0]?.extensions.code).toBe('PAYLOAD_TOO_LARGE');
-    }
-  });
-
   it('refuses a mutation sent with GET', async () => {
     const query = encodeURIComponent('mutation { fail(trialId: "x", error: "e") { id } }');
     const response = await fetch(`${server.url}?query=${query}`, { headers: { authorization: `Bearer ${alice}` } });

@@ -61,13 +61,6 @@ export function applyConnectionLimits(server: Server, limits: ConnectionLimits, 
   });
 }
 
-/**
- * A body over the limit but at most this large is read (and dropped) before the 413 is sent: a client
- * still sending its body when the server answers and closes the connection gets a broken pipe, not the
- * answer (1 in 5 of 2 MiB bodies on loopback did). Larger ones are answered at once.
- */
-const DRAIN_BEFORE_REFUSING_BYTES = 16 * 1024 * 1024;
-
 /** Bodies this small are admitted outside the in-flight budgets: slow large bodies cannot starve ordinary API calls. */
 const SMALL_BODY_BYTES = 64 * 1024;
 
@@ -103,11 +96,8 @@ export class BodyAdmission {
     }
     const bytes = Number(declared);
     if (!(bytes <= MAX_BODY_BYTES)) {
-      const answer = () => refuse(res, 413, 'PAYLOAD_TOO_LARGE', `Request body of ${declared} bytes is over the limit of ${MAX_BODY_BYTES} bytes`);
-      // Read to its end first (dropped as it comes), so that the client, done sending, reads the answer.
-      if (bytes <= DRAIN_BEFORE_REFUSING_BYTES) req.once('end', answer);
       req.resume();
-      return bytes <= DRAIN_BEFORE_REFUSING_BYTES ? false : answer();
+      return refuse(res, 413, 'PAYLOAD_TOO_LARGE', `Request body of ${declared} bytes is over the limit of ${MAX_BODY_BYTES} bytes`);
     }
     if (bytes <= SMALL_BODY_BYTES) return true;
     const mine = this.byAddress.get(address) ?? 0;
