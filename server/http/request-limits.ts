@@ -64,8 +64,8 @@ export function applyConnectionLimits(server: Server, limits: ConnectionLimits, 
 /** Bodies this small are admitted outside the in-flight budgets: slow large bodies cannot starve ordinary API calls. */
 const SMALL_BODY_BYTES = 64 * 1024;
 
-function refuse(res: ServerResponse, status: number, code: string, message: string, headers: Record<string, string> = {}): false {
-  res.writeHead(status, { 'content-type': 'application/json', connection: 'close', ...headers });
+function refuse(res: ServerResponse, status: number, code: string, message: string, headers: Record<string, string> = {}, close = true): false {
+  res.writeHead(status, { 'content-type': 'application/json', ...(close ? { connection: 'close' } : {}), ...headers });
   res.end(JSON.stringify({ errors: [{ message, extensions: { code } }] }));
   return false;
 }
@@ -97,7 +97,9 @@ export class BodyAdmission {
     const bytes = Number(declared);
     if (!(bytes <= MAX_BODY_BYTES)) {
       req.resume();
-      return refuse(res, 413, 'PAYLOAD_TOO_LARGE', `Request body of ${declared} bytes is over the limit of ${MAX_BODY_BYTES} bytes`);
+      // Answered at once; a body up to 16 MiB is then read and dropped on an open connection: closing it
+      // while the client still sent its body broke the upload (EPIPE) before the client read the answer.
+      return refuse(res, 413, 'PAYLOAD_TOO_LARGE', `Request body of ${declared} bytes is over the limit of ${MAX_BODY_BYTES} bytes`, {}, !(bytes <= 16 * 1024 * 1024));
     }
     if (bytes <= SMALL_BODY_BYTES) return true;
     const mine = this.byAddress.get(address) ?? 0;
