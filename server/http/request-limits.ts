@@ -61,6 +61,13 @@ export function applyConnectionLimits(server: Server, limits: ConnectionLimits, 
   });
 }
 
+/**
+ * A body over the limit but at most this large is refused at once and then read and dropped on the
+ * open connection: closing it while the client still sent its body broke the upload (EPIPE) before the
+ * client read the answer. A larger one is refused and its connection closed.
+ */
+const DRAINED_OVERSIZE_BYTES = 16 * 1024 * 1024;
+
 /** Bodies this small are admitted outside the in-flight budgets: slow large bodies cannot starve ordinary API calls. */
 const SMALL_BODY_BYTES = 64 * 1024;
 
@@ -97,9 +104,8 @@ export class BodyAdmission {
     const bytes = Number(declared);
     if (!(bytes <= MAX_BODY_BYTES)) {
       req.resume();
-      // Answered at once; a body up to 16 MiB is then read and dropped on an open connection: closing it
-      // while the client still sent its body broke the upload (EPIPE) before the client read the answer.
-      return refuse(res, 413, 'PAYLOAD_TOO_LARGE', `Request body of ${declared} bytes is over the limit of ${MAX_BODY_BYTES} bytes`, {}, !(bytes <= 16 * 1024 * 1024));
+      const drained = bytes <= DRAINED_OVERSIZE_BYTES;
+      return refuse(res, 413, 'PAYLOAD_TOO_LARGE', `Request body of ${declared} bytes is over the limit of ${MAX_BODY_BYTES} bytes`, {}, !drained);
     }
     if (bytes <= SMALL_BODY_BYTES) return true;
     const mine = this.byAddress.get(address) ?? 0;
