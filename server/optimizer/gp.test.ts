@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { encodingOf, features } from './encoding.ts';
 import { fitHyperparameters, GaussianProcess } from './gp.ts';
-import { createGpOptimizer, logH, reflectIntoUnit, refitsThoroughly, warpLosses } from './gp-optimizer.ts';
+import { createGpOptimizer, fitLikeliestWarp, logH, lossFromTarget, reflectIntoUnit, refitsThoroughly, warpLosses } from './gp-optimizer.ts';
 import { normalCdf } from './normal.ts';
 import { createRng } from './rng.ts';
 import { parseSearchSpace } from './space.ts';
@@ -169,6 +169,49 @@ describe('GP optimizer', () => {
       const point = suggest({ lossSd });
       expect(Number.isFinite(Number(point['a'])) && Number.isFinite(Number(point['b']))).toBe(true);
     }
+  });
+
+  it('a prediction (a loss with an sd) leaves the measured rows\' targets as they were, and maps back to its loss', () => {
+    const measured = [3, 0.5, 12, 0.02, 7, 150];
+    const predictions = [0.05, 400];
+    const losses = [...measured, ...predictions];
+    const lossSd = [...measured.map(() => 0), 0.5, 80];
+    for (const warp of ['standard', 'log'] as const) {
+      const alone = warpLosses(measured, warp);
+      const together = warpLosses(losses, warp, lossSd);
+      // (The log warp's origin is the lowest loss of all rows, so that each has a logarithm: here a measured one.)
+      expect(together.slice(0, measured.length)).toEqual(alone);
+      // Taken as measured, the predictions would move them.
+      expect(warpLosses(losses, warp).slice(0, measured.length)).not.toEqual(together.slice(0, measured.length));
+      const back = lossFromTarget(losses, warp, lossSd);
+      together.forEach((target, i) => expect(back(target)).toBeCloseTo(losses[i]!, 6));
+    }
+  });
+
+  it('a trial whose own noise is capped costs every loss warp the same likelihood and moves no other row, so it cannot choose the warp', () => {
+    // Losses spanning five decades (the log warp is steep near the best ones), and a pruned trial whose
+    // predicted loss sits near the best with a huge sd: capped under both warps, at very different slopes.
+    const rng = createRng(21);
+    const encoding = encodingOf(square);
+    const points = Array.from({ length: 24 }, () => [rng.uniform(), rng.uniform()]);
+    const f = (a: number, b: number) => 10 ** (5 * Math.hypot(a - 0.3, b - 0.6)) - 1;
+    const losses = points.map(([a, b]) => f(a!, b!));
+    const x = points.map((p) => features(encoding, p));
+    const pruned = { x: features(encoding, [0.31, 0.61]), loss: Math.min(...losses) * 1.5 + 1e-3, sd: 1e6 };
+    const score = (warp: 'standard' | 'log', withPruned: boolean): number => {
+      const xs = withPruned ? [...x, pruned.x] : x;
+      const ls = withPruned ? [...losses, pruned.loss] : losses;
+      const sds = withPruned ? [...losses.map(() => 0), pruned.sd] : [];
+      const rows = ls.map((_, i) => i);
+      return fitLikeliestWarp(encoding, xs, ls, rows, [warp], createRng(4), () => ({}), sds).score;
+    };
+    const gain = (warp: 'standard' | 'log') => score(warp, true) - score(warp, false);
+    // Ruled by its own noise, the row adds about -ln(sd) to the losses' likelihood under either warp.
+    // Without the cap's correction the two differ by about 6.4 nats here (the log warp's steeper slope),
+    // and with the prediction in the warp's statistics (its extreme log target widens the spread every
+    // measured row is divided by) by about 1.9.
+    expect(gain('standard')).toBeCloseTo(-Math.log(pruned.sd), -1);
+    expect(Math.abs(gain('log') - gain('standard'))).toBeLessThan(0.1);
   });
 
   it('with trials running, sends every second trial to the lowest predicted loss off the running ones, the others where EI is highest', () => {

@@ -29,6 +29,20 @@ describe('learning-curve extrapolation', () => {
     expect(predictCurve(curve(() => 1.25, range(1, 8)), 50)!.sd).toBeCloseTo(0, 12);
   });
 
+  it('is at least as uncertain as the curve is noisy, even where the prediction lands on the last value', () => {
+    // A flat curve at 1 with noise of sd 0.1 whose last value is exactly 1: the distance extrapolated is
+    // about 0, but a final value measured with that noise is not known to better than about 0.1.
+    const rng = createRng(17);
+    const points = curve(() => 1 + 0.1 * (rng.uniform() * 2 - 1) * Math.sqrt(3), range(1, 19));
+    points.push({ step: 20, value: 1 });
+    const mean = points.reduce((s, p) => s + p.value, 0) / points.length;
+    const noise = Math.sqrt(points.reduce((s, p) => s + (p.value - mean) ** 2, 0) / points.length);
+    const predicted = predictCurve(points, 50)!;
+    expect(Math.abs(predicted.value - 1)).toBeLessThan(0.05);
+    expect(predicted.sd).toBeGreaterThan(0.6 * noise);
+    expect(predicted.sd).toBeLessThan(1.2 * noise + Math.abs(predicted.value - 1));
+  });
+
   it('predicts a flat curve stays where it is', () => {
     expect(extrapolate(curve(() => 1.25, range(1, 8)), 50)).toBeCloseTo(1.25, 12);
   });

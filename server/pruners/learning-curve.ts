@@ -120,7 +120,9 @@ export interface CurvePrediction {
   readonly value: number;
   /**
    * A standard deviation for `value` as an estimate of the final value: the distance the prediction
-   * extrapolates, |value - last value|. On the pruning benchmark's curves (150-300 random
+   * extrapolates, |value - last value|, combined (in quadrature) with the curve's own noise, the fit's
+   * root-mean-square residual, so that a prediction that lands on a noisy last value, or a flat noisy
+   * curve, is not taken as exact. On the pruning benchmark's curves (150-300 random
    * configurations, judged at steps 5-25) the prediction's error is 0.2-1.4 times that distance and
    * ranks with it (Spearman up to 0.8); the fit's residuals are 4-19 times too small to tell.
    */
@@ -151,12 +153,17 @@ export function predictCurve(points: readonly CurvePoint[], horizon: number): Cu
   const exponential = fitFamily(steps, values, (t, b) => Math.exp(-b * t), 1 / horizon, 3);
   const power = fitFamily(steps, values, (t, b) => (t + 1) ** -b, 0.05, 4);
   if (exponential === null || power === null) return null;
-  const fitted = (exponential.sse <= power.sse ? exponential : power).at(horizon);
+  const chosen = exponential.sse <= power.sse ? exponential : power;
+  const fitted = chosen.at(horizon);
   // A noisy short curve can fit a nearly straight line that runs far past anything the curve did: the
   // prediction is held within MAX_RANGE_EXTENSION times the curve's own range beyond it.
   const low = Math.min(...values);
   const high = Math.max(...values);
   const reach = MAX_RANGE_EXTENSION * (high - low);
   const predicted = Math.min(high + reach, Math.max(low - reach, fitted)) * scale;
-  return Number.isFinite(predicted) ? { value: predicted, sd: Math.abs(predicted - last.value) } : null;
+  // The curve's own noise (the fit's residual spread) is the floor of the sd: a final value is measured
+  // with that noise too, and a prediction that happens to land on the last value is not exact.
+  const residual = Math.sqrt(chosen.sse / sorted.length) * scale;
+  const sd = Math.hypot(predicted - last.value, residual);
+  return Number.isFinite(predicted) && Number.isFinite(sd) ? { value: predicted, sd } : null;
 }
