@@ -28,68 +28,20 @@ export type LossWarp = 'standard' | 'copula' | 'log';
  * ranks: robust to outliers and huge ranges), `log` (z-scores of
  * ln(loss - best + a small offset): keeps magnitudes, tames heavy tails).
  */
-export function warpLosses(losses: readonly number[], warp: LossWarp, lossSd: readonly number[] = []): number[] {
-  return warpWithJacobian(losses, warp, lossSd).y;
+export function warpLosses(losses: readonly number[], warp: LossWarp): number[] {
+  return warpWithJacobian(losses, warp).y;
 }
 
-/** A monotone loss warp before standardisation: the transform, its inverse and ln of its slope. */
-interface Transform {
-  readonly forward: (loss: number) => number;
-  readonly back: (value: number) => number;
-  readonly logSlope: (loss: number) => number;
-  /** The transformed values' mean and standard deviation (of the measured rows, see {@link warpParts}). */
-  readonly mean: number;
-  readonly sd: number;
-}
-
-/** Whether a row's loss is a prediction with a noise of its own (a pruned trial's extrapolated final value). */
-function isPrediction(lossSd: readonly number[], i: number): boolean {
-  return (lossSd[i] ?? 0) > 0;
-}
-
-/**
- * The cleaned losses (failed ones at the worst finite loss) and the `standard` or `log` transform.
- * The log warp's origin is the lowest loss of all rows (so every row has a logarithm), but its offset
- * (from the median) and the standardisation (mean and spread) come from the measured rows alone, when
- * at least two are: a pruned trial's prediction, uncertain by its own noise, would otherwise move
- * every measured row's target, and through the spread the likelihood by which warps are compared.
- */
-function warpParts(losses: readonly number[], warp: Exclude<LossWarp, 'copula'>, lossSd: readonly number[]): { y: number[]; transform: Transform } {
+/** `warpLosses`, and ln |d target / d loss| per trial (zero for `copula`, which has none), so warps can be compared by likelihood. */
+export function warpWithJacobian(losses: readonly number[], warp: LossWarp): { y: number[]; logJacobian: number[] } {
   const finite = losses.filter((v) => Number.isFinite(v));
   const worst = finite.length ? Math.max(...finite) : 0;
   const y = losses.map((v) => (Number.isFinite(v) ? v : worst));
-  const measured = y.filter((_, i) => !isPrediction(lossSd, i));
-  const stats = measured.length >= 2 ? measured : y;
-  let forward = (v: number) => v;
-  let back = (v: number) => v;
-  let logSlope = (_: number) => 0;
-  if (warp === 'log') {
-    const best = Math.min(...y);
-    const sorted = [...stats].sort((a, b) => a - b);
-    const median = sorted[Math.floor(sorted.length / 2)]!;
-    const offset = Math.max((median - Math.min(...stats)) * 1e-3, 1e-12 * Math.max(1, Math.abs(best)));
-    forward = (v) => Math.log(v - best + offset);
-    back = (v) => Math.exp(v) + best - offset;
-    logSlope = (v) => -Math.log(v - best + offset);
-  }
-  const t = stats.map(forward);
-  const mean = t.reduce((s, v) => s + v, 0) / t.length;
-  const sd = Math.sqrt(t.reduce((s, v) => s + (v - mean) ** 2, 0) / t.length);
-  return { y, transform: { forward, back, logSlope, mean, sd } };
-}
-
-/**
- * `warpLosses`, and ln |d target / d loss| per trial (zero for `copula`, which has none), so warps can be
- * compared by likelihood. `lossSd`, per row, marks predictions (sd > 0), left out of the statistics
- * the warp is built from (see {@link warpParts}).
- */
-export function warpWithJacobian(losses: readonly number[], warp: LossWarp, lossSd: readonly number[] = []): { y: number[]; logJacobian: number[] } {
+  let t: number[];
+  let logJacobian = y.map(() => 0);
   if (warp === 'copula') {
-    const finite = losses.filter((v) => Number.isFinite(v));
-    const worst = finite.length ? Math.max(...finite) : 0;
-    const y = losses.map((v) => (Number.isFinite(v) ? v : worst));
     const order = y.map((v, i) => [v, i] as const).sort((a, b) => a[0] - b[0]);
-    const t = new Array<number>(y.length);
+    t = new Array<number>(y.length);
     for (let i = 0; i < order.length; ) {
       let j = i;
       while (j + 1 < order.length && order[j + 1]![0] === order[i]![0]) j++;
@@ -98,21 +50,40 @@ export function warpWithJacobian(losses: readonly number[], warp: LossWarp, loss
       for (let k = i; k <= j; k++) t[order[k]![1]] = z;
       i = j + 1;
     }
-    const mean = t.reduce((s, v) => s + v, 0) / t.length;
-    const sd = Math.sqrt(t.reduce((s, v) => s + (v - mean) ** 2, 0) / t.length);
-    const zeros = t.map(() => 0);
-    return sd <= 1e-12 ? { y: zeros, logJacobian: zeros } : { y: t.map((v) => (v - mean) / sd), logJacobian: zeros };
+  } else if (warp === 'log') {
+    const best = Math.min(...y);
+    const sorted = [...y].sort((a, b) => a - b);
+    const median = sorted[Math.floor(sorted.length / 2)]!;
+    const offset = Math.max((median - best) * 1e-3, 1e-12 * Math.max(1, Math.abs(best)));
+    t = y.map((v) => Math.log(v - best + offset));
+    logJacobian = y.map((v) => -Math.log(v - best + offset));
+  } else {
+    t = y;
   }
-  const { y, transform } = warpParts(losses, warp, lossSd);
-  const { forward, logSlope, mean, sd } = transform;
-  if (!(sd > 1e-12)) return { y: y.map(() => 0), logJacobian: y.map(() => 0) };
-  return { y: y.map((v) => (forward(v) - mean) / sd), logJacobian: y.map((v) => logSlope(v) - Math.log(sd)) };
+  const mean = t.reduce((s, v) => s + v, 0) / t.length;
+  const sd = Math.sqrt(t.reduce((s, v) => s + (v - mean) ** 2, 0) / t.length);
+  if (sd <= 1e-12) return { y: t.map(() => 0), logJacobian: t.map(() => 0) };
+  return { y: t.map((v) => (v - mean) / sd), logJacobian: logJacobian.map((j) => (warp === 'copula' ? 0 : j - Math.log(sd))) };
 }
 
-/** The inverse of `warpLosses(losses, warp, lossSd)` for `standard` and `log`: a GP target (a prediction) back to a loss. */
-export function lossFromTarget(losses: readonly number[], warp: Exclude<LossWarp, 'copula'>, lossSd: readonly number[] = []): (target: number) => number {
-  const { back, mean, sd } = warpParts(losses, warp, lossSd).transform;
-  return sd > 1e-12 ? (target) => back(mean + target * sd) : () => back(mean);
+/** The inverse of `warpLosses(losses, warp)` for `standard` and `log`: a GP target (a prediction) back to a loss. */
+export function lossFromTarget(losses: readonly number[], warp: Exclude<LossWarp, 'copula'>): (target: number) => number {
+  const finite = losses.filter((v) => Number.isFinite(v));
+  const worst = finite.length ? Math.max(...finite) : 0;
+  const y = losses.map((v) => (Number.isFinite(v) ? v : worst));
+  let t = y;
+  let back = (v: number) => v;
+  if (warp === 'log') {
+    const best = Math.min(...y);
+    const sorted = [...y].sort((a, b) => a - b);
+    const median = sorted[Math.floor(sorted.length / 2)]!;
+    const offset = Math.max((median - best) * 1e-3, 1e-12 * Math.max(1, Math.abs(best)));
+    t = y.map((v) => Math.log(v - best + offset));
+    back = (v) => Math.exp(v) + best - offset;
+  }
+  const mean = t.reduce((s, v) => s + v, 0) / t.length;
+  const sd = Math.sqrt(t.reduce((s, v) => s + (v - mean) ** 2, 0) / t.length);
+  return sd <= 1e-12 ? () => back(mean) : (target) => back(mean + target * sd);
 }
 
 
@@ -373,7 +344,7 @@ export function fitLikeliestWarp<W extends LossWarp>(
 ): WarpedFit<W> {
   let chosen: WarpedFit<W> | null = null;
   for (const warp of warps) {
-    const { y, logJacobian } = warpWithJacobian(losses, warp, lossSd);
+    const { y, logJacobian } = warpWithJacobian(losses, warp);
     const { extra: extraNoise, correction } = warpedNoise(lossSd, logJacobian, warp);
     const fit = fitHyperparameters(
       encoding,

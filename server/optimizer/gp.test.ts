@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { encodingOf, features } from './encoding.ts';
 import { fitHyperparameters, GaussianProcess } from './gp.ts';
-import { createGpOptimizer, fitLikeliestWarp, logH, lossFromTarget, reflectIntoUnit, refitsThoroughly, warpLosses } from './gp-optimizer.ts';
+import { createGpOptimizer, fitLikeliestWarp, logH, reflectIntoUnit, refitsThoroughly, warpLosses } from './gp-optimizer.ts';
 import { normalCdf } from './normal.ts';
 import { createRng } from './rng.ts';
 import { parseSearchSpace } from './space.ts';
@@ -171,24 +171,7 @@ describe('GP optimizer', () => {
     }
   });
 
-  it('a prediction (a loss with an sd) leaves the measured rows\' targets as they were, and maps back to its loss', () => {
-    const measured = [3, 0.5, 12, 0.02, 7, 150];
-    const predictions = [0.05, 400];
-    const losses = [...measured, ...predictions];
-    const lossSd = [...measured.map(() => 0), 0.5, 80];
-    for (const warp of ['standard', 'log'] as const) {
-      const alone = warpLosses(measured, warp);
-      const together = warpLosses(losses, warp, lossSd);
-      // (The log warp's origin is the lowest loss of all rows, so that each has a logarithm: here a measured one.)
-      expect(together.slice(0, measured.length)).toEqual(alone);
-      // Taken as measured, the predictions would move them.
-      expect(warpLosses(losses, warp).slice(0, measured.length)).not.toEqual(together.slice(0, measured.length));
-      const back = lossFromTarget(losses, warp, lossSd);
-      together.forEach((target, i) => expect(back(target)).toBeCloseTo(losses[i]!, 6));
-    }
-  });
-
-  it('a trial whose own noise is capped costs every loss warp the same likelihood and moves no other row, so it cannot choose the warp', () => {
+  it('a trial whose own noise is capped costs the loss warps about the same likelihood, so the cap does not choose the warp', () => {
     // Losses spanning five decades (the log warp is steep near the best ones), and a pruned trial whose
     // predicted loss sits near the best with a huge sd: capped under both warps, at very different slopes.
     const rng = createRng(21);
@@ -206,12 +189,12 @@ describe('GP optimizer', () => {
       return fitLikeliestWarp(encoding, xs, ls, rows, [warp], createRng(4), () => ({}), sds).score;
     };
     const gain = (warp: 'standard' | 'log') => score(warp, true) - score(warp, false);
-    // Ruled by its own noise, the row adds about -ln(sd) to the losses' likelihood under either warp.
-    // Without the cap's correction the two differ by about 6.4 nats here (the log warp's steeper slope),
-    // and with the prediction in the warp's statistics (its extreme log target widens the spread every
-    // measured row is divided by) by about 1.9.
+    // Ruled by its own noise, the row adds about -ln(sd) to the losses' likelihood under either warp. The
+    // two differ here by about 1.9 nats, because the row also counts in each warp's statistics (its
+    // extreme log target widens the spread every row is divided by); without the cap's correction they
+    // would differ by about 4.5 (the log warp's far steeper slope at the row).
     expect(gain('standard')).toBeCloseTo(-Math.log(pruned.sd), -1);
-    expect(Math.abs(gain('log') - gain('standard'))).toBeLessThan(0.1);
+    expect(Math.abs(gain('log') - gain('standard'))).toBeLessThan(3);
   });
 
   it('with trials running, sends every second trial to the lowest predicted loss off the running ones, the others where EI is highest', () => {
