@@ -121,8 +121,8 @@ export interface CurvePrediction {
   /**
    * A standard deviation for `value` as an estimate of the final value: the distance the prediction
    * extrapolates, |value - last value|, combined (in quadrature) with the curve's own noise, the fit's
-   * residual standard deviation (three fitted parameters: c, a, b), so that a prediction that lands on a noisy last value, or a flat noisy
-   * curve, is not taken as exact. On the pruning benchmark's curves (150-300 random
+   * residual standard deviation (three fitted parameters: c, a, b), so that a prediction that lands on
+   * a noisy last value, or a flat noisy curve, is not taken as exact. On the pruning benchmark's curves (150-300 random
    * configurations, judged at steps 5-25) the prediction's error is 0.2-1.4 times that distance and
    * ranks with it (Spearman up to 0.8); the fit's residuals are 4-19 times too small to tell.
    */
@@ -165,5 +165,6 @@ export function predictCurve(points: readonly CurvePoint[], horizon: number): Cu
   // with that noise too, and a prediction that happens to land on the last value is not exact.
   const residual = Math.sqrt(chosen.sse / Math.max(1, sorted.length - 3)) * scale;
   const sd = Math.hypot(predicted - last.value, residual);
-  return Number.isFinite(predicted) && Number.isFinite(sd) ? { value: predicted, sd } : null;
+  if (!Number.isFinite(predicted)) return null;
+  return { value: predicted, sd: Number.isFinite(sd) ? sd : Math.abs(predicted - last.value) };
 }
