@@ -20,6 +20,8 @@
  * usage: tsx scripts/bench/pruning.ts [--seeds 10] [--budget 600] [--workers 1,8] [--problems a,b]
  *          [--systems oscar-asha,optuna-sha,...] [--algorithm auto] [--jobs 2] [--quick] [--no-optuna]
  *          [--report FILE.jsonl]   (tables and plot from runs already made, no new runs)
+ *          [--optimum mlp_sgd=0.497]   (a problem's optimum fixed, not the best of the runs read, so that runs compare)
+ *          [--at 500,1000,3000]   (also the median regret at these steps)
  *          [--asha '{"type":"asha","min_step":5,"reduction":3}']   (the pruner `oscar-asha` runs with, to compare settings)
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -43,8 +45,26 @@ const { values } = parseArgs({
     'no-optuna': { type: 'boolean', default: false },
     report: { type: 'string' },
     asha: { type: 'string' },
+    optimum: { type: 'string' },
+    at: { type: 'string' },
   },
 });
+
+/** `--optimum problem=value,...`: optima given on the command line, in place of the best final value of the runs read. */
+const GIVEN_OPTIMA = new Map(
+  (values.optimum ?? '')
+    .split(',')
+    .filter(Boolean)
+    .map((pair) => {
+      const [problem, value] = pair.split('=');
+      if (!problem || !Number.isFinite(Number(value))) throw new Error(`--optimum wants problem=number, got ${pair}`);
+      return [problem, Number(value)] as const;
+    }),
+);
+
+/** `--at`: the steps at which the report also gives each system's median regret. */
+const AT_STEPS = (values.at ?? '').split(',').filter(Boolean).map(Number);
+if (AT_STEPS.some((step) => !Number.isInteger(step) || step < 0)) throw new Error(`--at wants whole steps, got ${values.at}`);
 
 const OUT = process.env.OSCAR_BENCH_OUT ?? join(ROOT, 'scripts/bench/results');
 const STEPS = 50;
@@ -96,6 +116,8 @@ interface Run {
 
 /** The problem's optimum: known, or the best final value of any run of it. */
 function optimumOf(runs: readonly Run[], problem: string): number {
+  const given = GIVEN_OPTIMA.get(problem);
+  if (given !== undefined) return given;
   const mine = runs.filter((r) => r.problem === problem);
   const known = mine.find((r) => r.optimum !== null)?.optimum;
   if (known !== undefined && known !== null) return known;
@@ -223,7 +245,12 @@ function report(runs: readonly Run[], seconds: number | null): string {
   for (const r of rows) {
     md += `| ${r.problem} | ${r.workers} | ${r.system} | ${fmt(r.steps)} | ${fmt(r.trials)} | ${fmt(r.completed)} | ${fmt(r.regret)} | ${fmt(r.stepsToNone)} |${r.errors ? ` ${r.errors} errors` : ''}\n`;
   }
-  const optima = [...new Set(runs.map((r) => r.problem))].map((p) => `${p} ${fmt(optimumOf(runs, p))}${runs.find((r) => r.problem === p)?.optimum === null ? ' (best of all runs)' : ' (known)'}`);
+  if (AT_STEPS.length) {
+    md += `\nMedian regret at ${AT_STEPS.join(' / ')} steps:\n\n| problem | workers | system | ${AT_STEPS.map((s) => `at ${s}`).join(' | ')} |\n|---|---|---|${AT_STEPS.map(() => '---|').join('')}\n`;
+    for (const r of rows) md += `| ${r.problem} | ${r.workers} | ${r.system} | ${AT_STEPS.map((s) => fmt(r.curve[s] ?? Number.NaN)).join(' | ')} |\n`;
+  }
+  const source = (p: string) => (GIVEN_OPTIMA.has(p) ? ' (given)' : runs.find((r) => r.problem === p)?.optimum === null ? ' (best of all runs)' : ' (known)');
+  const optima = [...new Set(runs.map((r) => r.problem))].map((p) => `${p} ${fmt(optimumOf(runs, p))}${source(p)}`);
   md += `\nOptima: ${optima.join(', ')}.\n\nGoals:\n${goals(rows).join('\n')}\n`;
   writePanels(
     { title: `Median regret against steps spent (log scale), ${seeds} seeds`, xName: 'steps spent', colors: COLORS, columns: 2 },

@@ -2,7 +2,7 @@
  * `npm run bench`: Oscar against Optuna on the shared benchmark problems,
  * through a real server and Oscar's own Python client.
  *
- * Starts an Oscar server (temporary database, free port), creates a token, runs
+ * Starts an Oscar server (tests/harness.ts: a temporary database, a free port, no rate limit), creates a token, runs
  * ../shared/bench/run_oscar.py with 1 and with 8 workers sharing one experiment,
  * runs Optuna 3.1's TPE and random samplers with run_optuna.py when
  * /usr/bin/python3 has python3-optuna (else uses the shipped
@@ -22,10 +22,10 @@
  *        OSCAR_BENCH_OUT (default scripts/bench/results)
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { startServer } from '../../tests/harness.ts';
 import { benchDir, repoRoot } from './common.ts';
 import { writePlot } from './plot.ts';
 
@@ -92,8 +92,8 @@ function pickPython(): string {
   throw new Error('no python3 with numpy found; set OSCAR_BENCH_PYTHON');
 }
 
-function run(command: string, args: string[], env: NodeJS.ProcessEnv = process.env): string {
-  const result = spawnSync(command, args, { cwd: repoRoot, env, encoding: 'utf8', maxBuffer: 1 << 28 });
+function run(command: string, args: string[]): string {
+  const result = spawnSync(command, args, { cwd: repoRoot, encoding: 'utf8', maxBuffer: 1 << 28 });
   if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed (${result.status}):\n${result.stderr}`);
   return result.stdout;
 }
@@ -119,50 +119,18 @@ function runToFile(command: string, args: string[], file: string): Promise<void>
   });
 }
 
-async function startServer(databaseUrl: string): Promise<{ url: string; stop: () => Promise<void> }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
-    cwd: repoRoot,
-    // A worker asks and reports faster than the default rate limit per token (6,000 operations a minute).
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', DATABASE_URL: databaseUrl, OSCAR_RATE_LIMIT: '100000000' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let logs = '';
-  const url = await new Promise<string>((resolve, reject) => {
-    const onData = (chunk: Buffer) => {
-      logs += chunk.toString();
-      const match = /Oscar listening on (http:\/\/\S+\/graphql)/.exec(logs);
-      if (match) resolve(match[1]!);
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`server exited (${code}) before listening:\n${logs}`)));
-  });
-  const stop = () =>
-    new Promise<void>((resolve) => {
-      if (child.exitCode !== null) return resolve();
-      child.once('exit', () => resolve());
-      child.kill('SIGTERM');
-      setTimeout(() => child.kill('SIGKILL'), 10_000).unref();
-    });
-  return { url, stop };
-}
-
 async function main(): Promise<void> {
   const bench = benchDir();
   const python = pickPython();
   const out = process.env.OSCAR_BENCH_OUT ?? join(repoRoot, 'scripts/bench/results');
   mkdirSync(out, { recursive: true });
-  const dir = mkdtempSync(join(tmpdir(), 'oscar-bench-'));
-  const databaseUrl = `file:${join(dir, 'bench.db')}`;
-  console.error(`benchmark: ${bench}, python ${python}, database ${databaseUrl}`);
   const rounds = roundsToRun();
-  const server = await startServer(databaseUrl);
+  // A worker asks and reports faster than the default rate limit per token (6,000 operations a minute).
+  const server = await startServer({ env: { OSCAR_RATE_LIMIT: '100000000' } });
+  console.error(`benchmark: ${bench}, python ${python}, database ${server.databaseUrl}`);
   const files = new Map<Round, string[]>(rounds.map((round) => [round, []]));
   try {
-    const token = run(process.execPath, ['bin/oscar.mjs', 'token', 'create', '--email', 'bench@example.com'], { ...process.env, DATABASE_URL: databaseUrl })
-      .trim()
-      .split('\n')
-      .at(-1)!;
+    const token = await server.token('bench@example.com');
     for (const round of rounds) {
       const common = ['--seeds', values.seeds!, '--budget', round.budget, '--problems', round.problems];
       for (const workers of values.workers!.split(',')) {
@@ -175,7 +143,6 @@ async function main(): Promise<void> {
     }
   } finally {
     await server.stop();
-    rmSync(dir, { recursive: true, force: true });
   }
   let report = '';
   for (const round of rounds) {
