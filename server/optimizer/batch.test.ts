@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { fantasyTargets, hardLocalPenalty, lipschitzEstimate } from './batch.ts';
 import { encodingOf, features } from './encoding.ts';
 import { fitHyperparameters, GaussianProcess } from './gp.ts';
-import { createGpOptimizer, warpLosses } from './gp-optimizer.ts';
+import { createGpOptimizer, splitRunning, warpLosses } from './gp-optimizer.ts';
 import { createQuasiRandomOptimizer } from './qmc.ts';
 import { createRng } from './rng.ts';
 import { encode, parseSearchSpace, type Params } from './space.ts';
@@ -63,6 +63,39 @@ describe('parallel workers', () => {
       .map((t) => ({ params: t.params }));
     const request = { space, completed, running, seed: 9, state: { scramble: 42 } };
     expect(createGpOptimizer().suggest(request).suggestions).toEqual(createQuasiRandomOptimizer().suggest(request).suggestions);
+  });
+});
+
+describe('running trials with a predicted final loss (their partial curves)', () => {
+  // A running trial far from the quadratic's minimum, in the corner (4, -4, 4, -4), whose true loss is about 90.
+  const corner: Params = { x0: 4, x1: -4, x2: 4, x3: -4 };
+  const gap = (a: Params, b: Params) => distance(a, b);
+
+  it('the GP learns from a prediction: a curve heading far below every result draws the next trial towards it', () => {
+    const completed = history();
+    const gp = createGpOptimizer();
+    const believed = gp.suggest({ space, completed, running: [{ params: corner }], seed: 21 }).suggestions[0]!;
+    const learned = gp.suggest({ space, completed, running: [{ params: corner, loss: -50, lossSd: 0.5 }], seed: 21 }).suggestions[0]!;
+    // Believed at the model's mean, the corner is as bad as the model thinks: the next trial stays near the minimum.
+    expect(loss(believed)).toBeLessThan(Math.min(...completed.map((t) => t.loss)) + 5);
+    // Predicted to end far below every result, the corner is where the model now looks, but not on the running trial itself.
+    expect(gap(learned, corner)).toBeLessThan(gap(believed, corner) / 2);
+    expect(gap(learned, corner)).toBeGreaterThan(1e-3);
+  });
+
+  it('only the latest predictions count, and only finite ones with a finite sd', () => {
+    const running = [
+      { params: corner, loss: 1, lossSd: 0.1 },
+      { params: { ...corner, x0: 3 }, loss: Number.NaN, lossSd: 1 },
+      { params: { ...corner, x1: -3 }, loss: 2, lossSd: Number.POSITIVE_INFINITY },
+      { params: { ...corner, x2: 3 }, loss: 3 },
+      { params: { ...corner, x3: -3 }, loss: 4, lossSd: 0.2 },
+    ];
+    const { predicted, unpredicted } = splitRunning(running, 1);
+    expect(predicted).toEqual([{ params: running[4]!.params, loss: 4, lossSd: 0.2 }]);
+    expect(unpredicted.map((t) => t.params)).toEqual(running.slice(0, 4).map((t) => t.params));
+    expect(splitRunning(running, 0).predicted).toEqual([]);
+    expect(splitRunning(running, 5).predicted.map((t) => t.loss)).toEqual([1, 4]);
   });
 });
 

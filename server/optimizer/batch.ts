@@ -113,16 +113,20 @@ export function batchModel(
     /** Else exclude only the points within this many lengthscales of a running trial (0: none). */
     readonly exclusion: number;
     readonly lipschitz: () => number;
+    /** Running trials the model has observed already (by a predicted loss): kept away from as `pending` is, not fantasised. */
+    readonly excluded?: readonly Float64Array[];
   },
   rng: Rng,
 ): BatchModel {
-  if (pending.length === 0) return { model: gp, best, penalty: null };
+  const excluded = options.excluded ?? [];
+  if (pending.length === 0 && excluded.length === 0) return { model: gp, best, penalty: null };
+  const apart = excluded.length === 0 ? pending : [...pending, ...excluded];
   const penalty = options.penalize
-    ? hardLocalPenalty(gp, pending, best, options.lipschitz())
+    ? hardLocalPenalty(gp, apart, best, options.lipschitz())
     : options.exclusion > 0
-      ? hardLocalPenalty(gp, pending, best, 0, options.exclusion)
+      ? hardLocalPenalty(gp, apart, best, 0, options.exclusion)
       : null;
-  if (options.fantasy === 'none') return { model: gp, best, penalty };
+  if (options.fantasy === 'none' || pending.length === 0) return { model: gp, best, penalty };
   const targets = fantasyTargets(gp, pending, options.fantasy, best, rng);
   const model = gp.withObservations(pending, targets);
   return { model, best: options.fantasy === 'sample' ? Math.min(best, ...targets) : best, penalty };

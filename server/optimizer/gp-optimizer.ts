@@ -5,7 +5,7 @@ import { normalCdf, normalQuantile } from './normal.ts';
 import { quasiRandomSuggestions, ScrambledHalton, scrambleOf } from './qmc.ts';
 import { defaultInitialTrials, quasiRandomStart } from './quasi-random-start.ts';
 import { createRng, type Rng } from './rng.ts';
-import type { CompletedTrial, Optimizer, SuggestRequest, SuggestResult } from './types.ts';
+import type { CompletedTrial, Optimizer, RunningTrial, SuggestRequest, SuggestResult } from './types.ts';
 import { suggestionCount } from './types.ts';
 import { decode, encode, paramsFromCube, type Params } from './space.ts';
 
@@ -128,6 +128,29 @@ export interface GpOptions {
    * `model_select` it reached the narrow `svm` branch in 1 run of 10 against 4 (same median).
    */
   readonly exploitEvery?: number;
+  /**
+   * At most this many running trials with a predicted final loss (`RunningTrial.loss`, from their partial
+   * curves) are conditioned on as noisy observations, the most recent ones; the others, and running trials
+   * without a prediction, are believed at the model's mean. 0 ignores the predictions.
+   */
+  readonly maxPredictedRunning?: number;
+}
+
+/**
+ * Running trials split into those conditioned on by their predicted final loss (finite, with a finite sd;
+ * the latest `max`) and the rest.
+ */
+export function splitRunning(running: readonly RunningTrial[], max: number): { predicted: CompletedTrial[]; unpredicted: RunningTrial[] } {
+  const predicted: CompletedTrial[] = [];
+  const unpredicted: RunningTrial[] = [];
+  for (let i = running.length - 1; i >= 0; i--) {
+    const trial = running[i]!;
+    const { loss, lossSd } = trial;
+    if (predicted.length < max && loss !== undefined && Number.isFinite(loss) && lossSd !== undefined && Number.isFinite(lossSd) && lossSd >= 0) {
+      predicted.push({ params: trial.params, loss, lossSd });
+    } else unpredicted.push(trial);
+  }
+  return { predicted: predicted.reverse(), unpredicted: unpredicted.reverse() };
 }
 
 interface GpState {
@@ -371,7 +394,8 @@ export function fitLikeliestWarp<W extends LossWarp>(
  * snapped to steps, integers and choices. Running trials and earlier members of
  * a batch enter as kriging-believer fantasies (observed at the GP's mean, which
  * shrinks the variance around them so the next point goes where little is
- * known or running), and no point within `exclusion` lengthscales of a running
+ * known or running; a running trial whose partial curve predicts its final loss counts with that
+ * prediction and its sd instead, as a pruned one does), and no point within `exclusion` lengthscales of a running
  * trial is proposed; with running trials every `exploitEvery`-th trial minimises the
  * posterior mean instead. With several workers the model waits until as many
  * results are in as the quasi-random start is long. In a
@@ -398,6 +422,7 @@ export function createGpOptimizer(options: GpOptions = {}): Optimizer {
   const minModelTrials = options.minModelTrials;
   const exclusion = options.exclusion ?? 1e-3;
   const exploitEvery = options.exploitEvery ?? 2;
+  const maxPredictedRunning = options.maxPredictedRunning ?? 32;
   return {
     name: 'gp',
     suggest(request: SuggestRequest): SuggestResult {
@@ -415,12 +440,18 @@ export function createGpOptimizer(options: GpOptions = {}): Optimizer {
         return { suggestions: quasiRandomSuggestions(request, count), state: { scramble } satisfies GpState };
       }
       const rng = createRng(request.seed);
-      const points = training.map((t) => encode(space, t.params));
+      // Running trials whose partial curves predict their final loss are conditioned on as noisy
+      // observations (after the completed rows); the rest are believed at the model's mean (fantasies).
+      const { predicted, unpredicted } = splitRunning(request.running, maxPredictedRunning);
+      const rows = [...training, ...predicted];
+      const completedRows = training.length;
+      const points = rows.map((t) => encode(space, t.params));
       const x = points.map((point) => features(encoding, point));
-      const losses = training.map((t) => t.loss);
-      const lossSd = training.map((t) => t.lossSd ?? 0);
-      // The best rows by loss plus its own sd, as in `trainingSubset`.
-      const fitRows = fitSubset(losses.map((loss, i) => loss + lossSd[i]!), maxFitPoints);
+      const losses = rows.map((t) => t.loss);
+      const lossSd = rows.map((t) => t.lossSd ?? 0);
+      // The best completed rows by loss plus its own sd, as in `trainingSubset` (predictions of running
+      // trials, which move with every report, never set the hyperparameters).
+      const fitRows = fitSubset(losses.slice(0, completedRows).map((loss, i) => loss + lossSd[i]!), maxFitPoints);
       const previousWarp = stateWarp(request.state);
       // Every few trials (or without a previous choice) each candidate warp is fitted and the one
       // with the higher likelihood of the losses themselves (Jacobian included) is kept.
@@ -437,24 +468,31 @@ export function createGpOptimizer(options: GpOptions = {}): Optimizer {
           : { previous: candidate === previousWarp ? previousHyper(request.state) : undefined, thorough },
         lossSd,
       );
-      const gp = new GaussianProcess(encoding, x, y, hyper, undefined, extraNoise);
+      const measured = predicted.length === 0 ? undefined : new GaussianProcess(encoding, x.slice(0, completedRows), y.slice(0, completedRows), hyper, undefined, extraNoise);
+      const gp = new GaussianProcess(encoding, x, y, hyper, measured, extraNoise);
+      const completedX = x.slice(0, completedRows);
       // The incumbent EI improves on: the lowest observed target, or (`mean`) the lowest posterior mean at
       // a trial, which differs only when the model reads part of the loss as noise (a rugged surface),
       // where the lowest observation is an optimistic outlier that makes EI vanish near the data.
-      const best = incumbent === 'mean' ? Math.min(...x.map((f) => gp.predictMean(f))) : Math.min(...y);
+      const best = incumbent === 'mean' ? Math.min(...completedX.map((f) => gp.predictMean(f))) : Math.min(...y.slice(0, completedRows));
+      // An exploiting trial believes a running trial's prediction at worst the incumbent, as its fantasies.
+      const clippedGp =
+        measured === undefined ? gp : new GaussianProcess(encoding, x, y.map((v, i) => (i < completedRows ? v : Math.max(v, best))), hyper, measured, extraNoise);
       // The acquisition search starts around the best trials, a pruned trial's prediction counted at its
       // own sd worse.
       const anchors = points
+        .slice(0, completedRows)
         .map((point, i) => ({ point, y: y[i]! + Math.sqrt(extraNoise[i]!) }))
         .sort((a, b) => a.y - b.y)
         .slice(0, 5)
         .map((a) => a.point);
-      const pending = request.running.map((t) => features(encoding, encode(space, t.params)));
+      const pending = unpredicted.map((t) => features(encoding, encode(space, t.params)));
+      const observedRunning = x.slice(completedRows);
       // Only a batch that reaches back into the quasi-random start needs the sequence (it costs about a millisecond to set up).
       let halton: ScrambledHalton | undefined;
       let lipschitz: number | undefined;
       const lipschitzOnce = () =>
-        (lipschitz ??= lipschitzEstimate(gp, [...x, ...Array.from({ length: 200 }, () => features(encoding, randomPoint(encoding, rng)))]));
+        (lipschitz ??= lipschitzEstimate(gp, [...completedX, ...Array.from({ length: 200 }, () => features(encoding, randomPoint(encoding, rng)))]));
       const suggestions: Params[] = [];
       for (let i = 0; i < count; i++) {
         if (seen + i < initialTrials(p)) {
@@ -465,8 +503,8 @@ export function createGpOptimizer(options: GpOptions = {}): Optimizer {
         }
         // Kriging believers spread the batch but shrink the variance where the model predicts the best losses,
         // so every `exploitEvery`-th trial goes to the predicted minimum instead (off the running trials there).
-        const exploit = exploitEvery > 0 && pending.length > 0 && (seen + i) % exploitEvery === 0;
-        const batch = batchModel(gp, pending, best, { fantasy: exploit ? 'clipped' : fantasy, penalize, exclusion, lipschitz: lipschitzOnce }, rng);
+        const exploit = exploitEvery > 0 && pending.length + observedRunning.length > 0 && (seen + i) % exploitEvery === 0;
+        const batch = batchModel(exploit ? clippedGp : gp, pending, best, { fantasy: exploit ? 'clipped' : fantasy, penalize, exclusion, lipschitz: lipschitzOnce, excluded: observedRunning }, rng);
         const point = optimizeAcquisition(batch.model, batch.best, encoding, rng, anchors, candidates, batch.penalty, exploit);
         suggestions.push(decode(space, point));
         pending.push(features(encoding, point));

@@ -27,6 +27,15 @@ export interface CompletedTrial {
 /** A trial handed to a worker and not finished yet; optimizers should avoid suggesting it again. */
 export interface RunningTrial {
   readonly params: Params;
+  /**
+   * The final loss its intermediate values predict so far (a learning curve extrapolated to the step the
+   * experiment's trials run to), when it has reported enough of them; with `lossSd`, how uncertain that
+   * is. The GP conditions on it as a noisy observation instead of guessing the trial's result (so
+   * parallel workers learn from each other's partial curves); the other optimizers ignore it.
+   */
+  readonly loss?: number;
+  /** The sd of `loss` (finite, at least 0); set exactly when `loss` is. */
+  readonly lossSd?: number;
 }
 
 /**

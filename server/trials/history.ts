@@ -4,9 +4,9 @@ import type { ComputePool } from '../optimizer/pool/compute-pool.ts';
 import { boundedHistory } from '../optimizer/registry.ts';
 import { deriveSeed } from '../optimizer/rng.ts';
 import type { Params, SearchSpace } from '../optimizer/space.ts';
-import type { CompletedTrial } from '../optimizer/types.ts';
+import type { CompletedTrial, RunningTrial } from '../optimizer/types.ts';
 import type { Db } from '../runtime/database.ts';
-import { fitPoints, predictCurve, type CurvePoint, type CurvePrediction } from '../pruners/learning-curve.ts';
+import { fitPoints, MIN_CURVE_POINTS, predictCurve, type CurvePoint, type CurvePrediction } from '../pruners/learning-curve.ts';
 import { asRecord } from '../json.ts';
 import { objectiveVector, storedConstraints, storedObjectives, violation, type Constraint, type Objectives } from '../objectives/objectives-config.ts';
 import { isPlain, resultValues } from '../objectives/ranking.ts';
@@ -54,6 +54,21 @@ interface KnownTrial {
  * 200,000 rows however many pruned trials an experiment has.
  */
 const CURVE_BATCH = 20;
+
+/**
+ * How many running trials' partial curves a suggestion extrapolates (those furthest along): the GP
+ * conditions on at most this many predictions (its `maxPredictedRunning`).
+ */
+export const MAX_PREDICTED_RUNNING = 32;
+
+/** The values a running trial reported, read so far (reads after the first fetch only later steps). */
+interface RunningCurve {
+  /** The highest step read. */
+  through: number;
+  readonly points: CurvePoint[];
+  /** The prediction made from `points`, for the final step it was made for (null: none). */
+  prediction?: { readonly finalStep: number; readonly through: number; readonly value: CurvePrediction | null };
+}
 
 /** A finished trial in completion order, as the optimizers learn from it. */
 interface ScoredTrial extends Scored {
@@ -168,6 +183,8 @@ interface History {
   readonly completed: ScoredTrial[];
   /** RUNNING trials by number. */
   readonly running: Map<number, Params>;
+  /** Partial curves of running trials, by trial id (see {@link MAX_PREDICTED_RUNNING}). */
+  readonly runningCurves: Map<string, RunningCurve>;
   revision: number;
   /** The furthest step a COMPLETED trial reported, and that any trial reported (null: none yet). */
   completedStep: number | null;
@@ -206,7 +223,7 @@ export class HistoryCache {
       return history;
     }
     this.histories.delete(experimentId);
-    history = { scoringKey, trials: new Map(), completed: [], running: new Map(), revision: -1, completedStep: null, furthestStep: null };
+    history = { scoringKey, trials: new Map(), completed: [], running: new Map(), runningCurves: new Map(), revision: -1, completedStep: null, furthestStep: null };
     this.histories.set(experimentId, history);
     while (this.histories.size > MAX_CACHED_EXPERIMENTS) this.histories.delete(this.histories.keys().next().value!);
     return history;
@@ -245,6 +262,64 @@ export class HistoryCache {
         if (t.score !== null) history.completed.push({ params: t.params, ...t.score, ...(t.curve ? { curve: t.curve } : {}) });
       }
     }
+  }
+
+  /**
+   * The running trials for the optimizer, oldest first; in a plain experiment whose trials are known to run
+   * to `finalStep` (the furthest step a completed trial reported), those furthest along (at most
+   * {@link MAX_PREDICTED_RUNNING}) with the final loss their curves so far predict and its sd, so that the
+   * GP learns from other workers' partial curves instead of guessing their results. Each curve is read
+   * incrementally (only steps past the last read; a step reported late below that is not read) and
+   * extrapolated on a worker thread, again only when it has grown.
+   */
+  private async runningTrials(experimentId: string, history: History, finalStep: number | null): Promise<RunningTrial[]> {
+    const plain = () => [...history.running.values()].map((params) => ({ params }));
+    if (finalStep === null || history.running.size === 0) return plain();
+    const rows = await this.db.trial.findMany({
+      where: { experimentId, state: 'RUNNING', lastStep: { gte: MIN_CURVE_POINTS, lt: finalStep } },
+      select: { id: true, number: true, lastStep: true },
+      orderBy: [{ lastStep: 'desc' }, { number: 'asc' }],
+      take: MAX_PREDICTED_RUNNING,
+    });
+    const ids = new Set(rows.map((row) => row.id));
+    for (const id of history.runningCurves.keys()) if (!ids.has(id)) history.runningCurves.delete(id);
+    const stale = rows.filter((row) => (history.runningCurves.get(row.id)?.through ?? 0) < row.lastStep!);
+    for (let i = 0; i < stale.length; i += CURVE_BATCH) {
+      const batch = stale.slice(i, i + CURVE_BATCH);
+      const reports = await this.db.trialReport.findMany({
+        where: { OR: batch.map((row) => ({ trialId: row.id, step: { gt: history.runningCurves.get(row.id)?.through ?? 0 } })) },
+        select: { trialId: true, step: true, value: true },
+      });
+      for (const row of batch) if (!history.runningCurves.has(row.id)) history.runningCurves.set(row.id, { through: 0, points: [] });
+      for (const report of reports) {
+        const curve = history.runningCurves.get(report.trialId)!;
+        curve.points.push({ step: report.step, value: report.value });
+        curve.through = Math.max(curve.through, report.step);
+      }
+    }
+    const toPredict = rows.flatMap((row) => {
+      const curve = history.runningCurves.get(row.id);
+      if (curve === undefined || (curve.prediction?.finalStep === finalStep && curve.prediction.through === curve.through)) return [];
+      return [curve];
+    });
+    if (toPredict.length > 0) {
+      let values: readonly (CurvePrediction | null)[];
+      try {
+        values = await this.pool.extrapolate({ curves: toPredict.map((curve) => fitPoints(curve.points)), finalStep });
+      } catch {
+        values = [];
+      }
+      toPredict.forEach((curve, i) => (curve.prediction = { finalStep, through: curve.through, value: values[i] ?? null }));
+    }
+    const predicted = new Map<number, CurvePrediction>();
+    for (const row of rows) {
+      const value = history.runningCurves.get(row.id)?.prediction?.value;
+      if (value) predicted.set(row.number, value);
+    }
+    return [...history.running].map(([number, params]) => {
+      const prediction = predicted.get(number);
+      return prediction ? { params, loss: prediction.value, lossSd: prediction.sd } : { params };
+    });
   }
 
   /** The values each of these (pruned) trials reported, by trial id, read in bounded batches. */
@@ -293,7 +368,7 @@ export class HistoryCache {
       space,
       // Only what the optimizer will use crosses to the worker thread (bounded for long histories).
       completed: boundedHistory(experiment.algorithm, space, completed),
-      running: [...history.running.values()].map((params) => ({ params })),
+      running: await this.runningTrials(experiment.id, history, scoring.plain ? history.completedStep : null),
       seed: deriveSeed(experiment.seed, experiment.nextTrialNumber),
       state,
       count,
