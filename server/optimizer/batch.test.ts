@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { fantasyTargets, hardLocalPenalty, lipschitzEstimate } from './batch.ts';
+import { batchModel, fantasyTargets, hardLocalPenalty, lipschitzEstimate } from './batch.ts';
 import { encodingOf, features } from './encoding.ts';
 import { fitHyperparameters, GaussianProcess } from './gp.ts';
-import { createGpOptimizer, splitRunning, warpLosses } from './gp-optimizer.ts';
+import { createGpOptimizer, fixedWarp, observedRunning, warpLosses } from './gp-optimizer.ts';
 import { createQuasiRandomOptimizer } from './qmc.ts';
 import { createRng } from './rng.ts';
 import { encode, parseSearchSpace, type Params } from './space.ts';
@@ -83,7 +83,17 @@ describe('running trials with a predicted final loss (their partial curves)', ()
     expect(gap(learned, corner)).toBeGreaterThan(1e-3);
   });
 
-  it('only the latest predictions count, and only finite ones with a finite sd', () => {
+  it('a prediction moves neither the loss warp nor the hyperparameters, however far off it is', () => {
+    const completed = history();
+    const gp = createGpOptimizer();
+    const plain = gp.suggest({ space, completed, running: [{ params: corner }], seed: 21 }).state;
+    for (const predicted of [1e6, -1e6, 0.5]) {
+      expect(gp.suggest({ space, completed, running: [{ params: corner, loss: predicted, lossSd: 1 }], seed: 21 }).state).toEqual(plain);
+    }
+  });
+
+  it('observes the first finite predictions with a finite sd, up to the most it takes, through a bounded warp', () => {
+    const losses = history().map((t) => t.loss);
     const running = [
       { params: corner, loss: 1, lossSd: 0.1 },
       { params: { ...corner, x0: 3 }, loss: Number.NaN, lossSd: 1 },
@@ -91,11 +101,23 @@ describe('running trials with a predicted final loss (their partial curves)', ()
       { params: { ...corner, x2: 3 }, loss: 3 },
       { params: { ...corner, x3: -3 }, loss: 4, lossSd: 0.2 },
     ];
-    const { predicted, unpredicted } = splitRunning(running, 1);
-    expect(predicted).toEqual([{ params: running[4]!.params, loss: 4, lossSd: 0.2 }]);
-    expect(unpredicted.map((t) => t.params)).toEqual(running.slice(0, 4).map((t) => t.params));
-    expect(splitRunning(running, 0).predicted).toEqual([]);
-    expect(splitRunning(running, 5).predicted.map((t) => t.loss)).toEqual([1, 4]);
+    for (const warp of ['standard', 'log'] as const) {
+      const map = fixedWarp(losses, warp)!;
+      // A loss the completed trials had gets the target they got; one far outside their range, a bounded one.
+      const targets = warpLosses(losses, warp);
+      losses.forEach((loss, i) => expect(map(loss)).toBeCloseTo(targets[i]!, 10));
+      const [low, high] = [Math.min(...losses), Math.max(...losses)];
+      expect(map(-1e300)).toBe(map(warp === 'log' ? low : 2 * low - high));
+      expect(map(-1e300)).toBeGreaterThan(Math.min(...targets) - 1.5 * (Math.max(...targets) - Math.min(...targets)));
+      expect(map(1e300)).toBe(Math.max(...targets));
+      const one = observedRunning(running, 1, map);
+      expect(one.y).toEqual([map(1)]);
+      expect(one.noise).toEqual([((map(1.1) - map(0.9)) / 2) ** 2]);
+      expect(one.unpredicted.map((t) => t.params)).toEqual(running.slice(1).map((t) => t.params));
+      expect(observedRunning(running, 5, map).y).toEqual([map(1), map(4)]);
+    }
+    expect(fixedWarp(losses, 'copula')).toBeNull();
+    expect(observedRunning(running, 5, null).unpredicted).toHaveLength(5);
   });
 });
 
@@ -130,6 +152,19 @@ describe('batch building blocks', () => {
     const { mean, variance } = gp.predict(pending[2]!);
     expect(Math.abs(average - mean)).toBeLessThan(0.5 * Math.sqrt(variance + gp.noiseVariance));
     expect(new Set(draws).size).toBe(draws.length);
+  });
+
+  it('a running trial the model observed (by its prediction) is kept off, not fantasised again', () => {
+    const options = { fantasy: 'mean' as const, penalize: false, exclusion: 1e-3, lipschitz: () => 1 };
+    const batch = batchModel(gp, [], Math.min(...y), { ...options, excluded: [pending[2]!] }, createRng(1));
+    expect(batch.model).toBe(gp);
+    expect(batch.penalty!(pending[2]!)).toBeLessThan(-100);
+    expect(batch.penalty!(pending[0]!)).toBe(0);
+    // With the Lipschitz penalty on, an observed trial still gets only the fixed exclusion radius.
+    const penalized = batchModel(gp, [], Math.min(...y), { ...options, penalize: true, excluded: [pending[2]!] }, createRng(1));
+    expect(penalized.penalty!(pending[2]!)).toBeLessThan(-100);
+    expect(penalized.penalty!(features(encoding, [0.12, 0.88, 0.2, 0.8]))).toBe(0);
+    expect(batchModel(gp, [], Math.min(...y), options, createRng(1)).penalty).toBeNull();
   });
 
   it('the local penalty excludes a running trial and vanishes far from every one', () => {

@@ -101,6 +101,12 @@ export function lipschitzEstimate(gp: GaussianProcess, probes: readonly Float64A
   return largest;
 }
 
+/** Two log penalties added (either may be absent). */
+function sumPenalties(a: ((f: Float64Array) => number) | null, b: ((f: Float64Array) => number) | null): ((f: Float64Array) => number) | null {
+  if (a === null || b === null) return a ?? b;
+  return (f) => a(f) + b(f);
+}
+
 /** The model, incumbent and penalty for the next point of a batch, given the running trials' features. */
 export function batchModel(
   gp: GaussianProcess,
@@ -120,12 +126,10 @@ export function batchModel(
 ): BatchModel {
   const excluded = options.excluded ?? [];
   if (pending.length === 0 && excluded.length === 0) return { model: gp, best, penalty: null };
-  const apart = excluded.length === 0 ? pending : [...pending, ...excluded];
-  const penalty = options.penalize
-    ? hardLocalPenalty(gp, apart, best, options.lipschitz())
-    : options.exclusion > 0
-      ? hardLocalPenalty(gp, apart, best, 0, options.exclusion)
-      : null;
+  // An observed running trial is only kept off (the fixed radius): a Lipschitz radius would push the batch
+  // away from the region its prediction says is good.
+  const exclude = (points: readonly Float64Array[]) => (options.exclusion > 0 && points.length > 0 ? hardLocalPenalty(gp, points, best, 0, options.exclusion) : null);
+  const penalty = options.penalize ? sumPenalties(hardLocalPenalty(gp, pending, best, options.lipschitz()), exclude(excluded)) : exclude(excluded.length === 0 ? pending : [...pending, ...excluded]);
   if (options.fantasy === 'none' || pending.length === 0) return { model: gp, best, penalty };
   const targets = fantasyTargets(gp, pending, options.fantasy, best, rng);
   const model = gp.withObservations(pending, targets);

@@ -6,7 +6,7 @@ import { quasiRandomSuggestions, ScrambledHalton, scrambleOf } from './qmc.ts';
 import { defaultInitialTrials, quasiRandomStart } from './quasi-random-start.ts';
 import { createRng, type Rng } from './rng.ts';
 import type { CompletedTrial, Optimizer, RunningTrial, SuggestRequest, SuggestResult } from './types.ts';
-import { suggestionCount } from './types.ts';
+import { MAX_PREDICTED_RUNNING, suggestionCount } from './types.ts';
 import { decode, encode, paramsFromCube, type Params } from './space.ts';
 
 const LOG_SQRT_2PI = 0.5 * Math.log(2 * Math.PI);
@@ -86,6 +86,37 @@ export function lossFromTarget(losses: readonly number[], warp: Exclude<LossWarp
   return sd <= 1e-12 ? () => back(mean) : (target) => back(mean + target * sd);
 }
 
+/**
+ * The GP target of a loss that did not set the warp's statistics (a running trial's predicted final
+ * loss), under `warp` with the statistics of `losses` as {@link warpWithJacobian} takes them. The loss
+ * is first held at most the worst finite loss and at least the best less the losses' spread (the best
+ * itself under the log warp, whose origin it is), so that no prediction, however far off, gets an
+ * unbounded target; nor does it move the targets of the others. Null for `copula` (ranks, which a new
+ * value would reorder).
+ */
+export function fixedWarp(losses: readonly number[], warp: LossWarp): ((loss: number) => number) | null {
+  if (warp === 'copula') return null;
+  const finite = losses.filter((v) => Number.isFinite(v));
+  const worst = finite.length ? Math.max(...finite) : 0;
+  const y = losses.map((v) => (Number.isFinite(v) ? v : worst));
+  const best = Math.min(...y);
+  let t = y;
+  let forward = (v: number) => v;
+  // The lowest loss a prediction may stand for.
+  let floor = best - (worst - best);
+  if (warp === 'log') {
+    floor = best;
+    const sorted = [...y].sort((a, b) => a - b);
+    const median = sorted[Math.floor(sorted.length / 2)]!;
+    const offset = Math.max((median - best) * 1e-3, 1e-12 * Math.max(1, Math.abs(best)));
+    t = y.map((v) => Math.log(v - best + offset));
+    forward = (v) => Math.log(v - best + offset);
+  }
+  const mean = t.reduce((s, v) => s + v, 0) / t.length;
+  const sd = Math.sqrt(t.reduce((s, v) => s + (v - mean) ** 2, 0) / t.length);
+  if (sd <= 1e-12) return () => 0;
+  return (loss) => (forward(Math.min(worst, Math.max(floor, loss))) - mean) / sd;
+}
 
 /** Tuning knobs of the GP optimizer; the defaults are what `gp` and `auto` use. */
 export interface GpOptions {
@@ -130,27 +161,45 @@ export interface GpOptions {
   readonly exploitEvery?: number;
   /**
    * At most this many running trials with a predicted final loss (`RunningTrial.loss`, from their partial
-   * curves) are conditioned on as noisy observations, the most recent ones; the others, and running trials
-   * without a prediction, are believed at the model's mean. 0 ignores the predictions.
+   * curves) are conditioned on as noisy observations, the first in the request's order; the others, and
+   * running trials without a prediction, are believed at the model's mean. 0 ignores the predictions;
+   * {@link MAX_PREDICTED_RUNNING} by default.
    */
   readonly maxPredictedRunning?: number;
 }
 
+/** Running trials as the GP takes them: rows it observes (by their predicted loss) and the rest. */
+export interface ObservedRunning {
+  /** The running trials observed by their prediction. */
+  readonly trials: RunningTrial[];
+  /** Their targets (through the completed trials' warp). */
+  readonly y: number[];
+  /** Their own noise variances in target units (loss ± sd through the warp), at most {@link MAX_OWN_NOISE}. */
+  readonly noise: number[];
+  /** The running trials believed at the model's mean instead (no prediction, or past `max`). */
+  readonly unpredicted: RunningTrial[];
+}
+
 /**
- * Running trials split into those conditioned on by their predicted final loss (finite, with a finite sd;
- * the latest `max`) and the rest.
+ * Splits the running trials into those the GP observes by their predicted final loss (finite, with a
+ * finite sd; the first `max` in the order given, the server's furthest along) and the rest. `warp` maps a
+ * loss to its target (null: a warp without a slope, which observes none).
  */
-export function splitRunning(running: readonly RunningTrial[], max: number): { predicted: CompletedTrial[]; unpredicted: RunningTrial[] } {
-  const predicted: CompletedTrial[] = [];
-  const unpredicted: RunningTrial[] = [];
-  for (let i = running.length - 1; i >= 0; i--) {
-    const trial = running[i]!;
+export function observedRunning(running: readonly RunningTrial[], max: number, warp: ReturnType<typeof fixedWarp>): ObservedRunning {
+  const observed: ObservedRunning = { trials: [], y: [], noise: [], unpredicted: [] };
+  for (const trial of running) {
     const { loss, lossSd } = trial;
-    if (predicted.length < max && loss !== undefined && Number.isFinite(loss) && lossSd !== undefined && Number.isFinite(lossSd) && lossSd >= 0) {
-      predicted.push({ params: trial.params, loss, lossSd });
-    } else unpredicted.push(trial);
+    if (warp === null || observed.trials.length >= max || loss === undefined || !Number.isFinite(loss) || lossSd === undefined || !Number.isFinite(lossSd) || lossSd < 0) {
+      observed.unpredicted.push(trial);
+      continue;
+    }
+    observed.trials.push(trial);
+    observed.y.push(warp(loss));
+    // Half the width of loss ± sd in target units: the warp's secant, not its slope, which at the log
+    // warp's origin (a prediction at or below the best loss) is nearly infinite.
+    observed.noise.push(Math.min(MAX_OWN_NOISE, ((warp(loss + lossSd) - warp(loss - lossSd)) / 2) ** 2));
   }
-  return { predicted: predicted.reverse(), unpredicted: unpredicted.reverse() };
+  return observed;
 }
 
 interface GpState {
@@ -422,7 +471,7 @@ export function createGpOptimizer(options: GpOptions = {}): Optimizer {
   const minModelTrials = options.minModelTrials;
   const exclusion = options.exclusion ?? 1e-3;
   const exploitEvery = options.exploitEvery ?? 2;
-  const maxPredictedRunning = options.maxPredictedRunning ?? 32;
+  const maxPredictedRunning = options.maxPredictedRunning ?? MAX_PREDICTED_RUNNING;
   return {
     name: 'gp',
     suggest(request: SuggestRequest): SuggestResult {
@@ -440,18 +489,12 @@ export function createGpOptimizer(options: GpOptions = {}): Optimizer {
         return { suggestions: quasiRandomSuggestions(request, count), state: { scramble } satisfies GpState };
       }
       const rng = createRng(request.seed);
-      // Running trials whose partial curves predict their final loss are conditioned on as noisy
-      // observations (after the completed rows); the rest are believed at the model's mean (fantasies).
-      const { predicted, unpredicted } = splitRunning(request.running, maxPredictedRunning);
-      const rows = [...training, ...predicted];
-      const completedRows = training.length;
-      const points = rows.map((t) => encode(space, t.params));
+      const points = training.map((t) => encode(space, t.params));
       const x = points.map((point) => features(encoding, point));
-      const losses = rows.map((t) => t.loss);
-      const lossSd = rows.map((t) => t.lossSd ?? 0);
-      // The best completed rows by loss plus its own sd, as in `trainingSubset` (predictions of running
-      // trials, which move with every report, never set the hyperparameters).
-      const fitRows = fitSubset(losses.slice(0, completedRows).map((loss, i) => loss + lossSd[i]!), maxFitPoints);
+      const losses = training.map((t) => t.loss);
+      const lossSd = training.map((t) => t.lossSd ?? 0);
+      // The best rows by loss plus its own sd, as in `trainingSubset`.
+      const fitRows = fitSubset(losses.map((loss, i) => loss + lossSd[i]!), maxFitPoints);
       const previousWarp = stateWarp(request.state);
       // Every few trials (or without a previous choice) each candidate warp is fitted and the one
       // with the higher likelihood of the losses themselves (Jacobian included) is kept.
@@ -468,31 +511,37 @@ export function createGpOptimizer(options: GpOptions = {}): Optimizer {
           : { previous: candidate === previousWarp ? previousHyper(request.state) : undefined, thorough },
         lossSd,
       );
-      const measured = predicted.length === 0 ? undefined : new GaussianProcess(encoding, x.slice(0, completedRows), y.slice(0, completedRows), hyper, undefined, extraNoise);
-      const gp = new GaussianProcess(encoding, x, y, hyper, measured, extraNoise);
-      const completedX = x.slice(0, completedRows);
+      // Running trials whose partial curves predict their final loss are conditioned on as noisy
+      // observations after the completed rows, through the warp the completed losses set (so they move
+      // neither the warp nor the hyperparameters); the rest are believed at the model's mean (fantasies).
+      const observed = observedRunning(request.running, maxPredictedRunning, fixedWarp(losses, warp));
+      const observedPoints = observed.trials.map((t) => encode(space, t.params));
+      const observedX = observedPoints.map((point) => features(encoding, point));
+      const gp = new GaussianProcess(encoding, [...x, ...observedX], [...y, ...observed.y], hyper, undefined, [...extraNoise, ...observed.noise]);
       // The incumbent EI improves on: the lowest observed target, or (`mean`) the lowest posterior mean at
       // a trial, which differs only when the model reads part of the loss as noise (a rugged surface),
       // where the lowest observation is an optimistic outlier that makes EI vanish near the data.
-      const best = incumbent === 'mean' ? Math.min(...completedX.map((f) => gp.predictMean(f))) : Math.min(...y.slice(0, completedRows));
-      // An exploiting trial believes a running trial's prediction at worst the incumbent, as its fantasies.
-      const clippedGp =
-        measured === undefined ? gp : new GaussianProcess(encoding, x, y.map((v, i) => (i < completedRows ? v : Math.max(v, best))), hyper, measured, extraNoise);
-      // The acquisition search starts around the best trials, a pruned trial's prediction counted at its
-      // own sd worse.
-      const anchors = points
-        .slice(0, completedRows)
-        .map((point, i) => ({ point, y: y[i]! + Math.sqrt(extraNoise[i]!) }))
+      const best = incumbent === 'mean' ? Math.min(...x.map((f) => gp.predictMean(f))) : Math.min(...y);
+      // An exploiting trial believes a running trial's prediction at worst the incumbent, as its fantasies
+      // (the same factor: only the targets differ).
+      let clipped: GaussianProcess | undefined;
+      const clippedGp = () =>
+        observedX.length === 0
+          ? gp
+          : (clipped ??= new GaussianProcess(encoding, gp.x, [...y, ...observed.y.map((v) => Math.max(v, best))], hyper, gp, [...extraNoise, ...observed.noise]));
+      // The acquisition search starts around the best trials, a pruned or running trial's prediction
+      // counted at its own sd worse.
+      const anchors = [...points, ...observedPoints]
+        .map((point, i) => ({ point, y: i < y.length ? y[i]! + Math.sqrt(extraNoise[i]!) : observed.y[i - y.length]! + Math.sqrt(observed.noise[i - y.length]!) }))
         .sort((a, b) => a.y - b.y)
         .slice(0, 5)
         .map((a) => a.point);
-      const pending = unpredicted.map((t) => features(encoding, encode(space, t.params)));
-      const observedRunning = x.slice(completedRows);
+      const pending = observed.unpredicted.map((t) => features(encoding, encode(space, t.params)));
       // Only a batch that reaches back into the quasi-random start needs the sequence (it costs about a millisecond to set up).
       let halton: ScrambledHalton | undefined;
       let lipschitz: number | undefined;
       const lipschitzOnce = () =>
-        (lipschitz ??= lipschitzEstimate(gp, [...completedX, ...Array.from({ length: 200 }, () => features(encoding, randomPoint(encoding, rng)))]));
+        (lipschitz ??= lipschitzEstimate(gp, [...x, ...Array.from({ length: 200 }, () => features(encoding, randomPoint(encoding, rng)))]));
       const suggestions: Params[] = [];
       for (let i = 0; i < count; i++) {
         if (seen + i < initialTrials(p)) {
@@ -503,8 +552,8 @@ export function createGpOptimizer(options: GpOptions = {}): Optimizer {
         }
         // Kriging believers spread the batch but shrink the variance where the model predicts the best losses,
         // so every `exploitEvery`-th trial goes to the predicted minimum instead (off the running trials there).
-        const exploit = exploitEvery > 0 && pending.length + observedRunning.length > 0 && (seen + i) % exploitEvery === 0;
-        const batch = batchModel(exploit ? clippedGp : gp, pending, best, { fantasy: exploit ? 'clipped' : fantasy, penalize, exclusion, lipschitz: lipschitzOnce, excluded: observedRunning }, rng);
+        const exploit = exploitEvery > 0 && pending.length + observedX.length > 0 && (seen + i) % exploitEvery === 0;
+        const batch = batchModel(exploit ? clippedGp() : gp, pending, best, { fantasy: exploit ? 'clipped' : fantasy, penalize, exclusion, lipschitz: lipschitzOnce, excluded: observedX }, rng);
         const point = optimizeAcquisition(batch.model, batch.best, encoding, rng, anchors, candidates, batch.penalty, exploit);
         suggestions.push(decode(space, point));
         pending.push(features(encoding, point));

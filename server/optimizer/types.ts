@@ -24,6 +24,13 @@ export interface CompletedTrial {
   readonly lossSd?: number;
 }
 
+/**
+ * The most running trials with a predicted final loss (`RunningTrial.loss`) the server hands an
+ * optimizer (those furthest along), and the most the GP conditions on (the first in the request's
+ * order): each is a row of its model.
+ */
+export const MAX_PREDICTED_RUNNING = 32;
+
 /** A trial handed to a worker and not finished yet; optimizers should avoid suggesting it again. */
 export interface RunningTrial {
   readonly params: Params;

@@ -114,18 +114,20 @@ describe('HistoryCache.propose with running trials that report', () => {
     await runtime.db.trial.createMany({
       data: [
         ...points.map((params, i) => ({ experimentId: experiment.id, number: i + 1, state: 'COMPLETED', params, loss: loss(params), lastStep: 10, lastValue: loss(params), optimizer: 'gp', revision: 1 })),
-        { experimentId: experiment.id, number: 13, state: 'RUNNING', params: corner, lastStep: curve.length || null, lastValue: curve.at(-1) ?? null, optimizer: 'gp', revision: 1 },
+        { experimentId: experiment.id, number: 13, state: 'RUNNING', params: corner, lastStep: curve.length ? curve.length - 1 : null, lastValue: curve.at(-1) ?? null, optimizer: 'gp', revision: 1 },
       ],
     });
     const running = await runtime.db.trial.findFirstOrThrow({ where: { experimentId: experiment.id, state: 'RUNNING' } });
-    await runtime.db.trialReport.createMany({ data: curve.map((value, i) => ({ trialId: running.id, experimentId: experiment.id, step: i + 1, value })) });
+    // Steps from 0, as an epoch count reports them.
+    await runtime.db.trialReport.createMany({ data: curve.map((value, step) => ({ trialId: running.id, experimentId: experiment.id, step, value })) });
     return runtime.db.experiment.update({ where: { id: experiment.id }, data: { revision: 1, nextTrialNumber: 14 } });
   }
 
   it("learns where another worker's partial curve is heading: a curve falling far below every result draws the next trial to it", async () => {
     const distance = (p: Params) => Math.hypot(Number(p.x) - 0.95, Number(p.y) - 0.95);
-    // Six steps falling towards -2, far below every completed loss (the lowest is about 0.01).
-    const falling = Array.from({ length: 6 }, (_, i) => -2 + 3 * Math.exp(-(i + 1) / 2));
+    // Five steps (0-4, the fewest a curve is extrapolated from) falling towards -2, far below every
+    // completed loss (the lowest is about 0.01).
+    const falling = Array.from({ length: 5 }, (_, step) => -2 + 3 * Math.exp(-(step + 1) / 2));
     const [learned] = await runtime.histories.propose(await withRunning('running curve', falling), space, 1);
     const [unknown] = await runtime.histories.propose(await withRunning('running, no reports', []), space, 1);
     // Without reports the running trial is believed at the model's mean: the next trial stays near the minimum.
@@ -134,7 +136,7 @@ describe('HistoryCache.propose with running trials that report', () => {
     // Its curve grows (reports are read incrementally) and now levels off high: the model follows, away from the corner.
     const experiment = await runtime.db.experiment.findFirstOrThrow({ where: { name: 'running curve' } });
     const running = await runtime.db.trial.findFirstOrThrow({ where: { experimentId: experiment.id, state: 'RUNNING' } });
-    await runtime.db.trialReport.createMany({ data: [7, 8, 9].map((step) => ({ trialId: running.id, experimentId: experiment.id, step, value: 5 })) });
+    await runtime.db.trialReport.createMany({ data: [5, 6, 7, 8, 9].map((step) => ({ trialId: running.id, experimentId: experiment.id, step, value: 5 })) });
     await runtime.db.trial.update({ where: { id: running.id }, data: { lastStep: 9, lastValue: 5 } });
     const [after] = await runtime.histories.propose(experiment, space, 1);
     expect(distance(after!.params)).toBeGreaterThan(2 * distance(learned!.params));

@@ -4,9 +4,9 @@ import type { ComputePool } from '../optimizer/pool/compute-pool.ts';
 import { boundedHistory } from '../optimizer/registry.ts';
 import { deriveSeed } from '../optimizer/rng.ts';
 import type { Params, SearchSpace } from '../optimizer/space.ts';
-import type { CompletedTrial, RunningTrial } from '../optimizer/types.ts';
+import { MAX_PREDICTED_RUNNING, type CompletedTrial, type RunningTrial } from '../optimizer/types.ts';
 import type { Db } from '../runtime/database.ts';
-import { fitPoints, MIN_CURVE_POINTS, predictCurve, type CurvePoint, type CurvePrediction } from '../pruners/learning-curve.ts';
+import { fitPoints, MAX_FIT_POINTS, MIN_CURVE_POINTS, predictCurve, type CurvePoint, type CurvePrediction } from '../pruners/learning-curve.ts';
 import { asRecord } from '../json.ts';
 import { objectiveVector, storedConstraints, storedObjectives, violation, type Constraint, type Objectives } from '../objectives/objectives-config.ts';
 import { isPlain, resultValues } from '../objectives/ranking.ts';
@@ -55,19 +55,25 @@ interface KnownTrial {
  */
 const CURVE_BATCH = 20;
 
-/**
- * How many running trials' partial curves a suggestion extrapolates (those furthest along): the GP
- * conditions on at most this many predictions (its `maxPredictedRunning`).
- */
-export const MAX_PREDICTED_RUNNING = 32;
-
 /** The values a running trial reported, read so far (reads after the first fetch only later steps). */
 interface RunningCurve {
-  /** The highest step read. */
+  /** The highest step read (-1: none yet). */
   through: number;
-  readonly points: CurvePoint[];
-  /** The prediction made from `points`, for the final step it was made for (null: none). */
+  /** At most 2 × MAX_FIT_POINTS: thinned as a fit would thin them when longer. */
+  points: CurvePoint[];
+  /** The last prediction made from `points`: for which final step, from points through which step. */
   prediction?: { readonly finalStep: number; readonly through: number; readonly value: CurvePrediction | null };
+}
+
+/**
+ * Whether a running curve's prediction is out of date: none yet, another final step, or the curve has
+ * grown by a tenth since (at least a step), so that workers reporting every step do not have every
+ * curve extrapolated again at every suggestion.
+ */
+function needsPrediction(curve: RunningCurve, finalStep: number): boolean {
+  const last = curve.prediction;
+  if (last === undefined || last.finalStep !== finalStep) return true;
+  return curve.through >= last.through + Math.max(1, Math.ceil(0.1 * last.through));
 }
 
 /** A finished trial in completion order, as the optimizers learn from it. */
@@ -267,59 +273,71 @@ export class HistoryCache {
   /**
    * The running trials for the optimizer, oldest first; in a plain experiment whose trials are known to run
    * to `finalStep` (the furthest step a completed trial reported), those furthest along (at most
-   * {@link MAX_PREDICTED_RUNNING}) with the final loss their curves so far predict and its sd, so that the
-   * GP learns from other workers' partial curves instead of guessing their results. Each curve is read
-   * incrementally (only steps past the last read; a step reported late below that is not read) and
-   * extrapolated on a worker thread, again only when it has grown.
+   * {@link MAX_PREDICTED_RUNNING}) with the final loss their curves so far predict and its sd, so
+   * that the GP learns from other workers' partial curves instead of guessing their results.
    */
   private async runningTrials(experimentId: string, history: History, finalStep: number | null): Promise<RunningTrial[]> {
-    const plain = () => [...history.running.values()].map((params) => ({ params }));
-    if (finalStep === null || history.running.size === 0) return plain();
+    if (finalStep === null || history.running.size === 0) return [...history.running.values()].map((params) => ({ params }));
     const rows = await this.db.trial.findMany({
-      where: { experimentId, state: 'RUNNING', lastStep: { gte: MIN_CURVE_POINTS, lt: finalStep } },
+      // At least MIN_CURVE_POINTS distinct steps from 0 end at step MIN_CURVE_POINTS - 1 or later.
+      where: { experimentId, state: 'RUNNING', lastStep: { gte: MIN_CURVE_POINTS - 1, lt: finalStep } },
       select: { id: true, number: true, lastStep: true },
       orderBy: [{ lastStep: 'desc' }, { number: 'asc' }],
       take: MAX_PREDICTED_RUNNING,
     });
+    await this.readRunningCurves(history, rows);
+    const curves = rows.map((row) => history.runningCurves.get(row.id)!);
+    await this.predictRunningCurves(curves.filter((curve) => needsPrediction(curve, finalStep)), finalStep);
+    const predicted = new Map<number, CurvePrediction>();
+    rows.forEach((row, i) => {
+      const value = curves[i]!.prediction?.value;
+      if (value && history.running.has(row.number)) predicted.set(row.number, value);
+    });
+    return [...history.running].map(([number, params]) => {
+      const prediction = predicted.get(number);
+      return prediction ? { params, loss: prediction.value, lossSd: prediction.sd } : { params };
+    });
+  }
+
+  /**
+   * Brings the cached curves of these running trials up to their last step, reading only the steps past
+   * those read before (a step reported late, below the highest read, is not read); forgets the curves of
+   * trials no longer among them. Bounded: at most {@link MAX_PREDICTED_RUNNING} curves of at most 2 ×
+   * MAX_FIT_POINTS points each are kept, thinned as a fit thins them.
+   */
+  private async readRunningCurves(history: History, rows: readonly { readonly id: string; readonly lastStep: number | null }[]): Promise<void> {
     const ids = new Set(rows.map((row) => row.id));
     for (const id of history.runningCurves.keys()) if (!ids.has(id)) history.runningCurves.delete(id);
-    const stale = rows.filter((row) => (history.runningCurves.get(row.id)?.through ?? 0) < row.lastStep!);
+    for (const row of rows) if (!history.runningCurves.has(row.id)) history.runningCurves.set(row.id, { through: -1, points: [] });
+    const stale = rows.filter((row) => history.runningCurves.get(row.id)!.through < (row.lastStep ?? -1));
     for (let i = 0; i < stale.length; i += CURVE_BATCH) {
       const batch = stale.slice(i, i + CURVE_BATCH);
       const reports = await this.db.trialReport.findMany({
-        where: { OR: batch.map((row) => ({ trialId: row.id, step: { gt: history.runningCurves.get(row.id)?.through ?? 0 } })) },
+        where: { OR: batch.map((row) => ({ trialId: row.id, step: { gt: history.runningCurves.get(row.id)!.through } })) },
         select: { trialId: true, step: true, value: true },
       });
-      for (const row of batch) if (!history.runningCurves.has(row.id)) history.runningCurves.set(row.id, { through: 0, points: [] });
       for (const report of reports) {
         const curve = history.runningCurves.get(report.trialId)!;
         curve.points.push({ step: report.step, value: report.value });
         curve.through = Math.max(curve.through, report.step);
       }
-    }
-    const toPredict = rows.flatMap((row) => {
-      const curve = history.runningCurves.get(row.id);
-      if (curve === undefined || (curve.prediction?.finalStep === finalStep && curve.prediction.through === curve.through)) return [];
-      return [curve];
-    });
-    if (toPredict.length > 0) {
-      let values: readonly (CurvePrediction | null)[];
-      try {
-        values = await this.pool.extrapolate({ curves: toPredict.map((curve) => fitPoints(curve.points)), finalStep });
-      } catch {
-        values = [];
+      for (const row of batch) {
+        const curve = history.runningCurves.get(row.id)!;
+        if (curve.points.length > 2 * MAX_FIT_POINTS) curve.points = fitPoints(curve.points);
       }
-      toPredict.forEach((curve, i) => (curve.prediction = { finalStep, through: curve.through, value: values[i] ?? null }));
     }
-    const predicted = new Map<number, CurvePrediction>();
-    for (const row of rows) {
-      const value = history.runningCurves.get(row.id)?.prediction?.value;
-      if (value) predicted.set(row.number, value);
+  }
+
+  /** Extrapolates these running curves to `finalStep` on a worker thread; a curve the thread did not answer for keeps its last prediction. */
+  private async predictRunningCurves(curves: readonly RunningCurve[], finalStep: number): Promise<void> {
+    if (curves.length === 0) return;
+    let values: readonly (CurvePrediction | null)[];
+    try {
+      values = await this.pool.extrapolate({ curves: curves.map((curve) => fitPoints(curve.points)), finalStep });
+    } catch {
+      return;
     }
-    return [...history.running].map(([number, params]) => {
-      const prediction = predicted.get(number);
-      return prediction ? { params, loss: prediction.value, lossSd: prediction.sd } : { params };
-    });
+    curves.forEach((curve, i) => (curve.prediction = { finalStep, through: curve.through, value: values[i] ?? null }));
   }
 
   /** The values each of these (pruned) trials reported, by trial id, read in bounded batches. */
