@@ -9,7 +9,7 @@ import { parseSearchSpace, type Params } from '../optimizer/space.ts';
 import { createRuntime, type Runtime } from '../runtime/runtime.ts';
 import { newDatabase, type TestDatabase } from '../../tests/harness.ts';
 import { nextRevision } from './revisions.ts';
-import { learnedLoss, learnedScores, optimizerTrials } from './history.ts';
+import { learnedLoss, learnedScores, needsPrediction, optimizerTrials } from './history.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'oscar-history-'));
 let database: TestDatabase;
@@ -141,6 +141,23 @@ describe('HistoryCache.propose with running trials that report', () => {
     const [after] = await runtime.histories.propose(experiment, space, 1);
     expect(distance(after!.params)).toBeGreaterThan(2 * distance(learned!.params));
     expect(loss(after!.params)).toBeLessThan(0.2);
+  });
+});
+
+describe('needsPrediction', () => {
+  it('extrapolates a running curve again for another final step, or once it has grown by a tenth', () => {
+    const curve = (through: number, predictedThrough?: number, finalStep = 50) => ({
+      through,
+      points: [],
+      ...(predictedThrough === undefined ? {} : { prediction: { finalStep, through: predictedThrough, value: null } }),
+    });
+    expect(needsPrediction(curve(4), 50)).toBe(true);
+    expect(needsPrediction(curve(4, 4), 50)).toBe(false);
+    expect(needsPrediction(curve(5, 4), 50)).toBe(true);
+    expect(needsPrediction(curve(4, 4, 40), 50)).toBe(true);
+    expect(needsPrediction(curve(109, 100), 500)).toBe(true);
+    expect(needsPrediction(curve(109, 100, 500), 500)).toBe(false);
+    expect(needsPrediction(curve(110, 100, 500), 500)).toBe(true);
   });
 });
 

@@ -56,7 +56,7 @@ interface KnownTrial {
 const CURVE_BATCH = 20;
 
 /** The values a running trial reported, read so far (reads after the first fetch only later steps). */
-interface RunningCurve {
+export interface RunningCurve {
   /** The highest step read (-1: none yet). */
   through: number;
   /** At most 2 × MAX_FIT_POINTS: thinned as a fit would thin them when longer. */
@@ -70,7 +70,7 @@ interface RunningCurve {
  * grown by a tenth since (at least a step), so that workers reporting every step do not have every
  * curve extrapolated again at every suggestion.
  */
-function needsPrediction(curve: RunningCurve, finalStep: number): boolean {
+export function needsPrediction(curve: RunningCurve, finalStep: number): boolean {
   const last = curve.prediction;
   if (last === undefined || last.finalStep !== finalStep) return true;
   return curve.through >= last.through + Math.max(1, Math.ceil(0.1 * last.through));
