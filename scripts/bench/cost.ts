@@ -15,11 +15,12 @@
  * completed trials in 20 parameters (the issue's bound: 300 ms on one core),
  * the first call with no state (a thorough hyperparameter fit) and then
  * successive calls each after one more completed trial, the state carried
- * over as the server does (`--gp-running 7`: with 7 trials running, as for 8 workers). `--gp-passes 2`
+ * over as the server does (`--gp-running 7`: with 7 trials running, as for 8 workers; `--gp-predicted 32`:
+ * that many of them with a predicted final loss from their partial curves, the most the GP observes). `--gp-passes 2`
  * replays the same experiment in the same process: the first pass includes V8 compiling the optimizer
  * (its first steady call is usually the slowest), later passes do not. The load average is printed first.
  *
- * usage: tsx scripts/bench/cost.ts [--trials 10000] [--parameters 10] [--calls 30] [--gp-trials 200] [--gp-parameters 20] [--gp-running 0] [--gp-passes 1] [--gp-only]
+ * usage: tsx scripts/bench/cost.ts [--trials 10000] [--parameters 10] [--calls 30] [--gp-trials 200] [--gp-parameters 20] [--gp-running 0] [--gp-predicted 0] [--gp-passes 1] [--gp-only]
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
@@ -35,6 +36,7 @@ const { values } = parseArgs({
     'gp-trials': { type: 'string', default: '200' },
     'gp-parameters': { type: 'string', default: '20' },
     'gp-running': { type: 'string', default: '0' },
+    'gp-predicted': { type: 'string', default: '0' },
     'gp-passes': { type: 'string', default: '1' },
     'gp-only': { type: 'boolean', default: false },
   },
@@ -69,7 +71,12 @@ const { values } = parseArgs({
       const params = draw();
       return { params, loss: gpLoss(params) };
     });
-    const running = Array.from({ length: Number(values['gp-running']) }, () => ({ params: draw() }));
+    const predicted = Number(values['gp-predicted']);
+    const running = Array.from({ length: Math.max(Number(values['gp-running']), predicted) }, (_, i) => {
+      const params = draw();
+      // A prediction near the trial's loss, as a partial curve would give, with the sd a curve's gives.
+      return i < predicted ? { params, loss: gpLoss(params) * 1.1, lossSd: 0.1 * gpLoss(params) } : { params };
+    });
     let t = performance.now();
     let c = cpu();
     let { state, suggestions } = gp.suggest({ space: gpSpace, completed: history, running: [], seed: 1 });
@@ -85,7 +92,7 @@ const { values } = parseArgs({
       steadyCpu.push(cpu() - c);
     }
     const label = passes > 1 ? (pass === 1 ? ' (pass 1: a fresh process)' : ` (pass ${pass}: the same again, optimizer already compiled)`) : '';
-    console.log(`gp alone, ${n} completed trials in ${d} parameters, ${running.length} running (CPU time, wall time in brackets)${label}:`);
+    console.log(`gp alone, ${n} completed trials in ${d} parameters, ${running.length} running (${predicted} with a predicted loss) (CPU time, wall time in brackets)${label}:`);
     console.log(`  first call (no state, thorough fit): ${ms(first.cpu)} (${ms(first.wall)})`);
     console.log(
       `  next ${steady.length} calls, one more trial each: median ${ms(median(steadyCpu))} (${ms(median(steady))}), max ${ms(Math.max(...steadyCpu))} (${ms(Math.max(...steady))}); every 8th refits thoroughly`,

@@ -182,7 +182,7 @@ export interface ObservedRunning {
 
 /**
  * Splits the running trials into those the GP observes by their predicted final loss (finite, with a
- * finite sd; the first `max` in the order given, the server's furthest along) and the rest. `warp` maps a
+ * finite sd; the first `max` in the order given: the server hands over at most {@link MAX_PREDICTED_RUNNING} with a prediction, those furthest along) and the rest. `warp` maps a
  * loss to its target (null: a warp without a slope, which observes none).
  */
 export function observedRunning(running: readonly RunningTrial[], max: number, warp: ReturnType<typeof fixedWarp>): ObservedRunning {

@@ -57,6 +57,15 @@ export function chooseAlgorithm(space: SearchSpace, completedCount: number, obje
   return continuous && tunable.length >= 2 ? 'cmaes' : 'tpe';
 }
 
+/**
+ * Whether the optimizer `name` (with `auto`, the one it uses after this many completed trials) learns
+ * from running trials' predicted losses (`RunningTrial.loss`): only the GP does, so the server reads and
+ * extrapolates running trials' curves only for it. For an experiment with one objective.
+ */
+export function learnsFromRunningCurves(name: string, space: SearchSpace, completedCount: number): boolean {
+  return (name === 'auto' ? chooseAlgorithm(space, completedCount) : name) === 'gp';
+}
+
 /** How many of the best trials, and of the latest, `boundedHistory` keeps (and at most how many earlier trials of the Pareto front for `nsga2`). */
 export const HISTORY_BOUNDS = { best: 25, latest: 1000, front: 100 } as const;
 

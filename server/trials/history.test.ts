@@ -9,7 +9,8 @@ import { parseSearchSpace, type Params } from '../optimizer/space.ts';
 import { createRuntime, type Runtime } from '../runtime/runtime.ts';
 import { newDatabase, type TestDatabase } from '../../tests/harness.ts';
 import { nextRevision } from './revisions.ts';
-import { learnedLoss, learnedScores, needsPrediction, optimizerTrials } from './history.ts';
+import { learnedLoss, learnedScores, optimizerTrials } from './history.ts';
+import { curveRows, readRunningCurves, type RunningCurve } from './running-curves.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'oscar-history-'));
 let database: TestDatabase;
@@ -130,6 +131,8 @@ describe('HistoryCache.propose with running trials that report', () => {
     const falling = Array.from({ length: 5 }, (_, step) => -2 + 3 * Math.exp(-(step + 1) / 2));
     const [learned] = await runtime.histories.propose(await withRunning('running curve', falling), space, 1);
     const [unknown] = await runtime.histories.propose(await withRunning('running, no reports', []), space, 1);
+    // Both from the GP, not the quasi-random fallback (a busy machine's time bound would say so here).
+    expect([learned!.fallbackReason, unknown!.fallbackReason]).toEqual([null, null]);
     // Without reports the running trial is believed at the model's mean: the next trial stays near the minimum.
     expect(loss(unknown!.params)).toBeLessThan(0.05);
     expect(distance(learned!.params)).toBeLessThan(distance(unknown!.params) / 2);
@@ -139,25 +142,31 @@ describe('HistoryCache.propose with running trials that report', () => {
     await runtime.db.trialReport.createMany({ data: [5, 6, 7, 8, 9].map((step) => ({ trialId: running.id, experimentId: experiment.id, step, value: 5 })) });
     await runtime.db.trial.update({ where: { id: running.id }, data: { lastStep: 9, lastValue: 5 } });
     const [after] = await runtime.histories.propose(experiment, space, 1);
+    expect(after!.fallbackReason).toBeNull();
     expect(distance(after!.params)).toBeGreaterThan(2 * distance(learned!.params));
     expect(loss(after!.params)).toBeLessThan(0.2);
   });
-});
 
-describe('needsPrediction', () => {
-  it('extrapolates a running curve again for another final step, or once it has grown by a tenth', () => {
-    const curve = (through: number, predictedThrough?: number, finalStep = 50) => ({
-      through,
-      points: [],
-      ...(predictedThrough === undefined ? {} : { prediction: { finalStep, through: predictedThrough, value: null } }),
-    });
-    expect(needsPrediction(curve(4), 50)).toBe(true);
-    expect(needsPrediction(curve(4, 4), 50)).toBe(false);
-    expect(needsPrediction(curve(5, 4), 50)).toBe(true);
-    expect(needsPrediction(curve(4, 4, 40), 50)).toBe(true);
-    expect(needsPrediction(curve(109, 100), 500)).toBe(true);
-    expect(needsPrediction(curve(109, 100, 500), 500)).toBe(false);
-    expect(needsPrediction(curve(110, 100, 500), 500)).toBe(true);
+  it('reads only the steps past those read before, and forgets the curves of trials no longer running', async () => {
+    const experiment = await withRunning('incremental curve', [3, 2.5, 2.2, 2, 1.9, 1.8]);
+    const running = await runtime.db.trial.findFirstOrThrow({ where: { experimentId: experiment.id, state: 'RUNNING' } });
+    const report = (step: number, value: number) => runtime.db.trialReport.create({ data: { trialId: running.id, experimentId: experiment.id, step, value } });
+    await report(7, 1.7);
+    await runtime.db.trial.update({ where: { id: running.id }, data: { lastStep: 7 } });
+    const curves = new Map<number, RunningCurve>();
+    const open = new Map([[running.number, corner]]);
+    await readRunningCurves(runtime.db, curves, await curveRows(runtime.db, experiment.id, 10), open);
+    expect(curves.get(running.number)!.points.map((p) => p.step)).toEqual([0, 1, 2, 3, 4, 5, 7]);
+    // Step 6 comes late (below the highest read) and step 8 after it: only step 8 is read.
+    await report(6, 1.75);
+    await report(8, 1.65);
+    await runtime.db.trial.update({ where: { id: running.id }, data: { lastStep: 8 } });
+    await readRunningCurves(runtime.db, curves, await curveRows(runtime.db, experiment.id, 10), open);
+    expect(curves.get(running.number)!.points.map((p) => p.step)).toEqual([0, 1, 2, 3, 4, 5, 7, 8]);
+    // Past the final step it is not extrapolated any more; once it stops running its curve is forgotten.
+    expect(await curveRows(runtime.db, experiment.id, 8)).toEqual([]);
+    await readRunningCurves(runtime.db, curves, [], new Map());
+    expect(curves.size).toBe(0);
   });
 });
 

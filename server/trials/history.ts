@@ -1,12 +1,13 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { Experiment, Prisma } from '../generated/prisma/client.ts';
 import type { ComputePool } from '../optimizer/pool/compute-pool.ts';
-import { boundedHistory } from '../optimizer/registry.ts';
+import { boundedHistory, learnsFromRunningCurves } from '../optimizer/registry.ts';
 import { deriveSeed } from '../optimizer/rng.ts';
 import type { Params, SearchSpace } from '../optimizer/space.ts';
-import { MAX_PREDICTED_RUNNING, type CompletedTrial, type RunningTrial } from '../optimizer/types.ts';
+import type { CompletedTrial } from '../optimizer/types.ts';
 import type { Db } from '../runtime/database.ts';
-import { fitPoints, MAX_FIT_POINTS, MIN_CURVE_POINTS, predictCurve, type CurvePoint, type CurvePrediction } from '../pruners/learning-curve.ts';
+import { fitPoints, predictCurve, type CurvePoint, type CurvePrediction } from '../pruners/learning-curve.ts';
+import { curvePoints, curveRows, needsPrediction, readRunningCurves, runningForOptimizer, type RunningCurve } from './running-curves.ts';
 import { asRecord } from '../json.ts';
 import { objectiveVector, storedConstraints, storedObjectives, violation, type Constraint, type Objectives } from '../objectives/objectives-config.ts';
 import { isPlain, resultValues } from '../objectives/ranking.ts';
@@ -55,27 +56,6 @@ interface KnownTrial {
  */
 const CURVE_BATCH = 20;
 
-/** The values a running trial reported, read so far (reads after the first fetch only later steps). */
-export interface RunningCurve {
-  /** The highest step read (-1: none yet). */
-  through: number;
-  /** At most 2 × MAX_FIT_POINTS: thinned as a fit would thin them when longer. */
-  points: CurvePoint[];
-  /** The last prediction made from `points`: for which final step, from points through which step. */
-  prediction?: { readonly finalStep: number; readonly through: number; readonly value: CurvePrediction | null };
-}
-
-/**
- * Whether a running curve's prediction is out of date: none yet, another final step, or the curve has
- * grown by a tenth since (at least a step), so that workers reporting every step do not have every
- * curve extrapolated again at every suggestion.
- */
-export function needsPrediction(curve: RunningCurve, finalStep: number): boolean {
-  const last = curve.prediction;
-  if (last === undefined || last.finalStep !== finalStep) return true;
-  return curve.through >= last.through + Math.max(1, Math.ceil(0.1 * last.through));
-}
-
 /** A finished trial in completion order, as the optimizers learn from it. */
 interface ScoredTrial extends Scored {
   readonly params: Params;
@@ -105,18 +85,29 @@ const predictions = new WeakMap<readonly CurvePoint[], { readonly finalStep: num
  * Extrapolates, on a worker thread within its time bound, the curves of `trials` not yet extrapolated to
  * `finalStep`, so that {@link learnedScores} then finds them all done (and the event loop keeps turning
  * however many pruned trials there are). A curve the thread did not answer for counts as not extrapolable.
+ * `running` curves (server/trials/running-curves.ts) are extrapolated to the same step in the same task
+ * (one wait for the thread, not two); one the thread did not answer for keeps its last prediction.
  */
-async function predictOffThread(pool: ComputePool, trials: readonly { readonly curve?: readonly CurvePoint[] }[], finalStep: number | null): Promise<void> {
+async function predictOffThread(
+  pool: ComputePool,
+  trials: readonly { readonly curve?: readonly CurvePoint[] }[],
+  finalStep: number | null,
+  running: readonly RunningCurve[] = [],
+): Promise<void> {
   if (finalStep === null) return;
   const curves = trials.flatMap((trial) => (trial.curve !== undefined && predictions.get(trial.curve)?.finalStep !== finalStep ? [trial.curve] : []));
-  if (curves.length === 0) return;
+  if (curves.length + running.length === 0) return;
   let values: readonly (CurvePrediction | null)[];
   try {
-    values = await pool.extrapolate({ curves, finalStep });
+    values = await pool.extrapolate({ curves: [...curves, ...running.map((curve) => fitPoints(curvePoints(curve)))], finalStep });
   } catch {
     values = [];
   }
   curves.forEach((curve, i) => predictions.set(curve, { finalStep, value: values[i] ?? null }));
+  running.forEach((curve, i) => {
+    const value = values[curves.length + i];
+    if (value !== undefined) curve.prediction = { finalStep, through: curve.through, value };
+  });
 }
 
 function predictedFinal(curve: readonly CurvePoint[], finalStep: number): CurvePrediction | null {
@@ -189,8 +180,8 @@ interface History {
   readonly completed: ScoredTrial[];
   /** RUNNING trials by number. */
   readonly running: Map<number, Params>;
-  /** Partial curves of running trials, by trial id (see {@link MAX_PREDICTED_RUNNING}). */
-  readonly runningCurves: Map<string, RunningCurve>;
+  /** Partial curves of running trials, by trial number (server/trials/running-curves.ts). */
+  readonly runningCurves: Map<number, RunningCurve>;
   revision: number;
   /** The furthest step a COMPLETED trial reported, and that any trial reported (null: none yet). */
   completedStep: number | null;
@@ -270,76 +261,6 @@ export class HistoryCache {
     }
   }
 
-  /**
-   * The running trials for the optimizer, oldest first; in a plain experiment whose trials are known to run
-   * to `finalStep` (the furthest step a completed trial reported), those furthest along (at most
-   * {@link MAX_PREDICTED_RUNNING}) with the final loss their curves so far predict and its sd, so
-   * that the GP learns from other workers' partial curves instead of guessing their results.
-   */
-  private async runningTrials(experimentId: string, history: History, finalStep: number | null): Promise<RunningTrial[]> {
-    if (finalStep === null || history.running.size === 0) return [...history.running.values()].map((params) => ({ params }));
-    const rows = await this.db.trial.findMany({
-      // At least MIN_CURVE_POINTS distinct steps from 0 end at step MIN_CURVE_POINTS - 1 or later.
-      where: { experimentId, state: 'RUNNING', lastStep: { gte: MIN_CURVE_POINTS - 1, lt: finalStep } },
-      select: { id: true, number: true, lastStep: true },
-      orderBy: [{ lastStep: 'desc' }, { number: 'asc' }],
-      take: MAX_PREDICTED_RUNNING,
-    });
-    await this.readRunningCurves(history, rows);
-    const curves = rows.map((row) => history.runningCurves.get(row.id)!);
-    await this.predictRunningCurves(curves.filter((curve) => needsPrediction(curve, finalStep)), finalStep);
-    const predicted = new Map<number, CurvePrediction>();
-    rows.forEach((row, i) => {
-      const value = curves[i]!.prediction?.value;
-      if (value && history.running.has(row.number)) predicted.set(row.number, value);
-    });
-    return [...history.running].map(([number, params]) => {
-      const prediction = predicted.get(number);
-      return prediction ? { params, loss: prediction.value, lossSd: prediction.sd } : { params };
-    });
-  }
-
-  /**
-   * Brings the cached curves of these running trials up to their last step, reading only the steps past
-   * those read before (a step reported late, below the highest read, is not read); forgets the curves of
-   * trials no longer among them. Bounded: at most {@link MAX_PREDICTED_RUNNING} curves of at most 2 ×
-   * MAX_FIT_POINTS points each are kept, thinned as a fit thins them.
-   */
-  private async readRunningCurves(history: History, rows: readonly { readonly id: string; readonly lastStep: number | null }[]): Promise<void> {
-    const ids = new Set(rows.map((row) => row.id));
-    for (const id of history.runningCurves.keys()) if (!ids.has(id)) history.runningCurves.delete(id);
-    for (const row of rows) if (!history.runningCurves.has(row.id)) history.runningCurves.set(row.id, { through: -1, points: [] });
-    const stale = rows.filter((row) => history.runningCurves.get(row.id)!.through < (row.lastStep ?? -1));
-    for (let i = 0; i < stale.length; i += CURVE_BATCH) {
-      const batch = stale.slice(i, i + CURVE_BATCH);
-      const reports = await this.db.trialReport.findMany({
-        where: { OR: batch.map((row) => ({ trialId: row.id, step: { gt: history.runningCurves.get(row.id)!.through } })) },
-        select: { trialId: true, step: true, value: true },
-      });
-      for (const report of reports) {
-        const curve = history.runningCurves.get(report.trialId)!;
-        curve.points.push({ step: report.step, value: report.value });
-        curve.through = Math.max(curve.through, report.step);
-      }
-      for (const row of batch) {
-        const curve = history.runningCurves.get(row.id)!;
-        if (curve.points.length > 2 * MAX_FIT_POINTS) curve.points = fitPoints(curve.points);
-      }
-    }
-  }
-
-  /** Extrapolates these running curves to `finalStep` on a worker thread; a curve the thread did not answer for keeps its last prediction. */
-  private async predictRunningCurves(curves: readonly RunningCurve[], finalStep: number): Promise<void> {
-    if (curves.length === 0) return;
-    let values: readonly (CurvePrediction | null)[];
-    try {
-      values = await this.pool.extrapolate({ curves: curves.map((curve) => fitPoints(curve.points)), finalStep });
-    } catch {
-      return;
-    }
-    curves.forEach((curve, i) => (curve.prediction = { finalStep, through: curve.through, value: values[i] ?? null }));
-  }
-
   /** The values each of these (pruned) trials reported, by trial id, read in bounded batches. */
   private async curvesOf(trialIds: readonly string[]): Promise<Map<string, CurvePoint[]>> {
     const curves = new Map<string, CurvePoint[]>();
@@ -376,7 +297,13 @@ export class HistoryCache {
     // One number per trial for the optimizer: the loss, or (several objectives, constraints) a
     // scalarisation drawn for this call (server/objectives/scalarize.ts).
     const finalStep = history.completedStep ?? history.furthestStep;
-    await predictOffThread(this.pool, history.completed, finalStep);
+    // Running trials' curves, for the GP only, once the final step is known (a completed trial's, so the
+    // same `finalStep` as the pruned trials' here).
+    const runningStep = scoring.plain && learnsFromRunningCurves(experiment.algorithm, space, history.completed.length) ? history.completedStep : null;
+    const rows = runningStep === null || history.running.size === 0 ? [] : await curveRows(this.db, experiment.id, runningStep);
+    await readRunningCurves(this.db, history.runningCurves, rows, history.running);
+    const stale = runningStep === null ? [] : rows.map((row) => history.runningCurves.get(row.number)!).filter((curve) => needsPrediction(curve, runningStep));
+    await predictOffThread(this.pool, history.completed, finalStep, stale);
     const learned = learnedScores(history.completed, finalStep);
     const losses = scalarize(learned, deriveSeed(experiment.seed, experiment.nextTrialNumber, SCALARIZATION_STREAM));
     const completed = optimizerTrials(history.completed, learned, losses, scoring.plain);
@@ -386,7 +313,7 @@ export class HistoryCache {
       space,
       // Only what the optimizer will use crosses to the worker thread (bounded for long histories).
       completed: boundedHistory(experiment.algorithm, space, completed),
-      running: await this.runningTrials(experiment.id, history, scoring.plain ? history.completedStep : null),
+      running: runningForOptimizer(history.running, history.runningCurves, rows, runningStep),
       seed: deriveSeed(experiment.seed, experiment.nextTrialNumber),
       state,
       count,
