@@ -32,57 +32,71 @@ export function warpLosses(losses: readonly number[], warp: LossWarp): number[] 
   return warpWithJacobian(losses, warp).y;
 }
 
-/** `warpLosses`, and ln |d target / d loss| per trial (zero for `copula`, which has none), so warps can be compared by likelihood. */
-export function warpWithJacobian(losses: readonly number[], warp: LossWarp): { y: number[]; logJacobian: number[] } {
+/** The mean and the (population) standard deviation of `t`. */
+function meanAndSd(t: readonly number[]): { mean: number; sd: number } {
+  const mean = t.reduce((s, v) => s + v, 0) / t.length;
+  return { mean, sd: Math.sqrt(t.reduce((s, v) => s + (v - mean) ** 2, 0) / t.length) };
+}
+
+/**
+ * What a `standard` or `log` warp takes from the losses: failed ones (NaN, +Infinity) read as the worst
+ * finite loss (`y`), the best and worst of them, the transform before standardising (`forward`: the
+ * identity, or ln(loss - best + offset) with an offset of a thousandth of the median's distance from
+ * the best) and its inverse, and the mean and sd of the transformed losses (`t`). Shared by the warp,
+ * its inverse and {@link fixedWarp}, so that they agree to the bit.
+ */
+function warpStatistics(losses: readonly number[], warp: Exclude<LossWarp, 'copula'>) {
   const finite = losses.filter((v) => Number.isFinite(v));
   const worst = finite.length ? Math.max(...finite) : 0;
   const y = losses.map((v) => (Number.isFinite(v) ? v : worst));
-  let t: number[];
-  let logJacobian = y.map(() => 0);
+  const best = Math.min(...y);
+  let forward = (v: number) => v;
+  let back = (v: number) => v;
+  if (warp === 'log') {
+    const sorted = [...y].sort((a, b) => a - b);
+    const median = sorted[Math.floor(sorted.length / 2)]!;
+    const offset = Math.max((median - best) * 1e-3, 1e-12 * Math.max(1, Math.abs(best)));
+    forward = (v) => Math.log(v - best + offset);
+    back = (v) => Math.exp(v) + best - offset;
+  }
+  const t = warp === 'log' ? y.map(forward) : y;
+  return { y, t, best, worst, forward, back, ...meanAndSd(t) };
+}
+
+/** `warpLosses`, and ln |d target / d loss| per trial (zero for `copula`, which has none), so warps can be compared by likelihood. */
+export function warpWithJacobian(losses: readonly number[], warp: LossWarp): { y: number[]; logJacobian: number[] } {
+  let t: readonly number[];
+  let logJacobian: number[];
   if (warp === 'copula') {
+    const finite = losses.filter((v) => Number.isFinite(v));
+    const worst = finite.length ? Math.max(...finite) : 0;
+    const y = losses.map((v) => (Number.isFinite(v) ? v : worst));
     const order = y.map((v, i) => [v, i] as const).sort((a, b) => a[0] - b[0]);
-    t = new Array<number>(y.length);
+    const ranks = new Array<number>(y.length);
     for (let i = 0; i < order.length; ) {
       let j = i;
       while (j + 1 < order.length && order[j + 1]![0] === order[i]![0]) j++;
       const u = ((i + j) / 2 + 0.5) / y.length;
       const z = normalQuantile(u);
-      for (let k = i; k <= j; k++) t[order[k]![1]] = z;
+      for (let k = i; k <= j; k++) ranks[order[k]![1]] = z;
       i = j + 1;
     }
-  } else if (warp === 'log') {
-    const best = Math.min(...y);
-    const sorted = [...y].sort((a, b) => a - b);
-    const median = sorted[Math.floor(sorted.length / 2)]!;
-    const offset = Math.max((median - best) * 1e-3, 1e-12 * Math.max(1, Math.abs(best)));
-    t = y.map((v) => Math.log(v - best + offset));
-    logJacobian = y.map((v) => -Math.log(v - best + offset));
+    t = ranks;
+    logJacobian = y.map(() => 0);
   } else {
-    t = y;
+    const stats = warpStatistics(losses, warp);
+    t = stats.t;
+    // d ln(loss - best + offset) / d loss = 1 / (loss - best + offset): minus the transformed loss, in the log.
+    logJacobian = warp === 'log' ? t.map((v) => -v) : t.map(() => 0);
   }
-  const mean = t.reduce((s, v) => s + v, 0) / t.length;
-  const sd = Math.sqrt(t.reduce((s, v) => s + (v - mean) ** 2, 0) / t.length);
+  const { mean, sd } = meanAndSd(t);
   if (sd <= 1e-12) return { y: t.map(() => 0), logJacobian: t.map(() => 0) };
   return { y: t.map((v) => (v - mean) / sd), logJacobian: logJacobian.map((j) => (warp === 'copula' ? 0 : j - Math.log(sd))) };
 }
 
 /** The inverse of `warpLosses(losses, warp)` for `standard` and `log`: a GP target (a prediction) back to a loss. */
 export function lossFromTarget(losses: readonly number[], warp: Exclude<LossWarp, 'copula'>): (target: number) => number {
-  const finite = losses.filter((v) => Number.isFinite(v));
-  const worst = finite.length ? Math.max(...finite) : 0;
-  const y = losses.map((v) => (Number.isFinite(v) ? v : worst));
-  let t = y;
-  let back = (v: number) => v;
-  if (warp === 'log') {
-    const best = Math.min(...y);
-    const sorted = [...y].sort((a, b) => a - b);
-    const median = sorted[Math.floor(sorted.length / 2)]!;
-    const offset = Math.max((median - best) * 1e-3, 1e-12 * Math.max(1, Math.abs(best)));
-    t = y.map((v) => Math.log(v - best + offset));
-    back = (v) => Math.exp(v) + best - offset;
-  }
-  const mean = t.reduce((s, v) => s + v, 0) / t.length;
-  const sd = Math.sqrt(t.reduce((s, v) => s + (v - mean) ** 2, 0) / t.length);
+  const { back, mean, sd } = warpStatistics(losses, warp);
   return sd <= 1e-12 ? () => back(mean) : (target) => back(mean + target * sd);
 }
 
@@ -96,24 +110,9 @@ export function lossFromTarget(losses: readonly number[], warp: Exclude<LossWarp
  */
 export function fixedWarp(losses: readonly number[], warp: LossWarp): ((loss: number) => number) | null {
   if (warp === 'copula') return null;
-  const finite = losses.filter((v) => Number.isFinite(v));
-  const worst = finite.length ? Math.max(...finite) : 0;
-  const y = losses.map((v) => (Number.isFinite(v) ? v : worst));
-  const best = Math.min(...y);
-  let t = y;
-  let forward = (v: number) => v;
+  const { best, worst, forward, mean, sd } = warpStatistics(losses, warp);
   // The lowest loss a prediction may stand for.
-  let floor = best - (worst - best);
-  if (warp === 'log') {
-    floor = best;
-    const sorted = [...y].sort((a, b) => a - b);
-    const median = sorted[Math.floor(sorted.length / 2)]!;
-    const offset = Math.max((median - best) * 1e-3, 1e-12 * Math.max(1, Math.abs(best)));
-    t = y.map((v) => Math.log(v - best + offset));
-    forward = (v) => Math.log(v - best + offset);
-  }
-  const mean = t.reduce((s, v) => s + v, 0) / t.length;
-  const sd = Math.sqrt(t.reduce((s, v) => s + (v - mean) ** 2, 0) / t.length);
+  const floor = warp === 'log' ? best : best - (worst - best);
   if (sd <= 1e-12) return () => 0;
   return (loss) => (forward(Math.min(worst, Math.max(floor, loss))) - mean) / sd;
 }
@@ -531,8 +530,10 @@ export function createGpOptimizer(options: GpOptions = {}): Optimizer {
           : (clipped ??= new GaussianProcess(encoding, gp.x, [...y, ...observed.y.map((v) => Math.max(v, best))], hyper, gp, [...extraNoise, ...observed.noise]));
       // The acquisition search starts around the best trials, a pruned or running trial's prediction
       // counted at its own sd worse.
+      const worseBySd = (targets: readonly number[], noise: readonly number[]) => targets.map((v, i) => v + Math.sqrt(noise[i]!));
+      const anchorScores = [...worseBySd(y, extraNoise), ...worseBySd(observed.y, observed.noise)];
       const anchors = [...points, ...observedPoints]
-        .map((point, i) => ({ point, y: i < y.length ? y[i]! + Math.sqrt(extraNoise[i]!) : observed.y[i - y.length]! + Math.sqrt(observed.noise[i - y.length]!) }))
+        .map((point, i) => ({ point, y: anchorScores[i]! }))
         .sort((a, b) => a.y - b.y)
         .slice(0, 5)
         .map((a) => a.point);
