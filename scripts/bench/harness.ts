@@ -6,7 +6,8 @@
  *
  * usage: tsx scripts/bench/harness.ts [--optimizer auto] [--seeds 10] [--first-seed 0] [--budget 60]
  *        [--workers 1] [--problems all|public|public2|public-all|extra|extra2|round2|a,b] [--json out.jsonl]
- *        [--gp '{"candidates":4000}'] (budget defaults to each problem's: 60 in round one, 100 in round two)
+ *        [--gp '{"candidates":4000}'] [--reach 0.02,0.001] (budget defaults to each problem's: 60 in round one,
+ *        100 in round two; --reach prints, per regret level, in how many runs and by which trial it was reached)
  */
 import { appendFileSync, existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -62,6 +63,20 @@ export function runOnce(problem: Problem, optimizer: Optimizer, seed: number, bu
   return { curve: losses.map((l) => (best = Math.min(best, l))), ms };
 }
 
+/** The 1-based trial at which the best-so-far `curve` first reaches `value` or below; Infinity if never. */
+export function trialReaching(curve: readonly number[], value: number): number {
+  const i = curve.findIndex((v) => v <= value);
+  return i < 0 ? Number.POSITIVE_INFINITY : i + 1;
+}
+
+/** "reached in r of n runs, by trial q25 / median / q75" (quartiles by nearest rank; "never" past the runs that reached it). */
+function reachSummary(trials: readonly number[]): string {
+  const sorted = [...trials].sort((a, b) => a - b);
+  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+  const show = (v: number) => (Number.isFinite(v) ? String(v) : 'never');
+  return `reached in ${sorted.filter(Number.isFinite).length} of ${sorted.length} runs, by trial ${show(at(0.25))} / ${show(at(0.5))} / ${show(at(0.75))} (quartiles)`;
+}
+
 /** The problem sets `--problems` names: round one (60 trials), round two (100 trials), ours of each kind, or all. */
 function problemSet(name: string): readonly Problem[] {
   const all = [...publicProblems, ...extraProblems, ...round2Problems, ...round2ExtraProblems];
@@ -89,8 +104,10 @@ async function main(): Promise<void> {
       json: { type: 'string' },
       warp: { type: 'string' },
       gp: { type: 'string' },
+      reach: { type: 'string' },
     },
   });
+  const reach = values.reach ? values.reach.split(',').map(Number) : [];
   const seeds = Number(values.seeds);
   const workers = Number(values.workers);
   const problems = problemSet(values.problems!);
@@ -105,11 +122,13 @@ async function main(): Promise<void> {
     const budget = Number(values.budget ?? problem.budget ?? 60);
     const finals: number[] = [];
     const times: number[] = [];
+    const reachedAt: number[][] = reach.map(() => []);
     const first = Number(values['first-seed']);
     for (let seed = first; seed < first + seeds; seed++) {
       const { curve, ms } = runOnce(problem, optimizer, seed, budget, workers);
       finals.push(curve.at(-1)! - problem.optimum);
       times.push(...ms);
+      reach.forEach((level, j) => reachedAt[j]!.push(trialReaching(curve, problem.optimum + level)));
       if (values.json) {
         const line = { system: `oscar-inproc-w${workers}`, problem: problem.name, seed, curve };
         appendFileSync(values.json, `${JSON.stringify(line)}\n`);
@@ -138,6 +157,7 @@ async function main(): Promise<void> {
     console.log(
       `${problem.name.padEnd(18)} ${String(budget).padEnd(6)} ${e(regret)} ${e(tpeRegret)} ${e(mvRegret)} ${e(gpRegret)} ${e(bestRef)} ${ratio.toFixed(3).padEnd(7)} ${beats === undefined ? '-' : beats ? 'yes' : 'NO '}    ${mean.toFixed(1)} (${Math.max(...times).toFixed(0)})`,
     );
+    reach.forEach((level, j) => console.log(`  regret <= ${level}: ${reachSummary(reachedAt[j]!)}`));
   }
   if (ratios.length) {
     const gm = Math.exp(ratios.reduce((s, r) => s + Math.log(r), 0) / ratios.length);
