@@ -190,12 +190,15 @@ for _, target in ipairs({1.0, 2.0, 0.5}) do -- the second is worse than the firs
   end
   if not stopped then scientist:update(job, {loss = target}) end
 end
-local ok, err = pcall(function() scientist:report(scientist:suggest(experiment), 1, 0 / 0) end)
+local job = scientist:suggest(experiment)
+local ok, err = pcall(function() scientist:report(job, 1, 0 / 0) end)
 print(Oscar.code(err))
+ok, err = pcall(function() scientist:report(job, 2 ^ 31, 1) end)
+print(Oscar.code(err), tostring(err):match('step must be a whole number from 0 to 2147483647') ~= nil)
 `,
       { TOKEN: token },
     );
-    expect(stdout.trim().split('\n')).toEqual(['stopped\t2\t1', 'BAD_USER_INPUT']);
+    expect(stdout.trim().split('\n')).toEqual(['stopped\t2\t1', 'BAD_USER_INPUT', 'BAD_USER_INPUT\ttrue']);
     const trials = (await server.gql(`{ experiment(name: "Curves") { trials(first: 5) { edges { node { number state prunedStep intermediateValues { step metrics } } } } } }`, {}, token)).data?.experiment.trials.edges.map((e: any) => e.node);
     expect(trials.map((t: any) => [t.number, t.state, t.prunedStep, t.intermediateValues.length])).toEqual([
       [4, 'RUNNING', null, 0],

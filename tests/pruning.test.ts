@@ -182,7 +182,7 @@ describe('asynchronous successive halving', () => {
     expect((await report(c.id, 1, 0.5)).shouldStop).toBe(false); // [0.5, 1, 2]: the best
     expect((await report(a.id, 3, 0.9)).shouldStop).toBe(false); // alone at rung 1 (step 3)
     expect((await report(c.id, 2, 0.4)).shouldStop).toBe(false); // between rungs: nothing to judge
-    expect((await report(c.id, 5, 0.95)).shouldStop).toBe(true); // rung 1: [0.9, 0.95]
+    expect((await report(c.id, 3, 0.95)).shouldStop).toBe(true); // rung 1 (step 3): [0.9, 0.95]
     // Six at rung 0: the best two go on. Values so far 1, 2, 0.5; three more.
     for (const [value, stop] of [[3, true], [4, true], [0.7, false]] as const) {
       const trial = await suggest('Asha', asha);
@@ -257,6 +257,74 @@ describe('hyperband', () => {
     expect((await report(b0!.id, 1, 2)).shouldStop).toBe(true);
     expect((await report(a1!.id, 3, 1)).shouldStop).toBe(false);
     expect((await report(b1!.id, 3, 2)).shouldStop).toBe(true);
+  });
+});
+
+describe('rung values taken at the rung', () => {
+  /** Suggests trials in `name` until `count` fall in bracket 0 of `budgets`, finishing the others without reports. */
+  async function inFirstBracket(name: string, pruner: unknown, budgets: readonly number[], count: number) {
+    const picked: { id: string; number: number }[] = [];
+    for (let i = 0; i < 60 && picked.length < count; i++) {
+      const trial = await suggest(name, pruner);
+      if (bracketOf(trial.experiment.id, trial.number, budgets) === 0) picked.push(trial);
+      else await server.gql(UPDATE, { id: trial.id, loss: 100 }, token);
+    }
+    expect(picked).toHaveLength(count);
+    return picked;
+  }
+
+  it("judges a trial that catches up on hyperband's rungs by its values at their steps, not its latest", async () => {
+    // max_step left to be found: nothing is judged until a trial completes (here at step 9, so the
+    // brackets' budgets are [9, 5, 3]); a trial running meanwhile then passes rungs 1 and 3 at once.
+    const pruner = { type: 'hyperband', min_step: 1, reduction: 3 };
+    const [a, d, e] = await inFirstBracket('Catch-up', pruner, [9, 5, 3], 3);
+    const falling = [2.0, 1.8, 1.0, 0.6, 0.4, 0.2];
+    for (const [step, value] of falling.entries()) expect((await report(a!.id, step, value)).shouldStop).toBe(false);
+    const finished = await suggest('Catch-up', pruner);
+    for (let step = 0; step <= 9; step++) expect((await report(finished.id, step, 5)).shouldStop).toBe(false);
+    await server.gql(UPDATE, { id: finished.id, loss: 5 }, token);
+    expect((await report(a!.id, 6, 0.15)).shouldStop).toBe(false); // records 1.8 at step 1 and 0.6 at step 3, alone in both
+    // Judged against a's value at step 1 (1.8), not its 0.15 at step 6: 1.7 is the best of two and goes on.
+    expect((await report(d!.id, 0, 2.1)).shouldStop).toBe(false);
+    expect((await report(d!.id, 1, 1.7)).shouldStop).toBe(false);
+    expect((await report(e!.id, 1, 1.9)).shouldStop).toBe(true); // [1.7, 1.8, 1.9]: only the best goes on
+    const stored = await server.gql(`{ experiment(name: "Catch-up") { pruner } }`, {}, token);
+    expect(stored.data?.experiment.pruner).toMatchObject({ max_step: 9 });
+  });
+
+  it('judges a sparse reporter at a rung it stepped over by the line between its reports on either side', async () => {
+    const pruner = { type: 'hyperband', min_step: 1, max_step: 9, reduction: 3 };
+    const [a, b, c] = await inFirstBracket('Sparse', pruner, [9, 5, 3], 3);
+    expect((await report(a!.id, 1, 1.5)).shouldStop).toBe(false);
+    // b reports at steps 0 and 4: at step 1, 3 + (1 - 3) * 1/4 = 2.5, worse than a's 1.5 (its 1 at step 4 would be the best).
+    expect((await report(b!.id, 0, 3)).shouldStop).toBe(false);
+    const answer = await report(b!.id, 4, 1);
+    expect(answer.shouldStop).toBe(true);
+    expect(answer.trial.prunedStep).toBe(4);
+    // c's first report is past the rung: its value there is the nearest it has, 1.2 at step 2.
+    expect((await report(c!.id, 2, 1.2)).shouldStop).toBe(false); // [1.2, 1.5, 2.5]: the best
+  });
+
+  it('never stops a trial at the step every finished trial ran to, nor at hyperband\'s max_step', async () => {
+    // Five finished curves [i + 4, i + 2, i]: the medians at steps 0, 1, 2 are 7, 5 and 3, the last step 2.
+    for (let i = 1; i <= 5; i++) await completedTrial('Last step', [i + 4, i + 2, i]);
+    const trial = await suggest('Last step');
+    expect((await report(trial.id, 0, 6)).shouldStop).toBe(false);
+    expect((await report(trial.id, 1, 4.5)).shouldStop).toBe(false);
+    const last = await report(trial.id, 2, 4); // its best, 4, is worse than the median 3, but it is done
+    expect(last).toMatchObject({ shouldStop: false, trial: { state: 'RUNNING' } });
+    const early = await suggest('Last step');
+    expect((await report(early.id, 1, 6)).shouldStop).toBe(true); // before the last step the rule holds
+
+    const pruner = { type: 'hyperband', min_step: 1, max_step: 9, reduction: 3 };
+    const [a, b] = await inFirstBracket('Max step', pruner, [9, 5, 3], 2);
+    for (const step of [1, 3, 9]) expect((await report(a!.id, step, 1)).shouldStop).toBe(false);
+    expect((await report(b!.id, 1, 0.5)).shouldStop).toBe(false);
+    expect((await report(b!.id, 3, 0.5)).shouldStop).toBe(false);
+    const end = await report(b!.id, 9, 2); // not the best at the rung at step 9, but that is max_step
+    expect(end).toMatchObject({ shouldStop: false, trial: { state: 'RUNNING' } });
+    const done = await server.gql(UPDATE, { id: b!.id, loss: 2 }, token);
+    expect(done.data?.update.state).toBe('COMPLETED');
   });
 });
 

@@ -255,7 +255,7 @@ scientist.update(job, {'loss': job['x'] ** 2})
   it('reports intermediate values and stops a trial when the pruner says so', async () => {
     const token = await server.token('pruning@example.com');
     const script = `
-import json, math, os
+import json, math, os, time
 from Oscar import Oscar, OscarError
 scientist = Oscar(os.environ['OSCAR_TOKEN'])
 experiment = {'name': 'Curves', 'parameters': {'x': {'min': 0, 'max': 1}}, 'pruner': {'type': 'asha', 'min_step': 1, 'reduction': 3}}
@@ -269,17 +269,33 @@ for target in (1.0, 2.0, 0.5):  # the second is worse than the first at step 1: 
     else:
         scientist.update(job, {'loss': target})
 refused = []
-for step, value in ((-1, 1.0), (1, float('nan')), (1, 'high')):
+for step, value in ((-1, 1.0), (1, float('nan')), (1, 'high'), (2**31, 1.0)):
     try:
         scientist.report(job, step, value)
     except OscarError as error:
-        refused.append(error.code)
-print(json.dumps({'stopped': stopped, 'refused': refused}))
+        refused.append([error.code, str(error).split(',')[0]])
+# A job whose lease ran out while its parameters went to another worker is told to stop, but not pruned.
+taken = {'name': 'Taken over', 'parameters': {'x': {'min': 0, 'max': 1}}, 'pruner': 'none', 'lease_seconds': 2}
+with scientist.trial(taken) as left:
+    pass  # no result: its heartbeats stop and its lease runs out
+deadline = time.monotonic() + 60
+while next(t for t in scientist.trials('Taken over') if t['id'] == left.id)['state'] != 'STALE':
+    assert time.monotonic() < deadline, 'the abandoned trial stayed RUNNING'
+    time.sleep(0.1)
+copy = Oscar(os.environ['OSCAR_TOKEN'], worker='other').suggest(taken)
+late = [scientist.report(left, 0, 1.0), left.pruned, copy['x'] == left['x']]
+print(json.dumps({'stopped': stopped, 'refused': refused, 'late': late}))
 `;
-    const { stdout } = await exec(PYTHON, ['-c', script], { env: { ...process.env, PYTHONPATH: site, OSCAR_TOKEN: token, OSCAR_URL: server.url } });
-    const { stopped, refused } = JSON.parse(stdout.trim().split('\n').at(-1)!);
+    const { stdout } = await exec(PYTHON, ['-c', script], { env: { ...process.env, PYTHONPATH: site, OSCAR_TOKEN: token, OSCAR_URL: server.url }, timeout: 90_000 });
+    const { stopped, refused, late } = JSON.parse(stdout.trim().split('\n').at(-1)!);
     expect(stopped).toEqual([[2, 1, true]]);
-    expect(refused).toEqual(['BAD_USER_INPUT', 'BAD_USER_INPUT', 'BAD_USER_INPUT']);
+    expect(refused).toEqual([
+      ['BAD_USER_INPUT', 'step must be a whole number from 0 to 2147483647'],
+      ['BAD_USER_INPUT', 'value must be a finite number'],
+      ['BAD_USER_INPUT', 'value must be a finite number'],
+      ['BAD_USER_INPUT', 'step must be a whole number from 0 to 2147483647'],
+    ]);
+    expect(late).toEqual([true, false, true]);
     const trials = (await server.gql(`{ experiment(name: "Curves") { trials(first: 5) { edges { node { number state loss prunedStep intermediateValues { step } } } } } }`, {}, token)).data?.experiment.trials.edges.map((e: any) => e.node);
     expect(trials.map((t: any) => [t.number, t.state, t.prunedStep, t.intermediateValues.length])).toEqual([
       [3, 'COMPLETED', null, 5],

@@ -30,6 +30,8 @@ local ENQUEUE = 'mutation Enqueue($experiment: ExperimentInput, $experimentName:
   .. ' enqueue(experiment: $experiment, experimentName: $experimentName, params: $params) { id place params } }'
 -- The most JSON text a checkpoint record may take (the server refuses more).
 local MAX_CHECKPOINT_BYTES = 16 * 1024
+-- The largest step a report may name (GraphQL's Int is 32-bit).
+local MAX_STEP = 2147483647
 
 -- The keys of an experiment table, and their GraphQL names.
 local EXPERIMENT_FIELDS = {
@@ -276,15 +278,18 @@ function Client:heartbeat(job, force)
 end
 
 --- Reports an intermediate value of a running job (its loss at `step`, a whole number from 0), with
--- optional metrics; true means stop: the experiment's pruner stopped the trial (it is PRUNED). It renews
--- the lease too, so reporting every epoch needs no heartbeat calls.
+-- optional metrics; true means stop: the experiment's pruner stopped the trial (it is PRUNED, and
+-- `job.pruned` is set), or the job's lease ran out and its parameters went to another worker, which
+-- runs them (nothing is lost). It renews the lease too, so reporting every epoch needs no heartbeat calls.
 --
 --     for epoch = 1, 100 do
 --       if scientist:report(job, epoch, train_one_epoch()) then break end
 --     end
 function Client:report(job, step, value, metrics)
   local trial = trial_of(job, 2)
-  if type(step) ~= 'number' or step < 0 or step ~= math.floor(step) then fail('step must be a whole number from 0, but got ' .. tostring(step), 'BAD_USER_INPUT', 2) end
+  if type(step) ~= 'number' or step < 0 or step > MAX_STEP or step ~= math.floor(step) then
+    fail('step must be a whole number from 0 to ' .. string.format('%d', MAX_STEP) .. ', but got ' .. tostring(step), 'BAD_USER_INPUT', 2)
+  end
   if type(value) ~= 'number' or value ~= value or value == math.huge or value == -math.huge then
     fail('value must be a finite number, but got ' .. tostring(value), 'BAD_USER_INPUT', 2)
   end
@@ -293,7 +298,7 @@ function Client:report(job, step, value, metrics)
   local answer = self:query(REPORT, variables).report
   trial.beat = socket.gettime()
   if type(answer) ~= 'table' then fail('unexpected answer to report', nil, 2) end
-  trial.pruned = answer.shouldStop == true
+  trial.pruned = answer.shouldStop == true and type(answer.trial) == 'table' and answer.trial.state == 'PRUNED'
   return answer.shouldStop == true
 end
 

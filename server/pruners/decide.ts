@@ -4,7 +4,7 @@ import { bracketBudgets, bracketCount, bracketOf } from './hyperband.ts';
 import { percentileShouldStop } from './percentile.ts';
 import { extrapolate } from './learning-curve.ts';
 import type { HalvingConfig, HyperbandConfig, PercentileConfig, PrunerConfig } from './pruner-config.ts';
-import { promoted, rungsReached, type Rungs } from './successive-halving.ts';
+import { interpolated, promoted, rungStep, rungsReached, type Rungs } from './successive-halving.ts';
 
 /** The most values of other trials one decision reads (a step's or a rung's): bounds its work. */
 export const MAX_PEER_VALUES = 20_000;
@@ -23,9 +23,20 @@ export interface Judged {
 /**
  * Whether the experiment's pruner stops a trial at the step it just reported (stored already, in
  * `tx`). Reads what it compares with in a few indexed, bounded queries; records the rung values of
- * successive halving as the trial reaches them.
+ * successive halving as the trial reaches them. A trial that has reached the step every finished
+ * trial ran to (or hyperband's `max_step`) is never stopped: it has spent its budget, and its value
+ * there is final.
  */
 export async function shouldPrune(tx: Transaction, config: PrunerConfig, judged: Judged): Promise<boolean> {
+  const stop = await pruneDecision(tx, config, judged);
+  if (!stop) return false;
+  if (config.type === 'hyperband' && config.maxStep !== null && judged.step >= config.maxStep) return false;
+  const finished = await tx.trial.aggregate({ where: { experimentId: judged.experimentId, state: 'COMPLETED' }, _max: { lastStep: true } });
+  const last = finished._max.lastStep;
+  return last === null || judged.step < last;
+}
+
+async function pruneDecision(tx: Transaction, config: PrunerConfig, judged: Judged): Promise<boolean> {
   switch (config.type) {
     case 'none':
       return false;
@@ -73,31 +84,47 @@ async function finalStep(tx: Transaction, experimentId: string): Promise<number 
 }
 
 /**
- * What a trial is judged by at a rung: with `extrapolated`, the final value its curve so far predicts
- * (server/pruners/learning-curve.ts), so that on curves that cross a slow starter heading lower is
- * kept over a fast one levelling off; its value at the step when it has too few points or no later
- * final step is known.
+ * The trial's value at `step`, which it has reached (reported at or past): the value it reported
+ * there, else the line between its nearest reports on either side, else (nothing reported before)
+ * its first value after. Two indexed reads at most; none when `step` is the judged report's own.
  */
-async function rungValue(tx: Transaction, judged: Judged, extrapolated: boolean): Promise<number> {
-  if (!extrapolated) return judged.value;
+async function valueAtStep(tx: Transaction, judged: Judged, step: number): Promise<number> {
+  if (step === judged.step) return judged.value;
+  const [before, after] = await Promise.all([
+    tx.trialReport.findFirst({ where: { trialId: judged.trialId, step: { lte: step } }, orderBy: { step: 'desc' }, select: { step: true, value: true } }),
+    tx.trialReport.findFirst({ where: { trialId: judged.trialId, step: { gte: step } }, orderBy: { step: 'asc' }, select: { step: true, value: true } }),
+  ]);
+  return interpolated(before, after ?? { step: judged.step, value: judged.value }, step);
+}
+
+/**
+ * The final value the trial's curve so far predicts (server/pruners/learning-curve.ts), or null with
+ * too few points or no later final step known.
+ */
+async function predictedFinal(tx: Transaction, judged: Judged): Promise<number | null> {
   const [horizon, points] = await Promise.all([
     finalStep(tx, judged.experimentId),
     tx.trialReport.findMany({ where: { trialId: judged.trialId }, select: { step: true, value: true }, orderBy: { step: 'asc' } }),
   ]);
-  if (horizon === null || horizon <= judged.step) return judged.value;
-  return extrapolate(points, horizon) ?? judged.value;
+  return horizon === null || horizon <= judged.step ? null : extrapolate(points, horizon);
 }
 
 /**
  * Successive halving in one bracket: records the trial's value at each rung its step reaches (a
  * report may pass several), and stops it at the first where it is not among the best 1/reduction.
+ * What it records: with `extrapolated` (asha), the final value its curve so far predicts, so that on
+ * curves that cross a slow starter heading lower is kept over a fast one levelling off; otherwise, or
+ * with too few points or no later final step known, its value at the rung's step
+ * ({@link valueAtStep}), so that a trial passing a rung late (a sparse reporter, or hyperband catching
+ * up once its largest step is known) is not judged at an early rung by its later, lower value.
  */
 async function halvingDecision(tx: Transaction, config: HalvingConfig | HyperbandConfig, rungs: Rungs, bracket: number, judged: Judged, extrapolated = false): Promise<boolean> {
   const recorded = await tx.trialRung.count({ where: { trialId: judged.trialId } });
   const reached = rungsReached(rungs, recorded, judged.step);
   if (reached.length === 0) return false;
-  const value = await rungValue(tx, judged, extrapolated);
+  const predicted = extrapolated ? await predictedFinal(tx, judged) : null;
   for (const rung of reached) {
+    const value = predicted ?? (await valueAtStep(tx, judged, rungStep(rungs, rung)));
     await tx.trialRung.create({ data: { trialId: judged.trialId, experimentId: judged.experimentId, bracket, rung, value } });
     if (judged.step < config.warmupSteps) continue;
     const others = await tx.trialRung.findMany({

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { bracketBudgets, bracketCount, bracketOf } from './hyperband.ts';
 import { percentile, percentileShouldStop, type PercentileInput } from './percentile.ts';
 import { DEFAULT_PRUNER, parsePruner, prunerSpec, type PercentileConfig } from './pruner-config.ts';
-import { promoted, rungsReached, rungStep } from './successive-halving.ts';
+import { interpolated, promoted, rungsReached, rungStep } from './successive-halving.ts';
 
 describe('percentile', () => {
   it('interpolates between closest ranks, as NumPy does', () => {
@@ -122,5 +122,18 @@ describe('the pruner setting', () => {
       expect((error as { extensions: { field: string } }).extensions.field).toBe(field);
       expect((error as Error).message).toMatch(message);
     }
+  });
+});
+
+describe('a value between two reports', () => {
+  it('lies on the line between them, is the report itself where there is one, and the later one alone without an earlier', () => {
+    expect(interpolated({ step: 0, value: 3 }, { step: 4, value: 1 }, 1)).toBe(2.5);
+    expect(interpolated({ step: 3, value: 0.6 }, { step: 3, value: 0.6 }, 3)).toBe(0.6);
+    expect(interpolated(null, { step: 2, value: 1.2 }, 1)).toBe(1.2);
+  });
+
+  it('falls back to the nearer report when the line overflows', () => {
+    expect(interpolated({ step: 0, value: -1.7e308 }, { step: 10, value: 1.7e308 }, 2)).toBe(-1.7e308);
+    expect(interpolated({ step: 0, value: -1.7e308 }, { step: 10, value: 1.7e308 }, 8)).toBe(1.7e308);
   });
 });

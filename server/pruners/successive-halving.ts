@@ -41,3 +41,11 @@ export function promoted(value: number, others: readonly number[], reduction: nu
   const index = Math.max(0, Math.floor(all.length / reduction) - 1);
   return value <= all[index]!;
 }
+
+/** The value at `step` on the line from `before` to `after` (`after` alone without `before`; either when they meet). */
+export function interpolated(before: { step: number; value: number } | null, after: { step: number; value: number }, step: number): number {
+  if (before === null || after.step === before.step) return (before ?? after).value;
+  const value = before.value + ((after.value - before.value) * (step - before.step)) / (after.step - before.step);
+  // Two huge values of opposite signs can overflow the difference: fall back to the nearer one.
+  return Number.isFinite(value) ? value : step - before.step <= after.step - step ? before.value : after.value;
+}

@@ -77,6 +77,9 @@ ENQUEUE_MUTATION = (
 #: The most JSON text a checkpoint record may take (the server refuses more).
 MAX_CHECKPOINT_BYTES = 16 * 1024
 
+#: The largest step a report may name (GraphQL's Int is 32-bit).
+MAX_STEP = 2**31 - 1
+
 FRONT_QUERY = (
     "query Front($name: String!) {\n"
     "  experiment(name: $name) { paretoFront { %s feasible } }\n"
@@ -512,11 +515,14 @@ class Oscar:
         compares it with other trials at the same step. When it answers
         ``True`` the trial is already PRUNED on the server, its heartbeats stop
         and ``job.pruned`` is set; a result sent afterwards with :meth:`update`
-        is kept as its final value. Each report renews the lease too.
+        is kept as its final value. It is also ``True``, with ``job.pruned``
+        left ``False``, when the job's lease ran out and its parameters went to
+        another worker, which runs them: stop here too, nothing is lost. Each
+        report renews the lease too.
 
         Raises:
             OscarError: ``BAD_USER_INPUT`` for a step that is not a whole
-                number from 0, or a value that is not a finite number (checked
+                number from 0 to 2,147,483,647, or a value that is not a finite number (checked
                 before sending); ``CONFLICT`` once the trial has a result.
         """
         if isinstance(step, bool) or not isinstance(step, int) and not (hasattr(step, "__index__")):
@@ -526,9 +532,10 @@ class Oscar:
             number = float(value)
         except (TypeError, ValueError):
             raise OscarError("value must be a finite number, but got %r" % (value,), code="BAD_USER_INPUT") from None
-        if step < 0 or not math.isfinite(number):
+        if not 0 <= step <= MAX_STEP or not math.isfinite(number):
             raise OscarError(
-                "%s must be %s, but got %r" % (("step", "a whole number from 0", step) if step < 0 else ("value", "a finite number", value)),
+                "%s must be %s, but got %r"
+                % (("step", "a whole number from 0 to %d" % MAX_STEP, step) if not 0 <= step <= MAX_STEP else ("value", "a finite number", value)),
                 code="BAD_USER_INPUT",
             )
         variables = {
@@ -545,7 +552,8 @@ class Oscar:
         if stop:
             self._heartbeats.forget(variables["trialId"])
             if isinstance(job, Job):
-                job.pruned = True
+                trial = answer.get("trial")
+                job.pruned = isinstance(trial, dict) and trial.get("state") == "PRUNED"
         return stop
 
     def checkpoint(self, job: Union[Job, str], record: Mapping[str, Any]) -> Dict[str, Any]:

@@ -33,6 +33,9 @@ export const DEFAULT_URL = 'http://localhost:4000/graphql';
 /** The most JSON text a checkpoint record may take (UTF-8 bytes), as the server counts. */
 export const MAX_CHECKPOINT_BYTES = 16 * 1024;
 
+/** The largest step a report may name (GraphQL's Int is 32-bit). */
+export const MAX_STEP = 2 ** 31 - 1;
+
 /** How a client talks to the server. */
 export interface OscarOptions {
   /** The GraphQL endpoint; default `OSCAR_URL` (in Node), then `http://localhost:4000/graphql`. The server's base URL works too. */
@@ -258,10 +261,12 @@ export class Oscar {
   }
 
   /**
-   * Reports an intermediate value of a running job (its loss at `step`, a whole number from 0), with
-   * any metrics; resolves `true` when the experiment's pruner stopped the trial (it is PRUNED, its
-   * heartbeats stop, `job.pruned` is set): stop training it. A result sent afterwards is kept as its
-   * final value. Steps may come in any order, and again (the first value of a step stays).
+   * Reports an intermediate value of a running job (its loss at `step`, a whole number from 0 to
+   * 2,147,483,647), with any metrics; resolves `true` when the experiment's pruner stopped the trial (it
+   * is PRUNED, its heartbeats stop, `job.pruned` is set): stop training it. A result sent afterwards is
+   * kept as its final value. Also `true`, with `job.pruned` left false, when the job's lease ran out and
+   * its parameters went to another worker, which runs them: stop here too, nothing is lost. Steps may
+   * come in any order, and again (the first value of a step stays).
    *
    * ```ts
    * for (let epoch = 0; epoch < 100; epoch++) {
@@ -271,14 +276,14 @@ export class Oscar {
    */
   async report(job: Job<unknown> | string, step: number, value: number, metrics?: Record<string, unknown>): Promise<boolean> {
     const trialId = trialIdOf(job);
-    if (!Number.isSafeInteger(step) || step < 0) throw badInput('step', `step must be a whole number from 0, got ${describeType(step)} ${String(step)}`);
+    if (!Number.isSafeInteger(step) || step < 0 || step > MAX_STEP) throw badInput('step', `step must be a whole number from 0 to ${MAX_STEP}, got ${describeType(step)} ${String(step)}`);
     if (typeof value !== 'number' || !Number.isFinite(value)) throw badInput('value', `value must be a finite number, got ${String(value)}`);
     if (metrics !== undefined && !isObject(metrics)) throw badInput('metrics', `metrics must be an object such as {"accuracy": 0.9}, got ${describeType(metrics)}`);
     const variables = { trialId, step, value, metrics: metrics === undefined ? null : (JSON.parse(JSON.stringify(metrics, toJson)) as Record<string, unknown>) };
     const { report } = await this.transport.request(ReportDocument, variables);
     if (report.shouldStop) {
       this.heartbeats.forget(trialId);
-      if (job instanceof Job) job.pruned = true;
+      if (job instanceof Job) job.pruned = report.trial.state === 'PRUNED';
     }
     return report.shouldStop;
   }
