@@ -238,6 +238,7 @@ step();`,
       'curves.cjs',
       `const number = Number(process.env.OSCAR_TRIAL_NUMBER);
 const target = { 1: 1, 2: 2, 3: 0.5 }[number];
+if (number === 1) console.log('{"step": 2, "loss": "abc"}'); // not sent, and the agent says why
 for (let step = 0; step < 5; step++) {
   console.log(JSON.stringify({ step, loss: target + 1 / (step + 1), epoch_time: 0.1 }));
   if (number === 2 && step === 1) { setTimeout(() => {}, 600000); return; }
@@ -247,6 +248,7 @@ console.log(JSON.stringify({ loss: target }));`,
     const ran = await oscarRun(['--experiment', spec, '--trials', '3', '--token', token, '--', process.execPath, train]).exited;
     expect(ran.code, ran.stderr).toBe(0);
     expect(ran.stderr).toContain('oscar: trial 2 PRUNED at step 1');
+    expect(ran.stderr).toContain('oscar: trial 1: a step line was not sent: "loss" must be a finite number, got "abc"');
     expect(ran.stdout).toContain('3 trials run here, 2 with a loss, 0 failed, 1 stopped early by the pruner.');
     const trials = (await server.gql(`{ experiment(name: "Curves") { trials(first: 5) { edges { node { number state loss prunedStep intermediateValues { step value metrics } } } } } }`, {}, token)).data?.experiment.trials.edges.map((e: any) => e.node);
     expect(trials.map((t: any) => [t.number, t.state, t.loss, t.prunedStep, t.intermediateValues.map((v: any) => v.step)])).toEqual([

@@ -192,6 +192,19 @@ describe('asynchronous successive halving', () => {
     expect(states.filter((s) => s === 'PRUNED')).toHaveLength(4);
   });
 
+  it('keeps the error of a pruned trial whose worker then fails it, and it stays PRUNED', async () => {
+    const a = await suggest('Failed after', asha);
+    await report(a.id, 1, 1);
+    const b = await suggest('Failed after', asha);
+    expect((await report(b.id, 1, 2)).shouldStop).toBe(true);
+    const FAIL = `mutation ($id: ID!, $error: String!) { fail(trialId: $id, error: $error) { id state error loss } }`;
+    const failed = await server.gql(FAIL, { id: b.id, error: 'RuntimeError: <b>diverged</b>' }, token);
+    expect(failed.errors).toBeUndefined();
+    expect(failed.data?.fail).toEqual({ id: b.id, state: 'PRUNED', error: 'RuntimeError: <b>diverged</b>', loss: null });
+    const again = await server.gql(FAIL, { id: b.id, error: 'another' }, token);
+    expect(again.data?.fail).toMatchObject({ state: 'PRUNED', error: 'RuntimeError: <b>diverged</b>' });
+  });
+
   it('judges a trial that jumps past several rungs at each of them', async () => {
     const a = await suggest('Jump', asha);
     await report(a.id, 1, 1);

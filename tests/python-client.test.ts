@@ -273,7 +273,11 @@ for step, value in ((-1, 1.0), (1, float('nan')), (1, 'high'), (2**31, 1.0)):
     try:
         scientist.report(job, step, value)
     except OscarError as error:
-        refused.append([error.code, str(error).split(',')[0]])
+        refused.append([error.code, str(error).split(',')[0], error.field])
+try:
+    scientist.report(job, 9, 1.0)  # the last job has its result
+except OscarError as error:
+    refused.append([error.code, 'server', error.field])
 # A job whose lease ran out while its parameters went to another worker is told to stop, but not pruned.
 taken = {'name': 'Taken over', 'parameters': {'x': {'min': 0, 'max': 1}}, 'pruner': 'none', 'lease_seconds': 2}
 with scientist.trial(taken) as left:
@@ -290,10 +294,11 @@ print(json.dumps({'stopped': stopped, 'refused': refused, 'late': late}))
     const { stopped, refused, late } = JSON.parse(stdout.trim().split('\n').at(-1)!);
     expect(stopped).toEqual([[2, 1, true]]);
     expect(refused).toEqual([
-      ['BAD_USER_INPUT', 'step must be a whole number from 0 to 2147483647'],
-      ['BAD_USER_INPUT', 'value must be a finite number'],
-      ['BAD_USER_INPUT', 'value must be a finite number'],
-      ['BAD_USER_INPUT', 'step must be a whole number from 0 to 2147483647'],
+      ['BAD_USER_INPUT', 'step must be a whole number from 0 to 2147483647', 'step'],
+      ['BAD_USER_INPUT', 'value must be a finite number', 'value'],
+      ['BAD_USER_INPUT', 'value must be a finite number', 'value'],
+      ['BAD_USER_INPUT', 'step must be a whole number from 0 to 2147483647', 'step'],
+      ['CONFLICT', 'server', 'trialId'],
     ]);
     expect(late).toEqual([true, false, true]);
     const trials = (await server.gql(`{ experiment(name: "Curves") { trials(first: 5) { edges { node { number state loss prunedStep intermediateValues { step } } } } } }`, {}, token)).data?.experiment.trials.edges.map((e: any) => e.node);

@@ -278,8 +278,8 @@ function Client:heartbeat(job, force)
 end
 
 --- Reports an intermediate value of a running job (its loss at `step`, a whole number from 0), with
--- optional metrics; true means stop: the experiment's pruner stopped the trial (it is PRUNED, and
--- `job.pruned` is set), or the job's lease ran out and its parameters went to another worker, which
+-- optional metrics; true means stop: the experiment's pruner stopped the trial (it is PRUNED), or the
+-- job's lease ran out and its parameters went to another worker, which
 -- runs them (nothing is lost). It renews the lease too, so reporting every epoch needs no heartbeat calls.
 --
 --     for epoch = 1, 100 do

@@ -312,6 +312,7 @@ export async function runAgent(options: AgentOptions, out: NodeJS.WritableStream
           },
         },
         () => pruning.abort(),
+        (problem) => log.write(`oscar: trial ${suggest.number}: ${problem}\n`),
       );
       let outcome: Finished | undefined;
       try {

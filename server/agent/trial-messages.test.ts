@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_WAITING_REPORTS, readReport, REPORTS_AFTER_END, TrialMessages, type IntermediateReport } from './trial-messages.ts';
+import { MAX_PROBLEMS_SHOWN, MAX_WAITING_REPORTS, readReport, readStepLine, REPORTS_AFTER_END, TrialMessages, type IntermediateReport } from './trial-messages.ts';
 
 describe('intermediate values on a command\'s output', () => {
   it.each([
@@ -15,6 +15,42 @@ describe('intermediate values on a command\'s output', () => {
       expect(readReport(line)).toBeNull();
     },
   );
+});
+
+describe('step lines that cannot be sent', () => {
+  it.each([
+    ['{"step": -1, "loss": 1}', '"step" must be a whole number from 0 to 2147483647, got -1'],
+    ['{"step": 1.5, "loss": 1}', '"step" must be a whole number from 0 to 2147483647, got 1.5'],
+    ['{"step": "3", "loss": 1}', '"step" must be a whole number from 0 to 2147483647, got "3"'],
+    ['{"step": 99999999999, "loss": 1}', '"step" must be a whole number from 0 to 2147483647, got 99999999999'],
+    ['{"step": 2, "loss": "abc"}', '"loss" must be a finite number, got "abc"'],
+    ['{"step": 1, "loss": 1e400}', '"loss" must be a finite number, got Infinity'],
+    ['{"step": 2}', 'no "loss" next to "step"'],
+    ['{"step": 3, "loss": NaN}', 'not valid JSON (NaN and Infinity are not JSON numbers)'],
+  ])('%j says why', (line, problem) => {
+    expect(readStepLine(line)).toEqual({ problem });
+  });
+
+  it.each(['training...', '{"epoch": 1, "note": "no step here"}', '{"metrics": {"step": 1}}'])('%j is ordinary output', (line) => {
+    expect(readStepLine(line)).toBeNull();
+  });
+
+  it(`describes the first ${MAX_PROBLEMS_SHOWN} of a trial, then says once that the rest go unsaid, and sends the good ones`, async () => {
+    const problems: string[] = [];
+    const sent: number[] = [];
+    const messages = new TrialMessages(
+      { report: async (report) => (sent.push(report.step), false), checkpoint: async () => {} },
+      () => {},
+      (problem) => problems.push(problem),
+    );
+    for (let i = 0; i < 20; i++) messages.line(`{"step": -${i + 1}, "loss": 1}`);
+    messages.line('{"step": 4, "loss": 0.5}');
+    await messages.settled();
+    expect(problems).toHaveLength(MAX_PROBLEMS_SHOWN + 1);
+    expect(problems[0]).toBe('a step line was not sent: "step" must be a whole number from 0 to 2147483647, got -1');
+    expect(problems.at(-1)).toBe('further step lines that cannot be sent are not described');
+    expect(sent).toEqual([4]);
+  });
 });
 
 /** A channel whose calls wait until the test lets them go, recording what was sent. */

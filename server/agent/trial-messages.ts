@@ -18,24 +18,54 @@ export const MAX_WAITING_REPORTS = 1000;
 /** Reports still sent once the command has ended (the latest ones): its result waits for them. */
 export const REPORTS_AFTER_END = 20;
 
+/** The largest step a report may name (GraphQL's Int is 32-bit). */
+export const MAX_STEP = 2 ** 31 - 1;
+
+/** How many ignored step lines of one trial are described on the agent's output; then one notice. */
+export const MAX_PROBLEMS_SHOWN = 5;
+
 /**
- * The intermediate value on a line of output: a JSON object holding a whole `step` from 0 and a finite
- * number `loss` (other keys are metrics); null for any other line.
+ * A line of output that is a JSON object with a `step` key: a report, or why it cannot be one. Null for
+ * any other line (ordinary output).
  */
-export function readReport(line: string): IntermediateReport | null {
+export type StepLine = { readonly report: IntermediateReport } | { readonly problem: string };
+
+/**
+ * Reads a line of output: a JSON object holding a whole `step` from 0 to {@link MAX_STEP} and a finite
+ * number `loss` (other keys are metrics) is a report; a line that starts with `{` and names `"step"` but
+ * is not one (bad JSON, a negative, fractional or string step, a missing or non-finite loss) is a
+ * problem, so the user learns why it was not sent; null for any other line.
+ */
+export function readStepLine(line: string): StepLine | null {
   const trimmed = line.trim();
   if (!trimmed.startsWith('{') || !trimmed.includes('"step"')) return null;
   let parsed: unknown;
   try {
     parsed = JSON.parse(trimmed);
   } catch {
-    return null;
+    return { problem: 'not valid JSON (NaN and Infinity are not JSON numbers)' };
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return null;
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed) || !Object.hasOwn(parsed, 'step')) return null;
   const { step, loss, ...metrics } = parsed as Record<string, unknown>;
-  if (typeof step !== 'number' || !Number.isInteger(step) || step < 0) return null;
-  if (typeof loss !== 'number' || !Number.isFinite(loss)) return null;
-  return { step, value: loss, metrics };
+  if (typeof step !== 'number' || !Number.isInteger(step) || step < 0 || step > MAX_STEP) {
+    return { problem: `"step" must be a whole number from 0 to ${MAX_STEP}, got ${describe(step)}` };
+  }
+  if (typeof loss !== 'number' || !Number.isFinite(loss)) {
+    return { problem: loss === undefined ? 'no "loss" next to "step"' : `"loss" must be a finite number, got ${describe(loss)}` };
+  }
+  return { report: { step, value: loss, metrics } };
+}
+
+/** A value as a problem names it: a number as JavaScript writes it (Infinity for 1e400), else JSON; cut to 40 characters. */
+function describe(value: unknown): string {
+  const text = typeof value === 'number' ? String(value) : (JSON.stringify(value) ?? String(value));
+  return text.length > 40 ? `${text.slice(0, 40)}...` : text;
+}
+
+/** The intermediate value on a line of output ({@link readStepLine}), or null. */
+export function readReport(line: string): IntermediateReport | null {
+  const read = readStepLine(line);
+  return read !== null && 'report' in read ? read.report : null;
 }
 
 type Message = { readonly kind: 'report'; readonly report: IntermediateReport } | { readonly kind: 'checkpoint'; readonly record: Record<string, unknown> };
@@ -59,12 +89,20 @@ export class TrialMessages {
   /** The step at which the pruner stopped the trial, or null. */
   prunedAt: number | null = null;
 
+  /** How many ignored step lines were described so far. */
+  private problems = 0;
+
+  /**
+   * `onProblem` hears why a step line was not sent: the first {@link MAX_PROBLEMS_SHOWN} of them, then
+   * once that the rest go unsaid.
+   */
   constructor(
     private readonly channel: TrialChannel,
     private readonly onStop: (step: number) => void,
+    private readonly onProblem: (message: string) => void = () => {},
   ) {}
 
-  /** Reads a line of the command's output; anything but a report or a checkpoint is ignored. */
+  /** Reads a line of the command's output; anything but a report or a checkpoint is ignored (a malformed report with a word why). */
   line(line: string): void {
     if (this.prunedAt !== null) return;
     const record = readCheckpoint(line);
@@ -75,8 +113,15 @@ export class TrialMessages {
       this.enqueue({ kind: 'checkpoint', record });
       return;
     }
-    const report = readReport(line);
-    if (!report) return;
+    const read = readStepLine(line);
+    if (read === null) return;
+    if ('problem' in read) {
+      this.problems++;
+      if (this.problems <= MAX_PROBLEMS_SHOWN) this.onProblem(`a step line was not sent: ${read.problem}`);
+      if (this.problems === MAX_PROBLEMS_SHOWN) this.onProblem('further step lines that cannot be sent are not described');
+      return;
+    }
+    const { report } = read;
     if (this.waitingReports >= MAX_WAITING_REPORTS) {
       // The oldest report waiting is at the front, or just behind the one checkpoint that may wait.
       this.waiting.splice(this.waiting.findIndex((m) => m.kind === 'report'), 1);

@@ -102,7 +102,7 @@ export function parsePruner(raw: unknown, field = 'experiment.pruner'): PrunerCo
   }
   const kind = type as PrunerType;
   for (const key of Object.keys(spec)) {
-    if (!KEYS[kind].includes(key)) throw badInput(`${field}.${key}`, `${field}: unknown key "${key.slice(0, 40)}" for a ${kind} pruner (allowed: ${KEYS[kind].join(', ')})`);
+    if (!KEYS[kind].includes(key)) throw badInput(`${field}.${key}`, `${field}: unknown key "${key.slice(0, 40)}" for ${/^[aeiou]/.test(kind) ? 'an' : 'a'} ${kind} pruner (allowed: ${KEYS[kind].join(', ')})`);
   }
   if (kind === 'none') return { type: 'none' };
   const at = (key: string) => `${field}.${key}`;
@@ -112,7 +112,7 @@ export function parsePruner(raw: unknown, field = 'experiment.pruner'): PrunerCo
     if (kind === 'percentile') {
       const value = spec.percentile;
       if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || value >= 100) {
-        throw badInput(at('percentile'), `${at('percentile')} must be a number between 0 and 100 (25 keeps the best quarter), but got ${JSON.stringify(value ?? null)}`);
+        throw badInput(at('percentile'), `${at('percentile')} must be a number above 0 and below 100 (25 keeps the best quarter), but got ${JSON.stringify(value ?? null)}`);
       }
       percentile = value;
     }

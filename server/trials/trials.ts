@@ -83,9 +83,14 @@ export async function recordOutcome(deps: TrialDeps, viewer: Viewer, trialId: st
     });
     const trial = group.find((row) => row.id === trialId) ?? (await tx.trial.findUniqueOrThrow({ where: { id: trialId } }));
     if (trial.state === 'PRUNED') {
-      // Stopped early: a failure changes nothing; a first result is kept as its final value (and what
-      // the optimizers learn from), but it stays PRUNED.
-      if (outcome.kind === 'failed' || sameOutcome(trial, outcome)) return null;
+      // Stopped early: it stays PRUNED. A first failure's error is kept to be read (the worker's code
+      // raised after the stop), nothing else changes; a first result is kept as its final value (and
+      // what the optimizers learn from).
+      if (outcome.kind === 'failed') {
+        if (trial.error !== null || trial.loss !== null) return null;
+        return tx.trial.update({ ...query, where: { id: trialId }, data: { error: outcome.error, revision: await nextRevision(tx, experimentId) } });
+      }
+      if (sameOutcome(trial, outcome)) return null;
       if (trial.loss !== null) throw userError('CONFLICT', `Trial "${trialId}" was pruned and already has another result`, 'trialId');
       const revision = await nextRevision(tx, experimentId);
       return tx.trial.update({ ...query, where: { id: trialId }, data: { loss: outcome.loss, metrics: outcome.metrics as Prisma.InputJsonObject, revision } });

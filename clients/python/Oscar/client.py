@@ -153,6 +153,9 @@ class OscarError(Exception):
         errors: the raw list of GraphQL errors from the response (empty if
             the failure was not a GraphQL error).
         status: the HTTP status code if a response was received, else ``None``.
+        field: the input the error is about, such as ``"experiment.parameters.x.min"``
+            or ``"step"`` (the server's ``extensions.field``, or the argument a
+            local check refused); ``None`` when none is named.
     """
 
     def __init__(
@@ -161,12 +164,22 @@ class OscarError(Exception):
         code: Optional[str] = None,
         errors: Optional[List[Any]] = None,
         status: Optional[int] = None,
+        field: Optional[str] = None,
     ) -> None:
         super().__init__(message)
         self.message = message
         self.code = code
         self.errors = list(errors) if errors else []
         self.status = status
+        self.field = field if field is not None else _field_of(self.errors)
+
+
+def _field_of(errors: List[Any]) -> Optional[str]:
+    """The ``extensions.field`` of the first GraphQL error, if it names one."""
+    first = errors[0] if errors else None
+    extensions = first.get("extensions") if isinstance(first, dict) else None
+    field = extensions.get("field") if isinstance(extensions, dict) else None
+    return field if isinstance(field, str) else None
 
 
 class Job(Dict[str, Any]):
@@ -526,18 +539,16 @@ class Oscar:
                 before sending); ``CONFLICT`` once the trial has a result.
         """
         if isinstance(step, bool) or not isinstance(step, int) and not (hasattr(step, "__index__")):
-            raise OscarError("step must be a whole number from 0, but got %r" % (step,), code="BAD_USER_INPUT")
+            raise OscarError("step must be a whole number from 0 to %d, but got %r" % (MAX_STEP, step), code="BAD_USER_INPUT", field="step")
         step = int(step)  # NumPy integers too
+        if not 0 <= step <= MAX_STEP:
+            raise OscarError("step must be a whole number from 0 to %d, but got %r" % (MAX_STEP, step), code="BAD_USER_INPUT", field="step")
         try:
             number = float(value)
         except (TypeError, ValueError):
-            raise OscarError("value must be a finite number, but got %r" % (value,), code="BAD_USER_INPUT") from None
-        if not 0 <= step <= MAX_STEP or not math.isfinite(number):
-            raise OscarError(
-                "%s must be %s, but got %r"
-                % (("step", "a whole number from 0 to %d" % MAX_STEP, step) if not 0 <= step <= MAX_STEP else ("value", "a finite number", value)),
-                code="BAD_USER_INPUT",
-            )
+            number = math.nan
+        if not math.isfinite(number):
+            raise OscarError("value must be a finite number, but got %r" % (value,), code="BAD_USER_INPUT", field="value")
         variables = {
             "trialId": _trial_id(job),
             "step": step,
