@@ -139,10 +139,12 @@ describe('intermediate values and the median pruner (the default)', () => {
       }
       expect(response.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field });
     }
-    // Non-finite values cannot be a GraphQL Float: refused before anything runs.
-    for (const value of ['NaN', 'Infinity', null]) {
-      const response = await server.gql(REPORT, { id: trial.id, step: 2, value }, token);
-      expect(response.errors?.[0]?.message).toMatch(/value/);
+    // Non-finite values cannot be a GraphQL Float, nor a step beyond 32 bits an Int: refused before
+    // anything runs, as bad input naming the field.
+    for (const [step, value, field] of [[2, 'NaN', 'value'], [2, 'Infinity', 'value'], [2, null, 'value'], [2 ** 31, 1, 'step']] as const) {
+      const response = await server.gql(REPORT, { id: trial.id, step, value }, token);
+      expect(response.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field });
+      expect(response.errors?.[0]?.message).toMatch(new RegExp(`\\$${field}`));
     }
     expect((await curves('Refused'))[0]!.intermediateValues.map((v) => v.step)).toEqual([1]);
     await server.gql(UPDATE, { id: trial.id, loss: 1 }, token);

@@ -26,22 +26,41 @@ function isQueryLimit(message: string): boolean {
 function codeFor(message: string): string {
   if (isQueryLimit(message)) return 'QUERY_TOO_COMPLEX';
   if (message.startsWith('Syntax Error')) return 'GRAPHQL_PARSE_FAILED';
+  if (variableField(message) !== null) return 'BAD_USER_INPUT';
   return 'GRAPHQL_VALIDATION_FAILED';
 }
 
-/** Gives every error a stable `extensions.code`: parse, validation, and QUERY_TOO_COMPLEX for the query limits. */
+/**
+ * The input a variable's coercion error is about, as `extensions.field` names it (`step`,
+ * `experiment.seed`, `experiment.parameters` for a required field left out or an unknown one), from graphql-js's
+ * message; null for any other error.
+ */
+export function variableField(message: string): string | null {
+  const variable = /^Variable "\$([A-Za-z_]\w*)" (?:got invalid value|of required type|of non-null type)/.exec(message);
+  if (!variable) return null;
+  const at = /^Variable "\$\w+" got invalid value .*? at "([\w.[\]]+)";/s.exec(message)?.[1] ?? variable[1]!;
+  const missing = /; Field "(\w+)" (?:of required type "[^"]+" was not provided|is not defined by type "[^"]+")\.?(?: Did you mean .*)?$/.exec(message)?.[1];
+  return missing ? `${at}.${missing}` : at;
+}
+
+/**
+ * Gives every error a stable `extensions.code`: parse, validation, QUERY_TOO_COMPLEX for the query
+ * limits, and BAD_USER_INPUT with the `field` for a variable of the wrong type (a step beyond 32 bits,
+ * "NaN" for a Float), as for any other bad input.
+ */
 function errorCodePlugin(): Plugin {
   const withCode = (error: unknown) => {
     if (!(error instanceof GraphQLError)) return error;
     if (error.extensions.code !== undefined && !isQueryLimit(error.message)) return error;
     const code = codeFor(error.message);
+    const field = code === 'BAD_USER_INPUT' ? variableField(error.message) : null;
     return new GraphQLError(code === 'QUERY_TOO_COMPLEX' ? error.message.replace(/^Syntax Error: /, '') : error.message, {
       nodes: error.nodes,
       source: error.source,
       positions: error.positions,
       path: error.path,
       originalError: error.originalError,
-      extensions: { ...error.extensions, code },
+      extensions: { ...error.extensions, code, ...(field === null ? {} : { field }) },
     });
   };
   return {
