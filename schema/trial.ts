@@ -17,7 +17,7 @@ const TrialStateEnum = builder.enumType('TrialState', {
     'RUNNING: handed to a worker. COMPLETED: its loss is in. FAILED: its worker reported an error. ' +
     'STALE: its lease ran out; its parameters are offered again (a late result still completes it). ' +
     'DUPLICATE: a result for parameters whose result was already counted. ' +
-    "PRUNED: stopped early by the experiment's pruner from its intermediate values (a later result is kept as its loss).",
+    "PRUNED: stopped early by the experiment's pruner from its intermediate values (a later result is kept as its loss, or a later failure's error).",
   values: TRIAL_STATES,
 });
 

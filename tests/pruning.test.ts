@@ -85,6 +85,8 @@ describe('intermediate values and the median pruner (the default)', () => {
     expect(again.data?.update.state).toBe('PRUNED');
     const other = await server.gql(UPDATE, { id: worse.id, loss: 1 }, token);
     expect(other.errors?.[0]?.extensions?.code).toBe('CONFLICT');
+    const failure = await server.gql(`mutation ($id: ID!) { fail(trialId: $id, error: "late") { id } }`, { id: worse.id }, token);
+    expect(failure.errors?.[0]?.extensions?.code).toBe('CONFLICT');
     const pruned = (await curves('Median')).find((t) => t.number === worse.number)!;
     expect(pruned.intermediateValues.map((v) => v.step)).toEqual([0]); // the report after the stop was not stored
     expect((await server.gql(`{ experiment(name: "Median") { bestTrial { number } } }`, {}, token)).data?.experiment.bestTrial.number).toBe(1);
@@ -203,8 +205,13 @@ describe('asynchronous successive halving', () => {
     const failed = await server.gql(FAIL, { id: b.id, error: 'RuntimeError: <b>diverged</b>' }, token);
     expect(failed.errors).toBeUndefined();
     expect(failed.data?.fail).toEqual({ id: b.id, state: 'PRUNED', error: 'RuntimeError: <b>diverged</b>', loss: null });
+    const same = await server.gql(FAIL, { id: b.id, error: 'RuntimeError: <b>diverged</b>' }, token);
+    expect(same.data?.fail).toMatchObject({ state: 'PRUNED', error: 'RuntimeError: <b>diverged</b>' });
+    // Its outcome is kept, as a finished trial's: another failure or a result is a conflict.
     const again = await server.gql(FAIL, { id: b.id, error: 'another' }, token);
-    expect(again.data?.fail).toMatchObject({ state: 'PRUNED', error: 'RuntimeError: <b>diverged</b>' });
+    expect(again.errors?.[0]?.extensions?.code).toBe('CONFLICT');
+    const result = await server.gql(UPDATE, { id: b.id, loss: 1 }, token);
+    expect(result.errors?.[0]?.extensions?.code).toBe('CONFLICT');
   });
 
   it('judges a trial that jumps past several rungs at each of them', async () => {
@@ -320,7 +327,7 @@ describe('rung values taken at the rung', () => {
     expect((await report(c!.id, 2, 1.2)).shouldStop).toBe(false); // [1.2, 1.5, 2.5]: the best
   });
 
-  it('never stops a trial at the step every finished trial ran to, nor at hyperband\'s max_step', async () => {
+  it('never stops a trial at the furthest step a finished trial reported', async () => {
     // Five finished curves [i + 4, i + 2, i]: the medians at steps 0, 1, 2 are 7, 5 and 3, the last step 2.
     for (let i = 1; i <= 5; i++) await completedTrial('Last step', [i + 4, i + 2, i]);
     const trial = await suggest('Last step');
@@ -331,12 +338,16 @@ describe('rung values taken at the rung', () => {
     const early = await suggest('Last step');
     expect((await report(early.id, 1, 6)).shouldStop).toBe(true); // before the last step the rule holds
 
+    // Hyperband with trials of max_step 9 steps: one has finished at step 9.
     const pruner = { type: 'hyperband', min_step: 1, max_step: 9, reduction: 3 };
     const [a, b] = await inFirstBracket('Max step', pruner, [9, 5, 3], 2);
+    const first = await suggest('Max step', pruner);
+    for (const step of [0, 9]) await report(first.id, step, 5);
+    await server.gql(UPDATE, { id: first.id, loss: 5 }, token);
     for (const step of [1, 3, 9]) expect((await report(a!.id, step, 1)).shouldStop).toBe(false);
     expect((await report(b!.id, 1, 0.5)).shouldStop).toBe(false);
     expect((await report(b!.id, 3, 0.5)).shouldStop).toBe(false);
-    const end = await report(b!.id, 9, 2); // not the best at the rung at step 9, but that is max_step
+    const end = await report(b!.id, 9, 2); // not the best at the rung at step 9, but that is the last step
     expect(end).toMatchObject({ shouldStop: false, trial: { state: 'RUNNING' } });
     const done = await server.gql(UPDATE, { id: b!.id, loss: 2 }, token);
     expect(done.data?.update.state).toBe('COMPLETED');

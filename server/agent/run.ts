@@ -42,7 +42,7 @@ const FAIL = `mutation Fail($trialId: ID!, $error: String!) { fail(trialId: $tri
 const HEARTBEAT = `mutation Heartbeat($trialId: ID!) { heartbeat(trialId: $trialId) { id } }`;
 const CHECKPOINT = `mutation Checkpoint($trialId: ID!, $data: JSON!) { checkpoint(trialId: $trialId, data: $data) { id } }`;
 const REPORT = `mutation Report($trialId: ID!, $step: Int!, $value: Float!, $metrics: JSON) {
-  report(trialId: $trialId, step: $step, value: $value, metrics: $metrics) { shouldStop }
+  report(trialId: $trialId, step: $step, value: $value, metrics: $metrics) { shouldStop trial { state } }
 }`;
 
 /** The experiment spec's keys (the Python client's spelling) and their GraphQL names. */
@@ -292,11 +292,14 @@ export async function runAgent(options: AgentOptions, out: NodeJS.WritableStream
       }, beat);
       // Reports and checkpoints the command prints go out in order; a stop from the pruner ends it.
       const pruning = new AbortController();
+      // A stop for a trial that is not PRUNED: its lease ran out and another worker took its parameters.
+      let takenOver = false;
       const messages = new TrialMessages(
         {
           report: async ({ step, value, metrics }) => {
             try {
-              const { report } = await graphql<{ report: { shouldStop: boolean } }>({ ...reporting, maxWaitMs: beat }, REPORT, { trialId: suggest.id, step, value, metrics });
+              const { report } = await graphql<{ report: { shouldStop: boolean; trial: { state: string } } }>({ ...reporting, maxWaitMs: beat }, REPORT, { trialId: suggest.id, step, value, metrics });
+              if (report.shouldStop && report.trial.state !== 'PRUNED') takenOver = true;
               return report.shouldStop;
             } catch (error) {
               log.write(`oscar: step ${step} of trial ${suggest.number} not reported: ${(error as Error).message}\n`);
@@ -326,6 +329,11 @@ export async function runAgent(options: AgentOptions, out: NodeJS.WritableStream
         clearInterval(heartbeat);
         messages.ended();
         await messages.settled();
+        if (takenOver && ran.stopped) {
+          // Not ours any more: another worker runs its parameters, and its result will count.
+          log.write(`oscar: trial ${suggest.number}: its lease ran out and another worker took its parameters; stopped here\n`);
+          return;
+        }
         if (messages.prunedAt !== null && ran.stopped) {
           // Ended by the agent because the pruner stopped its trial: PRUNED on the server already.
           outcome = { number: suggest.number, state: 'PRUNED', loss: null, params: suggest.params, prunedAt: messages.prunedAt };

@@ -27,6 +27,9 @@ describe('step lines that cannot be sent', () => {
     ['{"step": 1, "loss": 1e400}', '"loss" must be a finite number, got Infinity'],
     ['{"step": 2}', 'no "loss" next to "step"'],
     ['{"step": 3, "loss": NaN}', 'not valid JSON (NaN and Infinity are not JSON numbers)'],
+    ['{"step": 3, "loss": 0.4', 'not valid JSON'],
+    // Escapes in the JSON, so the value holds CSI, a bidi override and ESC: none reaches the terminal raw.
+    ['{"step": 3, "loss": "\\u009b31m\\u202ered\\u001b[0m"}', '"loss" must be a finite number, got "\\u009b31m\\u202ered\\u001b[0m"'],
   ])('%j says why', (line, problem) => {
     expect(readStepLine(line)).toEqual({ problem });
   });
@@ -36,6 +39,10 @@ describe('step lines that cannot be sent', () => {
   });
 
   it(`describes the first ${MAX_PROBLEMS_SHOWN} of a trial, then says once that the rest go unsaid, and sends the good ones`, async () => {
+    const exactly: string[] = [];
+    const few = new TrialMessages({ report: async () => false, checkpoint: async () => {} }, () => {}, (problem) => exactly.push(problem));
+    for (let i = 0; i < MAX_PROBLEMS_SHOWN; i++) few.line('{"step": -1, "loss": 1}');
+    expect(exactly).toHaveLength(MAX_PROBLEMS_SHOWN); // no "the rest" notice without a rest
     const problems: string[] = [];
     const sent: number[] = [];
     const messages = new TrialMessages(
@@ -48,7 +55,7 @@ describe('step lines that cannot be sent', () => {
     await messages.settled();
     expect(problems).toHaveLength(MAX_PROBLEMS_SHOWN + 1);
     expect(problems[0]).toBe('a step line was not sent: "step" must be a whole number from 0 to 2147483647, got -1');
-    expect(problems.at(-1)).toBe('further step lines that cannot be sent are not described');
+    expect(problems.at(-1)).toBe('more step lines were not sent; the rest are not described');
     expect(sent).toEqual([4]);
   });
 });

@@ -43,7 +43,7 @@ export function readStepLine(line: string): StepLine | null {
   try {
     parsed = JSON.parse(trimmed);
   } catch {
-    return { problem: 'not valid JSON (NaN and Infinity are not JSON numbers)' };
+    return { problem: /\b(NaN|-?Infinity)\b/.test(trimmed) ? 'not valid JSON (NaN and Infinity are not JSON numbers)' : 'not valid JSON' };
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed) || !Object.hasOwn(parsed, 'step')) return null;
   const { step, loss, ...metrics } = parsed as Record<string, unknown>;
@@ -56,10 +56,15 @@ export function readStepLine(line: string): StepLine | null {
   return { report: { step, value: loss, metrics } };
 }
 
-/** A value as a problem names it: a number as JavaScript writes it (Infinity for 1e400), else JSON; cut to 40 characters. */
+/**
+ * A value as a problem names it, to be written to a terminal: a number as JavaScript writes it
+ * (Infinity for 1e400), else JSON with every character outside printable ASCII escaped (C1 controls
+ * and bidi overrides too, which JSON leaves as they are), cut to 40 characters.
+ */
 function describe(value: unknown): string {
   const text = typeof value === 'number' ? String(value) : (JSON.stringify(value) ?? String(value));
-  return text.length > 40 ? `${text.slice(0, 40)}...` : text;
+  const cut = text.length > 40 ? `${text.slice(0, 40)}...` : text;
+  return cut.replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 /** The intermediate value on a line of output ({@link readStepLine}), or null. */
@@ -93,8 +98,8 @@ export class TrialMessages {
   private problems = 0;
 
   /**
-   * `onProblem` hears why a step line was not sent: the first {@link MAX_PROBLEMS_SHOWN} of them, then
-   * once that the rest go unsaid.
+   * `onProblem` hears why a step line was not sent: the first {@link MAX_PROBLEMS_SHOWN} of them, then,
+   * at the next, once that the rest go unsaid.
    */
   constructor(
     private readonly channel: TrialChannel,
@@ -118,7 +123,7 @@ export class TrialMessages {
     if ('problem' in read) {
       this.problems++;
       if (this.problems <= MAX_PROBLEMS_SHOWN) this.onProblem(`a step line was not sent: ${read.problem}`);
-      if (this.problems === MAX_PROBLEMS_SHOWN) this.onProblem('further step lines that cannot be sent are not described');
+      else if (this.problems === MAX_PROBLEMS_SHOWN + 1) this.onProblem('more step lines were not sent; the rest are not described');
       return;
     }
     const { report } = read;

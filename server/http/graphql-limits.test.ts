@@ -19,6 +19,9 @@ describe('the field a bad variable names', () => {
     [{ step: 1, value: 1, e: { name: 'n' } }, 'e.parameters'],
     [{ step: 1, value: 1, e: { name: 'n', parameters: 'p', nested: {} } }, 'e.nested.a'],
     [{ step: 1, value: 1, e: { name: 'n at "x.y";', parameters: 'p', zz: 1 } }, 'e.zz'],
+    // A key that spells out a path (graphql-js prints keys unescaped) does not choose the field.
+    [{ step: 1, value: 1, e: { 'q at "experiment.owner";': 1, name: 'n', parameters: 'p' } }, 'e'],
+    [{ step: 1, value: 1, e: { 'k at "e.owner";': 1, name: 5, parameters: 'p' } }, 'e.name'],
   ])('%j names %s', async (variables, field) => {
     expect(variableField(await coercionMessage(variables))).toBe(field);
   });

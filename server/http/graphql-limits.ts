@@ -38,7 +38,11 @@ function codeFor(message: string): string {
 export function variableField(message: string): string | null {
   const variable = /^Variable "\$([A-Za-z_]\w*)" (?:got invalid value|of required type|of non-null type)/.exec(message);
   if (!variable) return null;
-  const at = /^Variable "\$\w+" got invalid value .*? at "([\w.[\]]+)";/s.exec(message)?.[1] ?? variable[1]!;
+  const name = variable[1]!;
+  // graphql-js prints the value without escaping object keys, so a key can hold ` at "..."`: only a path
+  // under this variable is taken, and the last one (the real path follows the value).
+  const paths = [...message.matchAll(/ at "([\w.[\]]+)";/g)].map((m) => m[1]!).filter((path) => path === name || path.startsWith(`${name}.`) || path.startsWith(`${name}[`));
+  const at = paths.at(-1) ?? name;
   const missing = /; Field "(\w+)" (?:of required type "[^"]+" was not provided|is not defined by type "[^"]+")\.?(?: Did you mean .*)?$/.exec(message)?.[1];
   return missing ? `${at}.${missing}` : at;
 }

@@ -23,14 +23,14 @@ export interface Judged {
 /**
  * Whether the experiment's pruner stops a trial at the step it just reported (stored already, in
  * `tx`). Reads what it compares with in a few indexed, bounded queries; records the rung values of
- * successive halving as the trial reaches them. A trial that has reached the step every finished
- * trial ran to (or hyperband's `max_step`) is never stopped: it has spent its budget, and its value
- * there is final.
+ * successive halving as the trial reaches them. A trial that has reached the furthest step a
+ * COMPLETED trial reported is never stopped: it has spent its budget, and its value there is final.
+ * (Hyperband's `max_step` is not such a bound: found from the first COMPLETED trial and fixed, a short
+ * first one would end pruning past it for good.)
  */
 export async function shouldPrune(tx: Transaction, config: PrunerConfig, judged: Judged): Promise<boolean> {
   const stop = await pruneDecision(tx, config, judged);
   if (!stop) return false;
-  if (config.type === 'hyperband' && config.maxStep !== null && judged.step >= config.maxStep) return false;
   const finished = await tx.trial.aggregate({ where: { experimentId: judged.experimentId, state: 'COMPLETED' }, _max: { lastStep: true } });
   const last = finished._max.lastStep;
   return last === null || judged.step < last;

@@ -3,7 +3,7 @@
  * RUNNING -> COMPLETED | FAILED, or -> STALE when its lease runs out (a late result still completes it).
  * DUPLICATE: a result for parameters whose result was already counted (a re-offered copy, or its original).
  * PRUNED: stopped early by the experiment's pruner from its intermediate values (a later result is kept
- * as its final value; it stays PRUNED).
+ * as its final value, or a later failure's error; it stays PRUNED).
  */
 export const TRIAL_STATES = ['RUNNING', 'COMPLETED', 'FAILED', 'STALE', 'DUPLICATE', 'PRUNED'] as const;
 

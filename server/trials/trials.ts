@@ -83,17 +83,14 @@ export async function recordOutcome(deps: TrialDeps, viewer: Viewer, trialId: st
     });
     const trial = group.find((row) => row.id === trialId) ?? (await tx.trial.findUniqueOrThrow({ where: { id: trialId } }));
     if (trial.state === 'PRUNED') {
-      // Stopped early: it stays PRUNED. A first failure's error is kept to be read (the worker's code
-      // raised after the stop), nothing else changes; a first result is kept as its final value (and
-      // what the optimizers learn from).
-      if (outcome.kind === 'failed') {
-        if (trial.error !== null || trial.loss !== null) return null;
-        return tx.trial.update({ ...query, where: { id: trialId }, data: { error: outcome.error, revision: await nextRevision(tx, experimentId) } });
-      }
+      // Stopped early: it stays PRUNED. Its first outcome is kept, as a finished trial's is: a result as
+      // its final value (what the optimizers learn from), or a failure's error (the worker's code
+      // raised once told to stop); the same one again is stored once, another is a CONFLICT.
       if (sameOutcome(trial, outcome)) return null;
-      if (trial.loss !== null) throw userError('CONFLICT', `Trial "${trialId}" was pruned and already has another result`, 'trialId');
+      if (trial.loss !== null || trial.error !== null) throw userError('CONFLICT', `Trial "${trialId}" was pruned and already has another outcome`, 'trialId');
       const revision = await nextRevision(tx, experimentId);
-      return tx.trial.update({ ...query, where: { id: trialId }, data: { loss: outcome.loss, metrics: outcome.metrics as Prisma.InputJsonObject, revision } });
+      const data = outcome.kind === 'failed' ? { error: outcome.error } : { loss: outcome.loss };
+      return tx.trial.update({ ...query, where: { id: trialId }, data: { ...data, metrics: outcome.metrics as Prisma.InputJsonObject, revision } });
     }
     if (trial.state !== 'RUNNING' && trial.state !== 'STALE') {
       if (sameOutcome(trial, outcome)) return null;

@@ -26,7 +26,7 @@ export type ExperimentInput = {
   seed?: number | null | undefined;
 };
 
-/** RUNNING: handed to a worker. COMPLETED: its loss is in. FAILED: its worker reported an error. STALE: its lease ran out; its parameters are offered again (a late result still completes it). DUPLICATE: a result for parameters whose result was already counted. PRUNED: stopped early by the experiment's pruner from its intermediate values (a later result is kept as its loss). */
+/** RUNNING: handed to a worker. COMPLETED: its loss is in. FAILED: its worker reported an error. STALE: its lease ran out; its parameters are offered again (a late result still completes it). DUPLICATE: a result for parameters whose result was already counted. PRUNED: stopped early by the experiment's pruner from its intermediate values (a later result is kept as its loss, or a later failure's error). */
 export type TrialState =
   | 'COMPLETED'
   | 'DUPLICATE'

@@ -4,7 +4,7 @@ type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
 /** Internal type. DO NOT USE DIRECTLY. */
 export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
 import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-node/core';
-/** RUNNING: handed to a worker. COMPLETED: its loss is in. FAILED: its worker reported an error. STALE: its lease ran out; its parameters are offered again (a late result still completes it). DUPLICATE: a result for parameters whose result was already counted. PRUNED: stopped early by the experiment's pruner from its intermediate values (a later result is kept as its loss). */
+/** RUNNING: handed to a worker. COMPLETED: its loss is in. FAILED: its worker reported an error. STALE: its lease ran out; its parameters are offered again (a late result still completes it). DUPLICATE: a result for parameters whose result was already counted. PRUNED: stopped early by the experiment's pruner from its intermediate values (a later result is kept as its loss, or a later failure's error). */
 export type TrialState =
   | 'COMPLETED'
   | 'DUPLICATE'
