@@ -85,6 +85,24 @@ describe('trialUpdated over graphql-ws', () => {
     }
   });
 
+  it('gives a bad subscription the error codes HTTP gives: a variable of the wrong type, an unknown field, a syntax error', async () => {
+    const first = (await server.gql(SUGGEST, { name: 'Coded' }, alice)).data?.suggest;
+    const client = server.ws(alice);
+    const cases: [string, Record<string, unknown>, Record<string, unknown>][] = [
+      ['subscription ($id: ID!, $since: Int) { trialUpdated(experimentId: $id, since: $since) { id } }', { id: first.experiment.id, since: 2 ** 31 }, { code: 'BAD_USER_INPUT', field: 'since' }],
+      ['subscription ($id: ID!) { trialUpdated(experimentId: $id) { nope } }', { id: first.experiment.id }, { code: 'GRAPHQL_VALIDATION_FAILED' }],
+      ['subscription { trialUpdated(', {}, { code: 'GRAPHQL_PARSE_FAILED' }],
+    ];
+    for (const [query, variables, extensions] of cases) {
+      const feed = collect<any>(client, query, variables);
+      await waitFor(() => feed.errors.length > 0, 10_000);
+      const [error] = feed.errors.flat() as { extensions?: Record<string, unknown> }[];
+      expect(error?.extensions).toMatchObject(extensions);
+      feed.stop();
+    }
+    await client.dispose();
+  });
+
   it("refuses a subscription to another user's experiment", async () => {
     const first = (await server.gql(SUGGEST, { name: 'Secret' }, alice)).data?.suggest;
     const client = server.ws(bob);

@@ -53,30 +53,37 @@ export function variableField(message: string): string | null {
  * "NaN" for a Float), as for any other bad input.
  */
 function errorCodePlugin(): Plugin {
-  const withCode = (error: unknown) => {
-    if (!(error instanceof GraphQLError)) return error;
-    if (error.extensions.code !== undefined && !isQueryLimit(error.message)) return error;
-    const code = codeFor(error.message);
-    const field = code === 'BAD_USER_INPUT' ? variableField(error.message) : null;
-    return new GraphQLError(code === 'QUERY_TOO_COMPLEX' ? error.message.replace(/^Syntax Error: /, '') : error.message, {
-      nodes: error.nodes,
-      source: error.source,
-      positions: error.positions,
-      path: error.path,
-      originalError: error.originalError,
-      extensions: { ...error.extensions, code, ...(field === null ? {} : { field }) },
-    });
-  };
   return {
     onResultProcess({ result, setResult }) {
       const results = Array.isArray(result) ? result : [result];
       if (!results.some((r) => r && typeof r === 'object' && 'errors' in r && r.errors)) return;
       const coded = results.map((r) =>
-        r && typeof r === 'object' && 'errors' in r && Array.isArray(r.errors) ? { ...r, errors: r.errors.map(withCode) } : r,
+        r && typeof r === 'object' && 'errors' in r && Array.isArray(r.errors) ? { ...r, errors: r.errors.map(withErrorCode) } : r,
       );
       setResult((Array.isArray(result) ? coded : coded[0]) as typeof result);
     },
   };
+}
+
+/**
+ * A GraphQL error with its stable `extensions.code` (see {@link errorCodePlugin}); anything else as it
+ * is. Over HTTP the plugin applies it; graphql-ws answers (server/http/websocket.ts) apply it themselves.
+ */
+export function withErrorCode<E>(error: E): E | GraphQLError {
+  if (!(error instanceof GraphQLError)) return error;
+  const given = error.extensions.code;
+  const code = given !== undefined && !isQueryLimit(error.message) ? given : codeFor(error.message);
+  // graphql-yoga codes a variable's coercion error BAD_USER_INPUT on some paths (subscriptions), but names no field.
+  const field = code === 'BAD_USER_INPUT' && error.extensions.field === undefined ? variableField(error.message) : null;
+  if (code === given && field === null) return error;
+  return new GraphQLError(code === 'QUERY_TOO_COMPLEX' ? error.message.replace(/^Syntax Error: /, '') : error.message, {
+    nodes: error.nodes,
+    source: error.source,
+    positions: error.positions,
+    path: error.path,
+    originalError: error.originalError,
+    extensions: { ...error.extensions, code, ...(field === null ? {} : { field }) },
+  });
 }
 
 /** Who an operation counts against: the user (all their tokens and sessions together), else the client's address. */

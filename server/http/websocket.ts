@@ -10,7 +10,7 @@ import type { Runtime } from '../runtime/runtime.ts';
 import { TOO_MANY_SOCKETS_CLOSE_CODE } from '../subscriptions/live-subscriptions.ts';
 import { clientAddress, type AddressPolicy } from './client-address.ts';
 import type { Context, ServerContext } from './context.ts';
-import { rateLimitKey } from './graphql-limits.ts';
+import { rateLimitKey, withErrorCode } from './graphql-limits.ts';
 
 /** Largest graphql-ws message: a subscribe message is a query and its variables, never large. */
 export const MAX_WEBSOCKET_MESSAGE_BYTES = 64 * 1024;
@@ -137,9 +137,12 @@ export function attachWebSocket(options: WebSocketOptions): WebSocketEndpoint {
         return true;
       },
       onNext: (ctx, _id, _payload, _args, result) => {
-        // A subscription its resolver refused (the user's cap) counts against the connection too.
         const errors = 'errors' in result ? (result.errors ?? []) : [];
+        if (errors.length === 0) return;
+        // A subscription its resolver refused (the user's cap) counts against the connection too.
         if (errors.some((error) => error.extensions?.code === 'TOO_MANY_SUBSCRIPTIONS')) refused(ctx.extra.socket, errors);
+        // Every error carries its code, as over HTTP (a variable of the wrong type: BAD_USER_INPUT).
+        return { ...result, errors: errors.map((error) => withErrorCode(error).toJSON()) };
       },
       onSubscribe: async (ctx, _id, payload) => {
         const { socket, request } = ctx.extra;
@@ -165,7 +168,7 @@ export function attachWebSocket(options: WebSocketOptions): WebSocketEndpoint {
         try {
           document = parse(payload.query);
         } catch (error) {
-          if (error instanceof GraphQLError) return [error];
+          if (error instanceof GraphQLError) return [withErrorCode(error)];
           throw error;
         }
         const args: EnvelopedArgs = {
@@ -178,7 +181,7 @@ export function attachWebSocket(options: WebSocketOptions): WebSocketEndpoint {
           subscribe,
         };
         const errors = validate(args.schema, args.document);
-        return errors.length ? errors : args;
+        return errors.length ? errors.map(withErrorCode) : args;
       },
     },
     wss,
