@@ -39,7 +39,8 @@ describe('PRUNED and authorization', () => {
 
   it('a PRUNED trial stays final: reports say stop, no checkpoint, no revival, never best', async () => {
     const good = await suggest('Prune', 'g');
-    expect((await server.gql(REPORT, { id: good.id, s: 1, v: 1 }, alice)).data?.report.shouldStop).toBe(false);
+    // It runs to step 3: a trial at step 1 has steps left, so it can be stopped there.
+    for (const s of [1, 3]) expect((await server.gql(REPORT, { id: good.id, s, v: 1 }, alice)).data?.report.shouldStop).toBe(false);
     await server.gql(`mutation ($id: ID!) { update(trialId: $id, result: {loss: 1}) { id } }`, { id: good.id }, alice);
     const bad = await suggest('Prune', 'b', 2);
     const pruned = await server.gql(REPORT, { id: bad.id, s: 1, v: 5 }, alice);
@@ -50,13 +51,13 @@ describe('PRUNED and authorization', () => {
     expect(ck.errors?.[0]?.extensions?.code).toBe('CONFLICT');
     const hb = await server.gql(`mutation ($id: ID!) { heartbeat(trialId: $id) { state } }`, { id: bad.id }, alice);
     expect(hb.data?.heartbeat.state).toBe('PRUNED');
-    const failed = await server.gql(`mutation ($id: ID!) { fail(trialId: $id, error: "x") { state } }`, { id: bad.id }, alice);
-    expect(failed.data?.fail.state).toBe('PRUNED');
-    // A late result far better than the best: kept, still PRUNED, not best.
+    // A late result far better than the best: kept, still PRUNED, not best; another outcome after it is a conflict.
     const late = await server.gql(`mutation ($id: ID!) { update(trialId: $id, result: {loss: -100}) { state loss } }`, { id: bad.id }, alice);
     expect(late.data?.update).toEqual({ state: 'PRUNED', loss: -100 });
     const other = await server.gql(`mutation ($id: ID!) { update(trialId: $id, result: {loss: -200}) { state } }`, { id: bad.id }, alice);
     expect(other.errors?.[0]?.extensions?.code).toBe('CONFLICT');
+    const failed = await server.gql(`mutation ($id: ID!) { fail(trialId: $id, error: "x") { state } }`, { id: bad.id }, alice);
+    expect(failed.errors?.[0]?.extensions?.code).toBe('CONFLICT');
     const best = await server.gql(`{ experiment(name: "Prune") { bestTrial { id loss } } experiments { name bestTrial { loss } } }`, {}, alice);
     expect(best.data?.experiment.bestTrial.id).toBe(good.id);
     // Past its (2 s) lease it is neither STALE nor offered again.
