@@ -135,9 +135,10 @@ describe('learning curves and pruned trials in the Trials panel, in Chromium', (
   let running = { id: '', number: 0 };
 
   it('draws the curves, counts the PRUNED trial and shows the step it was stopped at', async () => {
-    // a: alone at both rungs (steps 1 and 3), then completes. b: second of two at rung 0: stopped at step 1.
+    // a: alone at both rungs (steps 1 and 3), then completes at step 4 (so a trial at step 3 has steps
+    // left and can still be stopped). b: second of two at rung 0: stopped at step 1.
     const a = await suggest();
-    for (const [step, value] of [[0, 5], [1, 1], [2, 0.95], [3, 0.9]] as const) expect(await report(a.id, step, value)).toBe(false);
+    for (const [step, value] of [[0, 5], [1, 1], [2, 0.95], [3, 0.9], [4, 0.9]] as const) expect(await report(a.id, step, value)).toBe(false);
     expect((await server.gql(UPDATE, { id: a.id, loss: 0.9 }, token)).data?.update.state).toBe('COMPLETED');
     const b = await suggest();
     expect(await report(b.id, 0, 6)).toBe(false);
@@ -153,7 +154,7 @@ describe('learning curves and pruned trials in the Trials panel, in Chromium', (
     await page.waitForSelector('[data-chart="Learning curves"][data-rendered=true]', { timeout: TIMEOUT });
     await chartsRendered(page, TIMEOUT);
     expect(await inkedPixels('Learning curves')).toBeGreaterThan(500);
-    expect(await drawn()).toEqual({ curves: 3, points: 8 });
+    expect(await drawn()).toEqual({ curves: 3, points: 9 });
     // Tooltips name the trial, its state, the step and the value: the best trial's curve (orange, on
     // top) starts at 5, the pruned one (grey) at 6, the highest of all.
     expect((await tooltipAt(await highestDot([217, 72, 15]))).split('\n')).toEqual([`trial ${a.number} · completed`, 'step 0', 'value = 5']);
@@ -178,13 +179,13 @@ describe('learning curves and pruned trials in the Trials panel, in Chromium', (
 
     // Between rungs: nothing to judge, one more point on its curve.
     expect(await report(running.id, 2, 0.45)).toBe(false);
-    await expect.poll(drawn, { timeout: TIMEOUT }).toEqual({ curves: 3, points: 9 });
+    await expect.poll(drawn, { timeout: TIMEOUT }).toEqual({ curves: 3, points: 10 });
 
     // A new trial's first report starts its curve.
     const d = await suggest();
     await page.waitForSelector(`[data-trial="${d.number}"] .state:has-text("running")`, { timeout: TIMEOUT });
     expect(await report(d.id, 0, 3)).toBe(false);
-    await expect.poll(drawn, { timeout: TIMEOUT }).toEqual({ curves: 4, points: 10 });
+    await expect.poll(drawn, { timeout: TIMEOUT }).toEqual({ curves: 4, points: 11 });
     expect(await text('[data-testid=count-running]')).toBe('2');
 
     // Rung 1 (step 3) holds a's 0.9: 0.95 is not in the best third, so the trial is stopped there.
@@ -194,7 +195,7 @@ describe('learning curves and pruned trials in the Trials panel, in Chromium', (
     expect(await row.locator('[role=cell]:has-text("step 3")').count()).toBe(1);
     await expect.poll(() => text('[data-testid=count-pruned]'), { timeout: TIMEOUT }).toBe('2');
     expect(await text('[data-testid=count-running]')).toBe('1');
-    await expect.poll(drawn, { timeout: TIMEOUT }).toEqual({ curves: 4, points: 11 });
+    await expect.poll(drawn, { timeout: TIMEOUT }).toEqual({ curves: 4, points: 12 });
     await page.waitForSelector('[data-chart="Learning curves"][data-rendered=true]', { timeout: TIMEOUT });
     expect(await inkedPixels('Learning curves')).toBeGreaterThan(500);
     expect(await page.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded)).toBe(true);
