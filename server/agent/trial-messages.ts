@@ -4,6 +4,7 @@
  * answer with "stop") and `{"checkpoint": {...}}` (a record to resume from). They are sent one at a
  * time, in the order printed.
  */
+import { GRAPHQL_MAX_INT } from 'graphql';
 import { readCheckpoint } from './trial-command.ts';
 
 /** An intermediate value as a command prints it. */
@@ -18,8 +19,8 @@ export const MAX_WAITING_REPORTS = 1000;
 /** Reports still sent once the command has ended (the latest ones): its result waits for them. */
 export const REPORTS_AFTER_END = 20;
 
-/** The largest step a report may name (GraphQL's Int is 32-bit). */
-export const MAX_STEP = 2 ** 31 - 1;
+/** The largest step a report may name: GraphQL's Int is 32-bit. */
+export const MAX_STEP = GRAPHQL_MAX_INT;
 
 /** How many ignored step lines of one trial are described on the agent's output; then one notice. */
 export const MAX_PROBLEMS_SHOWN = 5;

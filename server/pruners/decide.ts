@@ -31,8 +31,7 @@ export interface Judged {
 export async function shouldPrune(tx: Transaction, config: PrunerConfig, judged: Judged): Promise<boolean> {
   const stop = await pruneDecision(tx, config, judged);
   if (!stop) return false;
-  const finished = await tx.trial.aggregate({ where: { experimentId: judged.experimentId, state: 'COMPLETED' }, _max: { lastStep: true } });
-  const last = finished._max.lastStep;
+  const last = await furthestCompletedStep(tx, judged.experimentId);
   return last === null || judged.step < last;
 }
 
@@ -72,13 +71,19 @@ async function percentileDecision(tx: Transaction, config: PercentileConfig, jud
   });
 }
 
+/** The furthest step a COMPLETED trial of the experiment reported (null: none has reported a step). */
+async function furthestCompletedStep(tx: Transaction, experimentId: string): Promise<number | null> {
+  const completed = await tx.trial.aggregate({ where: { experimentId, state: 'COMPLETED' }, _max: { lastStep: true } });
+  return completed._max.lastStep;
+}
+
 /**
  * The step the experiment's trials run to, as far as it is known: the furthest a COMPLETED trial
  * reported, else the furthest any trial has got (null: none reported yet).
  */
 async function finalStep(tx: Transaction, experimentId: string): Promise<number | null> {
-  const completed = await tx.trial.aggregate({ where: { experimentId, state: 'COMPLETED' }, _max: { lastStep: true } });
-  if (completed._max.lastStep !== null) return completed._max.lastStep;
+  const completed = await furthestCompletedStep(tx, experimentId);
+  if (completed !== null) return completed;
   const any = await tx.trial.aggregate({ where: { experimentId }, _max: { lastStep: true } });
   return any._max.lastStep;
 }

@@ -538,11 +538,10 @@ class Oscar:
                 number from 0 to 2,147,483,647, or a value that is not a finite number (checked
                 before sending); ``CONFLICT`` once the trial has a result.
         """
-        if isinstance(step, bool) or not isinstance(step, int) and not (hasattr(step, "__index__")):
+        whole = not isinstance(step, bool) and (isinstance(step, int) or hasattr(step, "__index__"))
+        if not whole or not 0 <= int(step) <= MAX_STEP:  # NumPy integers too
             raise OscarError("step must be a whole number from 0 to %d, but got %r" % (MAX_STEP, step), code="BAD_USER_INPUT", field="step")
-        step = int(step)  # NumPy integers too
-        if not 0 <= step <= MAX_STEP:
-            raise OscarError("step must be a whole number from 0 to %d, but got %r" % (MAX_STEP, step), code="BAD_USER_INPUT", field="step")
+        step = int(step)
         try:
             number = float(value)
         except (TypeError, ValueError):
