@@ -239,9 +239,32 @@ describe('asynchronous successive halving on curves that cross', () => {
     };
     const fast = (t: number) => 0.8 + 1.7 * Math.exp(-t / 2); // 0.94 at step 5, heading for 0.80 at step 20
     const slow = (t: number) => 0.3 + 2.2 * Math.exp(-t / 12); // 1.75 at step 5, heading for 0.72 at step 20
-    expect(await at(fast)()).toBe(false); // rung 0 (step 5): [0.80, 3], the best goes on
-    expect(await at(slow)()).toBe(false); // [0.72, 0.80, 3]: the best, though its value now is the worst
-    expect(await at(fast)()).toBe(true); // [0.72, 0.80, 0.80, 3]: only the best goes on, though 0.94 < 1.75
+    // The finished trial's 3 was its value at step 5, recorded before any trial had finished: a
+    // value of another kind, which predictions are not compared with.
+    expect(await at(fast)()).toBe(false); // rung 0 (step 5): [0.80], alone
+    expect(await at(slow)()).toBe(false); // [0.72, 0.80]: the best, though its value now is the worst
+    expect(await at(fast)()).toBe(true); // [0.72, 0.80, 0.80]: only the best goes on, though 0.94 < 1.75
+  });
+
+  it('compares predictions only with predictions, not with the values at the step recorded before any trial finished', async () => {
+    const flat = async (value: number, steps = 5) => {
+      const trial = await suggest('Two kinds', { type: 'asha' });
+      let answer = { shouldStop: false };
+      for (let step = 1; step <= steps && !answer.shouldStop; step++) answer = await report(trial.id, step, value);
+      return { trial, stopped: answer.shouldStop };
+    };
+    // Four trials reach step 5 while none has finished: the final step is unknown, so each is judged
+    // by its value there, among those values ([2.0], then only the best of each set goes on).
+    const first = await flat(2.0);
+    expect(first.stopped).toBe(false);
+    for (const value of [2.1, 2.2, 2.3]) expect((await flat(value)).stopped).toBe(true);
+    for (let step = 6; step <= 20; step++) expect((await report(first.trial.id, step, 2.0)).shouldStop).toBe(false);
+    await server.gql(UPDATE, { id: first.trial.id, loss: 2.0 }, token);
+    // Now the curves end at step 20, and a trial is judged by the final value its curve predicts.
+    expect((await flat(0.9)).stopped).toBe(false); // alone among predictions
+    // [0.9, 0.95]: only the best goes on. Among the four values at step 5 as well it would be the
+    // second of six, within the best third, and every trial would go on until predictions outnumbered them.
+    expect((await flat(0.95)).stopped).toBe(true);
   });
 });
 

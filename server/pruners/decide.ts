@@ -72,20 +72,9 @@ async function percentileDecision(tx: Transaction, config: PercentileConfig, jud
 }
 
 /** The furthest step a COMPLETED trial of the experiment reported (null: none has reported a step). */
-async function furthestCompletedStep(tx: Transaction, experimentId: string): Promise<number | null> {
+export async function furthestCompletedStep(tx: Transaction, experimentId: string): Promise<number | null> {
   const completed = await tx.trial.aggregate({ where: { experimentId, state: 'COMPLETED' }, _max: { lastStep: true } });
   return completed._max.lastStep;
-}
-
-/**
- * The step the experiment's trials run to, as far as it is known: the furthest a COMPLETED trial
- * reported, else the furthest any trial has got (null: none reported yet).
- */
-async function finalStep(tx: Transaction, experimentId: string): Promise<number | null> {
-  const completed = await furthestCompletedStep(tx, experimentId);
-  if (completed !== null) return completed;
-  const any = await tx.trial.aggregate({ where: { experimentId }, _max: { lastStep: true } });
-  return any._max.lastStep;
 }
 
 /**
@@ -104,36 +93,47 @@ async function valueAtStep(tx: Transaction, judged: Judged, step: number): Promi
 
 /**
  * The final value the trial's curve so far predicts (server/pruners/learning-curve.ts), or null with
- * too few points or no later final step known.
+ * too few points, or no COMPLETED trial yet to say where the curves end (the furthest step a running
+ * trial has got is no final step: a prediction to it is of another quantity than one to the end).
  */
 async function predictedFinal(tx: Transaction, judged: Judged): Promise<number | null> {
   const [horizon, points] = await Promise.all([
-    finalStep(tx, judged.experimentId),
+    furthestCompletedStep(tx, judged.experimentId),
     tx.trialReport.findMany({ where: { trialId: judged.trialId }, select: { step: true, value: true }, orderBy: { step: 'asc' } }),
   ]);
   return horizon === null || horizon <= judged.step ? null : extrapolate(points, horizon);
 }
 
 /**
+ * The pools into which asha records its rung values, by what the value is: a trial is compared only
+ * with values of its own kind. A predicted final value is lower than a value at the rung's step on a
+ * falling curve, so in one pool the values recorded before any trial completed (values at the step)
+ * would let every later trial through until its predictions outnumbered them several times over.
+ */
+export const ASHA_POOL = { predicted: 0, atStep: -1 } as const;
+
+/**
  * Successive halving in one bracket: records the trial's value at each rung its step reaches (a
  * report may pass several), and stops it at the first where it is not among the best 1/reduction.
  * What it records: with `extrapolated` (asha), the final value its curve so far predicts, so that on
  * curves that cross a slow starter heading lower is kept over a fast one levelling off; otherwise, or
- * with too few points or no later final step known, its value at the rung's step
+ * with too few points or no final step known yet, its value at the rung's step
  * ({@link valueAtStep}), so that a trial passing a rung late (a sparse reporter, or hyperband catching
- * up once its largest step is known) is not judged at an early rung by its later, lower value.
+ * up once its largest step is known) is not judged at an early rung by its later, lower value. asha
+ * keeps the two kinds apart ({@link ASHA_POOL}).
  */
 async function halvingDecision(tx: Transaction, config: HalvingConfig | HyperbandConfig, rungs: Rungs, bracket: number, judged: Judged, extrapolated = false): Promise<boolean> {
   const recorded = await tx.trialRung.count({ where: { trialId: judged.trialId } });
   const reached = rungsReached(rungs, recorded, judged.step);
   if (reached.length === 0) return false;
   const predicted = extrapolated ? await predictedFinal(tx, judged) : null;
+  const pool = !extrapolated ? bracket : predicted === null ? ASHA_POOL.atStep : ASHA_POOL.predicted;
   for (const rung of reached) {
     const value = predicted ?? (await valueAtStep(tx, judged, rungStep(rungs, rung)));
-    await tx.trialRung.create({ data: { trialId: judged.trialId, experimentId: judged.experimentId, bracket, rung, value } });
+    await tx.trialRung.create({ data: { trialId: judged.trialId, experimentId: judged.experimentId, bracket: pool, rung, value } });
     if (judged.step < config.warmupSteps) continue;
     const others = await tx.trialRung.findMany({
-      where: { experimentId: judged.experimentId, bracket, rung, trialId: { not: judged.trialId } },
+      where: { experimentId: judged.experimentId, bracket: pool, rung, trialId: { not: judged.trialId } },
       select: { value: true },
       take: MAX_PEER_VALUES,
     });
