@@ -263,10 +263,11 @@ console.log(JSON.stringify({ loss: target }));`,
     const token = await server.token('agent-paused@example.com');
     const spec = file('paused.json', JSON.stringify({ name: 'Paused', parameters: { x: { min: 0, max: 1 } }, lease_seconds: 2 }));
     const go = join(dir, 'paused-go');
-    // Trial 1 reports step 0, waits for the go file, reports step 1, then would train for ten minutes.
+    // Trial 1 reports step 0, waits for the go file, reports step 1, then would train (never past 2 minutes).
     const train = file(
       'paused.cjs',
       `const fs = require('fs');
+setTimeout(() => process.exit(1), 120000).unref();
 if (process.env.OSCAR_TRIAL_NUMBER !== '1') { console.log(JSON.stringify({ loss: 0.25 })); return; }
 fs.writeFileSync(process.argv[2] + '/paused-pid', String(process.pid));
 console.log(JSON.stringify({ step: 0, loss: 1 }));
@@ -274,43 +275,63 @@ const wait = setInterval(() => {
   if (!fs.existsSync(process.argv[3])) return;
   clearInterval(wait);
   console.log(JSON.stringify({ step: 1, loss: 0.9 }));
-  setTimeout(() => {}, 600000);
+  setTimeout(() => {}, 120000);
 }, 20);`,
     );
-    const agent = oscarRun(['--experiment', spec, '--trials', '2', '--token', token, '--', process.execPath, train, dir, go], { OSCAR_WORKER: 'paused' });
-    await waitUntil(async () => (await server.gql(`{ experiment(name: "Paused") { trials(first: 1) { edges { node { lastStep } } } } }`, {}, token)).data?.experiment?.trials.edges[0]?.node.lastStep === 0, 60_000);
-    // The machine sleeps: no heartbeats, the lease runs out, and another worker takes the parameters.
-    agent.child.kill('SIGSTOP');
+    const agent = oscarRun(['--experiment', spec, '--trials', '1', '--token', token, '--', process.execPath, train, dir, go], { OSCAR_WORKER: 'paused' });
+    const pidFile = join(dir, 'paused-pid');
+    let thief: ReturnType<typeof setInterval> | undefined;
     try {
-      await waitUntil(async () => (await trialsOf(token, 'Paused'))[0]?.state === 'STALE', 60_000);
-      const taken = await server.gql(`mutation { suggest(experiment: {name: "Paused", parameters: {x: {min: 0, max: 1}}, leaseSeconds: 2}, worker: "thief") { number retryOf { number } } }`, {}, token);
-      expect(taken.data?.suggest, JSON.stringify(taken.errors)).toEqual({ number: 2, retryOf: { number: 1 } });
-    } finally {
-      agent.child.kill('SIGCONT');
-    }
-    writeFileSync(go, '');
-    const ran = await agent.exited;
-    expect(ran.code, ran.stderr).toBe(0);
-    expect(ran.stderr).toContain('oscar: trial 1: its lease ran out and another worker took its parameters; stopped here');
-    expect(ran.stderr).not.toContain('PRUNED');
-    // Its command was ended, and the worker went on with a new trial of its own.
-    const pid = Number(readFileSync(join(dir, 'paused-pid'), 'utf8'));
-    await waitUntil(async () => {
+      await waitUntil(async () => (await server.gql(`{ experiment(name: "Paused") { trials(first: 1) { edges { node { lastStep } } } } }`, {}, token)).data?.experiment?.trials.edges[0]?.node.lastStep === 0, 50_000);
+      // The machine sleeps: no heartbeats, the lease runs out, and another worker takes the parameters.
+      agent.child.kill('SIGSTOP');
       try {
-        process.kill(pid, 0);
-        return false;
-      } catch {
-        return true;
+        await waitUntil(async () => (await trialsOf(token, 'Paused'))[0]?.state === 'STALE', 50_000);
+        const taken = await server.gql(`mutation { suggest(experiment: {name: "Paused", parameters: {x: {min: 0, max: 1}}, leaseSeconds: 2}, worker: "thief") { id number retryOf { number } } }`, {}, token);
+        expect(taken.data?.suggest, JSON.stringify(taken.errors)).toMatchObject({ number: 2, retryOf: { number: 1 } });
+        // The other worker keeps its lease however long the rest takes.
+        const id = taken.data?.suggest.id as string;
+        thief = setInterval(() => void server.gql(`mutation ($id: ID!) { heartbeat(trialId: $id) { state } }`, { id }, token), 400);
+      } finally {
+        agent.child.kill('SIGCONT');
       }
-    }, 30_000);
-    expect(ran.stdout).toContain('Experiment "Paused": 1 trial run here, 1 with a loss, 0 failed.');
-    const trials = await trialsOf(token, 'Paused');
-    expect(trials.map((t) => [t.number, t.state, t.loss, t.worker])).toEqual([
-      [3, 'COMPLETED', 0.25, 'paused'],
-      [2, 'RUNNING', null, 'thief'],
-      [1, 'STALE', null, 'paused'],
-    ]);
-  });
+    } finally {
+      writeFileSync(go, '');
+    }
+    try {
+      const ran = await agent.exited;
+      expect(ran.code, ran.stderr).toBe(0);
+      expect(ran.stderr).toContain('oscar: trial 1: its lease ran out and another worker took its parameters; stopped here');
+      expect(ran.stderr).not.toContain('PRUNED');
+      // Its command was ended, and the worker went on with a new trial of its own, the one --trials counts.
+      const pid = Number(readFileSync(pidFile, 'utf8'));
+      await waitUntil(async () => {
+        try {
+          process.kill(pid, 0);
+          return false;
+        } catch {
+          return true;
+        }
+      }, 30_000);
+      expect(ran.stdout).toContain('Experiment "Paused": 1 trial run here, 1 with a loss, 0 failed.');
+      const trials = await trialsOf(token, 'Paused');
+      expect(trials.map((t) => [t.number, t.state, t.loss, t.worker])).toEqual([
+        [3, 'COMPLETED', 0.25, 'paused'],
+        [2, 'RUNNING', null, 'thief'],
+        [1, 'STALE', null, 'paused'],
+      ]);
+    } finally {
+      clearInterval(thief);
+      // A failed run leaves no command behind (it leads its own process group).
+      if (existsSync(pidFile)) {
+        try {
+          process.kill(-Number(readFileSync(pidFile, 'utf8')), 'SIGKILL');
+        } catch {
+          // already ended
+        }
+      }
+    }
+  }, 180_000);
 
   it('says how to use it when the command or the experiment is missing, and refuses an unknown spec key', async () => {
     const noCommand = await oscarRun(['--experiment', 'x.json', '--token', 't']).exited;

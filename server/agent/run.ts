@@ -332,6 +332,7 @@ export async function runAgent(options: AgentOptions, out: NodeJS.WritableStream
         if (takenOver && ran.stopped) {
           // Not ours any more: another worker runs its parameters, and its result will count.
           log.write(`oscar: trial ${suggest.number}: its lease ran out and another worker took its parameters; stopped here\n`);
+          started--; // not one of this run's --trials: it ran here to no outcome
           continue; // this slot goes on with a trial of its own
         }
         if (messages.prunedAt !== null && ran.stopped) {

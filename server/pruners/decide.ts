@@ -95,6 +95,9 @@ async function valueAtStep(tx: Transaction, judged: Judged, step: number): Promi
  * The final value the trial's curve so far predicts (server/pruners/learning-curve.ts), or null with
  * too few points, or no COMPLETED trial yet to say where the curves end (the furthest step a running
  * trial has got is no final step: a prediction to it is of another quantity than one to the end).
+ * (The optimizers' history, server/trials/history.ts, may predict to that furthest step before a trial
+ * completes: it predicts every curve again at each suggestion, all to one step, while rung values
+ * recorded at different times would each have had their own.)
  */
 async function predictedFinal(tx: Transaction, judged: Judged): Promise<number | null> {
   const [horizon, points] = await Promise.all([
