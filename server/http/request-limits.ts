@@ -81,6 +81,8 @@ function refuse(res: ServerResponse, status: number, code: string, message: stri
  * Admits API request bodies: each must declare its length (411 LENGTH_REQUIRED), at most
  * {@link MAX_BODY_BYTES} (413 PAYLOAD_TOO_LARGE), and, when over 64 KiB, fit in what is left of the
  * in-flight budgets (503 SERVER_BUSY with Retry-After), whose bytes are given back when the body is in.
+ * A body refused with 503, or with 413 up to 16 MiB, is read and dropped on the open connection, so the
+ * client reads the answer before the connection ends.
  */
 export class BodyAdmission {
   private total = 0;
@@ -110,8 +112,10 @@ export class BodyAdmission {
     if (bytes <= SMALL_BODY_BYTES) return true;
     const mine = this.byAddress.get(address) ?? 0;
     if (this.total + bytes > this.limits.bodyBytesInFlight || mine + bytes > this.limits.bodyBytesInFlightPerAddress) {
+      // Read and dropped on the open connection, as a drained oversize body: closing it while the client
+      // still sends would reset the connection, often before the client has read the answer.
       req.resume();
-      return refuse(res, 503, 'SERVER_BUSY', 'Too many request bodies are still arriving; retry shortly', { 'retry-after': '2' });
+      return refuse(res, 503, 'SERVER_BUSY', 'Too many request bodies are still arriving; retry shortly', { 'retry-after': '2' }, false);
     }
     this.total += bytes;
     this.byAddress.set(address, mine + bytes);
