@@ -42,6 +42,16 @@ function oscarRun(args: readonly string[], env: Record<string, string> = {}) {
   return { child, exited };
 }
 
+/** Whether a process with this id still runs. */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 function file(name: string, text: string): string {
   const path = join(dir, name);
   writeFileSync(path, text);
@@ -182,14 +192,6 @@ console.log(JSON.stringify({ loss: x * x + y * y + (kind === 'a' ? 0 : 1), trial
     const ran = await exited;
     expect(ran.code).toBe(130);
     expect(ran.stderr).toContain('stopping: the running commands are ended');
-    const alive = (pid: number) => {
-      try {
-        process.kill(pid, 0);
-        return true;
-      } catch {
-        return false;
-      }
-    };
     await waitUntil(async () => running.every((pid) => !alive(pid)), 30_000);
     // Not failed: once their leases run out they are STALE, and offered to the next worker.
     await waitUntil(async () => (await trialsOf(token, 'Stop')).every((t) => t.state === 'STALE'), 60_000);
@@ -305,14 +307,7 @@ const wait = setInterval(() => {
       expect(ran.stderr).not.toContain('PRUNED');
       // Its command was ended, and the worker went on with a new trial of its own, the one --trials counts.
       const pid = Number(readFileSync(pidFile, 'utf8'));
-      await waitUntil(async () => {
-        try {
-          process.kill(pid, 0);
-          return false;
-        } catch {
-          return true;
-        }
-      }, 30_000);
+      await waitUntil(async () => !alive(pid), 30_000);
       expect(ran.stdout).toContain('Experiment "Paused": 1 trial run here, 1 with a loss, 0 failed.');
       const trials = await trialsOf(token, 'Paused');
       expect(trials.map((t) => [t.number, t.state, t.loss, t.worker])).toEqual([

@@ -29,13 +29,18 @@ export interface Judged {
  * first one would end pruning past it for good.)
  */
 export async function shouldPrune(tx: Transaction, config: PrunerConfig, judged: Judged): Promise<boolean> {
-  const stop = await pruneDecision(tx, config, judged);
+  let read: Promise<number | null> | undefined;
+  const finalStep: FinalStep = () => (read ??= furthestCompletedStep(tx, judged.experimentId));
+  const stop = await pruneDecision(tx, config, judged, finalStep);
   if (!stop) return false;
-  const last = await furthestCompletedStep(tx, judged.experimentId);
+  const last = await finalStep();
   return last === null || judged.step < last;
 }
 
-async function pruneDecision(tx: Transaction, config: PrunerConfig, judged: Judged): Promise<boolean> {
+/** The furthest step a COMPLETED trial reported, read at most once per decision. */
+type FinalStep = () => Promise<number | null>;
+
+async function pruneDecision(tx: Transaction, config: PrunerConfig, judged: Judged, finalStep: FinalStep): Promise<boolean> {
   switch (config.type) {
     case 'none':
       return false;
@@ -43,9 +48,9 @@ async function pruneDecision(tx: Transaction, config: PrunerConfig, judged: Judg
     case 'percentile':
       return percentileDecision(tx, config, judged);
     case 'asha':
-      return halvingDecision(tx, config, { minStep: config.minStep, reduction: config.reduction, firstRung: 0 }, 0, judged, true);
+      return halvingDecision(tx, config, { minStep: config.minStep, reduction: config.reduction, firstRung: 0 }, 0, judged, finalStep);
     case 'hyperband':
-      return hyperbandDecision(tx, config, judged);
+      return hyperbandDecision(tx, config, judged, finalStep);
   }
 }
 
@@ -99,9 +104,9 @@ async function valueAtStep(tx: Transaction, judged: Judged, step: number): Promi
  * completes: it predicts every curve again at each suggestion, all to one step, while rung values
  * recorded at different times would each have had their own.)
  */
-async function predictedFinal(tx: Transaction, judged: Judged): Promise<number | null> {
+async function predictedFinal(tx: Transaction, judged: Judged, finalStep: FinalStep): Promise<number | null> {
   const [horizon, points] = await Promise.all([
-    furthestCompletedStep(tx, judged.experimentId),
+    finalStep(),
     tx.trialReport.findMany({ where: { trialId: judged.trialId }, select: { step: true, value: true }, orderBy: { step: 'asc' } }),
   ]);
   return horizon === null || horizon <= judged.step ? null : extrapolate(points, horizon);
@@ -113,24 +118,24 @@ async function predictedFinal(tx: Transaction, judged: Judged): Promise<number |
  * falling curve, so in one pool the values recorded before any trial completed (values at the step)
  * would let every later trial through until its predictions outnumbered them several times over.
  */
-export const ASHA_POOL = { predicted: 0, atStep: -1 } as const;
+const ASHA_POOL = { predicted: 0, atStep: -1 } as const;
 
 /**
  * Successive halving in one bracket: records the trial's value at each rung its step reaches (a
  * report may pass several), and stops it at the first where it is not among the best 1/reduction.
- * What it records: with `extrapolated` (asha), the final value its curve so far predicts, so that on
+ * What it records: with `extrapolateWith` (asha; the step curves end at), the final value its curve so far predicts, so that on
  * curves that cross a slow starter heading lower is kept over a fast one levelling off; otherwise, or
  * with too few points or no final step known yet, its value at the rung's step
  * ({@link valueAtStep}), so that a trial passing a rung late (a sparse reporter, or hyperband catching
  * up once its largest step is known) is not judged at an early rung by its later, lower value. asha
  * keeps the two kinds apart ({@link ASHA_POOL}).
  */
-async function halvingDecision(tx: Transaction, config: HalvingConfig | HyperbandConfig, rungs: Rungs, bracket: number, judged: Judged, extrapolated = false): Promise<boolean> {
+async function halvingDecision(tx: Transaction, config: HalvingConfig | HyperbandConfig, rungs: Rungs, bracket: number, judged: Judged, extrapolateWith: FinalStep | null = null): Promise<boolean> {
   const recorded = await tx.trialRung.count({ where: { trialId: judged.trialId } });
   const reached = rungsReached(rungs, recorded, judged.step);
   if (reached.length === 0) return false;
-  const predicted = extrapolated ? await predictedFinal(tx, judged) : null;
-  const pool = !extrapolated ? bracket : predicted === null ? ASHA_POOL.atStep : ASHA_POOL.predicted;
+  const predicted = extrapolateWith === null ? null : await predictedFinal(tx, judged, extrapolateWith);
+  const pool = extrapolateWith === null ? bracket : predicted === null ? ASHA_POOL.atStep : ASHA_POOL.predicted;
   for (const rung of reached) {
     const value = predicted ?? (await valueAtStep(tx, judged, rungStep(rungs, rung)));
     await tx.trialRung.create({ data: { trialId: judged.trialId, experimentId: judged.experimentId, bracket: pool, rung, value } });
@@ -146,13 +151,12 @@ async function halvingDecision(tx: Transaction, config: HalvingConfig | Hyperban
   return false;
 }
 
-async function hyperbandDecision(tx: Transaction, config: HyperbandConfig, judged: Judged): Promise<boolean> {
+async function hyperbandDecision(tx: Transaction, config: HyperbandConfig, judged: Judged, finalStep: FinalStep): Promise<boolean> {
   let maxStep = config.maxStep;
   if (maxStep === null) {
     // As Optuna's max_resource="auto": the longest a completed trial ran; fixed from then on, so each
     // trial keeps its bracket.
-    const longest = await tx.trial.aggregate({ where: { experimentId: judged.experimentId, state: 'COMPLETED' }, _max: { lastStep: true } });
-    const found = longest._max.lastStep;
+    const found = await finalStep();
     if (found === null || found < config.minStep * config.reduction) return false;
     maxStep = found;
     const fixed: HyperbandConfig = { ...config, maxStep };
