@@ -90,6 +90,16 @@ describe('the suggest / update loop', () => {
     expect(next.data?.experiment.trials.edges.map((e: any) => e.node.number)).toEqual([1]);
   });
 
+  it('keeps the server log free of warnings through a suggest / update loop', async () => {
+    const experiment = { ...square, name: 'Quiet log' };
+    for (let i = 0; i < 3; i++) {
+      const trial = (await server.gql(SUGGEST, { experiment }, alice)).data?.suggest;
+      const updated = await server.gql(UPDATE, { id: trial.id, result: { loss: i } }, alice);
+      expect(updated.data?.update.state).toBe('COMPLETED');
+    }
+    expect(server.logs()).not.toMatch(/Prisma query was unused/);
+  });
+
   it('accepts the same result twice but refuses a different one for a completed trial', async () => {
     const trial = (await server.gql(SUGGEST, { experiment: { ...square, name: 'Twice' } }, alice)).data?.suggest;
     await server.gql(UPDATE, { id: trial.id, result: { loss: 1 } }, alice);
