@@ -328,6 +328,62 @@ const wait = setInterval(() => {
     }
   }, 180_000);
 
+  it('starts afresh once with "resume": false, then goes on with that version, whatever the --parallel', async () => {
+    const token = await server.token('agent-afresh@example.com');
+    const spec = file('afresh.json', JSON.stringify({ name: 'Afresh', parameters: { x: { min: -10, max: 10 } }, resume: false }));
+    const square = ['--', 'python3', '-c', 'import os;print(float(os.environ["OSCAR_PARAM_X"])**2)'];
+    const versions = async () =>
+      (await server.gql(`{ experiment(name: "Afresh") { version versions { version trialCount } } }`, {}, token)).data?.experiment as {
+        version: number;
+        versions: { version: number; trialCount: number }[];
+      };
+    const first = await oscarRun(['--experiment', spec, '--trials', '3', '--token', token, ...square]).exited;
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stderr.match(/^oscar: trial \d+ COMPLETED/gm)).toEqual(['oscar: trial 1 COMPLETED', 'oscar: trial 2 COMPLETED', 'oscar: trial 3 COMPLETED']);
+    expect((await versions()).versions).toEqual([{ version: 1, trialCount: 3 }]);
+    // Run again, two at a time: the earlier three are archived once, and the new version holds all four.
+    const second = await oscarRun(['--experiment', spec, '--trials', '4', '--parallel', '2', '--token', token, ...square]).exited;
+    expect(second.code, second.stderr).toBe(0);
+    expect(await versions()).toEqual({ version: 2, versions: [{ version: 2, trialCount: 4 }, { version: 1, trialCount: 3 }] });
+    expect((await trialsOf(token, 'Afresh')).map((t) => t.number).sort()).toEqual([1, 2, 3, 4]);
+  });
+
+  it('completes the trials of an experiment whose objectives leave out loss', async () => {
+    const token = await server.token('agent-objectives@example.com');
+    const spec = file('accuracy.json', JSON.stringify({ name: 'Accuracy', parameters: { x: { min: -10, max: 10 } }, objectives: { acc: 'maximize' } }));
+    // A step line first (told apart from the result), then the result with the objective.
+    const train = file('accuracy.cjs', `const x = Number(process.env.OSCAR_PARAM_X);
+console.log(JSON.stringify({ step: 0, loss: x * x }));
+console.log(JSON.stringify({ acc: 1 / (1 + x * x), epochs: 1 }));`);
+    const ran = await oscarRun(['--experiment', spec, '--trials', '3', '--token', token, '--', process.execPath, train]).exited;
+    expect(ran.code, ran.stderr).toBe(0);
+    expect(ran.stderr).not.toMatch(/FAILED/);
+    const trials = await trialsOf(token, 'Accuracy');
+    expect(trials).toHaveLength(3);
+    for (const trial of trials) {
+      expect(trial.state).toBe('COMPLETED');
+      expect(trial.metrics.acc).toBeCloseTo(1 / (1 + Number(trial.params.x) ** 2), 9);
+    }
+    // A last line that is a step, or a result without the objective, fails its trial, saying why.
+    const stepLast = await oscarRun(['--experiment', spec, '--trials', '1', '--token', token, '--', process.execPath, '-e', 'console.log(JSON.stringify({ step: 1, loss: 0.5 }))']).exited;
+    const noObjective = await oscarRun(['--experiment', spec, '--trials', '1', '--token', token, '--', process.execPath, '-e', 'console.log(JSON.stringify({ loss: 0.5 }))']).exited;
+    expect([stepLast.code, noObjective.code]).toEqual([0, 0]);
+    const failed = (await trialsOf(token, 'Accuracy')).filter((t) => t.state === 'FAILED').sort((a, b) => a.number - b.number);
+    expect(failed.map((t) => t.error)).toEqual([
+      expect.stringMatching(/^the last line of output is an intermediate value \(\{"step": \.\.\.\}\), not the result/),
+      expect.stringMatching(/^the result was refused: result\.acc is required/),
+    ]);
+  });
+
+  it('refuses, before asking for a trial, parameters that would share an environment variable', async () => {
+    const token = await server.token('agent-clash@example.com');
+    const spec = file('clash.json', JSON.stringify({ name: 'Clash', parameters: { lr: { min: 0, max: 1 }, LR: { min: 0, max: 1 }, 'a-b': [1, 2], a_b: [3, 4] } }));
+    const ran = await oscarRun(['--experiment', spec, '--trials', '1', '--token', token, '--', 'true']).exited;
+    expect(ran.code).toBe(2);
+    expect(ran.stderr).toContain('parameters "LR" and "lr" would both be OSCAR_PARAM_LR; "a-b" and "a_b" would both be OSCAR_PARAM_A_B');
+    expect((await server.gql(`{ experiment(name: "Clash") { id } }`, {}, token)).data?.experiment).toBeNull();
+  });
+
   it('says how to use it when the command or the experiment is missing, and refuses an unknown spec key', async () => {
     const noCommand = await oscarRun(['--experiment', 'x.json', '--token', 't']).exited;
     expect(noCommand.code).toBe(2);

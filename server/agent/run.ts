@@ -12,8 +12,9 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseSearchSpace } from '../optimizer/space.ts';
+import { ExperimentStart } from './experiment-start.ts';
 import { graphql, graphqlUrl, OscarError, type ServerOptions } from './graphql-client.ts';
-import { Lines, readResult, substitute, Tail, trialEnvironment, type ParamValue } from './trial-command.ts';
+import { Lines, readResult, substitute, Tail, trialEnvironment, variableClash, type ParamValue } from './trial-command.ts';
 import { TrialMessages } from './trial-messages.ts';
 
 /** What `oscar run --help` prints (and a usage error ends with). */
@@ -24,11 +25,13 @@ Runs COMMAND once per trial (until --trials N have run, or Ctrl-C), K at a time.
 parameters as environment variables (OSCAR_PARAM_<NAME>), as a JSON file named by OSCAR_PARAMS_FILE,
 and in its arguments where they say {name} (with conditional parameters, only the active ones: an
 argument naming an inactive one is left out); its last line of output is the result: a JSON object with
-"loss" (and any metrics), or a number. A line {"step": N, "loss": X} reports an intermediate value: when the
-experiment's pruner stops the trial, the command is ended (SIGTERM) and the trial is PRUNED. A line
-{"checkpoint": {...}} saves a checkpoint record with the trial; a trial that comes back (after Ctrl-C,
-a crash, a lost machine) gets it as OSCAR_CHECKPOINT. SPEC.json is the experiment: {"name": ..., "parameters": {...}}
-and optionally description, algorithm, seed, lease_seconds, resume, pruner, objectives, constraints.
+"loss" or the experiment's objectives (and any metrics), or a number. A line {"step": N, "loss": X}
+reports an intermediate value (it is never the result): when the experiment's pruner stops the trial,
+the command is ended (SIGTERM) and the trial is PRUNED. A line {"checkpoint": {...}} saves a checkpoint
+record with the trial; a trial that comes back (after Ctrl-C, a crash, a lost machine) gets it as
+OSCAR_CHECKPOINT. SPEC.json is the experiment: {"name": ..., "parameters": {...}} and optionally
+description, algorithm, seed, lease_seconds, resume (false: afresh once, at the run's first trial),
+pruner, objectives, constraints.
 Server: --url or OSCAR_URL (default http://localhost:4000/graphql); token: --token or OSCAR_TOKEN.`;
 
 /** A mistake in how `oscar run` was called: shown with the usage. */
@@ -136,9 +139,13 @@ export function parseAgentArgs(argv: readonly string[], env: NodeJS.ProcessEnv =
   } catch (error) {
     throw new AgentUsageError((error as Error).message);
   }
+  const experiment = readExperimentSpec(values.experiment);
+  // Each parameter needs its own variable: refused before any trial is asked for.
+  const clash = variableClash(parameterNames(experiment.parameters));
+  if (clash !== null) throw new AgentUsageError(`${values.experiment}: ${clash}`);
   return {
     server: { url, token },
-    experiment: readExperimentSpec(values.experiment),
+    experiment,
     command: argv.slice(split + 1),
     trials: count('trials', values.trials, null, 1_000_000),
     parallel: count('parallel', values.parallel, 1, 256)!,
@@ -146,14 +153,21 @@ export function parseAgentArgs(argv: readonly string[], env: NodeJS.ProcessEnv =
   };
 }
 
+/** How a trial's command ended, and the tails of its output. */
+interface Ran {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+  readonly stdout: string;
+  readonly stderr: string;
+  readonly stopped: boolean;
+  readonly spawnError: Error | null;
+}
+
+/** A command the agent did not start. */
+const NOT_RUN: Ran = { code: null, signal: null, stdout: '', stderr: '', stopped: false, spawnError: null };
+
 /** Runs one command for a trial; resolves with its exit and the tails of its output. */
-function runCommand(
-  command: readonly string[],
-  env: Record<string, string>,
-  stopping: AbortSignal,
-  groups: Set<number>,
-  onLine: (line: string) => void,
-): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string; stopped: boolean; spawnError: Error | null }> {
+function runCommand(command: readonly string[], env: Record<string, string>, stopping: AbortSignal, groups: Set<number>, onLine: (line: string) => void): Promise<Ran> {
   return new Promise((resolve) => {
     const stdout = new Tail(OUTPUT_TAIL);
     const stderr = new Tail(OUTPUT_TAIL);
@@ -239,6 +253,7 @@ export async function runAgent(options: AgentOptions, out: NodeJS.WritableStream
   const groups = new Set<number>();
   const instance = randomUUID();
   const parameters = parameterNames(options.experiment.parameters);
+  const experiment = new ExperimentStart(options.experiment);
   const files = mkdtempSync(join(tmpdir(), 'oscar-run-'));
   const finished: Finished[] = [];
   let started = 0;
@@ -269,12 +284,10 @@ export async function runAgent(options: AgentOptions, out: NodeJS.WritableStream
     const worker = options.parallel > 1 && index > 0 ? `${options.worker}-${index + 1}` : options.worker;
     while (!stopping.signal.aborted && (options.trials === null || started < options.trials)) {
       started++;
-      const { suggest } = await graphql<{
-        suggest: { id: string; number: number; params: Record<string, ParamValue>; checkpoint: unknown; experiment: { name: string; leaseSeconds: number } };
-      }>(
-        asking,
-        SUGGEST,
-        { experiment: options.experiment, worker, instance, requestId: randomUUID() },
+      const { suggest } = await experiment.suggest((input) =>
+        graphql<{
+          suggest: { id: string; number: number; params: Record<string, ParamValue>; checkpoint: unknown; experiment: { name: string; leaseSeconds: number } };
+        }>(asking, SUGGEST, { experiment: input, worker, instance, requestId: randomUUID() }),
       );
       running++;
       const paramsFile = join(files, `trial-${suggest.number}.json`);
@@ -300,10 +313,10 @@ export async function runAgent(options: AgentOptions, out: NodeJS.WritableStream
             try {
               const { report } = await graphql<{ report: { shouldStop: boolean; trial: { state: string } } }>({ ...reporting, maxWaitMs: beat }, REPORT, { trialId: suggest.id, step, value, metrics });
               if (report.shouldStop && report.trial.state !== 'PRUNED') takenOver = true;
-              return report.shouldStop;
+              return report.shouldStop ? 'stop' : 'continue';
             } catch (error) {
               log.write(`oscar: step ${step} of trial ${suggest.number} not reported: ${(error as Error).message}\n`);
-              return null;
+              return error instanceof OscarError && error.code !== 'CONNECTION_ERROR' ? 'refused' : 'unsent';
             }
           },
           checkpoint: async (data) => {
@@ -319,13 +332,18 @@ export async function runAgent(options: AgentOptions, out: NodeJS.WritableStream
       );
       let outcome: Finished | undefined;
       try {
-        const ran = await runCommand(
-          substitute(options.command, suggest.params, parameters),
-          trialEnvironment(suggest.params, suggest, paramsFile),
-          AbortSignal.any([stopping.signal, pruning.signal]),
-          groups,
-          (line) => messages.line(line),
-        );
+        // Parameters the spec does not name (the server's version of the experiment has them) are checked here.
+        const clash = variableClash(Object.keys(suggest.params));
+        const ran =
+          clash !== null
+            ? NOT_RUN
+            : await runCommand(
+                substitute(options.command, suggest.params, parameters),
+                trialEnvironment(suggest.params, suggest, paramsFile),
+                AbortSignal.any([stopping.signal, pruning.signal]),
+                groups,
+                (line) => messages.line(line),
+              );
         clearInterval(heartbeat);
         messages.ended();
         await messages.settled();
@@ -344,7 +362,8 @@ export async function runAgent(options: AgentOptions, out: NodeJS.WritableStream
           const tail = ran.stderr.slice(-ERROR_TAIL).trim();
           const result = readResult(ran.stdout);
           let error: string | null = null;
-          if (ran.spawnError) error = `cannot run ${options.command[0]}: ${ran.spawnError.message}`;
+          if (clash !== null) error = `not run: ${clash}`;
+          else if (ran.spawnError) error = `cannot run ${options.command[0]}: ${ran.spawnError.message}`;
           else if (ran.code !== 0) error = `${ran.signal ? `killed by ${ran.signal}` : `exit code ${ran.code}`}${tail ? `: ${tail}` : ''}`;
           else if (result.kind === 'none') error = `${result.why}${tail ? `\nstderr: ${tail}` : ''}`;
           if (error === null && result.kind === 'result') {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Lines, paramVariable, readCheckpoint, readResult, substitute, Tail, trialEnvironment } from './trial-command.ts';
+import { Lines, paramVariable, readCheckpoint, readResult, substitute, Tail, trialEnvironment, variableClash } from './trial-command.ts';
 
 describe('reading a command\'s result from its last line', () => {
   it.each([
@@ -13,13 +13,24 @@ describe('reading a command\'s result from its last line', () => {
     ['{"loss": -Infinity}', { loss: '-Infinity' }],
     ['{"note": "a: NaN, b", "loss": 1}', { note: 'a: NaN, b', loss: 1 }],
     ['{"error": "diverged"}', { error: 'diverged' }],
+    // Objectives other than loss (or a result the server refuses, saying what it lacks).
+    ['{"acc": 0.9, "latency_ms": 12}', { acc: 0.9, latency_ms: 12 }],
   ])('%j is a result', (output, result) => {
     expect(readResult(output)).toEqual({ kind: 'result', result });
   });
 
-  it.each(['', 'done', '[1]', '{"acc": 0.9}', '{"loss": 1'])('%j is none, and says why', (output) => {
+  it.each([
+    ['', 'the command printed nothing'],
+    ['done', 'the last line of output is not a result'],
+    ['[1]', 'the last line of output is not a result'],
+    ['{"loss": 1', 'the last line of output is not a result'],
+    ['{"step": 4, "loss": 0.5}', 'the last line of output is an intermediate value ({"step": ...}), not the result'],
+    ['{"step": 4, "acc": 0.5}', 'the last line of output is an intermediate value ({"step": ...}), not the result'],
+    ['{"checkpoint": {"epoch": 4}}', 'the last line of output is a checkpoint, not the result'],
+  ])('%j is none, and says why', (output, why) => {
     const read = readResult(output);
     expect(read.kind).toBe('none');
+    expect(read.kind === 'none' && read.why).toContain(why);
   });
 });
 
@@ -27,6 +38,14 @@ describe('handing parameters to a command', () => {
   it('names variables in capitals, other characters as _', () => {
     expect(paramVariable('learning-rate')).toBe('OSCAR_PARAM_LEARNING_RATE');
     expect(paramVariable('x')).toBe('OSCAR_PARAM_X');
+  });
+
+  it('names the parameters that would share a variable, and passes names that do not', () => {
+    expect(variableClash(['lr', 'LR', 'x'])).toBe('parameters "lr" and "LR" would both be OSCAR_PARAM_LR: rename one (each parameter needs its own environment variable)');
+    expect(variableClash(['a-b', 'a_b', 'a.b', 'c', 'C'])).toBe(
+      'parameters "a-b", "a_b" and "a.b" would both be OSCAR_PARAM_A_B; "c" and "C" would both be OSCAR_PARAM_C: rename one (each parameter needs its own environment variable)',
+    );
+    expect(variableClash(['lr', 'momentum', 'adam.lr', 'sgd.lr'])).toBeNull();
   });
 
   it('replaces {name} of known parameters in arguments, and keeps the rest', () => {

@@ -11,6 +11,25 @@ export function paramVariable(name: string): string {
   return `OSCAR_PARAM_${name.toUpperCase().replace(/[^A-Z0-9_]/g, '_')}`;
 }
 
+/**
+ * Why some of these parameters cannot each have their own environment variable (two names that
+ * {@link paramVariable} maps to the same one, as `lr` and `LR`, or `a-b` and `a_b`), or null when each can.
+ */
+export function variableClash(names: Iterable<string>): string | null {
+  const byVariable = new Map<string, string[]>();
+  for (const name of names) {
+    const variable = paramVariable(name);
+    byVariable.set(variable, [...(byVariable.get(variable) ?? []), name]);
+  }
+  const clashes = [...byVariable].filter(([, same]) => same.length > 1);
+  if (clashes.length === 0) return null;
+  const described = clashes.map(([variable, same]) => {
+    const quoted = same.map((name) => JSON.stringify(name));
+    return `${quoted.slice(0, -1).join(', ')} and ${quoted.at(-1)!} would both be ${variable}`;
+  });
+  return `parameters ${described.join('; ')}: rename one (each parameter needs its own environment variable)`;
+}
+
 /** The text of a value in the environment and in arguments. */
 function text(value: ParamValue): string {
   return typeof value === 'string' ? value : String(value);
@@ -31,6 +50,7 @@ export function substitute(args: readonly string[], params: Readonly<Record<stri
 /**
  * The variables a trial's command gets beside the agent's own environment; OSCAR_CHECKPOINT holds the
  * trial's latest checkpoint record as JSON when it has one (a trial handed back, or offered again).
+ * The parameters' names must not clash ({@link variableClash}).
  */
 export function trialEnvironment(
   params: Readonly<Record<string, ParamValue>>,
@@ -92,13 +112,18 @@ export class Lines {
 /** What a command's output says: a result to send, or why there is none. */
 export type Outcome = { readonly kind: 'result'; readonly result: Record<string, unknown> } | { readonly kind: 'none'; readonly why: string };
 
+/** How a result line looks, for the messages that say one is missing. */
+const RESULT_FORM = 'a JSON object such as {"loss": 0.12}, or a number';
+
 /**
- * The result on the last non-empty line of a command's output: a JSON object holding `loss` (and any
- * metrics), or a bare number (the loss). `NaN` and infinities are passed on for the server to judge.
+ * The result on the last non-empty line of a command's output: a JSON object (`loss`, or the experiment's
+ * objectives, and any metrics; `error` fails the trial), passed on for the server to judge, or a bare
+ * number (the loss). A step line (an object with a `step` key) or a checkpoint line is not a result.
+ * `NaN` and infinities are passed on for the server to judge.
  */
 export function readResult(stdout: string): Outcome {
   const line = stdout.trimEnd().split('\n').at(-1)?.trim() ?? '';
-  if (line === '') return { kind: 'none', why: 'the command printed nothing (its last line must be a JSON object with "loss", or a number)' };
+  if (line === '') return { kind: 'none', why: `the command printed nothing (its last line must be the result: ${RESULT_FORM})` };
   if (/^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(line) || /^[-+]?(nan|inf|infinity)$/i.test(line)) {
     const loss = Number(line.replace(/^([-+]?)inf(inity)?$/i, '$1Infinity').replace(/^[-+]?nan$/i, 'NaN'));
     return { kind: 'result', result: { loss: Number.isFinite(loss) ? loss : String(loss) } };
@@ -107,15 +132,17 @@ export function readResult(stdout: string): Outcome {
   for (const text of [line, line.replace(/(?<=[:,[]\s*)(-?Infinity|NaN)(?=\s*[,}\]])/g, '"$1"')]) {
     try {
       const parsed: unknown = JSON.parse(text);
-      if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) && ('loss' in parsed || 'error' in parsed)) {
-        return { kind: 'result', result: parsed as Record<string, unknown> };
+      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) break;
+      if (Object.hasOwn(parsed, 'step') || readCheckpoint(text) !== null) {
+        const kind = Object.hasOwn(parsed, 'step') ? 'an intermediate value ({"step": ...})' : 'a checkpoint';
+        return { kind: 'none', why: `the last line of output is ${kind}, not the result: print the result (${RESULT_FORM}) after it: ${JSON.stringify(line.slice(0, 200))}` };
       }
-      break;
+      return { kind: 'result', result: parsed as Record<string, unknown> };
     } catch {
       // Not JSON: try the next reading, or say so below.
     }
   }
-  return { kind: 'none', why: `the last line of output is not a result (a JSON object with "loss", or a number): ${JSON.stringify(line.slice(0, 200))}` };
+  return { kind: 'none', why: `the last line of output is not a result (${RESULT_FORM}): ${JSON.stringify(line.slice(0, 200))}` };
 }
 
 /** Keeps the last `limit` characters of a stream's text: what the agent needs of any command's output. */

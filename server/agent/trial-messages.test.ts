@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_PROBLEMS_SHOWN, MAX_WAITING_REPORTS, readReport, readStepLine, REPORTS_AFTER_END, TrialMessages, type IntermediateReport } from './trial-messages.ts';
+import { MAX_PROBLEMS_SHOWN, MAX_WAITING_REPORTS, readReport, readStepLine, REPORTS_AFTER_END, TrialMessages, type IntermediateReport, type ReportAnswer } from './trial-messages.ts';
 
 describe('intermediate values on a command\'s output', () => {
   it.each([
     ['{"step": 3, "loss": 0.41}', { step: 3, value: 0.41, metrics: {} }],
+    ['{"step": 1000000000, "loss": 1}', { step: 1_000_000_000, value: 1, metrics: {} }],
     ['  {"step": 0, "loss": -2, "acc": 0.9}', { step: 0, value: -2, metrics: { acc: 0.9 } }],
   ])('%j is a report', (line, report) => {
     expect(readReport(line)).toEqual(report);
@@ -19,10 +20,12 @@ describe('intermediate values on a command\'s output', () => {
 
 describe('step lines that cannot be sent', () => {
   it.each([
-    ['{"step": -1, "loss": 1}', '"step" must be a whole number from 0 to 2147483647, got -1'],
-    ['{"step": 1.5, "loss": 1}', '"step" must be a whole number from 0 to 2147483647, got 1.5'],
-    ['{"step": "3", "loss": 1}', '"step" must be a whole number from 0 to 2147483647, got "3"'],
-    ['{"step": 99999999999, "loss": 1}', '"step" must be a whole number from 0 to 2147483647, got 99999999999'],
+    ['{"step": -1, "loss": 1}', '"step" must be a whole number from 0 to 1000000000, got -1'],
+    ['{"step": 1.5, "loss": 1}', '"step" must be a whole number from 0 to 1000000000, got 1.5'],
+    ['{"step": "3", "loss": 1}', '"step" must be a whole number from 0 to 1000000000, got "3"'],
+    ['{"step": 99999999999, "loss": 1}', '"step" must be a whole number from 0 to 1000000000, got 99999999999'],
+    ['{"step": 1000000001, "loss": 1}', '"step" must be a whole number from 0 to 1000000000, got 1000000001'], // the server's limit
+
     ['{"step": 2, "loss": "abc"}', '"loss" must be a finite number, got "abc"'],
     ['{"step": 1, "loss": 1e400}', '"loss" must be a finite number, got Infinity'],
     ['{"step": 2}', 'no "loss" next to "step"'],
@@ -40,13 +43,13 @@ describe('step lines that cannot be sent', () => {
 
   it(`describes the first ${MAX_PROBLEMS_SHOWN} of a trial, then says once that the rest go unsaid, and sends the good ones`, async () => {
     const exactly: string[] = [];
-    const few = new TrialMessages({ report: async () => false, checkpoint: async () => {} }, () => {}, (problem) => exactly.push(problem));
+    const few = new TrialMessages({ report: async () => 'continue', checkpoint: async () => {} }, () => {}, (problem) => exactly.push(problem));
     for (let i = 0; i < MAX_PROBLEMS_SHOWN; i++) few.line('{"step": -1, "loss": 1}');
     expect(exactly).toHaveLength(MAX_PROBLEMS_SHOWN); // no "the rest" notice without a rest
     const problems: string[] = [];
     const sent: number[] = [];
     const messages = new TrialMessages(
-      { report: async (report) => (sent.push(report.step), false), checkpoint: async () => {} },
+      { report: async (report) => (sent.push(report.step), 'continue'), checkpoint: async () => {} },
       () => {},
       (problem) => problems.push(problem),
     );
@@ -54,7 +57,7 @@ describe('step lines that cannot be sent', () => {
     messages.line('{"step": 4, "loss": 0.5}');
     await messages.settled();
     expect(problems).toHaveLength(MAX_PROBLEMS_SHOWN + 1);
-    expect(problems[0]).toBe('a step line was not sent: "step" must be a whole number from 0 to 2147483647, got -1');
+    expect(problems[0]).toBe('a step line was not sent: "step" must be a whole number from 0 to 1000000000, got -1');
     expect(problems.at(-1)).toBe('more step lines were not sent; the rest are not described');
     expect(sent).toEqual([4]);
   });
@@ -73,7 +76,7 @@ function gatedChannel(stopAt: number | null = null) {
       report: async (report: IntermediateReport) => {
         sent.push(`report ${report.step}`);
         await wait();
-        return report.step === stopAt;
+        return report.step === stopAt ? 'stop' : 'continue';
       },
       checkpoint: async (record: Record<string, unknown>) => {
         sent.push(`checkpoint ${JSON.stringify(record)}`);
@@ -155,7 +158,7 @@ describe('sending a trial\'s messages', () => {
       {
         report: async ({ step }) => {
           sent.push(step);
-          return null; // the server cannot be reached
+          return 'unsent'; // the server cannot be reached
         },
         checkpoint: async () => {},
       },
@@ -165,5 +168,42 @@ describe('sending a trial\'s messages', () => {
     messages.ended();
     await messages.settled();
     expect(sent.length).toBeLessThanOrEqual(2); // the one on its way, and the first after the end
+  });
+
+  it('skips a report the server refuses after the end, and still sends the lines after it', async () => {
+    const sent: number[] = [];
+    const checkpoints: unknown[] = [];
+    const messages = new TrialMessages(
+      {
+        report: async ({ step }): Promise<ReportAnswer> => {
+          sent.push(step);
+          return step === 2 ? 'refused' : 'continue'; // too many metrics for the server, say
+        },
+        checkpoint: async (record) => void checkpoints.push(record),
+      },
+      () => {},
+    );
+    for (const line of ['{"step": 1, "loss": 1}', '{"step": 2, "loss": 1}', '{"step": 3, "loss": 1}', '{"checkpoint": {"epoch": 3}}', '{"step": 4, "loss": 1}']) messages.line(line);
+    messages.ended();
+    await messages.settled();
+    expect(sent).toEqual([1, 2, 3, 4]);
+    expect(checkpoints).toEqual([{ epoch: 3 }]);
+    expect(messages.prunedAt).toBeNull();
+  });
+
+  it("does not send a step past the server's limit, and sends the steps after it", async () => {
+    const sent: number[] = [];
+    const problems: string[] = [];
+    const messages = new TrialMessages(
+      // As the server answers: a step above 1,000,000,000 is refused.
+      { report: async ({ step }) => (sent.push(step), step > 1_000_000_000 ? 'refused' : 'continue'), checkpoint: async () => {} },
+      () => {},
+      (problem) => problems.push(problem),
+    );
+    for (const line of ['{"step": 1, "loss": 1}', '{"step": 1500000000, "loss": 1}', '{"step": 2, "loss": 1}']) messages.line(line);
+    messages.ended();
+    await messages.settled();
+    expect(sent).toEqual([1, 2]);
+    expect(problems).toEqual(['a step line was not sent: "step" must be a whole number from 0 to 1000000000, got 1500000000']);
   });
 });

@@ -4,7 +4,7 @@
  * answer with "stop") and `{"checkpoint": {...}}` (a record to resume from). They are sent one at a
  * time, in the order printed.
  */
-import { GRAPHQL_MAX_INT } from 'graphql';
+import { MAX_REPORT_STEP } from '../trials/trial-result.ts';
 import { readCheckpoint } from './trial-command.ts';
 
 /** An intermediate value as a command prints it. */
@@ -19,9 +19,6 @@ export const MAX_WAITING_REPORTS = 1000;
 /** Reports still sent once the command has ended (the latest ones): its result waits for them. */
 export const REPORTS_AFTER_END = 20;
 
-/** The largest step a report may name: GraphQL's Int is 32-bit. */
-export const MAX_STEP = GRAPHQL_MAX_INT;
-
 /** How many ignored step lines of one trial are described on the agent's output; then one notice. */
 export const MAX_PROBLEMS_SHOWN = 5;
 
@@ -32,7 +29,7 @@ export const MAX_PROBLEMS_SHOWN = 5;
 export type StepLine = { readonly report: IntermediateReport } | { readonly problem: string };
 
 /**
- * Reads a line of output: a JSON object holding a whole `step` from 0 to {@link MAX_STEP} and a finite
+ * Reads a line of output: a JSON object holding a whole `step` from 0 to {@link MAX_REPORT_STEP} and a finite
  * number `loss` (other keys are metrics) is a report; a line that starts with `{` and names `"step"` but
  * is not one (bad JSON, a negative, fractional or string step, a missing or non-finite loss) is a
  * problem, so the user learns why it was not sent; null for any other line.
@@ -48,8 +45,8 @@ export function readStepLine(line: string): StepLine | null {
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed) || !Object.hasOwn(parsed, 'step')) return null;
   const { step, loss, ...metrics } = parsed as Record<string, unknown>;
-  if (typeof step !== 'number' || !Number.isInteger(step) || step < 0 || step > MAX_STEP) {
-    return { problem: `"step" must be a whole number from 0 to ${MAX_STEP}, got ${describe(step)}` };
+  if (typeof step !== 'number' || !Number.isInteger(step) || step < 0 || step > MAX_REPORT_STEP) {
+    return { problem: `"step" must be a whole number from 0 to ${MAX_REPORT_STEP}, got ${describe(step)}` };
   }
   if (typeof loss !== 'number' || !Number.isFinite(loss)) {
     return { problem: loss === undefined ? 'no "loss" next to "step"' : `"loss" must be a finite number, got ${describe(loss)}` };
@@ -77,11 +74,15 @@ export function readReport(line: string): IntermediateReport | null {
 type Message = { readonly kind: 'report'; readonly report: IntermediateReport } | { readonly kind: 'checkpoint'; readonly record: Record<string, unknown> };
 
 /**
- * How messages reach the server: `report` resolves with whether to stop, or null when it could not be
- * sent (failures are logged, not thrown).
+ * The server's answer to a report: go on, or stop (the pruner stopped the trial, or another worker took
+ * it); `refused` when the server refused that report (the lines after it still go); `unsent` when the
+ * server could not be reached.
  */
+export type ReportAnswer = 'continue' | 'stop' | 'refused' | 'unsent';
+
+/** How messages reach the server (failures are logged, not thrown). */
 export interface TrialChannel {
-  report(report: IntermediateReport): Promise<boolean | null>;
+  report(report: IntermediateReport): Promise<ReportAnswer>;
   checkpoint(record: Record<string, unknown>): Promise<void>;
 }
 
@@ -139,8 +140,8 @@ export class TrialMessages {
 
   /**
    * The command has ended: its result should not wait behind a backlog of curve points, so only the
-   * latest {@link REPORTS_AFTER_END} reports still waiting are sent, and none after one fails to go.
-   * Checkpoints still go.
+   * latest {@link REPORTS_AFTER_END} reports still waiting are sent, and none after one fails to reach
+   * the server (one the server refuses is skipped). Checkpoints still go.
    */
   ended(): void {
     this.ending = true;
@@ -179,13 +180,13 @@ export class TrialMessages {
         if (message.kind === 'checkpoint') {
           await this.channel.checkpoint(message.record);
         } else {
-          const stop = await this.channel.report(message.report);
-          if (stop) {
+          const answer = await this.channel.report(message.report);
+          if (answer === 'stop') {
             this.prunedAt = message.report.step;
             this.waiting.length = 0;
             this.waitingReports = 0;
             this.onStop(message.report.step);
-          } else if (stop === null && this.ending) {
+          } else if (answer === 'unsent' && this.ending) {
             this.dropReports();
           }
         }
