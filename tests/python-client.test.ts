@@ -160,11 +160,19 @@ try:
     s.suggest({'name': 'Bad', 'parameters': {'lr': {'min': 0, 'max': 1, 'distribution': 'log_uniform'}}})
 except OscarError as e:
     print(e.code, '|', e)
+# The README's example of a field: parameter x with its min above its max.
+try:
+    s.suggest({'name': 'Bad', 'parameters': {'x': {'min': 10, 'max': -10}}})
+except OscarError as e:
+    print(e.code, '|', e.field)
 `;
     const { stdout } = await exec(PYTHON, ['-c', script], {
       env: { ...process.env, PYTHONPATH: site, OSCAR_TOKEN: token, OSCAR_URL: server.url },
     });
-    expect(stdout).toMatch(/^BAD_USER_INPUT \| .*lr/);
+    const [badRange, readmeField] = stdout.trim().split('\n');
+    expect(badRange).toMatch(/^BAD_USER_INPUT \| .*lr/);
+    expect(readmeField).toBe('BAD_USER_INPUT | experiment.parameters.x');
+    expect(readFileSync(join(ROOT, 'clients/python/README.md'), 'utf8').replace(/\s+/g, ' ')).toContain('such as `experiment.parameters.x` for a parameter `x` whose `min` is above its `max`');
   });
   it('looks after a job in a with block, finds the best trial and pages through all trials; its types pass mypy --strict', async () => {
     const token = await server.token('context@example.com');
@@ -269,7 +277,7 @@ for target in (1.0, 2.0, 0.5):  # the second is worse than the first at step 1: 
     else:
         scientist.update(job, {'loss': target})
 refused = []
-for step, value in ((-1, 1.0), (1, float('nan')), (1, 'high'), (2**31, 1.0)):
+for step, value in ((-1, 1.0), (1, float('nan')), (1, 'high'), (10**9 + 1, 1.0)):
     try:
         scientist.report(job, step, value)
     except OscarError as error:
@@ -294,10 +302,10 @@ print(json.dumps({'stopped': stopped, 'refused': refused, 'late': late}))
     const { stopped, refused, late } = JSON.parse(stdout.trim().split('\n').at(-1)!);
     expect(stopped).toEqual([[2, 1, true]]);
     expect(refused).toEqual([
-      ['BAD_USER_INPUT', 'step must be a whole number from 0 to 2147483647', 'step'],
+      ['BAD_USER_INPUT', 'step must be a whole number from 0 to 1000000000', 'step'],
       ['BAD_USER_INPUT', 'value must be a finite number', 'value'],
       ['BAD_USER_INPUT', 'value must be a finite number', 'value'],
-      ['BAD_USER_INPUT', 'step must be a whole number from 0 to 2147483647', 'step'],
+      ['BAD_USER_INPUT', 'step must be a whole number from 0 to 1000000000', 'step'], // the server's limit, checked before sending
       ['CONFLICT', 'server', 'trialId'],
     ]);
     expect(late).toEqual([true, false, true]);

@@ -359,11 +359,13 @@ export async function main(): Promise<Trial | null> {
       expect(stopped).toEqual([[2, 1, true]]);
       expect(scientist.openTrials).toEqual([]); // the pruned trial's heartbeats stopped too
       const job = await scientist.suggest(experiment);
-      for (const [step, value, field] of [[-1, 1, 'step'], [1.5, 1, 'step'], [2 ** 31, 1, 'step'], [1, Number.NaN, 'value'], [1, Number.POSITIVE_INFINITY, 'value']] as const) {
+      for (const [step, value, field] of [[-1, 1, 'step'], [1.5, 1, 'step'], [1_000_000_001, 1, 'step'], [1, Number.NaN, 'value'], [1, Number.POSITIVE_INFINITY, 'value']] as const) {
         const error = await scientist.report(job, step, value).catch((e: unknown) => e);
         expect(error).toBeInstanceOf(OscarError);
         expect(error).toMatchObject({ code: 'BAD_USER_INPUT', field });
       }
+      // The server's limit, checked before sending.
+      await expect(scientist.report(job, 1_000_000_001, 1)).rejects.toThrow('step must be a whole number from 0 to 1000000000, got a number 1000000001');
       const trials = [];
       for await (const trial of scientist.trials('Curves')) trials.push(trial);
       expect(trials.map((t) => [t.number, t.state])).toEqual([

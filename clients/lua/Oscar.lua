@@ -30,8 +30,8 @@ local ENQUEUE = 'mutation Enqueue($experiment: ExperimentInput, $experimentName:
   .. ' enqueue(experiment: $experiment, experimentName: $experimentName, params: $params) { id place params } }'
 -- The most JSON text a checkpoint record may take (the server refuses more).
 local MAX_CHECKPOINT_BYTES = 16 * 1024
--- The largest step a report may name (GraphQL's Int is 32-bit).
-local MAX_STEP = 2147483647
+-- The largest step a report may name (the server refuses more).
+local MAX_STEP = 1000000000
 
 -- The keys of an experiment table, and their GraphQL names.
 local EXPERIMENT_FIELDS = {

@@ -77,8 +77,8 @@ ENQUEUE_MUTATION = (
 #: The most JSON text a checkpoint record may take (the server refuses more).
 MAX_CHECKPOINT_BYTES = 16 * 1024
 
-#: The largest step a report may name (GraphQL's Int is 32-bit).
-MAX_STEP = 2**31 - 1
+#: The largest step a report may name (the server refuses more).
+MAX_STEP = 10**9
 
 FRONT_QUERY = (
     "query Front($name: String!) {\n"
@@ -535,7 +535,7 @@ class Oscar:
 
         Raises:
             OscarError: ``BAD_USER_INPUT`` for a step that is not a whole
-                number from 0 to 2,147,483,647, or a value that is not a finite number (checked
+                number from 0 to 1,000,000,000, or a value that is not a finite number (checked
                 before sending); ``CONFLICT`` once the trial has a result.
         """
         whole = not isinstance(step, bool) and (isinstance(step, int) or hasattr(step, "__index__"))

@@ -33,8 +33,8 @@ export const DEFAULT_URL = 'http://localhost:4000/graphql';
 /** The most JSON text a checkpoint record may take (UTF-8 bytes), as the server counts. */
 export const MAX_CHECKPOINT_BYTES = 16 * 1024;
 
-/** The largest step a report may name (GraphQL's Int is 32-bit). */
-export const MAX_STEP = 2 ** 31 - 1;
+/** The largest step a report may name (the server refuses more). */
+export const MAX_STEP = 1_000_000_000;
 
 /** How a client talks to the server. */
 export interface OscarOptions {
@@ -262,7 +262,7 @@ export class Oscar {
 
   /**
    * Reports an intermediate value of a running job (its loss at `step`, a whole number from 0 to
-   * 2,147,483,647), with any metrics; resolves `true` when the experiment's pruner stopped the trial (it
+   * 1,000,000,000), with any metrics; resolves `true` when the experiment's pruner stopped the trial (it
    * is PRUNED, its heartbeats stop, `job.pruned` is set): stop training it. A result sent afterwards is
    * kept as its final value. Also `true`, with `job.pruned` left false, when the job's lease ran out and
    * its parameters went to another worker, which runs them: stop here too, nothing is lost. Steps may
