@@ -1,5 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
 import { badInput } from '../errors.ts';
+import { MAX_REPORT_STEP } from '../trials/trial-result.ts';
 import { MIN_CURVE_POINTS } from './learning-curve.ts';
 
 /**
@@ -62,7 +63,8 @@ export const DEFAULT_PRUNER: PrunerConfig = { type: 'median', percentile: 50, wa
  */
 export const ASHA_MIN_STEP = MIN_CURVE_POINTS;
 
-const MAX_STEP = 1_000_000_000;
+/** A step setting is at most the furthest step a trial can report. */
+const MAX_STEP = MAX_REPORT_STEP;
 const TYPES = ['none', 'median', 'percentile', 'asha', 'hyperband'] as const;
 type PrunerType = (typeof TYPES)[number];
 
