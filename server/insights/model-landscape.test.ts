@@ -56,6 +56,24 @@ describe('modelLandscape', () => {
     expect(Math.max(...values)).toBeLessThan(11);
   });
 
+  it('draws a landscape of losses near ±1e308 in their own units, no cell empty', () => {
+    // Diverged runs: the sum and spread of such losses overflow a double unless they are scaled first.
+    const data = trials(30, (p) => 1e307 * ((p.x - 1) ** 2 / 18 - 1) * (p.layers % 2 ? 1 : 1.7));
+    expect(Math.max(...data.map((t) => Math.abs(t.loss)))).toBeGreaterThan(1e307);
+    const result = modelLandscape(space, data, 'x', 'lr', 1);
+    expect(result.reason).toBeNull();
+    const cells = [...result.landscape!.mean.flat(), ...result.landscape!.sd.flat()];
+    expect(cells.every(Number.isFinite)).toBe(true);
+    expect(Math.abs(bestCell(result).x - 1)).toBeLessThan(1.5);
+    expect(Math.min(...result.landscape!.mean.flat())).toBeLessThan(-5e306);
+
+    // Losses at both ends of the doubles: a landscape held within them, whatever the model makes of it.
+    const extremes = trials(12, (p) => (p.x > 0 ? 1.7e308 : -1.7e308));
+    const edge = modelLandscape(space, extremes, 'x', 'lr', 1);
+    expect(edge.reason).toBeNull();
+    expect(edge.landscape!.mean.flat().every(Number.isFinite)).toBe(true);
+  });
+
   it('spaces a log-scale axis evenly in ln, and a stepped one on its steps', () => {
     const lr = axisValues(space.parameters.find((p) => p.name === 'lr') as never);
     expect(lr[0]).toBeCloseTo(1e-5, 12);

@@ -21,6 +21,13 @@ export const MAX_TRAINING_TRIALS = 200;
 /** At most this many of them fit its hyperparameters. */
 const MAX_FIT_TRIALS = 100;
 
+/**
+ * Losses larger than this in magnitude are divided by the largest before the GP sees them (and its
+ * predictions multiplied back): sums and spreads of losses near ±1e308 overflow to infinity, which
+ * would turn every prediction into NaN. Far below overflow, far above any loss this changes nothing for.
+ */
+const LARGEST_UNSCALED_LOSS = 1e100;
+
 /** One axis of the grid: a parameter and the values it takes, ascending. */
 export interface LandscapeAxis {
   readonly name: string;
@@ -52,6 +59,11 @@ export interface LandscapeTask {
   readonly x: string;
   readonly y: string;
   readonly seed: number;
+}
+
+/** `value` held within the finite doubles (NaN stays NaN). */
+function clampFinite(value: number): number {
+  return Math.min(Math.max(value, -Number.MAX_VALUE), Number.MAX_VALUE);
 }
 
 function none(reason: string): LandscapeOutcome {
@@ -110,12 +122,15 @@ export function modelLandscape(space: SearchSpace, trials: readonly ScoredTrial[
   const encoding = encodingOf(space);
   const training = trainingSubset(completed, MAX_TRAINING_TRIALS);
   const x = training.map((t) => features(encoding, encode(space, t.params)));
-  const losses = training.map((t) => t.loss);
+  const largest = training.reduce((m, t) => Math.max(m, Math.abs(t.loss)), 0);
+  const scale = largest > LARGEST_UNSCALED_LOSS ? largest : 1;
+  const losses = training.map((t) => t.loss / scale);
   const fitRows = fitSubset(losses, MAX_FIT_TRIALS);
   const rng = createRng(seed);
   const chosen = fitLikeliestWarp(encoding, x, losses, fitRows, ['standard', 'log'] as const, rng);
   const gp = new GaussianProcess(encoding, x, chosen.y, chosen.hyper);
-  const toLoss = lossFromTarget(losses, chosen.warp);
+  const targetLoss = lossFromTarget(losses, chosen.warp);
+  const toLoss = (target: number) => targetLoss(target) * scale;
   const sign = maximize ? -1 : 1;
 
   const [xParam, yParam] = axes as [NumericParameter, NumericParameter];
@@ -135,8 +150,13 @@ export function modelLandscape(space: SearchSpace, trials: readonly ScoredTrial[
       point[xi] = toUnit(xParam, xv);
       const prediction = gp.predict(features(encoding, point, buffer));
       const s = Math.sqrt(Math.max(prediction.variance, 0));
-      meanRow.push(sign * toLoss(prediction.mean));
-      sdRow.push(Math.abs(toLoss(prediction.mean + s) - toLoss(prediction.mean - s)) / 2);
+      // Held within the doubles (a prediction past the largest loss a double holds is at least that
+      // loss); the band halved before the difference, as it can span more than a double holds.
+      const value = sign * clampFinite(toLoss(prediction.mean));
+      const spread = clampFinite(Math.abs(toLoss(prediction.mean + s) / 2 - toLoss(prediction.mean - s) / 2));
+      if (Number.isNaN(value) || Number.isNaN(spread)) return none('the model could not be fitted to these losses (its predictions are not numbers)');
+      meanRow.push(value);
+      sdRow.push(spread);
     }
     mean.push(meanRow);
     sd.push(sdRow);
