@@ -299,6 +299,108 @@ for t in study.trials:
       expect([0, 0.25, 0.5, 0.75, 1]).toContain(t.params.q);
     }
   });
+
+  it('imports a define-by-run study as a conditional space, a one-value range as a constant, NaN attributes as null', async () => {
+    const study = join(dir, 'conditional.db');
+    const { stdout } = await exec('/usr/bin/python3', [
+      '-c',
+      `
+import json, optuna
+optuna.logging.set_verbosity(optuna.logging.WARNING)
+study = optuna.create_study(study_name='cond', storage='sqlite:///${study}', sampler=optuna.samplers.RandomSampler(seed=3))
+def objective(trial):
+    c = trial.suggest_categorical('c', ['a', 'b', 'z'])
+    f = trial.suggest_float('f', 2.0, 2.0)
+    if c in ('a', 'b'):
+        w = trial.suggest_float('w', 0, 1)
+    if c == 'a':
+        x = trial.suggest_float('xa', 0, 1)
+        if trial.suggest_categorical('k', ['u', 'v']) == 'u':
+            trial.suggest_float('ku', 0, 1)
+        trial.set_user_attr('val', float('nan') if trial.number == 0 else x)
+        return x
+    if c == 'b':
+        return trial.suggest_int('nb', 1, 4)
+    return f
+study.enqueue_trial({'c': 'a', 'k': 'u'})
+study.optimize(objective, n_trials=40)
+print(json.dumps([{'number': t.number, 'params': t.params} for t in study.trials]))
+`,
+    ]);
+    const optuna = JSON.parse(stdout) as { number: number; params: Record<string, unknown> }[];
+    // Every branch was taken: the space below has every choice's parameters.
+    for (const name of ['xa', 'nb', 'ku']) expect(optuna.some((t) => name in t.params)).toBe(true);
+    expect(optuna.some((t) => t.params.k === 'v')).toBe(true);
+
+    const imported = await oscar(['import', '--experiment', 'Conditional Optuna', study]);
+    expect(imported.stderr).toBe(`${study}: the user attribute "val" holds NaN or an infinity in 1 trial: imported as null there\n`);
+    expect(imported.stdout).toContain('Imported 40 trials into "Conditional Optuna" (40 trials now)');
+    const created = await server.gql(`{ experiment(name: "Conditional Optuna") { parameters } }`, {}, token);
+    expect(created.data?.experiment.parameters).toEqual({
+      c: {
+        choices: {
+          a: { k: { choices: { u: { ku: { min: 0, max: 1 } }, v: {} } }, w: { min: 0, max: 1 }, xa: { min: 0, max: 1 } },
+          b: { nb: { min: 1, max: 4, step: 1 }, w: { min: 0, max: 1 } },
+          z: {},
+        },
+      },
+      f: 2,
+    });
+    const trials = await trialsOf('Conditional Optuna');
+    // Keyed as Oscar keys a conditional space: `w`, under two choices, is `a.w` or `b.w`.
+    expect(trials.map((t) => t.params)).toEqual(
+      optuna.map(({ params: { w, ...rest } }) => (w === undefined ? rest : { ...rest, [`${String(rest.c)}.w`]: w })),
+    );
+    expect(trials[0]!.metrics.val).toBeNull();
+    expect(trials.filter((t) => t.params.c === 'a').every((t, i) => i === 0 || t.metrics.val === t.params.xa)).toBe(true);
+
+    // A parameter whose presence no categorical decides: refused, naming it; nothing stored.
+    const loose = join(dir, 'loose.db');
+    await exec('/usr/bin/python3', [
+      '-c',
+      `
+import optuna
+optuna.logging.set_verbosity(optuna.logging.WARNING)
+study = optuna.create_study(study_name='loose', storage='sqlite:///${loose}', sampler=optuna.samplers.RandomSampler(seed=3))
+def objective(trial):
+    x = trial.suggest_float('x', 0, 1)
+    return trial.suggest_float('y', 0, 1) if x > 0.5 else x
+study.enqueue_trial({'x': 0.25})
+study.enqueue_trial({'x': 0.75})
+study.optimize(objective, n_trials=2)
+`,
+    ]);
+    const refused = await oscar(['import', '--experiment', 'Loose Optuna', loose]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain(`${loose}: the parameter "y" is suggested in 1 of the 2 trials, and no categorical parameter's value decides when`);
+    expect((await server.gql(`{ experiment(name: "Loose Optuna") { id } }`, {}, token)).data?.experiment).toBeNull();
+  });
+
+  it('refuses __proto__ columns and Optuna attributes, naming the row, and stores nothing', async () => {
+    const spec = file('proto.json', JSON.stringify({ name: 'Proto columns', parameters: { x: { min: 0, max: 1 } } }));
+    const metric = await oscar(['import', '--experiment', spec, file('proto-metric.csv', 'state,params.x,loss,metrics.ok,metrics.__proto__\r\nCOMPLETED,0.5,1,2,3\r\n')]);
+    expect(metric.code).toBe(1);
+    expect(metric.stderr).toMatch(/proto-metric\.csv line 2: .*"__proto__"/);
+    const param = await oscar(['import', '--experiment', spec, file('proto-param.csv', 'state,params.x,params.__proto__,loss\r\nCOMPLETED,0.5,1,1\r\n')]);
+    expect(param.code).toBe(1);
+    expect(param.stderr).toMatch(/proto-param\.csv line 2: params\.__proto__/);
+    const study = join(dir, 'proto.db');
+    await exec('/usr/bin/python3', [
+      '-c',
+      `
+import optuna
+optuna.logging.set_verbosity(optuna.logging.WARNING)
+study = optuna.create_study(study_name='proto', storage='sqlite:///${study}')
+trial = study.ask({'x': optuna.distributions.FloatDistribution(0, 1)})
+trial.set_user_attr('__proto__', 1)
+study.tell(trial, 0.5)
+`,
+    ]);
+    const attribute = await oscar(['import', '--experiment', spec, study]);
+    expect(attribute.code).toBe(1);
+    expect(attribute.stderr).toMatch(/proto\.db Optuna trial 0: .*"__proto__"/);
+    expect((await server.gql(`{ experiment(name: "Proto columns") { id } }`, {}, token)).data?.experiment).toBeNull();
+  });
 });
 
 describe('enqueue', () => {

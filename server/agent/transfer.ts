@@ -187,6 +187,7 @@ export async function importMain(argv: readonly string[], env: NodeJS.ProcessEnv
     }
     experiment = { ...read.experiment, name };
   }
+  for (const note of read.notes) process.stderr.write(`${file}: ${note}\n`);
   const skipped = [...read.skipped].map(([reason, count]) => `${count} with ${reason}`).join(', ');
   if (read.trials.length === 0) {
     process.stderr.write(`${file}: no finished trials to import${skipped ? ` (skipped ${skipped})` : ''}\n`);

@@ -3,7 +3,7 @@ import { stringify } from 'csv-stringify/sync';
 import { describe, expect, it } from 'vitest';
 import { parseSearchSpace } from '../optimizer/space.ts';
 import { escapeCell, unescapeCell } from '../trials/export.ts';
-import { metricValue, paramValue, readCsv } from './trial-files.ts';
+import { metricValue, paramValue, readCsv, readJsonExport } from './trial-files.ts';
 
 describe('CSV cells', () => {
   it('defuse formulas reversibly: any text comes back as it went', () => {
@@ -20,7 +20,8 @@ describe('CSV cells', () => {
     const space = parseSearchSpace({ x: { min: -1, max: 1 }, act: ['1', 1, true, '-gelu'], c: 'fixed' });
     const [act, c, x] = space.parameters;
     expect(paramValue(x, '-0.5')).toBe(-0.5);
-    expect(paramValue(act, '1')).toBe('1'); // the string choice first
+    expect(paramValue(act, '1')).toBe(1); // bare: the number; the export writes the text as "1"
+    expect(paramValue(act, '"1"')).toBe('1');
     expect(paramValue(act, 'true')).toBe(true);
     expect(paramValue(act, "'-gelu")).toBe('-gelu');
     expect(paramValue(c, 'fixed')).toBe('fixed');
@@ -29,6 +30,52 @@ describe('CSV cells', () => {
     expect(metricValue('{"a":[1]}')).toEqual({ a: [1] });
     expect(metricValue("'=1+1")).toBe('=1+1');
     expect(metricValue('false')).toBe(false);
+  });
+
+  it('tell a number or boolean from the text that spells it: text in double quotes is text, bare is the value', () => {
+    const [choice] = parseSearchSpace({ choice: [1, '1', true, 'true', ''] }).parameters;
+    expect(['1', '"1"', 'true', '"true"', '""'].map((cell) => paramValue(choice, cell))).toEqual([1, '1', true, 'true', '']);
+    expect(['1', '"1"', 'true', '"true"', '""', '"say "hi"'].map(metricValue)).toEqual([1, '1', true, 'true', '', '"say "hi"']);
+    // A CSV written by hand, without quotes: a text choice is still found when the value is not a choice.
+    const [text] = parseSearchSpace({ text: ['1', 'true', 'relu'] }).parameters;
+    expect(['1', 'true', 'relu', '"relu"'].map((cell) => paramValue(text, cell))).toEqual(['1', 'true', 'relu', 'relu']);
+  });
+
+  it('reads a CSV whose categorical has both 1 and "1", true and "true", into the values each trial had', () => {
+    const space = parseSearchSpace({ choice: [1, '1', true, 'true'] });
+    // As the export writes them: text that would read as another value in double quotes (CSV doubles them).
+    const text = stringify(
+      [
+        ['number', 'state', 'params.choice', 'loss', 'metrics.tag'],
+        [1, 'COMPLETED', '1', '1', '"1"'],
+        [2, 'COMPLETED', '"1"', '2', '"true"'],
+        [3, 'COMPLETED', 'true', '3', '""'],
+        [4, 'COMPLETED', '"true"', '4', 'true'],
+      ],
+      { record_delimiter: 'windows' },
+    );
+    expect(text).toContain('"""1"""');
+    expect(readCsv('t.csv', text, space).trials.map((t) => [t.params.choice, t.result.tag])).toEqual([
+      [1, '1'],
+      ['1', 'true'],
+      [true, ''],
+      ['true', true],
+    ]);
+  });
+
+  it('keeps a __proto__ column as a key, so the server can refuse it, instead of dropping it', () => {
+    const text = stringify([
+      ['state', 'params.x', 'params.__proto__', 'loss', 'metrics.ok', 'metrics.__proto__'],
+      ['COMPLETED', '0.5', '1', '1', '2', '3'],
+    ]);
+    const [trial] = readCsv('t.csv', text, parseSearchSpace({ x: { min: 0, max: 1 } })).trials;
+    expect(JSON.stringify(trial!.params)).toBe('{"x":0.5,"__proto__":1}');
+    expect(JSON.stringify(trial!.result)).toBe('{"ok":2,"__proto__":3,"loss":1}');
+  });
+
+  it('names a JSON export row by its index, and by its trial number when it has one', () => {
+    const text = JSON.stringify({ format: 'oscar-trials/1', trials: [{ state: 'COMPLETED', params: { x: 1 }, loss: 1 }, { number: 7, state: 'COMPLETED', params: { x: 1 }, loss: 1 }] });
+    expect(readJsonExport('t.json', text).trials.map((t) => t.where)).toEqual(['trials[0]', 'trials[1] (trial 7)']);
   });
 
   it('reads the rows an export writes, naming their lines', () => {

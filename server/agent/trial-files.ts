@@ -23,6 +23,8 @@ export interface TrialFile {
   readonly trials: FileTrial[];
   /** Rows left out (not finished, or not finished well), by reason, for the summary. */
   readonly skipped: Map<string, number>;
+  /** What was read differently from how the file holds it (an Optuna NaN attribute as null), for the user. */
+  readonly notes: readonly string[];
   /** The experiment as `suggest` takes it, when the file says (a JSON export, an Optuna study); else null. */
   readonly experiment: Record<string, unknown> | null;
 }
@@ -34,38 +36,52 @@ function skip(skipped: Map<string, number>, reason: string): void {
   skipped.set(reason, (skipped.get(reason) ?? 0) + 1);
 }
 
+/**
+ * An empty record that keeps every key a file gives it, `__proto__` included (a plain object would
+ * take that one as its prototype and drop it), so the server sees the key and refuses it, naming it.
+ */
+function emptyRecord(): Record<string, unknown> {
+  return Object.create(null) as Record<string, unknown>;
+}
+
 const NUMBER = /^[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i;
 
-/** A metric cell as a value: numbers, true/false, JSON objects and lists, else text (formula escaping undone); empty: absent. */
+/** The value of a cell written as JSON (an object, a list, or a string in double quotes); undefined for any other cell. */
+function jsonCell(cell: string): unknown {
+  if (!/^[{["]/.test(cell)) return undefined;
+  try {
+    return JSON.parse(cell) as unknown;
+  } catch {
+    // Text that looks like JSON but is not: read as text.
+    return undefined;
+  }
+}
+
+/**
+ * A metric cell as a value: a number, true/false, JSON (an object, a list, or a string in double
+ * quotes: `"1"` is the text 1, `""` the empty text), else text (formula escaping undone); empty: absent.
+ */
 export function metricValue(cell: string): unknown {
   if (cell === '') return undefined;
   if (NUMBER.test(cell)) return Number(cell);
   if (cell === 'true' || cell === 'false') return cell === 'true';
-  if (cell.startsWith('{') || cell.startsWith('[')) {
-    try {
-      return JSON.parse(cell) as unknown;
-    } catch {
-      // Text that looks like JSON but is not: kept as text.
-    }
-  }
-  return unescapeCell(cell);
+  return jsonCell(cell) ?? unescapeCell(cell);
 }
 
-/** How a value is written in a CSV cell (as the export writes it). */
-function cellText(value: unknown): string {
-  if (typeof value === 'string') return value;
-  return String(value);
-}
-
-/** A parameter cell as the parameter's value: a number for numeric ones, the choice it spells for the others; empty: absent. */
+/**
+ * A parameter cell as the parameter's value: a number for numeric ones, the choice it spells for the
+ * others; empty: absent. A cell in double quotes (`"1"`) is a text choice; a bare `1` or `true` is the
+ * number or boolean when that is a choice, else the text (as a CSV written by hand spells text).
+ */
 export function paramValue(param: Parameter | undefined, cell: string): unknown {
   if (cell === '') return undefined;
   const text = unescapeCell(cell);
   if (param === undefined) return metricValue(cell);
   if (param.kind === 'float' || param.kind === 'int') return NUMBER.test(cell) ? Number(cell) : text;
   const choices: readonly ParamValue[] = param.kind === 'constant' ? [param.value] : param.kind === 'categorical' ? param.choices : [];
-  // A string choice that reads as the cell first, then any other (a number or boolean written as text).
-  return choices.find((choice) => typeof choice === 'string' && choice === text) ?? choices.find((choice) => cellText(choice) === text) ?? text;
+  const quoted = jsonCell(cell);
+  if (typeof quoted === 'string' && choices.includes(quoted)) return quoted;
+  return choices.find((choice) => typeof choice !== 'string' && String(choice) === text) ?? choices.find((choice) => choice === text) ?? text;
 }
 
 /**
@@ -123,13 +139,13 @@ export function readCsv(path: string, text: string, space: SearchSpace | null): 
       skip(skipped, 'no loss or error');
       continue;
     }
-    const params: Record<string, unknown> = {};
+    const params = emptyRecord();
     for (const [name, i] of paramColumns) {
       const value = paramValue(byName.get(name), record[i] ?? '');
       if (value !== undefined) params[name] = value;
     }
     if (space !== null) emptyChoices(space, params, (name) => record[columnOf.get(name) ?? -1]);
-    const result: Record<string, unknown> = {};
+    const result = emptyRecord();
     for (const [name, i] of metricColumns) {
       const value = metricValue(record[i] ?? '');
       if (value !== undefined) result[name] = value;
@@ -138,7 +154,7 @@ export function readCsv(path: string, text: string, space: SearchSpace | null): 
     else if (loss !== '') result.loss = NUMBER.test(loss) ? Number(loss) : loss;
     trials.push({ params, result, where: `line ${info.lines}` });
   }
-  return { trials, skipped, experiment: null };
+  return { trials, skipped, notes: [], experiment: null };
 }
 
 /** Reads a JSON file Oscar exported (`{"format": "oscar-trials/1", "experiment": {...}, "trials": [...]}`). */
@@ -162,10 +178,12 @@ export function readJsonExport(path: string, text: string): TrialFile {
       return;
     }
     const metrics = trial.metrics && typeof trial.metrics === 'object' && !Array.isArray(trial.metrics) ? (trial.metrics as Record<string, unknown>) : {};
-    const result: Record<string, unknown> = { ...metrics };
+    // Copied into a record without a prototype: a `__proto__` key JSON.parse made stays a key.
+    const result = Object.assign(emptyRecord(), metrics);
     if (state === 'FAILED') result.error = trial.error ?? 'failed (imported without a message)';
     else if (trial.loss !== null && trial.loss !== undefined) result.loss = trial.loss;
-    trials.push({ params: (trial.params ?? {}) as Record<string, unknown>, result, where: `trials[${i}] (trial number ${String(trial.number)})` });
+    const where = Number.isInteger(trial.number) ? `trials[${i}] (trial ${String(trial.number)})` : `trials[${i}]`;
+    trials.push({ params: (trial.params ?? {}) as Record<string, unknown>, result, where });
   });
   const spec = document.experiment as Record<string, unknown> | undefined;
   const experiment = spec && typeof spec === 'object'
@@ -173,7 +191,7 @@ export function readJsonExport(path: string, text: string): TrialFile {
         (['description', 'parameters', 'algorithm', 'leaseSeconds', 'objectives', 'constraints', 'pruner'] as const).filter((key) => spec[key] !== undefined && spec[key] !== null).map((key) => [key, spec[key]]),
       )
     : null;
-  return { trials, skipped, experiment };
+  return { trials, skipped, notes: [], experiment };
 }
 
 /** One of Optuna's distributions, as its storage writes `distribution_json`. */
@@ -182,9 +200,13 @@ interface OptunaDistribution {
   readonly attributes: Readonly<Record<string, unknown>>;
 }
 
-/** An Optuna distribution as an Oscar parameter spec; null when Oscar has no equivalent. */
+/**
+ * An Optuna distribution as an Oscar parameter spec; null when Oscar has no equivalent. A range of
+ * one value (`suggest_float('f', 2.0, 2.0)`, which Optuna allows) is the constant it always gives.
+ */
 function oscarSpec(distribution: OptunaDistribution): unknown {
   const a = distribution.attributes;
+  if (distribution.name !== 'CategoricalDistribution' && typeof a.low === 'number' && a.low === a.high) return a.low;
   switch (distribution.name) {
     case 'FloatDistribution':
     case 'UniformDistribution':
@@ -214,16 +236,123 @@ function optunaValue(distribution: OptunaDistribution, internal: number): unknow
   return internal;
 }
 
+/** An Optuna trial's parameters as its code saw them, by name, and where it is in the file. */
+interface OptunaParams {
+  readonly where: string;
+  readonly values: ReadonlyMap<string, unknown>;
+}
+
+/**
+ * The categorical parameter whose value decides whether `name` is suggested, and the values under
+ * which it is: a categorical present in every trial `name` is in (and in more), which in those trials
+ * takes exactly the values under which `name` appears. The most specific (present in the fewest
+ * trials) when several do; null when none does.
+ */
+function deciderOf(name: string, counts: ReadonlyMap<string, number>, trials: readonly OptunaParams[], categorical: (name: string) => boolean): { parent: string; values: Set<unknown> } | null {
+  const present = trials.filter((trial) => trial.values.has(name));
+  let best: { parent: string; values: Set<unknown>; count: number } | null = null;
+  for (const [parent, count] of counts) {
+    // In more trials than `name` (in as many, they are siblings), and in every trial it is in.
+    if (count <= present.length || !categorical(parent) || !present.every((trial) => trial.values.has(parent))) continue;
+    if (best !== null && count >= best.count) continue;
+    const values = new Set(present.map((trial) => trial.values.get(parent)));
+    if (trials.some((trial) => trial.values.has(parent) && values.has(trial.values.get(parent)) !== trial.values.has(name))) continue;
+    best = { parent, values, count };
+  }
+  return best;
+}
+
+/**
+ * The Oscar space of an Optuna study's trials: one parameter per name (its first distribution). A
+ * parameter suggested in some trials only goes under the choices of the categorical whose value
+ * decides when it is (define-by-run's `if trial.suggest_categorical('c', ['a', 'b']) == 'a': ...`),
+ * as a conditional space; one that no categorical decides is refused, naming it.
+ */
+function optunaSpace(path: string, distributions: ReadonlyMap<string, OptunaDistribution>, trials: readonly OptunaParams[]): Record<string, unknown> {
+  const names = [...distributions.keys()].sort();
+  const counts = new Map(names.map((name) => [name, trials.filter((trial) => trial.values.has(name)).length]));
+  const categorical = (name: string) => distributions.get(name)!.name === 'CategoricalDistribution';
+  const children = new Map<string, { name: string; values: Set<unknown> }[]>();
+  const topLevel: string[] = [];
+  for (const name of names) {
+    const count = counts.get(name)!;
+    if (count === trials.length) {
+      topLevel.push(name);
+      continue;
+    }
+    const decider = deciderOf(name, counts, trials, categorical);
+    if (decider === null) {
+      throw new TrialFileError(
+        `${path}: the parameter "${name}" is suggested in ${count} of the ${trials.length} trials, and no categorical parameter's value decides when; ` +
+          "Oscar's conditional parameters sit under the choices of a categorical, so this study's space cannot be imported as it is",
+      );
+    }
+    const choices = distributions.get(decider.parent)!.attributes.choices as unknown[];
+    if (!choices.every((choice) => typeof choice === 'string')) {
+      throw new TrialFileError(
+        `${path}: the parameter "${name}" is suggested only when "${decider.parent}" is ${[...decider.values].map((v) => JSON.stringify(v)).join(' or ')}, ` +
+          `but Oscar's conditional parameters sit under text choices, and "${decider.parent}" has choices ${JSON.stringify(choices)}`,
+      );
+    }
+    if (!children.has(decider.parent)) children.set(decider.parent, []);
+    children.get(decider.parent)!.push({ name, values: decider.values });
+  }
+  const specOf = (name: string): unknown => {
+    const subs = children.get(name);
+    if (subs === undefined) return oscarSpec(distributions.get(name)!);
+    const choices = distributions.get(name)!.attributes.choices as string[];
+    return { choices: Object.fromEntries(choices.map((choice) => [choice, Object.fromEntries(subs.filter((sub) => sub.values.has(choice)).map((sub) => [sub.name, specOf(sub.name)]))])) };
+  };
+  return Object.fromEntries(topLevel.map((name) => [name, specOf(name)]));
+}
+
+/**
+ * An Optuna trial's parameters keyed as `space` keys them (a sub-parameter under two choices is
+ * `choice.name`); a parameter the space does not have keeps its name, so the server names it.
+ */
+function keyedParams(space: SearchSpace | null, values: ReadonlyMap<string, unknown>): Record<string, unknown> {
+  const params = emptyRecord();
+  const used = new Set<string>();
+  if (space !== null) {
+    const active = walkActive(space, (param) => {
+      const name = param.condition?.specName ?? param.name;
+      if (!values.has(name)) return undefined;
+      used.add(name);
+      return values.get(name) as ParamValue;
+    });
+    for (const [key, value] of active) if (value !== undefined) params[key] = value;
+  }
+  for (const [name, value] of values) if (!used.has(name)) params[name] = value;
+  return params;
+}
+
+/** A JSON value as Python's `json.dumps` writes it: NaN and infinities, which JSON lacks, read as null (and counted). */
+function pythonJson(text: string): { value: unknown; nonFinite: number } {
+  try {
+    return { value: JSON.parse(text) as unknown, nonFinite: 0 };
+  } catch (error) {
+    let nonFinite = 0;
+    const replaced = text.replace(/"(?:[^"\\]|\\.)*"|-?Infinity|NaN/g, (token) => {
+      if (token.startsWith('"')) return token;
+      nonFinite++;
+      return 'null';
+    });
+    if (nonFinite === 0) throw error;
+    return { value: JSON.parse(replaced) as unknown, nonFinite };
+  }
+}
+
 /**
  * Reads the COMPLETE trials of an Optuna study from its SQLite storage (Optuna 2.4 and later: tables
  * studies, study_directions, trials, trial_params, trial_values, trial_user_attributes). Parameters
  * are decoded through each one's distribution (a categorical's index becomes its choice). One
  * objective gives `loss`: the value, negated when the study maximises (the value itself is then the
  * metric `value`); several give metrics `values_0`, `values_1`, ..., which the experiment it creates
- * names as its objectives. User attributes become metrics. `study` names the study when the file holds
- * several.
+ * names as its objectives. User attributes become metrics (NaN and infinities as null, with a note).
+ * `study` names the study when the file holds several. The trials' parameters are keyed as `space`
+ * keys them (the experiment's, when it exists), else as the space read from the study.
  */
-export function readOptunaStudy(path: string, study: string | null): TrialFile {
+export function readOptunaStudy(path: string, study: string | null, space: SearchSpace | null = null): TrialFile {
   let db: Database.Database;
   try {
     db = new Database(path, { readonly: true, fileMustExist: true });
@@ -251,23 +380,33 @@ export function readOptunaStudy(path: string, study: string | null): TrialFile {
     const typed = (db.prepare("SELECT name FROM pragma_table_info('trial_values')").all() as { name: string }[]).some((column) => column.name === 'value_type');
     const valuesOf = db.prepare(`SELECT objective, value${typed ? ', value_type AS type' : ''} FROM trial_values WHERE trial_id = ? ORDER BY objective`);
     const attributesOf = db.prepare('SELECT key, value_json AS value FROM trial_user_attributes WHERE trial_id = ?');
-    const space: Record<string, unknown> = {};
-    const trials: FileTrial[] = [];
+    const distributions = new Map<string, OptunaDistribution>();
+    const read: (OptunaParams & { readonly result: Record<string, unknown> })[] = [];
+    const nonFinite = new Map<string, number>();
     for (const { id, number } of trialRows) {
       const where = `Optuna trial ${number}`;
-      const params: Record<string, unknown> = {};
+      const params = new Map<string, unknown>();
       for (const row of paramsOf.all(id) as { name: string; value: number; distribution: string }[]) {
         const distribution = JSON.parse(row.distribution) as OptunaDistribution;
-        space[row.name] ??= oscarSpec(distribution);
-        params[row.name] = optunaValue(distribution, row.value);
+        if (!distributions.has(row.name)) distributions.set(row.name, distribution);
+        params.set(row.name, optunaValue(distribution, row.value));
       }
       const values = valuesOf.all(id) as { objective: number; value: number | null; type?: string }[];
       if (values.length !== Math.max(1, directions.length) || values.some((v) => v.value === null || (v.type !== undefined && v.type !== 'FINITE'))) {
         skip(skipped, 'no finite value');
         continue;
       }
-      const result: Record<string, unknown> = {};
-      for (const row of attributesOf.all(id) as { key: string; value: string }[]) result[row.key] = JSON.parse(row.value) as unknown;
+      const result = emptyRecord();
+      for (const row of attributesOf.all(id) as { key: string; value: string }[]) {
+        let attribute;
+        try {
+          attribute = pythonJson(row.value);
+        } catch (error) {
+          throw new TrialFileError(`${path} ${where}: the user attribute "${row.key}" is not JSON: ${(error as Error).message}`);
+        }
+        result[row.key] = attribute.value;
+        if (attribute.nonFinite > 0) nonFinite.set(row.key, (nonFinite.get(row.key) ?? 0) + 1);
+      }
       if (values.length === 1) {
         const value = values[0]!.value!;
         if (directions[0] === 'maximize') {
@@ -275,11 +414,15 @@ export function readOptunaStudy(path: string, study: string | null): TrialFile {
           result.loss = -value;
         } else result.loss = value;
       } else values.forEach((v, i) => (result[`values_${i}`] = v.value));
-      trials.push({ params, result, where });
+      read.push({ values: params, result, where });
     }
-    const experiment: Record<string, unknown> = { parameters: space, description: `Imported from the Optuna study "${chosen.name}"` };
+    const parameters = optunaSpace(path, distributions, read);
+    const keyedBy = space ?? spaceOf(parameters);
+    const trials = read.map(({ values, result, where }) => ({ params: keyedParams(keyedBy, values), result, where }));
+    const notes = [...nonFinite].map(([key, count]) => `the user attribute "${key}" holds NaN or an infinity in ${count} ${count === 1 ? 'trial' : 'trials'}: imported as null there`);
+    const experiment: Record<string, unknown> = { parameters, description: `Imported from the Optuna study "${chosen.name}"` };
     if (directions.length > 1) experiment.objectives = Object.fromEntries(directions.map((direction, i) => [`values_${i}`, direction]));
-    return { trials, skipped, experiment: Object.keys(space).length ? experiment : null };
+    return { trials, skipped, notes, experiment: Object.keys(parameters).length ? experiment : null };
   } finally {
     db.close();
   }
@@ -287,10 +430,11 @@ export function readOptunaStudy(path: string, study: string | null): TrialFile {
 
 /**
  * Reads trials from `path`: an Optuna study (`.db`, `.sqlite`, `.sqlite3`), a JSON export (`.json`)
- * or a CSV file (anything else). `space` is the experiment's, when known (CSV cells are read by it).
+ * or a CSV file (anything else). `space` is the experiment's, when known (CSV cells are read by it, an
+ * Optuna study's parameters keyed as it keys them).
  */
 export function readTrialFile(path: string, options: { readonly study: string | null; readonly space: SearchSpace | null }): TrialFile {
-  if (/\.(db|sqlite3?)$/i.test(path)) return readOptunaStudy(path, options.study);
+  if (/\.(db|sqlite3?)$/i.test(path)) return readOptunaStudy(path, options.study, options.space);
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
