@@ -196,6 +196,24 @@ describe('export and import', () => {
     expect(again.stdout).toContain('(24 trials now)');
   });
 
+  it('round-trips, through CSV, a categorical with 1 and "1", true and "true", and text metrics that spell numbers', async () => {
+    const parameters = { choice: [1, '1', true, 'true', ''] };
+    const made = await server.gql(IMPORT, {
+      e: { name: 'Typed', parameters },
+      t: parameters.choice.map((choice, i) => ({ params: { choice }, result: { loss: i, tag: ['1', 'true', '', '[1]', 'plain'][i], n: i } })),
+    }, token);
+    expect(made.errors).toBeUndefined();
+    const original = essence(await trialsOf('Typed'));
+    expect(original.map((t) => t.params.choice)).toEqual([1, '1', true, 'true', '']);
+
+    const csv = await oscar(['export', '--experiment', 'Typed', '--out', 'typed.csv']);
+    expect(csv.code).toBe(0);
+    const spec = file('typed-copy.json', JSON.stringify({ name: 'Typed copy', parameters }));
+    const copied = await oscar(['import', '--experiment', spec, 'typed.csv']);
+    expect(copied.stderr).toBe('');
+    expect(essence(await trialsOf('Typed copy'))).toEqual(original);
+  });
+
   it('names the bad row of a file and stores nothing from it', async () => {
     const header = 'number,state,params.act,params.bias,params.epochs,params.layers,params.lr,params.width,params.x,loss,metrics.note';
     const good = (x: number) => `,COMPLETED,relu,true,10,2,0.01,64,${x},${x * x},fine`;

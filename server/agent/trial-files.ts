@@ -8,7 +8,7 @@ import Database from 'better-sqlite3';
 import { parse } from 'csv-parse/sync';
 import { parseSearchSpace, type Parameter, type ParamValue, type SearchSpace } from '../optimizer/space.ts';
 import { walkActive } from '../optimizer/space/tree.ts';
-import { JSON_EXPORT_FORMAT, unescapeCell } from '../trials/export.ts';
+import { JSON_EXPORT_FORMAT, NUMBER_CELL as NUMBER, unescapeCell } from '../trials/export.ts';
 
 /** A finished trial to import: its parameters, its result as `update` takes it, and where it is in the file. */
 export interface FileTrial {
@@ -43,8 +43,6 @@ function skip(skipped: Map<string, number>, reason: string): void {
 function emptyRecord(): Record<string, unknown> {
   return Object.create(null) as Record<string, unknown>;
 }
-
-const NUMBER = /^[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i;
 
 /** The value of a cell written as JSON (an object, a list, or a string in double quotes); undefined for any other cell. */
 function jsonCell(cell: string): unknown {
@@ -86,7 +84,7 @@ export function paramValue(param: Parameter | undefined, cell: string): unknown 
 
 /**
  * Gives an empty cell its meaning where it has one: the choice `""` of an active parameter that has it
- * (the export writes it as an empty cell). Every other empty cell stays absent, as the export writes
+ * (exports before text was quoted wrote it as an empty cell). Every other empty cell stays absent, as the export writes
  * a parameter its trial's choices leave inactive.
  */
 function emptyChoices(space: SearchSpace, params: Record<string, unknown>, cellOf: (name: string) => string | undefined): void {

@@ -54,6 +54,21 @@ export function unescapeCell(cell: string): string {
   return cell.startsWith("'") && FORMULA.test(cell) ? cell.slice(1) : cell;
 }
 
+/** A cell `oscar import` reads as a number. */
+export const NUMBER_CELL = /^[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i;
+
+/** Whether `oscar import` reads a cell as something other than its text: a number, a boolean, JSON, or (empty) nothing. */
+function readsAsOther(cellText: string): boolean {
+  if (cellText === '' || cellText === 'true' || cellText === 'false' || NUMBER_CELL.test(cellText)) return true;
+  if (!/^[{["]/.test(cellText)) return false;
+  try {
+    JSON.parse(cellText);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** A value as a CSV cell: numbers as JavaScript writes them (exact), text escaped, objects and lists as JSON. */
 function cell(value: unknown): string {
   if (value === null || value === undefined) return '';
@@ -62,6 +77,16 @@ function cell(value: unknown): string {
   if (typeof value === 'string') return escapeCell(value);
   if (value instanceof Date) return value.toISOString();
   return escapeCell(JSON.stringify(value));
+}
+
+/**
+ * A parameter's or metric's value as a CSV cell: as {@link cell}, but text that would read back as
+ * another value (`"1"`, `"true"`, `""`, `"[1]"`) is written as JSON text, in double quotes, so
+ * `oscar import` tells it from the number, boolean or list it spells.
+ */
+function valueCell(value: unknown): string {
+  const written = cell(value);
+  return typeof value === 'string' && readsAsOther(written) ? JSON.stringify(value) : written;
 }
 
 const TRIAL_FIELDS = {
@@ -188,9 +213,9 @@ async function* csvChunks(database: Database, experiment: Experiment, constraint
       return [
         cell(row.number),
         cell(row.state),
-        ...parameters.map((name) => cell(params[name])),
+        ...parameters.map((name) => valueCell(params[name])),
         cell(row.loss),
-        ...metrics.map((name) => cell(values[name])),
+        ...metrics.map((name) => valueCell(values[name])),
         cell(row.error),
         cell(row.worker),
         cell(row.optimizer),
