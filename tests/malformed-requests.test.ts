@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type TestServer } from './harness.ts';
 
@@ -174,6 +175,44 @@ describe('malformed HTTP requests and expensive queries', () => {
     const body = (await response.json()) as { errors: { message: string; extensions: { code: string } }[] };
     expect(body.errors[0]?.extensions.code).toBe(code);
     expect(body.errors[0]?.message.length).toBeGreaterThan(10);
+  });
+
+  it('refuses a body that is not JSON with 415 and a code, not an empty answer', async () => {
+    for (const type of ['text/plain', 'application/xml']) {
+      const response = await fetch(server.url, {
+        method: 'POST',
+        headers: { 'content-type': type, authorization: `Bearer ${alice}` },
+        body: JSON.stringify({ query: '{ me { email } }' }),
+      });
+      expect(response.status).toBe(415);
+      const body = (await response.json()) as { errors: { message: string; extensions: { code: string } }[] };
+      expect(body.errors[0]?.extensions.code).toBe('UNSUPPORTED_MEDIA_TYPE');
+      expect(body.errors[0]?.message).toContain(type);
+    }
+  });
+
+  it('refuses other methods than GET and POST with 405, with or without a body', async () => {
+    for (const init of [{ method: 'DELETE' }, { method: 'PUT', body: '{"query": "{ me { email } }"}' }, { method: 'PATCH', body: '' }]) {
+      const response = await fetch(server.url, { ...init, headers: { 'content-type': 'application/json', authorization: `Bearer ${alice}` } });
+      expect(response.status).toBe(405);
+      expect(response.headers.get('allow')).toBe('GET, POST');
+      const body = (await response.json()) as { errors: { message: string; extensions: { code: string } }[] };
+      expect(body.errors[0]?.extensions.code).toBe('BAD_REQUEST');
+      expect(body.errors[0]?.message).toContain(init.method);
+    }
+  });
+
+  it('refuses an operation name the document does not hold with the code the README lists', async () => {
+    const response = await fetch(server.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${alice}` },
+      body: JSON.stringify({ query: 'query Mine { me { email } }', operationName: 'Other' }),
+    });
+    const body = (await response.json()) as { errors: { message: string; extensions: { code: string } }[] };
+    expect(body.errors[0]?.extensions.code).toBe('OPERATION_RESOLUTION_FAILURE');
+    expect(body.errors[0]?.message).toMatch(/operation/);
+    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+    for (const code of ['OPERATION_RESOLUTION_FAILURE', 'UNSUPPORTED_MEDIA_TYPE', 'BAD_REQUEST']) expect(readme).toContain(`\`${code}\``);
   });
 
   it('refuses a mutation sent with GET', async () => {

@@ -11,6 +11,7 @@ import { OperationBudget } from './operation-budget.ts';
 import { GRAPHIQL_DIR, GRAPHIQL_PATH, graphiqlRenderer, MANIFEST } from './graphiql.ts';
 import { queryLimitPlugins, rateLimitPlugin } from './graphql-limits.ts';
 import { keptJsonPlugin } from './kept-json.ts';
+import { unsupportedMediaTypePlugin } from './media-type.ts';
 import { applyConnectionLimits, BodyAdmission, DEFAULT_CONNECTION_LIMITS, serverOptions, type ConnectionLimits } from './request-limits.ts';
 import { setSecurityHeaders } from './security-headers.ts';
 import { staticFiles } from './static-files.ts';
@@ -46,6 +47,8 @@ export interface AppOptions {
 /** How long the health check waits for the database before answering 503. */
 const HEALTH_TIMEOUT_MS = 3000;
 
+/** Methods that reach graphql-yoga at /graphql: GET and POST, and HEAD and OPTIONS (CORS preflight), which it answers itself. */
+const GRAPHQL_METHODS: ReadonlySet<string | undefined> = new Set(['GET', 'POST', 'HEAD', 'OPTIONS']);
 
 function json(res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' });
@@ -76,7 +79,7 @@ export function buildApp(options: AppOptions): App {
 
   const yoga = createYoga<ServerContext, Context>({
     schema: options.schema,
-    plugins: [...queryLimitPlugins(), rateLimitPlugin(limiter), keptJsonPlugin()],
+    plugins: [...queryLimitPlugins(), rateLimitPlugin(limiter), keptJsonPlugin(), unsupportedMediaTypePlugin()],
     graphqlEndpoint: '/graphql',
     landingPage: false,
     // Expected failures keep their code; a row deleted meanwhile is NOT_FOUND; the rest stay masked.
@@ -127,6 +130,12 @@ export function buildApp(options: AppOptions): App {
       const missing = () => json(res, 404, { errors: [{ message: 'No such file', extensions: { code: 'NOT_FOUND' } }] });
       if (path === `${GRAPHIQL_PATH}${MANIFEST}`) missing();
       else graphiqlAssets(req, res, missing);
+    } else if (path === yoga.graphqlEndpoint && !GRAPHQL_METHODS.has(req.method)) {
+      // Refused before the body's length is asked for: a DELETE without a body is a wrong method, not a missing length.
+      setSecurityHeaders(res, { api: true });
+      req.resume();
+      res.setHeader('allow', 'GET, POST');
+      json(res, 405, { errors: [{ message: `GraphQL only supports GET and POST requests, but got ${req.method}`, extensions: { code: 'BAD_REQUEST' } }] });
     } else if (!admission.admit(req, res, clientAddress(req, policy))) {
       // Refused (too large, or too many bodies still arriving): answered already.
     } else if (path && isDownloadPath(path)) {
