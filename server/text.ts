@@ -1,6 +1,6 @@
 /**
- * Checks on user text that every boundary shares: names (parameters, metrics, workers) and free text
- * (descriptions, error messages, categorical and metric strings). Pure, O(length).
+ * Checks on user text that every boundary shares: names (parameters, metrics, workers), keys of JSON
+ * objects and free text (descriptions, error messages, categorical and metric strings). Pure, O(length).
  */
 
 /** Keys that would reach an object's prototype instead of becoming one of its own properties. */
@@ -9,13 +9,24 @@ const PROTOTYPE_KEYS: ReadonlySet<string> = new Set(['__proto__']);
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 
+/**
+ * Half of a UTF-16 surrogate pair without its other half: no character at all. UTF-8 cannot encode
+ * it, so PostgreSQL's JSON refuses it and text columns would store U+FFFD in its place.
+ */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
 function codePoint(char: string): string {
   return `U+${char.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
 }
 
+function surrogateProblem(text: string): string | null {
+  const lone = LONE_SURROGATE.exec(text);
+  return lone ? `must be valid Unicode, but got a lone surrogate ${codePoint(lone[0])} at position ${lone.index}` : null;
+}
+
 /**
  * Why `name` cannot name a parameter, metric or worker, or null when it can: it must be 1 to `max`
- * characters, hold no control characters (NUL, newlines, tabs ...) and not be `__proto__`.
+ * characters, hold no control characters (NUL, newlines, tabs ...) nor lone surrogates, and not be `__proto__`.
  */
 export function nameProblem(name: string, max: number): string | null {
   if (name.length === 0) return 'must not be empty';
@@ -23,13 +34,25 @@ export function nameProblem(name: string, max: number): string | null {
   if (PROTOTYPE_KEYS.has(name)) return `must not be "${name}"`;
   const control = CONTROL.exec(name);
   if (control) return `must not contain control characters, but got ${codePoint(control[0])} at position ${control.index}`;
-  return null;
+  return surrogateProblem(name);
 }
 
-/** Why free text (a description, an error message, a string value) cannot be stored, or null: NUL characters are refused. */
+/**
+ * Why free text (a description, an error message, a string value) cannot be stored, or null: NUL
+ * characters and lone surrogates are refused.
+ */
 export function textProblem(text: string, max: number): string | null {
   if (text.length > max) return `must be at most ${max} characters, but got ${text.length}`;
   const nul = text.indexOf('\u0000');
   if (nul !== -1) return `must not contain NUL characters (U+0000), but got one at position ${nul}`;
-  return null;
+  return surrogateProblem(text);
+}
+
+/**
+ * Why `key` cannot be a key of a stored JSON object (a metric's, a checkpoint's, a categorical
+ * choice with sub-parameters), or null: free text as {@link textProblem} takes it, and not `__proto__`
+ * (a plain JavaScript object sets its prototype instead of keeping such a key, so it is lost on the way).
+ */
+export function keyProblem(key: string, max: number): string | null {
+  return PROTOTYPE_KEYS.has(key) ? `must not be "${key}"` : textProblem(key, max);
 }

@@ -1,5 +1,5 @@
 import { badInput } from '../errors.ts';
-import { nameProblem, textProblem } from '../text.ts';
+import { keyProblem, nameProblem, textProblem } from '../text.ts';
 import type { Objectives } from '../objectives/objectives-config.ts';
 
 /** A JSON value as stored in a trial's metrics. */
@@ -48,7 +48,7 @@ export function checkJson(path: string, value: unknown, depth: number): MetricVa
   if (typeof value === 'object') {
     const out: Record<string, MetricValue> = {};
     for (const [key, item] of Object.entries(value)) {
-      const problem = key === '__proto__' ? 'must not be "__proto__"' : textProblem(key, MAX_KEY);
+      const problem = keyProblem(key, MAX_KEY);
       if (problem !== null) throw badInput(path, `${path}: key ${JSON.stringify(key.slice(0, 40))} ${problem}`);
       out[key] = checkJson(`${path}.${key}`, item, depth + 1);
     }
@@ -75,7 +75,10 @@ function parseError(field: string, error: unknown): string {
   }
   const problem = textProblem(error, Number.POSITIVE_INFINITY);
   if (problem !== null) throw badInput(field, `${field} ${problem}`);
-  return error.length > MAX_ERROR ? `${error.slice(0, MAX_ERROR)}...` : error;
+  if (error.length <= MAX_ERROR) return error;
+  // Cut between characters: never after the first half of a surrogate pair.
+  const cut = /[\uD800-\uDBFF]/.test(error[MAX_ERROR - 1]!) ? MAX_ERROR - 1 : MAX_ERROR;
+  return `${error.slice(0, cut)}...`;
 }
 
 function asObject(raw: unknown, field: string, example: string): Readonly<Record<string, unknown>> {

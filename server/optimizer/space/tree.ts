@@ -10,20 +10,21 @@
  * once (under two choices, or also at the top level) is keyed `choice.name` (`adam.lr`, `sgd.lr`). A
  * key that still collides with another is refused, naming both paths.
  */
-import { nameProblem } from '../../text.ts';
+import { keyProblem, nameProblem } from '../../text.ts';
 import { parseChoices } from './categorical.ts';
 import {
   MAX_CHOICES,
   MAX_DEPTH,
   MAX_NAME_LENGTH,
   MAX_PARAMETERS,
+  MAX_VALUE_LENGTH,
   type ChoicesJson,
   type Parameter,
   type ParameterJson,
   type ParamValue,
   type SearchSpace,
 } from './parameter.ts';
-import { checkValue, describe, isRecord, quoteList, SearchSpaceError } from './spec.ts';
+import { describe, isRecord, quoteList, SearchSpaceError } from './spec.ts';
 
 /** A parameter as parsed, before its key is known (its `name` is still its path). */
 interface Node {
@@ -88,7 +89,9 @@ function readBranches(path: string, spec: Readonly<Record<string, unknown>>): [s
   if (entries.length === 0) throw new SearchSpaceError(path, 'choices must not be empty');
   if (entries.length > MAX_CHOICES) throw new SearchSpaceError(path, `choices must be at most ${MAX_CHOICES}, but got ${entries.length}`);
   return entries.map(([value, subs]) => {
-    checkValue(path, `choice ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`, value);
+    // A key of the stored tree, not only a value: refused where a JavaScript object would drop it.
+    const problem = keyProblem(value, MAX_VALUE_LENGTH);
+    if (problem !== null) throw new SearchSpaceError(path, `choice ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)} ${problem}`);
     if (!isRecord(subs)) {
       throw new SearchSpaceError(
         `${path}.${value}`,

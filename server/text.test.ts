@@ -1,0 +1,20 @@
+import { describe, expect, it } from 'vitest';
+import { keyProblem, nameProblem, textProblem } from './text.ts';
+
+describe('user text', () => {
+  it('refuses half a surrogate pair anywhere, and keeps whole pairs', () => {
+    for (const check of [(text: string) => nameProblem(text, 100), (text: string) => textProblem(text, 100), (text: string) => keyProblem(text, 100)]) {
+      expect(check('a\ud800')).toBe('must be valid Unicode, but got a lone surrogate U+D800 at position 1');
+      expect(check('\udfffa')).toBe('must be valid Unicode, but got a lone surrogate U+DFFF at position 0');
+      expect(check('a\udc00\ud800b')).toMatch(/U\+DC00 at position 1/);
+      expect(check('smile \ud83d\ude00')).toBeNull();
+    }
+  });
+
+  it('refuses __proto__ as a key, as it does as a name', () => {
+    expect(keyProblem('__proto__', 100)).toBe('must not be "__proto__"');
+    expect(nameProblem('__proto__', 100)).toBe('must not be "__proto__"');
+    expect(textProblem('__proto__', 100)).toBeNull();
+    expect(keyProblem('a b\tc', 100)).toBeNull();
+  });
+});
