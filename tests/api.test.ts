@@ -109,6 +109,33 @@ describe('the suggest / update loop', () => {
     expect(other.errors?.[0]?.extensions?.code).toBe('CONFLICT');
   });
 
+  it('accepts a result with -0.0 sent again, and a failure with -0.0 sent again, but not another result', async () => {
+    // Written by hand: JSON.stringify writes -0 as 0, and a Python client sends -0.0.
+    const send = async (query: string, variables: string) => {
+      const body = `{"query": ${JSON.stringify(query)}, "variables": ${variables}}`;
+      const response = await fetch(server.url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${alice}` }, body });
+      return (await response.json()) as { data?: Record<string, any> | null; errors?: { extensions?: { code?: string } }[] };
+    };
+    const completed = (await server.gql(SUGGEST, { experiment: { ...square, name: 'Minus zero' } }, alice)).data?.suggest;
+    for (let i = 0; i < 2; i++) {
+      const answer = await send(UPDATE, `{"id": ${JSON.stringify(completed.id)}, "result": {"loss": 1, "m": -0.0}}`);
+      expect(answer.errors).toBeUndefined();
+      expect(answer.data?.update).toMatchObject({ state: 'COMPLETED', loss: 1, metrics: { m: 0 } });
+    }
+    const other = await send(UPDATE, `{"id": ${JSON.stringify(completed.id)}, "result": {"loss": 1, "m": -0.5}}`);
+    expect(other.errors?.[0]?.extensions?.code).toBe('CONFLICT');
+
+    const failed = (await server.gql(SUGGEST, { experiment: { ...square, name: 'Minus zero' } }, alice)).data?.suggest;
+    const FAIL = `mutation ($id: ID!, $metrics: JSON) { fail(trialId: $id, error: "diverged", metrics: $metrics) { state metrics } }`;
+    for (let i = 0; i < 2; i++) {
+      const answer = await send(FAIL, `{"id": ${JSON.stringify(failed.id)}, "metrics": {"m": -0.0}}`);
+      expect(answer.errors).toBeUndefined();
+      expect(answer.data?.fail).toEqual({ state: 'FAILED', metrics: { m: 0 } });
+    }
+    const otherFailure = await send(FAIL, `{"id": ${JSON.stringify(failed.id)}, "metrics": {"m": 1}}`);
+    expect(otherFailure.errors?.[0]?.extensions?.code).toBe('CONFLICT');
+  });
+
   it('with resume: false archives the earlier trials, keeps them queryable, and starts afresh', async () => {
     const experiment = { ...square, name: 'Restart' };
     const old = (await server.gql(SUGGEST, { experiment }, alice)).data?.suggest;

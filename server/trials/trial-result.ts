@@ -31,7 +31,7 @@ export function describe(value: unknown): string {
   return `${String(value)} (a ${typeof value})`;
 }
 
-/** Checks a JSON value from a client (strings, finite numbers, keys, depth) at `path`; returns it as stored. */
+/** Checks a JSON value from a client (strings, finite numbers, keys, depth) at `path`; returns it as stored (-0 as 0). */
 export function checkJson(path: string, value: unknown, depth: number): MetricValue {
   if (typeof value === 'string') {
     const problem = textProblem(value, MAX_RESULT_BYTES);
@@ -41,7 +41,8 @@ export function checkJson(path: string, value: unknown, depth: number): MetricVa
   if (value === null || typeof value === 'boolean') return value;
   if (typeof value === 'number') {
     if (!Number.isFinite(value)) throw badInput(path, `${path} must be a finite number, but got ${value}`);
-    return value;
+    // -0 as 0: stored JSON keeps no sign of zero, and a retried result must compare equal to what was stored.
+    return value === 0 ? 0 : value;
   }
   if (depth >= MAX_DEPTH) throw badInput(path, `${path} is nested more than ${MAX_DEPTH} levels deep`);
   if (Array.isArray(value)) return value.map((item, i) => checkJson(`${path}[${i}]`, item, depth + 1));
