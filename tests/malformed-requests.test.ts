@@ -286,6 +286,10 @@ describe('malformed HTTP requests and expensive queries', () => {
     ['a NUL in its description', { description: 'a\u0000b' }, 'experiment.description'],
     ['a lone surrogate in its name', { name: 'Lim\ud800its' }, 'experiment.name'],
     ['a lone surrogate in its description', { description: 'a\udc00b' }, 'experiment.description'],
+    // A result with "error" is a failure: such an objective or constraint could never be met.
+    ['an objective named error', { objectives: { error: 'minimize' } }, 'experiment.objectives'],
+    ['an objective named error among others', { objectives: [{ loss: 'minimize' }, { error: 'maximize' }] }, 'experiment.objectives'],
+    ['a constraint named error', { constraints: { error: { max: 1 } } }, 'experiment.constraints'],
   ])('refuses an experiment with %s', async (_what, change, field) => {
     const experiment = { name: 'Limits', parameters: { x: [1, 2] }, ...change };
     const response = await server.gql(SUGGEST, { experiment }, alice);

@@ -27,8 +27,16 @@ function entries(raw: unknown, field: string, example: string): [string, unknown
   return Object.entries(raw as Record<string, unknown>);
 }
 
+/**
+ * Result keys that are not values to minimise or limit: `{"error": "..."}` marks a result as a
+ * failure (see trial-result.ts), so an objective or constraint of that name could never be met.
+ */
+const RESERVED_NAMES: ReadonlySet<string> = new Set(['error']);
+
 function checkName(field: string, name: string): void {
-  const problem = nameProblem(name, MAX_NAME);
+  const problem = RESERVED_NAMES.has(name)
+    ? `is reserved: a result with "${name}" is a failed trial`
+    : nameProblem(name, MAX_NAME);
   if (problem !== null) throw badInput(field, `${field}: the name ${JSON.stringify(name.slice(0, 40))} ${problem}`);
 }
 
