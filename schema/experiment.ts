@@ -1,5 +1,6 @@
 import { builder } from './builder.ts';
 import { badInput } from '../server/errors.ts';
+import { experimentName } from '../server/experiments/experiment-input.ts';
 import { prunerSpec, storedPruner } from '../server/pruners/pruner-config.ts';
 import { constraintsSpec, objectivesSpec, storedConstraints, storedObjectives } from '../server/objectives/objectives-config.ts';
 import { bestId, frontIds, isPlain, rankCompleted } from '../server/objectives/ranking.ts';
@@ -123,7 +124,7 @@ builder.queryField('experiment', (t) =>
   t.withAuth({ signedIn: true }).prismaField({
     type: 'Experiment',
     nullable: true,
-    description: 'One experiment: by id (archived ones too), or by name (the current version).',
+    description: 'One experiment: by id (archived ones too), or by name (the current version; surrounding spaces ignored, as suggest ignores them).',
     args: { id: t.arg.id(), name: t.arg.string() },
     resolve: (query, _root, args, ctx) => {
       if ((args.id == null) === (args.name == null)) throw badInput('id', 'Pass exactly one of id and name');
@@ -131,7 +132,7 @@ builder.queryField('experiment', (t) =>
         ...query,
         where: {
           ownerId: ctx.viewer.userId,
-          ...(args.id != null ? { id: String(args.id) } : { name: args.name ?? '', archivedAt: null }),
+          ...(args.id != null ? { id: String(args.id) } : { name: experimentName(args.name ?? ''), archivedAt: null }),
         },
         orderBy: { version: 'desc' },
       });

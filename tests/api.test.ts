@@ -136,6 +136,21 @@ describe('the suggest / update loop', () => {
     expect(otherFailure.errors?.[0]?.extensions?.code).toBe('CONFLICT');
   });
 
+  it('finds an experiment by its name with spaces around it, as suggest names it', async () => {
+    const trial = (await server.gql(SUGGEST, { experiment: { ...square, name: ' Spaced ' } }, alice)).data?.suggest;
+    expect(trial.experiment.name).toBe('Spaced');
+    for (const name of [' Spaced ', 'Spaced', '\tSpaced\n']) {
+      const found = await server.gql(`query ($name: String) { experiment(name: $name) { id name } }`, { name }, alice);
+      expect(found.data?.experiment).toEqual({ id: trial.experiment.id, name: 'Spaced' });
+    }
+    const queued = await server.gql(
+      `mutation ($name: String) { enqueue(experimentName: $name, params: {x: 1}) { id } }`,
+      { name: ' Spaced ' },
+      alice,
+    );
+    expect(queued.errors).toBeUndefined();
+  });
+
   it('with resume: false archives the earlier trials, keeps them queryable, and starts afresh', async () => {
     const experiment = { ...square, name: 'Restart' };
     const old = (await server.gql(SUGGEST, { experiment }, alice)).data?.suggest;

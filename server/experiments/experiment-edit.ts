@@ -4,7 +4,7 @@ import { nameProblem, textProblem } from '../text.ts';
 import type { Database } from '../runtime/database.ts';
 import type { Events } from '../runtime/events.ts';
 import type { ExperimentDirectory } from './experiment-directory.ts';
-import { MAX_NAME } from './experiment-input.ts';
+import { experimentName, MAX_NAME } from './experiment-input.ts';
 
 /** The longest notes an experiment keeps (Markdown source). */
 export const MAX_NOTES = 20_000;
@@ -33,7 +33,7 @@ export interface ExperimentEdit {
 export function parseExperimentEdit(args: ExperimentEditArgs): ExperimentEdit {
   let name: string | null = null;
   if (args.name != null) {
-    name = args.name.trim();
+    name = experimentName(args.name);
     const problem = nameProblem(name, MAX_NAME);
     if (problem !== null) throw badInput('name', `name ${problem}`);
   }

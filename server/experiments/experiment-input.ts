@@ -52,6 +52,14 @@ export interface SuggestInput {
 
 /** The longest experiment name. */
 export const MAX_NAME = 200;
+
+/**
+ * An experiment's name as stored, from a name as a client wrote it (surrounding spaces dropped):
+ * `suggest`, lookups by name and renames all read names through it, so ` Spaced ` finds `Spaced`.
+ */
+export function experimentName(raw: string): string {
+  return raw.trim();
+}
 const MAX_DESCRIPTION = 10_000;
 const MAX_WORKER = 200;
 const MAX_ID = 100;
@@ -68,7 +76,7 @@ function optionalName(field: string, value: string | null | undefined, max: numb
 
 /** Validates an experiment and worker once, at the boundary; throws BAD_USER_INPUT naming the field. */
 export function parseExperimentInput(input: ExperimentInputArgs, who: WorkerArgs = {}): SuggestInput {
-  const name = input.name.trim();
+  const name = experimentName(input.name);
   const nameIssue = nameProblem(name, MAX_NAME);
   if (nameIssue !== null) throw badInput('experiment.name', `experiment.name ${nameIssue}`);
   const descriptionIssue = input.description == null ? null : textProblem(input.description, MAX_DESCRIPTION);

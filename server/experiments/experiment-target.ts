@@ -2,7 +2,7 @@ import type { Experiment } from '../generated/prisma/client.ts';
 import type { Viewer } from '../accounts/auth.ts';
 import { badInput, userError } from '../errors.ts';
 import type { Database } from '../runtime/database.ts';
-import { parseExperimentInput, type ExperimentInputArgs } from './experiment-input.ts';
+import { experimentName, parseExperimentInput, type ExperimentInputArgs } from './experiment-input.ts';
 import { checkSameSpace, openExperiment } from './experiments.ts';
 
 /** How `enqueue` and `importTrials` name their experiment: exactly one of the three. */
@@ -27,7 +27,7 @@ export async function targetExperiment(database: Database, viewer: Viewer, args:
   if (args.experiment) return openExperiment(database, viewer.userId, parseExperimentInput(args.experiment));
   if (args.experimentName != null) {
     const found = await database.db.experiment.findFirst({
-      where: { ownerId: viewer.userId, name: args.experimentName.trim(), archivedAt: null },
+      where: { ownerId: viewer.userId, name: experimentName(args.experimentName), archivedAt: null },
       orderBy: { version: 'desc' },
     });
     if (!found) throw userError('NOT_FOUND', `No experiment named "${args.experimentName.slice(0, 200)}"`, 'experimentName');
