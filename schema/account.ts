@@ -6,12 +6,13 @@ import {
   MAX_EMAIL_LENGTH,
   MAX_PASSWORD_LENGTH,
   normaliseEmail,
+  tokenName,
+  tokenNameProblem,
   validateCredentials,
   verifyPassword,
   type Viewer,
 } from '../server/accounts/auth.ts';
 import { createSession, deleteSession } from '../server/accounts/session.ts';
-import { nameProblem } from '../server/text.ts';
 import type { ApiToken as ApiTokenRow, User as UserRow } from '../server/generated/prisma/client.ts';
 
 const UserRef = builder.prismaObject('User', {
@@ -75,11 +76,11 @@ function checkCredentialLengths(email: string, password: string): void {
 }
 
 /** Validates a token name at the boundary. */
-function tokenName(name: string | null | undefined): string {
-  const value = (name ?? '').trim();
-  const problem = value === '' ? null : nameProblem(value, 100);
-  if (problem !== null) throw badInput('name', `name ${problem}`);
-  return value;
+function checkedTokenName(raw: string | null | undefined): string {
+  const name = tokenName(raw);
+  const problem = tokenNameProblem(name);
+  if (problem !== null) throw badInput('name', problem);
+  return name;
 }
 
 /** The caller's token with this id, or NOT_FOUND. */
@@ -121,7 +122,7 @@ builder.mutationField('createApiToken', (t) =>
     args: { name: t.arg.string() },
     resolve: async (_root, args, ctx) => {
       const viewer = requireSession(ctx);
-      const created = await createApiToken(ctx.runtime.db, viewer.userId, tokenName(args.name));
+      const created = await createApiToken(ctx.runtime.db, viewer.userId, checkedTokenName(args.name));
       return { secret: created.token, token: await ctx.runtime.db.apiToken.findUniqueOrThrow({ where: { id: created.id } }) };
     },
   }),
@@ -134,7 +135,7 @@ builder.mutationField('renameApiToken', (t) =>
     args: { id: t.arg.id({ required: true }), name: t.arg.string({ required: true }) },
     resolve: async (query, _root, args, ctx) => {
       const token = await ownToken(ctx, requireSession(ctx), String(args.id));
-      return ctx.runtime.db.apiToken.update({ ...query, where: { id: token.id }, data: { name: tokenName(args.name) } });
+      return ctx.runtime.db.apiToken.update({ ...query, where: { id: token.id }, data: { name: checkedTokenName(args.name) } });
     },
   }),
 );

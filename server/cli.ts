@@ -1,13 +1,15 @@
 import { parseArgs } from 'node:util';
-import { createApiToken, createUser, normaliseEmail, validateCredentials } from './accounts/auth.ts';
+import { createApiToken, createUser, normaliseEmail, setPassword, tokenName, tokenNameProblem, validateCredentials } from './accounts/auth.ts';
 import { agentMain, AgentUsageError, AGENT_USAGE } from './agent/run.ts';
 import { EXPORT_USAGE, exportMain, IMPORT_USAGE, importMain, TransferUsageError } from './agent/transfer.ts';
 import { readConfig } from './config.ts';
+import { printable } from './text.ts';
 import { applyMigrations } from './db/migrate.ts';
 import { openDatabase, type Db } from './runtime/database.ts';
 
 const USAGE = `Usage:
   oscar user create --email EMAIL --password PASSWORD
+  oscar user password --email EMAIL --password PASSWORD   (sets or replaces it; ends the user's dashboard sessions)
   oscar token create --email EMAIL [--name NAME]   (creates the user if missing; the token is the last line)
   oscar token list --email EMAIL
   oscar token revoke --id TOKEN_ID
@@ -89,10 +91,25 @@ async function runCommand(db: Db, command: string, values: Record<string, string
       console.log(`Created user ${user.email} (${user.id})`);
       return;
     }
+    case 'user password': {
+      const email = option(values, 'email');
+      const password = option(values, 'password');
+      const problem = validateCredentials(email, password);
+      if (problem) throw new UsageError(problem);
+      const user = await setPassword(db, email, password);
+      if (!user) throw new UsageError(`no user with email ${normaliseEmail(email)} (oscar user create makes one)`);
+      console.log(`Set the password of ${user.email} (${user.id}); its dashboard sessions are ended`);
+      return;
+    }
     case 'token create': {
+      const name = tokenName(typeof values.name === 'string' ? values.name : '');
+      const nameIssue = tokenNameProblem(name);
+      if (nameIssue !== null) throw new UsageError(`--${nameIssue}`);
       const user = await findOrCreateUser(db, option(values, 'email'));
-      if (user.created) console.log(`Created user ${user.email} (${user.id}); set a password with the dashboard later`);
-      const { id, token } = await createApiToken(db, user.id, typeof values.name === 'string' ? values.name : '');
+      if (user.created) {
+        console.log(`Created user ${user.email} (${user.id}) without a password; to sign in to the dashboard, give it one: oscar user password --email ${user.email} --password PASSWORD`);
+      }
+      const { id, token } = await createApiToken(db, user.id, name);
       console.log(`Created API token ${id} for ${user.email}. It is shown only once:`);
       console.log(token);
       return;
@@ -102,7 +119,7 @@ async function runCommand(db: Db, command: string, values: Record<string, string
       const tokens = await db.apiToken.findMany({ where: { user: { email } }, orderBy: { createdAt: 'asc' } });
       for (const t of tokens) {
         const state = t.revokedAt ? `revoked ${t.revokedAt.toISOString()}` : 'active';
-        console.log(`${t.id}\t${t.prefix}...\t${t.name || '-'}\t${state}\tlast used ${t.lastUsedAt?.toISOString() ?? 'never'}`);
+        console.log(`${t.id}\t${t.prefix}...\t${printable(t.name) || '-'}\t${state}\tlast used ${t.lastUsedAt?.toISOString() ?? 'never'}`);
       }
       return;
     }

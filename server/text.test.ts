@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { keyProblem, nameProblem, textProblem } from './text.ts';
+import { keyProblem, nameProblem, printable, textProblem } from './text.ts';
 
 describe('user text', () => {
   it('refuses half a surrogate pair anywhere, and keeps whole pairs', () => {
@@ -16,5 +16,9 @@ describe('user text', () => {
     expect(nameProblem('__proto__', 100)).toBe('must not be "__proto__"');
     expect(textProblem('__proto__', 100)).toBeNull();
     expect(keyProblem('a b\tc', 100)).toBeNull();
+  });
+
+  it('prints control characters and lone surrogates escaped, the rest as it is', () => {
+    expect(printable('x\u001b[31mred\tok\u0085\ud800 \ud83d\ude00 é')).toBe('x\\u001b[31mred\\u0009ok\\u0085\\ud800 \ud83d\ude00 é');
   });
 });

@@ -56,3 +56,10 @@ export function textProblem(text: string, max: number): string | null {
 export function keyProblem(key: string, max: number): string | null {
   return PROTOTYPE_KEYS.has(key) ? `must not be "${key}"` : textProblem(key, max);
 }
+
+const UNPRINTABLE = new RegExp(`${CONTROL.source}|${LONE_SURROGATE.source}`, 'g');
+
+/** Stored text as a terminal may show it: control characters (escape sequences, tabs, newlines) and lone surrogates written `\uXXXX`. */
+export function printable(text: string): string {
+  return text.replace(UNPRINTABLE, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}

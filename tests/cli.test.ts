@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openDatabase } from '../server/runtime/database.ts';
 import { startServer, type TestServer } from './harness.ts';
 
 let server: TestServer;
@@ -44,6 +45,59 @@ describe('npx oscar', () => {
     expect(revoked.code).toBe(0);
     const refused = await server.gql('{ me { email } }', {}, token);
     expect(refused.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+  });
+
+  it('gives a user that token create made a password, with the command it names, so it can sign in', async () => {
+    const SIGN_IN = `mutation ($email: String!, $password: String!) { signIn(email: $email, password: $password) { user { email } } }`;
+    const created = await server.cli('token', 'create', '--email', 'frank@example.com');
+    expect(created.code).toBe(0);
+    const hint = /oscar user password --email frank@example.com --password PASSWORD/.exec(created.stdout);
+    expect(hint).not.toBeNull();
+    expect((await server.gql(SIGN_IN, { email: 'frank@example.com', password: 'frank is here' })).data?.signIn).toBeFalsy();
+
+    const set = await server.cli('user', 'password', '--email', 'Frank@Example.com', '--password', 'frank is here');
+    expect(set.code).toBe(0);
+    expect(set.stdout).toContain('frank@example.com');
+    const signedIn = await server.gql(SIGN_IN, { email: 'frank@example.com', password: 'frank is here' });
+    expect(signedIn.data?.signIn.user.email).toBe('frank@example.com');
+
+    const short = await server.cli('user', 'password', '--email', 'frank@example.com', '--password', 'short');
+    expect(short.code).toBe(2);
+    expect(short.stderr).toContain('password');
+    const nobody = await server.cli('user', 'password', '--email', 'nobody@example.com', '--password', 'long enough');
+    expect(nobody.code).toBe(2);
+    expect(nobody.stderr).toContain('no user with email nobody@example.com');
+  });
+
+  it('refuses token names and e-mails the API refuses, and lists names without raw control characters', async () => {
+    const escape = await server.cli('token', 'create', '--email', 'gina@example.com', '--name', 'x\u001b[31mred');
+    expect(escape.code).toBe(2);
+    expect(escape.stderr).toContain('--name must not contain control characters');
+    const long = await server.cli('token', 'create', '--email', 'gina@example.com', '--name', 'n'.repeat(101));
+    expect(long.code).toBe(2);
+    expect(long.stderr).toContain('--name must be at most 100 characters');
+    for (const email of ['gi\u001b[2Jna@example.com', 'gina@exa\u0085mple.com']) {
+      const refused = await server.cli('token', 'create', '--email', email);
+      expect(refused.code).toBe(2);
+      expect(refused.stderr).toContain('email must not contain control characters');
+    }
+    const listed = await server.cli('token', 'list', '--email', 'gina@example.com');
+    expect(listed.stdout).toBe('');
+
+    const named = await server.cli('token', 'create', '--email', 'gina@example.com', '--name', '  laptop  ');
+    expect(named.code).toBe(0);
+    expect((await server.cli('token', 'list', '--email', 'gina@example.com')).stdout).toMatch(/\tlaptop\t/);
+
+    // A name stored before names were checked is shown escaped, never sent raw to the terminal.
+    const database = await openDatabase(server.databaseUrl);
+    try {
+      await database.db.apiToken.updateMany({ where: { user: { email: 'gina@example.com' } }, data: { name: 'x\u001b[31mred\nline' } });
+    } finally {
+      await database.close();
+    }
+    const escaped = await server.cli('token', 'list', '--email', 'gina@example.com');
+    expect(escaped.stdout).not.toContain('\u001b');
+    expect(escaped.stdout).toContain('\tx\\u001b[31mred\\u000aline\t');
   });
 
   it('creates each token different from the last', async () => {

@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { hash as argon2Hash, verify as argon2Verify } from '@node-rs/argon2';
 import type { Db } from '../runtime/database.ts';
+import { nameProblem } from '../text.ts';
 
 /** The signed-in user behind a request. */
 export interface Viewer {
@@ -31,7 +32,9 @@ export const MAX_PASSWORD_LENGTH = 1024;
 /** Checks an e-mail address and password at the boundary, naming the field that is wrong. */
 export function validateCredentials(email: string, password: string): string | null {
   if (email.length > MAX_EMAIL_LENGTH) return `email must be at most ${MAX_EMAIL_LENGTH} characters`;
-  if (!/^[^\s@]+@[^\s@]+$/.test(email.trim())) return `email must look like name@host, but got "${email}"`;
+  if (!/^[^\s@]+@[^\s@]+$/.test(email.trim())) return `email must look like name@host, but got ${JSON.stringify(email)}`;
+  const problem = nameProblem(email.trim(), MAX_EMAIL_LENGTH);
+  if (problem !== null) return `email ${problem}`;
   if (password.length < 8) return 'password must be at least 8 characters long';
   if (password.length > MAX_PASSWORD_LENGTH) return `password must be at most ${MAX_PASSWORD_LENGTH} characters long`;
   return null;
@@ -44,6 +47,33 @@ export async function createUser(db: Db, email: string, password: string): Promi
     data: { email: normaliseEmail(email), passwordHash },
     select: { id: true, email: true },
   });
+}
+
+/**
+ * Sets the password of the user with this e-mail (one created without a password by
+ * `oscar token create`, or one whose password is forgotten) and ends that user's dashboard sessions.
+ * Returns the user, or null when there is none.
+ */
+export async function setPassword(db: Db, email: string, password: string): Promise<{ id: string; email: string } | null> {
+  const user = await db.user.findUnique({ where: { email: normaliseEmail(email) }, select: { id: true, email: true } });
+  if (!user) return null;
+  const passwordHash = await argon2Hash(password);
+  await db.$transaction([db.user.update({ where: { id: user.id }, data: { passwordHash } }), db.session.deleteMany({ where: { userId: user.id } })]);
+  return user;
+}
+
+/** The longest API token name. */
+export const MAX_TOKEN_NAME = 100;
+
+/** A token name as stored: surrounding spaces dropped, '' for none. */
+export function tokenName(raw: string | null | undefined): string {
+  return (raw ?? '').trim();
+}
+
+/** Why a token name (from {@link tokenName}) cannot be stored, or null: the API and the CLI check alike. */
+export function tokenNameProblem(name: string): string | null {
+  const problem = name === '' ? null : nameProblem(name, MAX_TOKEN_NAME);
+  return problem === null ? null : `name ${problem}`;
 }
 
 let dummyHash: Promise<string> | undefined;
