@@ -103,6 +103,8 @@ describe('bad results', () => {
     ['Infinity', { loss: 'Infinity' }, 'result.loss'],
     ['-Infinity', { loss: '-Infinity' }, 'result.loss'],
     ['a numeric string', { loss: '0.5' }, 'result.loss'],
+    ['the largest double (SQLite stored it as Inf)', { loss: Number.MAX_VALUE }, 'result.loss'],
+    ['a loss past ±1e300', { loss: -1.5e300 }, 'result.loss'],
     ['null', { loss: null }, 'result.loss'],
     ['a list instead of an object', [1, 2], 'result'],
     ['a bare number', 0.5, 'result'],
@@ -132,6 +134,16 @@ describe('bad results', () => {
     const answer = (await response.json()) as { errors?: { message: string; extensions?: { code?: string; field?: string } }[] };
     expect(answer.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
     expect(answer.errors?.[0]?.message).toMatch(/nested more than 8 levels/);
+  });
+
+  it('refuses an intermediate value past ±1e300, so a learning curve always reads back', async () => {
+    const REPORT = `mutation ($id: ID!, $value: Float!) { report(trialId: $id, step: 1, value: $value) { shouldStop } }`;
+    const refused = await server.gql(REPORT, { id: trialId, value: Number.MAX_VALUE }, alice);
+    expect(refused.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'value' });
+    expect(refused.errors?.[0]?.message).toMatch(/within ±1e\+300/);
+    const curves = await server.gql(`{ experiment(name: "Results") { trials { edges { node { intermediateValues { step value } } } } } }`, {}, alice);
+    expect(curves.errors).toBeUndefined();
+    expect(curves.data?.experiment.trials.edges[0].node.intermediateValues).toEqual([]);
   });
 
   it('refuses lone surrogates in reports, checkpoints and failures, on every database', async () => {

@@ -98,6 +98,19 @@ function sized(field: string, metrics: Metrics, max = MAX_RESULT_BYTES): Metrics
 }
 
 /**
+ * The largest magnitude a loss, an objective or an intermediate value may have. Larger finite doubles
+ * do not survive every database path (SQLite stored 1.7976931348623157e308 as Inf, which GraphQL
+ * cannot send back), and the pruners' and optimizers' arithmetic on values near the doubles' limit
+ * overflows; no training loss comes near it.
+ */
+export const MAX_VALUE_MAGNITUDE = 1e300;
+
+/** Whether `value` is a number Oscar stores and computes with: finite, within ±{@link MAX_VALUE_MAGNITUDE}. */
+function isStorableNumber(value: unknown): value is number {
+  return typeof value === 'number' && Number.isFinite(value) && Math.abs(value) <= MAX_VALUE_MAGNITUDE;
+}
+
+/**
  * Validates `update`'s result once, at the boundary; throws BAD_USER_INPUT naming the field.
  * `{"loss": 0.3, ...metrics}` completes the trial; `{"error": "out of memory", ...metrics}` fails it.
  */
@@ -107,8 +120,8 @@ export function parseTrialResult(raw: unknown): TrialOutcome {
     return { kind: 'failed', error: parseError('result.error', error), metrics: sized('result', parseMetrics(rest, 'result')) };
   }
   if (loss === undefined) return { kind: 'completed', loss: null, metrics: sized('result', parseMetrics(rest, 'result')) };
-  if (typeof loss !== 'number' || !Number.isFinite(loss)) {
-    throw badInput('result.loss', `result.loss must be a finite number, but got ${describe(loss)}`);
+  if (!isStorableNumber(loss)) {
+    throw badInput('result.loss', `result.loss must be a finite number within ±${MAX_VALUE_MAGNITUDE}, but got ${describe(loss)}`);
   }
   return { kind: 'completed', loss, metrics: sized('result', parseMetrics(rest, 'result')) };
 }
@@ -127,8 +140,8 @@ export function checkObjectives(outcome: TrialOutcome, objectives: Objectives): 
         name === 'loss' && objectives.length === 1 ? 'result.loss is required: the number Oscar minimises' : `result.${name} is required: it is an objective of this experiment`,
       );
     }
-    if (typeof value !== 'number' || !Number.isFinite(value)) {
-      throw badInput(`result.${name}`, `result.${name} must be a finite number (an objective of this experiment), but got ${describe(value)}`);
+    if (!isStorableNumber(value)) {
+      throw badInput(`result.${name}`, `result.${name} must be a finite number within ±${MAX_VALUE_MAGNITUDE} (an objective of this experiment), but got ${describe(value)}`);
     }
   }
 }
@@ -156,8 +169,8 @@ export function parseReport(step: unknown, value: unknown, metrics: unknown): In
   if (typeof step !== 'number' || !Number.isInteger(step) || step < 0 || step > MAX_REPORT_STEP) {
     throw badInput('step', `step must be a whole number from 0 to ${MAX_REPORT_STEP} (an epoch, say), but got ${describe(step)}`);
   }
-  if (typeof value !== 'number' || !Number.isFinite(value)) {
-    throw badInput('value', `value must be a finite number (the loss at this step), but got ${describe(value)}`);
+  if (!isStorableNumber(value)) {
+    throw badInput('value', `value must be a finite number within ±${MAX_VALUE_MAGNITUDE} (the loss at this step), but got ${describe(value)}`);
   }
   const rest = metrics === undefined || metrics === null ? {} : asObject(metrics, 'metrics', '{"accuracy": 0.9}');
   return { step, value, metrics: sized('metrics', parseMetrics(rest, 'metrics'), MAX_REPORT_METRICS_BYTES) };
