@@ -50,7 +50,11 @@ export function createOscarClient(options: OscarClientOptions = {}): Client {
     (ws ??= createWsClient({
       url: endpoints.ws,
       lazy: true,
+      // A restarting server first refuses connections (an error event, not a close event, which
+      // graphql-ws's default treats as fatal): keep trying, however long the server is away.
       retryAttempts: Infinity,
+      shouldRetry: () => true,
+      retryWait,
       on: {
         connected: () => setLive(true),
         closed: () => setLive(false),
@@ -81,6 +85,15 @@ export function createOscarClient(options: OscarClientOptions = {}): Client {
   });
 }
 
+/** The longest wait between two attempts to reconnect the subscriptions' WebSocket. */
+const RETRY_CAP_MS = 5000;
+
+/** Waits 0.5 s, 1 s, 2 s, 4 s, then 5 s per attempt, each plus up to half a second so many pages do not retry at once. */
+function retryWait(retries: number): Promise<void> {
+  const wait = Math.min(500 * 2 ** retries, RETRY_CAP_MS) + Math.random() * 500;
+  return new Promise((resolve) => setTimeout(resolve, wait));
+}
+
 let live = false;
 const liveListeners = new Set<(live: boolean) => void>();
 
@@ -101,4 +114,19 @@ let browserClient: Client | undefined;
 /** The browser's one urql client (its cache and WebSocket are shared by every page). */
 export function oscarClient(): Client {
   return (browserClient ??= createOscarClient());
+}
+
+/**
+ * Calls `listener` each time the subscriptions' WebSocket connects again after it dropped (say, the
+ * server restarted), so a page can read again what changed while it was away; returns the unsubscribe.
+ */
+export function onReconnect(listener: () => void): () => void {
+  let connected = false;
+  let dropped = false;
+  return onLiveChange((value) => {
+    if (value && dropped) listener();
+    if (value) dropped = false;
+    else if (connected) dropped = true;
+    connected ||= value;
+  });
 }

@@ -1,0 +1,71 @@
+// An open experiment page outlives a server restart: once the server is back on the same port and
+// database, the page's WebSocket reconnects and the page shows what changed, without a reload.
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
+import { DEMO_PARAMETERS } from './seed.ts';
+import { assertPrerequisites, createExperiment, createUser, launchChromium, origin, signIn, startServer, type TestServer } from './support.ts';
+
+const EMAIL = 'restarts@example.com';
+const PASSWORD = 'a-long-password';
+
+let server: TestServer;
+let browser: Browser;
+let page: Page | undefined;
+
+beforeAll(async () => {
+  assertPrerequisites();
+  server = await startServer();
+  await createUser(server, EMAIL, PASSWORD);
+  browser = await launchChromium();
+}, 120_000);
+afterAll(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+beforeEach(({ onTestFailed }) => {
+  onTestFailed(() => console.error(`page at ${page?.url()}\n--- server output ---\n${server?.logs().slice(-3000)}`));
+});
+
+it('reconnects an open experiment page after the server restarts and shows the changes made since', async () => {
+  const token = await server.token(EMAIL);
+  const id = await createExperiment(server, token, 'Survives restarts');
+  page = await browser.newPage();
+  // Counts the WebSocket connections the page fails to open (a refused connection is an error event).
+  await page.addInitScript(() => {
+    const Native = window.WebSocket;
+    (window as unknown as { refusedSockets: number }).refusedSockets = 0;
+    window.WebSocket = class extends Native {
+      constructor(url: string | URL, protocols?: string | string[]) {
+        super(url, protocols);
+        this.addEventListener('error', () => (window as unknown as { refusedSockets: number }).refusedSockets++);
+      }
+    };
+  });
+  await signIn(page, server, EMAIL, PASSWORD);
+  await page.goto(`${origin(server)}/experiments/${id}`);
+  const badge = page.locator('.title .live');
+  await expect.poll(() => badge.textContent(), { timeout: 30_000 }).toBe('Live');
+  await expect.poll(() => page!.textContent('[data-testid=trial-count]'), { timeout: 30_000 }).toBe('1');
+
+  await server.kill();
+  await expect.poll(() => badge.textContent(), { timeout: 30_000 }).toBe('Connecting…');
+  // The page has tried to reconnect while nothing listened: the case that used to end its retries.
+  await page.waitForFunction(() => (window as unknown as { refusedSockets: number }).refusedSockets > 0, undefined, { timeout: 60_000 });
+  await server.restart();
+
+  const suggested = await server.gql(
+    `mutation ($e: ExperimentInput!) { suggest(experiment: $e, worker: "after-restart") { id } }`,
+    { e: { name: 'Survives restarts', parameters: DEMO_PARAMETERS, algorithm: 'random', resume: true } },
+    token,
+  );
+  expect(suggested.errors).toBeUndefined();
+  const updated = await server.gql(`mutation ($id: ID!) { update(trialId: $id, result: { loss: 0.25 }) { id } }`, { id: suggested.data!.suggest.id }, token);
+  expect(updated.errors).toBeUndefined();
+  const renamed = await server.gql(`mutation ($id: ID!) { updateExperiment(id: $id, name: "Back again") { id } }`, { id }, token);
+  expect(renamed.errors).toBeUndefined();
+
+  await expect.poll(() => badge.textContent(), { timeout: 60_000 }).toBe('Live');
+  await expect.poll(() => page!.textContent('[data-testid=experiment-name]'), { timeout: 30_000 }).toBe('Back again');
+  await expect.poll(() => page!.textContent('[data-testid=trial-count]'), { timeout: 30_000 }).toBe('2');
+  await expect.poll(() => page!.textContent('[data-testid=count-completed]'), { timeout: 30_000 }).toBe('2');
+}, 240_000);
