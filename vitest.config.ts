@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
 /** Integration tests that start real servers, run again on PostgreSQL with Redis (the browser tests need only one backend). */
@@ -10,7 +11,8 @@ const INTEGRATION = ['tests/*.test.ts', 'server/trials/*.test.ts'];
  */
 export default defineConfig({
   // graphql@16 has no "exports": Node loads its CommonJS entry for Pothos, so tests must use the same copy.
-  resolve: { alias: { graphql: 'graphql/index.js' } },
+  // `$lib` as SvelteKit resolves it, for the dashboard's unit tests.
+  resolve: { alias: { graphql: 'graphql/index.js', $lib: fileURLToPath(new URL('web/src/lib', import.meta.url)) } },
   test: {
     testTimeout: 60_000,
     hookTimeout: 120_000,

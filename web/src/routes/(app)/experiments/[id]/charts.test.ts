@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest';
+import { parallelOption } from './charts';
+import type { Plotted } from './plotted';
+import type { ParameterKind, TrialData } from './trials.svelte';
+
+/** Just the columns parallelOption reads, for three completed trials. */
+const data = {
+  numbers: [1, 2, 3],
+  params: new Map<string, unknown[]>([
+    ['batch', [16, 64, 32]],
+    ['lr', [0.1, 0.01, 0.001]],
+  ]),
+} as unknown as TrialData;
+const loss: Plotted = { name: 'loss', direction: 'minimize', values: [0.5, 0.2, 0.3] };
+const kinds = new Map<string, ParameterKind>([
+  ['batch', { kind: 'categorical', choices: ['16', '32', '64'] }],
+  ['lr', { kind: 'numeric', log: true }],
+]);
+
+describe('parallelOption', () => {
+  it('puts a numeric choice of a categorical parameter on its category, not at the index it spells', () => {
+    const option = parallelOption(data, loss, [0, 1, 2], ['batch', 'lr'], kinds, false) as {
+      parallelAxis: { data?: string[] }[];
+      series: { data: unknown[][] }[];
+    };
+    const choices = option.parallelAxis[0]!.data!;
+    const lines = option.series[0]!.data;
+    expect(lines.map((line) => line[0])).toEqual(expect.arrayContaining(['16', '64', '32']));
+    for (const line of lines) expect(choices).toContain(line[0]);
+    // Numeric parameters stay numbers on their value axis.
+    expect(lines.map((line) => line[1]).sort()).toEqual([0.001, 0.01, 0.1]);
+  });
+});
