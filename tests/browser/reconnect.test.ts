@@ -1,7 +1,8 @@
 // An open experiment page outlives a server restart: once the server is back on the same port and
 // database, the page's WebSocket reconnects and the page shows what changed, without a reload.
 import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
+import { beforeAll, expect, it } from 'vitest';
+import { browserTestHooks } from './hooks.ts';
 import { DEMO_PARAMETERS } from './seed.ts';
 import { assertPrerequisites, createExperiment, createUser, launchChromium, origin, signIn, startServer, type TestServer } from './support.ts';
 
@@ -18,13 +19,7 @@ beforeAll(async () => {
   await createUser(server, EMAIL, PASSWORD);
   browser = await launchChromium();
 }, 120_000);
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-});
-beforeEach(({ onTestFailed }) => {
-  onTestFailed(() => console.error(`page at ${page?.url()}\n--- server output ---\n${server?.logs().slice(-3000)}`));
-});
+browserTestHooks(() => ({ server, browser, page }));
 
 it('reconnects an open experiment page after the server restarts and shows the changes made since', async () => {
   const token = await server.token(EMAIL);
