@@ -232,3 +232,31 @@ describe.each([
     await watcher.close();
   });
 });
+
+it('keeps tags that hold commas through Edit tags: saved unchanged they stay, and quotes make new ones', async () => {
+  const id = await seed('Comma tags', 1);
+  const tags = async () => (await server.gql(`query ($id: ID!) { experiment(id: $id) { tags } }`, { id }, token)).data?.experiment?.tags;
+  const set = await server.gql(`mutation ($id: ID!) { updateExperiment(id: $id, tags: ["lr=1e-3,bs=64", "alpha"]) { tags } }`, { id }, token);
+  expect(set.data?.updateExperiment.tags).toEqual(['lr=1e-3,bs=64', 'alpha']);
+  const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+  page = await context.newPage();
+  const p = page;
+  await signIn(p, server, EMAIL, PASSWORD);
+  await p.goto(`${origin(server)}/experiments/${id}`);
+  const chips = p.locator('[data-testid=experiment-header] [data-testid=tags] li');
+  await expect.poll(() => chips.allTextContents(), { timeout: 30_000 }).toEqual(['lr=1e-3,bs=64', 'alpha']);
+
+  await p.click('[data-testid=edit-tags]', { timeout: 30_000 });
+  expect(await p.inputValue('[data-testid=tags-input]')).toBe('"lr=1e-3,bs=64", alpha');
+  await p.click('[data-testid=experiment-header] form button:text("Save")');
+  await p.locator('[data-testid=tags-input]').waitFor({ state: 'detached', timeout: 30_000 });
+  expect(await tags()).toEqual(['lr=1e-3,bs=64', 'alpha']);
+  expect(await chips.allTextContents()).toEqual(['lr=1e-3,bs=64', 'alpha']);
+
+  await p.click('[data-testid=edit-tags]');
+  await p.fill('[data-testid=tags-input]', '"lr=1e-3,bs=64", alpha, "depth=4,width=128"');
+  await p.click('[data-testid=experiment-header] form button:text("Save")');
+  await expect.poll(() => chips.allTextContents(), { timeout: 30_000 }).toEqual(['lr=1e-3,bs=64', 'alpha', 'depth=4,width=128']);
+  expect(await tags()).toEqual(['lr=1e-3,bs=64', 'alpha', 'depth=4,width=128']);
+  await context.close();
+});
