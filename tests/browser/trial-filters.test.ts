@@ -296,3 +296,49 @@ describe('the loss landscape, in Chromium', () => {
     await expectNoInjection();
   });
 });
+
+describe('a category whose choices read alike (1, "1", true, "true"), in Chromium', () => {
+  const MIXED = { c: [1, '1', true, 'true'], x: { min: 0, max: 1 } };
+  const ENQUEUE = `mutation ($experiment: ExperimentInput!, $params: JSON!) { enqueue(experiment: $experiment, params: $params) { place } }`;
+
+  it('offers each choice once, distinctly named, and filters by the number 1 to just those trials', async () => {
+    const experiment = { name: 'mixed-choices', parameters: MIXED, algorithm: 'random' };
+    const picked = [1, '1', true, 'true', 1, '1', 'true'];
+    const numbers = new Map<number, unknown>();
+    let id = '';
+    for (const [i, c] of picked.entries()) {
+      await server.gql(ENQUEUE, { experiment, params: { c, x: i / 10 } }, token);
+      const trial = (await server.gql(SUGGEST, { experiment, worker: 'w' }, token)).data!.suggest;
+      expect(trial.params.c).toStrictEqual(c);
+      await server.gql(UPDATE, { id: trial.id, result: { loss: i } }, token);
+      numbers.set(trial.number, c);
+      id = trial.experiment.id;
+    }
+    await page.goto(`${origin(server)}/experiments/${id}`);
+    await chartsRendered(page, TIMEOUT);
+    await page.click('[data-testid=filter-parameters-toggle]');
+    expect(await page.locator('[data-parameter=c] option').allTextContents()).toEqual(['Any', '"1"', '"true"', '1', 'true']);
+
+    await page.selectOption('[data-parameter=c] select', { label: '1' });
+    const ones = [...numbers].filter(([, c]) => c === 1).map(([n]) => n);
+    await expect.poll(matchCount, { timeout: TIMEOUT }).toBe(`${ones.length} of ${picked.length} trials match`);
+    expect((await shownRows()).sort()).toEqual(ones.sort());
+    await page.selectOption('[data-parameter=c] select', { label: '"true"' });
+    const texts = [...numbers].filter(([, c]) => c === 'true').map(([n]) => n);
+    await expect.poll(matchCount, { timeout: TIMEOUT }).toBe(`${texts.length} of ${picked.length} trials match`);
+    expect((await shownRows()).sort()).toEqual(texts.sort());
+    // The table names the text "true" in quotes, as the filter does.
+    expect(await page.locator(`[data-testid=trial-table] [data-trial="${texts[0]}"]`).textContent()).toContain('"true"');
+    await page.click('[data-testid=filter-clear]');
+
+    // The slice plot over c has the four categories, each once.
+    await page.waitForSelector('[data-chart="Loss against c"][data-rendered=true]', { timeout: TIMEOUT });
+    const slice = await page.locator('[data-chart="Loss against c"]').evaluate((element) => {
+      const option = (element as unknown as { echarts: { getOption(): { xAxis: { data: string[] }[]; series: { data: [string, number][] }[] } } }).echarts.getOption();
+      return { categories: option.xAxis[0]!.data, points: option.series[0]!.data.map(([c, loss]) => [c, loss]) };
+    });
+    expect(slice.categories).toEqual(['1', '"1"', 'true', '"true"']);
+    // Each trial's point sits over its own choice: trial i was given picked[i] and the loss i.
+    expect(slice.points.sort((a, b) => (a[1] as number) - (b[1] as number))).toEqual(picked.map((c, i) => [typeof c === 'string' ? JSON.stringify(c) : String(c), i]));
+  });
+});

@@ -8,11 +8,34 @@ export function formatNumber(value: number | null | undefined): string {
   return Number(value.toPrecision(4)).toString();
 }
 
+/** Whether a text would read as another kind of value (`"1"` as a number, `"true"` as a boolean). */
+function readsAsOtherKind(text: string): boolean {
+  return text === 'true' || text === 'false' || text === 'null' || text.startsWith('"') || (text.trim() !== '' && !Number.isNaN(Number(text)));
+}
+
+/** Formats a text value: as itself, or in quotes when it would read as another kind of value (`"1"` beside the number 1). */
+function formatText(text: string): string {
+  return readsAsOtherKind(text) ? JSON.stringify(text) : text;
+}
+
 /** Formats any parameter or metric value for a table cell. */
 export function formatValue(value: unknown): string {
   if (value === null || value === undefined) return '—';
   if (typeof value === 'number') return formatNumber(value);
-  if (typeof value === 'string') return value;
+  if (typeof value === 'string') return formatText(value);
+  return JSON.stringify(value);
+}
+
+/**
+ * Names a categorical choice in full (numbers unrounded), so distinct choices read distinctly:
+ * the number 1 as `1`, the text "1" as `"1"`, true as `true`.
+ */
+export function formatChoice(value: unknown): string {
+  return typeof value === 'string' ? formatText(value) : JSON.stringify(value);
+}
+
+/** A value's identity as a choice: the number 1, the text "1" and true are three (their JSON). */
+export function choiceKey(value: unknown): string {
   return JSON.stringify(value);
 }
 

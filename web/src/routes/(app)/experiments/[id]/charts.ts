@@ -1,5 +1,5 @@
 // ECharts options for the Trials panel's insights: pure functions of the trial columns.
-import { formatNumber } from '$lib/format';
+import { formatChoice, formatNumber } from '$lib/format';
 import { echarts, type ChartOption } from './echarts';
 import { MAX_SCATTER_POINTS, bestSoFar, scatterSample } from './downsample';
 import { sign, valueAt, type Plotted } from './plotted';
@@ -195,7 +195,7 @@ export function sliceOption(data: TrialData, plotted: Plotted, rows: readonly nu
   for (const row of shown) {
     const value = values[row];
     if (value === null || value === undefined) continue;
-    points.push([categorical ? String(value) : Number(value), valueAt(plotted, row), data.numbers[row]!]);
+    points.push([categorical ? formatChoice(value) : Number(value), valueAt(plotted, row), data.numbers[row]!]);
   }
   return {
     animation: false,

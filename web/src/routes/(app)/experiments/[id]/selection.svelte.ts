@@ -2,7 +2,7 @@
 // search) and a selection made in a chart. One filter per page, shared through Svelte's context: the
 // page provides it, the table reads it, charts write their selection to it.
 import { getContext, setContext } from 'svelte';
-import { formatNumber, formatValue } from '$lib/format';
+import { choiceKey, formatNumber, formatValue } from '$lib/format';
 import type { TrialData } from './trials.svelte';
 
 /** A closed interval of numbers; a null end is open. */
@@ -68,7 +68,7 @@ export class TrialFilter {
   worker = $state<string | null>(null);
   /** Numeric parameter name to the range its value must be in. */
   ranges = $state.raw<Readonly<Record<string, Range>>>({});
-  /** Categorical parameter name to the one choice to show. */
+  /** Categorical parameter name to the one choice to show, by its {@link choiceKey} (the number 1 and the text "1" differ). */
   choices = $state.raw<Readonly<Record<string, string>>>({});
   /** Text to find (any case) in a trial's parameters, worker or error. */
   search = $state('');
@@ -98,7 +98,7 @@ export class TrialFilter {
     this.ranges = range.min === null && range.max === null ? rest : { ...rest, [parameter]: range };
   }
 
-  /** Sets a categorical parameter's choice; null removes it. */
+  /** Sets a categorical parameter's choice (its {@link choiceKey}); null removes it. */
   setChoice(parameter: string, choice: string | null): void {
     const { [parameter]: _, ...rest } = this.choices;
     this.choices = choice === null ? rest : { ...rest, [parameter]: choice };
@@ -138,7 +138,7 @@ export class TrialFilter {
       if (states.size && !states.has(data.states[row]!)) return false;
       if (worker !== null && data.workers[row] !== worker) return false;
       for (const [values, range] of ranges) if (!inRange(values?.[row], range)) return false;
-      for (const [values, choice] of choices) if (values?.[row] === undefined || formatValue(values[row]) !== choice) return false;
+      for (const [values, choice] of choices) if (values?.[row] === undefined || choiceKey(values[row]) !== choice) return false;
       for (const [key, range] of selected) if (!inRange(columnValue(data, key, row), range)) return false;
       if (needle) {
         const found =

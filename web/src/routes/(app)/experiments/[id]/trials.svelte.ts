@@ -1,4 +1,5 @@
 import { branchChoices, isSpecObject, specParameters } from '$lib/parameter-spec';
+import { formatChoice } from '$lib/format';
 import type { ExperimentPageQuery, TrialUpdatesSubscription } from '$lib/graphql/generated/graphql';
 import { DEFAULT_OBJECTIVES, type Objective } from '$lib/objectives';
 import { resultColumn } from './ranking';
@@ -23,6 +24,7 @@ const KEPT_BEST_CURVES = 10;
 /** What the charts need to know about a parameter, read from the experiment's parameter spec. */
 export type ParameterKind =
   | { readonly kind: 'numeric'; readonly log: boolean }
+  /** `choices` names each choice by {@link formatChoice}, distinctly: the number 1 as `1`, the text "1" as `"1"`. */
   | { readonly kind: 'categorical'; readonly choices: readonly string[] }
   | { readonly kind: 'constant' };
 
@@ -36,9 +38,9 @@ export function parameterKinds(spec: unknown): Map<string, ParameterKind> {
   for (const { key, spec: value } of specParameters(spec)) {
     const branches = branchChoices(value);
     if (Array.isArray(value)) {
-      kinds.set(key, value.length > 1 ? { kind: 'categorical', choices: value.map(String) } : { kind: 'constant' });
+      kinds.set(key, value.length > 1 ? { kind: 'categorical', choices: [...new Set(value.map(formatChoice))] } : { kind: 'constant' });
     } else if (branches !== null) {
-      kinds.set(key, branches.length > 1 ? { kind: 'categorical', choices: branches } : { kind: 'constant' });
+      kinds.set(key, branches.length > 1 ? { kind: 'categorical', choices: branches.map(formatChoice) } : { kind: 'constant' });
     } else if (isSpecObject(value)) {
       const distribution = value.distribution;
       kinds.set(key, { kind: 'numeric', log: distribution === 'log_uniform' || distribution === 'log_normal' });
