@@ -187,6 +187,37 @@ describe('the Compare page, in Chromium', () => {
     await expectNoInjection();
   });
 
+  it('drops a deleted experiment with a notice and keeps the others live; the chips follow renames', async () => {
+    const RENAME = `mutation ($id: ID!, $name: String) { updateExperiment(id: $id, name: $name) { id } }`;
+    const DELETE = `mutation ($id: ID!) { deleteExperiment(id: $id) { ids } }`;
+    const space = { lr: { min: 0.01, max: 1 } };
+    const imported = async (name: string, loss: number) =>
+      (await gql(IMPORT, { experiment: { name, parameters: space, algorithm: 'random' }, trials: [{ params: { lr: 0.5 }, result: { loss } }] })).importTrials.experiment.id as string;
+    const [a, b, c] = [await imported('Alpha', 3), await imported('Beta', 2), await imported('Gamma', 5)];
+    await page.goto(`${origin(server)}/compare?ids=${a},${b},${c}`);
+    expect(await legendNames()).toEqual(['Alpha v1', 'Beta v1', 'Gamma v1']);
+    // The page's subscriptions: activity and deletions.
+    await server.listening(token, 2, TIMEOUT);
+    const chips = () => page.locator('[data-testid=compared] .chip-label').allTextContents();
+
+    await gql(RENAME, { id: a, name: 'Alpha renamed' });
+    await expect.poll(chips, { timeout: TIMEOUT }).toEqual(['Alpha renamed v1', 'Beta v1', 'Gamma v1']);
+
+    await gql(DELETE, { id: b });
+    await page.locator('[data-testid=compare-dropped]').filter({ hasText: 'Beta v1' }).waitFor({ timeout: TIMEOUT });
+    await expect.poll(chips, { timeout: TIMEOUT }).toEqual(['Alpha renamed v1', 'Gamma v1']);
+    expect(new URL(page.url()).searchParams.get('ids')).toBe(`${a},${c}`);
+    expect(await legendNames()).toEqual(['Alpha renamed v1', 'Gamma v1']);
+
+    // Gamma still updates live.
+    await server.listening(token, 2, TIMEOUT);
+    const trial = (await gql(SUGGEST, { experiment: { name: 'Gamma', parameters: space, algorithm: 'random' } })).suggest;
+    await gql(UPDATE, { id: trial.id, result: { loss: 0.5 } });
+    await expect.poll(async () => (await cells('best'))[1], { timeout: TIMEOUT }).toBe(`0.5 trial ${trial.number}`);
+    await expect.poll(() => page.locator('[data-testid=compare-dropped]').textContent(), { timeout: TIMEOUT }).toContain('Beta v1');
+    expect(await page.locator('[data-testid=compare-stale]').count()).toBe(0);
+  });
+
   it('offers archived versions in the picker, and says so when the objectives differ', async () => {
     const versions = { name: 'Accuracy', parameters: { lr: { min: 0.01, max: 1 } }, objectives: { accuracy: 'maximize' }, algorithm: 'random' };
     const first = (await gql(IMPORT, { experiment: versions, trials: [{ params: { lr: 0.5 }, result: { accuracy: 0.7 } }] })).importTrials.experiment.id;

@@ -22,6 +22,7 @@ type Documents = {
     "\n  query CompareExperiments($ids: [ID!]!) {\n    compareExperiments(ids: $ids) {\n      id\n      name\n      version\n      archivedAt\n      createdAt\n      algorithm\n      parameters\n      trialCount\n      bestSoFar {\n        objective\n        direction\n        numbers\n        values\n        completed\n        valued\n        thinned\n        bestNumber\n        bestValue\n        bestTrial {\n          number\n          params\n        }\n      }\n    }\n  }\n": typeof types.CompareExperimentsDocument,
     "\n  query ComparePicker {\n    experiments(includeArchived: true) {\n      id\n      name\n      version\n      archivedAt\n      trialCount\n    }\n  }\n": typeof types.ComparePickerDocument,
     "\n  subscription CompareActivity {\n    experimentUpdated {\n      id\n    }\n  }\n": typeof types.CompareActivityDocument,
+    "\n  subscription CompareDeletions {\n    experimentDeleted {\n      ids\n    }\n  }\n": typeof types.CompareDeletionsDocument,
     "\n    subscription ExperimentActivity {\n      experimentUpdated {\n        id\n      }\n    }\n  ": typeof types.ExperimentActivityDocument,
     "\n    subscription ExperimentDeletions {\n      experimentDeleted {\n        ids\n      }\n    }\n  ": typeof types.ExperimentDeletionsDocument,
     "\n    mutation DeleteExperiment($id: ID!, $allVersions: Boolean!) {\n      deleteExperiment(id: $id, allVersions: $allVersions) {\n        ids\n        trialCount\n      }\n    }\n  ": typeof types.DeleteExperimentDocument,
@@ -54,6 +55,7 @@ const documents: Documents = {
     "\n  query CompareExperiments($ids: [ID!]!) {\n    compareExperiments(ids: $ids) {\n      id\n      name\n      version\n      archivedAt\n      createdAt\n      algorithm\n      parameters\n      trialCount\n      bestSoFar {\n        objective\n        direction\n        numbers\n        values\n        completed\n        valued\n        thinned\n        bestNumber\n        bestValue\n        bestTrial {\n          number\n          params\n        }\n      }\n    }\n  }\n": types.CompareExperimentsDocument,
     "\n  query ComparePicker {\n    experiments(includeArchived: true) {\n      id\n      name\n      version\n      archivedAt\n      trialCount\n    }\n  }\n": types.ComparePickerDocument,
     "\n  subscription CompareActivity {\n    experimentUpdated {\n      id\n    }\n  }\n": types.CompareActivityDocument,
+    "\n  subscription CompareDeletions {\n    experimentDeleted {\n      ids\n    }\n  }\n": types.CompareDeletionsDocument,
     "\n    subscription ExperimentActivity {\n      experimentUpdated {\n        id\n      }\n    }\n  ": types.ExperimentActivityDocument,
     "\n    subscription ExperimentDeletions {\n      experimentDeleted {\n        ids\n      }\n    }\n  ": types.ExperimentDeletionsDocument,
     "\n    mutation DeleteExperiment($id: ID!, $allVersions: Boolean!) {\n      deleteExperiment(id: $id, allVersions: $allVersions) {\n        ids\n        trialCount\n      }\n    }\n  ": types.DeleteExperimentDocument,
@@ -124,6 +126,10 @@ export function graphql(source: "\n  query ComparePicker {\n    experiments(incl
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  subscription CompareActivity {\n    experimentUpdated {\n      id\n    }\n  }\n"): (typeof documents)["\n  subscription CompareActivity {\n    experimentUpdated {\n      id\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  subscription CompareDeletions {\n    experimentDeleted {\n      ids\n    }\n  }\n"): (typeof documents)["\n  subscription CompareDeletions {\n    experimentDeleted {\n      ids\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

@@ -60,6 +60,15 @@ export const CompareActivity = graphql(`
   }
 `);
 
+/** Which experiments were deleted: the page drops them from the comparison. */
+export const CompareDeletions = graphql(`
+  subscription CompareDeletions {
+    experimentDeleted {
+      ids
+    }
+  }
+`);
+
 /** One compared experiment, as the page shows it. */
 export type ComparedExperiment = CompareExperimentsQuery['compareExperiments'][number];
 /** One experiment the picker offers. */
