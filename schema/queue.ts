@@ -69,9 +69,9 @@ builder.mutationField('enqueue', (t) =>
         experimentName: args.experimentName,
       };
       // Checked before the experiment is opened: refused params neither create nor change one.
-      const { basis } = await previewTarget(ctx.runtime.database, ctx.viewer, target);
+      const { basis } = await previewTarget(ctx.runtime.database, ctx.runtime.events, ctx.viewer, target);
       parseParams(parseSearchSpace(basis.parameters), args.params);
-      const experiment = await targetExperiment(ctx.runtime.database, ctx.viewer, target);
+      const experiment = await targetExperiment(ctx.runtime.database, ctx.runtime.events, ctx.viewer, target);
       const params = parseParams(parseSearchSpace(experiment.parameters), args.params);
       return enqueueParams(ctx.runtime.database, experiment, params);
     },

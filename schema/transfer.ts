@@ -91,10 +91,10 @@ builder.mutationField('importTrials', (t) =>
         experimentName: args.experimentName,
       };
       // Checked first, with nothing written: refused rows neither create nor change an experiment.
-      const { experiment: existing, basis } = await previewTarget(ctx.runtime.database, ctx.viewer, target);
+      const { experiment: existing, basis } = await previewTarget(ctx.runtime.database, ctx.runtime.events, ctx.viewer, target);
       const checked = checkImportedTrials(basis, args.trials).length;
       if (args.dryRun) return { experiment: existing, imported: checked, numbers: [], dryRun: true };
-      const experiment = await targetExperiment(ctx.runtime.database, ctx.viewer, target);
+      const experiment = await targetExperiment(ctx.runtime.database, ctx.runtime.events, ctx.viewer, target);
       return { ...(await importTrials(ctx.runtime, experiment, args.trials)), dryRun: false };
     },
   }),

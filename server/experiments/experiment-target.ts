@@ -2,6 +2,7 @@ import type { Experiment } from '../generated/prisma/client.ts';
 import type { Viewer } from '../accounts/auth.ts';
 import { badInput, userError } from '../errors.ts';
 import type { Database } from '../runtime/database.ts';
+import type { Events } from '../runtime/events.ts';
 import { experimentName, parseExperimentInput, type ExperimentInputArgs } from './experiment-input.ts';
 import { checkSameSpace, openExperiment } from './experiments.ts';
 
@@ -19,12 +20,12 @@ export interface ExperimentTargetArgs {
  * The caller's experiment that new trials or queued parameters go to. Another user's experiment looks
  * like no experiment (NOT_FOUND); an archived version is refused with CONFLICT.
  */
-export async function targetExperiment(database: Database, viewer: Viewer, args: ExperimentTargetArgs): Promise<Experiment> {
+export async function targetExperiment(database: Database, events: Events, viewer: Viewer, args: ExperimentTargetArgs): Promise<Experiment> {
   const given = [args.experiment, args.experimentId, args.experimentName].filter((value) => value !== undefined && value !== null);
   if (given.length !== 1) {
     throw badInput('experiment', `Pass exactly one of experiment (as suggest takes it), experimentId and experimentName, but got ${given.length}`);
   }
-  if (args.experiment) return openExperiment(database, viewer.userId, parseExperimentInput(args.experiment));
+  if (args.experiment) return openExperiment(database, events, viewer.userId, parseExperimentInput(args.experiment));
   if (args.experimentName != null) {
     const found = await database.db.experiment.findFirst({
       where: { ownerId: viewer.userId, name: experimentName(args.experimentName), archivedAt: null },
@@ -52,11 +53,12 @@ export async function targetExperiment(database: Database, viewer: Viewer, args:
  */
 export async function previewTarget(
   database: Database,
+  events: Events,
   viewer: Viewer,
   args: ExperimentTargetArgs,
 ): Promise<{ readonly experiment: Experiment | null; readonly basis: Pick<Experiment, 'parameters' | 'objectives'> }> {
   if (!args.experiment || args.experimentId != null || args.experimentName != null) {
-    const experiment = await targetExperiment(database, viewer, args);
+    const experiment = await targetExperiment(database, events, viewer, args);
     return { experiment, basis: experiment };
   }
   const request = parseExperimentInput(args.experiment);

@@ -4,12 +4,13 @@ import type { Experiment, Prisma } from '../generated/prisma/client.ts';
 import { badInput } from '../errors.ts';
 import { canonicalSpace, parseSearchSpace } from '../optimizer/space.ts';
 import type { Database } from '../runtime/database.ts';
+import type { Events } from '../runtime/events.ts';
 import type { ExperimentDirectory } from './experiment-directory.ts';
 import type { SuggestInput } from './experiment-input.ts';
 import { samePruner } from '../pruners/pruner-config.ts';
 import { storedConstraints, storedObjectives } from '../objectives/objectives-config.ts';
 
-async function createVersion(database: Database, ownerId: string, request: SuggestInput, archive: Experiment | null): Promise<Experiment> {
+async function createVersion(database: Database, events: Events, ownerId: string, request: SuggestInput, archive: Experiment | null): Promise<Experiment> {
   const latest = await database.db.experiment.findFirst({
     where: { ownerId, name: request.name },
     orderBy: { version: 'desc' },
@@ -33,10 +34,13 @@ async function createVersion(database: Database, ownerId: string, request: Sugge
     ...(request.constraints !== null ? { constraints: request.constraints as unknown as Prisma.InputJsonArray } : archive?.constraints ? { constraints: archive.constraints as Prisma.InputJsonArray } : {}),
   };
   if (!archive) return database.db.experiment.create({ data });
-  return database.transaction(async (tx) => {
+  const created = await database.transaction(async (tx) => {
     await tx.experiment.update({ where: { id: archive.id }, data: { archivedAt: new Date() } });
     return tx.experiment.create({ data });
   });
+  // Open pages of the archived version (and lists of experiments) hear of it, and of its successor.
+  for (const experimentId of [archive.id, created.id]) events.pubsub.publish('user:experiments', ownerId, { experimentId });
+  return created;
 }
 
 /**
@@ -91,21 +95,22 @@ export interface OpenedExperiment {
  * (see {@link openExperiment}); for a resuming request, the one `directory` remembers for that name
  * and space when it has one (the suggest queue then checks it against the experiment's row).
  */
-export async function findExperiment(database: Database, directory: ExperimentDirectory, ownerId: string, request: SuggestInput): Promise<OpenedExperiment> {
+export async function findExperiment(database: Database, events: Events, directory: ExperimentDirectory, ownerId: string, request: SuggestInput): Promise<OpenedExperiment> {
   const canonical = canonicalSpace(request.space);
   const known = request.resume ? directory.get(ownerId, request.name) : undefined;
   if (known && known.canonicalSpace === canonical) return { id: known.id, remembered: true };
-  const experiment = await openExperiment(database, ownerId, request);
+  const experiment = await openExperiment(database, events, ownerId, request);
   directory.remember(ownerId, request.name, { id: experiment.id, canonicalSpace: canonical });
   return { id: experiment.id, remembered: false };
 }
 
 /**
  * The experiment a suggestion belongs to: the caller's current one of that name, created on first use.
- * `resume: false` archives the current one and starts a new version. Creating and archiving take the
+ * `resume: false` archives the current one and starts a new version (and tells `events` of both, as
+ * `user:experiments`). Creating and archiving take the
  * name's lock (across replicas on PostgreSQL), so workers starting together share one experiment.
  */
-export async function openExperiment(database: Database, ownerId: string, request: SuggestInput): Promise<Experiment> {
+export async function openExperiment(database: Database, events: Events, ownerId: string, request: SuggestInput): Promise<Experiment> {
   const current = () => database.db.experiment.findFirst({ where: { ownerId, name: request.name, archivedAt: null }, orderBy: { version: 'desc' } });
   const found = await current();
   if (found && request.resume) return resume(database, found, request);
@@ -113,6 +118,6 @@ export async function openExperiment(database: Database, ownerId: string, reques
     // Read again under the lock: another request may have created (or archived) it meanwhile.
     const now = await current();
     if (now && request.resume) return resume(database, now, request);
-    return createVersion(database, ownerId, request, now);
+    return createVersion(database, events, ownerId, request, now);
   });
 }

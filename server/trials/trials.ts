@@ -33,7 +33,7 @@ export interface TrialDeps {
  * from the experiment's optimizer (see SuggestQueue).
  */
 export async function suggestTrial(deps: TrialDeps, viewer: Viewer, request: SuggestInput, query: TrialQuery) {
-  const opened = await findExperiment(deps.database, deps.experiments, viewer.userId, request);
+  const opened = await findExperiment(deps.database, deps.events, deps.experiments, viewer.userId, request);
   let trial: HandedOut;
   try {
     trial = await deps.suggestions.enqueue(opened.id, request, opened.remembered);
@@ -41,7 +41,7 @@ export async function suggestTrial(deps: TrialDeps, viewer: Viewer, request: Sug
     if (!(error instanceof StaleExperiment)) throw error;
     // Archived, or its settings changed, since this process last looked: open it as a first suggest does.
     deps.experiments.forget(viewer.userId, request.name);
-    const experiment = await findExperiment(deps.database, deps.experiments, viewer.userId, request);
+    const experiment = await findExperiment(deps.database, deps.events, deps.experiments, viewer.userId, request);
     trial = await deps.suggestions.enqueue(experiment.id, request, false);
   }
   // A new trial is answered from the rows its transaction wrote (with its experiment: what suggest is

@@ -2,7 +2,7 @@
 // Markdown notes and tags, archived versions, and deleting (asked first; open pages follow it live).
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { assertPrerequisites, createUser, launchChromium, origin, signIn, startServer, type TestServer } from './support.ts';
+import { PANEL_SUBSCRIPTIONS, assertPrerequisites, createUser, launchChromium, origin, signIn, startServer, type TestServer } from './support.ts';
 
 const EMAIL = 'curator@example.com';
 const PASSWORD = 'a-long-password';
@@ -192,6 +192,28 @@ describe.each([
     await p.waitForURL(`**/experiments/${first}`);
     await expect.poll(() => p.textContent('[data-testid=experiment-header] h1'), { timeout: 30_000 }).toContain('archived');
     expect(await p.textContent('[data-testid=experiment-name]')).toBe(`Renamed ${suffix}`);
+  });
+
+  it('shows live that the open version was archived by a worker (resume: false), with the new version', async () => {
+    const solo = await seed(`Solo ${suffix}`, 1);
+    const live = async () => (await server.gql('{ me { liveSubscriptions } }', {}, token)).data!.me.liveSubscriptions as number;
+    const before = await live();
+    const watcher = await context.newPage();
+    await watcher.goto(`${origin(server)}/experiments/${solo}`);
+    await watcher.locator('[data-testid=experiment-name]').waitFor({ timeout: 30_000 });
+    await server.listening(token, before + PANEL_SUBSCRIPTIONS, 30_000);
+    expect(await watcher.textContent('[data-testid=experiment-header] h1')).not.toContain('archived');
+
+    const next = await seed(`Solo ${suffix}`, 1, false);
+    await expect.poll(() => watcher.textContent('[data-testid=experiment-header] h1'), { timeout: 30_000 }).toContain('archived');
+    const notice = watcher.locator('[data-testid=archived-notice]');
+    await notice.waitFor({ timeout: 30_000 });
+    expect(await notice.locator('a').getAttribute('href')).toBe(`/experiments/${next}`);
+    await watcher.locator('[data-testid=versions] summary').click({ timeout: 30_000 });
+    const versions = watcher.locator('[data-testid=versions] li');
+    await expect.poll(() => versions.allTextContents(), { timeout: 30_000 }).toEqual([expect.stringContaining('current · 1 trial'), expect.stringContaining('archived · 1 trial')]);
+    await noSidewaysScroll(watcher, viewport.width);
+    await watcher.close();
   });
 
   it('asks before deleting (Cancel keeps it), then deletes; open pages follow, other experiments stay', async () => {
