@@ -118,6 +118,21 @@ describe('notes and tags', () => {
     updates.stop();
     await client.dispose();
   });
+
+  it('tells open dashboards when a worker archives a version (resume: false), and of the new one', async () => {
+    const first = await seed('Live archive', 1);
+    const client = server.ws(token);
+    const updates = collect<{ experimentUpdated: { id: string; archivedAt: string | null } }>(client, `subscription { experimentUpdated { id archivedAt } }`, {});
+    await server.listening(token, 1, 30_000);
+    // Enqueued, so the new version gets no trial: what announces it is the archiving itself.
+    const ENQUEUE = `mutation ($e: ExperimentInput!) { enqueue(experiment: $e, params: { x: 0.5 }) { place } }`;
+    const { errors } = await server.gql(ENQUEUE, { e: { name: 'Live archive', parameters: SPACE, algorithm: 'random', resume: false } }, token);
+    expect(errors).toBeUndefined();
+    await waitFor(() => updates.events.some((e) => e.experimentUpdated.id === first && e.experimentUpdated.archivedAt !== null), 30_000);
+    await waitFor(() => updates.events.some((e) => e.experimentUpdated.id !== first && e.experimentUpdated.archivedAt === null), 30_000);
+    updates.stop();
+    await client.dispose();
+  });
 });
 
 describe('versions', () => {
