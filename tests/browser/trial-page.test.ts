@@ -19,6 +19,8 @@ const HEARTBEAT = `mutation ($id: ID!) { heartbeat(trialId: $id) { heartbeatAt }
 const CHECKPOINT = `mutation ($id: ID!, $data: JSON!) { checkpoint(trialId: $id, data: $data) { id } }`;
 const UPDATE = `mutation ($id: ID!, $result: JSON!) { update(trialId: $id, result: $result) { state } }`;
 const FAIL = `mutation ($id: ID!, $error: String!) { fail(trialId: $id, error: $error) { state } }`;
+/** Subscriptions an open trial page holds: its experiment's trials, renames and deletions. */
+const TRIAL_PAGE_SUBSCRIPTIONS = 3;
 
 let server: TestServer;
 let browser: Browser;
@@ -114,7 +116,7 @@ describe('the trial page, in Chromium', () => {
 
   it('follows a heartbeat, a report and the result without a reload', async () => {
     await page.evaluate(() => ((window as unknown as { notReloaded: boolean }).notReloaded = true));
-    await server.listening(token, 1, TIMEOUT);
+    await server.listening(token, TRIAL_PAGE_SUBSCRIPTIONS, TIMEOUT);
     await expect.poll(() => page.locator('.live').textContent(), { timeout: TIMEOUT }).toBe('Live');
 
     const before = await time('field-heartbeat');
@@ -185,6 +187,23 @@ describe('the trial page, in Chromium', () => {
     } finally {
       await other.close();
     }
+  });
+
+  it('follows a rename of its experiment, and says so when the experiment is deleted', async () => {
+    const doomed = (await gql(SUGGEST, { name: 'Doomed', worker: 'w' })).suggest;
+    await page.goto(`${origin(server)}/experiments/${doomed.experiment.id}/trials/${doomed.number}`);
+    await expect.poll(() => page.locator('.live').textContent(), { timeout: TIMEOUT }).toBe('Live');
+    await server.listening(token, TRIAL_PAGE_SUBSCRIPTIONS, TIMEOUT);
+    expect(await text('experiment-link')).toBe('Doomed');
+
+    await gql(`mutation ($id: ID!) { updateExperiment(id: $id, name: "Doomed, renamed") { id } }`, { id: doomed.experiment.id });
+    await expect.poll(() => text('experiment-link'), { timeout: TIMEOUT }).toBe('Doomed, renamed');
+    await expect.poll(() => page.title(), { timeout: TIMEOUT }).toContain('Doomed, renamed');
+
+    await gql(`mutation ($id: ID!) { deleteExperiment(id: $id) { ids } }`, { id: doomed.experiment.id });
+    await expect.poll(() => page.locator('[role=alert]').textContent(), { timeout: TIMEOUT }).toBe('This experiment was deleted, with its trials.');
+    expect(await page.locator('.live').count()).toBe(0);
+    expect(await page.locator('[data-testid=trial-state]').count()).toBe(0);
   });
 
   it('fits a 390 px phone without scrolling sideways', async () => {

@@ -39,6 +39,8 @@ type Documents = {
     "\n  query ExperimentSummary($id: ID!) {\n    experiment(id: $id) {\n      id\n      algorithm\n      objectives\n      constraints\n      trialCount\n      bestTrial {\n        number\n        loss\n        metrics\n      }\n    }\n  }\n": typeof types.ExperimentSummaryDocument,
     "\n  query TrialPage($id: ID!, $number: Int!) {\n    experiment(id: $id) {\n      id\n      name\n      objectives\n      leaseSeconds\n      trial(number: $number) {\n        id\n        number\n        state\n        params\n        loss\n        metrics\n        error\n        worker\n        optimizer\n        fallbackReason\n        leaseExpiresAt\n        heartbeatAt\n        checkpoint\n        checkpointAt\n        feasible\n        constraintViolation\n        lastStep\n        lastValue\n        prunedStep\n        createdAt\n        updatedAt\n        completedAt\n        retryOf {\n          id\n          number\n          state\n        }\n        group {\n          id\n          number\n          state\n          loss\n          worker\n          createdAt\n          completedAt\n        }\n        intermediateValues {\n          step\n          value\n          metrics\n        }\n      }\n    }\n  }\n": typeof types.TrialPageDocument,
     "\n  subscription TrialPageEvents($id: ID!) {\n    trialUpdated(experimentId: $id, heartbeats: true) {\n      id\n      number\n      retryOf {\n        id\n      }\n    }\n  }\n": typeof types.TrialPageEventsDocument,
+    "\n  subscription TrialPageRenames {\n    experimentUpdated {\n      id\n      name\n    }\n  }\n": typeof types.TrialPageRenamesDocument,
+    "\n  subscription TrialPageDeletions {\n    experimentDeleted {\n      ids\n    }\n  }\n": typeof types.TrialPageDeletionsDocument,
     "\n  query ExperimentList($includeArchived: Boolean!) {\n    experiments(includeArchived: $includeArchived) {\n      id\n      name\n      description\n      version\n      archivedAt\n      tags\n      trialCount\n      updatedAt\n      bestTrial {\n        number\n        loss\n      }\n    }\n  }\n": typeof types.ExperimentListDocument,
     "\n  mutation SignIn($email: String!, $password: String!) {\n    signIn(email: $email, password: $password) {\n      secret\n      expiresAt\n    }\n  }\n": typeof types.SignInDocument,
     "\n  query SignUpEnabled {\n    signUpEnabled\n  }\n": typeof types.SignUpEnabledDocument,
@@ -72,6 +74,8 @@ const documents: Documents = {
     "\n  query ExperimentSummary($id: ID!) {\n    experiment(id: $id) {\n      id\n      algorithm\n      objectives\n      constraints\n      trialCount\n      bestTrial {\n        number\n        loss\n        metrics\n      }\n    }\n  }\n": types.ExperimentSummaryDocument,
     "\n  query TrialPage($id: ID!, $number: Int!) {\n    experiment(id: $id) {\n      id\n      name\n      objectives\n      leaseSeconds\n      trial(number: $number) {\n        id\n        number\n        state\n        params\n        loss\n        metrics\n        error\n        worker\n        optimizer\n        fallbackReason\n        leaseExpiresAt\n        heartbeatAt\n        checkpoint\n        checkpointAt\n        feasible\n        constraintViolation\n        lastStep\n        lastValue\n        prunedStep\n        createdAt\n        updatedAt\n        completedAt\n        retryOf {\n          id\n          number\n          state\n        }\n        group {\n          id\n          number\n          state\n          loss\n          worker\n          createdAt\n          completedAt\n        }\n        intermediateValues {\n          step\n          value\n          metrics\n        }\n      }\n    }\n  }\n": types.TrialPageDocument,
     "\n  subscription TrialPageEvents($id: ID!) {\n    trialUpdated(experimentId: $id, heartbeats: true) {\n      id\n      number\n      retryOf {\n        id\n      }\n    }\n  }\n": types.TrialPageEventsDocument,
+    "\n  subscription TrialPageRenames {\n    experimentUpdated {\n      id\n      name\n    }\n  }\n": types.TrialPageRenamesDocument,
+    "\n  subscription TrialPageDeletions {\n    experimentDeleted {\n      ids\n    }\n  }\n": types.TrialPageDeletionsDocument,
     "\n  query ExperimentList($includeArchived: Boolean!) {\n    experiments(includeArchived: $includeArchived) {\n      id\n      name\n      description\n      version\n      archivedAt\n      tags\n      trialCount\n      updatedAt\n      bestTrial {\n        number\n        loss\n      }\n    }\n  }\n": types.ExperimentListDocument,
     "\n  mutation SignIn($email: String!, $password: String!) {\n    signIn(email: $email, password: $password) {\n      secret\n      expiresAt\n    }\n  }\n": types.SignInDocument,
     "\n  query SignUpEnabled {\n    signUpEnabled\n  }\n": types.SignUpEnabledDocument,
@@ -194,6 +198,14 @@ export function graphql(source: "\n  query TrialPage($id: ID!, $number: Int!) {\
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  subscription TrialPageEvents($id: ID!) {\n    trialUpdated(experimentId: $id, heartbeats: true) {\n      id\n      number\n      retryOf {\n        id\n      }\n    }\n  }\n"): (typeof documents)["\n  subscription TrialPageEvents($id: ID!) {\n    trialUpdated(experimentId: $id, heartbeats: true) {\n      id\n      number\n      retryOf {\n        id\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  subscription TrialPageRenames {\n    experimentUpdated {\n      id\n      name\n    }\n  }\n"): (typeof documents)["\n  subscription TrialPageRenames {\n    experimentUpdated {\n      id\n      name\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  subscription TrialPageDeletions {\n    experimentDeleted {\n      ids\n    }\n  }\n"): (typeof documents)["\n  subscription TrialPageDeletions {\n    experimentDeleted {\n      ids\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

@@ -71,6 +71,25 @@ export const TrialPageEvents = graphql(`
   }
 `);
 
+/** The user's experiments as they change: the page follows its own experiment's name. */
+export const TrialPageRenames = graphql(`
+  subscription TrialPageRenames {
+    experimentUpdated {
+      id
+      name
+    }
+  }
+`);
+
+/** Deleted experiments: the page says so when its own is one of them. */
+export const TrialPageDeletions = graphql(`
+  subscription TrialPageDeletions {
+    experimentDeleted {
+      ids
+    }
+  }
+`);
+
 /** The experiment and trial the page shows. */
 export type TrialPageExperiment = NonNullable<TrialPageQuery['experiment']>;
 /** The trial the page shows, with its group, retries and curve. */
