@@ -31,3 +31,17 @@ describe('parallelOption', () => {
     expect(lines.map((line) => line[1]).sort()).toEqual([0.001, 0.01, 0.1]);
   });
 });
+
+describe('parallelOption with text that reads as a number', () => {
+  it('puts the text "32" on the axis named as the filter and the table name it, in quotes', () => {
+    const texts = { numbers: [1, 2], params: new Map<string, unknown[]>([['width', ['32', 64]]]) } as unknown as TrialData;
+    const textKinds = new Map<string, ParameterKind>([['width', { kind: 'categorical', choices: ['"32"', '64'] }]]);
+    const plotted: Plotted = { name: 'loss', direction: 'minimize', values: [0.5, 0.2] };
+    const option = parallelOption(texts, plotted, [0, 1], ['width'], textKinds, false) as {
+      parallelAxis: { data?: string[] }[];
+      series: { data: unknown[][] }[];
+    };
+    expect(option.parallelAxis[0]!.data).toEqual(['"32"', '64']);
+    expect(option.series[0]!.data.map((line) => line[0]).sort()).toEqual(['"32"', '64']);
+  });
+});

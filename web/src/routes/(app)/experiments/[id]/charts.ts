@@ -227,10 +227,10 @@ export function sliceOption(data: TrialData, plotted: Plotted, rows: readonly nu
  * objective); lines coloured by that value, dark is better.
  */
 export function parallelOption(data: TrialData, plotted: Plotted, rows: readonly number[], names: readonly string[], kinds: Map<string, ParameterKind>, log: boolean): ChartOption {
-  // A categorical axis reads a number as a category's index: its choices (`[16, 32, 64]` too) go by name.
+  // A categorical axis reads a number as a category's index: its choices (`[16, 32, 64]` too) go by their names (formatChoice, as the axis lists them).
   const columns = names.map((name) => {
     const column = data.params.get(name) ?? [];
-    return kinds.get(name)?.kind === 'categorical' ? column.map((value) => (value === null || value === undefined ? null : String(value))) : column;
+    return kinds.get(name)?.kind === 'categorical' ? column.map((value) => (value === null || value === undefined ? null : formatChoice(value))) : column;
   });
   const lines = parallelSample(plotted, rows).map((row) => [...columns.map((column) => column[row] ?? null), valueAt(plotted, row)]);
   let min = Infinity;
