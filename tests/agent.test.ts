@@ -364,8 +364,8 @@ console.log(JSON.stringify({ acc: 1 / (1 + x * x), epochs: 1 }));`);
       expect(trial.state).toBe('COMPLETED');
       expect(trial.metrics.acc).toBeCloseTo(1 / (1 + Number(trial.params.x) ** 2), 9);
     }
-    // A last line that is a step, or a result without the objective, fails its trial, saying why.
-    const stepLast = await oscarRun(['--experiment', spec, '--trials', '1', '--token', token, '--', process.execPath, '-e', 'console.log(JSON.stringify({ step: 1, loss: 0.5 }))']).exited;
+    // A last line that is a step without loss, or a result without the objective, fails its trial, saying why.
+    const stepLast = await oscarRun(['--experiment', spec, '--trials', '1', '--token', token, '--', process.execPath, '-e', 'console.log(JSON.stringify({ step: 1, acc: 0.5 }))']).exited;
     const noObjective = await oscarRun(['--experiment', spec, '--trials', '1', '--token', token, '--', process.execPath, '-e', 'console.log(JSON.stringify({ loss: 0.5 }))']).exited;
     expect([stepLast.code, noObjective.code]).toEqual([0, 0]);
     const failed = (await trialsOf(token, 'Accuracy')).filter((t) => t.state === 'FAILED').sort((a, b) => a.number - b.number);
@@ -382,6 +382,14 @@ console.log(JSON.stringify({ acc: 1 / (1 + x * x), epochs: 1 }));`);
     expect(ran.code).toBe(2);
     expect(ran.stderr).toContain('parameters "LR" and "lr" would both be OSCAR_PARAM_LR; "a-b" and "a_b" would both be OSCAR_PARAM_A_B');
     expect((await server.gql(`{ experiment(name: "Clash") { id } }`, {}, token)).data?.experiment).toBeNull();
+    // Under different choices they are never active together: runs, each trial with its own variable.
+    const branches = file('branches.json', JSON.stringify({ name: 'Branches', parameters: { opt: { choices: { adam: { lr: { min: 1, max: 2 } }, sgd: { LR: { min: 3, max: 4 } } } } } }));
+    const script = 'console.log(Number(process.env.OSCAR_PARAM_LR))';
+    const branched = await oscarRun(['--experiment', branches, '--trials', '4', '--token', token, '--', process.execPath, '-e', script]).exited;
+    expect(branched.code, branched.stderr).toBe(0);
+    const trials = await trialsOf(token, 'Branches');
+    expect(trials.map((t) => t.state)).toEqual(['COMPLETED', 'COMPLETED', 'COMPLETED', 'COMPLETED']);
+    for (const trial of trials) expect(trial.loss).toBe(trial.params.lr ?? trial.params.LR);
   });
 
   it('says how to use it when the command or the experiment is missing, and refuses an unknown spec key', async () => {

@@ -10,7 +10,7 @@ export type ExperimentInput = Readonly<Record<string, unknown>>;
 
 /** Hands each suggest of one run the experiment to send: the spec as written first, then resuming. */
 export class ExperimentStart {
-  /** The suggest that restarts the experiment, while it is on its way. */
+  /** The suggest that restarts the experiment (kept: its failure is every later suggest's). */
   private first: Promise<unknown> | null = null;
   /** Whether later suggests continue the experiment (no restart asked, or it was done). */
   private started: boolean;
@@ -23,24 +23,20 @@ export class ExperimentStart {
 
   /**
    * Makes a suggest through `send` with the experiment as it should go now: a restart is sent once, and
-   * suggests made meanwhile wait for its answer (if it fails, the next suggest restarts instead).
+   * suggests made meanwhile wait for its answer. If it fails (its own retries spent), they and every later
+   * suggest fail with its error: a second restart could archive again what the first one, answered but
+   * lost on the way back, had started.
    */
   async suggest<T>(send: (experiment: ExperimentInput) => Promise<T>): Promise<T> {
-    for (;;) {
-      if (this.started) return send(this.continuing);
-      if (this.first !== null) {
-        await this.first.catch(() => undefined);
-        continue;
-      }
-      const first = send(this.spec);
-      this.first = first;
-      try {
-        const answer = await first;
+    if (this.started) return send(this.continuing);
+    if (this.first === null) {
+      this.first = send(this.spec).then((answer) => {
         this.started = true;
         return answer;
-      } finally {
-        this.first = null;
-      }
+      });
+      return this.first as Promise<T>;
     }
+    await this.first;
+    return send(this.continuing);
   }
 }

@@ -140,8 +140,9 @@ export function parseAgentArgs(argv: readonly string[], env: NodeJS.ProcessEnv =
     throw new AgentUsageError((error as Error).message);
   }
   const experiment = readExperimentSpec(values.experiment);
-  // Each parameter needs its own variable: refused before any trial is asked for.
-  const clash = variableClash(parameterNames(experiment.parameters));
+  // Each parameter needs its own variable: parameters every trial holds are checked before any trial is
+  // asked for; the sub-parameters of a conditional space, never all active at once, on each trial's own.
+  const clash = variableClash(parameterNames(experiment.parameters, true));
   if (clash !== null) throw new AgentUsageError(`${values.experiment}: ${clash}`);
   return {
     server: { url, token },
@@ -230,10 +231,13 @@ function runCommand(command: readonly string[], env: Record<string, string>, sto
   });
 }
 
-/** The names of the spec's parameters as trials key them (sub-parameters included); none when the server is left to refuse the spec. */
-function parameterNames(parameters: unknown): ReadonlySet<string> {
+/**
+ * The names of the spec's parameters as trials key them (sub-parameters included), or with `alwaysActive`
+ * only those every trial holds (no condition); none when the server is left to refuse the spec.
+ */
+function parameterNames(parameters: unknown, alwaysActive = false): ReadonlySet<string> {
   try {
-    return new Set(parseSearchSpace(parameters).parameters.map((param) => param.name));
+    return new Set(parseSearchSpace(parameters).parameters.flatMap((param) => (alwaysActive && param.condition ? [] : [param.name])));
   } catch {
     return new Set();
   }
@@ -332,7 +336,7 @@ export async function runAgent(options: AgentOptions, out: NodeJS.WritableStream
       );
       let outcome: Finished | undefined;
       try {
-        // Parameters the spec does not name (the server's version of the experiment has them) are checked here.
+        // A conditional space's active sub-parameters, which the start-up check leaves out, are checked here.
         const clash = variableClash(Object.keys(suggest.params));
         const ran =
           clash !== null

@@ -15,6 +15,9 @@ describe('reading a command\'s result from its last line', () => {
     ['{"error": "diverged"}', { error: 'diverged' }],
     // Objectives other than loss (or a result the server refuses, saying what it lacks).
     ['{"acc": 0.9, "latency_ms": 12}', { acc: 0.9, latency_ms: 12 }],
+    // A last step line with its loss completes the trial, as it always did; so does a result holding a step count.
+    ['{"step": 4, "loss": 0.5}', { step: 4, loss: 0.5 }],
+    ['{"loss": 0.2, "step": 3000}', { loss: 0.2, step: 3000 }],
   ])('%j is a result', (output, result) => {
     expect(readResult(output)).toEqual({ kind: 'result', result });
   });
@@ -24,7 +27,6 @@ describe('reading a command\'s result from its last line', () => {
     ['done', 'the last line of output is not a result'],
     ['[1]', 'the last line of output is not a result'],
     ['{"loss": 1', 'the last line of output is not a result'],
-    ['{"step": 4, "loss": 0.5}', 'the last line of output is an intermediate value ({"step": ...}), not the result'],
     ['{"step": 4, "acc": 0.5}', 'the last line of output is an intermediate value ({"step": ...}), not the result'],
     ['{"checkpoint": {"epoch": 4}}', 'the last line of output is a checkpoint, not the result'],
   ])('%j is none, and says why', (output, why) => {

@@ -118,7 +118,8 @@ const RESULT_FORM = 'a JSON object such as {"loss": 0.12}, or a number';
 /**
  * The result on the last non-empty line of a command's output: a JSON object (`loss`, or the experiment's
  * objectives, and any metrics; `error` fails the trial), passed on for the server to judge, or a bare
- * number (the loss). A step line (an object with a `step` key) or a checkpoint line is not a result.
+ * number (the loss). Without `loss` or `error`, a step line (an object with a `step` key) or a checkpoint
+ * line is not a result; with either it is, as it always was.
  * `NaN` and infinities are passed on for the server to judge.
  */
 export function readResult(stdout: string): Outcome {
@@ -133,7 +134,9 @@ export function readResult(stdout: string): Outcome {
     try {
       const parsed: unknown = JSON.parse(text);
       if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) break;
-      if (Object.hasOwn(parsed, 'step') || readCheckpoint(text) !== null) {
+      // A line with `loss` or `error` is a result as it always was (a last step line with its loss included).
+      const final = Object.hasOwn(parsed, 'loss') || Object.hasOwn(parsed, 'error');
+      if (!final && (Object.hasOwn(parsed, 'step') || readCheckpoint(text) !== null)) {
         const kind = Object.hasOwn(parsed, 'step') ? 'an intermediate value ({"step": ...})' : 'a checkpoint';
         return { kind: 'none', why: `the last line of output is ${kind}, not the result: print the result (${RESULT_FORM}) after it: ${JSON.stringify(line.slice(0, 200))}` };
       }
