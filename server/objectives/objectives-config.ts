@@ -1,5 +1,6 @@
 import { badInput } from '../errors.ts';
 import { nameProblem } from '../text.ts';
+import { MAX_VALUE_MAGNITUDE } from '../trials/trial-result.ts';
 
 /** Whether an objective is to be made small or large. */
 export type Direction = 'minimize' | 'maximize';
@@ -88,7 +89,9 @@ export function parseConstraints(raw: unknown, field = 'experiment.constraints')
     const bound = (key: 'min' | 'max'): number | null => {
       const value = limits[key];
       if (value === undefined || value === null) return null;
-      if (typeof value !== 'number' || !Number.isFinite(value)) throw badInput(`${at}.${key}`, `${at}.${key} must be a finite number, but got ${JSON.stringify(value)}`);
+      if (typeof value !== 'number' || !Number.isFinite(value) || Math.abs(value) > MAX_VALUE_MAGNITUDE) {
+        throw badInput(`${at}.${key}`, `${at}.${key} must be a finite number within ±${MAX_VALUE_MAGNITUDE}, but got ${JSON.stringify(value)}`);
+      }
       return value;
     };
     const min = bound('min');
@@ -132,7 +135,8 @@ export function objectiveVector(result: Readonly<Record<string, unknown>>, objec
 
 /**
  * How far a result is outside its constraints: 0 when feasible, else the sum over violated constraints
- * of the distance to the bound, relative to the bound's size (a missing or non-finite value counts 1).
+ * of the distance to the bound, relative to the bound's size (a missing or non-finite value counts 1),
+ * at most MAX_VALUE_MAGNITUDE.
  */
 export function violation(result: Readonly<Record<string, unknown>>, constraints: readonly Constraint[]): number {
   let total = 0;
@@ -145,5 +149,6 @@ export function violation(result: Readonly<Record<string, unknown>>, constraints
     if (min !== null && value < min) total += (min - value) / Math.max(1, Math.abs(min));
     if (max !== null && value > max) total += (value - max) / Math.max(1, Math.abs(max));
   }
-  return total;
+  // Held within the values Oscar stores and sends: metrics near the doubles' limit would overflow the sum.
+  return Math.min(total, MAX_VALUE_MAGNITUDE);
 }

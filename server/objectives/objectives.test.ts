@@ -77,6 +77,10 @@ describe('objectives and constraints of an experiment', () => {
     expect(violation({ memory_gb: 20, accuracy: 0.9, size: 2 }, constraints)).toBe(0.25); // 4 over 16
     expect(violation({ memory_gb: 8, accuracy: 0.8, size: 0 }, constraints)).toBeCloseTo(0.1 + 1, 12);
     expect(violation({ accuracy: 0.95, size: 2 }, constraints)).toBe(1); // memory_gb missing
+    // Metrics near the doubles' limit: the sum stays a number GraphQL can send.
+    const zero = parseConstraints({ a: { max: 0 }, b: { max: 0 } });
+    expect(violation({ a: Number.MAX_VALUE, b: Number.MAX_VALUE }, zero)).toBe(1e300);
+    expect(() => parseConstraints({ m: { max: -1e308 } })).toThrow(/within ±1e\+300/);
   });
 
   it.each([
