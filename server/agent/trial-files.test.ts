@@ -24,6 +24,10 @@ describe('CSV cells', () => {
     expect(paramValue(act, '"1"')).toBe('1');
     expect(paramValue(act, 'true')).toBe(true);
     expect(paramValue(act, "'-gelu")).toBe('-gelu');
+    // Text the export formula-escaped stays text, also where a number reads the same.
+    const signed = parseSearchSpace({ s: [-1, '-1'] }).parameters[0];
+    expect(paramValue(signed, "'-1")).toBe('-1');
+    expect(paramValue(signed, '-1')).toBe(-1);
     expect(paramValue(c, 'fixed')).toBe('fixed');
     expect(paramValue(x, '')).toBeUndefined();
     expect(metricValue('1e-3')).toBe(0.001);

@@ -68,8 +68,9 @@ export function metricValue(cell: string): unknown {
 
 /**
  * A parameter cell as the parameter's value: a number for numeric ones, the choice it spells for the
- * others; empty: absent. A cell in double quotes (`"1"`) is a text choice; a bare `1` or `true` is the
- * number or boolean when that is a choice, else the text (as a CSV written by hand spells text).
+ * others; empty: absent. A cell in double quotes (`"1"`) or formula-escaped (`'-1`) is a text choice; a
+ * bare `1` or `true` is the number or boolean when that is a choice, else the text (as a CSV written by
+ * hand spells text).
  */
 export function paramValue(param: Parameter | undefined, cell: string): unknown {
   if (cell === '') return undefined;
@@ -79,6 +80,8 @@ export function paramValue(param: Parameter | undefined, cell: string): unknown 
   const choices: readonly ParamValue[] = param.kind === 'constant' ? [param.value] : param.kind === 'categorical' ? param.choices : [];
   const quoted = jsonCell(cell);
   if (typeof quoted === 'string' && choices.includes(quoted)) return quoted;
+  // A formula-escaped cell (`'-1`) was written from text: the export escapes text only, never a number.
+  if (text !== cell) return text;
   return choices.find((choice) => typeof choice !== 'string' && String(choice) === text) ?? choices.find((choice) => choice === text) ?? text;
 }
 
