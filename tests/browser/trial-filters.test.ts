@@ -308,7 +308,7 @@ describe('a category whose choices read alike (1, "1", true, "true"), in Chromiu
     let id = '';
     for (const [i, c] of picked.entries()) {
       await server.gql(ENQUEUE, { experiment, params: { c, x: i / 10 } }, token);
-      const trial = (await server.gql(SUGGEST, { experiment, worker: 'w' }, token)).data!.suggest;
+      const trial = (await server.gql(SUGGEST, { experiment, worker: '42' }, token)).data!.suggest;
       expect(trial.params.c).toStrictEqual(c);
       await server.gql(UPDATE, { id: trial.id, result: { loss: i } }, token);
       numbers.set(trial.number, c);
@@ -328,7 +328,11 @@ describe('a category whose choices read alike (1, "1", true, "true"), in Chromiu
     await expect.poll(matchCount, { timeout: TIMEOUT }).toBe(`${texts.length} of ${picked.length} trials match`);
     expect((await shownRows()).sort()).toEqual(texts.sort());
     // The table names the text "true" in quotes, as the filter does.
-    expect(await page.locator(`[data-testid=trial-table] [data-trial="${texts[0]}"]`).textContent()).toContain('"true"');
+    const row = await page.locator(`[data-testid=trial-table] [data-trial="${texts[0]}"]`).textContent();
+    expect(row).toContain('"true"');
+    // A worker's name is not a value: the worker 42 is shown as it is, not in quotes.
+    expect(row).toContain('42');
+    expect(row).not.toContain('"42"');
     await page.click('[data-testid=filter-clear]');
 
     // The slice plot over c has the four categories, each once.
