@@ -23,6 +23,7 @@ type Documents = {
     "\n  query ComparePicker {\n    experiments(includeArchived: true) {\n      id\n      name\n      version\n      archivedAt\n      trialCount\n    }\n  }\n": typeof types.ComparePickerDocument,
     "\n  subscription CompareActivity {\n    experimentUpdated {\n      id\n    }\n  }\n": typeof types.CompareActivityDocument,
     "\n  subscription CompareDeletions {\n    experimentDeleted {\n      ids\n    }\n  }\n": typeof types.CompareDeletionsDocument,
+    "\n  query CompareStillThere($id: ID!) {\n    experiment(id: $id) {\n      id\n    }\n  }\n": typeof types.CompareStillThereDocument,
     "\n    subscription ExperimentActivity {\n      experimentUpdated {\n        id\n      }\n    }\n  ": typeof types.ExperimentActivityDocument,
     "\n    subscription ExperimentDeletions {\n      experimentDeleted {\n        ids\n      }\n    }\n  ": typeof types.ExperimentDeletionsDocument,
     "\n    mutation DeleteExperiment($id: ID!, $allVersions: Boolean!) {\n      deleteExperiment(id: $id, allVersions: $allVersions) {\n        ids\n        trialCount\n      }\n    }\n  ": typeof types.DeleteExperimentDocument,
@@ -58,6 +59,7 @@ const documents: Documents = {
     "\n  query ComparePicker {\n    experiments(includeArchived: true) {\n      id\n      name\n      version\n      archivedAt\n      trialCount\n    }\n  }\n": types.ComparePickerDocument,
     "\n  subscription CompareActivity {\n    experimentUpdated {\n      id\n    }\n  }\n": types.CompareActivityDocument,
     "\n  subscription CompareDeletions {\n    experimentDeleted {\n      ids\n    }\n  }\n": types.CompareDeletionsDocument,
+    "\n  query CompareStillThere($id: ID!) {\n    experiment(id: $id) {\n      id\n    }\n  }\n": types.CompareStillThereDocument,
     "\n    subscription ExperimentActivity {\n      experimentUpdated {\n        id\n      }\n    }\n  ": types.ExperimentActivityDocument,
     "\n    subscription ExperimentDeletions {\n      experimentDeleted {\n        ids\n      }\n    }\n  ": types.ExperimentDeletionsDocument,
     "\n    mutation DeleteExperiment($id: ID!, $allVersions: Boolean!) {\n      deleteExperiment(id: $id, allVersions: $allVersions) {\n        ids\n        trialCount\n      }\n    }\n  ": types.DeleteExperimentDocument,
@@ -134,6 +136,10 @@ export function graphql(source: "\n  subscription CompareActivity {\n    experim
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  subscription CompareDeletions {\n    experimentDeleted {\n      ids\n    }\n  }\n"): (typeof documents)["\n  subscription CompareDeletions {\n    experimentDeleted {\n      ids\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query CompareStillThere($id: ID!) {\n    experiment(id: $id) {\n      id\n    }\n  }\n"): (typeof documents)["\n  query CompareStillThere($id: ID!) {\n    experiment(id: $id) {\n      id\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

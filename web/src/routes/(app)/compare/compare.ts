@@ -69,6 +69,15 @@ export const CompareDeletions = graphql(`
   }
 `);
 
+/** Whether a compared experiment still exists (null: deleted), after a refresh found one gone. */
+export const CompareStillThere = graphql(`
+  query CompareStillThere($id: ID!) {
+    experiment(id: $id) {
+      id
+    }
+  }
+`);
+
 /** One compared experiment, as the page shows it. */
 export type ComparedExperiment = CompareExperimentsQuery['compareExperiments'][number];
 /** One experiment the picker offers. */
