@@ -8,9 +8,12 @@ export function formatNumber(value: number | null | undefined): string {
   return Number(value.toPrecision(4)).toString();
 }
 
-/** Whether a text would read as another kind of value (`"1"` as a number, `"true"` as a boolean). */
+/**
+ * Whether a text would read as another kind of value (`"1"` as a number, `"true"` as a boolean). Any
+ * other text is shown as it is, one that begins with a quote too (quoting it would escape its quotes).
+ */
 function readsAsOtherKind(text: string): boolean {
-  return text === 'true' || text === 'false' || text === 'null' || text.startsWith('"') || (text.trim() !== '' && !Number.isNaN(Number(text)));
+  return text === 'true' || text === 'false' || text === 'null' || (text.trim() !== '' && !Number.isNaN(Number(text)));
 }
 
 /** Formats a text value: as itself, or in quotes when it would read as another kind of value (`"1"` beside the number 1). */
