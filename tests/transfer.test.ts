@@ -392,6 +392,27 @@ study.optimize(objective, n_trials=2)
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain(`${loose}: the parameter "y" is suggested in 1 of the 2 trials, and no categorical parameter's value decides when`);
     expect((await server.gql(`{ experiment(name: "Loose Optuna") { id } }`, {}, token)).data?.experiment).toBeNull();
+
+    // A parameter only trials without a finite value suggested (skipped) is not part of the space.
+    const skippedOnly = join(dir, 'skipped-only.db');
+    await exec('/usr/bin/python3', [
+      '-c',
+      `
+import optuna
+optuna.logging.set_verbosity(optuna.logging.WARNING)
+study = optuna.create_study(study_name='skipped', storage='sqlite:///${skippedOnly}', sampler=optuna.samplers.RandomSampler(seed=3))
+def objective(trial):
+    x = trial.suggest_float('x', 0, 1)
+    return float('inf') + trial.suggest_float('y', 0, 1) if x > 0.5 else x
+for x in (0.25, 0.75, 0.3):
+    study.enqueue_trial({'x': x})
+study.optimize(objective, n_trials=3)
+`,
+    ]);
+    const kept = await oscar(['import', '--experiment', 'Skipped Optuna', skippedOnly]);
+    expect(kept.code, kept.stderr).toBe(0);
+    const made = (await server.gql(`{ experiment(name: "Skipped Optuna") { parameters trialCount } }`, {}, token)).data?.experiment;
+    expect(made).toEqual({ parameters: { x: expect.any(Object) }, trialCount: 2 });
   });
 
   it('refuses __proto__ columns and Optuna attributes, naming the row, and stores nothing', async () => {

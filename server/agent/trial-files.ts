@@ -386,16 +386,17 @@ export function readOptunaStudy(path: string, study: string | null, space: Searc
     const nonFinite = new Map<string, number>();
     for (const { id, number } of trialRows) {
       const where = `Optuna trial ${number}`;
+      const values = valuesOf.all(id) as { objective: number; value: number | null; type?: string }[];
+      if (values.length !== Math.max(1, directions.length) || values.some((v) => v.value === null || (v.type !== undefined && v.type !== 'FINITE'))) {
+        skip(skipped, 'no finite value');
+        continue;
+      }
+      // The space comes from the trials imported only: a parameter of skipped trials alone is not in it.
       const params = new Map<string, unknown>();
       for (const row of paramsOf.all(id) as { name: string; value: number; distribution: string }[]) {
         const distribution = JSON.parse(row.distribution) as OptunaDistribution;
         if (!distributions.has(row.name)) distributions.set(row.name, distribution);
         params.set(row.name, optunaValue(distribution, row.value));
-      }
-      const values = valuesOf.all(id) as { objective: number; value: number | null; type?: string }[];
-      if (values.length !== Math.max(1, directions.length) || values.some((v) => v.value === null || (v.type !== undefined && v.type !== 'FINITE'))) {
-        skip(skipped, 'no finite value');
-        continue;
       }
       const result = emptyRecord();
       for (const row of attributesOf.all(id) as { key: string; value: string }[]) {
