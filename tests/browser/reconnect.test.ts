@@ -25,13 +25,17 @@ it('reconnects an open experiment page after the server restarts and shows the c
   const token = await server.token(EMAIL);
   const id = await createExperiment(server, token, 'Survives restarts');
   page = await browser.newPage();
-  // Counts the WebSocket connections the page fails to open (a refused connection is an error event).
+  // Counts the WebSocket connections the page fails to open (a refused connection is an error event);
+  // while `holdSockets` is set, sends them to a port nothing listens on, so the page cannot reconnect
+  // until the test has made its changes (which it can then only learn by reading again).
   await page.addInitScript(() => {
     const Native = window.WebSocket;
-    (window as unknown as { refusedSockets: number }).refusedSockets = 0;
+    const state = window as unknown as { refusedSockets: number; holdSockets: boolean };
+    state.refusedSockets = 0;
+    state.holdSockets = false;
     window.WebSocket = class extends Native {
       constructor(url: string | URL, protocols?: string | string[]) {
-        super(url, protocols);
+        super(state.holdSockets ? 'ws://127.0.0.1:9/' : url, protocols);
         this.addEventListener('error', () => (window as unknown as { refusedSockets: number }).refusedSockets++);
       }
     };
@@ -42,6 +46,7 @@ it('reconnects an open experiment page after the server restarts and shows the c
   await expect.poll(() => badge.textContent(), { timeout: 30_000 }).toBe('Live');
   await expect.poll(() => page!.textContent('[data-testid=trial-count]'), { timeout: 30_000 }).toBe('1');
 
+  await page.evaluate(() => ((window as unknown as { holdSockets: boolean }).holdSockets = true));
   await server.kill();
   await expect.poll(() => badge.textContent(), { timeout: 30_000 }).toBe('Connecting…');
   // The page has tried to reconnect while nothing listened: the case that used to end its retries.
@@ -58,6 +63,9 @@ it('reconnects an open experiment page after the server restarts and shows the c
   expect(updated.errors).toBeUndefined();
   const renamed = await server.gql(`mutation ($id: ID!) { updateExperiment(id: $id, name: "Back again") { id } }`, { id }, token);
   expect(renamed.errors).toBeUndefined();
+  // Only now may the page reconnect: the rename and the result happened while it was away.
+  expect(await badge.textContent()).toBe('Connecting…');
+  await page.evaluate(() => ((window as unknown as { holdSockets: boolean }).holdSockets = false));
 
   await expect.poll(() => badge.textContent(), { timeout: 60_000 }).toBe('Live');
   await expect.poll(() => page!.textContent('[data-testid=experiment-name]'), { timeout: 30_000 }).toBe('Back again');
