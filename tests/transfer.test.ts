@@ -13,6 +13,11 @@ import { ROOT, startServer, type TestServer } from './harness.ts';
 
 const exec = promisify(execFile);
 
+/** Runs a Python script with Debian's Optuna (and json) imported and its logging quiet; resolves to its output. */
+function withOptuna(script: string) {
+  return exec('/usr/bin/python3', ['-c', `import json, optuna\noptuna.logging.set_verbosity(optuna.logging.WARNING)\n${script}`]);
+}
+
 let server: TestServer;
 let dir: string;
 let token: string;
@@ -259,11 +264,7 @@ describe('export and import', () => {
 
   it('imports the COMPLETE trials of an Optuna study, decoding its distributions', async () => {
     const study = join(dir, 'study.db');
-    await exec('/usr/bin/python3', [
-      '-c',
-      `
-import optuna
-optuna.logging.set_verbosity(optuna.logging.WARNING)
+    await withOptuna(`
 study = optuna.create_study(study_name='mlp', storage='sqlite:///${study}', direction='maximize', sampler=optuna.samplers.RandomSampler(seed=1))
 def objective(trial):
     x = trial.suggest_float('x', -10, 10)
@@ -279,8 +280,7 @@ study.optimize(objective, n_trials=12)
 optuna.create_study(study_name='other', storage='sqlite:///${study}')
 for t in study.trials:
     print(t.number, t.state.name, t.value, t.params['act'] if 'act' in t.params else None)
-`,
-    ]);
+`);
     const both = await oscar(['import', '--experiment', 'From Optuna', study]);
     expect(both.code).toBe(1);
     expect(both.stderr).toContain('holds 2 studies ("mlp", "other"): choose one with --study NAME');
@@ -320,11 +320,7 @@ for t in study.trials:
 
   it('imports a define-by-run study as a conditional space, a one-value range as a constant, NaN attributes as null', async () => {
     const study = join(dir, 'conditional.db');
-    const { stdout } = await exec('/usr/bin/python3', [
-      '-c',
-      `
-import json, optuna
-optuna.logging.set_verbosity(optuna.logging.WARNING)
+    const { stdout } = await withOptuna(`
 study = optuna.create_study(study_name='cond', storage='sqlite:///${study}', sampler=optuna.samplers.RandomSampler(seed=3))
 def objective(trial):
     c = trial.suggest_categorical('c', ['a', 'b', 'z'])
@@ -343,8 +339,7 @@ def objective(trial):
 study.enqueue_trial({'c': 'a', 'k': 'u'})
 study.optimize(objective, n_trials=40)
 print(json.dumps([{'number': t.number, 'params': t.params} for t in study.trials]))
-`,
-    ]);
+`);
     const optuna = JSON.parse(stdout) as { number: number; params: Record<string, unknown> }[];
     // Every branch was taken: the space below has every choice's parameters.
     for (const name of ['xa', 'nb', 'ku']) expect(optuna.some((t) => name in t.params)).toBe(true);
@@ -374,11 +369,7 @@ print(json.dumps([{'number': t.number, 'params': t.params} for t in study.trials
 
     // A parameter whose presence no categorical decides: refused, naming it; nothing stored.
     const loose = join(dir, 'loose.db');
-    await exec('/usr/bin/python3', [
-      '-c',
-      `
-import optuna
-optuna.logging.set_verbosity(optuna.logging.WARNING)
+    await withOptuna(`
 study = optuna.create_study(study_name='loose', storage='sqlite:///${loose}', sampler=optuna.samplers.RandomSampler(seed=3))
 def objective(trial):
     x = trial.suggest_float('x', 0, 1)
@@ -386,8 +377,7 @@ def objective(trial):
 study.enqueue_trial({'x': 0.25})
 study.enqueue_trial({'x': 0.75})
 study.optimize(objective, n_trials=2)
-`,
-    ]);
+`);
     const refused = await oscar(['import', '--experiment', 'Loose Optuna', loose]);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain(`${loose}: the parameter "y" is suggested in 1 of the 2 trials, and no categorical parameter's value decides when`);
@@ -395,11 +385,7 @@ study.optimize(objective, n_trials=2)
 
     // A parameter only trials without a finite value suggested (skipped) is not part of the space.
     const skippedOnly = join(dir, 'skipped-only.db');
-    await exec('/usr/bin/python3', [
-      '-c',
-      `
-import optuna
-optuna.logging.set_verbosity(optuna.logging.WARNING)
+    await withOptuna(`
 study = optuna.create_study(study_name='skipped', storage='sqlite:///${skippedOnly}', sampler=optuna.samplers.RandomSampler(seed=3))
 def objective(trial):
     x = trial.suggest_float('x', 0, 1)
@@ -407,8 +393,7 @@ def objective(trial):
 for x in (0.25, 0.75, 0.3):
     study.enqueue_trial({'x': x})
 study.optimize(objective, n_trials=3)
-`,
-    ]);
+`);
     const kept = await oscar(['import', '--experiment', 'Skipped Optuna', skippedOnly]);
     expect(kept.code, kept.stderr).toBe(0);
     const made = (await server.gql(`{ experiment(name: "Skipped Optuna") { parameters trialCount } }`, {}, token)).data?.experiment;
@@ -424,17 +409,12 @@ study.optimize(objective, n_trials=3)
     expect(param.code).toBe(1);
     expect(param.stderr).toMatch(/proto-param\.csv line 2: params\.__proto__/);
     const study = join(dir, 'proto.db');
-    await exec('/usr/bin/python3', [
-      '-c',
-      `
-import optuna
-optuna.logging.set_verbosity(optuna.logging.WARNING)
+    await withOptuna(`
 study = optuna.create_study(study_name='proto', storage='sqlite:///${study}')
 trial = study.ask({'x': optuna.distributions.FloatDistribution(0, 1)})
 trial.set_user_attr('__proto__', 1)
 study.tell(trial, 0.5)
-`,
-    ]);
+`);
     const attribute = await oscar(['import', '--experiment', spec, study]);
     expect(attribute.code).toBe(1);
     expect(attribute.stderr).toMatch(/proto\.db Optuna trial 0: .*"__proto__"/);
