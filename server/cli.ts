@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { createApiToken, createUser, normaliseEmail, setPassword, tokenName, tokenNameProblem, validateCredentials } from './accounts/auth.ts';
+import { createApiToken, createUser, MAX_PASSWORD_LENGTH, normaliseEmail, setPassword, tokenName, tokenNameProblem, validateCredentials } from './accounts/auth.ts';
 import { agentMain, AgentUsageError, AGENT_USAGE } from './agent/run.ts';
 import { EXPORT_USAGE, exportMain, IMPORT_USAGE, importMain, TransferUsageError } from './agent/transfer.ts';
 import { readConfig } from './config.ts';
@@ -8,8 +8,9 @@ import { applyMigrations } from './db/migrate.ts';
 import { openDatabase, type Db } from './runtime/database.ts';
 
 const USAGE = `Usage:
-  oscar user create --email EMAIL --password PASSWORD
-  oscar user password --email EMAIL --password PASSWORD   (sets or replaces it; ends the user's dashboard sessions)
+  oscar user create --email EMAIL (--password PASSWORD | --password-stdin)
+  oscar user password --email EMAIL (--password PASSWORD | --password-stdin)   (sets or replaces it; ends the user's dashboard sessions)
+      --password-stdin reads the password from the first line of standard input (kept out of the shell's history and the process list)
   oscar token create --email EMAIL [--name NAME]   (creates the user if missing; the token is the last line)
   oscar token list --email EMAIL
   oscar token revoke --id TOKEN_ID
@@ -26,6 +27,35 @@ function option(values: Record<string, string | boolean | undefined>, name: stri
   const value = values[name];
   if (typeof value !== 'string' || value === '') throw new UsageError(`--${name} is required`);
   return value;
+}
+
+/** The first line of standard input, without its line ending; refused past the longest password's bytes. */
+async function readPasswordLine(): Promise<string> {
+  const limit = MAX_PASSWORD_LENGTH * 4 + 2; // UTF-8 bytes of the longest password and a CR LF
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of process.stdin as AsyncIterable<Buffer>) {
+    const end = chunk.indexOf(0x0a);
+    chunks.push(end === -1 ? chunk : chunk.subarray(0, end));
+    size += end === -1 ? chunk.length : end;
+    if (end !== -1 || size > limit) break;
+  }
+  process.stdin.destroy();
+  if (size > limit) throw new UsageError(`password must be at most ${MAX_PASSWORD_LENGTH} characters long`);
+  return Buffer.concat(chunks).toString('utf8').replace(/\r$/, '');
+}
+
+/** The password from `--password`, or from standard input with `--password-stdin` (one of the two). */
+async function passwordOption(values: Record<string, string | boolean | undefined>): Promise<string> {
+  const fromStdin = values['password-stdin'] === true;
+  if (fromStdin && values.password !== undefined) throw new UsageError('give --password or --password-stdin, not both');
+  if (!fromStdin) {
+    if (typeof values.password !== 'string' || values.password === '') throw new UsageError('--password (or --password-stdin) is required');
+    return values.password;
+  }
+  const password = await readPasswordLine();
+  if (password === '') throw new UsageError('--password-stdin read an empty password from standard input');
+  return password;
 }
 
 async function findOrCreateUser(db: Db, email: string): Promise<{ id: string; email: string; created: boolean }> {
@@ -57,6 +87,7 @@ async function run(argv: readonly string[]): Promise<void> {
     options: {
       email: { type: 'string' },
       password: { type: 'string' },
+      'password-stdin': { type: 'boolean' },
       name: { type: 'string' },
       id: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
@@ -81,7 +112,7 @@ async function runCommand(db: Db, command: string, values: Record<string, string
   switch (command) {
     case 'user create': {
       const email = option(values, 'email');
-      const password = option(values, 'password');
+      const password = await passwordOption(values);
       const problem = validateCredentials(email, password);
       if (problem) throw new UsageError(problem);
       if (await db.user.findUnique({ where: { email: normaliseEmail(email) } })) {
@@ -93,7 +124,7 @@ async function runCommand(db: Db, command: string, values: Record<string, string
     }
     case 'user password': {
       const email = option(values, 'email');
-      const password = option(values, 'password');
+      const password = await passwordOption(values);
       const problem = validateCredentials(email, password);
       if (problem) throw new UsageError(problem);
       const user = await setPassword(db, email, password);

@@ -69,6 +69,34 @@ describe('npx oscar', () => {
     expect(nobody.stderr).toContain('no user with email nobody@example.com');
   });
 
+  it('reads the password from standard input with --password-stdin, so it stays out of the process list', async () => {
+    const SIGN_IN = `mutation ($email: String!, $password: String!) { signIn(email: $email, password: $password) { user { email } } }`;
+    const created = await server.cliWithInput('piped secret one\nignored second line\n', 'user', 'create', '--email', 'hana@example.com', '--password-stdin');
+    expect(created.code).toBe(0);
+    expect((await server.gql(SIGN_IN, { email: 'hana@example.com', password: 'piped secret one' })).data?.signIn.user.email).toBe('hana@example.com');
+
+    // A Windows line ending is not part of the password; the old one stops working.
+    const changed = await server.cliWithInput('piped secret two\r\n', 'user', 'password', '--email', 'hana@example.com', '--password-stdin');
+    expect(changed.code).toBe(0);
+    expect((await server.gql(SIGN_IN, { email: 'hana@example.com', password: 'piped secret two' })).data?.signIn.user.email).toBe('hana@example.com');
+    expect((await server.gql(SIGN_IN, { email: 'hana@example.com', password: 'piped secret one' })).data?.signIn).toBeFalsy();
+
+    const both = await server.cliWithInput('piped secret three\n', 'user', 'password', '--email', 'hana@example.com', '--password', 'on the line', '--password-stdin');
+    expect(both.code).toBe(2);
+    expect(both.stderr).toContain('not both');
+    const empty = await server.cliWithInput('', 'user', 'password', '--email', 'hana@example.com', '--password-stdin');
+    expect(empty.code).toBe(2);
+    expect(empty.stderr).toContain('--password-stdin read an empty password');
+    const short = await server.cliWithInput('short\n', 'user', 'password', '--email', 'hana@example.com', '--password-stdin');
+    expect(short.code).toBe(2);
+    expect(short.stderr).toContain('at least 8 characters');
+    const huge = await server.cliWithInput('x'.repeat(10_000), 'user', 'password', '--email', 'hana@example.com', '--password-stdin');
+    expect(huge.code).toBe(2);
+    expect(huge.stderr).toContain('at most 1024 characters');
+    // None of the refused ones changed it.
+    expect((await server.gql(SIGN_IN, { email: 'hana@example.com', password: 'piped secret two' })).data?.signIn.user.email).toBe('hana@example.com');
+  });
+
   it('refuses token names and e-mails the API refuses, and lists names without raw control characters', async () => {
     const escape = await server.cli('token', 'create', '--email', 'gina@example.com', '--name', 'x\u001b[31mred');
     expect(escape.code).toBe(2);

@@ -79,6 +79,8 @@ export interface TestServer {
   readonly dir: string;
   /** Runs `oscar` CLI commands against the same database. */
   cli(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }>;
+  /** As `cli`, with `input` as the command's standard input. */
+  cliWithInput(input: string, ...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }>;
   /** A fresh API token for `email` (the user is created if missing), via the CLI. */
   token(email: string): Promise<string>;
   /** POSTs a GraphQL operation. */
@@ -125,13 +127,14 @@ export function freePort(): Promise<number> {
   });
 }
 
-function run(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function run(command: string, args: string[], env: NodeJS.ProcessEnv, input?: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, args, { cwd: ROOT, env, stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+    if (input !== undefined) child.stdin?.end(input);
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (chunk) => (stdout += chunk));
-    child.stderr.on('data', (chunk) => (stderr += chunk));
+    child.stdout?.on('data', (chunk) => (stdout += chunk));
+    child.stderr?.on('data', (chunk) => (stderr += chunk));
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, stdout, stderr }));
   });
@@ -193,6 +196,7 @@ export async function startServer(options: ServerOptions = {}): Promise<TestServ
     databaseEnv: database.env,
     dir,
     cli: (...args) => run(process.execPath, [join(ROOT, 'bin/oscar.mjs'), ...args], env),
+    cliWithInput: (input, ...args) => run(process.execPath, [join(ROOT, 'bin/oscar.mjs'), ...args], env, input),
     async token(email) {
       const result = await server.cli('token', 'create', '--email', email);
       if (result.code !== 0) throw new Error(`token create failed: ${result.stderr}`);
