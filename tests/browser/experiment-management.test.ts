@@ -205,9 +205,12 @@ describe.each([
     await watcher.locator('[data-testid=experiment-name]').waitFor({ timeout: 30_000 });
     await server.listening(token, PANEL_SUBSCRIPTIONS, 30_000);
     expect(await watcher.textContent('[data-testid=experiment-header] h1')).not.toContain('archived');
+    await watcher.locator('[data-testid=enqueue-form]').waitFor({ timeout: 30_000 });
 
     const next = await seed(`Solo ${suffix}`, 1, false);
     await expect.poll(() => watcher.textContent('[data-testid=experiment-header] h1'), { timeout: 30_000 }).toContain('archived');
+    // An archived version takes no new trials: its "Try next" form goes with the archive, no reload needed.
+    await watcher.locator('[data-testid=enqueue-form]').waitFor({ state: 'detached', timeout: 30_000 });
     const notice = watcher.locator('[data-testid=archived-notice]');
     await notice.waitFor({ timeout: 30_000 });
     expect(await notice.locator('a').getAttribute('href')).toBe(`/experiments/${next}`);
