@@ -179,6 +179,24 @@ describe('credentials that do not work', () => {
     expect(none.errors?.[0]?.message).toMatch(/Authorization: Bearer/);
   });
 
+  it('says why an operationName picks no operation, naming the ones the document has (escaped)', async () => {
+    const post = async (body: unknown) => {
+      const response = await fetch(`${origin}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      return { status: response.status, body: (await response.json()) as any };
+    };
+    const named = await post({ query: 'query Mine { __typename } query Theirs { __typename }', operationName: 'Nope"<b>' });
+    expect(named.status).toBe(400);
+    expect(named.body.errors[0].extensions.code).toBe('OPERATION_RESOLUTION_FAILURE');
+    expect(named.body.errors[0].message).toBe('operationName "Nope\\"<b>" names no operation of the document (it has "Mine", "Theirs")');
+    const unnamed = await post({ query: 'query Mine { __typename } { __typename }' });
+    expect(unnamed.status).toBe(400);
+    expect(unnamed.body.errors[0].message).toBe('the document has 2 operations ("Mine", an unnamed one): operationName must say which to run');
+    const fragments = await post({ query: 'fragment F on Query { __typename }' });
+    expect(fragments.body.errors[0].message).toContain('no operation to run');
+    // The one it names runs, and the server keeps serving.
+    expect((await post({ query: 'query Mine { __typename } query Theirs { __typename }', operationName: 'Theirs' })).body).toEqual({ data: { __typename: 'Query' } });
+  });
+
   it('answers a GraphQL request sent to the base URL with a pointer to /graphql, not a bare 405', async () => {
     const response = await fetch(`${origin}/`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"{ me { email } }"}' });
     expect(response.status).toBe(404);

@@ -11,6 +11,7 @@ import { OperationBudget } from './operation-budget.ts';
 import { GRAPHIQL_DIR, GRAPHIQL_PATH, graphiqlRenderer, MANIFEST } from './graphiql.ts';
 import { queryLimitPlugins, rateLimitPlugin } from './graphql-limits.ts';
 import { keptJsonPlugin } from './kept-json.ts';
+import { operationChoicePlugin } from './operation-choice.ts';
 import { unsupportedMediaTypePlugin } from './media-type.ts';
 import { applyConnectionLimits, BodyAdmission, DEFAULT_CONNECTION_LIMITS, serverOptions, type ConnectionLimits } from './request-limits.ts';
 import { setSecurityHeaders } from './security-headers.ts';
@@ -79,7 +80,7 @@ export function buildApp(options: AppOptions): App {
 
   const yoga = createYoga<ServerContext, Context>({
     schema: options.schema,
-    plugins: [...queryLimitPlugins(), rateLimitPlugin(limiter), keptJsonPlugin(), unsupportedMediaTypePlugin()],
+    plugins: [...queryLimitPlugins(), rateLimitPlugin(limiter), keptJsonPlugin(), unsupportedMediaTypePlugin(), operationChoicePlugin()],
     graphqlEndpoint: '/graphql',
     landingPage: false,
     // Expected failures keep their code; a row deleted meanwhile is NOT_FOUND; the rest stay masked.
