@@ -382,6 +382,12 @@ console.log(JSON.stringify({ acc: 1 / (1 + x * x), epochs: 1 }));`);
     expect(ran.code).toBe(2);
     expect(ran.stderr).toContain('parameters "LR" and "lr" would both be OSCAR_PARAM_LR; "a-b" and "a_b" would both be OSCAR_PARAM_A_B');
     expect((await server.gql(`{ experiment(name: "Clash") { id } }`, {}, token)).data?.experiment).toBeNull();
+    // A top-level parameter and a sub-parameter can be active together: refused at start too, not trial by trial.
+    const nested = file('nested.json', JSON.stringify({ name: 'Nested', parameters: { LR: { min: 0, max: 1 }, opt: { choices: { adam: { lr: { min: 0, max: 1 } }, sgd: {} } } } }));
+    const refused = await oscarRun(['--experiment', nested, '--trials', '1', '--token', token, '--', 'true']).exited;
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/parameters "(LR|lr)" and "(lr|LR)" would both be OSCAR_PARAM_LR/);
+    expect((await server.gql(`{ experiment(name: "Nested") { id } }`, {}, token)).data?.experiment).toBeNull();
     // Under different choices they are never active together: runs, each trial with its own variable.
     const branches = file('branches.json', JSON.stringify({ name: 'Branches', parameters: { opt: { choices: { adam: { lr: { min: 1, max: 2 } }, sgd: { LR: { min: 3, max: 4 } } } } } }));
     const script = 'console.log(Number(process.env.OSCAR_PARAM_LR))';

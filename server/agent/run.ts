@@ -14,7 +14,7 @@ import { parseArgs } from 'node:util';
 import { parseSearchSpace } from '../optimizer/space.ts';
 import { ExperimentStart } from './experiment-start.ts';
 import { graphql, graphqlUrl, OscarError, type ServerOptions } from './graphql-client.ts';
-import { Lines, readResult, substitute, Tail, trialEnvironment, variableClash, type ParamValue } from './trial-command.ts';
+import { Lines, readResult, spaceVariableClash, substitute, Tail, trialEnvironment, variableClash, type ParamValue, type SpaceParameter } from './trial-command.ts';
 import { TrialMessages } from './trial-messages.ts';
 
 /** What `oscar run --help` prints (and a usage error ends with). */
@@ -140,9 +140,9 @@ export function parseAgentArgs(argv: readonly string[], env: NodeJS.ProcessEnv =
     throw new AgentUsageError((error as Error).message);
   }
   const experiment = readExperimentSpec(values.experiment);
-  // Each parameter needs its own variable: parameters every trial holds are checked before any trial is
-  // asked for; the sub-parameters of a conditional space, never all active at once, on each trial's own.
-  const clash = variableClash(parameterNames(experiment.parameters, true));
+  // Each parameter needs its own variable: any two that some trial can hold together are checked before
+  // any trial is asked for (sub-parameters under different choices of one parameter may share one).
+  const clash = spaceVariableClash(spaceParameters(experiment.parameters));
   if (clash !== null) throw new AgentUsageError(`${values.experiment}: ${clash}`);
   return {
     server: { url, token },
@@ -235,11 +235,16 @@ function runCommand(command: readonly string[], env: Record<string, string>, sto
  * The names of the spec's parameters as trials key them (sub-parameters included), or with `alwaysActive`
  * only those every trial holds (no condition); none when the server is left to refuse the spec.
  */
-function parameterNames(parameters: unknown, alwaysActive = false): ReadonlySet<string> {
+function parameterNames(parameters: unknown): ReadonlySet<string> {
+  return new Set(spaceParameters(parameters).map((param) => param.name));
+}
+
+/** The parameters of a space, or none when it does not parse (the server says why when asked). */
+function spaceParameters(parameters: unknown): readonly SpaceParameter[] {
   try {
-    return new Set(parseSearchSpace(parameters).parameters.flatMap((param) => (alwaysActive && param.condition ? [] : [param.name])));
+    return parseSearchSpace(parameters).parameters;
   } catch {
-    return new Set();
+    return [];
   }
 }
 

@@ -1,5 +1,6 @@
+import { parseSearchSpace } from '../optimizer/space.ts';
 import { describe, expect, it } from 'vitest';
-import { Lines, paramVariable, readCheckpoint, readResult, substitute, Tail, trialEnvironment, variableClash } from './trial-command.ts';
+import { Lines, paramVariable, readCheckpoint, readResult, substitute, Tail, trialEnvironment, spaceVariableClash, variableClash } from './trial-command.ts';
 
 describe('reading a command\'s result from its last line', () => {
   it.each([
@@ -48,6 +49,21 @@ describe('handing parameters to a command', () => {
       'parameters "a-b", "a_b" and "a.b" would both be OSCAR_PARAM_A_B; "c" and "C" would both be OSCAR_PARAM_C: rename one (each parameter needs its own environment variable)',
     );
     expect(variableClash(['lr', 'momentum', 'adam.lr', 'sgd.lr'])).toBeNull();
+  });
+
+  it('lets only parameters that no trial holds together share a variable', () => {
+    const clash = (parameters: unknown) => spaceVariableClash(parseSearchSpace(parameters).parameters);
+    const lr = { min: 0, max: 1 };
+    // Under different choices of one parameter: never active at once, nested or not.
+    expect(clash({ opt: { choices: { adam: { lr }, sgd: { LR: lr } } } })).toBeNull();
+    expect(clash({ opt: { choices: { adam: { m: { choices: { fast: { lr }, slow: {} } } }, sgd: { LR: lr } } } })).toBeNull();
+    // A top-level one and one under a choice, or under choices of two parameters, can be.
+    expect(clash({ LR: lr, opt: { choices: { adam: { lr }, sgd: {} } } })).toBe(
+      'parameters "LR" and "lr" would both be OSCAR_PARAM_LR: rename one (each parameter needs its own environment variable)',
+    );
+    expect(clash({ a: { choices: { x: { lr } } }, b: { choices: { y: { LR: lr }, z: {} } } })).toMatch(/"(lr|LR)" and "(LR|lr)" would both be OSCAR_PARAM_LR/);
+    // A parameter and a sub-parameter of its own choices are active together.
+    expect(clash({ 'm-x': { choices: { on: { m_x: lr }, off: {} } } })).toContain('"m-x" and "m_x" would both be OSCAR_PARAM_M_X');
   });
 
   it('replaces {name} of known parameters in arguments, and keeps the rest', () => {

@@ -30,6 +30,47 @@ export function variableClash(names: Iterable<string>): string | null {
   return `parameters ${described.join('; ')}: rename one (each parameter needs its own environment variable)`;
 }
 
+/** A parameter of a parsed space as far as {@link spaceVariableClash} needs it: its name and the choice it depends on. */
+export interface SpaceParameter {
+  readonly name: string;
+  readonly condition?: { readonly parent: string; readonly values: readonly (string | number | boolean)[] } | null;
+}
+
+/**
+ * {@link variableClash} for the parameters that some trial can hold together: two sub-parameters under
+ * different choices of one parameter are never active at once and may share a variable (`lr` under
+ * `adam`, `LR` under `sgd`), but a top-level parameter and a sub-parameter (or two under choices that
+ * can be drawn together) may not. So a space whose every trial would be refused is refused at once.
+ */
+export function spaceVariableClash(parameters: readonly SpaceParameter[]): string | null {
+  const byName = new Map(parameters.map((parameter) => [parameter.name, parameter]));
+  /** The choices a parameter needs, by the parameter that makes them (its own condition and its parents'). */
+  const needs = (parameter: SpaceParameter): Map<string, ReadonlySet<string>> => {
+    const found = new Map<string, ReadonlySet<string>>();
+    for (let at: SpaceParameter | undefined = parameter; at?.condition && !found.has(at.condition.parent); at = byName.get(at.condition.parent)) {
+      found.set(at.condition.parent, new Set(at.condition.values.map(String)));
+    }
+    return found;
+  };
+  const together = (a: SpaceParameter, b: SpaceParameter): boolean => {
+    const needsA = needs(a);
+    for (const [parent, values] of needs(b)) {
+      const other = needsA.get(parent);
+      if (other && ![...values].some((value) => other.has(value))) return false;
+    }
+    return true;
+  };
+  const byVariable = new Map<string, SpaceParameter[]>();
+  for (const parameter of parameters) byVariable.set(paramVariable(parameter.name), [...(byVariable.get(paramVariable(parameter.name)) ?? []), parameter]);
+  const clashing: string[] = [];
+  for (const same of byVariable.values()) {
+    if (same.length < 2) continue;
+    const involved = same.filter((a) => same.some((b) => b !== a && together(a, b)));
+    clashing.push(...involved.map((parameter) => parameter.name));
+  }
+  return variableClash(clashing);
+}
+
 /** The text of a value in the environment and in arguments. */
 function text(value: ParamValue): string {
   return typeof value === 'string' ? value : String(value);
