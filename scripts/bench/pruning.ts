@@ -1,7 +1,7 @@
 /**
  * `npm run bench:pruning`: early stopping, Oscar's pruners against Optuna 3.1's, on learning-curve
  * problems (scripts/bench/pruning_problems.py: a simulated training curve and an MLP trained by SGD
- * epoch by epoch, 50 steps a trial), the same seeds and the same budget of total steps per run.
+ * epoch by epoch, 50 steps a trial; also `mlp_sgd_100`, the same MLP trained for 100 epochs, by `--problems`), the same seeds and the same budget of total steps per run.
  *
  * Starts an Oscar server (tests/harness.ts: server/main.ts on a new SQLite database, a free port, no
  * rate limit),
@@ -68,6 +68,8 @@ if (AT_STEPS.some((step) => !Number.isInteger(step) || step < 0)) throw new Erro
 
 const OUT = process.env.OSCAR_BENCH_OUT ?? join(ROOT, 'scripts/bench/results');
 const STEPS = 50;
+/** The steps of a full trial of each problem (pruning_problems.py): 50, but 100 for `mlp_sgd_100`. */
+const stepsOf = (problem: string): number => (problem === 'mlp_sgd_100' ? 100 : STEPS);
 
 /** Oscar's pruners as the experiment dict names them. */
 const OSCAR_PRUNERS: Readonly<Record<string, unknown>> = {
@@ -237,7 +239,8 @@ function report(runs: readonly Run[], seconds: number | null): string {
   const budget = runs[0]?.budget ?? 0;
   const seeds = Math.max(...rows.map((r) => r.seeds));
   let md = `# Pruning benchmark (\`npm run bench:pruning\`)\n\n`;
-  md += `${seeds} seeds, ${budget} steps per run (${budget / STEPS} full trials of ${STEPS} steps), Oscar's optimizer \`${values.algorithm}\`, Optuna 3.1 TPE.`;
+  const lengths = [...new Set(rows.map((r) => stepsOf(r.problem)))].map((steps) => `${budget / steps} full trials of ${steps} steps`);
+  md += `${seeds} seeds, ${budget} steps per run (${lengths.join('; ')}), Oscar's optimizer \`${values.algorithm}\`, Optuna 3.1 TPE.`;
   md += seconds === null ? '\n\n' : ` Whole run: ${(seconds / 60).toFixed(1)} min.\n\n`;
   md += `Medians across seeds. *regret*: best final value of a trial that ran to the end minus the optimum, once the run spent its budget; `;
   md += `*steps to none's regret*: the steps at which the median regret curve reaches the final median regret of \`oscar-none\` (same problem, same workers).\n\n`;

@@ -110,7 +110,7 @@ def _cross_entropy(logits, y):
     return float(-log_prob[np.arange(len(y)), y].mean()), log_prob
 
 
-def mlp_curve(p, seed):
+def mlp_curve(p, seed, steps=STEPS):
     x, y, x_val, y_val = _data()
     rng = _rng(seed, p, 2)
     hidden, batch = int(p["hidden"]), int(p["batch"])
@@ -122,7 +122,7 @@ def mlp_curve(p, seed):
     weights = [w1, b1, w2, b2]
     velocity = [np.zeros_like(w) for w in weights]
     onehot = np.eye(_CLASSES)
-    for _ in range(STEPS):
+    for _ in range(steps):
         order = rng.permutation(_POINTS)
         for start in range(0, _POINTS, batch):
             idx = order[start:start + batch]
@@ -143,6 +143,8 @@ def mlp_curve(p, seed):
 PROBLEMS = {
     "sim_curve": dict(name="sim_curve", parameters=SIM_PARAMETERS, steps=STEPS, curve=sim_curve, optimum=0.1),
     "mlp_sgd": dict(name="mlp_sgd", parameters=MLP_PARAMETERS, steps=STEPS, curve=mlp_curve, optimum=None),
+    "mlp_sgd_100": dict(name="mlp_sgd_100", parameters=MLP_PARAMETERS, steps=100,
+                        curve=lambda p, seed: mlp_curve(p, seed, 100), optimum=None),
 }
 
 
