@@ -67,9 +67,8 @@ const AT_STEPS = (values.at ?? '').split(',').filter(Boolean).map(Number);
 if (AT_STEPS.some((step) => !Number.isInteger(step) || step < 0)) throw new Error(`--at wants whole steps, got ${values.at}`);
 
 const OUT = process.env.OSCAR_BENCH_OUT ?? join(ROOT, 'scripts/bench/results');
+/** The steps of a full trial in runs that do not say (written before `trial_steps`): every problem's were 50. */
 const STEPS = 50;
-/** The steps of a full trial of each problem (pruning_problems.py): 50, but 100 for `mlp_sgd_100`. */
-const stepsOf = (problem: string): number => (problem === 'mlp_sgd_100' ? 100 : STEPS);
 
 /** Oscar's pruners as the experiment dict names them. */
 const OSCAR_PRUNERS: Readonly<Record<string, unknown>> = {
@@ -80,7 +79,8 @@ const OSCAR_PRUNERS: Readonly<Record<string, unknown>> = {
   'oscar-asha': values.asha ? (JSON.parse(values.asha) as unknown) : { type: 'asha', reduction: 3 },
   // As the issue's example: the first rung at step 1, where too few values to extrapolate are compared as they are.
   'oscar-asha-1': { type: 'asha', min_step: 1, reduction: 3 },
-  'oscar-hyperband': { type: 'hyperband', min_step: 1, max_step: STEPS, reduction: 3 },
+  // max_step "steps": pruning_workers.py puts in the problem's trial length (50, or 100 for mlp_sgd_100).
+  'oscar-hyperband': { type: 'hyperband', min_step: 1, max_step: 'steps', reduction: 3 },
 };
 const OPTUNA_PRUNERS = ['median', 'sha', 'hyperband', 'none'] as const;
 
@@ -102,6 +102,8 @@ interface Run {
   readonly system: string;
   readonly workers: number;
   readonly problem: string;
+  /** The steps of a full trial of the problem (absent in runs written before it was recorded: 50). */
+  readonly trial_steps?: number;
   readonly seed: number;
   readonly budget: number;
   readonly steps: number;
@@ -239,7 +241,7 @@ function report(runs: readonly Run[], seconds: number | null): string {
   const budget = runs[0]?.budget ?? 0;
   const seeds = Math.max(...rows.map((r) => r.seeds));
   let md = `# Pruning benchmark (\`npm run bench:pruning\`)\n\n`;
-  const lengths = [...new Set(rows.map((r) => stepsOf(r.problem)))].map((steps) => `${budget / steps} full trials of ${steps} steps`);
+  const lengths = [...new Set(runs.map((r) => r.trial_steps ?? STEPS))].map((steps) => `${budget / steps} full trials of ${steps} steps`);
   md += `${seeds} seeds, ${budget} steps per run (${lengths.join('; ')}), Oscar's optimizer \`${values.algorithm}\`, Optuna 3.1 TPE.`;
   md += seconds === null ? '\n\n' : ` Whole run: ${(seconds / 60).toFixed(1)} min.\n\n`;
   md += `Medians across seeds. *regret*: best final value of a trial that ran to the end minus the optimum, once the run spent its budget; `;

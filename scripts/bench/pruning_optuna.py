@@ -17,15 +17,16 @@ import time
 
 import optuna
 from optuna.trial import TrialState
-from pruning_problems import PROBLEMS, STEPS, Budget, run_line, run_threads
+from pruning_problems import PROBLEMS, Budget, run_line, run_threads
 
 optuna.logging.set_verbosity(optuna.logging.ERROR)
 
+# Each made for a problem: hyperband's largest resource is the problem's trial length.
 PRUNERS = {
-    "median": lambda: optuna.pruners.MedianPruner(),
-    "sha": lambda: optuna.pruners.SuccessiveHalvingPruner(min_resource=1, reduction_factor=3),
-    "hyperband": lambda: optuna.pruners.HyperbandPruner(min_resource=1, max_resource=STEPS, reduction_factor=3),
-    "none": lambda: optuna.pruners.NopPruner(),
+    "median": lambda steps: optuna.pruners.MedianPruner(),
+    "sha": lambda steps: optuna.pruners.SuccessiveHalvingPruner(min_resource=1, reduction_factor=3),
+    "hyperband": lambda steps: optuna.pruners.HyperbandPruner(min_resource=1, max_resource=steps, reduction_factor=3),
+    "none": lambda steps: optuna.pruners.NopPruner(),
 }
 
 
@@ -39,7 +40,7 @@ def suggest(trial, name, spec):
 
 
 def run(args, problem, seed):
-    study = optuna.create_study(sampler=optuna.samplers.TPESampler(seed=seed), pruner=PRUNERS[args.pruner]())
+    study = optuna.create_study(sampler=optuna.samplers.TPESampler(seed=seed), pruner=PRUNERS[args.pruner](problem["steps"]))
     budget = Budget(args.budget)
 
     def work(_index):

@@ -203,7 +203,7 @@ def run_threads(workers, work):
 
 def run_line(system, workers, problem, seed, budget, seconds):
     """The JSON line of one run."""
-    return json.dumps(dict(system=system, workers=workers, problem=problem["name"], seed=seed, budget=budget.total,
+    return json.dumps(dict(system=system, workers=workers, problem=problem["name"], trial_steps=problem["steps"], seed=seed, budget=budget.total,
                            steps=budget.spent, trials=budget.trials, pruned=budget.pruned,
                            optimum=problem["optimum"], finished=budget.finished, seconds=round(seconds, 2),
                            errors=budget.errors[:3], log=budget.log))

@@ -22,6 +22,8 @@ from pruning_problems import PROBLEMS, Budget, run_line, run_threads
 
 def run(args, pruner, problem, seed):
     names = list(problem["parameters"])
+    if isinstance(pruner, dict) and pruner.get("type") == "hyperband" and pruner.get("max_step") == "steps":
+        pruner = dict(pruner, max_step=problem["steps"])  # the problem's trial length
     experiment = {"name": "pruning-%s-%s-%s-w%d-s%d" % (args.tag, args.system, problem["name"], args.workers, seed),
                   "parameters": problem["parameters"], "algorithm": args.algorithm, "seed": seed, "pruner": pruner}
     budget = Budget(args.budget)
