@@ -29,9 +29,16 @@ function option(values: Record<string, string | boolean | undefined>, name: stri
   return value;
 }
 
-/** The first line of standard input, without its line ending; refused past the longest password's bytes. */
+/**
+ * The first line of standard input, without its line ending (and a UTF-8 byte order mark), as
+ * UTF-8; refused from a terminal (it would echo), past the longest password's bytes (without reading
+ * further), and when it is not UTF-8 (a Latin-1 file would silently become another password).
+ */
 async function readPasswordLine(): Promise<string> {
-  const limit = MAX_PASSWORD_LENGTH * 4 + 2; // UTF-8 bytes of the longest password and a CR LF
+  if (process.stdin.isTTY) {
+    throw new UsageError(`--password-stdin reads a pipe or a file, not a terminal (it would show the password): printf '%s\\n' "$PASSWORD" | oscar user ... --password-stdin`);
+  }
+  const limit = MAX_PASSWORD_LENGTH * 4 + 5; // UTF-8 bytes of the longest password, a byte order mark and a CR
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of process.stdin as AsyncIterable<Buffer>) {
@@ -42,7 +49,13 @@ async function readPasswordLine(): Promise<string> {
   }
   process.stdin.destroy();
   if (size > limit) throw new UsageError(`password must be at most ${MAX_PASSWORD_LENGTH} characters long`);
-  return Buffer.concat(chunks).toString('utf8').replace(/\r$/, '');
+  let line: string;
+  try {
+    line = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(Buffer.concat(chunks));
+  } catch {
+    throw new UsageError('--password-stdin read bytes that are not UTF-8: save the password as UTF-8');
+  }
+  return line.replace(/\r$/, '');
 }
 
 /** The password from `--password`, or from standard input with `--password-stdin` (one of the two). */
@@ -138,7 +151,7 @@ async function runCommand(db: Db, command: string, values: Record<string, string
       if (nameIssue !== null) throw new UsageError(`--${nameIssue}`);
       const user = await findOrCreateUser(db, option(values, 'email'));
       if (user.created) {
-        console.log(`Created user ${user.email} (${user.id}) without a password; to sign in to the dashboard, give it one: oscar user password --email ${user.email} --password PASSWORD`);
+        console.log(`Created user ${user.email} (${user.id}) without a password; to sign in to the dashboard, give it one: oscar user password --email ${user.email} --password PASSWORD (or --password-stdin)`);
       }
       const { id, token } = await createApiToken(db, user.id, name);
       console.log(`Created API token ${id} for ${user.email}. It is shown only once:`);

@@ -90,9 +90,16 @@ describe('npx oscar', () => {
     const short = await server.cliWithInput('short\n', 'user', 'password', '--email', 'hana@example.com', '--password-stdin');
     expect(short.code).toBe(2);
     expect(short.stderr).toContain('at least 8 characters');
-    const huge = await server.cliWithInput('x'.repeat(10_000), 'user', 'password', '--email', 'hana@example.com', '--password-stdin');
+    // Past the longest password it stops reading: the pipe stays open, so a read to the end would never return.
+    const huge = await server.cliWithInput({ open: 'x'.repeat(10_000) }, 'user', 'password', '--email', 'hana@example.com', '--password-stdin');
     expect(huge.code).toBe(2);
     expect(huge.stderr).toContain('at most 1024 characters');
+    // A byte order mark (as Notepad saves) is not part of it; bytes that are not UTF-8 are refused, not guessed.
+    const marked = await server.cliWithInput('\uFEFFpiped secret two\n', 'user', 'password', '--email', 'hana@example.com', '--password-stdin');
+    expect(marked.code).toBe(0);
+    const latin1 = await server.cliWithInput(Buffer.from('caf\xe9 secret\n', 'latin1'), 'user', 'password', '--email', 'hana@example.com', '--password-stdin');
+    expect(latin1.code).toBe(2);
+    expect(latin1.stderr).toContain('not UTF-8');
     // None of the refused ones changed it.
     expect((await server.gql(SIGN_IN, { email: 'hana@example.com', password: 'piped secret two' })).data?.signIn.user.email).toBe('hana@example.com');
   });

@@ -79,8 +79,8 @@ export interface TestServer {
   readonly dir: string;
   /** Runs `oscar` CLI commands against the same database. */
   cli(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }>;
-  /** As `cli`, with `input` as the command's standard input. */
-  cliWithInput(input: string, ...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }>;
+  /** As `cli`, with `input` as the command's standard input (`{ open }`: written, and the pipe left open). */
+  cliWithInput(input: StdinInput, ...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }>;
   /** A fresh API token for `email` (the user is created if missing), via the CLI. */
   token(email: string): Promise<string>;
   /** POSTs a GraphQL operation. */
@@ -127,10 +127,16 @@ export function freePort(): Promise<number> {
   });
 }
 
-function run(command: string, args: string[], env: NodeJS.ProcessEnv, input?: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+/** A command's standard input: its whole text, or (`open`) text written with the pipe left open. */
+export type StdinInput = string | Uint8Array | { readonly open: string };
+
+function run(command: string, args: string[], env: NodeJS.ProcessEnv, input?: StdinInput): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { cwd: ROOT, env, stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
-    if (input !== undefined) child.stdin?.end(input);
+    // A command that exits before reading all of it closes the pipe: not the test's error.
+    child.stdin?.on('error', () => undefined);
+    if (typeof input === 'string' || input instanceof Uint8Array) child.stdin?.end(input);
+    else if (input !== undefined) child.stdin?.write(input.open); // and left open: only the command's own limit ends the read
     let stdout = '';
     let stderr = '';
     child.stdout?.on('data', (chunk) => (stdout += chunk));

@@ -231,10 +231,7 @@ function runCommand(command: readonly string[], env: Record<string, string>, sto
   });
 }
 
-/**
- * The names of the spec's parameters as trials key them (sub-parameters included), or with `alwaysActive`
- * only those every trial holds (no condition); none when the server is left to refuse the spec.
- */
+/** The names of the spec's parameters as trials key them (sub-parameters included); none when the server is left to refuse the spec. */
 function parameterNames(parameters: unknown): ReadonlySet<string> {
   return new Set(spaceParameters(parameters).map((param) => param.name));
 }
@@ -341,7 +338,8 @@ export async function runAgent(options: AgentOptions, out: NodeJS.WritableStream
       );
       let outcome: Finished | undefined;
       try {
-        // A conditional space's active sub-parameters, which the start-up check leaves out, are checked here.
+        // Checked at start-up for any two a trial can hold; again on the parameters the server sent,
+        // in case its space is not the spec's (a spec the agent could not parse, left to the server).
         const clash = variableClash(Object.keys(suggest.params));
         const ran =
           clash !== null

@@ -62,6 +62,8 @@ describe('handing parameters to a command', () => {
       'parameters "LR" and "lr" would both be OSCAR_PARAM_LR: rename one (each parameter needs its own environment variable)',
     );
     expect(clash({ a: { choices: { x: { lr } } }, b: { choices: { y: { LR: lr }, z: {} } } })).toMatch(/"(lr|LR)" and "(LR|lr)" would both be OSCAR_PARAM_LR/);
+    // A name made unique by its choice (`adam.lr`, since `lr` occurs twice) against a top-level `adam_lr`.
+    expect(clash({ adam_lr: lr, opt: { choices: { adam: { lr }, sgd: { lr } } } })).toMatch(/"(adam_lr|adam\.lr)" and "(adam\.lr|adam_lr)" would both be OSCAR_PARAM_ADAM_LR/);
     // A parameter and a sub-parameter of its own choices are active together.
     expect(clash({ 'm-x': { choices: { on: { m_x: lr }, off: {} } } })).toContain('"m-x" and "m_x" would both be OSCAR_PARAM_M_X');
   });

@@ -3,6 +3,8 @@
  * in its arguments) and reads the result back from its output.
  */
 
+import type { Parameter } from '../optimizer/space.ts';
+
 /** A parameter's value, as the server sends it. */
 export type ParamValue = string | number | boolean;
 
@@ -31,10 +33,7 @@ export function variableClash(names: Iterable<string>): string | null {
 }
 
 /** A parameter of a parsed space as far as {@link spaceVariableClash} needs it: its name and the choice it depends on. */
-export interface SpaceParameter {
-  readonly name: string;
-  readonly condition?: { readonly parent: string; readonly values: readonly (string | number | boolean)[] } | null;
-}
+export type SpaceParameter = Pick<Parameter, 'name' | 'condition'>;
 
 /**
  * {@link variableClash} for the parameters that some trial can hold together: two sub-parameters under

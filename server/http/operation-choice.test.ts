@@ -16,6 +16,8 @@ describe('operationChoiceProblem', () => {
       'the document has 12 operations ("Q0", "Q1", "Q2", "Q3", "Q4", "Q5", "Q6", "Q7", "Q8", "Q9", and 2 more): operationName must say which to run',
     );
     expect(operationChoiceProblem(parse('query A { a }'), 'x'.repeat(5000))!.length).toBeLessThan(300);
+    const long = parse(Array.from({ length: 12 }, (_, i) => `query Q${i}${'n'.repeat(10_000)} { a }`).join(' '));
+    expect(operationChoiceProblem(long, null)!.length).toBeLessThan(2000);
     expect(operationChoiceProblem(parse('fragment F on Query { a }'), undefined)).toContain('no operation to run');
   });
 });

@@ -1,24 +1,33 @@
 import { GraphQLError, Kind, type DocumentNode } from 'graphql';
-import type { Plugin } from 'graphql-yoga';
+import type { Plugin, YogaInitialContext } from 'graphql-yoga';
 
 /** At most this many of a document's operation names are listed in an error. */
 const NAMES_LISTED = 10;
+/** A name in an error is cut to this many characters. */
+const NAME_SHOWN = 100;
+
+/** A name as JSON (escaped), cut to {@link NAME_SHOWN} characters. */
+function quoted(name: string): string {
+  return name.length > NAME_SHOWN ? `${JSON.stringify(name.slice(0, NAME_SHOWN))}...` : JSON.stringify(name);
+}
 
 /**
  * Why `operationName` picks no operation of `document`, or null when it picks one: the operation it
  * names is missing, or the document has several and none is named, or it has none (fragments only).
- * Names are quoted as JSON (escaped) and at most {@link NAMES_LISTED} are listed.
+ * Names are quoted as JSON (escaped) and cut, and at most {@link NAMES_LISTED} are listed.
  */
 export function operationChoiceProblem(document: DocumentNode, operationName: string | null | undefined): string | null {
   const operations = document.definitions.filter((definition) => definition.kind === Kind.OPERATION_DEFINITION);
-  const names = operations.map((operation) => (operation.name ? JSON.stringify(operation.name.value) : 'an unnamed one'));
-  const listed = `${names.slice(0, NAMES_LISTED).join(', ')}${names.length > NAMES_LISTED ? `, and ${names.length - NAMES_LISTED} more` : ''}`;
+  const listed = () => {
+    const names = operations.slice(0, NAMES_LISTED).map((operation) => (operation.name ? quoted(operation.name.value) : 'an unnamed one'));
+    return `${names.join(', ')}${operations.length > NAMES_LISTED ? `, and ${operations.length - NAMES_LISTED} more` : ''}`;
+  };
   if (operations.length === 0) return 'the document has no operation to run (only fragments): add a query, mutation or subscription';
   if (operationName !== undefined && operationName !== null) {
     if (operations.some((operation) => operation.name?.value === operationName)) return null;
-    return `operationName ${JSON.stringify(operationName.slice(0, 200))} names no operation of the document (it has ${listed})`;
+    return `operationName ${quoted(operationName)} names no operation of the document (it has ${listed()})`;
   }
-  if (operations.length > 1) return `the document has ${operations.length} operations (${listed}): operationName must say which to run`;
+  if (operations.length > 1) return `the document has ${operations.length} operations (${listed()}): operationName must say which to run`;
   return null;
 }
 
@@ -28,11 +37,12 @@ export function operationChoiceProblem(document: DocumentNode, operationName: st
  * not determine what operation to execute."). Registered before yoga's check, so it runs first;
  * graphql-ws requests (no `request`) are left to graphql-js, whose messages name the operation.
  */
-export function operationChoicePlugin(): Plugin {
+export function operationChoicePlugin(): Plugin<YogaInitialContext> {
   return {
     onParse() {
       return ({ result, context }) => {
-        const { request, params } = context as { request?: Request; params?: { operationName?: string | null } };
+        // graphql-ws's context has no `request` (and `params` may be missing, as yoga's own check allows).
+        const { request, params } = context as Partial<YogaInitialContext>;
         if (!request || result instanceof Error || !result) return;
         const problem = operationChoiceProblem(result as DocumentNode, params?.operationName);
         if (problem !== null) {
