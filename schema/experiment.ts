@@ -1,9 +1,10 @@
 import { builder } from './builder.ts';
-import { badInput } from '../server/errors.ts';
+import { badInput, userError } from '../server/errors.ts';
 import { experimentName } from '../server/experiments/experiment-input.ts';
 import { prunerSpec, storedPruner } from '../server/pruners/pruner-config.ts';
 import { constraintsSpec, objectivesSpec, storedConstraints, storedObjectives } from '../server/objectives/objectives-config.ts';
 import { bestId, frontIds, isPlain, rankCompleted } from '../server/objectives/ranking.ts';
+import { replayThen } from '../server/subscriptions/replay.ts';
 
 builder.prismaObject('Experiment', {
   description: 'A named search over a parameter space, owned by one user.',
@@ -144,8 +145,19 @@ builder.subscriptionField('experimentUpdated', (t) =>
   t.withAuth({ signedIn: true }).prismaField({
     type: 'Experiment',
     description: "Emits one of the caller's experiments each time one of its trials is created or changes.",
-    subscribe: (_root, _args, ctx) => {
-      return ctx.runtime.live.watch(ctx.viewer, ctx.runtime.events.pubsub.subscribe('user:experiments', ctx.viewer.userId));
+    args: {
+      first: t.arg.id({
+        description:
+          "First emit this experiment (the caller's), once listening has started: a client that reads it again on that event misses no change made between its read and its subscription.",
+      }),
+    },
+    subscribe: async (_root, args, ctx) => {
+      const events = ctx.runtime.events.pubsub.subscribe('user:experiments', ctx.viewer.userId);
+      if (args.first === null || args.first === undefined) return ctx.runtime.live.watch(ctx.viewer, events);
+      const first = String(args.first);
+      const owned = await ctx.runtime.db.experiment.count({ where: { id: first, ownerId: ctx.viewer.userId } });
+      if (!owned) throw userError('NOT_FOUND', `No experiment with id "${first}"`, 'first');
+      return ctx.runtime.live.watch(ctx.viewer, replayThen(events, async () => [{ experimentId: first }], (event) => event.experimentId));
     },
     resolve: (query, event, _args, ctx) => {
       ctx.budget.refill(); // each event is an operation of its own

@@ -72,3 +72,36 @@ it('reconnects an open experiment page after the server restarts and shows the c
   await expect.poll(() => page!.textContent('[data-testid=trial-count]'), { timeout: 30_000 }).toBe('2');
   await expect.poll(() => page!.textContent('[data-testid=count-completed]'), { timeout: 30_000 }).toBe('2');
 }, 240_000);
+
+it('shows a rename made between the header reading the experiment and its subscription starting', async () => {
+  const token = await server.token(EMAIL);
+  const id = await createExperiment(server, token, 'Read before listening');
+  await page?.close();
+  page = await browser.newPage();
+  // The page's WebSockets go nowhere until the test lets them: its first read is done, the rename
+  // made, and only then may the subscription start (as a slow connection would have it).
+  await page.addInitScript(() => {
+    const Native = window.WebSocket;
+    const state = window as unknown as { holdSockets: boolean };
+    state.holdSockets = true;
+    window.WebSocket = class extends Native {
+      constructor(url: string | URL, protocols?: string | string[]) {
+        super(state.holdSockets ? 'ws://127.0.0.1:9/' : url, protocols);
+      }
+    };
+  });
+  await signIn(page, server, EMAIL, PASSWORD);
+  const headerRead = page.waitForResponse((response) => {
+    const request = response.request();
+    return request.url().includes('/graphql') && `${request.url()} ${request.postData() ?? ''}`.includes('ExperimentHeader');
+  });
+  await page.goto(`${origin(server)}/experiments/${id}`);
+  await headerRead;
+  await expect.poll(() => page!.textContent('[data-testid=experiment-name]'), { timeout: 30_000 }).toBe('Read before listening');
+
+  const renamed = await server.gql(`mutation ($id: ID!) { updateExperiment(id: $id, name: "Renamed meanwhile") { id } }`, { id }, token);
+  expect(renamed.errors).toBeUndefined();
+  expect(await page.locator('.title .live').textContent()).toBe('Connecting…');
+  await page.evaluate(() => ((window as unknown as { holdSockets: boolean }).holdSockets = false));
+  await expect.poll(() => page!.textContent('[data-testid=experiment-name]'), { timeout: 60_000 }).toBe('Renamed meanwhile');
+}, 240_000);
