@@ -73,14 +73,14 @@ it('reconnects an open experiment page after the server restarts and shows the c
   await expect.poll(() => page!.textContent('[data-testid=count-completed]'), { timeout: 30_000 }).toBe('2');
 }, 240_000);
 
-it('shows a rename made between the header reading the experiment and its subscription starting', async () => {
-  const token = await server.token(EMAIL);
-  const id = await createExperiment(server, token, 'Read before listening');
+/**
+ * A signed-in page whose WebSockets go nowhere until `release` (a slow connection): what it reads
+ * over HTTP is read, and a change made then, before any subscription starts, is the case to show.
+ */
+async function pageWithHeldSockets(): Promise<{ page: Page; release: () => Promise<void> }> {
   await page?.close();
-  page = await browser.newPage();
-  // The page's WebSockets go nowhere until the test lets them: its first read is done, the rename
-  // made, and only then may the subscription start (as a slow connection would have it).
-  await page.addInitScript(() => {
+  const held = await browser.newPage();
+  await held.addInitScript(() => {
     const Native = window.WebSocket;
     const state = window as unknown as { holdSockets: boolean };
     state.holdSockets = true;
@@ -90,18 +90,47 @@ it('shows a rename made between the header reading the experiment and its subscr
       }
     };
   });
-  await signIn(page, server, EMAIL, PASSWORD);
-  const headerRead = page.waitForResponse((response) => {
+  await signIn(held, server, EMAIL, PASSWORD);
+  return { page: held, release: () => held.evaluate(() => void ((window as unknown as { holdSockets: boolean }).holdSockets = false)) };
+}
+
+/** Resolves once the page has had the answer to its GraphQL operation `name` (sent by GET or POST). */
+function answered(held: Page, name: string): Promise<unknown> {
+  return held.waitForResponse((response) => {
     const request = response.request();
-    return request.url().includes('/graphql') && `${request.url()} ${request.postData() ?? ''}`.includes('ExperimentHeader');
+    return request.url().includes('/graphql') && `${request.url()} ${request.postData() ?? ''}`.includes(name);
   });
+}
+
+const RENAME = `mutation ($id: ID!, $name: String!) { updateExperiment(id: $id, name: $name) { id } }`;
+
+it('shows a rename made between the header reading the experiment and its subscription starting', async () => {
+  const token = await server.token(EMAIL);
+  const id = await createExperiment(server, token, 'Read before listening');
+  const held = await pageWithHeldSockets();
+  page = held.page;
+  const headerRead = answered(page, 'ExperimentHeader');
   await page.goto(`${origin(server)}/experiments/${id}`);
   await headerRead;
   await expect.poll(() => page!.textContent('[data-testid=experiment-name]'), { timeout: 30_000 }).toBe('Read before listening');
 
-  const renamed = await server.gql(`mutation ($id: ID!) { updateExperiment(id: $id, name: "Renamed meanwhile") { id } }`, { id }, token);
-  expect(renamed.errors).toBeUndefined();
+  expect((await server.gql(RENAME, { id, name: 'Renamed meanwhile' }, token)).errors).toBeUndefined();
   expect(await page.locator('.title .live').textContent()).toBe('Connecting…');
-  await page.evaluate(() => ((window as unknown as { holdSockets: boolean }).holdSockets = false));
+  await held.release();
   await expect.poll(() => page!.textContent('[data-testid=experiment-name]'), { timeout: 60_000 }).toBe('Renamed meanwhile');
+}, 240_000);
+
+it('shows on a trial page a rename made between its read and its subscriptions starting', async () => {
+  const token = await server.token(EMAIL);
+  const id = await createExperiment(server, token, 'Trial page before listening');
+  const held = await pageWithHeldSockets();
+  page = held.page;
+  const trialRead = answered(page, 'TrialPage(');
+  await page.goto(`${origin(server)}/experiments/${id}/trials/1`);
+  await trialRead;
+  await expect.poll(() => page!.textContent('[data-testid=experiment-link]'), { timeout: 30_000 }).toBe('Trial page before listening');
+
+  expect((await server.gql(RENAME, { id, name: 'Trial page renamed' }, token)).errors).toBeUndefined();
+  await held.release();
+  await expect.poll(() => page!.textContent('[data-testid=experiment-link]'), { timeout: 60_000 }).toBe('Trial page renamed');
 }, 240_000);
