@@ -1,10 +1,11 @@
 import { builder } from './builder.ts';
-import { badInput, userError } from '../server/errors.ts';
+import { badInput } from '../server/errors.ts';
 import { experimentName } from '../server/experiments/experiment-input.ts';
 import { prunerSpec, storedPruner } from '../server/pruners/pruner-config.ts';
 import { constraintsSpec, objectivesSpec, storedConstraints, storedObjectives } from '../server/objectives/objectives-config.ts';
 import { bestId, frontIds, isPlain, rankCompleted } from '../server/objectives/ranking.ts';
 import { replayThen } from '../server/subscriptions/replay.ts';
+import { ownedExperimentId } from './owned-experiment.ts';
 
 builder.prismaObject('Experiment', {
   description: 'A named search over a parameter space, owned by one user.',
@@ -144,20 +145,25 @@ builder.queryField('experiment', (t) =>
 builder.subscriptionField('experimentUpdated', (t) =>
   t.withAuth({ signedIn: true }).prismaField({
     type: 'Experiment',
-    description: "Emits one of the caller's experiments each time one of its trials is created or changes.",
+    description: "Emits one of the caller's experiments each time one of its trials is created or changes, and each time it is renamed, tagged, annotated or archived.",
     args: {
-      first: t.arg.id({
+      startWith: t.arg.id({
         description:
-          "First emit this experiment (the caller's), once listening has started: a client that reads it again on that event misses no change made between its read and its subscription.",
+          "First emit this experiment (the caller's), once every replica's changes reach the subscription: a client that reads it again on that event misses no change made between its read and its subscription.",
       }),
     },
     subscribe: async (_root, args, ctx) => {
-      const events = ctx.runtime.events.pubsub.subscribe('user:experiments', ctx.viewer.userId);
-      if (args.first === null || args.first === undefined) return ctx.runtime.live.watch(ctx.viewer, events);
-      const first = String(args.first);
-      const owned = await ctx.runtime.db.experiment.count({ where: { id: first, ownerId: ctx.viewer.userId } });
-      if (!owned) throw userError('NOT_FOUND', `No experiment with id "${first}"`, 'first');
-      return ctx.runtime.live.watch(ctx.viewer, replayThen(events, async () => [{ experimentId: first }], (event) => event.experimentId));
+      const userId = ctx.viewer.userId;
+      if (args.startWith === null || args.startWith === undefined) {
+        return ctx.runtime.live.watch(ctx.viewer, ctx.runtime.events.pubsub.subscribe('user:experiments', userId));
+      }
+      const startWith = await ownedExperimentId(ctx.runtime.db, userId, args.startWith, 'startWith');
+      const events = ctx.runtime.events.pubsub.subscribe('user:experiments', userId);
+      const replayed = async () => {
+        await ctx.runtime.events.listening(`user:experiments:${userId}`);
+        return [{ experimentId: startWith }];
+      };
+      return ctx.runtime.live.watch(ctx.viewer, replayThen(events, replayed, (event) => event.experimentId));
     },
     resolve: (query, event, _args, ctx) => {
       ctx.budget.refill(); // each event is an operation of its own

@@ -1,8 +1,8 @@
 import { builder } from './builder.ts';
 import { filter, pipe } from 'graphql-yoga';
 import type { TrialEvent } from '../server/runtime/events.ts';
-import { userError } from '../server/errors.ts';
 import { MAX_CHANGED_REPLAYED, changedSince, replayThen } from '../server/subscriptions/replay.ts';
+import { ownedExperimentId } from './owned-experiment.ts';
 import { TRIAL_STATES, asTrialState } from '../server/trials/trial-state.ts';
 import { parseExperimentInput } from '../server/experiments/experiment-input.ts';
 import { parseFailure, parseReport, parseTrialResult } from '../server/trials/trial-result.ts';
@@ -233,13 +233,17 @@ builder.subscriptionField('trialUpdated', (t) =>
       }),
     },
     subscribe: async (_root, args, ctx) => {
-      const experimentId = String(args.experimentId);
-      const owned = await ctx.runtime.db.experiment.count({ where: { id: experimentId, ownerId: ctx.viewer.userId } });
-      if (!owned) throw userError('NOT_FOUND', `No experiment with id "${experimentId}"`, 'experimentId');
+      const experimentId = await ownedExperimentId(ctx.runtime.db, ctx.viewer.userId, args.experimentId, 'experimentId');
       const subscribed = ctx.runtime.events.pubsub.subscribe('experiment:trials', experimentId);
       const events = args.heartbeats ? subscribed : pipe(subscribed, filter((event: TrialEvent) => !event.heartbeat));
       const since = args.since;
-      return ctx.runtime.live.watch(ctx.viewer, since === null || since === undefined ? events : replayThen(events, () => changedSince(ctx.runtime.db, experimentId, since), (event) => event.trialId));
+      if (since === null || since === undefined) return ctx.runtime.live.watch(ctx.viewer, events);
+      // Read once every replica's events reach here (Redis confirmed the subscription): none falls in between.
+      const replayed = async () => {
+        await ctx.runtime.events.listening(`experiment:trials:${experimentId}`);
+        return changedSince(ctx.runtime.db, experimentId, since);
+      };
+      return ctx.runtime.live.watch(ctx.viewer, replayThen(events, replayed, (event) => event.trialId));
     },
     resolve: (query, event, _args, ctx) => {
       ctx.budget.refill(); // each event is an operation of its own

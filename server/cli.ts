@@ -38,7 +38,7 @@ async function readPasswordLine(): Promise<string> {
   if (process.stdin.isTTY) {
     throw new UsageError(`--password-stdin reads a pipe or a file, not a terminal (it would show the password): printf '%s\\n' "$PASSWORD" | oscar user ... --password-stdin`);
   }
-  const limit = MAX_PASSWORD_LENGTH * 4 + 5; // UTF-8 bytes of the longest password, a byte order mark and a CR
+  const limit = MAX_PASSWORD_LENGTH * 4 + 4; // UTF-8 bytes of the longest password, a byte order mark (3) and a CR
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of process.stdin as AsyncIterable<Buffer>) {

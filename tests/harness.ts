@@ -136,7 +136,12 @@ function run(command: string, args: string[], env: NodeJS.ProcessEnv, input?: St
     // A command that exits before reading all of it closes the pipe: not the test's error.
     child.stdin?.on('error', () => undefined);
     if (typeof input === 'string' || input instanceof Uint8Array) child.stdin?.end(input);
-    else if (input !== undefined) child.stdin?.write(input.open); // and left open: only the command's own limit ends the read
+    else if (input !== undefined) {
+      child.stdin?.write(input.open); // and left open: only the command's own limit ends the read
+      // A command that would read on for ever is killed (its test then fails on the exit), not left behind.
+      const guard = setTimeout(() => child.kill('SIGKILL'), 60_000);
+      child.once('close', () => clearTimeout(guard));
+    }
     let stdout = '';
     let stderr = '';
     child.stdout?.on('data', (chunk) => (stdout += chunk));

@@ -138,11 +138,11 @@ describe('experimentUpdated over graphql-ws', () => {
     await client.dispose();
   });
 
-  it('with `first`, emits that experiment once listening has started, so a read on it misses no later change', async () => {
+  it('with `startWith`, emits that experiment once listening has started, so a read on it misses no later change', async () => {
     const made = (await server.gql(SUGGEST, { name: 'Header first' }, alice)).data?.suggest;
     const id = made.experiment.id;
     const client = server.ws(alice);
-    const feed = collect<any>(client, `subscription ($first: ID) { experimentUpdated(first: $first) { id name } }`, { first: id });
+    const feed = collect<any>(client, `subscription ($startWith: ID) { experimentUpdated(startWith: $startWith) { id name } }`, { startWith: id });
     // The first event comes before any change: the server was already listening when it was sent.
     await waitFor(() => feed.events.length >= 1, 10_000);
     expect(feed.events[0].experimentUpdated).toEqual({ id, name: 'Header first' });
@@ -155,11 +155,10 @@ describe('experimentUpdated over graphql-ws', () => {
 
     // Another user's experiment: refused, naming the argument, and nothing left listening.
     const other = server.ws(bob);
-    const refused = collect<any>(other, `subscription ($first: ID) { experimentUpdated(first: $first) { id } }`, { first: id });
+    const refused = collect<any>(other, `subscription ($startWith: ID) { experimentUpdated(startWith: $startWith) { id } }`, { startWith: id });
     await waitFor(() => refused.errors.length > 0 || refused.isDone(), 10_000);
-    expect(refused.errors.flat()).toEqual([expect.objectContaining({ extensions: expect.objectContaining({ code: 'NOT_FOUND', field: 'first' }) })]);
+    expect(refused.errors.flat()).toEqual([expect.objectContaining({ extensions: expect.objectContaining({ code: 'NOT_FOUND', field: 'startWith' }) })]);
     expect(refused.events).toEqual([]);
-    await server.listening(bob, 0);
     await other.dispose();
   });
 });

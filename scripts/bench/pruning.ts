@@ -67,8 +67,10 @@ const AT_STEPS = (values.at ?? '').split(',').filter(Boolean).map(Number);
 if (AT_STEPS.some((step) => !Number.isInteger(step) || step < 0)) throw new Error(`--at wants whole steps, got ${values.at}`);
 
 const OUT = process.env.OSCAR_BENCH_OUT ?? join(ROOT, 'scripts/bench/results');
-/** The steps of a full trial in runs that do not say (written before `trial_steps`): every problem's were 50. */
+/** The steps of a full trial of most problems (pruning_problems.py). */
 const STEPS = 50;
+/** A run's full-trial steps: as it says, or (written before `trial_steps`) as its problem has them. */
+const trialSteps = (run: Run): number => run.trial_steps ?? (run.problem === 'mlp_sgd_100' ? 100 : STEPS);
 
 /** Oscar's pruners as the experiment dict names them. */
 const OSCAR_PRUNERS: Readonly<Record<string, unknown>> = {
@@ -241,7 +243,7 @@ function report(runs: readonly Run[], seconds: number | null): string {
   const budget = runs[0]?.budget ?? 0;
   const seeds = Math.max(...rows.map((r) => r.seeds));
   let md = `# Pruning benchmark (\`npm run bench:pruning\`)\n\n`;
-  const lengths = [...new Set(runs.map((r) => r.trial_steps ?? STEPS))].map((steps) => `${budget / steps} full trials of ${steps} steps`);
+  const lengths = [...new Set(runs.map(trialSteps))].map((steps) => `${budget / steps} full trials of ${steps} steps`);
   md += `${seeds} seeds, ${budget} steps per run (${lengths.join('; ')}), Oscar's optimizer \`${values.algorithm}\`, Optuna 3.1 TPE.`;
   md += seconds === null ? '\n\n' : ` Whole run: ${(seconds / 60).toFixed(1)} min.\n\n`;
   md += `Medians across seeds. *regret*: best final value of a trial that ran to the end minus the optimum, once the run spent its budget; `;

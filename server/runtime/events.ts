@@ -58,6 +58,12 @@ export interface Events {
   onResync(replay: ResyncHandler): void;
   /** Delivers an event to this process's subscribers only (`topic` as in {@link onResync}). */
   deliverLocally(topic: string, detail: TrialEvent | ExperimentEvent): void;
+  /**
+   * Resolves once every replica's events on `topic` (as `experiment:trials:ID`) reach this process's
+   * listeners: at once in process; with Redis, once it confirmed the subscription. A replay read after
+   * it misses nothing published after it was read.
+   */
+  listening(topic: string): Promise<void>;
 }
 
 /**
@@ -87,6 +93,9 @@ export function createEvents(redis?: { readonly clients: RedisClients; readonly 
     },
     deliverLocally(topic, detail) {
       bus?.deliverLocally(topic, detail);
+    },
+    async listening(topic) {
+      await bus?.listening(topic);
     },
     publishTrial(ownerId, experimentId, trialId) {
       pubsub.publish('experiment:trials', experimentId, { trialId });

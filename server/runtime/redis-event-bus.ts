@@ -16,6 +16,11 @@ export interface RedisEventBus {
   deliverLocally(type: string, detail: unknown): void;
   /** Called after Redis comes back, with the topics that have listeners here: replay what they may have missed. */
   onResync(handler: ResyncHandler): void;
+  /**
+   * Resolves once Redis has confirmed this process's subscription to `type` (at once if none is being
+   * made): events other replicas publish from then on reach its listeners here.
+   */
+  listening(type: string): Promise<void>;
 }
 
 interface Envelope {
@@ -55,6 +60,9 @@ export function createRedisEventBus(redis: RedisClients, prefix: string, log: (l
   /** When this process's first publish since Redis was last reachable failed. */
   let publishFailedAt: number | null = null;
 
+  /** Per channel, the SUBSCRIBE this process sent for it last (settled either way: failures are logged). */
+  const subscribing = new Map<string, Promise<unknown>>();
+
   const remote = createRedisEventTarget({
     publishClient: {
       publish: (channel: string, message: string) =>
@@ -66,8 +74,15 @@ export function createRedisEventBus(redis: RedisClients, prefix: string, log: (l
     } as never,
     subscribeClient: {
       on: (event: string, handler: (...args: unknown[]) => void) => redis.subscribe.on(event, handler),
-      subscribe: (channel: string) => redis.subscribe.subscribe(channel).catch((error: Error) => log(`SUBSCRIBE ${channel}: ${error.message}`)),
-      unsubscribe: (channel: string) => redis.subscribe.unsubscribe(channel).catch(() => undefined),
+      subscribe: (channel: string) => {
+        const sent = redis.subscribe.subscribe(channel).catch((error: Error) => log(`SUBSCRIBE ${channel}: ${error.message}`));
+        subscribing.set(channel, sent);
+        return sent;
+      },
+      unsubscribe: (channel: string) => {
+        subscribing.delete(channel);
+        return redis.subscribe.unsubscribe(channel).catch(() => undefined);
+      },
     } as never,
   });
 
@@ -156,6 +171,9 @@ export function createRedisEventBus(redis: RedisClients, prefix: string, log: (l
     deliverLocally: (type, detail) => local.dispatchEvent(new CustomEvent(type, { detail })),
     onResync(handler) {
       resync = handler;
+    },
+    async listening(type) {
+      await subscribing.get(`${prefix}:${type}`);
     },
   };
 }

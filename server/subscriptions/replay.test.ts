@@ -12,6 +12,21 @@ afterEach(() => {
 });
 
 describe('replayThen', () => {
+  it('listens before it reads the replay: an event published while the replay is read is delivered after it', async () => {
+    const pubsub = createPubSub<{ trials: [string, { trialId: string }] }>({ eventTarget: new EventTarget() });
+    const stream = replayThen(
+      pubsub.subscribe('trials', 'e1'),
+      async () => {
+        pubsub.publish('trials', 'e1', { trialId: 'published-while-reading' });
+        return [{ trialId: 'replayed' }];
+      },
+      (event) => event.trialId,
+    )[Symbol.asyncIterator]();
+    expect((await stream.next()).value).toEqual({ trialId: 'replayed' });
+    expect((await stream.next()).value).toEqual({ trialId: 'published-while-reading' });
+    await stream.return?.();
+  });
+
   it('keeps up with thousands of live events published while the replayed ones are still being sent', async () => {
     process.on('uncaughtException', onUncaught);
     const pubsub = createPubSub<{ trials: [string, { trialId: string }] }>({ eventTarget: new EventTarget() });

@@ -73,11 +73,11 @@ export const TrialPageEvents = graphql(`
 
 /**
  * The user's experiments as they change: the page follows its own experiment's name. Its own comes
- * first, once the server listens (`first`), so a rename made before the subscription started shows too.
+ * first, once the server listens (`startWith`), so a rename made before the subscription started shows too.
  */
 export const TrialPageRenames = graphql(`
   subscription TrialPageRenames($id: ID!) {
-    experimentUpdated(first: $id) {
+    experimentUpdated(startWith: $id) {
       id
       name
     }
