@@ -134,3 +134,18 @@ it('shows on a trial page a rename made between its read and its subscriptions s
   await held.release();
   await expect.poll(() => page!.textContent('[data-testid=experiment-link]'), { timeout: 60_000 }).toBe('Trial page renamed');
 }, 240_000);
+
+it('says an experiment was deleted when that happened between its page reading it and its subscriptions starting', async () => {
+  const token = await server.token(EMAIL);
+  const id = await createExperiment(server, token, 'Deleted before listening');
+  const held = await pageWithHeldSockets();
+  page = held.page;
+  const headerRead = answered(page, 'ExperimentHeader');
+  await page.goto(`${origin(server)}/experiments/${id}`);
+  await headerRead;
+  await expect.poll(() => page!.textContent('[data-testid=trial-count]'), { timeout: 30_000 }).toBe('1');
+
+  expect((await server.gql(`mutation ($id: ID!) { deleteExperiment(id: $id) { ids } }`, { id }, token)).errors).toBeUndefined();
+  await held.release();
+  await expect.poll(() => page!.textContent('p.error[role=alert]'), { timeout: 60_000 }).toBe('This experiment was deleted.');
+}, 240_000);
