@@ -60,7 +60,12 @@ export function spaceVariableClash(parameters: readonly SpaceParameter[]): strin
     return true;
   };
   const byVariable = new Map<string, SpaceParameter[]>();
-  for (const parameter of parameters) byVariable.set(paramVariable(parameter.name), [...(byVariable.get(paramVariable(parameter.name)) ?? []), parameter]);
+  for (const parameter of parameters) {
+    const variable = paramVariable(parameter.name);
+    const same = byVariable.get(variable);
+    if (same) same.push(parameter);
+    else byVariable.set(variable, [parameter]);
+  }
   const clashing: string[] = [];
   for (const same of byVariable.values()) {
     if (same.length < 2) continue;
