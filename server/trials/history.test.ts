@@ -9,7 +9,7 @@ import { parseSearchSpace, type Params } from '../optimizer/space.ts';
 import { createRuntime, type Runtime } from '../runtime/runtime.ts';
 import { newDatabase, type TestDatabase } from '../../tests/harness.ts';
 import { nextRevision } from './revisions.ts';
-import { learnedLoss, learnedScores, optimizerTrials } from './history.ts';
+import { learnedLoss, learnedScores, optimizerTrials, withFailed } from './history.ts';
 import { curveRows, readRunningCurves, type RunningCurve } from './running-curves.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'oscar-history-'));
@@ -260,5 +260,29 @@ describe('learnedScores', () => {
     const huge = Array.from({ length: 6 }, (_, i) => ({ step: i + 1, value: (i % 2 ? -1 : 1) * 1.7e308 }));
     const [learned] = learnedScores([{ vector: [huge[5]!.value], violation: 0, prunedStep: 6, curve: huge }], 50);
     expect(Number.isFinite(learned!.vector[0])).toBe(true);
+  });
+});
+
+describe('withFailed', () => {
+  const p = (x: number): Params => ({ x });
+  it('puts each FAILED trial in its place in completion order, with an infinite loss (and objectives)', () => {
+    const completed = [
+      { params: p(1), loss: 1 },
+      { params: p(2), loss: 2 },
+    ];
+    const failed = [
+      { params: p(0), at: 0 },
+      { params: p(5), at: 1 },
+      { params: p(9), at: 2 },
+    ];
+    expect(withFailed(completed, failed, null)).toEqual([
+      { params: p(0), loss: Infinity },
+      { params: p(1), loss: 1 },
+      { params: p(5), loss: Infinity },
+      { params: p(2), loss: 2 },
+      { params: p(9), loss: Infinity },
+    ]);
+    expect(withFailed([], [{ params: p(3), at: 0 }], 2)).toEqual([{ params: p(3), loss: Infinity, objectives: [Infinity, Infinity] }]);
+    expect(withFailed(completed, [], null)).toEqual(completed);
   });
 });

@@ -56,6 +56,12 @@ interface KnownTrial {
  */
 const CURVE_BATCH = 20;
 
+/** A FAILED trial, and how many scored trials finished before it (its place in completion order). */
+interface FailedTrial {
+  readonly params: Params;
+  readonly at: number;
+}
+
 /** A finished trial in completion order, as the optimizers learn from it. */
 interface ScoredTrial extends Scored {
   readonly params: Params;
@@ -137,6 +143,26 @@ export function optimizerTrials(
   });
 }
 
+/**
+ * `completed` with the FAILED trials in their places (each before the finished trial at its `at`), as
+ * the optimizers' contract has them (server/optimizer/types.ts): an infinite loss, worse than every
+ * result, and with several objectives (`objectiveCount`, null for a plain experiment) infinite ones,
+ * which NSGA-II reads as infinitely infeasible. Pure.
+ */
+export function withFailed(completed: readonly CompletedTrial[], failed: readonly FailedTrial[], objectiveCount: number | null): CompletedTrial[] {
+  if (failed.length === 0) return [...completed];
+  const merged: CompletedTrial[] = [];
+  let next = 0;
+  for (let i = 0; i <= completed.length; i++) {
+    for (; next < failed.length && failed[next]!.at <= i; next++) {
+      const params = failed[next]!.params;
+      merged.push(objectiveCount === null ? { params, loss: Number.POSITIVE_INFINITY } : { params, loss: Number.POSITIVE_INFINITY, objectives: new Array<number>(objectiveCount).fill(Number.POSITIVE_INFINITY) });
+    }
+    if (i < completed.length) merged.push(completed[i]!);
+  }
+  return merged;
+}
+
 /** What a history is scored by: the experiment's objectives and constraints. */
 interface Scoring {
   readonly objectives: Objectives;
@@ -178,6 +204,12 @@ interface History {
   readonly scoringKey: string;
   readonly trials: Map<number, KnownTrial>;
   readonly completed: ScoredTrial[];
+  /**
+   * FAILED trials, each with where it falls among `completed` (the index of the next finished trial):
+   * the optimizers learn them as worse than every result, so they move away instead of proposing a
+   * configuration that crashed again.
+   */
+  readonly failed: FailedTrial[];
   /** RUNNING trials by number. */
   readonly running: Map<number, Params>;
   /** Partial curves of running trials, by trial number (server/trials/running-curves.ts). */
@@ -220,7 +252,7 @@ export class HistoryCache {
       return history;
     }
     this.histories.delete(experimentId);
-    history = { scoringKey, trials: new Map(), completed: [], running: new Map(), runningCurves: new Map(), revision: -1, completedStep: null, furthestStep: null };
+    history = { scoringKey, trials: new Map(), completed: [], failed: [], running: new Map(), runningCurves: new Map(), revision: -1, completedStep: null, furthestStep: null };
     this.histories.set(experimentId, history);
     while (this.histories.size > MAX_CACHED_EXPERIMENTS) this.histories.delete(this.histories.keys().next().value!);
     return history;
@@ -249,14 +281,17 @@ export class HistoryCache {
       const curve = curves.get(row.id);
       history.trials.set(row.number, { state: row.state, params, score, ...(curve ? { curve } : {}) });
       if (score !== null && !completedChanged) history.completed.push({ params, ...score, ...(curve ? { curve } : {}) });
+      if (row.state === 'FAILED' && known?.state !== 'FAILED' && !completedChanged) history.failed.push({ params, at: history.completed.length });
       if (row.state === 'RUNNING') history.running.set(row.number, params);
       else history.running.delete(row.number);
     }
     if (completedChanged) {
       // A completed trial changed (rare: an edit); rebuild the list from the map, by trial number.
       history.completed.length = 0;
+      history.failed.length = 0;
       for (const [, t] of [...history.trials].sort((a, b) => a[0] - b[0])) {
         if (t.score !== null) history.completed.push({ params: t.params, ...t.score, ...(t.curve ? { curve: t.curve } : {}) });
+        else if (t.state === 'FAILED') history.failed.push({ params: t.params, at: history.completed.length });
       }
     }
   }
@@ -306,7 +341,7 @@ export class HistoryCache {
     await predictOffThread(this.pool, history.completed, finalStep, stale);
     const learned = learnedScores(history.completed, finalStep);
     const losses = scalarize(learned, deriveSeed(experiment.seed, experiment.nextTrialNumber, SCALARIZATION_STREAM));
-    const completed = optimizerTrials(history.completed, learned, losses, scoring.plain);
+    const completed = withFailed(optimizerTrials(history.completed, learned, losses, scoring.plain), history.failed, scoring.plain ? null : objectives.length);
     const state = experiment.optimizerState ?? undefined;
     const result = await this.pool.suggest({
       algorithm: experiment.algorithm,
