@@ -25,6 +25,10 @@ builder.prismaObject('Experiment', {
       select: { pruner: true },
       resolve: (experiment) => prunerSpec(storedPruner(experiment.pruner)),
     }),
+    revision: t.exposeInt('revision', {
+      description:
+        'The latest change to its trials when it was read: its trials read in the same query show every change up to it, and `trialUpdated(since: revision)` emits each later one.',
+    }),
     version: t.exposeInt('version', { description: 'Starts at 1; each `resume: false` archives this and starts the next.' }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
     updatedAt: t.expose('updatedAt', { type: 'DateTime', description: 'Last activity.' }),

@@ -229,7 +229,7 @@ builder.subscriptionField('trialUpdated', (t) =>
       heartbeats: t.arg.boolean({ required: true, defaultValue: false, description: 'Also emit a running trial at each heartbeat (its lease and heartbeatAt moved).' }),
       since: t.arg.int({
         description:
-          `First emit the trials changed after this revision (\`TrialTable.revision\`), so a table read before subscribing misses nothing; at most ${MAX_CHANGED_REPLAYED} trials, the latest changes: a client further behind should read the table again.`,
+          `First emit the trials changed after this revision (\`TrialTable.revision\` or \`Experiment.revision\`), so a table read before subscribing misses nothing; at most ${MAX_CHANGED_REPLAYED} trials, the latest changes: a client further behind should read the table again.`,
       }),
     },
     subscribe: async (_root, args, ctx) => {

@@ -125,9 +125,8 @@ it('shows on a trial page a rename made between its read and its subscriptions s
   const id = await createExperiment(server, token, 'Trial page before listening');
   const held = await pageWithHeldSockets();
   page = held.page;
-  const trialRead = answered(page, 'TrialPage(');
+  // Its read is the server's, for the first paint: the browser reads again once its subscriptions listen.
   await page.goto(`${origin(server)}/experiments/${id}/trials/1`);
-  await trialRead;
   await expect.poll(() => page!.textContent('[data-testid=experiment-link]'), { timeout: 30_000 }).toBe('Trial page before listening');
 
   expect((await server.gql(RENAME, { id, name: 'Trial page renamed' }, token)).errors).toBeUndefined();
@@ -148,4 +147,40 @@ it('says an experiment was deleted when that happened between its page reading i
   expect((await server.gql(`mutation ($id: ID!) { deleteExperiment(id: $id) { ids } }`, { id }, token)).errors).toBeUndefined();
   await held.release();
   await expect.poll(() => page!.textContent('p.error[role=alert]'), { timeout: 60_000 }).toBe('This experiment was deleted.');
+}, 240_000);
+
+it('shows on a trial page a result that arrived between its read and its subscriptions starting', async () => {
+  const token = await server.token(EMAIL);
+  const id = await createExperiment(server, token, 'Result before listening');
+  const suggested = await server.gql(
+    `mutation ($e: ExperimentInput!) { suggest(experiment: $e, worker: "late-result") { id number } }`,
+    { e: { name: 'Result before listening', parameters: DEMO_PARAMETERS, algorithm: 'random' } },
+    token,
+  );
+  expect(suggested.errors).toBeUndefined();
+  const { id: trialId, number } = suggested.data!.suggest as { id: string; number: number };
+  const held = await pageWithHeldSockets();
+  page = held.page;
+  await page.goto(`${origin(server)}/experiments/${id}/trials/${number}`);
+  await expect.poll(() => page!.textContent('[data-testid=trial-state]'), { timeout: 30_000 }).toBe('running');
+
+  const updated = await server.gql(`mutation ($id: ID!) { update(trialId: $id, result: { loss: 0.125 }) { id } }`, { id: trialId }, token);
+  expect(updated.errors).toBeUndefined();
+  expect(await page.textContent('[data-testid=trial-state]')).toBe('running');
+  await held.release();
+  await expect.poll(() => page!.textContent('[data-testid=trial-state]'), { timeout: 60_000 }).toBe('completed');
+  expect(await page.textContent('[data-testid=field-loss]')).toBe('0.125');
+}, 240_000);
+
+it('says on a trial page that its experiment was deleted between its read and its subscriptions starting', async () => {
+  const token = await server.token(EMAIL);
+  const id = await createExperiment(server, token, 'Trial page deleted before listening');
+  const held = await pageWithHeldSockets();
+  page = held.page;
+  await page.goto(`${origin(server)}/experiments/${id}/trials/1`);
+  await expect.poll(() => page!.textContent('[data-testid=experiment-link]'), { timeout: 30_000 }).toBe('Trial page deleted before listening');
+
+  expect((await server.gql(`mutation ($id: ID!) { deleteExperiment(id: $id) { ids } }`, { id }, token)).errors).toBeUndefined();
+  await held.release();
+  await expect.poll(() => page!.textContent('[data-testid=experiment-deleted]'), { timeout: 60_000 }).toBe('This experiment was deleted, with its trials.');
 }, 240_000);

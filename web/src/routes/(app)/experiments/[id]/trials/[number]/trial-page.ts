@@ -9,6 +9,7 @@ export const TrialPage = graphql(`
     experiment(id: $id) {
       id
       name
+      revision
       objectives
       leaseSeconds
       trial(number: $number) {
@@ -58,10 +59,13 @@ export const TrialPage = graphql(`
   }
 `);
 
-/** Which trial of the experiment changed (and which group it is in), to know when to read the page again. */
+/**
+ * Which trial of the experiment changed (and which group it is in), to know when to read the page again:
+ * first those changed since the page's read (`since`: its `revision`), so none falls in between.
+ */
 export const TrialPageEvents = graphql(`
-  subscription TrialPageEvents($id: ID!) {
-    trialUpdated(experimentId: $id, heartbeats: true) {
+  subscription TrialPageEvents($id: ID!, $since: Int!) {
+    trialUpdated(experimentId: $id, heartbeats: true, since: $since) {
       id
       number
       retryOf {
