@@ -94,7 +94,18 @@ const TrialRef = builder.prismaObject('Trial', {
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
     updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
     completedAt: t.expose('completedAt', { type: 'DateTime', nullable: true }),
-    experiment: t.relation('experiment'),
+    experiment: t.prismaField({
+      type: 'Experiment',
+      description: 'The experiment it belongs to.',
+      select: { experimentId: true },
+      resolve: async (query, trial, _args, ctx) => {
+        // Each copy is sent, so each is charged: a page of trials each with its experiment's whole
+        // parameter space counts as that many experiments (measured once).
+        const id = trial.experimentId;
+        await ctx.budget.chargeRow(`Experiment:${id}`, () => ctx.runtime.database.storedBytes({ table: 'Experiment', ids: [id] }), 'experiment');
+        return ctx.runtime.db.experiment.findUniqueOrThrow({ ...query, where: { id } });
+      },
+    }),
   }),
 });
 

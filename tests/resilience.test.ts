@@ -126,6 +126,30 @@ describe('heavy queries and heavy work', () => {
     expect((await server.health()).status).toBe(200);
   }, 60_000);
 
+  it("charges each trial's experiment as it is sent: a page of trials each with a large experiment is refused with QUERY_TOO_COMPLEX", async () => {
+    const first = await server.gql(SUGGEST, { experiment: { name: 'Large spec', parameters: { x: { min: 0, max: 1 } } } }, token);
+    const largeId = first.data?.suggest.experiment.id;
+    await seedHeavyMetrics(server.databaseUrl, largeId, 100, 10);
+    // A 900 KB description stands for a large parameter space (up to 1,000 long choices per parameter).
+    const database = await openDatabase(server.databaseUrl);
+    try {
+      await database.db.experiment.update({ where: { id: largeId }, data: { description: 'd'.repeat(900_000) } });
+    } finally {
+      await database.close();
+    }
+    const page = (first: number) => `query ($id: ID!) { experiment(id: $id) { trials(first: ${first}) { edges { node { number experiment { description } } } } } }`;
+    const few = await server.gql(page(10), { id: largeId }, token);
+    expect(few.errors).toBeUndefined();
+    expect(few.data?.experiment.trials.edges[9].node.experiment.description).toHaveLength(900_000);
+    // 100 copies are 90 MB to send, over the 64 MiB an operation may load.
+    const started = Date.now();
+    const many = await server.gql(page(100), { id: largeId }, token);
+    expect(many.errors?.[0]?.extensions?.code).toBe('QUERY_TOO_COMPLEX');
+    expect(many.errors?.[0]?.message).toMatch(/^experiment: .*64 MiB/);
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect((await server.health()).status).toBe(200);
+  }, 60_000);
+
   it('computes parameter importance off the event loop: the health check answers quickly meanwhile', async () => {
     const latencies: number[] = [];
     let computing = true;

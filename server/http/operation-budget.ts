@@ -25,6 +25,24 @@ export class OperationBudget {
    */
   refill(): void {
     this.remaining = this.limit;
+    this.measured.clear();
+  }
+
+  /** Row sizes measured in this operation, by key: a row met many times (a trial's experiment) is measured once. */
+  private readonly measured = new Map<string, Promise<number>>();
+
+  /**
+   * Takes for `what` the size of a row that many fields may load (each trial's `experiment`), measured
+   * once per operation under `key` by `measure`: every time it is loaded it is charged, as each copy is
+   * sent, but the database is asked its size only once.
+   */
+  async chargeRow(key: string, measure: () => Promise<number>, what: string): Promise<void> {
+    let bytes = this.measured.get(key);
+    if (bytes === undefined) {
+      bytes = measure();
+      this.measured.set(key, bytes);
+    }
+    this.charge(await bytes, what);
   }
 
   /** Takes `bytes` for `what`, or refuses the operation with QUERY_TOO_COMPLEX. */
