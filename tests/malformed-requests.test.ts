@@ -79,6 +79,23 @@ describe('bad parameter spaces', () => {
     expect((await server.gql(COUNT, {}, alice)).data?.experiments).toEqual([]);
   });
 
+  it.each([
+    ['an objective direction', (deep: string) => `"objectives": {"acc": ${deep}}`, 'experiment.objectives.acc'],
+    ['a constraint limit', (deep: string) => `"constraints": {"m": {"max": ${deep}}}`, 'experiment.constraints.m.max'],
+    ['a pruner type', (deep: string) => `"pruner": {"type": ${deep}}`, 'experiment.pruner.type'],
+    ['a pruner setting', (deep: string) => `"pruner": {"type": "asha", "warmup_steps": ${deep}}`, 'experiment.pruner.warmup_steps'],
+  ])('refuses %s nested 40,000 deep with BAD_USER_INPUT naming it, without echoing it, and stores nothing', async (_what, spec, field) => {
+    // Written by hand: serialising such a value would overflow this process's stack too.
+    const deep = `${'{"a":'.repeat(40_000)}1${'}'.repeat(40_000)}`;
+    const experiment = `{"name": "Deep", "parameters": {"x": {"min": 0, "max": 1}}, ${spec(deep)}}`;
+    const body = `{"query": ${JSON.stringify(SUGGEST)}, "variables": {"experiment": ${experiment}}}`;
+    const response = await fetch(server.url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${alice}` }, body });
+    const answer = (await response.json()) as { errors?: { message: string; extensions?: { code?: string; field?: string } }[] };
+    expect(answer.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field });
+    expect(answer.errors?.[0]?.message.length).toBeLessThan(300);
+    expect((await server.gql(COUNT, {}, alice)).data?.experiments).toEqual([]);
+  });
+
   it('refuses an empty name and an unknown algorithm', async () => {
     const space = { x: { min: 0, max: 1 } };
     const noName = await server.gql(SUGGEST, { experiment: { name: '  ', parameters: space } }, alice);
@@ -264,6 +281,20 @@ describe('malformed HTTP requests and expensive queries', () => {
     expect(body.errors[0]?.message).toMatch(/operation/);
     const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
     for (const code of ['OPERATION_RESOLUTION_FAILURE', 'UNSUPPORTED_MEDIA_TYPE', 'BAD_REQUEST']) expect(readme).toContain(`\`${code}\``);
+  });
+
+  it('refuses an operation name that is not a string with 400 BAD_REQUEST, however deeply nested', async () => {
+    const deep = `${'['.repeat(200_000)}${']'.repeat(200_000)}`;
+    for (const operationName of ['5', '{"a": 1}', deep]) {
+      const response = await fetch(server.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${alice}` },
+        body: `{"query": "{ me { email } }", "operationName": ${operationName}}`,
+      });
+      expect(response.status).toBe(400);
+      const body = (await response.json()) as { errors: { message: string; extensions: { code: string } }[] };
+      expect(body.errors[0]).toMatchObject({ extensions: { code: 'BAD_REQUEST' }, message: expect.stringMatching(/^operationName must be a string/) });
+    }
   });
 
   it('refuses a mutation sent with GET', async () => {

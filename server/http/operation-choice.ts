@@ -44,6 +44,12 @@ export function operationChoicePlugin(): Plugin<YogaInitialContext> {
         // graphql-ws's context has no `request` (and `params` may be missing, as yoga's own check allows).
         const { request, params } = context as Partial<YogaInitialContext>;
         if (!request || result instanceof Error || !result) return;
+        const operationName: unknown = params?.operationName;
+        if (operationName !== undefined && operationName !== null && typeof operationName !== 'string') {
+          throw new GraphQLError('operationName must be a string (the name of an operation of the document) or absent', {
+            extensions: { code: 'BAD_REQUEST', http: { status: 400 } },
+          });
+        }
         const problem = operationChoiceProblem(result as DocumentNode, params?.operationName);
         if (problem !== null) {
           throw new GraphQLError(problem, { extensions: { code: 'OPERATION_RESOLUTION_FAILURE', http: { status: 400 } } });

@@ -1,6 +1,6 @@
 import { badInput } from '../errors.ts';
 import { nameProblem } from '../text.ts';
-import { MAX_VALUE_MAGNITUDE } from '../trials/trial-result.ts';
+import { describe, MAX_VALUE_MAGNITUDE } from '../trials/trial-result.ts';
 
 /** Whether an objective is to be made small or large. */
 export type Direction = 'minimize' | 'maximize';
@@ -67,7 +67,7 @@ export function parseObjectives(raw: unknown, field = 'experiment.objectives'): 
     if (seen.has(name)) throw badInput(`${field}.${name}`, `${field} names "${name}" twice`);
     seen.add(name);
     if (direction !== 'minimize' && direction !== 'maximize') {
-      throw badInput(`${field}.${name}`, `${field}.${name} must be "minimize" or "maximize", but got ${JSON.stringify(direction)}`);
+      throw badInput(`${field}.${name}`, `${field}.${name} must be "minimize" or "maximize", but got ${describe(direction)}`);
     }
     return { name, direction };
   });
@@ -90,7 +90,7 @@ export function parseConstraints(raw: unknown, field = 'experiment.constraints')
       const value = limits[key];
       if (value === undefined || value === null) return null;
       if (typeof value !== 'number' || !Number.isFinite(value) || Math.abs(value) > MAX_VALUE_MAGNITUDE) {
-        throw badInput(`${at}.${key}`, `${at}.${key} must be a finite number within ±${MAX_VALUE_MAGNITUDE}, but got ${JSON.stringify(value)}`);
+        throw badInput(`${at}.${key}`, `${at}.${key} must be a finite number within ±${MAX_VALUE_MAGNITUDE}, but got ${describe(value)}`);
       }
       return value;
     };

@@ -1,6 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
 import { badInput } from '../errors.ts';
-import { MAX_REPORT_STEP } from '../trials/trial-result.ts';
+import { describe, MAX_REPORT_STEP } from '../trials/trial-result.ts';
 import { MIN_CURVE_POINTS } from './learning-curve.ts';
 
 /**
@@ -80,7 +80,7 @@ const KEYS: Readonly<Record<PrunerType, readonly string[]>> = {
 function wholeNumber(field: string, raw: unknown, fallback: number, min: number, max = MAX_STEP): number {
   if (raw === undefined || raw === null) return fallback;
   if (typeof raw !== 'number' || !Number.isInteger(raw) || raw < min || raw > max) {
-    throw badInput(field, `${field} must be a whole number from ${min} to ${max}, but got ${JSON.stringify(raw)}`);
+    throw badInput(field, `${field} must be a whole number from ${min} to ${max}, but got ${describe(raw)}`);
   }
   return raw;
 }
@@ -100,7 +100,7 @@ export function parsePruner(raw: unknown, field = 'experiment.pruner'): PrunerCo
   }
   if (typeof type !== 'string' || !(TYPES as readonly string[]).includes(type)) {
     const at = typeof raw === 'string' ? field : `${field}.type`;
-    throw badInput(at, `${at} must be one of ${TYPES.join(', ')}, but got ${JSON.stringify(type ?? null)}`);
+    throw badInput(at, `${at} must be one of ${TYPES.join(', ')}, but got ${describe(type ?? null)}`);
   }
   const kind = type as PrunerType;
   for (const key of Object.keys(spec)) {
@@ -114,7 +114,7 @@ export function parsePruner(raw: unknown, field = 'experiment.pruner'): PrunerCo
     if (kind === 'percentile') {
       const value = spec.percentile;
       if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || value >= 100) {
-        throw badInput(at('percentile'), `${at('percentile')} must be a number above 0 and below 100 (25 keeps the best quarter), but got ${JSON.stringify(value ?? null)}`);
+        throw badInput(at('percentile'), `${at('percentile')} must be a number above 0 and below 100 (25 keeps the best quarter), but got ${describe(value ?? null)}`);
       }
       percentile = value;
     }

@@ -167,7 +167,7 @@ export const numericHome: TunableHome<NumericParameter> = {
   fromCube: fromUnit,
   encode(param, value) {
     if (typeof value !== 'number' || !Number.isFinite(value)) {
-      throw new InvalidTrialError(param.name, `must be a finite number, but got ${JSON.stringify(value)}`);
+      throw new InvalidTrialError(param.name, `must be a finite number, but got ${describe(value)}`);
     }
     return toUnit(param, value);
   },
