@@ -87,8 +87,13 @@ builder.prismaObject('Experiment', {
       cursor: 'id',
       totalCount: (experiment, _args, ctx) => ctx.runtime.db.trial.count({ where: { experimentId: experiment.id } }),
       // The page is measured (its ids, then their stored size) before its rows are read.
-      resolve: async (query, experiment, _args, ctx) => {
+      resolve: async (query, experiment, args, ctx) => {
         const { cursor, take, skip } = query;
+        // A cursor made by hand can decode to a number or an object: only an id (a string) is one.
+        if (cursor !== undefined && typeof cursor.id !== 'string') {
+          const field = args.after != null ? 'after' : 'before';
+          throw badInput(field, `${field} is not a cursor this API gave: pass a page's endCursor (or startCursor, to page back) as it came`);
+        }
         const page = { where: { experimentId: experiment.id }, orderBy: { number: 'desc' as const }, cursor, take, skip };
         const ids = (await ctx.runtime.db.trial.findMany({ ...page, select: { id: true } })).map((trial) => trial.id);
         ctx.budget.charge(await ctx.runtime.database.storedBytes({ table: 'Trial', ids }), 'trials');

@@ -412,3 +412,32 @@ describe('the rate limit', () => {
     }
   });
 });
+
+describe('pages of trials asked for with bad arguments', () => {
+  const PAGE = `query ($name: String!, $first: Int, $last: Int, $after: String, $before: String) {
+    experiment(name: $name) { trials(first: $first, last: $last, after: $after, before: $before) { edges { node { number } } pageInfo { endCursor } } }
+  }`;
+  const cursor = (text: string) => Buffer.from(text).toString('base64');
+
+  it.each([
+    ['a negative first', { first: -5 }, 'first'],
+    ['a negative last', { last: -1 }, 'last'],
+    ['after and before together', { first: 1, after: 'x', before: 'y' }, 'after'],
+    ['a cursor that is not base64 of ours', { first: 2, after: 'not a cursor at all' }, 'after'],
+    ['a hand-made cursor holding an object', { first: 2, after: cursor('GPC:J:{"a":1}') }, 'after'],
+    ['a hand-made cursor holding a number', { first: 2, after: cursor('GPC:N:1e999') }, 'after'],
+    ['a hand-made cursor holding a date', { last: 2, before: cursor('GPC:D:xx') }, 'before'],
+    ['a megabyte of cursor', { first: 2, after: 'A'.repeat(1_000_000) }, 'after'],
+  ])('refuses %s with BAD_USER_INPUT naming the argument, quoting none of it', async (_what, variables, field) => {
+    const token = await server.token('pages@example.com');
+    const trial = await server.gql(SUGGEST, { experiment: { name: 'Pages', parameters: { x: { min: 0, max: 1 } } } }, token);
+    expect(trial.errors).toBeUndefined();
+    const answer = await server.gql(PAGE, { name: 'Pages', ...variables }, token);
+    expect(answer.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field });
+    expect(answer.errors?.[0]?.message.length).toBeLessThan(200);
+    // A cursor the API gave still pages.
+    const first = await server.gql(PAGE, { name: 'Pages', first: 1 }, token);
+    const next = await server.gql(PAGE, { name: 'Pages', first: 1, after: first.data?.experiment.trials.pageInfo.endCursor }, token);
+    expect(next.errors).toBeUndefined();
+  });
+});

@@ -4,6 +4,7 @@ import { memoryLimiters, type LimiterFactory } from '../runtime/rate-limiters.ts
 import { GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { userError } from '../errors.ts';
+import { connectionArgumentProblem } from './connection-arguments.ts';
 import type { Context } from './context.ts';
 
 /** Query shape limits: depth, aliases, directives, tokens and an estimated cost (GraphQL Armor). */
@@ -71,6 +72,10 @@ function errorCodePlugin(): Plugin {
  */
 export function withErrorCode<E>(error: E): E | GraphQLError {
   if (!(error instanceof GraphQLError)) return error;
+  const page = connectionArgumentProblem(error);
+  if (page !== null) {
+    return new GraphQLError(page.message, { nodes: error.nodes, path: error.path, extensions: { code: 'BAD_USER_INPUT', field: page.field } });
+  }
   const given = error.extensions.code;
   const code = given !== undefined && !isQueryLimit(error.message) ? given : codeFor(error.message);
   // graphql-yoga codes a variable's coercion error BAD_USER_INPUT on some paths (subscriptions), but names no field.
