@@ -98,14 +98,15 @@ async function predictOffThread(
   pool: ComputePool,
   trials: readonly { readonly curve?: readonly CurvePoint[] }[],
   finalStep: number | null,
-  running: readonly RunningCurve[] = [],
+  running: readonly RunningCurve[],
+  owner: string,
 ): Promise<void> {
   if (finalStep === null) return;
   const curves = trials.flatMap((trial) => (trial.curve !== undefined && predictions.get(trial.curve)?.finalStep !== finalStep ? [trial.curve] : []));
   if (curves.length + running.length === 0) return;
   let values: readonly (CurvePrediction | null)[];
   try {
-    values = await pool.extrapolate({ curves: [...curves, ...running.map((curve) => fitPoints(curvePoints(curve)))], finalStep });
+    values = await pool.extrapolate({ curves: [...curves, ...running.map((curve) => fitPoints(curvePoints(curve)))], finalStep }, pool.suggestTimeoutMs, owner);
   } catch {
     values = [];
   }
@@ -338,7 +339,7 @@ export class HistoryCache {
     const rows = runningStep === null || history.running.size === 0 ? [] : await curveRows(this.db, experiment.id, runningStep);
     await readRunningCurves(this.db, history.runningCurves, rows, history.running);
     const stale = runningStep === null ? [] : rows.map((row) => history.runningCurves.get(row.number)!).filter((curve) => needsPrediction(curve, runningStep));
-    await predictOffThread(this.pool, history.completed, finalStep, stale);
+    await predictOffThread(this.pool, history.completed, finalStep, stale, experiment.ownerId);
     const learned = learnedScores(history.completed, finalStep);
     const losses = scalarize(learned, deriveSeed(experiment.seed, experiment.nextTrialNumber, SCALARIZATION_STREAM));
     const completed = withFailed(optimizerTrials(history.completed, learned, losses, scoring.plain), history.failed, scoring.plain ? null : objectives.length);
@@ -352,7 +353,7 @@ export class HistoryCache {
       seed: deriveSeed(experiment.seed, experiment.nextTrialNumber),
       state,
       count,
-    });
+    }, this.pool.suggestTimeoutMs, experiment.ownerId);
     if (result.suggestions.length !== count) {
       throw new Error(`optimizer "${experiment.algorithm}" returned ${result.suggestions.length} suggestions, not ${count}`);
     }

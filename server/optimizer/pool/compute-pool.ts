@@ -4,6 +4,7 @@ import type { CurvePrediction } from '../../pruners/learning-curve.ts';
 import type { ComputeTask, ExtrapolateTask } from './compute-task.ts';
 import { runSuggestTask, type SuggestTask } from '../task.ts';
 import { quasiRandomSuggestions } from '../qmc.ts';
+import { FairLane, LaneBusyError } from './fair-lane.ts';
 import type { SuggestResult } from '../types.ts';
 import type { ImportanceTask, ParameterImportance } from '../../insights/importance.ts';
 import type { LandscapeOutcome, LandscapeTask } from '../../insights/model-landscape.ts';
@@ -19,6 +20,12 @@ export const LANDSCAPE_TIMEOUT_MS = 10_000;
 
 /** Optimizers whose work per suggestion is a few random draws (no model): run on the event loop. */
 const IN_PROCESS: ReadonlySet<string> = new Set(['random', 'quasi_random']);
+
+/** Tasks that may wait for a suggestion thread (every owner together): past it, callers get their fallback at once. */
+const MAX_WAITING = 256;
+
+/** Threads for suggestions: all cores but one (the event loop and the database keep one). */
+const SUGGEST_THREADS = Math.max(1, availableParallelism() - 1);
 
 /** A worker thread's heap limit: a runaway task ends that worker (and falls back), never the server. */
 const WORKER_HEAP_MB = 1024;
@@ -57,6 +64,8 @@ function fallback(task: SuggestTask, reason: string): PooledResult {
  */
 export class ComputePool {
   private readonly pools = new Map<'suggest' | 'insights', Piscina>();
+  /** Who runs next on the suggestion threads: owners (users) take turns, each task timed from its start. */
+  private readonly suggestLane = new FairLane(SUGGEST_THREADS, MAX_WAITING);
 
   constructor(readonly suggestTimeoutMs: number = DEFAULT_SUGGEST_TIMEOUT_MS) {}
 
@@ -70,11 +79,11 @@ export class ComputePool {
     if (!pool) {
       pool = new Piscina({
         filename: new URL('./compute-worker.mjs', import.meta.url).href,
-        maxThreads: lane === 'suggest' ? Math.max(1, availableParallelism() - 1) : 1,
+        maxThreads: lane === 'suggest' ? SUGGEST_THREADS : 1,
         minThreads: lane === 'suggest' ? 1 : 0,
         idleTimeout: 60_000,
-        // Tasks waiting for a thread are bounded too: past it, callers get their fallback at once.
-        maxQueue: 256,
+        // Suggestions wait in the fair lane, not here; insights wait here, bounded too.
+        maxQueue: MAX_WAITING,
         resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB },
       });
       this.pools.set(lane, pool);
@@ -82,8 +91,17 @@ export class ComputePool {
     return pool;
   }
 
-  /** Runs a task on a worker thread, aborting it after `timeoutMs`; throws on timeout (`TimeoutError`) or failure. */
-  private async run<T>(task: ComputeTask, timeoutMs: number): Promise<T> {
+  /**
+   * Runs a task on a worker thread, aborting it `timeoutMs` after it starts; throws on timeout
+   * (`TimeoutError`) or failure. A suggestion (or curve extrapolation) first waits for its `owner`'s
+   * turn on the suggestion threads, at most `timeoutMs` too (then `LaneBusyError`).
+   */
+  private run<T>(task: ComputeTask, timeoutMs: number, owner: string): Promise<T> {
+    if (task.kind === 'suggest' || task.kind === 'extrapolate') return this.suggestLane.run(owner, () => this.runNow<T>(task, timeoutMs), timeoutMs);
+    return this.runNow<T>(task, timeoutMs);
+  }
+
+  private async runNow<T>(task: ComputeTask, timeoutMs: number): Promise<T> {
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(new TimeoutError(timeoutMs)), timeoutMs);
     try {
@@ -99,9 +117,10 @@ export class ComputePool {
   /**
    * Runs a suggestion on a worker thread. If it takes longer than `timeoutMs`, the worker is stopped and
    * the experiment's quasi-random sequence answers instead; likewise if the optimizer fails. Either way
-   * `fallbackReason` says so.
+   * `fallbackReason` says so. The time bound counts from the moment a thread takes it; waiting for one
+   * (owners take turns, `owner` being the experiment's user) has a bound of the same length.
    */
-  async suggest(task: SuggestTask, timeoutMs = this.suggestTimeoutMs): Promise<PooledResult> {
+  async suggest(task: SuggestTask, timeoutMs = this.suggestTimeoutMs, owner = ''): Promise<PooledResult> {
     if (IN_PROCESS.has(task.algorithm)) {
       // Constant work per suggestion, whatever the history: cheaper here than the trip to a thread.
       try {
@@ -112,10 +131,11 @@ export class ComputePool {
       }
     }
     try {
-      const result = await this.run<SuggestResult>({ kind: 'suggest', task }, timeoutMs);
+      const result = await this.run<SuggestResult>({ kind: 'suggest', task }, timeoutMs, owner);
       return { ...result, fallbackReason: null };
     } catch (error) {
       if (error instanceof TimeoutError) return fallback(task, `timeout: optimizer "${task.algorithm}" took longer than ${timeoutMs} ms`);
+      if (error instanceof LaneBusyError) return fallback(task, `busy: the optimizer threads were all taken (${error.message})`);
       const message = error instanceof Error ? error.message : String(error);
       return fallback(task, `error: optimizer "${task.algorithm}" failed: ${message.slice(0, 300)}`);
     }
@@ -123,20 +143,21 @@ export class ComputePool {
 
   /** Estimates parameter importance on a worker thread, within `timeoutMs` (throws `TimeoutError` past it). */
   importance(task: ImportanceTask, timeoutMs = IMPORTANCE_TIMEOUT_MS): Promise<ParameterImportance[]> {
-    return this.run<ParameterImportance[]>({ kind: 'importance', task }, timeoutMs);
+    return this.run<ParameterImportance[]>({ kind: 'importance', task }, timeoutMs, '');
   }
 
   /** Fits the GP and predicts a model landscape on a worker thread, within `timeoutMs` (throws `TimeoutError` past it). */
   landscape(task: LandscapeTask, timeoutMs = LANDSCAPE_TIMEOUT_MS): Promise<LandscapeOutcome> {
-    return this.run<LandscapeOutcome>({ kind: 'landscape', task }, timeoutMs);
+    return this.run<LandscapeOutcome>({ kind: 'landscape', task }, timeoutMs, '');
   }
 
   /**
    * Extrapolates learning curves to `finalStep` on a worker thread (the suggestions' threads: it is part
-   * of one), within `timeoutMs` (throws `TimeoutError` past it): one prediction or null per curve.
+   * of one, and waits for `owner`'s turn like one), within `timeoutMs` (throws `TimeoutError` past it,
+   * `LaneBusyError` after waiting that long): one prediction or null per curve.
    */
-  extrapolate(task: ExtrapolateTask, timeoutMs = this.suggestTimeoutMs): Promise<(CurvePrediction | null)[]> {
-    return this.run<(CurvePrediction | null)[]>({ kind: 'extrapolate', task }, timeoutMs);
+  extrapolate(task: ExtrapolateTask, timeoutMs = this.suggestTimeoutMs, owner = ''): Promise<(CurvePrediction | null)[]> {
+    return this.run<(CurvePrediction | null)[]>({ kind: 'extrapolate', task }, timeoutMs, owner);
   }
 
   /** Stops the worker threads; a later task starts them again. */

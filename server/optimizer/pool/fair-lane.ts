@@ -1,0 +1,89 @@
+/** A task waited longer than its bound for a free slot, or too many were waiting already. */
+export class LaneBusyError extends Error {
+  override readonly name = 'LaneBusyError';
+}
+
+interface Waiter {
+  readonly start: () => void;
+  readonly refuse: (error: LaneBusyError) => void;
+  timer: ReturnType<typeof setTimeout> | undefined;
+}
+
+/**
+ * Runs tasks `capacity` at a time, owners taking turns: each owner's tasks wait in their own line, and
+ * a free slot goes to the next owner in rotation, so one user's stream of heavy suggestions delays
+ * another user's by at most one task per owner ahead of it, never by the whole stream. A task's own
+ * time bound starts when it starts (its caller starts the clock in `task`), not while it waits; the
+ * wait has a bound of its own, and so has the number of waiting tasks.
+ */
+export class FairLane {
+  private running = 0;
+  private waiting = 0;
+  /** Owners with tasks waiting, in turn order (the first is next); each owner's tasks oldest first. */
+  private readonly lines = new Map<string, Waiter[]>();
+
+  constructor(
+    readonly capacity: number,
+    readonly maxWaiting: number,
+  ) {}
+
+  /**
+   * `task()`'s result once a slot is free and it is `owner`'s turn; rejects with {@link LaneBusyError}
+   * when it waited `maxWaitMs` without starting, or when {@link maxWaiting} tasks wait already.
+   */
+  run<T>(owner: string, task: () => Promise<T>, maxWaitMs: number): Promise<T> {
+    if (this.running < this.capacity && this.waiting === 0) return this.start(task);
+    if (this.waiting >= this.maxWaiting) return Promise.reject(new LaneBusyError(`${this.waiting} tasks are waiting for a thread already`));
+    return new Promise<T>((resolve, reject) => {
+      const waiter: Waiter = {
+        start: () => void this.start(task).then(resolve, reject),
+        refuse: reject,
+        timer: undefined,
+      };
+      waiter.timer = setTimeout(() => this.giveUp(owner, waiter, maxWaitMs), maxWaitMs);
+      const line = this.lines.get(owner);
+      if (line) line.push(waiter);
+      else this.lines.set(owner, [waiter]);
+      this.waiting++;
+    });
+  }
+
+  private start<T>(task: () => Promise<T>): Promise<T> {
+    this.running++;
+    let started: Promise<T>;
+    try {
+      started = task();
+    } catch (error) {
+      started = Promise.reject(error);
+    }
+    return started.finally(() => {
+      this.running--;
+      this.next();
+    });
+  }
+
+  /** Starts the next owner's oldest task, and moves that owner to the back of the rotation. */
+  private next(): void {
+    while (this.running < this.capacity) {
+      const turn = this.lines.entries().next();
+      if (turn.done) return;
+      const [owner, line] = turn.value;
+      const waiter = line.shift()!;
+      this.lines.delete(owner);
+      if (line.length > 0) this.lines.set(owner, line);
+      this.waiting--;
+      clearTimeout(waiter.timer);
+      waiter.start();
+    }
+  }
+
+  private giveUp(owner: string, waiter: Waiter, maxWaitMs: number): void {
+    const line = this.lines.get(owner);
+    const at = line?.indexOf(waiter) ?? -1;
+    if (!line || at < 0) return;
+    line.splice(at, 1);
+    if (line.length === 0) this.lines.delete(owner);
+    this.waiting--;
+    waiter.refuse(new LaneBusyError(`no thread was free for ${maxWaitMs} ms`));
+  }
+}
