@@ -259,6 +259,14 @@ describe('malformed HTTP requests and expensive queries', () => {
     }
   });
 
+  it('answers at /graphql/ (a URL copied with a trailing slash) as at /graphql, by POST and by GET', async () => {
+    const post = await fetch(`${server.url}/`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${alice}` }, body: JSON.stringify({ query: '{ me { email } }' }) });
+    expect(post.status).toBe(200);
+    expect(((await post.json()) as { data: { me: { email: string } } }).data.me.email).toMatch(/@/);
+    const get = await fetch(`${server.url}/?query=${encodeURIComponent('{ me { email } }')}`, { headers: { authorization: `Bearer ${alice}` } });
+    expect(((await get.json()) as { data: { me: { email: string } } }).data.me.email).toMatch(/@/);
+  });
+
   it('refuses other methods than GET and POST with 405, with or without a body', async () => {
     for (const init of [{ method: 'DELETE' }, { method: 'PUT', body: '{"query": "{ me { email } }"}' }, { method: 'PATCH', body: '' }]) {
       const response = await fetch(server.url, { ...init, headers: { 'content-type': 'application/json', authorization: `Bearer ${alice}` } });

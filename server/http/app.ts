@@ -113,7 +113,12 @@ export function buildApp(options: AppOptions): App {
   };
 
   const server = createServer(serverOptions(limits), (req, res) => {
-    const path = (req.url ?? '/').split('?')[0];
+    let path = (req.url ?? '/').split('?')[0];
+    if (path === `${yoga.graphqlEndpoint}/`) {
+      // `/graphql/` (a URL copied with a trailing slash) is the API too, not a dashboard page.
+      req.url = `${yoga.graphqlEndpoint}${(req.url ?? '').slice(path.length)}`;
+      path = yoga.graphqlEndpoint;
+    }
     if (path === '/livez') {
       // Liveness: the process answers (its event loop turns); nothing else is asked.
       setSecurityHeaders(res, { api: false });
