@@ -143,6 +143,11 @@ describe('bad results', () => {
     expect(trial.data?.experiment.trials.edges[0].node).toEqual({ state: 'RUNNING', loss: null, metrics: {} });
   });
 
+  it('names a NaN loss as NaN, as the clients send it (the string "NaN"), not as some string', async () => {
+    const response = await server.gql(UPDATE, { id: trialId, result: { loss: 'NaN' } }, alice);
+    expect(response.errors?.[0]?.message).toBe('result.loss must be a finite number within ±1e+300, but got NaN (sent as the string "NaN")');
+  });
+
   it('refuses a metric nested 100,000 deep with BAD_USER_INPUT, not a crash', async () => {
     // Written by hand: serialising such a value would overflow this process's stack too.
     const deep = `${'['.repeat(100_000)}${']'.repeat(100_000)}`;

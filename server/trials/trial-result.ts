@@ -22,8 +22,15 @@ const MAX_RESULT_BYTES = 64 * 1024;
 const MAX_DEPTH = 8;
 const MAX_ERROR = 10_000;
 
-/** A client's JSON value for an error message: a string quoted (cut at 40 characters) and its type named. */
+/** How the clients send a float JSON cannot hold (Python's NaN, Lua's 0/0): named as the number it was. */
+const NON_FINITE = new Set(['NaN', 'Infinity', '-Infinity']);
+
+/**
+ * A client's JSON value for an error message: a string quoted (cut at 40 characters) and its type
+ * named; `"NaN"`, `"Infinity"` and `"-Infinity"`, which the clients send for those floats, as that number.
+ */
 export function describe(value: unknown): string {
+  if (typeof value === 'string' && NON_FINITE.has(value)) return `${value} (sent as the string "${value}")`;
   if (typeof value === 'string') return `"${value.length > 40 ? `${value.slice(0, 40)}…` : value}" (a string)`;
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'a list';
