@@ -179,7 +179,14 @@ def _field_of(errors: List[Any]) -> Optional[str]:
     first = errors[0] if errors else None
     extensions = first.get("extensions") if isinstance(first, dict) else None
     field = extensions.get("field") if isinstance(extensions, dict) else None
-    return field if isinstance(field, str) else None
+    return _python_names(field) if isinstance(field, str) else None
+
+
+def _python_names(text: str) -> str:
+    """``text`` with the experiment keys this client renames for GraphQL spelled as the user wrote them."""
+    for python, graphql in _GRAPHQL_NAMES.items():
+        text = text.replace("experiment.%s" % graphql, "experiment.%s" % python)
+    return text
 
 
 class Job(Dict[str, Any]):
@@ -761,7 +768,7 @@ class Oscar:
             code = None
             for error in errors:
                 if isinstance(error, dict):
-                    message = str(error.get("message") or "unknown error")
+                    message = _python_names(str(error.get("message") or "unknown error"))
                     extensions = error.get("extensions")
                     if code is None and isinstance(extensions, dict):
                         code = extensions.get("code")
@@ -988,10 +995,11 @@ def _experiment_input(experiment: Any) -> Dict[str, Any]:
                 ", ".join(EXPERIMENT_FIELDS),
             ),
             code="BAD_USER_INPUT",
+            field="experiment.%s" % (unknown[0],),
         )
     for key in _REQUIRED_EXPERIMENT_FIELDS:
         if key not in experiment:
-            raise OscarError("experiment must have %r" % key, code="BAD_USER_INPUT")
+            raise OscarError("experiment must have %r" % key, code="BAD_USER_INPUT", field="experiment.%s" % key)
     return {_GRAPHQL_NAMES.get(key, key): experiment[key] for key in EXPERIMENT_FIELDS if key in experiment}
 
 

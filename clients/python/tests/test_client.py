@@ -529,6 +529,7 @@ class ClientTest(unittest.TestCase):
             self.client().suggest({"name": "S", "parameters": {}, "paramters": {}})
         self.assertIn("paramters", str(caught.exception))
         self.assertEqual(caught.exception.code, "BAD_USER_INPUT")
+        self.assertEqual(caught.exception.field, "experiment.paramters")
         self.assertEqual(self.fake.requests, [])
 
     def test_missing_experiment_keys_raise_locally(self):
@@ -538,7 +539,18 @@ class ClientTest(unittest.TestCase):
         with self.assertRaises(OscarError) as caught:
             self.client().suggest({"name": "S"})
         self.assertIn("parameters", str(caught.exception))
+        self.assertEqual(caught.exception.field, "experiment.parameters")
         self.assertEqual(self.fake.requests, [])
+
+    def test_server_errors_spell_lease_seconds_as_the_user_did(self):
+        refusal = {
+            "message": "experiment.leaseSeconds must be between 2 and 604800, but got 1",
+            "extensions": {"code": "BAD_USER_INPUT", "field": "experiment.leaseSeconds"},
+        }
+        with self.assertRaises(OscarError) as caught:
+            self.client()._handle(200, b"", {"errors": [refusal]})
+        self.assertEqual(caught.exception.message, "experiment.lease_seconds must be between 2 and 604800, but got 1")
+        self.assertEqual(caught.exception.field, "experiment.lease_seconds")
 
     def test_update_requires_a_result(self):
         scientist = self.client()
