@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { createConnection, createServer as createNetServer } from 'node:net';
 import { join } from 'node:path';
@@ -276,6 +276,26 @@ export function collect<T>(client: Client, query: string, variables: Record<stri
     },
   );
   return { events, errors, isDone: () => done, stop: unsubscribe };
+}
+
+/** A process's resident memory in bytes (Linux). */
+export function rss(pid: number): number {
+  return Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) * 1024;
+}
+
+/** A bare graphql-transport-ws socket, signed in with `token`, to send what no well-behaved client would. */
+export async function rawSocket(server: TestServer, token: string) {
+  const socket = new WebSocket(server.wsUrl, 'graphql-transport-ws');
+  const messages: any[] = [];
+  socket.on('message', (data) => messages.push(JSON.parse(data.toString())));
+  await new Promise((resolve, reject) => {
+    socket.once('open', resolve);
+    socket.once('error', reject);
+  });
+  socket.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${token}` } }));
+  await waitFor(() => messages.some((m) => m.type === 'connection_ack'), 10_000);
+  const closed = new Promise<{ code: number; reason: string }>((resolve) => socket.once('close', (code, reason) => resolve({ code, reason: reason.toString() })));
+  return { socket, messages, closed };
 }
 
 /** Polls `predicate` until it holds or `ms` pass. */

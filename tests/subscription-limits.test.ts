@@ -1,31 +1,10 @@
 // One token must not stall everyone through subscriptions: caps per socket and per user, subscribe
 // messages counted against the rate limit, and revocation that ends every transport within a second.
-import { readFileSync } from 'node:fs';
-import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { collect, startServer, waitFor, waitUntil, type TestServer } from './harness.ts';
+import { collect, rawSocket, rss, startServer, waitFor, waitUntil, type TestServer } from './harness.ts';
 
 const SUGGEST = `mutation ($name: String!) { suggest(experiment: {name: $name, parameters: {x: {min: 0, max: 1}}}) { id experiment { id } } }`;
 const WATCH = `subscription ($id: ID!) { trialUpdated(experimentId: $id) { id state } }`;
-
-function rss(pid: number): number {
-  return Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) * 1024;
-}
-
-/** A bare graphql-transport-ws socket, to send what no well-behaved client would. */
-async function rawSocket(server: TestServer, token: string) {
-  const socket = new WebSocket(server.wsUrl, 'graphql-transport-ws');
-  const messages: any[] = [];
-  socket.on('message', (data) => messages.push(JSON.parse(data.toString())));
-  await new Promise((resolve, reject) => {
-    socket.once('open', resolve);
-    socket.once('error', reject);
-  });
-  socket.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${token}` } }));
-  await waitFor(() => messages.some((m) => m.type === 'connection_ack'), 10_000);
-  const closed = new Promise<{ code: number; reason: string }>((resolve) => socket.once('close', (code, reason) => resolve({ code, reason: reason.toString() })));
-  return { socket, messages, closed };
-}
 
 let server: TestServer;
 let token: string;
