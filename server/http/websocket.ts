@@ -1,8 +1,8 @@
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server } from 'node:http';
 import { GraphQLError, type DocumentNode, type ExecutionArgs, type execute, type subscribe } from 'graphql';
 import type { YogaServerInstance } from 'graphql-yoga';
-import { WebSocketServer, type WebSocket } from 'ws';
-import { useServer } from 'graphql-ws/use/ws';
+import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import { CloseCode, handleProtocols, makeServer, MessageType, stringifyMessage } from 'graphql-ws';
 import { authMessage, type Authentication } from '../accounts/auth.ts';
 import { headerValue, type CookieRequest } from '../accounts/session.ts';
 import { userError } from '../errors.ts';
@@ -15,19 +15,41 @@ import { rateLimitKey, withErrorCode } from './graphql-limits.ts';
 /** Largest graphql-ws message: a subscribe message is a query and its variables, never large. */
 export const MAX_WEBSOCKET_MESSAGE_BYTES = 64 * 1024;
 
+/** Largest message before the connection has signed in: `connection_init` carries a token, a ping nothing much. */
+export const MAX_MESSAGE_BYTES_BEFORE_SIGN_IN = 8 * 1024;
+
+/**
+ * Most a connection may leave unread: once more than this waits to be sent to it (its socket's
+ * `bufferedAmount`) when something more is to be sent, the client is not reading and the connection
+ * is dropped. A single larger message (an event selecting many trials) is still sent whole.
+ */
+export const MAX_UNSENT_BYTES = 4 * 1024 * 1024;
+
 /** A connection must have signed in (connection_init answered) within this long, or it is dropped. */
 const INIT_DEADLINE_MS = 5_000;
 
-/** Every this long, each connection is pinged; one that did not answer the previous ping is dropped. */
-const PING_INTERVAL_MS = 30_000;
+/**
+ * Every this long, each connection is pinged; one that did not answer the previous ping is dropped
+ * (graphql-ws's own keep-alive: 12 s).
+ */
+const PING_INTERVAL_MS = 12_000;
 
 /**
- * A connection that sends more subscribe messages than this in a second, or has this many refused, is
- * closed (4429): refusing a flood one message at a time would still cost the server a busy second or
- * more per ten thousand messages.
+ * Every message a connection sends (subscribe, complete, ping, pong, and WebSocket pings and pongs)
+ * spends one of its allowance: at most {@link MESSAGE_BURST} at once, refilled at
+ * {@link MESSAGES_PER_SECOND}. A dashboard page sends a handful of subscribe and complete messages as
+ * it mounts, graphql-ws clients ping every few seconds at most; a connection past it is closed (4429):
+ * answering a flood one message at a time would still cost the server a busy second or more per ten
+ * thousand messages, and memory for every answer the client does not read.
  */
-const SUBSCRIBES_PER_SECOND = 100;
+const MESSAGES_PER_SECOND = 100;
+const MESSAGE_BURST = 100;
+
+/** A connection that has this many subscriptions refused (caps, rate limit) is closed (4429). */
 const REFUSALS_PER_CONNECTION = 100;
+
+/** WebSocket close code for a message over a size limit (ws closes with it past {@link MAX_WEBSOCKET_MESSAGE_BYTES}). */
+const MESSAGE_TOO_BIG_CLOSE_CODE = 1009;
 
 /** graphql-ws close code for a connection without valid credentials (graphql-ws's own "Unauthorized"). */
 export const UNAUTHORIZED_CLOSE_CODE = 4401;
@@ -55,33 +77,202 @@ export interface WebSocketEndpoint {
   dispose(): Promise<void>;
 }
 
+/** A connection's allowance of messages: a token bucket. */
+class MessageBudget {
+  private left = MESSAGE_BURST;
+  private at = performance.now();
+
+  /** Spends one message; false when none is left. */
+  take(): boolean {
+    const now = performance.now();
+    this.left = Math.min(MESSAGE_BURST, this.left + ((now - this.at) / 1000) * MESSAGES_PER_SECOND);
+    this.at = now;
+    if (this.left < 1) return false;
+    this.left--;
+    return true;
+  }
+}
+
+/** A message's size in bytes (the server reads them as Buffers, its default binary type). */
+function byteLength(data: RawData): number {
+  return Array.isArray(data) ? data.reduce((sum, chunk) => sum + chunk.byteLength, 0) : data.byteLength;
+}
+
+/** What graphql-ws hands the server's hooks about a connection. */
+interface Extra {
+  readonly socket: WebSocket;
+  readonly request: IncomingMessage;
+}
+
 /**
  * graphql-ws on the API's path, through the same envelop pipeline as HTTP (limits, auth, rate limits).
  * A connection must sign in with its first message (an API token in the `authorization` connection
  * parameter, or the dashboard's session cookie on the upgrade request), within a few seconds, or it
- * is closed; silent ones are dropped at the next ping; one that floods subscribe messages is closed.
+ * is closed; silent ones are dropped at the next ping; one that floods messages or has too many
+ * subscriptions refused is closed; one that does not read what it is sent is dropped.
  */
 export function attachWebSocket(options: WebSocketOptions): WebSocketEndpoint {
   const { server, yoga, runtime, policy } = options;
   const { live, operations: limiter } = runtime;
-  const wss = new WebSocketServer({ server, path: yoga.graphqlEndpoint, maxPayload: MAX_WEBSOCKET_MESSAGE_BYTES });
+  // WebSocket pings are answered below, against the connection's allowance, not by ws on its own.
+  const wss = new WebSocketServer({ server, path: yoga.graphqlEndpoint, maxPayload: MAX_WEBSOCKET_MESSAGE_BYTES, handleProtocols, autoPong: false });
+  // The HTTP server's own errors, which ws passes on here: whoever listens reports them.
+  wss.on('error', () => undefined);
   const socketAuthentication = new WeakMap<WebSocket, Authentication>();
-  const socketUse = new WeakMap<WebSocket, { second: number; subscribes: number; refusals: number }>();
+  const socketRefusals = new WeakMap<WebSocket, number>();
   const alive = new WeakSet<WebSocket>();
 
-  wss.on('connection', (socket) => {
+  /** Closes a connection that sends too much (4429 unless told), reading nothing more from it. */
+  const closeFlooding = (socket: WebSocket, reason: string, code = TOO_MANY_SOCKETS_CLOSE_CODE): void => {
+    if (socket.readyState !== socket.OPEN) return;
+    // Stop reading what is still queued, and go: the close frame tells a well-behaved client why.
+    socket.pause();
+    socket.close(code, reason);
+    setTimeout(() => socket.terminate(), 1000).unref();
+  };
+  /** Whether the server may queue more for this client; if not, drops the connection (it is not reading). */
+  const reading = (socket: WebSocket): boolean => {
+    if (socket.readyState !== socket.OPEN) return false;
+    if (socket.bufferedAmount <= MAX_UNSENT_BYTES) return true;
+    socket.terminate();
+    return false;
+  };
+  const refused = (socket: WebSocket, errors: readonly GraphQLError[]): readonly GraphQLError[] => {
+    socketRefusals.set(socket, (socketRefusals.get(socket) ?? 0) + 1);
+    return errors;
+  };
+
+  const graphqlWs = makeServer<Record<string, unknown> | undefined, Extra>({
+    execute: (args) => (args as EnvelopedArgs).execute(args),
+    subscribe: (args) => (args as EnvelopedArgs).subscribe(args),
+    onConnect: async (ctx) => {
+      const { socket, request } = ctx.extra;
+      const params = ctx.connectionParams ?? {};
+      const authentication = await options.authenticate(params.authorization ?? params.Authorization, {
+        method: 'GET',
+        header: (name) => headerValue(request.headers[name]),
+      });
+      socketAuthentication.set(socket, authentication);
+      if (!authentication.viewer) {
+        // Nothing can be subscribed to without credentials: an open anonymous connection would only hold a place.
+        socket.close(UNAUTHORIZED_CLOSE_CODE, `Unauthorized: ${authMessage(authentication.problem)}`.slice(0, 120));
+        return false;
+      }
+      if (!live.addSocket(socket, authentication.viewer)) {
+        socket.close(TOO_MANY_SOCKETS_CLOSE_CODE, `At most ${live.limits.socketsPerUser} connections per user`);
+        return false;
+      }
+      return true;
+    },
+    onNext: (ctx, _id, _payload, _args, result) => {
+      const errors = 'errors' in result ? (result.errors ?? []) : [];
+      if (errors.length === 0) return;
+      // A subscription its resolver refused (the user's cap) counts against the connection too.
+      if (errors.some((error) => error.extensions?.code === 'TOO_MANY_SUBSCRIPTIONS')) refused(ctx.extra.socket, errors);
+      // Every error carries its code, as over HTTP (a variable of the wrong type: BAD_USER_INPUT).
+      return { ...result, errors: errors.map((error) => withErrorCode(error).toJSON()) };
+    },
+    onSubscribe: async (ctx, _id, payload) => {
+      const { socket, request } = ctx.extra;
+      if ((socketRefusals.get(socket) ?? 0) >= REFUSALS_PER_CONNECTION) {
+        closeFlooding(socket, `Too many refused subscriptions: at most ${REFUSALS_PER_CONNECTION} a connection`);
+        return [userError('TOO_MANY_SUBSCRIPTIONS', 'This connection had too many subscriptions refused; it is being closed')];
+      }
+      // ctx.subscriptions already holds this one.
+      if (Object.keys(ctx.subscriptions).length > live.limits.perSocket) {
+        return refused(socket, [userError('TOO_MANY_SUBSCRIPTIONS', `At most ${live.limits.perSocket} subscriptions per connection`)]);
+      }
+      const authentication = socketAuthentication.get(socket) ?? { viewer: null, problem: null };
+      // Every subscribe message counts against the rate limit, before any work is done for it.
+      const refusal = await limiter.take(rateLimitKey({ viewer: authentication.viewer, clientAddress: clientAddress(request, policy) }));
+      if (refusal) return refused(socket, [refusal]);
+      const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
+        ...ctx,
+        req: request,
+        socket,
+        params: payload,
+        socketAuthentication: authentication,
+      });
+      let document: DocumentNode;
+      try {
+        document = parse(payload.query);
+      } catch (error) {
+        if (error instanceof GraphQLError) return [withErrorCode(error)];
+        throw error;
+      }
+      const args: EnvelopedArgs = {
+        schema,
+        operationName: payload.operationName,
+        document,
+        variableValues: payload.variables,
+        contextValue: await contextFactory(),
+        execute,
+        subscribe,
+      };
+      const errors = validate(args.schema, args.document);
+      return errors.length ? errors.map(withErrorCode) : args;
+    },
+  });
+
+  wss.on('connection', (socket, request) => {
+    const budget = new MessageBudget();
+    /** Spends one message of the allowance; false (and the connection closing) past it. */
+    const allowed = (): boolean => {
+      if (budget.take()) return true;
+      closeFlooding(socket, `Too many messages: at most ${MESSAGES_PER_SECOND} a second`);
+      return false;
+    };
+    // A client's protocol error (a message over the size limit, a bad frame): ws closes the connection itself.
+    socket.on('error', () => undefined);
+    socket.on('ping', (data) => {
+      if (allowed() && reading(socket)) socket.pong(data);
+    });
+    socket.on('pong', () => {
+      if (allowed()) alive.add(socket);
+    });
     alive.add(socket);
-    socket.on('pong', () => alive.add(socket));
     // graphql-ws closes a connection that never signs in, but a closing handshake can hang for 30 s.
     const deadline = setTimeout(() => {
       if (!socketAuthentication.get(socket)?.viewer) socket.terminate();
     }, INIT_DEADLINE_MS);
     deadline.unref();
-    socket.once('close', () => clearTimeout(deadline));
+
+    const closed = graphqlWs.opened(
+      {
+        protocol: socket.protocol,
+        // Queued, not awaited: what a client leaves unread shows in bufferedAmount, which is bounded.
+        send: (data) => {
+          if (reading(socket)) socket.send(data);
+        },
+        close: (code, reason) => socket.close(code, reason),
+        onMessage: (handle) =>
+          socket.on('message', (data) => {
+            // Messages ws had already read when the connection began to close are not handled.
+            if (socket.readyState !== socket.OPEN || !allowed()) return;
+            if (!socketAuthentication.get(socket)?.viewer && byteLength(data) > MAX_MESSAGE_BYTES_BEFORE_SIGN_IN) {
+              closeFlooding(socket, `Messages before signing in are at most ${MAX_MESSAGE_BYTES_BEFORE_SIGN_IN} bytes`, MESSAGE_TOO_BIG_CLOSE_CODE);
+              return;
+            }
+            handle(String(data)).catch((error: unknown) => {
+              console.error(`oscar: graphql-ws message handling failed: ${error instanceof Error ? error.message : String(error)}`);
+              socket.close(CloseCode.InternalServerError, 'Internal server error');
+            });
+          }),
+        // A pong carries no payload (the protocol allows it): a client's ping is never sent back to it.
+        onPing: () => {
+          if (reading(socket)) socket.send(stringifyMessage({ type: MessageType.Pong }));
+        },
+      },
+      { socket, request },
+    );
+    socket.once('close', (code, reason) => {
+      clearTimeout(deadline);
+      void closed(code, String(reason));
+    });
   });
   const pings = setInterval(() => {
     for (const socket of wss.clients) {
-      if (!alive.has(socket)) {
+      if (!alive.has(socket) || !reading(socket)) {
         socket.terminate();
         continue;
       }
@@ -91,102 +282,6 @@ export function attachWebSocket(options: WebSocketOptions): WebSocketEndpoint {
   }, PING_INTERVAL_MS);
   pings.unref();
 
-  /** Counts a subscribe message; false (and the connection closing) when the connection is flooding. */
-  const withinBudget = (socket: WebSocket): boolean => {
-    const now = Math.floor(Date.now() / 1000);
-    const use = socketUse.get(socket) ?? { second: now, subscribes: 0, refusals: 0 };
-    socketUse.set(socket, use);
-    if (use.second !== now) Object.assign(use, { second: now, subscribes: 0 });
-    use.subscribes++;
-    if (use.subscribes <= SUBSCRIBES_PER_SECOND && use.refusals < REFUSALS_PER_CONNECTION) return true;
-    if (socket.readyState === socket.OPEN) {
-      // Stop reading what is still queued, and go: the close frame tells a well-behaved client why.
-      socket.pause();
-      socket.close(TOO_MANY_SOCKETS_CLOSE_CODE, 'Too many subscribe messages or refused subscriptions');
-      setTimeout(() => socket.terminate(), 1000).unref();
-    }
-    return false;
-  };
-  const refused = (socket: WebSocket, errors: readonly GraphQLError[]): readonly GraphQLError[] => {
-    const use = socketUse.get(socket);
-    if (use) use.refusals++;
-    return errors;
-  };
-
-  const endpoint = useServer(
-    {
-      execute: (args) => (args as EnvelopedArgs).execute(args),
-      subscribe: (args) => (args as EnvelopedArgs).subscribe(args),
-      onConnect: async (ctx) => {
-        const { socket, request } = ctx.extra;
-        const params = ctx.connectionParams ?? {};
-        const authentication = await options.authenticate(params.authorization ?? params.Authorization, {
-          method: 'GET',
-          header: (name) => headerValue(request.headers[name]),
-        });
-        socketAuthentication.set(socket, authentication);
-        if (!authentication.viewer) {
-          // Nothing can be subscribed to without credentials: an open anonymous connection would only hold a place.
-          socket.close(UNAUTHORIZED_CLOSE_CODE, `Unauthorized: ${authMessage(authentication.problem)}`.slice(0, 120));
-          return false;
-        }
-        if (!live.addSocket(socket, authentication.viewer)) {
-          socket.close(TOO_MANY_SOCKETS_CLOSE_CODE, `At most ${live.limits.socketsPerUser} connections per user`);
-          return false;
-        }
-        return true;
-      },
-      onNext: (ctx, _id, _payload, _args, result) => {
-        const errors = 'errors' in result ? (result.errors ?? []) : [];
-        if (errors.length === 0) return;
-        // A subscription its resolver refused (the user's cap) counts against the connection too.
-        if (errors.some((error) => error.extensions?.code === 'TOO_MANY_SUBSCRIPTIONS')) refused(ctx.extra.socket, errors);
-        // Every error carries its code, as over HTTP (a variable of the wrong type: BAD_USER_INPUT).
-        return { ...result, errors: errors.map((error) => withErrorCode(error).toJSON()) };
-      },
-      onSubscribe: async (ctx, _id, payload) => {
-        const { socket, request } = ctx.extra;
-        if (!withinBudget(socket)) {
-          return [userError('TOO_MANY_SUBSCRIPTIONS', 'This connection sent too many subscribe messages; it is being closed')];
-        }
-        // ctx.subscriptions already holds this one.
-        if (Object.keys(ctx.subscriptions).length > live.limits.perSocket) {
-          return refused(socket, [userError('TOO_MANY_SUBSCRIPTIONS', `At most ${live.limits.perSocket} subscriptions per connection`)]);
-        }
-        const authentication = socketAuthentication.get(socket) ?? { viewer: null, problem: null };
-        // Every subscribe message counts against the rate limit, before any work is done for it.
-        const refusal = await limiter.take(rateLimitKey({ viewer: authentication.viewer, clientAddress: clientAddress(request, policy) }));
-        if (refusal) return refused(socket, [refusal]);
-        const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
-          ...ctx,
-          req: request,
-          socket,
-          params: payload,
-          socketAuthentication: authentication,
-        });
-        let document: DocumentNode;
-        try {
-          document = parse(payload.query);
-        } catch (error) {
-          if (error instanceof GraphQLError) return [withErrorCode(error)];
-          throw error;
-        }
-        const args: EnvelopedArgs = {
-          schema,
-          operationName: payload.operationName,
-          document,
-          variableValues: payload.variables,
-          contextValue: await contextFactory(),
-          execute,
-          subscribe,
-        };
-        const errors = validate(args.schema, args.document);
-        return errors.length ? errors.map(withErrorCode) : args;
-      },
-    },
-    wss,
-  );
-
   return {
     closeAll() {
       for (const socket of wss.clients) socket.close(1001, 'Server shutting down');
@@ -194,7 +289,7 @@ export function attachWebSocket(options: WebSocketOptions): WebSocketEndpoint {
     async dispose() {
       clearInterval(pings);
       for (const socket of wss.clients) socket.terminate();
-      await endpoint.dispose();
+      await new Promise<void>((resolve) => wss.close(() => resolve()));
     },
   };
 }
