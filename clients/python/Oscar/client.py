@@ -261,6 +261,10 @@ class Oscar:
         scientist.update(job, {'loss': job['x'] ** 2})
     """
 
+    #: The error every failure raises, also reachable as ``Oscar.OscarError``
+    #: after ``from Oscar import Oscar`` (as the Get Started guide writes it).
+    OscarError = OscarError
+
     def __init__(
         self,
         token: str,

@@ -392,6 +392,16 @@ class ClientTest(unittest.TestCase):
         )
         self.assertEqual(len(self.fake.requests), 1)  # not retried
 
+    def test_error_class_is_reachable_from_the_client_class(self):
+        # The Get Started guide: `from Oscar import Oscar`, then `except Oscar.OscarError`.
+        self.assertIs(Oscar.OscarError, OscarError)
+        try:
+            self.client(token="wrong").suggest({"name": "S", "parameters": {"x": {"min": 0, "max": 1}}})
+        except Oscar.OscarError as error:
+            self.assertEqual(error.code, "UNAUTHENTICATED")
+        else:
+            self.fail("no Oscar.OscarError raised")
+
     def test_not_found_error(self):
         with self.assertRaises(OscarError) as caught:
             self.client().update("no-such-trial", {"loss": 1})
