@@ -1,6 +1,8 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'prisma/config';
 
-const url = process.env.DATABASE_URL ?? 'file:./data/oscar.db';
+/** As server/config.ts: the project's data/oscar.db unless DATABASE_URL says otherwise. */
+const url = process.env.DATABASE_URL || `file:${fileURLToPath(new URL('./data/oscar.db', import.meta.url))}`;
 const postgresql = /^postgres(ql)?:\/\//.test(url);
 
 /**

@@ -18,7 +18,7 @@ const USAGE = `Usage:
   oscar export --experiment NAME [--format csv|json] [--out FILE] [--url URL] [--token TOKEN]
   oscar import --experiment NAME|SPEC.json FILE.csv|FILE.json|FILE.db [--study STUDY] [--url URL] [--token TOKEN]
 
-Environment: DATABASE_URL (default file:./data/oscar.db, or postgresql://...), as for the server;
+Environment: DATABASE_URL (default: the project's data/oscar.db, from any folder; or postgresql://...), as for the server;
 \`oscar run\`, \`oscar export\` and \`oscar import\` talk to a server instead (oscar run --help, ...).`;
 
 class UsageError extends Error {}

@@ -1,3 +1,5 @@
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { DEFAULT_CONNECTION_LIMITS, type ConnectionLimits } from './http/request-limits.ts';
 
 /** Runtime settings, read once from the environment. */
@@ -18,8 +20,15 @@ export interface Config {
   readonly connectionLimits: ConnectionLimits;
 }
 
-/** Default database: an embedded SQLite file under ./data/. */
-export const DEFAULT_DATABASE_URL = 'file:./data/oscar.db';
+/** The project's folder: the one whose package.json holds server/. */
+const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+/**
+ * Default database: an embedded SQLite file in the project's data/ folder, an absolute path, so the
+ * server and the CLI open the same file wherever they are started from. (A relative path in an
+ * explicit DATABASE_URL is kept as given: it is read from the current directory.)
+ */
+export const DEFAULT_DATABASE_URL = `file:${join(PROJECT_ROOT, 'data', 'oscar.db')}`;
 
 function positiveInteger(env: NodeJS.ProcessEnv, name: string, fallback: number, what: string): number {
   const raw = env[name];
