@@ -14,7 +14,7 @@ const USAGE = `Usage:
   oscar token create --email EMAIL [--name NAME]   (creates the user if missing; the token is the last line)
   oscar token list --email EMAIL
   oscar token revoke --id TOKEN_ID
-  oscar run --experiment SPEC.json [--trials N] [--parallel K] [--url URL] [--token TOKEN] -- COMMAND [ARGS...]
+  oscar run --experiment SPEC.json [--trials N] [--parallel K] [--max-failures F] [--url URL] [--token TOKEN] -- COMMAND [ARGS...]
   oscar export --experiment NAME [--format csv|json] [--out FILE] [--url URL] [--token TOKEN]
   oscar import --experiment NAME|SPEC.json FILE.csv|FILE.json|FILE.db [--study STUDY] [--url URL] [--token TOKEN]
 

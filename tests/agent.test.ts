@@ -156,6 +156,54 @@ console.log(JSON.stringify({ loss: x * x + y * y + (kind === 'a' ? 0 : 1), trial
     expect(trials[0]!.error).toBe('exit code 3: loading data\nCUDA out of memory');
     expect(trials[1]!.error).toMatch(/^the last line of output is not a result .*"done, no number"/);
     expect(trials[2]!.loss).toBeCloseTo((trials[2]!.params.x as number) * 2, 9);
+    // The reason is on the FAILED line, on one line; the command's stderr was passed through as it came.
+    expect(crash.stderr).toMatch(/^oscar: trial 1 FAILED \(exit code 3: loading data \.\.\. CUDA out of memory\) \| best - \| 1\/1 done/m);
+    expect(crash.stderr).toContain('loading data\nCUDA out of memory\n');
+    expect(chatty.stderr).toMatch(/^oscar: trial 2 FAILED \(the last line of output is not a result .*"done, no number"\) \| best -/m);
+  });
+
+  it('gives up at once on a command that cannot be started, with its reason', async () => {
+    const token = await server.token('agent-nosuch@example.com');
+    const spec = file('nosuch.json', JSON.stringify({ name: 'NoSuch', parameters: { x: { min: 0, max: 1 } } }));
+    const ran = await oscarRun(['--experiment', spec, '--token', token, '--', './nosuch']).exited;
+    expect(ran.code).toBe(1);
+    expect(ran.stderr).toMatch(/^oscar: trial 1 FAILED \(cannot run \.\/nosuch: spawn \.\/nosuch ENOENT\)/m);
+    expect(ran.stderr.trimEnd().split('\n').at(-1)).toBe('oscar: stopped: cannot run ./nosuch: spawn ./nosuch ENOENT');
+    expect((await trialsOf(token, 'NoSuch')).map((t) => t.state)).toEqual(['FAILED']);
+    // A file that is not executable, K at a time: the run stops too, starting no trial after it.
+    file('notexec.sh', 'echo 1\n');
+    const parallel = await oscarRun(['--experiment', spec, '--parallel', '2', '--token', token, '--', './notexec.sh']).exited;
+    expect(parallel.code).toBe(1);
+    expect(parallel.stderr).toContain('oscar: stopped: cannot run ./notexec.sh: spawn ./notexec.sh EACCES');
+    expect((await trialsOf(token, 'NoSuch')).length).toBeLessThanOrEqual(3);
+  });
+
+  it('gives up after --max-failures failed trials in a row (5 by default), naming the last reason', async () => {
+    const token = await server.token('agent-give-up@example.com');
+    const failing = ['--', process.execPath, '-e', "console.error('bad thing'); process.exit(3)"];
+    const spec = file('give-up.json', JSON.stringify({ name: 'GiveUp', parameters: { x: { min: 0, max: 1 } } }));
+    const ran = await oscarRun(['--experiment', spec, '--token', token, ...failing]).exited;
+    expect(ran.code).toBe(1);
+    expect(ran.stderr.trimEnd().split('\n').at(-1)).toBe('oscar: stopped after 5 failed trials in a row (--max-failures 5); the last: exit code 3: bad thing');
+    expect(ran.stdout).toContain('5 trials run here, 0 with a loss, 5 failed.');
+    expect((await trialsOf(token, 'GiveUp')).map((t) => t.state)).toEqual(Array(5).fill('FAILED'));
+    // K at a time: no trial is started after the third failure in a row, and the running ones end (none left RUNNING).
+    const parallelSpec = file('give-up-parallel.json', JSON.stringify({ name: 'GiveUpParallel', parameters: { x: { min: 0, max: 1 } } }));
+    const parallel = await oscarRun(['--experiment', parallelSpec, '--parallel', '2', '--max-failures', '3', '--token', token, ...failing]).exited;
+    expect(parallel.code).toBe(1);
+    expect(parallel.stderr).toContain('failed trials in a row (--max-failures 3); the last: exit code 3: bad thing');
+    const states = (await trialsOf(token, 'GiveUpParallel')).map((t) => t.state);
+    expect(states.length).toBeGreaterThanOrEqual(3);
+    expect(states.length).toBeLessThanOrEqual(4);
+    expect(new Set(states)).toEqual(new Set(['FAILED']));
+    // 0: never gives up; and a success between failures starts the count again.
+    const never = await oscarRun(['--experiment', spec, '--trials', '7', '--max-failures', '0', '--token', token, ...failing]).exited;
+    expect(never.code).toBe(0);
+    expect(never.stdout).toContain('7 trials run here, 0 with a loss, 7 failed.');
+    const alternate = file('alternate.json', JSON.stringify({ name: 'Alternate', parameters: { x: { min: 0, max: 1 } } }));
+    const flaky = await oscarRun(['--experiment', alternate, '--trials', '6', '--max-failures', '2', '--token', token, '--', process.execPath, '-e', 'process.exit(Number(process.env.OSCAR_TRIAL_NUMBER) % 2 ? 3 : console.log(1) ?? 0)']).exited;
+    expect(flaky.code, flaky.stderr).toBe(0);
+    expect(flaky.stdout).toContain('6 trials run here, 3 with a loss, 3 failed.');
   });
 
   it("keeps a long command's trial alive with heartbeats", async () => {
@@ -407,5 +455,9 @@ console.log(JSON.stringify({ acc: 1 / (1 + x * x), epochs: 1 }));`);
     const typo = await oscarRun(['--experiment', spec, '--token', 't', '--', 'true']).exited;
     expect(typo.code).toBe(2);
     expect(typo.stderr).toContain('unknown key "lease"');
+    const valid = file('valid.json', JSON.stringify({ name: 'Valid', parameters: { x: { min: 0, max: 1 } } }));
+    const negative = await oscarRun(['--experiment', valid, '--max-failures=-1', '--token', 't', '--', 'true']).exited;
+    expect(negative.code).toBe(2);
+    expect(negative.stderr).toContain('--max-failures must be a whole number from 0 to 1000000, but got "-1"');
   });
 });

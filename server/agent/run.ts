@@ -2,8 +2,9 @@
  * `oscar run`: tunes any program without a client. For each trial it asks the server for parameters,
  * runs the command with them (environment, JSON file, `{name}` in its arguments), reads the result
  * from the command's last line of output and sends it; heartbeats keep the trial's lease while the
- * command runs; a command that fails is reported as a failed trial with the end of its stderr.
- * Ctrl-C stops the running commands and leaves their trials to be offered again.
+ * command runs; a command that fails is reported as a failed trial with the end of its stderr (its stderr
+ * is passed through to the agent's as it comes). A command that cannot be started, or too many failures in
+ * a row, ends the run. Ctrl-C stops the running commands and leaves their trials to be offered again.
  */
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -13,15 +14,21 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseSearchSpace } from '../optimizer/space.ts';
 import { ExperimentStart } from './experiment-start.ts';
+import { reasonLine } from './failure-reason.ts';
 import { graphql, graphqlUrl, OscarError, type ServerOptions } from './graphql-client.ts';
 import { Lines, readResult, spaceVariableClash, substitute, Tail, trialEnvironment, variableClash, type ParamValue, type SpaceParameter } from './trial-command.ts';
 import { TrialMessages } from './trial-messages.ts';
 
+/** Failed trials in a row after which `oscar run` gives up, unless --max-failures says otherwise. */
+export const DEFAULT_MAX_FAILURES = 5;
+
 /** What `oscar run --help` prints (and a usage error ends with). */
 export const AGENT_USAGE = `Usage:
-  oscar run --experiment SPEC.json [--trials N] [--parallel K] [--url URL] [--token TOKEN] -- COMMAND [ARGS...]
+  oscar run --experiment SPEC.json [--trials N] [--parallel K] [--max-failures F] [--url URL] [--token TOKEN] -- COMMAND [ARGS...]
 
-Runs COMMAND once per trial (until --trials N have run, or Ctrl-C), K at a time. Each run gets the
+Runs COMMAND once per trial (until --trials N have run, or Ctrl-C), K at a time. It stops at once (exit
+code 1) when COMMAND cannot be started at all; after F trials in a row failed (default ${DEFAULT_MAX_FAILURES}; 0: never)
+it starts no more and ends (exit code 1) when the running ones have. Each run gets the
 parameters as environment variables (OSCAR_PARAM_<NAME>), as a JSON file named by OSCAR_PARAMS_FILE,
 and in its arguments where they say {name} (with conditional parameters, only the active ones: an
 argument naming an inactive one is left out); its last line of output is the result: a JSON object with
@@ -31,7 +38,7 @@ the command is ended (SIGTERM) and the trial is PRUNED. A line {"checkpoint": {.
 record with the trial; a trial that comes back (after Ctrl-C, a crash, a lost machine) gets it as
 OSCAR_CHECKPOINT. SPEC.json is the experiment: {"name": ..., "parameters": {...}} and optionally
 description, algorithm, seed, lease_seconds, resume (false: afresh once, at the run's first trial),
-pruner, objectives, constraints.
+pruner, objectives, constraints. COMMAND's stderr is passed through to oscar's.
 Server: --url or OSCAR_URL (default http://localhost:4000/graphql); token: --token or OSCAR_TOKEN.`;
 
 /** A mistake in how `oscar run` was called: shown with the usage. */
@@ -78,6 +85,8 @@ export interface AgentOptions {
   /** Trials to run in all; null: until stopped. */
   readonly trials: number | null;
   readonly parallel: number;
+  /** Failed trials in a row (no trial that ended otherwise between them) after which the run gives up; 0: never. */
+  readonly maxFailures: number;
   /** The worker name (OSCAR_WORKER or the host name; `-2`, `-3` ... for the other parallel slots). */
   readonly worker: string;
 }
@@ -89,6 +98,8 @@ interface Finished {
   readonly prunedAt?: number;
   readonly loss: number | null;
   readonly params: Readonly<Record<string, ParamValue>>;
+  /** Why it FAILED, as sent to the server. */
+  readonly error?: string;
 }
 
 /** Reads and checks the experiment spec file. @throws {AgentUsageError} naming the problem. */
@@ -120,15 +131,16 @@ export function parseAgentArgs(argv: readonly string[], env: NodeJS.ProcessEnv =
       experiment: { type: 'string' },
       trials: { type: 'string' },
       parallel: { type: 'string' },
+      'max-failures': { type: 'string' },
       url: { type: 'string' },
       token: { type: 'string' },
     },
   });
   if (!values.experiment) throw new AgentUsageError('--experiment SPEC.json is required');
-  const count = (name: string, text: string | undefined, fallback: number | null, max: number): number | null => {
+  const count = (name: string, text: string | undefined, fallback: number | null, max: number, min = 1): number | null => {
     if (text === undefined) return fallback;
     const value = Number(text);
-    if (!Number.isSafeInteger(value) || value < 1 || value > max) throw new AgentUsageError(`--${name} must be a whole number from 1 to ${max}, but got "${text}"`);
+    if (text.trim() === '' || !Number.isSafeInteger(value) || value < min || value > max) throw new AgentUsageError(`--${name} must be a whole number from ${min} to ${max}, but got "${text}"`);
     return value;
   };
   const token = values.token ?? env.OSCAR_TOKEN;
@@ -150,6 +162,7 @@ export function parseAgentArgs(argv: readonly string[], env: NodeJS.ProcessEnv =
     command: argv.slice(split + 1),
     trials: count('trials', values.trials, null, 1_000_000),
     parallel: count('parallel', values.parallel, 1, 256)!,
+    maxFailures: count('max-failures', values['max-failures'], DEFAULT_MAX_FAILURES, 1_000_000, 0)!,
     worker: env.OSCAR_WORKER || hostname(),
   };
 }
@@ -167,8 +180,18 @@ interface Ran {
 /** A command the agent did not start. */
 const NOT_RUN: Ran = { code: null, signal: null, stdout: '', stderr: '', stopped: false, spawnError: null };
 
-/** Runs one command for a trial; resolves with its exit and the tails of its output. */
-function runCommand(command: readonly string[], env: Record<string, string>, stopping: AbortSignal, groups: Set<number>, onLine: (line: string) => void): Promise<Ran> {
+/**
+ * Runs one command for a trial; resolves with its exit and the tails of its output. Its stderr is also
+ * written to `echo` as it comes, the command held back while `echo` has not taken the last chunk.
+ */
+function runCommand(
+  command: readonly string[],
+  env: Record<string, string>,
+  stopping: AbortSignal,
+  groups: Set<number>,
+  onLine: (line: string) => void,
+  echo: NodeJS.WritableStream,
+): Promise<Ran> {
   return new Promise((resolve) => {
     const stdout = new Tail(OUTPUT_TAIL);
     const stderr = new Tail(OUTPUT_TAIL);
@@ -201,7 +224,12 @@ function runCommand(command: readonly string[], env: Record<string, string>, sto
       stdout.push(chunk);
       lines.push(chunk);
     });
-    child.stderr!.setEncoding('utf8').on('data', (chunk: string) => stderr.push(chunk));
+    const errors = child.stderr!.setEncoding('utf8');
+    errors.on('data', (chunk: string) => {
+      stderr.push(chunk);
+      // At most one chunk waits in `echo` for each command: a slow terminal slows the command, not memory.
+      if (!echo.write(chunk, () => errors.isPaused() && errors.resume())) errors.pause();
+    });
     let done = false;
     const finish = () => {
       if (done) return;
@@ -266,6 +294,10 @@ export async function runAgent(options: AgentOptions, out: NodeJS.WritableStream
   let running = 0;
   let best = null as Finished | null;
   let fatal = null as Error | null; // set by a slot that fails
+  /** Trials that FAILED since the last one that ended otherwise. */
+  let failedInARow = 0;
+  /** Why the run gave up (a command that cannot be started, too many failures in a row): no trial is started after it. */
+  let gaveUp = null as string | null;
   let interrupted: NodeJS.Signals | null = null;
   const onInterrupt = (signal: NodeJS.Signals) => {
     if (interrupted) {
@@ -288,7 +320,7 @@ export async function runAgent(options: AgentOptions, out: NodeJS.WritableStream
 
   const slot = async (index: number): Promise<void> => {
     const worker = options.parallel > 1 && index > 0 ? `${options.worker}-${index + 1}` : options.worker;
-    while (!stopping.signal.aborted && (options.trials === null || started < options.trials)) {
+    while (!stopping.signal.aborted && gaveUp === null && (options.trials === null || started < options.trials)) {
       started++;
       const { suggest } = await experiment.suggest((input) =>
         graphql<{
@@ -337,6 +369,7 @@ export async function runAgent(options: AgentOptions, out: NodeJS.WritableStream
         (problem) => log.write(`oscar: trial ${suggest.number}: ${problem}\n`),
       );
       let outcome: Finished | undefined;
+      let spawnFailed = false;
       try {
         // Checked at start-up for any two a trial can hold; again on the parameters the server sent,
         // in case its space is not the spec's (a spec the agent could not parse, left to the server).
@@ -350,6 +383,7 @@ export async function runAgent(options: AgentOptions, out: NodeJS.WritableStream
                 AbortSignal.any([stopping.signal, pruning.signal]),
                 groups,
                 (line) => messages.line(line),
+                log,
               );
         clearInterval(heartbeat);
         messages.ended();
@@ -369,6 +403,7 @@ export async function runAgent(options: AgentOptions, out: NodeJS.WritableStream
           const tail = ran.stderr.slice(-ERROR_TAIL).trim();
           const result = readResult(ran.stdout);
           let error: string | null = null;
+          spawnFailed = clash === null && ran.spawnError !== null;
           if (clash !== null) error = `not run: ${clash}`;
           else if (ran.spawnError) error = `cannot run ${options.command[0]}: ${ran.spawnError.message}`;
           else if (ran.code !== 0) error = `${ran.signal ? `killed by ${ran.signal}` : `exit code ${ran.code}`}${tail ? `: ${tail}` : ''}`;
@@ -377,6 +412,9 @@ export async function runAgent(options: AgentOptions, out: NodeJS.WritableStream
             try {
               const { update } = await graphql<{ update: { state: string; loss: number | null } }>(reporting, UPDATE, { trialId: suggest.id, result: result.result });
               outcome = { number: suggest.number, state: update.state, loss: update.loss, params: suggest.params };
+              // A result {"error": ...} fails its trial on the server: that is its reason.
+              const stated = result.result.error;
+              if (update.state === 'FAILED') outcome = { ...outcome, error: typeof stated === 'string' ? stated : String(JSON.stringify(stated)) };
             } catch (refused) {
               if (!(refused instanceof OscarError) || refused.code === 'CONNECTION_ERROR') throw refused;
               error = `the result was refused: ${refused.message}`;
@@ -384,7 +422,7 @@ export async function runAgent(options: AgentOptions, out: NodeJS.WritableStream
           }
           if (error !== null) {
             await graphql(reporting, FAIL, { trialId: suggest.id, error: error.slice(0, 9000) });
-            outcome = { number: suggest.number, state: 'FAILED', loss: null, params: suggest.params };
+            outcome = { number: suggest.number, state: 'FAILED', loss: null, params: suggest.params, error };
           }
         }
       } finally {
@@ -398,9 +436,20 @@ export async function runAgent(options: AgentOptions, out: NodeJS.WritableStream
       const failed = finished.filter((f) => f.state === 'FAILED').length;
       log.write(
         `oscar: trial ${outcome.number} ${outcome.state}${outcome.prunedAt === undefined ? '' : ` at step ${outcome.prunedAt}`}${outcome.loss === null ? '' : ` loss ${formatValue(outcome.loss)}`}` +
+          `${outcome.error === undefined ? '' : ` (${reasonLine(outcome.error)})`}` +
           ` | best ${best ? `${formatValue(best.loss!)} (trial ${best.number})` : '-'}` +
           ` | ${finished.length}${options.trials === null ? '' : `/${options.trials}`} done, ${running} running, ${failed} failed\n`,
       );
+      failedInARow = outcome.state === 'FAILED' ? failedInARow + 1 : 0;
+      if (gaveUp !== null || outcome.state !== 'FAILED') continue;
+      if (spawnFailed && outcome.error !== undefined) {
+        // The same command for every trial: none of them can start. The others stop now, as at Ctrl-C.
+        gaveUp = `stopped: ${reasonLine(outcome.error)}`;
+        stopping.abort();
+      } else if (options.maxFailures > 0 && failedInARow >= options.maxFailures) {
+        gaveUp = `stopped after ${failedInARow} failed trials in a row (--max-failures ${options.maxFailures}); the last: ${reasonLine(outcome.error ?? '')}`;
+        if (running > 0) log.write(`oscar: ${failedInARow} failed trials in a row: no more are started; waiting for the ${running} running to end (Ctrl-C to stop them)\n`);
+      }
     }
   };
 
@@ -426,6 +475,10 @@ export async function runAgent(options: AgentOptions, out: NodeJS.WritableStream
   out.write(summary(options, finished));
   if (fatal) {
     log.write(`oscar: ${fatal.message}\n`);
+    return 1;
+  }
+  if (gaveUp !== null) {
+    log.write(`oscar: ${gaveUp}\n`);
     return 1;
   }
   return interrupted === 'SIGTERM' ? 143 : interrupted ? 130 : 0;
