@@ -284,8 +284,8 @@ export function rss(pid: number): number {
 }
 
 /** A bare graphql-transport-ws socket, signed in with `token`, to send what no well-behaved client would. */
-export async function rawSocket(server: TestServer, token: string) {
-  const socket = new WebSocket(server.wsUrl, 'graphql-transport-ws');
+export async function rawSocket(server: TestServer, token: string, url = server.wsUrl) {
+  const socket = new WebSocket(url, 'graphql-transport-ws');
   const messages: any[] = [];
   socket.on('message', (data) => messages.push(JSON.parse(data.toString())));
   await new Promise((resolve, reject) => {

@@ -130,3 +130,15 @@ describe('a dashboard-like client', () => {
     await server.listening(token, 0);
   }, 60_000);
 });
+
+describe('the API path with a trailing slash', () => {
+  it('accepts a WebSocket at /graphql/ as at /graphql (a URL copied with the slash)', async () => {
+    const { socket, messages } = await rawSocket(server, token, `${server.wsUrl}/`);
+    const trial = (await server.gql(SUGGEST, { name: 'Flooded' }, token)).data?.suggest;
+    // `since: 0` replays every trial so far: the new one arrives without racing the subscription's start.
+    const query = `subscription ($id: ID!) { trialUpdated(experimentId: $id, since: 0) { id state } }`;
+    socket.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query, variables: { id: experimentId } } }));
+    await waitFor(() => messages.some((m) => m.type === 'next' && m.payload?.data?.trialUpdated?.id === trial.id), 30_000);
+    socket.close();
+  });
+});

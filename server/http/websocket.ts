@@ -23,7 +23,7 @@ export const MAX_MESSAGE_BYTES_BEFORE_SIGN_IN = 8 * 1024;
  * `bufferedAmount`) when something more is to be sent, the client is not reading and the connection
  * is dropped. A single larger message (an event selecting many trials) is still sent whole.
  */
-export const MAX_UNSENT_BYTES = 4 * 1024 * 1024;
+export const MAX_UNSENT_BYTES = 16 * 1024 * 1024;
 
 /** A connection must have signed in (connection_init answered) within this long, or it is dropped. */
 const INIT_DEADLINE_MS = 5_000;
@@ -115,7 +115,12 @@ export function attachWebSocket(options: WebSocketOptions): WebSocketEndpoint {
   const { server, yoga, runtime, policy } = options;
   const { live, operations: limiter } = runtime;
   // WebSocket pings are answered below, against the connection's allowance, not by ws on its own.
-  const wss = new WebSocketServer({ server, path: yoga.graphqlEndpoint, maxPayload: MAX_WEBSOCKET_MESSAGE_BYTES, handleProtocols, autoPong: false });
+  const wss = new WebSocketServer({ server, maxPayload: MAX_WEBSOCKET_MESSAGE_BYTES, handleProtocols, autoPong: false });
+  // The API's path, with or without a trailing slash (as the HTTP API: server/http/app.ts).
+  wss.shouldHandle = (request) => {
+    const path = (request.url ?? '').split('?')[0];
+    return path === yoga.graphqlEndpoint || path === `${yoga.graphqlEndpoint}/`;
+  };
   // The HTTP server's own errors, which ws passes on here: whoever listens reports them.
   wss.on('error', () => undefined);
   const socketAuthentication = new WeakMap<WebSocket, Authentication>();

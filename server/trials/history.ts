@@ -335,7 +335,7 @@ export class HistoryCache {
     const finalStep = history.completedStep ?? history.furthestStep;
     // Running trials' curves, for the GP only, once the final step is known (a completed trial's, so the
     // same `finalStep` as the pruned trials' here).
-    const runningStep = scoring.plain && learnsFromRunningCurves(experiment.algorithm, space, history.completed.length) ? history.completedStep : null;
+    const runningStep = scoring.plain && learnsFromRunningCurves(experiment.algorithm, space, history.completed.length + history.failed.length) ? history.completedStep : null;
     const rows = runningStep === null || history.running.size === 0 ? [] : await curveRows(this.db, experiment.id, runningStep);
     await readRunningCurves(this.db, history.runningCurves, rows, history.running);
     const stale = runningStep === null ? [] : rows.map((row) => history.runningCurves.get(row.number)!).filter((curve) => needsPrediction(curve, runningStep));

@@ -19,8 +19,11 @@ interface Waiter {
 export class FairLane {
   private running = 0;
   private waiting = 0;
-  /** Owners with tasks waiting, in turn order (the first is next); each owner's tasks oldest first. */
+  /** Owners with tasks waiting; each owner's tasks oldest first. */
   private readonly lines = new Map<string, Waiter[]>();
+  /** When each owner with tasks running or waiting last started one (a counter), and how many run. */
+  private readonly owners = new Map<string, { lastStart: number; running: number }>();
+  private starts = 0;
 
   constructor(
     readonly capacity: number,
@@ -32,11 +35,11 @@ export class FairLane {
    * when it waited `maxWaitMs` without starting, or when {@link maxWaiting} tasks wait already.
    */
   run<T>(owner: string, task: () => Promise<T>, maxWaitMs: number): Promise<T> {
-    if (this.running < this.capacity && this.waiting === 0) return this.start(task);
+    if (this.running < this.capacity && this.waiting === 0) return this.start(owner, task);
     if (this.waiting >= this.maxWaiting) return Promise.reject(new LaneBusyError(`${this.waiting} tasks are waiting for a thread already`));
     return new Promise<T>((resolve, reject) => {
       const waiter: Waiter = {
-        start: () => void this.start(task).then(resolve, reject),
+        start: () => void this.start(owner, task).then(resolve, reject),
         refuse: reject,
         timer: undefined,
       };
@@ -44,12 +47,17 @@ export class FairLane {
       const line = this.lines.get(owner);
       if (line) line.push(waiter);
       else this.lines.set(owner, [waiter]);
+      if (!this.owners.has(owner)) this.owners.set(owner, { lastStart: -1, running: 0 });
       this.waiting++;
     });
   }
 
-  private start<T>(task: () => Promise<T>): Promise<T> {
+  private start<T>(owner: string, task: () => Promise<T>): Promise<T> {
     this.running++;
+    const use = this.owners.get(owner) ?? { lastStart: -1, running: 0 };
+    use.lastStart = this.starts++;
+    use.running++;
+    this.owners.set(owner, use);
     let started: Promise<T>;
     try {
       started = task();
@@ -58,19 +66,28 @@ export class FairLane {
     }
     return started.finally(() => {
       this.running--;
+      use.running--;
+      if (use.running === 0 && !this.lines.has(owner)) this.owners.delete(owner);
       this.next();
     });
   }
 
-  /** Starts the next owner's oldest task, and moves that owner to the back of the rotation. */
+  /** Starts the oldest task of the waiting owner who started one least recently (tasks started at once count too). */
   private next(): void {
     while (this.running < this.capacity) {
-      const turn = this.lines.entries().next();
-      if (turn.done) return;
-      const [owner, line] = turn.value;
+      let owner: string | null = null;
+      let oldest = Infinity;
+      for (const waiting of this.lines.keys()) {
+        const last = this.owners.get(waiting)?.lastStart ?? -1;
+        if (last < oldest) {
+          oldest = last;
+          owner = waiting;
+        }
+      }
+      if (owner === null) return;
+      const line = this.lines.get(owner)!;
       const waiter = line.shift()!;
-      this.lines.delete(owner);
-      if (line.length > 0) this.lines.set(owner, line);
+      if (line.length === 0) this.lines.delete(owner);
       this.waiting--;
       clearTimeout(waiter.timer);
       waiter.start();
@@ -82,7 +99,10 @@ export class FairLane {
     const at = line?.indexOf(waiter) ?? -1;
     if (!line || at < 0) return;
     line.splice(at, 1);
-    if (line.length === 0) this.lines.delete(owner);
+    if (line.length === 0) {
+      this.lines.delete(owner);
+      if (this.owners.get(owner)?.running === 0) this.owners.delete(owner);
+    }
     this.waiting--;
     waiter.refuse(new LaneBusyError(`no thread was free for ${maxWaitMs} ms`));
   }
