@@ -63,4 +63,20 @@ describe('FairLane', () => {
     await vi.waitFor(() => expect(log).toEqual(['busy', 'queued']));
     void queued;
   });
+
+  it('keeps waiting places for other owners: one owner may hold only its share of them', async () => {
+    const lane = new FairLane(1, 8, 2);
+    const log: string[] = [];
+    const busy = gate(log, 'busy');
+    void lane.run('alice', busy.task, 60_000);
+    const waiting = [gate(log, 'a2'), gate(log, 'a3')].map((g) => lane.run('alice', g.task, 60_000));
+    await expect(lane.run('alice', gate(log, 'a4').task, 60_000)).rejects.toBeInstanceOf(LaneBusyError);
+    const bob = gate(log, 'b1');
+    const bobs = lane.run('bob', bob.task, 60_000);
+    busy.finish();
+    await vi.waitFor(() => expect(log).toEqual(['busy', 'b1']));
+    bob.finish();
+    await bobs;
+    void waiting;
+  });
 });

@@ -28,6 +28,8 @@ export class FairLane {
   constructor(
     readonly capacity: number,
     readonly maxWaiting: number,
+    /** The most one owner may have waiting: one user cannot take every waiting place from the others. */
+    readonly maxWaitingPerOwner: number = Math.max(1, Math.floor(maxWaiting / 4)),
   ) {}
 
   /**
@@ -37,6 +39,9 @@ export class FairLane {
   run<T>(owner: string, task: () => Promise<T>, maxWaitMs: number): Promise<T> {
     if (this.running < this.capacity && this.waiting === 0) return this.start(owner, task);
     if (this.waiting >= this.maxWaiting) return Promise.reject(new LaneBusyError(`${this.waiting} tasks are waiting for a thread already`));
+    if ((this.lines.get(owner)?.length ?? 0) >= this.maxWaitingPerOwner) {
+      return Promise.reject(new LaneBusyError(`${this.maxWaitingPerOwner} of this user's tasks are waiting for a thread already`));
+    }
     return new Promise<T>((resolve, reject) => {
       const waiter: Waiter = {
         start: () => void this.start(owner, task).then(resolve, reject),
