@@ -163,7 +163,7 @@ describe('encode / decode', () => {
   it('rejects trials that do not fit the space, naming the parameter', () => {
     expect(() => encode(space, { lr: 0.01, opt: 'sgd' })).toThrow(new InvalidTrialError('layers', 'missing'));
     expect(() => encode(space, { lr: 0.01, layers: 2, opt: 'adagrad' })).toThrow(/trial parameter "opt": "adagrad" is not one of the choices/);
-    expect(() => encode(space, { lr: '0.01', layers: 2, opt: 'sgd' })).toThrow(/trial parameter "lr": must be a finite number, but got "0.01"/);
+    expect(() => encode(space, { lr: '0.01', layers: 2, opt: 'sgd' })).toThrow(/trial parameter "lr": must be a finite number, but got string "0.01"/);
   });
 
   it('rejects a vector of the wrong length', () => {
