@@ -44,12 +44,14 @@ const insideTransaction = new AsyncLocalStorage<true>();
 
 /**
  * Whether an error says the database is momentarily busy: another connection holds SQLite's lock
- * (SQLITE_BUSY, SQLITE_LOCKED), or PostgreSQL chose this transaction as a deadlock or write-conflict
+ * (SQLITE_BUSY, SQLITE_LOCKED), a transaction could not start within Prisma's wait (P2028), or PostgreSQL chose this transaction as a deadlock or write-conflict
  * victim (Prisma's P2034). Retrying the whole operation is right for all of them.
  */
 function isBusy(error: unknown): boolean {
-  const known = error as { code?: unknown; meta?: { driverAdapterError?: { cause?: { originalCode?: unknown } } } } | null;
+  const known = error as { code?: unknown; message?: unknown; meta?: { driverAdapterError?: { cause?: { originalCode?: unknown } } } } | null;
   if (known?.code === 'P2034') return true;
+  // A transaction that waited its turn longer than Prisma's maxWait never started: nothing of it ran.
+  if (known?.code === 'P2028' && typeof known.message === 'string' && known.message.includes('Unable to start a transaction in the given time')) return true;
   const code = known?.meta?.driverAdapterError?.cause?.originalCode;
   return typeof code === 'string' && (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED') || code === '40P01' || code === '40001');
 }
@@ -174,7 +176,7 @@ export async function openDatabase(url: string): Promise<Database> {
   const provider = providerOf(url);
   const client =
     provider === 'sqlite'
-      ? new PrismaClient({ adapter: sqliteAdapter(url, SQLITE_LOCK_WAIT_MS) })
+      ? new PrismaClient({ adapter: sqliteAdapter(url, SQLITE_LOCK_WAIT_MS, () => insideTransaction.getStore() === true) })
       : (new PostgresqlClient({ adapter: new PrismaPg({ connectionString: url, max: POSTGRESQL_POOL_SIZE }) }) as unknown as PrismaClient);
   const db = extend(client);
   if (provider === 'sqlite') {
