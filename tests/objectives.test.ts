@@ -54,6 +54,21 @@ describe('several objectives and constraints', () => {
     expect(missing.errors?.[0]?.message).toBe('result.loss is required: the number Oscar minimises');
   });
 
+  it("keeps a finished trial's first outcome: the same again is stored once, another result or a failure is a CONFLICT", async () => {
+    const experiment = { name: 'Once', objectives: TRADE_OFF };
+    const done = await suggest(experiment);
+    expect((await update(done.id, { accuracy: 0.9, latency_ms: 3 })).data?.update.state).toBe('COMPLETED');
+    expect((await update(done.id, { accuracy: 0.9, latency_ms: 3 })).errors).toBeUndefined();
+    expect((await update(done.id, { accuracy: 0.95, latency_ms: 3 })).errors?.[0]?.extensions?.code).toBe('CONFLICT');
+    expect((await update(done.id, { error: 'out of memory', accuracy: 0.9, latency_ms: 3 })).errors?.[0]?.extensions?.code).toBe('CONFLICT');
+    // A failure that sent its values too is not a result: the same values as a result are refused.
+    const failed = await suggest(experiment);
+    expect((await update(failed.id, { error: 'out of memory', accuracy: 0.9, latency_ms: 3 })).data?.update.state).toBe('FAILED');
+    expect((await update(failed.id, { accuracy: 0.9, latency_ms: 3 })).errors?.[0]?.extensions?.code).toBe('CONFLICT');
+    const { data } = await server.gql(FRONT, { name: 'Once' }, token);
+    expect(data?.experiment.paretoFront.map((t: { number: number }) => t.number)).toEqual([done.number]);
+  });
+
   it('gives the feasible non-dominated trials as the Pareto front, and the best feasible one in the first objective', async () => {
     const experiment = { name: 'Front', objectives: TRADE_OFF, constraints: { memory_gb: { max: 16 } }, algorithm: 'random' };
     const results = [

@@ -70,6 +70,28 @@ describe('PRUNED and authorization', () => {
     expect(nodes.some((n: any) => n.retryOf?.id === bad.id)).toBe(false);
   });
 
+  it('keeps the first result of a PRUNED trial whose objectives are not the loss; another one is a CONFLICT', async () => {
+    const SUGGEST_ACCURACY = `mutation ($w: String) {
+      suggest(experiment: {name: "Prune accuracy", parameters: {x: {min: 0, max: 1}}, algorithm: "random", objectives: {accuracy: "maximize"}, pruner: {type: "asha", min_step: 1, reduction: 3, min_trials: 1}}, worker: $w) { id number }
+    }`;
+    const UPDATE = `mutation ($id: ID!, $result: JSON!) { update(trialId: $id, result: $result) { state loss metrics } }`;
+    const good = (await server.gql(SUGGEST_ACCURACY, { w: 'g' }, alice)).data?.suggest;
+    for (const s of [1, 3]) expect((await server.gql(REPORT, { id: good.id, s, v: 1 }, alice)).data?.report.shouldStop).toBe(false);
+    expect((await server.gql(UPDATE, { id: good.id, result: { accuracy: 0.8 } }, alice)).errors).toBeUndefined();
+    const bad = (await server.gql(SUGGEST_ACCURACY, { w: 'b' }, alice)).data?.suggest;
+    expect((await server.gql(REPORT, { id: bad.id, s: 1, v: 5 }, alice)).data?.report.shouldStop).toBe(true);
+    const late = await server.gql(UPDATE, { id: bad.id, result: { accuracy: 0.9 } }, alice);
+    expect(late.data?.update).toEqual({ state: 'PRUNED', loss: null, metrics: { accuracy: 0.9 } });
+    // The same result again is stored once; a different one, or a failure, is refused and the first stays.
+    expect((await server.gql(UPDATE, { id: bad.id, result: { accuracy: 0.9 } }, alice)).data?.update.metrics).toEqual({ accuracy: 0.9 });
+    const other = await server.gql(UPDATE, { id: bad.id, result: { accuracy: 0.99 } }, alice);
+    expect(other.errors?.[0]?.extensions?.code).toBe('CONFLICT');
+    const failed = await server.gql(`mutation ($id: ID!) { fail(trialId: $id, error: "x") { state } }`, { id: bad.id }, alice);
+    expect(failed.errors?.[0]?.extensions?.code).toBe('CONFLICT');
+    const stored = await server.gql(`query ($n: Int!) { experiment(name: "Prune accuracy") { trial(number: $n) { state loss error metrics } } }`, { n: bad.number }, alice);
+    expect(stored.data?.experiment.trial).toEqual({ state: 'PRUNED', loss: null, error: null, metrics: { accuracy: 0.9 } });
+  });
+
   it('tells a STALE original whose parameters another worker took over to stop, keeps nothing of it, and counts its late result once', async () => {
     const good = await suggest('Zombie', 'good');
     await server.gql(REPORT, { id: good.id, s: 1, v: 1 }, alice);

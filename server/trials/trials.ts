@@ -2,6 +2,7 @@ import { isDeepStrictEqual } from 'node:util';
 import type { Prisma } from '../generated/prisma/client.ts';
 import type { Viewer } from '../accounts/auth.ts';
 import { userError } from '../errors.ts';
+import { asRecord } from '../json.ts';
 import type { ExperimentDirectory } from '../experiments/experiment-directory.ts';
 import { findExperiment } from '../experiments/experiments.ts';
 import type { SuggestInput } from '../experiments/experiment-input.ts';
@@ -49,9 +50,17 @@ export async function suggestTrial(deps: TrialDeps, viewer: Viewer, request: Sug
   return trial.row ?? deps.database.db.trial.findUniqueOrThrow({ ...query, where: { id: trial.id } });
 }
 
-function sameOutcome(trial: { loss: number | null; error: string | null; metrics: Prisma.JsonValue }, outcome: TrialOutcome): boolean {
-  const same = outcome.kind === 'completed' ? trial.loss === outcome.loss : trial.error === outcome.error;
+type StoredOutcome = { loss: number | null; error: string | null; metrics: Prisma.JsonValue };
+
+/** Whether `outcome` is what the trial stored: the same kind (a result, or a failure), loss or error, and metrics (which hold objectives other than the loss). */
+function sameOutcome(trial: StoredOutcome, outcome: TrialOutcome): boolean {
+  const same = outcome.kind === 'completed' ? trial.error === null && trial.loss === outcome.loss : trial.error === outcome.error;
   return same && isDeepStrictEqual(trial.metrics ?? {}, outcome.metrics);
+}
+
+/** Whether a PRUNED trial has stored an outcome: a loss, an error, or result values in its metrics (where the objectives are not the loss, a result stores no loss). */
+function hasOutcome(trial: StoredOutcome): boolean {
+  return trial.loss !== null || trial.error !== null || Object.keys(asRecord(trial.metrics)).length > 0;
 }
 
 /** A group read at once by {@link recordOutcome}; past it, one more query answers. */
@@ -87,7 +96,7 @@ export async function recordOutcome(deps: TrialDeps, viewer: Viewer, trialId: st
       // its final value (what the optimizers learn from), or a failure's error (the worker's code
       // raised once told to stop); the same one again is stored once, another is a CONFLICT.
       if (sameOutcome(trial, outcome)) return null;
-      if (trial.loss !== null || trial.error !== null) throw userError('CONFLICT', `Trial "${trialId}" was pruned and already has another outcome`, 'trialId');
+      if (hasOutcome(trial)) throw userError('CONFLICT', `Trial "${trialId}" was pruned and already has another outcome`, 'trialId');
       const revision = await nextRevision(tx, experimentId);
       const data = outcome.kind === 'failed' ? { error: outcome.error } : { loss: outcome.loss };
       return tx.trial.update({ ...query, where: { id: trialId }, data: { ...data, metrics: outcome.metrics as Prisma.InputJsonObject, revision } });
