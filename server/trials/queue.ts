@@ -1,5 +1,5 @@
 import type { Experiment, Prisma } from '../generated/prisma/client.ts';
-import { userError } from '../errors.ts';
+import { notFoundIfDeleted, userError } from '../errors.ts';
 import type { Params } from '../optimizer/space.ts';
 import type { Database, Db, Transaction } from '../runtime/database.ts';
 
@@ -28,7 +28,8 @@ function queueLock(experimentId: string): string {
 /**
  * Appends validated parameters to an experiment's queue: the experiment's next `suggest` calls hand
  * queued sets out first, in the order they were enqueued, each once. At most {@link MAX_QUEUED} wait
- * at a time; past that, CONFLICT. Enqueues do not wait for suggestions (or an optimizer call).
+ * at a time; past that, CONFLICT. Enqueues do not wait for suggestions (or an optimizer call). An
+ * experiment deleted since the caller read it is NOT_FOUND.
  */
 export async function enqueueParams(database: Database, experiment: Experiment, params: Params): Promise<QueuedSet> {
   return database.transaction(async (tx) => {
@@ -47,7 +48,7 @@ export async function enqueueParams(database: Database, experiment: Experiment, 
     // Suggests read the queue only while this says some sets wait.
     await tx.experiment.update({ where: { id: experiment.id }, data: { queuedCount: { increment: 1 } } });
     return { ...row, place: _count + 1 };
-  });
+  }).catch(notFoundIfDeleted(`Experiment "${experiment.name}" was deleted`));
 }
 
 /**

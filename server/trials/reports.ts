@@ -1,6 +1,6 @@
 import type { Prisma } from '../generated/prisma/client.ts';
 import type { Viewer } from '../accounts/auth.ts';
-import { userError } from '../errors.ts';
+import { notFoundIfDeleted, userError } from '../errors.ts';
 import { storedPruner } from '../pruners/pruner-config.ts';
 import { shouldPrune } from '../pruners/decide.ts';
 import { leaseUntil } from './leases.ts';
@@ -77,7 +77,7 @@ export async function reportValue<T>(
       },
     });
     return judged;
-  });
+  }).catch(notFoundIfDeleted(`Trial "${trialId}" was deleted with its experiment`, 'trialId'));
   deps.events.publishTrial(viewer.userId, experimentId, trialId);
   const trial = (await database.db.trial.findUniqueOrThrow({ ...query, where: { id: trialId } })) as T;
   return { shouldStop: stop, trial };

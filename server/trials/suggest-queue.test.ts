@@ -1,29 +1,18 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { applyMigrations } from '../db/migrate.ts';
 import { parseExperimentInput } from '../experiments/experiment-input.ts';
-import { createRuntime, type Runtime } from '../runtime/runtime.ts';
-import { newDatabase, type TestDatabase } from '../../tests/harness.ts';
+import type { Runtime } from '../runtime/runtime.ts';
+import { startRuntime, type TestRuntime } from '../../tests/runtime.ts';
 
-const dir = mkdtempSync(join(tmpdir(), 'oscar-suggest-queue-'));
 const parameters = { x: { min: 0, max: 1 } };
-let database: TestDatabase;
+let started: TestRuntime;
 let runtime: Runtime;
 
 beforeAll(async () => {
-  // The tests' backend: SQLite, or a PostgreSQL database of its own (OSCAR_TEST_BACKEND).
-  database = await newDatabase(dir);
-  await applyMigrations(database.url);
-  runtime = await createRuntime({ databaseUrl: database.url });
+  started = await startRuntime('suggest-queue');
+  runtime = started.runtime;
 });
 
-afterAll(async () => {
-  await runtime?.close();
-  rmSync(dir, { recursive: true, force: true });
-  await database?.drop();
-});
+afterAll(() => started?.close());
 
 describe('SuggestQueue', () => {
   it('serves requests that share a requestId in one batch with one trial, also when a STALE trial is offered again', async () => {
