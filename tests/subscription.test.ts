@@ -67,6 +67,27 @@ describe('trialUpdated over graphql-ws', () => {
     await server.listening(alice, 0);
   });
 
+  it('with `since`, also emits a trial whose checkpoint was saved after the trial table was read', async () => {
+    const saving = (await server.gql(SUGGEST, { name: 'Checkpointed', worker: 'w0' }, alice)).data?.suggest;
+    const id = saving.experiment.id;
+    const table = (await server.gql(`query ($id: ID!) { experiment(id: $id) { trialTable { revision } } }`, { id }, alice)).data?.experiment.trialTable;
+    // Saved after the table was read, before anyone subscribed; then a last change to wait for.
+    const saved = await server.gql(`mutation ($id: ID!) { checkpoint(trialId: $id, data: {epoch: 3}) { id } }`, { id: saving.id }, alice);
+    expect(saved.errors).toBeUndefined();
+    const sentinel = (await server.gql(SUGGEST, { name: 'Checkpointed', worker: 'sentinel' }, alice)).data?.suggest;
+
+    const client = server.ws(alice);
+    const feed = collect<any>(client, `subscription ($id: ID!, $since: Int) { trialUpdated(experimentId: $id, since: $since) { id checkpoint } }`, { id, since: table.revision });
+    await waitFor(() => feed.events.some((e) => e.trialUpdated.id === sentinel.id));
+    expect(feed.errors).toEqual([]);
+    expect(feed.events.map((e) => e.trialUpdated)).toEqual([
+      { id: saving.id, checkpoint: { epoch: 3 } },
+      { id: sentinel.id, checkpoint: null },
+    ]);
+    feed.stop();
+    await client.dispose();
+  });
+
   it('refuses a subscription without a valid token', async () => {
     const first = (await server.gql(SUGGEST, { name: 'Guarded' }, alice)).data?.suggest;
     // The connection itself is refused when it signs in (graphql-ws's 4401 Unauthorized), saying why.

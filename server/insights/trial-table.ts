@@ -32,7 +32,7 @@ export interface TrialTable {
   readonly revision: number;
 }
 
-/** A table's columns, checkpoints aside (read afresh each time: they take no revision). */
+/** A table's columns, checkpoints aside (read afresh each time). */
 export type Columns = Omit<TrialTable, 'checkpoints' | 'revision'>;
 
 /** Characters of a checkpoint record a trial table carries (the whole record: `Trial.checkpoint`). */
@@ -92,7 +92,7 @@ export interface Row {
   readonly revision: number;
 }
 
-/** A table as kept between requests: its columns (checkpoints aside: read afresh, they take no revision), as of `revision`. */
+/** A table as kept between requests: its columns (checkpoints aside: read afresh), as of `revision`. */
 interface CachedTable {
   /** The experiment's parameter spec the table was built with (its parameter columns). */
   readonly spec: string;
@@ -292,7 +292,7 @@ export class TrialTables {
     for (const id of experimentIds) this.cache.delete(id);
   }
 
-  /** Each trial's checkpoint summary, in the table's order; checkpoints take no revision, so they are read every time (when there are any). */
+  /** Each trial's checkpoint summary, in the table's order; kept out of the cached columns, so they are read every time (when there are any). */
   private async checkpointColumn(experimentId: string, numbers: readonly number[], withCheckpoints: number): Promise<(string | null)[]> {
     const column = new Array<string | null>(numbers.length).fill(null);
     if (withCheckpoints === 0) return column;

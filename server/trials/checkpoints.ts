@@ -4,6 +4,7 @@ import { badInput, userError } from '../errors.ts';
 import { checkJson, type Metrics } from './trial-result.ts';
 import { heartbeat, type TrialDeps, type TrialQuery } from './trials.ts';
 import { groupLock } from './trial-groups.ts';
+import { nextRevision } from './revisions.ts';
 
 /** The most JSON text a checkpoint record may take: where to find a model's state, not the state itself. */
 export const MAX_CHECKPOINT_BYTES = 16 * 1024;
@@ -40,7 +41,9 @@ export async function saveCheckpoint(deps: TrialDeps, viewer: Viewer, trialId: s
     if (state !== 'RUNNING' && state !== 'STALE') {
       throw userError('CONFLICT', `Trial "${trialId}" is already ${state.toLowerCase()}: only a running trial takes checkpoints`, 'trialId');
     }
-    await tx.trial.update({ where: { id: trialId }, data: { checkpoint: checkpoint as Prisma.InputJsonObject, checkpointAt: new Date() } });
+    // A change like any other: `trialUpdated(since:)` replays it to a page that read before it.
+    const revision = await nextRevision(tx, experimentId);
+    await tx.trial.update({ where: { id: trialId }, data: { checkpoint: checkpoint as Prisma.InputJsonObject, checkpointAt: new Date(), revision } });
   });
   deps.events.publishTrial(viewer.userId, experimentId, trialId);
   return heartbeat(deps, viewer, trialId, query);
