@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServer, type TestServer } from './harness.ts';
+import { startServer, waitUntil, type TestServer } from './harness.ts';
 
 const SUGGEST = `mutation ($name: String!, $lease: Int, $worker: String, $instance: String, $requestId: String) {
   suggest(experiment: {name: $name, parameters: {x: {min: 0, max: 1}}, leaseSeconds: $lease},
@@ -126,6 +126,35 @@ describe('a worker that comes back', () => {
     const retried = await suggest({ name: 'Retry', worker: 'w', instance: 'i', requestId: 'request-1' });
     expect(retried.id).toBe(first.id);
     expect((await trials('Retry')).trialCount).toBe(1);
+  });
+
+  it('revives the trial of a suggest retried after its lease ran out, when nobody else has its parameters', async () => {
+    const first = await suggest({ name: 'Late retry', lease: 2, worker: 'w', instance: 'i', requestId: 'late-1' });
+    await waitUntil(async () => (await trials('Late retry')).trials.edges[0].node.state === 'STALE', 30_000);
+    const retried = await suggest({ name: 'Late retry', lease: 2, worker: 'w', instance: 'i', requestId: 'late-1' });
+    expect([retried.id, retried.state]).toEqual([first.id, 'RUNNING']);
+    expect(Date.parse(retried.leaseExpiresAt)).toBeGreaterThan(Date.parse(first.leaseExpiresAt));
+    const states = (await trials('Late retry')).trials.edges.map((e: any) => [e.node.id, e.node.state]);
+    expect(states).toEqual([[first.id, 'RUNNING']]);
+  });
+
+  it('gives a suggest retried after its trial went to another worker a RUNNING trial of its own, the same one when retried again', async () => {
+    const lost = await suggest({ name: 'Taken retry', lease: 2, worker: 'w1', instance: 'i', requestId: 'taken-1' });
+    await waitUntil(async () => (await trials('Taken retry')).trials.edges[0].node.state === 'STALE', 30_000);
+    const copy = await suggest({ name: 'Taken retry', lease: 2, worker: 'w2' });
+    expect(copy.retryOf).toEqual({ id: lost.id });
+    const retried = await suggest({ name: 'Taken retry', lease: 2, worker: 'w1', instance: 'i', requestId: 'taken-1' });
+    expect(retried.id).not.toBe(lost.id);
+    expect(retried.id).not.toBe(copy.id);
+    expect([retried.state, retried.retryOf]).toEqual(['RUNNING', null]);
+    const again = await suggest({ name: 'Taken retry', lease: 2, worker: 'w1', instance: 'i', requestId: 'taken-1' });
+    expect([again.id, again.state]).toEqual([retried.id, 'RUNNING']);
+    const states = (await trials('Taken retry')).trials.edges.map((e: any) => [e.node.number, e.node.state]);
+    expect(states).toEqual([
+      [3, 'RUNNING'],
+      [2, 'RUNNING'],
+      [1, 'STALE'],
+    ]);
   });
 
   it('answers one suggest sent many times at once (one requestId) with one trial, while a STALE trial waits to be offered again', async () => {

@@ -21,12 +21,13 @@ export type Reuse = string | null | Error;
 
 /**
  * The trials a batch of suggest requests should get without asking the optimizer, in order of
- * preference for each: the one a retried request already got; the worker's own unfinished trial (a
- * reboot: STALE and not offered again, or RUNNING but silent for half its lease, from another client
- * instance, so a second live process on one host keeps its own); a copy of a STALE trial nobody is
- * re-running. Three queries for the whole batch find the candidates (and leases that ran out, which
- * it then expires); each hand-back or copy re-checks its trial's group under the group's lock, so a
- * result that arrived meanwhile wins.
+ * preference for each: the one a retried request already got (revived if its lease ran out, unless
+ * its parameters went to another trial: then the request is served as a new one); the worker's own
+ * unfinished trial (a reboot: STALE and not offered again, or RUNNING but silent for half its lease,
+ * from another client instance, so a second live process on one host keeps its own); a copy of a
+ * STALE trial nobody is re-running. Three queries for the whole batch find the candidates (and
+ * leases that ran out, which it then expires); each hand-back or copy re-checks its trial's group
+ * under the group's lock, so a result that arrived meanwhile wins.
  * `changed` is true when anything was written (the experiment's revision moved).
  */
 export async function reuseTrials(deps: ReuseDeps, experiment: Experiment, requests: readonly SuggestInput[]): Promise<{ reuses: Reuse[]; changed: boolean }> {
@@ -46,10 +47,14 @@ export async function reuseTrials(deps: ReuseDeps, experiment: Experiment, reque
     try {
       const again = request.requestId === null ? undefined : byRequestId.get(request.requestId);
       if (again) {
-        const back = again.state === 'RUNNING' ? await handBack(deps, experiment, again.id, request, again.retryOfId ?? again.id) : null;
-        changed ||= back !== null;
-        reuses.push(back ?? again.id);
-        continue;
+        // Renewed, or revived if its lease ran out; a finished one as it is. One whose parameters went to
+        // another trial meanwhile gave up the request id: the request is served below, as a new one.
+        const back = again.state === 'RUNNING' || again.state === 'STALE' ? await handBack(deps, experiment, again.id, request, again.retryOfId ?? again.id) : 'finished';
+        changed ||= back === 'handed back';
+        if (back !== 'taken') {
+          reuses.push(again.id);
+          continue;
+        }
       }
       const own = unfinished.find(
         (t) =>
@@ -61,10 +66,9 @@ export async function reuseTrials(deps: ReuseDeps, experiment: Experiment, reque
       if (own) {
         const rootId = own.retryOfId ?? own.id;
         taken.add(own.id).add(rootId);
-        const back = await handBack(deps, experiment, own.id, request, rootId);
-        if (back) {
+        if ((await handBack(deps, experiment, own.id, request, rootId)) === 'handed back') {
           changed = true;
-          reuses.push(back);
+          reuses.push(own.id);
           continue;
         }
       }
@@ -151,18 +155,28 @@ async function findCandidates(deps: ReuseDeps, experiment: Experiment, requests:
 }
 
 /**
- * Hands a trial of group `rootId` back to its holder with a fresh lease (a retried request, or a worker
- * back from a reboot); null when its result arrived meanwhile (or, for a STALE trial, a copy's, or a
- * copy runs).
+ * What {@link handBack} did: handed the trial back, or why not: its result arrived meanwhile
+ * ('finished'), or it is STALE and its parameters went to a copy, or a copy's result came ('taken').
  */
-async function handBack(deps: ReuseDeps, experiment: Experiment, trialId: string, request: SuggestInput, rootId: string): Promise<string | null> {
+type HandBack = 'handed back' | 'finished' | 'taken';
+
+/**
+ * Hands a trial of group `rootId` back to its holder with a fresh lease (a retried request, or a worker
+ * back from a reboot), RUNNING again if it was STALE. A STALE trial whose parameters were taken gives
+ * up the request id it holds when this is a retry of that request, so the trial the request gets
+ * instead can hold it.
+ */
+async function handBack(deps: ReuseDeps, experiment: Experiment, trialId: string, request: SuggestInput, rootId: string): Promise<HandBack> {
   const { database } = deps;
-  const handedBack = await database.transaction(async (tx) => {
+  const handedBack = await database.transaction(async (tx): Promise<HandBack> => {
     // Results take the same lock (recordOutcome): one that is being stored finishes first, and wins.
     await database.lockWithin(tx, groupLock(rootId));
-    const { state, checkpointAt } = await tx.trial.findUniqueOrThrow({ where: { id: trialId }, select: { state: true, checkpointAt: true } });
-    if (state !== 'RUNNING' && state !== 'STALE') return false;
-    if (state === 'STALE' && (await groupIsSettledOrRunning(tx, rootId, trialId))) return false;
+    const { state, checkpointAt, requestId } = await tx.trial.findUniqueOrThrow({ where: { id: trialId }, select: { state: true, checkpointAt: true, requestId: true } });
+    if (state !== 'RUNNING' && state !== 'STALE') return 'finished';
+    if (state === 'STALE' && (await groupIsSettledOrRunning(tx, rootId, trialId))) {
+      if (requestId !== null && requestId === request.requestId) await tx.trial.update({ where: { id: trialId }, data: { requestId: null } });
+      return 'taken';
+    }
     // A copy of a STALE trial may have got further before it went STALE too: resume from the latest.
     const latest = state === 'STALE' ? await latestGroupCheckpoint(tx, rootId) : null;
     const newer = latest && (checkpointAt === null || latest.checkpointAt > checkpointAt) ? latest : null;
@@ -179,11 +193,10 @@ async function handBack(deps: ReuseDeps, experiment: Experiment, trialId: string
         ...(newer ? { checkpoint: newer.checkpoint as Prisma.InputJsonValue, checkpointAt: newer.checkpointAt } : {}),
       },
     });
-    return true;
+    return 'handed back';
   });
-  if (!handedBack) return null;
-  deps.events.publishTrial(experiment.ownerId, experiment.id, trialId);
-  return trialId;
+  if (handedBack === 'handed back') deps.events.publishTrial(experiment.ownerId, experiment.id, trialId);
+  return handedBack;
 }
 
 /** Offers a STALE trial's parameters again, as a new trial linked to the group's root; null when its group got a result or a runner meanwhile. */
