@@ -7,10 +7,22 @@ import { leaseUntil } from './leases.ts';
 import { nextRevision } from './revisions.ts';
 import { groupIsSettledOrRunning, groupLock } from './trial-groups.ts';
 import type { IntermediateValue } from './trial-result.ts';
+import type { Transaction } from '../runtime/database.ts';
 import type { TrialDeps, TrialQuery } from './trials.ts';
 
 /** The most steps one trial may report: bounds every read of its curve. */
 export const MAX_REPORTS_PER_TRIAL = 10_000;
+
+/**
+ * Writes a report's change to a trial that was read in `state`. The lease sweep (expireLeases) takes
+ * no lock of the trial's group, so on PostgreSQL it may have marked a RUNNING trial STALE since: then
+ * the trial is revived along, as a report of a STALE trial revives it (nobody else can have taken its
+ * parameters: re-offers take the group's lock), so a worker told to go on never holds a STALE trial.
+ */
+async function writeReport(tx: Transaction, experimentId: string, trialId: string, state: string, data: Prisma.TrialUpdateManyMutationInput): Promise<void> {
+  const { count } = await tx.trial.updateMany({ where: { id: trialId, state }, data });
+  if (count === 0) await tx.trial.update({ where: { id: trialId }, data: { state: 'RUNNING', ...data, revision: await nextRevision(tx, experimentId) } });
+}
 
 /** What `report` answers: whether the worker should stop, and the trial as it is now. */
 export interface ReportAnswer<T> {
@@ -52,7 +64,7 @@ export async function reportValue<T>(
     const revive = trial.state === 'STALE';
     const known = await tx.trialReport.findUnique({ where: { trialId_step: { trialId, step: report.step } }, select: { step: true } });
     if (known) {
-      await tx.trial.update({ where: { id: trialId }, data: { ...renewal, ...(revive ? { state: 'RUNNING', revision: await nextRevision(tx, experimentId) } : {}) } });
+      await writeReport(tx, experimentId, trialId, trial.state, { ...renewal, ...(revive ? { state: 'RUNNING', revision: await nextRevision(tx, experimentId) } : {}) });
       return false;
     }
     if ((await tx.trialReport.count({ where: { trialId } })) >= MAX_REPORTS_PER_TRIAL) {
@@ -65,16 +77,13 @@ export async function reportValue<T>(
     const judged =
       last &&
       (await shouldPrune(tx, storedPruner(experiment.pruner), { experimentId, trialId, number: trial.number, step: report.step, value: report.value, previousStep: trial.lastStep }));
-    await tx.trial.update({
-      where: { id: trialId },
-      data: {
-        ...(last ? { lastStep: report.step, lastValue: report.value } : {}),
-        ...(judged
-          ? { state: 'PRUNED', prunedStep: report.step, completedAt: now, leaseExpiresAt: null, heartbeatAt: now }
-          : { ...renewal, ...(revive ? { state: 'RUNNING' } : {}) }),
-        // The optimizers see a pruned (or revived) trial: the experiment's revision moves.
-        ...(judged || revive ? { revision: await nextRevision(tx, experimentId) } : {}),
-      },
+    await writeReport(tx, experimentId, trialId, trial.state, {
+      ...(last ? { lastStep: report.step, lastValue: report.value } : {}),
+      ...(judged
+        ? { state: 'PRUNED', prunedStep: report.step, completedAt: now, leaseExpiresAt: null, heartbeatAt: now }
+        : { ...renewal, ...(revive ? { state: 'RUNNING' } : {}) }),
+      // The optimizers see a pruned (or revived) trial: the experiment's revision moves.
+      ...(judged || revive ? { revision: await nextRevision(tx, experimentId) } : {}),
     });
     return judged;
   }).catch(notFoundIfDeleted(`Trial "${trialId}" was deleted with its experiment`, 'trialId'));
