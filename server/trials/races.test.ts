@@ -4,9 +4,13 @@ import type { Database, Transaction } from '../runtime/database.ts';
 import type { Runtime } from '../runtime/runtime.ts';
 import { BACKEND } from '../../tests/harness.ts';
 import { startRuntime, type TestRuntime } from '../../tests/runtime.ts';
+import { openExperiment } from '../experiments/experiments.ts';
+import { parseExperimentInput } from '../experiments/experiment-input.ts';
 import { expireLeases } from './leases.ts';
 import { enqueueParams } from './queue.ts';
 import { reportValue } from './reports.ts';
+import { SuggestQueue } from './suggest-queue.ts';
+import { suggestTrial } from './trials.ts';
 
 /** Writes that race other work: what another request does between a write's read and its write is made to happen there. */
 const parameters = { x: { min: 0, max: 1 } };
@@ -82,4 +86,53 @@ describe('a report racing the lease sweep', () => {
     expect(answer.trial.state).toBe('RUNNING');
     expect(answer.trial.leaseExpiresAt.getTime()).toBeGreaterThan(Date.now());
   });
+});
+
+describe('a suggest racing `resume: false`, which archives the version it opened', () => {
+  /**
+   * Suggests for `name` while a `resume: false` for that name archives the version the suggest opened:
+   * before its queue reads the version (at the experiment's lock), or between that read and the first
+   * write (an optimizer call, or a STALE trial's re-offer, in between: at the first transaction).
+   */
+  async function suggestWhileArchived(email: string, at: 'withExperimentLock' | 'transaction', stale: boolean) {
+    const user = await runtime.db.user.create({ data: { email } });
+    const name = 'Archive race';
+    const request = (resume: boolean) => parseExperimentInput({ name, parameters, algorithm: 'random', resume }, { worker: 'w' });
+    const opened = await openExperiment(runtime.database, runtime.events, user.id, request(true));
+    if (stale) {
+      await runtime.db.trial.create({ data: { experimentId: opened.id, number: 1, state: 'STALE', params: { x: 0.5 }, optimizer: 'random' } });
+      await runtime.db.experiment.update({ where: { id: opened.id }, data: { nextTrialNumber: 2 } });
+    }
+    let archived = false;
+    const run = runtime.database[at] as (...args: unknown[]) => Promise<unknown>;
+    const database = {
+      ...runtime.database,
+      [at]: async (...args: unknown[]) => {
+        if (!archived) await openExperiment(runtime.database, runtime.events, user.id, request(false));
+        archived = true;
+        return run(...args);
+      },
+    } as Database;
+    const suggestions = new SuggestQueue({ ...runtime, database });
+    const trial = await suggestTrial({ ...runtime, suggestions }, { userId: user.id, tokenId: null }, request(true), {});
+    expect(archived).toBe(true);
+    const versions = await runtime.db.experiment.findMany({ where: { ownerId: user.id }, orderBy: { version: 'asc' }, include: { trials: { select: { id: true, state: true } } } });
+    return { trial, versions };
+  }
+
+  for (const [what, at, stale] of [
+    ['new parameters, archived before the queue read it', 'withExperimentLock', false],
+    ['new parameters, archived while the optimizer proposed them', 'transaction', false],
+    ["a STALE trial's parameters, archived before the re-offer", 'transaction', true],
+  ] as const) {
+    it(`hands ${what}, out in the current version, none in the archived one`, async () => {
+      const { trial, versions } = await suggestWhileArchived(`archive-race-${at}-${stale}@example.com`, at, stale);
+      expect(versions.map((v) => [v.version, v.archivedAt !== null])).toEqual([
+        [1, true],
+        [2, false],
+      ]);
+      expect(versions[0]!.trials.filter((t) => t.state === 'RUNNING')).toEqual([]);
+      expect(versions[1]!.trials).toEqual([{ id: trial.id, state: 'RUNNING' }]);
+    });
+  }
 });

@@ -4,7 +4,7 @@ import type { Database } from '../runtime/database.ts';
 import type { Events } from '../runtime/events.ts';
 import { expireLeases, leaseUntil } from './leases.ts';
 import { nextRevision } from './revisions.ts';
-import { runningTrialData } from './running-trial.ts';
+import { currentVersion, runningTrialData } from './running-trial.ts';
 import { GROUP_IS_FREE, groupIsSettledOrRunning, groupLock, latestGroupCheckpoint } from './trial-groups.ts';
 
 /** What reusing trials needs from the runtime. */
@@ -199,7 +199,10 @@ async function handBack(deps: ReuseDeps, experiment: Experiment, trialId: string
   return handedBack;
 }
 
-/** Offers a STALE trial's parameters again, as a new trial linked to the group's root; null when its group got a result or a runner meanwhile. */
+/**
+ * Offers a STALE trial's parameters again, as a new trial linked to the group's root; null when its
+ * group got a result or a runner meanwhile; StaleExperiment when the experiment was archived meanwhile.
+ */
 async function reoffer(
   deps: ReuseDeps,
   experiment: Experiment,
@@ -214,11 +217,13 @@ async function reoffer(
     if (await groupIsSettledOrRunning(tx, stale.rootId)) return null;
     // The copy resumes from the latest checkpoint of the group, so training goes on instead of restarting.
     const latest = await latestGroupCheckpoint(tx, stale.rootId);
-    const { nextTrialNumber, revision } = await tx.experiment.update({
-      where: { id: experiment.id },
-      data: { revision: { increment: 1 }, nextTrialNumber: { increment: 1 } },
-      select: { nextTrialNumber: true, revision: true },
-    });
+    const { nextTrialNumber, revision } = currentVersion(
+      await tx.experiment.update({
+        where: { id: experiment.id },
+        data: { revision: { increment: 1 }, nextTrialNumber: { increment: 1 } },
+        select: { nextTrialNumber: true, revision: true, archivedAt: true },
+      }),
+    );
     const trial = await tx.trial.create({
       select: { id: true },
       data: runningTrialData(

@@ -2,6 +2,27 @@ import type { Experiment, Prisma } from '../generated/prisma/client.ts';
 import type { SuggestInput } from '../experiments/experiment-input.ts';
 import { leaseUntil } from './leases.ts';
 
+/**
+ * A suggest sent to an experiment that turned out archived (a `resume: false` meanwhile), or, remembered
+ * by name (ExperimentDirectory), renamed or deleted, or that asks for other settings than the
+ * experiment has: the caller opens the experiment afresh.
+ */
+export class StaleExperiment extends Error {
+  constructor() {
+    super('The experiment is no longer current, or the request changes its settings');
+  }
+}
+
+/**
+ * The experiment's row as updated by the transaction that stores a new RUNNING trial (which holds the
+ * row till it commits, so archiving waits for it or came first); throws {@link StaleExperiment},
+ * rolling the transaction back, when that version is archived: it takes no new trials.
+ */
+export function currentVersion<T extends { readonly archivedAt: Date | null }>(row: T): T {
+  if (row.archivedAt !== null) throw new StaleExperiment();
+  return row;
+}
+
 /** What makes a new RUNNING trial: its number, parameters and where they came from. */
 export interface NewTrial {
   readonly number: number;

@@ -7,7 +7,7 @@ import type { TrialDirectory } from './trial-directory.ts';
 import { settingChanges } from '../experiments/experiments.ts';
 import { userError } from '../errors.ts';
 import { reuseTrials } from './reuse.ts';
-import { runningTrialData } from './running-trial.ts';
+import { currentVersion, runningTrialData, StaleExperiment } from './running-trial.ts';
 import { ENQUEUED, nextQueued, queuedDecrement, removeQueued } from './queue.ts';
 import type { Params } from '../optimizer/space.ts';
 
@@ -23,17 +23,6 @@ export interface SuggestQueueDeps {
   readonly events: Events;
   readonly histories: HistoryCache;
   readonly trials: TrialDirectory;
-}
-
-/**
- * A suggest sent to an experiment remembered by name (ExperimentDirectory) that turned out archived,
- * renamed or deleted, or that asks for other settings than the experiment has: the caller opens the
- * experiment afresh.
- */
-export class StaleExperiment extends Error {
-  constructor() {
-    super('The remembered experiment is no longer current, or the request changes its settings');
-  }
 }
 
 /**
@@ -68,7 +57,8 @@ export class SuggestQueue {
 
   /**
    * The id of the RUNNING trial handed out for `request` on `experimentId`; `remembered` when the
-   * experiment came from the directory (it fails with {@link StaleExperiment} if that is out of date).
+   * experiment came from the directory. Fails with {@link StaleExperiment} when the experiment is
+   * archived by the time a trial would be stored, or, remembered, out of date.
    */
   enqueue(experimentId: string, request: SuggestInput, remembered = false): Promise<HandedOut> {
     return new Promise<HandedOut>((resolve, reject) => {
@@ -122,9 +112,10 @@ export class SuggestQueue {
     let experiment = row;
     const current: Waiter[] = [];
     for (const waiter of batch) {
+      // Archived since it was opened (a `resume: false` meanwhile: opening a current version takes no lock), or, remembered, out of date.
       const stale =
-        waiter.remembered &&
-        (experiment.archivedAt !== null || experiment.name !== waiter.request.name || Object.keys(settingChanges(experiment, waiter.request)).length > 0);
+        experiment.archivedAt !== null ||
+        (waiter.remembered && (experiment.name !== waiter.request.name || Object.keys(settingChanges(experiment, waiter.request)).length > 0));
       if (stale) waiter.reject(new StaleExperiment());
       else current.push(waiter);
     }
@@ -178,7 +169,8 @@ export class SuggestQueue {
 
   /**
    * Stores proposals as RUNNING trials, numbered in turn, in one transaction (which also removes the
-   * queued sets they came from); returns their rows.
+   * queued sets they came from); returns their rows. Fails with {@link StaleExperiment}, storing
+   * nothing, when the experiment was archived since it was read.
    */
   private createTrials(
     experiment: Experiment,
@@ -190,10 +182,12 @@ export class SuggestQueue {
     return this.deps.database.transaction(async (tx) => {
       await removeQueued(tx, queuedIds);
       // The experiment's next revision (server/trials/revisions.ts), trial numbers and queued count, in one update.
-      const updated = await tx.experiment.update({
-        where: { id: experiment.id },
-        data: { revision: { increment: 1 }, nextTrialNumber: { increment: requests.length }, ...queuedDecrement(queuedIds.length) },
-      });
+      const updated = currentVersion(
+        await tx.experiment.update({
+          where: { id: experiment.id },
+          data: { revision: { increment: 1 }, nextTrialNumber: { increment: requests.length }, ...queuedDecrement(queuedIds.length) },
+        }),
+      );
       const { nextTrialNumber, revision } = updated;
       const first = nextTrialNumber - requests.length;
       const created = await tx.trial.createManyAndReturn({
