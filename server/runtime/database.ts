@@ -187,7 +187,11 @@ export async function openDatabase(url: string): Promise<Database> {
   }
 
   const transaction = <T>(fn: (tx: Transaction) => Promise<T>): Promise<T> =>
-    retryWhileBusy(() => insideTransaction.run(true, () => db.$transaction((tx) => fn(tx as unknown as Transaction))));
+    retryWhileBusy(() =>
+      // A transaction waits for its turn as long as a busy database is waited for (Prisma's default is
+      // 2 s): one that gave up would still take its turn, only to roll back, and lengthen the queue.
+      insideTransaction.run(true, () => db.$transaction((tx) => fn(tx as unknown as Transaction), { maxWait: BUSY_RETRY_MS })),
+    );
 
   const queues = new Map<string, Promise<unknown>>();
   const inProcess = async <T>(experimentId: string, fn: () => Promise<T>): Promise<T> => {

@@ -109,9 +109,9 @@ describe('SQLite: statements outside a transaction', () => {
     expect(emails.size).toBe(1 + 20 + 10);
   });
 
-  it('retries a transaction that waited longer than Prisma’s 2 s for its turn, instead of failing it', async () => {
-    // Prisma gives up starting an interactive transaction after its maxWait (2 s) with P2028; the
-    // transaction never ran, so Oscar retries it as it does when the database is busy.
+  it('waits its turn for a transaction held longer than Prisma’s default 2 s wait, instead of failing', async () => {
+    // Prisma gives up starting an interactive transaction after 2 s by default (P2028); Oscar's
+    // transactions wait as long as for a busy database, and one that gave up is retried.
     const held = database.db.$transaction(() => new Promise((resolve) => setTimeout(resolve, 2_500)), { timeout: 10_000 });
     const count = await database.transaction((tx) => tx.user.count());
     await held;
