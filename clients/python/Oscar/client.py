@@ -1,6 +1,7 @@
 """Oscar's GraphQL client (Python standard library only)."""
 
 import contextlib
+import email.utils
 import errno
 import http.client
 import json
@@ -134,8 +135,9 @@ _REQUIRED_EXPERIMENT_FIELDS = ("name", "parameters")
 
 _FIRST_DELAY = 0.5  # seconds before the first retry; doubles each time
 _MAX_DELAY = 10.0  # cap on one wait between retries
-_RETRY_STATUSES = (502, 503, 504)  # gateway errors without a GraphQL body
-_RETRY_CODES = ("DATABASE_BUSY", "SERVER_BUSY")  # GraphQL errors that say "try again shortly"
+_MAX_RETRY_AFTER = 60.0  # longest wait a server's Retry-After is followed for (longer ones are cut to this)
+_RETRY_STATUSES = (429, 502, 503, 504)  # too many requests, gateway errors: without a GraphQL body
+_RETRY_CODES = ("DATABASE_BUSY", "SERVER_BUSY", "RATE_LIMITED")  # GraphQL errors that say "try again shortly"
 _EXCERPT = 300  # characters of a non-GraphQL error body quoted in messages
 
 
@@ -246,12 +248,13 @@ class Oscar:
         timeout: seconds to wait for each HTTP request.
         retries: how many times to retry a request that failed because the
             server could not be reached (refused, reset or timed-out
-            connection, an HTTP 502/503/504 without a GraphQL body, or the
-            server's ``DATABASE_BUSY``/``SERVER_BUSY`` answers).
+            connection, an HTTP 429/502/503/504 without a GraphQL body, or the
+            server's ``DATABASE_BUSY``/``SERVER_BUSY``/``RATE_LIMITED`` answers).
             ``None`` (the default) retries until ``max_wait`` is spent.
         max_wait: the longest time, in seconds, spent retrying one request.
-            Waits start at 0.5 s and double up to 10 s. ``0`` disables
-            retrying. GraphQL errors are never retried.
+            Waits start at 0.5 s and double up to 10 s, or are what the
+            server's ``Retry-After`` says (up to 60 s). ``0`` disables
+            retrying. Other GraphQL errors are never retried.
 
     Example::
 
@@ -706,7 +709,8 @@ class Oscar:
     def __exit__(self, *exc_info: Any) -> None:
         self.close()
 
-    def _post(self, body: bytes) -> Tuple[int, bytes]:
+    def _post(self, body: bytes) -> Tuple[int, bytes, Optional[str]]:
+        """POSTs ``body``: the answer's status, body and ``Retry-After`` header."""
         if self._opener is None:
             return self._connections.post(body, self._headers(), resend=self.retries != 0)
         request = urllib.request.Request(
@@ -714,7 +718,7 @@ class Oscar:
         )
         try:
             with self._opener.open(request, timeout=self.timeout) as response:
-                return response.status, response.read()
+                return response.status, response.read(), response.headers.get("Retry-After")
         except urllib.error.HTTPError as exc:
             try:
                 raw = exc.read() or b""
@@ -722,7 +726,7 @@ class Oscar:
                 raw = b""
             finally:
                 exc.close()
-            return exc.code, raw
+            return exc.code, raw, exc.headers.get("Retry-After") if exc.headers else None
 
     def _send(self, body: bytes) -> Any:
         deadline = time.monotonic() + max(0.0, float(self.max_wait))
@@ -730,8 +734,9 @@ class Oscar:
         attempts = 0
         while True:
             attempts += 1
+            retry_after = None  # type: Optional[float]
             try:
-                status, raw = self._post(body)
+                status, raw, retry_header = self._post(body)
             except Exception as exc:
                 if not _is_transient(exc):
                     raise OscarError(
@@ -743,6 +748,7 @@ class Oscar:
             else:
                 payload = _parse_json(raw)
                 errors = _graphql_errors(payload)
+                retry_after = _retry_after(retry_header)
                 if status in _RETRY_STATUSES and not errors:
                     failure = "HTTP %d: %s" % (status, _excerpt(raw))
                     cause = None
@@ -758,7 +764,7 @@ class Oscar:
                     % (self.url, attempts, "" if attempts == 1 else "s", failure),
                     code="CONNECTION_ERROR",
                 ) from cause
-            wait = min(delay, remaining)
+            wait = min(delay if retry_after is None else retry_after, remaining)
             logger.warning(
                 "Oscar at %s unreachable (%s); retrying in %.1f s", self.url, failure, wait
             )
@@ -885,8 +891,8 @@ class _Connections:
         with self._lock:
             self._open.discard(connection)
 
-    def post(self, body: bytes, headers: Dict[str, str], resend: bool = True) -> Tuple[int, bytes]:
-        """POSTs ``body``; returns the status and the body of the answer. A kept-alive connection the
+    def post(self, body: bytes, headers: Dict[str, str], resend: bool = True) -> Tuple[int, bytes, Optional[str]]:
+        """POSTs ``body``; returns the status, the body and the ``Retry-After`` header of the answer. A kept-alive connection the
         server closed before answering anything is replaced, and the request sent again, once, when
         ``resend``."""
         for attempt in (1, 2):
@@ -908,7 +914,7 @@ class _Connections:
                 raise
             if response.will_close:
                 self._drop(connection)
-            return response.status, raw
+            return response.status, raw, response.getheader("Retry-After")
         raise AssertionError("unreachable")
 
     def close_all(self) -> None:
@@ -1104,6 +1110,20 @@ def _excerpt(raw: bytes) -> str:
     if not text:
         return "(empty body)"
     return text if len(text) <= _EXCERPT else text[:_EXCERPT] + "..."
+
+
+def _retry_after(header: Optional[str]) -> Optional[float]:
+    """A ``Retry-After`` header (seconds, or an HTTP date) in seconds, at most ``_MAX_RETRY_AFTER``; ``None`` without one."""
+    if not header:
+        return None
+    try:
+        seconds = float(header)
+    except ValueError:
+        try:
+            seconds = email.utils.parsedate_to_datetime(header).timestamp() - time.time()
+        except (TypeError, ValueError):
+            return None
+    return min(max(0.0, seconds), _MAX_RETRY_AFTER) if math.isfinite(seconds) else None
 
 
 def _describe(exc: BaseException) -> str:

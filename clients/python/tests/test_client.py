@@ -30,10 +30,12 @@ from Oscar import client as client_module  # noqa: E402
 TOKEN = "test-token-123"
 
 
-def reply(handler, status, payload, content_type="application/json"):
+def reply(handler, status, payload, content_type="application/json", headers=None):
     """Sends one whole answer from a request handler."""
     handler.send_response(status)
     handler.send_header("Content-Type", content_type)
+    for name, value in (headers or {}).items():
+        handler.send_header(name, value)
     handler.send_header("Content-Length", str(len(payload)))
     handler.end_headers()
     handler.wfile.write(payload)
@@ -52,7 +54,7 @@ class FakeOscar:
     def __init__(self, port=0):
         self.requests = []  # dicts: path, headers, body (parsed JSON)
         self.trials = {}
-        self.responses = []  # queued (status, body bytes, content type) overrides
+        self.responses = []  # queued (status, body bytes, content type, headers) overrides
         self.lock = threading.Lock()
         fake = self
 
@@ -69,13 +71,14 @@ class FakeOscar:
                         {"path": self.path, "headers": dict(self.headers), "raw": raw, "body": body}
                     )
                     override = fake.responses.pop(0) if fake.responses else None
+                headers = None
                 if override is not None:
-                    status, payload, content_type = override
+                    status, payload, content_type, headers = override
                 else:
                     status, payload = fake.handle(self.headers, body)
                     payload = json.dumps(payload).encode("utf-8")
                     content_type = "application/json"
-                reply(self, status, payload, content_type)
+                reply(self, status, payload, content_type, headers)
 
             def log_message(self, *args):
                 pass
@@ -88,11 +91,11 @@ class FakeOscar:
         self.server.server_close()
         self.thread.join(5)
 
-    def respond(self, status, body, content_type="application/json"):
+    def respond(self, status, body, content_type="application/json", headers=None):
         """Queue a canned response for the next request."""
         if not isinstance(body, bytes):
             body = json.dumps(body).encode("utf-8")
-        self.responses.append((status, body, content_type))
+        self.responses.append((status, body, content_type, headers))
 
     @staticmethod
     def error(message, code):
@@ -457,6 +460,30 @@ class ClientTest(unittest.TestCase):
         self.assertEqual(job.id, "trial-1")
         self.assertEqual(len(self.fake.requests), 3)
         self.assertEqual([call.args[0] for call in sleep.call_args_list], [0.5, 1])
+
+    def test_rate_limited_answers_wait_for_retry_after(self):
+        limited = FakeOscar.error("Rate limit of 3 requests a minute exceeded; retry in 7 s", "RATE_LIMITED")
+        self.fake.respond(429, limited, headers={"Retry-After": "7"})
+        self.fake.respond(429, b"Too Many Requests", "text/plain")  # a proxy's, without Retry-After
+        with mock.patch("Oscar.client.time.sleep") as sleep:
+            with self.assertLogs("Oscar", "WARNING") as logs:
+                job = self.client(max_wait=60).suggest({"name": "S", "parameters": {"x": {"min": 0, "max": 7}}})
+        self.assertEqual(job.id, "trial-1")
+        self.assertEqual(len(self.fake.requests), 3)
+        self.assertEqual([call.args[0] for call in sleep.call_args_list], [7, 1])
+        self.assertIn("RATE_LIMITED", logs.output[0])
+        # Retry-After is followed within max_wait, never beyond it.
+        self.fake.respond(429, limited, headers={"Retry-After": "60"})
+        with mock.patch("Oscar.client.time.sleep") as sleep:
+            with self.assertLogs("Oscar", "WARNING"):
+                self.client(max_wait=2).suggest({"name": "S", "parameters": {"x": {"min": 0, "max": 7}}})
+        self.assertLessEqual(sleep.call_args.args[0], 2)
+        # Once retrying is over, the server is as good as unreachable: CONNECTION_ERROR, as for busy answers.
+        self.fake.respond(429, limited, headers={"Retry-After": "7"})
+        with self.assertRaises(OscarError) as caught:
+            self.client(retries=0).suggest({"name": "S", "parameters": {"x": {"min": 0, "max": 7}}})
+        self.assertEqual(caught.exception.code, "CONNECTION_ERROR")
+        self.assertIn("RATE_LIMITED", str(caught.exception))
 
     def test_other_graphql_errors_are_not_retried(self):
         self.fake.respond(429, FakeOscar.error("Slow down", "BAD_USER_INPUT"))

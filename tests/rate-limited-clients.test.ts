@@ -1,0 +1,68 @@
+// Workers over their user's rate limit (OSCAR_RATE_LIMIT): each client, and `oscar run`, waits what the
+// server's Retry-After says and goes on, so no result is lost and no good trial is marked FAILED.
+// The limit's window is a minute, so each test waits most of one; they run side by side, a user each.
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ROOT, startServer, type TestServer } from './harness.ts';
+
+const exec = promisify(execFile);
+
+/** Operations a minute per user: the third trial's update (the fifth operation) is refused. */
+const LIMIT = 4;
+/** Each test waits for the limit's minute to roll on. */
+const MINUTE_AND_MORE = 180_000;
+
+let server: TestServer;
+let dir: string;
+
+beforeAll(async () => {
+  server = await startServer({ env: { OSCAR_RATE_LIMIT: String(LIMIT) } });
+  dir = mkdtempSync(join(tmpdir(), 'oscar-limited-'));
+});
+afterAll(async () => {
+  await server?.stop();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+/** The states of an experiment's trials (one operation of the user's). */
+async function states(token: string, name: string): Promise<string[]> {
+  const result = await server.gql(`query ($name: String!) { experiment(name: $name) { trials(first: 10) { edges { node { state } } } } }`, { name }, token);
+  expect(result.errors).toBeUndefined();
+  return result.data?.experiment.trials.edges.map((e: { node: { state: string } }) => e.node.state);
+}
+
+/** The wait, in seconds, of the retry logged after a RATE_LIMITED answer ("... RATE_LIMITED: ...; retrying in 57.9 s"). */
+function limitedWait(log: string): number {
+  const match = /RATE_LIMITED: [^\n]*retrying in (\d+(?:\.\d+)?) s/.exec(log);
+  expect(match, log).not.toBeNull();
+  return Number(match![1]);
+}
+
+describe.concurrent('a worker over the rate limit', () => {
+  it('Python: waits for Retry-After inside scientist.trial(), and its trials complete', { timeout: MINUTE_AND_MORE }, async () => {
+    const token = await server.token('python-limited@example.com');
+    const script = join(dir, 'limited.py');
+    writeFileSync(
+      script,
+      `
+import os
+from Oscar import Oscar
+scientist = Oscar(os.environ['OSCAR_TOKEN'])
+experiment = {'name': 'Limited', 'parameters': {'x': {'min': -10, 'max': 10}}}
+for _ in range(3):
+    with scientist.trial(experiment) as job:
+        scientist.update(job, {'loss': job['x'] ** 2})
+`,
+    );
+    const { stderr } = await exec('/usr/bin/python3', [script], {
+      env: { ...process.env, PYTHONPATH: join(ROOT, 'clients/python'), OSCAR_TOKEN: token, OSCAR_URL: server.url },
+    });
+    // It waited for the limit's window to roll on (backoff alone would have waited 0.5 s).
+    expect(limitedWait(stderr)).toBeGreaterThan(10);
+    expect(await states(token, 'Limited')).toEqual(['COMPLETED', 'COMPLETED', 'COMPLETED']);
+  });
+});
