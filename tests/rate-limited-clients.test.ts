@@ -65,4 +65,26 @@ for _ in range(3):
     expect(limitedWait(stderr)).toBeGreaterThan(10);
     expect(await states(token, 'Limited')).toEqual(['COMPLETED', 'COMPLETED', 'COMPLETED']);
   });
+
+  it('Lua: waits for Retry-After in update, and its trials complete', { timeout: MINUTE_AND_MORE }, async () => {
+    const token = await server.token('lua-limited@example.com');
+    const script = join(dir, 'limited.lua');
+    writeFileSync(
+      script,
+      `
+local Oscar = require('Oscar')
+local scientist = Oscar(os.getenv('TOKEN'))
+local experiment = {name = 'Limited', parameters = {x = {min = -10, max = 10}}}
+for _ = 1, 3 do
+  local job = scientist:suggest(experiment)
+  scientist:update(job, {loss = job.x ^ 2})
+end
+`,
+    );
+    const { stderr } = await exec('/usr/bin/lua5.1', [script], {
+      env: { ...process.env, LUA_PATH: `${join(ROOT, 'clients/lua/?.lua')};;`, TOKEN: token, OSCAR_URL: server.url },
+    });
+    expect(limitedWait(stderr)).toBeGreaterThan(10);
+    expect(await states(token, 'Limited')).toEqual(['COMPLETED', 'COMPLETED', 'COMPLETED']);
+  });
 });

@@ -40,8 +40,9 @@ local EXPERIMENT_FIELDS = {
   objectives = 'objectives', constraints = 'constraints',
 }
 local FIRST_DELAY, MAX_DELAY = 0.5, 10 -- seconds between retries: doubling, capped
-local RETRY_STATUSES = { [502] = true, [503] = true, [504] = true }
-local RETRY_CODES = { DATABASE_BUSY = true, SERVER_BUSY = true }
+local MAX_RETRY_AFTER = 60 -- the longest wait a server's Retry-After is followed for (longer ones are cut to this)
+local RETRY_STATUSES = { [429] = true, [502] = true, [503] = true, [504] = true }
+local RETRY_CODES = { DATABASE_BUSY = true, SERVER_BUSY = true, RATE_LIMITED = true }
 
 -- What the client knows of each job it handed out (weak keys: a forgotten job is collected).
 local trials = setmetatable({}, { __mode = 'k' })
@@ -143,7 +144,8 @@ end
 local Client = {}
 Client.__index = Client
 
---- Sends a GraphQL operation; returns its `data`. Retries while the server is unreachable or busy.
+--- Sends a GraphQL operation; returns its `data`. Retries while the server is unreachable, busy or
+-- rate-limits the user (waiting what its Retry-After says), for `max_wait` seconds in all.
 function Client:query(document, variables)
   local ok, body = pcall(json.encode, { query = document, variables = to_json_value(variables or {}) })
   if not ok then fail('cannot send these values as JSON: ' .. tostring(body), 'BAD_USER_INPUT', 2) end
@@ -169,13 +171,15 @@ function Client:query(document, variables)
     -- The transport's timeout is a module setting: ours only for this request.
     local previous = self.transport.TIMEOUT
     self.transport.TIMEOUT = self.timeout
-    local sent, status = self.transport.request(request)
+    local sent, status, headers = self.transport.request(request)
     self.transport.TIMEOUT = previous
-    local failure
+    local failure, retry_after
     if not sent then
       failure = tostring(status) -- "connection refused", "timeout", "closed", ...
       if permanent(failure) then fail(string.format('cannot reach Oscar at %s: %s', self.url, failure), 'CONNECTION_ERROR', 3) end
     else
+      -- Seconds (as Oscar sends it; an HTTP date is not read, and backoff applies).
+      retry_after = tonumber(type(headers) == 'table' and headers['retry-after'] or nil)
       local raw = table.concat(chunks)
       local decoded, payload = pcall(json.decode, raw)
       payload = decoded and type(payload) == 'table' and payload or nil
@@ -198,8 +202,9 @@ function Client:query(document, variables)
     if remaining <= 0 or (self.retries and attempts > self.retries) then
       fail(string.format('cannot reach Oscar at %s after %d attempt%s: %s', self.url, attempts, attempts == 1 and '' or 's', failure), 'CONNECTION_ERROR', 3)
     end
-    io.stderr:write(string.format('Oscar at %s unreachable (%s); retrying in %.1f s\n', self.url, failure, math.min(delay, remaining)))
-    socket.sleep(math.min(delay, remaining))
+    local wait = math.min(retry_after and math.max(0, math.min(retry_after, MAX_RETRY_AFTER)) or delay, remaining)
+    io.stderr:write(string.format('Oscar at %s unreachable (%s); retrying in %.1f s\n', self.url, failure, wait))
+    socket.sleep(wait)
     delay = math.min(delay * 2, MAX_DELAY)
   end
 end
