@@ -87,4 +87,18 @@ end
     expect(limitedWait(stderr)).toBeGreaterThan(10);
     expect(await states(token, 'Limited')).toEqual(['COMPLETED', 'COMPLETED', 'COMPLETED']);
   });
+
+  it('oscar run: waits for Retry-After and goes on, and its trials complete', { timeout: MINUTE_AND_MORE }, async () => {
+    const token = await server.token('agent-limited@example.com');
+    const spec = join(dir, 'limited.json');
+    writeFileSync(spec, JSON.stringify({ name: 'Limited', parameters: { x: { min: -10, max: 10 } } }));
+    const train = 'console.log(JSON.stringify({ loss: Number(process.env.OSCAR_PARAM_X) ** 2 }))';
+    const { stdout, stderr } = await exec(process.execPath, [join(ROOT, 'bin/oscar.mjs'), 'run', '--experiment', spec, '--trials', '3', '--', process.execPath, '-e', train], {
+      cwd: dir,
+      env: { ...process.env, OSCAR_URL: server.url, OSCAR_TOKEN: token },
+    });
+    expect(limitedWait(stderr)).toBeGreaterThan(10);
+    expect(stdout).toContain('Experiment "Limited": 3 trials run here, 3 with a loss, 0 failed.');
+    expect(await states(token, 'Limited')).toEqual(['COMPLETED', 'COMPLETED', 'COMPLETED']);
+  });
 });

@@ -1,7 +1,8 @@
 /**
  * The agent's connection to an Oscar server: GraphQL over HTTP with the API token, retried with backoff
- * while the server cannot be reached or says it is busy (a retried `suggest` repeats its request id, so
- * it gets the same trial), and errors that keep the server's code.
+ * (or after the server's Retry-After) while the server cannot be reached, says it is busy or that the
+ * user is over the rate limit (a retried `suggest` repeats its request id, so it gets the same trial),
+ * and errors that keep the server's code.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -31,8 +32,10 @@ export interface ServerOptions {
 
 const FIRST_DELAY_MS = 500;
 const MAX_DELAY_MS = 10_000;
-const RETRY_STATUSES = new Set([502, 503, 504]);
-const RETRY_CODES = new Set(['DATABASE_BUSY', 'SERVER_BUSY']);
+/** Longest wait a server's Retry-After is followed for (longer ones are cut to this, then retried). */
+const MAX_RETRY_AFTER_MS = 60_000;
+const RETRY_STATUSES = new Set([429, 502, 503, 504]);
+const RETRY_CODES = new Set(['DATABASE_BUSY', 'SERVER_BUSY', 'RATE_LIMITED']);
 /** Each request's own time bound. */
 const REQUEST_TIMEOUT_MS = 60_000;
 
@@ -56,13 +59,25 @@ interface GraphqlAnswer {
   errors?: { message?: string; extensions?: { code?: string; field?: string } }[];
 }
 
-/** Sends one GraphQL operation; resolves with its `data`, retrying while the server is away or busy. */
+/** A Retry-After header (seconds, or an HTTP date) in milliseconds, at most MAX_RETRY_AFTER_MS; null without one. */
+export function retryAfterMs(header: string | null): number | null {
+  if (!header) return null;
+  const seconds = Number(header);
+  const ms = Number.isFinite(seconds) ? seconds * 1000 : Date.parse(header) - Date.now();
+  return Number.isFinite(ms) ? Math.min(Math.max(0, ms), MAX_RETRY_AFTER_MS) : null;
+}
+
+/**
+ * Sends one GraphQL operation; resolves with its `data`, retrying while the server is away, busy or
+ * rate-limits the user, for at most `maxWaitMs` in all; then CONNECTION_ERROR.
+ */
 export async function graphql<T>(server: ServerOptions, query: string, variables: Record<string, unknown>): Promise<T> {
   const url = graphqlUrl(server.url);
   const deadline = Date.now() + (server.maxWaitMs ?? 120_000);
   let delay = FIRST_DELAY_MS;
   for (let attempt = 1; ; attempt++) {
     let failure: string;
+    let retryAfter: number | null = null;
     try {
       const signals = [AbortSignal.timeout(REQUEST_TIMEOUT_MS), ...(server.signal ? [server.signal] : [])];
       const response = await fetch(url, {
@@ -72,6 +87,7 @@ export async function graphql<T>(server: ServerOptions, query: string, variables
         signal: AbortSignal.any(signals),
       });
       const text = await response.text();
+      retryAfter = retryAfterMs(response.headers.get('retry-after'));
       let answer: GraphqlAnswer | null = null;
       try {
         answer = JSON.parse(text) as GraphqlAnswer;
@@ -91,8 +107,9 @@ export async function graphql<T>(server: ServerOptions, query: string, variables
     }
     const remaining = deadline - Date.now();
     if (remaining <= 0) throw new OscarError(`cannot reach Oscar at ${url} after ${attempt} attempts: ${failure}`, 'CONNECTION_ERROR');
-    process.stderr.write(`oscar: ${url} unreachable (${failure}); retrying in ${(Math.min(delay, remaining) / 1000).toFixed(1)} s\n`);
-    await sleep(Math.min(delay, remaining), undefined, server.signal ? { signal: server.signal } : {});
+    const wait = Math.min(retryAfter ?? delay, remaining);
+    process.stderr.write(`oscar: ${url} unreachable (${failure}); retrying in ${(wait / 1000).toFixed(1)} s\n`);
+    await sleep(wait, undefined, server.signal ? { signal: server.signal } : {});
     delay = Math.min(delay * 2, MAX_DELAY_MS);
   }
 }
