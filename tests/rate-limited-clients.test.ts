@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Oscar } from '../clients/ts/src/index.ts';
 import { ROOT, startServer, type TestServer } from './harness.ts';
 
 const exec = promisify(execFile);
@@ -14,7 +15,7 @@ const exec = promisify(execFile);
 /** Operations a minute per user: the third trial's update (the fifth operation) is refused. */
 const LIMIT = 4;
 /** Each test waits for the limit's minute to roll on. */
-const MINUTE_AND_MORE = 180_000;
+const MINUTE_AND_MORE = 240_000;
 
 let server: TestServer;
 let dir: string;
@@ -85,6 +86,20 @@ end
       env: { ...process.env, LUA_PATH: `${join(ROOT, 'clients/lua/?.lua')};;`, TOKEN: token, OSCAR_URL: server.url },
     });
     expect(limitedWait(stderr)).toBeGreaterThan(10);
+    expect(await states(token, 'Limited')).toEqual(['COMPLETED', 'COMPLETED', 'COMPLETED']);
+  });
+
+  it('TypeScript: waits for Retry-After inside scientist.trial(), and its trials complete', { timeout: MINUTE_AND_MORE }, async () => {
+    const token = await server.token('ts-limited@example.com');
+    const warnings: string[] = [];
+    const scientist = new Oscar(token, { url: server.url, logger: { warn: (message) => warnings.push(message) } });
+    try {
+      const experiment = { name: 'Limited', parameters: { x: { min: -10, max: 10 } } } as const;
+      for (let i = 0; i < 3; i++) await scientist.trial(experiment, (job) => job.params.x ** 2);
+    } finally {
+      await scientist.close();
+    }
+    expect(limitedWait(warnings.join('\n'))).toBeGreaterThan(10);
     expect(await states(token, 'Limited')).toEqual(['COMPLETED', 'COMPLETED', 'COMPLETED']);
   });
 

@@ -217,7 +217,7 @@ export async function main(): Promise<Trial | null> {
     }
   });
 
-  it('waits for a server that restarts, and follows Retry-After on DATABASE_BUSY and 429', async () => {
+  it('waits for a server that restarts, follows Retry-After on DATABASE_BUSY and 429, and gives CONNECTION_ERROR once retries run out', async () => {
     const token = await server.token('ts-restart@example.com');
     const experiment = { name: 'Restarted', parameters: { x: { min: 0, max: 1 } } };
     const { warnings, logger } = recorder();
@@ -253,17 +253,36 @@ export async function main(): Promise<Trial | null> {
       await proxy.close();
     }
 
-    // Retries run out: the last answer's error, after 1 + `retries` attempts.
+    // Retries run out, after 1 + `retries` attempts: CONNECTION_ERROR, as in the other clients, with the last answer's errors.
     const alwaysBusy = await startProxy(() => ({ status: 503, headers: { 'retry-after': '0' }, body: busy }));
     const impatient = new Oscar(token, { url: alwaysBusy.url, logger: null, retries: 2 });
     try {
       const error = await impatient.suggest(experiment).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(OscarError);
-      expect(error).toMatchObject({ code: 'DATABASE_BUSY', status: 503 });
+      expect(error).toMatchObject({ code: 'CONNECTION_ERROR', status: 503, errors: busy.errors });
       expect(alwaysBusy.bodies).toHaveLength(3);
     } finally {
       await impatient.close();
       await alwaysBusy.close();
+    }
+
+    // A result that stays rate-limited was never stored: trial() leaves the job to its lease, not FAILED.
+    const limitedUpdates = await startProxy((body) => (body.query.includes('update(') ? { status: 429, headers: { 'retry-after': '0' }, body: limited } : 'forward'));
+    const overLimit = new Oscar(token, { url: limitedUpdates.url, logger: null, retries: 1 });
+    try {
+      let id = '';
+      const error = await overLimit
+        .trial(experiment, (job) => {
+          id = job.id;
+          return 0.25;
+        })
+        .catch((e: unknown) => e);
+      expect(error).toMatchObject({ code: 'CONNECTION_ERROR', status: 429 });
+      expect(limitedUpdates.bodies.filter((body) => body.query.includes('fail('))).toHaveLength(0);
+      expect((await storedTrial(token, 'Restarted', id)).state).toBe('RUNNING');
+    } finally {
+      await overLimit.close();
+      await limitedUpdates.close();
     }
   });
 

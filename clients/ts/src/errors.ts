@@ -13,10 +13,13 @@ export interface GraphQLErrorPayload {
 
 /**
  * Codes the client gives errors of its own; every other code is the server's `extensions.code`
- * (`UNAUTHENTICATED`, `BAD_USER_INPUT`, `NOT_FOUND`, `CONFLICT`, `RATE_LIMITED`, ...).
+ * (`UNAUTHENTICATED`, `BAD_USER_INPUT`, `NOT_FOUND`, `CONFLICT`, ...).
  */
 export type ClientErrorCode =
-  /** The server could not be reached (after retrying, when the failure was transient). */
+  /**
+   * The server could not be reached, or stayed busy or over the rate limit (after retrying, when the
+   * failure was transient; the server's own answer, if any, is in `errors` and `cause`).
+   */
   | 'CONNECTION_ERROR'
   /** The call was cut short by `close()`. */
   | 'CLIENT_CLOSED';

@@ -54,7 +54,11 @@ interface Failure {
 export class Transport {
   constructor(private readonly settings: TransportSettings) {}
 
-  /** Sends one operation; resolves with its `data`, or rejects with an OscarError. */
+  /**
+   * Sends one operation; resolves with its `data`, or rejects with an OscarError: CONNECTION_ERROR once
+   * retrying is over, whether the server was unreachable, busy or over the rate limit (its own error,
+   * if it answered, is the `cause`).
+   */
   async request<Result, Variables>(document: TypedDocumentString<Result, Variables>, variables: Variables, options: RequestOptions = {}): Promise<Result> {
     const body = JSON.stringify({ query: document.toString(), variables }, toJson);
     const { retries, closed, url, logger } = this.settings;
@@ -66,12 +70,15 @@ export class Transport {
       const { failure } = outcome;
       const remaining = deadline - Date.now();
       if (!failure.retry || remaining <= 0 || (retries !== undefined && attempt > retries)) {
-        if (!failure.retry || failure.error.code !== 'CONNECTION_ERROR') throw failure.error;
+        if (!failure.retry) throw failure.error;
+        // As the other clients do: an answer never stored, so `trial()` leaves the job to its lease.
         const attempts = `${attempt} attempt${attempt === 1 ? '' : 's'}`;
+        const unreachable = failure.error.code === 'CONNECTION_ERROR';
         throw new OscarError(`cannot reach Oscar at ${url} after ${attempts}: ${failure.description}`, {
           code: 'CONNECTION_ERROR',
           status: failure.error.status,
-          cause: failure.error.cause,
+          errors: failure.error.errors,
+          cause: unreachable ? failure.error.cause : failure.error,
         });
       }
       if (failure.resendAtOnce && attempt === 1) continue;
