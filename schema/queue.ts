@@ -1,9 +1,10 @@
 import { builder } from './builder.ts';
 import { ExperimentInput } from './trial.ts';
 import { badInput } from '../server/errors.ts';
+import { parseRequestId } from '../server/experiments/experiment-input.ts';
 import { previewTarget, targetExperiment } from '../server/experiments/experiment-target.ts';
 import { parseSearchSpace } from '../server/optimizer/space.ts';
-import { enqueueParams, MAX_QUEUED, type QueuedSet } from '../server/trials/queue.ts';
+import { enqueuedBefore, enqueueParams, MAX_QUEUED, type QueuedSet } from '../server/trials/queue.ts';
 import { parseParams } from '../server/trials/trial-params.ts';
 
 /** The most queued sets one `Experiment.queue` field lists. */
@@ -55,14 +56,20 @@ builder.mutationField('enqueue', (t) =>
     description:
       `Queues a parameter set to be tried next: the experiment's next suggests hand queued sets out first, in order, each once, before asking the optimizer. ` +
       `Every parameter needs a value its spec allows (constants may be left out); a wrong one is refused naming it (\`params.x\`) and nothing is stored. ` +
-      `Name the experiment by exactly one of \`experiment\` (as suggest takes it: created on first use), \`experimentId\` or \`experimentName\`. At most ${MAX_QUEUED.toLocaleString('en')} sets wait per experiment (then CONFLICT).`,
+      `Name the experiment by exactly one of \`experiment\` (as suggest takes it: created on first use), \`experimentId\` or \`experimentName\`. At most ${MAX_QUEUED.toLocaleString('en')} sets wait per experiment (then CONFLICT). ` +
+      'A call resent with the same `requestId` gets the first answer and queues nothing more (nor does its `resume: false` archive again).',
     args: {
       experiment: t.arg({ type: ExperimentInput }),
       experimentId: t.arg.id(),
       experimentName: t.arg.string(),
       params: t.arg({ type: 'JSON', required: true }),
+      requestId: t.arg.string({ description: 'A client-chosen id per call: resending it with the same one returns the first answer and queues nothing.' }),
     },
     resolve: async (_root, args, ctx) => {
+      const requestId = parseRequestId(args.requestId);
+      // A resend (its answer was lost on the way): the first call's answer, nothing queued or archived again.
+      const before = requestId === null ? null : await enqueuedBefore(ctx.runtime.db, ctx.viewer.userId, requestId);
+      if (before) return before;
       const target = {
         experiment: args.experiment,
         experimentId: args.experimentId === undefined || args.experimentId === null ? null : String(args.experimentId),
@@ -73,7 +80,7 @@ builder.mutationField('enqueue', (t) =>
       parseParams(parseSearchSpace(basis.parameters), args.params);
       const experiment = await targetExperiment(ctx.runtime.database, ctx.runtime.events, ctx.viewer, target);
       const params = parseParams(parseSearchSpace(experiment.parameters), args.params);
-      return enqueueParams(ctx.runtime.database, experiment, params);
+      return enqueueParams(ctx.runtime.database, experiment, params, requestId);
     },
   }),
 );

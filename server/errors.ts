@@ -27,6 +27,11 @@ export function badInput(field: string, message: string): GraphQLError {
 /** Prisma's codes for a row a write needed that is gone: P2025 (the row it reads or changes), P2003 (a row it refers to). */
 const DELETED_CODES: ReadonlySet<unknown> = new Set(['P2025', 'P2003']);
 
+/** Whether a write failed on a unique constraint (Prisma's P2002): another request stored the same key first. */
+export function isUniqueViolation(error: unknown): boolean {
+  return (error as { code?: unknown } | null)?.code === 'P2002';
+}
+
 /**
  * Whether `error` (Prisma's, or a GraphQL error wrapping it) says a row the request needed was deleted
  * while it ran: "record not found" (P2025), or a foreign key to a row that is gone (P2003, e.g. queued

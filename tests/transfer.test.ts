@@ -449,6 +449,32 @@ describe('enqueue', () => {
     expect(after.data?.suggest.optimizer).not.toBe('enqueued');
   });
 
+  it('queues one set for a call resent with its requestId: once with resume: false, after the set was taken, and resent at once', async () => {
+    const ONCE = `mutation ($e: ExperimentInput, $name: String, $p: JSON!, $r: String) { enqueue(experiment: $e, experimentName: $name, params: $p, requestId: $r) { id place params } }`;
+    const restart = { e: { ...experiment, name: 'Resent', resume: false }, p: { x: 1, n: 1, act: 'relu' }, r: 'call-1' };
+    const first = await server.gql(ONCE, restart, token);
+    expect(first.data?.enqueue).toMatchObject({ place: 1, params: { x: 1 } });
+    // The answer was lost and the call sent again: the same answer, no second set, no second version.
+    expect((await server.gql(ONCE, restart, token)).data?.enqueue).toEqual(first.data?.enqueue);
+    const versions = async () => (await server.gql(`{ experiment(name: "Resent") { versions { version } } }`, {}, token)).data?.experiment.versions.length;
+    expect(await versions()).toBe(1);
+    expect(await queueLength('Resent')).toBe(1);
+    // Still so once a suggest has taken the set.
+    expect((await server.gql(SUGGEST, { e: { ...experiment, name: 'Resent' } }, token)).data?.suggest.params.x).toBe(1);
+    expect((await server.gql(ONCE, restart, token)).data?.enqueue).toEqual(first.data?.enqueue);
+    expect(await queueLength('Resent')).toBe(0);
+    expect(await versions()).toBe(1);
+    // Resent while the first is still on its way: one set. A new id is a new call; another user's ids are their own.
+    const again = { name: 'Resent', p: { x: 2, n: 2, act: 'tanh' }, r: 'call-2' };
+    const racing = await Promise.all(Array.from({ length: 4 }, () => server.gql(ONCE, again, token)));
+    expect(racing.map((answer) => answer.errors)).toEqual([undefined, undefined, undefined, undefined]);
+    expect(new Set(racing.map((answer) => answer.data?.enqueue.id)).size).toBe(1);
+    expect(await queueLength('Resent')).toBe(1);
+    expect((await server.gql(ONCE, { ...again, r: 'call-3' }, token)).data?.enqueue.place).toBe(2);
+    const theirs = await server.gql(ONCE, { e: { ...experiment, name: 'Resent' }, p: { x: 3, n: 3, act: 'relu' }, r: 'call-1' }, other);
+    expect(theirs.data?.enqueue).toMatchObject({ place: 1, params: { x: 3 } });
+  });
+
   it('neither creates nor changes an experiment when params or rows are refused, or on a dry run', async () => {
     const spec = { name: 'Untouched', parameters: experiment.parameters, algorithm: 'random', description: 'as created' };
     const created = await server.gql(SUGGEST, { e: spec }, token);

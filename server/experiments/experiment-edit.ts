@@ -1,5 +1,5 @@
 import type { Experiment, Prisma } from '../generated/prisma/client.ts';
-import { badInput, userError } from '../errors.ts';
+import { badInput, isUniqueViolation, userError } from '../errors.ts';
 import { nameProblem, textProblem } from '../text.ts';
 import type { Database } from '../runtime/database.ts';
 import type { Events } from '../runtime/events.ts';
@@ -72,10 +72,6 @@ export interface ExperimentEditDeps {
   readonly database: Database;
   readonly events: Events;
   readonly experiments: ExperimentDirectory;
-}
-
-function isUniqueViolation(error: unknown): boolean {
-  return (error as { code?: unknown } | null)?.code === 'P2002';
 }
 
 /**

@@ -74,6 +74,11 @@ function optionalName(field: string, value: string | null | undefined, max: numb
   return trimmed;
 }
 
+/** A client's id for one call (`requestId` of suggest and enqueue), validated; null when none is given. */
+export function parseRequestId(value: string | null | undefined): string | null {
+  return optionalName('requestId', value, MAX_ID);
+}
+
 /** Validates an experiment and worker once, at the boundary; throws BAD_USER_INPUT naming the field. */
 export function parseExperimentInput(input: ExperimentInputArgs, who: WorkerArgs = {}): SuggestInput {
   const name = experimentName(input.name);
@@ -116,6 +121,6 @@ export function parseExperimentInput(input: ExperimentInputArgs, who: WorkerArgs
     constraints: input.constraints === undefined || input.constraints === null ? null : parseConstraints(input.constraints),
     worker: optionalName('worker', who.worker, MAX_WORKER),
     instance: optionalName('instance', who.instance, MAX_ID),
-    requestId: optionalName('requestId', who.requestId, MAX_ID),
+    requestId: parseRequestId(who.requestId),
   };
 }

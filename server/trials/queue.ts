@@ -1,5 +1,5 @@
 import type { Experiment, Prisma } from '../generated/prisma/client.ts';
-import { notFoundIfDeleted, userError } from '../errors.ts';
+import { isUniqueViolation, notFoundIfDeleted, userError } from '../errors.ts';
 import type { Params } from '../optimizer/space.ts';
 import type { Database, Db, Transaction } from '../runtime/database.ts';
 
@@ -26,12 +26,34 @@ function queueLock(experimentId: string): string {
 }
 
 /**
+ * What an earlier `enqueue` of `ownerId` with `requestId` answered (the set as queued then, whether or
+ * not it was handed out since), or null when there was none.
+ */
+export async function enqueuedBefore(db: Db, ownerId: string, requestId: string): Promise<QueuedSet | null> {
+  const row = await db.enqueueRequest.findUnique({ where: { ownerId_requestId: { ownerId, requestId } } });
+  if (!row) return null;
+  return { id: row.queuedId, experimentId: row.experimentId, position: row.position, params: row.params, createdAt: row.createdAt, place: row.place };
+}
+
+/**
  * Appends validated parameters to an experiment's queue: the experiment's next `suggest` calls hand
  * queued sets out first, in the order they were enqueued, each once. At most {@link MAX_QUEUED} wait
  * at a time; past that, CONFLICT. Enqueues do not wait for suggestions (or an optimizer call). An
  * experiment deleted since the caller read it is NOT_FOUND.
+ * With a `requestId`, the answer is stored with it, in the same transaction: a resend of the call
+ * that raced this one (the same id) stores nothing and gets this answer (see {@link enqueuedBefore}).
  */
-export async function enqueueParams(database: Database, experiment: Experiment, params: Params): Promise<QueuedSet> {
+export async function enqueueParams(database: Database, experiment: Experiment, params: Params, requestId: string | null = null): Promise<QueuedSet> {
+  try {
+    return await appendToQueue(database, experiment, params, requestId);
+  } catch (error) {
+    const first = requestId !== null && isUniqueViolation(error) ? await enqueuedBefore(database.db, experiment.ownerId, requestId) : null;
+    if (first === null) throw error;
+    return first;
+  }
+}
+
+function appendToQueue(database: Database, experiment: Experiment, params: Params, requestId: string | null): Promise<QueuedSet> {
   return database.transaction(async (tx) => {
     await database.lockWithin(tx, queueLock(experiment.id));
     const { _count, _max } = await tx.queuedParams.aggregate({ where: { experimentId: experiment.id }, _count: true, _max: { position: true } });
@@ -47,7 +69,14 @@ export async function enqueueParams(database: Database, experiment: Experiment, 
     });
     // Suggests read the queue only while this says some sets wait.
     await tx.experiment.update({ where: { id: experiment.id }, data: { queuedCount: { increment: 1 } } });
-    return { ...row, place: _count + 1 };
+    const place = _count + 1;
+    if (requestId !== null) {
+      const { id: queuedId, position, createdAt } = row;
+      await tx.enqueueRequest.create({
+        data: { ownerId: experiment.ownerId, requestId, experimentId: experiment.id, queuedId, position, params: params as Prisma.InputJsonObject, place, createdAt },
+      });
+    }
+    return { ...row, place };
   }).catch(notFoundIfDeleted(`Experiment "${experiment.name}" was deleted`));
 }
 
