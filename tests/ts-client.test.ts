@@ -114,6 +114,18 @@ async function startProxy(decide: (body: { query: string; variables: Record<stri
   };
 }
 
+/** A proxy that lets the server do the first `field(...)` operation and loses its answer; everything else goes through. */
+function losingFirstAnswerTo(field: string) {
+  let lost = false;
+  return startProxy((body) => {
+    if (body.query.includes(`${field}(`) && !lost) {
+      lost = true;
+      return 'drop-answer';
+    }
+    return 'forward';
+  });
+}
+
 describe('the TypeScript client', () => {
   it('runs the Get Started example as a user installs it (npm pack, npm install --prefer-offline), with typed parameters', async () => {
     const token = await server.token('ts-get-started@example.com');
@@ -186,14 +198,7 @@ export async function main(): Promise<Trial | null> {
 
   it('retries a suggest whose answer was lost with the same requestId, and gets the trial the server made', async () => {
     const token = await server.token('ts-retry@example.com');
-    let lost = false;
-    const proxy = await startProxy((body) => {
-      if (body.query.includes('suggest(') && !lost) {
-        lost = true;
-        return 'drop-answer';
-      }
-      return 'forward';
-    });
+    const proxy = await losingFirstAnswerTo('suggest');
     // A connection cut before the answer is sent again at once (as the server closing an idle kept-alive one would be).
     const scientist = new Oscar(token, { url: proxy.url, logger: null, worker: 'retrier' });
     try {
@@ -211,6 +216,24 @@ export async function main(): Promise<Trial | null> {
       const ids = proxy.bodies.filter((body) => body.query.includes('suggest(')).map((body) => body.variables.requestId);
       expect(new Set(ids).size).toBe(2);
       expect(await storedTrials(token, 'Lost answer')).toHaveLength(2);
+    } finally {
+      await scientist.close();
+      await proxy.close();
+    }
+  });
+
+  it('retries an enqueue whose answer was lost with the same requestId: one set queued, the experiment started afresh once', async () => {
+    const token = await server.token('ts-enqueue-retry@example.com');
+    const proxy = await losingFirstAnswerTo('enqueue');
+    const scientist = new Oscar(token, { url: proxy.url, logger: null });
+    try {
+      const queued = await scientist.enqueue({ name: 'Lost enqueue', parameters: { x: { min: 0, max: 1 } }, resume: false }, { x: 0.25 });
+      const enqueues = proxy.bodies.filter((body) => body.query.includes('enqueue('));
+      expect(enqueues).toHaveLength(2);
+      expect(enqueues[1]!.variables.requestId).toBe(enqueues[0]!.variables.requestId);
+      expect(queued).toMatchObject({ place: 1, params: { x: 0.25 } });
+      const { data } = await server.gql(`{ experiment(name: "Lost enqueue") { queueLength versions { id } } }`, {}, token);
+      expect(data?.experiment).toMatchObject({ queueLength: 1, versions: [{}] });
     } finally {
       await scientist.close();
       await proxy.close();

@@ -26,8 +26,8 @@ local FAIL = 'mutation Fail($trialId: ID!, $error: String!, $metrics: JSON) { fa
 local HEARTBEAT = 'mutation Heartbeat($trialId: ID!) { heartbeat(trialId: $trialId) { id state leaseExpiresAt } }'
 local CHECKPOINT = 'mutation Checkpoint($trialId: ID!, $data: JSON!) { checkpoint(trialId: $trialId, data: $data) { id state checkpoint checkpointAt leaseExpiresAt } }'
 local REPORT = 'mutation Report($trialId: ID!, $step: Int!, $value: Float!, $metrics: JSON) { report(trialId: $trialId, step: $step, value: $value, metrics: $metrics) { shouldStop trial { id state prunedStep } } }'
-local ENQUEUE = 'mutation Enqueue($experiment: ExperimentInput, $experimentName: String, $params: JSON!) {'
-  .. ' enqueue(experiment: $experiment, experimentName: $experimentName, params: $params) { id place params } }'
+local ENQUEUE = 'mutation Enqueue($experiment: ExperimentInput, $experimentName: String, $params: JSON!, $requestId: String) {'
+  .. ' enqueue(experiment: $experiment, experimentName: $experimentName, params: $params, requestId: $requestId) { id place params } }'
 -- The most JSON text a checkpoint record may take (the server refuses more).
 local MAX_CHECKPOINT_BYTES = 16 * 1024
 -- The largest step a report may name (the server refuses more).
@@ -330,10 +330,11 @@ end
 -- table `suggest` takes (created on first use) or an existing experiment's name; `params` needs a
 -- value for every parameter that its spec allows (constants may be left out), else the error names
 -- it (`params.x ... [BAD_USER_INPUT]`) and nothing is queued. Returns {id, place, params}: place 1
--- is handed out next.
+-- is handed out next. A retry after a lost answer queues nothing more (the call carries a request id).
 function Client:enqueue(experiment, params)
   if type(params) ~= 'table' then fail('params must be a table of parameter name -> value', 'BAD_USER_INPUT', 2) end
-  local variables = { params = to_json_value(params) }
+  -- The same id on every retry of this call: the server then queues the set once.
+  local variables = { params = to_json_value(params), requestId = random_hex(16) }
   local restart = false
   if type(experiment) == 'string' then
     variables.experimentName = experiment

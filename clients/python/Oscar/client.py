@@ -70,8 +70,10 @@ REPORT_MUTATION = (
 )
 
 ENQUEUE_MUTATION = (
-    "mutation Enqueue($experiment: ExperimentInput, $experimentName: String, $params: JSON!) {\n"
-    "  enqueue(experiment: $experiment, experimentName: $experimentName, params: $params) { id place params }\n"
+    "mutation Enqueue($experiment: ExperimentInput, $experimentName: String, $params: JSON!,"
+    " $requestId: String) {\n"
+    "  enqueue(experiment: $experiment, experimentName: $experimentName, params: $params,"
+    " requestId: $requestId) { id place params }\n"
     "}"
 )
 
@@ -635,7 +637,8 @@ class Oscar:
 
         Returns:
             The queued set: ``id``, ``params`` (as stored) and ``place`` (1 is
-            handed out next).
+            handed out next). A retry after a lost answer queues nothing more
+            (the call carries a request id).
 
         Raises:
             OscarError: ``BAD_USER_INPUT`` naming the parameter at fault (``e.errors``
@@ -648,7 +651,8 @@ class Oscar:
                 "params must be a dict of parameter name to value, got %s" % type(params).__name__,
                 code="BAD_USER_INPUT",
             )
-        variables = {"params": _to_json(dict(params))}  # type: Dict[str, Any]
+        # The same id on every retry of this call: the server then queues the set once.
+        variables = {"params": _to_json(dict(params)), "requestId": uuid.uuid4().hex}  # type: Dict[str, Any]
         restart = False
         if isinstance(experiment, str):
             variables["experimentName"] = experiment

@@ -149,8 +149,8 @@ export const TrialUpdatedDocument = graphql(`
 `);
 
 export const EnqueueDocument = graphql(`
-  mutation Enqueue($experiment: ExperimentInput, $experimentName: String, $params: JSON!) {
-    enqueue(experiment: $experiment, experimentName: $experimentName, params: $params) {
+  mutation Enqueue($experiment: ExperimentInput, $experimentName: String, $params: JSON!, $requestId: String) {
+    enqueue(experiment: $experiment, experimentName: $experimentName, params: $params, requestId: $requestId) {
       id
       place
       params

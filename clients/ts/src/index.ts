@@ -325,7 +325,8 @@ export class Oscar {
    * optimizer. `experiment` is what `suggest` takes (created on first use) or an existing experiment's
    * name; `params` needs a value for every parameter that its spec allows (constants may be left out),
    * else an `OscarError` with `field` naming it (`params.x`), and nothing is queued. `place` 1 is
-   * handed out next.
+   * handed out next. The call carries a `requestId`, the same on each retry, so a retry after a lost
+   * answer queues nothing more.
    */
   async enqueue<const E extends Experiment>(experiment: E | string, params: ParamsOf<E> | Params): Promise<QueuedParams<ParamsOf<E>>> {
     if (!isObject(params)) throw badInput('params', `params must be an object of parameter name to value, got ${describeType(params)}`);
@@ -337,6 +338,7 @@ export class Oscar {
     const { enqueue } = await this.transport.request(EnqueueDocument, {
       ...(input ? { experiment: input } : { experimentName: experiment as string }),
       params,
+      requestId: randomHex(),
     });
     // Started afresh once, as suggest does: the suggests that follow continue it (and take the set).
     if (input?.resume === false) this.restarted.add(input.name);

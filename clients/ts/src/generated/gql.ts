@@ -28,7 +28,7 @@ type Documents = {
     "\n  query Trials($name: String, $id: ID, $after: String) {\n    experiment(name: $name, id: $id) {\n      id\n      trials(first: 100, after: $after) {\n        edges {\n          node {\n            ...TrialFields\n          }\n        }\n        pageInfo {\n          hasNextPage\n          endCursor\n        }\n      }\n    }\n  }\n": typeof types.TrialsDocument,
     "\n  query ExperimentId($name: String!) {\n    experiment(name: $name) {\n      id\n    }\n  }\n": typeof types.ExperimentIdDocument,
     "\n  subscription TrialUpdated($experimentId: ID!) {\n    trialUpdated(experimentId: $experimentId) {\n      ...TrialFields\n    }\n  }\n": typeof types.TrialUpdatedDocument,
-    "\n  mutation Enqueue($experiment: ExperimentInput, $experimentName: String, $params: JSON!) {\n    enqueue(experiment: $experiment, experimentName: $experimentName, params: $params) {\n      id\n      place\n      params\n    }\n  }\n": typeof types.EnqueueDocument,
+    "\n  mutation Enqueue($experiment: ExperimentInput, $experimentName: String, $params: JSON!, $requestId: String) {\n    enqueue(experiment: $experiment, experimentName: $experimentName, params: $params, requestId: $requestId) {\n      id\n      place\n      params\n    }\n  }\n": typeof types.EnqueueDocument,
 };
 const documents: Documents = {
     "\n  fragment TrialFields on Trial {\n    id\n    number\n    state\n    params\n    loss\n    metrics\n    error\n    worker\n    checkpoint\n    checkpointAt\n    createdAt\n    completedAt\n  }\n": types.TrialFieldsFragmentDoc,
@@ -44,7 +44,7 @@ const documents: Documents = {
     "\n  query Trials($name: String, $id: ID, $after: String) {\n    experiment(name: $name, id: $id) {\n      id\n      trials(first: 100, after: $after) {\n        edges {\n          node {\n            ...TrialFields\n          }\n        }\n        pageInfo {\n          hasNextPage\n          endCursor\n        }\n      }\n    }\n  }\n": types.TrialsDocument,
     "\n  query ExperimentId($name: String!) {\n    experiment(name: $name) {\n      id\n    }\n  }\n": types.ExperimentIdDocument,
     "\n  subscription TrialUpdated($experimentId: ID!) {\n    trialUpdated(experimentId: $experimentId) {\n      ...TrialFields\n    }\n  }\n": types.TrialUpdatedDocument,
-    "\n  mutation Enqueue($experiment: ExperimentInput, $experimentName: String, $params: JSON!) {\n    enqueue(experiment: $experiment, experimentName: $experimentName, params: $params) {\n      id\n      place\n      params\n    }\n  }\n": types.EnqueueDocument,
+    "\n  mutation Enqueue($experiment: ExperimentInput, $experimentName: String, $params: JSON!, $requestId: String) {\n    enqueue(experiment: $experiment, experimentName: $experimentName, params: $params, requestId: $requestId) {\n      id\n      place\n      params\n    }\n  }\n": types.EnqueueDocument,
 };
 
 /**
@@ -102,7 +102,7 @@ export function graphql(source: "\n  subscription TrialUpdated($experimentId: ID
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  mutation Enqueue($experiment: ExperimentInput, $experimentName: String, $params: JSON!) {\n    enqueue(experiment: $experiment, experimentName: $experimentName, params: $params) {\n      id\n      place\n      params\n    }\n  }\n"): typeof import('./graphql.js').EnqueueDocument;
+export function graphql(source: "\n  mutation Enqueue($experiment: ExperimentInput, $experimentName: String, $params: JSON!, $requestId: String) {\n    enqueue(experiment: $experiment, experimentName: $experimentName, params: $params, requestId: $requestId) {\n      id\n      place\n      params\n    }\n  }\n"): typeof import('./graphql.js').EnqueueDocument;
 
 
 export function graphql(source: string) {

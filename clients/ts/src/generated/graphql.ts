@@ -132,6 +132,7 @@ export type EnqueueMutationVariables = Exact<{
   experiment?: ExperimentInput | null | undefined;
   experimentName?: string | null | undefined;
   params: unknown;
+  requestId?: string | null | undefined;
 }>;
 
 
@@ -379,11 +380,12 @@ export const TrialUpdatedDocument = new TypedDocumentString(`
   completedAt
 }`) as unknown as TypedDocumentString<TrialUpdatedSubscription, TrialUpdatedSubscriptionVariables>;
 export const EnqueueDocument = new TypedDocumentString(`
-    mutation Enqueue($experiment: ExperimentInput, $experimentName: String, $params: JSON!) {
+    mutation Enqueue($experiment: ExperimentInput, $experimentName: String, $params: JSON!, $requestId: String) {
   enqueue(
     experiment: $experiment
     experimentName: $experimentName
     params: $params
+    requestId: $requestId
   ) {
     id
     place
