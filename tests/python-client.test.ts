@@ -174,6 +174,36 @@ except OscarError as e:
     expect(readmeField).toBe('BAD_USER_INPUT | experiment.parameters.x');
     expect(readFileSync(join(ROOT, 'clients/python/README.md'), 'utf8').replace(/\s+/g, ' ')).toContain('such as `experiment.parameters.x` for a parameter `x` whose `min` is above its `max`');
   });
+  it('refuses text with a lone surrogate (os.fsdecode) as BAD_USER_INPUT naming the field, and a with block raises the user’s own error', async () => {
+    const token = await server.token('surrogates@example.com');
+    const script = `
+from Oscar import Oscar, OscarError
+import os
+s = Oscar(os.environ['OSCAR_TOKEN'])
+path = os.fsdecode(b'/data/run-\\xff.ckpt')  # '/data/run-\\udcff.ckpt': not UTF-8
+experiment = {'name': 'Surrogates', 'parameters': {'x': {'min': 0, 'max': 1}}}
+job = s.suggest(experiment)
+try:
+    s.update(job, {'loss': 1, 'checkpoint_path': path})
+except OscarError as e:
+    print(e.code, e.field)
+try:
+    with s.trial(experiment) as job:
+        open(path)
+except FileNotFoundError:
+    print('FileNotFoundError')
+`;
+    const { stdout } = await exec(PYTHON, ['-c', script], {
+      env: { ...process.env, PYTHONPATH: site, OSCAR_TOKEN: token, OSCAR_URL: server.url },
+    });
+    expect(stdout.trim().split('\n')).toEqual(['BAD_USER_INPUT result.checkpoint_path', 'FileNotFoundError']);
+    const { data } = await server.gql(`{ experiment(name: "Surrogates") { trials(first: 5) { edges { node { number state error } } } } }`, {}, token);
+    // The refused result stored nothing; the failed block's trial is FAILED, the file name escaped.
+    expect(data?.experiment.trials.edges.map((e: any) => e.node)).toEqual([
+      { number: 2, state: 'FAILED', error: "FileNotFoundError: [Errno 2] No such file or directory: '/data/run-\\udcff.ckpt'" },
+      { number: 1, state: 'RUNNING', error: null },
+    ]);
+  });
   it('looks after a job in a with block, finds the best trial and pages through all trials; its types pass mypy --strict', async () => {
     const token = await server.token('context@example.com');
     const script = join(site, 'context.py');

@@ -420,6 +420,8 @@ class Oscar:
         """
         trial_id = _trial_id(job)
         message = "%s: %s" % (type(error).__name__, error) if isinstance(error, BaseException) else str(error)
+        # A lone surrogate (a file name from os.fsdecode) is no text to store: it goes as its escape, \udcff.
+        message = message.encode("utf-8", "backslashreplace").decode("utf-8")
         variables = {"trialId": trial_id, "error": message, "metrics": dict(metrics) if metrics else None}
         data = self.query(FAIL_MUTATION, variables)
         trial = data.get("fail") if isinstance(data, dict) else None
@@ -439,7 +441,7 @@ class Oscar:
 
         Heartbeats keep the job's lease while the block runs. An exception in
         the block marks the trial FAILED with the exception's message (then
-        propagates); Ctrl-C (``KeyboardInterrupt``) or ``SystemExit`` only
+        propagates, whether or not the trial could be marked); Ctrl-C (``KeyboardInterrupt``) or ``SystemExit`` only
         stop the heartbeats, so the trial is offered again once its lease runs
         out, as is one left without a result.
         """
@@ -451,7 +453,7 @@ class Oscar:
             if not job.reported and not unreachable:  # no second wait for a server already given up on
                 try:
                     self.fail(job, error)
-                except OscarError as failure:  # never hide the user's own exception
+                except Exception as failure:  # never hide the user's own exception
                     logger.warning("could not mark trial %s FAILED: %s", job.id, failure)
             raise
         finally:
@@ -683,12 +685,18 @@ class Oscar:
             The response's ``data`` member.
 
         Raises:
-            OscarError: on any GraphQL error (with ``code`` and ``errors``), an
-                HTTP error, an invalid response, or when the server stays
-                unreachable for ``max_wait`` seconds / ``retries`` retries.
+            OscarError: on any GraphQL error (with ``code`` and ``errors``;
+                ``BAD_USER_INPUT`` naming the field for text holding a lone
+                surrogate, as ``os.fsdecode`` makes of a name that is not
+                UTF-8), an HTTP error, an invalid response, or when the server
+                stays unreachable for ``max_wait`` seconds / ``retries`` retries.
         """
         payload = {"query": query, "variables": _to_json(dict(variables or {}))}
-        body = json.dumps(payload, allow_nan=False, ensure_ascii=False).encode("utf-8")
+        try:
+            body = json.dumps(payload, allow_nan=False, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError:
+            # UTF-8 cannot carry a lone surrogate: sent escaped, for the server to refuse naming the field.
+            body = json.dumps(payload, allow_nan=False).encode("ascii")
         return self._send(body)
 
     # ------------------------------------------------------------ transport
