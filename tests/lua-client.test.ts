@@ -96,6 +96,32 @@ end
     expect(completed.metrics).toMatchObject({ train_time: 20, val_loss: 'NaN' });
   });
 
+  it('sends numbers whole: integers up to 2^53 and 0.1 + 0.2 round-trip; a checkpoint is measured as the server does', async () => {
+    const token = await server.token(`${runtime}-numbers@example.com`);
+    const { stdout } = await runLua(
+      runtime,
+      `
+local Oscar = require('Oscar')
+local scientist = Oscar(os.getenv('TOKEN'))
+local job = scientist:suggest({name = 'Numbers', parameters = {x = {min = 0, max = 1}}})
+local saved = scientist:checkpoint(job, {big = 9007199254740991, sum = 0.1 + 0.2, tiny = 5e-324, list = {1, 2.5, -3}}).checkpoint
+print(saved.big == 9007199254740991, saved.sum == 0.1 + 0.2, saved.tiny == 5e-324, saved.list[2] == 2.5)
+-- 16384 bytes of JSON as the server counts them, slashes unescaped: {"path":"//...//"}
+scientist:checkpoint(job, {path = string.rep('/', 16384 - 11)})
+local ok, err = pcall(function() scientist:checkpoint(job, {path = string.rep('/', 16384 - 10)}) end)
+print(ok, Oscar.code(err))
+scientist:update(job, {loss = 0.1 + 0.2, big = 9007199254740991, negative = -9007199254740991})
+`,
+      { TOKEN: token },
+    );
+    expect(stdout.trim().split('\n')).toEqual(['true\ttrue\ttrue\ttrue', 'false\tBAD_USER_INPUT']);
+    const { data } = await server.gql(`{ experiment(name: "Numbers") { trials(first: 1) { edges { node { loss metrics checkpoint } } } } }`, {}, token);
+    const trial = data?.experiment.trials.edges[0].node;
+    expect(trial.loss).toBe(0.1 + 0.2);
+    expect(trial.metrics).toEqual({ big: 2 ** 53 - 1, negative: -(2 ** 53 - 1) });
+    expect(trial.checkpoint.path).toHaveLength(16384 - 11);
+  });
+
   it("raises Lua errors that carry the server's code, and refuses unknown keys before sending", async () => {
     const token = await server.token(`${runtime}-errors@example.com`);
     const { stdout } = await runLua(

@@ -12,9 +12,9 @@
 local http = require('socket.http')
 local socket = require('socket')
 local ltn12 = require('ltn12')
--- A cjson instance of our own: its settings do not leak into the program's.
+-- A cjson instance of our own: its settings do not leak into the program's. It decodes, and escapes
+-- strings; `encode` below writes the rest (lua-cjson keeps at most 14 significant digits of a number).
 local json = require('cjson').new()
-json.encode_number_precision(14) -- lua-cjson's most (2.1.0)
 
 local Oscar = { VERSION = '0.1.0', DEFAULT_URL = 'http://localhost:4000/graphql' }
 
@@ -99,6 +99,58 @@ local function to_json_value(value)
   return value
 end
 
+--- A number as JSON: integers exactly (those of floats within 2^53 too), others in the fewest digits
+-- (15 to 17) that read back as the same number.
+local function encode_number(value)
+  if value ~= value or value == math.huge or value == -math.huge then error('Cannot serialise number: must not be NaN or Inf', 0) end
+  if (math.type and math.type(value) == 'integer') or (value == math.floor(value) and math.abs(value) < 2 ^ 53) then
+    return string.format('%d', value)
+  end
+  for digits = 15, 16 do
+    local text = string.format('%.' .. digits .. 'g', value)
+    if tonumber(text) == value then return text end
+  end
+  return string.format('%.17g', value)
+end
+
+--- A table's length as a JSON array, or nil for an object, as lua-cjson decides: keys 1..n (holes become
+-- null, unless too sparse), and an empty table is an object.
+local function array_length(value)
+  local count, max = 0, 0
+  for key in pairs(value) do
+    if type(key) ~= 'number' or key < 1 or key ~= math.floor(key) then return nil end
+    count, max = count + 1, math.max(max, key)
+  end
+  if count == 0 then return nil end
+  if max > 2 * count and max > 10 then error('Cannot serialise table: excessively sparse array', 0) end
+  return max
+end
+
+--- A Lua value as JSON text, as lua-cjson writes it but for numbers (see `encode_number`) and '/', left
+-- unescaped as JavaScript writes it. Nested at most 1000 deep (a table that holds itself is refused).
+local function encode(value, depth)
+  depth = depth or 1
+  local kind = type(value)
+  if kind == 'string' then return (json.encode(value):gsub('\\/', '/')) end
+  if kind == 'number' then return encode_number(value) end
+  if kind == 'boolean' then return tostring(value) end
+  if value == nil or value == json.null then return 'null' end
+  if kind ~= 'table' then error('Cannot serialise ' .. kind .. ': type not supported', 0) end
+  if depth > 1000 then error('Cannot serialise, excessive nesting (1001)', 0) end
+  local out = {}
+  local length = array_length(value)
+  if length then
+    for i = 1, length do out[i] = encode(value[i], depth + 1) end
+    return '[' .. table.concat(out, ',') .. ']'
+  end
+  for key, item in pairs(value) do
+    if type(key) == 'number' then key = encode_number(key) end
+    if type(key) ~= 'string' then error('Cannot serialise table: key must be a number or string', 0) end
+    out[#out + 1] = encode(key) .. ':' .. encode(item, depth + 1)
+  end
+  return '{' .. table.concat(out, ',') .. '}'
+end
+
 --- JSON null (cjson.null, a truthy value) becomes nil.
 local function denull(value)
   if value == json.null then return nil end
@@ -147,7 +199,7 @@ Client.__index = Client
 --- Sends a GraphQL operation; returns its `data`. Retries while the server is unreachable, busy or
 -- rate-limits the user (waiting what its Retry-After says), for `max_wait` seconds in all.
 function Client:query(document, variables)
-  local ok, body = pcall(json.encode, { query = document, variables = to_json_value(variables or {}) })
+  local ok, body = pcall(encode, { query = document, variables = to_json_value(variables or {}) })
   if not ok then fail('cannot send these values as JSON: ' .. tostring(body), 'BAD_USER_INPUT', 2) end
   local deadline = socket.gettime() + self.max_wait
   local delay, attempts = FIRST_DELAY, 0
@@ -314,7 +366,7 @@ end
 function Client:checkpoint(job, record)
   local trial = trial_of(job, 2)
   if type(record) ~= 'table' then fail('data: the checkpoint record must be a table such as {epoch = 5}', 'BAD_USER_INPUT', 2) end
-  local encoded, text = pcall(function() return json.encode(to_json_value(record)) end)
+  local encoded, text = pcall(function() return encode(to_json_value(record)) end)
   if not encoded then fail('data: the checkpoint record is not JSON: ' .. tostring(text), 'BAD_USER_INPUT', 2) end
   if #text > MAX_CHECKPOINT_BYTES then
     fail('data: the checkpoint record must be at most ' .. MAX_CHECKPOINT_BYTES .. ' bytes of JSON, but got ' .. #text .. ': save the state elsewhere and its location here', 'BAD_USER_INPUT', 2)
