@@ -250,6 +250,26 @@ print(json.dumps({'best': scientist.best('Context'), 'trials': trials, 'missing'
     expect(typed).toMatch(/^Success: no issues found/);
   });
 
+  it('measures a checkpoint as the server does: 16384 bytes of UTF-8 are taken, one more refused before sending', async () => {
+    const token = await server.token('checkpoint-size@example.com');
+    const script = `
+import os
+from Oscar import Oscar, OscarError
+s = Oscar(os.environ['OSCAR_TOKEN'])
+job = s.suggest({'name': 'Sizes', 'parameters': {'x': {'min': 0, 'max': 1}}})
+# {"note":"..."}: 11 bytes around 8186 two-byte characters and one of one byte
+print(len(s.checkpoint(job, {'note': '\u00e9' * 8186 + 'a'})['checkpoint']['note']))
+try:
+    s.checkpoint(job, {'note': '\u00e9' * 8187})
+except OscarError as e:
+    print(e.code, '|', e)
+`;
+    const { stdout } = await exec(PYTHON, ['-c', script], { env: { ...process.env, PYTHONPATH: site, OSCAR_TOKEN: token, OSCAR_URL: server.url } });
+    const [taken, refused] = stdout.trim().split('\n');
+    expect(taken).toBe('8187');
+    expect(refused).toMatch(/^BAD_USER_INPUT \| data: checkpoint record must be at most 16384 bytes of JSON, but got 16385:/);
+  });
+
   it('saves a checkpoint, and gives it to the worker that takes over the trial of one that died', async () => {
     const token = await server.token('checkpoint@example.com');
     const env = { ...process.env, PYTHONPATH: site, OSCAR_TOKEN: token, OSCAR_URL: server.url };

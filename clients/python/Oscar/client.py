@@ -605,7 +605,9 @@ class Oscar:
                 code="BAD_USER_INPUT",
             )
         data = _to_json(dict(record))
-        size = len(json.dumps(data, separators=(",", ":"), allow_nan=False).encode("utf-8"))
+        # UTF-8 bytes of compact JSON, as the server counts them (a lone surrogate: its escape's 6 bytes).
+        text = json.dumps(data, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+        size = len(text.encode("utf-8", "backslashreplace"))
         if size > MAX_CHECKPOINT_BYTES:
             raise OscarError(
                 "data: checkpoint record must be at most %d bytes of JSON, but got %d: save the state elsewhere and its location here"
