@@ -209,11 +209,12 @@ for _, target in ipairs({1.0, 2.0, 0.5}) do -- the second is worse than the firs
   local stopped = false
   for step = 0, 4 do
     if scientist:report(job, step, target + 1 / (step + 1), {epoch_time = 0.1}) then
-      print('stopped', select(2, Oscar.trial(job)), step)
+      print('stopped', select(2, Oscar.trial(job)), step, job.pruned)
       stopped = true
       break
     end
   end
+  assert(job.pruned == stopped)
   if not stopped then scientist:update(job, {loss = target}) end
 end
 local job = scientist:suggest(experiment)
@@ -224,7 +225,7 @@ print(Oscar.code(err), tostring(err):match('step must be a whole number from 0 t
 `,
       { TOKEN: token },
     );
-    expect(stdout.trim().split('\n')).toEqual(['stopped\t2\t1', 'BAD_USER_INPUT', 'BAD_USER_INPUT\ttrue']);
+    expect(stdout.trim().split('\n')).toEqual(['stopped\t2\t1\ttrue', 'BAD_USER_INPUT', 'BAD_USER_INPUT\ttrue']);
     const trials = (await server.gql(`{ experiment(name: "Curves") { trials(first: 5) { edges { node { number state prunedStep intermediateValues { step metrics } } } } } }`, {}, token)).data?.experiment.trials.edges.map((e: any) => e.node);
     expect(trials.map((t: any) => [t.number, t.state, t.prunedStep, t.intermediateValues.length])).toEqual([
       [4, 'RUNNING', null, 0],

@@ -46,12 +46,12 @@ local RETRY_CODES = { DATABASE_BUSY = true, SERVER_BUSY = true, RATE_LIMITED = t
 
 -- What the client knows of each job it handed out (weak keys: a forgotten job is collected).
 local trials = setmetatable({}, { __mode = 'k' })
--- A job's metatable: `job.checkpoint` reads its latest checkpoint record (a parameter of that name wins).
+-- A job's metatable: `job.checkpoint` reads its latest checkpoint record, `job.pruned` whether the
+-- experiment's pruner stopped it (a parameter of either name wins).
 local JOB = { __index = function(job, key)
-  if key == 'checkpoint' then
-    local trial = trials[job]
-    return trial and trial.checkpoint
-  end
+  local trial = trials[job]
+  if key == 'checkpoint' then return trial and trial.checkpoint end
+  if key == 'pruned' then return trial ~= nil and trial.pruned == true end
 end }
 local instances = 0
 
@@ -335,9 +335,9 @@ function Client:heartbeat(job, force)
 end
 
 --- Reports an intermediate value of a running job (its loss at `step`, a whole number from 0), with
--- optional metrics; true means stop: the experiment's pruner stopped the trial (it is PRUNED), or the
--- job's lease ran out and its parameters went to another worker, which
--- runs them (nothing is lost). It renews the lease too, so reporting every epoch needs no heartbeat calls.
+-- optional metrics; true means stop: the experiment's pruner stopped the trial (it is PRUNED, and
+-- `job.pruned` is true), or the job's lease ran out and its parameters went to another worker, which
+-- runs them (nothing is lost; `job.pruned` stays false). It renews the lease too, so reporting every epoch needs no heartbeat calls.
 --
 --     for epoch = 1, 100 do
 --       if scientist:report(job, epoch, train_one_epoch()) then break end
