@@ -169,6 +169,28 @@ describe('the suggest / update loop', () => {
     expect(current.data?.experiments.filter((e: any) => e.name === 'Restart')).toHaveLength(1);
   });
 
+  it('with resume: false, a resend of the same request (its answer lost) gets the same trial and archives nothing more', async () => {
+    const experiment = { ...square, name: 'Restart once' };
+    const old = (await server.gql(SUGGEST, { experiment }, alice)).data?.suggest;
+    const RETRIED = `mutation ($experiment: ExperimentInput!) { suggest(experiment: $experiment, requestId: "afresh-1") { id number experiment { id } } }`;
+    const first = (await server.gql(RETRIED, { experiment: { ...experiment, resume: false } }, alice)).data?.suggest;
+    const resent = await server.gql(RETRIED, { experiment: { ...experiment, resume: false } }, alice);
+    expect(resent.errors).toBeUndefined();
+    expect(resent.data?.suggest).toEqual(first);
+    expect(first.experiment.id).not.toBe(old.experiment.id);
+    const versions = await server.gql(`{ experiments(includeArchived: true) { id name archivedAt } }`, {}, alice);
+    const restarts = versions.data?.experiments.filter((e: any) => e.name === 'Restart once');
+    expect(restarts.map((e: any) => [e.id, e.archivedAt === null]).sort()).toEqual(
+      [
+        [old.experiment.id, false],
+        [first.experiment.id, true],
+      ].sort(),
+    );
+    // A new request with resume: false still starts afresh.
+    const another = (await server.gql(SUGGEST, { experiment: { ...experiment, resume: false } }, alice)).data?.suggest;
+    expect(another.experiment.id).not.toBe(first.experiment.id);
+  });
+
   it('refuses a changed parameter space on resume, naming the way out', async () => {
     await server.gql(SUGGEST, { experiment: { ...square, name: 'Changed' } }, alice);
     const changed = await server.gql(SUGGEST, { experiment: { name: 'Changed', parameters: { x: { min: 0, max: 1 } } } }, alice);

@@ -105,9 +105,20 @@ export async function findExperiment(database: Database, events: Events, directo
 }
 
 /**
+ * Whether `experiment` already holds the trial of this request's id: the request is a resend of a
+ * `resume: false` call whose answer was lost, and the version that call started is the one to use
+ * (archiving it would lose the trial the worker is about to be handed back).
+ */
+async function servedAlready(database: Database, experiment: Experiment, request: SuggestInput): Promise<boolean> {
+  if (request.requestId === null) return false;
+  const trial = await database.db.trial.findFirst({ where: { experimentId: experiment.id, requestId: request.requestId }, select: { id: true } });
+  return trial !== null;
+}
+
+/**
  * The experiment a suggestion belongs to: the caller's current one of that name, created on first use.
  * `resume: false` archives the current one and starts a new version (and tells `events` of both, as
- * `user:experiments`). Creating and archiving take the
+ * `user:experiments`), unless the current one already holds this request's trial (a resend). Creating and archiving take the
  * name's lock (across replicas on PostgreSQL), so workers starting together share one experiment.
  */
 export async function openExperiment(database: Database, events: Events, ownerId: string, request: SuggestInput): Promise<Experiment> {
@@ -117,7 +128,7 @@ export async function openExperiment(database: Database, events: Events, ownerId
   return database.withExperimentLock(`name:${ownerId}:${request.name}`, async () => {
     // Read again under the lock: another request may have created (or archived) it meanwhile.
     const now = await current();
-    if (now && request.resume) return resume(database, now, request);
+    if (now && (request.resume || (await servedAlready(database, now, request)))) return resume(database, now, request);
     return createVersion(database, events, ownerId, request, now);
   });
 }
