@@ -176,7 +176,7 @@ export async function openDatabase(url: string): Promise<Database> {
   const provider = providerOf(url);
   const client =
     provider === 'sqlite'
-      ? new PrismaClient({ adapter: sqliteAdapter(url, SQLITE_LOCK_WAIT_MS, () => insideTransaction.getStore() === true) })
+      ? new PrismaClient({ adapter: sqliteAdapter(url, SQLITE_LOCK_WAIT_MS) })
       : (new PostgresqlClient({ adapter: new PrismaPg({ connectionString: url, max: POSTGRESQL_POOL_SIZE }) }) as unknown as PrismaClient);
   const db = extend(client);
   if (provider === 'sqlite') {

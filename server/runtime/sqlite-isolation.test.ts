@@ -82,12 +82,28 @@ describe('SQLite: statements outside a transaction', () => {
     expect((await read).map((u) => u.email)).toEqual(['owner@example.com']);
   });
 
-  it('still lets a transaction’s own work use the plain client (inside the transaction)', async () => {
-    const count = await database.transaction(async (tx) => {
-      await tx.user.create({ data: { email: 'second@example.com' } });
-      return database.db.user.count();
-    });
-    expect(count).toBe(2);
+  it('never reads uncommitted rows, also when Prisma runs a plain findUnique together with a transaction’s', async () => {
+    // Prisma runs the findUnique calls of one tick together: here the transaction's comes first.
+    for (let delay = 0; delay < 10; delay++) {
+      const release = signal();
+      const entered = signal();
+      const transaction = database
+        .transaction(async (tx) => {
+          await tx.user.create({ data: { email: 'uncommitted@example.com' } });
+          entered.fire();
+          await tx.user.findUnique({ where: { email: 'owner@example.com' } });
+          await release.promise;
+          throw new Error('rolled back');
+        })
+        .catch(() => undefined);
+      await entered.promise;
+      for (let i = 0; i < delay; i++) await null;
+      const read = database.db.user.findUnique({ where: { email: 'uncommitted@example.com' } });
+      await Promise.race([read, turns(200)]);
+      release.fire();
+      await transaction;
+      expect(await read, `read ${delay} microtasks after the transaction wrote`).toBeNull();
+    }
   });
 
   it('lets many writes and transactions interleave without losing one', async () => {

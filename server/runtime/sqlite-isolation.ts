@@ -8,11 +8,12 @@ import type { SqlDriverAdapter } from '@prisma/driver-adapter-utils';
  * transaction if that rolled back (a revoked token working again), and reads saw uncommitted rows.
  *
  * Here transactions take turns in a queue, and a statement outside every transaction waits until none
- * is open. One that `inTransactionContext` says was issued from within a transaction's own work (code
- * that uses the plain client inside a transaction) runs at once, inside it, as before: making it wait
- * for the transaction it belongs to would deadlock.
+ * is open. So a transaction's own work must use its transaction client (`tx`), never the plain one: a
+ * plain statement from inside it would wait for the transaction it belongs to, until Prisma's timeout
+ * ends it. (Whether a statement came from a transaction's work cannot be told from its async context:
+ * Prisma runs the `findUnique` calls of one tick together, in the context of whichever came first.)
  */
-export function isolateTransactions(adapter: SqlDriverAdapter, inTransactionContext: () => boolean): void {
+export function isolateTransactions(adapter: SqlDriverAdapter): void {
   /** Settles when the last transaction queued so far has ended. */
   let queue: Promise<void> = Promise.resolve();
   /** Settles when the open transaction ends; null while none is open. */
@@ -50,7 +51,7 @@ export function isolateTransactions(adapter: SqlDriverAdapter, inTransactionCont
     <A extends unknown[], R>(run: (...args: A) => Promise<R>) =>
     async (...args: A): Promise<R> => {
       // Checked and run in the same turn: the statement itself runs synchronously on this connection.
-      while (open !== null && !inTransactionContext()) await open;
+      while (open !== null) await open;
       return run(...args);
     };
   adapter.queryRaw = outsideTransactions(adapter.queryRaw.bind(adapter));

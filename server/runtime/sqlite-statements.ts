@@ -52,9 +52,9 @@ function reuseStatements(db: SqliteDatabase): void {
 /**
  * Prisma's better-sqlite3 adapter for `url`, whose connection reuses compiled statements
  * ({@link reuseStatements}) and keeps statements outside a transaction out of an open one
- * ({@link isolateTransactions}, with `inTransactionContext`); `timeout` is SQLite's own wait for a lock (ms).
+ * ({@link isolateTransactions}); `timeout` is SQLite's own wait for a lock (ms).
  */
-export function sqliteAdapter(url: string, timeout: number, inTransactionContext: () => boolean): PrismaBetterSqlite3 {
+export function sqliteAdapter(url: string, timeout: number): PrismaBetterSqlite3 {
   const factory = new PrismaBetterSqlite3({ url, timeout });
   const connect = factory.connect.bind(factory);
   factory.connect = async () => {
@@ -62,7 +62,7 @@ export function sqliteAdapter(url: string, timeout: number, inTransactionContext
     const client = (adapter as unknown as { client?: SqliteDatabase }).client;
     // Only the adapter this was written against: another version keeps preparing as it does.
     if (client && typeof client.prepare === 'function' && typeof client.defaultSafeIntegers === 'function') reuseStatements(client);
-    isolateTransactions(adapter, inTransactionContext);
+    isolateTransactions(adapter);
     return adapter;
   };
   return factory;
