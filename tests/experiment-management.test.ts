@@ -133,6 +133,22 @@ describe('notes and tags', () => {
     updates.stop();
     await client.dispose();
   });
+
+  it('tells open dashboards when a resuming request changes its objectives and algorithm', async () => {
+    const id = await seed('Live settings', 1);
+    const client = server.ws(token);
+    const updates = collect<{ experimentUpdated: { id: string; algorithm: string; objectives: unknown } }>(client, `subscription { experimentUpdated { id algorithm objectives } }`, {});
+    await server.listening(token, 1, 30_000);
+    // No trials imported: what announces the change is the resume itself.
+    const IMPORT = `mutation ($e: ExperimentInput!) { importTrials(experiment: $e, trials: []) { imported } }`;
+    const { data, errors } = await server.gql(IMPORT, { e: { name: 'Live settings', parameters: SPACE, algorithm: 'tpe', objectives: { accuracy: 'maximize' } } }, token);
+    expect(errors).toBeUndefined();
+    expect(data!.importTrials.imported).toBe(0);
+    await waitFor(() => updates.events.some((e) => e.experimentUpdated.id === id && e.experimentUpdated.algorithm === 'tpe'), 30_000);
+    expect(updates.events.at(-1)!.experimentUpdated).toEqual({ id, algorithm: 'tpe', objectives: { accuracy: 'maximize' } });
+    updates.stop();
+    await client.dispose();
+  });
 });
 
 describe('versions', () => {

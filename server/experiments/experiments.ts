@@ -77,11 +77,17 @@ export function settingChanges(
   return changes;
 }
 
-/** Applies what a resuming request changes to the current experiment. */
-function resume(database: Database, current: Experiment, request: SuggestInput): Promise<Experiment> | Experiment {
+/**
+ * Applies what a resuming request changes to the current experiment, and tells `events` when it
+ * changed something (`user:experiments`): open pages show its new objectives, constraints and algorithm.
+ */
+async function resume(database: Database, events: Events, current: Experiment, request: SuggestInput): Promise<Experiment> {
   checkSameSpace(current, request);
   const changes = settingChanges(current, request);
-  return Object.keys(changes).length ? database.db.experiment.update({ where: { id: current.id }, data: changes }) : current;
+  if (!Object.keys(changes).length) return current;
+  const updated = await database.db.experiment.update({ where: { id: current.id }, data: changes });
+  events.pubsub.publish('user:experiments', current.ownerId, { experimentId: current.id });
+  return updated;
 }
 
 /** The experiment a suggest goes to; `remembered` when it came from the directory, unchecked against its row. */
@@ -118,17 +124,18 @@ async function servedAlready(database: Database, experiment: Experiment, request
 /**
  * The experiment a suggestion belongs to: the caller's current one of that name, created on first use.
  * `resume: false` archives the current one and starts a new version (and tells `events` of both, as
- * `user:experiments`), unless the current one already holds this request's trial (a resend). Creating and archiving take the
+ * `user:experiments`), unless the current one already holds this request's trial (a resend); a resuming
+ * request that changes its settings tells `events` too. Creating and archiving take the
  * name's lock (across replicas on PostgreSQL), so workers starting together share one experiment.
  */
 export async function openExperiment(database: Database, events: Events, ownerId: string, request: SuggestInput): Promise<Experiment> {
   const current = () => database.db.experiment.findFirst({ where: { ownerId, name: request.name, archivedAt: null }, orderBy: { version: 'desc' } });
   const found = await current();
-  if (found && request.resume) return resume(database, found, request);
+  if (found && request.resume) return resume(database, events, found, request);
   return database.withExperimentLock(`name:${ownerId}:${request.name}`, async () => {
     // Read again under the lock: another request may have created (or archived) it meanwhile.
     const now = await current();
-    if (now && (request.resume || (await servedAlready(database, now, request)))) return resume(database, now, request);
+    if (now && (request.resume || (await servedAlready(database, now, request)))) return resume(database, events, now, request);
     return createVersion(database, events, ownerId, request, now);
   });
 }

@@ -1,6 +1,7 @@
 // The Trials panel of an experiment whose objectives do not include `loss`: the loss charts plot its
 // first objective instead, titled with its name, the best so far following its direction (rising
-// for a maximised one), parameter importance shown; the name is text everywhere, tooltips included.
+// for a maximised one), parameter importance shown; the name is text everywhere, tooltips included;
+// objectives a resuming worker switches to re-rank and re-chart the open page.
 import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { assertPrerequisites, colourSpots, createUser, hoverTooltips, launchChromium, origin, signIn, startServer, type Spot, type TestServer } from './support.ts';
@@ -154,5 +155,38 @@ describe('the loss charts of an experiment without a loss, in Chromium', () => {
     const slice = await hoverTooltips(page, chart(`${LATENCY} against x`), await points(`${LATENCY} against x`), [`${LATENCY} = `]);
     expect(slice.join('\n')).toMatch(/trial \d+x = [\d.]+latency <img src=x onerror="window.__xss=1"> = \d+/);
     expect(await page.evaluate(() => ({ xss: (window as unknown as { __xss?: number }).__xss, images: document.querySelectorAll('img').length }))).toEqual({ xss: undefined, images: 0 });
+  }, 120_000);
+
+  it('ranks and charts by the objectives a resuming worker switches to, without a reload', async () => {
+    const before = { name: 'switched', parameters: PARAMETERS, algorithm: 'random' };
+    let id = '';
+    // By loss the first trial is best; by accuracy the second.
+    for (const result of [{ loss: 0.2, accuracy: 0.5 }, { loss: 0.9, accuracy: 0.9 }, { loss: 0.5, accuracy: 0.7 }]) {
+      const suggested = await server.gql(SUGGEST, { experiment: before }, token);
+      id = suggested.data!.suggest.experiment.id;
+      await server.gql(UPDATE, { id: suggested.data!.suggest.id, result }, token);
+    }
+    await page.goto(`${origin(server)}/experiments/${id}`);
+    await page.waitForSelector('[data-chart="Loss over trials"][data-rendered=true]', { timeout: TIMEOUT });
+    const bestLabel = page.locator('.stats div:has([data-testid=best-loss]) dt');
+    const best = async () => (await page.textContent('[data-testid=best-loss]'))?.replace(/\s+/g, ' ').trim();
+    const algorithm = page.locator('.stats div:has(dt:text-is("Algorithm")) dd');
+    expect(await bestLabel.textContent()).toBe('Best loss');
+    expect(await best()).toBe('0.2 #1');
+    expect(await algorithm.textContent()).toBe('random');
+    // A page that reloaded would lose this.
+    await page.evaluate(() => ((window as unknown as { __kept?: boolean }).__kept = true));
+
+    const resumed = await server.gql(SUGGEST, { experiment: { ...before, algorithm: 'tpe', objectives: { accuracy: 'maximize' } } }, token);
+    expect(resumed.errors).toBeUndefined();
+    await expect.poll(best, { timeout: TIMEOUT }).toBe('0.9 #2');
+    expect(await bestLabel.textContent()).toBe('Best accuracy ↑');
+    await expect.poll(() => algorithm.textContent(), { timeout: TIMEOUT }).toBe('tpe');
+    expect(await page.textContent('[data-testid=objectives]')).toContain('accuracy ↑');
+    await page.waitForSelector('[data-chart="accuracy over trials"][data-rendered=true]', { timeout: TIMEOUT });
+
+    await server.gql(UPDATE, { id: resumed.data!.suggest.id, result: { accuracy: 0.95 } }, token);
+    await expect.poll(best, { timeout: TIMEOUT }).toBe('0.95 #4');
+    expect(await page.evaluate(() => (window as unknown as { __kept?: boolean }).__kept)).toBe(true);
   }, 120_000);
 });

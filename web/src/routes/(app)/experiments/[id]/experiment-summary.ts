@@ -3,13 +3,19 @@
 import { graphql } from '$lib/graphql/generated';
 import type { ExperimentHeaderQuery, ExperimentSummaryQuery } from '$lib/graphql/generated/graphql';
 
-/** The experiment's name, description, notes, tags and versions: the header, read again on every change. */
+/**
+ * The experiment's name, description, notes, tags and versions, and the settings a resuming worker may
+ * change (objectives, constraints, algorithm): the header, read again on every change.
+ */
 export const ExperimentHeader = graphql(`
   query ExperimentHeader($id: ID!) {
     experiment(id: $id) {
       id
       name
       description
+      algorithm
+      objectives
+      constraints
       version
       archivedAt
       notes
@@ -48,3 +54,11 @@ export type HeaderExperiment = NonNullable<ExperimentHeaderQuery['experiment']>;
 
 /** The headline figures' experiment. */
 export type SummaryExperiment = NonNullable<ExperimentSummaryQuery['experiment']>;
+
+/** What a resuming worker may change that the Trials panel ranks and charts by. */
+export type ExperimentSettings = Pick<SummaryExperiment, 'algorithm' | 'objectives' | 'constraints'>;
+
+/** Whether two reads say the same settings (the JSON fields as the API writes them, keys in its order). */
+export function sameSettings(a: ExperimentSettings, b: ExperimentSettings): boolean {
+  return a.algorithm === b.algorithm && JSON.stringify(a.objectives) === JSON.stringify(b.objectives) && JSON.stringify(a.constraints) === JSON.stringify(b.constraints);
+}

@@ -97,18 +97,14 @@ export class TrialData {
   /** Bumped on every change to a learning curve. */
   curvesVersion = $state(0);
 
-  /**
-   * What the loss charts plot and the best learning curves are best in: the loss, or the first
-   * objective when `loss` is not one (`chartedObjective`).
-   */
-  readonly objective: Objective;
+  #objective = $state.raw<Objective>(DEFAULT_OBJECTIVES[0]!);
 
   /**
    * Takes the loaded table's arrays as they are (no copy: with 100,000 trials each column is large);
    * they are the page's from then on.
    */
   constructor(table: Table, curves: readonly LoadedCurve[] = [], objective: Objective = DEFAULT_OBJECTIVES[0]!) {
-    this.objective = objective;
+    this.#objective = objective;
     const size = column<number>(table.numbers, 'numbers', 0).length;
     this.numbers = column(table.numbers, 'numbers', size);
     this.states = column(table.states, 'states', size);
@@ -126,6 +122,19 @@ export class TrialData {
     for (const curve of curves) {
       if (curve.steps.length) this.curves.set(curve.number, { steps: [...curve.steps], values: [...curve.values] });
     }
+  }
+
+  /**
+   * What the loss charts plot and the best learning curves are best in: the loss, or the first
+   * objective when `loss` is not one (`chartedObjective`).
+   */
+  get objective(): Objective {
+    return this.#objective;
+  }
+
+  /** Charts `objective` from now on (a worker resumed the experiment with other objectives); nothing redraws when it is the same. */
+  follow(objective: Objective): void {
+    if (objective.name !== this.#objective.name || objective.direction !== this.#objective.direction) this.#objective = objective;
   }
 
   /** How many trials there are. */
