@@ -1,5 +1,6 @@
 // Managing experiments in the dashboard, at 1440 px and on a 390 px phone, in Chromium: renaming,
-// Markdown notes and tags, archived versions, and deleting (asked first; open pages follow it live).
+// Markdown notes and tags, archived versions, and deleting (asked first; open pages follow it live);
+// the list shows its latest read (an earlier one answering late changes nothing).
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { PANEL_SUBSCRIPTIONS, assertPrerequisites, createUser, launchChromium, origin, signIn, startServer, type TestServer } from './support.ts';
@@ -286,4 +287,101 @@ it('keeps tags that hold commas through Edit tags: saved unchanged they stay, an
   await expect.poll(() => chips.allTextContents(), { timeout: 30_000 }).toEqual(['lr=1e-3,bs=64', 'alpha', 'depth=4,width=128']);
   expect(await tags()).toEqual(['lr=1e-3,bs=64', 'alpha', 'depth=4,width=128']);
   await context.close();
+});
+
+/** What the page's reads of the list (`ExperimentList`) show the test: see {@link listWithHeldRead}. */
+interface ListReads {
+  /** Answers the page has taken in, by `includeArchived`, the held one aside. */
+  handled: Record<string, number>;
+  /** Set while the first read of the current versions is held back. */
+  releaseHeld?: () => void;
+  /** Whether the page has taken in the held answer, or had given that read up when it was released. */
+  heldHandled: boolean;
+}
+
+/**
+ * A signed-in page on the experiments list whose first read of the current versions (the one it makes
+ * once live) is held back until `release`. `handled(archived)` resolves once the page has taken in an
+ * answer to another read with `includeArchived: archived`, `heldHandled` once it has taken in the held
+ * one (and every continuation of it has run) or, had it given that read up, once it is released.
+ */
+async function listWithHeldRead(): Promise<{ page: Page; release: () => Promise<void>; handled: (archived: boolean) => Promise<unknown>; heldHandled: () => Promise<unknown> }> {
+  await page?.close();
+  const held = await browser.newPage();
+  await held.addInitScript(() => {
+    const state = window as unknown as { listReads: ListReads };
+    state.listReads = { handled: { true: 0, false: 0 }, heldHandled: false };
+    const reads = state.listReads;
+    let holding = true;
+    const native = window.fetch;
+    window.fetch = async (input, init) => {
+      const body = typeof init?.body === 'string' ? init.body : '';
+      if (!body.includes('"operationName":"ExperimentList"')) return native(input, init);
+      const archived = String(body.includes('"includeArchived":true'));
+      const response = await native(input, init);
+      let handled = (): void => void reads.handled[archived]!++;
+      if (holding && archived === 'false') {
+        holding = false;
+        handled = () => void (reads.heldHandled = true);
+        await new Promise<void>((release) => (reads.releaseHeld = release));
+        if (init?.signal?.aborted) {
+          handled();
+          throw new DOMException('The read was given up', 'AbortError');
+        }
+      }
+      // The page reads the body as text; what it does with it runs before the next task.
+      const text = response.text.bind(response);
+      response.text = () => text().finally(() => setTimeout(handled));
+      return response;
+    };
+  });
+  await signIn(held, server, EMAIL, PASSWORD);
+  await held.waitForFunction(() => (window as unknown as { listReads: ListReads }).listReads.releaseHeld !== undefined, undefined, { timeout: 30_000 });
+  return {
+    page: held,
+    release: () => held.evaluate(() => (window as unknown as { listReads: ListReads }).listReads.releaseHeld!()),
+    handled: (archived) => held.waitForFunction((archived) => (window as unknown as { listReads: ListReads }).listReads.handled[String(archived)]! > 0, archived, { timeout: 30_000 }),
+    heldHandled: () => held.waitForFunction(() => (window as unknown as { listReads: ListReads }).listReads.heldHandled, undefined, { timeout: 30_000 }),
+  };
+}
+
+describe('the experiments list, when an earlier read answers late', () => {
+  it('does not bring back an experiment deleted while an earlier read was on its way', async () => {
+    const kept = await seed('Kept in the list', 1);
+    const doomed = await seed('Deleted from the list', 1);
+    const held = await listWithHeldRead();
+    page = held.page;
+    const row = (id: string) => held.page.locator(`tbody a[href="/experiments/${id}"]`);
+    await row(doomed).waitFor({ timeout: 30_000 });
+    // Its activity and deletion subscriptions listen: the deletion reaches it.
+    await server.listening(token, 2, 30_000);
+
+    const deleted = await server.gql(`mutation ($id: ID!) { deleteExperiment(id: $id) { ids } }`, { id: doomed }, token);
+    expect(deleted.errors).toBeUndefined();
+    await row(doomed).waitFor({ state: 'detached', timeout: 30_000 });
+    // The held answer was read before the deletion: it still lists the experiment.
+    await held.release();
+    await held.heldHandled();
+    expect(await row(doomed).count()).toBe(0);
+    expect(await row(kept).count()).toBe(1);
+  });
+
+  it('keeps the archived versions it was asked to show when the read of the current ones answers late', async () => {
+    const archived = await seed('Versioned in the list', 1);
+    const current = await seed('Versioned in the list', 1, false);
+    const held = await listWithHeldRead();
+    page = held.page;
+    const row = (id: string) => held.page.locator(`tbody a[href="/experiments/${id}"]`);
+    await row(current).waitFor({ timeout: 30_000 });
+    expect(await row(archived).count()).toBe(0);
+
+    await held.page.check('[data-testid=show-archived]');
+    await row(archived).waitFor({ timeout: 30_000 });
+    // The page's read of every version has answered: the held one comes after it.
+    await held.handled(true);
+    await held.release();
+    await held.heldHandled();
+    expect(await row(archived).count()).toBe(1);
+    expect(await row(current).count()).toBe(1);
+  });
 });

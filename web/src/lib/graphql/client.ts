@@ -1,4 +1,4 @@
-import { Client, cacheExchange, fetchExchange, subscriptionExchange } from '@urql/core';
+import { Client, cacheExchange, fetchExchange, subscriptionExchange, type AnyVariables, type OperationResult, type TypedDocumentNode } from '@urql/core';
 import { createClient as createWsClient, type Client as WsClient } from 'graphql-ws/client';
 
 /** The two addresses of Oscar's GraphQL API: HTTP for queries and mutations, WebSocket for subscriptions. */
@@ -114,6 +114,39 @@ let browserClient: Client | undefined;
 /** The browser's one urql client (its cache and WebSocket are shared by every page). */
 export function oscarClient(): Client {
   return (browserClient ??= createOscarClient());
+}
+
+/**
+ * A query read again on every change, where only the latest answer counts: each `read` (network-only)
+ * cancels the one in flight, whose answer is then never delivered, so an earlier answer never replaces
+ * a later one. (A counter of reads would not do: urql answers a query asked again while the same one is
+ * in flight with that one's answer, which may predate the change the new read is for.) `cancel` drops
+ * the read in flight: call it when the page goes.
+ */
+export function latestRead<Data, Variables extends AnyVariables>(
+  query: TypedDocumentNode<Data, Variables>,
+  onResult: (result: OperationResult<Data, Variables>) => void,
+): { read(variables: Variables): void; cancel(): void } {
+  let current: { unsubscribe(): void } | null = null;
+  const cancel = () => {
+    current?.unsubscribe();
+    current = null;
+  };
+  return {
+    read(variables) {
+      cancel();
+      const reading = oscarClient()
+        .query(query, variables, { requestPolicy: 'network-only' })
+        .subscribe((result) => {
+          // The first answer is the read's (urql would send later ones when a mutation touches the data).
+          reading.unsubscribe();
+          if (current === reading) current = null;
+          onResult(result);
+        });
+      current = reading;
+    },
+    cancel,
+  };
 }
 
 /**
