@@ -154,7 +154,7 @@ builder.queryField('experiment', (t) =>
 builder.subscriptionField('experimentUpdated', (t) =>
   t.withAuth({ signedIn: true }).prismaField({
     type: 'Experiment',
-    description: "Emits one of the caller's experiments each time one of its trials is created or changes, and each time it is renamed, tagged, annotated or archived, or a resuming request changes its objectives, constraints or other settings.",
+    description: "Emits one of the caller's experiments each time one of its trials is created or changes, and each time it is renamed, tagged, annotated or archived, a parameter set is enqueued, or a resuming request changes its objectives, constraints or other settings.",
     args: {
       startWith: t.arg.id({
         description:

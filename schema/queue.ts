@@ -80,7 +80,7 @@ builder.mutationField('enqueue', (t) =>
       parseParams(parseSearchSpace(basis.parameters), args.params);
       const experiment = await targetExperiment(ctx.runtime.database, ctx.runtime.events, ctx.viewer, target);
       const params = parseParams(parseSearchSpace(experiment.parameters), args.params);
-      return enqueueParams(ctx.runtime.database, experiment, params, requestId);
+      return enqueueParams(ctx.runtime, experiment, params, requestId);
     },
   }),
 );

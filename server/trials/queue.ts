@@ -2,6 +2,7 @@ import type { Experiment, Prisma } from '../generated/prisma/client.ts';
 import { isUniqueViolation, notFoundIfDeleted, userError } from '../errors.ts';
 import type { Params } from '../optimizer/space.ts';
 import type { Database, Db, Transaction } from '../runtime/database.ts';
+import type { Events } from '../runtime/events.ts';
 
 /** The most parameter sets one experiment's queue holds. */
 export const MAX_QUEUED = 10_000;
@@ -39,13 +40,22 @@ export async function enqueuedBefore(db: Db, ownerId: string, requestId: string)
  * Appends validated parameters to an experiment's queue: the experiment's next `suggest` calls hand
  * queued sets out first, in the order they were enqueued, each once. At most {@link MAX_QUEUED} wait
  * at a time; past that, CONFLICT. Enqueues do not wait for suggestions (or an optimizer call). An
- * experiment deleted since the caller read it is NOT_FOUND.
+ * experiment deleted since the caller read it is NOT_FOUND. Open pages hear of it (`user:experiments`)
+ * and show the queue again.
  * With a `requestId`, the answer is stored with it, in the same transaction: a resend of the call
  * that raced this one (the same id) stores nothing and gets this answer (see {@link enqueuedBefore}).
  */
-export async function enqueueParams(database: Database, experiment: Experiment, params: Params, requestId: string | null = null): Promise<QueuedSet> {
+export async function enqueueParams(
+  deps: { readonly database: Database; readonly events: Events },
+  experiment: Experiment,
+  params: Params,
+  requestId: string | null = null,
+): Promise<QueuedSet> {
+  const { database, events } = deps;
   try {
-    return await appendToQueue(database, experiment, params, requestId);
+    const queued = await appendToQueue(database, experiment, params, requestId);
+    events.pubsub.publish('user:experiments', experiment.ownerId, { experimentId: experiment.id });
+    return queued;
   } catch (error) {
     const first = requestId !== null && isUniqueViolation(error) ? await enqueuedBefore(database.db, experiment.ownerId, requestId) : null;
     if (first === null) throw error;

@@ -64,7 +64,7 @@ describe('a write racing the deletion of its experiment', () => {
     const user = await runtime.db.user.create({ data: { email: 'enqueue-race@example.com' } });
     const experiment = await runtime.db.experiment.create({ data: { ownerId: user.id, name: 'Gone', parameters, algorithm: 'random', seed: 1 } });
     await runtime.db.experiment.delete({ where: { id: experiment.id } });
-    const refused = await refusal(enqueueParams(runtime.database, experiment, { x: 0.5 }));
+    const refused = await refusal(enqueueParams(runtime, experiment, { x: 0.5 }));
     expect(refused).toEqual({ message: 'Experiment "Gone" was deleted', extensions: { code: 'NOT_FOUND' } });
   });
 

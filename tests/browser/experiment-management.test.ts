@@ -289,6 +289,28 @@ it('keeps tags that hold commas through Edit tags: saved unchanged they stay, an
   await context.close();
 });
 
+it('lists a parameter set queued from a client while the page is open, and drops it once a suggest takes it', async () => {
+  const id = await seed('Queued elsewhere', 1);
+  const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+  page = await context.newPage();
+  const p = page;
+  await signIn(p, server, EMAIL, PASSWORD);
+  await p.goto(`${origin(server)}/experiments/${id}`);
+  await p.locator('[data-testid=enqueue-form]').waitFor({ timeout: 30_000 });
+  expect(await p.locator('[data-testid=queue]').count()).toBe(0);
+
+  const ENQUEUE = `mutation ($id: ID!, $params: JSON!) { enqueue(experimentId: $id, params: $params) { place } }`;
+  const queued = await server.gql(ENQUEUE, { id, params: { x: 0.25 } }, token);
+  expect(queued.errors).toBeUndefined();
+  const sets = p.locator('[data-testid=queue] li');
+  await expect.poll(() => sets.allTextContents(), { timeout: 30_000 }).toEqual(['x = 0.25']);
+
+  const taken = await server.gql(SUGGEST, { e: { name: 'Queued elsewhere', parameters: { x: { min: 0, max: 1 } } } }, token);
+  expect(taken.errors).toBeUndefined();
+  await p.locator('[data-testid=queue]').waitFor({ state: 'detached', timeout: 30_000 });
+  await context.close();
+});
+
 /** What the page's reads of the list (`ExperimentList`) show the test: see {@link listWithHeldRead}. */
 interface ListReads {
   /** Answers the page has taken in, by `includeArchived`, the held one aside. */

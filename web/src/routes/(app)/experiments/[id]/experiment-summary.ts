@@ -4,8 +4,9 @@ import { graphql } from '$lib/graphql/generated';
 import type { ExperimentHeaderQuery, ExperimentSummaryQuery } from '$lib/graphql/generated/graphql';
 
 /**
- * The experiment's name, description, notes, tags and versions, and the settings a resuming worker may
- * change (objectives, constraints, algorithm): the header, read again on every change.
+ * The experiment's name, description, notes, tags and versions, the settings a resuming worker may
+ * change (objectives, constraints, algorithm) and how many parameter sets are queued: the header, read
+ * again on every change.
  */
 export const ExperimentHeader = graphql(`
   query ExperimentHeader($id: ID!) {
@@ -16,6 +17,7 @@ export const ExperimentHeader = graphql(`
       algorithm
       objectives
       constraints
+      queueLength
       version
       archivedAt
       notes
