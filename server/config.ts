@@ -12,7 +12,7 @@ export interface Config {
   readonly redisUrl: string | null;
   /** OSCAR_REDIS_PREFIX: what this deployment's Redis keys and channels start with. */
   readonly redisPrefix: string;
-  /** Operations a minute per API token (OSCAR_RATE_LIMIT). */
+  /** Operations a minute per user, all their tokens and sessions together (OSCAR_RATE_LIMIT). */
   readonly rateLimitPerMinute: number;
   /** OSCAR_TRUST_PROXY=1: the server runs behind a reverse proxy whose X-Forwarded-* headers are believed. */
   readonly trustProxy: boolean;
