@@ -65,12 +65,21 @@ function Oscar.code(err)
   return type(err) == 'string' and err:match('%[([%u_]+)%]$') or nil
 end
 
+local random_seeded = false
+
 local function random_hex(bytes)
   local file = io.open('/dev/urandom', 'rb')
   local raw = file and file:read(bytes)
   if file then file:close() end
   if raw and #raw == bytes then
     return (raw:gsub('.', function(c) return string.format('%02x', c:byte()) end))
+  end
+  -- No /dev/urandom (Windows): math.random, seeded once per process from the time, the CPU clock and a
+  -- table's address, so two processes started together still draw different ids.
+  if not random_seeded then
+    local address = tonumber(tostring({}):match('0x(%x+)') or '0', 16) or 0
+    math.randomseed((os.time() + math.floor(os.clock() * 1e6) + address) % 2147483647)
+    random_seeded = true
   end
   local out = {}
   for i = 1, bytes do out[i] = string.format('%02x', math.random(0, 255)) end
