@@ -162,7 +162,7 @@ builder.mutationField('signIn', (t) =>
     args: { email: t.arg.string({ required: true }), password: t.arg.string({ required: true }) },
     resolve: async (_root, args, ctx) => {
       checkCredentialLengths(args.email, args.password);
-      await ctx.runtime.signIn.admit(args.email, ctx.clientAddress);
+      await ctx.runtime.signIn.admitGuess(args.email, ctx.clientAddress);
       const user = await verifyPassword(ctx.runtime.db, args.email, args.password);
       if (!user) {
         await ctx.runtime.signIn.failed(args.email, ctx.clientAddress);

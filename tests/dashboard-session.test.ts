@@ -176,6 +176,13 @@ describe('dashboard sessions', () => {
       expect(doubled.error?.extensions).toMatchObject({ code: 'RATE_LIMITED' });
       expect(doubled.error?.message).toMatch(/retry in 2 s/);
 
+      // Guesses sent all at once get no more checks than one after another: the free five and one more.
+      const together = await Promise.all(Array.from({ length: 20 }, (_, i) => attempt('target@example.com', `burst-${i}-guess`, '198.51.100.9')));
+      const checked = together.filter((g) => g.error?.extensions?.code === 'UNAUTHENTICATED').length;
+      expect(checked).toBeGreaterThanOrEqual(5);
+      expect(checked).toBeLessThanOrEqual(6);
+      expect(together.filter((g) => g.error?.extensions?.code === 'RATE_LIMITED')).toHaveLength(20 - checked);
+
       // Spraying one password over many e-mails from one address stops after 30 attempts a minute.
       const sprayer = '198.51.100.8';
       const sprayed = [];

@@ -37,7 +37,8 @@ afterAll(async () => {
 async function states(token: string, name: string): Promise<string[]> {
   for (;;) {
     const result = await server.gql(`query ($name: String!) { experiment(name: $name) { trials(first: 10) { edges { node { state } } } } }`, { name }, token);
-    const retryAfter = result.errors?.[0]?.extensions?.code === 'RATE_LIMITED' ? Number(result.errors[0].extensions.retryAfter) : null;
+    const extensions = result.errors?.[0]?.extensions as { code?: string; retryAfter?: number } | undefined;
+    const retryAfter = extensions?.code === 'RATE_LIMITED' ? Number(extensions.retryAfter) : null;
     if (retryAfter === null) {
       expect(result.errors).toBeUndefined();
       return result.data?.experiment.trials.edges.map((e: { node: { state: string } }) => e.node.state);

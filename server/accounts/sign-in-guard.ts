@@ -73,10 +73,31 @@ export class SignInGuard {
     }
   }
 
-  /** Records a wrong password; past the free ones, the next attempt from this address waits. */
-  async failed(email: string, address: string): Promise<void> {
+  /**
+   * Admits a password to check ({@link admit}), counted as a wrong one until {@link succeeded} says
+   * otherwise, so attempts sent at once cannot all pass before the first failure is recorded: past the
+   * free ones, one attempt at a time from this address is checked, and the rest are refused.
+   */
+  async admitGuess(email: string, address: string): Promise<void> {
+    await this.admit(email, address);
     const key = SignInGuard.key(email, address);
     const { consumedPoints } = await this.failures.penalty(key, 1);
+    if (consumedPoints <= this.limits.freeFailures) return;
+    try {
+      // One second's single point: the first attempt past the free ones takes it, the others at once are refused.
+      await this.lockouts.consume(key);
+    } catch (error) {
+      if (!(error instanceof RateLimiterRes)) throw error;
+      await this.failures.reward(key, 1);
+      const seconds = Math.max(1, Math.ceil(error.msBeforeNext / 1000));
+      throw refusal(`Too many wrong passwords for this e-mail from your address; retry in ${seconds} s`, seconds);
+    }
+  }
+
+  /** Records that the password admitted by {@link admitGuess} was wrong: past the free ones, the next attempt from this address waits. */
+  async failed(email: string, address: string): Promise<void> {
+    const key = SignInGuard.key(email, address);
+    const consumedPoints = (await this.failures.get(key))?.consumedPoints ?? 1;
     const beyond = consumedPoints - this.limits.freeFailures;
     if (beyond >= 0) await this.lockouts.block(key, Math.min(2 ** Math.min(beyond, 30), this.limits.maxBackoffSeconds));
   }
