@@ -157,6 +157,8 @@ export function attachWebSocket(options: WebSocketOptions): WebSocketEndpoint {
         method: 'GET',
         header: (name) => headerValue(request.headers[name]),
       });
+      // Closed while it was signing in: its 'close' has come and gone, so it must not take a place.
+      if (socket.readyState !== socket.OPEN) return false;
       socketAuthentication.set(socket, authentication);
       if (!authentication.viewer) {
         // Nothing can be subscribed to without credentials: an open anonymous connection would only hold a place.
