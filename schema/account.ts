@@ -1,5 +1,5 @@
 import { builder, type Context } from './builder.ts';
-import { badInput, userError } from '../server/errors.ts';
+import { badInput, isUniqueViolation, userError } from '../server/errors.ts';
 import {
   createApiToken,
   createUser,
@@ -190,7 +190,10 @@ builder.mutationField('signUp', (t) =>
       if (await ctx.runtime.db.user.findUnique({ where: { email: normaliseEmail(args.email) }, select: { id: true } })) {
         throw userError('CONFLICT', `A user with e-mail ${normaliseEmail(args.email)} already exists`, 'email');
       }
-      const user = await createUser(ctx.runtime.db, args.email, args.password);
+      // Two sign-ups for one new e-mail at once: the second meets the unique key.
+      const user = await createUser(ctx.runtime.db, args.email, args.password).catch((error: unknown) => {
+        throw isUniqueViolation(error) ? userError('CONFLICT', `A user with e-mail ${normaliseEmail(args.email)} already exists`, 'email') : error;
+      });
       return sessionFor(ctx, user.id);
     },
   }),

@@ -216,6 +216,9 @@ describe('dashboard sessions', () => {
     try {
       expect((await open.gql(signUp)).data?.signUp.user.email).toBe('new@example.com');
       expect(codes(await open.gql(signUp))).toEqual(['CONFLICT']);
+      // Two sign-ups for one new e-mail at once: one account, and the other is told so.
+      const twice = await Promise.all([0, 1].map(() => open.gql(`mutation { signUp(email: "twice@example.com", password: "long-enough") { user { email } } }`)));
+      expect(twice.map((r) => r.data?.signUp?.user.email ?? r.errors?.[0]?.extensions?.code).sort()).toEqual(['CONFLICT', 'twice@example.com']);
       const short = await open.gql(`mutation { signUp(email: "x@example.com", password: "short") { secret } }`);
       expect(short.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'password' });
     } finally {

@@ -190,7 +190,8 @@ export async function applyMigrations(databaseUrl: string, options: ApplyMigrati
   const file = sqliteFilePath(databaseUrl);
   if (file === ':memory:') return run();
   if (sqliteIsUpToDate(file, migrationsList)) return [];
-  await mkdir(path.dirname(file), { recursive: true });
+  // Folders it creates are its owner's alone: the file holds password hashes and every experiment.
+  await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
   return withFileLock(file, options.lockTimeoutMs ?? 60_000, run);
 }
 

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
@@ -33,6 +33,8 @@ describe('committed migrations', { timeout: 30_000 }, () => {
   it('create on a fresh database the tables the generated client needs', async () => {
     const url = dbUrl('fresh');
     expect(await applyMigrations(url)).toEqual(migrationNames);
+    // The folders it had to create are readable by their owner only (password hashes are in the file).
+    expect((await stat(path.join(tmp, 'fresh', 'nested'))).mode & 0o777).toBe(0o700);
 
     const prisma = new PrismaClient({ adapter: new PrismaBetterSqlite3({ url }) });
     try {
