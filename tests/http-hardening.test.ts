@@ -83,6 +83,24 @@ describe('cookies from another origin', () => {
         body: JSON.stringify({ query: '{ me { email } }' }),
       });
       expect(((await viaProxy.json()) as any).data?.me.email).toBe('victim@example.com');
+      // The dashboard's own forms too: a proxy that sends its own Host (nginx's default) still gets the sign-in through.
+      const form = (origin: string) =>
+        fetch(`${new URL(proxied.url).origin}/signin`, {
+          method: 'POST',
+          redirect: 'manual',
+          headers: {
+            'content-type': 'application/x-www-form-urlencoded',
+            accept: 'text/html',
+            origin,
+            'x-forwarded-host': 'oscar.example.org',
+            'x-forwarded-proto': 'https',
+          },
+          body: 'email=victim%40example.com&password=correct+horse',
+        });
+      const signedIn = await form('https://oscar.example.org');
+      expect(signedIn.status).toBe(303);
+      expect(signedIn.headers.get('set-cookie')).toContain('oscar_session=');
+      expect((await form('https://evil.example')).status).toBe(403);
     } finally {
       await proxied.stop();
     }

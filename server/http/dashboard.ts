@@ -2,7 +2,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { FallbackHandler } from './app.ts';
-import { CLIENT_ADDRESS_HEADER, requestProtocol } from './client-address.ts';
+import { CLIENT_ADDRESS_HEADER, requestHost, requestProtocol } from './client-address.ts';
 import { staticFiles } from './static-files.ts';
 
 /** The built dashboard: web/build, or OSCAR_DASHBOARD_BUILD (a build made elsewhere). */
@@ -13,9 +13,12 @@ function buildDir(env: NodeJS.ProcessEnv = process.env): string {
 /** Tells adapter-node each request's real protocol, so SvelteKit's own origin (CSRF) check works over plain http. */
 const PROTOCOL_HEADER = 'x-oscar-protocol';
 
+/** Tells adapter-node the host the browser addressed (a trusted proxy's `X-Forwarded-Host`), for the same check. */
+const HOST_HEADER = 'x-oscar-host';
+
 /** How the dashboard tells who is asking. */
 export interface DashboardOptions {
-  /** OSCAR_TRUST_PROXY=1: a proxy's `X-Forwarded-Proto` says whether the browser used https. */
+  /** OSCAR_TRUST_PROXY=1: a proxy's `X-Forwarded-Proto` and `-Host` say how the browser addressed Oscar. */
   readonly trustProxy: boolean;
   /** The browser's address (for `event.getClientAddress()` and the API's rate limits). */
   readonly clientAddress: (req: Parameters<FallbackHandler>[0]) => string;
@@ -48,6 +51,7 @@ export async function loadDashboard(options: DashboardOptions): Promise<Fallback
     };
   }
   process.env.PROTOCOL_HEADER = PROTOCOL_HEADER;
+  process.env.HOST_HEADER = HOST_HEADER;
   // adapter-node answers `event.getClientAddress()` from this header, which is always ours.
   process.env.ADDRESS_HEADER = CLIENT_ADDRESS_HEADER;
   const known = new Set(existsSync(clientDir) ? filesUnder(clientDir) : []);
@@ -55,6 +59,10 @@ export async function loadDashboard(options: DashboardOptions): Promise<Fallback
   const assets = staticFiles(clientDir, { immutablePrefix: '/_app/immutable/' });
   return (req, res) => {
     req.headers[PROTOCOL_HEADER] = requestProtocol(req, options.trustProxy);
+    // Always ours: set from the request as the API reads it, or removed (adapter-node then reads Host).
+    const host = requestHost((name) => [req.headers[name]].flat()[0], options.trustProxy);
+    if (host) req.headers[HOST_HEADER] = host;
+    else delete req.headers[HOST_HEADER];
     req.headers[CLIENT_ADDRESS_HEADER] = options.clientAddress(req);
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     if ((req.method === 'GET' || req.method === 'HEAD') && (path.startsWith('/_app/') || known.has(path))) {
