@@ -195,6 +195,41 @@ describe('dashboard sessions', () => {
     }
   });
 
+  it('says a signed-in user is over the rate limit instead of sending them round the sign-in form', async () => {
+    const limited = await startServer({ env: { OSCAR_RATE_LIMIT: '4' } });
+    try {
+      expect((await limited.cli('user', 'create', '--email', 'busy@example.com', '--password', 'busy-worker-1')).code).toBe(0);
+      const secret = (await limited.gql(SIGN_IN, { email: 'busy@example.com', password: 'busy-worker-1' })).data?.signIn.secret as string;
+      const token = await limited.token('busy@example.com');
+      // The user's workers use up the minute's operations.
+      let refused = false;
+      for (let i = 0; i < 10 && !refused; i++) refused = codes(await limited.gql('{ me { email } }', {}, token))?.[0] === 'RATE_LIMITED';
+      expect(refused).toBe(true);
+      const page = await fetch(`${new URL(limited.url).origin}/experiments`, { redirect: 'manual', headers: { cookie: `oscar_session=${secret}`, accept: 'text/html' } });
+      expect(page.status).toBe(429);
+      expect(page.headers.get('location')).toBeNull();
+      expect(await page.text()).toContain('used its requests for this minute');
+      // The session is kept: the cookie is not cleared.
+      expect(page.headers.get('set-cookie') ?? '').not.toContain('oscar_session=;');
+    } finally {
+      await limited.stop();
+    }
+  });
+
+  it('shows the wait on the sign-in page when wrong passwords must wait', async () => {
+    const post = (password: string) =>
+      fetch(`${origin}/signin`, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html', origin },
+        body: `email=waiting%40example.com&password=${password}`,
+      });
+    for (let i = 0; i < 5; i++) expect((await post(`wrong-${i}-wrong`)).status).toBe(400);
+    const waiting = await post('wrong-5-wrong');
+    expect(waiting.status).toBe(429);
+    expect(await waiting.text()).toMatch(/Too many wrong passwords for this e-mail from your address; retry in \d+ s/);
+  });
+
   it('refuses an e-mail or password longer than any real one before doing any work for it, and does not count it', async () => {
     const long = await server.gql(SIGN_IN, { email: `${'a'.repeat(100_000)}@example.com`, password: 'whatever-it-is' });
     expect(long.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'email' });

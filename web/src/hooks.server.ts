@@ -1,4 +1,4 @@
-import type { Handle } from '@sveltejs/kit';
+import { error, type Handle } from '@sveltejs/kit';
 import { graphql } from '$lib/graphql/generated';
 import { SESSION_COOKIE, clearSessionCookie, serverApi } from '$lib/server/api';
 
@@ -26,6 +26,16 @@ export const handle: Handle = async ({ event, resolve }) => {
     } else if (result.error?.graphQLErrors.some((e) => e.extensions.code === 'UNAUTHENTICATED')) {
       // Expired, signed out elsewhere, or the database was reset: drop the stale cookie.
       clearSessionCookie(event);
+    } else if (result.error) {
+      // Signed in, but who it is could not be read just now: say so, rather than show the sign-in form,
+      // which would sign in again and come straight back here.
+      const limited = result.error.graphQLErrors.some((e) => e.extensions.code === 'RATE_LIMITED');
+      error(
+        limited ? 429 : 503,
+        limited
+          ? 'Your account has used its requests for this minute (your workers count too); reload in a minute.'
+          : 'Oscar could not check your session just now (the server or its database is busy); reload shortly.',
+      );
     }
   }
   const response = await resolve(event);

@@ -35,6 +35,9 @@ export const actions = {
     const session = result.data?.signIn;
     if (!session) {
       const wrong = result.error?.graphQLErrors.some((e) => e.extensions.code === 'UNAUTHENTICATED');
+      // Too many attempts: the server's own words, which say how long to wait.
+      const limited = result.error?.graphQLErrors.find((e) => e.extensions.code === 'RATE_LIMITED');
+      if (limited) return fail(429, { email, message: limited.message });
       return fail(wrong ? 400 : 500, {
         email,
         message: wrong ? 'Wrong e-mail or password.' : `Could not sign in: ${result.error?.message ?? 'no answer'}`,
