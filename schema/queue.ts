@@ -4,6 +4,7 @@ import { badInput } from '../server/errors.ts';
 import { parseRequestId } from '../server/experiments/experiment-input.ts';
 import { previewTarget, targetExperiment } from '../server/experiments/experiment-target.ts';
 import { parseSearchSpace } from '../server/optimizer/space.ts';
+import { REQUEST_ID_DAYS } from '../server/trials/request-expiry.ts';
 import { enqueuedBefore, enqueueParams, MAX_QUEUED, type QueuedSet } from '../server/trials/queue.ts';
 import { parseParams } from '../server/trials/trial-params.ts';
 
@@ -63,7 +64,9 @@ builder.mutationField('enqueue', (t) =>
       experimentId: t.arg.id(),
       experimentName: t.arg.string(),
       params: t.arg({ type: 'JSON', required: true }),
-      requestId: t.arg.string({ description: 'A client-chosen id per call: resending it with the same one returns the first answer and queues nothing.' }),
+      requestId: t.arg.string({
+        description: `A client-chosen id per call (at most 100 characters): resending the call with the same one returns the first answer and queues nothing, for ${REQUEST_ID_DAYS} days.`,
+      }),
     },
     resolve: async (_root, args, ctx) => {
       const requestId = parseRequestId(args.requestId);
@@ -78,7 +81,7 @@ builder.mutationField('enqueue', (t) =>
       // Checked before the experiment is opened: refused params neither create nor change one.
       const { basis } = await previewTarget(ctx.runtime.database, ctx.runtime.events, ctx.viewer, target);
       parseParams(parseSearchSpace(basis.parameters), args.params);
-      const experiment = await targetExperiment(ctx.runtime.database, ctx.runtime.events, ctx.viewer, target);
+      const experiment = await targetExperiment(ctx.runtime.database, ctx.runtime.events, ctx.viewer, target, requestId);
       const params = parseParams(parseSearchSpace(experiment.parameters), args.params);
       return enqueueParams(ctx.runtime, experiment, params, requestId);
     },

@@ -3,7 +3,9 @@ import { ExperimentInput } from './trial.ts';
 import { previewTarget, targetExperiment } from '../server/experiments/experiment-target.ts';
 import { downloadPath } from '../server/http/trial-download.ts';
 import { EXPORT_FORMATS, exportFileName, exportTrials, type ExportFormat } from '../server/trials/export.ts';
-import { checkImportedTrials, importTrials, MAX_IMPORT_BATCH, type ImportOutcome } from '../server/trials/import.ts';
+import { checkImportedTrials, importedBefore, importTrials, MAX_IMPORT_BATCH, type ImportOutcome } from '../server/trials/import.ts';
+import { parseRequestId } from '../server/experiments/experiment-input.ts';
+import { REQUEST_ID_DAYS } from '../server/trials/request-expiry.ts';
 
 const ExportFormatEnum = builder.enumType('ExportFormat', {
   description: 'CSV (a column per parameter and per metric) or JSON (the experiment spec and every trial).',
@@ -76,15 +78,24 @@ builder.mutationField('importTrials', (t) =>
     description:
       `Stores finished trials (COMPLETED or FAILED) from elsewhere, so the optimizer learns from them: at most ${MAX_IMPORT_BATCH} a call, all or none. ` +
       'Every row is checked first; a bad one refuses the batch with BAD_USER_INPUT naming it (`trials[3].params.x`). ' +
-      'Name the experiment by exactly one of `experiment` (as suggest takes it: created on first use), `experimentId` or `experimentName`. `dryRun` checks without storing.',
+      'Name the experiment by exactly one of `experiment` (as suggest takes it: created on first use), `experimentId` or `experimentName`. `dryRun` checks without storing. ' +
+      'A call resent with the same `requestId` gets the first answer and stores nothing more (nor does its `resume: false` archive again).',
     args: {
       experiment: t.arg({ type: ExperimentInput }),
       experimentId: t.arg.id(),
       experimentName: t.arg.string(),
       trials: t.arg({ type: [ImportedTrialInput], required: true }),
       dryRun: t.arg.boolean({ defaultValue: false, required: true }),
+      requestId: t.arg.string({
+        description: `A client-chosen id per call (at most 100 characters): resending the call with the same one returns the first answer and stores nothing, for ${REQUEST_ID_DAYS} days.`,
+      }),
     },
     resolve: async (_root, args, ctx) => {
+      // Checked on a dry run too (so the real call is not refused for it), but only the real call's is kept.
+      const requestId = parseRequestId(args.requestId);
+      // A resend (its answer was lost on the way): the first call's answer, nothing stored or archived again.
+      const before = requestId === null || args.dryRun ? null : await importedBefore(ctx.runtime.db, ctx.viewer.userId, requestId);
+      if (before) return { ...before, dryRun: false };
       const target = {
         experiment: args.experiment,
         experimentId: args.experimentId === undefined || args.experimentId === null ? null : String(args.experimentId),
@@ -94,8 +105,8 @@ builder.mutationField('importTrials', (t) =>
       const { experiment: existing, basis } = await previewTarget(ctx.runtime.database, ctx.runtime.events, ctx.viewer, target);
       const checked = checkImportedTrials(basis, args.trials).length;
       if (args.dryRun) return { experiment: existing, imported: checked, numbers: [], dryRun: true };
-      const experiment = await targetExperiment(ctx.runtime.database, ctx.runtime.events, ctx.viewer, target);
-      return { ...(await importTrials(ctx.runtime, experiment, args.trials)), dryRun: false };
+      const experiment = await targetExperiment(ctx.runtime.database, ctx.runtime.events, ctx.viewer, target, requestId);
+      return { ...(await importTrials(ctx.runtime, experiment, args.trials, requestId)), dryRun: false };
     },
   }),
 );

@@ -9,6 +9,7 @@ import Database from 'better-sqlite3';
 import { parse } from 'csv-parse/sync';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startGraphqlProxy } from './graphql-proxy.ts';
 import { ROOT, startServer, type TestServer } from './harness.ts';
 
 const exec = promisify(execFile);
@@ -62,6 +63,10 @@ const UPDATE = `mutation ($id: ID!, $r: JSON!) { update(trialId: $id, result: $r
 const ENQUEUE = `mutation ($name: String, $id: ID, $e: ExperimentInput, $p: JSON!) { enqueue(experimentName: $name, experimentId: $id, experiment: $e, params: $p) { id place params } }`;
 const IMPORT = `mutation ($name: String, $id: ID, $e: ExperimentInput, $t: [ImportedTrialInput!]!, $dry: Boolean! = false) {
   importTrials(experimentName: $name, experimentId: $id, experiment: $e, trials: $t, dryRun: $dry) { imported numbers experiment { id trialCount } }
+}`;
+
+const IMPORT_DRY = `mutation ($name: String, $t: [ImportedTrialInput!]!, $r: String) {
+  importTrials(experimentName: $name, trials: $t, dryRun: true, requestId: $r) { imported numbers }
 }`;
 
 interface StoredTrial {
@@ -199,6 +204,32 @@ describe('export and import', () => {
     // And into the same experiment again: appended after its trials.
     const again = await oscar(['import', '--experiment', 'Copy from JSON', 'trials.csv']);
     expect(again.stdout).toContain('(24 trials now)');
+  });
+
+  it('`oscar import` stores a batch once when the answer to storing it was lost and it was sent again', async () => {
+    const csv = await oscar(['export', '--experiment', 'Round trip', '--out', 'lost.csv']);
+    expect(csv.code).toBe(0);
+    // The server stores the first batch and its answer never arrives: the CLI sends the batch again.
+    let lost = 0;
+    const proxy = await startGraphqlProxy(server.url, (body) => {
+      if (body.query.includes('importTrials(') && body.variables.dryRun === false && lost === 0) {
+        lost++;
+        return 'drop-answer';
+      }
+      return 'forward';
+    });
+    try {
+      const spec = file('lost-spec.json', JSON.stringify({ name: 'Lost answer', parameters: PARAMETERS }));
+      const imported = await oscar(['import', '--experiment', spec, 'lost.csv'], { OSCAR_URL: proxy.url });
+      expect(imported.stdout).toContain('Imported 12 trials into "Lost answer" (12 trials now)');
+      expect(imported.code).toBe(0);
+      const stores = proxy.bodies.filter((body) => body.query.includes('importTrials(') && body.variables.dryRun === false);
+      expect(stores).toHaveLength(2);
+      expect(stores[1]!.variables.requestId).toBe(stores[0]!.variables.requestId);
+    } finally {
+      await proxy.close();
+    }
+    expect(essence(await trialsOf('Lost answer'))).toEqual(essence(await trialsOf('Round trip')));
   });
 
   it('round-trips, through CSV, a categorical with 1 and "1", true and "true", and text metrics that spell numbers', async () => {
@@ -473,6 +504,13 @@ describe('enqueue', () => {
     expect((await server.gql(ONCE, { ...again, r: 'call-3' }, token)).data?.enqueue.place).toBe(2);
     const theirs = await server.gql(ONCE, { e: { ...experiment, name: 'Resent' }, p: { x: 3, n: 3, act: 'relu' }, r: 'call-1' }, other);
     expect(theirs.data?.enqueue).toMatchObject({ place: 1, params: { x: 3 } });
+    // A `resume: false` call resent while the first is still running: one new version, one set in it.
+    const restartAgain = { e: { ...experiment, name: 'Resent', resume: false }, p: { x: 4, n: 4, act: 'relu' }, r: 'call-4' };
+    const restarts = await Promise.all(Array.from({ length: 4 }, () => server.gql(ONCE, restartAgain, token)));
+    expect(restarts.map((answer) => answer.errors)).toEqual([undefined, undefined, undefined, undefined]);
+    expect(new Set(restarts.map((answer) => answer.data?.enqueue.id)).size).toBe(1);
+    expect(await versions()).toBe(2);
+    expect(await queueLength('Resent')).toBe(1);
   });
 
   it('neither creates nor changes an experiment when params or rows are refused, or on a dry run', async () => {
@@ -546,6 +584,46 @@ describe('enqueue', () => {
     expect(await queueLength('Full queue')).toBe(10_000);
     const next = await server.gql(SUGGEST, { e: { name: 'Full queue', parameters: { x: { min: 0, max: 1 } } } }, token);
     expect(next.data?.suggest).toMatchObject({ params: { x: 0.5 }, optimizer: 'enqueued' });
+  });
+});
+
+describe('importTrials resent', () => {
+  const experiment = { name: 'Imported once', parameters: { x: { min: -10, max: 10 }, n: { min: 1, max: 5, step: 1 }, act: ['relu', 'tanh'] } };
+
+  it('imports a batch once for a call resent with its requestId: with resume: false, and resent at once', async () => {
+    const ONCE = `mutation ($e: ExperimentInput, $name: String, $t: [ImportedTrialInput!]!, $r: String) {
+      importTrials(experiment: $e, experimentName: $name, trials: $t, requestId: $r) { imported numbers experiment { id version trialCount } }
+    }`;
+    const rows = (xs: number[]) => xs.map((x) => ({ params: { x, n: 1, act: 'relu' }, result: { loss: x * x } }));
+    const restart = { e: { ...experiment, name: 'Imported once', resume: false }, t: rows([1, 2, 3]), r: 'import-1' };
+    const first = await server.gql(ONCE, restart, token);
+    expect(first.data?.importTrials).toMatchObject({ imported: 3, numbers: [1, 2, 3], experiment: { version: 1, trialCount: 3 } });
+    // The answer was lost and the call sent again: the same answer, no second batch, no second version.
+    expect((await server.gql(ONCE, restart, token)).data?.importTrials).toEqual(first.data?.importTrials);
+    const versions = async () => (await server.gql(`{ experiment(name: "Imported once") { versions { version } } }`, {}, token)).data?.experiment.versions.length;
+    expect(await versions()).toBe(1);
+    expect((await trialsOf('Imported once')).map((t) => t.params.x)).toEqual([1, 2, 3]);
+    // Resent while the first is still on its way: one batch. A new id is a new call; another user's ids are their own.
+    const again = { name: 'Imported once', t: rows([4, 5]), r: 'import-2' };
+    const racing = await Promise.all(Array.from({ length: 4 }, () => server.gql(ONCE, again, token)));
+    expect(racing.map((answer) => answer.errors)).toEqual([undefined, undefined, undefined, undefined]);
+    expect(new Set(racing.map((answer) => JSON.stringify(answer.data?.importTrials.numbers)))).toEqual(new Set(['[4,5]']));
+    expect((await trialsOf('Imported once')).map((t) => t.params.x)).toEqual([1, 2, 3, 4, 5]);
+    expect((await server.gql(ONCE, { ...again, r: 'import-3' }, token)).data?.importTrials.numbers).toEqual([6, 7]);
+    const theirs = await server.gql(ONCE, { e: { ...experiment, name: 'Imported once' }, t: rows([9]), r: 'import-1' }, other);
+    expect(theirs.data?.importTrials).toMatchObject({ imported: 1, numbers: [1] });
+    // A dry run stores nothing, and takes no request id's place.
+    const dry = await server.gql(IMPORT_DRY, { name: 'Imported once', t: rows([8]), r: 'import-4' }, token);
+    expect(dry.data?.importTrials).toMatchObject({ imported: 1, numbers: [] });
+    expect((await server.gql(ONCE, { name: 'Imported once', t: rows([8]), r: 'import-4' }, token)).data?.importTrials.numbers).toEqual([8]);
+    // A `resume: false` call resent while the first is still running: one new version, one batch in it.
+    const restartAgain = { e: { ...experiment, name: 'Imported once', resume: false }, t: rows([1.5, 2.5]), r: 'import-5' };
+    const restarts = await Promise.all(Array.from({ length: 4 }, () => server.gql(ONCE, restartAgain, token)));
+    expect(restarts.map((answer) => answer.errors)).toEqual([undefined, undefined, undefined, undefined]);
+    expect(new Set(restarts.map((answer) => JSON.stringify(answer.data?.importTrials)))).toEqual(new Set([JSON.stringify(restarts[0]!.data?.importTrials)]));
+    expect(restarts[0]!.data?.importTrials).toMatchObject({ numbers: [1, 2], experiment: { version: 2, trialCount: 2 } });
+    expect(await versions()).toBe(2);
+    expect((await trialsOf('Imported once')).map((t) => t.params.x)).toEqual([1.5, 2.5]);
   });
 });
 

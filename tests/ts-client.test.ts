@@ -3,7 +3,6 @@
 // checkpoints, errors, and the helpers. The browser side is in tests/browser/ts-client.test.ts.
 import { execFile } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -11,6 +10,7 @@ import { generate } from '@graphql-codegen/cli';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import config from '../codegen.ts';
 import { Oscar, OscarError, type Job } from '../clients/ts/src/index.ts';
+import { startGraphqlProxy } from './graphql-proxy.ts';
 import { ROOT, startServer, waitFor, waitUntil, type TestServer } from './harness.ts';
 
 const exec = promisify(execFile);
@@ -62,56 +62,9 @@ function recorder() {
   return { warnings, logger: { warn: (message: string) => warnings.push(message) } };
 }
 
-/** What the proxy does with one request: pass it on, answer it itself, or pass it on and lose the answer. */
-type ProxyAction = 'forward' | 'drop-answer' | { status: number; headers?: Record<string, string>; body: unknown };
-
-/**
- * An HTTP proxy in front of the test server that records each request's body and lets a test
- * decide, request by request, what happens to it.
- */
-async function startProxy(decide: (body: { query: string; variables: Record<string, unknown> }, index: number) => ProxyAction) {
-  const target = new URL(server.url);
-  const bodies: { query: string; variables: Record<string, unknown> }[] = [];
-  const answers: unknown[] = [];
-  const proxy: Server = createServer((inbound: IncomingMessage, outbound: ServerResponse) => {
-    const chunks: Buffer[] = [];
-    inbound.on('data', (chunk: Buffer) => chunks.push(chunk));
-    inbound.on('end', () => {
-      const raw = Buffer.concat(chunks);
-      const body = JSON.parse(raw.toString());
-      const action = decide(body, bodies.length);
-      bodies.push(body);
-      if (typeof action === 'object') {
-        outbound.writeHead(action.status, { 'content-type': 'application/json', ...action.headers });
-        outbound.end(JSON.stringify(action.body));
-        return;
-      }
-      const forwarded = request(
-        { host: target.hostname, port: target.port, path: target.pathname, method: 'POST', headers: { ...inbound.headers, host: target.host } },
-        (response) => {
-          const parts: Buffer[] = [];
-          response.on('data', (chunk: Buffer) => parts.push(chunk));
-          response.on('end', () => {
-            const text = Buffer.concat(parts).toString();
-            answers.push(JSON.parse(text));
-            // The server did the work and answered; the answer never reaches the client.
-            if (action === 'drop-answer') return inbound.socket.destroy();
-            outbound.writeHead(response.statusCode ?? 502, response.headers);
-            outbound.end(text);
-          });
-        },
-      );
-      forwarded.end(raw);
-    });
-  });
-  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
-  const { port } = proxy.address() as { port: number };
-  return {
-    url: `http://127.0.0.1:${port}/graphql`,
-    bodies,
-    answers,
-    close: () => new Promise<void>((resolve) => proxy.close(() => resolve())),
-  };
+/** The answer-losing proxy (tests/graphql-proxy.ts) in front of this file's server. */
+function startProxy(decide: Parameters<typeof startGraphqlProxy>[1]) {
+  return startGraphqlProxy(server.url, decide);
 }
 
 /** A proxy that lets the server do the first `field(...)` operation and loses its answer; everything else goes through. */

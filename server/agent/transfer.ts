@@ -4,6 +4,7 @@
  * CSV or JSON export, or from an Optuna study, through `importTrials` in batches, every batch checked
  * (a dry run) before any is stored.
  */
+import { randomUUID } from 'node:crypto';
 import { createWriteStream, existsSync, renameSync, rmSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -109,8 +110,8 @@ export async function exportMain(argv: readonly string[], env: NodeJS.ProcessEnv
 }
 
 const CURRENT = `query Current($name: String!) { experiment(name: $name) { id name parameters } }`;
-const IMPORT = `mutation Import($experiment: ExperimentInput, $experimentId: ID, $trials: [ImportedTrialInput!]!, $dryRun: Boolean!) {
-  importTrials(experiment: $experiment, experimentId: $experimentId, trials: $trials, dryRun: $dryRun) { imported numbers experiment { id name trialCount } }
+const IMPORT = `mutation Import($experiment: ExperimentInput, $experimentId: ID, $trials: [ImportedTrialInput!]!, $dryRun: Boolean!, $requestId: String) {
+  importTrials(experiment: $experiment, experimentId: $experimentId, trials: $trials, dryRun: $dryRun, requestId: $requestId) { imported numbers experiment { id name trialCount } }
 }`;
 
 /** The batches a file's trials are sent in: at most BATCH_TRIALS each, and BATCH_BYTES of JSON. */
@@ -199,6 +200,8 @@ export async function importMain(argv: readonly string[], env: NodeJS.ProcessEnv
     experimentId,
     trials: batch.map((trial) => ({ params: trial.params, result: trial.result })),
     dryRun,
+    // One id per batch: a batch resent after a lost answer (graphql() retries) is stored once.
+    requestId: dryRun ? null : randomUUID(),
   });
   type Answer = { importTrials: { imported: number; numbers: number[]; experiment: { id: string; name: string; trialCount: number } | null } };
   // Every batch is checked before any is stored, so a bad row anywhere in the file stores nothing.

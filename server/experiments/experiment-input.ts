@@ -74,7 +74,7 @@ function optionalName(field: string, value: string | null | undefined, max: numb
   return trimmed;
 }
 
-/** A client's id for one call (`requestId` of suggest and enqueue), validated; null when none is given. */
+/** A client's id for one call (`requestId` of suggest, enqueue and importTrials), validated; null when none is given. */
 export function parseRequestId(value: string | null | undefined): string | null {
   return optionalName('requestId', value, MAX_ID);
 }

@@ -1,7 +1,7 @@
 import type { Experiment } from '../generated/prisma/client.ts';
 import type { Viewer } from '../accounts/auth.ts';
-import { badInput, userError } from '../errors.ts';
-import type { Database } from '../runtime/database.ts';
+import { badInput, isDeletedMeanwhile, userError } from '../errors.ts';
+import type { Database, Db } from '../runtime/database.ts';
 import type { Events } from '../runtime/events.ts';
 import { experimentName, parseExperimentInput, type ExperimentInputArgs } from './experiment-input.ts';
 import { checkSameSpace, openExperiment } from './experiments.ts';
@@ -18,14 +18,15 @@ export interface ExperimentTargetArgs {
 
 /**
  * The caller's experiment that new trials or queued parameters go to. Another user's experiment looks
- * like no experiment (NOT_FOUND); an archived version is refused with CONFLICT.
+ * like no experiment (NOT_FOUND); an archived version is refused with CONFLICT. `requestId` is the
+ * call's: a `resume: false` call resent with it uses the version its first attempt started.
  */
-export async function targetExperiment(database: Database, events: Events, viewer: Viewer, args: ExperimentTargetArgs): Promise<Experiment> {
+export async function targetExperiment(database: Database, events: Events, viewer: Viewer, args: ExperimentTargetArgs, requestId: string | null = null): Promise<Experiment> {
   const given = [args.experiment, args.experimentId, args.experimentName].filter((value) => value !== undefined && value !== null);
   if (given.length !== 1) {
     throw badInput('experiment', `Pass exactly one of experiment (as suggest takes it), experimentId and experimentName, but got ${given.length}`);
   }
-  if (args.experiment) return openExperiment(database, events, viewer.userId, parseExperimentInput(args.experiment));
+  if (args.experiment) return openExperiment(database, events, viewer.userId, parseExperimentInput(args.experiment, { requestId }));
   if (args.experimentName != null) {
     const found = await database.db.experiment.findFirst({
       where: { ownerId: viewer.userId, name: experimentName(args.experimentName), archivedAt: null },
@@ -37,10 +38,27 @@ export async function targetExperiment(database: Database, events: Events, viewe
   const id = String(args.experimentId);
   const found = await database.db.experiment.findFirst({ where: { id, ownerId: viewer.userId } });
   if (!found) throw userError('NOT_FOUND', `No experiment with id "${id.slice(0, 100)}"`, 'experimentId');
-  if (found.archivedAt) {
-    throw userError('CONFLICT', `Experiment "${found.name}" version ${found.version} is archived: its trials are kept, but it takes no new ones`, 'experimentId');
-  }
+  if (found.archivedAt) throw archivedError(found);
   return found;
+}
+
+/** The CONFLICT an archived version answers when asked to take new trials or queued sets. */
+export function archivedError(experiment: Pick<Experiment, 'name' | 'version'>, field = 'experimentId'): Error {
+  return userError('CONFLICT', `Experiment "${experiment.name}" version ${experiment.version} is archived: its trials are kept, but it takes no new ones`, field);
+}
+
+/**
+ * For a write to `experiment` that required its row to be current (`where: { id, archivedAt: null }`):
+ * an error saying the row is gone (deleted meanwhile) becomes CONFLICT when the version was archived
+ * meanwhile (a worker's `resume: false`), NOT_FOUND when it was deleted; other errors pass through.
+ */
+export function archivedOrDeleted(db: Db, experiment: Pick<Experiment, 'id' | 'name' | 'version'>): (error: unknown) => Promise<never> {
+  return async (error) => {
+    if (!isDeletedMeanwhile(error)) throw error;
+    const row = await db.experiment.findUnique({ where: { id: experiment.id }, select: { archivedAt: true } });
+    if (row?.archivedAt) throw archivedError(experiment);
+    throw userError('NOT_FOUND', `Experiment "${experiment.name}" was deleted`);
+  };
 }
 
 /**

@@ -32,6 +32,7 @@ async function createVersion(database: Database, events: Events, ownerId: string
         : {}),
     ...(request.objectives !== null ? { objectives: request.objectives as unknown as Prisma.InputJsonArray } : archive?.objectives ? { objectives: archive.objectives as Prisma.InputJsonArray } : {}),
     ...(request.constraints !== null ? { constraints: request.constraints as unknown as Prisma.InputJsonArray } : archive?.constraints ? { constraints: archive.constraints as Prisma.InputJsonArray } : {}),
+    startRequestId: request.requestId,
   };
   if (!archive) return database.db.experiment.create({ data });
   const created = await database.transaction(async (tx) => {
@@ -111,12 +112,14 @@ export async function findExperiment(database: Database, events: Events, directo
 }
 
 /**
- * Whether `experiment` already holds the trial of this request's id: the request is a resend of a
- * `resume: false` call whose answer was lost, and the version that call started is the one to use
- * (archiving it would lose the trial the worker is about to be handed back).
+ * Whether `experiment` is the version this request started, or already holds the trial of this
+ * request's id: the request is a resend of a `resume: false` call (its answer lost, or the call still
+ * running), and that version is the one to use (archiving it would lose what the first call stored or
+ * is about to store, and the trial the worker is about to be handed back).
  */
-async function servedAlready(database: Database, experiment: Experiment, request: SuggestInput): Promise<boolean> {
+async function startedBy(database: Database, experiment: Experiment, request: SuggestInput): Promise<boolean> {
   if (request.requestId === null) return false;
+  if (experiment.startRequestId === request.requestId) return true;
   const trial = await database.db.trial.findFirst({ where: { experimentId: experiment.id, requestId: request.requestId }, select: { id: true } });
   return trial !== null;
 }
@@ -124,7 +127,7 @@ async function servedAlready(database: Database, experiment: Experiment, request
 /**
  * The experiment a suggestion belongs to: the caller's current one of that name, created on first use.
  * `resume: false` archives the current one and starts a new version (and tells `events` of both, as
- * `user:experiments`), unless the current one already holds this request's trial (a resend); a resuming
+ * `user:experiments`), unless the current one was started by this request or holds its trial (a resend); a resuming
  * request that changes its settings tells `events` too. Creating and archiving take the
  * name's lock (across replicas on PostgreSQL), so workers starting together share one experiment.
  */
@@ -135,7 +138,7 @@ export async function openExperiment(database: Database, events: Events, ownerId
   return database.withExperimentLock(`name:${ownerId}:${request.name}`, async () => {
     // Read again under the lock: another request may have created (or archived) it meanwhile.
     const now = await current();
-    if (now && (request.resume || (await servedAlready(database, now, request)))) return resume(database, events, now, request);
+    if (now && (request.resume || (await startedBy(database, now, request)))) return resume(database, events, now, request);
     return createVersion(database, events, ownerId, request, now);
   });
 }

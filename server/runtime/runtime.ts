@@ -8,6 +8,7 @@ import { LiveSubscriptions, type SubscriptionLimits } from '../subscriptions/liv
 import { replayChanges } from '../subscriptions/replay.ts';
 import { HistoryCache } from '../trials/history.ts';
 import { startLeaseSweeper } from '../trials/leases.ts';
+import { startRequestSweeper } from '../trials/request-expiry.ts';
 import { SuggestQueue } from '../trials/suggest-queue.ts';
 import { TrialDirectory } from '../trials/trial-directory.ts';
 import { ExperimentDirectory } from '../experiments/experiment-directory.ts';
@@ -60,7 +61,7 @@ export interface Runtime {
   readonly tables: TrialTables;
   /** `off` without Redis; `ok` while every Redis connection is ready; else `unreachable`. */
   redisStatus(): 'off' | 'ok' | 'unreachable';
-  /** Starts the background work: lease expiry and the revocation sweep. */
+  /** Starts the background work: lease expiry, the revocation sweep and old request ids. */
   start(): void;
   /** Stops it, ends open subscriptions, stops the worker threads and closes the connections. */
   close(): Promise<void>;
@@ -80,6 +81,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   const trials = new TrialDirectory(database.db);
   const live = new LiveSubscriptions(database.db, events, options.subscriptionLimits);
   let stopLeases = (): void => undefined;
+  let stopRequests = (): void => undefined;
   let deletions: AsyncIterator<unknown> | null = null;
   const runtime: Runtime = {
     database,
@@ -102,6 +104,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     },
     start() {
       stopLeases = startLeaseSweeper({ database, events }, options.leaseSweepMs);
+      stopRequests = startRequestSweeper(database);
       live.start();
       // Experiments deleted on any replica: this process's caches forget them.
       const stream = events.pubsub.subscribe('experiments:deleted')[Symbol.asyncIterator]();
@@ -112,6 +115,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     },
     async close() {
       stopLeases();
+      stopRequests();
       void deletions?.return?.();
       live.stop();
       await pool.close();

@@ -1,9 +1,10 @@
 import { GraphQLError } from 'graphql';
 import type { Experiment, Prisma } from '../generated/prisma/client.ts';
-import { badInput } from '../errors.ts';
+import { badInput, isUniqueViolation, userError } from '../errors.ts';
+import { archivedOrDeleted } from '../experiments/experiment-target.ts';
 import { parseSearchSpace, type Params } from '../optimizer/space.ts';
 import { storedObjectives } from '../objectives/objectives-config.ts';
-import type { Database } from '../runtime/database.ts';
+import type { Database, Db } from '../runtime/database.ts';
 import type { Events } from '../runtime/events.ts';
 import { parseParams } from './trial-params.ts';
 import { checkObjectives, parseTrialResult, type TrialOutcome } from './trial-result.ts';
@@ -67,44 +68,74 @@ export function checkImportedTrials(basis: ImportBasis, trials: readonly Importe
 }
 
 /**
+ * What an earlier `importTrials` of `ownerId` with `requestId` stored (its experiment as it is now, and
+ * the trials' numbers), or null when there was none (or its experiment was deleted since).
+ */
+export async function importedBefore(db: Db, ownerId: string, requestId: string): Promise<ImportOutcome | null> {
+  const row = await db.importRequest.findUnique({ where: { ownerId_requestId: { ownerId, requestId } }, include: { experiment: true } });
+  if (!row) return null;
+  return { experiment: row.experiment, imported: row.count, numbers: Array.from({ length: row.count }, (_, i) => row.first + i) };
+}
+
+/**
  * Stores finished trials (COMPLETED with their loss and metrics, or FAILED with their error) in an
  * experiment, so its optimizer learns from them: all are checked first ({@link checkImportedTrials}),
  * then stored in one transaction, numbered after the experiment's trials, under one new revision
- * (server/trials/revisions.ts) so every process's history cache reads them.
+ * (server/trials/revisions.ts) so every process's history cache reads them. With a `requestId`, what
+ * was stored is recorded in the same transaction: a resend that raced this call (the same id) stores
+ * nothing and gets this answer ({@link importedBefore}). An experiment deleted meanwhile is NOT_FOUND,
+ * one archived meanwhile CONFLICT.
  */
 export async function importTrials(
   deps: { readonly database: Database; readonly events: Events },
   experiment: Experiment,
   trials: readonly ImportedTrialArgs[],
+  requestId: string | null = null,
 ): Promise<ImportOutcome> {
   const rows = checkImportedTrials(experiment, trials);
   if (rows.length === 0) return { experiment, imported: 0, numbers: [] };
   const now = new Date();
   const { database } = deps;
-  const { updated, first } = await database.transaction(async (tx) => {
-    // The next revision and trial numbers in one update, which holds the experiment's row until commit.
-    const updated = await tx.experiment.update({
-      where: { id: experiment.id },
-      data: { revision: { increment: 1 }, nextTrialNumber: { increment: rows.length } },
-    });
-    const first = updated.nextTrialNumber - rows.length;
-    await tx.trial.createMany({
-      data: rows.map(({ params, outcome }, i): Prisma.TrialCreateManyInput => ({
-        experimentId: experiment.id,
-        number: first + i,
-        state: outcome.kind === 'completed' ? 'COMPLETED' : 'FAILED',
-        params: params as Prisma.InputJsonObject,
-        loss: outcome.kind === 'completed' ? outcome.loss : null,
-        error: outcome.kind === 'failed' ? outcome.error : null,
-        metrics: outcome.metrics as Prisma.InputJsonObject,
-        optimizer: IMPORTED,
-        createdAt: now,
-        completedAt: now,
-        revision: updated.revision,
-      })),
-    });
-    return { updated, first };
-  });
+  let stored: { updated: Experiment; first: number };
+  try {
+    stored = await database
+      .transaction(async (tx) => {
+        // The next revision and trial numbers in one update, which holds the experiment's row until commit.
+        // Only into the current version: one archived meanwhile (a worker's resume: false) is refused.
+        const updated = await tx.experiment.update({
+          where: { id: experiment.id, archivedAt: null },
+          data: { revision: { increment: 1 }, nextTrialNumber: { increment: rows.length } },
+        });
+        const first = updated.nextTrialNumber - rows.length;
+        await tx.trial.createMany({
+          data: rows.map(({ params, outcome }, i): Prisma.TrialCreateManyInput => ({
+            experimentId: experiment.id,
+            number: first + i,
+            state: outcome.kind === 'completed' ? 'COMPLETED' : 'FAILED',
+            params: params as Prisma.InputJsonObject,
+            loss: outcome.kind === 'completed' ? outcome.loss : null,
+            error: outcome.kind === 'failed' ? outcome.error : null,
+            metrics: outcome.metrics as Prisma.InputJsonObject,
+            optimizer: IMPORTED,
+            createdAt: now,
+            completedAt: now,
+            revision: updated.revision,
+          })),
+        });
+        if (requestId !== null) {
+          await tx.importRequest.create({ data: { ownerId: experiment.ownerId, requestId, experimentId: experiment.id, first, count: rows.length, createdAt: now } });
+        }
+        return { updated, first };
+      })
+      .catch(archivedOrDeleted(database.db, experiment));
+  } catch (error) {
+    if (requestId === null || !isUniqueViolation(error)) throw error;
+    // The same request, resent while this one was stored: its answer, nothing stored twice.
+    const before = await importedBefore(database.db, experiment.ownerId, requestId);
+    if (before === null) throw userError('NOT_FOUND', `Experiment "${experiment.name}" was deleted`);
+    return before;
+  }
+  const { updated, first } = stored;
   const numbers = rows.map((_, i) => first + i);
   const ids = await database.db.trial.findMany({ where: { experimentId: experiment.id, number: { in: numbers } }, select: { id: true } });
   for (const { id } of ids) deps.events.pubsub.publish('experiment:trials', experiment.id, { trialId: id });

@@ -1,5 +1,6 @@
 import type { Experiment, Prisma } from '../generated/prisma/client.ts';
-import { isUniqueViolation, notFoundIfDeleted, userError } from '../errors.ts';
+import { isUniqueViolation, userError } from '../errors.ts';
+import { archivedOrDeleted } from '../experiments/experiment-target.ts';
 import type { Params } from '../optimizer/space.ts';
 import type { Database, Db, Transaction } from '../runtime/database.ts';
 import type { Events } from '../runtime/events.ts';
@@ -78,7 +79,8 @@ function appendToQueue(database: Database, experiment: Experiment, params: Param
       data: { experimentId: experiment.id, position: (_max.position ?? 0) + 1, params: params as Prisma.InputJsonObject },
     });
     // Suggests read the queue only while this says some sets wait.
-    await tx.experiment.update({ where: { id: experiment.id }, data: { queuedCount: { increment: 1 } } });
+    // Only into the current version: one archived meanwhile (a worker's resume: false) is refused.
+    await tx.experiment.update({ where: { id: experiment.id, archivedAt: null }, data: { queuedCount: { increment: 1 } } });
     const place = _count + 1;
     if (requestId !== null) {
       const { id: queuedId, position, createdAt } = row;
@@ -87,7 +89,7 @@ function appendToQueue(database: Database, experiment: Experiment, params: Param
       });
     }
     return { ...row, place };
-  }).catch(notFoundIfDeleted(`Experiment "${experiment.name}" was deleted`));
+  }).catch(archivedOrDeleted(database.db, experiment));
 }
 
 /**

@@ -6,6 +6,7 @@ import { BACKEND } from '../../tests/harness.ts';
 import { startRuntime, type TestRuntime } from '../../tests/runtime.ts';
 import { openExperiment } from '../experiments/experiments.ts';
 import { parseExperimentInput } from '../experiments/experiment-input.ts';
+import { importTrials } from './import.ts';
 import { expireLeases } from './leases.ts';
 import { enqueueParams } from './queue.ts';
 import { reportValue } from './reports.ts';
@@ -73,6 +74,36 @@ describe('a write racing the deletion of its experiment', () => {
     const database = racing((other) => other.db.experiment.delete({ where: { id: experiment.id } }));
     const report = reportValue({ ...runtime, database }, viewer, trial.id, { step: 1, value: 0.5, metrics: {} }, {});
     expect(await refusal(report)).toEqual({ message: `Trial "${trial.id}" was deleted with its experiment`, extensions: { code: 'NOT_FOUND', field: 'trialId' } });
+  });
+});
+
+describe('a write racing `resume: false`, which archives the version it was aimed at', () => {
+  /** A user's experiment, read by a request, then archived by a worker's `resume: false` before the request writes. */
+  async function archivedAfterRead(email: string) {
+    const user = await runtime.db.user.create({ data: { email } });
+    const request = (resume: boolean) => parseExperimentInput({ name: 'Archived meanwhile', parameters, algorithm: 'random', resume });
+    const read = await openExperiment(runtime.database, runtime.events, user.id, request(true));
+    const current = await openExperiment(runtime.database, runtime.events, user.id, request(false));
+    return { read, current };
+  }
+
+  it('enqueue: CONFLICT naming the archived version, and nothing queued in either', async () => {
+    const { read, current } = await archivedAfterRead('enqueue-archived@example.com');
+    const refused = await refusal(enqueueParams(runtime, read, { x: 0.5 }, 'enqueue-into-archived'));
+    expect(refused).toEqual({
+      message: 'Experiment "Archived meanwhile" version 1 is archived: its trials are kept, but it takes no new ones',
+      extensions: { code: 'CONFLICT', field: 'experimentId' },
+    });
+    expect(await runtime.db.queuedParams.count({ where: { experimentId: { in: [read.id, current.id] } } })).toBe(0);
+    expect(await runtime.db.enqueueRequest.count({ where: { requestId: 'enqueue-into-archived' } })).toBe(0);
+  });
+
+  it('importTrials: CONFLICT naming the archived version, and nothing stored in either', async () => {
+    const { read, current } = await archivedAfterRead('import-archived@example.com');
+    const refused = await refusal(importTrials(runtime, read, [{ params: { x: 0.5 }, result: { loss: 1 } }], 'import-into-archived'));
+    expect(refused.extensions).toEqual({ code: 'CONFLICT', field: 'experimentId' });
+    expect(await runtime.db.trial.count({ where: { experimentId: { in: [read.id, current.id] } } })).toBe(0);
+    expect(await runtime.db.importRequest.count({ where: { requestId: 'import-into-archived' } })).toBe(0);
   });
 });
 
