@@ -166,8 +166,13 @@ describe('the loss charts of an experiment without a loss, in Chromium', () => {
       id = suggested.data!.suggest.experiment.id;
       await server.gql(UPDATE, { id: suggested.data!.suggest.id, result }, token);
     }
+    // The page's reads of parameter importance, which is ranked on the charted objective.
+    let importanceReads = 0;
+    const countImportance = (request: { postData(): string | null }) => void (request.postData()?.includes('"operationName":"ExperimentImportance"') && importanceReads++);
+    page.on('request', countImportance);
     await page.goto(`${origin(server)}/experiments/${id}`);
     await page.waitForSelector('[data-chart="Loss over trials"][data-rendered=true]', { timeout: TIMEOUT });
+    await expect.poll(() => importanceReads, { timeout: TIMEOUT }).toBe(1);
     const bestLabel = page.locator('.stats div:has([data-testid=best-loss]) dt');
     const best = async () => (await page.textContent('[data-testid=best-loss]'))?.replace(/\s+/g, ' ').trim();
     const algorithm = page.locator('.stats div:has(dt:text-is("Algorithm")) dd');
@@ -184,6 +189,9 @@ describe('the loss charts of an experiment without a loss, in Chromium', () => {
     await expect.poll(() => algorithm.textContent(), { timeout: TIMEOUT }).toBe('tpe');
     expect(await page.textContent('[data-testid=objectives]')).toContain('accuracy ↑');
     await page.waitForSelector('[data-chart="accuracy over trials"][data-rendered=true]', { timeout: TIMEOUT });
+    // Importance is asked for again for the new objective, before any trial completes.
+    await expect.poll(() => importanceReads, { timeout: TIMEOUT }).toBeGreaterThanOrEqual(2);
+    page.off('request', countImportance);
 
     await server.gql(UPDATE, { id: resumed.data!.suggest.id, result: { accuracy: 0.95 } }, token);
     await expect.poll(best, { timeout: TIMEOUT }).toBe('0.95 #4');

@@ -184,3 +184,46 @@ it('says on a trial page that its experiment was deleted between its read and it
   await held.release();
   await expect.poll(() => page!.textContent('[data-testid=experiment-deleted]'), { timeout: 60_000 }).toBe('This experiment was deleted, with its trials.');
 }, 240_000);
+
+it('shows a rename made while the header’s first read was on its way, once its subscription starts', async () => {
+  const token = await server.token(EMAIL);
+  const id = await createExperiment(server, token, 'Header read held');
+  const held = await pageWithHeldSockets();
+  page = held.page;
+  // The browser's first read of the header is answered by the server at once, but its answer reaches
+  // the page only when the test releases it (a slow network): it says the old name.
+  await page.addInitScript(() => {
+    const state = window as unknown as { headerRead: { release?: () => void; handled: boolean; sent: number } };
+    state.headerRead = { handled: false, sent: 0 };
+    let holding = true;
+    const native = window.fetch;
+    window.fetch = async (input, init) => {
+      const body = typeof init?.body === 'string' ? init.body : '';
+      if (!body.includes('"operationName":"ExperimentHeader"')) return native(input, init);
+      state.headerRead.sent++;
+      if (!holding) return native(input, init);
+      holding = false;
+      const response = await native(input, init);
+      await new Promise<void>((release) => (state.headerRead.release = release));
+      const handled = () => void (state.headerRead.handled = true);
+      if (init?.signal?.aborted) {
+        handled();
+        throw new DOMException('The read was given up', 'AbortError');
+      }
+      const text = response.text.bind(response);
+      response.text = () => text().finally(() => setTimeout(handled));
+      return response;
+    };
+  });
+  await page.goto(`${origin(server)}/experiments/${id}`);
+  await page.waitForFunction(() => (window as unknown as { headerRead: { release?: () => void } }).headerRead.release !== undefined, undefined, { timeout: 30_000 });
+
+  expect((await server.gql(RENAME, { id, name: 'Renamed while read' }, token)).errors).toBeUndefined();
+  // The page listens only now: its subscription's first event makes the header read again.
+  await held.release();
+  // (A read asked for while the held one is in flight must reach the server: urql would answer it with the held one.)
+  await page.waitForFunction(() => (window as unknown as { headerRead: { sent: number } }).headerRead.sent >= 2, undefined, { timeout: 60_000 });
+  await page.evaluate(() => (window as unknown as { headerRead: { release: () => void } }).headerRead.release());
+  await page.waitForFunction(() => (window as unknown as { headerRead: { handled: boolean } }).headerRead.handled, undefined, { timeout: 30_000 });
+  await expect.poll(() => page!.textContent('[data-testid=experiment-name]'), { timeout: 30_000 }).toBe('Renamed while read');
+}, 240_000);
