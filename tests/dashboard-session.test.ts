@@ -190,6 +190,13 @@ describe('dashboard sessions', () => {
       expect(sprayed.slice(0, 30).every((a) => a.error?.extensions?.code === 'UNAUTHENTICATED')).toBe(true);
       expect(sprayed[30]!.error?.extensions).toMatchObject({ code: 'RATE_LIMITED' });
       expect(sprayed[30]!.error?.message).toMatch(/from your address/);
+      // From IPv6, a new address of the same /64 for each attempt is still the same sprayer.
+      const rotated = [];
+      for (let i = 0; i < 31; i++) rotated.push(await attempt(`user${i}@example.com`, 'Password1!', `2001:db8:7:7:${(i + 1).toString(16)}::${i + 2}`));
+      expect(rotated.slice(0, 30).every((a) => a.error?.extensions?.code === 'UNAUTHENTICATED')).toBe(true);
+      expect(rotated[30]!.error?.extensions).toMatchObject({ code: 'RATE_LIMITED' });
+      // Another /64 is another client.
+      expect((await attempt('user0@example.com', 'Password1!', '2001:db8:7:8::1')).error?.extensions?.code).toBe('UNAUTHENTICATED');
     } finally {
       await proxied.stop();
     }

@@ -1,5 +1,6 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import ipaddr from 'ipaddr.js';
 
 /**
  * Headers by which the dashboard's own server-side API calls say which browser they act for. They
@@ -27,9 +28,26 @@ export interface AddressPolicy {
 }
 
 /**
+ * The client an address stands for in rate limits: an IPv4 address as it is; an IPv6 address as its
+ * /64 network (`2001:db8:1:2::/64`), since one host or household is given a whole /64 and can send
+ * from any of its 2^64 addresses; anything else (a vouched group, `unknown`) as given.
+ */
+export function addressGroup(address: string): string {
+  // A zone id (`fe80::1%eth0`) names the local interface, not the client.
+  const bare = address.replace(/%.*$/, '');
+  if (ipaddr.IPv6.isValid(bare)) {
+    const parsed = ipaddr.IPv6.parse(bare);
+    if (parsed.isIPv4MappedAddress()) return parsed.toIPv4Address().toString();
+    return `${new ipaddr.IPv6([...parsed.parts.slice(0, 4), 0, 0, 0, 0]).toString()}/64`;
+  }
+  return address;
+}
+
+/**
  * The address a request comes from, for rate limits: the browser's, for the dashboard's own calls
  * (with the internal secret); the right-most `X-Forwarded-For` entry (the one the nearest proxy added)
  * when the operator trusts a proxy; else the socket's peer. Never a header a client could forge alone.
+ * IPv6 addresses count by their /64 network ({@link addressGroup}).
  */
 export function clientAddress(req: IncomingMessage, policy: AddressPolicy): string {
   const vouched = req.headers[CLIENT_ADDRESS_HEADER];
@@ -40,9 +58,9 @@ export function clientAddress(req: IncomingMessage, policy: AddressPolicy): stri
     const forwarded = req.headers['x-forwarded-for'];
     const entries = (Array.isArray(forwarded) ? forwarded.join(',') : (forwarded ?? '')).split(',');
     const nearest = entries.at(-1)?.trim();
-    if (nearest) return nearest;
+    if (nearest) return addressGroup(nearest);
   }
-  return (req.socket.remoteAddress ?? 'unknown').replace(/^::ffff:/, '');
+  return addressGroup(req.socket.remoteAddress ?? 'unknown');
 }
 
 /** The host a request was addressed to: `Host`, or the proxy's `X-Forwarded-Host` when the operator trusts a proxy. */
