@@ -138,7 +138,13 @@ export async function openExperiment(database: Database, events: Events, ownerId
   return database.withExperimentLock(`name:${ownerId}:${request.name}`, async () => {
     // Read again under the lock: another request may have created (or archived) it meanwhile.
     const now = await current();
-    if (now && (request.resume || (await startedBy(database, now, request)))) return resume(database, events, now, request);
+    if (now && request.resume) return resume(database, events, now, request);
+    if (now && (await startedBy(database, now, request))) {
+      // A resend carries the first call's settings: applying them again could undo a change another
+      // worker's resuming call made since.
+      checkSameSpace(now, request);
+      return now;
+    }
     return createVersion(database, events, ownerId, request, now);
   });
 }

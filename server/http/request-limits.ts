@@ -1,5 +1,6 @@
 import type { IncomingMessage, Server, ServerOptions, ServerResponse } from 'node:http';
 import { decrementCount } from '../counter-map.ts';
+import { addressGroup } from './client-address.ts';
 
 /** Largest request body accepted (the API's, and the dashboard's forms). */
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -43,14 +44,15 @@ export function serverOptions(limits: ConnectionLimits): ServerOptions {
 
 /**
  * Applies the connection caps to a server: all clients together, and, unless a trusted proxy makes
- * every client look alike, each client address, so one client cannot take every place.
+ * every client look alike, each client address (an IPv6 client by its /64), so one client cannot take
+ * every place.
  */
 export function applyConnectionLimits(server: Server, limits: ConnectionLimits, trustProxy: boolean): void {
   server.maxConnections = limits.maxConnections;
   if (trustProxy) return;
   const open = new Map<string, number>();
   server.on('connection', (socket) => {
-    const address = socket.remoteAddress ?? 'unknown';
+    const address = addressGroup(socket.remoteAddress ?? 'unknown');
     const count = (open.get(address) ?? 0) + 1;
     if (count > limits.connectionsPerAddress) {
       socket.destroy();

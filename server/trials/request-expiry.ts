@@ -2,7 +2,8 @@ import type { Database, Db } from '../runtime/database.ts';
 
 /**
  * How long the answer to an `enqueue` or `importTrials` call that carried a request id is kept, so a
- * resend gets it instead of queuing or storing again. Clients resend within minutes (their retries stop
+ * resend gets it instead of queuing or storing again (and the id of the `resume: false` call that
+ * started a version, so its resend does not archive it). Clients resend within minutes (their retries stop
  * after 2 minutes); after this the id may be used again as a new call.
  */
 export const REQUEST_ID_DAYS = 7;
@@ -12,14 +13,19 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 const FIRST_SWEEP_MS = 60_000;
 const SWEEP_EVERY_MS = 10 * 60 * 1000;
 
-/** Deletes the request ids older than {@link REQUEST_ID_DAYS}; returns how many went. */
+/**
+ * Forgets the request ids older than {@link REQUEST_ID_DAYS}: the enqueue and import answers kept for
+ * resends, and the id each experiment version remembers of the `resume: false` call that started it.
+ * Returns how many went.
+ */
 export async function forgetOldRequests(db: Db, now: Date = new Date()): Promise<number> {
   const before = new Date(now.getTime() - REQUEST_ID_DAYS * DAY_MS);
-  const [enqueued, imported] = await Promise.all([
+  const [enqueued, imported, started] = await Promise.all([
     db.enqueueRequest.deleteMany({ where: { createdAt: { lt: before } } }),
     db.importRequest.deleteMany({ where: { createdAt: { lt: before } } }),
+    db.experiment.updateMany({ where: { startRequestId: { not: null }, createdAt: { lt: before } }, data: { startRequestId: null } }),
   ]);
-  return enqueued.count + imported.count;
+  return enqueued.count + imported.count + started.count;
 }
 
 /** Forgets old request ids a minute after the start, then every `intervalMs` (10 minutes); returns a stop function. */
