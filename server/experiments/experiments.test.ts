@@ -3,6 +3,7 @@ import type { Runtime } from '../runtime/runtime.ts';
 import { startRuntime, type TestRuntime } from '../../tests/runtime.ts';
 import { parseExperimentInput } from './experiment-input.ts';
 import { openExperiment } from './experiments.ts';
+import { forgetOldRequests, REQUEST_ID_DAYS } from '../trials/request-expiry.ts';
 
 let started: TestRuntime;
 let runtime: Runtime;
@@ -38,4 +39,23 @@ it('a resent resume: false call with another parameter space is refused, naming 
   await expect(
     openExperiment(runtime.database, runtime.events, owner.id, parseExperimentInput({ name: 'Spaced', parameters: { y: [1, 2] }, resume: false }, { requestId: 'r' })),
   ).rejects.toMatchObject({ extensions: { code: 'BAD_USER_INPUT', field: 'experiment.parameters' } });
+});
+
+it(`a resent resume: false call starts afresh once its version is over ${REQUEST_ID_DAYS} days old; the sweep leaves versions untouched`, async () => {
+  const owner = await runtime.db.user.create({ data: { email: 'expiry-start@example.com', passwordHash: 'x' } });
+  const spec = (name: string, requestId: string) => parseExperimentInput({ name, parameters: { x: { min: 0, max: 1 } }, resume: false }, { requestId });
+  const open = (name: string, requestId: string) => openExperiment(runtime.database, runtime.events, owner.id, spec(name, requestId));
+  const old = await open('Old start', 'start-old');
+  const recent = await open('Recent start', 'start-new');
+  expect((await open('Old start', 'start-old')).id).toBe(old.id);
+  const day = 24 * 60 * 60 * 1000;
+  const aged = await runtime.db.experiment.update({ where: { id: old.id }, data: { createdAt: new Date(Date.now() - (REQUEST_ID_DAYS * day + 60_000)) } });
+
+  // Forgetting writes nothing to a version: its last activity (updatedAt) stays.
+  await forgetOldRequests(runtime.db);
+  expect((await runtime.db.experiment.findUniqueOrThrow({ where: { id: old.id } })).updatedAt).toEqual(aged.updatedAt);
+  const resentOld = await open('Old start', 'start-old');
+  expect(resentOld.id).not.toBe(old.id);
+  expect(resentOld.version).toBe(2);
+  expect((await open('Recent start', 'start-new')).id).toBe(recent.id);
 });

@@ -9,6 +9,7 @@ import type { ExperimentDirectory } from './experiment-directory.ts';
 import type { SuggestInput } from './experiment-input.ts';
 import { samePruner } from '../pruners/pruner-config.ts';
 import { storedConstraints, storedObjectives } from '../objectives/objectives-config.ts';
+import { requestIdKept } from '../trials/request-expiry.ts';
 
 async function createVersion(database: Database, events: Events, ownerId: string, request: SuggestInput, archive: Experiment | null): Promise<Experiment> {
   const latest = await database.db.experiment.findFirst({
@@ -119,7 +120,7 @@ export async function findExperiment(database: Database, events: Events, directo
  */
 async function startedBy(database: Database, experiment: Experiment, request: SuggestInput): Promise<boolean> {
   if (request.requestId === null) return false;
-  if (experiment.startRequestId === request.requestId) return true;
+  if (experiment.startRequestId === request.requestId && requestIdKept(experiment.createdAt)) return true;
   const trial = await database.db.trial.findFirst({ where: { experimentId: experiment.id, requestId: request.requestId }, select: { id: true } });
   return trial !== null;
 }

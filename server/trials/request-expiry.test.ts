@@ -40,20 +40,3 @@ it(`forgets enqueue and import request ids after ${REQUEST_ID_DAYS} days, and ke
   expect(await runtime.db.queuedParams.count({ where: { experimentId: experiment.id } })).toBe(2);
   expect(await forgetOldRequests(runtime.db)).toBe(0);
 });
-
-it(`forgets which resume: false call started a version after ${REQUEST_ID_DAYS} days: its resend then starts afresh`, async () => {
-  const owner = await runtime.db.user.create({ data: { email: 'expiry-start@example.com', passwordHash: 'x' } });
-  const spec = (name: string, requestId: string) =>
-    parseExperimentInput({ name, parameters: { x: { min: 0, max: 1 } }, resume: false }, { requestId });
-  const old = await openExperiment(runtime.database, runtime.events, owner.id, spec('Old start', 'start-old'));
-  const recent = await openExperiment(runtime.database, runtime.events, owner.id, spec('Recent start', 'start-new'));
-  expect((await openExperiment(runtime.database, runtime.events, owner.id, spec('Old start', 'start-old'))).id).toBe(old.id);
-  const day = 24 * 60 * 60 * 1000;
-  await runtime.db.experiment.update({ where: { id: old.id }, data: { createdAt: new Date(Date.now() - (REQUEST_ID_DAYS * day + 60_000)) } });
-
-  expect(await forgetOldRequests(runtime.db)).toBe(1);
-  const resentOld = await openExperiment(runtime.database, runtime.events, owner.id, spec('Old start', 'start-old'));
-  expect(resentOld.id).not.toBe(old.id);
-  expect(resentOld.version).toBe(2);
-  expect((await openExperiment(runtime.database, runtime.events, owner.id, spec('Recent start', 'start-new'))).id).toBe(recent.id);
-});

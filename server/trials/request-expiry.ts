@@ -13,19 +13,23 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 const FIRST_SWEEP_MS = 60_000;
 const SWEEP_EVERY_MS = 10 * 60 * 1000;
 
-/**
- * Forgets the request ids older than {@link REQUEST_ID_DAYS}: the enqueue and import answers kept for
- * resends, and the id each experiment version remembers of the `resume: false` call that started it.
- * Returns how many went.
- */
+/** Deletes the enqueue and import request ids older than {@link REQUEST_ID_DAYS}; returns how many went. */
 export async function forgetOldRequests(db: Db, now: Date = new Date()): Promise<number> {
   const before = new Date(now.getTime() - REQUEST_ID_DAYS * DAY_MS);
-  const [enqueued, imported, started] = await Promise.all([
+  const [enqueued, imported] = await Promise.all([
     db.enqueueRequest.deleteMany({ where: { createdAt: { lt: before } } }),
     db.importRequest.deleteMany({ where: { createdAt: { lt: before } } }),
-    db.experiment.updateMany({ where: { startRequestId: { not: null }, createdAt: { lt: before } }, data: { startRequestId: null } }),
   ]);
-  return enqueued.count + imported.count + started.count;
+  return enqueued.count + imported.count;
+}
+
+/**
+ * Whether a request id recorded at `recordedAt` still stands for its call: for {@link REQUEST_ID_DAYS}.
+ * Used where the id is kept on a row that stays (the id of the `resume: false` call that started an
+ * experiment version), so that nothing is written to forget it.
+ */
+export function requestIdKept(recordedAt: Date, now: Date = new Date()): boolean {
+  return now.getTime() - recordedAt.getTime() < REQUEST_ID_DAYS * DAY_MS;
 }
 
 /** Forgets old request ids a minute after the start, then every `intervalMs` (10 minutes); returns a stop function. */
