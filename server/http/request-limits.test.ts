@@ -16,6 +16,8 @@ afterEach(async () => {
 
 async function listening(): Promise<number> {
   server = createServer((_req, res) => res.end('ok'));
+  // Idle connections stay open however slow the machine: the cap, not a keep-alive timeout, must close the third.
+  server.keepAliveTimeout = 0;
   applyConnectionLimits(server, limits, false);
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
