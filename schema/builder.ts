@@ -14,11 +14,13 @@ export type { Context };
 
 /** The Pothos builder: Prisma, Relay connections and scope-based auth; JSON and DateTime scalars. */
 /**
- * Fields that answer, by design, from rows already read rather than from Pothos's query: `suggest`
- * returns the trial its transaction wrote (with its experiment), and relations a selection asks
- * beyond those are loaded by Pothos's fallback. A warning for them on every call would bury real ones.
+ * Fields that, by design, may leave Pothos's query unused: `suggest` answers from the rows its
+ * transaction wrote (with its experiment), and relations a selection asks beyond those are loaded by
+ * Pothos's fallback; `importTrials`' experiment is null, with nothing to read, on a dry run of an
+ * experiment not created yet (`oscar import` checks every file so first). A warning for them on every
+ * call would bury real ones.
  */
-const ANSWERED_FROM_ROWS = new Set(['Mutation.suggest']);
+const ANSWERED_FROM_ROWS = new Set(['Mutation.suggest', 'ImportResult.experiment']);
 
 /** Pothos's `onUnusedQuery` outside production: warns of a resolver that ignored its query (a likely N+1), except {@link ANSWERED_FROM_ROWS}. */
 function warnUnusedQuery(info: GraphQLResolveInfo): void {

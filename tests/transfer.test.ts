@@ -671,4 +671,24 @@ describe('npx oscar export and import', () => {
     const listed = await oscar(['--help']);
     expect(listed.stdout).toContain('oscar export --experiment NAME');
   });
+
+  it('export to a reader that stops early (`| head`) ends quietly with exit code 0', async () => {
+    const { data } = await server.gql(SUGGEST, { e: { name: 'Piped', parameters: { x: { min: 0, max: 1 } } } }, token);
+    await server.gql(UPDATE, { id: data!.suggest.id, r: { loss: 1 } }, token);
+    const { code, stderr } = await new Promise<{ code: number | null; stderr: string }>((resolve, reject) => {
+      const child = spawn(process.execPath, [join(ROOT, 'bin/oscar.mjs'), 'export', '--experiment', 'Piped'], {
+        cwd: dir,
+        env: { ...process.env, OSCAR_URL: server.url, OSCAR_TOKEN: token },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      // The reader is gone before anything is written: every write meets a closed pipe (EPIPE).
+      child.stdout.destroy();
+      let stderr = '';
+      child.stderr.on('data', (chunk) => (stderr += chunk));
+      child.on('error', reject);
+      child.on('close', (code) => resolve({ code, stderr }));
+    });
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+  });
 });

@@ -33,8 +33,8 @@ parameters as environment variables (OSCAR_PARAM_<NAME>), as a JSON file named b
 and in its arguments where they say {name} (with conditional parameters, only the active ones: an
 argument naming an inactive one is left out); its last line of output is the result: a JSON object with
 "loss" or the experiment's objectives (and any metrics), or a number. A line {"step": N, "loss": X}
-reports an intermediate value (it is never the result): when the experiment's pruner stops the trial,
-the command is ended (SIGTERM) and the trial is PRUNED. A line {"checkpoint": {...}} saves a checkpoint
+reports an intermediate value (printed last, it is also the result, with "step" kept as a metric):
+when the experiment's pruner stops the trial, the command is ended (SIGTERM) and the trial is PRUNED. A line {"checkpoint": {...}} saves a checkpoint
 record with the trial; a trial that comes back (after Ctrl-C, a crash, a lost machine) gets it as
 OSCAR_CHECKPOINT. SPEC.json is the experiment: {"name": ..., "parameters": {...}} and optionally
 description, algorithm, seed, lease_seconds, resume (false: afresh once, at the run's first trial),

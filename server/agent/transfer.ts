@@ -93,7 +93,12 @@ export async function exportMain(argv: readonly string[], env: NodeJS.ProcessEnv
   }
   const body = Readable.fromWeb(response.body as import('node:stream/web').ReadableStream<Uint8Array>);
   if (!values.out) {
-    await pipeline(body, process.stdout, { end: false });
+    try {
+      await pipeline(body, process.stdout, { end: false });
+    } catch (error) {
+      // The reader went away (`oscar export ... | head`): what it wanted it has; not an error to report.
+      if ((error as NodeJS.ErrnoException).code !== 'EPIPE') throw error;
+    }
     return 0;
   }
   // Written beside the file and moved in place once whole: an interrupted export leaves no half file.

@@ -221,6 +221,30 @@ describe('the dashboard, in Chromium', () => {
     }
   });
 
+  it('draws the contour over the two most important parameters until the user picks others', async () => {
+    // c matters most, then b, a not at all: in the space's order the contour would show a and b.
+    const experiment = { name: 'contour', parameters: { a: { min: 0, max: 1 }, b: { min: 0, max: 1 }, c: { min: -1, max: 1 } }, algorithm: 'random' };
+    const fresh = await server.token(EMAIL); // the panel's token was revoked above
+    let id = '';
+    for (let i = 0; i < 40; i++) {
+      const { data } = await server.gql(SUGGEST, { experiment }, fresh);
+      id = data!.suggest.experiment.id;
+      const { b, c } = data!.suggest.params as { b: number; c: number };
+      await server.gql(UPDATE, { id: data!.suggest.id, result: { loss: 12 * c ** 2 + 6 * b } }, fresh);
+    }
+    // The ranking the page reads (seeded by the experiment: the same trials give the same order).
+    const read = await server.gql(`query ($id: ID!) { experiment(id: $id) { insights { importance { parameter } } } }`, { id }, fresh);
+    const ranked = (read.data?.experiment.insights.importance as { parameter: string }[]).map((i) => i.parameter);
+    expect(ranked).toHaveLength(3);
+    await page.goto(`${origin(server)}/experiments/${id}`);
+    await page.waitForSelector('[data-chart="Parameter importance"][data-rendered=true]', { timeout: 30_000 });
+    const axes = async () => [await page.locator('[data-testid=contour-x]').inputValue(), await page.locator('[data-testid=contour-y]').inputValue()];
+    await expect.poll(axes, { timeout: 30_000 }).toEqual(ranked.slice(0, 2));
+    // A pick is kept.
+    await page.selectOption('[data-testid=contour-y]', ranked[2]!);
+    await expect.poll(axes, { timeout: 30_000 }).toEqual([ranked[0], ranked[2]]);
+  });
+
   it('signs out: the session cookie stops working', async () => {
     const cookie = (await page.context().cookies()).find((c) => c.name === 'oscar_session')!;
     await Promise.all([page.waitForURL(/\/signin$/), page.click('button:has-text("Sign out")')]);

@@ -206,6 +206,21 @@ describe('the trial page, in Chromium', () => {
     expect(await page.locator('[data-testid=trial-state]').count()).toBe(0);
   });
 
+  it('says whether a result met the constraints, only for an experiment that has them', async () => {
+    // `trial` completed above, in an experiment without constraints: the API calls it feasible, the page says nothing.
+    await page.goto(`${origin(server)}/experiments/${trial.experiment.id}/trials/${trial.number}`);
+    expect(await text('field-loss')).toBe('0.25');
+    expect(await page.locator('[data-testid=field-feasible]').count()).toBe(0);
+
+    const constrained = `mutation { suggest(experiment: {name: "constrained", parameters: {x: {min: 0, max: 1}}, constraints: {memory: {max: 16}}}) { id number experiment { id } } }`;
+    for (const memory of [8, 20]) {
+      const { suggest } = await gql(constrained, {});
+      await gql(UPDATE, { id: suggest.id, result: { loss: 1, memory } });
+      await page.goto(`${origin(server)}/experiments/${suggest.experiment.id}/trials/${suggest.number}`);
+      expect(await text('field-feasible')).toBe(memory === 8 ? 'met' : 'outside (violation 0.25)');
+    }
+  });
+
   it('fits a 390 px phone without scrolling sideways', async () => {
     await page.setViewportSize({ width: 390, height: 844 });
     await page.goto(`${origin(server)}/experiments/${trial.experiment.id}/trials/${trial.number}`);

@@ -28,7 +28,7 @@ export const AXIS = {
 /** Axis titles: muted, beside the labels. */
 export const AXIS_NAME = { color: '#5b6473', fontSize: 11 } as const;
 /** A tick's label: up to 4 significant digits, the shortest exponent form when very small or large (`1e-5`). */
-function tickLabel(value: number): string {
+export function tickLabel(value: number): string {
   const rounded = Number(value.toPrecision(4));
   const abs = Math.abs(rounded);
   return abs !== 0 && (abs < 1e-3 || abs >= 1e6) ? rounded.toExponential().replace('e+', 'e') : String(rounded);
@@ -434,8 +434,9 @@ export function learningCurvesOption(curves: readonly DrawnCurve[]): ChartOption
       },
     },
     legend: { top: 0, right: 8, data: [...best].reverse().map(name), textStyle: { fontSize: 11, color: '#5b6473' }, itemHeight: 8 },
-    xAxis: { type: 'value', name: 'step', nameLocation: 'middle', nameGap: 24, min: 'dataMin', max: 'dataMax', ...AXIS, nameTextStyle: { color: '#5b6473' } },
-    yAxis: { type: log ? 'log' : 'value', name: 'value', nameLocation: 'middle', nameGap: 48, scale: true, ...AXIS, nameTextStyle: { color: '#5b6473' } },
+    // Steps are whole numbers: no tick between two of them (0.5, 1.5 on a 3-step curve).
+    xAxis: { type: 'value', name: 'step', nameLocation: 'middle', nameGap: 24, min: 'dataMin', max: 'dataMax', minInterval: 1, ...AXIS, axisLabel: VALUE_LABEL, nameTextStyle: { color: '#5b6473' } },
+    yAxis: { type: log ? 'log' : 'value', name: 'value', nameLocation: 'middle', nameGap: 48, scale: true, ...AXIS, axisLabel: VALUE_LABEL, nameTextStyle: { color: '#5b6473' } },
     // Drawn in this order: pruned below, the best on top.
     series: [
       ...pruned.map((curve) => line(curve, PRUNED, 1)),

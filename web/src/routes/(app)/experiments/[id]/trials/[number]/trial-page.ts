@@ -11,6 +11,7 @@ export const TrialPage = graphql(`
       name
       revision
       objectives
+      constraints
       leaseSeconds
       trial(number: $number) {
         id
