@@ -180,6 +180,22 @@ describe('the Trials panel at 1440 px, in Chromium', () => {
     await expect.poll(async () => (await axisOf('Loss over trials', 'yAxis')).extent[1], { timeout: TIMEOUT }).toBeGreaterThanOrEqual(85);
   }, 120_000);
 
+  it('fits a log axis to the values, not to whole ticks ten decades apart', async () => {
+    // Nine decades and a half, from 3.3e-10 to 100: log to begin with.
+    const id = await runTrials('decades', [100, 4, 0.2, 3e-3, 3.3e-10].map((loss) => ({ loss })));
+    await open(id, 'Loss over trials');
+    for (const [label, which] of [['Loss over trials', 'yAxis'], ['Loss against x', 'yAxis'], ['Loss distribution', 'xAxis']] as const) {
+      await page.waitForSelector(`[data-chart="${label}"][data-rendered=true]`, { timeout: TIMEOUT });
+      const axis = await axisOf(label, which);
+      expect(axis.type).toBe('log');
+      // Out to the powers of ten around the values (with a little room), not to 1e10.
+      expect(axis.extent[0]).toBeLessThan(3.3e-10);
+      expect(axis.extent[0]).toBeGreaterThanOrEqual(1e-11);
+      expect(axis.extent[1]).toBeGreaterThan(100);
+      expect(axis.extent[1]).toBeLessThanOrEqual(1e3);
+    }
+  });
+
   it('titles every axis: trial and loss, each parameter and loss, completion time and the metric', async () => {
     const id = await runTrials('titled', Array.from({ length: 10 }, (_, i) => ({ loss: 1 + i, accuracy: 1 / (2 + i) })));
     await open(id, 'Loss over trials');

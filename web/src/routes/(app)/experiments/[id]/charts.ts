@@ -70,22 +70,37 @@ const CLIP_MARGIN = 0.05;
 
 /**
  * The value axis's bounds when it spans only the best `share` of the trials (the lowest values, or
- * the highest for a maximised objective) with a little room either side; undefined for all of them,
- * which leaves the bounds to ECharts. Points beyond the bounds are clipped.
+ * the highest for a maximised objective) with a little room either side. Over all of them, a log
+ * axis goes out to the powers of ten around the values (left to itself, ECharts rounds it out to
+ * whole ticks: 3e-10 to 100 became 1e-10 to 1e10), and a linear one is left to ECharts (undefined).
+ * Points beyond the bounds are clipped.
  */
 export function valueBounds(plotted: Plotted, rows: readonly number[], axis: ValueAxis): { min: number; max: number } | undefined {
-  if (axis.share >= 1 || rows.length < 2) return undefined;
+  if ((axis.share >= 1 && !axis.log) || rows.length < 2) return undefined;
   const s = sign(plotted);
   const values = rows.map((row) => valueAt(plotted, row)).sort((a, b) => s * a - s * b);
   const kept = values.slice(0, Math.max(1, Math.ceil(axis.share * values.length)));
   const low = Math.min(...kept);
   const high = Math.max(...kept);
   if (axis.log && low > 0) {
+    if (axis.share >= 1) return decadeBounds(low, high);
     const factor = high > low ? (high / low) ** CLIP_MARGIN : 1.1;
     return { min: low / factor, max: high * factor };
   }
+  if (axis.share >= 1) return undefined;
   const margin = high > low ? (high - low) * CLIP_MARGIN : Math.abs(high) * 0.1 || 1;
   return { min: low - margin, max: high + margin };
+}
+
+/**
+ * Bounds for a log axis over positive values from `low` to `high`: a little room either side, out to
+ * the powers of ten around them, whose labels read as the axis's ends. Left to itself, ECharts rounds
+ * a log axis out to whole ticks, which can be ten decades apart (3e-10 to 100 became 1e-10 to 1e10).
+ */
+export function decadeBounds(low: number, high: number): { min: number; max: number } {
+  const factor = high > low ? (high / low) ** CLIP_MARGIN : 1.1;
+  const decade = (value: number, round: (x: number) => number) => Number(`1e${round(Math.log10(value))}`);
+  return { min: decade(low / factor, Math.floor), max: decade(high * factor, Math.ceil) };
 }
 
 /** The plotted value's axis, titled with its name (`loss`, `accuracy`). */
@@ -395,6 +410,13 @@ export function curvePoints(curves: readonly DrawnCurve[]): number {
  */
 export function learningCurvesOption(curves: readonly DrawnCurve[]): ChartOption {
   const log = spansDecades(curves.flatMap((curve) => curve.values));
+  const extent = { min: Infinity, max: -Infinity };
+  for (const curve of curves) {
+    for (const value of curve.values) {
+      extent.min = Math.min(extent.min, value);
+      extent.max = Math.max(extent.max, value);
+    }
+  }
   const byNumber = new Map(curves.map((curve) => [curve.number, curve]));
   const points = (curve: DrawnCurve): [number, number, number][] => curve.steps.map((step, i) => [step, curve.values[i]!, curve.number]);
   const pruned = curves.filter((curve) => curve.rank < 0 && curve.state === 'PRUNED');
@@ -436,7 +458,17 @@ export function learningCurvesOption(curves: readonly DrawnCurve[]): ChartOption
     legend: { top: 0, right: 8, data: [...best].reverse().map(name), textStyle: { fontSize: 11, color: '#5b6473' }, itemHeight: 8 },
     // Steps are whole numbers: no tick between two of them (0.5, 1.5 on a 3-step curve).
     xAxis: { type: 'value', name: 'step', nameLocation: 'middle', nameGap: 24, min: 'dataMin', max: 'dataMax', minInterval: 1, ...AXIS, axisLabel: VALUE_LABEL, nameTextStyle: { color: '#5b6473' } },
-    yAxis: { type: log ? 'log' : 'value', name: 'value', nameLocation: 'middle', nameGap: 48, scale: true, ...AXIS, axisLabel: VALUE_LABEL, nameTextStyle: { color: '#5b6473' } },
+    yAxis: {
+      type: log ? 'log' : 'value',
+      name: 'value',
+      nameLocation: 'middle',
+      nameGap: 48,
+      scale: true,
+      ...(log ? decadeBounds(extent.min, extent.max) : {}),
+      ...AXIS,
+      axisLabel: VALUE_LABEL,
+      nameTextStyle: { color: '#5b6473' },
+    },
     // Drawn in this order: pruned below, the best on top.
     series: [
       ...pruned.map((curve) => line(curve, PRUNED, 1)),
