@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { keyProblem, nameProblem, printable, textProblem } from './text.ts';
+import { cutText, keyProblem, nameProblem, printable, storableText, textProblem } from './text.ts';
 
 describe('user text', () => {
   it('refuses half a surrogate pair anywhere, and keeps whole pairs', () => {
@@ -16,6 +16,20 @@ describe('user text', () => {
     expect(nameProblem('__proto__', 100)).toBe('must not be "__proto__"');
     expect(textProblem('__proto__', 100)).toBeNull();
     expect(keyProblem('a b\tc', 100)).toBeNull();
+  });
+
+  it('cuts text between characters, never inside a surrogate pair', () => {
+    const smiles = '\ud83d\ude00'.repeat(3);
+    expect(cutText(smiles, 3)).toBe('\ud83d\ude00');
+    expect(cutText(smiles, 4)).toBe('\ud83d\ude00\ud83d\ude00');
+    expect(cutText(smiles, 10)).toBe(smiles);
+    expect(textProblem(cutText(smiles, 5), 100)).toBeNull();
+  });
+
+  it('makes text from elsewhere storable: NUL and lone surrogates become U+FFFD', () => {
+    const text = storableText('a\u0000b\ude00c\ud83d\ude00d\ud83d');
+    expect(text).toBe('a\ufffdb\ufffdc\ud83d\ude00d\ufffd');
+    expect(textProblem(text, 100)).toBeNull();
   });
 
   it('prints control characters and lone surrogates escaped, the rest as it is', () => {

@@ -48,6 +48,23 @@ export function textProblem(text: string, max: number): string | null {
   return surrogateProblem(text);
 }
 
+const LONE_SURROGATES = new RegExp(LONE_SURROGATE.source, 'g');
+
+/** The first `max` UTF-16 units of `text`, or one fewer where the cut would leave the first half of a surrogate pair alone. */
+export function cutText(text: string, max: number): string {
+  if (text.length <= max) return text;
+  return text.slice(0, max > 0 && /[\uD800-\uDBFF]/.test(text[max - 1]!) ? max - 1 : max);
+}
+
+/**
+ * `text` as {@link textProblem} accepts it: NUL characters and halves of a surrogate pair (a cut
+ * through an emoji, bytes that were not UTF-8) become U+FFFD. For text from elsewhere, such as a
+ * command's stderr, that is to be stored as an error message.
+ */
+export function storableText(text: string): string {
+  return text.replaceAll('\u0000', '\uFFFD').replace(LONE_SURROGATES, '\uFFFD');
+}
+
 /**
  * Why `key` cannot be a key of a stored JSON object (a metric's, a checkpoint's, a categorical
  * choice with sub-parameters), or null: free text as {@link textProblem} takes it, and not `__proto__`

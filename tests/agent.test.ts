@@ -162,6 +162,19 @@ console.log(JSON.stringify({ loss: x * x + y * y + (kind === 'a' ? 0 : 1), trial
     expect(chatty.stderr).toMatch(/^oscar: trial 2 FAILED \(the last line of output is not a result .*"done, no number"\) \| best -/m);
   });
 
+  it('fails a trial whose stderr holds a NUL byte or ends mid-emoji, with U+FFFD in their place, and runs on', async () => {
+    const token = await server.token('agent-binary@example.com');
+    const spec = file('binary.json', JSON.stringify({ name: 'Binary', parameters: { x: { min: 0, max: 1 } } }));
+    // 2,003 UTF-16 units: the last 2,000 (the error's tail) begin with the second half of an emoji.
+    const script = "process.stderr.write('\\u{1F600}'.repeat(1000) + 'a\\u0000b'); process.exit(3)";
+    const ran = await oscarRun(['--experiment', spec, '--trials', '2', '--token', token, '--', process.execPath, '-e', script]).exited;
+    expect(ran.code).toBe(0);
+    expect(ran.stdout).toContain('2 trials run here, 0 with a loss, 2 failed.');
+    const trials = await trialsOf(token, 'Binary');
+    expect(trials.map((t) => t.state)).toEqual(['FAILED', 'FAILED']);
+    for (const trial of trials) expect(trial.error).toBe(`exit code 3: \uFFFD${'\u{1F600}'.repeat(998)}a\uFFFDb`);
+  });
+
   it('gives up at once on a command that cannot be started, with its reason', async () => {
     const token = await server.token('agent-nosuch@example.com');
     const spec = file('nosuch.json', JSON.stringify({ name: 'NoSuch', parameters: { x: { min: 0, max: 1 } } }));

@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseSearchSpace } from '../optimizer/space.ts';
 import { ExperimentStart } from './experiment-start.ts';
+import { printable, storableText } from '../text.ts';
 import { reasonLine } from './failure-reason.ts';
 import { graphql, graphqlUrl, OscarError, type ServerOptions } from './graphql-client.ts';
 import { Lines, readResult, spaceVariableClash, substitute, Tail, trialEnvironment, variableClash, type ParamValue, type SpaceParameter } from './trial-command.ts';
@@ -400,7 +401,7 @@ export async function runAgent(options: AgentOptions, out: NodeJS.WritableStream
         } else if (ran.stopped) return; // left RUNNING: offered again once its lease runs out
         if (outcome === undefined) {
           // Its result; one that ends by itself after a stop is still sent (kept as the PRUNED trial's final value).
-          const tail = ran.stderr.slice(-ERROR_TAIL).trim();
+          const tail = storableText(ran.stderr.slice(-ERROR_TAIL)).trim();
           const result = readResult(ran.stdout);
           let error: string | null = null;
           spawnFailed = clash === null && ran.spawnError !== null;
@@ -421,7 +422,13 @@ export async function runAgent(options: AgentOptions, out: NodeJS.WritableStream
             }
           }
           if (error !== null) {
-            await graphql(reporting, FAIL, { trialId: suggest.id, error: error.slice(0, 9000) });
+            try {
+              await graphql(reporting, FAIL, { trialId: suggest.id, error: storableText(error.slice(0, 9000)) });
+            } catch (refused) {
+              // Refused (finished or pruned meanwhile, say): said, and the run goes on; the trial is failed here.
+              if (!(refused instanceof OscarError) || refused.code === 'CONNECTION_ERROR') throw refused;
+              log.write(`oscar: trial ${suggest.number}: the server refused its failure: ${printable(refused.message)}\n`);
+            }
             outcome = { number: suggest.number, state: 'FAILED', loss: null, params: suggest.params, error };
           }
         }

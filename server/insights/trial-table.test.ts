@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { buildTable, keptBytes, patchTable, rowBytes, type Row } from './trial-table.ts';
+import { textProblem } from '../text.ts';
+import { buildTable, checkpointSummary, keptBytes, patchTable, rowBytes, type Row } from './trial-table.ts';
 
 const SPEC = { x: { min: 0, max: 1 }, kind: ['a', 'b'] };
 
@@ -50,5 +51,15 @@ describe('patchTable', () => {
     const table = buildTable([trial(1), row], SPEC);
     expect(keptBytes(table, 2)).toBe(rowBytes(row));
     expect(keptBytes(table, 3)).toBe(0);
+  });
+});
+
+describe('checkpointSummary', () => {
+  it('cuts a long checkpoint between characters: an emoji across the cut is left out whole', () => {
+    const stored = `{"note":"${'x'.repeat(190)}${'\ud83d\ude00'.repeat(10)}"}`;
+    const summary = checkpointSummary(stored);
+    expect(summary.endsWith('…')).toBe(true);
+    expect(summary.length).toBeLessThanOrEqual(201);
+    expect(textProblem(summary, 1000)).toBeNull();
   });
 });

@@ -4,6 +4,7 @@ import type { Database } from '../runtime/database.ts';
 import { keepJson } from '../http/kept-json.ts';
 import { asRecord } from '../json.ts';
 import { parseSearchSpace } from '../optimizer/space.ts';
+import { cutText } from '../text.ts';
 
 /** One named column of a trial table: a value (or null) per trial, in trial order. */
 export interface TrialColumn {
@@ -47,7 +48,7 @@ export function checkpointSummary(stored: string): string {
       // Not whole JSON after all: shown as cut below.
     }
   }
-  return `${stored.slice(0, CHECKPOINT_SUMMARY)}…`;
+  return `${cutText(stored, CHECKPOINT_SUMMARY)}…`;
 }
 
 /** Tables read at once in one process; more wait their turn, so memory stays bounded under load. */

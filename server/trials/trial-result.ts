@@ -1,5 +1,5 @@
 import { badInput } from '../errors.ts';
-import { keyProblem, nameProblem, textProblem } from '../text.ts';
+import { cutText, keyProblem, nameProblem, textProblem } from '../text.ts';
 import type { Objectives } from '../objectives/objectives-config.ts';
 
 /** A JSON value as stored in a trial's metrics. */
@@ -83,10 +83,8 @@ function parseError(field: string, error: unknown): string {
   }
   const problem = textProblem(error, Number.POSITIVE_INFINITY);
   if (problem !== null) throw badInput(field, `${field} ${problem}`);
-  if (error.length <= MAX_ERROR) return error;
   // Cut between characters: never after the first half of a surrogate pair.
-  const cut = /[\uD800-\uDBFF]/.test(error[MAX_ERROR - 1]!) ? MAX_ERROR - 1 : MAX_ERROR;
-  return `${error.slice(0, cut)}...`;
+  return error.length <= MAX_ERROR ? error : `${cutText(error, MAX_ERROR)}...`;
 }
 
 function asObject(raw: unknown, field: string, example: string): Readonly<Record<string, unknown>> {
