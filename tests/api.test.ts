@@ -191,6 +191,23 @@ describe('the suggest / update loop', () => {
     expect(another.experiment.id).not.toBe(first.experiment.id);
   });
 
+  it('with resume: false sent by several workers at once, gives each a trial and starts at most one version each', async () => {
+    const experiment = { ...square, name: 'Restart together' };
+    await server.gql(SUGGEST, { experiment }, alice);
+    const CALLS = 4;
+    const answers = await Promise.all(Array.from({ length: CALLS }, (_, i) => server.gql(SUGGEST, { experiment: { ...experiment, resume: false }, worker: `w${i}` }, alice)));
+    for (const answer of answers) expect(answer.errors).toBeUndefined();
+    const handed = answers.map((answer) => answer.data?.suggest);
+    expect(new Set(handed.map((trial) => trial.id)).size).toBe(CALLS);
+    // The last call to start afresh made the current version, and its trial is there (a trial handed out
+    // before another call started afresh is archived with its version, as with calls one after another).
+    const current = await server.gql(`{ experiment(name: "Restart together") { id trialCount } }`, {}, alice);
+    expect(handed.map((trial) => trial.experiment.id)).toContain(current.data?.experiment.id);
+    const versions = await server.gql(`{ experiments(includeArchived: true) { name } }`, {}, alice);
+    // The first version and at most one started by each call.
+    expect(versions.data?.experiments.filter((e: any) => e.name === 'Restart together').length).toBeLessThanOrEqual(1 + CALLS);
+  });
+
   it('refuses a changed parameter space on resume, naming the way out', async () => {
     await server.gql(SUGGEST, { experiment: { ...square, name: 'Changed' } }, alice);
     const changed = await server.gql(SUGGEST, { experiment: { name: 'Changed', parameters: { x: { min: 0, max: 1 } } } }, alice);

@@ -29,22 +29,32 @@ export interface TrialDeps {
   readonly experiments: ExperimentDirectory;
 }
 
+/** How many times a suggest opens its experiment again when it turns out archived or changed meanwhile. */
+const MAX_REOPENS = 16;
+
 /**
  * Opens (or creates) the experiment and hands out a RUNNING trial: the same one again for a retried
  * request or for a worker back from a reboot, else the parameters of a STALE trial, else new parameters
  * from the experiment's optimizer (see SuggestQueue).
  */
 export async function suggestTrial(deps: TrialDeps, viewer: Viewer, request: SuggestInput, query: TrialQuery) {
-  const opened = await findExperiment(deps.database, deps.events, deps.experiments, viewer.userId, request);
-  let trial: HandedOut;
-  try {
-    trial = await deps.suggestions.enqueue(opened.id, request, opened.remembered);
-  } catch (error) {
-    if (!(error instanceof StaleExperiment)) throw error;
-    // Archived, or its settings changed, since this process last looked: open it as a first suggest does.
-    deps.experiments.forget(viewer.userId, request.name);
-    const experiment = await findExperiment(deps.database, deps.events, deps.experiments, viewer.userId, request);
-    trial = await deps.suggestions.enqueue(experiment.id, request, false);
+  let opened = await findExperiment(deps.database, deps.events, deps.experiments, viewer.userId, request);
+  let trial: HandedOut | undefined;
+  for (let reopened = 0; trial === undefined; reopened++) {
+    try {
+      trial = await deps.suggestions.enqueue(opened.id, request, opened.remembered);
+    } catch (error) {
+      if (!(error instanceof StaleExperiment)) throw error;
+      if (reopened >= MAX_REOPENS) {
+        throw userError('CONFLICT', `experiment "${request.name}" was archived or changed ${MAX_REOPENS + 1} times while this suggest was handed out (workers starting it afresh at once?); send it again`);
+      }
+      // Archived, or its settings changed, since this process last looked: open it again. A `resume:
+      // false` call has had its fresh start (the first open above); the version it started was archived
+      // by another's meanwhile (workers starting afresh together), so it joins the current one instead
+      // of archiving that one too (which archived every version the others had just started, and failed).
+      deps.experiments.forget(viewer.userId, request.name);
+      opened = await findExperiment(deps.database, deps.events, deps.experiments, viewer.userId, { ...request, resume: true });
+    }
   }
   // A new trial is answered from the rows its transaction wrote (with its experiment: what suggest is
   // usually asked for; Pothos loads anything else it is asked for); a reused one is read.
