@@ -100,6 +100,17 @@ describe('CSV cells', () => {
     expect([...read.skipped]).toEqual([['running state', 1]]);
   });
 
+  it('keeps names that end in a space (as an export writes them), and reads a hand-written header with spaces around its names', () => {
+    const space = parseSearchSpace({ 'x ': { min: 0, max: 1 }, y: { min: 0, max: 1 } });
+    const exported = stringify([
+      ['state', 'params.x ', 'params.y', 'loss', 'metrics.acc '],
+      ['COMPLETED', '0.25', '0.5', '1.5', '0.9'],
+    ]);
+    expect(readCsv('t.csv', exported, space).trials).toEqual([{ params: { 'x ': 0.25, y: 0.5 }, result: { loss: 1.5, 'acc ': 0.9 }, where: 'line 2' }]);
+    const byHand = 'params.x , params.y , loss\n0.25,0.5,1.5\n';
+    expect(readCsv('t.csv', byHand, space).trials).toEqual([{ params: { 'x ': 0.25, y: 0.5 }, result: { loss: 1.5 }, where: 'line 2' }]);
+  });
+
   it('reads the empty cells of inactive parameters as absent, and "" where it is an active choice', () => {
     const space = parseSearchSpace({ model: { choices: { svm: { C: { min: 0.1, max: 10 }, note: ['', 'x'] }, linear: {} } } });
     const text = stringify(

@@ -117,13 +117,17 @@ export function readCsv(path: string, text: string, space: SearchSpace | null): 
   }
   const [head, ...rows] = records;
   if (!head) throw new TrialFileError(`${path} is empty: it needs a header row (params.<name>, loss, metrics.<name>, ...)`);
-  const header = head.record.map((name) => name.trim());
-  const column = (name: string) => header.indexOf(name);
-  const paramColumns = header.flatMap((name, i) => (name.startsWith('params.') ? [[name.slice('params.'.length), i] as const] : []));
+  // Space before a column's name is left out (`loss, params.x` by hand), but a name is kept as it is
+  // after its prefix: a parameter or metric may end in a space (`oscar export` writes `metrics.acc `).
+  const header = head.record.map((name) => name.trimStart());
+  const column = (name: string) => header.findIndex((cell) => cell.trimEnd() === name);
+  const byName = new Map(space?.parameters.map((param) => [param.name, param]) ?? []);
+  // A parameter's name as the space has it: as written, else without trailing space (a hand-written `params.x ,`).
+  const paramName = (name: string) => (byName.has(name) || !byName.has(name.trimEnd()) ? name : name.trimEnd());
+  const paramColumns = header.flatMap((name, i) => (name.startsWith('params.') ? [[paramName(name.slice('params.'.length)), i] as const] : []));
   const metricColumns = header.flatMap((name, i) => (name.startsWith('metrics.') ? [[name.slice('metrics.'.length), i] as const] : []));
   if (paramColumns.length === 0) throw new TrialFileError(`${path}: no parameter columns: the header names them params.<name> (as \`oscar export\` writes them)`);
   const [stateAt, lossAt, errorAt] = [column('state'), column('loss'), column('error')];
-  const byName = new Map(space?.parameters.map((param) => [param.name, param]) ?? []);
   const columnOf = new Map(paramColumns);
   const trials: FileTrial[] = [];
   const skipped = new Map<string, number>();
