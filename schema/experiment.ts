@@ -1,5 +1,6 @@
 import { builder } from './builder.ts';
-import { badInput } from '../server/errors.ts';
+import { badInput, userError } from '../server/errors.ts';
+import { TimeoutError } from '../server/optimizer/pool/compute-pool.ts';
 import { experimentName } from '../server/experiments/experiment-input.ts';
 import { prunerSpec, storedPruner } from '../server/pruners/pruner-config.ts';
 import { constraintsSpec, objectivesSpec, storedConstraints, storedObjectives } from '../server/objectives/objectives-config.ts';
@@ -75,7 +76,15 @@ builder.prismaObject('Experiment', {
         'The feasible completed trials no other feasible completed trial dominates in every objective, in order of the first objective (equal ones all kept).',
       select: { id: true },
       resolve: async (query, experiment, _args, ctx) => {
-        const ids = frontIds((await rankCompleted(ctx.runtime.database, experiment.id, ctx.budget, 'paretoFront')).ranked);
+        const ranked = (await rankCompleted(ctx.runtime.database, experiment.id, ctx.budget, 'paretoFront')).ranked;
+        const ids = await frontIds(ranked, async (points) => {
+          try {
+            return await ctx.runtime.pool.front(points);
+          } catch (error) {
+            if (!(error instanceof TimeoutError)) throw error;
+            throw userError('QUERY_TOO_COMPLEX', `paretoFront: the front of ${points.length.toLocaleString('en')} trials took longer than ${error.timeoutMs} ms; read the trials and rank them yourself`);
+          }
+        });
         const rows = await ctx.runtime.db.trial.findMany({ ...query, where: { id: { in: ids } } });
         const byId = new Map(rows.map((row) => [row.id, row]));
         return ids.map((id) => byId.get(id)!).filter(Boolean);

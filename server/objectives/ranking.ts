@@ -52,10 +52,22 @@ export async function rankCompleted(database: Database, experimentId: string, bu
   return { objectives, constraints, ranked };
 }
 
-/** The ids of the feasible, non-dominated trials among `ranked`, in order of the first objective. */
-export function frontIds(ranked: readonly Ranked[]): string[] {
+/**
+ * Fronts of at most this many points (or of two objectives, sorted once) are found on the event loop;
+ * larger ones on a worker thread with a time bound: with three or more objectives the work grows with
+ * the points times the front, and every point of a hostile experiment can be on it.
+ */
+export const FRONT_IN_PROCESS = 2_000;
+
+/** Finds the Pareto front of objective vectors (indices, as {@link paretoFront} gives them), perhaps off the event loop. */
+export type FrontFinder = (points: number[][]) => Promise<number[]>;
+
+/** The ids of the feasible, non-dominated trials among `ranked`, in order of the first objective; large fronts through `offload`. */
+export async function frontIds(ranked: readonly Ranked[], offload: FrontFinder): Promise<string[]> {
   const feasible = ranked.filter((r): r is Ranked & { vector: number[] } => r.vector !== null && r.violation === 0);
-  return paretoFront(feasible.map((r) => r.vector)).map((i) => feasible[i]!.id);
+  const points = feasible.map((r) => r.vector);
+  const inProcess = points.length <= FRONT_IN_PROCESS || points[0]!.length <= 2;
+  return (inProcess ? paretoFront(points) : await offload(points)).map((i) => feasible[i]!.id);
 }
 
 /** The id of the feasible trial best in the first objective (earliest on ties), or null. */

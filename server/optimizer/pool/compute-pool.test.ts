@@ -1,5 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { ComputePool } from './compute-pool.ts';
+import { ComputePool, TimeoutError } from './compute-pool.ts';
+import { paretoFront } from '../../objectives/pareto.ts';
+import { FRONT_IN_PROCESS, frontIds, type Ranked } from '../../objectives/ranking.ts';
 import { parseSearchSpace } from '../space.ts';
 
 const space = parseSearchSpace({ x: { min: 0, max: 1 }, c: ['a', 'b'] });
@@ -27,5 +29,34 @@ describe('compute pool', () => {
     const result = await pool.suggest({ algorithm: 'gp', space, completed, running: [], seed: 1 }, 1);
     expect(result.fallbackReason).toBe('timeout: optimizer "gp" took longer than 1 ms');
     expect(result.suggestions).toHaveLength(1);
+  });
+});
+
+describe('Pareto fronts of many trials', () => {
+  /** Trials on a 3-objective simplex (every one on the front), one in ten dominated, one in seven infeasible. */
+  const ranked: Ranked[] = Array.from({ length: FRONT_IN_PROCESS + 500 }, (_, i) => {
+    const a = ((i * 0.618034) % 1) * 0.9;
+    const b = ((i * 0.414214) % 1) * (1 - a);
+    const vector = i % 10 === 0 ? [a + 0.5, b + 0.5, 2] : [a, b, 1 - a - b];
+    return { id: `t${i}`, number: i, vector, violation: i % 7 === 0 ? 1 : 0 };
+  });
+
+  it('are found on a worker thread past FRONT_IN_PROCESS points with three objectives, the same as on the event loop', async () => {
+    const feasible = ranked.filter((r) => r.violation === 0);
+    const expected = paretoFront(feasible.map((r) => r.vector!)).map((i) => feasible[i]!.id);
+    let offloaded = 0;
+    const ids = await frontIds(ranked, (points) => (offloaded++, pool.front(points)));
+    expect(offloaded).toBe(1);
+    expect(ids).toEqual(expected);
+    // Every feasible trial on the simplex, none of those off it.
+    expect(ids.length).toBe(feasible.filter((r) => r.number % 10 !== 0).length);
+    // Fewer points, or two objectives (one sort), stay on the event loop.
+    await frontIds(ranked.slice(0, FRONT_IN_PROCESS), () => Promise.reject(new Error('offloaded')));
+    await frontIds(ranked.map((r) => ({ ...r, vector: r.vector!.slice(0, 2) })), () => Promise.reject(new Error('offloaded')));
+  });
+
+  it('stop at their time bound', async () => {
+    const points = ranked.map((r) => r.vector!);
+    await expect(pool.front(points, 1)).rejects.toBeInstanceOf(TimeoutError);
   });
 });

@@ -18,6 +18,9 @@ export const IMPORTANCE_TIMEOUT_MS = 10_000;
 /** Time bound of one model landscape (a GP fit and a grid of predictions), in milliseconds. */
 export const LANDSCAPE_TIMEOUT_MS = 10_000;
 
+/** Time bound of one Pareto front of many trials, in milliseconds. */
+export const FRONT_TIMEOUT_MS = 10_000;
+
 /** Optimizers whose work per suggestion is a few random draws (no model): run on the event loop. */
 const IN_PROCESS: ReadonlySet<string> = new Set(['random', 'quasi_random']);
 
@@ -158,6 +161,11 @@ export class ComputePool {
    */
   extrapolate(task: ExtrapolateTask, timeoutMs = this.suggestTimeoutMs, owner = ''): Promise<(CurvePrediction | null)[]> {
     return this.run<(CurvePrediction | null)[]>({ kind: 'extrapolate', task }, timeoutMs, owner);
+  }
+
+  /** Finds the Pareto front of `points` on a worker thread (the insights' thread), within `timeoutMs` (throws `TimeoutError` past it). */
+  front(points: readonly (readonly number[])[], timeoutMs = FRONT_TIMEOUT_MS): Promise<number[]> {
+    return this.run<number[]>({ kind: 'front', task: { points } }, timeoutMs, '');
   }
 
   /** Stops the worker threads; a later task starts them again. */
