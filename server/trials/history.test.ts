@@ -9,7 +9,7 @@ import { parseSearchSpace, type Params } from '../optimizer/space.ts';
 import { createRuntime, type Runtime } from '../runtime/runtime.ts';
 import { newDatabase, type TestDatabase } from '../../tests/harness.ts';
 import { nextRevision } from './revisions.ts';
-import { learnedLoss, learnedScores, optimizerTrials, withFailed } from './history.ts';
+import { HistoryCache, learnedLoss, learnedScores, optimizerTrials, withFailed } from './history.ts';
 import { curveRows, readRunningCurves, type RunningCurve } from './running-curves.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'oscar-history-'));
@@ -49,6 +49,31 @@ async function complete(experiment: Experiment, params: Params, loss: number, op
   });
   return runtime.db.experiment.findUniqueOrThrow({ where: { id: experiment.id } });
 }
+
+describe('HistoryCache memory', () => {
+  it('forgets the least recently used histories past its bound on values held, and reads one again when needed', async () => {
+    // Each trial of this space weighs 3 (itself and 2 parameter values): 12 trials, 36.
+    const histories = new HistoryCache(runtime.db, runtime.pool, 50);
+    let first = await newExperiment('memory one', 'random');
+    let second = await newExperiment('memory two', 'random');
+    for (let i = 0; i < 12; i++) {
+      first = await complete(first, { x: i / 12, y: 0.5 }, i, 'random');
+      second = await complete(second, { x: 0.5, y: i / 12 }, i, 'random');
+    }
+    await histories.propose(first, space, 1);
+    expect(histories.cachedExperiments).toBe(1);
+    await histories.propose(second, space, 1);
+    expect(histories.cachedExperiments).toBe(1); // 72 values together: the first was forgotten
+    // Read again from the database when it is next needed.
+    const proposals = await histories.propose(first, space, 1);
+    expect(proposals).toHaveLength(1);
+    expect(histories.cachedExperiments).toBe(1);
+    const roomy = new HistoryCache(runtime.db, runtime.pool, 100);
+    await roomy.propose(first, space, 1);
+    await roomy.propose(second, space, 1);
+    expect(roomy.cachedExperiments).toBe(2);
+  });
+});
 
 describe('HistoryCache.propose', () => {
   it('proposes a batch of distinct parameter sets in one call', async () => {

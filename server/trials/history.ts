@@ -41,6 +41,19 @@ const SCALARIZATION_STREAM = 0x5ca1a;
 /** Experiments whose history one process keeps in memory. */
 const MAX_CACHED_EXPERIMENTS = 64;
 
+/**
+ * Values (parameter values and curve points: about 25 bytes each in memory) the kept histories may hold
+ * together, about 200 MB; past it the least recently used are forgotten (and read again when next
+ * needed). The count alone let a user's 64 imported experiments of 10,000 trials and 100 parameters
+ * hold 1.7 GB. The history in use is kept whatever its size.
+ */
+export const MAX_CACHED_VALUES = 8_000_000;
+
+/** What a trial's entry weighs against {@link MAX_CACHED_VALUES}: its parameter values and curve points, and one. */
+function weightOf(trial: KnownTrial | undefined): number {
+  return trial === undefined ? 0 : 1 + Object.keys(trial.params).length + (trial.curve?.length ?? 0);
+}
+
 interface KnownTrial {
   readonly state: string;
   readonly params: Params;
@@ -216,6 +229,8 @@ interface History {
   /** Partial curves of running trials, by trial number (server/trials/running-curves.ts). */
   readonly runningCurves: Map<number, RunningCurve>;
   revision: number;
+  /** What its trials weigh (see {@link weightOf}). */
+  weight: number;
   /** The furthest step a COMPLETED trial reported, and that any trial reported (null: none yet). */
   completedStep: number | null;
   furthestStep: number | null;
@@ -236,6 +251,7 @@ export class HistoryCache {
   constructor(
     private readonly db: Db,
     private readonly pool: ComputePool,
+    private readonly maxValues = MAX_CACHED_VALUES,
   ) {}
 
   /** Drops a deleted experiment's history. */
@@ -253,10 +269,26 @@ export class HistoryCache {
       return history;
     }
     this.histories.delete(experimentId);
-    history = { scoringKey, trials: new Map(), completed: [], failed: [], running: new Map(), runningCurves: new Map(), revision: -1, completedStep: null, furthestStep: null };
+    history = { scoringKey, trials: new Map(), completed: [], failed: [], running: new Map(), runningCurves: new Map(), revision: -1, weight: 0, completedStep: null, furthestStep: null };
     this.histories.set(experimentId, history);
-    while (this.histories.size > MAX_CACHED_EXPERIMENTS) this.histories.delete(this.histories.keys().next().value!);
+    this.evict();
     return history;
+  }
+
+  /** Forgets the least recently used histories past {@link MAX_CACHED_EXPERIMENTS} or `maxValues` ({@link MAX_CACHED_VALUES}); never the only one. */
+  private evict(): void {
+    let weight = 0;
+    for (const history of this.histories.values()) weight += history.weight;
+    while (this.histories.size > 1 && (this.histories.size > MAX_CACHED_EXPERIMENTS || weight > this.maxValues)) {
+      const [oldest, history] = this.histories.entries().next().value!;
+      weight -= history.weight;
+      this.histories.delete(oldest);
+    }
+  }
+
+  /** How many experiments' histories this process keeps now (for tests). */
+  get cachedExperiments(): number {
+    return this.histories.size;
   }
 
   private async refresh(experimentId: string, history: History, scoring: Scoring): Promise<void> {
@@ -280,7 +312,9 @@ export class HistoryCache {
       const params = row.params as Params;
       if (known?.score) completedChanged = true;
       const curve = curves.get(row.id);
-      history.trials.set(row.number, { state: row.state, params, score, ...(curve ? { curve } : {}) });
+      const trial: KnownTrial = { state: row.state, params, score, ...(curve ? { curve } : {}) };
+      history.weight += weightOf(trial) - weightOf(known);
+      history.trials.set(row.number, trial);
       if (score !== null && !completedChanged) history.completed.push({ params, ...score, ...(curve ? { curve } : {}) });
       if (row.state === 'FAILED' && known?.state !== 'FAILED' && !completedChanged) history.failed.push({ params, at: history.completed.length });
       if (row.state === 'RUNNING') history.running.set(row.number, params);
@@ -329,7 +363,10 @@ export class HistoryCache {
     const scoring: Scoring = { objectives, constraints, plain: isPlain(objectives, constraints) };
     const history = this.historyOf(experiment.id, JSON.stringify([objectives, constraints]));
     // Revisions commit in order (server/trials/revisions.ts): a cache at the experiment's revision is whole.
-    if (history.revision < experiment.revision) await this.refresh(experiment.id, history, scoring);
+    if (history.revision < experiment.revision) {
+      await this.refresh(experiment.id, history, scoring);
+      this.evict();
+    }
     // One number per trial for the optimizer: the loss, or (several objectives, constraints) a
     // scalarisation drawn for this call (server/objectives/scalarize.ts).
     const finalStep = history.completedStep ?? history.furthestStep;
