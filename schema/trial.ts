@@ -2,6 +2,7 @@ import { builder } from './builder.ts';
 import { filter, pipe } from 'graphql-yoga';
 import type { TrialEvent } from '../server/runtime/events.ts';
 import { MAX_CHANGED_REPLAYED, changedSince, replayThen } from '../server/subscriptions/replay.ts';
+import { selectsField } from './selected-fields.ts';
 import { ownedExperimentId } from './owned-experiment.ts';
 import { TRIAL_STATES, asTrialState } from '../server/trials/trial-state.ts';
 import { parseExperimentInput } from '../server/experiments/experiment-input.ts';
@@ -80,9 +81,11 @@ const TrialRef = builder.prismaObject('Trial', {
       type: [IntermediateValueRef],
       description: 'Its learning curve: the values it reported, by step (at most 10,000).',
       select: { id: true },
-      resolve: async (trial, _args, ctx) => {
+      resolve: async (trial, _args, ctx, info) => {
         ctx.budget.charge(await ctx.runtime.database.storedBytes({ table: 'TrialReport', trialIds: [trial.id] }), 'intermediateValues');
-        return ctx.runtime.db.trialReport.findMany({ where: { trialId: trial.id }, orderBy: { step: 'asc' }, select: { step: true, value: true, metrics: true } });
+        // Metrics are read only when asked for: they can be most of a long curve's bytes (a chart wants steps and values).
+        const metrics = selectsField(info, 'metrics');
+        return ctx.runtime.db.trialReport.findMany({ where: { trialId: trial.id }, orderBy: { step: 'asc' }, select: { step: true, value: true, metrics } });
       },
     }),
     retryOf: t.relation('retryOf', { nullable: true, description: 'The STALE trial whose parameters this one repeats.' }),

@@ -53,7 +53,6 @@ export const TrialPage = graphql(`
         intermediateValues {
           step
           value
-          metrics
         }
       }
     }
