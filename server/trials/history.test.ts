@@ -9,7 +9,7 @@ import { parseSearchSpace, type Params } from '../optimizer/space.ts';
 import { createRuntime, type Runtime } from '../runtime/runtime.ts';
 import { newDatabase, type TestDatabase } from '../../tests/harness.ts';
 import { nextRevision } from './revisions.ts';
-import { HistoryCache, learnedLoss, learnedScores, optimizerTrials, withFailed } from './history.ts';
+import { curveBatches, HistoryCache, learnedLoss, learnedScores, optimizerTrials, withFailed } from './history.ts';
 import { curveRows, readRunningCurves, type RunningCurve } from './running-curves.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'oscar-history-'));
@@ -49,6 +49,20 @@ async function complete(experiment: Experiment, params: Params, loss: number, op
   });
   return runtime.db.experiment.findUniqueOrThrow({ where: { id: experiment.id } });
 }
+
+describe('curveBatches', () => {
+  it('reads pruned curves at most 20 trials and about 20,000 reports a query, a longer one alone', () => {
+    const trial = (id: string, lastStep: number | null) => ({ id, lastStep });
+    // Short curves: 20 trials a query.
+    const short = Array.from({ length: 45 }, (_, i) => trial(`s${i}`, 49));
+    expect(curveBatches(short).map((batch) => batch.length)).toEqual([20, 20, 5]);
+    // Curves of 10,000 reports (the most a trial has, whatever its last step): two a query.
+    const long = Array.from({ length: 5 }, (_, i) => trial(`l${i}`, i === 0 ? 1e9 : 9_999));
+    expect(curveBatches(long).map((batch) => batch.length)).toEqual([2, 2, 1]);
+    expect(curveBatches([trial('a', 0), trial('b', null)])).toEqual([['a', 'b']]);
+    expect(curveBatches([])).toEqual([]);
+  });
+});
 
 describe('HistoryCache memory', () => {
   it('forgets the least recently used histories past its bound on values held, and reads one again when needed', async () => {

@@ -9,6 +9,7 @@ import type { Db } from '../runtime/database.ts';
 import { fitPoints, predictCurve, type CurvePoint, type CurvePrediction } from '../pruners/learning-curve.ts';
 import { curvePoints, curveRows, needsPrediction, readRunningCurves, runningForOptimizer, type RunningCurve } from './running-curves.ts';
 import { asRecord } from '../json.ts';
+import { MAX_REPORTS_PER_TRIAL } from './reports.ts';
 import { objectiveVector, storedConstraints, storedObjectives, violation, type Constraint, type Objectives } from '../objectives/objectives-config.ts';
 import { isPlain, resultValues } from '../objectives/ranking.ts';
 import { scalarize, type Scored } from '../objectives/scalarize.ts';
@@ -63,11 +64,35 @@ interface KnownTrial {
   readonly curve?: readonly CurvePoint[];
 }
 
-/**
- * How many trials' reports one query reads: at most 10,000 reports a trial, so one query holds at most
- * 200,000 rows however many pruned trials an experiment has.
- */
+/** At most this many trials' reports one query reads. */
 const CURVE_BATCH = 20;
+
+/**
+ * At most about this many reports one query reads (each trial's counted at the most it can have, one a
+ * step up to its last, at most {@link MAX_REPORTS_PER_TRIAL}), so one read of pruned curves holds the
+ * event loop for a fraction of a second; 20 trials of 10,000 reports in one query had held it 1.5 s.
+ * A trial with more than this many is read alone.
+ */
+const CURVE_ROWS = 20_000;
+
+/** Trials to read the reports of, in batches of at most {@link CURVE_BATCH} trials and about {@link CURVE_ROWS} reports. */
+export function curveBatches(trials: readonly { readonly id: string; readonly lastStep: number | null }[]): string[][] {
+  const batches: string[][] = [];
+  let batch: string[] = [];
+  let rows = 0;
+  for (const trial of trials) {
+    const most = Math.min(MAX_REPORTS_PER_TRIAL, (trial.lastStep ?? 0) + 1);
+    if (batch.length > 0 && (batch.length >= CURVE_BATCH || rows + most > CURVE_ROWS)) {
+      batches.push(batch);
+      batch = [];
+      rows = 0;
+    }
+    batch.push(trial.id);
+    rows += most;
+  }
+  if (batch.length > 0) batches.push(batch);
+  return batches;
+}
 
 /** A FAILED trial, and how many scored trials finished before it (its place in completion order). */
 interface FailedTrial {
@@ -298,7 +323,7 @@ export class HistoryCache {
       select: { id: true, number: true, state: true, params: true, loss: true, lastValue: true, lastStep: true, prunedStep: true, revision: true, metrics: !scoring.plain },
       orderBy: [{ revision: 'asc' }, { number: 'asc' }],
     });
-    const curves = await this.curvesOf(rows.filter((row) => row.state === 'PRUNED' && row.loss === null && scoring.plain).map((row) => row.id));
+    const curves = await this.curvesOf(curveBatches(rows.filter((row) => row.state === 'PRUNED' && row.loss === null && scoring.plain)));
     let completedChanged = false;
     for (const row of rows) {
       history.revision = Math.max(history.revision, row.revision);
@@ -332,11 +357,11 @@ export class HistoryCache {
   }
 
   /** The values each of these (pruned) trials reported, by trial id, read in bounded batches. */
-  private async curvesOf(trialIds: readonly string[]): Promise<Map<string, CurvePoint[]>> {
+  private async curvesOf(batches: readonly (readonly string[])[]): Promise<Map<string, CurvePoint[]>> {
     const curves = new Map<string, CurvePoint[]>();
-    for (let i = 0; i < trialIds.length; i += CURVE_BATCH) {
+    for (const batch of batches) {
       const reports = await this.db.trialReport.findMany({
-        where: { trialId: { in: trialIds.slice(i, i + CURVE_BATCH) } },
+        where: { trialId: { in: [...batch] } },
         select: { trialId: true, step: true, value: true },
       });
       const read = new Map<string, CurvePoint[]>();
