@@ -1,5 +1,6 @@
 import type { OperationBudget } from '../http/operation-budget.ts';
 import type { Database } from '../runtime/database.ts';
+import { readParts } from '../db/read-parts.ts';
 
 /** One trial's intermediate values, by step (thinned to at most {@link MAX_POINTS_PER_CURVE}). */
 export interface LearningCurve {
@@ -26,6 +27,10 @@ export function thin(n: number, max: number): number[] {
   if (n <= max) return Array.from({ length: n }, (_, i) => i);
   return Array.from({ length: max }, (_, i) => Math.round((i * (n - 1)) / (max - 1)));
 }
+
+/** About how many reports one read of {@link learningCurves} asks for (a trial with more is read alone). */
+export const READ_ROWS = 20_000;
+
 
 /**
  * The learning curves the dashboard draws: the best {@link BEST_CURVES} completed trials that reported
@@ -56,12 +61,15 @@ export async function learningCurves(database: Database, experimentId: string, b
     .sort((a, b) => a.number - b.number);
   const ids = trials.map((t) => t.id);
   budget.charge(rows * REPORT_BYTES, 'learningCurves'); // steps and values only
-  const reports = await db.trialReport.findMany({ where: { trialId: { in: ids } }, orderBy: [{ trialId: 'asc' }, { step: 'asc' }], select: { trialId: true, step: true, value: true } });
   const byTrial = new Map<string, { step: number; value: number }[]>();
-  for (const report of reports) {
-    const curve = byTrial.get(report.trialId);
-    if (curve) curve.push(report);
-    else byTrial.set(report.trialId, [report]);
+  // Read in parts of about READ_ROWS reports: one read of 200,000 had held the event loop 1.4 s.
+  for (const part of readParts(ids, (id) => id, (id) => countOf.get(id) ?? 0, READ_ROWS)) {
+    const reports = await db.trialReport.findMany({ where: { trialId: { in: part } }, orderBy: [{ trialId: 'asc' }, { step: 'asc' }], select: { trialId: true, step: true, value: true } });
+    for (const report of reports) {
+      const curve = byTrial.get(report.trialId);
+      if (curve) curve.push(report);
+      else byTrial.set(report.trialId, [report]);
+    }
   }
   return trials.map((trial) => {
     const points = byTrial.get(trial.id) ?? [];

@@ -10,6 +10,7 @@ import { fitPoints, predictCurve, type CurvePoint, type CurvePrediction } from '
 import { curvePoints, curveRows, needsPrediction, readRunningCurves, runningForOptimizer, type RunningCurve } from './running-curves.ts';
 import { asRecord } from '../json.ts';
 import { MAX_REPORTS_PER_TRIAL } from './reports.ts';
+import { readParts } from '../db/read-parts.ts';
 import { objectiveVector, storedConstraints, storedObjectives, violation, type Constraint, type Objectives } from '../objectives/objectives-config.ts';
 import { isPlain, resultValues } from '../objectives/ranking.ts';
 import { scalarize, type Scored } from '../objectives/scalarize.ts';
@@ -77,21 +78,7 @@ const CURVE_ROWS = 20_000;
 
 /** Trials to read the reports of, in batches of at most {@link CURVE_BATCH} trials and about {@link CURVE_ROWS} reports. */
 export function curveBatches(trials: readonly { readonly id: string; readonly lastStep: number | null }[]): string[][] {
-  const batches: string[][] = [];
-  let batch: string[] = [];
-  let rows = 0;
-  for (const trial of trials) {
-    const most = Math.min(MAX_REPORTS_PER_TRIAL, (trial.lastStep ?? 0) + 1);
-    if (batch.length > 0 && (batch.length >= CURVE_BATCH || rows + most > CURVE_ROWS)) {
-      batches.push(batch);
-      batch = [];
-      rows = 0;
-    }
-    batch.push(trial.id);
-    rows += most;
-  }
-  if (batch.length > 0) batches.push(batch);
-  return batches;
+  return readParts(trials, (trial) => trial.id, (trial) => Math.min(MAX_REPORTS_PER_TRIAL, (trial.lastStep ?? 0) + 1), CURVE_ROWS, CURVE_BATCH);
 }
 
 /** A FAILED trial, and how many scored trials finished before it (its place in completion order). */
