@@ -74,17 +74,18 @@ builder.prismaObject('Experiment', {
       type: ['Trial'],
       description:
         'The feasible completed trials no other feasible completed trial dominates in every objective, in order of the first objective (equal ones all kept).',
-      select: { id: true },
+      select: { id: true, revision: true },
       resolve: async (query, experiment, _args, ctx) => {
-        const ranked = (await rankCompleted(ctx.runtime.database, experiment.id, ctx.budget, 'paretoFront')).ranked;
-        const ids = await frontIds(ranked, async (points) => {
-          try {
-            return await ctx.runtime.pool.front(points);
-          } catch (error) {
-            if (!(error instanceof TimeoutError)) throw error;
-            throw userError('QUERY_TOO_COMPLEX', `paretoFront: the front of ${points.length.toLocaleString('en')} trials took longer than ${error.timeoutMs} ms; read the trials and rank them yourself`);
-          }
-        });
+        const { ranked, objectives, constraints } = await rankCompleted(ctx.runtime.database, experiment.id, ctx.budget, 'paretoFront');
+        // Ids, not indices, are shared: trials read after the revision was (a result meanwhile) may differ.
+        const key = JSON.stringify([experiment.id, experiment.revision, objectives, constraints]);
+        let ids: string[];
+        try {
+          ids = await ctx.runtime.fronts.ids(key, () => frontIds(ranked, (points) => ctx.runtime.pool.front(points)));
+        } catch (error) {
+          if (!(error instanceof TimeoutError)) throw error;
+          throw userError('QUERY_TOO_COMPLEX', `paretoFront: the front of these trials took longer than ${error.timeoutMs} ms; read the trials and rank them yourself`);
+        }
         const rows = await ctx.runtime.db.trial.findMany({ ...query, where: { id: { in: ids } } });
         const byId = new Map(rows.map((row) => [row.id, row]));
         return ids.map((id) => byId.get(id)!).filter(Boolean);

@@ -3,6 +3,7 @@ import { filter, pipe } from 'graphql-yoga';
 import type { TrialEvent } from '../server/runtime/events.ts';
 import { MAX_CHANGED_REPLAYED, changedSince, replayThen } from '../server/subscriptions/replay.ts';
 import { selectsField } from './selected-fields.ts';
+import { REPORT_BYTES } from '../server/insights/learning-curves.ts';
 import { ownedExperimentId } from './owned-experiment.ts';
 import { TRIAL_STATES, asTrialState } from '../server/trials/trial-state.ts';
 import { parseExperimentInput } from '../server/experiments/experiment-input.ts';
@@ -82,9 +83,13 @@ const TrialRef = builder.prismaObject('Trial', {
       description: 'Its learning curve: the values it reported, by step (at most 10,000).',
       select: { id: true },
       resolve: async (trial, _args, ctx, info) => {
-        ctx.budget.charge(await ctx.runtime.database.storedBytes({ table: 'TrialReport', trialIds: [trial.id] }), 'intermediateValues');
-        // Metrics are read only when asked for: they can be most of a long curve's bytes (a chart wants steps and values).
+        // Metrics are read (and measured, and charged) only when asked for: they can be most of a long
+        // curve's bytes, and a chart wants steps and values.
         const metrics = selectsField(info, 'metrics');
+        const bytes = metrics
+          ? await ctx.runtime.database.storedBytes({ table: 'TrialReport', trialIds: [trial.id] })
+          : (await ctx.runtime.db.trialReport.count({ where: { trialId: trial.id } })) * REPORT_BYTES;
+        ctx.budget.charge(bytes, 'intermediateValues');
         return ctx.runtime.db.trialReport.findMany({ where: { trialId: trial.id }, orderBy: { step: 'asc' }, select: { step: true, value: true, metrics } });
       },
     }),

@@ -42,6 +42,9 @@ description, algorithm, seed, lease_seconds, resume (false: afresh once, at the 
 pruner, objectives, constraints. COMMAND's stderr is passed through to oscar's.
 Server: --url or OSCAR_URL (default http://localhost:4000/graphql); token: --token or OSCAR_TOKEN.`;
 
+/** Codes with which the server refuses a trial's failure, after which the run goes on (others stop it). */
+const REFUSALS: ReadonlySet<string> = new Set(['BAD_USER_INPUT', 'CONFLICT', 'NOT_FOUND']);
+
 /** A mistake in how `oscar run` was called: shown with the usage. */
 export class AgentUsageError extends Error {}
 
@@ -426,7 +429,7 @@ export async function runAgent(options: AgentOptions, out: NodeJS.WritableStream
               await graphql(reporting, FAIL, { trialId: suggest.id, error: storableText(error.slice(0, 9000)) });
             } catch (refused) {
               // Refused (finished or pruned meanwhile, say): said, and the run goes on; the trial is failed here.
-              if (!(refused instanceof OscarError) || refused.code === 'CONNECTION_ERROR') throw refused;
+              if (!(refused instanceof OscarError) || !REFUSALS.has(refused.code ?? '')) throw refused;
               log.write(`oscar: trial ${suggest.number}: the server refused its failure: ${printable(refused.message)}\n`);
             }
             outcome = { number: suggest.number, state: 'FAILED', loss: null, params: suggest.params, error };

@@ -1,6 +1,6 @@
 /**
- * Splits `ids`, in order, into parts to read one query each: at most `maxIds` ids a part, whose `count`s
- * (the rows each id reads, or the most it can) add up to at most `maxRows`; an id past that alone. A
+ * Splits `items`, in order, into parts of their `id`s to read one query each: at most `maxIds` a part,
+ * whose `count`s (the rows each reads, or the most it can) add up to at most `maxRows`; one past that alone. A
  * large read then holds the event loop in slices (Prisma maps every row on it), not in one long stretch.
  */
 export function readParts<T>(items: readonly T[], id: (item: T) => string, count: (item: T) => number, maxRows: number, maxIds = Number.POSITIVE_INFINITY): string[][] {

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Runtime } from '../runtime/runtime.ts';
 import { startRuntime, type TestRuntime } from '../../tests/runtime.ts';
 import { parseExperimentInput } from './experiment-input.ts';
-import { openExperiment } from './experiments.ts';
+import { openExperiment, rejoinExperiment } from './experiments.ts';
 import { forgetOldRequests, REQUEST_ID_DAYS } from '../trials/request-expiry.ts';
 
 let started: TestRuntime;
@@ -58,4 +58,26 @@ it(`a resent resume: false call starts afresh once its version is over ${REQUEST
   expect(resentOld.id).not.toBe(old.id);
   expect(resentOld.version).toBe(2);
   expect((await open('Recent start', 'start-new')).id).toBe(recent.id);
+});
+
+it("a resume: false call whose version another's resume: false archived joins the current one as it is, also when resent", async () => {
+  const owner = await runtime.db.user.create({ data: { email: 'afresh-together@example.com', passwordHash: 'x' } });
+  const parameters = { x: { min: 0, max: 1 } };
+  const input = (requestId: string, description: string, space: object = parameters) =>
+    parseExperimentInput({ name: 'Together', parameters: space, resume: false, description }, { requestId });
+  const mine = await openExperiment(runtime.database, runtime.events, owner.id, input('mine', 'my run'));
+  // Another worker starts it afresh before my trial is stored: my version is archived.
+  const theirs = await openExperiment(runtime.database, runtime.events, owner.id, input('theirs', 'their run'));
+  expect(theirs.id).not.toBe(mine.id);
+  // My suggest joins their version without applying my settings to it.
+  const rejoined = await rejoinExperiment(runtime.database, runtime.events, runtime.experiments, owner.id, input('mine', 'my run'));
+  expect(rejoined.id).toBe(theirs.id);
+  // My call resent (its answer lost before its trial was stored) joins it too, instead of archiving it.
+  const resent = await openExperiment(runtime.database, runtime.events, owner.id, input('mine', 'my run'));
+  expect(resent.id).toBe(theirs.id);
+  expect(await runtime.db.experiment.findUniqueOrThrow({ where: { id: theirs.id } })).toMatchObject({ archivedAt: null, description: 'their run' });
+  // Their version has another space: said, not "pass resume: false" (which it did).
+  await expect(rejoinExperiment(runtime.database, runtime.events, runtime.experiments, owner.id, input('mine', 'my run', { y: [1, 2] }))).rejects.toMatchObject({
+    extensions: { code: 'CONFLICT', field: 'experiment.parameters' },
+  });
 });

@@ -1,7 +1,7 @@
 import { randomInt } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import type { Experiment, Prisma } from '../generated/prisma/client.ts';
-import { badInput } from '../errors.ts';
+import { badInput, userError } from '../errors.ts';
 import { canonicalSpace, parseSearchSpace } from '../optimizer/space.ts';
 import type { Database } from '../runtime/database.ts';
 import type { Events } from '../runtime/events.ts';
@@ -113,6 +113,25 @@ export async function findExperiment(database: Database, events: Events, directo
 }
 
 /**
+ * The experiment a `resume: false` request goes to once the version it started was archived by
+ * another's `resume: false` before its trial was stored (workers starting afresh together): the current
+ * version, joined as a resend joins it (its space checked, its settings not applied over the other
+ * call's), or a new one if none is current (deleted meanwhile).
+ */
+export async function rejoinExperiment(database: Database, events: Events, directory: ExperimentDirectory, ownerId: string, request: SuggestInput): Promise<OpenedExperiment> {
+  const current = await database.db.experiment.findFirst({ where: { ownerId, name: request.name, archivedAt: null }, orderBy: { version: 'desc' } });
+  if (current === null) return findExperiment(database, events, directory, ownerId, request);
+  if (canonicalSpace(parseSearchSpace(current.parameters)) !== canonicalSpace(request.space)) {
+    throw userError(
+      'CONFLICT',
+      `Experiment "${request.name}" was started afresh meanwhile by another call, with a different parameter space; send this call again to start afresh once more`,
+      'experiment.parameters',
+    );
+  }
+  return { id: current.id, remembered: false };
+}
+
+/**
  * Whether `experiment` is the version this request started, or already holds the trial of this
  * request's id: the request is a resend of a `resume: false` call (its answer lost, or the call still
  * running), and that version is the one to use (archiving it would lose what the first call stored or
@@ -121,6 +140,13 @@ export async function findExperiment(database: Database, events: Events, directo
 async function startedBy(database: Database, experiment: Experiment, request: SuggestInput): Promise<boolean> {
   if (request.requestId === null) return false;
   if (experiment.startRequestId === request.requestId && requestIdKept(experiment.createdAt)) return true;
+  // It started an earlier version, which another's `resume: false` archived meanwhile (workers starting
+  // afresh together): it has had its fresh start, and joins the current version (see rejoinExperiment).
+  const started = await database.db.experiment.findFirst({
+    where: { ownerId: experiment.ownerId, name: experiment.name, startRequestId: request.requestId },
+    select: { createdAt: true },
+  });
+  if (started !== null && requestIdKept(started.createdAt)) return true;
   const trial = await database.db.trial.findFirst({ where: { experimentId: experiment.id, requestId: request.requestId }, select: { id: true } });
   return trial !== null;
 }

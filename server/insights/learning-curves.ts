@@ -31,7 +31,6 @@ export function thin(n: number, max: number): number[] {
 /** About how many reports one read of {@link learningCurves} asks for (a trial with more is read alone). */
 export const READ_ROWS = 20_000;
 
-
 /**
  * The learning curves the dashboard draws: the best {@link BEST_CURVES} completed trials that reported
  * intermediate values and the latest {@link MAX_CURVES}, oldest first, as many of them as fit in

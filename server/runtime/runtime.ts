@@ -4,6 +4,7 @@ import { ImportanceCache } from '../insights/experiment-importance.ts';
 import { LandscapeCache } from '../insights/experiment-landscape.ts';
 import { TrialTables } from '../insights/trial-table.ts';
 import { ComputePool, DEFAULT_SUGGEST_TIMEOUT_MS } from '../optimizer/pool/compute-pool.ts';
+import { FrontCache } from '../objectives/front-cache.ts';
 import { LiveSubscriptions, type SubscriptionLimits } from '../subscriptions/live-subscriptions.ts';
 import { replayChanges } from '../subscriptions/replay.ts';
 import { HistoryCache } from '../trials/history.ts';
@@ -56,6 +57,8 @@ export interface Runtime {
   /** Which experiment an owner's name refers to, remembered so suggests need no lookup. */
   readonly experiments: ExperimentDirectory;
   readonly importance: ImportanceCache;
+  /** Pareto fronts (large ones found off the event loop), shared by reads of the same revision. */
+  readonly fronts: FrontCache;
   /** The GP's predicted loss over two parameters (the dashboard's contour). */
   readonly landscapes: LandscapeCache;
   readonly tables: TrialTables;
@@ -96,6 +99,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     trials,
     experiments: new ExperimentDirectory(),
     importance: new ImportanceCache(database, pool),
+    fronts: new FrontCache(),
     landscapes: new LandscapeCache(database, pool),
     tables: new TrialTables(database),
     redisStatus() {

@@ -377,6 +377,11 @@ export class HistoryCache {
     // Revisions commit in order (server/trials/revisions.ts): a cache at the experiment's revision is whole.
     if (history.revision < experiment.revision) {
       await this.refresh(experiment.id, history, scoring);
+      // Most recently used again (others may have been used while it was read), so it is not the one forgotten.
+      if (this.histories.get(experiment.id) === history) {
+        this.histories.delete(experiment.id);
+        this.histories.set(experiment.id, history);
+      }
       this.evict();
     }
     // One number per trial for the optimizer: the loss, or (several objectives, constraints) a

@@ -4,7 +4,7 @@ import type { Viewer } from '../accounts/auth.ts';
 import { userError } from '../errors.ts';
 import { asRecord } from '../json.ts';
 import type { ExperimentDirectory } from '../experiments/experiment-directory.ts';
-import { findExperiment } from '../experiments/experiments.ts';
+import { findExperiment, rejoinExperiment } from '../experiments/experiments.ts';
 import type { SuggestInput } from '../experiments/experiment-input.ts';
 import type { Database } from '../runtime/database.ts';
 import type { Events } from '../runtime/events.ts';
@@ -50,10 +50,12 @@ export async function suggestTrial(deps: TrialDeps, viewer: Viewer, request: Sug
       }
       // Archived, or its settings changed, since this process last looked: open it again. A `resume:
       // false` call has had its fresh start (the first open above); the version it started was archived
-      // by another's meanwhile (workers starting afresh together), so it joins the current one instead
-      // of archiving that one too (which archived every version the others had just started, and failed).
+      // by another's meanwhile (workers starting afresh together), so it joins the current one as it is
+      // instead of archiving that one too (which archived every version the others had just started).
       deps.experiments.forget(viewer.userId, request.name);
-      opened = await findExperiment(deps.database, deps.events, deps.experiments, viewer.userId, { ...request, resume: true });
+      opened = request.resume
+        ? await findExperiment(deps.database, deps.events, deps.experiments, viewer.userId, request)
+        : await rejoinExperiment(deps.database, deps.events, deps.experiments, viewer.userId, request);
     }
   }
   // A new trial is answered from the rows its transaction wrote (with its experiment: what suggest is
