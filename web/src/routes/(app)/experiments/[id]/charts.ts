@@ -48,7 +48,7 @@ export const MAX_CURVES = 300;
 
 /** A log axis reads better when every plotted value is positive and they span more than three decades. */
 export function wantsLogScale(plotted: Plotted, rows: readonly number[]): boolean {
-  return spansDecades(rows.map((row) => valueAt(plotted, row)));
+  return spansDecades(extentOf(rows.map((row) => valueAt(plotted, row))));
 }
 
 /** Whether a log axis can draw every plotted value: all of them positive. */
@@ -118,16 +118,19 @@ function plottedAxis(plotted: Plotted, rows: readonly number[], axis: ValueAxis,
   };
 }
 
-/** Whether at least two values are all positive and span more than three decades. */
-function spansDecades(values: Iterable<number>): boolean {
-  let count = 0;
-  let min = Infinity;
-  let max = -Infinity;
+/** How many values, and their least and greatest. */
+function extentOf(values: Iterable<number>): { count: number; min: number; max: number } {
+  const extent = { count: 0, min: Infinity, max: -Infinity };
   for (const value of values) {
-    count++;
-    min = Math.min(min, value);
-    max = Math.max(max, value);
+    extent.count++;
+    extent.min = Math.min(extent.min, value);
+    extent.max = Math.max(extent.max, value);
   }
+  return extent;
+}
+
+/** Whether at least two values are all positive and span more than three decades. */
+function spansDecades({ count, min, max }: { count: number; min: number; max: number }): boolean {
   return count >= 2 && min > 0 && max / min > 1000;
 }
 
@@ -409,14 +412,8 @@ export function curvePoints(curves: readonly DrawnCurve[]): number {
  * mouse events; a dot on each point carries the tooltip (large scatter series: one path per style).
  */
 export function learningCurvesOption(curves: readonly DrawnCurve[]): ChartOption {
-  const log = spansDecades(curves.flatMap((curve) => curve.values));
-  const extent = { min: Infinity, max: -Infinity };
-  for (const curve of curves) {
-    for (const value of curve.values) {
-      extent.min = Math.min(extent.min, value);
-      extent.max = Math.max(extent.max, value);
-    }
-  }
+  const extent = extentOf(curves.flatMap((curve) => curve.values));
+  const log = spansDecades(extent);
   const byNumber = new Map(curves.map((curve) => [curve.number, curve]));
   const points = (curve: DrawnCurve): [number, number, number][] => curve.steps.map((step, i) => [step, curve.values[i]!, curve.number]);
   const pruned = curves.filter((curve) => curve.rank < 0 && curve.state === 'PRUNED');
