@@ -1,6 +1,6 @@
 import { builder } from './builder.ts';
 import { badInput, userError } from '../server/errors.ts';
-import { TimeoutError } from '../server/optimizer/pool/compute-pool.ts';
+import { insightsBusy, TimeoutError } from '../server/optimizer/pool/compute-pool.ts';
 import { experimentName } from '../server/experiments/experiment-input.ts';
 import { prunerSpec, storedPruner } from '../server/pruners/pruner-config.ts';
 import { constraintsSpec, objectivesSpec, storedConstraints, storedObjectives } from '../server/objectives/objectives-config.ts';
@@ -74,16 +74,16 @@ builder.prismaObject('Experiment', {
       type: ['Trial'],
       description:
         'The feasible completed trials no other feasible completed trial dominates in every objective, in order of the first objective (equal ones all kept).',
-      select: { id: true, revision: true },
+      select: { id: true, revision: true, ownerId: true },
       resolve: async (query, experiment, _args, ctx) => {
         const { ranked, objectives, constraints } = await rankCompleted(ctx.runtime.database, experiment.id, ctx.budget, 'paretoFront');
         // Ids, not indices, are shared: trials read after the revision was (a result meanwhile) may differ.
         const key = JSON.stringify([experiment.id, experiment.revision, objectives, constraints]);
         let ids: string[];
         try {
-          ids = await ctx.runtime.fronts.ids(key, () => frontIds(ranked, (points) => ctx.runtime.pool.front(points)));
+          ids = await ctx.runtime.fronts.ids(key, () => frontIds(ranked, (points) => ctx.runtime.pool.front(points, experiment.ownerId)));
         } catch (error) {
-          if (!(error instanceof TimeoutError)) throw error;
+          if (!(error instanceof TimeoutError)) throw insightsBusy('paretoFront', error);
           throw userError('QUERY_TOO_COMPLEX', `paretoFront: the front of these trials took longer than ${error.timeoutMs} ms; read the trials and rank them yourself`);
         }
         const rows = await ctx.runtime.db.trial.findMany({ ...query, where: { id: { in: ids } } });
@@ -185,7 +185,7 @@ builder.subscriptionField('experimentUpdated', (t) =>
       return ctx.runtime.live.watch(ctx.viewer, replayThen(events, replayed, (event) => event.experimentId));
     },
     resolve: (query, event, _args, ctx) => {
-      ctx.budget.refill(); // each event is an operation of its own
+      ctx.budget.refill(ctx.runtime.eventBytes.of(ctx.viewer.userId)); // each event is an operation of its own, drawing on the user's allowance
       return ctx.runtime.events.loadOnce(event, `experiment:${event.experimentId}:${JSON.stringify(query)}`, () =>
         ctx.runtime.db.experiment.findUniqueOrThrow({ ...query, where: { id: event.experimentId } }),
       );

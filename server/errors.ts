@@ -10,7 +10,8 @@ export type ErrorCode =
   | 'RATE_LIMITED'
   | 'TOO_MANY_SUBSCRIPTIONS'
   | 'QUERY_TOO_COMPLEX'
-  | 'DATABASE_BUSY';
+  | 'DATABASE_BUSY'
+  | 'SERVER_BUSY';
 
 /** An expected failure, shown to the client with its code and, where it applies, the input field. */
 export function userError(code: ErrorCode, message: string, field?: string): GraphQLError {

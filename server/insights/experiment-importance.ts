@@ -1,6 +1,6 @@
 import pLimit from 'p-limit';
 import type { OperationBudget } from '../http/operation-budget.ts';
-import { TimeoutError, type ComputePool } from '../optimizer/pool/compute-pool.ts';
+import { insightsBusy, TimeoutError, type ComputePool } from '../optimizer/pool/compute-pool.ts';
 import type { Database } from '../runtime/database.ts';
 import type { ParameterImportance } from './importance.ts';
 import { scoredSelection, scoredTrials, type ScoredSelection } from './scored-trials.ts';
@@ -54,13 +54,13 @@ export class ImportanceCache {
 
   private async compute(experimentId: string, selection: ScoredSelection): Promise<readonly ParameterImportance[]> {
     const { db } = this.database;
-    const experiment = await db.experiment.findUniqueOrThrow({ where: { id: experimentId }, select: { parameters: true, seed: true } });
+    const experiment = await db.experiment.findUniqueOrThrow({ where: { id: experimentId }, select: { parameters: true, seed: true, ownerId: true } });
     const trials = await scoredTrials(this.database, selection);
     try {
-      return await this.pool.importance({ parameters: experiment.parameters, trials, seed: experiment.seed });
+      return await this.pool.importance({ parameters: experiment.parameters, trials, seed: experiment.seed }, experiment.ownerId);
     } catch (error) {
       if (error instanceof TimeoutError) return [];
-      throw error;
+      throw insightsBusy('parameterImportance', error);
     }
   }
 }

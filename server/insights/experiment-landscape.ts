@@ -1,6 +1,6 @@
 import pLimit from 'p-limit';
 import type { OperationBudget } from '../http/operation-budget.ts';
-import { TimeoutError, type ComputePool } from '../optimizer/pool/compute-pool.ts';
+import { insightsBusy, TimeoutError, type ComputePool } from '../optimizer/pool/compute-pool.ts';
 import type { Database } from '../runtime/database.ts';
 import { asRecord } from '../json.ts';
 import { scoredValue, type Objective } from './charted-objective.ts';
@@ -64,14 +64,14 @@ export class LandscapeCache {
   private async compute(experimentId: string, x: string, y: string, selection: ScoredSelection): Promise<ExperimentLandscape> {
     const { db } = this.database;
     const { objective } = selection;
-    const experiment = await db.experiment.findUniqueOrThrow({ where: { id: experimentId }, select: { parameters: true, seed: true } });
+    const experiment = await db.experiment.findUniqueOrThrow({ where: { id: experimentId }, select: { parameters: true, seed: true, ownerId: true } });
     const trials = objective.name === 'loss' ? await this.modelledTrials(selection) : await scoredTrials(this.database, selection);
+    const task = { parameters: experiment.parameters, trials, maximize: objective.direction === 'maximize', x, y, seed: experiment.seed };
     try {
-      const outcome = await this.pool.landscape({ parameters: experiment.parameters, trials, maximize: objective.direction === 'maximize', x, y, seed: experiment.seed });
-      return { objective, ...outcome };
+      return { objective, ...(await this.pool.landscape(task, experiment.ownerId)) };
     } catch (error) {
       if (error instanceof TimeoutError) return { objective, landscape: null, reason: `the model took longer than ${error.timeoutMs} ms` };
-      throw error;
+      throw insightsBusy('modelLandscape', error);
     }
   }
 

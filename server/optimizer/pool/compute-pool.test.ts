@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { ComputePool, TimeoutError } from './compute-pool.ts';
+import { ComputePool, insightsBusy, TimeoutError } from './compute-pool.ts';
+import { LaneBusyError } from './fair-lane.ts';
 import { paretoFront } from '../../objectives/pareto.ts';
 import { FRONT_IN_PROCESS, frontIds, type Ranked } from '../../objectives/ranking.ts';
 import { parseSearchSpace } from '../space.ts';
@@ -45,7 +46,7 @@ describe('Pareto fronts of many trials', () => {
     const feasible = ranked.filter((r) => r.violation === 0);
     const expected = paretoFront(feasible.map((r) => r.vector!)).map((i) => feasible[i]!.id);
     let offloaded = 0;
-    const ids = await frontIds(ranked, (points) => (offloaded++, pool.front(points)));
+    const ids = await frontIds(ranked, (points) => (offloaded++, pool.front(points, 'u')));
     expect(offloaded).toBe(1);
     expect(ids).toEqual(expected);
     // Every feasible trial on the simplex, none of those off it.
@@ -57,6 +58,30 @@ describe('Pareto fronts of many trials', () => {
 
   it('stop at their time bound', async () => {
     const points = ranked.map((r) => r.vector!);
-    await expect(pool.front(points, 1)).rejects.toBeInstanceOf(TimeoutError);
+    await expect(pool.front(points, 'u', 1)).rejects.toBeInstanceOf(TimeoutError);
+  });
+
+  it("count their time bound from when the insights thread takes them, not while they wait behind another's", async () => {
+    // 60,000 points on a simplex, all on the front: billions of comparisons, never done within 6 s.
+    const simplex = Array.from({ length: 60_000 }, (_, i) => {
+      const a = ((i * 0.618034) % 1) * 0.9;
+      const b = ((i * 0.414214) % 1) * (1 - a);
+      return [a, b, 1 - a - b];
+    });
+    const slow = pool.front(simplex, 'someone', 6_000);
+    // Submitted while the slow one runs: it waits 6 s for the thread, then has 4 s of its own, ample
+    // for two points (and a fresh thread) even on a busy machine. Timed from submission, it failed.
+    const quick = pool.front([[1, 0, 0], [0, 1, 0]], 'someone else', 4_000);
+    await Promise.all([expect(slow).rejects.toBeInstanceOf(TimeoutError), expect(quick.then((ids) => [...ids].sort())).resolves.toEqual([0, 1])]);
+  });
+});
+
+describe('an insight that waited its whole bound for the thread', () => {
+  it('is SERVER_BUSY, naming what was asked for (the clients retry it); other errors pass as they are', () => {
+    const busy = insightsBusy('modelLandscape', new LaneBusyError('no thread was free for 30000 ms')) as { message: string; extensions: Record<string, unknown> };
+    expect(busy.extensions.code).toBe('SERVER_BUSY');
+    expect(busy.message).toBe('modelLandscape: the insights thread is busy with other estimates (no thread was free for 30000 ms); retry shortly');
+    const other = new Error('boom');
+    expect(insightsBusy('modelLandscape', other)).toBe(other);
   });
 });

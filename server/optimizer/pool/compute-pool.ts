@@ -4,7 +4,9 @@ import type { CurvePrediction } from '../../pruners/learning-curve.ts';
 import type { ComputeTask, ExtrapolateTask } from './compute-task.ts';
 import { runSuggestTask, type SuggestTask } from '../task.ts';
 import { quasiRandomSuggestions } from '../qmc.ts';
+import type { GraphQLError } from 'graphql';
 import { FairLane, LaneBusyError } from './fair-lane.ts';
+import { userError } from '../../errors.ts';
 import type { SuggestResult } from '../types.ts';
 import type { ImportanceTask, ParameterImportance } from '../../insights/importance.ts';
 import type { LandscapeOutcome, LandscapeTask } from '../../insights/model-landscape.ts';
@@ -27,6 +29,15 @@ const IN_PROCESS: ReadonlySet<string> = new Set(['random', 'quasi_random']);
 /** Tasks that may wait for a suggestion thread (every owner together): past it, callers get their fallback at once. */
 const MAX_WAITING = 256;
 
+/** Insight tasks (importance, landscapes, fronts) that may wait for the insights thread, every owner together. */
+const MAX_INSIGHTS_WAITING = 64;
+
+/**
+ * Longest an insight waits for the insights thread before SERVER_BUSY: three whole estimates ahead of
+ * it (owners take turns, so those are other users').
+ */
+export const INSIGHTS_WAIT_MS = 30_000;
+
 /** Threads for suggestions: all cores but one (the event loop and the database keep one). */
 const SUGGEST_THREADS = Math.max(1, availableParallelism() - 1);
 
@@ -45,6 +56,16 @@ export class TimeoutError extends Error {
   constructor(readonly timeoutMs: number) {
     super(`took longer than ${timeoutMs} ms`);
   }
+}
+
+/**
+ * `error` as the client should see it when `what` (an insight) could not get the insights thread: a
+ * LaneBusyError becomes SERVER_BUSY (retry shortly; clients retry it); anything else is returned as it is.
+ */
+export function insightsBusy(what: string, error: unknown): unknown {
+  if (!(error instanceof LaneBusyError)) return error;
+  const busy: GraphQLError = userError('SERVER_BUSY', `${what}: the insights thread is busy with other estimates (${error.message}); retry shortly`);
+  return busy;
 }
 
 /** The time bound from OSCAR_SUGGEST_TIMEOUT_MS, else the default. */
@@ -69,6 +90,8 @@ export class ComputePool {
   private readonly pools = new Map<'suggest' | 'insights', Piscina>();
   /** Who runs next on the suggestion threads: owners (users) take turns, each task timed from its start. */
   private readonly suggestLane = new FairLane(SUGGEST_THREADS, MAX_WAITING);
+  /** Who runs next on the insights thread, likewise: one user's estimates never use up another's time bound. */
+  private readonly insightsLane = new FairLane(1, MAX_INSIGHTS_WAITING);
 
   constructor(readonly suggestTimeoutMs: number = DEFAULT_SUGGEST_TIMEOUT_MS) {}
 
@@ -85,7 +108,7 @@ export class ComputePool {
         maxThreads: lane === 'suggest' ? SUGGEST_THREADS : 1,
         minThreads: lane === 'suggest' ? 1 : 0,
         idleTimeout: 60_000,
-        // Suggestions wait in the fair lane, not here; insights wait here, bounded too.
+        // Tasks wait in the fair lanes, not here.
         maxQueue: MAX_WAITING,
         resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB },
       });
@@ -96,12 +119,15 @@ export class ComputePool {
 
   /**
    * Runs a task on a worker thread, aborting it `timeoutMs` after it starts; throws on timeout
-   * (`TimeoutError`) or failure. A suggestion (or curve extrapolation) first waits for its `owner`'s
-   * turn on the suggestion threads, at most `timeoutMs` too (then `LaneBusyError`).
+   * (`TimeoutError`) or failure. It first waits for its `owner`'s turn on its threads: a suggestion
+   * (or curve extrapolation) on the suggestion threads at most `timeoutMs` too, an insight on the
+   * insights thread at most {@link INSIGHTS_WAIT_MS} (then `LaneBusyError`). The time bound is the
+   * task's own, never spent waiting behind another's.
    */
   private run<T>(task: ComputeTask, timeoutMs: number, owner: string): Promise<T> {
-    if (task.kind === 'suggest' || task.kind === 'extrapolate') return this.suggestLane.run(owner, () => this.runNow<T>(task, timeoutMs), timeoutMs);
-    return this.runNow<T>(task, timeoutMs);
+    const work = () => this.runNow<T>(task, timeoutMs);
+    if (task.kind === 'suggest' || task.kind === 'extrapolate') return this.suggestLane.run(owner, work, timeoutMs);
+    return this.insightsLane.run(owner, work, INSIGHTS_WAIT_MS);
   }
 
   private async runNow<T>(task: ComputeTask, timeoutMs: number): Promise<T> {
@@ -144,14 +170,17 @@ export class ComputePool {
     }
   }
 
-  /** Estimates parameter importance on a worker thread, within `timeoutMs` (throws `TimeoutError` past it). */
-  importance(task: ImportanceTask, timeoutMs = IMPORTANCE_TIMEOUT_MS): Promise<ParameterImportance[]> {
-    return this.run<ParameterImportance[]>({ kind: 'importance', task }, timeoutMs, '');
+  /**
+   * Estimates parameter importance on the insights thread, within `timeoutMs` of starting (throws
+   * `TimeoutError` past it, `LaneBusyError` after waiting {@link INSIGHTS_WAIT_MS} for `owner`'s turn).
+   */
+  importance(task: ImportanceTask, owner: string, timeoutMs = IMPORTANCE_TIMEOUT_MS): Promise<ParameterImportance[]> {
+    return this.run<ParameterImportance[]>({ kind: 'importance', task }, timeoutMs, owner);
   }
 
-  /** Fits the GP and predicts a model landscape on a worker thread, within `timeoutMs` (throws `TimeoutError` past it). */
-  landscape(task: LandscapeTask, timeoutMs = LANDSCAPE_TIMEOUT_MS): Promise<LandscapeOutcome> {
-    return this.run<LandscapeOutcome>({ kind: 'landscape', task }, timeoutMs, '');
+  /** Fits the GP and predicts a model landscape on the insights thread, bounded as {@link importance}. */
+  landscape(task: LandscapeTask, owner: string, timeoutMs = LANDSCAPE_TIMEOUT_MS): Promise<LandscapeOutcome> {
+    return this.run<LandscapeOutcome>({ kind: 'landscape', task }, timeoutMs, owner);
   }
 
   /**
@@ -163,9 +192,9 @@ export class ComputePool {
     return this.run<(CurvePrediction | null)[]>({ kind: 'extrapolate', task }, timeoutMs, owner);
   }
 
-  /** Finds the Pareto front of `points` on a worker thread (the insights' thread), within `timeoutMs` (throws `TimeoutError` past it). */
-  front(points: readonly (readonly number[])[], timeoutMs = FRONT_TIMEOUT_MS): Promise<number[]> {
-    return this.run<number[]>({ kind: 'front', task: { points } }, timeoutMs, '');
+  /** Finds the Pareto front of `points` on the insights thread, bounded as {@link importance}. */
+  front(points: readonly (readonly number[])[], owner: string, timeoutMs = FRONT_TIMEOUT_MS): Promise<number[]> {
+    return this.run<number[]>({ kind: 'front', task: { points } }, timeoutMs, owner);
   }
 
   /** Stops the worker threads; a later task starts them again. */
