@@ -265,7 +265,7 @@ builder.subscriptionField('trialUpdated', (t) =>
       return ctx.runtime.live.watch(ctx.viewer, replayThen(events, replayed, (event) => event.trialId));
     },
     resolve: (query, event, _args, ctx) => {
-      ctx.budget.refill(); // each event is an operation of its own
+      ctx.budget.refill(ctx.runtime.eventBytes.of(ctx.viewer.userId)); // each event is an operation of its own, drawing on the user's allowance
       return ctx.runtime.events.loadOnce(event, `trial:${event.trialId}:${JSON.stringify(query)}`, () =>
         ctx.runtime.db.trial.findUniqueOrThrow({ ...query, where: { id: event.trialId } }),
       );

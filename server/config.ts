@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { EVENT_BYTES_PER_SECOND } from './subscriptions/event-allowance.ts';
 import { DEFAULT_CONNECTION_LIMITS, type ConnectionLimits } from './http/request-limits.ts';
 
 /** Runtime settings, read once from the environment. */
@@ -14,6 +15,8 @@ export interface Config {
   readonly redisPrefix: string;
   /** Operations a minute per user, all their tokens and sessions together (OSCAR_RATE_LIMIT). */
   readonly rateLimitPerMinute: number;
+  /** Stored data a second one user's subscription events may load, past a burst of 64 MiB (OSCAR_EVENT_BYTES_PER_SECOND). */
+  readonly eventBytesPerSecond: number;
   /** OSCAR_TRUST_PROXY=1: the server runs behind a reverse proxy whose X-Forwarded-* headers are believed. */
   readonly trustProxy: boolean;
   /** Connection caps and timeouts (OSCAR_MAX_CONNECTIONS, OSCAR_HEADERS_TIMEOUT_MS, OSCAR_REQUEST_TIMEOUT_MS). */
@@ -48,6 +51,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return {
     port,
     rateLimitPerMinute: positiveInteger(env, 'OSCAR_RATE_LIMIT', 6000, 'operations a minute'),
+    eventBytesPerSecond: positiveInteger(env, 'OSCAR_EVENT_BYTES_PER_SECOND', EVENT_BYTES_PER_SECOND, 'bytes a second'),
     host: env.HOST || '127.0.0.1',
     databaseUrl: env.DATABASE_URL || DEFAULT_DATABASE_URL,
     redisUrl: env.REDIS_URL || null,

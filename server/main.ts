@@ -21,6 +21,7 @@ const runtime = await createRuntime({
   redisUrl: config.redisUrl,
   redisPrefix: config.redisPrefix,
   rateLimitPerMinute: config.rateLimitPerMinute,
+  eventBytesPerSecond: config.eventBytesPerSecond,
   suggestTimeoutMs: suggestTimeoutMs(),
 });
 const policy = { trustProxy: config.trustProxy, internalSecret: internalSecret() };

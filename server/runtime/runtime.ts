@@ -4,6 +4,8 @@ import { ImportanceCache } from '../insights/experiment-importance.ts';
 import { LandscapeCache } from '../insights/experiment-landscape.ts';
 import { TrialTables } from '../insights/trial-table.ts';
 import { ComputePool, DEFAULT_SUGGEST_TIMEOUT_MS } from '../optimizer/pool/compute-pool.ts';
+import { EVENT_BYTES_PER_SECOND, EventAllowances } from '../subscriptions/event-allowance.ts';
+import { OPERATION_BYTES } from '../http/operation-budget.ts';
 import { FrontCache } from '../objectives/front-cache.ts';
 import { LiveSubscriptions, type SubscriptionLimits } from '../subscriptions/live-subscriptions.ts';
 import { replayChanges } from '../subscriptions/replay.ts';
@@ -29,6 +31,8 @@ export interface RuntimeOptions {
   readonly redisPrefix?: string;
   /** Operations a minute per API token or session (per address without one). */
   readonly rateLimitPerMinute?: number;
+  /** Stored data a second one user's subscription events may load (see EventAllowances). */
+  readonly eventBytesPerSecond?: number;
   readonly suggestTimeoutMs?: number;
   readonly subscriptionLimits?: SubscriptionLimits;
   readonly signInLimits?: SignInLimits;
@@ -59,6 +63,8 @@ export interface Runtime {
   readonly importance: ImportanceCache;
   /** Pareto fronts (large ones found off the event loop), shared by reads of the same revision. */
   readonly fronts: FrontCache;
+  /** Each user's allowance of stored data for their subscription events. */
+  readonly eventBytes: EventAllowances;
   /** The GP's predicted loss over two parameters (the dashboard's contour). */
   readonly landscapes: LandscapeCache;
   readonly tables: TrialTables;
@@ -100,6 +106,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     experiments: new ExperimentDirectory(),
     importance: new ImportanceCache(database, pool),
     fronts: new FrontCache(),
+    eventBytes: new EventAllowances(OPERATION_BYTES, options.eventBytesPerSecond ?? EVENT_BYTES_PER_SECOND),
     landscapes: new LandscapeCache(database, pool),
     tables: new TrialTables(database),
     redisStatus() {

@@ -1,0 +1,25 @@
+import { describe, expect, it } from 'vitest';
+import { ByteAllowance, EventAllowances } from './event-allowance.ts';
+
+describe('a user’s allowance for subscription events', () => {
+  it('gives its burst at once, then refuses, saying how long until the bytes are there', () => {
+    const allowance = new ByteAllowance(100, 10);
+    expect(allowance.take(60)).toBeNull();
+    expect(allowance.take(40)).toBeNull();
+    // Nothing left: 50 bytes at 10 a second come in 5 s (a little less, as time has passed).
+    const wait = allowance.take(50)!;
+    expect(wait).toBeGreaterThan(4_000);
+    expect(wait).toBeLessThanOrEqual(5_000);
+    // A refusal takes nothing: a smaller load is still refused only for its own size.
+    expect(allowance.take(1)).toBeLessThanOrEqual(100);
+    expect(allowance.full).toBe(false);
+  });
+
+  it('is one per user, shared by all their subscriptions', () => {
+    const allowances = new EventAllowances(100, 1);
+    expect(allowances.of('a')).toBe(allowances.of('a'));
+    expect(allowances.of('a').take(100)).toBeNull();
+    expect(allowances.of('a').take(1)).not.toBeNull();
+    expect(allowances.of('b').take(100)).toBeNull();
+  });
+});
