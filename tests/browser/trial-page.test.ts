@@ -221,6 +221,25 @@ describe('the trial page, in Chromium', () => {
     }
   });
 
+  it('draws a curve spanning many decades on a log axis that ends at the powers of ten around it', async () => {
+    const { suggest } = await gql(SUGGEST, { name: 'decades', worker: 'w' });
+    for (const [step, value] of [[1, 100], [2, 0.5], [3, 3e-4], [4, 3e-10]] as const) await gql(REPORT, { id: suggest.id, step, value });
+    await page.goto(`${origin(server)}/experiments/${suggest.experiment.id}/trials/${suggest.number}`);
+    const chart = page.locator('[data-chart="Trial learning curve"][data-rendered=true]');
+    await chart.waitFor({ timeout: TIMEOUT });
+    const axis = await chart.evaluate((element) => {
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any
+      const instance = (element as any).echarts;
+      return { type: instance.getOption().yAxis[0].type, extent: instance.getModel().getComponent('yAxis', 0).axis.scale.getExtent() };
+    });
+    expect(axis.type).toBe('log');
+    // 1e-11 or 1e-10 up to 1e2 or 1e3, not ECharts' own whole ticks (1e-10 to 1e10 for these).
+    expect(axis.extent[0]).toBeGreaterThanOrEqual(1e-11);
+    expect(axis.extent[0]).toBeLessThanOrEqual(3e-10);
+    expect(axis.extent[1]).toBeGreaterThanOrEqual(100);
+    expect(axis.extent[1]).toBeLessThanOrEqual(1000);
+  });
+
   it('fits a 390 px phone without scrolling sideways', async () => {
     await page.setViewportSize({ width: 390, height: 844 });
     await page.goto(`${origin(server)}/experiments/${trial.experiment.id}/trials/${trial.number}`);

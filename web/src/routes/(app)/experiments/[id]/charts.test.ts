@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parallelOption } from './charts';
+import { curveValueScale, parallelOption } from './charts';
 import type { Plotted } from './plotted';
 import type { ParameterKind, TrialData } from './trials.svelte';
 
@@ -43,5 +43,24 @@ describe('parallelOption with text that reads as a number', () => {
     };
     expect(option.parallelAxis[0]!.data).toEqual(['"32"', '64']);
     expect(option.series[0]!.data.map((line) => line[0]).sort()).toEqual(['"32"', '64']);
+  });
+});
+
+describe('curveValueScale', () => {
+  it('is logarithmic out to the powers of ten around values spanning more than three decades, else linear', () => {
+    const log = curveValueScale([100, 0.5, 3e-10]);
+    expect(log.type).toBe('log');
+    expect(log.min).toBeLessThanOrEqual(3e-10);
+    expect(log.min).toBeGreaterThanOrEqual(1e-11);
+    expect(log.max).toBeGreaterThanOrEqual(100);
+    expect(log.max).toBeLessThanOrEqual(1000);
+    expect(curveValueScale([1, 2, 300])).toEqual({ type: 'value' });
+    expect(curveValueScale([-1, 1e6])).toEqual({ type: 'value' });
+    expect(curveValueScale([5])).toEqual({ type: 'value' });
+  });
+
+  it('takes a curve of half a million values (no spread into Math.min)', () => {
+    const values = Array.from({ length: 500_000 }, (_, i) => 1 / (i + 1));
+    expect(curveValueScale(values).type).toBe('log');
   });
 });

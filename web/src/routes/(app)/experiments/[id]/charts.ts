@@ -129,6 +129,15 @@ function extentOf(values: Iterable<number>): { count: number; min: number; max: 
   return extent;
 }
 
+/**
+ * A value axis for curves' values: logarithmic, out to the powers of ten around them
+ * ({@link decadeBounds}), when they span more than three decades; else linear, fitted by ECharts.
+ */
+export function curveValueScale(values: Iterable<number>): { type: 'log' | 'value'; min?: number; max?: number } {
+  const extent = extentOf(values);
+  return spansDecades(extent) ? { type: 'log', ...decadeBounds(extent.min, extent.max) } : { type: 'value' };
+}
+
 /** Whether at least two values are all positive and span more than three decades. */
 function spansDecades({ count, min, max }: { count: number; min: number; max: number }): boolean {
   return count >= 2 && min > 0 && max / min > 1000;
@@ -412,8 +421,6 @@ export function curvePoints(curves: readonly DrawnCurve[]): number {
  * mouse events; a dot on each point carries the tooltip (large scatter series: one path per style).
  */
 export function learningCurvesOption(curves: readonly DrawnCurve[]): ChartOption {
-  const extent = extentOf(curves.flatMap((curve) => curve.values));
-  const log = spansDecades(extent);
   const byNumber = new Map(curves.map((curve) => [curve.number, curve]));
   const points = (curve: DrawnCurve): [number, number, number][] => curve.steps.map((step, i) => [step, curve.values[i]!, curve.number]);
   const pruned = curves.filter((curve) => curve.rank < 0 && curve.state === 'PRUNED');
@@ -456,12 +463,11 @@ export function learningCurvesOption(curves: readonly DrawnCurve[]): ChartOption
     // Steps are whole numbers: no tick between two of them (0.5, 1.5 on a 3-step curve).
     xAxis: { type: 'value', name: 'step', nameLocation: 'middle', nameGap: 24, min: 'dataMin', max: 'dataMax', minInterval: 1, ...AXIS, axisLabel: VALUE_LABEL, nameTextStyle: { color: '#5b6473' } },
     yAxis: {
-      type: log ? 'log' : 'value',
       name: 'value',
       nameLocation: 'middle',
       nameGap: 48,
       scale: true,
-      ...(log ? decadeBounds(extent.min, extent.max) : {}),
+      ...curveValueScale(curves.flatMap((curve) => curve.values)),
       ...AXIS,
       axisLabel: VALUE_LABEL,
       nameTextStyle: { color: '#5b6473' },
