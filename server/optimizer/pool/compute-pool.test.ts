@@ -34,15 +34,21 @@ describe('compute pool', () => {
 });
 
 describe('Pareto fronts of many trials', () => {
-  /** Trials on a 3-objective simplex (every one on the front), one in ten dominated, one in seven infeasible. */
-  const ranked: Ranked[] = Array.from({ length: FRONT_IN_PROCESS + 500 }, (_, i) => {
+  /** The i-th of points on a 4-objective simplex: no one dominates another. */
+  const simplexPoint = (i: number) => {
     const a = ((i * 0.618034) % 1) * 0.9;
     const b = ((i * 0.414214) % 1) * (1 - a);
-    const vector = i % 10 === 0 ? [a + 0.5, b + 0.5, 2] : [a, b, 1 - a - b];
+    const c = ((i * 0.732051) % 1) * (1 - a - b);
+    return [a, b, c, 1 - a - b - c];
+  };
+  /** Trials on the simplex (every one on the front), one in ten dominated, one in seven infeasible. */
+  const ranked: Ranked[] = Array.from({ length: FRONT_IN_PROCESS + 500 }, (_, i) => {
+    const [a, b, c, d] = simplexPoint(i) as [number, number, number, number];
+    const vector = i % 10 === 0 ? [a + 0.5, b + 0.5, c + 0.5, 2] : [a, b, c, d];
     return { id: `t${i}`, number: i, vector, violation: i % 7 === 0 ? 1 : 0 };
   });
 
-  it('are found on a worker thread past FRONT_IN_PROCESS points with three objectives, the same as on the event loop', async () => {
+  it('are found on a worker thread past FRONT_IN_PROCESS points with four objectives, the same as on the event loop', async () => {
     const feasible = ranked.filter((r) => r.violation === 0);
     const expected = paretoFront(feasible.map((r) => r.vector!)).map((i) => feasible[i]!.id);
     let offloaded = 0;
@@ -51,9 +57,10 @@ describe('Pareto fronts of many trials', () => {
     expect(ids).toEqual(expected);
     // Every feasible trial on the simplex, none of those off it.
     expect(ids.length).toBe(feasible.filter((r) => r.number % 10 !== 0).length);
-    // Fewer points, or two objectives (one sort), stay on the event loop.
+    // Fewer points, or two or three objectives (a sort and a sweep), stay on the event loop.
     await frontIds(ranked.slice(0, FRONT_IN_PROCESS), () => Promise.reject(new Error('offloaded')));
     await frontIds(ranked.map((r) => ({ ...r, vector: r.vector!.slice(0, 2) })), () => Promise.reject(new Error('offloaded')));
+    await frontIds(ranked.map((r) => ({ ...r, vector: r.vector!.slice(0, 3) })), () => Promise.reject(new Error('offloaded')));
   });
 
   it('stop at their time bound', async () => {
@@ -62,16 +69,12 @@ describe('Pareto fronts of many trials', () => {
   });
 
   it("count their time bound from when the insights thread takes them, not while they wait behind another's", async () => {
-    // 60,000 points on a simplex, all on the front: billions of comparisons, never done within 6 s.
-    const simplex = Array.from({ length: 60_000 }, (_, i) => {
-      const a = ((i * 0.618034) % 1) * 0.9;
-      const b = ((i * 0.414214) % 1) * (1 - a);
-      return [a, b, 1 - a - b];
-    });
+    // 60,000 points on a simplex of four objectives, all on the front: billions of comparisons, never done within 6 s.
+    const simplex = Array.from({ length: 60_000 }, (_, i) => simplexPoint(i));
     const slow = pool.front(simplex, 'someone', 6_000);
     // Submitted while the slow one runs: it waits 6 s for the thread, then has 4 s of its own, ample
     // for two points (and a fresh thread) even on a busy machine. Timed from submission, it failed.
-    const quick = pool.front([[1, 0, 0], [0, 1, 0]], 'someone else', 4_000);
+    const quick = pool.front([[1, 0, 0, 0], [0, 1, 0, 0]], 'someone else', 4_000);
     await Promise.all([expect(slow).rejects.toBeInstanceOf(TimeoutError), expect(quick.then((ids) => [...ids].sort())).resolves.toEqual([0, 1])]);
   });
 });
