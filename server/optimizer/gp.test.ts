@@ -110,6 +110,29 @@ describe('GP optimizer', () => {
     expect(Math.min(...completed.map((t) => t.loss))).toBeLessThan(0.01);
   });
 
+  it('comes back to the best region after one failed trial there (a transient failure), as it does without it', () => {
+    // The user's case: x² on [-10, 10]; the first trial within 0.01 of the optimum fails (out of memory).
+    const space = parseSearchSpace({ x: { min: -10, max: 10 } });
+    const optimizer = createGpOptimizer();
+    const completed: CompletedTrial[] = [];
+    let state: unknown;
+    let failedAt = -1;
+    for (let i = 0; i < 40; i++) {
+      const result = optimizer.suggest({ space, completed, running: [], seed: 8000 + i, state });
+      state = result.state;
+      const x = Number(result.suggestions[0]!.x);
+      const fails = failedAt < 0 && Math.abs(x) < 0.01;
+      if (fails) failedAt = i;
+      completed.push({ params: result.suggestions[0]!, loss: fails ? Number.NaN : x * x });
+    }
+    expect(failedAt).toBeGreaterThan(0);
+    const after = completed.slice(failedAt + 1);
+    // Pinned to the worst loss at that point, the model had walled the optimum off: none of the next
+    // 31 trials came within 0.02 of it (most do without the failure), the best stayed above 1e-3.
+    expect(after.filter((t) => Math.abs(Number(t.params.x)) < 0.02).length).toBeGreaterThan(after.length / 3);
+    expect(Math.min(...after.map((t) => t.loss))).toBeLessThan(1e-5);
+  });
+
   it('refits thoroughly (every warp, fresh restarts) every 8 results, also when they arrive two at a time', () => {
     const space = parseSearchSpace({ x: { min: 0, max: 1 }, y: { min: 0, max: 1 } });
     const f = (p: Record<string, unknown>) => Math.exp(6 * Number(p.x)) + (Number(p.y) - 0.3) ** 2;
