@@ -133,6 +133,7 @@ code_of(function() Oscar('not-a-token'):suggest({name = 'E', parameters = {x = {
 local scientist = Oscar(os.getenv('TOKEN'))
 code_of(function() scientist:suggest({name = 'E', parameters = {x = {min = 1, max = 0}}}) end)
 code_of(function() scientist:suggest({name = 'E', parameters = {x = {min = 0, max = 1}}, colour = 'red'}) end)
+code_of(function() scientist:suggest({name = 'E', parameters = {x = {min = 0, max = 1}}, objectives = {acc = 'maximize', loss = 'minimize'}}) end)
 code_of(function() Oscar(os.getenv('TOKEN'), {url = 'http://127.0.0.1:1/graphql', retries = 1, max_wait = 5}):suggest({name = 'E', parameters = {x = {min = 0, max = 1}}}) end)
 code_of(function() Oscar(os.getenv('TOKEN'), {url = 'http://no-such-host.invalid/'}):suggest({name = 'E', parameters = {x = {min = 0, max = 1}}}) end)
 -- The server's base URL, with or without its slash, reaches /graphql; a FAILED trial's loss is nil.
@@ -147,9 +148,11 @@ print(base.url, failed.state, failed.loss == nil, select(2, Oscar.trial(job)))
     expect(lines[0]).toMatch(/^UNAUTHENTICATED .*Oscar: .*token.*\[UNAUTHENTICATED\]$/i);
     expect(lines[1]).toMatch(/^BAD_USER_INPUT .*"x".*min < max.*\[BAD_USER_INPUT\]$/);
     expect(lines[2]).toMatch(/^BAD_USER_INPUT .*unknown experiment key "colour"/);
-    expect(lines[3]).toMatch(/^CONNECTION_ERROR .*after 2 attempts: connection refused/);
-    expect(lines[4]).toMatch(/^CONNECTION_ERROR .*no-such-host\.invalid\/graphql: .*\[CONNECTION_ERROR\]$/); // at once, not retried
-    expect(lines[5]).toBe(`${server.url}\tFAILED\ttrue\t1`);
+    // Objectives as a table of names: their order would be lost, and the first one leads.
+    expect(lines[3]).toMatch(/^BAD_USER_INPUT .*objectives: a table of several names keeps no order in Lua, and the first objective leads; write a list/);
+    expect(lines[4]).toMatch(/^CONNECTION_ERROR .*after 2 attempts: connection refused/);
+    expect(lines[5]).toMatch(/^CONNECTION_ERROR .*no-such-host\.invalid\/graphql: .*\[CONNECTION_ERROR\]$/); // at once, not retried
+    expect(lines[6]).toBe(`${server.url}\tFAILED\ttrue\t1`);
     // Nothing was stored by the refused calls.
     expect((await server.gql(`{ experiment(name: "E") { id } }`, {}, token)).data?.experiment).toBeNull();
   });

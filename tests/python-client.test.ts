@@ -150,6 +150,64 @@ s.fail(job, RuntimeError('diverged'))`);
     expect(node).toEqual({ id: crashedId, state: 'FAILED', error: 'RuntimeError: diverged' });
   });
 
+  it('joins an existing experiment by its name, refuses a tuple for a range, and releases an abandoned job', async () => {
+    const token = await server.token('joiner@example.com');
+    const env = { ...process.env, PYTHONPATH: site, OSCAR_TOKEN: token, OSCAR_URL: server.url };
+    const run = async (code: string) => (await exec(PYTHON, ['-c', `from Oscar import Oscar, OscarError\nimport os, json\ns = Oscar(os.environ['OSCAR_TOKEN'])\n${code}`], { env })).stdout.trim().split('\n');
+    // A colleague's experiment, with a conditional space and settings of its own.
+    const created = await server.gql(
+      `mutation { suggest(experiment: {name: "Joined", parameters: {lr: {min: 0.001, max: 1, distribution: "log_uniform"}, opt: ["sgd", "adam"]}, algorithm: "tpe", leaseSeconds: 3}) { id } }`,
+      {},
+      token,
+    );
+    expect(created.errors).toBeUndefined();
+    const [joined, missing, tuple] = await run(`job = s.suggest('Joined')
+print(json.dumps(sorted(job.keys())))
+s.update(job, {'loss': 1.5})
+try:
+    s.suggest('No such experiment')
+except OscarError as e:
+    print(e.code, '|', e.field, '|', e)
+try:
+    s.suggest({'name': 'Tuple', 'parameters': {'lr': (1e-4, 1e-1)}})
+except OscarError as e:
+    print(e.code, '|', e.field, '|', e)`);
+    expect(JSON.parse(joined!)).toEqual(['lr', 'opt']);
+    expect(missing).toBe(`NOT_FOUND | experiment | No experiment named 'No such experiment': pass a dict with 'name' and 'parameters' to create it`);
+    expect(tuple).toBe(`BAD_USER_INPUT | experiment.parameters.lr | parameter 'lr': a tuple is not a parameter space; write {'min': 0.0001, 'max': 0.1} for a range, or a list for choices`);
+    const settings = await server.gql(`{ experiment(name: "Joined") { algorithm leaseSeconds trialCount } experiments { name } }`, {}, token);
+    // Its settings kept, and nothing created for the names that were refused.
+    expect(settings.data?.experiment).toEqual({ algorithm: 'tpe', leaseSeconds: 3, trialCount: 2 });
+    expect(settings.data?.experiments.map((e: { name: string }) => e.name)).toEqual(['Joined']);
+
+    // Started afresh meanwhile in another space: the client reads the space again.
+    const restarted = await server.gql(`mutation { suggest(experiment: {name: "Joined", parameters: {width: {min: 1, max: 8, step: 1}}, resume: false}) { id } }`, {}, token);
+    expect(restarted.errors).toBeUndefined();
+    const [first] = await run(`job = s.suggest('Joined')
+print(json.dumps(sorted(job.keys())))
+s.update(job, {'loss': 2})`);
+    expect(JSON.parse(first!)).toEqual(['width']);
+    // A job given up after an exception that is not its fault, in a process that goes on: released, its
+    // heartbeats stop, so its lease runs out and it is offered again (kept alive, it stayed RUNNING).
+    const idFile = join(site, 'released-id');
+    const stop = join(site, 'stop-releaser');
+    const releaser = run(`job = s.suggest('Joined')
+s.release(job)
+open(${JSON.stringify(idFile)}, 'w').write(job.id)
+import time
+while not os.path.exists(${JSON.stringify(stop)}):
+    time.sleep(0.05)`);
+    await waitUntil(async () => existsSync(idFile) && readFileSync(idFile, 'utf8').length > 0, 30_000);
+    const released = readFileSync(idFile, 'utf8');
+    const stateOf = async () => {
+      const found = await server.gql(`{ experiment(name: "Joined") { trials(first: 10) { edges { node { id state } } } } }`, {}, token);
+      return found.data?.experiment.trials.edges.map((e: any) => e.node).find((t: any) => t.id === released)?.state;
+    };
+    await waitUntil(async () => (await stateOf()) === 'STALE', 60_000);
+    writeFileSync(stop, '');
+    await releaser;
+  }, 120_000);
+
   it('raises OscarError with the server message for a bad request', async () => {
     const token = await server.token('scientist@example.com');
     const script = `

@@ -280,6 +280,10 @@ local function experiment_input(experiment)
   end
   if input.name == nil then fail('experiment needs a name', 'BAD_USER_INPUT', 3) end
   if input.parameters == nil then fail('experiment needs parameters', 'BAD_USER_INPUT', 3) end
+  -- The first objective leads (best trial, charts), and a Lua table with keys keeps no order.
+  if type(input.objectives) == 'table' and next(input.objectives) ~= nil and input.objectives[1] == nil and next(input.objectives, next(input.objectives)) ~= nil then
+    fail('objectives: a table of several names keeps no order in Lua, and the first objective leads; write a list: {{accuracy = "maximize"}, {latency_ms = "minimize"}}', 'BAD_USER_INPUT', 3)
+  end
   return input
 end
 

@@ -106,6 +106,12 @@ TRIALS_QUERY = (
     "}" % TRIAL_FIELDS
 )
 
+SPACE_QUERY = (
+    "query Space($name: String!) {\n"
+    "  experiment(name: $name) { name parameters }\n"
+    "}"
+)
+
 #: Keys accepted in the experiment dict given to :meth:`Oscar.suggest`
 #: (the fields of the GraphQL ``ExperimentInput`` type; ``lease_seconds`` is
 #: sent as ``leaseSeconds``).
@@ -299,13 +305,15 @@ class Oscar:
         self._heartbeats = _Heartbeats(self)
         # Experiments this client has already started afresh (``resume: False``): later calls continue them.
         self._restarted = set()  # type: Set[str]
+        # Spaces of experiments joined by name: read once, again when the experiment's space changed.
+        self._spaces = {}  # type: Dict[str, Any]
 
     def __repr__(self) -> str:
         return "Oscar(url=%r, worker=%r)" % (self.url, self.worker)
 
     # ------------------------------------------------------------------ API
 
-    def suggest(self, experiment: Mapping[str, Any]) -> Job:
+    def suggest(self, experiment: Union[Mapping[str, Any], str]) -> Job:
         """Ask the server for the next parameters to try.
 
         Args:
@@ -318,6 +326,8 @@ class Oscar:
                 trials are archived) on this client's first suggest for that
                 name only; later suggests with the same dict continue the new
                 run, as in a training loop that reuses one dict.
+                Or the name of an existing experiment (a ``str``): its space is
+                read from the server, and its settings are kept.
 
         Returns:
             A :class:`Job`: the parameter dict, with ``id``, ``number`` and
@@ -327,6 +337,8 @@ class Oscar:
             OscarError: if the experiment dict is invalid, the server rejects
                 the request, or the server cannot be reached.
         """
+        if isinstance(experiment, str):
+            return self._suggest_by_name(experiment)
         fields = _experiment_input(experiment)
         restart = fields.get("resume") is False
         if restart and fields["name"] in self._restarted:
@@ -363,10 +375,40 @@ class Oscar:
             params,
             id=None if trial.get("id") is None else str(trial["id"]),
             number=None if number is None else int(number),
-            experiment=exp.get("name", experiment.get("name")),
+            experiment=exp.get("name", fields.get("name")),
             experiment_id=None if exp.get("id") is None else str(exp["id"]),
             checkpoint=saved if isinstance(saved, dict) else None,
         )
+
+    def _suggest_by_name(self, name: str) -> Job:
+        """:meth:`suggest` for an existing experiment named ``name``, in the space it has now."""
+        for attempt in range(2):
+            space = self._spaces.get(name)
+            if space is None:
+                data = self.query(SPACE_QUERY, {"name": name})
+                found = data.get("experiment") if isinstance(data, dict) else None
+                if not isinstance(found, dict):
+                    raise OscarError(
+                        "No experiment named %r: pass a dict with 'name' and 'parameters' to create it" % (name,),
+                        code="NOT_FOUND",
+                        field="experiment",
+                    )
+                space = self._spaces[name] = found.get("parameters")
+            try:
+                return self.suggest({"name": name, "parameters": space})
+            except OscarError as error:
+                # Started afresh meanwhile with another space: read it again, once.
+                if attempt > 0 or error.field != "experiment.parameters":
+                    raise
+                self._spaces.pop(name, None)
+        raise AssertionError("unreachable")
+
+    def release(self, job: Union[Job, str]) -> None:
+        """Give a job up without a result: its heartbeats stop, so its lease runs out and the
+        server offers its parameters again (to this worker or another). For a job abandoned
+        after an exception that should not count as a failure."""
+        trial_id = _trial_id(job)
+        self._heartbeats.forget(trial_id)
 
     def update(self, job: Union[Job, str], result: Mapping[str, Any]) -> Dict[str, Any]:
         """Report the result of a job.
@@ -433,7 +475,7 @@ class Oscar:
         return trial
 
     @contextlib.contextmanager
-    def trial(self, experiment: Mapping[str, Any]) -> Iterator[Job]:
+    def trial(self, experiment: Union[Mapping[str, Any], str]) -> Iterator[Job]:
         """Suggests a job for the ``with`` block, and looks after it::
 
             with scientist.trial(experiment) as job:
@@ -1024,6 +1066,17 @@ def _experiment_input(experiment: Any) -> Dict[str, Any]:
     for key in _REQUIRED_EXPERIMENT_FIELDS:
         if key not in experiment:
             raise OscarError("experiment must have %r" % key, code="BAD_USER_INPUT", field="experiment.%s" % key)
+    parameters = experiment["parameters"]
+    if isinstance(parameters, Mapping):
+        for name, spec in parameters.items():
+            if isinstance(spec, tuple):
+                # Other tools read (low, high) as a range; here a list is a set of choices: say which was meant.
+                raise OscarError(
+                    "parameter %r: a tuple is not a parameter space; write {'min': %r, 'max': %r} for a range, "
+                    "or a list for choices" % (name, spec[0] if spec else 0, spec[-1] if spec else 1),
+                    code="BAD_USER_INPUT",
+                    field="experiment.parameters.%s" % (name,),
+                )
     return {_GRAPHQL_NAMES.get(key, key): experiment[key] for key in EXPERIMENT_FIELDS if key in experiment}
 
 
