@@ -109,7 +109,7 @@ console.log(JSON.stringify({ loss: x * x + y * y + (kind === 'a' ? 0 : 1), trial
     }
     expect(new Set(trials.map((t) => t.worker))).toEqual(new Set(['agent-box', 'agent-box-2', 'agent-box-3']));
     // A progress line per trial, and the summary with the best trial first.
-    expect(ran.stderr.match(/^oscar: trial \d+ COMPLETED loss \S+ \| best \S+ \(trial \d+\) \| \d\/8 done/gm)).toHaveLength(8);
+    expect(ran.stderr.match(/^oscar: trial \d+ COMPLETED loss \S+ \| best here \S+ \(trial \d+\) \| \d\/8 done/gm)).toHaveLength(8);
     const best = trials.reduce((a, b) => (a.loss! <= b.loss! ? a : b));
     expect(ran.stdout).toContain('Experiment "Agent": 8 trials run here, 8 with a loss, 0 failed.');
     expect(ran.stdout).toMatch(new RegExp(`Best 5:\\n\\s+trial\\s+loss\\s+kind\\s+x\\s+y\\n\\s+${best.number}\\s`));
@@ -157,9 +157,9 @@ console.log(JSON.stringify({ loss: x * x + y * y + (kind === 'a' ? 0 : 1), trial
     expect(trials[1]!.error).toMatch(/^the last line of output is not a result .*"done, no number"/);
     expect(trials[2]!.loss).toBeCloseTo((trials[2]!.params.x as number) * 2, 9);
     // The reason is on the FAILED line, on one line; the command's stderr was passed through as it came.
-    expect(crash.stderr).toMatch(/^oscar: trial 1 FAILED \(exit code 3: loading data \.\.\. CUDA out of memory\) \| best - \| 1\/1 done/m);
+    expect(crash.stderr).toMatch(/^oscar: trial 1 FAILED \(exit code 3: loading data \.\.\. CUDA out of memory\) \| best here - \| 1\/1 done/m);
     expect(crash.stderr).toContain('loading data\nCUDA out of memory\n');
-    expect(chatty.stderr).toMatch(/^oscar: trial 2 FAILED \(the last line of output is not a result .*"done, no number"\) \| best -/m);
+    expect(chatty.stderr).toMatch(/^oscar: trial 2 FAILED \(the last line of output is not a result .*"done, no number"\) \| best here -/m);
   });
 
   it('fails a trial whose stderr holds a NUL byte or ends mid-emoji, with U+FFFD in their place, and runs on', async () => {
@@ -436,6 +436,31 @@ console.log(JSON.stringify({ acc: 1 / (1 + x * x), epochs: 1 }));`);
     ]);
   });
 
+  it('joins an existing experiment by its name, in its space and with its settings; a name that is neither a file nor an experiment is refused', async () => {
+    const token = await server.token('agent-join@example.com');
+    const created = await server.gql(
+      `mutation { suggest(experiment: {name: "Joined by name", parameters: {x: {min: 2, max: 3}, k: [1, 2]}, algorithm: "random", leaseSeconds: 30}) { id } }`,
+      {},
+      token,
+    );
+    await server.gql(`mutation ($id: ID!) { update(trialId: $id, result: {loss: 9}) { id } }`, { id: created.data?.suggest.id }, token);
+    const script = 'console.log(Number(process.env.OSCAR_PARAM_X) * Number(process.env.OSCAR_PARAM_K))';
+    const ran = await oscarRun(['--experiment', 'Joined by name', '--trials', '2', '--token', token, '--', process.execPath, '-e', script]).exited;
+    expect(ran.code, ran.stderr).toBe(0);
+    const trials = await trialsOf(token, 'Joined by name');
+    expect(trials.map((t) => t.state)).toEqual(['COMPLETED', 'COMPLETED', 'COMPLETED']);
+    for (const trial of trials.slice(0, 2)) {
+      expect(Number(trial.params.x)).toBeGreaterThanOrEqual(2);
+      expect(trial.loss).toBeCloseTo(Number(trial.params.x) * Number(trial.params.k), 9);
+    }
+    const settings = await server.gql(`{ experiment(name: "Joined by name") { algorithm leaseSeconds } }`, {}, token);
+    expect(settings.data?.experiment).toEqual({ algorithm: 'random', leaseSeconds: 30 });
+    const unknown = await oscarRun(['--experiment', 'No such one', '--trials', '1', '--token', token, '--', 'true']).exited;
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('no experiment named "No such one", and no spec file of that name: give SPEC.json to create one');
+    expect((await server.gql(`{ experiments { name } }`, {}, token)).data?.experiments).toEqual([{ name: 'Joined by name' }]);
+  });
+
   it('refuses, before asking for a trial, parameters that would share an environment variable', async () => {
     const token = await server.token('agent-clash@example.com');
     const spec = file('clash.json', JSON.stringify({ name: 'Clash', parameters: { lr: { min: 0, max: 1 }, LR: { min: 0, max: 1 }, 'a-b': [1, 2], a_b: [3, 4] } }));
@@ -463,7 +488,7 @@ console.log(JSON.stringify({ acc: 1 / (1 + x * x), epochs: 1 }));`);
     const noCommand = await oscarRun(['--experiment', 'x.json', '--token', 't']).exited;
     expect(noCommand.code).toBe(2);
     expect(noCommand.stderr).toContain('the command to run goes after "--"');
-    expect(noCommand.stderr).toContain('Usage:\n  oscar run --experiment SPEC.json');
+    expect(noCommand.stderr).toContain('Usage:\n  oscar run --experiment SPEC.json|NAME');
     const spec = file('typo.json', JSON.stringify({ name: 'Typo', parameters: { x: { min: 0, max: 1 } }, lease: 2 }));
     const typo = await oscarRun(['--experiment', spec, '--token', 't', '--', 'true']).exited;
     expect(typo.code).toBe(2);

@@ -8,7 +8,7 @@
  */
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -25,7 +25,7 @@ export const DEFAULT_MAX_FAILURES = 5;
 
 /** What `oscar run --help` prints (and a usage error ends with). */
 export const AGENT_USAGE = `Usage:
-  oscar run --experiment SPEC.json [--trials N] [--parallel K] [--max-failures F] [--url URL] [--token TOKEN] -- COMMAND [ARGS...]
+  oscar run --experiment SPEC.json|NAME [--trials N] [--parallel K] [--max-failures F] [--url URL] [--token TOKEN] -- COMMAND [ARGS...]
 
 Runs COMMAND once per trial (until --trials N have run, or Ctrl-C), K at a time. It stops at once (exit
 code 1) when COMMAND cannot be started at all; after F trials in a row failed (default ${DEFAULT_MAX_FAILURES}; 0: never)
@@ -39,7 +39,8 @@ when the experiment's pruner stops the trial, the command is ended (SIGTERM) and
 record with the trial; a trial that comes back (after Ctrl-C, a crash, a lost machine) gets it as
 OSCAR_CHECKPOINT. SPEC.json is the experiment: {"name": ..., "parameters": {...}} and optionally
 description, algorithm, seed, lease_seconds, resume (false: afresh once, at the run's first trial),
-pruner, objectives, constraints. COMMAND's stderr is passed through to oscar's.
+pruner, objectives, constraints; or give the NAME of an existing experiment to join it (its space read
+from the server, its settings kept). COMMAND's stderr is passed through to oscar's.
 Server: --url or OSCAR_URL (default http://localhost:4000/graphql); token: --token or OSCAR_TOKEN.`;
 
 /** Codes with which the server refuses a trial's failure, after which the run goes on (others stop it). */
@@ -84,7 +85,10 @@ const SUMMARY_ROWS = 5;
 /** How the agent was asked to run. */
 export interface AgentOptions {
   readonly server: ServerOptions;
+  /** The spec sent with every suggest (for an experiment joined by name, its name and current space). */
   readonly experiment: Readonly<Record<string, unknown>>;
+  /** Set when --experiment named an existing experiment rather than a spec file: its space is still to be read. */
+  readonly joinByName?: boolean;
   readonly command: readonly string[];
   /** Trials to run in all; null: until stopped. */
   readonly trials: number | null;
@@ -125,6 +129,34 @@ export function readExperimentSpec(path: string): Record<string, unknown> {
   return spec;
 }
 
+/**
+ * Each parameter needs its own variable: any two that some trial can hold together are checked before
+ * any trial is asked for (sub-parameters under different choices of one parameter may share one).
+ * @throws {AgentUsageError} naming `source` (the spec file or the experiment).
+ */
+function checkVariables(experiment: Readonly<Record<string, unknown>>, source: string): void {
+  const clash = spaceVariableClash(spaceParameters(experiment.parameters));
+  if (clash !== null) throw new AgentUsageError(`${source}: ${clash}`);
+}
+
+const SPACE = `query Space($name: String!) { experiment(name: $name) { name parameters } }`;
+
+/**
+ * The options with an experiment joined by name given its space, read from the server (as it is now;
+ * the experiment's settings are kept). @throws {AgentUsageError} when there is no such experiment.
+ */
+export async function joinedExperiment(options: AgentOptions): Promise<AgentOptions> {
+  if (!options.joinByName) return options;
+  const name = String(options.experiment.name);
+  const { experiment } = await graphql<{ experiment: { name: string; parameters: unknown } | null }>(options.server, SPACE, { name });
+  if (experiment === null) {
+    throw new AgentUsageError(`no experiment named "${printable(name)}", and no spec file of that name: give SPEC.json to create one`);
+  }
+  const spec = { name: experiment.name, parameters: experiment.parameters };
+  checkVariables(spec, `experiment "${printable(name)}"`);
+  return { ...options, experiment: spec, joinByName: false };
+}
+
 /** Parses `oscar run`'s arguments. @throws {AgentUsageError} */
 export function parseAgentArgs(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): AgentOptions {
   const split = argv.indexOf('--');
@@ -140,7 +172,7 @@ export function parseAgentArgs(argv: readonly string[], env: NodeJS.ProcessEnv =
       token: { type: 'string' },
     },
   });
-  if (!values.experiment) throw new AgentUsageError('--experiment SPEC.json is required');
+  if (!values.experiment) throw new AgentUsageError('--experiment SPEC.json or NAME is required');
   const count = (name: string, text: string | undefined, fallback: number | null, max: number, min = 1): number | null => {
     if (text === undefined) return fallback;
     const value = Number(text);
@@ -155,14 +187,14 @@ export function parseAgentArgs(argv: readonly string[], env: NodeJS.ProcessEnv =
   } catch (error) {
     throw new AgentUsageError((error as Error).message);
   }
-  const experiment = readExperimentSpec(values.experiment);
-  // Each parameter needs its own variable: any two that some trial can hold together are checked before
-  // any trial is asked for (sub-parameters under different choices of one parameter may share one).
-  const clash = spaceVariableClash(spaceParameters(experiment.parameters));
-  if (clash !== null) throw new AgentUsageError(`${values.experiment}: ${clash}`);
+  // A spec file, or else (not a .json file that is there) an existing experiment's name.
+  const joinByName = !/\.json$/i.test(values.experiment) && !existsSync(values.experiment);
+  const experiment = joinByName ? { name: values.experiment } : readExperimentSpec(values.experiment);
+  if (!joinByName) checkVariables(experiment, values.experiment);
   return {
     server: { url, token },
     experiment,
+    joinByName,
     command: argv.slice(split + 1),
     trials: count('trials', values.trials, null, 1_000_000),
     parallel: count('parallel', values.parallel, 1, 256)!,
@@ -447,7 +479,7 @@ export async function runAgent(options: AgentOptions, out: NodeJS.WritableStream
       log.write(
         `oscar: trial ${outcome.number} ${outcome.state}${outcome.prunedAt === undefined ? '' : ` at step ${outcome.prunedAt}`}${outcome.loss === null ? '' : ` loss ${formatValue(outcome.loss)}`}` +
           `${outcome.error === undefined ? '' : ` (${reasonLine(outcome.error)})`}` +
-          ` | best ${best ? `${formatValue(best.loss!)} (trial ${best.number})` : '-'}` +
+          ` | best here ${best ? `${formatValue(best.loss!)} (trial ${best.number})` : '-'}` +
           ` | ${finished.length}${options.trials === null ? '' : `/${options.trials}`} done, ${running} running, ${failed} failed\n`,
       );
       failedInARow = outcome.state === 'FAILED' ? failedInARow + 1 : 0;
@@ -515,5 +547,5 @@ function summary(options: AgentOptions, finished: readonly Finished[]): string {
 
 /** `oscar run ...`: parses the arguments, runs the agent, sets the exit code. */
 export async function agentMain(argv: readonly string[]): Promise<number> {
-  return runAgent(parseAgentArgs(argv));
+  return runAgent(await joinedExperiment(parseAgentArgs(argv)));
 }
