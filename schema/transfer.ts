@@ -27,9 +27,13 @@ const TrialExportRef = builder.objectRef<{ readonly experimentId: string; readon
       resolve: async (file, _args, ctx) => {
         ctx.budget.charge(await ctx.runtime.database.storedBytes({ table: 'Trial', experimentId: file.experimentId }), 'export.text');
         const experiment = await ctx.runtime.db.experiment.findUniqueOrThrow({ where: { id: file.experimentId } });
-        let text = '';
-        for await (const chunk of await exportTrials(ctx.runtime.database, experiment, file.format)) text += chunk;
-        return text;
+        // The experiment as it is now: any change to it or its trials moves its revision or its updatedAt.
+        const key = JSON.stringify([experiment.id, experiment.revision, experiment.updatedAt.getTime(), file.format]);
+        return ctx.runtime.exports.text(key, async () => {
+          let text = '';
+          for await (const chunk of await exportTrials(ctx.runtime.database, experiment, file.format)) text += chunk;
+          return text;
+        });
       },
     }),
   }),

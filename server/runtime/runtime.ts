@@ -6,6 +6,7 @@ import { TrialTables } from '../insights/trial-table.ts';
 import { ComputePool, DEFAULT_SUGGEST_TIMEOUT_MS } from '../optimizer/pool/compute-pool.ts';
 import { EVENT_BYTES_PER_SECOND, EventAllowances } from '../subscriptions/event-allowance.ts';
 import { OPERATION_BYTES } from '../http/operation-budget.ts';
+import { ExportTexts } from '../trials/export-texts.ts';
 import { FrontCache } from '../objectives/front-cache.ts';
 import { LiveSubscriptions, type SubscriptionLimits } from '../subscriptions/live-subscriptions.ts';
 import { replayChanges } from '../subscriptions/replay.ts';
@@ -63,6 +64,8 @@ export interface Runtime {
   readonly importance: ImportanceCache;
   /** Pareto fronts (large ones found off the event loop), shared by reads of the same revision. */
   readonly fronts: FrontCache;
+  /** Whole export files, shared by reads of one experiment as it is. */
+  readonly exports: ExportTexts;
   /** Each user's allowance of stored data for their subscription events. */
   readonly eventBytes: EventAllowances;
   /** The GP's predicted loss over two parameters (the dashboard's contour). */
@@ -106,6 +109,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     experiments: new ExperimentDirectory(),
     importance: new ImportanceCache(database, pool),
     fronts: new FrontCache(),
+    exports: new ExportTexts(),
     eventBytes: new EventAllowances(OPERATION_BYTES, options.eventBytesPerSecond ?? EVENT_BYTES_PER_SECOND),
     landscapes: new LandscapeCache(database, pool),
     tables: new TrialTables(database),
