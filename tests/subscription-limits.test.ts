@@ -52,6 +52,27 @@ describe('subscription caps', () => {
     await server.listening(token, 0);
   }, 60_000);
 
+  it('refuses a subscription past the query limits with QUERY_TOO_COMPLEX, as over HTTP, and keeps the connection and its other subscriptions', async () => {
+    const { socket, messages, closed } = await rawSocket(server, token);
+    let isClosed = false;
+    void closed.then(() => (isClosed = true));
+    socket.send(JSON.stringify({ id: 'kept', type: 'subscribe', payload: { query: WATCH, variables: { id: experimentId } } }));
+    await server.listening(token, 1);
+    const deep = `subscription { experimentUpdated { ${'versions { '.repeat(13)}id${' }'.repeat(13)} } }`;
+    const aliased = `subscription { experimentUpdated { ${Array.from({ length: 20 }, (_, i) => `a${i}: id`).join(' ')} } }`;
+    socket.send(JSON.stringify({ id: 'deep', type: 'subscribe', payload: { query: deep } }));
+    socket.send(JSON.stringify({ id: 'aliased', type: 'subscribe', payload: { query: aliased } }));
+    await waitFor(() => messages.filter((m) => m.type === 'error').length === 2 || isClosed, 20_000);
+    expect(isClosed).toBe(false);
+    const refusals = Object.fromEntries(messages.filter((m) => m.type === 'error').map((m) => [m.id, m.payload[0]]));
+    expect(refusals.deep).toMatchObject({ message: 'Query depth limit of 12 exceeded, found 15.', extensions: { code: 'QUERY_TOO_COMPLEX' } });
+    expect(refusals.aliased).toMatchObject({ message: 'Aliases limit of 15 exceeded, found 20.', extensions: { code: 'QUERY_TOO_COMPLEX' } });
+    const trial = (await server.gql(SUGGEST, { name: 'Flooded' }, token)).data?.suggest;
+    await waitFor(() => messages.some((m) => m.type === 'next' && m.id === 'kept' && m.payload.data?.trialUpdated.id === trial.id), 20_000);
+    socket.close();
+    await server.listening(token, 0);
+  }, 60_000);
+
   it('caps one user at 200 subscriptions across sockets, and frees places as subscriptions end', async () => {
     const sockets = await Promise.all(Array.from({ length: 5 }, () => rawSocket(server, token)));
     sockets.forEach(({ socket }, s) => {

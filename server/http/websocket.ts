@@ -216,7 +216,15 @@ export function attachWebSocket(options: WebSocketOptions): WebSocketEndpoint {
         execute,
         subscribe,
       };
-      const errors = validate(args.schema, args.document);
+      let errors: readonly GraphQLError[];
+      try {
+        errors = validate(args.schema, args.document);
+      } catch (error) {
+        // GraphQL Armor's depth, alias, cost and directive limits throw from validation: QUERY_TOO_COMPLEX
+        // for this subscription, as over HTTP, not the whole connection closed as an internal error.
+        if (error instanceof GraphQLError) return [withErrorCode(error)];
+        throw error;
+      }
       return errors.length ? errors.map(withErrorCode) : args;
     },
   });
