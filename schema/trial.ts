@@ -9,7 +9,8 @@ import { TRIAL_STATES, asTrialState } from '../server/trials/trial-state.ts';
 import { parseExperimentInput } from '../server/experiments/experiment-input.ts';
 import { parseFailure, parseReport, parseTrialResult } from '../server/trials/trial-result.ts';
 import { reportValue, type ReportAnswer } from '../server/trials/reports.ts';
-import { resultViolation, VIOLATION_FIELDS } from '../server/objectives/ranking.ts';
+import { resultValues, resultViolation, VIOLATION_FIELDS } from '../server/objectives/ranking.ts';
+import { storedObjectives } from '../server/objectives/objectives-config.ts';
 import type { Trial } from '../server/generated/prisma/client.ts';
 import { heartbeat, recordOutcome, suggestTrial } from '../server/trials/trials.ts';
 import { MAX_CHECKPOINT_BYTES, parseCheckpoint, saveCheckpoint } from '../server/trials/checkpoints.ts';
@@ -40,6 +41,16 @@ const TrialRef = builder.prismaObject('Trial', {
     state: t.field({ type: TrialStateEnum, resolve: (trial) => asTrialState(trial.state) }),
     params: t.expose('params', { type: 'JSON', description: 'Parameter name to value.' }),
     loss: t.exposeFloat('loss', { nullable: true }),
+    objective: t.float({
+      nullable: true,
+      description:
+        "Its value of the experiment's first objective: the loss, unless the experiment names other objectives (then, say, its accuracy); null while it has none.",
+      select: { loss: true, metrics: true, experiment: { select: { objectives: true } } },
+      resolve: (trial) => {
+        const value = resultValues(trial)[storedObjectives(trial.experiment.objectives)[0]!.name];
+        return typeof value === 'number' && Number.isFinite(value) ? value : null;
+      },
+    }),
     metrics: t.field({
       type: 'JSON',
       description: 'Custom metrics reported with the loss (an empty object until then).',

@@ -156,6 +156,12 @@ describe('the Pareto front in the Trials panel, in Chromium', () => {
     expect(await page.textContent('[data-testid=best-loss]')).toContain(`#${numbers.c}`);
     expect(await page.textContent('.stats')).toContain('Best accuracy ↑');
     expect(await rowNumbers('.best')).toEqual([numbers.c]);
+    // So does the list of experiments: the value of the first objective, not an empty loss.
+    await page.goto(`${origin(server)}/experiments`);
+    const listed = page.locator('tr', { has: page.locator(`a[href="/experiments/${experimentId}"]`) }).locator('[data-testid=best]');
+    expect((await listed.textContent())!.replace(/\s+/g, ' ').trim()).toBe(`0.95 accuracy ↑ #${numbers.c}`);
+    await page.goto(`${origin(server)}/experiments/${experimentId}`);
+    await page.waitForSelector('[data-chart="Pareto front"][data-rendered=true]', { timeout: TIMEOUT });
 
     // The table marks the front and the infeasible trials; the badge says which limit each broke.
     expect(await rowNumbers(':has(.state.infeasible)')).toEqual([numbers.e, numbers.g]);

@@ -42,7 +42,7 @@ type Documents = {
     "\n  subscription TrialPageEvents($id: ID!, $since: Int!) {\n    trialUpdated(experimentId: $id, heartbeats: true, since: $since) {\n      id\n      number\n      retryOf {\n        id\n      }\n    }\n  }\n": typeof types.TrialPageEventsDocument,
     "\n  subscription TrialPageRenames($id: ID!) {\n    experimentUpdated(startWith: $id) {\n      id\n      name\n    }\n  }\n": typeof types.TrialPageRenamesDocument,
     "\n  subscription TrialPageDeletions {\n    experimentDeleted {\n      ids\n    }\n  }\n": typeof types.TrialPageDeletionsDocument,
-    "\n  query ExperimentList($includeArchived: Boolean!) {\n    experiments(includeArchived: $includeArchived) {\n      id\n      name\n      description\n      version\n      archivedAt\n      tags\n      trialCount\n      updatedAt\n      bestTrial {\n        number\n        loss\n      }\n    }\n  }\n": typeof types.ExperimentListDocument,
+    "\n  query ExperimentList($includeArchived: Boolean!) {\n    experiments(includeArchived: $includeArchived) {\n      id\n      name\n      description\n      version\n      archivedAt\n      tags\n      trialCount\n      updatedAt\n      objectives\n      bestTrial {\n        number\n        objective\n      }\n    }\n  }\n": typeof types.ExperimentListDocument,
     "\n  mutation SignIn($email: String!, $password: String!) {\n    signIn(email: $email, password: $password) {\n      secret\n      expiresAt\n    }\n  }\n": typeof types.SignInDocument,
     "\n  query SignUpEnabled {\n    signUpEnabled\n  }\n": typeof types.SignUpEnabledDocument,
     "\n  mutation SignOut {\n    signOut\n  }\n": typeof types.SignOutDocument,
@@ -78,7 +78,7 @@ const documents: Documents = {
     "\n  subscription TrialPageEvents($id: ID!, $since: Int!) {\n    trialUpdated(experimentId: $id, heartbeats: true, since: $since) {\n      id\n      number\n      retryOf {\n        id\n      }\n    }\n  }\n": types.TrialPageEventsDocument,
     "\n  subscription TrialPageRenames($id: ID!) {\n    experimentUpdated(startWith: $id) {\n      id\n      name\n    }\n  }\n": types.TrialPageRenamesDocument,
     "\n  subscription TrialPageDeletions {\n    experimentDeleted {\n      ids\n    }\n  }\n": types.TrialPageDeletionsDocument,
-    "\n  query ExperimentList($includeArchived: Boolean!) {\n    experiments(includeArchived: $includeArchived) {\n      id\n      name\n      description\n      version\n      archivedAt\n      tags\n      trialCount\n      updatedAt\n      bestTrial {\n        number\n        loss\n      }\n    }\n  }\n": types.ExperimentListDocument,
+    "\n  query ExperimentList($includeArchived: Boolean!) {\n    experiments(includeArchived: $includeArchived) {\n      id\n      name\n      description\n      version\n      archivedAt\n      tags\n      trialCount\n      updatedAt\n      objectives\n      bestTrial {\n        number\n        objective\n      }\n    }\n  }\n": types.ExperimentListDocument,
     "\n  mutation SignIn($email: String!, $password: String!) {\n    signIn(email: $email, password: $password) {\n      secret\n      expiresAt\n    }\n  }\n": types.SignInDocument,
     "\n  query SignUpEnabled {\n    signUpEnabled\n  }\n": types.SignUpEnabledDocument,
     "\n  mutation SignOut {\n    signOut\n  }\n": types.SignOutDocument,
@@ -215,7 +215,7 @@ export function graphql(source: "\n  subscription TrialPageDeletions {\n    expe
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  query ExperimentList($includeArchived: Boolean!) {\n    experiments(includeArchived: $includeArchived) {\n      id\n      name\n      description\n      version\n      archivedAt\n      tags\n      trialCount\n      updatedAt\n      bestTrial {\n        number\n        loss\n      }\n    }\n  }\n"): (typeof documents)["\n  query ExperimentList($includeArchived: Boolean!) {\n    experiments(includeArchived: $includeArchived) {\n      id\n      name\n      description\n      version\n      archivedAt\n      tags\n      trialCount\n      updatedAt\n      bestTrial {\n        number\n        loss\n      }\n    }\n  }\n"];
+export function graphql(source: "\n  query ExperimentList($includeArchived: Boolean!) {\n    experiments(includeArchived: $includeArchived) {\n      id\n      name\n      description\n      version\n      archivedAt\n      tags\n      trialCount\n      updatedAt\n      objectives\n      bestTrial {\n        number\n        objective\n      }\n    }\n  }\n"): (typeof documents)["\n  query ExperimentList($includeArchived: Boolean!) {\n    experiments(includeArchived: $includeArchived) {\n      id\n      name\n      description\n      version\n      archivedAt\n      tags\n      trialCount\n      updatedAt\n      objectives\n      bestTrial {\n        number\n        objective\n      }\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

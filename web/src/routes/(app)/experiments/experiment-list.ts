@@ -15,9 +15,10 @@ export const ExperimentList = graphql(`
       tags
       trialCount
       updatedAt
+      objectives
       bestTrial {
         number
-        loss
+        objective
       }
     }
   }
