@@ -61,7 +61,8 @@ for _ in range(3):
     );
     const { stdout } = await exec(PYTHON, [script], { env: { ...process.env, PYTHONPATH: site, OSCAR_TOKEN: token, OSCAR_URL: server.url } });
     const lines = stdout.trim().split('\n');
-    expect(lines.slice(0, 5)).toEqual(['1', '2', 'BAD_USER_INPUT params.x', '3 tanh', '-1 relu']);
+    // x is real-valued: the queued 3.0 and -1 come back as floats.
+    expect(lines.slice(0, 5)).toEqual(['1', '2', 'BAD_USER_INPUT params.x', '3.0 tanh', '-1.0 relu']);
     const stored = await trials(token, 'Py queue');
     expect(stored.queueLength).toBe(0);
     expect(stored.trials.map((t) => t.optimizer)).toEqual(['enqueued', 'enqueued', 'gp']);

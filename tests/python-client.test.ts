@@ -208,6 +208,33 @@ while not os.path.exists(${JSON.stringify(stop)}):
     await releaser;
   }, 120_000);
 
+  it('hands real-valued parameters over as floats, whole grid points too, and integer ones as ints', async () => {
+    const token = await server.token('floats@example.com');
+    const env = { ...process.env, PYTHONPATH: site, OSCAR_TOKEN: token, OSCAR_URL: server.url };
+    const script = `from Oscar import Oscar
+import os, json
+s = Oscar(os.environ['OSCAR_TOKEN'])
+experiment = {'name': 'Floats', 'algorithm': 'random', 'seed': 3, 'parameters': {
+    'q': {'min': 0, 'max': 1, 'step': 0.25}, 'n': {'min': 1, 'max': 3, 'step': 1},
+    'opt': {'choices': {'adam': {'lr': {'min': 0, 'max': 2, 'step': 1.0 / 2}}, 'sgd': {}}}}}
+seen = []
+for _ in range(20):
+    job = s.suggest(experiment)
+    seen.append({key: [type(value).__name__, value] for key, value in job.items()})
+    s.update(job, {'loss': 1})
+print(json.dumps(seen))`;
+    const { stdout } = await exec(PYTHON, ['-c', script], { env });
+    const seen = JSON.parse(stdout) as Record<string, [string, unknown]>[];
+    expect(seen).toHaveLength(20);
+    for (const job of seen) {
+      expect(job.q![0]).toBe('float');
+      expect(job.n![0]).toBe('int');
+      if (job.lr) expect(job.lr[0]).toBe('float');
+    }
+    // Whole grid points were drawn, and came as 0.0 and 1.0, not 0 and 1.
+    expect(seen.some((job) => Number.isInteger(job.q![1]))).toBe(true);
+  });
+
   it('raises OscarError with the server message for a bad request', async () => {
     const token = await server.token('scientist@example.com');
     const script = `

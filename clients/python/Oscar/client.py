@@ -364,6 +364,7 @@ class Oscar:
                 pass
         if not isinstance(params, dict):
             raise OscarError("unexpected params in response to suggest: %r" % (params,))
+        _as_floats(params, fields.get("parameters"))
         raw_experiment = trial.get("experiment")
         exp = raw_experiment if isinstance(raw_experiment, dict) else {}  # type: Dict[str, Any]
         number = trial.get("number")
@@ -1078,6 +1079,47 @@ def _experiment_input(experiment: Any) -> Dict[str, Any]:
                     field="experiment.parameters.%s" % (name,),
                 )
     return {_GRAPHQL_NAMES.get(key, key): experiment[key] for key in EXPERIMENT_FIELDS if key in experiment}
+
+
+def _real_keys(parameters: Any) -> Set[str]:
+    """The job keys of the real-valued numeric parameters in a space: every numeric spec but an
+    integer one (a step, with the step and every bound whole). A sub-parameter is keyed by its name
+    and by ``choice.name`` (the job uses whichever the server's naming gives it); a key some integer
+    parameter also has is left out. Bounded by the space (the server refuses one of more than 100)."""
+    real = set()  # type: Set[str]
+    whole = set()  # type: Set[str]
+
+    def walk(specs: Any, choice: Optional[str], depth: int) -> None:
+        if not isinstance(specs, Mapping) or depth > 8:
+            return
+        for name, spec in specs.items():
+            if not isinstance(spec, Mapping):
+                continue
+            choices = spec.get("choices")
+            if isinstance(choices, Mapping):
+                for option, sub in choices.items():
+                    walk(sub, str(option), depth + 1)
+                continue
+            step = spec.get("step")
+            bounds = [spec.get(key) for key in ("min", "max") if spec.get(key) is not None]
+            integer = step is not None and all(
+                isinstance(v, int) and not isinstance(v, bool) or (isinstance(v, float) and v.is_integer())
+                for v in [step] + bounds
+            )
+            keys = [str(name)] if choice is None else [str(name), "%s.%s" % (choice, name)]
+            (whole if integer else real).update(keys)
+
+    walk(parameters, None, 0)
+    return real - whole
+
+
+def _as_floats(params: Dict[str, Any], parameters: Any) -> None:
+    """Makes the values of real-valued parameters floats: JSON writes 1.0 as 1, which Python would read
+    back as an int at a whole grid point (``{'min': 0, 'max': 1, 'step': 0.25}`` gives 0 and 1)."""
+    real = _real_keys(parameters)
+    for key, value in params.items():
+        if key in real and isinstance(value, int) and not isinstance(value, bool):
+            params[key] = float(value)
 
 
 def _trial_id(job: Any) -> str:
