@@ -16,8 +16,8 @@ export function dominates(a: readonly number[], b: readonly number[]): boolean {
 
 /**
  * The indices of the non-dominated points, in increasing order of the first objective (ties: the
- * second, ...). Two objectives: one sort and one scan, O(n log n). Three: one sort and a sweep over a
- * staircase of the front so far ({@link sweepFront3}), O(n log n) comparisons. More: each point is
+ * second, ...). Two objectives: one sort and one scan, O(n log n). Three: one sort and a sweep with a
+ * Fenwick tree ({@link sweepFront3}), O(n log n). More: each point is
  * checked against the front so far, in sorted order (no later point can dominate an earlier one),
  * O(n · front).
  */
@@ -53,44 +53,37 @@ export function paretoFront(points: readonly (readonly number[])[]): number[] {
   return front;
 }
 
-/** A step of the staircase: a front point's second and third objectives, and the least first objective kept with them. */
-interface Step {
-  readonly y: number;
-  readonly z: number;
-  readonly x: number;
-}
-
 /**
- * The front of 3-objective points visited in lexicographic `order`. Every earlier point has a first
- * objective no greater, so a point is dominated exactly when an earlier front point is no worse in the
- * other two (and differs from it: equal points are all kept). The front so far is kept as a staircase
- * in those two, ascending in the second and strictly descending in the third: the last step at or
- * left of a point holds the least third objective among them, found by binary search.
+ * The front of 3-objective points visited in lexicographic `order`, in O(n log n). Every point met
+ * before another is no greater in the first objective and not equal to it in all three (equal points
+ * are met together), so a point is dominated exactly when one met before it is no worse in the other
+ * two: a Fenwick tree over the second objective's ranks keeps the least third objective among the
+ * points met so far, and a point is dominated when that minimum, up to its own second, is no greater
+ * than its third. Equal points share one answer, and enter the tree only after it is given.
  */
 function sweepFront3(points: readonly (readonly number[])[], order: readonly number[]): number[] {
-  const steps: Step[] = [];
+  const ys = [...new Set(order.map((i) => points[i]![1]!))].sort((a, b) => a - b);
+  const rank = new Map(ys.map((y, r) => [y, r + 1]));
+  const least = new Float64Array(ys.length + 1).fill(Number.POSITIVE_INFINITY);
+  const lowestUpTo = (r: number) => {
+    let low = Number.POSITIVE_INFINITY;
+    for (; r > 0; r -= r & -r) low = Math.min(low, least[r]!);
+    return low;
+  };
+  const lower = (r: number, z: number) => {
+    for (; r < least.length; r += r & -r) least[r] = Math.min(least[r]!, z);
+  };
   const front: number[] = [];
-  for (const i of order) {
-    const [x, y, z] = points[i]! as [number, number, number];
-    // The first step whose second objective exceeds y: the one before it is the last at or left of y.
-    let low = 0;
-    let high = steps.length;
-    while (low < high) {
-      const mid = (low + high) >>> 1;
-      if (steps[mid]!.y <= y) low = mid + 1;
-      else high = mid;
+  for (let start = 0; start < order.length; ) {
+    const [x, y, z] = points[order[start]!]! as [number, number, number];
+    let end = start + 1;
+    while (end < order.length && points[order[end]!]![0] === x && points[order[end]!]![1] === y && points[order[end]!]![2] === z) end++;
+    const r = rank.get(y)!;
+    if (lowestUpTo(r) > z) {
+      for (let k = start; k < end; k++) front.push(order[k]!);
+      lower(r, z);
     }
-    const left = low > 0 ? steps[low - 1]! : null;
-    if (left !== null && (left.z < z || (left.z === z && (left.y < y || left.x < x)))) continue;
-    front.push(i);
-    // Equal in y and z to a step (and so in x too, or it was dominated): the staircase has it already.
-    if (left !== null && left.y === y && left.z === z) continue;
-    // The steps this one is now in front of: one of the same second objective (its third is greater),
-    // then those right of it whose third is no less.
-    const from = left !== null && left.y === y ? low - 1 : low;
-    let to = low;
-    while (to < steps.length && steps[to]!.z >= z) to++;
-    steps.splice(from, to - from, { y, z, x });
+    start = end;
   }
   return front;
 }

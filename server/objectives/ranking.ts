@@ -53,9 +53,10 @@ export async function rankCompleted(database: Database, experimentId: string, bu
 }
 
 /**
- * Fronts of at most this many points (or of two or three objectives: a sort and a sweep) are found on
- * the event loop; larger ones on a worker thread with a time bound: with four or more objectives the
- * work grows with the points times the front, and every point of a hostile experiment can be on it.
+ * Fronts of at most this many points (or of two objectives, sorted once) are found on the event loop;
+ * larger ones on a worker thread with a time bound: three objectives take a sort and a sweep (about a
+ * second at 300,000 points), and with four or more the work grows with the points times the front,
+ * and every point of a hostile experiment can be on it.
  */
 export const FRONT_IN_PROCESS = 2_000;
 
@@ -66,7 +67,7 @@ export type FrontFinder = (points: number[][]) => Promise<number[]>;
 export async function frontIds(ranked: readonly Ranked[], offload: FrontFinder): Promise<string[]> {
   const feasible = ranked.filter((r): r is Ranked & { vector: number[] } => r.vector !== null && r.violation === 0);
   const points = feasible.map((r) => r.vector);
-  const inProcess = points.length <= FRONT_IN_PROCESS || points[0]!.length <= 3;
+  const inProcess = points.length <= FRONT_IN_PROCESS || points[0]!.length <= 2;
   return (inProcess ? paretoFront(points) : await offload(points)).map((i) => feasible[i]!.id);
 }
 
