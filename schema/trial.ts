@@ -45,8 +45,10 @@ const TrialRef = builder.prismaObject('Trial', {
       nullable: true,
       description:
         "Its value of the experiment's first objective: the loss, unless the experiment names other objectives (then, say, its accuracy); null while it has none.",
-      select: { loss: true, metrics: true, experiment: { select: { objectives: true } } },
+      select: { state: true, loss: true, metrics: true, experiment: { select: { objectives: true } } },
       resolve: (trial) => {
+        // A failed trial's metrics (sent with its error) are no result.
+        if (trial.state === 'FAILED') return null;
         const value = resultValues(trial)[storedObjectives(trial.experiment.objectives)[0]!.name];
         return typeof value === 'number' && Number.isFinite(value) ? value : null;
       },

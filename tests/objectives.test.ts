@@ -32,6 +32,23 @@ beforeAll(async () => {
 afterAll(() => server?.stop());
 
 describe('several objectives and constraints', () => {
+  it("gives each trial's value of the first objective (Trial.objective): the loss by default, none for a failure", async () => {
+    const plain = await suggest({ name: 'Plain objective' });
+    await update(plain.id, { loss: 0.25, accuracy: 0.5 });
+    const first = await suggest({ name: 'First objective', objectives: TRADE_OFF });
+    await update(first.id, { accuracy: 0.9, latency_ms: 20 });
+    const failed = await suggest({ name: 'First objective', objectives: TRADE_OFF });
+    const failure = await server.gql(`mutation ($id: ID!) { fail(trialId: $id, error: "out of memory", metrics: {accuracy: 0.99}) { state } }`, { id: failed.id }, token);
+    expect(failure.errors).toBeUndefined();
+    const running = await suggest({ name: 'First objective', objectives: TRADE_OFF });
+    const values = async (name: string) => {
+      const read = await server.gql(`query ($name: String!) { experiment(name: $name) { trials(first: 10) { edges { node { id state objective } } } } }`, { name }, token);
+      return Object.fromEntries(read.data?.experiment.trials.edges.map((e: { node: { id: string; state: string; objective: number | null } }) => [e.node.id, [e.node.state, e.node.objective]]));
+    };
+    expect(await values('Plain objective')).toEqual({ [plain.id]: ['COMPLETED', 0.25] });
+    expect(await values('First objective')).toEqual({ [first.id]: ['COMPLETED', 0.9], [failed.id]: ['FAILED', null], [running.id]: ['RUNNING', null] });
+  });
+
   it('keeps the objectives and constraints, and refuses results that lack an objective, naming it', async () => {
     const experiment = { name: 'Refused', objectives: TRADE_OFF, constraints: { memory_gb: { max: 16 } } };
     const trial = await suggest(experiment);

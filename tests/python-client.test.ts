@@ -180,12 +180,24 @@ except OscarError as e:
     expect(settings.data?.experiment).toEqual({ algorithm: 'tpe', leaseSeconds: 3, trialCount: 2 });
     expect(settings.data?.experiments.map((e: { name: string }) => e.name)).toEqual(['Joined']);
 
-    // Started afresh meanwhile in another space: the client reads the space again.
+    // A client that joined by name, the experiment started afresh meanwhile in another space: it reads
+    // the space again and goes on (its first read is kept, so this is the retry at work).
+    const ready = join(site, 'joined-ready');
+    const go = join(site, 'joined-go');
+    const rejoiner = run(`job = s.suggest('Joined')
+s.update(job, {'loss': 2})
+open(${JSON.stringify(ready)}, 'w').write('1')
+import time
+while not os.path.exists(${JSON.stringify(go)}):
+    time.sleep(0.05)
+job = s.suggest('Joined')
+print(json.dumps(sorted(job.keys())))
+s.update(job, {'loss': 3})`);
+    await waitUntil(async () => existsSync(ready), 30_000);
     const restarted = await server.gql(`mutation { suggest(experiment: {name: "Joined", parameters: {width: {min: 1, max: 8, step: 1}}, resume: false}) { id } }`, {}, token);
     expect(restarted.errors).toBeUndefined();
-    const [first] = await run(`job = s.suggest('Joined')
-print(json.dumps(sorted(job.keys())))
-s.update(job, {'loss': 2})`);
+    writeFileSync(go, '');
+    const [first] = await rejoiner;
     expect(JSON.parse(first!)).toEqual(['width']);
     // A job given up after an exception that is not its fault, in a process that goes on: released, its
     // heartbeats stop, so its lease runs out and it is offered again (kept alive, it stayed RUNNING).

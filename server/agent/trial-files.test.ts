@@ -100,14 +100,14 @@ describe('CSV cells', () => {
     expect([...read.skipped]).toEqual([['running state', 1]]);
   });
 
-  it('reads a column without a prefix as the parameter of that name, else as a metric, and says so; the export\'s own columns stay its own', () => {
+  it('reads a column without a prefix as the parameter of that name, says which others it left out; the export\'s own columns stay its own', () => {
     const space = parseSearchSpace({ x: { min: 0, max: 1 }, y: { min: 0, max: 1 } });
-    const text = 'params.x,y,loss,accuracy,worker,state\n0.25,0.5,1.5,0.9,w1,COMPLETED\n';
+    const text = 'params.x,y,loss,accuracy,Notes,worker,state\n0.25,0.5,1.5,0.9,n,w1,COMPLETED\n';
     const read = readCsv('t.csv', text, space);
-    expect(read.trials).toEqual([{ params: { x: 0.25, y: 0.5 }, result: { loss: 1.5, accuracy: 0.9 }, where: 'line 2' }]);
+    expect(read.trials).toEqual([{ params: { x: 0.25, y: 0.5 }, result: { loss: 1.5 }, where: 'line 2' }]);
     expect(read.notes).toEqual([
       'column "y" read as the parameter of that name (params.<name> says so)',
-      'column "accuracy" read as metric (metrics.<name> says so; params.<name> for a parameter)',
+      'columns "accuracy", "Notes" left out: name a metric metrics.<name>, a parameter params.<name>',
     ]);
     // An export's own file: nothing to say.
     expect(readCsv('t.csv', 'number,state,params.x,params.y,loss,metrics.acc,error,worker,optimizer,created_at,completed_at,pruned_step,feasible\n1,COMPLETED,0.1,0.2,3,0.5,,w,gp,,,,true\n', space).notes).toEqual([]);

@@ -8,6 +8,7 @@ import Database from 'better-sqlite3';
 import { parse } from 'csv-parse/sync';
 import { parseSearchSpace, type Parameter, type ParamValue, type SearchSpace } from '../optimizer/space.ts';
 import { walkActive } from '../optimizer/space/tree.ts';
+import { printable } from '../text.ts';
 import { CSV_COLUMNS, JSON_EXPORT_FORMAT, NUMBER_CELL as NUMBER, unescapeCell } from '../trials/export.ts';
 
 /** A finished trial to import: its parameters, its result as `update` takes it, and where it is in the file. */
@@ -104,7 +105,7 @@ function emptyChoices(space: SearchSpace, params: Record<string, unknown>, cellO
  * Reads a CSV file in the format Oscar exports: `params.<name>` and `metrics.<name>` columns, `loss`,
  * `error`, and `state` (COMPLETED and FAILED rows are imported, others skipped; without a `state`
  * column, a row with a loss is COMPLETED and one with an error FAILED). A column without a prefix that
- * is none of the export's own is a parameter of that name in `space`, else a metric (with a note).
+ * is none of the export's own is the parameter of that name in `space`, else left out (with a note).
  * Cells are read by the parameters' kinds in `space` (numbers, or the choice they spell); an empty
  * cell is a parameter left out (inactive under the row's choices), unless `""` is one of its choices
  * and it is active.
@@ -127,25 +128,25 @@ export function readCsv(path: string, text: string, space: SearchSpace | null): 
   const paramName = (name: string) => (byName.has(name) || !byName.has(name.trimEnd()) ? name : name.trimEnd());
   const paramColumns = header.flatMap((name, i) => (name.startsWith('params.') ? [[paramName(name.slice('params.'.length)), i] as const] : []));
   const metricColumns = header.flatMap((name, i) => (name.startsWith('metrics.') ? [[name.slice('metrics.'.length), i] as const] : []));
-  // A hand-written header may leave the prefixes out (`x,loss,accuracy`): a column that is none of the
-  // export's own is a parameter when the experiment's space has that name, else a metric, and the
-  // import says which it took each for, rather than dropping it.
+  // A hand-written header may leave the prefix out (`x,loss`): a column that is none of the export's
+  // own is the parameter of that name when the experiment's space has one; any other is left out, and
+  // the import says which it took for what (a metric needs its prefix: a wide table from elsewhere
+  // would otherwise bring every column along as a metric).
   const notes: string[] = [];
-  const taken = { params: [] as string[], metrics: [] as string[] };
+  const taken: string[] = [];
+  const ignored: string[] = [];
   header.forEach((raw, i) => {
     const name = raw.trimEnd();
     if (name === '' || name.startsWith('params.') || name.startsWith('metrics.') || EXPORT_COLUMNS.has(name)) return;
     if (byName.has(name)) {
       paramColumns.push([name, i]);
-      taken.params.push(name);
-    } else {
-      metricColumns.push([name, i]);
-      taken.metrics.push(name);
-    }
+      taken.push(name);
+    } else ignored.push(name);
   });
-  const listed = (names: readonly string[]) => names.map((name) => `"${name}"`).join(', ');
-  if (taken.params.length) notes.push(`column${taken.params.length === 1 ? '' : 's'} ${listed(taken.params)} read as the parameter${taken.params.length === 1 ? '' : 's'} of that name (params.<name> says so)`);
-  if (taken.metrics.length) notes.push(`column${taken.metrics.length === 1 ? '' : 's'} ${listed(taken.metrics)} read as metric${taken.metrics.length === 1 ? '' : 's'} (metrics.<name> says so; params.<name> for a parameter)`);
+  const listed = (names: readonly string[]) => names.slice(0, 20).map((name) => `"${printable(name)}"`).join(', ') + (names.length > 20 ? ` and ${names.length - 20} more` : '');
+  const plural = (names: readonly string[]) => (names.length === 1 ? '' : 's');
+  if (taken.length) notes.push(`column${plural(taken)} ${listed(taken)} read as the parameter${plural(taken)} of that name (params.<name> says so)`);
+  if (ignored.length) notes.push(`column${plural(ignored)} ${listed(ignored)} left out: name a metric metrics.<name>, a parameter params.<name>`);
   if (paramColumns.length === 0) throw new TrialFileError(`${path}: no parameter columns: the header names them params.<name> (as \`oscar export\` writes them)`);
   const [stateAt, lossAt, errorAt] = [column('state'), column('loss'), column('error')];
   const columnOf = new Map(paramColumns);

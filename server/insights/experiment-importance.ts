@@ -1,4 +1,3 @@
-import pLimit from 'p-limit';
 import type { OperationBudget } from '../http/operation-budget.ts';
 import { insightsBusy, TimeoutError, type ComputePool } from '../optimizer/pool/compute-pool.ts';
 import type { Database } from '../runtime/database.ts';
@@ -16,14 +15,14 @@ interface Entry {
 
 /**
  * Parameter importance of experiments' completed trials (see `parameterImportance`), computed on the
- * compute pool's insights thread within its time bound, one experiment at a time per process, and
+ * compute pool's insights thread within its time bound (users taking turns on it, each estimate's
+ * trials read in its turn, so one at a time per process), and
  * cached per experiment until another trial completes; concurrent requests share one computation.
  * The value scored is the loss, or the first objective when `loss` is not one (see
  * `chartedObjective`). Past the time bound the answer is empty (and stays so until the next result).
  */
 export class ImportanceCache {
   private readonly entries = new Map<string, Entry>();
-  private readonly computations = pLimit(1);
 
   constructor(
     private readonly database: Database,
@@ -41,7 +40,7 @@ export class ImportanceCache {
       return cached.result;
     }
     budget.charge(await this.database.storedBytes({ table: 'Trial', experimentId }), 'insights');
-    const result = this.computations(() => this.compute(experimentId, selection));
+    const result = this.compute(experimentId, selection);
     this.entries.delete(experimentId);
     this.entries.set(experimentId, { stamp: selection.stamp, result });
     if (this.entries.size > CACHE_SIZE) this.entries.delete(this.entries.keys().next().value!);
@@ -55,9 +54,10 @@ export class ImportanceCache {
   private async compute(experimentId: string, selection: ScoredSelection): Promise<readonly ParameterImportance[]> {
     const { db } = this.database;
     const experiment = await db.experiment.findUniqueOrThrow({ where: { id: experimentId }, select: { parameters: true, seed: true, ownerId: true } });
-    const trials = await scoredTrials(this.database, selection);
     try {
-      return await this.pool.importance({ parameters: experiment.parameters, trials, seed: experiment.seed }, experiment.ownerId);
+      // The trials are read in the owner's turn on the insights thread: one estimate's at a time.
+      const prepare = async () => ({ parameters: experiment.parameters, trials: await scoredTrials(this.database, selection), seed: experiment.seed });
+      return await this.pool.importance(prepare, experiment.ownerId);
     } catch (error) {
       if (error instanceof TimeoutError) return [];
       throw insightsBusy('parameterImportance', error);

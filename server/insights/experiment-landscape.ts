@@ -1,4 +1,3 @@
-import pLimit from 'p-limit';
 import type { OperationBudget } from '../http/operation-budget.ts';
 import { insightsBusy, TimeoutError, type ComputePool } from '../optimizer/pool/compute-pool.ts';
 import type { Database } from '../runtime/database.ts';
@@ -25,13 +24,12 @@ interface Entry {
 
 /**
  * Model landscapes of experiments (see `modelLandscape`): the GP fitted on the completed trials and
- * predicted over two parameters, on the compute pool's insights thread within its time bound, one at
- * a time per process, cached per experiment and pair of parameters until another trial completes;
+ * predicted over two parameters, on the compute pool's insights thread within its time bound (users
+ * taking turns, each landscape's trials read in its turn, so one at a time per process), cached per experiment and pair of parameters until another trial completes;
  * concurrent requests share one computation. Past the time bound there is no landscape (and a reason).
  */
 export class LandscapeCache {
   private readonly entries = new Map<string, Entry>();
-  private readonly computations = pLimit(1);
 
   constructor(
     private readonly database: Database,
@@ -50,7 +48,7 @@ export class LandscapeCache {
       return cached.result;
     }
     budget.charge(await this.database.storedBytes({ table: 'Trial', experimentId }), 'insights');
-    const result = this.computations(() => this.compute(experimentId, x, y, selection));
+    const result = this.compute(experimentId, x, y, selection);
     this.entries.delete(key);
     this.entries.set(key, { stamp: selection.stamp, result });
     if (this.entries.size > CACHE_SIZE) this.entries.delete(this.entries.keys().next().value!);
@@ -65,10 +63,13 @@ export class LandscapeCache {
     const { db } = this.database;
     const { objective } = selection;
     const experiment = await db.experiment.findUniqueOrThrow({ where: { id: experimentId }, select: { parameters: true, seed: true, ownerId: true } });
-    const trials = objective.name === 'loss' ? await this.modelledTrials(selection) : await scoredTrials(this.database, selection);
-    const task = { parameters: experiment.parameters, trials, maximize: objective.direction === 'maximize', x, y, seed: experiment.seed };
+    // The trials are read in the owner's turn on the insights thread: one landscape's at a time.
+    const prepare = async () => {
+      const trials = objective.name === 'loss' ? await this.modelledTrials(selection) : await scoredTrials(this.database, selection);
+      return { parameters: experiment.parameters, trials, maximize: objective.direction === 'maximize', x, y, seed: experiment.seed };
+    };
     try {
-      return { objective, ...(await this.pool.landscape(task, experiment.ownerId)) };
+      return { objective, ...(await this.pool.landscape(prepare, experiment.ownerId)) };
     } catch (error) {
       if (error instanceof TimeoutError) return { objective, landscape: null, reason: `the model took longer than ${error.timeoutMs} ms` };
       throw insightsBusy('modelLandscape', error);

@@ -3,16 +3,21 @@ import { ByteAllowance, EventAllowances } from './event-allowance.ts';
 
 describe('a user’s allowance for subscription events', () => {
   it('gives its burst at once, then refuses, saying how long until the bytes are there', () => {
-    const allowance = new ByteAllowance(100, 10);
+    let now = 0;
+    const allowance = new ByteAllowance(100, 10, () => now);
     expect(allowance.take(60)).toBeNull();
     expect(allowance.take(40)).toBeNull();
-    // Nothing left: 50 bytes at 10 a second come in 5 s (a little less, as time has passed).
-    const wait = allowance.take(50)!;
-    expect(wait).toBeGreaterThan(4_000);
-    expect(wait).toBeLessThanOrEqual(5_000);
-    // A refusal takes nothing: a smaller load is still refused only for its own size.
-    expect(allowance.take(1)).toBeLessThanOrEqual(100);
+    // Nothing left: 50 bytes at 10 a second come in 5 s.
+    expect(allowance.take(50)).toBe(5_000);
+    // A refusal takes nothing: a smaller load waits only for its own size.
+    expect(allowance.take(1)).toBe(100);
+    now = 2_000;
+    expect(allowance.take(20)).toBeNull();
+    expect(allowance.take(1)).toBe(100);
     expect(allowance.full).toBe(false);
+    // Refilled to its capacity, no further.
+    now = 60_000;
+    expect(allowance.full).toBe(true);
   });
 
   it('is one per user, shared by all their subscriptions', () => {

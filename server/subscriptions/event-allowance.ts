@@ -14,17 +14,20 @@ const MAX_REMEMBERED = 10_000;
 /** One user's allowance: a token bucket of bytes. */
 export class ByteAllowance {
   private left: number;
-  private at = performance.now();
+  private at: number;
 
   constructor(
     readonly capacity = OPERATION_BYTES,
     readonly perSecond = EVENT_BYTES_PER_SECOND,
+    /** The clock, in milliseconds (tests set their own). */
+    private readonly now: () => number = () => performance.now(),
   ) {
     this.left = capacity;
+    this.at = now();
   }
 
   private refresh(): void {
-    const now = performance.now();
+    const now = this.now();
     this.left = Math.min(this.capacity, this.left + ((now - this.at) / 1000) * this.perSecond);
     this.at = now;
   }

@@ -23,6 +23,10 @@ describe('ExportTexts', () => {
     const long = 'x'.repeat(11);
     const [first, second] = await Promise.all([texts.text('big', build(long)), texts.text('big', build('no'))]);
     expect([first, second]).toEqual([long, long]);
+    // ... and the others stay.
+    built = 0;
+    expect(await texts.text('e2@1', build('again'))).toBe('de');
+    expect(built).toBe(0);
     expect(await texts.text('big', build('short'))).toBe('short');
   });
 });

@@ -1,9 +1,4 @@
-/**
- * Whole export files (`TrialExport.text`) shared by the reads of one experiment as it is (its row's
- * revision and last change): the aliases of one query, and every subscriber's event for one change,
- * read the trials and build the text once instead of once each. The latest few are kept, at most
- * {@link MAX_KEPT_CHARS} characters together; a failure is not kept.
- */
+/** The most characters the kept export texts hold together. */
 export const MAX_KEPT_CHARS = 64 * 1024 * 1024;
 
 interface Entry {
@@ -12,6 +7,13 @@ interface Entry {
   chars: number;
 }
 
+/**
+ * Whole export files (`TrialExport.text`) shared by the reads of one experiment as it is (its row's
+ * revision and last change): the aliases of one query, and every subscriber's event for one change,
+ * read the trials and build the text once instead of once each. The latest few are kept, at most
+ * {@link MAX_KEPT_CHARS} characters together (a longer one is shared while it is built, not kept); a
+ * failure is not kept.
+ */
 export class ExportTexts {
   private readonly entries = new Map<string, Entry>();
   private kept = 0;
@@ -35,6 +37,10 @@ export class ExportTexts {
     entry.text.then(
       (text) => {
         if (this.entries.get(key) !== entry) return;
+        if (text.length > this.maxChars) {
+          this.entries.delete(key);
+          return;
+        }
         entry.chars = text.length;
         this.kept += text.length;
         this.evict();

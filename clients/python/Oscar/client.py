@@ -504,7 +504,8 @@ class Oscar:
                 self._heartbeats.forget(job.id)
 
     def best(self, experiment_name: str) -> Optional[Dict[str, Any]]:
-        """The experiment's completed trial with the lowest loss (``id``,
+        """The experiment's best completed trial: the lowest loss, or with several
+        objectives the best feasible one in the first (``id``,
         ``number``, ``state``, ``params``, ``loss``, ``metrics``, ``error``,
         ``worker``, ``createdAt``, ``completedAt``), or ``None`` while no
         trial has completed.

@@ -70,6 +70,21 @@ describe('Pareto fronts of many trials', () => {
     await expect(pool.front(points, 'u', 1)).rejects.toBeInstanceOf(TimeoutError);
   });
 
+  it("read an estimate's trials only when its turn on the insights thread comes", async () => {
+    const simplex = Array.from({ length: 60_000 }, (_, i) => simplexPoint(i));
+    const slow = pool.front(simplex, 'someone', 3_000);
+    let prepared = false;
+    const importance = pool.importance(async () => {
+      prepared = true;
+      return { parameters: { x: { min: 0, max: 1 } }, trials: [], seed: 1 };
+    }, 'someone else');
+    // Every callback ready to run has run: the slow one holds the thread, so nothing was read yet.
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(prepared).toBe(false);
+    await Promise.all([expect(slow).rejects.toBeInstanceOf(TimeoutError), expect(importance).resolves.toEqual([])]);
+    expect(prepared).toBe(true);
+  });
+
   it("count their time bound from when the insights thread takes them, not while they wait behind another's", async () => {
     // 60,000 points on a simplex of four objectives, all on the front: billions of comparisons, never done within 6 s.
     const simplex = Array.from({ length: 60_000 }, (_, i) => simplexPoint(i));

@@ -173,14 +173,21 @@ export class ComputePool {
   /**
    * Estimates parameter importance on the insights thread, within `timeoutMs` of starting (throws
    * `TimeoutError` past it, `LaneBusyError` after waiting {@link INSIGHTS_WAIT_MS} for `owner`'s turn).
+   * `prepare` reads the task (the trials) once it is `owner`'s turn, so one estimate's trials are held
+   * at a time, however many wait.
    */
-  importance(task: ImportanceTask, owner: string, timeoutMs = IMPORTANCE_TIMEOUT_MS): Promise<ParameterImportance[]> {
-    return this.run<ParameterImportance[]>({ kind: 'importance', task }, timeoutMs, owner);
+  importance(prepare: () => Promise<ImportanceTask>, owner: string, timeoutMs = IMPORTANCE_TIMEOUT_MS): Promise<ParameterImportance[]> {
+    return this.insight(async () => ({ kind: 'importance', task: await prepare() }), owner, timeoutMs);
   }
 
-  /** Fits the GP and predicts a model landscape on the insights thread, bounded as {@link importance}. */
-  landscape(task: LandscapeTask, owner: string, timeoutMs = LANDSCAPE_TIMEOUT_MS): Promise<LandscapeOutcome> {
-    return this.run<LandscapeOutcome>({ kind: 'landscape', task }, timeoutMs, owner);
+  /** Fits the GP and predicts a model landscape on the insights thread, prepared and bounded as {@link importance}. */
+  landscape(prepare: () => Promise<LandscapeTask>, owner: string, timeoutMs = LANDSCAPE_TIMEOUT_MS): Promise<LandscapeOutcome> {
+    return this.insight(async () => ({ kind: 'landscape', task: await prepare() }), owner, timeoutMs);
+  }
+
+  /** Runs an insight prepared in `owner`'s turn on the insights thread, timed from when it starts there. */
+  private insight<T>(prepare: () => Promise<ComputeTask>, owner: string, timeoutMs: number): Promise<T> {
+    return this.insightsLane.run(owner, async () => this.runNow<T>(await prepare(), timeoutMs), INSIGHTS_WAIT_MS);
   }
 
   /**
