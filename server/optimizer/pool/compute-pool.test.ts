@@ -1,4 +1,4 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { ComputePool, insightsBusy, TimeoutError } from './compute-pool.ts';
 import { LaneBusyError } from './fair-lane.ts';
 import { paretoFront } from '../../objectives/pareto.ts';
@@ -23,6 +23,18 @@ describe('compute pool', () => {
     const result = await pool.suggest({ algorithm: 'no-such-optimizer', space, completed: [], running: [], seed: 1 }, 60_000);
     expect(result.fallbackReason).toMatch(/^error: optimizer "no-such-optimizer" failed: unknown optimizer/);
     expect(['a', 'b']).toContain(result.suggestions[0]!.c);
+  });
+
+  it('keeps serving after its threads report a fault as an event (a result for a task just aborted), which would otherwise throw', async () => {
+    const completed = Array.from({ length: 12 }, (_, i) => ({ params: { x: i / 12, c: 'a' }, loss: i }));
+    const task = { algorithm: 'gp', space, completed, running: [], seed: 1 };
+    expect((await pool.suggest(task, 60_000)).fallbackReason).toBeNull();
+    const threads = (pool as unknown as { threads(kind: string): { emit(event: string, error: Error): boolean } }).threads('suggest');
+    const logged = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    expect(() => threads.emit('error', new Error('Unexpected message from Worker: { taskId: 2 }'))).not.toThrow();
+    expect(logged).toHaveBeenCalledWith('oscar: suggest thread: Unexpected message from Worker: { taskId: 2 }');
+    logged.mockRestore();
+    expect((await pool.suggest(task, 60_000)).fallbackReason).toBeNull();
   });
 
   it('falls back when the time bound is hit', async () => {

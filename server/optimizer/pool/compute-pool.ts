@@ -112,6 +112,10 @@ export class ComputePool {
         maxQueue: MAX_WAITING,
         resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB },
       });
+      // Piscina reports some faults as an 'error' event (a result that arrives for a task just aborted
+      // at its time bound: "Unexpected message from Worker"), which without a listener would throw and
+      // end the server. The task's caller has had its answer (the timeout) already: say so, go on.
+      pool.on('error', (error: unknown) => console.error(`oscar: ${lane} thread: ${error instanceof Error ? error.message : String(error)}`));
       this.pools.set(lane, pool);
     }
     return pool;
