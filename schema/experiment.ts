@@ -81,7 +81,7 @@ builder.prismaObject('Experiment', {
         const key = JSON.stringify([experiment.id, experiment.revision, objectives, constraints]);
         let ids: string[];
         try {
-          ids = await ctx.runtime.fronts.ids(key, () => frontIds(ranked, (points) => ctx.runtime.pool.front(points, experiment.ownerId)));
+          ids = await ctx.runtime.fronts.get(key, () => frontIds(ranked, (points) => ctx.runtime.pool.front(points, experiment.ownerId)));
         } catch (error) {
           if (!(error instanceof TimeoutError)) throw insightsBusy('paretoFront', error);
           throw userError('QUERY_TOO_COMPLEX', `paretoFront: the front of these trials took longer than ${error.timeoutMs} ms; read the trials and rank them yourself`);

@@ -29,7 +29,7 @@ const TrialExportRef = builder.objectRef<{ readonly experimentId: string; readon
         const experiment = await ctx.runtime.db.experiment.findUniqueOrThrow({ where: { id: file.experimentId } });
         // The experiment as it is now: any change to it or its trials moves its revision or its updatedAt.
         const key = JSON.stringify([experiment.id, experiment.revision, experiment.updatedAt.getTime(), file.format]);
-        return ctx.runtime.exports.text(key, async () => {
+        return ctx.runtime.exports.get(key, async () => {
           let text = '';
           for await (const chunk of await exportTrials(ctx.runtime.database, experiment, file.format)) text += chunk;
           return text;

@@ -6,8 +6,7 @@ import { TrialTables } from '../insights/trial-table.ts';
 import { ComputePool, DEFAULT_SUGGEST_TIMEOUT_MS } from '../optimizer/pool/compute-pool.ts';
 import { EVENT_BYTES_PER_SECOND, EventAllowances } from '../subscriptions/event-allowance.ts';
 import { OPERATION_BYTES } from '../http/operation-budget.ts';
-import { ExportTexts } from '../trials/export-texts.ts';
-import { FrontCache } from '../objectives/front-cache.ts';
+import { SharedResults } from './shared-results.ts';
 import { LiveSubscriptions, type SubscriptionLimits } from '../subscriptions/live-subscriptions.ts';
 import { replayChanges } from '../subscriptions/replay.ts';
 import { HistoryCache } from '../trials/history.ts';
@@ -62,10 +61,18 @@ export interface Runtime {
   /** Which experiment an owner's name refers to, remembered so suggests need no lookup. */
   readonly experiments: ExperimentDirectory;
   readonly importance: ImportanceCache;
-  /** Pareto fronts (large ones found off the event loop), shared by reads of the same revision. */
-  readonly fronts: FrontCache;
-  /** Whole export files, shared by reads of one experiment as it is. */
-  readonly exports: ExportTexts;
+  /**
+   * Pareto fronts (trial ids), shared by the reads of one experiment's front at one revision (aliases in
+   * a query, several pages open, a subscription's events), the latest few kept: the insights' single
+   * thread, where large fronts are found, is not taken by the same work again.
+   */
+  readonly fronts: SharedResults<string[]>;
+  /**
+   * Whole export files (`TrialExport.text`), shared by the reads of one experiment as it is (its row's
+   * revision and last change): the aliases of one query and every subscriber's event for one change
+   * build the text once; the latest few kept, {@link MAX_KEPT_EXPORT_CHARS} characters at most.
+   */
+  readonly exports: SharedResults<string>;
   /** Each user's allowance of stored data for their subscription events. */
   readonly eventBytes: EventAllowances;
   /** The GP's predicted loss over two parameters (the dashboard's contour). */
@@ -78,6 +85,9 @@ export interface Runtime {
   /** Stops it, ends open subscriptions, stops the worker threads and closes the connections. */
   close(): Promise<void>;
 }
+
+/** The most characters the kept export texts hold together. */
+export const MAX_KEPT_EXPORT_CHARS = 64 * 1024 * 1024;
 
 /** Builds a runtime: opens the database (migrations are applied separately), and Redis when configured. */
 export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
@@ -108,8 +118,8 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     trials,
     experiments: new ExperimentDirectory(),
     importance: new ImportanceCache(database, pool),
-    fronts: new FrontCache(),
-    exports: new ExportTexts(),
+    fronts: new SharedResults<string[]>({ max: 16 }),
+    exports: new SharedResults<string>({ max: 8, maxSize: MAX_KEPT_EXPORT_CHARS, size: (text) => text.length }),
     eventBytes: new EventAllowances(OPERATION_BYTES, options.eventBytesPerSecond ?? EVENT_BYTES_PER_SECOND),
     landscapes: new LandscapeCache(database, pool),
     tables: new TrialTables(database),
