@@ -11,6 +11,7 @@ import { TOO_MANY_SOCKETS_CLOSE_CODE } from '../subscriptions/live-subscriptions
 import { clientAddress, type AddressPolicy } from './client-address.ts';
 import type { Context, ServerContext } from './context.ts';
 import { rateLimitKey, withErrorCode } from './graphql-limits.ts';
+import { TokenBucket } from './token-bucket.ts';
 
 /** Largest graphql-ws message: a subscribe message is a query and its variables, never large. */
 export const MAX_WEBSOCKET_MESSAGE_BYTES = 64 * 1024;
@@ -75,22 +76,6 @@ export interface WebSocketEndpoint {
   closeAll(): void;
   /** Drops every connection at once, then stops. */
   dispose(): Promise<void>;
-}
-
-/** A connection's allowance of messages: a token bucket. */
-class MessageBudget {
-  private left = MESSAGE_BURST;
-  private at = performance.now();
-
-  /** Spends one message; false when none is left. */
-  take(): boolean {
-    const now = performance.now();
-    this.left = Math.min(MESSAGE_BURST, this.left + ((now - this.at) / 1000) * MESSAGES_PER_SECOND);
-    this.at = now;
-    if (this.left < 1) return false;
-    this.left--;
-    return true;
-  }
 }
 
 /** A message's size in bytes (the server reads them as Buffers, its default binary type). */
@@ -230,10 +215,10 @@ export function attachWebSocket(options: WebSocketOptions): WebSocketEndpoint {
   });
 
   wss.on('connection', (socket, request) => {
-    const budget = new MessageBudget();
+    const budget = new TokenBucket(MESSAGE_BURST, MESSAGES_PER_SECOND);
     /** Spends one message of the allowance; false (and the connection closing) past it. */
     const allowed = (): boolean => {
-      if (budget.take()) return true;
+      if (budget.take(1) === null) return true;
       closeFlooding(socket, `Too many messages: at most ${MESSAGES_PER_SECOND} a second`);
       return false;
     };

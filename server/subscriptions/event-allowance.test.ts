@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { ByteAllowance, EventAllowances } from './event-allowance.ts';
+import { EventAllowances } from './event-allowance.ts';
+import { TokenBucket } from '../http/token-bucket.ts';
 
 describe('a user’s allowance for subscription events', () => {
   it('gives its burst at once, then refuses, saying how long until the bytes are there', () => {
     let now = 0;
-    const allowance = new ByteAllowance(100, 10, () => now);
+    const allowance = new TokenBucket(100, 10, () => now);
     expect(allowance.take(60)).toBeNull();
     expect(allowance.take(40)).toBeNull();
     // Nothing left: 50 bytes at 10 a second come in 5 s.

@@ -1,4 +1,5 @@
 import { OPERATION_BYTES } from '../http/operation-budget.ts';
+import { TokenBucket } from '../http/token-bucket.ts';
 
 /**
  * Bytes of stored data one user's subscription events may load per second, all their subscriptions
@@ -11,47 +12,9 @@ export const EVENT_BYTES_PER_SECOND = 16 * 1024 * 1024;
 /** Users whose allowance is remembered; past it, full allowances (nothing spent lately) are forgotten. */
 const MAX_REMEMBERED = 10_000;
 
-/** One user's allowance: a token bucket of bytes. */
-export class ByteAllowance {
-  private left: number;
-  private at: number;
-
-  constructor(
-    readonly capacity = OPERATION_BYTES,
-    readonly perSecond = EVENT_BYTES_PER_SECOND,
-    /** The clock, in milliseconds (tests set their own). */
-    private readonly now: () => number = () => performance.now(),
-  ) {
-    this.left = capacity;
-    this.at = now();
-  }
-
-  private refresh(): void {
-    const now = this.now();
-    this.left = Math.min(this.capacity, this.left + ((now - this.at) / 1000) * this.perSecond);
-    this.at = now;
-  }
-
-  /** Takes `bytes` and answers null, or takes nothing and answers how many ms until they are there. */
-  take(bytes: number): number | null {
-    this.refresh();
-    if (bytes <= this.left) {
-      this.left -= bytes;
-      return null;
-    }
-    return Math.ceil(((Math.min(bytes, this.capacity) - this.left) / this.perSecond) * 1000);
-  }
-
-  /** Whether nothing is spent: forgetting it changes nothing. */
-  get full(): boolean {
-    this.refresh();
-    return this.left >= this.capacity;
-  }
-}
-
-/** Each user's {@link ByteAllowance} for subscription events, on this process. */
+/** Each user's allowance of bytes (a {@link TokenBucket}) for subscription events, on this process. */
 export class EventAllowances {
-  private readonly users = new Map<string, ByteAllowance>();
+  private readonly users = new Map<string, TokenBucket>();
 
   constructor(
     private readonly capacity = OPERATION_BYTES,
@@ -59,13 +22,13 @@ export class EventAllowances {
   ) {}
 
   /** `userId`'s allowance. */
-  of(userId: string): ByteAllowance {
+  of(userId: string): TokenBucket {
     let allowance = this.users.get(userId);
     if (allowance === undefined) {
       if (this.users.size >= MAX_REMEMBERED) {
         for (const [user, kept] of this.users) if (kept.full) this.users.delete(user);
       }
-      allowance = new ByteAllowance(this.capacity, this.perSecond);
+      allowance = new TokenBucket(this.capacity, this.perSecond);
       this.users.set(userId, allowance);
     }
     return allowance;
