@@ -6,7 +6,7 @@ import { selectsField } from './selected-fields.ts';
 import { REPORT_BYTES } from '../server/insights/learning-curves.ts';
 import { ownedExperimentId } from './owned-experiment.ts';
 import { TRIAL_STATES, asTrialState } from '../server/trials/trial-state.ts';
-import { parseExperimentInput } from '../server/experiments/experiment-input.ts';
+import { parseExperimentRequest } from '../server/experiments/experiment-input.ts';
 import { parseFailure, parseReport, parseTrialResult } from '../server/trials/trial-result.ts';
 import { reportValue, type ReportAnswer } from '../server/trials/reports.ts';
 import { resultValues, resultViolation, VIOLATION_FIELDS } from '../server/objectives/ranking.ts';
@@ -136,8 +136,12 @@ export const ExperimentInput = builder.inputType('ExperimentInput', {
   fields: (t) => ({
     name: t.string({ required: true }),
     description: t.string(),
-    parameters: t.field({ type: 'JSON', required: true, description: 'Parameter name to spec (see the README).' }),
-    resume: t.boolean({ defaultValue: true, description: 'false archives earlier trials of this name and starts afresh.' }),
+    parameters: t.field({
+      type: 'JSON',
+      description:
+        'Parameter name to spec (see the README). Left out: only joins your current experiment of this name, in the space it has (NOT_FOUND on `experiment.name` when there is none; nothing is created).',
+    }),
+    resume: t.boolean({ defaultValue: true, description: 'false archives earlier trials of this name and starts afresh (with no parameters given: in the space it had).' }),
     algorithm: t.string({ description: 'Optimizer name; "auto" for a new experiment when omitted, unchanged when resuming.' }),
     seed: t.int({ description: 'Optimizer seed for reproducible suggestions; random when omitted.' }),
     leaseSeconds: t.int({
@@ -172,7 +176,7 @@ builder.mutationField('suggest', (t) =>
       instance: t.arg.string({ description: 'A random id per client process, telling a rebooted worker from a busy one.' }),
       requestId: t.arg.string({ description: 'A client-chosen id per call: retrying with it returns the same trial.' }),
     },
-    resolve: (query, _root, args, ctx) => suggestTrial(ctx.runtime, ctx.viewer, parseExperimentInput(args.experiment, args), query),
+    resolve: (query, _root, args, ctx) => suggestTrial(ctx.runtime, ctx.viewer, parseExperimentRequest(args.experiment, args), query),
   }),
 );
 

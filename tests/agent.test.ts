@@ -439,7 +439,7 @@ console.log(JSON.stringify({ acc: 1 / (1 + x * x), epochs: 1 }));`);
   it('joins an existing experiment by its name, in its space and with its settings; a name that is neither a file nor an experiment is refused', async () => {
     const token = await server.token('agent-join@example.com');
     const created = await server.gql(
-      `mutation { suggest(experiment: {name: "Joined by name", parameters: {x: {min: 2, max: 3}, k: [1, 2]}, algorithm: "random", leaseSeconds: 30}) { id } }`,
+      `mutation { suggest(experiment: {name: "Joined by name", parameters: {x: {min: 2, max: 3}, k: [1, 2]}, algorithm: "random", leaseSeconds: 30}) { id experiment { id } } }`,
       {},
       token,
     );
@@ -459,6 +459,17 @@ console.log(JSON.stringify({ acc: 1 / (1 + x * x), epochs: 1 }));`);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain('no experiment named "No such one", and no spec file of that name: give SPEC.json to create one');
     expect((await server.gql(`{ experiments { name } }`, {}, token)).data?.experiments).toEqual([{ name: 'Joined by name' }]);
+
+    // Deleted while the run goes on (here by its own first trial): the run ends, NOT_FOUND, and no experiment
+    // of that name is created again (its suggests send the name alone).
+    const id = created.data?.suggest.experiment.id as string;
+    const deleter = `await fetch(${JSON.stringify(server.url)}, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer ' + process.env.T },
+      body: JSON.stringify({ query: 'mutation ($id: ID!) { deleteExperiment(id: $id) { versions } }', variables: { id: ${JSON.stringify(id)} } }) });
+      console.log(1);`;
+    const gone = await oscarRun(['--experiment', 'Joined by name', '--trials', '3', '--token', token, '--', process.execPath, '--input-type=module', '-e', deleter], { T: token }).exited;
+    expect(gone.code, gone.stderr).not.toBe(0);
+    expect(gone.stderr).toMatch(/No experiment named "Joined by name"/);
+    expect((await server.gql(`{ experiments { name } }`, {}, token)).data?.experiments).toEqual([]);
   });
 
   it('refuses, before asking for a trial, parameters that would share an environment variable', async () => {

@@ -151,6 +151,35 @@ describe('the suggest / update loop', () => {
     expect(queued.errors).toBeUndefined();
   });
 
+  it('joins an existing experiment by its name alone (suggest, enqueue, importTrials), and creates none from a name alone', async () => {
+    const alone = { name: 'Alone' };
+    const missing = await server.gql(SUGGEST, { experiment: alone }, alice);
+    expect(missing.errors?.[0]?.extensions).toMatchObject({ code: 'NOT_FOUND', field: 'experiment.name' });
+    expect(missing.errors?.[0]?.message).toBe('No experiment named "Alone": give its parameters (experiment.parameters) to create it');
+    const importing = `mutation ($experiment: ExperimentInput, $dryRun: Boolean!) { importTrials(experiment: $experiment, trials: [{params: {x: 1}, result: {loss: 1}}], dryRun: $dryRun) { imported experiment { id } } }`;
+    for (const dryRun of [true, false]) {
+      expect((await server.gql(importing, { experiment: alone, dryRun }, alice)).errors?.[0]?.extensions).toMatchObject({ code: 'NOT_FOUND', field: 'experiment.name' });
+    }
+    const enqueueing = `mutation ($experiment: ExperimentInput) { enqueue(experiment: $experiment, params: {x: 2}) { place } }`;
+    expect((await server.gql(enqueueing, { experiment: alone }, alice)).errors?.[0]?.extensions).toMatchObject({ code: 'NOT_FOUND', field: 'experiment.name' });
+    expect((await server.gql(`{ experiment(name: "Alone") { id } }`, {}, alice)).data?.experiment).toBeNull();
+
+    const created = (await server.gql(SUGGEST, { experiment: { name: 'Alone', parameters: { x: { min: 0, max: 4, step: 1 } }, algorithm: 'random' } }, alice)).data?.suggest;
+    // Another user's experiment of that name is not theirs to join.
+    expect((await server.gql(SUGGEST, { experiment: alone }, bob)).errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
+    const joined = (await server.gql(SUGGEST, { experiment: alone }, alice)).data?.suggest;
+    expect(joined.experiment.id).toBe(created.experiment.id);
+    expect(Object.keys(joined.params)).toEqual(['x']);
+    expect((await server.gql(enqueueing, { experiment: alone }, alice)).data?.enqueue).toEqual({ place: 1 });
+    expect((await server.gql(importing, { experiment: alone, dryRun: false }, alice)).data?.importTrials).toEqual({ imported: 1, experiment: { id: created.experiment.id } });
+    // resume: false with the name alone starts afresh in the space it had, its settings kept.
+    const fresh = (await server.gql(SUGGEST, { experiment: { ...alone, resume: false } }, alice)).data?.suggest;
+    expect(fresh.experiment.id).not.toBe(created.experiment.id);
+    expect(fresh.number).toBe(1);
+    const now = await server.gql(`{ experiment(name: "Alone") { id version algorithm parameters } }`, {}, alice);
+    expect(now.data?.experiment).toEqual({ id: fresh.experiment.id, version: 2, algorithm: 'random', parameters: { x: { min: 0, max: 4, step: 1 } } });
+  });
+
   it('with resume: false archives the earlier trials, keeps them queryable, and starts afresh', async () => {
     const experiment = { ...square, name: 'Restart' };
     const old = (await server.gql(SUGGEST, { experiment }, alice)).data?.suggest;

@@ -141,6 +141,10 @@ local base = Oscar(os.getenv('TOKEN'), os.getenv('OSCAR_URL'):gsub('/graphql$', 
 local job = base:suggest({name = 'Base', parameters = {x = {min = 0, max = 1}}})
 local failed = base:fail(job, 'diverged')
 print(base.url, failed.state, failed.loss == nil, select(2, Oscar.trial(job)))
+-- An existing experiment joined by its name alone; a name with none is NOT_FOUND.
+local joined = scientist:suggest('Base')
+print(type(joined.x), select(2, Oscar.trial(joined)))
+code_of(function() scientist:suggest('No such experiment') end)
 `,
       { TOKEN: token },
     );
@@ -153,6 +157,8 @@ print(base.url, failed.state, failed.loss == nil, select(2, Oscar.trial(job)))
     expect(lines[4]).toMatch(/^CONNECTION_ERROR .*after 2 attempts: connection refused/);
     expect(lines[5]).toMatch(/^CONNECTION_ERROR .*no-such-host\.invalid\/graphql: .*\[CONNECTION_ERROR\]$/); // at once, not retried
     expect(lines[6]).toBe(`${server.url}\tFAILED\ttrue\t1`);
+    expect(lines[7]).toBe('number\t2');
+    expect(lines[8]).toMatch(/^NOT_FOUND .*No experiment named "No such experiment"/);
     // Nothing was stored by the refused calls.
     expect((await server.gql(`{ experiment(name: "E") { id } }`, {}, token)).data?.experiment).toBeNull();
   });

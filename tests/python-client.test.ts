@@ -173,15 +173,15 @@ try:
 except OscarError as e:
     print(e.code, '|', e.field, '|', e)`);
     expect(JSON.parse(joined!)).toEqual(['lr', 'opt']);
-    expect(missing).toBe(`NOT_FOUND | experiment | No experiment named 'No such experiment': pass a dict with 'name' and 'parameters' to create it`);
+    expect(missing).toBe(`NOT_FOUND | experiment.name | No experiment named "No such experiment": give its parameters (experiment.parameters) to create it`);
     expect(tuple).toBe(`BAD_USER_INPUT | experiment.parameters.lr | parameter 'lr': a tuple is not a parameter space; write {'min': 0.0001, 'max': 0.1} for a range, or a list for choices`);
     const settings = await server.gql(`{ experiment(name: "Joined") { algorithm leaseSeconds trialCount } experiments { name } }`, {}, token);
     // Its settings kept, and nothing created for the names that were refused.
     expect(settings.data?.experiment).toEqual({ algorithm: 'tpe', leaseSeconds: 3, trialCount: 2 });
     expect(settings.data?.experiments.map((e: { name: string }) => e.name)).toEqual(['Joined']);
 
-    // A client that joined by name, the experiment started afresh meanwhile in another space: it reads
-    // the space again and goes on (its first read is kept, so this is the retry at work).
+    // A client that joined by name, the experiment started afresh meanwhile in another space: it goes on
+    // in the new space (real-valued parameters still come as floats, read from the space the answer carries).
     const ready = join(site, 'joined-ready');
     const go = join(site, 'joined-go');
     const rejoiner = run(`job = s.suggest('Joined')
@@ -191,14 +191,14 @@ import time
 while not os.path.exists(${JSON.stringify(go)}):
     time.sleep(0.05)
 job = s.suggest('Joined')
-print(json.dumps(sorted(job.keys())))
+print(json.dumps(sorted([key, type(value).__name__] for key, value in job.items())))
 s.update(job, {'loss': 3})`);
     await waitUntil(async () => existsSync(ready), 30_000);
-    const restarted = await server.gql(`mutation { suggest(experiment: {name: "Joined", parameters: {width: {min: 1, max: 8, step: 1}}, resume: false}) { id } }`, {}, token);
+    const restarted = await server.gql(`mutation { suggest(experiment: {name: "Joined", parameters: {width: {min: 1, max: 8, step: 1}, rate: {min: 0, max: 2, step: 1}, ratio: {min: 0, max: 1, step: 0.5}}, resume: false}) { id } }`, {}, token);
     expect(restarted.errors).toBeUndefined();
     writeFileSync(go, '');
     const [first] = await rejoiner;
-    expect(JSON.parse(first!)).toEqual(['width']);
+    expect(JSON.parse(first!)).toEqual([['rate', 'int'], ['ratio', 'float'], ['width', 'int']]);
     // A job given up after an exception that is not its fault, in a process that goes on: released, its
     // heartbeats stop, so its lease runs out and it is offered again (kept alive, it stayed RUNNING).
     const idFile = join(site, 'released-id');
@@ -218,6 +218,29 @@ while not os.path.exists(${JSON.stringify(stop)}):
     await waitUntil(async () => (await stateOf()) === 'STALE', 60_000);
     writeFileSync(stop, '');
     await releaser;
+
+    // Deleted while a worker that joined it by name goes on: its next suggest is NOT_FOUND, and no
+    // experiment of that name is created again (with settings of nobody's choosing).
+    const joinedReady = join(site, 'deleted-ready');
+    const deletedGo = join(site, 'deleted-go');
+    const survivor = run(`job = s.suggest('Joined')
+s.update(job, {'loss': 4})
+open(${JSON.stringify(joinedReady)}, 'w').write('1')
+import time
+while not os.path.exists(${JSON.stringify(deletedGo)}):
+    time.sleep(0.05)
+try:
+    s.suggest('Joined')
+except OscarError as e:
+    print(e.code, '|', e.field)`);
+    await waitUntil(async () => existsSync(joinedReady), 30_000);
+    const versions = await server.gql(`{ experiment(name: "Joined") { id } }`, {}, token);
+    const deleted = await server.gql(`mutation ($id: ID!) { deleteExperiment(id: $id, allVersions: true) { versions } }`, { id: versions.data?.experiment.id }, token);
+    expect(deleted.errors).toBeUndefined();
+    writeFileSync(deletedGo, '');
+    expect(await survivor).toEqual(['NOT_FOUND | experiment.name']);
+    const left = await server.gql(`{ experiments { name } }`, {}, token);
+    expect(left.data?.experiments).toEqual([]);
   }, 120_000);
 
   it('hands real-valued parameters over as floats, whole grid points too, and integer ones as ints', async () => {

@@ -501,6 +501,37 @@ export async function main(): Promise<Trial | null> {
     expect(await failure(scientist.best('Errors'))).toMatchObject({ code: 'CLIENT_CLOSED' });
   });
 
+  it('joins an existing experiment by its name alone, follows it into a new space, and creates nothing once it is deleted', async () => {
+    const token = await server.token('ts-join@example.com');
+    const owner = new Oscar(token, { url: server.url });
+    const worker = new Oscar(token, { url: server.url });
+    const failure = (promise: Promise<unknown>) => promise.then(() => expect.fail('no error'), (error: unknown) => error as OscarError);
+    try {
+      expect(await failure(worker.suggest('Shared'))).toMatchObject({ code: 'NOT_FOUND', field: 'experiment.name' });
+      const first = await owner.suggest({ name: 'Shared', parameters: { x: { min: 2, max: 3 } }, algorithm: 'random', lease_seconds: 40 });
+      await owner.update(first, { loss: 1 });
+      const joined = await worker.suggest('Shared');
+      expect(Object.keys(joined.params)).toEqual(['x']);
+      expect(Number(joined.params.x)).toBeGreaterThanOrEqual(2);
+      expect(joined.leaseSeconds).toBe(40);
+      await worker.update(joined, { loss: 2 });
+      // Started afresh in another space: the worker goes on in it.
+      const restarted = await owner.suggest({ name: 'Shared', parameters: { depth: [4, 8] }, resume: false });
+      await owner.update(restarted, { loss: 3 });
+      const moved = await worker.suggest('Shared');
+      expect(Object.keys(moved.params)).toEqual(['depth']);
+      expect(moved.experimentId).toBe(restarted.experimentId);
+      await worker.update(moved, { loss: 4 });
+      const deleted = await server.gql(`mutation ($id: ID!) { deleteExperiment(id: $id, allVersions: true) { versions } }`, { id: moved.experimentId }, token);
+      expect(deleted.data?.deleteExperiment.versions).toEqual([1, 2]);
+      expect(await failure(worker.suggest('Shared'))).toMatchObject({ code: 'NOT_FOUND', field: 'experiment.name' });
+      expect((await server.gql(`{ experiments { name } }`, {}, token)).data?.experiments).toEqual([]);
+    } finally {
+      await owner.close();
+      await worker.close();
+    }
+  });
+
   it('looks after a job in trial(), finds the best trial and pages through all trials', async () => {
     const token = await server.token('ts-helpers@example.com');
     const scientist = new Oscar(token, { url: server.url });

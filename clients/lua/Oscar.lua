@@ -289,9 +289,12 @@ end
 
 --- The next parameters to try: a table of parameter name -> value (`job.x`), for `update`.
 -- `resume = false` starts the experiment afresh on this client's first suggest for that name only, so
--- a loop that reuses one experiment table keeps the new run.
+-- a loop that reuses one experiment table keeps the new run. A string names an existing experiment,
+-- joined in the space it has on the server, its settings kept (NOT_FOUND when there is none: nothing
+-- is created).
 function Client:suggest(experiment)
-  local input = experiment_input(experiment)
+  local input
+  if type(experiment) == 'string' then input = {name = experiment} else input = experiment_input(experiment) end
   local restart = input.resume == false
   if restart and self.restarted[input.name] then input.resume = true end
   local data = self:query(SUGGEST, {

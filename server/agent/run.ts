@@ -85,10 +85,12 @@ const SUMMARY_ROWS = 5;
 /** How the agent was asked to run. */
 export interface AgentOptions {
   readonly server: ServerOptions;
-  /** The spec sent with every suggest (for an experiment joined by name, its name and current space). */
+  /** The spec sent with every suggest (for an experiment joined by name, its name and the space it had at the start). */
   readonly experiment: Readonly<Record<string, unknown>>;
   /** Set when --experiment named an existing experiment rather than a spec file: its space is still to be read. */
   readonly joinByName?: boolean;
+  /** Set once such an experiment was read: suggests send its name alone, so one deleted meanwhile is NOT_FOUND, not created again. */
+  readonly joined?: boolean;
   readonly command: readonly string[];
   /** Trials to run in all; null: until stopped. */
   readonly trials: number | null;
@@ -154,7 +156,7 @@ export async function joinedExperiment(options: AgentOptions): Promise<AgentOpti
   }
   const spec = { name: experiment.name, parameters: experiment.parameters };
   checkVariables(spec, `experiment "${printable(name)}"`);
-  return { ...options, experiment: spec, joinByName: false };
+  return { ...options, experiment: spec, joinByName: false, joined: true };
 }
 
 /** Parses `oscar run`'s arguments. @throws {AgentUsageError} */
@@ -323,7 +325,7 @@ export async function runAgent(options: AgentOptions, out: NodeJS.WritableStream
   const groups = new Set<number>();
   const instance = randomUUID();
   const parameters = parameterNames(options.experiment.parameters);
-  const experiment = new ExperimentStart(options.experiment);
+  const experiment = new ExperimentStart(options.joined ? { name: options.experiment.name } : options.experiment);
   const files = mkdtempSync(join(tmpdir(), 'oscar-run-'));
   const finished: Finished[] = [];
   let started = 0;

@@ -27,7 +27,7 @@ export interface WorkerArgs {
   readonly requestId?: string | null;
 }
 
-/** A validated request for a suggestion. */
+/** A validated request for a suggestion, with its parameter space. */
 export interface SuggestInput {
   readonly name: string;
   readonly description: string | null;
@@ -49,6 +49,15 @@ export interface SuggestInput {
   readonly instance: string | null;
   readonly requestId: string | null;
 }
+
+/**
+ * A validated request as a client sent it: its parameters and space are null when it named only an
+ * existing experiment (`{"name": "Square"}`), to be joined in the space it has (see `withStoredSpace`).
+ */
+export type ExperimentRequest = Omit<SuggestInput, 'parameters' | 'space'> & {
+  readonly parameters: Readonly<Record<string, unknown>> | null;
+  readonly space: SearchSpace | null;
+};
 
 /** The longest experiment name. */
 export const MAX_NAME = 200;
@@ -79,8 +88,11 @@ export function parseRequestId(value: string | null | undefined): string | null 
   return optionalName('requestId', value, MAX_ID);
 }
 
-/** Validates an experiment and worker once, at the boundary; throws BAD_USER_INPUT naming the field. */
-export function parseExperimentInput(input: ExperimentInputArgs, who: WorkerArgs = {}): SuggestInput {
+/**
+ * Validates an experiment and worker once, at the boundary; throws BAD_USER_INPUT naming the field.
+ * `parameters` may be left out to name an existing experiment only.
+ */
+export function parseExperimentRequest(input: ExperimentInputArgs, who: WorkerArgs = {}): ExperimentRequest {
   const name = experimentName(input.name);
   const nameIssue = nameProblem(name, MAX_NAME);
   if (nameIssue !== null) throw badInput('experiment.name', `experiment.name ${nameIssue}`);
@@ -97,9 +109,9 @@ export function parseExperimentInput(input: ExperimentInputArgs, who: WorkerArgs
   if (lease !== null && (lease < MIN_LEASE || lease > MAX_LEASE)) {
     throw badInput('experiment.leaseSeconds', `experiment.leaseSeconds must be between ${MIN_LEASE} and ${MAX_LEASE}, but got ${lease}`);
   }
-  let space: SearchSpace;
+  let space: SearchSpace | null = null;
   try {
-    space = parseSearchSpace(input.parameters);
+    if (input.parameters !== undefined && input.parameters !== null) space = parseSearchSpace(input.parameters);
   } catch (error) {
     if (error instanceof SearchSpaceError) {
       const field = error.parameter === null ? 'experiment.parameters' : `experiment.parameters.${error.parameter}`;
@@ -110,7 +122,7 @@ export function parseExperimentInput(input: ExperimentInputArgs, who: WorkerArgs
   return {
     name,
     description: input.description ?? null,
-    parameters: input.parameters as Readonly<Record<string, unknown>>,
+    parameters: space === null ? null : (input.parameters as Readonly<Record<string, unknown>>),
     space,
     resume: input.resume ?? true,
     algorithm,
@@ -123,4 +135,13 @@ export function parseExperimentInput(input: ExperimentInputArgs, who: WorkerArgs
     instance: optionalName('instance', who.instance, MAX_ID),
     requestId: parseRequestId(who.requestId),
   };
+}
+
+/** {@link parseExperimentRequest} for a request that must give its parameters (BAD_USER_INPUT on `experiment.parameters` otherwise). */
+export function parseExperimentInput(input: ExperimentInputArgs, who: WorkerArgs = {}): SuggestInput {
+  const request = parseExperimentRequest(input, who);
+  if (request.parameters === null || request.space === null) {
+    throw badInput('experiment.parameters', 'experiment.parameters is required: parameter name to spec, e.g. {"x": {"min": -10, "max": 10}}');
+  }
+  return { ...request, parameters: request.parameters, space: request.space };
 }

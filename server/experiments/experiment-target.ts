@@ -3,7 +3,8 @@ import type { Viewer } from '../accounts/auth.ts';
 import { badInput, isDeletedMeanwhile, userError } from '../errors.ts';
 import type { Database, Db } from '../runtime/database.ts';
 import type { Events } from '../runtime/events.ts';
-import { experimentName, parseExperimentInput, type ExperimentInputArgs } from './experiment-input.ts';
+import { experimentName, parseExperimentRequest, type ExperimentInputArgs } from './experiment-input.ts';
+import { withStoredSpace } from './stored-space.ts';
 import { checkSameSpace, openExperiment } from './experiments.ts';
 
 /** How `enqueue` and `importTrials` name their experiment: exactly one of the three. */
@@ -26,7 +27,10 @@ export async function targetExperiment(database: Database, events: Events, viewe
   if (given.length !== 1) {
     throw badInput('experiment', `Pass exactly one of experiment (as suggest takes it), experimentId and experimentName, but got ${given.length}`);
   }
-  if (args.experiment) return openExperiment(database, events, viewer.userId, parseExperimentInput(args.experiment, { requestId }));
+  if (args.experiment) {
+    const request = await withStoredSpace(database.db, viewer.userId, parseExperimentRequest(args.experiment, { requestId }));
+    return openExperiment(database, events, viewer.userId, request);
+  }
   if (args.experimentName != null) {
     const found = await database.db.experiment.findFirst({
       where: { ownerId: viewer.userId, name: experimentName(args.experimentName), archivedAt: null },
@@ -79,7 +83,7 @@ export async function previewTarget(
     const experiment = await targetExperiment(database, events, viewer, args);
     return { experiment, basis: experiment };
   }
-  const request = parseExperimentInput(args.experiment);
+  const request = await withStoredSpace(database.db, viewer.userId, parseExperimentRequest(args.experiment));
   const current = request.resume
     ? await database.db.experiment.findFirst({ where: { ownerId: viewer.userId, name: request.name, archivedAt: null }, orderBy: { version: 'desc' } })
     : null;

@@ -5,7 +5,8 @@ import { userError } from '../errors.ts';
 import { asRecord } from '../json.ts';
 import type { ExperimentDirectory } from '../experiments/experiment-directory.ts';
 import { findExperiment, rejoinExperiment } from '../experiments/experiments.ts';
-import type { SuggestInput } from '../experiments/experiment-input.ts';
+import type { ExperimentRequest } from '../experiments/experiment-input.ts';
+import { withStoredSpace } from '../experiments/stored-space.ts';
 import type { Database } from '../runtime/database.ts';
 import type { Events } from '../runtime/events.ts';
 import { leaseUntil } from './leases.ts';
@@ -33,11 +34,12 @@ export interface TrialDeps {
 const MAX_REOPENS = 16;
 
 /**
- * Opens (or creates) the experiment and hands out a RUNNING trial: the same one again for a retried
+ * Opens (or creates; a request with no parameters only joins, see withStoredSpace) the experiment and hands out a RUNNING trial: the same one again for a retried
  * request or for a worker back from a reboot, else the parameters of a STALE trial, else new parameters
  * from the experiment's optimizer (see SuggestQueue).
  */
-export async function suggestTrial(deps: TrialDeps, viewer: Viewer, request: SuggestInput, query: TrialQuery) {
+export async function suggestTrial(deps: TrialDeps, viewer: Viewer, asked: ExperimentRequest, query: TrialQuery) {
+  let request = await withStoredSpace(deps.database.db, viewer.userId, asked);
   let opened = await findExperiment(deps.database, deps.events, deps.experiments, viewer.userId, request);
   let trial: HandedOut | undefined;
   for (let reopened = 0; trial === undefined; reopened++) {
@@ -53,6 +55,8 @@ export async function suggestTrial(deps: TrialDeps, viewer: Viewer, request: Sug
       // by another's meanwhile (workers starting afresh together), so it joins the current one as it is
       // instead of archiving that one too (which archived every version the others had just started).
       deps.experiments.forget(viewer.userId, request.name);
+      // A request that named only the experiment follows it into the space it has now.
+      if (asked.space === null) request = await withStoredSpace(deps.database.db, viewer.userId, asked);
       opened = request.resume
         ? await findExperiment(deps.database, deps.events, deps.experiments, viewer.userId, request)
         : await rejoinExperiment(deps.database, deps.events, deps.experiments, viewer.userId, request);

@@ -38,6 +38,9 @@ SUGGEST_MUTATION = (
     "}"
 )
 
+#: :data:`SUGGEST_MUTATION` for an experiment joined by its name: the answer also carries the space it has.
+SUGGEST_JOINED_MUTATION = SUGGEST_MUTATION.replace("leaseSeconds }", "leaseSeconds parameters }")
+
 UPDATE_MUTATION = (
     "mutation Update($trialId: ID!, $result: JSON!) {\n"
     "  update(trialId: $trialId, result: $result) { id number state loss error }\n"
@@ -104,12 +107,6 @@ TRIALS_QUERY = (
     "    id trials(first: 100, after: $after) { edges { node { %s } } pageInfo { hasNextPage endCursor } }\n"
     "  }\n"
     "}" % TRIAL_FIELDS
-)
-
-SPACE_QUERY = (
-    "query Space($name: String!) {\n"
-    "  experiment(name: $name) { name parameters }\n"
-    "}"
 )
 
 #: Keys accepted in the experiment dict given to :meth:`Oscar.suggest`
@@ -305,8 +302,6 @@ class Oscar:
         self._heartbeats = _Heartbeats(self)
         # Experiments this client has already started afresh (``resume: False``): later calls continue them.
         self._restarted = set()  # type: Set[str]
-        # Spaces of experiments joined by name: read once, again when the experiment's space changed.
-        self._spaces = {}  # type: Dict[str, Any]
 
     def __repr__(self) -> str:
         return "Oscar(url=%r, worker=%r)" % (self.url, self.worker)
@@ -326,8 +321,11 @@ class Oscar:
                 trials are archived) on this client's first suggest for that
                 name only; later suggests with the same dict continue the new
                 run, as in a training loop that reuses one dict.
-                Or the name of an existing experiment (a ``str``): its space is
-                read from the server, and its settings are kept.
+                Or the name of an existing experiment (a ``str``): it is joined
+                in the space it has on the server (also after it was started
+                afresh in another space), and its settings are kept; a name
+                with no experiment (never created, or deleted) raises
+                ``NOT_FOUND`` and creates nothing.
 
         Returns:
             A :class:`Job`: the parameter dict, with ``id``, ``number`` and
@@ -337,9 +335,12 @@ class Oscar:
             OscarError: if the experiment dict is invalid, the server rejects
                 the request, or the server cannot be reached.
         """
+        joined = isinstance(experiment, str)
         if isinstance(experiment, str):
-            return self._suggest_by_name(experiment)
-        fields = _experiment_input(experiment)
+            # The name alone: the server joins its current experiment of that name, or answers NOT_FOUND.
+            fields = {"name": experiment}  # type: Dict[str, Any]
+        else:
+            fields = _experiment_input(experiment)
         restart = fields.get("resume") is False
         if restart and fields["name"] in self._restarted:
             fields["resume"] = True
@@ -350,7 +351,7 @@ class Oscar:
             # The same id on every retry of this call: the server then hands back the same trial.
             "requestId": uuid.uuid4().hex,
         }
-        data = self.query(SUGGEST_MUTATION, variables)
+        data = self.query(SUGGEST_JOINED_MUTATION if joined else SUGGEST_MUTATION, variables)
         trial = data.get("suggest") if isinstance(data, dict) else None
         if not isinstance(trial, dict):
             raise OscarError("unexpected response to suggest: %r" % (data,))
@@ -364,9 +365,9 @@ class Oscar:
                 pass
         if not isinstance(params, dict):
             raise OscarError("unexpected params in response to suggest: %r" % (params,))
-        _as_floats(params, fields.get("parameters"))
         raw_experiment = trial.get("experiment")
         exp = raw_experiment if isinstance(raw_experiment, dict) else {}  # type: Dict[str, Any]
+        _as_floats(params, exp.get("parameters") if joined else fields.get("parameters"))
         number = trial.get("number")
         lease = exp.get("leaseSeconds")
         if trial.get("id") is not None and isinstance(lease, (int, float)) and lease > 0:
@@ -380,29 +381,6 @@ class Oscar:
             experiment_id=None if exp.get("id") is None else str(exp["id"]),
             checkpoint=saved if isinstance(saved, dict) else None,
         )
-
-    def _suggest_by_name(self, name: str) -> Job:
-        """:meth:`suggest` for an existing experiment named ``name``, in the space it has now."""
-        for attempt in range(2):
-            space = self._spaces.get(name)
-            if space is None:
-                data = self.query(SPACE_QUERY, {"name": name})
-                found = data.get("experiment") if isinstance(data, dict) else None
-                if not isinstance(found, dict):
-                    raise OscarError(
-                        "No experiment named %r: pass a dict with 'name' and 'parameters' to create it" % (name,),
-                        code="NOT_FOUND",
-                        field="experiment",
-                    )
-                space = self._spaces[name] = found.get("parameters")
-            try:
-                return self.suggest({"name": name, "parameters": space})
-            except OscarError as error:
-                # Started afresh meanwhile with another space: read it again, once.
-                if attempt > 0 or error.field != "experiment.parameters":
-                    raise
-                self._spaces.pop(name, None)
-        raise AssertionError("unreachable")
 
     def release(self, job: Union[Job, str]) -> None:
         """Give a job up without a result: its heartbeats stop, so its lease runs out and the

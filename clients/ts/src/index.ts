@@ -186,8 +186,15 @@ export class Oscar {
    * third of it) until `update`, `fail`, `release` or `close`. A retried request carries the same
    * `requestId`, so the server hands back the trial it already made.
    */
-  async suggest<const E extends Experiment>(experiment: E): Promise<Job<ParamsOf<E>>> {
-    const input = validateExperiment(experiment);
+  async suggest<const E extends Experiment>(experiment: E): Promise<Job<ParamsOf<E>>>;
+  /**
+   * Joins an existing experiment by its name alone, in the space it has on the server (also after it was
+   * started afresh in another space), its settings kept; a name with no experiment (never created, or
+   * deleted) rejects with `NOT_FOUND` and creates nothing.
+   */
+  async suggest(name: string): Promise<Job<Params>>;
+  async suggest(experiment: Experiment | string): Promise<Job<unknown>> {
+    const input: ExperimentInput = typeof experiment === 'string' ? { name: experiment } : validateExperiment(experiment);
     const restart = input.resume === false;
     if (restart && this.restarted.has(input.name)) input.resume = true;
     const { suggest: trial } = await this.transport.request(SuggestDocument, {
@@ -206,7 +213,7 @@ export class Oscar {
       experiment: trial.experiment.name,
       experimentId: trial.experiment.id,
       leaseSeconds,
-      params: trial.params as ParamsOf<E>,
+      params: trial.params,
       checkpoint: isObject(trial.checkpoint) ? (trial.checkpoint as Checkpoint) : null,
     });
   }

@@ -16,11 +16,11 @@ export type ExperimentInput = {
   name: string;
   /** Result keys to minimise or maximise: {"accuracy": "maximize", "latency_ms": "minimize"} (default {"loss": "minimize"}); results must then hold each. Unchanged when resuming and omitted. */
   objectives?: unknown;
-  /** Parameter name to spec (see the README). */
-  parameters: unknown;
+  /** Parameter name to spec (see the README). Left out: only joins your current experiment of this name, in the space it has (NOT_FOUND on `experiment.name` when there is none; nothing is created). */
+  parameters?: unknown;
   /** How trials are stopped early from their reported intermediate values: "median" (default), "none", "percentile", "asha", "hyperband", or an object such as {"type": "asha", "min_step": 1, "reduction": 3} (see the README). Unchanged when resuming and omitted. */
   pruner?: unknown;
-  /** false archives earlier trials of this name and starts afresh. */
+  /** false archives earlier trials of this name and starts afresh (with no parameters given: in the space it had). */
   resume?: boolean | null | undefined;
   /** Optimizer seed for reproducible suggestions; random when omitted. */
   seed?: number | null | undefined;
