@@ -65,8 +65,11 @@ const ImportResultRef = builder.objectRef<ImportOutcome & { readonly dryRun: boo
   description: 'What `importTrials` stored.',
   fields: (t) => ({
     imported: t.exposeInt('imported', { description: 'How many trials were stored (or, for a dry run, checked).' }),
-    numbers: t.field({ type: ['Int'], description: "The new trials' numbers, in the order given (empty for a dry run).", resolve: (result) => [...result.numbers] }),
+    numbers: t.field({ type: ['Int'], description: "The new trials' numbers, in the order given (empty for a dry run, unless `repeated`).", resolve: (result) => [...result.numbers] }),
     dryRun: t.exposeBoolean('dryRun'),
+    repeated: t.exposeBoolean('repeated', {
+      description: 'true when this is the answer an earlier call with the same `requestId` got: this call stored nothing (`imported` and `numbers` are what that call stored).',
+    }),
     experiment: t.prismaField({
       type: 'Experiment',
       nullable: true,
@@ -91,15 +94,16 @@ builder.mutationField('importTrials', (t) =>
       trials: t.arg({ type: [ImportedTrialInput], required: true }),
       dryRun: t.arg.boolean({ defaultValue: false, required: true }),
       requestId: t.arg.string({
-        description: `A client-chosen id per call (at most 100 characters): resending the call with the same one returns the first answer and stores nothing, for ${REQUEST_ID_DAYS} days.`,
+        description: `A client-chosen id per call (at most 100 characters): resending the call with the same one returns the first answer (\`repeated\`) and stores nothing, for ${REQUEST_ID_DAYS} days, while the version it went to is current. A dry run with an id already used answers what that call stored, \`repeated\`, checking nothing; a dry run's own id is not kept.`,
       }),
     },
     resolve: async (_root, args, ctx) => {
       // Checked on a dry run too (so the real call is not refused for it), but only the real call's is kept.
       const requestId = parseRequestId(args.requestId);
       // A resend (its answer was lost on the way): the first call's answer, nothing stored or archived again.
-      const before = requestId === null || args.dryRun ? null : await importedBefore(ctx.runtime.db, ctx.viewer.userId, requestId);
-      if (before) return { ...before, dryRun: false };
+      // A dry run with a used id answers the same, so a client can tell what an earlier run stored.
+      const before = requestId === null ? null : await importedBefore(ctx.runtime.db, ctx.viewer.userId, requestId);
+      if (before) return { ...before, dryRun: args.dryRun };
       const target = {
         experiment: args.experiment,
         experimentId: args.experimentId === undefined || args.experimentId === null ? null : String(args.experimentId),
@@ -108,7 +112,7 @@ builder.mutationField('importTrials', (t) =>
       // Checked first, with nothing written: refused rows neither create nor change an experiment.
       const { experiment: existing, basis } = await previewTarget(ctx.runtime.database, ctx.runtime.events, ctx.viewer, target);
       const checked = checkImportedTrials(basis, args.trials).length;
-      if (args.dryRun) return { experiment: existing, imported: checked, numbers: [], dryRun: true };
+      if (args.dryRun) return { experiment: existing, imported: checked, numbers: [], dryRun: true, repeated: false };
       const experiment = await targetExperiment(ctx.runtime.database, ctx.runtime.events, ctx.viewer, target, requestId);
       return { ...(await importTrials(ctx.runtime, experiment, args.trials, requestId)), dryRun: false };
     },

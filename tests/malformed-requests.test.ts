@@ -325,10 +325,17 @@ describe('malformed HTTP requests and expensive queries', () => {
   it.each([
     ['a name that is not a string', { experiment: { name: 5, parameters: { x: [1, 2] } } }, 'experiment.name'],
     ['a seed beyond 32 bits', { experiment: { name: 'Seed', parameters: { x: [1, 2] }, seed: 2 ** 40 } }, 'experiment.seed'],
-    ['parameters missing', { experiment: { name: 'Nothing' } }, 'experiment.parameters'],
   ])('refuses variables with %s as bad input, naming the field', async (_what, variables, field) => {
     const response = await server.gql(SUGGEST, variables, alice);
     expect(response.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field });
+  });
+
+  it('answers a name alone that names no experiment with NOT_FOUND on experiment.name, creating nothing', async () => {
+    const response = await server.gql(SUGGEST, { experiment: { name: 'Nothing' } }, alice);
+    expect(response.errors?.[0]?.extensions).toMatchObject({ code: 'NOT_FOUND', field: 'experiment.name' });
+    expect(response.errors?.[0]?.message).toMatch(/experiment\.parameters/);
+    const listed = await server.gql(COUNT, {}, alice);
+    expect(listed.data?.experiments.map((e: { name: string }) => e.name)).not.toContain('Nothing');
   });
 
   it.each([

@@ -66,7 +66,7 @@ const IMPORT = `mutation ($name: String, $id: ID, $e: ExperimentInput, $t: [Impo
 }`;
 
 const IMPORT_DRY = `mutation ($name: String, $t: [ImportedTrialInput!]!, $r: String) {
-  importTrials(experimentName: $name, trials: $t, dryRun: true, requestId: $r) { imported numbers }
+  importTrials(experimentName: $name, trials: $t, dryRun: true, requestId: $r) { imported numbers dryRun repeated }
 }`;
 
 interface StoredTrial {
@@ -201,9 +201,37 @@ describe('export and import', () => {
     const created = await server.gql(`{ experiment(name: "Copy from JSON") { parameters } }`, {}, token);
     expect(created.data?.experiment.parameters).toEqual(PARAMETERS);
 
-    // And into the same experiment again: appended after its trials.
-    const again = await oscar(['import', '--experiment', 'Copy from JSON', 'trials.csv']);
-    expect(again.stdout).toContain('(24 trials now)');
+    // The same file into the same experiment again: stored once, and said so; --again (here with the
+    // CSV) appends the trials after its own.
+    const again = await oscar(['import', '--experiment', 'Copy from JSON', 'trials.json']);
+    expect(again.stdout).toContain('Imported 0 trials into "Copy from JSON" (12 trials now); 12 had been imported by an earlier run and were not stored again (--again stores them)');
+    expect(again.code).toBe(0);
+    const appended = await oscar(['import', '--experiment', 'Copy from JSON', '--again', 'trials.csv']);
+    expect(appended.stdout).toContain('Imported 12 trials into "Copy from JSON" (24 trials now); skipped 1 with running state');
+  });
+
+  it('`oscar import` run again after it was cut off stores only what the first run had not', async () => {
+    const rows = (count: number) =>
+      [
+        'params.x,params.layers,params.lr,params.act,params.width,params.bias,state,loss',
+        ...Array.from({ length: count }, (_, i) => `${(i % 97) / 10 - 4},${(i % 7) + 1},0.01,relu,64,true,COMPLETED,${i}`),
+      ].join('\n');
+    // The first run stored the first batch (500 trials) and was cut off; the file is whole the second time.
+    file('cut.csv', rows(500));
+    file('whole.csv', rows(700));
+    const spec = file('cut-spec.json', JSON.stringify({ name: 'Cut off', parameters: PARAMETERS }));
+    const first = await oscar(['import', '--experiment', spec, 'cut.csv']);
+    expect(first.stdout).toContain('Imported 500 trials into "Cut off" (500 trials now)');
+    const second = await oscar(['import', '--experiment', spec, 'whole.csv']);
+    expect(second.stdout).toContain('Imported 200 trials into "Cut off" (700 trials now); 500 had been imported by an earlier run and were not stored again');
+    expect(second.code).toBe(0);
+    const exported = await oscar(['export', '--experiment', 'Cut off', '--format', 'json']);
+    const losses = (JSON.parse(exported.stdout).trials as { loss: number }[]).map((t) => t.loss).sort((a, b) => a - b);
+    expect(losses).toEqual(Array.from({ length: 700 }, (_, i) => i));
+    // Started afresh since (a new version): the same file goes into it.
+    await server.gql(`mutation { suggest(experiment: {name: "Cut off", resume: false}) { id } }`, {}, token);
+    const third = await oscar(['import', '--experiment', 'Cut off', 'whole.csv']);
+    expect(third.stdout).toContain('Imported 700 trials into "Cut off" (701 trials now)');
   });
 
   it('`oscar import` stores a batch once when the answer to storing it was lost and it was sent again', async () => {
@@ -592,14 +620,14 @@ describe('importTrials resent', () => {
 
   it('imports a batch once for a call resent with its requestId: with resume: false, and resent at once', async () => {
     const ONCE = `mutation ($e: ExperimentInput, $name: String, $t: [ImportedTrialInput!]!, $r: String) {
-      importTrials(experiment: $e, experimentName: $name, trials: $t, requestId: $r) { imported numbers experiment { id version trialCount } }
+      importTrials(experiment: $e, experimentName: $name, trials: $t, requestId: $r) { imported numbers repeated experiment { id version trialCount } }
     }`;
     const rows = (xs: number[]) => xs.map((x) => ({ params: { x, n: 1, act: 'relu' }, result: { loss: x * x } }));
     const restart = { e: { ...experiment, name: 'Imported once', resume: false }, t: rows([1, 2, 3]), r: 'import-1' };
     const first = await server.gql(ONCE, restart, token);
-    expect(first.data?.importTrials).toMatchObject({ imported: 3, numbers: [1, 2, 3], experiment: { version: 1, trialCount: 3 } });
+    expect(first.data?.importTrials).toMatchObject({ imported: 3, numbers: [1, 2, 3], repeated: false, experiment: { version: 1, trialCount: 3 } });
     // The answer was lost and the call sent again: the same answer, no second batch, no second version.
-    expect((await server.gql(ONCE, restart, token)).data?.importTrials).toEqual(first.data?.importTrials);
+    expect((await server.gql(ONCE, restart, token)).data?.importTrials).toEqual({ ...first.data?.importTrials, repeated: true });
     const versions = async () => (await server.gql(`{ experiment(name: "Imported once") { versions { version } } }`, {}, token)).data?.experiment.versions.length;
     expect(await versions()).toBe(1);
     expect((await trialsOf('Imported once')).map((t) => t.params.x)).toEqual([1, 2, 3]);
@@ -608,6 +636,7 @@ describe('importTrials resent', () => {
     const racing = await Promise.all(Array.from({ length: 4 }, () => server.gql(ONCE, again, token)));
     expect(racing.map((answer) => answer.errors)).toEqual([undefined, undefined, undefined, undefined]);
     expect(new Set(racing.map((answer) => JSON.stringify(answer.data?.importTrials.numbers)))).toEqual(new Set(['[4,5]']));
+    expect(racing.filter((answer) => answer.data?.importTrials.repeated === false)).toHaveLength(1);
     expect((await trialsOf('Imported once')).map((t) => t.params.x)).toEqual([1, 2, 3, 4, 5]);
     expect((await server.gql(ONCE, { ...again, r: 'import-3' }, token)).data?.importTrials.numbers).toEqual([6, 7]);
     const theirs = await server.gql(ONCE, { e: { ...experiment, name: 'Imported once' }, t: rows([9]), r: 'import-1' }, other);
@@ -616,14 +645,24 @@ describe('importTrials resent', () => {
     const dry = await server.gql(IMPORT_DRY, { name: 'Imported once', t: rows([8]), r: 'import-4' }, token);
     expect(dry.data?.importTrials).toMatchObject({ imported: 1, numbers: [] });
     expect((await server.gql(ONCE, { name: 'Imported once', t: rows([8]), r: 'import-4' }, token)).data?.importTrials.numbers).toEqual([8]);
+    // A dry run with a used id says what that call stored (so a client can skip it), unchecked.
+    const dryUsed = await server.gql(IMPORT_DRY, { name: 'Imported once', t: rows([99]), r: 'import-4' }, token);
+    expect(dryUsed.errors).toBeUndefined();
+    expect(dryUsed.data?.importTrials).toMatchObject({ imported: 1, numbers: [8], dryRun: true, repeated: true });
     // A `resume: false` call resent while the first is still running: one new version, one batch in it.
     const restartAgain = { e: { ...experiment, name: 'Imported once', resume: false }, t: rows([1.5, 2.5]), r: 'import-5' };
     const restarts = await Promise.all(Array.from({ length: 4 }, () => server.gql(ONCE, restartAgain, token)));
     expect(restarts.map((answer) => answer.errors)).toEqual([undefined, undefined, undefined, undefined]);
-    expect(new Set(restarts.map((answer) => JSON.stringify(answer.data?.importTrials)))).toEqual(new Set([JSON.stringify(restarts[0]!.data?.importTrials)]));
+    const unrepeated = (answer: (typeof restarts)[number]) => JSON.stringify({ ...answer.data?.importTrials, repeated: null });
+    expect(new Set(restarts.map(unrepeated))).toEqual(new Set([unrepeated(restarts[0]!)]));
+    expect(restarts.filter((answer) => answer.data?.importTrials.repeated === false)).toHaveLength(1);
     expect(restarts[0]!.data?.importTrials).toMatchObject({ numbers: [1, 2], experiment: { version: 2, trialCount: 2 } });
     expect(await versions()).toBe(2);
     expect((await trialsOf('Imported once')).map((t) => t.params.x)).toEqual([1.5, 2.5]);
+    // An id whose batch went to a version archived since is a new call: its trials go to the current one.
+    const intoNew = await server.gql(ONCE, { name: 'Imported once', t: rows([1, 2, 3]), r: 'import-1' }, token);
+    expect(intoNew.data?.importTrials).toMatchObject({ numbers: [3, 4, 5], repeated: false, experiment: { version: 2, trialCount: 5 } });
+    expect((await server.gql(ONCE, { name: 'Imported once', t: rows([1, 2, 3]), r: 'import-1' }, token)).data?.importTrials).toMatchObject({ numbers: [3, 4, 5], repeated: true });
   });
 });
 

@@ -4,7 +4,7 @@
  * CSV or JSON export, or from an Optuna study, through `importTrials` in batches, every batch checked
  * (a dry run) before any is stored.
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { createWriteStream, existsSync, renameSync, rmSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -23,13 +23,15 @@ Server: --url or OSCAR_URL (default http://localhost:4000/graphql); token: --tok
 
 /** `oscar import --help`. */
 export const IMPORT_USAGE = `Usage:
-  oscar import --experiment NAME|SPEC.json FILE.csv|FILE.json|FILE.db [--study STUDY] [--url URL] [--token TOKEN]
+  oscar import --experiment NAME|SPEC.json FILE.csv|FILE.json|FILE.db [--study STUDY] [--again] [--url URL] [--token TOKEN]
 
 Loads finished trials into the experiment, so its optimizer learns from them: COMPLETED and FAILED
 rows of a CSV or JSON file as \`oscar export\` writes them, or the COMPLETE trials of an Optuna study
 (FILE.db, its SQLite storage; --study when it holds several). The experiment is NAME (created from a
 JSON export's or the study's space when it does not exist), or SPEC.json (as \`oscar run\` takes it;
 created on first use). Every row is checked before any is stored; a bad one is named by its line.
+The same trials imported again into the same experiment (a second run, or the rest of a run that
+was cut off) are stored once, for 7 days; --again stores them again.
 Server: --url or OSCAR_URL (default http://localhost:4000/graphql); token: --token or OSCAR_TOKEN.`;
 
 /** A mistake in how a command was called: shown with its usage. */
@@ -116,7 +118,7 @@ export async function exportMain(argv: readonly string[], env: NodeJS.ProcessEnv
 
 const CURRENT = `query Current($name: String!) { experiment(name: $name) { id name parameters } }`;
 const IMPORT = `mutation Import($experiment: ExperimentInput, $experimentId: ID, $trials: [ImportedTrialInput!]!, $dryRun: Boolean!, $requestId: String) {
-  importTrials(experiment: $experiment, experimentId: $experimentId, trials: $trials, dryRun: $dryRun, requestId: $requestId) { imported numbers experiment { id name trialCount } }
+  importTrials(experiment: $experiment, experimentId: $experimentId, trials: $trials, dryRun: $dryRun, requestId: $requestId) { imported repeated experiment { id name trialCount } }
 }`;
 
 /** The batches a file's trials are sent in: at most BATCH_TRIALS each, and BATCH_BYTES of JSON. */
@@ -138,6 +140,17 @@ function batches(trials: readonly FileTrial[]): FileTrial[][] {
   return out;
 }
 
+/**
+ * The request id of a batch, from what it holds: the experiment's name, its place in the file and its
+ * trials. A run of the same file into the same experiment sends the same ids, so the server stores
+ * each batch once (for the days it keeps request ids, while that version is current), whether the
+ * earlier run finished or was cut off.
+ */
+export function batchRequestId(experiment: string, index: number, batch: readonly FileTrial[]): string {
+  const content = JSON.stringify([experiment, index, batch.map((trial) => [trial.params, trial.result])]);
+  return `import-${createHash('sha256').update(content).digest('hex')}`;
+}
+
 /** A server error about one row of a batch (`trials[3]...`), told by its place in the file instead. */
 function rowError(error: unknown, batch: readonly FileTrial[], file: string): unknown {
   if (!(error instanceof OscarError) || error.field === null) return error;
@@ -153,7 +166,7 @@ export async function importMain(argv: readonly string[], env: NodeJS.ProcessEnv
   const { values, positionals } = parseArgs({
     args: [...argv],
     allowPositionals: true,
-    options: { experiment: { type: 'string' }, study: { type: 'string' }, url: { type: 'string' }, token: { type: 'string' } },
+    options: { experiment: { type: 'string' }, study: { type: 'string' }, again: { type: 'boolean' }, url: { type: 'string' }, token: { type: 'string' } },
   });
   if (!values.experiment) throw new TransferUsageError('--experiment NAME (or SPEC.json) is required', IMPORT_USAGE);
   if (positionals.length !== 1) throw new TransferUsageError('name one file to import: FILE.csv, FILE.json (as oscar export writes them) or an Optuna FILE.db', IMPORT_USAGE);
@@ -200,26 +213,41 @@ export async function importMain(argv: readonly string[], env: NodeJS.ProcessEnv
     return 1;
   }
   const sent = batches(read.trials);
-  const variables = (batch: readonly FileTrial[], dryRun: boolean) => ({
+  // One id per batch: a batch resent after a lost answer (graphql() retries) is stored once, and so is
+  // one sent again by a later run. A spec that starts afresh (resume: false) starts a new version each
+  // run, which takes the trials anew; --again asks for that too.
+  const fresh = values.again === true || (spec !== null && fromSpec && spec.resume === false);
+  const ids = sent.map((batch, index) => (fresh ? randomUUID() : batchRequestId(name.trim(), index, batch)));
+  const variables = (index: number, dryRun: boolean) => ({
     experiment,
     experimentId,
-    trials: batch.map((trial) => ({ params: trial.params, result: trial.result })),
+    trials: sent[index]!.map((trial) => ({ params: trial.params, result: trial.result })),
     dryRun,
-    // One id per batch: a batch resent after a lost answer (graphql() retries) is stored once.
-    requestId: dryRun ? null : randomUUID(),
+    requestId: ids[index],
   });
-  type Answer = { importTrials: { imported: number; numbers: number[]; experiment: { id: string; name: string; trialCount: number } | null } };
-  // Every batch is checked before any is stored, so a bad row anywhere in the file stores nothing.
-  for (const batch of sent) {
-    await graphql<Answer>(target, IMPORT, variables(batch, true)).catch((error: unknown) => {
+  type Answer = { importTrials: { imported: number; repeated: boolean; experiment: { id: string; name: string; trialCount: number } | null } };
+  // Every batch is checked before any is stored, so a bad row anywhere in the file stores nothing. A
+  // batch an earlier run stored is answered so (repeated), unchecked, and is not sent again.
+  const earlier = new Map<number, Answer['importTrials']>();
+  for (const [index, batch] of sent.entries()) {
+    const checked = await graphql<Answer>(target, IMPORT, variables(index, true)).catch((error: unknown) => {
       throw rowError(error, batch, file);
     });
+    if (checked.importTrials.repeated) earlier.set(index, checked.importTrials);
   }
   let imported = 0;
+  let before = 0;
   let last: Answer['importTrials'] | null = null;
-  for (const batch of sent) {
+  for (const [index, batch] of sent.entries()) {
+    const stored = earlier.get(index);
+    if (stored) {
+      before += stored.imported;
+      last ??= stored; // its trial count as it was before this run's batches: a later answer's replaces it
+      continue;
+    }
     try {
-      last = (await graphql<Answer>(target, IMPORT, variables(batch, false))).importTrials;
+      // A repeated answer here is this run's own batch, resent after its answer was lost.
+      last = (await graphql<Answer>(target, IMPORT, variables(index, false))).importTrials;
     } catch (error) {
       const failure = rowError(error, batch, file) as Error;
       if (imported > 0) failure.message += ` (${imported} trials were imported before this batch)`;
@@ -232,8 +260,9 @@ export async function importMain(argv: readonly string[], env: NodeJS.ProcessEnv
       experimentId = last.experiment.id;
     }
   }
+  const again = before > 0 ? `; ${before} had been imported by an earlier run and were not stored again (--again stores them)` : '';
   process.stdout.write(
-    `Imported ${imported} trials into "${last?.experiment?.name ?? name}" (${last?.experiment?.trialCount ?? imported} trials now)${skipped ? `; skipped ${skipped}` : ''}\n`,
+    `Imported ${imported} trials into "${last?.experiment?.name ?? name}" (${last?.experiment?.trialCount ?? imported} trials now)${again}${skipped ? `; skipped ${skipped}` : ''}\n`,
   );
   return 0;
 }

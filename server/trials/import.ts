@@ -28,6 +28,8 @@ export interface ImportOutcome {
   readonly imported: number;
   /** The new trials' numbers, in the order given (empty for a dry run). */
   readonly numbers: readonly number[];
+  /** Whether this is the answer an earlier call with the same request id got: this call stored nothing. */
+  readonly repeated: boolean;
 }
 
 /** What imported trials are checked against: the experiment's space and objectives (a stored experiment, or one about to be created). */
@@ -69,12 +71,18 @@ export function checkImportedTrials(basis: ImportBasis, trials: readonly Importe
 
 /**
  * What an earlier `importTrials` of `ownerId` with `requestId` stored (its experiment as it is now, and
- * the trials' numbers), or null when there was none (or its experiment was deleted since).
+ * the trials' numbers), or null when there was none: none recorded, its experiment deleted since, or the
+ * version it went to archived since (a new version started afresh): the id is then forgotten, and a
+ * call with it stores its trials in the current version as a new call would.
  */
 export async function importedBefore(db: Db, ownerId: string, requestId: string): Promise<ImportOutcome | null> {
   const row = await db.importRequest.findUnique({ where: { ownerId_requestId: { ownerId, requestId } }, include: { experiment: true } });
   if (!row) return null;
-  return { experiment: row.experiment, imported: row.count, numbers: Array.from({ length: row.count }, (_, i) => row.first + i) };
+  if (row.experiment.archivedAt !== null) {
+    await db.importRequest.deleteMany({ where: { ownerId, requestId, experimentId: row.experimentId } });
+    return null;
+  }
+  return { experiment: row.experiment, imported: row.count, numbers: Array.from({ length: row.count }, (_, i) => row.first + i), repeated: true };
 }
 
 /**
@@ -93,7 +101,7 @@ export async function importTrials(
   requestId: string | null = null,
 ): Promise<ImportOutcome> {
   const rows = checkImportedTrials(experiment, trials);
-  if (rows.length === 0) return { experiment, imported: 0, numbers: [] };
+  if (rows.length === 0) return { experiment, imported: 0, numbers: [], repeated: false };
   const now = new Date();
   const { database } = deps;
   let stored: { updated: Experiment; first: number };
@@ -140,5 +148,5 @@ export async function importTrials(
   const ids = await database.db.trial.findMany({ where: { experimentId: experiment.id, number: { in: numbers } }, select: { id: true } });
   for (const { id } of ids) deps.events.pubsub.publish('experiment:trials', experiment.id, { trialId: id });
   deps.events.pubsub.publish('user:experiments', experiment.ownerId, { experimentId: experiment.id });
-  return { experiment: updated, imported: rows.length, numbers };
+  return { experiment: updated, imported: rows.length, numbers, repeated: false };
 }
