@@ -191,6 +191,11 @@ describe('results', () => {
     await server.gql(UPDATE, { id: good.id, result: { loss: 3 } }, token);
     const failed = await server.gql(FAIL, { id: bad.id, error: 'CUDA out of memory' }, token);
     expect(failed.data?.fail).toEqual({ id: bad.id, state: 'FAILED', error: 'CUDA out of memory', loss: null });
+    // A loss and an error at once is one or the other lost: refused, the trial still running.
+    const both = await server.gql(UPDATE, { id: viaUpdate.id, result: { error: 'diverged', loss: 0.1 } }, token);
+    expect(both.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'result.loss' });
+    expect(both.errors?.[0]?.message).toMatch(/both loss and error/);
+    expect((await trials('Failures')).trials.edges.find((e: any) => e.node.id === viaUpdate.id).node).toMatchObject({ state: 'RUNNING', loss: null, error: null });
     const viaResult = await server.gql(UPDATE, { id: viaUpdate.id, result: { error: 'diverged', epoch: 3 } }, token);
     expect(viaResult.data?.update).toMatchObject({ state: 'FAILED', error: 'diverged', loss: null });
     const experiment = await trials('Failures');

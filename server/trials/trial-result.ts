@@ -122,6 +122,10 @@ function isStorableNumber(value: unknown): value is number {
 export function parseTrialResult(raw: unknown): TrialOutcome {
   const { loss, error, ...rest } = asObject(raw, 'result', '{"loss": 0.25}');
   if (error !== undefined && error !== null) {
+    // Either outcome, never both: a loss sent with an error would be dropped without a word.
+    if (loss !== undefined && loss !== null) {
+      throw badInput('result.loss', 'result holds both loss and error: send loss for a trial that finished, or error (and no loss) for one that failed');
+    }
     return { kind: 'failed', error: parseError('result.error', error), metrics: sized('result', parseMetrics(rest, 'result')) };
   }
   if (loss === undefined) return { kind: 'completed', loss: null, metrics: sized('result', parseMetrics(rest, 'result')) };
