@@ -11,6 +11,17 @@ describe('user text', () => {
     }
   });
 
+  it('refuses names that hide characters or turn around, and keeps joiners and right-to-left text', () => {
+    expect(nameProblem('Base\u200bline', 100)).toBe('must not contain invisible or text-direction characters, but got U+200B at position 4');
+    expect(nameProblem('\u202eenilesab', 100)).toMatch(/U\+202E at position 0/);
+    for (const hidden of ['\u00ad', '\u2028', '\u2060', '\u2066', '\u2069', '\ufeff', '\ufffb']) expect(nameProblem(`a${hidden}b`, 100)).toMatch(/invisible/);
+    for (const shown of ['\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645', '\ud83d\udc69\u200d\ud83d\udd2c run', 'lr \u200e\u05e9\u05dc\u05d5\u05dd', 'Grüße, 東京']) {
+      expect(nameProblem(shown, 100)).toBeNull();
+    }
+    // Free text (descriptions, error messages) may hold them: it is shown as text, not used as a key.
+    expect(textProblem('Base\u200bline \u202e', 100)).toBeNull();
+  });
+
   it('refuses __proto__ as a key, as it does as a name', () => {
     expect(keyProblem('__proto__', 100)).toBe('must not be "__proto__"');
     expect(nameProblem('__proto__', 100)).toBe('must not be "__proto__"');

@@ -15,6 +15,15 @@ const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
  */
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
+/**
+ * Characters that show nothing, or turn the text around them, so that two names that look the same
+ * are not (`Baseline` and `Base\u200Bline`), or a name shows as another (`\u202Eenilesab`): soft
+ * hyphen, zero-width space, word joiner and invisible operators, byte-order mark, line and paragraph
+ * separators, bidirectional embeddings, overrides and isolates, and the deprecated format controls.
+ * Joiners (U+200C, U+200D: Persian, emoji sequences) and the marks LRM, RLM and ALM stay.
+ */
+const INVISIBLE = /[\u00ad\u180e\u200b\u2028\u2029\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb]/;
+
 function codePoint(char: string): string {
   return `U+${char.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
 }
@@ -26,7 +35,8 @@ function surrogateProblem(text: string): string | null {
 
 /**
  * Why `name` cannot name a parameter, metric or worker, or null when it can: it must be 1 to `max`
- * characters, hold no control characters (NUL, newlines, tabs ...) nor lone surrogates, and not be `__proto__`.
+ * characters, hold no control characters (NUL, newlines, tabs ...), invisible or text-direction characters
+ * (zero-width space, right-to-left override ...) nor lone surrogates, and not be `__proto__`.
  */
 export function nameProblem(name: string, max: number): string | null {
   if (name.length === 0) return 'must not be empty';
@@ -34,6 +44,8 @@ export function nameProblem(name: string, max: number): string | null {
   if (PROTOTYPE_KEYS.has(name)) return `must not be "${name}"`;
   const control = CONTROL.exec(name);
   if (control) return `must not contain control characters, but got ${codePoint(control[0])} at position ${control.index}`;
+  const invisible = INVISIBLE.exec(name);
+  if (invisible) return `must not contain invisible or text-direction characters, but got ${codePoint(invisible[0])} at position ${invisible.index}`;
   return surrogateProblem(name);
 }
 

@@ -348,6 +348,10 @@ describe('malformed HTTP requests and expensive queries', () => {
     ['a newline in its name', { name: 'Lim\nits' }, 'experiment.name'],
     ['a NUL in its description', { description: 'a\u0000b' }, 'experiment.description'],
     ['a lone surrogate in its name', { name: 'Lim\ud800its' }, 'experiment.name'],
+    // Names that look like another: hidden characters, text turned around.
+    ['a zero-width space in its name', { name: 'Lim\u200bits' }, 'experiment.name'],
+    ['a right-to-left override in its name', { name: '\u202estimiL' }, 'experiment.name'],
+    ['a zero-width space in a parameter name', { parameters: { 'x\u200b': [1, 2] } }, 'experiment.parameters.x\u200b'],
     ['a lone surrogate in its description', { description: 'a\udc00b' }, 'experiment.description'],
     // A result with "error" is a failure: such an objective or constraint could never be met.
     ['an objective named error', { objectives: { error: 'minimize' } }, 'experiment.objectives'],
