@@ -40,6 +40,27 @@ describe('subscription caps', () => {
     expect(rss(server.pid()) - before).toBeLessThan(200 * 1024 * 1024);
   }, 120_000);
 
+  it('closes a connection whose subscription id is over 256 characters (4400), and takes one of 256', async () => {
+    const { socket, messages } = await rawSocket(server, token);
+    const id = 'i'.repeat(256);
+    socket.send(JSON.stringify({ id, type: 'subscribe', payload: { query: WATCH, variables: { id: experimentId } } }));
+    await server.listening(token, 1);
+    const trial = (await server.gql(SUGGEST, { name: 'Flooded' }, token)).data?.suggest;
+    await waitFor(() => messages.some((m) => m.type === 'next' && m.id === id && m.payload.data?.trialUpdated.id === trial.id), 20_000);
+    socket.close();
+    await server.listening(token, 0);
+
+    // Every event would carry a 60 KB id: the connection is closed before anything is subscribed.
+    const long = await rawSocket(server, token);
+    long.socket.send(JSON.stringify({ id: 'x'.repeat(60_000), type: 'subscribe', payload: { query: WATCH, variables: { id: experimentId } } }));
+    const { code, reason } = await long.closed;
+    expect(code).toBe(4400);
+    expect(reason).toBe('Subscription id too long: at most 256 characters');
+    expect(long.messages.filter((m) => m.type === 'next')).toEqual([]);
+    await server.listening(token, 0);
+    expect((await server.health()).status).toBe(200);
+  }, 60_000);
+
   it('refuses the 51st subscription on one connection with TOO_MANY_SUBSCRIPTIONS, and keeps the 50', async () => {
     const { socket, messages } = await rawSocket(server, token);
     for (let i = 0; i < 55; i++) socket.send(JSON.stringify({ id: String(i), type: 'subscribe', payload: { query: WATCH, variables: { id: experimentId } } }));

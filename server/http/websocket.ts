@@ -49,6 +49,15 @@ const MESSAGE_BURST = 100;
 /** A connection that has this many subscriptions refused (caps, rate limit) is closed (4429). */
 const REFUSALS_PER_CONNECTION = 100;
 
+/**
+ * Longest subscription id (graphql-ws sets no bound): every event is sent with it, so a 60 KB id would
+ * make each small event a large message. Clients use short counters or UUIDs.
+ */
+export const MAX_SUBSCRIPTION_ID_LENGTH = 256;
+
+/** graphql-ws close code for a message it cannot take (its own "Bad request"). */
+const BAD_REQUEST_CLOSE_CODE = 4400;
+
 /** WebSocket close code for a message over a size limit (ws closes with it past {@link MAX_WEBSOCKET_MESSAGE_BYTES}). */
 const MESSAGE_TOO_BIG_CLOSE_CODE = 1009;
 
@@ -164,8 +173,12 @@ export function attachWebSocket(options: WebSocketOptions): WebSocketEndpoint {
       // Every error carries its code, as over HTTP (a variable of the wrong type: BAD_USER_INPUT).
       return { ...result, errors: errors.map((error) => withErrorCode(error).toJSON()) };
     },
-    onSubscribe: async (ctx, _id, payload) => {
+    onSubscribe: async (ctx, id, payload) => {
       const { socket, request } = ctx.extra;
+      if (id.length > MAX_SUBSCRIPTION_ID_LENGTH) {
+        closeFlooding(socket, `Subscription id too long: at most ${MAX_SUBSCRIPTION_ID_LENGTH} characters`, BAD_REQUEST_CLOSE_CODE);
+        return [userError('BAD_USER_INPUT', `Subscription id too long: at most ${MAX_SUBSCRIPTION_ID_LENGTH} characters`, 'id')];
+      }
       if ((socketRefusals.get(socket) ?? 0) >= REFUSALS_PER_CONNECTION) {
         closeFlooding(socket, `Too many refused subscriptions: at most ${REFUSALS_PER_CONNECTION} a connection`);
         return [userError('TOO_MANY_SUBSCRIPTIONS', 'This connection had too many subscriptions refused; it is being closed')];
