@@ -58,6 +58,9 @@ const ImportedTrialInput = builder.inputType('ImportedTrialInput', {
       required: true,
       description: '{"loss": 0.3, ...metrics} for a COMPLETED trial (the experiment\'s objectives required), or {"error": "..."} for a FAILED one.',
     }),
+    worker: t.string({ description: 'The worker that ran it (as `suggest` takes `worker`); null when unknown.' }),
+    createdAt: t.field({ type: 'DateTime', description: 'When it started (from 1970 to now); left out: `completedAt`, else the time of the import.' }),
+    completedAt: t.field({ type: 'DateTime', description: 'When it finished (not before `createdAt`); left out: `createdAt`, else the time of the import.' }),
   }),
 });
 

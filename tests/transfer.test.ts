@@ -77,11 +77,14 @@ interface StoredTrial {
   metrics: Record<string, unknown>;
   error: string | null;
   optimizer: string;
+  worker: string | null;
+  createdAt: string;
+  completedAt: string | null;
 }
 
 async function trialsOf(name: string, as = token): Promise<StoredTrial[]> {
   const result = await server.gql(
-    `query ($name: String!) { experiment(name: $name) { trials(first: 500) { edges { node { number state params loss metrics error optimizer } } } } }`,
+    `query ($name: String!) { experiment(name: $name) { trials(first: 500) { edges { node { number state params loss metrics error optimizer worker createdAt completedAt } } } } }`,
     { name },
     as,
   );
@@ -106,7 +109,9 @@ const PARAMETERS = {
 
 /** What a result keeps through a round trip: params, state, loss, metrics, error. */
 const essence = (trials: readonly StoredTrial[]) =>
-  trials.filter((t) => t.state === 'COMPLETED' || t.state === 'FAILED').map(({ state, params, loss, metrics, error }) => ({ state, params, loss, metrics, error }));
+  trials
+    .filter((t) => t.state === 'COMPLETED' || t.state === 'FAILED')
+    .map(({ state, params, loss, metrics, error, worker, createdAt, completedAt }) => ({ state, params, loss, metrics, error, worker, createdAt, completedAt }));
 
 describe('export and import', () => {
   const source = { name: 'Round trip', parameters: PARAMETERS, algorithm: 'random', seed: 7 };
@@ -301,7 +306,34 @@ describe('export and import', () => {
     expect(noLoss.errors?.[0]?.extensions?.field).toBe('trials[0].result.loss');
     const dry = await server.gql(IMPORT, { name: 'Copy from CSV', t: [{ params, result: { loss: 1 } }], dry: true }, token);
     expect(dry.data?.importTrials).toMatchObject({ imported: 1, numbers: [] });
+    // Where and when it ran: a worker's name as suggest takes it, times from 1970 to now, in order.
+    const ran = (more: Record<string, unknown>) => server.gql(IMPORT, { name: 'Copy from CSV', t: [{ params, result: { loss: 1 } }, { params, result: { loss: 2 }, ...more }] }, token);
+    const refusals: [Record<string, unknown>, string, RegExp][] = [
+      [{ worker: 'gpu\n1' }, 'trials[1].worker', /control characters/],
+      [{ createdAt: '2026-01-02T00:00:00Z', completedAt: '2026-01-01T00:00:00Z' }, 'trials[1].completedAt', /must not be before createdAt/],
+      [{ createdAt: new Date(Date.now() + 24 * 3600_000).toISOString() }, 'trials[1].createdAt', /between 1970 and now/],
+      [{ completedAt: '1969-12-31T23:59:59Z' }, 'trials[1].completedAt', /between 1970 and now/],
+    ];
+    for (const [more, field, message] of refusals) {
+      const refusedRow = await ran(more);
+      expect(refusedRow.errors?.[0]?.extensions).toEqual({ code: 'BAD_USER_INPUT', field });
+      expect(refusedRow.errors?.[0]?.message).toMatch(message);
+    }
+    expect((await ran({ createdAt: 'yesterday' })).errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
     expect(await trialsOf('Copy from CSV')).toHaveLength(before);
+    const kept = await ran({ worker: ' gpu-1 ', createdAt: '2025-06-01T10:00:00.000Z', completedAt: '2025-06-01T10:42:00.000Z' });
+    expect(kept.errors).toBeUndefined();
+    const [untimed, timed] = (await trialsOf('Copy from CSV')).slice(before);
+    expect(timed).toMatchObject({ worker: 'gpu-1', createdAt: '2025-06-01T10:00:00.000Z', completedAt: '2025-06-01T10:42:00.000Z' });
+    // Without times: the time of the import, for both.
+    expect(untimed).toMatchObject({ worker: null, completedAt: untimed!.createdAt });
+    expect(Math.abs(Date.parse(untimed!.createdAt) - Date.now())).toBeLessThan(10 * 60_000);
+    // A file's time that is not one is named by its line, and nothing is stored.
+    const badTime = file('bad-time.csv', ['params.act,params.bias,params.layers,params.lr,params.width,params.x,loss,created_at', 'relu,true,2,0.01,64,1,1,2025-06-01T10:00:00Z', 'relu,true,2,0.01,64,2,4,June 1st'].join('\n'));
+    const refusedTime = await oscar(['import', '--experiment', 'Copy from CSV', badTime]);
+    expect(refusedTime.code).toBe(1);
+    expect(refusedTime.stderr).toContain(`${badTime} line 3: created_at must be a date and time (ISO 8601, as oscar export writes it), but got "June 1st"`);
+    expect(await trialsOf('Copy from CSV')).toHaveLength(before + 2);
   });
 
   it('warm-starts the optimizer: imported trials are in the history it reads', async () => {
@@ -323,7 +355,7 @@ describe('export and import', () => {
 
   it('imports the COMPLETE trials of an Optuna study, decoding its distributions', async () => {
     const study = join(dir, 'study.db');
-    await withOptuna(`
+    const { stdout: ran } = await withOptuna(`
 study = optuna.create_study(study_name='mlp', storage='sqlite:///${study}', direction='maximize', sampler=optuna.samplers.RandomSampler(seed=1))
 def objective(trial):
     x = trial.suggest_float('x', -10, 10)
@@ -339,7 +371,12 @@ study.optimize(objective, n_trials=12)
 optuna.create_study(study_name='other', storage='sqlite:///${study}')
 for t in study.trials:
     print(t.number, t.state.name, t.value, t.params['act'] if 'act' in t.params else None)
+    if t.state.name == 'COMPLETE':
+        # Optuna keeps its machine's local time, without a zone: as an instant here.
+        print('ran', t.datetime_start.astimezone().isoformat(timespec='milliseconds'), t.datetime_complete.astimezone().isoformat(timespec='milliseconds'))
 `);
+    const times = ran.split('\n').filter((line) => line.startsWith('ran ')).map((line) => line.split(' ').slice(1).map((time) => new Date(time).toISOString()));
+    expect(times).toHaveLength(11);
     const both = await oscar(['import', '--experiment', 'From Optuna', study]);
     expect(both.code).toBe(1);
     expect(both.stderr).toContain('holds 2 studies ("mlp", "other"): choose one with --study NAME');
@@ -369,6 +406,9 @@ for t in study.trials:
     expect(trials.map((t) => t.loss)).toEqual(expected.map((e) => -e.value)); // maximised: Oscar minimises its negation
     expect(trials.map((t) => t.metrics.value)).toEqual(expected.map((e) => e.value));
     expect(trials.map((t) => t.params.act)).toEqual(expected.map((e) => acts.get(e.number)));
+    // When each ran, as Optuna recorded it; no worker (Optuna keeps none).
+    expect(trials.map((t) => [t.createdAt, t.completedAt])).toEqual(times);
+    expect(trials.every((t) => t.worker === null)).toBe(true);
     for (const t of trials) {
       expect(t.state).toBe('COMPLETED');
       expect(t.metrics.seconds).toBe(12.5);

@@ -121,13 +121,18 @@ const IMPORT = `mutation Import($experiment: ExperimentInput, $experimentId: ID,
   importTrials(experiment: $experiment, experimentId: $experimentId, trials: $trials, dryRun: $dryRun, requestId: $requestId) { imported repeated experiment { id name trialCount } }
 }`;
 
+/** A file's trial as `importTrials` takes it. */
+function sentTrial(trial: FileTrial) {
+  return { params: trial.params, result: trial.result, worker: trial.worker ?? null, createdAt: trial.createdAt ?? null, completedAt: trial.completedAt ?? null };
+}
+
 /** The batches a file's trials are sent in: at most BATCH_TRIALS each, and BATCH_BYTES of JSON. */
 function batches(trials: readonly FileTrial[]): FileTrial[][] {
   const out: FileTrial[][] = [];
   let current: FileTrial[] = [];
   let bytes = 0;
   for (const trial of trials) {
-    const size = Buffer.byteLength(JSON.stringify({ params: trial.params, result: trial.result })) + 2;
+    const size = Buffer.byteLength(JSON.stringify(sentTrial(trial))) + 2;
     if (current.length && (current.length >= BATCH_TRIALS || bytes + size > BATCH_BYTES)) {
       out.push(current);
       current = [];
@@ -221,7 +226,7 @@ export async function importMain(argv: readonly string[], env: NodeJS.ProcessEnv
   const variables = (index: number, dryRun: boolean) => ({
     experiment,
     experimentId,
-    trials: sent[index]!.map((trial) => ({ params: trial.params, result: trial.result })),
+    trials: sent[index]!.map(sentTrial),
     dryRun,
     requestId: ids[index],
   });

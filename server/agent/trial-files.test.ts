@@ -85,17 +85,17 @@ describe('CSV cells', () => {
   it('reads the rows an export writes, naming their lines', () => {
     const text = stringify(
       [
-        ['number', 'state', 'params.x', 'loss', 'metrics.note', 'error', 'worker'],
-        [1, 'COMPLETED', '0.25', '1.5', 'two\nlines', '', 'w'],
-        [2, 'FAILED', '0.5', '', '', "'=oops", 'w'],
-        [3, 'RUNNING', '0.75', '', '', '', 'w'],
+        ['number', 'state', 'params.x', 'loss', 'metrics.note', 'error', 'worker', 'created_at', 'completed_at'],
+        [1, 'COMPLETED', '0.25', '1.5', 'two\nlines', '', 'w', '2026-01-02T03:04:05.678Z', '2026-01-02 04:05:06+01:00'],
+        [2, 'FAILED', '0.5', '', '', "'=oops", "'=w", '', ''],
+        [3, 'RUNNING', '0.75', '', '', '', 'w', '', ''],
       ],
       { record_delimiter: 'windows' },
     );
     const read = readCsv('t.csv', text, parseSearchSpace({ x: { min: 0, max: 1 } }));
     expect(read.trials).toEqual([
-      { params: { x: 0.25 }, result: { loss: 1.5, note: 'two\nlines' }, where: 'line 3' },
-      { params: { x: 0.5 }, result: { error: '=oops' }, where: 'line 4' },
+      { params: { x: 0.25 }, result: { loss: 1.5, note: 'two\nlines' }, where: 'line 3', worker: 'w', createdAt: '2026-01-02T03:04:05.678Z', completedAt: '2026-01-02T03:05:06.000Z' },
+      { params: { x: 0.5 }, result: { error: '=oops' }, where: 'line 4', worker: '=w', createdAt: null, completedAt: null },
     ]);
     expect([...read.skipped]).toEqual([['running state', 1]]);
   });
@@ -104,7 +104,7 @@ describe('CSV cells', () => {
     const space = parseSearchSpace({ x: { min: 0, max: 1 }, y: { min: 0, max: 1 } });
     const text = 'params.x,y,loss,accuracy,Notes,worker,state\n0.25,0.5,1.5,0.9,n,w1,COMPLETED\n';
     const read = readCsv('t.csv', text, space);
-    expect(read.trials).toEqual([{ params: { x: 0.25, y: 0.5 }, result: { loss: 1.5 }, where: 'line 2' }]);
+    expect(read.trials).toEqual([{ params: { x: 0.25, y: 0.5 }, result: { loss: 1.5 }, where: 'line 2', worker: 'w1', createdAt: null, completedAt: null }]);
     expect(read.notes).toEqual([
       'column "y" read as the parameter of that name (params.<name> says so)',
       'columns "accuracy", "Notes" left out: name a metric metrics.<name>, a parameter params.<name>',
@@ -119,9 +119,10 @@ describe('CSV cells', () => {
       ['state', 'params.x ', 'params.y', 'loss', 'metrics.acc '],
       ['COMPLETED', '0.25', '0.5', '1.5', '0.9'],
     ]);
-    expect(readCsv('t.csv', exported, space).trials).toEqual([{ params: { 'x ': 0.25, y: 0.5 }, result: { loss: 1.5, 'acc ': 0.9 }, where: 'line 2' }]);
+    const none = { worker: null, createdAt: null, completedAt: null };
+    expect(readCsv('t.csv', exported, space).trials).toEqual([{ params: { 'x ': 0.25, y: 0.5 }, result: { loss: 1.5, 'acc ': 0.9 }, where: 'line 2', ...none }]);
     const byHand = 'params.x , params.y , loss\n0.25,0.5,1.5\n';
-    expect(readCsv('t.csv', byHand, space).trials).toEqual([{ params: { 'x ': 0.25, y: 0.5 }, result: { loss: 1.5 }, where: 'line 2' }]);
+    expect(readCsv('t.csv', byHand, space).trials).toEqual([{ params: { 'x ': 0.25, y: 0.5 }, result: { loss: 1.5 }, where: 'line 2', ...none }]);
   });
 
   it('reads the empty cells of inactive parameters as absent, and "" where it is an active choice', () => {

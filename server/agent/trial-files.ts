@@ -15,6 +15,10 @@ import { CSV_COLUMNS, JSON_EXPORT_FORMAT, NUMBER_CELL as NUMBER, unescapeCell } 
 export interface FileTrial {
   readonly params: Record<string, unknown>;
   readonly result: Record<string, unknown>;
+  /** The worker that ran it, and when it started and finished (ISO 8601), where the file says. */
+  readonly worker?: string | null;
+  readonly createdAt?: string | null;
+  readonly completedAt?: string | null;
   /** Where it is in the file, for messages: `line 7`, `Optuna trial 12`. */
   readonly where: string;
 }
@@ -101,6 +105,21 @@ function emptyChoices(space: SearchSpace, params: Record<string, unknown>, cellO
   });
 }
 
+/** A date and time as ISO 8601 writes it (`2026-12-03T08:00:00.000Z`; a space for the T, or no zone: local time, as Optuna stores it). */
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$/i;
+
+/** A file's time as ISO 8601 in UTC, or null when it has none; one that is not a date and time is refused, naming where. */
+function fileTime(value: unknown, where: string, column: string): string | null {
+  if (value === null || value === undefined || value === '') return null;
+  const text = String(value).trim();
+  // Optuna writes microseconds: JavaScript's dates hold milliseconds.
+  const time = ISO_TIME.test(text) ? new Date(text.replace(' ', 'T').replace(/(\.\d{3})\d+/, '$1')) : null;
+  if (time === null || Number.isNaN(time.getTime())) {
+    throw new TrialFileError(`${where}: ${column} must be a date and time (ISO 8601, as oscar export writes it), but got "${printable(text.slice(0, 40))}"`);
+  }
+  return time.toISOString();
+}
+
 /**
  * Reads a CSV file in the format Oscar exports: `params.<name>` and `metrics.<name>` columns, `loss`,
  * `error`, and `state` (COMPLETED and FAILED rows are imported, others skipped; without a `state`
@@ -149,6 +168,7 @@ export function readCsv(path: string, text: string, space: SearchSpace | null): 
   if (ignored.length) notes.push(`column${plural(ignored)} ${listed(ignored)} left out: name a metric metrics.<name>, a parameter params.<name>`);
   if (paramColumns.length === 0) throw new TrialFileError(`${path}: no parameter columns: the header names them params.<name> (as \`oscar export\` writes them)`);
   const [stateAt, lossAt, errorAt] = [column('state'), column('loss'), column('error')];
+  const [workerAt, createdAt, completedAt] = [column('worker'), column('created_at'), column('completed_at')];
   const columnOf = new Map(paramColumns);
   const trials: FileTrial[] = [];
   const skipped = new Map<string, number>();
@@ -178,7 +198,15 @@ export function readCsv(path: string, text: string, space: SearchSpace | null): 
     }
     if (failed) result.error = error || 'failed (imported without a message)';
     else if (loss !== '') result.loss = NUMBER.test(loss) ? Number(loss) : loss;
-    trials.push({ params, result, where: `line ${info.lines}` });
+    const where = `line ${info.lines}`;
+    trials.push({
+      params,
+      result,
+      where,
+      worker: workerAt === -1 ? null : unescapeCell(record[workerAt] ?? '') || null,
+      createdAt: createdAt === -1 ? null : fileTime(record[createdAt], `${path} ${where}`, 'created_at'),
+      completedAt: completedAt === -1 ? null : fileTime(record[completedAt], `${path} ${where}`, 'completed_at'),
+    });
   }
   return { trials, skipped, notes, experiment: null };
 }
@@ -200,7 +228,17 @@ export function readJsonExport(path: string, text: string): TrialFile {
   const trials: FileTrial[] = [];
   const skipped = new Map<string, number>();
   document.trials.forEach((raw: unknown, i: number) => {
-    const trial = (raw ?? {}) as { number?: unknown; state?: unknown; params?: unknown; loss?: unknown; metrics?: unknown; error?: unknown };
+    const trial = (raw ?? {}) as {
+      number?: unknown;
+      state?: unknown;
+      params?: unknown;
+      loss?: unknown;
+      metrics?: unknown;
+      error?: unknown;
+      worker?: unknown;
+      createdAt?: unknown;
+      completedAt?: unknown;
+    };
     const state = String(trial.state ?? '').toUpperCase();
     if (state !== 'COMPLETED' && state !== 'FAILED') {
       skip(skipped, `${state.toLowerCase() || 'no'} state`);
@@ -212,7 +250,14 @@ export function readJsonExport(path: string, text: string): TrialFile {
     if (state === 'FAILED') result.error = trial.error ?? 'failed (imported without a message)';
     else if (trial.loss !== null && trial.loss !== undefined) result.loss = trial.loss;
     const where = Number.isInteger(trial.number) ? `trials[${i}] (trial ${String(trial.number)})` : `trials[${i}]`;
-    trials.push({ params: (trial.params ?? {}) as Record<string, unknown>, result, where });
+    trials.push({
+      params: (trial.params ?? {}) as Record<string, unknown>,
+      result,
+      where,
+      worker: typeof trial.worker === 'string' && trial.worker !== '' ? trial.worker : null,
+      createdAt: fileTime(trial.createdAt, `${path} ${where}`, 'createdAt'),
+      completedAt: fileTime(trial.completedAt, `${path} ${where}`, 'completedAt'),
+    });
   });
   const spec = document.experiment as Record<string, unknown> | undefined;
   const experiment = spec && typeof spec === 'object'
@@ -403,16 +448,18 @@ export function readOptunaStudy(path: string, study: string | null, space: Searc
     for (const row of db.prepare("SELECT state, COUNT(*) AS n FROM trials WHERE study_id = ? AND state <> 'COMPLETE' GROUP BY state").all(chosen.id) as { state: string; n: number }[]) {
       skipped.set(`${row.state.toLowerCase()} state`, row.n);
     }
-    const trialRows = db.prepare("SELECT trial_id AS id, number FROM trials WHERE study_id = ? AND state = 'COMPLETE' ORDER BY number").all(chosen.id) as { id: number; number: number }[];
+    const trialRows = db
+      .prepare("SELECT trial_id AS id, number, datetime_start AS started, datetime_complete AS completed FROM trials WHERE study_id = ? AND state = 'COMPLETE' ORDER BY number")
+      .all(chosen.id) as { id: number; number: number; started: string | null; completed: string | null }[];
     const paramsOf = db.prepare('SELECT param_name AS name, param_value AS value, distribution_json AS distribution FROM trial_params WHERE trial_id = ?');
     // Optuna 3 marks infinite values in value_type; earlier storages have no such column.
     const typed = (db.prepare("SELECT name FROM pragma_table_info('trial_values')").all() as { name: string }[]).some((column) => column.name === 'value_type');
     const valuesOf = db.prepare(`SELECT objective, value${typed ? ', value_type AS type' : ''} FROM trial_values WHERE trial_id = ? ORDER BY objective`);
     const attributesOf = db.prepare('SELECT key, value_json AS value FROM trial_user_attributes WHERE trial_id = ?');
     const distributions = new Map<string, OptunaDistribution>();
-    const read: (OptunaParams & { readonly result: Record<string, unknown> })[] = [];
+    const read: (OptunaParams & { readonly result: Record<string, unknown>; readonly createdAt: string | null; readonly completedAt: string | null })[] = [];
     const nonFinite = new Map<string, number>();
-    for (const { id, number } of trialRows) {
+    for (const { id, number, started, completed } of trialRows) {
       const where = `Optuna trial ${number}`;
       const values = valuesOf.all(id) as { objective: number; value: number | null; type?: string }[];
       if (values.length !== Math.max(1, directions.length) || values.some((v) => v.value === null || (v.type !== undefined && v.type !== 'FINITE'))) {
@@ -444,11 +491,12 @@ export function readOptunaStudy(path: string, study: string | null, space: Searc
           result.loss = -value;
         } else result.loss = value;
       } else values.forEach((v, i) => (result[`values_${i}`] = v.value));
-      read.push({ values: params, result, where });
+      // Optuna stores its machine's local time, without a zone: read as this machine's.
+      read.push({ values: params, result, where, createdAt: fileTime(started, `${path} ${where}`, 'datetime_start'), completedAt: fileTime(completed, `${path} ${where}`, 'datetime_complete') });
     }
     const parameters = optunaSpace(path, distributions, read);
     const keyedBy = space ?? spaceOf(parameters);
-    const trials = read.map(({ values, result, where }) => ({ params: keyedParams(keyedBy, values), result, where }));
+    const trials = read.map(({ values, result, where, createdAt, completedAt }) => ({ params: keyedParams(keyedBy, values), result, where, createdAt, completedAt }));
     const notes = [...nonFinite].map(([key, count]) => `the user attribute "${key}" holds NaN or an infinity in ${count} ${count === 1 ? 'trial' : 'trials'}: imported as null there`);
     const experiment: Record<string, unknown> = { parameters, description: `Imported from the Optuna study "${chosen.name}"` };
     if (directions.length > 1) experiment.objectives = Object.fromEntries(directions.map((direction, i) => [`values_${i}`, direction]));

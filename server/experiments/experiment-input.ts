@@ -83,6 +83,11 @@ function optionalName(field: string, value: string | null | undefined, max: numb
   return trimmed;
 }
 
+/** A worker's name (`worker` of suggest, or of an imported trial), trimmed and validated; null when none is given. */
+export function parseWorkerName(value: string | null | undefined, field = 'worker'): string | null {
+  return optionalName(field, value, MAX_WORKER);
+}
+
 /** A client's id for one call (`requestId` of suggest, enqueue and importTrials), validated; null when none is given. */
 export function parseRequestId(value: string | null | undefined): string | null {
   return optionalName('requestId', value, MAX_ID);
@@ -131,7 +136,7 @@ export function parseExperimentRequest(input: ExperimentInputArgs, who: WorkerAr
     pruner: input.pruner === undefined || input.pruner === null ? null : parsePruner(input.pruner),
     objectives: input.objectives === undefined || input.objectives === null ? null : parseObjectives(input.objectives),
     constraints: input.constraints === undefined || input.constraints === null ? null : parseConstraints(input.constraints),
-    worker: optionalName('worker', who.worker, MAX_WORKER),
+    worker: parseWorkerName(who.worker),
     instance: optionalName('instance', who.instance, MAX_ID),
     requestId: parseRequestId(who.requestId),
   };

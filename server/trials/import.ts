@@ -6,6 +6,7 @@ import { parseSearchSpace, type Params } from '../optimizer/space.ts';
 import { storedObjectives } from '../objectives/objectives-config.ts';
 import type { Database, Db } from '../runtime/database.ts';
 import type { Events } from '../runtime/events.ts';
+import { parseWorkerName } from '../experiments/experiment-input.ts';
 import { parseParams } from './trial-params.ts';
 import { checkObjectives, parseTrialResult, type TrialOutcome } from './trial-result.ts';
 
@@ -15,10 +16,40 @@ export const MAX_IMPORT_BATCH = 1000;
 /** What the optimizer field of an imported trial says. */
 export const IMPORTED = 'imported';
 
-/** A finished trial as `importTrials` receives it: its parameters and its result, as `update` takes it. */
+/** A finished trial as `importTrials` receives it: its parameters and its result, as `update` takes it, and where and when it ran. */
 export interface ImportedTrialArgs {
   readonly params?: unknown;
   readonly result?: unknown;
+  readonly worker?: string | null;
+  readonly createdAt?: Date | null;
+  readonly completedAt?: Date | null;
+}
+
+/** An imported trial, checked: what it is stored as. */
+export interface CheckedImport {
+  readonly params: Params;
+  readonly outcome: TrialOutcome;
+  readonly worker: string | null;
+  /** When it started and finished; null when the file did not say (then: when it is imported). */
+  readonly createdAt: Date | null;
+  readonly completedAt: Date | null;
+}
+
+/** The earliest time an imported trial may carry. */
+const EARLIEST = Date.UTC(1970, 0, 1);
+
+/** How far ahead of the server's clock an imported time may be (another machine's clock). */
+const CLOCK_SKEW_MS = 5 * 60 * 1000;
+
+/** A trial's time, checked: a real date from 1970 until now (give or take a clock's skew). */
+function parseTime(value: Date | null | undefined, field: string, now: number): Date | null {
+  if (value === null || value === undefined) return null;
+  const time = value.getTime();
+  if (!Number.isFinite(time)) throw badInput(field, `${field} must be a date and time (ISO 8601)`);
+  if (time < EARLIEST || time > now + CLOCK_SKEW_MS) {
+    throw badInput(field, `${field} must be between 1970 and now, but got ${value.toISOString()}`);
+  }
+  return value;
 }
 
 /** What an import stored (or, for a dry run, would store). */
@@ -53,18 +84,24 @@ function inRow<T>(index: number, check: () => T): T {
  * checks it (its objectives required). A bad row refuses them all with BAD_USER_INPUT naming it
  * (`trials[3].params.x`).
  */
-export function checkImportedTrials(basis: ImportBasis, trials: readonly ImportedTrialArgs[]): { params: Params; outcome: TrialOutcome }[] {
+export function checkImportedTrials(basis: ImportBasis, trials: readonly ImportedTrialArgs[]): CheckedImport[] {
   if (trials.length > MAX_IMPORT_BATCH) {
     throw badInput('trials', `trials may hold at most ${MAX_IMPORT_BATCH} trials a call, but got ${trials.length}: send them in batches`);
   }
   const space = parseSearchSpace(basis.parameters);
   const objectives = storedObjectives(basis.objectives);
+  const now = Date.now();
   return trials.map((trial, i) =>
     inRow(i, () => {
       const params = parseParams(space, trial.params, 'params');
       const outcome: TrialOutcome = parseTrialResult(trial.result);
       checkObjectives(outcome, objectives);
-      return { params, outcome };
+      const createdAt = parseTime(trial.createdAt, 'createdAt', now);
+      const completedAt = parseTime(trial.completedAt, 'completedAt', now);
+      if (createdAt !== null && completedAt !== null && completedAt < createdAt) {
+        throw badInput('completedAt', `completedAt (${completedAt.toISOString()}) must not be before createdAt (${createdAt.toISOString()})`);
+      }
+      return { params, outcome, worker: parseWorkerName(trial.worker), createdAt, completedAt };
     }),
   );
 }
@@ -116,7 +153,7 @@ export async function importTrials(
         });
         const first = updated.nextTrialNumber - rows.length;
         await tx.trial.createMany({
-          data: rows.map(({ params, outcome }, i): Prisma.TrialCreateManyInput => ({
+          data: rows.map(({ params, outcome, worker, createdAt, completedAt }, i): Prisma.TrialCreateManyInput => ({
             experimentId: experiment.id,
             number: first + i,
             state: outcome.kind === 'completed' ? 'COMPLETED' : 'FAILED',
@@ -124,9 +161,11 @@ export async function importTrials(
             loss: outcome.kind === 'completed' ? outcome.loss : null,
             error: outcome.kind === 'failed' ? outcome.error : null,
             metrics: outcome.metrics as Prisma.InputJsonObject,
+            worker,
             optimizer: IMPORTED,
-            createdAt: now,
-            completedAt: now,
+            // A time the file did not give: the other one (the duration unknown), else now.
+            createdAt: createdAt ?? completedAt ?? now,
+            completedAt: completedAt ?? createdAt ?? now,
             revision: updated.revision,
           })),
         });
