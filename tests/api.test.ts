@@ -178,6 +178,17 @@ describe('the suggest / update loop', () => {
     expect(fresh.number).toBe(1);
     const now = await server.gql(`{ experiment(name: "Alone") { id version algorithm parameters } }`, {}, alice);
     expect(now.data?.experiment).toEqual({ id: fresh.experiment.id, version: 2, algorithm: 'random', parameters: { x: { min: 0, max: 4, step: 1 } } });
+
+    // importTrials with the name alone and resume: false checks rows against the objectives the new
+    // version keeps; refused rows archive nothing.
+    await server.gql(SUGGEST, { experiment: { name: 'Scored', parameters: { x: [1, 2] }, objectives: { accuracy: 'maximize' } } }, alice);
+    const afresh = `mutation ($result: JSON!) { importTrials(experiment: {name: "Scored", resume: false}, trials: [{params: {x: 1}, result: $result}]) { imported experiment { version objectives } } }`;
+    const versions = async () => (await server.gql(`{ experiment(name: "Scored") { versions { version } } }`, {}, alice)).data?.experiment.versions.length;
+    const lossOnly = await server.gql(afresh, { result: { loss: 1 } }, alice);
+    expect(lossOnly.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'trials[0].result.accuracy' });
+    expect(await versions()).toBe(1);
+    const scored = await server.gql(afresh, { result: { accuracy: 0.9 } }, alice);
+    expect(scored.data?.importTrials).toEqual({ imported: 1, experiment: { version: 2, objectives: { accuracy: 'maximize' } } });
   });
 
   it('with resume: false archives the earlier trials, keeps them queryable, and starts afresh', async () => {

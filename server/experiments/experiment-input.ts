@@ -48,6 +48,11 @@ export interface SuggestInput {
   readonly worker: string | null;
   readonly instance: string | null;
   readonly requestId: string | null;
+  /**
+   * True when the client named only an experiment (`{"name": "Square"}`): it joins the current one of
+   * that name, in the space that one has, and never creates one (see `withStoredSpace`).
+   */
+  readonly joined?: boolean;
 }
 
 /**

@@ -69,7 +69,8 @@ export function archivedOrDeleted(db: Db, experiment: Pick<Experiment, 'id' | 'n
  * What a dry run checks against, without creating or changing anything: the experiment
  * {@link targetExperiment} would use when it exists (null otherwise, and as it is now: a resuming
  * request's new settings are not applied), and the parameters and objectives it would have, or, for an
- * experiment not created yet (or one `resume: false` would start afresh), those the request gives.
+ * experiment not created yet (or one `resume: false` would start afresh), those the request gives (a
+ * fresh start keeps the current version's objectives unless the request gives its own).
  * Callers check their input against it before {@link targetExperiment}, so refused input creates no
  * experiment.
  */
@@ -84,14 +85,14 @@ export async function previewTarget(
     return { experiment, basis: experiment };
   }
   const request = await withStoredSpace(database.db, viewer.userId, parseExperimentRequest(args.experiment));
-  const current = request.resume
-    ? await database.db.experiment.findFirst({ where: { ownerId: viewer.userId, name: request.name, archivedAt: null }, orderBy: { version: 'desc' } })
-    : null;
-  if (current) {
-    // Checked as resuming would, but nothing written: the request's objectives are the ones its import would meet.
+  const current = await database.db.experiment.findFirst({ where: { ownerId: viewer.userId, name: request.name, archivedAt: null }, orderBy: { version: 'desc' } });
+  // The objectives its trials would meet: the request's, else the current version's (which a version
+  // started afresh keeps, as createVersion does).
+  const objectives = request.objectives !== null ? (request.objectives as unknown as Experiment['objectives']) : (current?.objectives ?? null);
+  if (current && request.resume) {
+    // Checked as resuming would, but nothing written.
     checkSameSpace(current, request);
-    const objectives = request.objectives !== null ? (request.objectives as unknown as Experiment['objectives']) : current.objectives;
     return { experiment: current, basis: { parameters: current.parameters, objectives } };
   }
-  return { experiment: null, basis: { parameters: request.parameters as Experiment['parameters'], objectives: (request.objectives as unknown as Experiment['objectives']) ?? null } };
+  return { experiment: null, basis: { parameters: request.parameters as Experiment['parameters'], objectives } };
 }

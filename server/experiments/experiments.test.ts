@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Runtime } from '../runtime/runtime.ts';
 import { startRuntime, type TestRuntime } from '../../tests/runtime.ts';
-import { parseExperimentInput } from './experiment-input.ts';
+import { parseExperimentInput, parseExperimentRequest } from './experiment-input.ts';
+import { withStoredSpace } from './stored-space.ts';
 import { openExperiment, rejoinExperiment } from './experiments.ts';
 import { forgetOldRequests, REQUEST_ID_DAYS } from '../trials/request-expiry.ts';
 
@@ -80,4 +81,27 @@ it("a resume: false call whose version another's resume: false archived joins th
   await expect(rejoinExperiment(runtime.database, runtime.events, runtime.experiments, owner.id, input('mine', 'my run', { y: [1, 2] }))).rejects.toMatchObject({
     extensions: { code: 'CONFLICT', field: 'experiment.parameters' },
   });
+});
+
+it('a name alone read before the experiment was deleted or restarted creates nothing, and follows a restart into its new space', async () => {
+  const owner = await runtime.db.user.create({ data: { email: 'joined-race@example.com', passwordHash: 'x' } });
+  const open = (input: Parameters<typeof parseExperimentRequest>[0]) => openExperiment(runtime.database, runtime.events, owner.id, input as never);
+  const first = await openExperiment(runtime.database, runtime.events, owner.id, parseExperimentInput({ name: 'Racy', parameters: { x: [1, 2] }, algorithm: 'random', leaseSeconds: 40 }));
+  // Read (the space of version 1), then version 1 restarted by another in a new space.
+  const joined = await withStoredSpace(runtime.db, owner.id, parseExperimentRequest({ name: 'Racy' }));
+  const joinedAfresh = await withStoredSpace(runtime.db, owner.id, parseExperimentRequest({ name: 'Racy', resume: false }));
+  const second = await openExperiment(runtime.database, runtime.events, owner.id, parseExperimentInput({ name: 'Racy', parameters: { y: [5, 6] }, resume: false }));
+  expect(second.id).not.toBe(first.id);
+  // The joining call meets version 2 as it is, neither refused for its space nor restarting it in the old one.
+  expect((await open(joined)).id).toBe(second.id);
+  const third = await open(joinedAfresh);
+  expect(third).toMatchObject({ version: 3, parameters: { y: [5, 6] }, algorithm: 'random', leaseSeconds: 40 });
+  expect((await rejoinExperiment(runtime.database, runtime.events, runtime.experiments, owner.id, joined)).id).toBe(third.id);
+  // Deleted between the read and the lock: NOT_FOUND, and no version of that name made again.
+  await runtime.db.experiment.deleteMany({ where: { ownerId: owner.id, name: 'Racy' } });
+  for (const request of [joined, joinedAfresh]) {
+    await expect(open(request)).rejects.toMatchObject({ extensions: { code: 'NOT_FOUND', field: 'experiment.name' } });
+    await expect(rejoinExperiment(runtime.database, runtime.events, runtime.experiments, owner.id, request)).rejects.toMatchObject({ extensions: { code: 'NOT_FOUND' } });
+  }
+  expect(await runtime.db.experiment.count({ where: { ownerId: owner.id } })).toBe(0);
 });

@@ -10,6 +10,7 @@ import type { SuggestInput } from './experiment-input.ts';
 import { samePruner } from '../pruners/pruner-config.ts';
 import { storedConstraints, storedObjectives } from '../objectives/objectives-config.ts';
 import { requestIdKept } from '../trials/request-expiry.ts';
+import { joinedTo, noExperimentNamed } from './stored-space.ts';
 
 async function createVersion(database: Database, events: Events, ownerId: string, request: SuggestInput, archive: Experiment | null): Promise<Experiment> {
   const latest = await database.db.experiment.findFirst({
@@ -121,7 +122,8 @@ export async function findExperiment(database: Database, events: Events, directo
 export async function rejoinExperiment(database: Database, events: Events, directory: ExperimentDirectory, ownerId: string, request: SuggestInput): Promise<OpenedExperiment> {
   const current = await database.db.experiment.findFirst({ where: { ownerId, name: request.name, archivedAt: null }, orderBy: { version: 'desc' } });
   if (current === null) return findExperiment(database, events, directory, ownerId, request);
-  if (canonicalSpace(parseSearchSpace(current.parameters)) !== canonicalSpace(request.space)) {
+  // A joining request has no space of its own: it joins the version that is current, whatever its space.
+  if (!request.joined && canonicalSpace(parseSearchSpace(current.parameters)) !== canonicalSpace(request.space)) {
     throw userError(
       'CONFLICT',
       `Experiment "${request.name}" was started afresh meanwhile by another call, with a different parameter space; send this call again to start afresh once more`,
@@ -160,18 +162,22 @@ async function startedBy(database: Database, experiment: Experiment, request: Su
  */
 export async function openExperiment(database: Database, events: Events, ownerId: string, request: SuggestInput): Promise<Experiment> {
   const current = () => database.db.experiment.findFirst({ where: { ownerId, name: request.name, archivedAt: null }, orderBy: { version: 'desc' } });
+  // A joining request (a name alone) takes the space of the version it meets, whichever that is by now.
+  const fitted = (experiment: Experiment): SuggestInput => (request.joined ? joinedTo(request, experiment) : request);
   const found = await current();
-  if (found && request.resume) return resume(database, events, found, request);
+  if (found && request.resume) return resume(database, events, found, fitted(found));
   return database.withExperimentLock(`name:${ownerId}:${request.name}`, async () => {
     // Read again under the lock: another request may have created (or archived) it meanwhile.
     const now = await current();
-    if (now && request.resume) return resume(database, events, now, request);
+    // Deleted meanwhile: a name alone creates nothing.
+    if (now === null && request.joined) throw noExperimentNamed(request.name);
+    if (now && request.resume) return resume(database, events, now, fitted(now));
     if (now && (await startedBy(database, now, request))) {
       // A resend carries the first call's settings: applying them again could undo a change another
       // worker's resuming call made since.
-      checkSameSpace(now, request);
+      checkSameSpace(now, fitted(now));
       return now;
     }
-    return createVersion(database, events, ownerId, request, now);
+    return createVersion(database, events, ownerId, now ? fitted(now) : request, now);
   });
 }
