@@ -265,6 +265,27 @@ describe('export and import', () => {
     expect(essence(await trialsOf('Lost answer'))).toEqual(essence(await trialsOf('Round trip')));
   });
 
+  it('imports the export of a trial failed with a metric named loss, leaving that metric out and saying so', async () => {
+    const experiment = { name: 'Failed with loss', parameters: PARAMETERS };
+    const failing = (await server.gql(SUGGEST, { e: experiment }, token)).data!.suggest;
+    const failed = await server.gql(`mutation ($id: ID!) { fail(trialId: $id, error: "diverged", metrics: {loss: 0.5, epoch: 2}) { state } }`, { id: failing.id }, token);
+    expect(failed.data?.fail.state).toBe('FAILED');
+    const done = (await server.gql(SUGGEST, { e: experiment }, token)).data!.suggest;
+    await server.gql(UPDATE, { id: done.id, r: { loss: 1.5, epoch: 3 } }, token);
+    for (const format of ['csv', 'json']) {
+      const exported = await oscar(['export', '--experiment', 'Failed with loss', '--format', format, '--out', `failed-loss.${format}`]);
+      expect(exported.code).toBe(0);
+      const imported = await oscar(['import', '--experiment', file(`failed-loss-${format}.json`, JSON.stringify({ ...experiment, name: `Failed with loss ${format}` })), `failed-loss.${format}`]);
+      expect(imported.stderr).toContain(`failed-loss.${format}: the metric "loss" of 1 failed trial left out: a failed trial's result holds no loss`);
+      expect(imported.stdout).toContain(`Imported 2 trials into "Failed with loss ${format}"`);
+      const copied = await trialsOf(`Failed with loss ${format}`);
+      expect(copied.map(({ state, loss, error, metrics }) => ({ state, loss, error, metrics }))).toEqual([
+        { state: 'FAILED', loss: null, error: 'diverged', metrics: { epoch: 2 } },
+        { state: 'COMPLETED', loss: 1.5, error: null, metrics: { epoch: 3 } },
+      ]);
+    }
+  });
+
   it('round-trips, through CSV, a categorical with 1 and "1", true and "true", and text metrics that spell numbers', async () => {
     const parameters = { choice: [1, '1', true, 'true', ''] };
     const made = await server.gql(IMPORT, {

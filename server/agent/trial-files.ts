@@ -105,6 +105,26 @@ function emptyChoices(space: SearchSpace, params: Record<string, unknown>, cellO
   });
 }
 
+/**
+ * A failed trial's result: its metrics and its error. A metric named `loss` (which `fail` may store) is
+ * left out, as a result's `loss` is the trial's loss, which a failed trial has none of; `dropped`
+ * counts it for the note the import prints.
+ */
+function failedResult(result: Record<string, unknown>, error: unknown, dropped: { count: number }): Record<string, unknown> {
+  if (Object.hasOwn(result, 'loss')) {
+    delete result.loss;
+    dropped.count++;
+  }
+  result.error = error || 'failed (imported without a message)';
+  return result;
+}
+
+/** The note for failed trials whose metric `loss` was left out. */
+function droppedLossNote(dropped: { count: number }): string[] {
+  const { count } = dropped;
+  return count === 0 ? [] : [`the metric "loss" of ${count} failed ${count === 1 ? 'trial' : 'trials'} left out: a failed trial's result holds no loss`];
+}
+
 /** A date and time as ISO 8601 writes it (`2026-12-03T08:00:00.000Z`; a space for the T, or no zone: local time, as Optuna stores it). */
 const ISO_TIME = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$/i;
 
@@ -152,6 +172,7 @@ export function readCsv(path: string, text: string, space: SearchSpace | null): 
   // the import says which it took for what (a metric needs its prefix: a wide table from elsewhere
   // would otherwise bring every column along as a metric).
   const notes: string[] = [];
+  const dropped = { count: 0 };
   const taken: string[] = [];
   const ignored: string[] = [];
   header.forEach((raw, i) => {
@@ -196,7 +217,7 @@ export function readCsv(path: string, text: string, space: SearchSpace | null): 
       const value = metricValue(record[i] ?? '');
       if (value !== undefined) result[name] = value;
     }
-    if (failed) result.error = error || 'failed (imported without a message)';
+    if (failed) failedResult(result, error, dropped);
     else if (loss !== '') result.loss = NUMBER.test(loss) ? Number(loss) : loss;
     const where = `line ${info.lines}`;
     trials.push({
@@ -208,7 +229,7 @@ export function readCsv(path: string, text: string, space: SearchSpace | null): 
       completedAt: completedAt === -1 ? null : fileTime(record[completedAt], `${path} ${where}`, 'completed_at'),
     });
   }
-  return { trials, skipped, notes, experiment: null };
+  return { trials, skipped, notes: [...notes, ...droppedLossNote(dropped)], experiment: null };
 }
 
 /** The columns `oscar export` writes besides parameters and metrics: read for what they are, or ignored. */
@@ -227,6 +248,7 @@ export function readJsonExport(path: string, text: string): TrialFile {
   }
   const trials: FileTrial[] = [];
   const skipped = new Map<string, number>();
+  const dropped = { count: 0 };
   document.trials.forEach((raw: unknown, i: number) => {
     const trial = (raw ?? {}) as {
       number?: unknown;
@@ -247,7 +269,7 @@ export function readJsonExport(path: string, text: string): TrialFile {
     const metrics = trial.metrics && typeof trial.metrics === 'object' && !Array.isArray(trial.metrics) ? (trial.metrics as Record<string, unknown>) : {};
     // Copied into a record without a prototype: a `__proto__` key JSON.parse made stays a key.
     const result = Object.assign(emptyRecord(), metrics);
-    if (state === 'FAILED') result.error = trial.error ?? 'failed (imported without a message)';
+    if (state === 'FAILED') failedResult(result, trial.error, dropped);
     else if (trial.loss !== null && trial.loss !== undefined) result.loss = trial.loss;
     const where = Number.isInteger(trial.number) ? `trials[${i}] (trial ${String(trial.number)})` : `trials[${i}]`;
     trials.push({
@@ -265,7 +287,7 @@ export function readJsonExport(path: string, text: string): TrialFile {
         (['description', 'parameters', 'algorithm', 'leaseSeconds', 'objectives', 'constraints', 'pruner'] as const).filter((key) => spec[key] !== undefined && spec[key] !== null).map((key) => [key, spec[key]]),
       )
     : null;
-  return { trials, skipped, notes: [], experiment };
+  return { trials, skipped, notes: droppedLossNote(dropped), experiment };
 }
 
 /** One of Optuna's distributions, as its storage writes `distribution_json`. */
