@@ -1,6 +1,6 @@
 import { builder } from './builder.ts';
 import { ExperimentInput } from './trial.ts';
-import { previewTarget, targetExperiment } from '../server/experiments/experiment-target.ts';
+import { currentTargetId, previewTarget, targetExperiment } from '../server/experiments/experiment-target.ts';
 import { downloadPath } from '../server/http/trial-download.ts';
 import { EXPORT_FORMATS, exportFileName, exportTrials, type ExportFormat } from '../server/trials/export.ts';
 import { checkImportedTrials, importedBefore, importTrials, MAX_IMPORT_BATCH, type ImportOutcome } from '../server/trials/import.ts';
@@ -97,21 +97,23 @@ builder.mutationField('importTrials', (t) =>
       trials: t.arg({ type: [ImportedTrialInput], required: true }),
       dryRun: t.arg.boolean({ defaultValue: false, required: true }),
       requestId: t.arg.string({
-        description: `A client-chosen id per call (at most 100 characters): resending the call with the same one returns the first answer (\`repeated\`) and stores nothing, for ${REQUEST_ID_DAYS} days, while the version it went to is current. A dry run with an id already used answers what that call stored, \`repeated\`, checking nothing; a dry run's own id is not kept.`,
+        description: `A client-chosen id per call (at most 100 characters): resending the call with the same one returns the first answer (\`repeated\`) and stores nothing, for ${REQUEST_ID_DAYS} days, while the version it went to is the one the call names (renamed or archived since: a new call). A dry run with an id already used answers what that call stored, \`repeated\`, checking nothing; a dry run's own id is not kept.`,
       }),
     },
     resolve: async (_root, args, ctx) => {
       // Checked on a dry run too (so the real call is not refused for it), but only the real call's is kept.
       const requestId = parseRequestId(args.requestId);
-      // A resend (its answer was lost on the way): the first call's answer, nothing stored or archived again.
-      // A dry run with a used id answers the same, so a client can tell what an earlier run stored.
-      const before = requestId === null ? null : await importedBefore(ctx.runtime.db, ctx.viewer.userId, requestId);
-      if (before) return { ...before, dryRun: args.dryRun };
       const target = {
         experiment: args.experiment,
         experimentId: args.experimentId === undefined || args.experimentId === null ? null : String(args.experimentId),
         experimentName: args.experimentName,
       };
+      // A resend (its answer was lost on the way): the first call's answer, nothing stored or archived
+      // again, while it went to the experiment this call names. A dry run with a used id answers the
+      // same, so a client can tell what an earlier run stored; it forgets nothing.
+      const before =
+        requestId === null ? null : await importedBefore(ctx.runtime.db, ctx.viewer.userId, requestId, await currentTargetId(ctx.runtime.db, ctx.viewer.userId, target), !args.dryRun);
+      if (before) return { ...before, dryRun: args.dryRun };
       // Checked first, with nothing written: refused rows neither create nor change an experiment.
       const { experiment: existing, basis } = await previewTarget(ctx.runtime.database, ctx.runtime.events, ctx.viewer, target);
       const checked = checkImportedTrials(basis, args.trials).length;

@@ -237,6 +237,13 @@ describe('export and import', () => {
     await server.gql(`mutation { suggest(experiment: {name: "Cut off", resume: false}) { id } }`, {}, token);
     const third = await oscar(['import', '--experiment', 'Cut off', 'whole.csv']);
     expect(third.stdout).toContain('Imported 700 trials into "Cut off" (701 trials now)');
+    // Renamed since: the spec's name is a new experiment again, which takes the whole file.
+    const { id } = (await server.gql(`{ experiment(name: "Cut off") { id } }`, {}, token)).data!.experiment;
+    expect((await server.gql(`mutation ($id: ID!) { updateExperiment(id: $id, name: "Cut off before") { name } }`, { id }, token)).errors).toBeUndefined();
+    const fourth = await oscar(['import', '--experiment', spec, 'whole.csv']);
+    expect(fourth.stdout).toContain('Imported 700 trials into "Cut off" (700 trials now)');
+    expect(fourth.stdout).not.toContain('earlier run');
+    expect((await server.gql(`{ experiment(name: "Cut off before") { trialCount } }`, {}, token)).data?.experiment.trialCount).toBe(701);
   });
 
   it('`oscar import` stores a batch once when the answer to storing it was lost and it was sent again', async () => {
@@ -720,7 +727,10 @@ describe('importTrials resent', () => {
     expect(restarts[0]!.data?.importTrials).toMatchObject({ numbers: [1, 2], experiment: { version: 2, trialCount: 2 } });
     expect(await versions()).toBe(2);
     expect((await trialsOf('Imported once')).map((t) => t.params.x)).toEqual([1.5, 2.5]);
-    // An id whose batch went to a version archived since is a new call: its trials go to the current one.
+    // An id whose batch went to a version archived since is a new call: its trials go to the current one
+    // (a dry run says it is not repeated).
+    const dryArchived = await server.gql(IMPORT_DRY, { name: 'Imported once', t: rows([1, 2, 3]), r: 'import-1' }, token);
+    expect(dryArchived.data?.importTrials).toMatchObject({ imported: 3, numbers: [], repeated: false });
     const intoNew = await server.gql(ONCE, { name: 'Imported once', t: rows([1, 2, 3]), r: 'import-1' }, token);
     expect(intoNew.data?.importTrials).toMatchObject({ numbers: [3, 4, 5], repeated: false, experiment: { version: 2, trialCount: 5 } });
     expect((await server.gql(ONCE, { name: 'Imported once', t: rows([1, 2, 3]), r: 'import-1' }, token)).data?.importTrials).toMatchObject({ numbers: [3, 4, 5], repeated: true });

@@ -152,7 +152,7 @@ function batches(trials: readonly FileTrial[]): FileTrial[][] {
  * earlier run finished or was cut off.
  */
 export function batchRequestId(experiment: string, index: number, batch: readonly FileTrial[]): string {
-  const content = JSON.stringify([experiment, index, batch.map((trial) => [trial.params, trial.result])]);
+  const content = JSON.stringify([experiment, index, batch.map(sentTrial)]);
   return `import-${createHash('sha256').update(content).digest('hex')}`;
 }
 
@@ -232,33 +232,30 @@ export async function importMain(argv: readonly string[], env: NodeJS.ProcessEnv
   });
   type Answer = { importTrials: { imported: number; repeated: boolean; experiment: { id: string; name: string; trialCount: number } | null } };
   // Every batch is checked before any is stored, so a bad row anywhere in the file stores nothing. A
-  // batch an earlier run stored is answered so (repeated), unchecked, and is not sent again.
-  const earlier = new Map<number, Answer['importTrials']>();
+  // batch an earlier run stored is answered so (repeated), unchecked.
+  const earlier = new Set<number>();
   for (const [index, batch] of sent.entries()) {
     const checked = await graphql<Answer>(target, IMPORT, variables(index, true)).catch((error: unknown) => {
       throw rowError(error, batch, file);
     });
-    if (checked.importTrials.repeated) earlier.set(index, checked.importTrials);
+    if (checked.importTrials.repeated) earlier.add(index);
   }
   let imported = 0;
   let before = 0;
   let last: Answer['importTrials'] | null = null;
   for (const [index, batch] of sent.entries()) {
-    const stored = earlier.get(index);
-    if (stored) {
-      before += stored.imported;
-      last ??= stored; // its trial count as it was before this run's batches: a later answer's replaces it
-      continue;
-    }
+    // Every batch is sent, those an earlier run stored too: the server answers them from their ids
+    // without storing them again, or, when their version was archived since, stores them in the current one.
     try {
-      // A repeated answer here is this run's own batch, resent after its answer was lost.
       last = (await graphql<Answer>(target, IMPORT, variables(index, false))).importTrials;
     } catch (error) {
       const failure = rowError(error, batch, file) as Error;
       if (imported > 0) failure.message += ` (${imported} trials were imported before this batch)`;
       throw failure;
     }
-    imported += last.imported;
+    // Repeated when an earlier run stored it (so its dry run said), else this run's own, resent after a lost answer.
+    if (last.repeated && earlier.has(index)) before += last.imported;
+    else imported += last.imported;
     // Later batches go to the experiment the first one reached (a spec with resume: false restarts once).
     if (last.experiment) {
       experiment = null;

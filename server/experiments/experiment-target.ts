@@ -46,6 +46,20 @@ export async function targetExperiment(database: Database, events: Events, viewe
   return found;
 }
 
+/**
+ * The id of the experiment a call naming `args` goes to as things are now, without creating or
+ * changing anything: the version given by id, or the current version of the name given; null when
+ * there is none (yet). A `resume: false` call that a resend repeats went to the version it started,
+ * which is the current one until another starts afresh.
+ */
+export async function currentTargetId(db: Db, ownerId: string, args: ExperimentTargetArgs): Promise<string | null> {
+  if (args.experimentId !== undefined && args.experimentId !== null) return String(args.experimentId);
+  const raw = args.experimentName ?? args.experiment?.name;
+  if (typeof raw !== 'string') return null;
+  const found = await db.experiment.findFirst({ where: { ownerId, name: experimentName(raw), archivedAt: null }, orderBy: { version: 'desc' }, select: { id: true } });
+  return found?.id ?? null;
+}
+
 /** The CONFLICT an archived version answers when asked to take new trials or queued sets. */
 export function archivedError(experiment: Pick<Experiment, 'name' | 'version'>, field = 'experimentId'): Error {
   return userError('CONFLICT', `Experiment "${experiment.name}" version ${experiment.version} is archived: its trials are kept, but it takes no new ones`, field);

@@ -108,15 +108,17 @@ export function checkImportedTrials(basis: ImportBasis, trials: readonly Importe
 
 /**
  * What an earlier `importTrials` of `ownerId` with `requestId` stored (its experiment as it is now, and
- * the trials' numbers), or null when there was none: none recorded, its experiment deleted since, or the
- * version it went to archived since (a new version started afresh): the id is then forgotten, and a
- * call with it stores its trials in the current version as a new call would.
+ * the trials' numbers), or null when there was none for this call: none recorded (or its experiment
+ * deleted since), or one that went to another experiment than `targetId`, the current version this call
+ * names (null when it names none yet): the experiment was renamed since, or a version archived since
+ * (a new one started afresh). Such an id counts as a new call's; with `forget` (a call that stores) it
+ * is dropped, so the call takes its place.
  */
-export async function importedBefore(db: Db, ownerId: string, requestId: string): Promise<ImportOutcome | null> {
+export async function importedBefore(db: Db, ownerId: string, requestId: string, targetId: string | null, forget: boolean): Promise<ImportOutcome | null> {
   const row = await db.importRequest.findUnique({ where: { ownerId_requestId: { ownerId, requestId } }, include: { experiment: true } });
   if (!row) return null;
-  if (row.experiment.archivedAt !== null) {
-    await db.importRequest.deleteMany({ where: { ownerId, requestId, experimentId: row.experimentId } });
+  if (row.experiment.archivedAt !== null || row.experimentId !== targetId) {
+    if (forget) await db.importRequest.deleteMany({ where: { ownerId, requestId, experimentId: row.experimentId } });
     return null;
   }
   return { experiment: row.experiment, imported: row.count, numbers: Array.from({ length: row.count }, (_, i) => row.first + i), repeated: true };
@@ -178,8 +180,10 @@ export async function importTrials(
   } catch (error) {
     if (requestId === null || !isUniqueViolation(error)) throw error;
     // The same request, resent while this one was stored: its answer, nothing stored twice.
-    const before = await importedBefore(database.db, experiment.ownerId, requestId);
-    if (before === null) throw userError('NOT_FOUND', `Experiment "${experiment.name}" was deleted`);
+    const before = await importedBefore(database.db, experiment.ownerId, requestId, experiment.id, false);
+    if (before === null) {
+      throw userError('CONFLICT', `Another call with this requestId stored its trials elsewhere meanwhile: send this one with a new requestId`, 'requestId');
+    }
     return before;
   }
   const { updated, first } = stored;

@@ -32,9 +32,9 @@ it(`forgets enqueue and import request ids after ${REQUEST_ID_DAYS} days, and ke
 
   expect(await forgetOldRequests(runtime.db)).toBe(2);
   expect(await enqueuedBefore(runtime.db, owner.id, 'enqueue-old')).toBeNull();
-  expect(await importedBefore(runtime.db, owner.id, 'import-old')).toBeNull();
+  expect(await importedBefore(runtime.db, owner.id, 'import-old', experiment.id, false)).toBeNull();
   expect(await enqueuedBefore(runtime.db, owner.id, 'enqueue-new')).toMatchObject({ params: { x: 0.5 } });
-  expect(await importedBefore(runtime.db, owner.id, 'import-new')).toMatchObject({ imported: 1, numbers: [2] });
+  expect(await importedBefore(runtime.db, owner.id, 'import-new', experiment.id, false)).toMatchObject({ imported: 1, numbers: [2] });
   // What was queued and stored stays: only the memory of the calls goes.
   expect(await runtime.db.trial.count({ where: { experimentId: experiment.id } })).toBe(2);
   expect(await runtime.db.queuedParams.count({ where: { experimentId: experiment.id } })).toBe(2);
