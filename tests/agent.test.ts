@@ -472,6 +472,22 @@ console.log(JSON.stringify({ acc: 1 / (1 + x * x), epochs: 1 }));`);
     expect((await server.gql(`{ experiments { name } }`, {}, token)).data?.experiments).toEqual([]);
   });
 
+  it('ends a run joined by name when the experiment is started afresh in another space, running nothing with the old arguments', async () => {
+    const token = await server.token('agent-restart@example.com');
+    await server.gql(`mutation { suggest(experiment: {name: "Restarted by name", parameters: {x: [1, 2]}}) { id } }`, {}, token);
+    // The first trial's command starts the experiment afresh in the space {y}; later trials would need other arguments.
+    const restarter = `const argv = process.argv.slice(1);
+      if (argv[0] === '--x=1' || argv[0] === '--x=2') await fetch(${JSON.stringify(server.url)}, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer ' + process.env.T },
+        body: JSON.stringify({ query: 'mutation { suggest(experiment: {name: "Restarted by name", parameters: {y: [5, 6]}, resume: false}) { id } }' }) });
+      console.log(argv.length);`;
+    const ran = await oscarRun(['--experiment', 'Restarted by name', '--trials', '3', '--token', token, '--', process.execPath, '--input-type=module', '-e', restarter, '--', '--x={x}'], { T: token }).exited;
+    expect(ran.code).toBe(1);
+    expect(ran.stderr).toContain('experiment "Restarted by name" was started afresh in another parameter space since this run began; run oscar run again to join it as it is now');
+    // Version 2 holds the restarter's trial and the one handed to the run, which it did not run.
+    const current = await trialsOf(token, 'Restarted by name');
+    expect(current.map((t) => t.state)).toEqual(['RUNNING', 'RUNNING']);
+  });
+
   it('refuses, before asking for a trial, parameters that would share an environment variable', async () => {
     const token = await server.token('agent-clash@example.com');
     const spec = file('clash.json', JSON.stringify({ name: 'Clash', parameters: { lr: { min: 0, max: 1 }, LR: { min: 0, max: 1 }, 'a-b': [1, 2], a_b: [3, 4] } }));

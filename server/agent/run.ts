@@ -12,7 +12,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { parseSearchSpace } from '../optimizer/space.ts';
+import { canonicalSpace, parseSearchSpace } from '../optimizer/space.ts';
 import { ExperimentStart } from './experiment-start.ts';
 import { printable, storableText } from '../text.ts';
 import { reasonLine } from './failure-reason.ts';
@@ -50,7 +50,7 @@ const REFUSALS: ReadonlySet<string> = new Set(['BAD_USER_INPUT', 'CONFLICT', 'NO
 export class AgentUsageError extends Error {}
 
 const SUGGEST = `mutation Suggest($experiment: ExperimentInput!, $worker: String, $instance: String, $requestId: String) {
-  suggest(experiment: $experiment, worker: $worker, instance: $instance, requestId: $requestId) { id number params checkpoint experiment { name leaseSeconds } }
+  suggest(experiment: $experiment, worker: $worker, instance: $instance, requestId: $requestId) { id number params checkpoint experiment { name leaseSeconds parameters } }
 }`;
 const UPDATE = `mutation Update($trialId: ID!, $result: JSON!) { update(trialId: $trialId, result: $result) { id number state loss } }`;
 const FAIL = `mutation Fail($trialId: ID!, $error: String!) { fail(trialId: $trialId, error: $error) { id number state } }`;
@@ -302,6 +302,15 @@ function parameterNames(parameters: unknown): ReadonlySet<string> {
   return new Set(spaceParameters(parameters).map((param) => param.name));
 }
 
+/** A space as text that two equal spaces share (null when it does not parse). */
+function spaceKey(parameters: unknown): string | null {
+  try {
+    return canonicalSpace(parseSearchSpace(parameters));
+  } catch {
+    return null;
+  }
+}
+
 /** The parameters of a space, or none when it does not parse (the server says why when asked). */
 function spaceParameters(parameters: unknown): readonly SpaceParameter[] {
   try {
@@ -325,6 +334,8 @@ export async function runAgent(options: AgentOptions, out: NodeJS.WritableStream
   const groups = new Set<number>();
   const instance = randomUUID();
   const parameters = parameterNames(options.experiment.parameters);
+  // Joined by name: the space its command was checked against (substitutions, variables) at the start.
+  const joinedSpace = options.joined ? spaceKey(options.experiment.parameters) : null;
   const experiment = new ExperimentStart(options.joined ? { name: options.experiment.name } : options.experiment);
   const files = mkdtempSync(join(tmpdir(), 'oscar-run-'));
   const finished: Finished[] = [];
@@ -362,9 +373,23 @@ export async function runAgent(options: AgentOptions, out: NodeJS.WritableStream
       started++;
       const { suggest } = await experiment.suggest((input) =>
         graphql<{
-          suggest: { id: string; number: number; params: Record<string, ParamValue>; checkpoint: unknown; experiment: { name: string; leaseSeconds: number } };
+          suggest: {
+            id: string;
+            number: number;
+            params: Record<string, ParamValue>;
+            checkpoint: unknown;
+            experiment: { name: string; leaseSeconds: number; parameters: unknown };
+          };
         }>(asking, SUGGEST, { experiment: input, worker, instance, requestId: randomUUID() }),
       );
+      if (options.joined && spaceKey(suggest.experiment.parameters) !== joinedSpace) {
+        // Started afresh in another space since: the command's {name}s and variables were checked
+        // against the old one. The trial is left to its lease (it goes to another worker).
+        throw new OscarError(
+          `experiment "${printable(suggest.experiment.name)}" was started afresh in another parameter space since this run began; run oscar run again to join it as it is now`,
+          'CONFLICT',
+        );
+      }
       running++;
       const paramsFile = join(files, `trial-${suggest.number}.json`);
       writeFileSync(paramsFile, JSON.stringify(suggest.params));
