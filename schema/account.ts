@@ -9,6 +9,7 @@ import {
   tokenName,
   tokenNameProblem,
   validateCredentials,
+  newEmailProblem,
   verifyPassword,
   type Viewer,
 } from '../server/accounts/auth.ts';
@@ -185,7 +186,7 @@ builder.mutationField('signUp', (t) =>
       if (process.env.OSCAR_SIGNUP !== '1') {
         throw userError('FORBIDDEN', 'Sign-up is off on this server (OSCAR_SIGNUP=1 turns it on)');
       }
-      const problem = validateCredentials(args.email, args.password);
+      const problem = validateCredentials(args.email, args.password) ?? newEmailProblem(args.email);
       if (problem) throw badInput(problem.startsWith('email') ? 'email' : 'password', problem);
       if (await ctx.runtime.db.user.findUnique({ where: { email: normaliseEmail(args.email) }, select: { id: true } })) {
         throw userError('CONFLICT', `A user with e-mail ${normaliseEmail(args.email)} already exists`, 'email');

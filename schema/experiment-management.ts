@@ -50,7 +50,7 @@ builder.mutationField('updateExperiment', (t) =>
     description:
       `Renames an experiment (every version of its name: CONFLICT on \`name\` when another of yours has it), or sets its Markdown notes (at most ${MAX_NOTES.toLocaleString('en')} characters) ` +
       `or its tags (at most ${MAX_TAGS}, each at most ${MAX_TAG} characters; trimmed, repeats dropped). What is left out stays as it is. ` +
-      'After a rename, a suggest by the old name starts a new experiment of that name; trials already handed out report to the renamed one.',
+      'After a rename, a suggest by the old name with its parameters starts a new experiment of that name (by the name alone: NOT_FOUND); trials already handed out report to the renamed one.',
     args: { id: t.arg.id({ required: true }), name: t.arg.string(), notes: t.arg.string(), tags: t.arg.stringList() },
     resolve: async (query, _root, args, ctx) => {
       const edit = parseExperimentEdit(args);

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { createApiToken, createUser, MAX_PASSWORD_LENGTH, normaliseEmail, setPassword, tokenName, tokenNameProblem, validateCredentials } from './accounts/auth.ts';
+import { createApiToken, createUser, MAX_PASSWORD_LENGTH, newEmailProblem, normaliseEmail, setPassword, tokenName, tokenNameProblem, validateCredentials } from './accounts/auth.ts';
 import { agentMain, AgentUsageError, AGENT_USAGE } from './agent/run.ts';
 import { EXPORT_USAGE, exportMain, IMPORT_USAGE, importMain, TransferUsageError } from './agent/transfer.ts';
 import { readConfig } from './config.ts';
@@ -74,7 +74,7 @@ async function passwordOption(values: Record<string, string | boolean | undefine
 async function findOrCreateUser(db: Db, email: string): Promise<{ id: string; email: string; created: boolean }> {
   const existing = await db.user.findUnique({ where: { email: normaliseEmail(email) } });
   if (existing) return { id: existing.id, email: existing.email, created: false };
-  const problem = validateCredentials(email, 'x'.repeat(8));
+  const problem = validateCredentials(email, 'x'.repeat(8)) ?? newEmailProblem(email);
   if (problem) throw new UsageError(problem);
   const user = await db.user.create({ data: { email: normaliseEmail(email) } });
   return { id: user.id, email: user.email, created: true };
@@ -126,7 +126,7 @@ async function runCommand(db: Db, command: string, values: Record<string, string
     case 'user create': {
       const email = option(values, 'email');
       const password = await passwordOption(values);
-      const problem = validateCredentials(email, password);
+      const problem = validateCredentials(email, password) ?? newEmailProblem(email);
       if (problem) throw new UsageError(problem);
       if (await db.user.findUnique({ where: { email: normaliseEmail(email) } })) {
         throw new UsageError(`a user with email ${normaliseEmail(email)} already exists`);

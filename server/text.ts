@@ -16,13 +16,14 @@ const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 /**
- * Characters that show nothing, or turn the text around them, so that two names that look the same
- * are not (`Baseline` and `Base\u200Bline`), or a name shows as another (`\u202Eenilesab`): soft
- * hyphen, zero-width space, word joiner and invisible operators, byte-order mark, line and paragraph
- * separators, bidirectional embeddings, overrides and isolates, and the deprecated format controls.
- * Joiners (U+200C, U+200D: Persian, emoji sequences) and the marks LRM, RLM and ALM stay.
+ * Characters that show nothing, or turn the text around them, so that a name looks like another
+ * (`Baseline` and `Base\u200Bline`), or shows as another (`\u202Eenilesab`): soft hyphen, combining
+ * grapheme joiner, Hangul fillers, zero-width space, word joiner and invisible operators, byte-order
+ * mark, line and paragraph separators, bidirectional embeddings, overrides and isolates, and the
+ * deprecated format controls. Not all look-alikes: joiners (U+200C, U+200D: Persian, emoji sequences),
+ * variation selectors, the marks LRM, RLM and ALM, and letters of other scripts that look like Latin ones stay.
  */
-const INVISIBLE = /[\u00ad\u180e\u200b\u2028\u2029\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb]/;
+const INVISIBLE = /[\u00ad\u034f\u115f\u1160\u180e\u200b\u2028\u2029\u202a-\u202e\u2060-\u2064\u2066-\u206f\u3164\ufeff\uffa0\ufff9-\ufffb]/;
 
 function codePoint(char: string): string {
   return `U+${char.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
@@ -35,8 +36,7 @@ function surrogateProblem(text: string): string | null {
 
 /**
  * Why `name` cannot name a parameter, metric or worker, or null when it can: it must be 1 to `max`
- * characters, hold no control characters (NUL, newlines, tabs ...), invisible or text-direction characters
- * (zero-width space, right-to-left override ...) nor lone surrogates, and not be `__proto__`.
+ * characters, hold no control characters (NUL, newlines, tabs ...) nor lone surrogates, and not be `__proto__`.
  */
 export function nameProblem(name: string, max: number): string | null {
   if (name.length === 0) return 'must not be empty';
@@ -44,9 +44,20 @@ export function nameProblem(name: string, max: number): string | null {
   if (PROTOTYPE_KEYS.has(name)) return `must not be "${name}"`;
   const control = CONTROL.exec(name);
   if (control) return `must not contain control characters, but got ${codePoint(control[0])} at position ${control.index}`;
-  const invisible = INVISIBLE.exec(name);
-  if (invisible) return `must not contain invisible or text-direction characters, but got ${codePoint(invisible[0])} at position ${invisible.index}`;
   return surrogateProblem(name);
+}
+
+/**
+ * Why `name` cannot be given to something new (an experiment, its parameters, a rename, a user's
+ * e-mail, a token), or null: {@link nameProblem}'s rules, and no invisible or text-direction characters
+ * ({@link INVISIBLE}), so that it cannot pass for another. Names stored before this rule keep working
+ * where they are used; only new ones are held to it.
+ */
+export function newNameProblem(name: string, max: number): string | null {
+  const problem = nameProblem(name, max);
+  if (problem !== null) return problem;
+  const invisible = INVISIBLE.exec(name);
+  return invisible ? `must not contain invisible or text-direction characters, but got ${codePoint(invisible[0])} at position ${invisible.index}` : null;
 }
 
 /**
@@ -86,9 +97,13 @@ export function keyProblem(key: string, max: number): string | null {
   return PROTOTYPE_KEYS.has(key) ? `must not be "${key}"` : textProblem(key, max);
 }
 
-const UNPRINTABLE = new RegExp(`${CONTROL.source}|${LONE_SURROGATE.source}`, 'g');
+const UNPRINTABLE = new RegExp(`${CONTROL.source}|${INVISIBLE.source}|${LONE_SURROGATE.source}`, 'g');
 
-/** Stored text as a terminal may show it: control characters (escape sequences, tabs, newlines) and lone surrogates written `\uXXXX`. */
+/**
+ * Stored text as a terminal may show it: control characters (escape sequences, tabs, newlines),
+ * invisible and text-direction characters (a name stored before they were refused) and lone surrogates
+ * written `\uXXXX`.
+ */
 export function printable(text: string): string {
   return text.replace(UNPRINTABLE, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }

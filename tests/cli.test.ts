@@ -26,6 +26,13 @@ describe('npx oscar', () => {
     const missing = await server.cli('token', 'create');
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain('--email');
+    // A new address or token name that would pass for another (a zero-width space, a direction override).
+    const hidden = await server.cli('user', 'create', '--email', 'car\u200bol@example.com', '--password', 'correct horse');
+    expect(hidden.code).toBe(2);
+    expect(hidden.stderr).toContain('email must not contain invisible or text-direction characters, but got U+200B at position 3');
+    const turned = await server.cli('token', 'create', '--email', 'carol@example.com', '--name', 'lap\u202etop');
+    expect(turned.code).not.toBe(0);
+    expect(turned.stderr).toContain('U+202E');
   });
 
   it('prints a working token as the last line, stores only its hash, and revokes it', async () => {

@@ -183,11 +183,12 @@ describe('bad results', () => {
     expect(trial.data?.experiment.trials.edges[0].node).toEqual({ state: 'RUNNING', checkpoint: null });
   });
 
-  it('refuses lone surrogates in an experiment\'s new name, notes and tags', async () => {
+  it('refuses lone surrogates in an experiment\'s new name, notes and tags, and hidden characters in a new name', async () => {
     const { id } = (await server.gql(`{ experiment(name: "Results") { id } }`, {}, alice)).data?.experiment;
     const EDIT = `mutation ($id: ID!, $name: String, $notes: String, $tags: [String!]) { updateExperiment(id: $id, name: $name, notes: $notes, tags: $tags) { name } }`;
     for (const [change, field] of [
       [{ name: 'Re\ud800sults' }, 'name'],
+      [{ name: 'Re\u200bsults' }, 'name'], // a new name that would look like another
       [{ notes: '# Notes \udc00' }, 'notes'],
       [{ tags: ['fine', 'bad\ud800'] }, 'tags[1]'],
     ] as const) {

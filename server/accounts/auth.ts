@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { hash as argon2Hash, verify as argon2Verify } from '@node-rs/argon2';
 import type { Db } from '../runtime/database.ts';
-import { nameProblem } from '../text.ts';
+import { nameProblem, newNameProblem } from '../text.ts';
 
 /** The signed-in user behind a request. */
 export interface Viewer {
@@ -40,6 +40,16 @@ export function validateCredentials(email: string, password: string): string | n
   return null;
 }
 
+/**
+ * Why an e-mail address cannot be given to a new user, or null: beyond {@link validateCredentials}, it
+ * may not hide characters (see `newNameProblem`). An address stored before may still sign in and be
+ * given a password.
+ */
+export function newEmailProblem(email: string): string | null {
+  const problem = newNameProblem(email.trim(), MAX_EMAIL_LENGTH);
+  return problem === null ? null : `email ${problem}`;
+}
+
 /** Creates a user with an argon2id password hash; fails if the e-mail is taken. */
 export async function createUser(db: Db, email: string, password: string): Promise<{ id: string; email: string }> {
   const passwordHash = await argon2Hash(password);
@@ -72,7 +82,7 @@ export function tokenName(raw: string | null | undefined): string {
 
 /** Why a token name (from {@link tokenName}) cannot be stored, or null: the API and the CLI check alike. */
 export function tokenNameProblem(name: string): string | null {
-  const problem = name === '' ? null : nameProblem(name, MAX_TOKEN_NAME);
+  const problem = name === '' ? null : newNameProblem(name, MAX_TOKEN_NAME);
   return problem === null ? null : `name ${problem}`;
 }
 

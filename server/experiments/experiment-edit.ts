@@ -1,6 +1,6 @@
 import type { Experiment, Prisma } from '../generated/prisma/client.ts';
 import { badInput, isUniqueViolation, userError } from '../errors.ts';
-import { nameProblem, textProblem } from '../text.ts';
+import { nameProblem, newNameProblem, textProblem } from '../text.ts';
 import type { Database } from '../runtime/database.ts';
 import type { Events } from '../runtime/events.ts';
 import type { ExperimentDirectory } from './experiment-directory.ts';
@@ -34,7 +34,8 @@ export function parseExperimentEdit(args: ExperimentEditArgs): ExperimentEdit {
   let name: string | null = null;
   if (args.name != null) {
     name = experimentName(args.name);
-    const problem = nameProblem(name, MAX_NAME);
+    // A new name for the experiment: held to the rules for new names.
+    const problem = newNameProblem(name, MAX_NAME);
     if (problem !== null) throw badInput('name', `name ${problem}`);
   }
   let notes: string | null = null;

@@ -105,3 +105,18 @@ it('a name alone read before the experiment was deleted or restarted creates not
   }
   expect(await runtime.db.experiment.count({ where: { ownerId: owner.id } })).toBe(0);
 });
+
+it('holds new experiment and parameter names to the visible-name rule, and keeps one stored before it working', async () => {
+  const owner = await runtime.db.user.create({ data: { email: 'legacy-names@example.com', passwordHash: 'x' } });
+  const open = (input: Parameters<typeof parseExperimentInput>[0]) => openExperiment(runtime.database, runtime.events, owner.id, parseExperimentInput(input));
+  await expect(open({ name: 'Base\u200bline', parameters: { x: [1, 2] } })).rejects.toMatchObject({ extensions: { code: 'BAD_USER_INPUT', field: 'experiment.name' } });
+  await expect(open({ name: 'Baseline', parameters: { 'x\u202e': [1, 2] } })).rejects.toMatchObject({ extensions: { code: 'BAD_USER_INPUT', field: 'experiment.parameters.x\u202e' } });
+  expect(await runtime.db.experiment.count({ where: { ownerId: owner.id } })).toBe(0);
+  // Stored before the rule (as an older server let it): resumed, joined by name and started afresh in its space.
+  const legacy = await runtime.db.experiment.create({ data: { ownerId: owner.id, name: 'Leg\u200bacy', version: 1, parameters: { 'y\u200b': [1, 2] }, algorithm: 'random', seed: 1 } });
+  expect((await open({ name: 'Leg\u200bacy', parameters: { 'y\u200b': [1, 2] } })).id).toBe(legacy.id);
+  const joined = await withStoredSpace(runtime.db, owner.id, parseExperimentRequest({ name: 'Leg\u200bacy', resume: false }));
+  expect(await openExperiment(runtime.database, runtime.events, owner.id, joined)).toMatchObject({ version: 2, parameters: { 'y\u200b': [1, 2] } });
+  // A new space under the old name is held to the rule.
+  await expect(open({ name: 'Leg\u200bacy', parameters: { 'z\u200b': [1, 2] }, resume: false })).rejects.toMatchObject({ extensions: { field: 'experiment.parameters.z\u200b' } });
+});

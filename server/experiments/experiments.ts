@@ -6,11 +6,28 @@ import { canonicalSpace, parseSearchSpace } from '../optimizer/space.ts';
 import type { Database } from '../runtime/database.ts';
 import type { Events } from '../runtime/events.ts';
 import type { ExperimentDirectory } from './experiment-directory.ts';
-import type { SuggestInput } from './experiment-input.ts';
+import { MAX_NAME, type SuggestInput } from './experiment-input.ts';
+import { newNameProblem } from '../text.ts';
 import { samePruner } from '../pruners/pruner-config.ts';
 import { storedConstraints, storedObjectives } from '../objectives/objectives-config.ts';
 import { requestIdKept } from '../trials/request-expiry.ts';
 import { joinedTo, noExperimentNamed } from './stored-space.ts';
+
+/**
+ * Refuses names a new experiment or a new space may not bring (see `newNameProblem`): the experiment's
+ * when the name is new, its parameters' when the space is. Names stored before that rule keep working.
+ */
+function checkNewNames(request: SuggestInput, newName: boolean, archive: Experiment | null): void {
+  if (newName) {
+    const problem = newNameProblem(request.name, MAX_NAME);
+    if (problem !== null) throw badInput('experiment.name', `experiment.name ${problem}`);
+  }
+  if (archive !== null && canonicalSpace(parseSearchSpace(archive.parameters)) === canonicalSpace(request.space)) return;
+  for (const { name } of request.space.parameters) {
+    const problem = newNameProblem(name, Number.POSITIVE_INFINITY);
+    if (problem !== null) throw badInput(`experiment.parameters.${name}`, `parameter name ${JSON.stringify(name)} ${problem}`);
+  }
+}
 
 async function createVersion(database: Database, events: Events, ownerId: string, request: SuggestInput, archive: Experiment | null): Promise<Experiment> {
   const latest = await database.db.experiment.findFirst({
@@ -18,6 +35,7 @@ async function createVersion(database: Database, events: Events, ownerId: string
     orderBy: { version: 'desc' },
     select: { version: true },
   });
+  checkNewNames(request, latest === null, archive);
   const data = {
     ownerId,
     name: request.name,
