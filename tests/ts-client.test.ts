@@ -543,6 +543,8 @@ export async function main(): Promise<Trial | null> {
       }
       // A number is the loss.
       expect((await scientist.trial(experiment, (job) => job.params.x ** 2))?.state).toBe('COMPLETED');
+      // By the name alone, in the space it has.
+      expect((await scientist.trial('Helpers', (job) => Number(job.params.x) ** 2))?.state).toBe('COMPLETED');
       const diverged = await scientist.trial(experiment, () => Promise.reject(new RangeError('diverged at epoch 3'))).catch((e: unknown) => e);
       expect(diverged).toBeInstanceOf(RangeError);
       let left: Job | undefined;
@@ -552,9 +554,9 @@ export async function main(): Promise<Trial | null> {
 
       const trials = [];
       for await (const trial of scientist.trials('Helpers')) trials.push(trial);
-      expect(trials.map((t) => t.number)).toEqual(Array.from({ length: 103 }, (_, i) => 103 - i)); // newest first, two pages
+      expect(trials.map((t) => t.number)).toEqual(Array.from({ length: 104 }, (_, i) => 104 - i)); // newest first, two pages
       const completed = trials.filter((t) => t.state === 'COMPLETED');
-      expect(completed).toHaveLength(101);
+      expect(completed).toHaveLength(102);
       expect(trials.filter((t) => t.state === 'FAILED').map((t) => t.error)).toEqual(['RangeError: diverged at epoch 3']);
       const best = await scientist.best<{ x: number; activation: string }>('Helpers');
       expect(best?.loss).toBe(Math.min(...completed.map((t) => t.loss!)));

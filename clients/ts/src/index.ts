@@ -308,8 +308,14 @@ export class Oscar {
   async trial<const E extends Experiment>(
     experiment: E,
     run: (job: Job<ParamsOf<E>>) => Promise<Result | number | void> | Result | number | void,
+  ): Promise<TrialOutcome | null>;
+  /** The same for an existing experiment joined by its name alone (see {@link suggest}). */
+  async trial(name: string, run: (job: Job<Params>) => Promise<Result | number | void> | Result | number | void): Promise<TrialOutcome | null>;
+  async trial(
+    experiment: Experiment | string,
+    run: (job: Job<never>) => Promise<Result | number | void> | Result | number | void,
   ): Promise<TrialOutcome | null> {
-    const job = await this.suggest(experiment);
+    const job = (typeof experiment === 'string' ? await this.suggest(experiment) : await this.suggest(experiment)) as Job<never>;
     try {
       const result = await run(job);
       if (result === undefined || job.reported) return null;
