@@ -119,4 +119,10 @@ it('holds new experiment and parameter names to the visible-name rule, and keeps
   expect(await openExperiment(runtime.database, runtime.events, owner.id, joined)).toMatchObject({ version: 2, parameters: { 'y\u200b': [1, 2] } });
   // A new space under the old name is held to the rule.
   await expect(open({ name: 'Leg\u200bacy', parameters: { 'z\u200b': [1, 2] }, resume: false })).rejects.toMatchObject({ extensions: { field: 'experiment.parameters.z\u200b' } });
+  // A stored space that no longer parses at all: joining it by name says so, naming the experiment.
+  await runtime.db.experiment.create({ data: { ownerId: owner.id, name: 'Broken', version: 1, parameters: { x: { min: 5, max: 1 } }, algorithm: 'random', seed: 1 } });
+  await expect(withStoredSpace(runtime.db, owner.id, parseExperimentRequest({ name: 'Broken' }))).rejects.toMatchObject({
+    extensions: { code: 'CONFLICT', field: 'experiment.name' },
+    message: expect.stringMatching(/^The stored parameters of "Broken" no longer pass validation \(.*\): give its parameters anew with resume: false/),
+  });
 });
