@@ -15,9 +15,12 @@ import { ROOT, startServer, type TestServer } from './harness.ts';
 const exec = promisify(execFile);
 
 /** Runs a Python script with Debian's Optuna (and json) imported and its logging quiet; resolves to its output. */
-function withOptuna(script: string) {
-  return exec('/usr/bin/python3', ['-c', `import json, optuna\noptuna.logging.set_verbosity(optuna.logging.WARNING)\n${script}`]);
+function withOptuna(script: string, env: Record<string, string> = {}) {
+  return exec('/usr/bin/python3', ['-c', `import json, optuna\noptuna.logging.set_verbosity(optuna.logging.WARNING)\n${script}`], { env: { ...process.env, ...env } });
 }
+
+/** A time zone far from UTC (and from CI's), so that reading Optuna's local times as UTC would show. */
+const FAR_EAST = { TZ: 'Pacific/Kiritimati' };
 
 let server: TestServer;
 let dir: string;
@@ -402,14 +405,14 @@ for t in study.trials:
     if t.state.name == 'COMPLETE':
         # Optuna keeps its machine's local time, without a zone: as an instant here.
         print('ran', t.datetime_start.astimezone().isoformat(timespec='milliseconds'), t.datetime_complete.astimezone().isoformat(timespec='milliseconds'))
-`);
+`, FAR_EAST);
     const times = ran.split('\n').filter((line) => line.startsWith('ran ')).map((line) => line.split(' ').slice(1).map((time) => new Date(time).toISOString()));
     expect(times).toHaveLength(11);
     const both = await oscar(['import', '--experiment', 'From Optuna', study]);
     expect(both.code).toBe(1);
     expect(both.stderr).toContain('holds 2 studies ("mlp", "other"): choose one with --study NAME');
 
-    const imported = await oscar(['import', '--experiment', 'From Optuna', '--study', 'mlp', study]);
+    const imported = await oscar(['import', '--experiment', 'From Optuna', '--study', 'mlp', study], FAR_EAST);
     expect(imported.stderr).toBe('');
     expect(imported.stdout).toContain('Imported 11 trials into "From Optuna" (11 trials now); skipped 1 with pruned state');
     const created = await server.gql(`{ experiment(name: "From Optuna") { parameters } }`, {}, token);
@@ -437,6 +440,11 @@ for t in study.trials:
     // When each ran, as Optuna recorded it; no worker (Optuna keeps none).
     expect(trials.map((t) => [t.createdAt, t.completedAt])).toEqual(times);
     expect(trials.every((t) => t.worker === null)).toBe(true);
+    // Read on a machine 14 hours behind the study's: its local times lie ahead of this clock, so they
+    // are left out (and said), not the whole import refused.
+    const west = await oscar(['import', '--experiment', 'From Optuna west', '--study', 'mlp', study], { TZ: 'UTC' });
+    expect(west.stderr).toContain(`${study}: the start and end times of 11 trials left out (later than this machine's clock`);
+    expect(west.stdout).toContain('Imported 11 trials into "From Optuna west"');
     for (const t of trials) {
       expect(t.state).toBe('COMPLETED');
       expect(t.metrics.seconds).toBe(12.5);
@@ -685,6 +693,31 @@ describe('enqueue', () => {
 
 describe('importTrials resent', () => {
   const experiment = { name: 'Imported once', parameters: { x: { min: -10, max: 10 }, n: { min: 1, max: 5, step: 1 }, act: ['relu', 'tanh'] } };
+
+  it('answers a call resent by experimentId after that version was archived, and checks how a call names its experiment before its requestId', async () => {
+    const BY = `mutation ($e: ExperimentInput, $id: ID, $name: String, $r: String, $dry: Boolean! = false) {
+      importTrials(experiment: $e, experimentId: $id, experimentName: $name, trials: [{params: {x: 1, n: 1, act: "relu"}, result: {loss: 1}}], requestId: $r, dryRun: $dry) { imported numbers repeated }
+    }`;
+    const made = (await server.gql(SUGGEST, { e: { ...experiment, name: 'By id' } }, token)).data!.suggest;
+    const { id } = (await server.gql(`{ experiment(name: "By id") { id } }`, {}, token)).data!.experiment;
+    const first = await server.gql(BY, { id, r: 'byid-1' }, token);
+    expect(first.data?.importTrials).toEqual({ imported: 1, numbers: [made.number + 1], repeated: false });
+    // Another worker starts it afresh meanwhile; the lost answer's resend names the version it went to.
+    await server.gql(SUGGEST, { e: { ...experiment, name: 'By id', resume: false } }, token);
+    expect((await server.gql(BY, { id, r: 'byid-1' }, token)).data?.importTrials).toEqual({ ...first.data?.importTrials, repeated: true });
+    expect((await server.gql(BY, { id, r: 'byid-1', dry: true }, token)).data?.importTrials).toEqual({ ...first.data?.importTrials, repeated: true });
+    // A used id does not excuse naming the experiment wrongly: two ways at once, a name no experiment can have.
+    const both = await server.gql(BY, { id, name: 'By id', r: 'byid-1' }, token);
+    expect(both.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'experiment' });
+    for (const variables of [{ name: 'By\u0000id', r: 'byid-1' }, { e: { name: 'By\u0000id', parameters: experiment.parameters }, r: 'byid-1' }]) {
+      const refused = await server.gql(BY, variables, token);
+      expect(refused.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+      expect(refused.errors?.[0]?.extensions?.field).toMatch(/^experiment(Name|\.name)$/);
+    }
+    // A dry run refuses what creating the experiment would refuse: a new name that hides a character.
+    const hidden = await server.gql(BY, { e: { name: 'By\u200bid', parameters: experiment.parameters }, dry: true }, token);
+    expect(hidden.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'experiment.name' });
+  });
 
   it('imports a batch once for a call resent with its requestId: with resume: false, and resent at once', async () => {
     const ONCE = `mutation ($e: ExperimentInput, $name: String, $t: [ImportedTrialInput!]!, $r: String) {

@@ -121,6 +121,26 @@ const IMPORT = `mutation Import($experiment: ExperimentInput, $experimentId: ID,
   importTrials(experiment: $experiment, experimentId: $experimentId, trials: $trials, dryRun: $dryRun, requestId: $requestId) { imported repeated experiment { id name trialCount } }
 }`;
 
+/** How far ahead of this machine's clock a file's time may be (the server allows 5 minutes against its own). */
+const CLOCK_LEAD_MS = 60_000;
+
+/**
+ * The trials with the times the server would refuse left out (so one bad time does not refuse the
+ * file): later than now, before 1970, or an end before the start, as a study written in another time
+ * zone (Optuna keeps local time, without a zone) or across a clock change gives. `dropped` counts them.
+ */
+export function usableTimes(trials: readonly FileTrial[], now: number): { trials: FileTrial[]; dropped: number } {
+  let dropped = 0;
+  const usable = (time: string | null | undefined) => time == null || (Date.parse(time) >= 0 && Date.parse(time) <= now + CLOCK_LEAD_MS);
+  const kept = trials.map((trial) => {
+    const ordered = trial.createdAt == null || trial.completedAt == null || Date.parse(trial.createdAt) <= Date.parse(trial.completedAt);
+    if (usable(trial.createdAt) && usable(trial.completedAt) && ordered) return trial;
+    dropped++;
+    return { ...trial, createdAt: null, completedAt: null };
+  });
+  return { trials: kept, dropped };
+}
+
 /** A file's trial as `importTrials` takes it. */
 function sentTrial(trial: FileTrial) {
   return { params: trial.params, result: trial.result, worker: trial.worker ?? null, createdAt: trial.createdAt ?? null, completedAt: trial.completedAt ?? null };
@@ -217,7 +237,14 @@ export async function importMain(argv: readonly string[], env: NodeJS.ProcessEnv
     process.stderr.write(`${file}: no finished trials to import${skipped ? ` (skipped ${skipped})` : ''}\n`);
     return 1;
   }
-  const sent = batches(read.trials);
+  const timed = usableTimes(read.trials, Date.now());
+  if (timed.dropped > 0) {
+    process.stderr.write(
+      `${file}: the start and end times of ${timed.dropped} ${timed.dropped === 1 ? 'trial' : 'trials'} left out (later than this machine's clock, or ending before they start: ` +
+        `another machine's time zone or clock?); imported with the time of the import\n`,
+    );
+  }
+  const sent = batches(timed.trials);
   // One id per batch: a batch resent after a lost answer (graphql() retries) is stored once, and so is
   // one sent again by a later run. A spec that starts afresh (resume: false) starts a new version each
   // run, which takes the trials anew; --again asks for that too.

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { parseSearchSpace } from '../optimizer/space.ts';
 import { escapeCell, unescapeCell } from '../trials/export.ts';
 import { metricValue, paramValue, readCsv, readJsonExport } from './trial-files.ts';
+import { usableTimes } from './transfer.ts';
 
 describe('CSV cells', () => {
   it('defuse formulas reversibly: any text comes back as it went', () => {
@@ -136,5 +137,42 @@ describe('CSV cells', () => {
       { record_delimiter: 'windows' },
     );
     expect(readCsv('t.csv', text, space).trials.map((t) => t.params)).toEqual([{ C: 2, model: 'svm', note: '' }, { model: 'linear' }]);
+  });
+});
+
+describe('trial times', () => {
+  const space = parseSearchSpace({ x: { min: 0, max: 1 } });
+  const timed = (created: string) => readCsv('t.csv', `params.x,loss,created_at\n0.5,1,${created}\n`, space).trials[0]?.createdAt;
+
+  it('reads ISO 8601 times, with a zone or as local time, and refuses dates that do not exist', () => {
+    expect(timed('2026-01-02T03:04:05.678912Z')).toBe('2026-01-02T03:04:05.678Z');
+    expect(timed('2026-01-02 04:04:05+01:00')).toBe('2026-01-02T03:04:05.000Z');
+    expect(timed('2026-01-02 03:04:05')).toBe(new Date(2026, 0, 2, 3, 4, 5).toISOString());
+    for (const bad of ['2026-02-30T10:00:00Z', '2026-01-02T24:00:00Z', '2026-13-01T00:00:00Z', '2026-01-02T10:60:00Z', 'June 1st', '1717171717', '2026-01-02']) {
+      expect(() => timed(bad), bad).toThrow(/line 2: created_at must be a date and time \(ISO 8601, as oscar export writes it\)/);
+    }
+  });
+
+  it('leaves out times the server would refuse, counting the trials, and keeps the rest', () => {
+    const now = Date.parse('2026-06-01T12:00:00Z');
+    const trial = (createdAt: string | null, completedAt: string | null) => ({ params: {}, result: { loss: 1 }, where: 'line 2', createdAt, completedAt });
+    const { trials, dropped } = usableTimes(
+      [
+        trial('2026-06-01T10:00:00.000Z', '2026-06-01T11:00:00.000Z'),
+        trial('2026-06-01T20:00:00.000Z', '2026-06-01T21:00:00.000Z'), // another time zone's local time, ahead of this clock
+        trial('2026-06-01T11:00:00.000Z', '2026-06-01T10:30:00.000Z'), // ends before it starts (a clock set back)
+        trial('1969-12-31T00:00:00.000Z', null),
+        trial(null, null),
+      ],
+      now,
+    );
+    expect(dropped).toBe(3);
+    expect(trials.map((t) => [t.createdAt, t.completedAt])).toEqual([
+      ['2026-06-01T10:00:00.000Z', '2026-06-01T11:00:00.000Z'],
+      [null, null],
+      [null, null],
+      [null, null],
+      [null, null],
+    ]);
   });
 });

@@ -126,14 +126,22 @@ function droppedLossNote(dropped: { count: number }): string[] {
 }
 
 /** A date and time as ISO 8601 writes it (`2026-12-03T08:00:00.000Z`; a space for the T, or no zone: local time, as Optuna stores it). */
-const ISO_TIME = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$/i;
+const ISO_TIME = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?$/;
+
+/** Whether a date and time's fields name a real moment: no 30 February, no hour 24 (which Date would roll over). */
+function realFields(match: RegExpExecArray): boolean {
+  const [year, month, day, hour, minute, second] = [1, 2, 3, 4, 5, 6].map((i) => Number(match[i] ?? 0)) as [number, number, number, number, number, number];
+  const days = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  return month >= 1 && month <= 12 && day >= 1 && day <= days && hour <= 23 && minute <= 59 && second <= 59;
+}
 
 /** A file's time as ISO 8601 in UTC, or null when it has none; one that is not a date and time is refused, naming where. */
 function fileTime(value: unknown, where: string, column: string): string | null {
   if (value === null || value === undefined || value === '') return null;
   const text = String(value).trim();
+  const match = ISO_TIME.exec(text);
   // Optuna writes microseconds: JavaScript's dates hold milliseconds.
-  const time = ISO_TIME.test(text) ? new Date(text.replace(' ', 'T').replace(/(\.\d{3})\d+/, '$1')) : null;
+  const time = match && realFields(match) ? new Date(text.replace(' ', 'T').replace(/(\.\d{3})\d+/, '$1')) : null;
   if (time === null || Number.isNaN(time.getTime())) {
     throw new TrialFileError(`${where}: ${column} must be a date and time (ISO 8601, as oscar export writes it), but got "${printable(text.slice(0, 40))}"`);
   }

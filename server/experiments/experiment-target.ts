@@ -3,9 +3,10 @@ import type { Viewer } from '../accounts/auth.ts';
 import { badInput, isDeletedMeanwhile, userError } from '../errors.ts';
 import type { Database, Db } from '../runtime/database.ts';
 import type { Events } from '../runtime/events.ts';
-import { experimentName, parseExperimentRequest, type ExperimentInputArgs } from './experiment-input.ts';
+import { experimentName, MAX_NAME, parseExperimentRequest, type ExperimentInputArgs } from './experiment-input.ts';
+import { nameProblem } from '../text.ts';
 import { withStoredSpace } from './stored-space.ts';
-import { checkSameSpace, openExperiment } from './experiments.ts';
+import { checkNewNames, checkSameSpace, openExperiment } from './experiments.ts';
 
 /** How `enqueue` and `importTrials` name their experiment: exactly one of the three. */
 export interface ExperimentTargetArgs {
@@ -23,15 +24,17 @@ export interface ExperimentTargetArgs {
  * call's: a `resume: false` call resent with it uses the version its first attempt started.
  */
 export async function targetExperiment(database: Database, events: Events, viewer: Viewer, args: ExperimentTargetArgs, requestId: string | null = null): Promise<Experiment> {
-  const given = [args.experiment, args.experimentId, args.experimentName].filter((value) => value !== undefined && value !== null);
-  if (given.length !== 1) {
-    throw badInput('experiment', `Pass exactly one of experiment (as suggest takes it), experimentId and experimentName, but got ${given.length}`);
+  const given = givenTargets(args);
+  if (given !== 1) {
+    throw badInput('experiment', `Pass exactly one of experiment (as suggest takes it), experimentId and experimentName, but got ${given}`);
   }
   if (args.experiment) {
     const request = await withStoredSpace(database.db, viewer.userId, parseExperimentRequest(args.experiment, { requestId }));
     return openExperiment(database, events, viewer.userId, request);
   }
   if (args.experimentName != null) {
+    const problem = nameProblem(experimentName(args.experimentName), MAX_NAME);
+    if (problem !== null) throw badInput('experimentName', `experimentName ${problem}`);
     const found = await database.db.experiment.findFirst({
       where: { ownerId: viewer.userId, name: experimentName(args.experimentName), archivedAt: null },
       orderBy: { version: 'desc' },
@@ -53,11 +56,19 @@ export async function targetExperiment(database: Database, events: Events, viewe
  * which is the current one until another starts afresh.
  */
 export async function currentTargetId(db: Db, ownerId: string, args: ExperimentTargetArgs): Promise<string | null> {
+  // A call that names its experiment wrongly (not exactly one way, or by a name no experiment can
+  // have) has none: it is refused, naming the field, when its target is read.
+  if (givenTargets(args) !== 1) return null;
   if (args.experimentId !== undefined && args.experimentId !== null) return String(args.experimentId);
   const raw = args.experimentName ?? args.experiment?.name;
-  if (typeof raw !== 'string') return null;
+  if (typeof raw !== 'string' || nameProblem(experimentName(raw), MAX_NAME) !== null) return null;
   const found = await db.experiment.findFirst({ where: { ownerId, name: experimentName(raw), archivedAt: null }, orderBy: { version: 'desc' }, select: { id: true } });
   return found?.id ?? null;
+}
+
+/** How many of the three ways to name an experiment a call used. */
+function givenTargets(args: ExperimentTargetArgs): number {
+  return [args.experiment, args.experimentId, args.experimentName].filter((value) => value !== undefined && value !== null).length;
 }
 
 /** The CONFLICT an archived version answers when asked to take new trials or queued sets. */
@@ -108,5 +119,8 @@ export async function previewTarget(
     checkSameSpace(current, request);
     return { experiment: current, basis: { parameters: current.parameters, objectives } };
   }
+  // A version would be created: its names are checked as creating it would check them.
+  const named = current ?? (await database.db.experiment.findFirst({ where: { ownerId: viewer.userId, name: request.name }, select: { id: true } }));
+  checkNewNames(request, named === null, current);
   return { experiment: null, basis: { parameters: request.parameters as Experiment['parameters'], objectives } };
 }

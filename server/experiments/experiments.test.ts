@@ -3,7 +3,8 @@ import type { Runtime } from '../runtime/runtime.ts';
 import { startRuntime, type TestRuntime } from '../../tests/runtime.ts';
 import { parseExperimentInput, parseExperimentRequest } from './experiment-input.ts';
 import { withStoredSpace } from './stored-space.ts';
-import { openExperiment, rejoinExperiment } from './experiments.ts';
+import { findExperiment, openExperiment, rejoinExperiment } from './experiments.ts';
+import { canonicalSpace, parseSearchSpace } from '../optimizer/space.ts';
 import { forgetOldRequests, REQUEST_ID_DAYS } from '../trials/request-expiry.ts';
 
 let started: TestRuntime;
@@ -96,7 +97,13 @@ it('a name alone read before the experiment was deleted or restarted creates not
   expect((await open(joined)).id).toBe(second.id);
   const third = await open(joinedAfresh);
   expect(third).toMatchObject({ version: 3, parameters: { y: [5, 6] }, algorithm: 'random', leaseSeconds: 40 });
-  expect((await rejoinExperiment(runtime.database, runtime.events, runtime.experiments, owner.id, joined)).id).toBe(third.id);
+  const rejoined = await rejoinExperiment(runtime.database, runtime.events, runtime.experiments, owner.id, joined);
+  expect(rejoined).toMatchObject({ id: third.id, request: { parameters: { y: [5, 6] } } });
+  // The suggest goes on with the request fitted to the version it met, and the directory remembers that space.
+  const found = await findExperiment(runtime.database, runtime.events, runtime.experiments, owner.id, joined);
+  expect(found).toMatchObject({ id: third.id, remembered: false, request: { parameters: { y: [5, 6] }, joined: true } });
+  expect(canonicalSpace(found.request.space)).toBe(canonicalSpace(parseSearchSpace({ y: [5, 6] })));
+  expect(runtime.experiments.get(owner.id, 'Racy')?.canonicalSpace).toBe(canonicalSpace(parseSearchSpace({ y: [5, 6] })));
   // Deleted between the read and the lock: NOT_FOUND, and no version of that name made again.
   await runtime.db.experiment.deleteMany({ where: { ownerId: owner.id, name: 'Racy' } });
   for (const request of [joined, joinedAfresh]) {
@@ -121,8 +128,14 @@ it('holds new experiment and parameter names to the visible-name rule, and keeps
   await expect(open({ name: 'Leg\u200bacy', parameters: { 'z\u200b': [1, 2] }, resume: false })).rejects.toMatchObject({ extensions: { field: 'experiment.parameters.z\u200b' } });
   // A stored space that no longer parses at all: joining it by name says so, naming the experiment.
   await runtime.db.experiment.create({ data: { ownerId: owner.id, name: 'Broken', version: 1, parameters: { x: { min: 5, max: 1 } }, algorithm: 'random', seed: 1 } });
-  await expect(withStoredSpace(runtime.db, owner.id, parseExperimentRequest({ name: 'Broken' }))).rejects.toMatchObject({
+  // Starting it afresh with new parameters, as that says, works; resuming it with them is refused as another space.
+  await expect(open({ name: 'Broken', parameters: { y: [1, 2] } })).rejects.toMatchObject({ extensions: { code: 'BAD_USER_INPUT', field: 'experiment.parameters' } });
+  expect(await open({ name: 'Broken', parameters: { y: [1, 2] }, resume: false })).toMatchObject({ version: 2, parameters: { y: [1, 2] } });
+  await runtime.db.experiment.create({ data: { ownerId: owner.id, name: 'Broken again', version: 1, parameters: { x: { min: 5, max: 1 } }, algorithm: 'random', seed: 1 } });
+  // Choices are values: one may hold what a name may not.
+  expect(await open({ name: 'Choices', parameters: { optimizer: { choices: { 'ad\u200bam': { lr: [1, 2] }, sgd: {} } } } })).toMatchObject({ version: 1 });
+  await expect(withStoredSpace(runtime.db, owner.id, parseExperimentRequest({ name: 'Broken again' }))).rejects.toMatchObject({
     extensions: { code: 'CONFLICT', field: 'experiment.name' },
-    message: expect.stringMatching(/^The stored parameters of "Broken" no longer pass validation \(.*\): give its parameters anew with resume: false/),
+    message: expect.stringMatching(/^The stored parameters of "Broken again" no longer pass validation \(.*\): give its parameters anew with resume: false/),
   });
 });

@@ -3,6 +3,7 @@ import { isDeepStrictEqual } from 'node:util';
 import type { Experiment, Prisma } from '../generated/prisma/client.ts';
 import { badInput, userError } from '../errors.ts';
 import { canonicalSpace, parseSearchSpace } from '../optimizer/space.ts';
+import { SearchSpaceError } from '../optimizer/space/spec.ts';
 import type { Database } from '../runtime/database.ts';
 import type { Events } from '../runtime/events.ts';
 import type { ExperimentDirectory } from './experiment-directory.ts';
@@ -17,15 +18,27 @@ import { joinedTo, noExperimentNamed } from './stored-space.ts';
  * Refuses names a new experiment or a new space may not bring (see `newNameProblem`): the experiment's
  * when the name is new, its parameters' when the space is. Names stored before that rule keep working.
  */
-function checkNewNames(request: SuggestInput, newName: boolean, archive: Experiment | null): void {
+export function checkNewNames(request: Pick<SuggestInput, 'name' | 'space'>, newName: boolean, archive: Pick<Experiment, 'parameters'> | null): void {
   if (newName) {
     const problem = newNameProblem(request.name, MAX_NAME);
     if (problem !== null) throw badInput('experiment.name', `experiment.name ${problem}`);
   }
-  if (archive !== null && canonicalSpace(parseSearchSpace(archive.parameters)) === canonicalSpace(request.space)) return;
-  for (const { name } of request.space.parameters) {
+  if (archive !== null && storedSpaceKey(archive) === canonicalSpace(request.space)) return;
+  // The names the spec gives (`lr` under a choice, not its key `adam.lr`: a choice is a value, free to hold anything).
+  for (const parameter of request.space.parameters) {
+    const name = parameter.condition?.specName ?? parameter.name;
     const problem = newNameProblem(name, Number.POSITIVE_INFINITY);
-    if (problem !== null) throw badInput(`experiment.parameters.${name}`, `parameter name ${JSON.stringify(name)} ${problem}`);
+    if (problem !== null) throw badInput(`experiment.parameters.${parameter.name}`, `parameter name ${JSON.stringify(name)} ${problem}`);
+  }
+}
+
+/** A stored space's canonical text, or null when it no longer parses (it then matches no request's). */
+function storedSpaceKey(experiment: Pick<Experiment, 'parameters'>): string | null {
+  try {
+    return canonicalSpace(parseSearchSpace(experiment.parameters));
+  } catch (error) {
+    if (error instanceof SearchSpaceError) return null;
+    throw error;
   }
 }
 
@@ -69,8 +82,7 @@ async function createVersion(database: Database, events: Events, ownerId: string
  * `experiment.parameters`). Writes nothing.
  */
 export function checkSameSpace(experiment: Pick<Experiment, 'parameters'>, request: Pick<SuggestInput, 'name' | 'space'>): void {
-  const stored = canonicalSpace(parseSearchSpace(experiment.parameters));
-  if (stored !== canonicalSpace(request.space)) {
+  if (storedSpaceKey(experiment) !== canonicalSpace(request.space)) {
     throw badInput(
       'experiment.parameters',
       `Experiment "${request.name}" already exists with a different parameter space. ` +
@@ -115,6 +127,8 @@ async function resume(database: Database, events: Events, current: Experiment, r
 export interface OpenedExperiment {
   readonly id: string;
   readonly remembered: boolean;
+  /** The request as it goes to that experiment: a joining one fitted to its space (which may have changed since the request read it). */
+  readonly request: SuggestInput;
 }
 
 /**
@@ -125,10 +139,12 @@ export interface OpenedExperiment {
 export async function findExperiment(database: Database, events: Events, directory: ExperimentDirectory, ownerId: string, request: SuggestInput): Promise<OpenedExperiment> {
   const canonical = canonicalSpace(request.space);
   const known = request.resume ? directory.get(ownerId, request.name) : undefined;
-  if (known && known.canonicalSpace === canonical) return { id: known.id, remembered: true };
+  if (known && known.canonicalSpace === canonical) return { id: known.id, remembered: true, request };
   const experiment = await openExperiment(database, events, ownerId, request);
-  directory.remember(ownerId, request.name, { id: experiment.id, canonicalSpace: canonical });
-  return { id: experiment.id, remembered: false };
+  // A joining request meets the version current under the lock, in that version's space.
+  const fitted = request.joined ? joinedTo(request, experiment) : request;
+  directory.remember(ownerId, request.name, { id: experiment.id, canonicalSpace: canonicalSpace(fitted.space) });
+  return { id: experiment.id, remembered: false, request: fitted };
 }
 
 /**
@@ -141,14 +157,14 @@ export async function rejoinExperiment(database: Database, events: Events, direc
   const current = await database.db.experiment.findFirst({ where: { ownerId, name: request.name, archivedAt: null }, orderBy: { version: 'desc' } });
   if (current === null) return findExperiment(database, events, directory, ownerId, request);
   // A joining request has no space of its own: it joins the version that is current, whatever its space.
-  if (!request.joined && canonicalSpace(parseSearchSpace(current.parameters)) !== canonicalSpace(request.space)) {
+  if (!request.joined && storedSpaceKey(current) !== canonicalSpace(request.space)) {
     throw userError(
       'CONFLICT',
       `Experiment "${request.name}" was started afresh meanwhile by another call, with a different parameter space; send this call again to start afresh once more`,
       'experiment.parameters',
     );
   }
-  return { id: current.id, remembered: false };
+  return { id: current.id, remembered: false, request: request.joined ? joinedTo(request, current) : request };
 }
 
 /**

@@ -109,15 +109,17 @@ export function checkImportedTrials(basis: ImportBasis, trials: readonly Importe
 /**
  * What an earlier `importTrials` of `ownerId` with `requestId` stored (its experiment as it is now, and
  * the trials' numbers), or null when there was none for this call: none recorded (or its experiment
- * deleted since), or one that went to another experiment than `targetId`, the current version this call
- * names (null when it names none yet): the experiment was renamed since, or a version archived since
- * (a new one started afresh). Such an id counts as a new call's; with `forget` (a call that stores) it
+ * deleted since), or one that went to another experiment than `targetId`, the version this call names
+ * (by id, or its name's current one; null when it names none yet): the experiment was renamed since, or
+ * a version archived since (a new one started afresh). Such an id counts as a new call's; with `forget` (a call that stores) it
  * is dropped, so the call takes its place.
  */
 export async function importedBefore(db: Db, ownerId: string, requestId: string, targetId: string | null, forget: boolean): Promise<ImportOutcome | null> {
   const row = await db.importRequest.findUnique({ where: { ownerId_requestId: { ownerId, requestId } }, include: { experiment: true } });
   if (!row) return null;
-  if (row.experiment.archivedAt !== null || row.experimentId !== targetId) {
+  // The version it went to, named by id, answers even once archived (its trials are there); named by
+  // name, the current version is another one by then.
+  if (row.experimentId !== targetId) {
     if (forget) await db.importRequest.deleteMany({ where: { ownerId, requestId, experimentId: row.experimentId } });
     return null;
   }

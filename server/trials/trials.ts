@@ -44,6 +44,8 @@ export async function suggestTrial(deps: TrialDeps, viewer: Viewer, asked: Exper
   let trial: HandedOut | undefined;
   for (let reopened = 0; trial === undefined; reopened++) {
     try {
+      // The request as fitted to the experiment it opened (a name alone: that version's space).
+      request = opened.request;
       trial = await deps.suggestions.enqueue(opened.id, request, opened.remembered);
     } catch (error) {
       if (!(error instanceof StaleExperiment)) throw error;
