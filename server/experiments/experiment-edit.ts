@@ -34,8 +34,8 @@ export function parseExperimentEdit(args: ExperimentEditArgs): ExperimentEdit {
   let name: string | null = null;
   if (args.name != null) {
     name = experimentName(args.name);
-    // A new name for the experiment: held to the rules for new names.
-    const problem = newNameProblem(name, MAX_NAME);
+    // Held to the rules for new names once it is one (see editExperiment): its own name, sent again, is no change.
+    const problem = nameProblem(name, MAX_NAME);
     if (problem !== null) throw badInput('name', `name ${problem}`);
   }
   let notes: string | null = null;
@@ -92,6 +92,8 @@ export async function editExperiment(deps: ExperimentEditDeps, ownerId: string, 
   let changed: string[] = [];
   if (edit.name !== null && edit.name !== found.name) {
     const newName = edit.name;
+    const problem = newNameProblem(newName, MAX_NAME);
+    if (problem !== null) throw badInput('name', `name ${problem}`);
     const taken = () => userError('CONFLICT', `name: you already have an experiment named "${newName}"`, 'name');
     // Under both names' locks, so no suggest starts a version of either meanwhile: the old name's around
     // the renaming, the new name's within its transaction (PostgreSQL's advisory lock; SQLite's lock is

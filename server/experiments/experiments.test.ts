@@ -3,6 +3,7 @@ import type { Runtime } from '../runtime/runtime.ts';
 import { startRuntime, type TestRuntime } from '../../tests/runtime.ts';
 import { parseExperimentInput, parseExperimentRequest } from './experiment-input.ts';
 import { withStoredSpace } from './stored-space.ts';
+import { editExperiment, parseExperimentEdit } from './experiment-edit.ts';
 import { findExperiment, openExperiment, rejoinExperiment } from './experiments.ts';
 import { canonicalSpace, parseSearchSpace } from '../optimizer/space.ts';
 import { forgetOldRequests, REQUEST_ID_DAYS } from '../trials/request-expiry.ts';
@@ -124,6 +125,10 @@ it('holds new experiment and parameter names to the visible-name rule, and keeps
   expect((await open({ name: 'Leg\u200bacy', parameters: { 'y\u200b': [1, 2] } })).id).toBe(legacy.id);
   const joined = await withStoredSpace(runtime.db, owner.id, parseExperimentRequest({ name: 'Leg\u200bacy', resume: false }));
   expect(await openExperiment(runtime.database, runtime.events, owner.id, joined)).toMatchObject({ version: 2, parameters: { 'y\u200b': [1, 2] } });
+  // Its own name sent again with an edit is no rename; a new name is held to the rule.
+  const edited = await editExperiment(runtime, owner.id, legacy.id, parseExperimentEdit({ name: 'Leg\u200bacy', notes: 'kept' }));
+  expect(edited).toMatchObject({ name: 'Leg\u200bacy', notes: 'kept' });
+  await expect(editExperiment(runtime, owner.id, legacy.id, parseExperimentEdit({ name: 'Leg\u200bacy 2' }))).rejects.toMatchObject({ extensions: { code: 'BAD_USER_INPUT', field: 'name' } });
   // A new space under the old name is held to the rule.
   await expect(open({ name: 'Leg\u200bacy', parameters: { 'z\u200b': [1, 2] }, resume: false })).rejects.toMatchObject({ extensions: { field: 'experiment.parameters.z\u200b' } });
   // A stored space that no longer parses at all: joining it by name says so, naming the experiment.
