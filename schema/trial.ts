@@ -13,6 +13,7 @@ import { resultValues, resultViolation, VIOLATION_FIELDS } from '../server/objec
 import { storedObjectives } from '../server/objectives/objectives-config.ts';
 import type { Trial } from '../server/generated/prisma/client.ts';
 import { heartbeat, recordOutcome, suggestTrial } from '../server/trials/trials.ts';
+import { releaseTrial } from '../server/trials/release.ts';
 import { MAX_CHECKPOINT_BYTES, parseCheckpoint, saveCheckpoint } from '../server/trials/checkpoints.ts';
 
 const TrialStateEnum = builder.enumType('TrialState', {
@@ -214,6 +215,17 @@ builder.mutationField('heartbeat', (t) =>
     description: "Renews a running trial's lease; send one every leaseSeconds / 3 while working on it.",
     args: { trialId: t.arg.id({ required: true }) },
     resolve: (query, _root, args, ctx) => heartbeat(ctx.runtime, ctx.viewer, String(args.trialId), query),
+  }),
+);
+
+builder.mutationField('release', (t) =>
+  t.withAuth({ signedIn: true }).prismaField({
+    type: 'Trial',
+    description:
+      'Gives a running trial up without an outcome (the worker stops, say, for a reboot or a spot machine taken back): it becomes STALE at once and the next suggest offers its parameters again, to any worker, resuming from its latest checkpoint, instead of once its lease runs out. ' +
+      'Later heartbeats do not bring it back and a later report answers shouldStop; a late result is still kept. A finished trial is returned as it is; releasing again is harmless.',
+    args: { trialId: t.arg.id({ required: true }) },
+    resolve: (query, _root, args, ctx) => releaseTrial(ctx.runtime, ctx.viewer, String(args.trialId), query),
   }),
 );
 

@@ -241,9 +241,9 @@ console.log(JSON.stringify({ loss: x * x + y * y + (kind === 'a' ? 0 : 1), trial
     expect((await trialsOf(token, 'Long')).map((t) => t.state)).toEqual(['COMPLETED']);
   });
 
-  it('stops its commands at Ctrl-C and leaves their trials to be offered again', async () => {
+  it('stops its commands at Ctrl-C and gives their trials back to be offered again at once', async () => {
     const token = await server.token('agent-stop@example.com');
-    const spec = file('stop.json', JSON.stringify({ name: 'Stop', parameters: { x: { min: 0, max: 1 } }, lease_seconds: 2 }));
+    const spec = file('stop.json', JSON.stringify({ name: 'Stop', parameters: { x: { min: 0, max: 1 } }, lease_seconds: 600 }));
     const sleeper = file('sleeper.cjs', `require('fs').writeFileSync(process.argv[2] + '/pid-' + process.env.OSCAR_TRIAL_NUMBER, String(process.pid)); setTimeout(() => {}, 600000);`);
     const { child, exited } = oscarRun(['--experiment', spec, '--parallel', '2', '--token', token, '--', process.execPath, sleeper, dir]);
     const pids = () => [1, 2].map((n) => join(dir, `pid-${n}`)).filter(existsSync).map((path) => Number(readFileSync(path, 'utf8')));
@@ -254,14 +254,16 @@ console.log(JSON.stringify({ loss: x * x + y * y + (kind === 'a' ? 0 : 1), trial
     expect(ran.code).toBe(130);
     expect(ran.stderr).toContain('stopping: the running commands are ended');
     await waitUntil(async () => running.every((pid) => !alive(pid)), 30_000);
-    // Not failed: once their leases run out they are STALE, and offered to the next worker.
-    await waitUntil(async () => (await trialsOf(token, 'Stop')).every((t) => t.state === 'STALE'), 60_000);
-    expect((await trialsOf(token, 'Stop')).map((t) => t.error)).toEqual([null, null]);
+    // Not failed: given back (STALE at once, long before their 10-minute leases run out), and offered to the next worker.
+    expect((await trialsOf(token, 'Stop')).map((t) => [t.state, t.error])).toEqual([
+      ['STALE', null],
+      ['STALE', null],
+    ]);
   });
 
   it('saves the checkpoints a command prints, and hands the latest to the command that takes its trial over', async () => {
     const token = await server.token('agent-spot@example.com');
-    const spec = file('spot.json', JSON.stringify({ name: 'Spot', parameters: { x: { min: 0, max: 1 } }, lease_seconds: 2 }));
+    const spec = file('spot.json', JSON.stringify({ name: 'Spot', parameters: { x: { min: 0, max: 1 } }, lease_seconds: 600 }));
     // Trains "epochs" from its checkpoint on; the first run is stopped after epoch 3, the second finishes.
     const train = file(
       'spot.cjs',
@@ -281,7 +283,8 @@ step();`,
     await waitUntil(async () => (await server.gql(`{ experiment(name: "Spot") { trials(first: 1) { edges { node { checkpoint } } } } }`, {}, token)).data?.experiment?.trials.edges[0]?.node.checkpoint?.epoch === 3, 60_000);
     first.child.kill('SIGINT');
     expect((await first.exited).code).toBe(130);
-    await waitUntil(async () => (await trialsOf(token, 'Spot')).every((t) => t.state === 'STALE'), 60_000);
+    // Given back at Ctrl-C: STALE at once, though its lease has 10 minutes to go.
+    expect((await trialsOf(token, 'Spot')).map((t) => t.state)).toEqual(['STALE']);
     const [lost] = await trialsOf(token, 'Spot');
 
     const second = await oscarRun(['--experiment', spec, '--trials', '1', '--token', token, '--', process.execPath, train], { OSCAR_WORKER: 'spot-2' }).exited;
@@ -483,9 +486,52 @@ console.log(JSON.stringify({ acc: 1 / (1 + x * x), epochs: 1 }));`);
     const ran = await oscarRun(['--experiment', 'Restarted by name', '--trials', '3', '--token', token, '--', process.execPath, '--input-type=module', '-e', restarter, '--', '--x={x}'], { T: token }).exited;
     expect(ran.code).toBe(1);
     expect(ran.stderr).toContain('experiment "Restarted by name" was started afresh in another parameter space since this run began; run oscar run again to join it as it is now');
-    // Version 2 holds the restarter's trial and the one handed to the run, which it did not run.
+    // Version 2 holds the restarter's trial and the one handed to the run, which it did not run: given
+    // back (STALE at once), for the next worker.
     const current = await trialsOf(token, 'Restarted by name');
-    expect(current.map((t) => t.state)).toEqual(['RUNNING', 'RUNNING']);
+    expect(current.map((t) => t.state).sort()).toEqual(['RUNNING', 'STALE']);
+  });
+
+  it('with --parallel, lets the running commands finish when the experiment is started afresh in another space', async () => {
+    const token = await server.token('agent-restart-parallel@example.com');
+    const seeded = await server.gql(`mutation { suggest(experiment: {name: "Restarted in parallel", parameters: {x: {min: 0, max: 1}}}) { id } }`, {}, token);
+    await server.gql(`mutation ($id: ID!) { update(trialId: $id, result: {loss: 5}) { id } }`, { id: seeded.data?.suggest.id }, token);
+    const marker = join(dir, 'parallel-restarter');
+    const go = join(dir, 'parallel-go');
+    // Both commands start; the first to claim the marker starts the experiment afresh in {y} once the other
+    // runs, and ends; the other waits for the test's go.
+    const command = `const fs = require('fs');
+      fs.writeFileSync(${JSON.stringify(dir)} + '/parallel-started-' + process.env.OSCAR_TRIAL_NUMBER, '');
+      const started = () => fs.readdirSync(${JSON.stringify(dir)}).filter((f) => f.startsWith('parallel-started-')).length;
+      let restarter = false;
+      try { fs.closeSync(fs.openSync(${JSON.stringify(marker)}, 'wx')); restarter = true; } catch {}
+      const wait = (until, then) => (until() ? then() : setTimeout(() => wait(until, then), 20));
+      if (restarter) wait(() => started() >= 2, async () => {
+        await fetch(${JSON.stringify(server.url)}, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer ' + process.env.T },
+          body: JSON.stringify({ query: 'mutation { suggest(experiment: {name: "Restarted in parallel", parameters: {y: [5, 6]}, resume: false}) { id } }' }) });
+        console.log(1);
+      });
+      else wait(() => fs.existsSync(${JSON.stringify(go)}), () => console.log(2));`;
+    const run = oscarRun(['--experiment', 'Restarted in parallel', '--parallel', '2', '--token', token, '--', process.execPath, '-e', command], { T: token });
+    let stderr = '';
+    run.child.stderr.on('data', (chunk) => (stderr += chunk));
+    await waitUntil(async () => stderr.includes('no more trials are started; waiting for the 1 running to end'), 60_000);
+    writeFileSync(go, '');
+    const ran = await run.exited;
+    expect(ran.code).toBe(1);
+    expect(ran.stderr).toContain('experiment "Restarted in parallel" was started afresh in another parameter space since this run began');
+    // Both commands' results are kept by the version they ran in; the trial handed out in the new one is given back.
+    const versions = await server.gql(`{ experiment(name: "Restarted in parallel") { versions { version trials(first: 10) { edges { node { state loss } } } } } }`, {}, token);
+    const [current, archived] = versions.data?.experiment.versions.map((v: any) => v.trials.edges.map((e: any) => [e.node.state, e.node.loss]).sort());
+    expect(archived).toEqual([
+      ['COMPLETED', 1],
+      ['COMPLETED', 2],
+      ['COMPLETED', 5],
+    ]);
+    expect(current).toEqual([
+      ['RUNNING', null],
+      ['STALE', null],
+    ]);
   });
 
   it('refuses, before asking for a trial, parameters that would share an environment variable', async () => {

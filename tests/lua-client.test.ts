@@ -59,7 +59,7 @@ describe.each(RUNTIMES)('the Lua client on %s', (runtime) => {
     }
   });
 
-  it('sends metrics, failures and heartbeats, takes integers, categories and resume = false, and names the worker', async () => {
+  it('sends metrics, failures, heartbeats and releases, takes integers, categories and resume = false, and names the worker', async () => {
     const token = await server.token(`${runtime}-full@example.com`);
     const { stdout } = await runLua(
       runtime,
@@ -83,16 +83,25 @@ for i = 1, 3 do
   end
   print(tostring(job.layers))
 end
+-- Given up: STALE at once, and its parameters go to the next suggest (a copy), long before its 30 s lease.
+local given = scientist:suggest(experiment)
+assert(scientist:release(given).state == 'STALE')
+assert(scientist:release(given).state == 'STALE') -- again: harmless
+local again = scientist:suggest(experiment)
+assert(again.layers == given.layers and again.optimiser == given.optimiser and again.lr == given.lr)
+scientist:update(again, {loss = 1})
 `,
       { TOKEN: token },
     );
     for (const printed of stdout.trim().split('\n')) expect(printed).toMatch(/^\d$/); // integers, not "3.0"
     const experiment = await trialsOf(token, 'Network');
-    expect(experiment.trialCount).toBe(3);
+    expect(experiment.trialCount).toBe(5);
     const states = experiment.trials.edges.map((e) => e.node.state).sort();
-    expect(states).toEqual(['COMPLETED', 'COMPLETED', 'FAILED']);
+    expect(states).toEqual(['COMPLETED', 'COMPLETED', 'COMPLETED', 'FAILED', 'STALE']);
+    const released = experiment.trials.edges.find((e) => e.node.state === 'STALE')!.node;
+    expect(experiment.trials.edges.filter((e) => e.node.state === 'COMPLETED' && e.node.loss === 1).map((e) => e.node.params)).toEqual([released.params]);
     for (const { node } of experiment.trials.edges) expect(node.worker).toBe('node-7');
-    const completed = experiment.trials.edges.find((e) => e.node.state === 'COMPLETED')!.node;
+    const completed = experiment.trials.edges.find((e) => e.node.state === 'COMPLETED' && e.node.loss !== 1)!.node;
     expect(completed.metrics).toMatchObject({ train_time: 20, val_loss: 'NaN' });
   });
 

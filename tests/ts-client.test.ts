@@ -275,6 +275,7 @@ export async function main(): Promise<Trial | null> {
       expect((await storedTrial(token, 'Long', job.id)).state).toBe('RUNNING');
       const elsewhere = new Oscar(token, { url: server.url, worker: 'elsewhere' });
       const other = await elsewhere.suggest(experiment);
+      await elsewhere.update(other, { loss: 3 }); // not left to go STALE: the copy below must be of the released job
       await elsewhere.close();
       expect(other.id).not.toBe(job.id);
       expect((await storedTrial(token, 'Long', other.id)).retryOf).toBeNull();
@@ -283,13 +284,32 @@ export async function main(): Promise<Trial | null> {
       expect(job.reported).toBe(true);
       expect(scientist.openTrials).toEqual([]);
 
-      // A released job is left to its lease: it goes STALE while this client lives on.
+      // A released job is given back at once (not left to its lease): STALE, its lease cleared, while this
+      // client lives on, and its parameters go to the next suggest.
       const released = await scientist.suggest(experiment);
-      scientist.release(released);
+      expect((await scientist.release(released))?.state).toBe('STALE');
       expect(scientist.openTrials).toEqual([]);
-      await waitUntil(async () => (await storedTrial(token, 'Long', released.id)).state === 'STALE', 30_000);
+      expect(await storedTrial(token, 'Long', released.id)).toMatchObject({ state: 'STALE', leaseExpiresAt: null });
+      const again = await scientist.suggest(experiment);
+      expect(again.params).toEqual(released.params);
+      expect((await storedTrial(token, 'Long', again.id)).retryOf).toEqual({ id: released.id });
+      await scientist.update(again, { loss: 2 });
     } finally {
       await scientist.close();
+    }
+    // A server from before `release` does not know it: the job is left to its lease, as before.
+    const old = await startProxy((body) =>
+      body.query.includes('release(') ? { status: 400, body: { errors: [{ message: 'Cannot query field "release" on type "Mutation".', extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }] } } : 'forward',
+    );
+    const older = new Oscar(token, { url: old.url, worker: 'old-server' });
+    try {
+      const job = await older.suggest(experiment);
+      expect(await older.release(job)).toBeNull();
+      expect(older.openTrials).toEqual([]);
+      expect(old.bodies.filter((b) => b.query.includes('release('))).toHaveLength(1);
+    } finally {
+      await older.close();
+      await old.close();
     }
   });
 
@@ -401,7 +421,7 @@ export async function main(): Promise<Trial | null> {
     }
   });
 
-  it('carries the latest checkpoint to the trial handed back after a reboot and to the copy offered after its lease ran out', async () => {
+  it('carries the latest checkpoint to the trial handed back after a reboot and to the copy offered after its release', async () => {
     const token = await server.token('ts-checkpoints@example.com');
     const experiment = { name: 'Spot', parameters: { lr: { min: 1e-4, max: 1, distribution: 'log_uniform' } }, lease_seconds: 2 } as const;
     const sent: string[] = [];
@@ -437,10 +457,9 @@ export async function main(): Promise<Trial | null> {
     expect(resumed.params).toEqual(job.params);
     expect(resumed.checkpoint).toEqual(job.checkpoint);
 
-    // Preempted again, and its lease runs out: another machine gets the parameters, and the checkpoint.
+    // Preempted again, and released: another machine gets the parameters at once, and the checkpoint.
     await after.checkpoint(resumed, { epoch: 3, path: 's3://bucket/run/epoch-3' });
-    after.release(resumed);
-    await waitUntil(async () => (await storedTrial(token, 'Spot', job.id)).state === 'STALE', 30_000);
+    expect((await after.release(resumed))?.state).toBe('STALE');
     const elsewhere = new Oscar(token, { url: server.url, worker: 'spot-9' });
     try {
       const copy = await elsewhere.suggest(experiment);

@@ -24,6 +24,7 @@ local SUGGEST = 'mutation Suggest($experiment: ExperimentInput!, $worker: String
 local UPDATE = 'mutation Update($trialId: ID!, $result: JSON!) { update(trialId: $trialId, result: $result) { id number state loss error } }'
 local FAIL = 'mutation Fail($trialId: ID!, $error: String!, $metrics: JSON) { fail(trialId: $trialId, error: $error, metrics: $metrics) { id number state loss error } }'
 local HEARTBEAT = 'mutation Heartbeat($trialId: ID!) { heartbeat(trialId: $trialId) { id state leaseExpiresAt } }'
+local RELEASE = 'mutation Release($trialId: ID!) { release(trialId: $trialId) { id state } }'
 local CHECKPOINT = 'mutation Checkpoint($trialId: ID!, $data: JSON!) { checkpoint(trialId: $trialId, data: $data) { id state checkpoint checkpointAt leaseExpiresAt } }'
 local REPORT = 'mutation Report($trialId: ID!, $step: Int!, $value: Float!, $metrics: JSON) { report(trialId: $trialId, step: $step, value: $value, metrics: $metrics) { shouldStop trial { id state prunedStep } } }'
 local ENQUEUE = 'mutation Enqueue($experiment: ExperimentInput, $experimentName: String, $params: JSON!, $requestId: String) {'
@@ -348,6 +349,19 @@ function Client:heartbeat(job, force)
   local answer = self:query(HEARTBEAT, { trialId = trial.id }).heartbeat
   trial.beat = now
   return answer
+end
+
+--- Gives a job up without a result (a machine about to shut down, an interruption that is not the
+-- configuration's fault): the trial is STALE at once and the next suggest, from any worker, gets its
+-- parameters again with its latest checkpoint, without waiting for its lease to run out. Returns the
+-- trial ({ id, state }: STALE, or the state of a trial that had finished); nil from a server that
+-- predates release (the trial is then offered again once its lease runs out).
+function Client:release(job)
+  local trial = trial_of(job, 2)
+  local ok, answer = pcall(self.query, self, RELEASE, { trialId = trial.id })
+  if ok then return answer.release end
+  if Oscar.code(answer) == 'GRAPHQL_VALIDATION_FAILED' and tostring(answer):find('release', 1, true) then return nil end
+  error(answer, 2)
 end
 
 --- Reports an intermediate value of a running job (its loss at `step`, a whole number from 0), with

@@ -55,6 +55,9 @@ const SUGGEST = `mutation Suggest($experiment: ExperimentInput!, $worker: String
 const UPDATE = `mutation Update($trialId: ID!, $result: JSON!) { update(trialId: $trialId, result: $result) { id number state loss } }`;
 const FAIL = `mutation Fail($trialId: ID!, $error: String!) { fail(trialId: $trialId, error: $error) { id number state } }`;
 const HEARTBEAT = `mutation Heartbeat($trialId: ID!) { heartbeat(trialId: $trialId) { id } }`;
+const RELEASE = `mutation Release($trialId: ID!) { release(trialId: $trialId) { id state } }`;
+/** How long, at most, the agent waits for the server to take back a trial it gives up (Ctrl-C: the user is waiting). */
+const RELEASE_WAIT_MS = 5000;
 const CHECKPOINT = `mutation Checkpoint($trialId: ID!, $data: JSON!) { checkpoint(trialId: $trialId, data: $data) { id } }`;
 const REPORT = `mutation Report($trialId: ID!, $step: Int!, $value: Float!, $metrics: JSON) {
   report(trialId: $trialId, step: $step, value: $value, metrics: $metrics) { shouldStop trial { state } }
@@ -366,6 +369,18 @@ export async function runAgent(options: AgentOptions, out: NodeJS.WritableStream
   };
   process.on('SIGINT', onInterrupt);
   process.on('SIGTERM', onInterrupt);
+  /**
+   * Gives a trial this run will not finish back to the server, so its parameters are offered again at
+   * once rather than when its lease runs out; said, not fatal, when the server cannot be told (an older
+   * server without `release`, or none reachable): the lease then runs out as before.
+   */
+  const release = async (trialId: string, number: number): Promise<void> => {
+    try {
+      await graphql({ ...reporting, maxWaitMs: RELEASE_WAIT_MS }, RELEASE, { trialId });
+    } catch (error) {
+      log.write(`oscar: trial ${number} not released (it is offered again once its lease runs out): ${(error as Error).message}\n`);
+    }
+  };
 
   const slot = async (index: number): Promise<void> => {
     const worker = options.parallel > 1 && index > 0 ? `${options.worker}-${index + 1}` : options.worker;
@@ -384,11 +399,15 @@ export async function runAgent(options: AgentOptions, out: NodeJS.WritableStream
       );
       if (options.joined && spaceKey(suggest.experiment.parameters) !== joinedSpace) {
         // Started afresh in another space since: the command's {name}s and variables were checked
-        // against the old one. The trial is left to its lease (it goes to another worker).
-        throw new OscarError(
-          `experiment "${printable(suggest.experiment.name)}" was started afresh in another parameter space since this run began; run oscar run again to join it as it is now`,
-          'CONFLICT',
-        );
+        // against the old one. This trial is released (it goes to another worker) and no other is
+        // started; commands already running go on to their results (kept by the version they ran in).
+        await release(suggest.id, suggest.number);
+        started--;
+        if (gaveUp === null) {
+          gaveUp = `experiment "${printable(suggest.experiment.name)}" was started afresh in another parameter space since this run began; run oscar run again to join it as it is now`;
+          if (running > 0) log.write(`oscar: experiment started afresh in another space: no more trials are started; waiting for the ${running} running to end (Ctrl-C to stop them)\n`);
+        }
+        return;
       }
       running++;
       const paramsFile = join(files, `trial-${suggest.number}.json`);
@@ -460,7 +479,11 @@ export async function runAgent(options: AgentOptions, out: NodeJS.WritableStream
         if (messages.prunedAt !== null && ran.stopped) {
           // Ended by the agent because the pruner stopped its trial: PRUNED on the server already.
           outcome = { number: suggest.number, state: 'PRUNED', loss: null, params: suggest.params, prunedAt: messages.prunedAt };
-        } else if (ran.stopped) return; // left RUNNING: offered again once its lease runs out
+        } else if (ran.stopped) {
+          // Ended by Ctrl-C or a stop of the run: given back, so its parameters are offered again at once.
+          await release(suggest.id, suggest.number);
+          return;
+        }
         if (outcome === undefined) {
           // Its result; one that ends by itself after a stop is still sent (kept as the PRUNED trial's final value).
           const tail = storableText(ran.stderr.slice(-ERROR_TAIL)).trim();

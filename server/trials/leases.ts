@@ -7,6 +7,14 @@ export function leaseUntil(seconds: number, now = Date.now()): Date {
   return new Date(now + seconds * 1000);
 }
 
+/**
+ * Whether a STALE trial was given up by its worker (`release`) rather than lost: its lease was cleared
+ * (a lease that ran out keeps its end). A heartbeat or report does not bring a released trial back.
+ */
+export function isReleased(trial: { state: string; leaseExpiresAt: Date | null }): boolean {
+  return trial.state === 'STALE' && trial.leaseExpiresAt === null;
+}
+
 /** What lease handling needs. */
 export interface LeaseStore {
   readonly database: Database;

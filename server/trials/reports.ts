@@ -3,7 +3,7 @@ import type { Viewer } from '../accounts/auth.ts';
 import { notFoundIfDeleted, userError } from '../errors.ts';
 import { storedPruner } from '../pruners/pruner-config.ts';
 import { shouldPrune } from '../pruners/decide.ts';
-import { leaseUntil } from './leases.ts';
+import { isReleased, leaseUntil } from './leases.ts';
 import { nextRevision } from './revisions.ts';
 import { groupIsSettledOrRunning, groupLock } from './trial-groups.ts';
 import type { IntermediateValue } from './trial-result.ts';
@@ -36,7 +36,7 @@ export interface ReportAnswer<T> {
  * its first value (reports are idempotent, in any order); only a report of the trial's highest step so
  * far is judged by the experiment's pruner. A trial it stops becomes PRUNED at once: lease released,
  * subscribers told; every later report answers "stop". A STALE trial whose parameters another worker
- * took over (or finished) is told to stop too, and its report is not kept: it stays STALE. Reports of a trial take turns with its results
+ * took over (or finished), or that its worker released, is told to stop too, and its report is not kept: it stays STALE. Reports of a trial take turns with its results
  * (the group's lock), so a result and a pruning never both win.
  */
 export async function reportValue<T>(
@@ -51,7 +51,7 @@ export async function reportValue<T>(
   const experiment = await database.db.experiment.findUniqueOrThrow({ where: { id: experimentId }, select: { id: true, leaseSeconds: true, pruner: true } });
   const stop = await database.transaction(async (tx) => {
     await database.lockWithin(tx, groupLock(rootId));
-    const trial = await tx.trial.findUniqueOrThrow({ where: { id: trialId }, select: { state: true, number: true, lastStep: true } });
+    const trial = await tx.trial.findUniqueOrThrow({ where: { id: trialId }, select: { state: true, number: true, lastStep: true, leaseExpiresAt: true } });
     if (trial.state === 'PRUNED') return true;
     if (trial.state !== 'RUNNING' && trial.state !== 'STALE') {
       throw userError('CONFLICT', `Trial "${trialId}" is already ${trial.state.toLowerCase()}: intermediate values come before the result`, 'trialId');
@@ -60,7 +60,8 @@ export async function reportValue<T>(
     const renewal = { leaseExpiresAt: leaseUntil(experiment.leaseSeconds, now.getTime()), heartbeatAt: now };
     // A STALE trial comes back, as with a heartbeat, unless its parameters were offered again: then
     // another worker has them (or their result is in), and this one is told to stop, as it is not needed.
-    if (trial.state === 'STALE' && (await groupIsSettledOrRunning(tx, rootId, trialId))) return true;
+    // So is one its worker released (given up): its parameters are to be offered again.
+    if (trial.state === 'STALE' && (isReleased(trial) || (await groupIsSettledOrRunning(tx, rootId, trialId)))) return true;
     const revive = trial.state === 'STALE';
     const known = await tx.trialReport.findUnique({ where: { trialId_step: { trialId, step: report.step } }, select: { step: true } });
     if (known) {

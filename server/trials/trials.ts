@@ -9,7 +9,7 @@ import type { ExperimentRequest } from '../experiments/experiment-input.ts';
 import { withStoredSpace } from '../experiments/stored-space.ts';
 import type { Database } from '../runtime/database.ts';
 import type { Events } from '../runtime/events.ts';
-import { leaseUntil } from './leases.ts';
+import { isReleased, leaseUntil } from './leases.ts';
 import { nextRevision } from './revisions.ts';
 import type { HandedOut, SuggestQueue } from './suggest-queue.ts';
 import { StaleExperiment } from './running-trial.ts';
@@ -152,7 +152,7 @@ export async function recordOutcome(deps: TrialDeps, viewer: Viewer, trialId: st
 
 /**
  * Renews a running trial's lease (without waiting for the experiment's other work). A STALE trial
- * whose parameters were not offered again comes back to RUNNING. Finished trials are returned as
+ * whose parameters were not offered again comes back to RUNNING, unless its worker released it. Finished trials are returned as
  * they are, so the worker can tell.
  */
 export async function heartbeat(deps: TrialDeps, viewer: Viewer, trialId: string, query: TrialQuery) {
@@ -171,8 +171,9 @@ export async function heartbeat(deps: TrialDeps, viewer: Viewer, trialId: string
     await deps.database.withExperimentLock(experimentId, async () => {
       const revived = await deps.database.transaction(async (tx) => {
         await deps.database.lockWithin(tx, groupLock(rootId));
-        const { state } = await tx.trial.findUniqueOrThrow({ where: { id: trialId }, select: { state: true } });
-        if (state !== 'STALE' || (await groupIsSettledOrRunning(tx, rootId, trialId))) return false;
+        const trial = await tx.trial.findUniqueOrThrow({ where: { id: trialId }, select: { state: true, leaseExpiresAt: true } });
+        // A released trial was given up: it stays STALE for its parameters to be offered again.
+        if (trial.state !== 'STALE' || isReleased(trial) || (await groupIsSettledOrRunning(tx, rootId, trialId))) return false;
         const revision = await nextRevision(tx, experimentId);
         await tx.trial.update({ where: { id: trialId }, data: { ...renewal, revision } });
         return true;

@@ -164,6 +164,17 @@ describe('the trial page, in Chromium', () => {
     expect((await page.locator('[data-testid=trial-group] tr.current').innerText()).split('\t')[0]).toBe(String(copy.number));
   });
 
+  it('shows a trial its worker released as given back, live', async () => {
+    const given = (await gql(SUGGEST, { name: 'released', worker: 'spot-3' })).suggest;
+    await page.goto(`${origin(server)}/experiments/${given.experiment.id}/trials/${given.number}`);
+    expect(await text('trial-state')).toBe('running');
+    await expect.poll(() => page.locator('.live').textContent(), { timeout: TIMEOUT }).toBe('Live');
+    await server.listening(token, TRIAL_PAGE_SUBSCRIPTIONS, TIMEOUT);
+    await gql(`mutation ($id: ID!) { release(trialId: $id) { state } }`, { id: given.id });
+    await expect.poll(() => text('trial-state'), { timeout: TIMEOUT }).toBe('stale');
+    expect((await text('field-lease'))?.trim()).toBe('released by its worker');
+  });
+
   it('is linked from the trials table', async () => {
     await page.goto(`${origin(server)}/experiments/${trial.experiment.id}`);
     await page.click(`[data-trial="${trial.number}"] a`, { timeout: TIMEOUT });

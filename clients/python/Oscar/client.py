@@ -59,6 +59,12 @@ HEARTBEAT_MUTATION = (
     "}"
 )
 
+RELEASE_MUTATION = (
+    "mutation Release($trialId: ID!) {\n"
+    "  release(trialId: $trialId) { id state }\n"
+    "}"
+)
+
 CHECKPOINT_MUTATION = (
     "mutation Checkpoint($trialId: ID!, $data: JSON!) {\n"
     "  checkpoint(trialId: $trialId, data: $data) { id state checkpoint checkpointAt leaseExpiresAt }\n"
@@ -120,6 +126,7 @@ _GRAPHQL_NAMES = {"lease_seconds": "leaseSeconds"}
 
 #: Trial states in which the server still expects heartbeats.
 _OPEN_STATES = ("RUNNING", "STALE")
+_RELEASE_WAIT = 5.0  # seconds a job interrupted by Ctrl-C waits, at most, for the server to take it back
 
 _instances = 0
 _instances_lock = threading.Lock()
@@ -382,12 +389,28 @@ class Oscar:
             checkpoint=saved if isinstance(saved, dict) else None,
         )
 
-    def release(self, job: Union[Job, str]) -> None:
-        """Give a job up without a result: its heartbeats stop, so its lease runs out and the
-        server offers its parameters again (to this worker or another). For a job abandoned
-        after an exception that should not count as a failure."""
-        trial_id = _trial_id(job)
+    def release(self, job: Union[Job, str]) -> Optional[Dict[str, Any]]:
+        """Give a job up without a result: its heartbeats stop and the server offers its
+        parameters again at once, to this worker or another, resuming from its latest
+        checkpoint (a machine about to shut down, a job abandoned after an exception that
+        should not count as a failure). Returns the trial (``id``, ``state``: ``STALE``, or
+        as it was if it had finished). A server from before ``release`` (it does not know the
+        mutation) returns ``None``: the parameters are offered again once the lease runs out.
+        """
+        return self._release(_trial_id(job), self.max_wait)
+
+    def _release(self, trial_id: str, max_wait: float) -> Optional[Dict[str, Any]]:
         self._heartbeats.forget(trial_id)
+        try:
+            data = self._send(self._body(RELEASE_MUTATION, {"trialId": trial_id}), max_wait)
+        except OscarError as error:
+            if error.code == "GRAPHQL_VALIDATION_FAILED" and "release" in str(error):
+                return None
+            raise
+        trial = data.get("release") if isinstance(data, dict) else None
+        if not isinstance(trial, dict):
+            raise OscarError("unexpected response to release: %r" % (data,))
+        return trial
 
     def update(self, job: Union[Job, str], result: Mapping[str, Any]) -> Dict[str, Any]:
         """Report the result of a job.
@@ -462,9 +485,10 @@ class Oscar:
 
         Heartbeats keep the job's lease while the block runs. An exception in
         the block marks the trial FAILED with the exception's message (then
-        propagates, whether or not the trial could be marked); Ctrl-C (``KeyboardInterrupt``) or ``SystemExit`` only
-        stop the heartbeats, so the trial is offered again once its lease runs
-        out, as is one left without a result.
+        propagates, whether or not the trial could be marked); Ctrl-C (``KeyboardInterrupt``) or ``SystemExit``
+        release it (:meth:`release`, waiting at most 5 seconds for the server), so its parameters
+        are offered again at once. A job left without a result otherwise is offered again once its
+        lease runs out.
         """
         job = self.suggest(experiment)
         try:
@@ -476,6 +500,13 @@ class Oscar:
                     self.fail(job, error)
                 except Exception as failure:  # never hide the user's own exception
                     logger.warning("could not mark trial %s FAILED: %s", job.id, failure)
+            raise
+        except BaseException:  # Ctrl-C, SystemExit: given up, not failed
+            if job.id is not None and not job.reported:
+                try:
+                    self._release(job.id, _RELEASE_WAIT)
+                except Exception as failure:  # never hide the interruption
+                    logger.warning("could not release trial %s: %s", job.id, failure)
             raise
         finally:
             if job.id is not None:
@@ -715,13 +746,16 @@ class Oscar:
                 UTF-8), an HTTP error, an invalid response, or when the server
                 stays unreachable for ``max_wait`` seconds / ``retries`` retries.
         """
+        return self._send(self._body(query, variables), self.max_wait)
+
+    @staticmethod
+    def _body(query: str, variables: Optional[Mapping[str, Any]]) -> bytes:
         payload = {"query": query, "variables": _to_json(dict(variables or {}))}
         try:
-            body = json.dumps(payload, allow_nan=False, ensure_ascii=False).encode("utf-8")
+            return json.dumps(payload, allow_nan=False, ensure_ascii=False).encode("utf-8")
         except UnicodeEncodeError:
             # UTF-8 cannot carry a lone surrogate: sent escaped, for the server to refuse naming the field.
-            body = json.dumps(payload, allow_nan=False).encode("ascii")
-        return self._send(body)
+            return json.dumps(payload, allow_nan=False).encode("ascii")
 
     # ------------------------------------------------------------ transport
 
@@ -764,8 +798,8 @@ class Oscar:
                 exc.close()
             return exc.code, raw, exc.headers.get("Retry-After") if exc.headers else None
 
-    def _send(self, body: bytes) -> Any:
-        deadline = time.monotonic() + max(0.0, float(self.max_wait))
+    def _send(self, body: bytes, max_wait: float) -> Any:
+        deadline = time.monotonic() + max(0.0, float(max_wait))
         delay = _FIRST_DELAY
         attempts = 0
         while True:

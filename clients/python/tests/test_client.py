@@ -120,6 +120,8 @@ class FakeOscar:
                 "params": params,
                 "experiment": {"id": "exp-1", "name": experiment["name"]},
             }
+            if "leaseSeconds" in experiment:  # heartbeats are then kept (every third of it)
+                trial["experiment"]["leaseSeconds"] = experiment["leaseSeconds"]
             self.trials[trial["id"]] = dict(trial, state="RUNNING", loss=None)
             return 200, {"data": {"suggest": trial}}
         if "update(" in query:
@@ -332,6 +334,33 @@ class ClientTest(unittest.TestCase):
         trial = scientist.update("trial-1", {"loss": 2})
         self.assertEqual(trial["state"], "COMPLETED")
         self.assertEqual(self.fake.requests[1]["body"]["variables"]["trialId"], "trial-1")
+
+    def test_release_gives_the_trial_back_and_stops_its_heartbeats(self):
+        scientist = self.client()
+        job = scientist.suggest({"name": "Square", "parameters": {"x": {"min": 0, "max": 7}}, "lease_seconds": 600})
+        self.assertIn(job.id, scientist._heartbeats._due)
+        self.fake.respond(200, {"data": {"release": {"id": job.id, "state": "STALE"}}})
+        self.assertEqual(scientist.release(job), {"id": job.id, "state": "STALE"})
+        sent = self.fake.requests[-1]["body"]
+        self.assertIn("release(trialId: $trialId)", sent["query"])
+        self.assertEqual(sent["variables"], {"trialId": job.id})
+        self.assertNotIn(job.id, scientist._heartbeats._due)
+
+    def test_release_on_a_server_without_it_leaves_the_trial_to_its_lease(self):
+        # A server from before `release` refuses the operation (the fake knows none but suggest and update).
+        scientist = self.client()
+        job = scientist.suggest({"name": "Square", "parameters": {"x": {"min": 0, "max": 7}}, "lease_seconds": 600})
+        self.assertIn(job.id, scientist._heartbeats._due)
+        self.fake.respond(400, FakeOscar.error('Cannot query field "release" on type "Mutation".', "GRAPHQL_VALIDATION_FAILED"))
+        self.assertIsNone(scientist.release(job))
+        self.assertNotIn(job.id, scientist._heartbeats._due)
+
+    def test_release_raises_other_errors(self):
+        scientist = self.client()
+        self.fake.respond(200, FakeOscar.error('Trial "nope" not found', "NOT_FOUND"))
+        with self.assertRaises(OscarError) as caught:
+            scientist.release("nope")
+        self.assertEqual(caught.exception.code, "NOT_FOUND")
 
     def test_update_converts_number_like_values(self):
         scientist = self.client()

@@ -72,6 +72,14 @@ export const HeartbeatDocument = graphql(`
   }
 `);
 
+export const ReleaseDocument = graphql(`
+  mutation Release($trialId: ID!) {
+    release(trialId: $trialId) {
+      ...TrialOutcome
+    }
+  }
+`);
+
 export const CheckpointDocument = graphql(`
   mutation Checkpoint($trialId: ID!, $data: JSON!) {
     checkpoint(trialId: $trialId, data: $data) {

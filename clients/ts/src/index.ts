@@ -8,6 +8,7 @@ import {
   ExperimentIdDocument,
   FailDocument,
   HeartbeatDocument,
+  ReleaseDocument,
   SuggestDocument,
   TrialUpdatedDocument,
   TrialsDocument,
@@ -295,9 +296,22 @@ export class Oscar {
     return report.shouldStop;
   }
 
-  /** Stops a job's heartbeats without reporting it: its lease runs out and its parameters are offered again. */
-  release(job: Job<unknown> | string): void {
-    this.heartbeats.forget(trialIdOf(job));
+  /**
+   * Gives a job up without a result (a machine about to shut down, a job abandoned after an error that
+   * should not count as a failure): its heartbeats stop and the server offers its parameters again at
+   * once, to this worker or another, resuming from its latest checkpoint. Resolves to the trial
+   * (`STALE`, or as it was if it had finished), or null from a server that predates `release` (the
+   * parameters are then offered again once the lease runs out).
+   */
+  async release(job: Job<unknown> | string): Promise<TrialOutcome | null> {
+    const trialId = trialIdOf(job);
+    this.heartbeats.forget(trialId);
+    try {
+      return (await this.transport.request(ReleaseDocument, { trialId })).release;
+    } catch (error) {
+      if (error instanceof OscarError && error.code === 'GRAPHQL_VALIDATION_FAILED' && error.message.includes('release')) return null;
+      throw error;
+    }
   }
 
   /**

@@ -21,6 +21,7 @@ type Documents = {
     "\n  mutation Update($trialId: ID!, $result: JSON!) {\n    update(trialId: $trialId, result: $result) {\n      ...TrialOutcome\n    }\n  }\n": typeof types.UpdateDocument,
     "\n  mutation Fail($trialId: ID!, $error: String!, $metrics: JSON) {\n    fail(trialId: $trialId, error: $error, metrics: $metrics) {\n      ...TrialOutcome\n    }\n  }\n": typeof types.FailDocument,
     "\n  mutation Heartbeat($trialId: ID!) {\n    heartbeat(trialId: $trialId) {\n      ...TrialOutcome\n    }\n  }\n": typeof types.HeartbeatDocument,
+    "\n  mutation Release($trialId: ID!) {\n    release(trialId: $trialId) {\n      ...TrialOutcome\n    }\n  }\n": typeof types.ReleaseDocument,
     "\n  mutation Checkpoint($trialId: ID!, $data: JSON!) {\n    checkpoint(trialId: $trialId, data: $data) {\n      ...TrialOutcome\n    }\n  }\n": typeof types.CheckpointDocument,
     "\n  mutation Report($trialId: ID!, $step: Int!, $value: Float!, $metrics: JSON) {\n    report(trialId: $trialId, step: $step, value: $value, metrics: $metrics) {\n      shouldStop\n      trial {\n        ...TrialOutcome\n        prunedStep\n      }\n    }\n  }\n": typeof types.ReportDocument,
     "\n  query ParetoFront($name: String!) {\n    experiment(name: $name) {\n      id\n      paretoFront {\n        ...TrialFields\n      }\n    }\n  }\n": typeof types.ParetoFrontDocument,
@@ -37,6 +38,7 @@ const documents: Documents = {
     "\n  mutation Update($trialId: ID!, $result: JSON!) {\n    update(trialId: $trialId, result: $result) {\n      ...TrialOutcome\n    }\n  }\n": types.UpdateDocument,
     "\n  mutation Fail($trialId: ID!, $error: String!, $metrics: JSON) {\n    fail(trialId: $trialId, error: $error, metrics: $metrics) {\n      ...TrialOutcome\n    }\n  }\n": types.FailDocument,
     "\n  mutation Heartbeat($trialId: ID!) {\n    heartbeat(trialId: $trialId) {\n      ...TrialOutcome\n    }\n  }\n": types.HeartbeatDocument,
+    "\n  mutation Release($trialId: ID!) {\n    release(trialId: $trialId) {\n      ...TrialOutcome\n    }\n  }\n": types.ReleaseDocument,
     "\n  mutation Checkpoint($trialId: ID!, $data: JSON!) {\n    checkpoint(trialId: $trialId, data: $data) {\n      ...TrialOutcome\n    }\n  }\n": types.CheckpointDocument,
     "\n  mutation Report($trialId: ID!, $step: Int!, $value: Float!, $metrics: JSON) {\n    report(trialId: $trialId, step: $step, value: $value, metrics: $metrics) {\n      shouldStop\n      trial {\n        ...TrialOutcome\n        prunedStep\n      }\n    }\n  }\n": types.ReportDocument,
     "\n  query ParetoFront($name: String!) {\n    experiment(name: $name) {\n      id\n      paretoFront {\n        ...TrialFields\n      }\n    }\n  }\n": types.ParetoFrontDocument,
@@ -71,6 +73,10 @@ export function graphql(source: "\n  mutation Fail($trialId: ID!, $error: String
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  mutation Heartbeat($trialId: ID!) {\n    heartbeat(trialId: $trialId) {\n      ...TrialOutcome\n    }\n  }\n"): typeof import('./graphql.js').HeartbeatDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation Release($trialId: ID!) {\n    release(trialId: $trialId) {\n      ...TrialOutcome\n    }\n  }\n"): typeof import('./graphql.js').ReleaseDocument;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

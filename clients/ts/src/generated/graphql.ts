@@ -73,6 +73,13 @@ export type HeartbeatMutationVariables = Exact<{
 
 export type HeartbeatMutation = { heartbeat: { id: string, number: number, state: TrialState, loss: number | null, error: string | null, leaseExpiresAt: string | null } };
 
+export type ReleaseMutationVariables = Exact<{
+  trialId: string | number;
+}>;
+
+
+export type ReleaseMutation = { release: { id: string, number: number, state: TrialState, loss: number | null, error: string | null, leaseExpiresAt: string | null } };
+
 export type CheckpointMutationVariables = Exact<{
   trialId: string | number;
   data: unknown;
@@ -244,6 +251,20 @@ export const HeartbeatDocument = new TypedDocumentString(`
   error
   leaseExpiresAt
 }`) as unknown as TypedDocumentString<HeartbeatMutation, HeartbeatMutationVariables>;
+export const ReleaseDocument = new TypedDocumentString(`
+    mutation Release($trialId: ID!) {
+  release(trialId: $trialId) {
+    ...TrialOutcome
+  }
+}
+    fragment TrialOutcome on Trial {
+  id
+  number
+  state
+  loss
+  error
+  leaseExpiresAt
+}`) as unknown as TypedDocumentString<ReleaseMutation, ReleaseMutationVariables>;
 export const CheckpointDocument = new TypedDocumentString(`
     mutation Checkpoint($trialId: ID!, $data: JSON!) {
   checkpoint(trialId: $trialId, data: $data) {

@@ -1,0 +1,36 @@
+import type { Viewer } from '../accounts/auth.ts';
+import { nextRevision } from './revisions.ts';
+import { groupLock } from './trial-groups.ts';
+import type { TrialDeps, TrialQuery } from './trials.ts';
+
+/**
+ * Gives a trial up without an outcome (`release`): a RUNNING trial becomes STALE at once, its lease
+ * cleared, so the next suggest offers its parameters again (to any worker, this one too, or its own
+ * worker back from a reboot), resuming from the latest checkpoint of its group, instead of after its
+ * lease runs out. A released trial is not brought back by a late heartbeat or report (they answer as
+ * for a trial another worker took over); a late result is still kept, as for any STALE trial. A STALE
+ * trial (its lease ran out) is marked released too; a finished one is returned as it is (its outcome
+ * arrived first), so a release sent again, or racing a result, is harmless. Taken under the trial
+ * group's lock, in turn with results, re-offers and hand-backs.
+ */
+export async function releaseTrial(deps: TrialDeps, viewer: Viewer, trialId: string, query: TrialQuery) {
+  const { experimentId, rootId } = await deps.trials.find(viewer.userId, trialId);
+  const { database } = deps;
+  const changed = await database.transaction(async (tx) => {
+    await database.lockWithin(tx, groupLock(rootId));
+    const { state, leaseExpiresAt } = await tx.trial.findUniqueOrThrow({ where: { id: trialId }, select: { state: true, leaseExpiresAt: true } });
+    if (state === 'RUNNING') {
+      // The optimizers no longer see it running: the experiment's revision moves.
+      const revision = await nextRevision(tx, experimentId);
+      await tx.trial.update({ where: { id: trialId }, data: { state: 'STALE', leaseExpiresAt: null, revision } });
+      return true;
+    }
+    if (state === 'STALE' && leaseExpiresAt !== null) {
+      await tx.trial.update({ where: { id: trialId }, data: { leaseExpiresAt: null } });
+      return true;
+    }
+    return false;
+  });
+  if (changed) deps.events.publishTrial(viewer.userId, experimentId, trialId);
+  return database.db.trial.findUniqueOrThrow({ ...query, where: { id: trialId } });
+}
