@@ -7,6 +7,7 @@ import { constraintsSpec, objectivesSpec, storedConstraints, storedObjectives } 
 import { bestId, frontIds, isPlain, rankCompleted } from '../server/objectives/ranking.ts';
 import { replayThen } from '../server/subscriptions/replay.ts';
 import { ownedExperimentId } from './owned-experiment.ts';
+import { countedTrials } from '../server/trials/trial-budget.ts';
 
 builder.prismaObject('Experiment', {
   description: 'A named search over a parameter space, owned by one user.',
@@ -19,6 +20,14 @@ builder.prismaObject('Experiment', {
     seed: t.exposeInt('seed', { description: 'Seed of the optimizer: same seed and history, same suggestions.' }),
     leaseSeconds: t.exposeInt('leaseSeconds', {
       description: 'Seconds a RUNNING trial is kept without a heartbeat before it becomes STALE.',
+    }),
+    maxTrials: t.exposeInt('maxTrials', { nullable: true, description: 'The most trials it runs (its trial budget); null: no limit.' }),
+    trialsLeft: t.int({
+      nullable: true,
+      description: 'How many more new trials its budget allows (0 once spent; re-offered copies not counted); null without a budget.',
+      select: { id: true, maxTrials: true },
+      resolve: async (experiment, _args, ctx) =>
+        experiment.maxTrials === null ? null : Math.max(0, experiment.maxTrials - (await countedTrials(ctx.runtime.database.db, experiment.id))),
     }),
     pruner: t.field({
       type: 'JSON',

@@ -148,6 +148,10 @@ export const ExperimentInput = builder.inputType('ExperimentInput', {
     leaseSeconds: t.int({
       description: 'Seconds a RUNNING trial is kept without a heartbeat before its parameters are offered again (default 120).',
     }),
+    maxTrials: t.int({
+      description:
+        'The most trials the experiment runs, from 1 to 1,000,000,000 (re-offered copies of a lost or released trial not counted): once that many have been handed out, a suggest for new parameters is refused with TRIAL_BUDGET_SPENT, while lost and released trials are still offered again. No limit when omitted for a new experiment; unchanged when resuming and omitted.',
+    }),
     objectives: t.field({
       type: 'JSON',
       description:

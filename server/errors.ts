@@ -11,7 +11,8 @@ export type ErrorCode =
   | 'TOO_MANY_SUBSCRIPTIONS'
   | 'QUERY_TOO_COMPLEX'
   | 'DATABASE_BUSY'
-  | 'SERVER_BUSY';
+  | 'SERVER_BUSY'
+  | 'TRIAL_BUDGET_SPENT';
 
 /** An expected failure, shown to the client with its code and, where it applies, the input field. */
 export function userError(code: ErrorCode, message: string, field?: string): GraphQLError {

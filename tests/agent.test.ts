@@ -115,6 +115,19 @@ console.log(JSON.stringify({ loss: x * x + y * y + (kind === 'a' ? 0 : 1), trial
     expect(ran.stdout).toMatch(new RegExp(`Best 5:\\n\\s+trial\\s+loss\\s+kind\\s+x\\s+y\\n\\s+${best.number}\\s`));
   });
 
+  it('ends well once the experiment\'s trial budget (max_trials) is spent, over two runs and --parallel', async () => {
+    const token = await server.token('agent-budget@example.com');
+    const spec = file('budget.json', JSON.stringify({ name: 'Budget', parameters: { x: { min: 0, max: 1 } }, max_trials: 5 }));
+    const command = [process.execPath, '-e', 'console.log(Number(process.env.OSCAR_PARAM_X) ** 2)'];
+    const runs = await Promise.all([0, 1].map(() => oscarRun(['--experiment', spec, '--parallel', '2', '--token', token, '--', ...command]).exited));
+    for (const ran of runs) {
+      expect(ran.code, ran.stderr).toBe(0);
+      expect(ran.stderr).toContain('oscar: the experiment has run its trial budget (max_trials); resume it with a larger max_trials to go on');
+    }
+    const trials = await trialsOf(token, 'Budget');
+    expect(trials.map((t) => t.state)).toEqual(Array.from({ length: 5 }, () => 'COMPLETED'));
+  });
+
   it("runs the README's Get Started example as written", async () => {
     const token = await server.token('agent-readme@example.com');
     const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');

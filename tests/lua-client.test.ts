@@ -105,6 +105,28 @@ scientist:update(again, {loss = 1})
     expect(completed.metrics).toMatchObject({ train_time: 20, val_loss: 'NaN' });
   });
 
+  it('runs jobs() until the trial budget is spent', async () => {
+    const token = await server.token(`${runtime}-budget@example.com`);
+    const { stdout } = await runLua(
+      runtime,
+      `
+local Oscar = require('Oscar')
+local scientist = Oscar(os.getenv('TOKEN'), {url = os.getenv('OSCAR_URL')})
+local experiment = {name = 'Budgeted', parameters = {x = {min = -10, max = 10}}, max_trials = 4}
+local ran = 0
+for job in scientist:jobs(experiment) do
+  scientist:update(job, {loss = job.x * job.x})
+  ran = ran + 1
+end
+local ok, err = pcall(scientist.suggest, scientist, experiment)
+print(ran, ok, Oscar.code(err))
+`,
+      { TOKEN: token },
+    );
+    expect(stdout.trim().split(/\s+/)).toEqual(['4', 'false', 'TRIAL_BUDGET_SPENT']);
+    expect((await trialsOf(token, 'Budgeted')).trialCount).toBe(4);
+  });
+
   it('sends numbers whole: integers up to 2^53 and 0.1 + 0.2 round-trip; a checkpoint is measured as the server does', async () => {
     const token = await server.token(`${runtime}-numbers@example.com`);
     const { stdout } = await runLua(

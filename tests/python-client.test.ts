@@ -247,6 +247,37 @@ except OscarError as e:
     expect(left.data?.experiments).toEqual([]);
   }, 120_000);
 
+  it('runs jobs() on three workers until the trial budget is spent, then each ends by itself', async () => {
+    const token = await server.token('budget-py@example.com');
+    const env = { ...process.env, PYTHONPATH: site, OSCAR_TOKEN: token, OSCAR_URL: server.url };
+    const worker = (i: number) =>
+      exec(PYTHON, ['-c', `from Oscar import Oscar, OscarError, BUDGET_SPENT
+import os
+s = Oscar(os.environ['OSCAR_TOKEN'], worker='py-${i}')
+experiment = {'name': 'Budgeted', 'parameters': {'x': {'min': -10, 'max': 10}}, 'max_trials': 9}
+ran = 0
+for job in s.jobs(experiment):
+    s.update(job, {'loss': job['x'] ** 2})
+    ran += 1
+try:
+    s.suggest(experiment)
+except OscarError as e:
+    print(ran, e.code == BUDGET_SPENT, e.field)`], { env });
+    const printed = (await Promise.all([0, 1, 2].map(worker))).map((r) => r.stdout.trim().split(' '));
+    expect(printed.reduce((sum, [ran]) => sum + Number(ran), 0)).toBe(9);
+    for (const [, spent, field] of printed) expect([spent, field]).toEqual(['True', 'experiment.max_trials']);
+    const stored = await server.gql(`{ experiment(name: "Budgeted") { maxTrials trialsLeft trialCount bestTrial { state } } }`, {}, token);
+    expect(stored.data?.experiment).toEqual({ maxTrials: 9, trialsLeft: 0, trialCount: 9, bestTrial: { state: 'COMPLETED' } });
+    // A bad budget is refused with the key as the user wrote it.
+    const bad = await exec(PYTHON, ['-c', `from Oscar import Oscar, OscarError
+import os
+try:
+    Oscar(os.environ['OSCAR_TOKEN']).suggest({'name': 'Bad budget', 'parameters': {'x': [1, 2]}, 'max_trials': 0})
+except OscarError as e:
+    print(e.code, e.field, e)`], { env });
+    expect(bad.stdout.trim()).toBe('BAD_USER_INPUT experiment.max_trials experiment.max_trials must be a whole number from 1 to 1000000000, but got 0');
+  });
+
   it('hands real-valued parameters over as floats, whole grid points too, and integer ones as ints', async () => {
     const token = await server.token('floats@example.com');
     const env = { ...process.env, PYTHONPATH: site, OSCAR_TOKEN: token, OSCAR_URL: server.url };

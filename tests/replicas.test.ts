@@ -83,6 +83,16 @@ describe('three replicas on one PostgreSQL database, with Redis', () => {
     expect(stored.trials.edges.every((e: any) => e.node.state === 'COMPLETED')).toBe(true);
   });
 
+  it('hands out exactly its trial budget when 30 workers suggest through all three at once', async () => {
+    const experiment = { name: 'Budget on replicas', parameters: { x: { min: -5, max: 5 } }, maxTrials: 12 };
+    const answers = await Promise.all(Array.from({ length: 30 }, (_, i) => on(i).gql(SUGGEST, { experiment, worker: `w${i}` }, token)));
+    const given = answers.filter((a) => a.data?.suggest);
+    expect(given.map((a) => a.data!.suggest.number).sort((a, b) => a - b)).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
+    expect(answers.filter((a) => a.errors?.[0]?.extensions?.code === 'TRIAL_BUDGET_SPENT')).toHaveLength(18);
+    const left = await on(1).gql(`query { experiment(name: "Budget on replicas") { trialCount trialsLeft } }`, {}, token);
+    expect(left.data?.experiment).toEqual({ trialCount: 12, trialsLeft: 0 });
+  });
+
   it("suggests what one process would: each replica's history follows what the others wrote", async () => {
     const space = { x: { min: 0, max: 1 }, y: { min: 0, max: 1 } };
     const loss = (p: { x: number; y: number }) => (p.x - 0.3) ** 2 + (p.y - 0.7) ** 2;

@@ -9,7 +9,7 @@ import { promisify } from 'node:util';
 import { generate } from '@graphql-codegen/cli';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import config from '../codegen.ts';
-import { Oscar, OscarError, type Job } from '../clients/ts/src/index.ts';
+import { BUDGET_SPENT, Oscar, OscarError, type Job } from '../clients/ts/src/index.ts';
 import { startGraphqlProxy } from './graphql-proxy.ts';
 import { ROOT, startServer, waitFor, waitUntil, type TestServer } from './harness.ts';
 
@@ -549,6 +549,34 @@ export async function main(): Promise<Trial | null> {
       await owner.close();
       await worker.close();
     }
+  });
+
+  it('runs jobs() on two workers until the trial budget is spent, with typed parameters', async () => {
+    const token = await server.token('ts-budget@example.com');
+    const experiment = { name: 'Budgeted', parameters: { x: { min: -10, max: 10 } }, max_trials: 6 } as const;
+    const worker = async (name: string) => {
+      const scientist = new Oscar(token, { url: server.url, worker: name });
+      let ran = 0;
+      try {
+        for await (const job of scientist.jobs(experiment)) {
+          const x: number = job.params.x;
+          await scientist.update(job, { loss: x ** 2 });
+          ran++;
+        }
+        const after = await scientist.suggest(experiment).catch((e: unknown) => e);
+        expect(after).toMatchObject({ code: BUDGET_SPENT, field: 'experiment.maxTrials' });
+      } finally {
+        await scientist.close();
+      }
+      return ran;
+    };
+    const ran = await Promise.all([worker('ts-a'), worker('ts-b')]);
+    expect(ran[0]! + ran[1]!).toBe(6);
+    expect((await storedTrials(token, 'Budgeted')).map((t) => t.state)).toEqual(Array.from({ length: 6 }, () => 'COMPLETED'));
+    const other = new Oscar(token, { url: server.url });
+    const refused = await other.suggest({ ...experiment, name: 'Bad budget', max_trials: 0 }).catch((e: unknown) => e);
+    await other.close();
+    expect(refused).toMatchObject({ code: 'BAD_USER_INPUT', field: 'experiment.maxTrials' });
   });
 
   it('looks after a job in trial(), finds the best trial and pages through all trials', async () => {

@@ -37,7 +37,7 @@ local MAX_STEP = 1000000000
 -- The keys of an experiment table, and their GraphQL names.
 local EXPERIMENT_FIELDS = {
   name = 'name', description = 'description', parameters = 'parameters', resume = 'resume',
-  algorithm = 'algorithm', seed = 'seed', lease_seconds = 'leaseSeconds', pruner = 'pruner',
+  algorithm = 'algorithm', seed = 'seed', lease_seconds = 'leaseSeconds', max_trials = 'maxTrials', pruner = 'pruner',
   objectives = 'objectives', constraints = 'constraints',
 }
 local FIRST_DELAY, MAX_DELAY = 0.5, 10 -- seconds between retries: doubling, capped
@@ -276,7 +276,7 @@ local function experiment_input(experiment)
   local input = {}
   for key, value in pairs(experiment) do
     local field = EXPERIMENT_FIELDS[key]
-    if not field then fail('unknown experiment key "' .. tostring(key) .. '" (allowed: name, description, parameters, resume, algorithm, seed, lease_seconds, pruner, objectives, constraints)', 'BAD_USER_INPUT', 3) end
+    if not field then fail('unknown experiment key "' .. tostring(key) .. '" (allowed: name, description, parameters, resume, algorithm, seed, lease_seconds, max_trials, pruner, objectives, constraints)', 'BAD_USER_INPUT', 3) end
     input[field] = value
   end
   if input.name == nil then fail('experiment needs a name', 'BAD_USER_INPUT', 3) end
@@ -293,6 +293,22 @@ end
 -- a loop that reuses one experiment table keeps the new run. A string names an existing experiment,
 -- joined in the space it has on the server, its settings kept (NOT_FOUND when there is none: nothing
 -- is created).
+--- Suggests one job after another until the experiment's trial budget (`max_trials`) is spent, for a
+-- generic `for`; every worker can run this loop, and together they run `max_trials` trials. Without
+-- a budget it goes on until the loop is left. Any other error is raised as `suggest` raises it.
+--
+--     for job in scientist:jobs(experiment) do
+--       scientist:update(job, {loss = train(job)})
+--     end
+function Client:jobs(experiment)
+  return function()
+    local ok, job = pcall(self.suggest, self, experiment)
+    if ok then return job end
+    if Oscar.code(job) == 'TRIAL_BUDGET_SPENT' then return nil end
+    error(job, 2)
+  end
+end
+
 function Client:suggest(experiment)
   local input
   if type(experiment) == 'string' then input = {name = experiment} else input = experiment_input(experiment) end

@@ -38,7 +38,8 @@ reports an intermediate value (printed last, it is also the result, with "step" 
 when the experiment's pruner stops the trial, the command is ended (SIGTERM) and the trial is PRUNED. A line {"checkpoint": {...}} saves a checkpoint
 record with the trial; a trial that comes back (after Ctrl-C, a crash, a lost machine) gets it as
 OSCAR_CHECKPOINT. SPEC.json is the experiment: {"name": ..., "parameters": {...}} and optionally
-description, algorithm, seed, lease_seconds, resume (false: afresh once, at the run's first trial),
+description, algorithm, seed, lease_seconds, max_trials (the experiment's trial budget: the run ends,
+exit code 0, once it is spent), resume (false: afresh once, at the run's first trial),
 pruner, objectives, constraints; or give the NAME of an existing experiment to join it (its space read
 from the server, its settings kept). COMMAND's stderr is passed through to oscar's.
 Server: --url or OSCAR_URL (default http://localhost:4000/graphql); token: --token or OSCAR_TOKEN.`;
@@ -72,6 +73,7 @@ const SPEC_FIELDS: Readonly<Record<string, string>> = {
   algorithm: 'algorithm',
   seed: 'seed',
   lease_seconds: 'leaseSeconds',
+  max_trials: 'maxTrials',
   pruner: 'pruner',
   objectives: 'objectives',
   constraints: 'constraints',
@@ -351,6 +353,8 @@ export async function runAgent(options: AgentOptions, out: NodeJS.WritableStream
   /** Why the run gave up (a command that cannot be started, too many failures in a row): no trial is started after it. */
   let gaveUp = null as string | null;
   let interrupted: NodeJS.Signals | null = null;
+  /** Set once the experiment's trial budget is spent: no trial is started after it, and the run ends well. */
+  let budgetSpent: string | null = null;
   const onInterrupt = (signal: NodeJS.Signals) => {
     if (interrupted) {
       for (const group of groups) {
@@ -384,19 +388,34 @@ export async function runAgent(options: AgentOptions, out: NodeJS.WritableStream
 
   const slot = async (index: number): Promise<void> => {
     const worker = options.parallel > 1 && index > 0 ? `${options.worker}-${index + 1}` : options.worker;
-    while (!stopping.signal.aborted && gaveUp === null && (options.trials === null || started < options.trials)) {
+    while (!stopping.signal.aborted && gaveUp === null && budgetSpent === null && (options.trials === null || started < options.trials)) {
       started++;
-      const { suggest } = await experiment.suggest((input) =>
-        graphql<{
-          suggest: {
-            id: string;
-            number: number;
-            params: Record<string, ParamValue>;
-            checkpoint: unknown;
-            experiment: { name: string; leaseSeconds: number; parameters: unknown };
-          };
-        }>(asking, SUGGEST, { experiment: input, worker, instance, requestId: randomUUID() }),
-      );
+      const asked = await experiment
+        .suggest((input) =>
+          graphql<{
+            suggest: {
+              id: string;
+              number: number;
+              params: Record<string, ParamValue>;
+              checkpoint: unknown;
+              experiment: { name: string; leaseSeconds: number; parameters: unknown };
+            };
+          }>(asking, SUGGEST, { experiment: input, worker, instance, requestId: randomUUID() }),
+        )
+        .catch((error: unknown) => {
+          if (!(error instanceof OscarError) || error.code !== 'TRIAL_BUDGET_SPENT') throw error;
+          return null;
+        });
+      if (asked === null) {
+        // The experiment's budget is spent: no more trials anywhere; the running ones here end as they would.
+        started--;
+        if (budgetSpent === null) {
+          budgetSpent = 'the experiment has run its trial budget (max_trials); resume it with a larger max_trials to go on';
+          if (running > 0) log.write(`oscar: the experiment's trial budget is spent: no more trials are started; waiting for the ${running} running to end\n`);
+        }
+        return;
+      }
+      const { suggest } = asked;
       if (options.joined && spaceKey(suggest.experiment.parameters) !== joinedSpace) {
         // Started afresh in another space since: the command's {name}s and variables were checked
         // against the old one. This trial is released (it goes to another worker) and no other is
@@ -572,6 +591,10 @@ export async function runAgent(options: AgentOptions, out: NodeJS.WritableStream
   if (gaveUp !== null) {
     log.write(`oscar: ${gaveUp}\n`);
     return 1;
+  }
+  if (budgetSpent !== null && interrupted === null) {
+    log.write(`oscar: ${budgetSpent}\n`);
+    return 0;
   }
   return interrupted === 'SIGTERM' ? 143 : interrupted ? 130 : 0;
 }

@@ -15,6 +15,7 @@ export interface ExperimentInputArgs {
   readonly algorithm?: string | null;
   readonly seed?: number | null;
   readonly leaseSeconds?: number | null;
+  readonly maxTrials?: number | null;
   readonly pruner?: unknown;
   readonly objectives?: unknown;
   readonly constraints?: unknown;
@@ -39,6 +40,8 @@ export interface SuggestInput {
   readonly seed: number | null;
   /** null: keep the experiment's lease (the default for a new one). */
   readonly leaseSeconds: number | null;
+  /** null: keep the experiment's trial budget (none for a new one). */
+  readonly maxTrials: number | null;
   /** null: keep the experiment's pruner (the median pruner for a new one). */
   readonly pruner: PrunerConfig | null;
   /** null: keep the experiment's objectives (minimise `loss` for a new one). */
@@ -79,6 +82,8 @@ const MAX_WORKER = 200;
 const MAX_ID = 100;
 const MIN_LEASE = 2;
 const MAX_LEASE = 7 * 24 * 3600;
+/** The largest trial budget (`maxTrials`) an experiment takes: far past any run, well within an Int. */
+export const MAX_TRIAL_BUDGET = 1_000_000_000;
 
 function optionalName(field: string, value: string | null | undefined, max: number): string | null {
   const trimmed = value?.trim();
@@ -119,6 +124,10 @@ export function parseExperimentRequest(input: ExperimentInputArgs, who: WorkerAr
   if (lease !== null && (lease < MIN_LEASE || lease > MAX_LEASE)) {
     throw badInput('experiment.leaseSeconds', `experiment.leaseSeconds must be between ${MIN_LEASE} and ${MAX_LEASE}, but got ${lease}`);
   }
+  const maxTrials = input.maxTrials ?? null;
+  if (maxTrials !== null && (!Number.isSafeInteger(maxTrials) || maxTrials < 1 || maxTrials > MAX_TRIAL_BUDGET)) {
+    throw badInput('experiment.maxTrials', `experiment.maxTrials must be a whole number from 1 to ${MAX_TRIAL_BUDGET}, but got ${maxTrials}`);
+  }
   let space: SearchSpace | null = null;
   try {
     if (input.parameters !== undefined && input.parameters !== null) space = parseSearchSpace(input.parameters);
@@ -138,6 +147,7 @@ export function parseExperimentRequest(input: ExperimentInputArgs, who: WorkerAr
     algorithm,
     seed: input.seed ?? null,
     leaseSeconds: lease,
+    maxTrials,
     pruner: input.pruner === undefined || input.pruner === null ? null : parsePruner(input.pruner),
     objectives: input.objectives === undefined || input.objectives === null ? null : parseObjectives(input.objectives),
     constraints: input.constraints === undefined || input.constraints === null ? null : parseConstraints(input.constraints),

@@ -161,6 +161,7 @@ export function experimentSpec(experiment: Experiment): Record<string, unknown> 
     algorithm: experiment.algorithm,
     seed: experiment.seed,
     leaseSeconds: experiment.leaseSeconds,
+    maxTrials: experiment.maxTrials,
     objectives: objectivesSpec(storedObjectives(experiment.objectives)),
     constraints: constraintsSpec(storedConstraints(experiment.constraints)),
     pruner: prunerSpec(storedPruner(experiment.pruner)),

@@ -7,6 +7,7 @@ import type { TrialDirectory } from './trial-directory.ts';
 import { settingChanges } from '../experiments/experiments.ts';
 import { userError } from '../errors.ts';
 import { reuseTrials } from './reuse.ts';
+import { budgetSpent, trialsAllowed } from './trial-budget.ts';
 import { currentVersion, runningTrialData, StaleExperiment } from './running-trial.ts';
 import { ENQUEUED, nextQueued, queuedDecrement, removeQueued } from './queue.ts';
 import type { Params } from '../optimizer/space.ts';
@@ -151,6 +152,11 @@ export class SuggestQueue {
     if (fresh.length === 0) return;
     // Reusing wrote trials (a new revision and maybe trial number): the optimizer must see them.
     if (changed) experiment = await db.experiment.findUniqueOrThrow({ where: { id: experimentId } });
+    // A trial budget: new parameters only while it lasts (under this experiment's lock, so never past it);
+    // lost and released trials were offered again above all the same.
+    const allowed = await trialsAllowed(db, experiment, fresh.length);
+    for (const waiter of fresh.splice(allowed)) settle(waiter, budgetSpent(experiment.name, experiment.maxTrials!));
+    if (fresh.length === 0) return;
     // Enqueued parameters go first, in order (taken in the transaction that stores their trials); the
     // optimizer proposes the rest. A failure here rejects the whole batch (serve): the promises settled
     // above stay as they are.

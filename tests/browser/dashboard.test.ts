@@ -140,6 +140,23 @@ describe('the dashboard, in Chromium', () => {
     expect(await page.locator('[data-testid=trial-table] [data-trial]').first().getAttribute('class')).not.toContain('best');
   });
 
+  it('shows what is left of a trial budget, on the first paint and live', async () => {
+    const budgeted = { name: 'Budgeted e2e', parameters: { x: { min: 0, max: 1 } }, maxTrials: 3 };
+    const first = await server.gql(SUGGEST, { experiment: budgeted }, token);
+    const id = first.data?.suggest.experiment.id;
+    const html = await (await page.request.get(`${origin(server)}/experiments/${id}`)).text();
+    expect(html).toContain('2 of 3 left');
+    await page.goto(`${origin(server)}/experiments/${id}`);
+    await expect.poll(() => page.textContent('.live')).toBe('Live');
+    expect(await page.textContent('[data-testid=trial-budget]')).toBe('2 of 3 left');
+    for (let i = 0; i < 2; i++) expect((await server.gql(SUGGEST, { experiment: budgeted }, token)).errors).toBeUndefined();
+    await expect.poll(() => page.textContent('[data-testid=trial-budget]'), { timeout: 30_000 }).toBe('0 of 3 left');
+    // An experiment without a budget shows none.
+    await page.goto(`${origin(server)}/experiments/${experimentId}`);
+    await page.waitForSelector('[data-testid=trial-count]');
+    expect(await page.locator('[data-testid=trial-budget]').count()).toBe(0);
+  });
+
   it('revokes the token in the Account panel, after which the API refuses it', async () => {
     await page.click('nav a:has-text("Account")');
     page.once('dialog', (dialog) => void dialog.accept());

@@ -12,6 +12,6 @@ Example::
 
 __version__ = "0.1.0"
 
-from .client import DEFAULT_URL, Job, Oscar, OscarError
+from .client import BUDGET_SPENT, DEFAULT_URL, Job, Oscar, OscarError
 
-__all__ = ["Oscar", "OscarError", "Job", "DEFAULT_URL", "__version__"]
+__all__ = ["Oscar", "OscarError", "Job", "BUDGET_SPENT", "DEFAULT_URL", "__version__"]

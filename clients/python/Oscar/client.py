@@ -117,12 +117,15 @@ TRIALS_QUERY = (
 
 #: Keys accepted in the experiment dict given to :meth:`Oscar.suggest`
 #: (the fields of the GraphQL ``ExperimentInput`` type; ``lease_seconds`` is
-#: sent as ``leaseSeconds``).
+#: sent as ``leaseSeconds``, ``max_trials`` as ``maxTrials``).
 EXPERIMENT_FIELDS = (
-    "name", "description", "parameters", "resume", "algorithm", "seed", "lease_seconds", "pruner",
-    "objectives", "constraints",
+    "name", "description", "parameters", "resume", "algorithm", "seed", "lease_seconds", "max_trials",
+    "pruner", "objectives", "constraints",
 )
-_GRAPHQL_NAMES = {"lease_seconds": "leaseSeconds"}
+_GRAPHQL_NAMES = {"lease_seconds": "leaseSeconds", "max_trials": "maxTrials"}
+
+#: The code of the error a suggest gets once the experiment's trial budget (``max_trials``) is spent.
+BUDGET_SPENT = "TRIAL_BUDGET_SPENT"
 
 #: Trial states in which the server still expects heartbeats.
 _OPEN_STATES = ("RUNNING", "STALE")
@@ -321,7 +324,10 @@ class Oscar:
         Args:
             experiment: a dict with ``name`` and ``parameters`` (required), and
                 optionally ``description``, ``resume`` (bool), ``algorithm``
-                (str) and ``seed`` (int). The experiment is created on first
+                (str), ``seed`` (int), ``lease_seconds`` and ``max_trials`` (the
+                most trials the experiment runs, over all workers; then a suggest
+                for new parameters raises ``OscarError`` with code
+                ``TRIAL_BUDGET_SPENT``, see :meth:`jobs`). The experiment is created on first
                 use; ``parameters`` maps each parameter name to its search
                 space, e.g. ``{'x': {'min': -10, 'max': 10}}``.
                 ``resume: False`` starts the experiment afresh (its earlier
@@ -475,6 +481,27 @@ class Oscar:
         if isinstance(job, Job):
             job.reported = True
         return trial
+
+    def jobs(self, experiment: Union[Mapping[str, Any], str]) -> Iterator[Job]:
+        """Suggests one job after another, until the experiment's trial budget
+        (``max_trials``) is spent::
+
+            for job in scientist.jobs({'name': 'Square', 'parameters': {...}, 'max_trials': 100}):
+                scientist.update(job, {'loss': train(**job)})
+
+        Every worker can run this loop: together they run ``max_trials`` trials
+        (lost or released ones are offered again meanwhile, and not counted
+        twice). Without a budget it goes on until stopped. Any other error is
+        raised as :meth:`suggest` raises it.
+        """
+        while True:
+            try:
+                job = self.suggest(experiment)
+            except OscarError as error:
+                if error.code == BUDGET_SPENT:
+                    return
+                raise
+            yield job
 
     @contextlib.contextmanager
     def trial(self, experiment: Union[Mapping[str, Any], str]) -> Iterator[Job]:

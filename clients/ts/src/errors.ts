@@ -24,6 +24,9 @@ export type ClientErrorCode =
   /** The call was cut short by `close()`. */
   | 'CLIENT_CLOSED';
 
+/** The server's code for a suggest refused because the experiment's trial budget (`max_trials`) is spent. */
+export const BUDGET_SPENT = 'TRIAL_BUDGET_SPENT';
+
 /** What an {@link OscarError} carries besides its message. */
 export interface OscarErrorDetails {
   readonly code?: string | null;

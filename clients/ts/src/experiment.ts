@@ -58,6 +58,12 @@ export interface Experiment<Parameters extends Record<string, ParameterSpec> = R
   /** Seconds a running trial is kept without a heartbeat before its parameters are offered again (2 to 604,800; default 120). */
   readonly lease_seconds?: number;
   /**
+   * The most trials the experiment runs, over all workers (1 to 1,000,000,000; re-offered copies of a
+   * lost or released trial not counted): then `suggest` rejects with `TRIAL_BUDGET_SPENT` and
+   * `jobs()` ends. No limit by default; unchanged when resuming and omitted.
+   */
+  readonly max_trials?: number;
+  /**
    * How trials are stopped early from the intermediate values `report` sends: `'median'` (default),
    * `'none'`, `'percentile'`, `'asha'`, `'hyperband'`, or an object such as
    * `{ type: 'asha', min_step: 1, reduction: 3 }` (see the server's README). Unchanged when resuming and omitted.
@@ -129,8 +135,8 @@ export type ParamsOf<E> = E extends { readonly parameters: infer Parameters }
   : Params;
 
 /** The keys an experiment may have, in the Python client's order. */
-const EXPERIMENT_KEYS = ['name', 'description', 'parameters', 'resume', 'algorithm', 'seed', 'lease_seconds', 'pruner', 'objectives', 'constraints'] as const;
-const GRAPHQL_NAMES: Partial<Record<(typeof EXPERIMENT_KEYS)[number], keyof ExperimentInput>> = { lease_seconds: 'leaseSeconds' };
+const EXPERIMENT_KEYS = ['name', 'description', 'parameters', 'resume', 'algorithm', 'seed', 'lease_seconds', 'max_trials', 'pruner', 'objectives', 'constraints'] as const;
+const GRAPHQL_NAMES: Partial<Record<(typeof EXPERIMENT_KEYS)[number], keyof ExperimentInput>> = { lease_seconds: 'leaseSeconds', max_trials: 'maxTrials' };
 
 /**
  * Checks an experiment's keys (the server checks the values) and turns it into the GraphQL

@@ -14,7 +14,7 @@ import {
   TrialsDocument,
   UpdateDocument,
 } from './documents.js';
-import { OscarError, badInput, fromGraphQLErrors, graphqlErrors, type GraphQLErrorPayload } from './errors.js';
+import { BUDGET_SPENT, OscarError, badInput, fromGraphQLErrors, graphqlErrors, type GraphQLErrorPayload } from './errors.js';
 import { defaultWorker, environmentVariable, randomHex, webSocketImplementation, type WebSocketConstructor } from './environment.js';
 import { describeType, validateExperiment, type Experiment, type JsonObject, type Params, type ParamsOf } from './experiment.js';
 import { Feed } from './feed.js';
@@ -22,7 +22,7 @@ import type { ExperimentInput, TrialFieldsFragment, TrialOutcomeFragment } from 
 import { Heartbeats } from './heartbeats.js';
 import { Transport, toJson, VERSION } from './transport.js';
 
-export { OscarError, type ClientErrorCode, type GraphQLErrorPayload, type OscarErrorDetails } from './errors.js';
+export { BUDGET_SPENT, OscarError, type ClientErrorCode, type GraphQLErrorPayload, type OscarErrorDetails } from './errors.js';
 export type { Algorithm, ChoicesSpec, Experiment, JsonObject, JsonValue, NumericSpec, ParameterSpec, ParameterValue, Params, ParamsOf, ValueOf } from './experiment.js';
 export type { TrialState } from './generated/graphql.js';
 export type { WebSocketConstructor } from './environment.js';
@@ -179,6 +179,33 @@ export class Oscar {
       async (trialId, interval) => (await this.transport.request(HeartbeatDocument, { trialId }, { maxWait: interval })).heartbeat.state,
       (message) => logger?.warn(message),
     );
+  }
+
+  /**
+   * Suggests one job after another until the experiment's trial budget (`max_trials`) is spent; every
+   * worker can run this loop, and together they run `max_trials` trials. Without a budget it goes on
+   * until the loop is left. Any other error rejects as `suggest`'s does.
+   *
+   * ```ts
+   * for await (const job of scientist.jobs({ name: 'Square', parameters: { x: { min: -10, max: 10 } }, max_trials: 100 })) {
+   *   await scientist.update(job, { loss: job.params.x ** 2 });
+   * }
+   * ```
+   */
+  jobs<const E extends Experiment>(experiment: E): AsyncGenerator<Job<ParamsOf<E>>, void, undefined>;
+  /** The same for an existing experiment joined by its name alone (see {@link suggest}). */
+  jobs(name: string): AsyncGenerator<Job<Params>, void, undefined>;
+  async *jobs(experiment: Experiment | string): AsyncGenerator<Job<unknown>, void, undefined> {
+    for (;;) {
+      let job: Job<unknown>;
+      try {
+        job = typeof experiment === 'string' ? await this.suggest(experiment) : await this.suggest(experiment);
+      } catch (error) {
+        if (error instanceof OscarError && error.code === BUDGET_SPENT) return;
+        throw error;
+      }
+      yield job;
+    }
   }
 
   /**

@@ -13,6 +13,8 @@ export type ExperimentInput = {
   description?: string | null | undefined;
   /** Seconds a RUNNING trial is kept without a heartbeat before its parameters are offered again (default 120). */
   leaseSeconds?: number | null | undefined;
+  /** The most trials the experiment runs, from 1 to 1,000,000,000 (re-offered copies of a lost or released trial not counted): once that many have been handed out, a suggest for new parameters is refused with TRIAL_BUDGET_SPENT, while lost and released trials are still offered again. No limit when omitted for a new experiment; unchanged when resuming and omitted. */
+  maxTrials?: number | null | undefined;
   name: string;
   /** Result keys to minimise or maximise: {"accuracy": "maximize", "latency_ms": "minimize"} (default {"loss": "minimize"}); results must then hold each. Unchanged when resuming and omitted. */
   objectives?: unknown;

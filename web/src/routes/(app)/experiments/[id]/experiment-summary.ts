@@ -5,8 +5,8 @@ import type { ExperimentHeaderQuery, ExperimentSummaryQuery } from '$lib/graphql
 
 /**
  * The experiment's name, description, notes, tags and versions, the settings a resuming worker may
- * change (objectives, constraints, algorithm) and how many parameter sets are queued: the header, read
- * again on every change.
+ * change (objectives, constraints, algorithm), how many parameter sets are queued and its trial budget
+ * (what is left of it): the header, read again on every change.
  */
 export const ExperimentHeader = graphql(`
   query ExperimentHeader($id: ID!) {
@@ -18,6 +18,8 @@ export const ExperimentHeader = graphql(`
       objectives
       constraints
       queueLength
+      maxTrials
+      trialsLeft
       version
       archivedAt
       notes
