@@ -119,13 +119,26 @@ console.log(JSON.stringify({ loss: x * x + y * y + (kind === 'a' ? 0 : 1), trial
     const token = await server.token('agent-budget@example.com');
     const spec = file('budget.json', JSON.stringify({ name: 'Budget', parameters: { x: { min: 0, max: 1 } }, max_trials: 5 }));
     const command = [process.execPath, '-e', 'console.log(Number(process.env.OSCAR_PARAM_X) ** 2)'];
-    const runs = await Promise.all([0, 1].map(() => oscarRun(['--experiment', spec, '--parallel', '2', '--token', token, '--', ...command]).exited));
+    const runs = await Promise.all([0, 1].map(() => oscarRun(['--experiment', spec, '--parallel', '2', '--token', token, '--', ...command], { OSCAR_BUDGET_POLL_MS: '200' }).exited));
     for (const ran of runs) {
       expect(ran.code, ran.stderr).toBe(0);
       expect(ran.stderr).toContain('oscar: the experiment has run its trial budget (max_trials); resume it with a larger max_trials to go on');
     }
     const trials = await trialsOf(token, 'Budget');
     expect(trials.map((t) => t.state)).toEqual(Array.from({ length: 5 }, () => 'COMPLETED'));
+
+    // Spent while a trial runs elsewhere: the run waits, runs that trial once it is given up, then ends.
+    const held = await server.gql(`mutation { suggest(experiment: {name: "Budget held", parameters: {x: {min: 0, max: 1}}, maxTrials: 2, leaseSeconds: 600}, worker: "preempted") { id params } }`, {}, token);
+    const waiting = oscarRun(['--experiment', 'Budget held', '--token', token, '--', ...command], { OSCAR_BUDGET_POLL_MS: '200' });
+    let stderr = '';
+    waiting.child.stderr.on('data', (chunk) => (stderr += chunk));
+    await waitUntil(async () => stderr.includes('1 trials still run: waiting in case one is given up'), 60_000);
+    expect((await server.gql(`mutation ($id: ID!) { release(trialId: $id) { state } }`, { id: held.data?.suggest.id }, token)).errors).toBeUndefined();
+    const ran = await waiting.exited;
+    expect(ran.code, ran.stderr).toBe(0);
+    const after = await trialsOf(token, 'Budget held');
+    expect(after.map((t) => t.state).sort()).toEqual(['COMPLETED', 'COMPLETED', 'STALE']);
+    expect(after.filter((t) => t.state === 'COMPLETED').map((t) => t.params)).toContainEqual(held.data?.suggest.params);
   });
 
   it("runs the README's Get Started example as written", async () => {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROOT, startServer, type TestServer } from './harness.ts';
+import { ROOT, startServer, type TestServer, waitUntil } from './harness.ts';
 
 const exec = promisify(execFile);
 
@@ -125,6 +125,27 @@ print(ran, ok, Oscar.code(err))
     );
     expect(stdout.trim().split(/\s+/)).toEqual(['4', 'false', 'TRIAL_BUDGET_SPENT']);
     expect((await trialsOf(token, 'Budgeted')).trialCount).toBe(4);
+
+    // Spent while another worker's trial runs: the loop waits, runs it once it is given up, then ends.
+    const held = await server.gql(`mutation { suggest(experiment: {name: "Held", parameters: {x: {min: -10, max: 10}}, maxTrials: 2, leaseSeconds: 600}, worker: "preempted") { id params } }`, {}, token);
+    const waiter = runLua(
+      runtime,
+      `
+local Oscar = require('Oscar')
+local scientist = Oscar(os.getenv('TOKEN'), {url = os.getenv('OSCAR_URL')})
+local last, ran = nil, 0
+for job in scientist:jobs('Held', 0.2) do
+  scientist:update(job, {loss = job.x * job.x})
+  last, ran = job.x, ran + 1
+end
+print(ran, string.format('%.17g', last))
+`,
+      { TOKEN: token },
+    );
+    await waitUntil(async () => (await trialsOf(token, 'Held')).trials.edges.some((e) => e.node.state === 'COMPLETED'), 30_000);
+    expect((await server.gql(`mutation ($id: ID!) { release(trialId: $id) { state } }`, { id: held.data?.suggest.id }, token)).errors).toBeUndefined();
+    const [ran, last] = (await waiter).stdout.trim().split(/\s+/);
+    expect([ran, Number(last)]).toEqual(['2', held.data?.suggest.params.x]);
   });
 
   it('sends numbers whole: integers up to 2^53 and 0.1 + 0.2 round-trip; a checkpoint is measured as the server does', async () => {

@@ -196,6 +196,9 @@ s.update(job, {'loss': 3})`);
     await waitUntil(async () => existsSync(ready), 30_000);
     const restarted = await server.gql(`mutation { suggest(experiment: {name: "Joined", parameters: {width: {min: 1, max: 8, step: 1}, rate: {min: 0, max: 2, step: 1}, ratio: {min: 0, max: 1, step: 0.5}}, resume: false}) { id } }`, {}, token);
     expect(restarted.errors).toBeUndefined();
+    // Its trial finished, so no STALE trial of this version competes with the released one below (3 s lease).
+    const finished = await server.gql(`mutation ($id: ID!) { update(trialId: $id, result: {loss: 9}) { state } }`, { id: restarted.data?.suggest.id }, token);
+    expect(finished.data?.update.state).toBe('COMPLETED');
     writeFileSync(go, '');
     const [first] = await rejoiner;
     expect(JSON.parse(first!)).toEqual([['rate', 'int'], ['ratio', 'float'], ['width', 'int']]);
@@ -256,7 +259,7 @@ import os
 s = Oscar(os.environ['OSCAR_TOKEN'], worker='py-${i}')
 experiment = {'name': 'Budgeted', 'parameters': {'x': {'min': -10, 'max': 10}}, 'max_trials': 9}
 ran = 0
-for job in s.jobs(experiment):
+for job in s.jobs(experiment, poll=0.5):
     s.update(job, {'loss': job['x'] ** 2})
     ran += 1
 try:
@@ -268,6 +271,31 @@ except OscarError as e:
     for (const [, spent, field] of printed) expect([spent, field]).toEqual(['True', 'experiment.max_trials']);
     const stored = await server.gql(`{ experiment(name: "Budgeted") { maxTrials trialsLeft trialCount bestTrial { state } } }`, {}, token);
     expect(stored.data?.experiment).toEqual({ maxTrials: 9, trialsLeft: 0, trialCount: 9, bestTrial: { state: 'COMPLETED' } });
+    // Spent while another worker's trial runs: the loop waits, and runs that trial's parameters once it
+    // is given up (a preempted machine), then ends when nothing runs any more.
+    const held = await server.gql(
+      `mutation { suggest(experiment: {name: "Waiting", parameters: {x: {min: 0, max: 1}}, maxTrials: 2, leaseSeconds: 600}, worker: "preempted") { id params } }`,
+      {},
+      token,
+    );
+    const waiter = exec(PYTHON, ['-c', `from Oscar import Oscar
+import os
+s = Oscar(os.environ['OSCAR_TOKEN'], worker='waiter')
+ran = []
+for job in s.jobs({'name': 'Waiting', 'parameters': {'x': {'min': 0, 'max': 1}}}, poll=0.2):
+    s.update(job, {'loss': job['x']})
+    ran.append(job['x'])
+print(len(ran), ran[-1])`], { env });
+    const states = async () => (await server.gql(`{ experiment(name: "Waiting") { trials(first: 10) { edges { node { number state } } } } }`, {}, token)).data?.experiment.trials.edges.map((e: any) => [e.node.number, e.node.state]);
+    await waitUntil(async () => JSON.stringify(await states()).includes('[2,"COMPLETED"]'), 30_000);
+    expect((await server.gql(`mutation ($id: ID!) { release(trialId: $id) { state } }`, { id: held.data?.suggest.id }, token)).errors).toBeUndefined();
+    const [count, last] = (await waiter).stdout.trim().split(' ');
+    expect([count, Number(last)]).toEqual(['2', held.data?.suggest.params.x]);
+    expect((await states()).sort()).toEqual([
+      [1, 'STALE'],
+      [2, 'COMPLETED'],
+      [3, 'COMPLETED'],
+    ]);
     // A bad budget is refused with the key as the user wrote it.
     const bad = await exec(PYTHON, ['-c', `from Oscar import Oscar, OscarError
 import os

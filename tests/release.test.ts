@@ -69,12 +69,16 @@ describe('release: a worker gives a trial up', () => {
     expect((await gql(UPDATE, { id: copy.id, result: { loss: 0.25 } })).update.state).toBe('DUPLICATE');
   });
 
-  it('goes back to its own worker after a reboot (a new client instance), as a lost trial does', async () => {
+  it('goes to its worker back from a reboot as a copy, which a release sent again cannot touch', async () => {
     const given = await suggest({ name: 'Reboot', worker: 'node-1', instance: 'boot-1' });
     await gql(RELEASE, { id: given.id });
     const after = await suggest({ name: 'Reboot', worker: 'node-1', instance: 'boot-2' });
-    expect([after.id, after.state]).toEqual([given.id, 'RUNNING']);
-    expect(Date.parse(after.leaseExpiresAt)).toBeGreaterThan(Date.now() + 500_000);
+    expect(after).toMatchObject({ state: 'RUNNING', params: given.params, retryOf: { id: given.id } });
+    expect(after.id).not.toBe(given.id);
+    // The first process's release, retried after its answer was lost: the new process's trial runs on.
+    await gql(RELEASE, { id: given.id });
+    expect((await gql(HEARTBEAT, { id: after.id })).heartbeat.state).toBe('RUNNING');
+    expect(Date.parse((await gql(HEARTBEAT, { id: after.id })).heartbeat.leaseExpiresAt)).toBeGreaterThan(Date.now() + 500_000);
   });
 
   it('is harmless sent again or after the result, and NOT_FOUND for a trial that is not yours', async () => {

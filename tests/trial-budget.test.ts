@@ -29,8 +29,11 @@ describe('a trial budget (maxTrials)', () => {
     expect(given).toHaveLength(5);
     expect(refused).toHaveLength(7);
     for (const answer of refused) {
-      expect(answer.errors![0]!.extensions).toEqual({ code: 'TRIAL_BUDGET_SPENT', field: 'experiment.maxTrials' });
-      expect(answer.errors![0]!.message).toBe('Experiment "Budget" has run its 5 trials (experiment.maxTrials): no new parameters are handed out; resume it with a larger experiment.maxTrials to go on');
+      // How many still run: a worker may wait for one of them to be lost or released, and run it.
+      expect(answer.errors![0]!.extensions).toEqual({ code: 'TRIAL_BUDGET_SPENT', field: 'experiment.maxTrials', running: 5 });
+      expect(answer.errors![0]!.message).toBe(
+        'Experiment "Budget" has run its 5 trials (experiment.maxTrials): no new parameters are handed out; 5 still running (one that is lost or released is offered again); resume it with a larger experiment.maxTrials to go on',
+      );
     }
     expect(given.map((a) => a.data!.suggest.number).sort()).toEqual([1, 2, 3, 4, 5]);
     expect(await budget('Budget')).toEqual({ version: 1, maxTrials: 5, trialsLeft: 0, trialCount: 5 });
@@ -56,9 +59,19 @@ describe('a trial budget (maxTrials)', () => {
     expect((await suggest({ name: 'Raised' })).errors?.[0]?.extensions?.code).toBe('TRIAL_BUDGET_SPENT');
     expect((await suggest({ name: 'Raised', maxTrials: 3 })).errors).toBeUndefined();
     expect(await budget('Raised')).toEqual({ version: 1, maxTrials: 3, trialsLeft: 1, trialCount: 2 });
+    // Lowered below what has run: no new trials at once.
+    expect((await suggest({ name: 'Raised', maxTrials: 2 })).errors?.[0]?.extensions?.code).toBe('TRIAL_BUDGET_SPENT');
+    expect(await budget('Raised')).toEqual({ version: 1, maxTrials: 2, trialsLeft: 0, trialCount: 2 });
+    expect((await suggest({ name: 'Raised', maxTrials: 3 })).errors).toBeUndefined();
     // A fresh start keeps the budget; its trials count afresh.
     expect((await suggest({ name: 'Raised', resume: false })).errors).toBeUndefined();
     expect(await budget('Raised')).toEqual({ version: 2, maxTrials: 3, trialsLeft: 2, trialCount: 1 });
+    // The archived version keeps its own count.
+    const versions = await server.gql(`query { experiment(name: "Raised") { versions { version maxTrials trialsLeft } } }`, {}, token);
+    expect(versions.data?.experiment.versions).toEqual([
+      { version: 2, maxTrials: 3, trialsLeft: 2 },
+      { version: 1, maxTrials: 3, trialsLeft: 0 },
+    ]);
     await suggest({ name: 'Unlimited' });
     expect(await budget('Unlimited')).toEqual({ version: 1, maxTrials: null, trialsLeft: null, trialCount: 1 });
     // The JSON export carries it, so an import into a new experiment sets it again.

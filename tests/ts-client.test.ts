@@ -294,6 +294,8 @@ export async function main(): Promise<Trial | null> {
       expect(again.params).toEqual(released.params);
       expect((await storedTrial(token, 'Long', again.id)).retryOf).toEqual({ id: released.id });
       await scientist.update(again, { loss: 2 });
+      // It never rejects (callers of the old, plain release need not await it): refused, it resolves to null.
+      expect(await scientist.release('no-such-trial')).toBeNull();
     } finally {
       await scientist.close();
     }
@@ -558,7 +560,7 @@ export async function main(): Promise<Trial | null> {
       const scientist = new Oscar(token, { url: server.url, worker: name });
       let ran = 0;
       try {
-        for await (const job of scientist.jobs(experiment)) {
+        for await (const job of scientist.jobs(experiment, { pollMs: 200 })) {
           const x: number = job.params.x;
           await scientist.update(job, { loss: x ** 2 });
           ran++;
@@ -573,10 +575,30 @@ export async function main(): Promise<Trial | null> {
     const ran = await Promise.all([worker('ts-a'), worker('ts-b')]);
     expect(ran[0]! + ran[1]!).toBe(6);
     expect((await storedTrials(token, 'Budgeted')).map((t) => t.state)).toEqual(Array.from({ length: 6 }, () => 'COMPLETED'));
-    const other = new Oscar(token, { url: server.url });
-    const refused = await other.suggest({ ...experiment, name: 'Bad budget', max_trials: 0 }).catch((e: unknown) => e);
-    await other.close();
-    expect(refused).toMatchObject({ code: 'BAD_USER_INPUT', field: 'experiment.maxTrials' });
+    const other = new Oscar(token, { url: server.url, worker: 'ts-waiter' });
+    try {
+      const refused = await other.suggest({ ...experiment, name: 'Bad budget', max_trials: 0 }).catch((e: unknown) => e);
+      expect(refused).toMatchObject({ code: 'BAD_USER_INPUT', field: 'experiment.maxTrials' });
+      // Spent while another worker's trial runs: the loop waits, runs that trial once it is given up, then ends.
+      const waiting = { name: 'Waiting', parameters: { x: { min: 0, max: 1 } }, max_trials: 2, lease_seconds: 600 } as const;
+      const holder = new Oscar(token, { url: server.url, worker: 'preempted' });
+      const held = await holder.suggest(waiting);
+      const ran: number[] = [];
+      const loop = (async () => {
+        for await (const job of other.jobs(waiting, { pollMs: 200 })) {
+          await other.update(job, { loss: job.params.x });
+          ran.push(job.params.x);
+        }
+      })();
+      await waitUntil(async () => (await storedTrials(token, 'Waiting')).some((t) => t.state === 'COMPLETED'), 30_000);
+      expect((await holder.release(held))?.state).toBe('STALE');
+      await holder.close();
+      await loop;
+      expect(ran).toHaveLength(2);
+      expect(ran[1]).toBe(held.params.x);
+    } finally {
+      await other.close();
+    }
   });
 
   it('looks after a job in trial(), finds the best trial and pages through all trials', async () => {

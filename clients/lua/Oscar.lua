@@ -288,27 +288,36 @@ local function experiment_input(experiment)
   return input
 end
 
+--- Suggests one job after another until the experiment's trial budget (`max_trials`) is spent and
+-- none of its trials runs any more, for a generic `for`; every worker can run this loop, and together
+-- they run `max_trials` trials. Once the budget is spent, a loop that asks while other workers' trials
+-- still run asks again every `poll` seconds (10 by default), so that a trial lost or released meanwhile
+-- is run here rather than never; `poll = false` ends it at once instead. Without a budget it goes on
+-- until the loop is left. Any other error is raised as `suggest` raises it.
+--
+--     for job in scientist:jobs(experiment) do
+--       scientist:update(job, {loss = train(job)})
+--     end
+function Client:jobs(experiment, poll)
+  if poll == nil then poll = 10 end
+  return function()
+    while true do
+      local ok, job = pcall(self.suggest, self, experiment)
+      if ok then return job end
+      if Oscar.code(job) ~= 'TRIAL_BUDGET_SPENT' then error(job, 2) end
+      -- How many trials still run, as the server's answer says ("...; 3 still running (...").
+      local running = tonumber(tostring(job):match('; (%d+) still running'))
+      if poll == false or not running or running <= 0 then return nil end
+      socket.sleep(poll)
+    end
+  end
+end
+
 --- The next parameters to try: a table of parameter name -> value (`job.x`), for `update`.
 -- `resume = false` starts the experiment afresh on this client's first suggest for that name only, so
 -- a loop that reuses one experiment table keeps the new run. A string names an existing experiment,
 -- joined in the space it has on the server, its settings kept (NOT_FOUND when there is none: nothing
 -- is created).
---- Suggests one job after another until the experiment's trial budget (`max_trials`) is spent, for a
--- generic `for`; every worker can run this loop, and together they run `max_trials` trials. Without
--- a budget it goes on until the loop is left. Any other error is raised as `suggest` raises it.
---
---     for job in scientist:jobs(experiment) do
---       scientist:update(job, {loss = train(job)})
---     end
-function Client:jobs(experiment)
-  return function()
-    local ok, job = pcall(self.suggest, self, experiment)
-    if ok then return job end
-    if Oscar.code(job) == 'TRIAL_BUDGET_SPENT' then return nil end
-    error(job, 2)
-  end
-end
-
 function Client:suggest(experiment)
   local input
   if type(experiment) == 'string' then input = {name = experiment} else input = experiment_input(experiment) end

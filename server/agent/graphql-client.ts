@@ -14,6 +14,8 @@ export class OscarError extends Error {
     readonly code: string | null,
     /** The input field the server named (`extensions.field`), if any. */
     readonly field: string | null = null,
+    /** The error's `extensions` as the server sent them (`running` for TRIAL_BUDGET_SPENT, say). */
+    readonly extensions: Readonly<Record<string, unknown>> = {},
   ) {
     super(message);
   }
@@ -56,7 +58,7 @@ export function graphqlUrl(url: string): string {
 
 interface GraphqlAnswer {
   data?: Record<string, unknown> | null;
-  errors?: { message?: string; extensions?: { code?: string; field?: string } }[];
+  errors?: { message?: string; extensions?: { code?: string; field?: string; [key: string]: unknown } }[];
 }
 
 /** A Retry-After header (seconds, or an HTTP date) in milliseconds, at most MAX_RETRY_AFTER_MS; null without one. */
@@ -96,7 +98,7 @@ export async function graphql<T>(server: ServerOptions, query: string, variables
       }
       const error = answer?.errors?.[0];
       const code = error?.extensions?.code ?? null;
-      if (error && !(code && RETRY_CODES.has(code))) throw new OscarError(error.message ?? 'unknown error', code, error.extensions?.field ?? null);
+      if (error && !(code && RETRY_CODES.has(code))) throw new OscarError(error.message ?? 'unknown error', code, error.extensions?.field ?? null, error.extensions ?? {});
       if (error) failure = `${code}: ${error.message}`;
       else if (RETRY_STATUSES.has(response.status)) failure = `HTTP ${response.status}`;
       else if (!response.ok || !answer?.data) throw new OscarError(`HTTP ${response.status} from ${url}: ${text.slice(0, 300)}`, null);

@@ -59,6 +59,8 @@ const HEARTBEAT = `mutation Heartbeat($trialId: ID!) { heartbeat(trialId: $trial
 const RELEASE = `mutation Release($trialId: ID!) { release(trialId: $trialId) { id state } }`;
 /** How long, at most, the agent waits for the server to take back a trial it gives up (Ctrl-C: the user is waiting). */
 const RELEASE_WAIT_MS = 5000;
+/** How often a run whose experiment's budget is spent asks again while trials still run elsewhere (one may be given up). */
+const BUDGET_POLL_MS = Number(process.env.OSCAR_BUDGET_POLL_MS) > 0 ? Number(process.env.OSCAR_BUDGET_POLL_MS) : 10_000;
 const CHECKPOINT = `mutation Checkpoint($trialId: ID!, $data: JSON!) { checkpoint(trialId: $trialId, data: $data) { id } }`;
 const REPORT = `mutation Report($trialId: ID!, $step: Int!, $value: Float!, $metrics: JSON) {
   report(trialId: $trialId, step: $step, value: $value, metrics: $metrics) { shouldStop trial { state } }
@@ -353,8 +355,10 @@ export async function runAgent(options: AgentOptions, out: NodeJS.WritableStream
   /** Why the run gave up (a command that cannot be started, too many failures in a row): no trial is started after it. */
   let gaveUp = null as string | null;
   let interrupted: NodeJS.Signals | null = null;
-  /** Set once the experiment's trial budget is spent: no trial is started after it, and the run ends well. */
+  /** Set once the experiment's trial budget is spent and none of its trials runs: the run ends well. */
   let budgetSpent: string | null = null;
+  /** Whether the run said it waits for trials running elsewhere (once). */
+  let waitingSaid = false;
   const onInterrupt = (signal: NodeJS.Signals) => {
     if (interrupted) {
       for (const group of groups) {
@@ -380,7 +384,7 @@ export async function runAgent(options: AgentOptions, out: NodeJS.WritableStream
    */
   const release = async (trialId: string, number: number): Promise<void> => {
     try {
-      await graphql({ ...reporting, maxWaitMs: RELEASE_WAIT_MS }, RELEASE, { trialId });
+      await graphql({ ...reporting, maxWaitMs: RELEASE_WAIT_MS, signal: AbortSignal.timeout(RELEASE_WAIT_MS) }, RELEASE, { trialId });
     } catch (error) {
       log.write(`oscar: trial ${number} not released (it is offered again once its lease runs out): ${(error as Error).message}\n`);
     }
@@ -404,15 +408,24 @@ export async function runAgent(options: AgentOptions, out: NodeJS.WritableStream
         )
         .catch((error: unknown) => {
           if (!(error instanceof OscarError) || error.code !== 'TRIAL_BUDGET_SPENT') throw error;
-          return null;
+          const elsewhere = error.extensions['running'];
+          return { spent: true, running: typeof elsewhere === 'number' ? elsewhere : 0 } as const;
         });
-      if (asked === null) {
-        // The experiment's budget is spent: no more trials anywhere; the running ones here end as they would.
+      if ('spent' in asked) {
         started--;
-        if (budgetSpent === null) {
-          budgetSpent = 'the experiment has run its trial budget (max_trials); resume it with a larger max_trials to go on';
-          if (running > 0) log.write(`oscar: the experiment's trial budget is spent: no more trials are started; waiting for the ${running} running to end\n`);
+        if (asked.running > 0 && !stopping.signal.aborted) {
+          // The budget is spent, but trials still run (here or elsewhere): one lost or given up is offered
+          // again, and run here, rather than never. Asked again in a while.
+          if (!waitingSaid) log.write(`oscar: the experiment's trial budget is spent; ${asked.running} trials still run: waiting in case one is given up\n`);
+          waitingSaid = true;
+          await new Promise<void>((resolve) => {
+            const timer = setTimeout(resolve, BUDGET_POLL_MS);
+            stopping.signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
+          });
+          continue;
         }
+        // Spent, and nothing runs any more: the experiment has run them all.
+        budgetSpent ??= 'the experiment has run its trial budget (max_trials); resume it with a larger max_trials to go on';
         return;
       }
       const { suggest } = asked;

@@ -1,13 +1,15 @@
 import type { Viewer } from '../accounts/auth.ts';
+import { notFoundIfDeleted } from '../errors.ts';
 import { nextRevision } from './revisions.ts';
 import { groupLock } from './trial-groups.ts';
 import type { TrialDeps, TrialQuery } from './trials.ts';
 
 /**
  * Gives a trial up without an outcome (`release`): a RUNNING trial becomes STALE at once, its lease
- * cleared, so the next suggest offers its parameters again (to any worker, this one too, or its own
- * worker back from a reboot), resuming from the latest checkpoint of its group, instead of after its
- * lease runs out. A released trial is not brought back by a late heartbeat or report (they answer as
+ * cleared, so the next suggest offers its parameters again as a copy (to any worker, this one too),
+ * resuming from the latest checkpoint of its group, instead of after its lease runs out. It is never
+ * handed back under its own id (as a lost trial is to its worker back from a reboot), so a release
+ * sent again cannot take a trial from a process that holds it now. A released trial is not brought back by a late heartbeat or report (they answer as
  * for a trial another worker took over); a late result is still kept, as for any STALE trial. A STALE
  * trial (its lease ran out) is marked released too; a finished one is returned as it is (its outcome
  * arrived first), so a release sent again, or racing a result, is harmless. Taken under the trial
@@ -26,11 +28,13 @@ export async function releaseTrial(deps: TrialDeps, viewer: Viewer, trialId: str
       return true;
     }
     if (state === 'STALE' && leaseExpiresAt !== null) {
-      await tx.trial.update({ where: { id: trialId }, data: { leaseExpiresAt: null } });
+      // A change like any other: `trialUpdated(since:)` replays it to a page that read before it.
+      const revision = await nextRevision(tx, experimentId);
+      await tx.trial.update({ where: { id: trialId }, data: { leaseExpiresAt: null, revision } });
       return true;
     }
     return false;
-  });
+  }).catch(notFoundIfDeleted(`Trial "${trialId}" was deleted with its experiment`, 'trialId'));
   if (changed) deps.events.publishTrial(viewer.userId, experimentId, trialId);
   return database.db.trial.findUniqueOrThrow({ ...query, where: { id: trialId } });
 }

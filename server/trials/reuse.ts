@@ -2,7 +2,7 @@ import type { Experiment, Prisma } from '../generated/prisma/client.ts';
 import type { SuggestInput } from '../experiments/experiment-input.ts';
 import type { Database } from '../runtime/database.ts';
 import type { Events } from '../runtime/events.ts';
-import { expireLeases, leaseUntil } from './leases.ts';
+import { expireLeases, isReleased, leaseUntil } from './leases.ts';
 import { nextRevision } from './revisions.ts';
 import { currentVersion, runningTrialData } from './running-trial.ts';
 import { GROUP_IS_FREE, groupIsSettledOrRunning, groupLock, latestGroupCheckpoint } from './trial-groups.ts';
@@ -149,7 +149,9 @@ async function findCandidates(deps: ReuseDeps, experiment: Experiment, requests:
     retried,
     expired: others.some(expired),
     // Silent RUNNING trials of the batch's workers, and free STALE ones (a worker's own, or anyone's to re-offer).
-    unfinished: others.filter((row) => row.worker !== null && workers.includes(row.worker) && !expired(row)),
+    // A released trial is not handed back as its worker's own: given up, it goes to the next worker as a copy
+    // with an id of its own, so a release sent again (a retry) cannot touch a trial another process now holds.
+    unfinished: others.filter((row) => row.worker !== null && workers.includes(row.worker) && !expired(row) && !isReleased(row)),
     stale: others.filter((row) => row.state === 'STALE'),
   };
 }

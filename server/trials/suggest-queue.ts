@@ -155,7 +155,12 @@ export class SuggestQueue {
     // A trial budget: new parameters only while it lasts (under this experiment's lock, so never past it);
     // lost and released trials were offered again above all the same.
     const allowed = await trialsAllowed(db, experiment, fresh.length);
-    for (const waiter of fresh.splice(allowed)) settle(waiter, budgetSpent(experiment.name, experiment.maxTrials!));
+    const refused = fresh.splice(allowed);
+    if (refused.length > 0) {
+      // The trials this batch is about to hand out run too.
+      const spent = await budgetSpent(db, experiment, fresh.length);
+      for (const waiter of refused) settle(waiter, spent);
+    }
     if (fresh.length === 0) return;
     // Enqueued parameters go first, in order (taken in the transaction that stores their trials); the
     // optimizer proposes the rest. A failure here rejects the whole batch (serve): the promises settled

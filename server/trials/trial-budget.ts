@@ -1,5 +1,6 @@
 import type { Db, Transaction } from '../runtime/database.ts';
-import { userError } from '../errors.ts';
+import { GraphQLError } from 'graphql';
+import type { ErrorCode } from '../errors.ts';
 
 /**
  * The trials that count against an experiment's budget (`maxTrials`): every trial but the re-offered
@@ -16,11 +17,16 @@ export async function trialsAllowed(client: Db | Transaction, experiment: { id: 
   return Math.min(asked, Math.max(0, experiment.maxTrials - (await countedTrials(client, experiment.id))));
 }
 
-/** The answer to a suggest for new parameters once the budget is spent (a stable code clients stop on). */
-export function budgetSpent(name: string, maxTrials: number): Error {
-  return userError(
-    'TRIAL_BUDGET_SPENT',
-    `Experiment "${name}" has run its ${maxTrials} trials (experiment.maxTrials): no new parameters are handed out; resume it with a larger experiment.maxTrials to go on`,
-    'experiment.maxTrials',
+/**
+ * The answer to a suggest for new parameters once the budget is spent: a stable code, and in
+ * `extensions.running` how many of the experiment's trials still run (with `starting`, those about to). While some do, a worker may
+ * ask again later (the clients' `jobs()` loops do): one of them lost or released is offered again.
+ */
+export async function budgetSpent(client: Db | Transaction, experiment: { id: string; name: string; maxTrials: number | null }, starting = 0): Promise<Error> {
+  const running = starting + (await client.trial.count({ where: { experimentId: experiment.id, state: 'RUNNING' } }));
+  return new GraphQLError(
+    `Experiment "${experiment.name}" has run its ${experiment.maxTrials} trials (experiment.maxTrials): no new parameters are handed out` +
+      `${running > 0 ? `; ${running} still running (one that is lost or released is offered again)` : ''}; resume it with a larger experiment.maxTrials to go on`,
+    { extensions: { code: 'TRIAL_BUDGET_SPENT' satisfies ErrorCode, field: 'experiment.maxTrials', running } },
   );
 }

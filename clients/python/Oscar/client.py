@@ -199,6 +199,14 @@ def _field_of(errors: List[Any]) -> Optional[str]:
     return _python_names(field) if isinstance(field, str) else None
 
 
+def _still_running(error: OscarError) -> bool:
+    """Whether a ``TRIAL_BUDGET_SPENT`` answer says some of the experiment's trials still run."""
+    first = error.errors[0] if error.errors else None
+    extensions = first.get("extensions") if isinstance(first, dict) else None
+    running = extensions.get("running") if isinstance(extensions, dict) else None
+    return isinstance(running, int) and running > 0
+
+
 def _python_names(text: str) -> str:
     """``text`` with the experiment keys this client renames for GraphQL spelled as the user wrote them."""
     for python, graphql in _GRAPHQL_NAMES.items():
@@ -408,7 +416,7 @@ class Oscar:
     def _release(self, trial_id: str, max_wait: float) -> Optional[Dict[str, Any]]:
         self._heartbeats.forget(trial_id)
         try:
-            data = self._send(self._body(RELEASE_MUTATION, {"trialId": trial_id}), max_wait)
+            data = self._send(self._body(RELEASE_MUTATION, {"trialId": trial_id}), max_wait, bounded=max_wait < self.timeout)
         except OscarError as error:
             if error.code == "GRAPHQL_VALIDATION_FAILED" and "release" in str(error):
                 return None
@@ -482,25 +490,31 @@ class Oscar:
             job.reported = True
         return trial
 
-    def jobs(self, experiment: Union[Mapping[str, Any], str]) -> Iterator[Job]:
+    def jobs(self, experiment: Union[Mapping[str, Any], str], poll: Optional[float] = 10.0) -> Iterator[Job]:
         """Suggests one job after another, until the experiment's trial budget
-        (``max_trials``) is spent::
+        (``max_trials``) is spent and none of its trials runs any more::
 
             for job in scientist.jobs({'name': 'Square', 'parameters': {...}, 'max_trials': 100}):
                 scientist.update(job, {'loss': train(**job)})
 
-        Every worker can run this loop: together they run ``max_trials`` trials
-        (lost or released ones are offered again meanwhile, and not counted
-        twice). Without a budget it goes on until stopped. Any other error is
-        raised as :meth:`suggest` raises it.
+        Every worker can run this loop: together they run ``max_trials`` trials.
+        Once the budget is spent, a worker whose loop asks while other workers'
+        trials still run asks again every ``poll`` seconds, so that a trial lost
+        or released meanwhile (a preempted machine) is run here rather than
+        never; ``poll=None`` ends the loop at once instead. Without a budget it
+        goes on until stopped. Any other error is raised as :meth:`suggest`
+        raises it.
         """
         while True:
             try:
                 job = self.suggest(experiment)
             except OscarError as error:
-                if error.code == BUDGET_SPENT:
+                if error.code != BUDGET_SPENT:
+                    raise
+                if poll is None or not _still_running(error):
                     return
-                raise
+                time.sleep(poll)
+                continue
             yield job
 
     @contextlib.contextmanager
@@ -806,15 +820,15 @@ class Oscar:
     def __exit__(self, *exc_info: Any) -> None:
         self.close()
 
-    def _post(self, body: bytes) -> Tuple[int, bytes, Optional[str]]:
-        """POSTs ``body``: the answer's status, body and ``Retry-After`` header."""
+    def _post(self, body: bytes, timeout: float) -> Tuple[int, bytes, Optional[str]]:
+        """POSTs ``body``, waiting at most ``timeout`` seconds at a time: the answer's status, body and ``Retry-After`` header."""
         if self._opener is None:
-            return self._connections.post(body, self._headers(), resend=self.retries != 0)
+            return self._connections.post(body, self._headers(), resend=self.retries != 0, timeout=timeout)
         request = urllib.request.Request(
             self.url, data=body, headers=self._headers(), method="POST"
         )
         try:
-            with self._opener.open(request, timeout=self.timeout) as response:
+            with self._opener.open(request, timeout=timeout) as response:
                 return response.status, response.read(), response.headers.get("Retry-After")
         except urllib.error.HTTPError as exc:
             try:
@@ -825,7 +839,9 @@ class Oscar:
                 exc.close()
             return exc.code, raw, exc.headers.get("Retry-After") if exc.headers else None
 
-    def _send(self, body: bytes, max_wait: float) -> Any:
+    def _send(self, body: bytes, max_wait: float, bounded: bool = False) -> Any:
+        """Sends ``body``, retrying transient failures for up to ``max_wait`` seconds; ``bounded``: each
+        attempt also ends by then (otherwise each may take ``timeout``)."""
         deadline = time.monotonic() + max(0.0, float(max_wait))
         delay = _FIRST_DELAY
         attempts = 0
@@ -833,7 +849,9 @@ class Oscar:
             attempts += 1
             retry_after = None  # type: Optional[float]
             try:
-                status, raw, retry_header = self._post(body)
+                # A bounded call (a release at Ctrl-C) waits seconds in all, not a minute per attempt.
+                timeout = float(self.timeout) if not bounded else min(float(self.timeout), max(0.5, deadline - time.monotonic()))
+                status, raw, retry_header = self._post(body, timeout)
             except Exception as exc:
                 if not _is_transient(exc):
                     raise OscarError(
@@ -988,12 +1006,16 @@ class _Connections:
         with self._lock:
             self._open.discard(connection)
 
-    def post(self, body: bytes, headers: Dict[str, str], resend: bool = True) -> Tuple[int, bytes, Optional[str]]:
+    def post(self, body: bytes, headers: Dict[str, str], resend: bool = True, timeout: Optional[float] = None) -> Tuple[int, bytes, Optional[str]]:
         """POSTs ``body``; returns the status, the body and the ``Retry-After`` header of the answer. A kept-alive connection the
         server closed before answering anything is replaced, and the request sent again, once, when
         ``resend``."""
         for attempt in (1, 2):
             connection = self._connection()
+            # This call's limit on each wait (connecting, sending, each read), on a kept connection too.
+            connection.timeout = self._timeout if timeout is None else timeout
+            if connection.sock is not None:
+                connection.sock.settimeout(connection.timeout)
             reused = connection.sock is not None
             answered = False
             try:

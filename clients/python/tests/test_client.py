@@ -355,6 +355,19 @@ class ClientTest(unittest.TestCase):
         self.assertIsNone(scientist.release(job))
         self.assertNotIn(job.id, scientist._heartbeats._due)
 
+    def test_release_at_ctrl_c_waits_seconds_for_a_server_that_does_not_answer(self):
+        # A server that takes the connection and never answers (a network gone on a preempted machine).
+        silent = socket.socket()
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        self.addCleanup(silent.close)
+        scientist = self.client(url="http://127.0.0.1:%d/graphql" % silent.getsockname()[1], timeout=60)
+        started = time.monotonic()
+        with self.assertRaises(OscarError) as caught:
+            scientist._release("trial-1", 1.0)
+        self.assertEqual(caught.exception.code, "CONNECTION_ERROR")
+        self.assertLess(time.monotonic() - started, 10)  # not the 60 s timeout of each request
+
     def test_release_raises_other_errors(self):
         scientist = self.client()
         self.fake.respond(200, FakeOscar.error('Trial "nope" not found', "NOT_FOUND"))

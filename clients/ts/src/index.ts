@@ -182,9 +182,12 @@ export class Oscar {
   }
 
   /**
-   * Suggests one job after another until the experiment's trial budget (`max_trials`) is spent; every
-   * worker can run this loop, and together they run `max_trials` trials. Without a budget it goes on
-   * until the loop is left. Any other error rejects as `suggest`'s does.
+   * Suggests one job after another until the experiment's trial budget (`max_trials`) is spent and none
+   * of its trials runs any more; every worker can run this loop, and together they run `max_trials`
+   * trials. Once the budget is spent, a loop that asks while other workers' trials still run asks again
+   * every `pollMs` (10 s by default), so that a trial lost or released meanwhile (a preempted machine) is
+   * run here rather than never; `pollMs: null` ends it at once instead. Without a budget it goes on until
+   * the loop is left. Any other error rejects as `suggest`'s does.
    *
    * ```ts
    * for await (const job of scientist.jobs({ name: 'Square', parameters: { x: { min: -10, max: 10 } }, max_trials: 100 })) {
@@ -192,17 +195,21 @@ export class Oscar {
    * }
    * ```
    */
-  jobs<const E extends Experiment>(experiment: E): AsyncGenerator<Job<ParamsOf<E>>, void, undefined>;
+  jobs<const E extends Experiment>(experiment: E, options?: { readonly pollMs?: number | null }): AsyncGenerator<Job<ParamsOf<E>>, void, undefined>;
   /** The same for an existing experiment joined by its name alone (see {@link suggest}). */
-  jobs(name: string): AsyncGenerator<Job<Params>, void, undefined>;
-  async *jobs(experiment: Experiment | string): AsyncGenerator<Job<unknown>, void, undefined> {
+  jobs(name: string, options?: { readonly pollMs?: number | null }): AsyncGenerator<Job<Params>, void, undefined>;
+  async *jobs(experiment: Experiment | string, options: { readonly pollMs?: number | null } = {}): AsyncGenerator<Job<unknown>, void, undefined> {
+    const pollMs = options.pollMs === undefined ? 10_000 : options.pollMs;
     for (;;) {
       let job: Job<unknown>;
       try {
         job = typeof experiment === 'string' ? await this.suggest(experiment) : await this.suggest(experiment);
       } catch (error) {
-        if (error instanceof OscarError && error.code === BUDGET_SPENT) return;
-        throw error;
+        if (!(error instanceof OscarError) || error.code !== BUDGET_SPENT) throw error;
+        const running = error.errors[0]?.extensions?.['running'];
+        if (pollMs === null || typeof running !== 'number' || running <= 0) return;
+        await new Promise((resolve) => setTimeout(resolve, pollMs));
+        continue;
       }
       yield job;
     }
@@ -327,8 +334,10 @@ export class Oscar {
    * Gives a job up without a result (a machine about to shut down, a job abandoned after an error that
    * should not count as a failure): its heartbeats stop and the server offers its parameters again at
    * once, to this worker or another, resuming from its latest checkpoint. Resolves to the trial
-   * (`STALE`, or as it was if it had finished), or null from a server that predates `release` (the
-   * parameters are then offered again once the lease runs out).
+   * (`STALE`, or as it was if it had finished). It never rejects (it was a plain call before, which
+   * callers need not await): a release the server does not take (a server that predates `release`,
+   * none reachable, an unknown trial) resolves to null, said to the logger, and the parameters are
+   * then offered again once the lease runs out.
    */
   async release(job: Job<unknown> | string): Promise<TrialOutcome | null> {
     const trialId = trialIdOf(job);
@@ -336,8 +345,9 @@ export class Oscar {
     try {
       return (await this.transport.request(ReleaseDocument, { trialId })).release;
     } catch (error) {
-      if (error instanceof OscarError && error.code === 'GRAPHQL_VALIDATION_FAILED' && error.message.includes('release')) return null;
-      throw error;
+      const olderServer = error instanceof OscarError && error.code === 'GRAPHQL_VALIDATION_FAILED' && error.message.includes('release');
+      if (!olderServer) this.logger?.warn(`could not release trial ${trialId} (its lease runs out instead): ${(error as Error).message}`);
+      return null;
     }
   }
 
