@@ -11,6 +11,7 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { canonicalSpace, parseSearchSpace } from '../optimizer/space.ts';
 import { ExperimentStart } from './experiment-start.ts';
@@ -418,10 +419,8 @@ export async function runAgent(options: AgentOptions, out: NodeJS.WritableStream
           // again, and run here, rather than never. Asked again in a while.
           if (!waitingSaid) log.write(`oscar: the experiment's trial budget is spent; ${asked.running} trials still run: waiting in case one is given up\n`);
           waitingSaid = true;
-          await new Promise<void>((resolve) => {
-            const timer = setTimeout(resolve, BUDGET_POLL_MS);
-            stopping.signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
-          });
+          // Cut short by a stop (its listener goes with the timer: none piles up over hours of polling).
+          await sleep(BUDGET_POLL_MS, undefined, { signal: stopping.signal }).catch(() => undefined);
           continue;
         }
         // Spent, and nothing runs any more: the experiment has run them all.

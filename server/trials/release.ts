@@ -1,5 +1,6 @@
 import type { Viewer } from '../accounts/auth.ts';
 import { notFoundIfDeleted } from '../errors.ts';
+import { isReleased } from './leases.ts';
 import { nextRevision } from './revisions.ts';
 import { groupLock } from './trial-groups.ts';
 import type { TrialDeps, TrialQuery } from './trials.ts';
@@ -20,20 +21,12 @@ export async function releaseTrial(deps: TrialDeps, viewer: Viewer, trialId: str
   const { database } = deps;
   const changed = await database.transaction(async (tx) => {
     await database.lockWithin(tx, groupLock(rootId));
-    const { state, leaseExpiresAt } = await tx.trial.findUniqueOrThrow({ where: { id: trialId }, select: { state: true, leaseExpiresAt: true } });
-    if (state === 'RUNNING') {
-      // The optimizers no longer see it running: the experiment's revision moves.
-      const revision = await nextRevision(tx, experimentId);
-      await tx.trial.update({ where: { id: trialId }, data: { state: 'STALE', leaseExpiresAt: null, revision } });
-      return true;
-    }
-    if (state === 'STALE' && leaseExpiresAt !== null) {
-      // A change like any other: `trialUpdated(since:)` replays it to a page that read before it.
-      const revision = await nextRevision(tx, experimentId);
-      await tx.trial.update({ where: { id: trialId }, data: { leaseExpiresAt: null, revision } });
-      return true;
-    }
-    return false;
+    const trial = await tx.trial.findUniqueOrThrow({ where: { id: trialId }, select: { state: true, leaseExpiresAt: true } });
+    if (trial.state !== 'RUNNING' && (trial.state !== 'STALE' || isReleased(trial))) return false;
+    // The optimizers no longer see it running, and `trialUpdated(since:)` replays the change: a new revision.
+    const revision = await nextRevision(tx, experimentId);
+    await tx.trial.update({ where: { id: trialId }, data: { state: 'STALE', leaseExpiresAt: null, revision } });
+    return true;
   }).catch(notFoundIfDeleted(`Trial "${trialId}" was deleted with its experiment`, 'trialId'));
   if (changed) deps.events.publishTrial(viewer.userId, experimentId, trialId);
   return database.db.trial.findUniqueOrThrow({ ...query, where: { id: trialId } });
