@@ -7,7 +7,8 @@ import { constraintsSpec, objectivesSpec, storedConstraints, storedObjectives } 
 import { bestId, frontIds, isPlain, rankCompleted } from '../server/objectives/ranking.ts';
 import { replayThen } from '../server/subscriptions/replay.ts';
 import { ownedExperimentId } from './owned-experiment.ts';
-import { countedTrials } from '../server/trials/trial-budget.ts';
+import { trialsLeft } from '../server/trials/trial-budget.ts';
+import { gridSizeOf } from '../server/experiments/experiment-grid.ts';
 
 builder.prismaObject('Experiment', {
   description: 'A named search over a parameter space, owned by one user.',
@@ -22,12 +23,18 @@ builder.prismaObject('Experiment', {
       description: 'Seconds a RUNNING trial is kept without a heartbeat before it becomes STALE.',
     }),
     maxTrials: t.exposeInt('maxTrials', { nullable: true, description: 'The most trials it runs (its trial budget); null: no limit.' }),
+    gridSize: t.int({
+      nullable: true,
+      description: 'With algorithm "grid": how many points its grid has (every combination of choices and step values); null otherwise.',
+      select: { algorithm: true, parameters: true },
+      resolve: (experiment) => gridSizeOf(experiment),
+    }),
     trialsLeft: t.int({
       nullable: true,
-      description: 'How many more new trials its budget allows (0 once spent; re-offered copies not counted); null without a budget.',
-      select: { id: true, maxTrials: true },
-      resolve: async (experiment, _args, ctx) =>
-        experiment.maxTrials === null ? null : Math.max(0, experiment.maxTrials - (await countedTrials(ctx.runtime.database.db, experiment.id))),
+      description:
+        'How many more new trials it may start (0 once spent; re-offered copies not counted): what its budget (maxTrials) allows and, with algorithm "grid", the points of its grid not yet handed out as of its last suggestion; null when neither limits it.',
+      select: { id: true, maxTrials: true, algorithm: true, parameters: true, optimizerState: true },
+      resolve: (experiment, _args, ctx) => trialsLeft(ctx.runtime.database.db, experiment, gridSizeOf(experiment)),
     }),
     pruner: t.field({
       type: 'JSON',

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, startServer, waitUntil, type TestServer } from './harness.ts';
+import { startGraphqlProxy } from './graphql-proxy.ts';
 
 let server: TestServer;
 let dir: string;
@@ -126,6 +127,17 @@ console.log(JSON.stringify({ loss: x * x + y * y + (kind === 'a' ? 0 : 1), trial
     }
     const trials = await trialsOf(token, 'Budget');
     expect(trials.map((t) => t.state)).toEqual(Array.from({ length: 5 }, () => 'COMPLETED'));
+
+    // Grid search ends the same way once every point of its grid has run: 3 x 2 points over two runs.
+    const gridSpec = file('grid.json', JSON.stringify({ name: 'Grid', algorithm: 'grid', parameters: { x: { min: 1, max: 3, step: 1 }, kind: ['a', 'b'] } }));
+    const gridRuns = await Promise.all([0, 1].map(() => oscarRun(['--experiment', gridSpec, '--parallel', '2', '--token', token, '--', ...command], { OSCAR_BUDGET_POLL_MS: '200' }).exited));
+    for (const gridRan of gridRuns) {
+      expect(gridRan.code, gridRan.stderr).toBe(0);
+      expect(gridRan.stderr).toContain('oscar: the experiment has tried every point of its grid (algorithm grid); resume it with another algorithm to go on');
+    }
+    const gridTrials = await trialsOf(token, 'Grid');
+    expect(gridTrials.map((t) => t.state)).toEqual(Array.from({ length: 6 }, () => 'COMPLETED'));
+    expect(new Set(gridTrials.map((t) => JSON.stringify(t.params))).size).toBe(6);
 
     // Spent while a trial runs elsewhere: the run waits, runs that trial once it is given up, then ends.
     const held = await server.gql(`mutation { suggest(experiment: {name: "Budget held", parameters: {x: {min: 0, max: 1}}, maxTrials: 2, leaseSeconds: 600}, worker: "preempted") { id params } }`, {}, token);
@@ -285,6 +297,32 @@ console.log(JSON.stringify({ loss: x * x + y * y + (kind === 'a' ? 0 : 1), trial
       ['STALE', null],
       ['STALE', null],
     ]);
+  });
+
+  it('gives back the trial of a suggest still in flight at Ctrl-C, instead of leaving it to its lease', async () => {
+    const token = await server.token('agent-inflight@example.com');
+    const spec = file('inflight.json', JSON.stringify({ name: 'In flight', parameters: { x: { min: 0, max: 1 } }, lease_seconds: 600 }));
+    // The server gets the suggest only once the test lets it through: after the Ctrl-C.
+    let letThrough = () => {};
+    const gate = new Promise<void>((resolve) => (letThrough = resolve));
+    const proxy = await startGraphqlProxy(server.url, (body) => (body.query.includes('suggest(') ? { hold: gate } : 'forward'));
+    try {
+      const run = oscarRun(['--experiment', spec, '--url', proxy.url, '--token', token, '--', process.execPath, '-e', 'setTimeout(() => {}, 600000)']);
+      let stderr = '';
+      run.child.stderr!.on('data', (chunk) => (stderr += chunk));
+      await waitUntil(async () => proxy.bodies.some((b) => b.query.includes('suggest(')), 60_000);
+      run.child.kill('SIGINT');
+      await waitUntil(async () => stderr.includes('oscar: stopping'), 30_000);
+      letThrough();
+      const ran = await run.exited;
+      expect(ran.code).toBe(130);
+      // Created on the server after the Ctrl-C, and released by the run: STALE at once, its command never started.
+      expect((await trialsOf(token, 'In flight')).map((t) => t.state)).toEqual(['STALE']);
+      expect(proxy.bodies.filter((b) => b.query.includes('release('))).toHaveLength(1);
+    } finally {
+      letThrough();
+      await proxy.close();
+    }
   });
 
   it('saves the checkpoints a command prints, and hands the latest to the command that takes its trial over', async () => {

@@ -1,8 +1,11 @@
 // A GraphQL proxy for tests: passes requests on, answers them itself, or loses the server's answer.
 import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 
-/** What the proxy does with one request: pass it on, answer it itself, or pass it on and lose the answer. */
-export type ProxyAction = 'forward' | 'drop-answer' | { status: number; headers?: Record<string, string>; body: unknown };
+/**
+ * What the proxy does with one request: pass it on, answer it itself, pass it on and lose the answer, or
+ * hold it until a promise settles and then pass it on (a request in flight for as long as a test needs).
+ */
+export type ProxyAction = 'forward' | 'drop-answer' | { status: number; headers?: Record<string, string>; body: unknown } | { hold: Promise<void> };
 
 /**
  * An HTTP proxy in front of a test server's GraphQL endpoint (`serverUrl`) that records each request's
@@ -21,11 +24,20 @@ export async function startGraphqlProxy(serverUrl: string, decide: (body: { quer
       const body = JSON.parse(raw.toString());
       const action = decide(body, bodies.length);
       bodies.push(body);
+      if (typeof action === 'object' && 'hold' in action) {
+        // Passed on once released, whether or not the client still waits for it.
+        void action.hold.then(() => forward('forward'));
+        return;
+      }
       if (typeof action === 'object') {
         outbound.writeHead(action.status, { 'content-type': 'application/json', ...action.headers });
         outbound.end(JSON.stringify(action.body));
         return;
       }
+      forward(action);
+    });
+    const forward = (action: 'forward' | 'drop-answer') => {
+      const raw = Buffer.concat(chunks);
       const forwarded = request(
         { host: target.hostname, port: target.port, path: target.pathname, method: 'POST', headers: { ...inbound.headers, host: target.host } },
         (response) => {
@@ -42,7 +54,7 @@ export async function startGraphqlProxy(serverUrl: string, decide: (body: { quer
         },
       );
       forwarded.end(raw);
-    });
+    };
   });
   await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
   const { port } = proxy.address() as { port: number };

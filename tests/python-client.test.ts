@@ -306,6 +306,37 @@ except OscarError as e:
     expect(bad.stdout.trim()).toBe('BAD_USER_INPUT experiment.max_trials experiment.max_trials must be a whole number from 1 to 1000000000, but got 0');
   });
 
+  it('runs a grid search on three workers with jobs(): every point once, then each ends by itself', async () => {
+    const token = await server.token('grid-py@example.com');
+    const env = { ...process.env, PYTHONPATH: site, OSCAR_TOKEN: token, OSCAR_URL: server.url };
+    const worker = (i: number) =>
+      exec(PYTHON, ['-c', `from Oscar import Oscar, OscarError, BUDGET_SPENT
+import json, os
+s = Oscar(os.environ['OSCAR_TOKEN'], worker='py-${i}')
+experiment = {'name': 'Grid', 'algorithm': 'grid', 'parameters': {'lr': {'min': 0.1, 'max': 0.4, 'step': 0.1}, 'optimizer': ['adam', 'sgd'], 'layers': {'min': 1, 'max': 2, 'step': 1}}}
+ran = []
+for job in s.jobs(experiment, poll=0.5):
+    s.update(job, {'loss': job['lr'] * job['layers']})
+    ran.append([job['lr'], job['optimizer'], job['layers']])
+try:
+    s.suggest(experiment)
+except OscarError as e:
+    print(json.dumps({'ran': ran, 'spent': e.code == BUDGET_SPENT, 'field': e.field}))`], { env });
+    const printed = (await Promise.all([0, 1, 2].map(worker))).map((r) => JSON.parse(r.stdout.trim()) as { ran: unknown[][]; spent: boolean; field: string });
+    const ran = printed.flatMap((p) => p.ran.map((point) => JSON.stringify(point)));
+    const expected = [0.1, 0.2, 0.3, 0.4].flatMap((lr) => ['adam', 'sgd'].flatMap((optimizer) => [1, 2].map((layers) => JSON.stringify([lr, optimizer, layers]))));
+    expect(ran.sort()).toEqual(expected.sort());
+    for (const { spent, field } of printed) expect({ spent, field }).toEqual({ spent: true, field: 'experiment.algorithm' });
+    // A continuous parameter is refused with the key as the user wrote it.
+    const bad = await exec(PYTHON, ['-c', `from Oscar import Oscar, OscarError
+import os
+try:
+    Oscar(os.environ['OSCAR_TOKEN']).suggest({'name': 'No grid', 'algorithm': 'grid', 'parameters': {'x': {'min': 0, 'max': 1}}})
+except OscarError as e:
+    print(e.code, e.field)`], { env });
+    expect(bad.stdout.trim()).toBe('BAD_USER_INPUT experiment.parameters.x');
+  });
+
   it('hands real-valued parameters over as floats, whole grid points too, and integer ones as ints', async () => {
     const token = await server.token('floats@example.com');
     const env = { ...process.env, PYTHONPATH: site, OSCAR_TOKEN: token, OSCAR_URL: server.url };

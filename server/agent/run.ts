@@ -39,8 +39,8 @@ reports an intermediate value (printed last, it is also the result, with "step" 
 when the experiment's pruner stops the trial, the command is ended (SIGTERM) and the trial is PRUNED. A line {"checkpoint": {...}} saves a checkpoint
 record with the trial; a trial that comes back (after Ctrl-C, a crash, a lost machine) gets it as
 OSCAR_CHECKPOINT. SPEC.json is the experiment: {"name": ..., "parameters": {...}} and optionally
-description, algorithm, seed, lease_seconds, max_trials (the experiment's trial budget: the run ends,
-exit code 0, once it is spent), resume (false: afresh once, at the run's first trial),
+description, algorithm ("grid": every point of the grid once; the run ends, exit code 0, once all have run),
+seed, lease_seconds, max_trials (the experiment's trial budget: the run ends, exit code 0, once it is spent), resume (false: afresh once, at the run's first trial),
 pruner, objectives, constraints; or give the NAME of an existing experiment to join it (its space read
 from the server, its settings kept). COMMAND's stderr is passed through to oscar's.
 Server: --url or OSCAR_URL (default http://localhost:4000/graphql); token: --token or OSCAR_TOKEN.`;
@@ -332,6 +332,19 @@ function formatValue(value: ParamValue): string {
   return typeof value === 'number' ? String(Number(value.toPrecision(6))) : String(value);
 }
 
+/**
+ * A signal that aborts `graceMs` after `signal` does (a timer started only then, never keeping the
+ * process alive); `done()` takes its listener off `signal` once the call it guards has ended, so none
+ * piles up over a long run.
+ */
+function afterStop(signal: AbortSignal, graceMs: number): { readonly signal: AbortSignal; done(): void } {
+  const later = new AbortController();
+  const abort = () => setTimeout(() => later.abort(signal.reason), graceMs).unref();
+  if (signal.aborted) abort();
+  else signal.addEventListener('abort', abort, { once: true });
+  return { signal: later.signal, done: () => signal.removeEventListener('abort', abort) };
+}
+
 /** Runs the agent until its trials are done or it is stopped; resolves with the process's exit code. */
 export async function runAgent(options: AgentOptions, out: NodeJS.WritableStream = process.stdout, log: NodeJS.WritableStream = process.stderr): Promise<number> {
   const stopping = new AbortController();
@@ -395,6 +408,10 @@ export async function runAgent(options: AgentOptions, out: NodeJS.WritableStream
     const worker = options.parallel > 1 && index > 0 ? `${options.worker}-${index + 1}` : options.worker;
     while (!stopping.signal.aborted && gaveUp === null && budgetSpent === null && (options.trials === null || started < options.trials)) {
       started++;
+      // A suggest in flight at Ctrl-C may already hold a trial on the server: it gets a few seconds to
+      // answer, so that trial can be released below rather than left RUNNING until its lease runs out.
+      const grace = afterStop(stopping.signal, RELEASE_WAIT_MS);
+      const inFlight = { ...asking, signal: grace.signal };
       const asked = await experiment
         .suggest((input) =>
           graphql<{
@@ -405,29 +422,39 @@ export async function runAgent(options: AgentOptions, out: NodeJS.WritableStream
               checkpoint: unknown;
               experiment: { name: string; leaseSeconds: number; parameters: unknown };
             };
-          }>(asking, SUGGEST, { experiment: input, worker, instance, requestId: randomUUID() }),
+          }>(inFlight, SUGGEST, { experiment: input, worker, instance, requestId: randomUUID() }),
         )
         .catch((error: unknown) => {
           if (!(error instanceof OscarError) || error.code !== 'TRIAL_BUDGET_SPENT') throw error;
           const elsewhere = error.extensions['running'];
-          return { spent: true, running: typeof elsewhere === 'number' ? elsewhere : 0 } as const;
-        });
+          // Grid search's grid used up answers the same, naming the algorithm rather than the budget.
+          return { spent: true, running: typeof elsewhere === 'number' ? elsewhere : 0, grid: error.extensions['field'] === 'experiment.algorithm' } as const;
+        })
+        .finally(() => grace.done());
       if ('spent' in asked) {
         started--;
         if (asked.running > 0 && !stopping.signal.aborted) {
           // The budget is spent, but trials still run (here or elsewhere): one lost or given up is offered
           // again, and run here, rather than never. Asked again in a while.
-          if (!waitingSaid) log.write(`oscar: the experiment's trial budget is spent; ${asked.running} trials still run: waiting in case one is given up\n`);
+          if (!waitingSaid) log.write(`oscar: the experiment's ${asked.grid ? 'grid is used up' : 'trial budget is spent'}; ${asked.running} trials still run: waiting in case one is given up\n`);
           waitingSaid = true;
           // Cut short by a stop (its listener goes with the timer: none piles up over hours of polling).
           await sleep(BUDGET_POLL_MS, undefined, { signal: stopping.signal }).catch(() => undefined);
           continue;
         }
         // Spent, and nothing runs any more: the experiment has run them all.
-        budgetSpent ??= 'the experiment has run its trial budget (max_trials); resume it with a larger max_trials to go on';
+        budgetSpent ??= asked.grid
+          ? 'the experiment has tried every point of its grid (algorithm grid); resume it with another algorithm to go on'
+          : 'the experiment has run its trial budget (max_trials); resume it with a larger max_trials to go on';
         return;
       }
       const { suggest } = asked;
+      if (stopping.signal.aborted) {
+        // Stopped while it was asked for: not started, given back at once.
+        await release(suggest.id, suggest.number);
+        started--;
+        return;
+      }
       if (options.joined && spaceKey(suggest.experiment.parameters) !== joinedSpace) {
         // Started afresh in another space since: the command's {name}s and variables were checked
         // against the old one. This trial is released (it goes to another worker) and no other is

@@ -13,6 +13,7 @@ import { samePruner } from '../pruners/pruner-config.ts';
 import { storedConstraints, storedObjectives } from '../objectives/objectives-config.ts';
 import { requestIdKept } from '../trials/request-expiry.ts';
 import { joinedTo, noExperimentNamed } from './stored-space.ts';
+import { checkGridSpace } from './experiment-grid.ts';
 
 /**
  * Refuses names a new experiment or a new space may not bring (see `newNameProblem`): the experiment's
@@ -49,13 +50,15 @@ async function createVersion(database: Database, events: Events, ownerId: string
     select: { version: true },
   });
   checkNewNames(request, latest === null, archive);
+  const algorithm = request.algorithm ?? archive?.algorithm ?? 'auto';
+  checkGridSpace(algorithm, request.space);
   const data = {
     ownerId,
     name: request.name,
     version: (latest?.version ?? 0) + 1,
     description: request.description ?? archive?.description ?? '',
     parameters: request.parameters as Prisma.InputJsonObject,
-    algorithm: request.algorithm ?? archive?.algorithm ?? 'auto',
+    algorithm,
     seed: request.seed ?? randomInt(2 ** 31),
     ...(request.leaseSeconds !== null ? { leaseSeconds: request.leaseSeconds } : archive ? { leaseSeconds: archive.leaseSeconds } : {}),
     ...(request.maxTrials !== null ? { maxTrials: request.maxTrials } : archive ? { maxTrials: archive.maxTrials } : {}),
@@ -118,6 +121,7 @@ export function settingChanges(
  */
 async function resume(database: Database, events: Events, current: Experiment, request: SuggestInput): Promise<Experiment> {
   checkSameSpace(current, request);
+  checkGridSpace(request.algorithm ?? current.algorithm, request.space);
   const changes = settingChanges(current, request);
   if (!Object.keys(changes).length) return current;
   const updated = await database.db.experiment.update({ where: { id: current.id }, data: changes });

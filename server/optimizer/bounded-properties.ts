@@ -286,7 +286,19 @@ function optimizersProperty(task: PropertyTask): PropertyStats {
         if (error instanceof OptimizerError) return;
         throw error;
       }
-      if (result.suggestions.length !== h.count) throw new Error(`${h.algorithm} returned ${result.suggestions.length} of ${h.count}`);
+      // Fewer only when a finite grid is used up (grid search).
+      if (result.exhausted === true ? result.suggestions.length > h.count : result.suggestions.length !== h.count) {
+        throw new Error(`${h.algorithm} returned ${result.suggestions.length} of ${h.count}`);
+      }
+      if (h.algorithm === 'grid') {
+        // Grid search never repeats a point: not a trial's, not another batch member's.
+        const seen = new Set([...completed, ...running].map((trial) => JSON.stringify(trial.params)));
+        for (const params of result.suggestions) {
+          const key = JSON.stringify(params);
+          if (seen.has(key)) throw new Error(`grid repeated ${key}`);
+          seen.add(key);
+        }
+      }
       for (const params of result.suggestions) {
         encode(space, params);
         const keys = activeKeysProblem(space, params);

@@ -4,6 +4,7 @@ import { parseSearchSpace, type NumericParameter, type Params, type SearchSpace 
 import type { CompletedTrial, RunningTrial, SuggestRequest } from './types.ts';
 import { encode, tunableParameters } from './space.ts';
 import { activeKeysProblem } from './bounded-properties.ts';
+import { UnsupportedSpaceError } from './errors.ts';
 
 const flatSpace = parseSearchSpace({
   lr: { min: 1e-5, max: 1e-1, distribution: 'log_uniform' },
@@ -104,12 +105,59 @@ function history(space: SearchSpace, count: number): { completed: CompletedTrial
   return { completed, running: suggestions.slice(count).map((params) => ({ params })) };
 }
 
+/** `flatSpace` with a step for every numeric parameter, as grid search needs (about 3.4e8 points). */
+const flatGridSpace = parseSearchSpace({
+  lr: { min: 1e-5, max: 1e-1, step: 1e-3, distribution: 'log_uniform' },
+  dropout: { min: 0, max: 0.5, step: 0.05 },
+  momentum: { min: 0.5, max: 0.99, step: 0.07 },
+  layers: { min: 1, max: 8, step: 1 },
+  width: { min: 16, max: 1024, step: 64, distribution: 'log_uniform' },
+  init: { distribution: 'normal', mu: 0, sigma: 0.1, step: 0.05 },
+  optimizer: ['adam', 'sgd', 'rmsprop'],
+  flags: [true, false, 0, 'auto'],
+  activation: ['relu'],
+  epochs: 10,
+  dataset: 'cifar10',
+  shuffle: true,
+});
+
+/** `treeSpace` with a step for every numeric parameter (about 1.9e8 points). */
+const treeGridSpace = parseSearchSpace({
+  lr: { min: 1e-5, max: 1e-1, step: 1e-3, distribution: 'log_uniform' },
+  dropout: { min: 0, max: 0.5, step: 0.1 },
+  model: {
+    choices: {
+      forest: { n_trees: { min: 10, max: 500, step: 50 }, max_depth: { min: 2, max: 32, step: 5 } },
+      svm: {
+        C: { min: 1e-3, max: 1e3, step: 10, distribution: 'log_uniform' },
+        kernel: { choices: { rbf: { gamma: { min: 1e-4, max: 10, step: 1, distribution: 'log_uniform' } }, poly: { degree: { min: 2, max: 5, step: 1 }, coef0: 1 } } },
+      },
+      linear: {},
+    },
+  },
+  optimizer: { choices: { adam: { lr: { min: 1e-4, max: 1e-2, step: 1e-3 } }, sgd: { lr: { min: 1e-3, max: 1, step: 0.1 } } } },
+  schedule: { choices: { cosine: { warmup: { min: 0, max: 10, step: 1 } } } },
+  epochs: 10,
+});
+
 const spaces = [
-  ['flat', flatSpace],
-  ['conditional', treeSpace],
+  ['flat', flatSpace, flatGridSpace],
+  ['conditional', treeSpace, treeGridSpace],
 ] as const;
 
-describe.each(spaces)('optimizer contract on a %s space', (_kind, space) => describe.each(optimizerNames)('optimizer contract: %s', (name) => {
+/** The optimizers that draw from the parameters' distributions (grid search enumerates step values instead). */
+const samplers = optimizerNames.filter((name) => name !== 'grid');
+
+describe('grid search declines a space without a grid', () => {
+  it.each(spaces)('throws UnsupportedSpaceError on the %s space, whose numeric parameters lack steps', (_kind, space) => {
+    expect(() => resolveOptimizer('grid').suggest(request(space))).toThrow(UnsupportedSpaceError);
+  });
+});
+
+describe.each(spaces)('optimizer contract on a %s space', (_kind, anySpace, gridSpace) => describe.each(optimizerNames)('optimizer contract: %s', (name) => {
+  /** The space this optimizer works on: grid search needs a step for every numeric parameter. */
+  const space = name === 'grid' ? gridSpace : anySpace;
+
   it('is resolved under its name', () => {
     expect(resolveOptimizer(name).name).toBe(name);
   });
@@ -120,22 +168,6 @@ describe.each(spaces)('optimizer contract on a %s space', (_kind, space) => desc
       expect(suggestions).toHaveLength(1);
       for (const params of suggestions) expect(isValid(params, space)).toBeNull();
     }
-  });
-
-  it('follows normal and log-normal priors in its first suggestions', () => {
-    const priors = parseSearchSpace({ init: { distribution: 'normal', mu: 2, sigma: 0.1 }, decay: { distribution: 'log_normal', mu: -6, sigma: 1 } });
-    const inits: number[] = [];
-    const logs: number[] = [];
-    for (let seed = 0; seed < 300; seed++) {
-      const [params] = resolveOptimizer(name).suggest({ space: priors, completed: [], running: [], seed }).suggestions;
-      inits.push(Number(params!.init));
-      logs.push(Math.log(Number(params!.decay)));
-    }
-    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-    const sd = (xs: number[]) => Math.sqrt(mean(xs.map((x) => (x - mean(xs)) ** 2)));
-    expect(Math.abs(mean(inits) - 2)).toBeLessThan(0.02);
-    expect(Math.abs(sd(inits) - 0.1)).toBeLessThan(0.02);
-    expect(Math.abs(mean(logs) + 6)).toBeLessThan(0.2);
   });
 
   it('returns exactly `count` valid suggestions', () => {
@@ -206,3 +238,19 @@ describe.each(spaces)('optimizer contract on a %s space', (_kind, space) => desc
     }
   });
 }));
+
+it.each(samplers)('%s follows normal and log-normal priors in its first suggestions', (name) => {
+  const priors = parseSearchSpace({ init: { distribution: 'normal', mu: 2, sigma: 0.1 }, decay: { distribution: 'log_normal', mu: -6, sigma: 1 } });
+  const inits: number[] = [];
+  const logs: number[] = [];
+  for (let seed = 0; seed < 300; seed++) {
+    const [params] = resolveOptimizer(name).suggest({ space: priors, completed: [], running: [], seed }).suggestions;
+    inits.push(Number(params!.init));
+    logs.push(Math.log(Number(params!.decay)));
+  }
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  const sd = (xs: number[]) => Math.sqrt(mean(xs.map((x) => (x - mean(xs)) ** 2)));
+  expect(Math.abs(mean(inits) - 2)).toBeLessThan(0.02);
+  expect(Math.abs(sd(inits) - 0.1)).toBeLessThan(0.02);
+  expect(Math.abs(mean(logs) + 6)).toBeLessThan(0.2);
+});

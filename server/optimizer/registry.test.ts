@@ -5,7 +5,7 @@ import { parseSearchSpace } from './space.ts';
 
 describe('registry', () => {
   it('lists auto and every algorithm', () => {
-    expect(optimizerNames).toEqual(['auto', 'random', 'quasi_random', 'tpe', 'gp', 'cmaes', 'nsga2']);
+    expect(optimizerNames).toEqual(['auto', 'random', 'quasi_random', 'tpe', 'gp', 'cmaes', 'nsga2', 'grid']);
     expect(isOptimizerName('random')).toBe(true);
     expect(isOptimizerName('toString')).toBe(false);
   });

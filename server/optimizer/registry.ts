@@ -1,6 +1,7 @@
 import { UnknownOptimizerError, UnsupportedSpaceError } from './errors.ts';
 import { createCmaEsOptimizer } from './cmaes.ts';
 import { createGpOptimizer } from './gp-optimizer.ts';
+import { createGridOptimizer } from './grid-search.ts';
 import { createNsga2Optimizer } from './nsga2.ts';
 import { paretoFront } from '../objectives/pareto.ts';
 import { createQuasiRandomOptimizer } from './qmc.ts';
@@ -16,6 +17,7 @@ const algorithms = {
   gp: () => createGpOptimizer(),
   cmaes: () => createCmaEsOptimizer(),
   nsga2: () => createNsga2Optimizer(),
+  grid: createGridOptimizer,
 } as const satisfies Record<string, OptimizerFactory>;
 
 /** A concrete search algorithm. */

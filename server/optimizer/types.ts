@@ -70,8 +70,16 @@ export interface SuggestRequest {
 
 /** What an optimizer returns. */
 export interface SuggestResult {
-  /** Exactly `count` assignments, each with every parameter of the space (constants included). */
+  /**
+   * Exactly `count` assignments, each with every parameter of the space (constants included); fewer
+   * (maybe none) only with `exhausted`.
+   */
   readonly suggestions: readonly Params[];
+  /**
+   * Set by an optimizer over a finite set of points (`grid`) when every point is taken by a completed or
+   * running trial or by an earlier member of this batch: `suggestions` then holds the last ones left.
+   */
+  readonly exhausted?: boolean;
   /** Opaque, JSON-serialisable state to hand back in the next request; absent if the optimizer keeps none. */
   readonly state?: unknown;
 }

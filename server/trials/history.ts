@@ -365,7 +365,8 @@ export class HistoryCache {
 
   /**
    * Asks the experiment's optimizer for `count` new parameter sets in one call, given every completed
-   * and running trial, on a worker thread with a time bound. Call it holding the experiment's lock,
+   * and running trial, on a worker thread with a time bound; fewer (maybe none) once an optimizer over a
+   * finite set of points (grid search) has handed every one out. Call it holding the experiment's lock,
    * with the experiment read under it; saves the optimizer's state to the experiment. The caller
    * stores the proposals as RUNNING trials before releasing the lock.
    */
@@ -408,7 +409,8 @@ export class HistoryCache {
       state,
       count,
     }, this.pool.suggestTimeoutMs, experiment.ownerId);
-    if (result.suggestions.length !== count) {
+    // Fewer only from an optimizer whose finite set of points is used up (grid search).
+    if (result.exhausted === true ? result.suggestions.length > count : result.suggestions.length !== count) {
       throw new Error(`optimizer "${experiment.algorithm}" returned ${result.suggestions.length} suggestions, not ${count}`);
     }
     if (result.fallbackReason === null && result.state !== undefined && !isDeepStrictEqual(result.state, state)) {

@@ -7,7 +7,8 @@ import type { TrialDirectory } from './trial-directory.ts';
 import { settingChanges } from '../experiments/experiments.ts';
 import { userError } from '../errors.ts';
 import { reuseTrials } from './reuse.ts';
-import { budgetSpent, trialsAllowed } from './trial-budget.ts';
+import { budgetSpent, gridSpent, trialsAllowed } from './trial-budget.ts';
+import { gridSizeOf } from '../experiments/experiment-grid.ts';
 import { currentVersion, runningTrialData, StaleExperiment } from './running-trial.ts';
 import { ENQUEUED, nextQueued, queuedDecrement, removeQueued } from './queue.ts';
 import type { Params } from '../optimizer/space.ts';
@@ -48,7 +49,8 @@ interface Waiter {
  * spans replicas on PostgreSQL). Requests that arrive while the lock is busy wait together, and the
  * next holder serves all of them: each gets its retried trial, its own unfinished one or a STALE
  * trial's parameters if there is one, then the experiment's enqueued parameters, in order; the rest
- * get new parameters from one optimizer call, stored as trials numbered in turn in one transaction. So waiting workers never queue behind each other's
+ * get new parameters from one optimizer call, stored as trials numbered in turn in one transaction (those
+ * it has none for, grid search's grid used up, are told so). So waiting workers never queue behind each other's
  * optimizer calls, and the optimizer always sees every running trial.
  */
 export class SuggestQueue {
@@ -168,6 +170,13 @@ export class SuggestQueue {
     const queued = await nextQueued(db, experiment, fresh.length);
     const proposed = queued.length < fresh.length ? await this.deps.histories.propose(experiment, fresh[0]!.request.space, fresh.length - queued.length) : [];
     const proposals: Proposal[] = [...queued.map((set) => ({ params: set.params as Params, optimizer: ENQUEUED, fallbackReason: null })), ...proposed];
+    // Fewer proposals than asked: grid search has handed out every point of its grid.
+    const unserved = fresh.splice(proposals.length);
+    if (unserved.length > 0) {
+      const spent = await gridSpent(db, experiment, gridSizeOf(experiment) ?? proposals.length, fresh.length);
+      for (const waiter of unserved) settle(waiter, spent);
+    }
+    if (fresh.length === 0) return;
     const rows = await this.createTrials(experiment, fresh.map((w) => w.request), proposals, queued.map((set) => set.id));
     fresh.forEach((waiter, i) => {
       const row = rows[i]!;

@@ -1,6 +1,7 @@
 import type { Db, Transaction } from '../runtime/database.ts';
 import { GraphQLError } from 'graphql';
 import type { ErrorCode } from '../errors.ts';
+import { gridPointsTaken } from '../optimizer/grid-search.ts';
 
 /**
  * The trials that count against an experiment's budget (`maxTrials`): every trial but the re-offered
@@ -23,10 +24,55 @@ export async function trialsAllowed(client: Db | Transaction, experiment: { id: 
  * ask again later (the clients' `jobs()` loops do): one of them lost or released is offered again.
  */
 export async function budgetSpent(client: Db | Transaction, experiment: { id: string; name: string; maxTrials: number | null }, starting = 0): Promise<Error> {
-  const running = starting + (await client.trial.count({ where: { experimentId: experiment.id, state: 'RUNNING' } }));
+  const running = await runningTrials(client, experiment.id, starting);
   return new GraphQLError(
     `Experiment "${experiment.name}" has run its ${experiment.maxTrials} trials (experiment.maxTrials): no new parameters are handed out` +
-      `${running > 0 ? `; ${running} still running (one that is lost or released is offered again)` : ''}; resume it with a larger experiment.maxTrials to go on`,
+      `${stillRunning(running)}; resume it with a larger experiment.maxTrials to go on`,
     { extensions: { code: 'TRIAL_BUDGET_SPENT' satisfies ErrorCode, field: 'experiment.maxTrials', running } },
   );
+}
+
+/**
+ * The answer to a suggest for new parameters once grid search has handed out every point of its grid:
+ * the same code as a spent budget (the clients' `jobs()` loops and `oscar run` end on it the same way),
+ * naming `experiment.algorithm`, with `extensions.running` likewise.
+ */
+export async function gridSpent(client: Db | Transaction, experiment: { id: string; name: string }, gridSize: number, starting = 0): Promise<Error> {
+  const running = await runningTrials(client, experiment.id, starting);
+  const points = gridSize === 1 ? 'the one point' : `all ${gridSize.toLocaleString('en')} points`;
+  return new GraphQLError(
+    `Experiment "${experiment.name}" has tried ${points} of its grid (experiment.algorithm "grid"): no new parameters are handed out` +
+      `${stillRunning(running)}; resume it with another algorithm, or start it afresh (resume: false) with a larger grid, to go on`,
+    { extensions: { code: 'TRIAL_BUDGET_SPENT' satisfies ErrorCode, field: 'experiment.algorithm', running } },
+  );
+}
+
+async function runningTrials(client: Db | Transaction, experimentId: string, starting: number): Promise<number> {
+  return starting + (await client.trial.count({ where: { experimentId, state: 'RUNNING' } }));
+}
+
+/** The part of a spent budget's message that says how many still run (the Lua client reads the number from it). */
+function stillRunning(running: number): string {
+  return running > 0 ? `; ${running} still running (one that is lost or released is offered again)` : '';
+}
+
+/**
+ * How many more new trials an experiment may start: what its budget (`maxTrials`) allows and, for grid
+ * search, how many points of its grid are left as of its last suggestion (`gridSize` and the optimizer's
+ * state); null when neither limits it.
+ */
+export async function trialsLeft(
+  client: Db | Transaction,
+  experiment: { id: string; maxTrials: number | null; algorithm: string; optimizerState: unknown },
+  gridSize: number | null,
+): Promise<number | null> {
+  let left: number | null = null;
+  if (experiment.maxTrials !== null) left = Math.max(0, experiment.maxTrials - (await countedTrials(client, experiment.id)));
+  if (gridSize !== null) {
+    // Before grid search's first suggestion (its state not saved yet): every trial so far as one point.
+    const taken = gridPointsTaken(experiment.optimizerState) ?? (await countedTrials(client, experiment.id));
+    const points = Math.max(0, gridSize - taken);
+    left = left === null ? points : Math.min(left, points);
+  }
+  return left;
 }

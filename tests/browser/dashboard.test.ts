@@ -151,6 +151,14 @@ describe('the dashboard, in Chromium', () => {
     expect(await page.textContent('[data-testid=trial-budget]')).toBe('2 of 3 left');
     for (let i = 0; i < 2; i++) expect((await server.gql(SUGGEST, { experiment: budgeted }, token)).errors).toBeUndefined();
     await expect.poll(() => page.textContent('[data-testid=trial-budget]'), { timeout: 30_000 }).toBe('0 of 3 left');
+    // Grid search: the points of its grid left, and with a budget too, the grid's size beside it.
+    const grid = { name: 'Grid e2e', parameters: { x: { min: 1, max: 3, step: 1 }, kind: ['a', 'b'] } };
+    const gridTrial = await server.gql(SUGGEST, { experiment: { ...grid, algorithm: 'grid' } }, token);
+    await page.goto(`${origin(server)}/experiments/${gridTrial.data?.suggest.experiment.id}`);
+    await expect.poll(() => page.textContent('.live')).toBe('Live');
+    expect(await page.textContent('[data-testid=trial-budget]')).toBe('5 of 6 points left');
+    expect((await server.gql(SUGGEST, { experiment: { ...grid, algorithm: 'grid', maxTrials: 4 } }, token)).errors).toBeUndefined();
+    await expect.poll(() => page.textContent('[data-testid=trial-budget]'), { timeout: 30_000 }).toBe('2 of 4 left · grid of 6 points');
     // An experiment without a budget shows none.
     await page.goto(`${origin(server)}/experiments/${experimentId}`);
     await page.waitForSelector('[data-testid=trial-count]');

@@ -36,7 +36,7 @@ export interface ChoicesSpec {
 export type ParameterSpec = NumericSpec | readonly ParameterValue[] | ParameterValue | ChoicesSpec;
 
 /** The optimizers Oscar has (see the README's Optimizers). */
-export type Algorithm = 'auto' | 'gp' | 'tpe' | 'cmaes' | 'nsga2' | 'quasi_random' | 'random';
+export type Algorithm = 'auto' | 'gp' | 'tpe' | 'cmaes' | 'nsga2' | 'quasi_random' | 'random' | 'grid';
 
 /**
  * An experiment in the original Oscar format: the same keys as the Python client's dict. Only `name`

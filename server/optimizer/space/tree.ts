@@ -188,12 +188,8 @@ export function activeParams(space: SearchSpace, values: ReadonlyMap<string, Par
   return Object.freeze(Object.fromEntries(entries));
 }
 
-/**
- * The space in canonical Oscar form as a tree: top-level parameters sorted by name; a parameter with
- * sub-parameters as `{"choices": {choice: {name: spec, ...}}}`, choices in their order, sub-parameters
- * sorted by their name in the spec. `leafToJson` writes a parameter without sub-parameters.
- */
-export function treeToJson(space: SearchSpace, leafToJson: (param: Parameter) => ParameterJson): Record<string, ParameterJson> {
+/** The parameters that have a condition, by their parent's name (in the space's order). */
+export function childrenByParent(space: SearchSpace): Map<string, Parameter[]> {
   const children = new Map<string, Parameter[]>();
   for (const param of space.parameters) {
     if (param.condition === undefined) continue;
@@ -201,6 +197,16 @@ export function treeToJson(space: SearchSpace, leafToJson: (param: Parameter) =>
     list.push(param);
     children.set(param.condition.parent, list);
   }
+  return children;
+}
+
+/**
+ * The space in canonical Oscar form as a tree: top-level parameters sorted by name; a parameter with
+ * sub-parameters as `{"choices": {choice: {name: spec, ...}}}`, choices in their order, sub-parameters
+ * sorted by their name in the spec. `leafToJson` writes a parameter without sub-parameters.
+ */
+export function treeToJson(space: SearchSpace, leafToJson: (param: Parameter) => ParameterJson): Record<string, ParameterJson> {
+  const children = childrenByParent(space);
   const toJson = (param: Parameter): ParameterJson => {
     const subs = children.get(param.name);
     if (subs === undefined) return leafToJson(param);

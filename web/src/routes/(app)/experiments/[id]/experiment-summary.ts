@@ -6,7 +6,7 @@ import type { ExperimentHeaderQuery, ExperimentSummaryQuery } from '$lib/graphql
 /**
  * The experiment's name, description, notes, tags and versions, the settings a resuming worker may
  * change (objectives, constraints, algorithm), how many parameter sets are queued and its trial budget
- * (what is left of it): the header, read again on every change.
+ * and grid (what is left of them): the header, read again on every change.
  */
 export const ExperimentHeader = graphql(`
   query ExperimentHeader($id: ID!) {
@@ -19,6 +19,7 @@ export const ExperimentHeader = graphql(`
       constraints
       queueLength
       maxTrials
+      gridSize
       trialsLeft
       version
       archivedAt
