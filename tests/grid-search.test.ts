@@ -108,6 +108,27 @@ describe('grid search (algorithm "grid")', () => {
     expect(await grid('Enqueued grid')).toMatchObject({ trialCount: 18, trialsLeft: 0 });
   });
 
+  it('never repeats a point of a trial the optimizers learn nothing from (its objective changed since)', async () => {
+    const first = [];
+    for (let i = 0; i < 6; i++) {
+      const trial = (await suggest({ name: 'Changed objectives' })).data!.suggest;
+      expect((await server.gql(UPDATE, { id: trial.id, result: { loss: i } }, token)).errors).toBeUndefined();
+      first.push(trial.params);
+    }
+    // Now maximising accuracy: the six finished trials have none, so they score nothing.
+    const rest = [];
+    for (;;) {
+      const answer = await suggest({ name: 'Changed objectives', objectives: { accuracy: 'maximize' } });
+      if (answer.errors) {
+        expect(answer.errors[0]!.extensions?.code).toBe('TRIAL_BUDGET_SPENT');
+        break;
+      }
+      rest.push(answer.data!.suggest.params);
+    }
+    expect(rest).toHaveLength(12);
+    expect(new Set([...first, ...rest].map(key)).size).toBe(18);
+  });
+
   it('stops at a smaller trial budget first, and shows the lesser of what is left', async () => {
     await suggest({ name: 'Budgeted grid', maxTrials: 4 });
     expect(await grid('Budgeted grid')).toMatchObject({ gridSize: 18, maxTrials: 4, trialsLeft: 3 });

@@ -25,7 +25,7 @@ export function gridPointsTaken(state: unknown): number | null {
  * each numeric parameter, through conditional spaces) once, in an order shuffled by the experiment's
  * seed (kept in the state), so a grid stopped early (by a trial budget, or by hand) has still covered
  * the space evenly rather than one corner. A point any finished, failed, pruned or running trial holds is
- * never suggested again; so many workers share a grid without repeating a point, and a point enqueued
+ * never suggested again (the server passes every other trial it has along with the running ones); so many workers share a grid without repeating a point, and a point enqueued
  * by hand counts as visited. Once every point is taken it returns fewer suggestions than asked, with
  * `exhausted`. O(trials + suggestions) a call, whatever the grid's size.
  * @throws {UnsupportedSpaceError} for a numeric parameter without a step, or a grid of more than a billion points.

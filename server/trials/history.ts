@@ -248,6 +248,21 @@ interface History {
   furthestStep: number | null;
 }
 
+/**
+ * For grid search, which must never hand out a point twice: the trials the optimizers learn nothing
+ * from and do not see as running or failed (STALE ones, DUPLICATE ones, and with several objectives a
+ * PRUNED trial without a result), passed along with the running trials so their points count as taken.
+ * Empty for every other algorithm. O(trials).
+ */
+function pointsTaken(algorithm: string, history: History): { readonly params: Params }[] {
+  if (algorithm !== 'grid') return [];
+  const taken: { params: Params }[] = [];
+  for (const trial of history.trials.values()) {
+    if (trial.score === null && trial.state !== 'RUNNING' && trial.state !== 'FAILED') taken.push({ params: trial.params });
+  }
+  return taken;
+}
+
 function algorithmUsed(name: string, state: unknown): string {
   if (name !== 'auto' || typeof state !== 'object' || state === null || !('algorithm' in state)) return name;
   return String(state.algorithm);
@@ -404,7 +419,7 @@ export class HistoryCache {
       space,
       // Only what the optimizer will use crosses to the worker thread (bounded for long histories).
       completed: boundedHistory(experiment.algorithm, space, completed),
-      running: runningForOptimizer(history.running, history.runningCurves, rows, runningStep),
+      running: [...runningForOptimizer(history.running, history.runningCurves, rows, runningStep), ...pointsTaken(experiment.algorithm, history)],
       seed: deriveSeed(experiment.seed, experiment.nextTrialNumber),
       state,
       count,
