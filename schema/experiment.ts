@@ -26,7 +26,7 @@ builder.prismaObject('Experiment', {
     gridSize: t.int({
       nullable: true,
       description: 'With algorithm "grid": how many points its grid has (every combination of choices and step values); null otherwise.',
-      select: { algorithm: true, parameters: true },
+      select: { id: true, algorithm: true, parameters: true },
       resolve: (experiment) => gridSizeOf(experiment),
     }),
     trialsLeft: t.int({

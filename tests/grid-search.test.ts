@@ -129,6 +129,21 @@ describe('grid search (algorithm "grid")', () => {
     expect(new Set([...first, ...rest].map(key)).size).toBe(18);
   });
 
+  it('never hands out an enqueued point again in the same batch, to workers asking at once', async () => {
+    const small = { x: { min: 1, max: 2, step: 1 } };
+    for (let i = 0; i < 6; i++) {
+      const name = `Enqueued batch ${i}`;
+      const queued = await server.gql(
+        `mutation ($experiment: ExperimentInput!) { enqueue(experiment: $experiment, params: {x: 1}) { id } }`,
+        { experiment: { name, parameters: small, algorithm: 'grid' } },
+        token,
+      );
+      expect(queued.errors).toBeUndefined();
+      const both = await Promise.all([0, 1].map((w) => suggest({ name, parameters: small }, `w${w}`)));
+      expect(both.map((a) => a.data?.suggest.params.x).sort()).toEqual([1, 2]);
+    }
+  });
+
   it('stops at a smaller trial budget first, and shows the lesser of what is left', async () => {
     await suggest({ name: 'Budgeted grid', maxTrials: 4 });
     expect(await grid('Budgeted grid')).toMatchObject({ gridSize: 18, maxTrials: 4, trialsLeft: 3 });

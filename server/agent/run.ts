@@ -60,6 +60,12 @@ const HEARTBEAT = `mutation Heartbeat($trialId: ID!) { heartbeat(trialId: $trial
 const RELEASE = `mutation Release($trialId: ID!) { release(trialId: $trialId) { id state } }`;
 /** How long, at most, the agent waits for the server to take back a trial it gives up (Ctrl-C: the user is waiting). */
 const RELEASE_WAIT_MS = 5000;
+/**
+ * How long a suggest in flight at Ctrl-C may still take, so the trial it brings is released: longer than
+ * a server's slowest answer by default (a wait for an optimizer thread and the optimizer's own time
+ * bound, 5 s each). A second Ctrl-C quits at once.
+ */
+const IN_FLIGHT_WAIT_MS = 15_000;
 /** How often a run whose experiment's budget is spent asks again while trials still run elsewhere (one may be given up). */
 const BUDGET_POLL_MS = Number(process.env.OSCAR_BUDGET_POLL_MS) > 0 ? Number(process.env.OSCAR_BUDGET_POLL_MS) : 10_000;
 const CHECKPOINT = `mutation Checkpoint($trialId: ID!, $data: JSON!) { checkpoint(trialId: $trialId, data: $data) { id } }`;
@@ -410,11 +416,13 @@ export async function runAgent(options: AgentOptions, out: NodeJS.WritableStream
       started++;
       // A suggest in flight at Ctrl-C may already hold a trial on the server: it gets a few seconds to
       // answer, so that trial can be released below rather than left RUNNING until its lease runs out.
-      const grace = afterStop(stopping.signal, RELEASE_WAIT_MS);
+      const grace = afterStop(stopping.signal, IN_FLIGHT_WAIT_MS);
       const inFlight = { ...asking, signal: grace.signal };
       const asked = await experiment
-        .suggest((input) =>
-          graphql<{
+        .suggest((input) => {
+          // Stopped while this slot waited its turn (the run's first suggest): nothing is asked for.
+          if (stopping.signal.aborted) throw stopping.signal.reason;
+          return graphql<{
             suggest: {
               id: string;
               number: number;
@@ -422,9 +430,12 @@ export async function runAgent(options: AgentOptions, out: NodeJS.WritableStream
               checkpoint: unknown;
               experiment: { name: string; leaseSeconds: number; parameters: unknown };
             };
-          }>(inFlight, SUGGEST, { experiment: input, worker, instance, requestId: randomUUID() }),
-        )
+          }>(inFlight, SUGGEST, { experiment: input, worker, instance, requestId: randomUUID() });
+        })
         .catch((error: unknown) => {
+          if (grace.signal.aborted) {
+            log.write(`oscar: a suggest still unanswered ${IN_FLIGHT_WAIT_MS / 1000} s after the stop was given up; a trial it started on the server is offered again once its lease runs out\n`);
+          }
           if (!(error instanceof OscarError) || error.code !== 'TRIAL_BUDGET_SPENT') throw error;
           const elsewhere = error.extensions['running'];
           // Grid search's grid used up answers the same, naming the algorithm rather than the budget.

@@ -35,6 +35,14 @@ describe('Permutation', () => {
     expect(shuffled.filter((v, p) => v === p).length).toBeLessThan(10);
   });
 
+  it('stays a bijection just past a power of two where floating-point log2 rounds down (2^50 + 1)', () => {
+    const order = new Permutation(2 ** 50 + 1, 0);
+    const firsts = new Set(Array.from({ length: 64 }, (_, p) => order.at(p)));
+    const lasts = new Set(Array.from({ length: 64 }, (_, p) => order.at(2 ** 50 + 1 - 64 + p)));
+    expect(firsts.size + lasts.size).toBe(128);
+    expect([...firsts, ...lasts].filter((v) => firsts.has(v) && lasts.has(v))).toEqual([]);
+  });
+
   it('refuses sizes and positions out of range', () => {
     expect(() => new Permutation(-1, 0)).toThrow(RangeError);
     expect(() => new Permutation(1.5, 0)).toThrow(RangeError);

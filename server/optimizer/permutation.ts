@@ -36,7 +36,9 @@ export class Permutation {
     seed: number,
   ) {
     if (!Number.isSafeInteger(size) || size < 0 || size > MAX_PERMUTED) throw new RangeError(`Permutation: size must be a whole number from 0 to 2^52, but got ${size}`);
-    const bits = size <= 1 ? 0 : Math.ceil(Math.log2(size));
+    // Counted, not Math.log2: its rounding undercounts just past 2^50.
+    let bits = 0;
+    while (2 ** bits < size) bits++;
     this.halfBits = Math.ceil(bits / 2);
     this.halfSize = 2 ** this.halfBits;
     const low = seed % 2 ** 32;

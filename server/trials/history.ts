@@ -381,11 +381,12 @@ export class HistoryCache {
   /**
    * Asks the experiment's optimizer for `count` new parameter sets in one call, given every completed
    * and running trial, on a worker thread with a time bound; fewer (maybe none) once an optimizer over a
-   * finite set of points (grid search) has handed every one out. Call it holding the experiment's lock,
+   * finite set of points (grid search) has handed every one out. `pending`: parameter sets the same batch
+   * hands out besides these (enqueued ones, not yet trials), which the optimizer sees as running. Call it holding the experiment's lock,
    * with the experiment read under it; saves the optimizer's state to the experiment. The caller
    * stores the proposals as RUNNING trials before releasing the lock.
    */
-  async propose(experiment: Experiment, space: SearchSpace, count: number): Promise<Proposal[]> {
+  async propose(experiment: Experiment, space: SearchSpace, count: number, pending: readonly Params[] = []): Promise<Proposal[]> {
     const objectives = storedObjectives(experiment.objectives);
     const constraints = storedConstraints(experiment.constraints);
     const scoring: Scoring = { objectives, constraints, plain: isPlain(objectives, constraints) };
@@ -402,7 +403,8 @@ export class HistoryCache {
     }
     // One number per trial for the optimizer: the loss, or (several objectives, constraints) a
     // scalarisation drawn for this call (server/objectives/scalarize.ts).
-    const finalStep = history.completedStep ?? history.furthestStep;
+    // Grid search learns nothing from the values: no pruned curve is extrapolated for it.
+    const finalStep = experiment.algorithm === 'grid' ? null : (history.completedStep ?? history.furthestStep);
     // Running trials' curves, for the GP only, once the final step is known (a completed trial's, so the
     // same `finalStep` as the pruned trials' here).
     const runningStep = scoring.plain && learnsFromRunningCurves(experiment.algorithm, space, history.completed.length + history.failed.length) ? history.completedStep : null;
@@ -419,7 +421,11 @@ export class HistoryCache {
       space,
       // Only what the optimizer will use crosses to the worker thread (bounded for long histories).
       completed: boundedHistory(experiment.algorithm, space, completed),
-      running: [...runningForOptimizer(history.running, history.runningCurves, rows, runningStep), ...pointsTaken(experiment.algorithm, history)],
+      running: [
+        ...runningForOptimizer(history.running, history.runningCurves, rows, runningStep),
+        ...pointsTaken(experiment.algorithm, history),
+        ...pending.map((params) => ({ params })),
+      ],
       seed: deriveSeed(experiment.seed, experiment.nextTrialNumber),
       state,
       count,

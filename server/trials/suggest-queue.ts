@@ -168,7 +168,11 @@ export class SuggestQueue {
     // optimizer proposes the rest. A failure here rejects the whole batch (serve): the promises settled
     // above stay as they are.
     const queued = await nextQueued(db, experiment, fresh.length);
-    const proposed = queued.length < fresh.length ? await this.deps.histories.propose(experiment, fresh[0]!.request.space, fresh.length - queued.length) : [];
+    // The optimizer sees the queued sets as running: they become trials with its proposals.
+    const proposed =
+      queued.length < fresh.length
+        ? await this.deps.histories.propose(experiment, fresh[0]!.request.space, fresh.length - queued.length, queued.map((set) => set.params as Params))
+        : [];
     const proposals: Proposal[] = [...queued.map((set) => ({ params: set.params as Params, optimizer: ENQUEUED, fallbackReason: null })), ...proposed];
     // Fewer proposals than asked: grid search has handed out every point of its grid.
     const unserved = fresh.splice(proposals.length);

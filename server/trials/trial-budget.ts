@@ -66,11 +66,13 @@ export async function trialsLeft(
   experiment: { id: string; maxTrials: number | null; algorithm: string; optimizerState: unknown },
   gridSize: number | null,
 ): Promise<number | null> {
+  let counted: number | undefined;
+  const count = async () => (counted ??= await countedTrials(client, experiment.id));
   let left: number | null = null;
-  if (experiment.maxTrials !== null) left = Math.max(0, experiment.maxTrials - (await countedTrials(client, experiment.id)));
+  if (experiment.maxTrials !== null) left = Math.max(0, experiment.maxTrials - (await count()));
   if (gridSize !== null) {
     // Before grid search's first suggestion (its state not saved yet): every trial so far as one point.
-    const taken = gridPointsTaken(experiment.optimizerState) ?? (await countedTrials(client, experiment.id));
+    const taken = gridPointsTaken(experiment.optimizerState) ?? (await count());
     const points = Math.max(0, gridSize - taken);
     left = left === null ? points : Math.min(left, points);
   }

@@ -43,6 +43,14 @@ describe('compute pool', () => {
     expect(result.fallbackReason).toBe('timeout: optimizer "gp" took longer than 1 ms');
     expect(result.suggestions).toHaveLength(1);
   });
+
+  it('answers SERVER_BUSY for grid search instead of a quasi-random point, which could repeat one or run past the grid', async () => {
+    const grid = parseSearchSpace({ x: { min: 1, max: 3, step: 1 }, c: ['a', 'b'] });
+    const completed = [1, 2, 3].flatMap((x) => ['a', 'b'].map((c) => ({ params: { x, c }, loss: x })));
+    await expect(pool.suggest({ algorithm: 'grid', space: grid, completed, running: [], seed: 1 }, 0.001)).rejects.toMatchObject({ extensions: { code: 'SERVER_BUSY' } });
+    // Given its time, it says the grid is used up.
+    expect(await pool.suggest({ algorithm: 'grid', space: grid, completed, running: [], seed: 1 }, 60_000)).toMatchObject({ suggestions: [], exhausted: true, fallbackReason: null });
+  });
 });
 
 describe('Pareto fronts of many trials', () => {

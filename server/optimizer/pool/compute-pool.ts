@@ -76,7 +76,12 @@ export function suggestTimeoutMs(env: NodeJS.ProcessEnv = process.env): number {
   return value;
 }
 
+/**
+ * The quasi-random answer when the optimizer's did not come. Not for grid search, which must never hand
+ * out a point twice nor run past its grid: its caller is told SERVER_BUSY instead (clients retry it).
+ */
 function fallback(task: SuggestTask, reason: string): PooledResult {
+  if (task.algorithm === 'grid') throw userError('SERVER_BUSY', `grid search could not choose the next points (${reason}); retry shortly`);
   const suggestions = quasiRandomSuggestions(task, task.count ?? 1);
   return { suggestions, state: task.state, fallbackReason: reason };
 }
@@ -150,7 +155,7 @@ export class ComputePool {
   /**
    * Runs a suggestion on a worker thread. If it takes longer than `timeoutMs`, the worker is stopped and
    * the experiment's quasi-random sequence answers instead; likewise if the optimizer fails. Either way
-   * `fallbackReason` says so. The time bound counts from the moment a thread takes it; waiting for one
+   * `fallbackReason` says so. For grid search it throws SERVER_BUSY instead (see {@link fallback}). The time bound counts from the moment a thread takes it; waiting for one
    * (owners take turns, `owner` being the experiment's user) has a bound of the same length.
    */
   async suggest(task: SuggestTask, timeoutMs = this.suggestTimeoutMs, owner = ''): Promise<PooledResult> {
