@@ -79,7 +79,7 @@ describe('grid search (algorithm "grid")', () => {
     for (let i = 5; i < 18; i++) trials.push((await suggest({ name: 'Countdown' })).data!.suggest);
     const spent = await suggest({ name: 'Countdown' });
     expect(spent.errors?.[0]?.extensions).toEqual({ code: 'TRIAL_BUDGET_SPENT', field: 'experiment.algorithm', running: 18 });
-    expect(spent.errors?.[0]?.message).toContain('; 18 still running (one that is lost or released is offered again)');
+    expect(spent.errors?.[0]?.message).toContain('; 18 still running or about to run again (one that is lost or released is offered again)');
     // One failed, one given up: the failed point is not run again, the released one is (as a copy).
     expect((await server.gql(FAIL, { id: trials[0]!.id }, token)).errors).toBeUndefined();
     expect((await server.gql(RELEASE, { id: trials[1]!.id }, token)).errors).toBeUndefined();

@@ -146,6 +146,31 @@ print(ran, string.format('%.17g', last))
     expect((await server.gql(`mutation ($id: ID!) { release(trialId: $id) { state } }`, { id: held.data?.suggest.id }, token)).errors).toBeUndefined();
     const [ran, last] = (await waiter).stdout.trim().split(/\s+/);
     expect([ran, Number(last)]).toEqual(['2', held.data?.suggest.params.x]);
+
+    // A grid search ends the same way: its other point run here, the held one once it is given up.
+    const grid = await server.gql(
+      `mutation { suggest(experiment: {name: "Grid", algorithm: "grid", parameters: {x: {min: 1, max: 2, step: 1}}, leaseSeconds: 600}, worker: "preempted") { id params } }`,
+      {},
+      token,
+    );
+    const gridWaiter = runLua(
+      runtime,
+      `
+local Oscar = require('Oscar')
+local scientist = Oscar(os.getenv('TOKEN'), {url = os.getenv('OSCAR_URL')})
+local xs = {}
+for job in scientist:jobs('Grid', 0.2) do
+  scientist:update(job, {loss = job.x})
+  xs[#xs + 1] = job.x
+end
+print(table.concat(xs, ' '))
+`,
+      { TOKEN: token },
+    );
+    await waitUntil(async () => (await trialsOf(token, 'Grid')).trials.edges.some((e) => e.node.state === 'COMPLETED'), 30_000);
+    expect((await server.gql(`mutation ($id: ID!) { release(trialId: $id) { state } }`, { id: grid.data?.suggest.id }, token)).errors).toBeUndefined();
+    const xs = (await gridWaiter).stdout.trim().split(/\s+/).map(Number);
+    expect(xs).toEqual([3 - grid.data?.suggest.params.x, grid.data?.suggest.params.x]);
   });
 
   it('sends numbers whole: integers up to 2^53 and 0.1 + 0.2 round-trip; a checkpoint is measured as the server does', async () => {

@@ -32,7 +32,7 @@ describe('a trial budget (maxTrials)', () => {
       // How many still run: a worker may wait for one of them to be lost or released, and run it.
       expect(answer.errors![0]!.extensions).toEqual({ code: 'TRIAL_BUDGET_SPENT', field: 'experiment.maxTrials', running: 5 });
       expect(answer.errors![0]!.message).toBe(
-        'Experiment "Budget" has run its 5 trials (experiment.maxTrials): no new parameters are handed out; 5 still running (one that is lost or released is offered again); resume it with a larger experiment.maxTrials to go on',
+        'Experiment "Budget" has run its 5 trials (experiment.maxTrials): no new parameters are handed out; 5 still running or about to run again (one that is lost or released is offered again); resume it with a larger experiment.maxTrials to go on',
       );
     }
     expect(given.map((a) => a.data!.suggest.number).sort()).toEqual([1, 2, 3, 4, 5]);

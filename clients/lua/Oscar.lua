@@ -305,7 +305,7 @@ function Client:jobs(experiment, poll)
       local ok, job = pcall(self.suggest, self, experiment)
       if ok then return job end
       if Oscar.code(job) ~= 'TRIAL_BUDGET_SPENT' then error(job, 2) end
-      -- How many trials still run, as the server's answer says ("...; 3 still running (...").
+      -- How many trials still run (or are about to run again), as the server's answer says ("...; 3 still running or ...").
       local running = tonumber(tostring(job):match('; (%d+) still running'))
       if poll == false or not running or running <= 0 then return nil end
       socket.sleep(poll)

@@ -2,6 +2,7 @@ import type { Db, Transaction } from '../runtime/database.ts';
 import { GraphQLError } from 'graphql';
 import type { ErrorCode } from '../errors.ts';
 import { gridPointsTaken } from '../optimizer/grid-search.ts';
+import { GROUP_IS_FREE } from './trial-groups.ts';
 
 /**
  * The trials that count against an experiment's budget (`maxTrials`): every trial but the re-offered
@@ -20,7 +21,8 @@ export async function trialsAllowed(client: Db | Transaction, experiment: { id: 
 
 /**
  * The answer to a suggest for new parameters once the budget is spent: a stable code, and in
- * `extensions.running` how many of the experiment's trials still run (with `starting`, those about to). While some do, a worker may
+ * `extensions.running` how many of the experiment's trials still run or are about to run again (with
+ * `starting`, those this batch starts; see {@link runningTrials}). While some do, a worker may
  * ask again later (the clients' `jobs()` loops do): one of them lost or released is offered again.
  */
 export async function budgetSpent(client: Db | Transaction, experiment: { id: string; name: string; maxTrials: number | null }, starting = 0): Promise<Error> {
@@ -47,13 +49,23 @@ export async function gridSpent(client: Db | Transaction, experiment: { id: stri
   );
 }
 
+/**
+ * The trials still to run: RUNNING ones, and STALE ones whose parameters nobody runs yet (lost or
+ * released: the next suggest offers them again). The second kind counts because a release can land
+ * between a suggest's look for trials to offer again and this count: left out, a worker told "none
+ * runs" would end with that trial never run.
+ */
 async function runningTrials(client: Db | Transaction, experimentId: string, starting: number): Promise<number> {
-  return starting + (await client.trial.count({ where: { experimentId, state: 'RUNNING' } }));
+  const [running, waiting] = await Promise.all([
+    client.trial.count({ where: { experimentId, state: 'RUNNING' } }),
+    client.trial.count({ where: { experimentId, state: 'STALE', ...GROUP_IS_FREE } }),
+  ]);
+  return starting + running + waiting;
 }
 
 /** The part of a spent budget's message that says how many still run (the Lua client reads the number from it). */
 function stillRunning(running: number): string {
-  return running > 0 ? `; ${running} still running (one that is lost or released is offered again)` : '';
+  return running > 0 ? `; ${running} still running or about to run again (one that is lost or released is offered again)` : '';
 }
 
 /**
