@@ -1,4 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -323,6 +325,25 @@ console.log(JSON.stringify({ loss: x * x + y * y + (kind === 'a' ? 0 : 1), trial
       letThrough();
       await proxy.close();
     }
+  });
+
+  it('stops at Ctrl-C at once while the server is unreachable, retrying no suggest after it', async () => {
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const { port } = closed.address() as AddressInfo;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    const spec = file('unreachable.json', JSON.stringify({ name: 'Unreachable', parameters: { x: { min: 0, max: 1 } } }));
+    const run = oscarRun(['--experiment', spec, '--url', `http://127.0.0.1:${port}/graphql`, '--token', 'any', '--', process.execPath, '-e', '']);
+    let stderr = '';
+    run.child.stderr!.on('data', (chunk) => (stderr += chunk));
+    await waitUntil(async () => stderr.includes('unreachable'), 60_000);
+    const stopped = Date.now();
+    run.child.kill('SIGINT');
+    const ran = await run.exited;
+    // Before, a stop let the suggest retry for the 15 s given to one in flight.
+    expect(Date.now() - stopped).toBeLessThan(8_000);
+    expect(ran.code).toBe(130);
+    expect(ran.stderr).not.toContain('a suggest still unanswered');
   });
 
   it('saves the checkpoints a command prints, and hands the latest to the command that takes its trial over', async () => {

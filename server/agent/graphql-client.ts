@@ -30,6 +30,8 @@ export interface ServerOptions {
   readonly maxWaitMs?: number;
   /** Aborts waits and requests (Ctrl-C). */
   readonly signal?: AbortSignal;
+  /** Once aborted, a failed attempt is not retried: the request's error is thrown (a stop that lets a request in flight finish). */
+  readonly retryUntil?: AbortSignal;
 }
 
 const FIRST_DELAY_MS = 500;
@@ -108,10 +110,12 @@ export async function graphql<T>(server: ServerOptions, query: string, variables
       failure = error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : String(error);
     }
     const remaining = deadline - Date.now();
+    if (server.retryUntil?.aborted) throw new OscarError(`no answer from Oscar at ${url} (${failure}); not retried: stopping`, 'CONNECTION_ERROR');
     if (remaining <= 0) throw new OscarError(`cannot reach Oscar at ${url} after ${attempt} attempts: ${failure}`, 'CONNECTION_ERROR');
     const wait = Math.min(retryAfter ?? delay, remaining);
     process.stderr.write(`oscar: ${url} unreachable (${failure}); retrying in ${(wait / 1000).toFixed(1)} s\n`);
-    await sleep(wait, undefined, server.signal ? { signal: server.signal } : {});
+    const waitSignals = [server.signal, server.retryUntil].filter((signal): signal is AbortSignal => signal !== undefined);
+    await sleep(wait, undefined, waitSignals.length ? { signal: AbortSignal.any(waitSignals) } : {});
     delay = Math.min(delay * 2, MAX_DELAY_MS);
   }
 }

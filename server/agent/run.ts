@@ -61,9 +61,9 @@ const RELEASE = `mutation Release($trialId: ID!) { release(trialId: $trialId) { 
 /** How long, at most, the agent waits for the server to take back a trial it gives up (Ctrl-C: the user is waiting). */
 const RELEASE_WAIT_MS = 5000;
 /**
- * How long a suggest in flight at Ctrl-C may still take, so the trial it brings is released: longer than
- * a server's slowest answer by default (a wait for an optimizer thread and the optimizer's own time
- * bound, 5 s each). A second Ctrl-C quits at once.
+ * How long a suggest in flight at Ctrl-C may still take, so the trial it brings is released (an
+ * optimizer's answer alone may take 5 s to get a thread and 5 s to run); a failed attempt is not
+ * retried meanwhile. A second Ctrl-C quits at once.
  */
 const IN_FLIGHT_WAIT_MS = 15_000;
 /** How often a run whose experiment's budget is spent asks again while trials still run elsewhere (one may be given up). */
@@ -377,6 +377,8 @@ export async function runAgent(options: AgentOptions, out: NodeJS.WritableStream
   let interrupted: NodeJS.Signals | null = null;
   /** Set once the experiment's trial budget is spent and none of its trials runs: the run ends well. */
   let budgetSpent: string | null = null;
+  /** Whether the run said it gave up on a suggest in flight at the stop (once, however many slots waited on it). */
+  let inFlightSaid = false;
   /** Whether the run said it waits for trials running elsewhere (once). */
   let waitingSaid = false;
   const onInterrupt = (signal: NodeJS.Signals) => {
@@ -417,7 +419,8 @@ export async function runAgent(options: AgentOptions, out: NodeJS.WritableStream
       // A suggest in flight at Ctrl-C may already hold a trial on the server: it gets a few seconds to
       // answer, so that trial can be released below rather than left RUNNING until its lease runs out.
       const grace = afterStop(stopping.signal, IN_FLIGHT_WAIT_MS);
-      const inFlight = { ...asking, signal: grace.signal };
+      // Not retried once stopped: an attempt that failed brought no trial.
+      const inFlight = { ...asking, signal: grace.signal, retryUntil: stopping.signal };
       const asked = await experiment
         .suggest((input) => {
           // Stopped while this slot waited its turn (the run's first suggest): nothing is asked for.
@@ -433,7 +436,8 @@ export async function runAgent(options: AgentOptions, out: NodeJS.WritableStream
           }>(inFlight, SUGGEST, { experiment: input, worker, instance, requestId: randomUUID() });
         })
         .catch((error: unknown) => {
-          if (grace.signal.aborted) {
+          if (grace.signal.aborted && !inFlightSaid) {
+            inFlightSaid = true;
             log.write(`oscar: a suggest still unanswered ${IN_FLIGHT_WAIT_MS / 1000} s after the stop was given up; a trial it started on the server is offered again once its lease runs out\n`);
           }
           if (!(error instanceof OscarError) || error.code !== 'TRIAL_BUDGET_SPENT') throw error;

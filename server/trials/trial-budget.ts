@@ -50,18 +50,22 @@ export async function gridSpent(client: Db | Transaction, experiment: { id: stri
 }
 
 /**
- * The trials still to run: RUNNING ones, and STALE ones whose parameters nobody runs yet (lost or
- * released: the next suggest offers them again). The second kind counts because a release can land
- * between a suggest's look for trials to offer again and this count: left out, a worker told "none
- * runs" would end with that trial never run.
+ * The trials still to run: RUNNING ones (with `starting`, those the batch starts) or, when none runs,
+ * the parameter sets of STALE ones nobody runs yet (lost or released: the next suggest offers them
+ * again). The second kind counts because a release can land between a suggest's look for trials to
+ * offer again and this count: left out, a worker told "none runs" would end with that trial never run.
  */
 async function runningTrials(client: Db | Transaction, experimentId: string, starting: number): Promise<number> {
-  const [running, waiting] = await Promise.all([
-    client.trial.count({ where: { experimentId, state: 'RUNNING' } }),
-    client.trial.count({ where: { experimentId, state: 'STALE', ...GROUP_IS_FREE } }),
-  ]);
-  return starting + running + waiting;
+  const running = starting + (await client.trial.count({ where: { experimentId, state: 'RUNNING' } }));
+  // Only when none runs (a worker asks again while any does): the parameter sets waiting, a trial and
+  // its STALE copies counted once, at most MAX_WAITING_READ of them read.
+  if (running > 0) return running;
+  const waiting = await client.trial.findMany({ where: { experimentId, state: 'STALE', ...GROUP_IS_FREE }, select: { id: true, retryOfId: true }, take: MAX_WAITING_READ });
+  return new Set(waiting.map((trial) => trial.retryOfId ?? trial.id)).size;
 }
+
+/** At most this many lost or released trials a spent budget's answer reads to count them. */
+const MAX_WAITING_READ = 1000;
 
 /** The part of a spent budget's message that says how many still run (the Lua client reads the number from it). */
 function stillRunning(running: number): string {

@@ -48,6 +48,9 @@ describe('compute pool', () => {
     const grid = parseSearchSpace({ x: { min: 1, max: 3, step: 1 }, c: ['a', 'b'] });
     const completed = [1, 2, 3].flatMap((x) => ['a', 'b'].map((c) => ({ params: { x, c }, loss: x })));
     await expect(pool.suggest({ algorithm: 'grid', space: grid, completed, running: [], seed: 1 }, 0.001)).rejects.toMatchObject({ extensions: { code: 'SERVER_BUSY' } });
+    // A failure is the server's own error, not "busy": retrying would not help.
+    const continuous = parseSearchSpace({ x: { min: 0, max: 1 } });
+    await expect(pool.suggest({ algorithm: 'grid', space: continuous, completed: [], running: [], seed: 1 }, 60_000)).rejects.toThrow(/^grid search failed: optimizer "grid" failed: optimizer "grid" does not support this search space/);
     // Given its time, it says the grid is used up.
     expect(await pool.suggest({ algorithm: 'grid', space: grid, completed, running: [], seed: 1 }, 60_000)).toMatchObject({ suggestions: [], exhausted: true, fallbackReason: null });
   });

@@ -78,10 +78,14 @@ export function suggestTimeoutMs(env: NodeJS.ProcessEnv = process.env): number {
 
 /**
  * The quasi-random answer when the optimizer's did not come. Not for grid search, which must never hand
- * out a point twice nor run past its grid: its caller is told SERVER_BUSY instead (clients retry it).
+ * out a point twice nor run past its grid: when it ran out of time or threads its caller is told
+ * SERVER_BUSY (clients retry it); when it failed, the error is the server's own (logged, not retried).
  */
 function fallback(task: SuggestTask, reason: string): PooledResult {
-  if (task.algorithm === 'grid') throw userError('SERVER_BUSY', `grid search could not choose the next points (${reason}); retry shortly`);
+  if (task.algorithm === 'grid') {
+    if (reason.startsWith('error: ')) throw new Error(`grid search failed: ${reason.slice('error: '.length)}`);
+    throw userError('SERVER_BUSY', `grid search could not choose the next points (${reason}); retry shortly`);
+  }
   const suggestions = quasiRandomSuggestions(task, task.count ?? 1);
   return { suggestions, state: task.state, fallbackReason: reason };
 }
