@@ -1,3 +1,4 @@
+import { EventEmitter, once } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type TestServer } from './harness.ts';
 
@@ -43,14 +44,20 @@ describe('grid search (algorithm "grid")', () => {
     expect(points).toHaveLength(18);
     const given: unknown[] = [];
     const endings: Record<string, unknown>[] = [];
-    // Eight workers, each looping as the clients' jobs() do: suggest, report, until the grid is spent.
+    // Results stored so far, and a wake-up for workers waiting for the next (instead of asking in a spin).
+    let results = 0;
+    const stored = new EventEmitter();
+    // Eight workers, each looping as the clients' jobs() do: suggest, report, until the grid is spent;
+    // told some still run, a worker asks again once another result is in.
     await Promise.all(
       Array.from({ length: 8 }, async (_, w) => {
         for (;;) {
+          const before = results;
           const answer = await suggest({ name: 'Grid' }, `w${w}`);
           if (answer.errors) {
             endings.push(answer.errors[0]!.extensions as Record<string, unknown>);
             if ((answer.errors[0]!.extensions as { running?: number }).running === 0) return;
+            if (results === before) await once(stored, 'result');
             continue;
           }
           const trial = answer.data!.suggest;
@@ -58,6 +65,8 @@ describe('grid search (algorithm "grid")', () => {
           given.push(trial.params);
           const updated = await server.gql(UPDATE, { id: trial.id, result: { loss: Number(trial.params.lr) } }, token);
           expect(updated.errors).toBeUndefined();
+          results++;
+          stored.emit('result');
         }
       }),
     );

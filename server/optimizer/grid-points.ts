@@ -155,20 +155,13 @@ function build(space: SearchSpace): GridPoints | GridProblem {
   };
 }
 
-const built = new WeakMap<SearchSpace, GridPoints | GridProblem>();
-
-function cached(space: SearchSpace): GridPoints | GridProblem {
-  let grid = built.get(space);
-  if (grid === undefined) {
-    grid = build(space);
-    built.set(space, grid);
-  }
-  return grid;
-}
-
-/** The grid of `space`, or why it has none (a numeric parameter without a step; more than {@link MAX_GRID_POINTS} points). Cached per space. */
+/**
+ * The grid of `space`, or why it has none (a numeric parameter without a step; more than
+ * {@link MAX_GRID_POINTS} points). Built per call, in O(parameters × choices): spaces reach it freshly
+ * parsed or cloned to a thread, so a cache by space would never hit.
+ */
 export function gridPointsOf(space: SearchSpace): GridPoints | GridProblem {
-  return cached(space);
+  return build(space);
 }
 
 /** Whether {@link gridPointsOf} answered with a problem. */

@@ -81,9 +81,10 @@ export function suggestTimeoutMs(env: NodeJS.ProcessEnv = process.env): number {
  * out a point twice nor run past its grid: when it ran out of time or threads its caller is told
  * SERVER_BUSY (clients retry it); when it failed, the error is the server's own (logged, not retried).
  */
-function fallback(task: SuggestTask, reason: string): PooledResult {
+function fallback(task: SuggestTask, kind: 'timeout' | 'busy' | 'error', detail: string): PooledResult {
+  const reason = `${kind}: ${detail}`;
   if (task.algorithm === 'grid') {
-    if (reason.startsWith('error: ')) throw new Error(`grid search failed: ${reason.slice('error: '.length)}`);
+    if (kind === 'error') throw new Error(`grid search failed: ${detail}`);
     throw userError('SERVER_BUSY', `grid search could not choose the next points (${reason}); retry shortly`);
   }
   const suggestions = quasiRandomSuggestions(task, task.count ?? 1);
@@ -169,17 +170,17 @@ export class ComputePool {
         return { ...runSuggestTask(task), fallbackReason: null };
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);
-        return fallback(task, `error: optimizer "${task.algorithm}" failed: ${message.slice(0, 300)}`);
+        return fallback(task, 'error', `optimizer "${task.algorithm}" failed: ${message.slice(0, 300)}`);
       }
     }
     try {
       const result = await this.run<SuggestResult>({ kind: 'suggest', task }, timeoutMs, owner);
       return { ...result, fallbackReason: null };
     } catch (error) {
-      if (error instanceof TimeoutError) return fallback(task, `timeout: optimizer "${task.algorithm}" took longer than ${timeoutMs} ms`);
-      if (error instanceof LaneBusyError) return fallback(task, `busy: the optimizer threads were all taken (${error.message})`);
+      if (error instanceof TimeoutError) return fallback(task, 'timeout', `optimizer "${task.algorithm}" took longer than ${timeoutMs} ms`);
+      if (error instanceof LaneBusyError) return fallback(task, 'busy', `the optimizer threads were all taken (${error.message})`);
       const message = error instanceof Error ? error.message : String(error);
-      return fallback(task, `error: optimizer "${task.algorithm}" failed: ${message.slice(0, 300)}`);
+      return fallback(task, 'error', `optimizer "${task.algorithm}" failed: ${message.slice(0, 300)}`);
     }
   }
 
