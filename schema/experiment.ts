@@ -23,6 +23,9 @@ builder.prismaObject('Experiment', {
       description: 'Seconds a RUNNING trial is kept without a heartbeat before it becomes STALE.',
     }),
     maxTrials: t.exposeInt('maxTrials', { nullable: true, description: 'The most trials it runs (its trial budget); null: no limit.' }),
+    maxRetries: t.exposeInt('maxRetries', {
+      description: 'How many times in a row a trial lost with no progress is offered again before it is FAILED instead.',
+    }),
     gridSize: t.int({
       nullable: true,
       description: 'With algorithm "grid": how many points its grid has (every combination of choices and step values); null otherwise.',

@@ -92,6 +92,10 @@ const TrialRef = builder.prismaObject('Trial', {
     lastStep: t.exposeInt('lastStep', { nullable: true, description: 'The highest step it reported an intermediate value for.' }),
     lastValue: t.exposeFloat('lastValue', { nullable: true, description: 'The intermediate value it reported at lastStep.' }),
     prunedStep: t.exposeInt('prunedStep', { nullable: true, description: 'The step at which its pruner stopped it (state PRUNED).' }),
+    lostCount: t.exposeInt('lostCount', {
+      description:
+        'How many times in a row its parameters were lost (its worker stopped answering) with no progress, counted over its re-offered copies; 0 once it has an outcome. A FAILED trial with lostCount > 0 was failed by the server for it (experiment maxRetries).',
+    }),
     intermediateValues: t.field({
       type: [IntermediateValueRef],
       description: 'Its learning curve: the values it reported, by step (at most 10,000).',
@@ -151,6 +155,10 @@ export const ExperimentInput = builder.inputType('ExperimentInput', {
     maxTrials: t.int({
       description:
         'The most trials the experiment runs, from 1 to 1,000,000,000 (re-offered copies of a lost or released trial not counted): once that many have been handed out, a suggest for new parameters is refused with TRIAL_BUDGET_SPENT, while lost and released trials are still offered again. No limit when omitted for a new experiment; unchanged when resuming and omitted.',
+    }),
+    maxRetries: t.int({
+      description:
+        'How many times in a row a lost trial (its worker stopped answering, with no new step reported and no new checkpoint since it got the trial) is offered again before it is FAILED instead, from 0 to 1,000, so parameters that crash every worker they reach are not offered for ever. Default 3 for a new experiment; unchanged when resuming and omitted.',
     }),
     objectives: t.field({
       type: 'JSON',

@@ -38,7 +38,7 @@ local MAX_STEP = 1000000000
 local EXPERIMENT_FIELDS = {
   name = 'name', description = 'description', parameters = 'parameters', resume = 'resume',
   algorithm = 'algorithm', seed = 'seed', lease_seconds = 'leaseSeconds', max_trials = 'maxTrials', pruner = 'pruner',
-  objectives = 'objectives', constraints = 'constraints',
+  max_retries = 'maxRetries', objectives = 'objectives', constraints = 'constraints',
 }
 local FIRST_DELAY, MAX_DELAY = 0.5, 10 -- seconds between retries: doubling, capped
 local MAX_RETRY_AFTER = 60 -- the longest wait a server's Retry-After is followed for (longer ones are cut to this)
@@ -276,7 +276,7 @@ local function experiment_input(experiment)
   local input = {}
   for key, value in pairs(experiment) do
     local field = EXPERIMENT_FIELDS[key]
-    if not field then fail('unknown experiment key "' .. tostring(key) .. '" (allowed: name, description, parameters, resume, algorithm, seed, lease_seconds, max_trials, pruner, objectives, constraints)', 'BAD_USER_INPUT', 3) end
+    if not field then fail('unknown experiment key "' .. tostring(key) .. '" (allowed: name, description, parameters, resume, algorithm, seed, lease_seconds, max_trials, max_retries, pruner, objectives, constraints)', 'BAD_USER_INPUT', 3) end
     input[field] = value
   end
   if input.name == nil then fail('experiment needs a name', 'BAD_USER_INPUT', 3) end

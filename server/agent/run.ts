@@ -40,7 +40,8 @@ when the experiment's pruner stops the trial, the command is ended (SIGTERM) and
 record with the trial; a trial that comes back (after Ctrl-C, a crash, a lost machine) gets it as
 OSCAR_CHECKPOINT. SPEC.json is the experiment: {"name": ..., "parameters": {...}} and optionally
 description, algorithm ("grid": every point of the grid once; the run ends, exit code 0, once all have run),
-seed, lease_seconds, max_trials (the experiment's trial budget: the run ends, exit code 0, once it is spent), resume (false: afresh once, at the run's first trial),
+seed, lease_seconds, max_trials (the experiment's trial budget: the run ends, exit code 0, once it is spent),
+max_retries (how often a trial lost with no progress is offered again; default 3), resume (false: afresh once, at the run's first trial),
 pruner, objectives, constraints; or give the NAME of an existing experiment to join it (its space read
 from the server, its settings kept). COMMAND's stderr is passed through to oscar's.
 Server: --url or OSCAR_URL (default http://localhost:4000/graphql); token: --token or OSCAR_TOKEN.`;
@@ -83,6 +84,7 @@ const SPEC_FIELDS: Readonly<Record<string, string>> = {
   seed: 'seed',
   lease_seconds: 'leaseSeconds',
   max_trials: 'maxTrials',
+  max_retries: 'maxRetries',
   pruner: 'pruner',
   objectives: 'objectives',
   constraints: 'constraints',

@@ -292,7 +292,7 @@ export function readJsonExport(path: string, text: string): TrialFile {
   const spec = document.experiment as Record<string, unknown> | undefined;
   const experiment = spec && typeof spec === 'object'
     ? Object.fromEntries(
-        (['description', 'parameters', 'algorithm', 'leaseSeconds', 'maxTrials', 'objectives', 'constraints', 'pruner'] as const).filter((key) => spec[key] !== undefined && spec[key] !== null).map((key) => [key, spec[key]]),
+        (['description', 'parameters', 'algorithm', 'leaseSeconds', 'maxTrials', 'maxRetries', 'objectives', 'constraints', 'pruner'] as const).filter((key) => spec[key] !== undefined && spec[key] !== null).map((key) => [key, spec[key]]),
       )
     : null;
   return { trials, skipped, notes: droppedLossNote(dropped), experiment };

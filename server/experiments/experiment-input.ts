@@ -4,6 +4,7 @@ import { parseSearchSpace, type SearchSpace } from '../optimizer/space.ts';
 import { SearchSpaceError } from '../optimizer/space/spec.ts';
 import { optimizerNames } from '../optimizer/registry.ts';
 import { parsePruner, type PrunerConfig } from '../pruners/pruner-config.ts';
+import { MAX_RETRIES } from '../trials/lost-trials.ts';
 import { parseConstraints, parseObjectives, type Constraint, type Objectives } from '../objectives/objectives-config.ts';
 
 /** The raw `ExperimentInput` as GraphQL delivers it. */
@@ -16,6 +17,7 @@ export interface ExperimentInputArgs {
   readonly seed?: number | null;
   readonly leaseSeconds?: number | null;
   readonly maxTrials?: number | null;
+  readonly maxRetries?: number | null;
   readonly pruner?: unknown;
   readonly objectives?: unknown;
   readonly constraints?: unknown;
@@ -42,6 +44,8 @@ export interface SuggestInput {
   readonly leaseSeconds: number | null;
   /** null: keep the experiment's trial budget (none for a new one). */
   readonly maxTrials: number | null;
+  /** null: keep the experiment's limit on losses in a row (3 for a new one; server/trials/lost-trials.ts). */
+  readonly maxRetries: number | null;
   /** null: keep the experiment's pruner (the median pruner for a new one). */
   readonly pruner: PrunerConfig | null;
   /** null: keep the experiment's objectives (minimise `loss` for a new one). */
@@ -128,6 +132,10 @@ export function parseExperimentRequest(input: ExperimentInputArgs, who: WorkerAr
   if (maxTrials !== null && (!Number.isSafeInteger(maxTrials) || maxTrials < 1 || maxTrials > MAX_TRIAL_BUDGET)) {
     throw badInput('experiment.maxTrials', `experiment.maxTrials must be a whole number from 1 to ${MAX_TRIAL_BUDGET}, but got ${maxTrials}`);
   }
+  const maxRetries = input.maxRetries ?? null;
+  if (maxRetries !== null && (!Number.isSafeInteger(maxRetries) || maxRetries < 0 || maxRetries > MAX_RETRIES)) {
+    throw badInput('experiment.maxRetries', `experiment.maxRetries must be a whole number from 0 to ${MAX_RETRIES}, but got ${maxRetries}`);
+  }
   let space: SearchSpace | null = null;
   try {
     if (input.parameters !== undefined && input.parameters !== null) space = parseSearchSpace(input.parameters);
@@ -148,6 +156,7 @@ export function parseExperimentRequest(input: ExperimentInputArgs, who: WorkerAr
     seed: input.seed ?? null,
     leaseSeconds: lease,
     maxTrials,
+    maxRetries,
     pruner: input.pruner === undefined || input.pruner === null ? null : parsePruner(input.pruner),
     objectives: input.objectives === undefined || input.objectives === null ? null : parseObjectives(input.objectives),
     constraints: input.constraints === undefined || input.constraints === null ? null : parseConstraints(input.constraints),

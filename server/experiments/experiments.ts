@@ -62,6 +62,7 @@ async function createVersion(database: Database, events: Events, ownerId: string
     seed: request.seed ?? randomInt(2 ** 31),
     ...(request.leaseSeconds !== null ? { leaseSeconds: request.leaseSeconds } : archive ? { leaseSeconds: archive.leaseSeconds } : {}),
     ...(request.maxTrials !== null ? { maxTrials: request.maxTrials } : archive ? { maxTrials: archive.maxTrials } : {}),
+    ...(request.maxRetries !== null ? { maxRetries: request.maxRetries } : archive ? { maxRetries: archive.maxRetries } : {}),
     ...(request.pruner !== null
       ? { pruner: request.pruner as unknown as Prisma.InputJsonObject }
       : archive?.pruner
@@ -95,9 +96,9 @@ export function checkSameSpace(experiment: Pick<Experiment, 'parameters'>, reque
   }
 }
 
-/** What a resuming request changes on the current experiment (description, algorithm, lease, trial budget, pruner, objectives, constraints); empty when nothing. */
+/** What a resuming request changes on the current experiment (description, algorithm, lease, trial budget, retries, pruner, objectives, constraints); empty when nothing. */
 export function settingChanges(
-  current: Pick<Experiment, 'description' | 'algorithm' | 'leaseSeconds' | 'maxTrials' | 'pruner' | 'objectives' | 'constraints'>,
+  current: Pick<Experiment, 'description' | 'algorithm' | 'leaseSeconds' | 'maxTrials' | 'maxRetries' | 'pruner' | 'objectives' | 'constraints'>,
   request: SuggestInput,
 ): Prisma.ExperimentUpdateInput {
   const changes: Prisma.ExperimentUpdateInput = {};
@@ -105,6 +106,7 @@ export function settingChanges(
   if (request.algorithm !== null && request.algorithm !== current.algorithm) changes.algorithm = request.algorithm;
   if (request.leaseSeconds !== null && request.leaseSeconds !== current.leaseSeconds) changes.leaseSeconds = request.leaseSeconds;
   if (request.maxTrials !== null && request.maxTrials !== current.maxTrials) changes.maxTrials = request.maxTrials;
+  if (request.maxRetries !== null && request.maxRetries !== current.maxRetries) changes.maxRetries = request.maxRetries;
   if (request.pruner !== null && !samePruner(current.pruner, request.pruner)) changes.pruner = request.pruner as unknown as Prisma.InputJsonObject;
   if (request.objectives !== null && !isDeepStrictEqual(storedObjectives(current.objectives), request.objectives)) {
     changes.objectives = request.objectives as unknown as Prisma.InputJsonArray;

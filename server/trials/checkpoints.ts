@@ -3,6 +3,7 @@ import type { Viewer } from '../accounts/auth.ts';
 import { badInput, userError } from '../errors.ts';
 import { checkJson, type Metrics } from './trial-result.ts';
 import { heartbeat, type TrialDeps, type TrialQuery } from './trials.ts';
+import { failedForLosses } from './lost-trials.ts';
 import { groupLock } from './trial-groups.ts';
 import { nextRevision } from './revisions.ts';
 
@@ -30,15 +31,17 @@ export function parseCheckpoint(raw: unknown): Checkpoint {
  * Saves a running trial's latest checkpoint and renews its lease as a heartbeat does (a STALE trial
  * whose parameters were not offered again comes back to RUNNING). Taken under the trial group's lock,
  * so a re-offer or hand-back sees either the old record or the new one. Refused with CONFLICT once
- * the trial has an outcome.
+ * the trial has an outcome (but for a failure the server gave it for its losses: it comes back too).
  */
 export async function saveCheckpoint(deps: TrialDeps, viewer: Viewer, trialId: string, checkpoint: Checkpoint, query: TrialQuery) {
   const { experimentId, rootId } = await deps.trials.find(viewer.userId, trialId);
   const { database } = deps;
   await database.transaction(async (tx) => {
     await database.lockWithin(tx, groupLock(rootId));
-    const { state } = await tx.trial.findUniqueOrThrow({ where: { id: trialId }, select: { state: true } });
-    if (state !== 'RUNNING' && state !== 'STALE') {
+    const trial = await tx.trial.findUniqueOrThrow({ where: { id: trialId }, select: { state: true, lostCount: true } });
+    const { state } = trial;
+    // One failed for its losses is kept and revived (by the heartbeat below): its worker is alive after all.
+    if (state !== 'RUNNING' && state !== 'STALE' && !failedForLosses(trial)) {
       throw userError('CONFLICT', `Trial "${trialId}" is already ${state.toLowerCase()}: only a running trial takes checkpoints`, 'trialId');
     }
     // A change like any other: `trialUpdated(since:)` replays it to a page that read before it.

@@ -162,6 +162,7 @@ export function experimentSpec(experiment: Experiment): Record<string, unknown> 
     seed: experiment.seed,
     leaseSeconds: experiment.leaseSeconds,
     maxTrials: experiment.maxTrials,
+    maxRetries: experiment.maxRetries,
     objectives: objectivesSpec(storedObjectives(experiment.objectives)),
     constraints: constraintsSpec(storedConstraints(experiment.constraints)),
     pruner: prunerSpec(storedPruner(experiment.pruner)),

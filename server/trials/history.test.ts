@@ -143,6 +143,41 @@ describe('HistoryCache.propose', () => {
   });
 });
 
+describe('HistoryCache with a trial failed for its losses that comes back', () => {
+  it('takes it out of the failed trials once it runs again or completes (a FAILED trial was final before)', async () => {
+    let experiment = await newExperiment('lost and back', 'random');
+    experiment = await complete(experiment, { x: 0.1, y: 0.1 }, 1, 'random');
+    const lost = await runtime.database.transaction(async (tx) =>
+      tx.trial.create({
+        data: { experimentId: experiment.id, number: 2, state: 'FAILED', params: { x: 0.9, y: 0.9 }, optimizer: 'random', lostCount: 4, revision: await nextRevision(tx, experiment.id) },
+      }),
+    );
+    experiment = await runtime.db.experiment.update({ where: { id: experiment.id }, data: { nextTrialNumber: 3 } });
+    // The cache's own lists (what the optimizers are handed), read through its private map.
+    const cached = () => runtime.histories['histories'].get(experiment.id)!;
+    await runtime.histories.propose(experiment, space, 1);
+    expect(cached().failed).toEqual([{ params: { x: 0.9, y: 0.9 }, at: 1 }]);
+    const change = async (data: { state: string; loss?: number }) => {
+      await runtime.database.transaction(async (tx) => tx.trial.update({ where: { id: lost.id }, data: { ...data, revision: await nextRevision(tx, experiment.id) } }));
+      // Read again: the cache reads the trials changed since the revision it is handed.
+      experiment = await runtime.db.experiment.findUniqueOrThrow({ where: { id: experiment.id } });
+    };
+    // Its worker turned out alive (a heartbeat): RUNNING again.
+    await change({ state: 'RUNNING' });
+    await runtime.histories.propose(experiment, space, 1);
+    expect(cached().failed).toEqual([]);
+    expect(cached().running.get(2)).toEqual({ x: 0.9, y: 0.9 });
+    await change({ state: 'FAILED' });
+    await runtime.histories.propose(experiment, space, 1);
+    expect(cached().failed).toEqual([{ params: { x: 0.9, y: 0.9 }, at: 1 }]);
+    // Its late result arrives.
+    await change({ state: 'COMPLETED', loss: 0.5 });
+    await runtime.histories.propose(experiment, space, 1);
+    expect(cached().failed).toEqual([]);
+    expect(cached().completed.map((t) => t.params)).toEqual([{ x: 0.1, y: 0.1 }, { x: 0.9, y: 0.9 }]);
+  });
+});
+
 describe('HistoryCache.propose with running trials that report', () => {
   const loss = (p: Params) => (Number(p.x) - 0.3) ** 2 + (Number(p.y) - 0.3) ** 2;
   const corner: Params = { x: 0.95, y: 0.95 };

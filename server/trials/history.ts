@@ -337,7 +337,8 @@ export class HistoryCache {
       const score = scoreOf(row, scoring);
       if (known && known.state === row.state && sameScore(known.score, score)) continue;
       const params = row.params as Params;
-      if (known?.score) completedChanged = true;
+      // A finished trial changed (rare: an edit), or one failed for its losses came back (server/trials/lost-trials.ts).
+      if (known?.score || (known?.state === 'FAILED' && row.state !== 'FAILED')) completedChanged = true;
       const curve = curves.get(row.id);
       const trial: KnownTrial = { state: row.state, params, score, ...(curve ? { curve } : {}) };
       history.weight += weightOf(trial) - weightOf(known);
@@ -348,7 +349,7 @@ export class HistoryCache {
       else history.running.delete(row.number);
     }
     if (completedChanged) {
-      // A completed trial changed (rare: an edit); rebuild the list from the map, by trial number.
+      // Rebuild the lists from the map, by trial number.
       history.completed.length = 0;
       history.failed.length = 0;
       for (const [, t] of [...history.trials].sort((a, b) => a[0] - b[0])) {

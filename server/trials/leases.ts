@@ -1,5 +1,6 @@
 import type { Database } from '../runtime/database.ts';
 import type { Events } from '../runtime/events.ts';
+import { givenUp, lostCountAfter, lostError } from './lost-trials.ts';
 import { nextRevision } from './revisions.ts';
 
 /** The end of a lease of `seconds` from now. */
@@ -26,20 +27,25 @@ const MAX_EXPIRED_PER_CALL = 1000;
 
 /**
  * Marks RUNNING trials whose lease has run out as STALE (in one experiment, or everywhere; at most
- * 1,000 a call) and tells subscribers. Their parameters are then offered again by the next suggest.
+ * 1,000 a call) and tells subscribers. Their parameters are then offered again by the next suggest,
+ * unless they were lost more than the experiment's `maxRetries` times in a row with no progress: then
+ * they are FAILED instead (server/trials/lost-trials.ts).
  */
 export async function expireLeases(store: LeaseStore, experimentId?: string): Promise<number> {
   const { db } = store.database;
   const now = new Date();
   const expired = await db.trial.findMany({
     where: { state: 'RUNNING', leaseExpiresAt: { lt: now }, ...(experimentId ? { experimentId } : {}) },
-    select: { id: true, experimentId: true },
+    select: { id: true, experimentId: true, lastStep: true, checkpointAt: true, attemptAt: true, attemptStep: true, lostCount: true },
     // Bounded work per call: a backlog (every worker gone at once) is worked off over the next calls.
     take: MAX_EXPIRED_PER_CALL,
   });
   if (expired.length === 0) return 0;
-  const owners = await db.experiment.findMany({ where: { id: { in: [...new Set(expired.map((t) => t.experimentId))] } }, select: { id: true, ownerId: true } });
-  const ownerOf = new Map(owners.map((e) => [e.id, e.ownerId]));
+  const experiments = await db.experiment.findMany({
+    where: { id: { in: [...new Set(expired.map((t) => t.experimentId))] } },
+    select: { id: true, ownerId: true, maxRetries: true },
+  });
+  const experimentOf = new Map(experiments.map((e) => [e.id, e]));
   const byExperiment = new Map<string, typeof expired>();
   for (const trial of expired) {
     const group = byExperiment.get(trial.experimentId);
@@ -48,16 +54,31 @@ export async function expireLeases(store: LeaseStore, experimentId?: string): Pr
   }
   let count = 0;
   for (const [id, trials] of byExperiment) {
-    const ids = trials.map((t) => t.id);
+    const experiment = experimentOf.get(id);
+    // Deleted meanwhile: its trials went with it.
+    if (!experiment) continue;
+    // The trials by their lost count after this loss: one update per count.
+    const byCount = new Map<number, string[]>();
+    for (const trial of trials) {
+      const lost = lostCountAfter(trial);
+      const ids = byCount.get(lost);
+      if (ids) ids.push(trial.id);
+      else byCount.set(lost, [trial.id]);
+    }
     const changed = await store.database.transaction(async (tx) => {
       const revision = await nextRevision(tx, id);
-      return tx.trial.updateMany({
-        where: { id: { in: ids }, state: 'RUNNING', leaseExpiresAt: { lt: now } },
-        data: { state: 'STALE', revision },
-      });
+      let changes = 0;
+      for (const [lostCount, ids] of byCount) {
+        const where = { id: { in: ids }, state: 'RUNNING', leaseExpiresAt: { lt: now } };
+        const data = givenUp(lostCount, experiment.maxRetries)
+          ? { state: 'FAILED', error: lostError(lostCount, experiment.maxRetries), completedAt: now, leaseExpiresAt: null, lostCount, revision }
+          : { state: 'STALE', lostCount, revision };
+        changes += (await tx.trial.updateMany({ where, data })).count;
+      }
+      return changes;
     });
-    count += changed.count;
-    for (const trial of trials) store.events.publishTrial(ownerOf.get(id)!, id, trial.id);
+    count += changed;
+    for (const trial of trials) store.events.publishTrial(experiment.ownerId, id, trial.id);
   }
   return count;
 }

@@ -5,6 +5,7 @@ import { storedPruner } from '../pruners/pruner-config.ts';
 import { shouldPrune } from '../pruners/decide.ts';
 import { isReleased, leaseUntil } from './leases.ts';
 import { nextRevision } from './revisions.ts';
+import { failedForLosses, REVIVED } from './lost-trials.ts';
 import { groupIsSettledOrRunning, groupLock } from './trial-groups.ts';
 import type { IntermediateValue } from './trial-result.ts';
 import type { Transaction } from '../runtime/database.ts';
@@ -17,11 +18,12 @@ export const MAX_REPORTS_PER_TRIAL = 10_000;
  * Writes a report's change to a trial that was read in `state`. The lease sweep (expireLeases) takes
  * no lock of the trial's group, so on PostgreSQL it may have marked a RUNNING trial STALE since: then
  * the trial is revived along, as a report of a STALE trial revives it (nobody else can have taken its
- * parameters: re-offers take the group's lock), so a worker told to go on never holds a STALE trial.
+ * parameters: re-offers take the group's lock), so a worker told to go on never holds a STALE trial
  */
 async function writeReport(tx: Transaction, experimentId: string, trialId: string, state: string, data: Prisma.TrialUpdateManyMutationInput): Promise<void> {
   const { count } = await tx.trial.updateMany({ where: { id: trialId, state }, data });
-  if (count === 0) await tx.trial.update({ where: { id: trialId }, data: { state: 'RUNNING', ...data, revision: await nextRevision(tx, experimentId) } });
+  // (or FAILED, lost once too often: a report shows its worker is alive, so it runs on as well).
+  if (count === 0) await tx.trial.update({ where: { id: trialId }, data: { state: 'RUNNING', ...REVIVED, ...data, revision: await nextRevision(tx, experimentId) } });
 }
 
 /** What `report` answers: whether the worker should stop, and the trial as it is now. */
@@ -51,9 +53,11 @@ export async function reportValue<T>(
   const experiment = await database.db.experiment.findUniqueOrThrow({ where: { id: experimentId }, select: { id: true, leaseSeconds: true, pruner: true } });
   const stop = await database.transaction(async (tx) => {
     await database.lockWithin(tx, groupLock(rootId));
-    const trial = await tx.trial.findUniqueOrThrow({ where: { id: trialId }, select: { state: true, number: true, lastStep: true, leaseExpiresAt: true } });
+    const trial = await tx.trial.findUniqueOrThrow({ where: { id: trialId }, select: { state: true, number: true, lastStep: true, leaseExpiresAt: true, lostCount: true } });
     if (trial.state === 'PRUNED') return true;
-    if (trial.state !== 'RUNNING' && trial.state !== 'STALE') {
+    // Failed for its losses, but its worker is alive after all: it comes back as a STALE trial does.
+    const lostFailed = failedForLosses(trial);
+    if (trial.state !== 'RUNNING' && trial.state !== 'STALE' && !lostFailed) {
       throw userError('CONFLICT', `Trial "${trialId}" is already ${trial.state.toLowerCase()}: intermediate values come before the result`, 'trialId');
     }
     const now = new Date();
@@ -61,11 +65,11 @@ export async function reportValue<T>(
     // A STALE trial comes back, as with a heartbeat, unless its parameters were offered again: then
     // another worker has them (or their result is in), and this one is told to stop, as it is not needed.
     // So is one its worker released (given up): its parameters are to be offered again.
-    if (trial.state === 'STALE' && (isReleased(trial) || (await groupIsSettledOrRunning(tx, rootId, trialId)))) return true;
-    const revive = trial.state === 'STALE';
+    if ((trial.state === 'STALE' || lostFailed) && (isReleased(trial) || (await groupIsSettledOrRunning(tx, rootId, trialId)))) return true;
+    const revive = trial.state === 'STALE' || lostFailed;
     const known = await tx.trialReport.findUnique({ where: { trialId_step: { trialId, step: report.step } }, select: { step: true } });
     if (known) {
-      await writeReport(tx, experimentId, trialId, trial.state, { ...renewal, ...(revive ? { state: 'RUNNING', revision: await nextRevision(tx, experimentId) } : {}) });
+      await writeReport(tx, experimentId, trialId, trial.state, { ...renewal, ...(revive ? { state: 'RUNNING', ...REVIVED, revision: await nextRevision(tx, experimentId) } : {}) });
       return false;
     }
     if ((await tx.trialReport.count({ where: { trialId } })) >= MAX_REPORTS_PER_TRIAL) {
@@ -82,7 +86,7 @@ export async function reportValue<T>(
       ...(last ? { lastStep: report.step, lastValue: report.value } : {}),
       ...(judged
         ? { state: 'PRUNED', prunedStep: report.step, completedAt: now, leaseExpiresAt: null, heartbeatAt: now }
-        : { ...renewal, ...(revive ? { state: 'RUNNING' } : {}) }),
+        : { ...renewal, ...(revive ? { state: 'RUNNING', ...REVIVED } : {}) }),
       // The optimizers see a pruned (or revived) trial: the experiment's revision moves.
       ...(judged || revive ? { revision: await nextRevision(tx, experimentId) } : {}),
     });

@@ -3,6 +3,7 @@ import type { SuggestInput } from '../experiments/experiment-input.ts';
 import type { Database } from '../runtime/database.ts';
 import type { Events } from '../runtime/events.ts';
 import { expireLeases, isReleased, leaseUntil } from './leases.ts';
+import { givenUp, groupHighestStep, groupLostCount, lostCountAfter, lostError } from './lost-trials.ts';
 import { nextRevision } from './revisions.ts';
 import { currentVersion, runningTrialData } from './running-trial.ts';
 import { GROUP_IS_FREE, groupIsSettledOrRunning, groupLock, latestGroupCheckpoint } from './trial-groups.ts';
@@ -49,7 +50,7 @@ export async function reuseTrials(deps: ReuseDeps, experiment: Experiment, reque
       if (again) {
         // Renewed, or revived if its lease ran out; a finished one as it is. One whose parameters went to
         // another trial meanwhile gave up the request id: the request is served below, as a new one.
-        const back = again.state === 'RUNNING' || again.state === 'STALE' ? await handBack(deps, experiment, again.id, request, again.retryOfId ?? again.id) : 'finished';
+        const back = again.state === 'RUNNING' || again.state === 'STALE' ? await handBack(deps, experiment, again.id, request, again.retryOfId ?? again.id, false) : 'finished';
         changed ||= back === 'handed back';
         if (back !== 'taken') {
           reuses.push(again.id);
@@ -66,7 +67,8 @@ export async function reuseTrials(deps: ReuseDeps, experiment: Experiment, reque
       if (own) {
         const rootId = own.retryOfId ?? own.id;
         taken.add(own.id).add(rootId);
-        if ((await handBack(deps, experiment, own.id, request, rootId)) === 'handed back') {
+        // Its old process is gone (a reboot): a RUNNING trial's hand-back counts as a loss.
+        if ((await handBack(deps, experiment, own.id, request, rootId, true)) === 'handed back') {
           changed = true;
           reuses.push(own.id);
           continue;
@@ -158,23 +160,40 @@ async function findCandidates(deps: ReuseDeps, experiment: Experiment, requests:
 
 /**
  * What {@link handBack} did: handed the trial back, or why not: its result arrived meanwhile
- * ('finished'), or it is STALE and its parameters went to a copy, or a copy's result came ('taken').
+ * ('finished'), or it is STALE and its parameters went to a copy, or a copy's result came ('taken'),
+ * or it was lost once too often without progress and is FAILED now ('given up').
  */
-type HandBack = 'handed back' | 'finished' | 'taken';
+type HandBack = 'handed back' | 'finished' | 'taken' | 'given up';
 
 /**
  * Hands a trial of group `rootId` back to its holder with a fresh lease (a retried request, or a worker
  * back from a reboot), RUNNING again if it was STALE. A STALE trial whose parameters were taken gives
  * up the request id it holds when this is a retry of that request, so the trial the request gets
- * instead can hold it.
+ * instead can hold it. On a `reboot`, a trial still RUNNING was lost by the process that held it: that
+ * counts as a loss (a STALE one's was counted when its lease ran out), and one lost more than the
+ * experiment's `maxRetries` times in a row with no progress is FAILED instead (server/trials/lost-trials.ts).
  */
-async function handBack(deps: ReuseDeps, experiment: Experiment, trialId: string, request: SuggestInput, rootId: string): Promise<HandBack> {
+async function handBack(deps: ReuseDeps, experiment: Experiment, trialId: string, request: SuggestInput, rootId: string, reboot: boolean): Promise<HandBack> {
   const { database } = deps;
   const handedBack = await database.transaction(async (tx): Promise<HandBack> => {
     // Results take the same lock (recordOutcome): one that is being stored finishes first, and wins.
     await database.lockWithin(tx, groupLock(rootId));
-    const { state, checkpointAt, requestId } = await tx.trial.findUniqueOrThrow({ where: { id: trialId }, select: { state: true, checkpointAt: true, requestId: true } });
+    const attempt = await tx.trial.findUniqueOrThrow({
+      where: { id: trialId },
+      select: { state: true, checkpointAt: true, requestId: true, lastStep: true, attemptAt: true, attemptStep: true, lostCount: true },
+    });
+    const { state, checkpointAt, requestId } = attempt;
     if (state !== 'RUNNING' && state !== 'STALE') return 'finished';
+    const lostCount = reboot && state === 'RUNNING' ? lostCountAfter(attempt) : attempt.lostCount;
+    // (Only on a reboot: a retried request keeps its trial, and its request id, as they are.)
+    if (reboot && givenUp(lostCount, experiment.maxRetries)) {
+      const revision = await nextRevision(tx, experiment.id);
+      await tx.trial.update({
+        where: { id: trialId },
+        data: { state: 'FAILED', error: lostError(lostCount, experiment.maxRetries), completedAt: new Date(), leaseExpiresAt: null, lostCount, revision },
+      });
+      return 'given up';
+    }
     if (state === 'STALE' && (await groupIsSettledOrRunning(tx, rootId, trialId))) {
       if (requestId !== null && requestId === request.requestId) await tx.trial.update({ where: { id: trialId }, data: { requestId: null } });
       return 'taken';
@@ -183,9 +202,12 @@ async function handBack(deps: ReuseDeps, experiment: Experiment, trialId: string
     const latest = state === 'STALE' ? await latestGroupCheckpoint(tx, rootId) : null;
     const newer = latest && (checkpointAt === null || latest.checkpointAt > checkpointAt) ? latest : null;
     const revision = await nextRevision(tx, experiment.id);
+    // A new attempt (not a retried request for a trial still held): progress is counted from here.
+    const fresh = reboot || state === 'STALE';
     await tx.trial.update({
       where: { id: trialId },
       data: {
+        ...(fresh ? { attemptAt: new Date(), attemptStep: await groupHighestStep(tx, rootId), lostCount } : {}),
         state: 'RUNNING',
         instance: request.instance,
         requestId: request.requestId,
@@ -197,7 +219,7 @@ async function handBack(deps: ReuseDeps, experiment: Experiment, trialId: string
     });
     return 'handed back';
   });
-  if (handedBack === 'handed back') deps.events.publishTrial(experiment.ownerId, experiment.id, trialId);
+  if (handedBack === 'handed back' || handedBack === 'given up') deps.events.publishTrial(experiment.ownerId, experiment.id, trialId);
   return handedBack;
 }
 
@@ -219,6 +241,8 @@ async function reoffer(
     if (await groupIsSettledOrRunning(tx, stale.rootId)) return null;
     // The copy resumes from the latest checkpoint of the group, so training goes on instead of restarting.
     const latest = await latestGroupCheckpoint(tx, stale.rootId);
+    // The losses in a row of its latest attempt carry over; progress is counted from the group's highest step.
+    const [lostCount, attemptStep] = [await groupLostCount(tx, stale.rootId), await groupHighestStep(tx, stale.rootId)];
     const { nextTrialNumber, revision } = currentVersion(
       await tx.experiment.update({
         where: { id: experiment.id },
@@ -228,13 +252,18 @@ async function reoffer(
     );
     const trial = await tx.trial.create({
       select: { id: true },
-      data: runningTrialData(
-        experiment,
-        { number: nextTrialNumber - 1, params: stale.params, optimizer: stale.optimizer, retryOfId: stale.rootId, checkpoint: latest },
-        request,
-        revision,
-        now,
-      ),
+      data: {
+        ...runningTrialData(
+          experiment,
+          { number: nextTrialNumber - 1, params: stale.params, optimizer: stale.optimizer, retryOfId: stale.rootId, checkpoint: latest },
+          request,
+          revision,
+          now,
+        ),
+        attemptAt: new Date(now),
+        attemptStep,
+        lostCount,
+      },
     });
     return trial.id;
   });

@@ -10,6 +10,7 @@ import { withStoredSpace } from '../experiments/stored-space.ts';
 import type { Database } from '../runtime/database.ts';
 import type { Events } from '../runtime/events.ts';
 import { isReleased, leaseUntil } from './leases.ts';
+import { failedForLosses, REVIVED } from './lost-trials.ts';
 import { nextRevision } from './revisions.ts';
 import type { HandedOut, SuggestQueue } from './suggest-queue.ts';
 import { StaleExperiment } from './running-trial.ts';
@@ -106,7 +107,7 @@ export async function recordOutcome(deps: TrialDeps, viewer: Viewer, trialId: st
     // The group's trials (by primary key and the retryOf index; a group is a trial and its few copies).
     const group = await tx.trial.findMany({
       where: { OR: [{ id: { in: [trialId, rootId] } }, { retryOfId: rootId }] },
-      select: { id: true, state: true, loss: true, metrics: true, error: true },
+      select: { id: true, state: true, loss: true, metrics: true, error: true, lostCount: true },
       take: MAX_GROUP_READ,
     });
     const trial = group.find((row) => row.id === trialId) ?? (await tx.trial.findUniqueOrThrow({ where: { id: trialId } }));
@@ -120,7 +121,8 @@ export async function recordOutcome(deps: TrialDeps, viewer: Viewer, trialId: st
       const data = outcome.kind === 'failed' ? { error: outcome.error } : { loss: outcome.loss };
       return tx.trial.update({ ...query, where: { id: trialId }, data: { ...data, metrics: outcome.metrics as Prisma.InputJsonObject, revision } });
     }
-    if (trial.state !== 'RUNNING' && trial.state !== 'STALE') {
+    // A trial the server failed for its losses keeps a late result, as a STALE one does.
+    if (trial.state !== 'RUNNING' && trial.state !== 'STALE' && !failedForLosses(trial)) {
       if (sameOutcome(trial, outcome)) return null;
       throw userError('CONFLICT', `Trial "${trialId}" is already ${trial.state.toLowerCase()} with another result`, 'trialId');
     }
@@ -141,6 +143,7 @@ export async function recordOutcome(deps: TrialDeps, viewer: Viewer, trialId: st
         metrics: outcome.metrics as Prisma.InputJsonObject,
         completedAt: new Date(),
         leaseExpiresAt: null,
+        lostCount: 0,
         revision,
       },
     });
@@ -171,11 +174,13 @@ export async function heartbeat(deps: TrialDeps, viewer: Viewer, trialId: string
     await deps.database.withExperimentLock(experimentId, async () => {
       const revived = await deps.database.transaction(async (tx) => {
         await deps.database.lockWithin(tx, groupLock(rootId));
-        const trial = await tx.trial.findUniqueOrThrow({ where: { id: trialId }, select: { state: true, leaseExpiresAt: true } });
-        // A released trial was given up: it stays STALE for its parameters to be offered again.
-        if (trial.state !== 'STALE' || isReleased(trial) || (await groupIsSettledOrRunning(tx, rootId, trialId))) return false;
+        const trial = await tx.trial.findUniqueOrThrow({ where: { id: trialId }, select: { state: true, leaseExpiresAt: true, lostCount: true } });
+        // A released trial was given up: it stays STALE for its parameters to be offered again. One
+        // failed for its losses comes back too: its worker is alive after all.
+        const lostFailed = failedForLosses(trial);
+        if ((trial.state !== 'STALE' && !lostFailed) || isReleased(trial) || (await groupIsSettledOrRunning(tx, rootId, trialId))) return false;
         const revision = await nextRevision(tx, experimentId);
-        await tx.trial.update({ where: { id: trialId }, data: { ...renewal, revision } });
+        await tx.trial.update({ where: { id: trialId }, data: { ...renewal, ...(lostFailed ? REVIVED : {}), revision } });
         return true;
       });
       if (revived) deps.events.publishTrial(viewer.userId, experimentId, trialId);

@@ -175,6 +175,24 @@ describe('the trial page, in Chromium', () => {
     expect((await text('field-lease'))?.trim()).toBe('released by its worker');
   });
 
+  it('shows a trial failed for its losses, live: how often it was lost, and why it is not offered again', async () => {
+    // No retries: the first loss fails it. The server's lease sweep does it, with nobody asking.
+    const doomed = (
+      await gql(
+        `mutation { suggest(experiment: {name: "crashes its workers", parameters: {x: {min: 0, max: 1}}, leaseSeconds: 2, maxRetries: 0}, worker: "oom-1") { id number leaseExpiresAt experiment { id } } }`,
+        {},
+      )
+    ).suggest;
+    await page.goto(`${origin(server)}/experiments/${doomed.experiment.id}/trials/${doomed.number}`);
+    expect(await text('trial-state')).toBe('running');
+    expect(await page.locator('[data-testid=field-lost]').count()).toBe(0);
+    await expect.poll(() => page.locator('.live').textContent(), { timeout: TIMEOUT }).toBe('Live');
+    await server.listening(token, TRIAL_PAGE_SUBSCRIPTIONS, TIMEOUT);
+    await expect.poll(() => text('trial-state'), { timeout: TIMEOUT }).toBe('failed');
+    expect((await text('field-lost'))?.trim()).toBe('once, no progress (max_retries 0)');
+    expect(await text('field-error')).toMatch(/^Lost once with no progress .*max_retries is 0/);
+  });
+
   it('is linked from the trials table', async () => {
     await page.goto(`${origin(server)}/experiments/${trial.experiment.id}`);
     await page.click(`[data-trial="${trial.number}"] a`, { timeout: TIMEOUT });

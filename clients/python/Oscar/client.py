@@ -117,12 +117,12 @@ TRIALS_QUERY = (
 
 #: Keys accepted in the experiment dict given to :meth:`Oscar.suggest`
 #: (the fields of the GraphQL ``ExperimentInput`` type; ``lease_seconds`` is
-#: sent as ``leaseSeconds``, ``max_trials`` as ``maxTrials``).
+#: sent as ``leaseSeconds``, ``max_trials`` as ``maxTrials``, ``max_retries`` as ``maxRetries``).
 EXPERIMENT_FIELDS = (
     "name", "description", "parameters", "resume", "algorithm", "seed", "lease_seconds", "max_trials",
-    "pruner", "objectives", "constraints",
+    "max_retries", "pruner", "objectives", "constraints",
 )
-_GRAPHQL_NAMES = {"lease_seconds": "leaseSeconds", "max_trials": "maxTrials"}
+_GRAPHQL_NAMES = {"lease_seconds": "leaseSeconds", "max_trials": "maxTrials", "max_retries": "maxRetries"}
 
 #: The code of the error a suggest gets once the experiment's trial budget (``max_trials``) is spent.
 BUDGET_SPENT = "TRIAL_BUDGET_SPENT"
@@ -335,7 +335,9 @@ class Oscar:
                 (str), ``seed`` (int), ``lease_seconds`` and ``max_trials`` (the
                 most trials the experiment runs, over all workers; then a suggest
                 for new parameters raises ``OscarError`` with code
-                ``TRIAL_BUDGET_SPENT``, see :meth:`jobs`). The experiment is created on first
+                ``TRIAL_BUDGET_SPENT``, see :meth:`jobs`), ``max_retries`` (how many
+                times in a row a trial lost with no progress is offered again before
+                it is FAILED; default 3). The experiment is created on first
                 use; ``parameters`` maps each parameter name to its search
                 space, e.g. ``{'x': {'min': -10, 'max': 10}}``.
                 ``resume: False`` starts the experiment afresh (its earlier

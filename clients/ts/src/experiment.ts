@@ -64,6 +64,12 @@ export interface Experiment<Parameters extends Record<string, ParameterSpec> = R
    */
   readonly max_trials?: number;
   /**
+   * How many times in a row a lost trial (its worker stopped answering, with no new step reported and
+   * no new checkpoint) is offered again before it is FAILED instead (0 to 1,000; default 3), so
+   * parameters that crash every worker they reach are not offered for ever. Unchanged when resuming and omitted.
+   */
+  readonly max_retries?: number;
+  /**
    * How trials are stopped early from the intermediate values `report` sends: `'median'` (default),
    * `'none'`, `'percentile'`, `'asha'`, `'hyperband'`, or an object such as
    * `{ type: 'asha', min_step: 1, reduction: 3 }` (see the server's README). Unchanged when resuming and omitted.
@@ -135,8 +141,12 @@ export type ParamsOf<E> = E extends { readonly parameters: infer Parameters }
   : Params;
 
 /** The keys an experiment may have, in the Python client's order. */
-const EXPERIMENT_KEYS = ['name', 'description', 'parameters', 'resume', 'algorithm', 'seed', 'lease_seconds', 'max_trials', 'pruner', 'objectives', 'constraints'] as const;
-const GRAPHQL_NAMES: Partial<Record<(typeof EXPERIMENT_KEYS)[number], keyof ExperimentInput>> = { lease_seconds: 'leaseSeconds', max_trials: 'maxTrials' };
+const EXPERIMENT_KEYS = ['name', 'description', 'parameters', 'resume', 'algorithm', 'seed', 'lease_seconds', 'max_trials', 'max_retries', 'pruner', 'objectives', 'constraints'] as const;
+const GRAPHQL_NAMES: Partial<Record<(typeof EXPERIMENT_KEYS)[number], keyof ExperimentInput>> = {
+  lease_seconds: 'leaseSeconds',
+  max_trials: 'maxTrials',
+  max_retries: 'maxRetries',
+};
 
 /**
  * Checks an experiment's keys (the server checks the values) and turns it into the GraphQL

@@ -13,6 +13,8 @@ export type ExperimentInput = {
   description?: string | null | undefined;
   /** Seconds a RUNNING trial is kept without a heartbeat before its parameters are offered again (default 120). */
   leaseSeconds?: number | null | undefined;
+  /** How many times in a row a lost trial (its worker stopped answering, with no new step reported and no new checkpoint since it got the trial) is offered again before it is FAILED instead, from 0 to 1,000, so parameters that crash every worker they reach are not offered for ever. Default 3 for a new experiment; unchanged when resuming and omitted. */
+  maxRetries?: number | null | undefined;
   /** The most trials the experiment runs, from 1 to 1,000,000,000 (re-offered copies of a lost or released trial not counted): once that many have been handed out, a suggest for new parameters is refused with TRIAL_BUDGET_SPENT, while lost and released trials are still offered again. No limit when omitted for a new experiment; unchanged when resuming and omitted. */
   maxTrials?: number | null | undefined;
   name: string;

@@ -13,6 +13,7 @@ export const TrialPage = graphql(`
       objectives
       constraints
       leaseSeconds
+      maxRetries
       trial(number: $number) {
         id
         number
@@ -33,6 +34,7 @@ export const TrialPage = graphql(`
         lastStep
         lastValue
         prunedStep
+        lostCount
         createdAt
         updatedAt
         completedAt

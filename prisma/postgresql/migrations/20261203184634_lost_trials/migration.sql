@@ -1,0 +1,7 @@
+-- AlterTable
+ALTER TABLE "Experiment" ADD COLUMN     "maxRetries" INTEGER NOT NULL DEFAULT 3;
+
+-- AlterTable
+ALTER TABLE "Trial" ADD COLUMN     "attemptAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+ADD COLUMN     "attemptStep" INTEGER,
+ADD COLUMN     "lostCount" INTEGER NOT NULL DEFAULT 0;
