@@ -306,6 +306,42 @@ except OscarError as e:
     expect(bad.stdout.trim()).toBe('BAD_USER_INPUT experiment.max_trials experiment.max_trials must be a whole number from 1 to 1000000000, but got 0');
   });
 
+  it('ends a crash loop: parameters that kill every worker are failed after max_retries, and supervised workers finish the budget', async () => {
+    const token = await server.token('poison-py@example.com');
+    const dir = mkdtempSync(join(tmpdir(), 'oscar-poison-'));
+    const poison = join(dir, 'poison');
+    // The first trial's parameters kill whichever process runs them (out of memory, say), every time.
+    const script = `from Oscar import Oscar
+import os, signal
+s = Oscar(os.environ['OSCAR_TOKEN'], worker=os.environ['WORKER'])
+experiment = {'name': 'Poison', 'parameters': {'x': {'min': 0, 'max': 1}}, 'max_trials': 6, 'lease_seconds': 2, 'max_retries': 1}
+for job in s.jobs(experiment, poll=0.2):
+    if job.number == 1:
+        open(${JSON.stringify(poison)}, 'w').write(repr(job['x']))
+    if os.path.exists(${JSON.stringify(poison)}) and open(${JSON.stringify(poison)}).read() == repr(job['x']):
+        os.kill(os.getpid(), signal.SIGKILL)
+    s.update(job, {'loss': job['x']})`;
+    // A supervisor restarts its worker whenever it dies (at most 20 times), as systemd or Kubernetes would.
+    const supervised = (worker: string) =>
+      exec('bash', ['-c', 'for i in $(seq 1 20); do "$PYTHON" -c "$SCRIPT" && exit 0; echo restarted >&2; done; exit 1'], {
+        env: { ...process.env, PYTHONPATH: site, OSCAR_TOKEN: token, OSCAR_URL: server.url, WORKER: worker, PYTHON, SCRIPT: script },
+      });
+    try {
+      const runs = await Promise.all([supervised('node-a'), supervised('node-b')]);
+      // Both workers ended by themselves, once the budget was spent and nothing ran any more.
+      expect(runs.map((run) => run.stderr.match(/restarted/g)?.length ?? 0).reduce((a, b) => a + b)).toBeGreaterThanOrEqual(2);
+      const read = await server.gql(`{ experiment(name: "Poison") { trials(first: 50) { edges { node { number state params error lostCount } } } } }`, {}, token);
+      const trials: { number: number; state: string; params: { x: number }; error: string | null; lostCount: number }[] = read.data?.experiment.trials.edges.map((e: any) => e.node);
+      const x = Number(readFileSync(poison, 'utf8'));
+      const failed = trials.filter((t) => t.state === 'FAILED');
+      expect(failed).toEqual([expect.objectContaining({ params: { x }, lostCount: 2, error: expect.stringMatching(/^Lost 2 times in a row with no progress/) })]);
+      expect(trials.filter((t) => t.params.x === x).every((t) => t.state === 'FAILED' || t.state === 'STALE')).toBe(true);
+      expect(trials.filter((t) => t.state === 'COMPLETED')).toHaveLength(5);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
+
   it('runs a grid search on three workers with jobs(): every point once, then each ends by itself', async () => {
     const token = await server.token('grid-py@example.com');
     const env = { ...process.env, PYTHONPATH: site, OSCAR_TOKEN: token, OSCAR_URL: server.url };
