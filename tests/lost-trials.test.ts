@@ -156,10 +156,11 @@ describe('a trial whose workers keep dying', () => {
     await ask('w2');
     expect((await trials(name))[0]).toMatchObject({ state: 'FAILED', lostCount: 1 });
     const beat = (await gql(HEARTBEAT, { id: slow.id })).heartbeat;
-    expect(beat).toMatchObject({ state: 'RUNNING', error: null, lostCount: 1 });
+    // Not lost after all: that loss is taken back.
+    expect(beat).toMatchObject({ state: 'RUNNING', error: null, lostCount: 0 });
     await leaseRunsOut(beat.leaseExpiresAt);
     await ask('w3');
-    expect((await trials(name))[0]).toMatchObject({ state: 'FAILED', lostCount: 2 });
+    expect((await trials(name))[0]).toMatchObject({ state: 'FAILED', lostCount: 1 });
     const late = (await gql(UPDATE, { id: slow.id, result: { loss: 0.25 } })).update;
     expect(late).toMatchObject({ state: 'COMPLETED', loss: 0.25, error: null, lostCount: 0 });
     // Sent again (a retry), it is the same result.
@@ -178,6 +179,95 @@ describe('a trial whose workers keep dying', () => {
     expect((await trials(name)).find((t) => t.id === third.id)).toMatchObject({ state: 'FAILED' });
     await gql(CHECKPOINT, { id: third.id, data: { epoch: 3 } });
     expect((await trials(name)).find((t) => t.id === third.id)).toMatchObject({ state: 'RUNNING', error: null });
+  });
+});
+
+describe('what counts as a loss in a row', () => {
+  it('a release after progress starts the count again: the trial is not failed on its next loss', async () => {
+    const name = 'Released after progress';
+    const ask = (worker: string) => suggest({ name, lease: 2, retries: 1, worker });
+    const first = await ask('w1');
+    await leaseRunsOut(first.leaseExpiresAt);
+    const second = await ask('w2');
+    expect(second.lostCount).toBe(1);
+    await gql(REPORT, { id: second.id, step: 1, value: 0.5 });
+    await gql(RELEASE, { id: second.id });
+    const third = await ask('w3');
+    expect(third).toMatchObject({ retryOf: { id: first.id }, lostCount: 0 });
+    await leaseRunsOut(third.leaseExpiresAt);
+    const fourth = await ask('w4');
+    expect(fourth).toMatchObject({ retryOf: { id: first.id }, lostCount: 1 });
+  });
+
+  it('a trial revived by its worker is the latest attempt: its progress counts for the next copy', async () => {
+    const name = 'Revived then lost';
+    const ask = (worker: string) => suggest({ name, lease: 2, retries: 3, worker });
+    const first = await ask('w1');
+    await leaseRunsOut(first.leaseExpiresAt);
+    const second = await ask('w2');
+    // The server's lease sweep marks the copy STALE (nobody asks meanwhile, so no copy is made).
+    const states = async () => (await trials(name)).map((t) => [t.number, t.state, t.lostCount]);
+    await waitUntil(async () => JSON.stringify(await states()) === JSON.stringify([[1, 'STALE', 1], [2, 'STALE', 2]]), 30_000);
+    // The first worker was alive: it comes back, reports a new step and is lost again, with progress.
+    expect((await gql(HEARTBEAT, { id: first.id })).heartbeat).toMatchObject({ state: 'RUNNING', lostCount: 0 });
+    const reported = (await gql(REPORT, { id: first.id, step: 1, value: 0.5 })).report.trial;
+    await leaseRunsOut(reported.leaseExpiresAt);
+    const copy = await ask('w4');
+    expect(copy).toMatchObject({ retryOf: { id: first.id }, lostCount: 0 });
+  });
+
+  it('a worker back from a reboot into an older trial of the group carries the group’s count on', async () => {
+    const name = 'Older trial back';
+    const ask = (worker: string, instance: string) => suggest({ name, lease: 2, retries: 2, worker, instance });
+    const first = await ask('w1', 'boot-1');
+    await leaseRunsOut(first.leaseExpiresAt);
+    const second = await ask('w2', 'a');
+    await leaseRunsOut(second.leaseExpiresAt);
+    const back = await ask('w1', 'boot-2');
+    expect(back).toMatchObject({ id: first.id, lostCount: 2 });
+    await leaseRunsOut(back.leaseExpiresAt);
+    expect((await ask('w3', 'b')).retryOf).toBeNull();
+    expect((await trials(name)).map((t) => [t.number, t.state, t.lostCount])).toEqual([
+      [1, 'FAILED', 3],
+      [2, 'STALE', 2],
+      [3, 'RUNNING', 0],
+    ]);
+  });
+
+  it('fails no copy of parameters that have a result: the original\'s late result turns a copy failed for its losses STALE', async () => {
+    const name = 'Late original';
+    const ask = (worker: string) => suggest({ name, lease: 2, retries: 1, worker });
+    const first = await ask('w1');
+    await leaseRunsOut(first.leaseExpiresAt);
+    const copy = await ask('w2');
+    await leaseRunsOut(copy.leaseExpiresAt);
+    expect((await ask('w3')).retryOf).toBeNull();
+    expect((await trials(name)).slice(0, 2).map((t) => [t.number, t.state, t.lostCount])).toEqual([
+      [1, 'STALE', 1],
+      [2, 'FAILED', 2],
+    ]);
+    expect((await gql(UPDATE, { id: first.id, result: { loss: 0.3 } })).update).toMatchObject({ state: 'COMPLETED', lostCount: 0 });
+    expect((await trials(name)).slice(0, 2).map((t) => [t.number, t.state, t.error])).toEqual([
+      [1, 'COMPLETED', null],
+      [2, 'STALE', null],
+    ]);
+  });
+
+  it('fails no copy of parameters that have a result: a copy lost after the original\'s late result goes STALE', async () => {
+    const name = 'Result then lost';
+    const ask = (worker: string) => suggest({ name, lease: 2, retries: 1, worker });
+    const first = await ask('w1');
+    await leaseRunsOut(first.leaseExpiresAt);
+    const copy = await ask('w2');
+    expect(copy.lostCount).toBe(1);
+    expect((await gql(UPDATE, { id: first.id, result: { loss: 0.3 } })).update).toMatchObject({ state: 'COMPLETED' });
+    // The copy's worker dies too: a second loss in a row, but its parameters have their result.
+    await leaseRunsOut(copy.leaseExpiresAt);
+    expect((await ask('w3')).retryOf).toBeNull();
+    expect((await trials(name)).slice(0, 2).map((t) => [t.number, t.state, t.error])).toEqual([
+      [1, 'COMPLETED', null],
+      [2, 'STALE', null],
+    ]);
   });
 });
 

@@ -4,7 +4,7 @@ import { badInput, userError } from '../errors.ts';
 import { checkJson, type Metrics } from './trial-result.ts';
 import { heartbeat, type TrialDeps, type TrialQuery } from './trials.ts';
 import { failedForLosses } from './lost-trials.ts';
-import { groupLock } from './trial-groups.ts';
+import { groupIsSettledOrRunning, groupLock } from './trial-groups.ts';
 import { nextRevision } from './revisions.ts';
 
 /** The most JSON text a checkpoint record may take: where to find a model's state, not the state itself. */
@@ -40,8 +40,10 @@ export async function saveCheckpoint(deps: TrialDeps, viewer: Viewer, trialId: s
     await database.lockWithin(tx, groupLock(rootId));
     const trial = await tx.trial.findUniqueOrThrow({ where: { id: trialId }, select: { state: true, lostCount: true } });
     const { state } = trial;
-    // One failed for its losses is kept and revived (by the heartbeat below): its worker is alive after all.
-    if (state !== 'RUNNING' && state !== 'STALE' && !failedForLosses(trial)) {
+    // One failed for its losses is kept and revived (by the heartbeat below): its worker is alive after
+    // all; unless its parameters got an outcome or a runner meanwhile, as for a STALE trial's heartbeat.
+    const revivable = failedForLosses(trial) && !(await groupIsSettledOrRunning(tx, rootId, trialId));
+    if (state !== 'RUNNING' && state !== 'STALE' && !revivable) {
       throw userError('CONFLICT', `Trial "${trialId}" is already ${state.toLowerCase()}: only a running trial takes checkpoints`, 'trialId');
     }
     // A change like any other: `trialUpdated(since:)` replays it to a page that read before it.

@@ -1,6 +1,7 @@
 import type { Database } from '../runtime/database.ts';
 import type { Events } from '../runtime/events.ts';
 import { givenUp, lostCountAfter, lostError } from './lost-trials.ts';
+import { groupIsSettledOrRunning, OUTCOMES } from './trial-groups.ts';
 import { nextRevision } from './revisions.ts';
 
 /** The end of a lease of `seconds` from now. */
@@ -36,7 +37,7 @@ export async function expireLeases(store: LeaseStore, experimentId?: string): Pr
   const now = new Date();
   const expired = await db.trial.findMany({
     where: { state: 'RUNNING', leaseExpiresAt: { lt: now }, ...(experimentId ? { experimentId } : {}) },
-    select: { id: true, experimentId: true, lastStep: true, checkpointAt: true, attemptAt: true, attemptStep: true, lostCount: true },
+    select: { id: true, experimentId: true, retryOfId: true, lastStep: true, checkpointAt: true, attemptAt: true, attemptStep: true, lostCount: true },
     // Bounded work per call: a backlog (every worker gone at once) is worked off over the next calls.
     take: MAX_EXPIRED_PER_CALL,
   });
@@ -57,20 +58,23 @@ export async function expireLeases(store: LeaseStore, experimentId?: string): Pr
     const experiment = experimentOf.get(id);
     // Deleted meanwhile: its trials went with it.
     if (!experiment) continue;
-    // The trials by their lost count after this loss: one update per count.
-    const byCount = new Map<number, string[]>();
-    for (const trial of trials) {
-      const lost = lostCountAfter(trial);
-      const ids = byCount.get(lost);
-      if (ids) ids.push(trial.id);
-      else byCount.set(lost, [trial.id]);
-    }
     const changed = await store.database.transaction(async (tx) => {
+      // The trials by their lost count after this loss, and whether they are given up: one update per kind.
+      const kinds = new Map<string, { lostCount: number; failed: boolean; ids: string[] }>();
+      for (const trial of trials) {
+        const lostCount = lostCountAfter(trial);
+        // A trial whose parameters have an outcome already (a late result of the original) is not failed: it is only lost.
+        const failed = givenUp(lostCount, experiment.maxRetries) && !(await groupIsSettledOrRunning(tx, trial.retryOfId ?? trial.id, trial.id, OUTCOMES));
+        const key = `${lostCount}:${failed}`;
+        const kind = kinds.get(key);
+        if (kind) kind.ids.push(trial.id);
+        else kinds.set(key, { lostCount, failed, ids: [trial.id] });
+      }
       const revision = await nextRevision(tx, id);
       let changes = 0;
-      for (const [lostCount, ids] of byCount) {
+      for (const { lostCount, failed, ids } of kinds.values()) {
         const where = { id: { in: ids }, state: 'RUNNING', leaseExpiresAt: { lt: now } };
-        const data = givenUp(lostCount, experiment.maxRetries)
+        const data = failed
           ? { state: 'FAILED', error: lostError(lostCount, experiment.maxRetries), completedAt: now, leaseExpiresAt: null, lostCount, revision }
           : { state: 'STALE', lostCount, revision };
         changes += (await tx.trial.updateMany({ where, data })).count;

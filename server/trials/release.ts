@@ -1,6 +1,7 @@
 import type { Viewer } from '../accounts/auth.ts';
 import { notFoundIfDeleted } from '../errors.ts';
 import { isReleased } from './leases.ts';
+import { madeProgress, NOT_FAILED } from './lost-trials.ts';
 import { nextRevision } from './revisions.ts';
 import { groupLock } from './trial-groups.ts';
 import type { TrialDeps, TrialQuery } from './trials.ts';
@@ -21,11 +22,17 @@ export async function releaseTrial(deps: TrialDeps, viewer: Viewer, trialId: str
   const { database } = deps;
   const changed = await database.transaction(async (tx) => {
     await database.lockWithin(tx, groupLock(rootId));
-    const trial = await tx.trial.findUniqueOrThrow({ where: { id: trialId }, select: { state: true, leaseExpiresAt: true } });
+    const trial = await tx.trial.findUniqueOrThrow({
+      where: { id: trialId },
+      select: { state: true, leaseExpiresAt: true, lastStep: true, checkpointAt: true, attemptAt: true, attemptStep: true, lostCount: true },
+    });
     if (trial.state !== 'RUNNING' && (trial.state !== 'STALE' || isReleased(trial))) return false;
+    // Not a loss (server/trials/lost-trials.ts): a STALE trial's lease end is taken back, as its worker is
+    // alive; an attempt that made progress starts the count again.
+    const lostCount = madeProgress(trial) ? 0 : trial.state === 'STALE' ? Math.max(0, trial.lostCount - 1) : trial.lostCount;
     // The optimizers no longer see it running, and `trialUpdated(since:)` replays the change: a new revision.
     const revision = await nextRevision(tx, experimentId);
-    await tx.trial.update({ where: { id: trialId }, data: { state: 'STALE', leaseExpiresAt: null, revision } });
+    await tx.trial.update({ where: { id: trialId }, data: { state: 'STALE', leaseExpiresAt: null, ...NOT_FAILED, lostCount, revision } });
     return true;
   }).catch(notFoundIfDeleted(`Trial "${trialId}" was deleted with its experiment`, 'trialId'));
   if (changed) deps.events.publishTrial(viewer.userId, experimentId, trialId);

@@ -5,7 +5,7 @@ import { storedPruner } from '../pruners/pruner-config.ts';
 import { shouldPrune } from '../pruners/decide.ts';
 import { isReleased, leaseUntil } from './leases.ts';
 import { nextRevision } from './revisions.ts';
-import { failedForLosses, REVIVED } from './lost-trials.ts';
+import { failedForLosses, NOT_FAILED, revival } from './lost-trials.ts';
 import { groupIsSettledOrRunning, groupLock } from './trial-groups.ts';
 import type { IntermediateValue } from './trial-result.ts';
 import type { Transaction } from '../runtime/database.ts';
@@ -20,10 +20,13 @@ export const MAX_REPORTS_PER_TRIAL = 10_000;
  * the trial is revived along, as a report of a STALE trial revives it (nobody else can have taken its
  * parameters: re-offers take the group's lock), so a worker told to go on never holds a STALE trial
  */
-async function writeReport(tx: Transaction, experimentId: string, trialId: string, state: string, data: Prisma.TrialUpdateManyMutationInput): Promise<void> {
-  const { count } = await tx.trial.updateMany({ where: { id: trialId, state }, data });
-  // (or FAILED, lost once too often: a report shows its worker is alive, so it runs on as well).
-  if (count === 0) await tx.trial.update({ where: { id: trialId }, data: { state: 'RUNNING', ...REVIVED, ...data, revision: await nextRevision(tx, experimentId) } });
+async function writeReport(tx: Transaction, experimentId: string, trialId: string, read: { state: string; lostCount: number }, data: Prisma.TrialUpdateManyMutationInput): Promise<void> {
+  const { count } = await tx.trial.updateMany({ where: { id: trialId, state: read.state }, data });
+  // (or FAILED, lost once too often: a report shows its worker is alive, so it runs on as well, with the
+  // count of losses it had before the sweep).
+  if (count === 0) {
+    await tx.trial.update({ where: { id: trialId }, data: { state: 'RUNNING', ...NOT_FAILED, lostCount: read.lostCount, ...data, revision: await nextRevision(tx, experimentId) } });
+  }
 }
 
 /** What `report` answers: whether the worker should stop, and the trial as it is now. */
@@ -69,7 +72,7 @@ export async function reportValue<T>(
     const revive = trial.state === 'STALE' || lostFailed;
     const known = await tx.trialReport.findUnique({ where: { trialId_step: { trialId, step: report.step } }, select: { step: true } });
     if (known) {
-      await writeReport(tx, experimentId, trialId, trial.state, { ...renewal, ...(revive ? { state: 'RUNNING', ...REVIVED, revision: await nextRevision(tx, experimentId) } : {}) });
+      await writeReport(tx, experimentId, trialId, trial, { ...renewal, ...(revive ? { state: 'RUNNING', ...(await revival(tx, rootId, trial.lostCount)), revision: await nextRevision(tx, experimentId) } : {}) });
       return false;
     }
     if ((await tx.trialReport.count({ where: { trialId } })) >= MAX_REPORTS_PER_TRIAL) {
@@ -82,11 +85,13 @@ export async function reportValue<T>(
     const judged =
       last &&
       (await shouldPrune(tx, storedPruner(experiment.pruner), { experimentId, trialId, number: trial.number, step: report.step, value: report.value, previousStep: trial.lastStep }));
-    await writeReport(tx, experimentId, trialId, trial.state, {
+    const revived = revive ? await revival(tx, rootId, trial.lostCount) : null;
+    await writeReport(tx, experimentId, trialId, trial, {
       ...(last ? { lastStep: report.step, lastValue: report.value } : {}),
       ...(judged
-        ? { state: 'PRUNED', prunedStep: report.step, completedAt: now, leaseExpiresAt: null, heartbeatAt: now }
-        : { ...renewal, ...(revive ? { state: 'RUNNING', ...REVIVED } : {}) }),
+        ? // An outcome: no losses in a row any more.
+          { state: 'PRUNED', prunedStep: report.step, completedAt: now, leaseExpiresAt: null, heartbeatAt: now, ...(revived ? { error: null } : {}), lostCount: 0 }
+        : { ...renewal, ...(revived ? { state: 'RUNNING', ...revived } : {}) }),
       // The optimizers see a pruned (or revived) trial: the experiment's revision moves.
       ...(judged || revive ? { revision: await nextRevision(tx, experimentId) } : {}),
     });

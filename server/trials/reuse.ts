@@ -3,10 +3,10 @@ import type { SuggestInput } from '../experiments/experiment-input.ts';
 import type { Database } from '../runtime/database.ts';
 import type { Events } from '../runtime/events.ts';
 import { expireLeases, isReleased, leaseUntil } from './leases.ts';
-import { givenUp, groupHighestStep, groupLostCount, lostCountAfter, lostError } from './lost-trials.ts';
+import { givenUp, groupHighestStep, groupLostCount, lostCountAfter, lostError, NOT_FAILED } from './lost-trials.ts';
 import { nextRevision } from './revisions.ts';
 import { currentVersion, runningTrialData } from './running-trial.ts';
-import { GROUP_IS_FREE, groupIsSettledOrRunning, groupLock, latestGroupCheckpoint } from './trial-groups.ts';
+import { GROUP_IS_FREE, groupIsSettledOrRunning, groupLock, latestGroupCheckpoint, OUTCOMES } from './trial-groups.ts';
 
 /** What reusing trials needs from the runtime. */
 export interface ReuseDeps {
@@ -184,9 +184,11 @@ async function handBack(deps: ReuseDeps, experiment: Experiment, trialId: string
     });
     const { state, checkpointAt, requestId } = attempt;
     if (state !== 'RUNNING' && state !== 'STALE') return 'finished';
-    const lostCount = reboot && state === 'RUNNING' ? lostCountAfter(attempt) : attempt.lostCount;
+    // A RUNNING trial is its group's latest attempt; a STALE one may have had copies since: the group's count.
+    const lostCount = state === 'RUNNING' ? (reboot ? lostCountAfter(attempt) : attempt.lostCount) : await groupLostCount(tx, rootId);
     // (Only on a reboot: a retried request keeps its trial, and its request id, as they are.)
-    if (reboot && givenUp(lostCount, experiment.maxRetries)) {
+    // (Nor when its parameters have an outcome already: it is not failed beside it.)
+    if (reboot && givenUp(lostCount, experiment.maxRetries) && !(await groupIsSettledOrRunning(tx, rootId, trialId, OUTCOMES))) {
       const revision = await nextRevision(tx, experiment.id);
       await tx.trial.update({
         where: { id: trialId },
@@ -208,6 +210,7 @@ async function handBack(deps: ReuseDeps, experiment: Experiment, trialId: string
       where: { id: trialId },
       data: {
         ...(fresh ? { attemptAt: new Date(), attemptStep: await groupHighestStep(tx, rootId), lostCount } : {}),
+        ...NOT_FAILED,
         state: 'RUNNING',
         instance: request.instance,
         requestId: request.requestId,

@@ -9,6 +9,9 @@ import type { Db, Transaction } from '../runtime/database.ts';
 /** States in which a group of trials with the same parameters needs no new copy. */
 export const SETTLED_OR_RUNNING = ['RUNNING', 'COMPLETED', 'FAILED', 'DUPLICATE', 'PRUNED'];
 
+/** States of a trial with an outcome. */
+export const OUTCOMES = ['COMPLETED', 'FAILED', 'DUPLICATE', 'PRUNED'];
+
 /** The lock that results, re-offers and hand-backs of one group take in turn (Database.lockWithin). */
 export function groupLock(rootId: string): string {
   return `trial-group:${rootId}`;

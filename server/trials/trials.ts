@@ -10,7 +10,7 @@ import { withStoredSpace } from '../experiments/stored-space.ts';
 import type { Database } from '../runtime/database.ts';
 import type { Events } from '../runtime/events.ts';
 import { isReleased, leaseUntil } from './leases.ts';
-import { failedForLosses, REVIVED } from './lost-trials.ts';
+import { failedForLosses, NOT_FAILED, revival } from './lost-trials.ts';
 import { nextRevision } from './revisions.ts';
 import type { HandedOut, SuggestQueue } from './suggest-queue.ts';
 import { StaleExperiment } from './running-trial.ts';
@@ -111,6 +111,9 @@ export async function recordOutcome(deps: TrialDeps, viewer: Viewer, trialId: st
       take: MAX_GROUP_READ,
     });
     const trial = group.find((row) => row.id === trialId) ?? (await tx.trial.findUniqueOrThrow({ where: { id: trialId } }));
+    // Copies failed for their losses were lost, not failed, and these parameters now have an outcome:
+    // STALE, as lost trials are, so the optimizers do not see them failed beside it.
+    const lostCopies = { OR: [{ id: rootId }, { retryOfId: rootId }], id: { not: trialId }, state: 'FAILED', lostCount: { gt: 0 } };
     if (trial.state === 'PRUNED') {
       // Stopped early: it stays PRUNED. Its first outcome is kept, as a finished trial's is: a result as
       // its final value (what the optimizers learn from), or a failure's error (the worker's code
@@ -133,6 +136,7 @@ export async function recordOutcome(deps: TrialDeps, viewer: Viewer, trialId: st
         (group.length === MAX_GROUP_READ && (await groupIsSettledOrRunning(tx, rootId, trialId, ['COMPLETED']))));
     // Taking the revision also moves the experiment's updatedAt (its last activity).
     const revision = await nextRevision(tx, experimentId);
+    await tx.trial.updateMany({ where: lostCopies, data: { state: 'STALE', ...NOT_FAILED, revision } });
     return tx.trial.update({
       ...query,
       where: { id: trialId },
@@ -180,7 +184,7 @@ export async function heartbeat(deps: TrialDeps, viewer: Viewer, trialId: string
         const lostFailed = failedForLosses(trial);
         if ((trial.state !== 'STALE' && !lostFailed) || isReleased(trial) || (await groupIsSettledOrRunning(tx, rootId, trialId))) return false;
         const revision = await nextRevision(tx, experimentId);
-        await tx.trial.update({ where: { id: trialId }, data: { ...renewal, ...(lostFailed ? REVIVED : {}), revision } });
+        await tx.trial.update({ where: { id: trialId }, data: { ...renewal, ...(await revival(tx, rootId, trial.lostCount)), revision } });
         return true;
       });
       if (revived) deps.events.publishTrial(viewer.userId, experimentId, trialId);
