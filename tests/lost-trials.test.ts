@@ -199,6 +199,23 @@ describe('what counts as a loss in a row', () => {
     expect(fourth).toMatchObject({ retryOf: { id: first.id }, lostCount: 1 });
   });
 
+  it('a release after the lease ran out keeps the loss counted (a hung worker a watchdog stops)', async () => {
+    const name = 'Hung then released';
+    const ask = (worker: string) => suggest({ name, lease: 2, retries: 1, worker });
+    const first = await ask('w1');
+    // The server's lease sweep marks it STALE; then the hung worker is stopped, and releases it.
+    await waitUntil(async () => (await trials(name))[0]!.state === 'STALE', 30_000);
+    await gql(RELEASE, { id: first.id });
+    const other = await ask('w-other');
+    expect(other).toMatchObject({ retryOf: { id: first.id }, lostCount: 1 });
+    await leaseRunsOut(other.leaseExpiresAt);
+    expect((await ask('w3')).retryOf).toBeNull();
+    expect((await trials(name)).slice(0, 2).map((t) => [t.number, t.state, t.lostCount])).toEqual([
+      [1, 'STALE', 1],
+      [2, 'FAILED', 2],
+    ]);
+  });
+
   it('a trial revived by its worker is the latest attempt: its progress counts for the next copy', async () => {
     const name = 'Revived then lost';
     const ask = (worker: string) => suggest({ name, lease: 2, retries: 3, worker });
@@ -209,7 +226,8 @@ describe('what counts as a loss in a row', () => {
     const states = async () => (await trials(name)).map((t) => [t.number, t.state, t.lostCount]);
     await waitUntil(async () => JSON.stringify(await states()) === JSON.stringify([[1, 'STALE', 1], [2, 'STALE', 2]]), 30_000);
     // The first worker was alive: it comes back, reports a new step and is lost again, with progress.
-    expect((await gql(HEARTBEAT, { id: first.id })).heartbeat).toMatchObject({ state: 'RUNNING', lostCount: 0 });
+    // Its own loss is taken back; its copy's stays counted.
+    expect((await gql(HEARTBEAT, { id: first.id })).heartbeat).toMatchObject({ state: 'RUNNING', lostCount: 1 });
     const reported = (await gql(REPORT, { id: first.id, step: 1, value: 0.5 })).report.trial;
     await leaseRunsOut(reported.leaseExpiresAt);
     const copy = await ask('w4');

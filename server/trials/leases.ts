@@ -1,7 +1,7 @@
 import type { Database } from '../runtime/database.ts';
 import type { Events } from '../runtime/events.ts';
 import { givenUp, lostCountAfter, lostError } from './lost-trials.ts';
-import { groupIsSettledOrRunning, OUTCOMES } from './trial-groups.ts';
+import { groupLock, OUTCOMES } from './trial-groups.ts';
 import { nextRevision } from './revisions.ts';
 
 /** The end of a lease of `seconds` from now. */
@@ -59,12 +59,23 @@ export async function expireLeases(store: LeaseStore, experimentId?: string): Pr
     // Deleted meanwhile: its trials went with it.
     if (!experiment) continue;
     const changed = await store.database.transaction(async (tx) => {
+      // A trial whose parameters have an outcome already (a late result of the original) is not failed:
+      // it is only lost. Those given up are few: their groups are locked (in order), so no result lands
+      // between this look and the update, and read in one query.
+      const roots = [...new Set(trials.filter((t) => givenUp(lostCountAfter(t), experiment.maxRetries)).map((t) => t.retryOfId ?? t.id))].sort();
+      for (const root of roots) await store.database.lockWithin(tx, groupLock(root));
+      const withOutcome = new Set(
+        roots.length === 0
+          ? []
+          : (await tx.trial.findMany({ where: { state: { in: OUTCOMES }, OR: [{ id: { in: roots } }, { retryOfId: { in: roots } }] }, select: { id: true, retryOfId: true } })).map(
+              (row) => row.retryOfId ?? row.id,
+            ),
+      );
       // The trials by their lost count after this loss, and whether they are given up: one update per kind.
       const kinds = new Map<string, { lostCount: number; failed: boolean; ids: string[] }>();
       for (const trial of trials) {
         const lostCount = lostCountAfter(trial);
-        // A trial whose parameters have an outcome already (a late result of the original) is not failed: it is only lost.
-        const failed = givenUp(lostCount, experiment.maxRetries) && !(await groupIsSettledOrRunning(tx, trial.retryOfId ?? trial.id, trial.id, OUTCOMES));
+        const failed = givenUp(lostCount, experiment.maxRetries) && !withOutcome.has(trial.retryOfId ?? trial.id);
         const key = `${lostCount}:${failed}`;
         const kind = kinds.get(key);
         if (kind) kind.ids.push(trial.id);

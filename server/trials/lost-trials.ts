@@ -69,12 +69,12 @@ export async function groupHighestStep(client: Db | Transaction, rootId: string)
 
 /**
  * What a STALE trial, or one failed for its losses, becomes when its worker turns out alive (a
- * heartbeat, report or checkpoint): the loss its lease's end counted is taken back (it was not lost,
- * only silent), its error and end are cleared, and a new attempt starts, from which progress counts
+ * heartbeat, report or checkpoint): the loss its lease's end counted is taken back from its group's
+ * count (it was not lost, only silent), its error and end are cleared, and a new attempt starts, from which progress counts
  * (and which is the group's latest, whose count a copy carries on).
  */
-export async function revival(tx: Transaction, rootId: string, lostCount: number) {
-  return { error: null, completedAt: null, lostCount: Math.max(0, lostCount - 1), attemptAt: new Date(), attemptStep: await groupHighestStep(tx, rootId) };
+export async function revival(tx: Transaction, rootId: string) {
+  return { error: null, completedAt: null, lostCount: Math.max(0, (await groupLostCount(tx, rootId)) - 1), attemptAt: new Date(), attemptStep: await groupHighestStep(tx, rootId) };
 }
 
 /** Fields cleared whenever a trial is written RUNNING or STALE again: a loss's failure, should the sweep have written one meanwhile. */

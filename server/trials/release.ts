@@ -27,9 +27,9 @@ export async function releaseTrial(deps: TrialDeps, viewer: Viewer, trialId: str
       select: { state: true, leaseExpiresAt: true, lastStep: true, checkpointAt: true, attemptAt: true, attemptStep: true, lostCount: true },
     });
     if (trial.state !== 'RUNNING' && (trial.state !== 'STALE' || isReleased(trial))) return false;
-    // Not a loss (server/trials/lost-trials.ts): a STALE trial's lease end is taken back, as its worker is
-    // alive; an attempt that made progress starts the count again.
-    const lostCount = madeProgress(trial) ? 0 : trial.state === 'STALE' ? Math.max(0, trial.lostCount - 1) : trial.lostCount;
+    // Not a loss (server/trials/lost-trials.ts), but a loss its lease's end counted stays counted (a hung
+    // worker stopped by a watchdog releases); an attempt that made progress starts the count again.
+    const lostCount = madeProgress(trial) ? 0 : trial.lostCount;
     // The optimizers no longer see it running, and `trialUpdated(since:)` replays the change: a new revision.
     const revision = await nextRevision(tx, experimentId);
     await tx.trial.update({ where: { id: trialId }, data: { state: 'STALE', leaseExpiresAt: null, ...NOT_FAILED, lostCount, revision } });

@@ -72,7 +72,7 @@ export async function reportValue<T>(
     const revive = trial.state === 'STALE' || lostFailed;
     const known = await tx.trialReport.findUnique({ where: { trialId_step: { trialId, step: report.step } }, select: { step: true } });
     if (known) {
-      await writeReport(tx, experimentId, trialId, trial, { ...renewal, ...(revive ? { state: 'RUNNING', ...(await revival(tx, rootId, trial.lostCount)), revision: await nextRevision(tx, experimentId) } : {}) });
+      await writeReport(tx, experimentId, trialId, trial, { ...renewal, ...(revive ? { state: 'RUNNING', ...(await revival(tx, rootId)), revision: await nextRevision(tx, experimentId) } : {}) });
       return false;
     }
     if ((await tx.trialReport.count({ where: { trialId } })) >= MAX_REPORTS_PER_TRIAL) {
@@ -85,7 +85,7 @@ export async function reportValue<T>(
     const judged =
       last &&
       (await shouldPrune(tx, storedPruner(experiment.pruner), { experimentId, trialId, number: trial.number, step: report.step, value: report.value, previousStep: trial.lastStep }));
-    const revived = revive ? await revival(tx, rootId, trial.lostCount) : null;
+    const revived = revive ? await revival(tx, rootId) : null;
     await writeReport(tx, experimentId, trialId, trial, {
       ...(last ? { lastStep: report.step, lastValue: report.value } : {}),
       ...(judged

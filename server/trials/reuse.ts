@@ -184,8 +184,10 @@ async function handBack(deps: ReuseDeps, experiment: Experiment, trialId: string
     });
     const { state, checkpointAt, requestId } = attempt;
     if (state !== 'RUNNING' && state !== 'STALE') return 'finished';
-    // A RUNNING trial is its group's latest attempt; a STALE one may have had copies since: the group's count.
-    const lostCount = state === 'RUNNING' ? (reboot ? lostCountAfter(attempt) : attempt.lostCount) : await groupLostCount(tx, rootId);
+    // A RUNNING trial is its group's latest attempt; a STALE one may have had copies since: the group's
+    // count, less the loss its lease's end counted when this is a retried request (its worker never got it).
+    const lostCount =
+      state === 'RUNNING' ? (reboot ? lostCountAfter(attempt) : attempt.lostCount) : Math.max(0, (await groupLostCount(tx, rootId)) - (reboot ? 0 : 1));
     // (Only on a reboot: a retried request keeps its trial, and its request id, as they are.)
     // (Nor when its parameters have an outcome already: it is not failed beside it.)
     if (reboot && givenUp(lostCount, experiment.maxRetries) && !(await groupIsSettledOrRunning(tx, rootId, trialId, OUTCOMES))) {

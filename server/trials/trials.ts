@@ -184,7 +184,7 @@ export async function heartbeat(deps: TrialDeps, viewer: Viewer, trialId: string
         const lostFailed = failedForLosses(trial);
         if ((trial.state !== 'STALE' && !lostFailed) || isReleased(trial) || (await groupIsSettledOrRunning(tx, rootId, trialId))) return false;
         const revision = await nextRevision(tx, experimentId);
-        await tx.trial.update({ where: { id: trialId }, data: { ...renewal, ...(await revival(tx, rootId, trial.lostCount)), revision } });
+        await tx.trial.update({ where: { id: trialId }, data: { ...renewal, ...(await revival(tx, rootId)), revision } });
         return true;
       });
       if (revived) deps.events.publishTrial(viewer.userId, experimentId, trialId);
