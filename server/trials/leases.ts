@@ -1,6 +1,6 @@
 import type { Database } from '../runtime/database.ts';
 import type { Events } from '../runtime/events.ts';
-import { givenUp, lostCountAfter, lostError } from './lost-trials.ts';
+import { givenUp, lostCountAfter, lostFailure } from './lost-trials.ts';
 import { groupLock, OUTCOMES } from './trial-groups.ts';
 import { nextRevision } from './revisions.ts';
 
@@ -86,7 +86,7 @@ export async function expireLeases(store: LeaseStore, experimentId?: string): Pr
       for (const { lostCount, failed, ids } of kinds.values()) {
         const where = { id: { in: ids }, state: 'RUNNING', leaseExpiresAt: { lt: now } };
         const data = failed
-          ? { state: 'FAILED', error: lostError(lostCount, experiment.maxRetries), completedAt: now, leaseExpiresAt: null, lostCount, revision }
+          ? lostFailure(lostCount, experiment.maxRetries, revision, now)
           : { state: 'STALE', lostCount, revision };
         changes += (await tx.trial.updateMany({ where, data })).count;
       }

@@ -1,4 +1,5 @@
 import type { Db, Transaction } from '../runtime/database.ts';
+import { inGroup } from './trial-groups.ts';
 
 /**
  * Trials whose workers keep dying: a parameter set that crashes every process it reaches (it runs out of
@@ -38,8 +39,13 @@ export function givenUp(lostCount: number, maxRetries: number): boolean {
   return lostCount > maxRetries;
 }
 
+/** What a trial lost `lostCount` times in a row becomes when it is given up: FAILED, with why (and `revision`, the experiment's next). */
+export function lostFailure(lostCount: number, maxRetries: number, revision: number, now = new Date()) {
+  return { state: 'FAILED', error: lostError(lostCount, maxRetries), completedAt: now, leaseExpiresAt: null, lostCount, revision };
+}
+
 /** The error of a trial failed for its losses. */
-export function lostError(lostCount: number, maxRetries: number): string {
+function lostError(lostCount: number, maxRetries: number): string {
   return (
     `${lostCount === 1 ? 'Lost once' : `Lost ${lostCount} times in a row`} with no progress (no new step reported, no new checkpoint): each time, the worker running it ` +
     `stopped answering. Its parameters are not offered again (the experiment's max_retries is ${maxRetries}); a worker that crashes ` +
@@ -57,13 +63,13 @@ export function failedForLosses(trial: { readonly state: string; readonly lostCo
  * `attemptAt`), which a new copy carries on; 0 for a group never handed out again.
  */
 export async function groupLostCount(tx: Transaction, rootId: string): Promise<number> {
-  const latest = await tx.trial.findFirst({ where: { OR: [{ id: rootId }, { retryOfId: rootId }] }, orderBy: { attemptAt: 'desc' }, select: { lostCount: true } });
+  const latest = await tx.trial.findFirst({ where: inGroup(rootId), orderBy: { attemptAt: 'desc' }, select: { lostCount: true } });
   return latest?.lostCount ?? 0;
 }
 
 /** The highest step any trial of group `rootId` (a trial and its copies) has reported; null when none has. */
 export async function groupHighestStep(client: Db | Transaction, rootId: string): Promise<number | null> {
-  const { _max } = await client.trial.aggregate({ where: { OR: [{ id: rootId }, { retryOfId: rootId }] }, _max: { lastStep: true } });
+  const { _max } = await client.trial.aggregate({ where: inGroup(rootId), _max: { lastStep: true } });
   return _max.lastStep;
 }
 

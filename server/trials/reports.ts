@@ -69,10 +69,11 @@ export async function reportValue<T>(
     // another worker has them (or their result is in), and this one is told to stop, as it is not needed.
     // So is one its worker released (given up): its parameters are to be offered again.
     if ((trial.state === 'STALE' || lostFailed) && (isReleased(trial) || (await groupIsSettledOrRunning(tx, rootId, trialId)))) return true;
-    const revive = trial.state === 'STALE' || lostFailed;
+    // Its worker is alive: a new attempt (server/trials/lost-trials.ts).
+    const revived = trial.state === 'STALE' || lostFailed ? await revival(tx, rootId) : null;
     const known = await tx.trialReport.findUnique({ where: { trialId_step: { trialId, step: report.step } }, select: { step: true } });
     if (known) {
-      await writeReport(tx, experimentId, trialId, trial, { ...renewal, ...(revive ? { state: 'RUNNING', ...(await revival(tx, rootId)), revision: await nextRevision(tx, experimentId) } : {}) });
+      await writeReport(tx, experimentId, trialId, trial, { ...renewal, ...(revived ? { state: 'RUNNING', ...revived, revision: await nextRevision(tx, experimentId) } : {}) });
       return false;
     }
     if ((await tx.trialReport.count({ where: { trialId } })) >= MAX_REPORTS_PER_TRIAL) {
@@ -85,7 +86,6 @@ export async function reportValue<T>(
     const judged =
       last &&
       (await shouldPrune(tx, storedPruner(experiment.pruner), { experimentId, trialId, number: trial.number, step: report.step, value: report.value, previousStep: trial.lastStep }));
-    const revived = revive ? await revival(tx, rootId) : null;
     await writeReport(tx, experimentId, trialId, trial, {
       ...(last ? { lastStep: report.step, lastValue: report.value } : {}),
       ...(judged
@@ -93,7 +93,7 @@ export async function reportValue<T>(
           { state: 'PRUNED', prunedStep: report.step, completedAt: now, leaseExpiresAt: null, heartbeatAt: now, ...(revived ? { error: null } : {}), lostCount: 0 }
         : { ...renewal, ...(revived ? { state: 'RUNNING', ...revived } : {}) }),
       // The optimizers see a pruned (or revived) trial: the experiment's revision moves.
-      ...(judged || revive ? { revision: await nextRevision(tx, experimentId) } : {}),
+      ...(judged || revived ? { revision: await nextRevision(tx, experimentId) } : {}),
     });
     return judged;
   }).catch(notFoundIfDeleted(`Trial "${trialId}" was deleted with its experiment`, 'trialId'));

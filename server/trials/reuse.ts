@@ -3,7 +3,7 @@ import type { SuggestInput } from '../experiments/experiment-input.ts';
 import type { Database } from '../runtime/database.ts';
 import type { Events } from '../runtime/events.ts';
 import { expireLeases, isReleased, leaseUntil } from './leases.ts';
-import { givenUp, groupHighestStep, groupLostCount, lostCountAfter, lostError, NOT_FAILED } from './lost-trials.ts';
+import { givenUp, groupHighestStep, groupLostCount, lostCountAfter, lostFailure, NOT_FAILED } from './lost-trials.ts';
 import { nextRevision } from './revisions.ts';
 import { currentVersion, runningTrialData } from './running-trial.ts';
 import { GROUP_IS_FREE, groupIsSettledOrRunning, groupLock, latestGroupCheckpoint, OUTCOMES } from './trial-groups.ts';
@@ -184,6 +184,10 @@ async function handBack(deps: ReuseDeps, experiment: Experiment, trialId: string
     });
     const { state, checkpointAt, requestId } = attempt;
     if (state !== 'RUNNING' && state !== 'STALE') return 'finished';
+    if (state === 'STALE' && (await groupIsSettledOrRunning(tx, rootId, trialId))) {
+      if (requestId !== null && requestId === request.requestId) await tx.trial.update({ where: { id: trialId }, data: { requestId: null } });
+      return 'taken';
+    }
     // A RUNNING trial is its group's latest attempt; a STALE one may have had copies since: the group's
     // count, less the loss its lease's end counted when this is a retried request (its worker never got it).
     const lostCount =
@@ -191,16 +195,8 @@ async function handBack(deps: ReuseDeps, experiment: Experiment, trialId: string
     // (Only on a reboot: a retried request keeps its trial, and its request id, as they are.)
     // (Nor when its parameters have an outcome already: it is not failed beside it.)
     if (reboot && givenUp(lostCount, experiment.maxRetries) && !(await groupIsSettledOrRunning(tx, rootId, trialId, OUTCOMES))) {
-      const revision = await nextRevision(tx, experiment.id);
-      await tx.trial.update({
-        where: { id: trialId },
-        data: { state: 'FAILED', error: lostError(lostCount, experiment.maxRetries), completedAt: new Date(), leaseExpiresAt: null, lostCount, revision },
-      });
+      await tx.trial.update({ where: { id: trialId }, data: lostFailure(lostCount, experiment.maxRetries, await nextRevision(tx, experiment.id)) });
       return 'given up';
-    }
-    if (state === 'STALE' && (await groupIsSettledOrRunning(tx, rootId, trialId))) {
-      if (requestId !== null && requestId === request.requestId) await tx.trial.update({ where: { id: trialId }, data: { requestId: null } });
-      return 'taken';
     }
     // A copy of a STALE trial may have got further before it went STALE too: resume from the latest.
     const latest = state === 'STALE' ? await latestGroupCheckpoint(tx, rootId) : null;
@@ -247,7 +243,8 @@ async function reoffer(
     // The copy resumes from the latest checkpoint of the group, so training goes on instead of restarting.
     const latest = await latestGroupCheckpoint(tx, stale.rootId);
     // The losses in a row of its latest attempt carry over; progress is counted from the group's highest step.
-    const [lostCount, attemptStep] = [await groupLostCount(tx, stale.rootId), await groupHighestStep(tx, stale.rootId)];
+    const lostCount = await groupLostCount(tx, stale.rootId);
+    const attemptStep = await groupHighestStep(tx, stale.rootId);
     const { nextTrialNumber, revision } = currentVersion(
       await tx.experiment.update({
         where: { id: experiment.id },

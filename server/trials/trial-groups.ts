@@ -9,6 +9,11 @@ import type { Db, Transaction } from '../runtime/database.ts';
 /** States in which a group of trials with the same parameters needs no new copy. */
 export const SETTLED_OR_RUNNING = ['RUNNING', 'COMPLETED', 'FAILED', 'DUPLICATE', 'PRUNED'];
 
+/** The trials of group `rootId`: the original and its re-offered copies (by primary key and the retryOf index). */
+export function inGroup(rootId: string): Prisma.TrialWhereInput {
+  return { OR: [{ id: rootId }, { retryOfId: rootId }] };
+}
+
 /** States of a trial with an outcome. */
 export const OUTCOMES = ['COMPLETED', 'FAILED', 'DUPLICATE', 'PRUNED'];
 
@@ -28,7 +33,7 @@ export async function groupIsSettledOrRunning(
   states: readonly string[] = SETTLED_OR_RUNNING,
 ): Promise<boolean> {
   const found = await client.trial.findFirst({
-    where: { OR: [{ id: rootId }, { retryOfId: rootId }], ...(except === undefined ? {} : { id: { not: except } }), state: { in: [...states] } },
+    where: { ...inGroup(rootId), ...(except === undefined ? {} : { id: { not: except } }), state: { in: [...states] } },
     select: { id: true },
   });
   return found !== null;
@@ -48,7 +53,7 @@ export const GROUP_IS_FREE: Prisma.TrialWhereInput = {
 /** The latest checkpoint saved by any trial of group `rootId` (a trial and its re-offered copies), or null. */
 export async function latestGroupCheckpoint(tx: Transaction, rootId: string): Promise<{ checkpoint: Prisma.JsonValue; checkpointAt: Date } | null> {
   const latest = await tx.trial.findFirst({
-    where: { OR: [{ id: rootId }, { retryOfId: rootId }], checkpointAt: { not: null } },
+    where: { ...inGroup(rootId), checkpointAt: { not: null } },
     orderBy: { checkpointAt: 'desc' },
     select: { checkpoint: true, checkpointAt: true },
   });

@@ -14,7 +14,7 @@ import { failedForLosses, NOT_FAILED, revival } from './lost-trials.ts';
 import { nextRevision } from './revisions.ts';
 import type { HandedOut, SuggestQueue } from './suggest-queue.ts';
 import { StaleExperiment } from './running-trial.ts';
-import { groupIsSettledOrRunning, groupLock } from './trial-groups.ts';
+import { groupIsSettledOrRunning, groupLock, inGroup } from './trial-groups.ts';
 import type { TrialDirectory } from './trial-directory.ts';
 import { checkObjectives, type TrialOutcome } from './trial-result.ts';
 import { storedObjectives } from '../objectives/objectives-config.ts';
@@ -111,9 +111,6 @@ export async function recordOutcome(deps: TrialDeps, viewer: Viewer, trialId: st
       take: MAX_GROUP_READ,
     });
     const trial = group.find((row) => row.id === trialId) ?? (await tx.trial.findUniqueOrThrow({ where: { id: trialId } }));
-    // Copies failed for their losses were lost, not failed, and these parameters now have an outcome:
-    // STALE, as lost trials are, so the optimizers do not see them failed beside it.
-    const lostCopies = { OR: [{ id: rootId }, { retryOfId: rootId }], id: { not: trialId }, state: 'FAILED', lostCount: { gt: 0 } };
     if (trial.state === 'PRUNED') {
       // Stopped early: it stays PRUNED. Its first outcome is kept, as a finished trial's is: a result as
       // its final value (what the optimizers learn from), or a failure's error (the worker's code
@@ -136,7 +133,12 @@ export async function recordOutcome(deps: TrialDeps, viewer: Viewer, trialId: st
         (group.length === MAX_GROUP_READ && (await groupIsSettledOrRunning(tx, rootId, trialId, ['COMPLETED']))));
     // Taking the revision also moves the experiment's updatedAt (its last activity).
     const revision = await nextRevision(tx, experimentId);
-    await tx.trial.updateMany({ where: lostCopies, data: { state: 'STALE', ...NOT_FAILED, revision } });
+    // Copies failed for their losses were lost, not failed, and these parameters now have an outcome:
+    // STALE, as lost trials are, so the optimizers do not see them failed beside it (looked for in the
+    // group read above; in one larger than was read, by a query).
+    if (group.some((row) => row.id !== trialId && failedForLosses(row)) || group.length === MAX_GROUP_READ) {
+      await tx.trial.updateMany({ where: { ...inGroup(rootId), id: { not: trialId }, state: 'FAILED', lostCount: { gt: 0 } }, data: { state: 'STALE', ...NOT_FAILED, revision } });
+    }
     return tx.trial.update({
       ...query,
       where: { id: trialId },
