@@ -178,7 +178,7 @@ describe('a trial whose workers keep dying', () => {
     await ask('w7');
     expect((await trials(name)).find((t) => t.id === third.id)).toMatchObject({ state: 'FAILED' });
     await gql(CHECKPOINT, { id: third.id, data: { epoch: 3 } });
-    expect((await trials(name)).find((t) => t.id === third.id)).toMatchObject({ state: 'RUNNING', error: null });
+    expect((await trials(name)).find((t) => t.id === third.id)).toMatchObject({ state: 'RUNNING', error: null, lostCount: 0 });
   });
 });
 

@@ -196,11 +196,13 @@ local function permanent(failure)
   return false
 end
 
+--- The first error's message, code and extensions (a table, or nil).
 local function describe_error(errors)
   local first = errors[1]
-  if type(first) ~= 'table' then return tostring(first), nil end
-  local code = type(first.extensions) == 'table' and first.extensions.code or nil
-  return tostring(first.message or 'unknown error'), type(code) == 'string' and code or nil
+  if type(first) ~= 'table' then return tostring(first), nil, nil end
+  local extensions = type(first.extensions) == 'table' and first.extensions or nil
+  local code = extensions and extensions.code or nil
+  return tostring(first.message or 'unknown error'), type(code) == 'string' and code or nil, extensions
 end
 
 local Client = {}
@@ -209,6 +211,7 @@ Client.__index = Client
 --- Sends a GraphQL operation; returns its `data`. Retries while the server is unreachable, busy or
 -- rate-limits the user (waiting what its Retry-After says), for `max_wait` seconds in all.
 function Client:query(document, variables)
+  self.last_error = nil
   local ok, body = pcall(encode, { query = document, variables = to_json_value(variables or {}) })
   if not ok then fail('cannot send these values as JSON: ' .. tostring(body), 'BAD_USER_INPUT', 2) end
   local deadline = socket.gettime() + self.max_wait
@@ -247,8 +250,9 @@ function Client:query(document, variables)
       payload = decoded and type(payload) == 'table' and payload or nil
       local errors = payload and type(payload.errors) == 'table' and #payload.errors > 0 and payload.errors or nil
       if errors then
-        local message, code = describe_error(errors)
-        if not RETRY_CODES[code] then fail(message, code, 3) end
+        local message, code, extensions = describe_error(errors)
+        -- The error raised is a string; what else the server said about it waits here (see `jobs`).
+        if not RETRY_CODES[code] then self.last_error = extensions; fail(message, code, 3) end
         failure = code .. ': ' .. message
       elseif RETRY_STATUSES[status] then
         failure = 'HTTP ' .. status
@@ -305,8 +309,8 @@ function Client:jobs(experiment, poll)
       local ok, job = pcall(self.suggest, self, experiment)
       if ok then return job end
       if Oscar.code(job) ~= 'TRIAL_BUDGET_SPENT' then error(job, 2) end
-      -- How many trials still run (or are about to run again), as the server's answer says ("...; 3 still running or ...").
-      local running = tonumber(tostring(job):match('; (%d+) still running'))
+      -- How many trials still run (or are about to run again), as the server's answer says.
+      local running = self.last_error and tonumber(self.last_error.running)
       if poll == false or not running or running <= 0 then return nil end
       socket.sleep(poll)
     end

@@ -67,7 +67,7 @@ async function runningTrials(client: Db | Transaction, experimentId: string, sta
 /** At most this many lost or released trials a spent budget's answer reads to count them. */
 const MAX_WAITING_READ = 1000;
 
-/** The part of a spent budget's message that says how many still run (the Lua client reads the number from it). */
+/** The part of a spent budget's message that says how many still run (`extensions.running` says it to programs). */
 function stillRunning(running: number): string {
   return running > 0 ? `; ${running} still running or about to run again (one that is lost or released is offered again)` : '';
 }
