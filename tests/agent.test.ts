@@ -215,20 +215,44 @@ console.log(JSON.stringify({ loss: x * x + y * y + (kind === 'a' ? 0 : 1), trial
     for (const trial of trials) expect(trial.error).toBe(`exit code 3: \uFFFD${'\u{1F600}'.repeat(998)}a\uFFFDb`);
   });
 
-  it('gives up at once on a command that cannot be started, with its reason', async () => {
+  it('gives up at once on a command that cannot be started, with its reason, giving its trial back unfailed', async () => {
     const token = await server.token('agent-nosuch@example.com');
     const spec = file('nosuch.json', JSON.stringify({ name: 'NoSuch', parameters: { x: { min: 0, max: 1 } } }));
     const ran = await oscarRun(['--experiment', spec, '--token', token, '--', './nosuch']).exited;
     expect(ran.code).toBe(1);
-    expect(ran.stderr).toMatch(/^oscar: trial 1 FAILED \(cannot run \.\/nosuch: spawn \.\/nosuch ENOENT\)/m);
+    expect(ran.stderr).toMatch(/^oscar: trial 1 not run \(cannot run \.\/nosuch: spawn \.\/nosuch ENOENT\): given back to be offered again$/m);
     expect(ran.stderr.trimEnd().split('\n').at(-1)).toBe('oscar: stopped: cannot run ./nosuch: spawn ./nosuch ENOENT');
-    expect((await trialsOf(token, 'NoSuch')).map((t) => t.state)).toEqual(['FAILED']);
-    // A file that is not executable, K at a time: the run stops too, starting no trial after it.
+    expect(ran.stdout).toContain('0 trials run here, 0 with a loss, 0 failed.');
+    // Not the parameters' fault: no trial is failed; it is given back (STALE at once) and offered again.
+    const [given] = await trialsOf(token, 'NoSuch');
+    expect(given).toMatchObject({ number: 1, state: 'STALE', error: null });
+    // A file that is not executable, K at a time: the run stops too, starting no trial after it, failing none.
     file('notexec.sh', 'echo 1\n');
     const parallel = await oscarRun(['--experiment', spec, '--parallel', '2', '--token', token, '--', './notexec.sh']).exited;
     expect(parallel.code).toBe(1);
     expect(parallel.stderr).toContain('oscar: stopped: cannot run ./notexec.sh: spawn ./notexec.sh EACCES');
-    expect((await trialsOf(token, 'NoSuch')).length).toBeLessThanOrEqual(3);
+    const after = await trialsOf(token, 'NoSuch');
+    expect(after.length).toBeLessThanOrEqual(3);
+    expect(after.filter((t) => t.state !== 'STALE')).toEqual([]);
+    // Its parameters are what the next run with a command that works is offered first.
+    const works = await oscarRun(['--experiment', spec, '--trials', '1', '--token', token, '--', process.execPath, '-e', 'console.log(JSON.stringify({loss: 1}))']).exited;
+    expect(works.code).toBe(0);
+    const done = (await trialsOf(token, 'NoSuch')).filter((t) => t.state === 'COMPLETED');
+    expect(done).toHaveLength(1);
+    expect(after.map((t) => t.params.x)).toContain(done[0]!.params.x);
+  });
+
+  it('warns before any trial of a {placeholder} in the command that names no parameter, and passes it as written', async () => {
+    const token = await server.token('agent-typo@example.com');
+    const spec = file('typo.json', JSON.stringify({ name: 'Typo', parameters: { learning_rate: { min: 0, max: 1 } } }));
+    const script = 'console.log(JSON.stringify({loss: process.argv[1] === "{lr}" ? 1 : 2}))';
+    const ran = await oscarRun(['--experiment', spec, '--trials', '1', '--token', token, '--', process.execPath, '-e', script, '{lr}', '${HOME}']).exited;
+    expect(ran.code).toBe(0);
+    const warning = 'oscar: warning: {lr} in the command names no parameter of the experiment (learning_rate); passed to the command as written';
+    const lines = ran.stderr.split('\n');
+    expect(lines).toContain(warning);
+    expect(lines.indexOf(warning)).toBeLessThan(lines.findIndex((line) => line.startsWith('oscar: trial 1 ')));
+    expect((await trialsOf(token, 'Typo')).map((t) => t.loss)).toEqual([1]);
   });
 
   it('gives up after --max-failures failed trials in a row (5 by default), naming the last reason', async () => {

@@ -18,7 +18,7 @@ import { ExperimentStart } from './experiment-start.ts';
 import { printable, storableText } from '../text.ts';
 import { reasonLine } from './failure-reason.ts';
 import { graphql, graphqlUrl, OscarError, type ServerOptions } from './graphql-client.ts';
-import { Lines, readResult, spaceVariableClash, substitute, Tail, trialEnvironment, variableClash, type ParamValue, type SpaceParameter } from './trial-command.ts';
+import { Lines, readResult, spaceVariableClash, substitute, Tail, trialEnvironment, unknownPlaceholders, variableClash, type ParamValue, type SpaceParameter } from './trial-command.ts';
 import { TrialMessages } from './trial-messages.ts';
 
 /** Failed trials in a row after which `oscar run` gives up, unless --max-failures says otherwise. */
@@ -363,6 +363,13 @@ export async function runAgent(options: AgentOptions, out: NodeJS.WritableStream
   const groups = new Set<number>();
   const instance = randomUUID();
   const parameters = parameterNames(options.experiment.parameters);
+  const unknown = parameters.size === 0 ? [] : unknownPlaceholders(options.command, parameters);
+  if (unknown.length > 0) {
+    // Said once, before any trial: a typo would otherwise reach every command as written.
+    const names = unknown.slice(0, 10).map((name) => `{${printable(name)}}`).join(', ') + (unknown.length > 10 ? ', ...' : '');
+    const known = [...parameters].slice(0, 20).map((name) => printable(name)).join(', ') + (parameters.size > 20 ? ', ...' : '');
+    log.write(`oscar: warning: ${names} in the command name${unknown.length === 1 ? 's' : ''} no parameter of the experiment (${known}); passed to the command as written\n`);
+  }
   // Joined by name: the space its command was checked against (substitutions, variables) at the start.
   const joinedSpace = options.joined ? spaceKey(options.experiment.parameters) : null;
   const experiment = new ExperimentStart(options.joined ? { name: options.experiment.name } : options.experiment);
@@ -526,7 +533,6 @@ export async function runAgent(options: AgentOptions, out: NodeJS.WritableStream
         (problem) => log.write(`oscar: trial ${suggest.number}: ${problem}\n`),
       );
       let outcome: Finished | undefined;
-      let spawnFailed = false;
       try {
         // Checked at start-up for any two a trial can hold; again on the parameters the server sent,
         // in case its space is not the spec's (a spec the agent could not parse, left to the server).
@@ -558,15 +564,25 @@ export async function runAgent(options: AgentOptions, out: NodeJS.WritableStream
           // Ended by Ctrl-C or a stop of the run: given back, so its parameters are offered again at once.
           await release(suggest.id, suggest.number);
           return;
+        } else if (clash === null && ran.spawnError !== null) {
+          // The command cannot start (no such file, not executable): the run's fault, not its parameters'.
+          // The trial is given back, as at Ctrl-C, so its parameters are offered again; the run stops.
+          const reason = `cannot run ${options.command[0]}: ${ran.spawnError.message}`;
+          if (gaveUp === null) {
+            log.write(`oscar: trial ${suggest.number} not run (${reason}): given back to be offered again\n`);
+            gaveUp = `stopped: ${reason}`;
+          }
+          stopping.abort();
+          await release(suggest.id, suggest.number);
+          started--; // not one of this run's --trials: it never ran
+          return;
         }
         if (outcome === undefined) {
           // Its result; one that ends by itself after a stop is still sent (kept as the PRUNED trial's final value).
           const tail = storableText(ran.stderr.slice(-ERROR_TAIL)).trim();
           const result = readResult(ran.stdout);
           let error: string | null = null;
-          spawnFailed = clash === null && ran.spawnError !== null;
           if (clash !== null) error = `not run: ${clash}`;
-          else if (ran.spawnError) error = `cannot run ${options.command[0]}: ${ran.spawnError.message}`;
           else if (ran.code !== 0) error = `${ran.signal ? `killed by ${ran.signal}` : `exit code ${ran.code}`}${tail ? `: ${tail}` : ''}`;
           else if (result.kind === 'none') error = `${result.why}${tail ? `\nstderr: ${tail}` : ''}`;
           if (error === null && result.kind === 'result') {
@@ -609,11 +625,7 @@ export async function runAgent(options: AgentOptions, out: NodeJS.WritableStream
       );
       failedInARow = outcome.state === 'FAILED' ? failedInARow + 1 : 0;
       if (gaveUp !== null || outcome.state !== 'FAILED') continue;
-      if (spawnFailed && outcome.error !== undefined) {
-        // The same command for every trial: none of them can start. The others stop now, as at Ctrl-C.
-        gaveUp = `stopped: ${reasonLine(outcome.error)}`;
-        stopping.abort();
-      } else if (options.maxFailures > 0 && failedInARow >= options.maxFailures) {
+      if (options.maxFailures > 0 && failedInARow >= options.maxFailures) {
         gaveUp = `stopped after ${failedInARow} failed trials in a row (--max-failures ${options.maxFailures}); the last: ${reasonLine(outcome.error ?? '')}`;
         if (running > 0) log.write(`oscar: ${failedInARow} failed trials in a row: no more are started; waiting for the ${running} running to end (Ctrl-C to stop them)\n`);
       }

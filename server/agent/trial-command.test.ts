@@ -1,6 +1,6 @@
 import { parseSearchSpace } from '../optimizer/space.ts';
 import { describe, expect, it } from 'vitest';
-import { Lines, paramVariable, readCheckpoint, readResult, substitute, Tail, trialEnvironment, spaceVariableClash, variableClash } from './trial-command.ts';
+import { Lines, paramVariable, readCheckpoint, readResult, substitute, Tail, trialEnvironment, spaceVariableClash, unknownPlaceholders, variableClash } from './trial-command.ts';
 
 describe('reading a command\'s result from its last line', () => {
   it.each([
@@ -70,6 +70,13 @@ describe('handing parameters to a command', () => {
 
   it('replaces {name} of known parameters in arguments, and keeps the rest', () => {
     expect(substitute(['--lr={lr}', '{lr}{layers}', '{unknown}', 'plain'], { lr: 0.01, layers: 3 })).toEqual(['--lr=0.01', '0.013', '{unknown}', 'plain']);
+  });
+
+  it('finds the {name} placeholders that name no parameter, leaving shell variables, code and JSON alone', () => {
+    const parameters = new Set(['learning_rate', 'adam.lr']);
+    const args = ['--lr={lr}', '{learning_rate}', '--x={adam.lr}', '${HOME}/out', 'print({ "a": 1 })', 'f"{a b}"', '{lr}{depth}'];
+    expect(unknownPlaceholders(args, parameters)).toEqual(['lr', 'depth']);
+    expect(unknownPlaceholders(['{learning_rate}'], parameters)).toEqual([]);
   });
 
   it('leaves out an argument that names a parameter the trial\'s choices leave inactive', () => {

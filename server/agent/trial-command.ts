@@ -93,6 +93,22 @@ export function substitute(args: readonly string[], params: Readonly<Record<stri
 }
 
 /**
+ * The `{name}` placeholders of the command that name no parameter of the space (a typo such as `{lr}`
+ * for `learning_rate`), each once, in order: {@link substitute} leaves them as written. Only names a
+ * parameter could have are counted, and none written `${name}` (a shell variable) or holding spaces,
+ * quotes or colons (code or JSON in an argument).
+ */
+export function unknownPlaceholders(args: readonly string[], parameters: ReadonlySet<string>): string[] {
+  const unknown = new Set<string>();
+  for (const arg of args) {
+    for (const match of arg.matchAll(/(\$?)\{([A-Za-z_][\w.-]*)\}/g)) {
+      if (match[1] === '' && !parameters.has(match[2]!)) unknown.add(match[2]!);
+    }
+  }
+  return [...unknown];
+}
+
+/**
  * The variables a trial's command gets beside the agent's own environment; OSCAR_CHECKPOINT holds the
  * trial's latest checkpoint record as JSON when it has one (a trial handed back, or offered again).
  * The parameters' names must not clash ({@link variableClash}).
