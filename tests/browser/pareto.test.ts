@@ -156,6 +156,11 @@ describe('the Pareto front in the Trials panel, in Chromium', () => {
     expect(await page.textContent('[data-testid=best-loss]')).toContain(`#${numbers.c}`);
     expect(await page.textContent('.stats')).toContain('Best accuracy ↑');
     expect(await rowNumbers('.best')).toEqual([numbers.c]);
+    // The chart over trials follows feasible trials only: e and g, more accurate, are red rings, not best so far.
+    await page.waitForSelector('[data-chart="accuracy over trials"][data-rendered=true]', { timeout: TIMEOUT });
+    const headings = (await page.locator('.card h2').allTextContents()).map((h) => h.replace(/\s+/g, ' ').trim());
+    expect(headings).toContain('accuracy over trials · best so far (the highest) among feasible trials in orange, 2 infeasible as red rings');
+    expect(await inked('accuracy over trials', RED)).toBeGreaterThan(10);
     // So does the list of experiments: the value of the first objective, not an empty loss.
     await page.goto(`${origin(server)}/experiments`);
     const listed = page.locator('tr', { has: page.locator(`a[href="/experiments/${experimentId}"]`) }).locator('[data-testid=best]');

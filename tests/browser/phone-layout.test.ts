@@ -38,17 +38,19 @@ afterAll(async () => {
 
 /** How far the page scrolls sideways, and the elements that stick out (outside boxes that scroll on their own). */
 function sideways(): Promise<{ overflow: number; culprits: string[] }> {
-  return page.evaluate(() => ({
-    overflow: document.documentElement.scrollWidth - window.innerWidth,
+  // Against the phone's width, not window.innerWidth: a mobile browser widens its layout viewport to
+  // content wider than the screen, so innerWidth grows with the very overflow this looks for.
+  return page.evaluate((width) => ({
+    overflow: document.documentElement.scrollWidth - width,
     culprits: [...document.querySelectorAll('body *')]
-      .filter((element) => element.getBoundingClientRect().right > window.innerWidth + 0.5)
+      .filter((element) => element.getBoundingClientRect().right > width + 0.5)
       .filter((element) => ![...document.querySelectorAll('body *')].some((box) => box !== element && box.contains(element) && ['auto', 'scroll', 'hidden'].includes(getComputedStyle(box).overflowX)))
       .slice(0, 5)
       .map((element) => `<${element.localName} class="${element.getAttribute('class') ?? ''}"> right ${Math.round(element.getBoundingClientRect().right)}`),
-  }));
+  }), PHONE.width);
 }
 
-/** Asserts the page does not scroll sideways: document.documentElement.scrollWidth <= window.innerWidth. */
+/** Asserts the page does not scroll sideways: document.documentElement.scrollWidth <= the phone's width. */
 async function expectNoSideways(where: string): Promise<void> {
   const { overflow, culprits } = await sideways();
   expect(overflow, `${where} scrolls sideways by ${overflow}px: ${culprits.join(', ')}`).toBeLessThanOrEqual(0);
@@ -116,6 +118,25 @@ describe('the dashboard on a 390 px phone, in Chromium', () => {
     );
     for (const name of ['learning_rate', 'layers', 'dropout', 'activation', 'loss']) expect(texts).toContain(name);
   }, 120_000);
+
+  it('wraps a long choice with no spaces in the Best parameters line instead of scrolling sideways', async () => {
+    const token = await server.token(EMAIL);
+    const long = `${'resnet50_imagenet_pretrained_'.repeat(6)}v2`;
+    const experiment = { name: 'long-choice', parameters: { weights: [`${long}_a`, `${long}_b`], x: { min: 0, max: 1 } }, algorithm: 'random' };
+    const suggested = await server.gql(`mutation ($experiment: ExperimentInput!) { suggest(experiment: $experiment, worker: "w") { id params experiment { id } } }`, { experiment }, token);
+    const trial = suggested.data?.suggest;
+    expect(trial, JSON.stringify(suggested.errors)).toBeTruthy();
+    // The only completed trial, so the best: its choice (either is 180 characters with no place to break) is in the line.
+    const updated = await server.gql(`mutation ($id: ID!, $result: JSON!) { update(trialId: $id, result: $result) { state } }`, { id: trial.id, result: { loss: 1 } }, token);
+    expect(updated.data?.update.state, JSON.stringify(updated.errors)).toBe('COMPLETED');
+    await page.goto(`${origin(server)}/experiments/${trial.experiment.id}`);
+    await page.waitForSelector('.best-params code', { timeout: TIMEOUT });
+    expect(await page.locator('.best-params').textContent()).toContain(`weights = ${trial.params.weights}`);
+    await expectNoSideways('the Trials panel with a long best choice');
+    await page.goto(`${origin(server)}/experiments/${trial.experiment.id}/trials/1`);
+    await page.waitForSelector(`text=${trial.params.weights}`, { timeout: TIMEOUT });
+    await expectNoSideways('the trial page with a long choice');
+  });
 
   it('creates a token in the Account panel: its box and Done button fit and work', async () => {
     await page.click('header nav a[href="/account"]');

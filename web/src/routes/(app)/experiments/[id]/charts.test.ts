@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { curveValueScale, parallelOption } from './charts';
+import { curveValueScale, lossOption, parallelOption } from './charts';
 import type { Plotted } from './plotted';
 import type { ParameterKind, TrialData } from './trials.svelte';
 
@@ -62,5 +62,33 @@ describe('curveValueScale', () => {
   it('takes a curve of half a million values (no spread into Math.min)', () => {
     const values = Array.from({ length: 500_000 }, (_, i) => 1 / (i + 1));
     expect(curveValueScale(values).type).toBe('log');
+  });
+});
+
+describe('lossOption with constraints', () => {
+  it('steps the best so far through feasible trials only, drawing the others as infeasible rings', () => {
+    const trials = { numbers: [1, 2, 3, 4] } as unknown as TrialData;
+    // Trial 2 has the lowest loss but breaks a constraint: the line must not step down to it.
+    const plotted: Plotted = { name: 'loss', direction: 'minimize', values: [0.5, 0.1, 0.3, 0.4] };
+    const feasible = (row: number) => row !== 1;
+    const option = lossOption(trials, plotted, [0, 1, 2, 3], { log: false, share: 1 }, [0, 1, 2, 3], feasible) as {
+      series: { name: string; data: [number, number][] }[];
+    };
+    const byName = new Map(option.series.map((series) => [series.name, series.data]));
+    expect(byName.get('best so far')).toEqual([
+      [1, 0.5],
+      [3, 0.3],
+      [4, 0.3],
+    ]);
+    expect(byName.get('infeasible')).toEqual([[2, 0.1]]);
+    expect(byName.get('loss')).toEqual([
+      [1, 0.5],
+      [3, 0.3],
+      [4, 0.4],
+    ]);
+    // Without constraints, every trial counts and no infeasible series is drawn.
+    const all = lossOption(trials, plotted, [0, 1, 2, 3], { log: false, share: 1 }) as { series: { name: string; data: [number, number][] }[] };
+    expect(all.series.map((series) => series.name)).toEqual(['loss', 'best so far']);
+    expect(all.series[1]!.data.at(-1)).toEqual([4, 0.1]);
   });
 });

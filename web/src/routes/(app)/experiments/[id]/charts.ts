@@ -154,15 +154,29 @@ export function tooltipLines(...lines: string[]): string {
   return lines.map((line) => echarts.format.encodeHTML(line)).join('<br>');
 }
 
+/** Trials outside the experiment's constraints: red rings, as on the Pareto charts. */
+const INFEASIBLE = '#c92a2a';
+
 /**
  * The completed trials' plotted value (the loss, or the first objective) by trial number, and the
- * best so far as a step line: the lowest, or the highest for a maximised objective. The line is
- * exact over `rows` (every completed trial); the points are those of `shown` (a sample of them, see
- * {@link chartSample}: the best trials and every step of the line among them).
+ * best so far as a step line: the lowest, or the highest for a maximised objective, among the
+ * `feasible` trials only (those inside the experiment's constraints, as the headline's best trial and
+ * Compare count them); the others are drawn as red rings. The line is exact over `rows` (every
+ * completed trial); the points are those of `shown` (a sample of them, see {@link chartSample}: the
+ * best trials and every step of the line among them).
  */
-export function lossOption(data: TrialData, plotted: Plotted, rows: readonly number[], axis: ValueAxis, shown: readonly number[] = rows): ChartOption {
-  const points: [number, number][] = shown.map((row) => [data.numbers[row]!, valueAt(plotted, row)]);
-  const best = bestSoFar(rows, (row) => data.numbers[row]!, (row) => valueAt(plotted, row), sign(plotted)).steps;
+export function lossOption(
+  data: TrialData,
+  plotted: Plotted,
+  rows: readonly number[],
+  axis: ValueAxis,
+  shown: readonly number[] = rows,
+  feasible: (row: number) => boolean = () => true,
+): ChartOption {
+  const point = (row: number): [number, number] => [data.numbers[row]!, valueAt(plotted, row)];
+  const points = shown.filter(feasible).map(point);
+  const outside = shown.filter((row) => !feasible(row)).map(point);
+  const best = bestSoFar(rows.filter(feasible), (row) => data.numbers[row]!, (row) => valueAt(plotted, row), sign(plotted)).steps;
   const first = rows.length ? data.numbers[rows[0]!]! : 1;
   const last = rows.length ? data.numbers[rows[rows.length - 1]!]! : 1;
   return {
@@ -187,6 +201,9 @@ export function lossOption(data: TrialData, plotted: Plotted, rows: readonly num
     series: [
       // ECharts' default tooltip escapes the series name (the objective's, the user's).
       { name: plotted.name, type: 'scatter', data: points, symbolSize: 3, itemStyle: { color: POINT }, ...LARGE },
+      ...(outside.length
+        ? [{ name: 'infeasible', type: 'scatter' as const, data: outside, symbolSize: 5, itemStyle: { color: 'rgba(255, 255, 255, 0)', borderColor: INFEASIBLE, borderWidth: 1 }, ...LARGE, symbol: 'circle' }]
+        : []),
       { name: 'best so far', type: 'line', data: best, step: 'end', showSymbol: false, lineStyle: { color: BEST, width: 2 }, itemStyle: { color: BEST } },
     ],
   };
@@ -360,10 +377,10 @@ export function metricOption(data: TrialData, rows: readonly number[], name: str
  * {@link MAX_SCATTER_POINTS}; beyond, the best {@link BEST_SCATTER_POINTS}, every trial where the best
  * so far improved, and an even sample of the others, in trial order.
  */
-export function chartSample(data: TrialData, plotted: Plotted, rows: readonly number[]): readonly number[] {
+export function chartSample(data: TrialData, plotted: Plotted, rows: readonly number[], feasible: (row: number) => boolean = () => true): readonly number[] {
   if (rows.length <= MAX_SCATTER_POINTS) return rows;
   const value = (row: number) => valueAt(plotted, row);
-  const steps = bestSoFar(rows, (row) => data.numbers[row]!, value, sign(plotted)).rows;
+  const steps = bestSoFar(rows.filter(feasible), (row) => data.numbers[row]!, value, sign(plotted)).rows;
   return scatterSample(rows, value, sign(plotted), steps);
 }
 
