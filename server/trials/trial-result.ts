@@ -38,8 +38,20 @@ export function describe(value: unknown): string {
   return `${String(value)} (a ${typeof value})`;
 }
 
+/**
+ * What a metric holding NaN or an infinity (a number JSON cannot carry: sent by the clients as the
+ * string `"NaN"`, `"Infinity"` or `"-Infinity"`) gets: refused, naming it, in a result or a report
+ * (metrics hold finite numbers only); stored as null in a failure, which is never refused over the
+ * diagnostics it carries (the last loss of a run that diverged).
+ */
+export type NonFinite = 'refuse' | 'null';
+
 /** Checks a JSON value from a client (strings, finite numbers, keys, depth) at `path`; returns it as stored (-0 as 0). */
-export function checkJson(path: string, value: unknown, depth: number): MetricValue {
+export function checkJson(path: string, value: unknown, depth: number, nonFinite: NonFinite = 'refuse'): MetricValue {
+  if (typeof value === 'string' && NON_FINITE.has(value)) {
+    if (nonFinite === 'null') return null;
+    throw badInput(path, `${path} must be a finite number (metrics hold no NaN or infinities), but got ${describe(value)}`);
+  }
   if (typeof value === 'string') {
     const problem = textProblem(value, MAX_RESULT_BYTES);
     if (problem !== null) throw badInput(path, `${path} ${problem}`);
@@ -52,27 +64,27 @@ export function checkJson(path: string, value: unknown, depth: number): MetricVa
     return value === 0 ? 0 : value;
   }
   if (depth >= MAX_DEPTH) throw badInput(path, `${path} is nested more than ${MAX_DEPTH} levels deep`);
-  if (Array.isArray(value)) return value.map((item, i) => checkJson(`${path}[${i}]`, item, depth + 1));
+  if (Array.isArray(value)) return value.map((item, i) => checkJson(`${path}[${i}]`, item, depth + 1, nonFinite));
   if (typeof value === 'object') {
     const out: Record<string, MetricValue> = {};
     for (const [key, item] of Object.entries(value)) {
       const problem = keyProblem(key, MAX_KEY);
       if (problem !== null) throw badInput(path, `${path}: key ${JSON.stringify(key.slice(0, 40))} ${problem}`);
-      out[key] = checkJson(`${path}.${key}`, item, depth + 1);
+      out[key] = checkJson(`${path}.${key}`, item, depth + 1, nonFinite);
     }
     return out;
   }
   throw badInput(path, `${path} must be JSON, but got ${describe(value)}`);
 }
 
-function parseMetrics(rest: Readonly<Record<string, unknown>>, field: string): Metrics {
+function parseMetrics(rest: Readonly<Record<string, unknown>>, field: string, nonFinite: NonFinite = 'refuse'): Metrics {
   const keys = Object.keys(rest);
   if (keys.length > MAX_METRICS) throw badInput(field, `${field} may hold at most ${MAX_METRICS} custom metrics`);
   const metrics: Record<string, MetricValue> = {};
   for (const key of keys) {
     const problem = nameProblem(key, MAX_KEY);
     if (problem !== null) throw badInput(field, `${field}: metric name ${JSON.stringify(key.slice(0, 40))} ${problem}`);
-    metrics[key] = checkJson(`${field}.${key}`, rest[key], 1);
+    metrics[key] = checkJson(`${field}.${key}`, rest[key], 1, nonFinite);
   }
   return metrics;
 }
@@ -126,7 +138,7 @@ export function parseTrialResult(raw: unknown): TrialOutcome {
     if (loss !== undefined && loss !== null) {
       throw badInput('result.loss', 'result holds both loss and error: send loss for a trial that finished, or error (and no loss) for one that failed');
     }
-    return { kind: 'failed', error: parseError('result.error', error), metrics: sized('result', parseMetrics(rest, 'result')) };
+    return { kind: 'failed', error: parseError('result.error', error), metrics: sized('result', parseMetrics(rest, 'result', 'null')) };
   }
   if (loss === undefined) return { kind: 'completed', loss: null, metrics: sized('result', parseMetrics(rest, 'result')) };
   if (!isStorableNumber(loss)) {
@@ -158,7 +170,7 @@ export function checkObjectives(outcome: TrialOutcome, objectives: Objectives): 
 /** Validates the `fail` mutation's arguments. */
 export function parseFailure(error: unknown, metrics: unknown): TrialOutcome {
   const rest = metrics === undefined || metrics === null ? {} : asObject(metrics, 'metrics', '{"epoch": 3}');
-  return { kind: 'failed', error: parseError('error', error), metrics: sized('metrics', parseMetrics(rest, 'metrics')) };
+  return { kind: 'failed', error: parseError('error', error), metrics: sized('metrics', parseMetrics(rest, 'metrics', 'null')) };
 }
 
 /** A validated intermediate value: a step (0 or more) of a trial's learning curve, and its metrics. */
