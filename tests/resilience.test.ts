@@ -395,3 +395,44 @@ describe('SIGTERM while busy', () => {
     await server.stop();
   }, 120_000);
 });
+
+describe('`npm start` and its port', () => {
+  it('says in one line that the port is in use, and a SIGTERM to npm stops the server it started', async () => {
+    const server = await startServer({ port: await freePort() });
+    const { spawn } = await import('node:child_process');
+    const npmStart = (port: number) =>
+      spawn('npm', ['start'], { cwd: ROOT, env: { ...process.env, ...server.databaseEnv, PORT: String(port), HOST: '127.0.0.1', npm_config_update_notifier: 'false' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const ended = (child: ReturnType<typeof npmStart>) => {
+      let output = '';
+      child.stdout!.on('data', (chunk) => (output += chunk));
+      child.stderr!.on('data', (chunk) => (output += chunk));
+      return { output: () => output, exited: new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code))) };
+    };
+    try {
+      // The port the running server holds: a line saying what to do, not a stack trace.
+      const taken = ended(npmStart(Number(new URL(server.url).port)));
+      expect(await taken.exited).toBe(1);
+      expect(taken.output()).toContain(`Oscar cannot start: port ${new URL(server.url).port} on 127.0.0.1 is already in use (another Oscar still running?): stop it, or set PORT to another port`);
+      expect(taken.output()).not.toMatch(/^\s+at /m);
+
+      // SIGTERM to npm's own pid reaches the server: it stops, and its port is free again.
+      const port = await freePort();
+      const child = npmStart(port);
+      const running = ended(child);
+      await waitUntil(async () => running.output().includes('Oscar listening on'), 60_000);
+      child.kill('SIGTERM');
+      expect(await running.exited).toBe(0);
+      const { connect } = await import('node:net');
+      const refused = await new Promise<boolean>((resolve) => {
+        const socket = connect(port, '127.0.0.1', () => {
+          socket.destroy();
+          resolve(false);
+        });
+        socket.on('error', () => resolve(true));
+      });
+      expect(refused, `port ${port} still answers after SIGTERM to npm start:\n${running.output()}`).toBe(true);
+    } finally {
+      await server.stop();
+    }
+  }, 120_000);
+});
