@@ -1,4 +1,4 @@
-import { builder } from './builder.ts';
+import { builder, noRow } from './builder.ts';
 import { comparedIds, experimentCurve, MAX_COMPARED, MIN_COMPARED, type ExperimentCurve } from '../server/experiments/compare.ts';
 import { MAX_CURVE_POINTS } from '../server/experiments/compare-curve.ts';
 
@@ -23,10 +23,10 @@ const BestSoFarRef = builder.objectRef<ExperimentCurve>('BestSoFar').implement({
       nullable: true,
       description: 'The trial at `bestNumber`, with its parameters.',
       resolve: async (query, curve, _args, ctx) => {
-        if (curve.best === null) return null;
+        if (curve.best === null) return noRow(query);
         const where = { experimentId_number: { experimentId: curve.experimentId, number: curve.best.number } };
         const found = await ctx.runtime.db.trial.findUnique({ where, select: { id: true } });
-        if (!found) return null;
+        if (!found) return noRow(query);
         ctx.budget.charge(await ctx.runtime.database.storedBytes({ table: 'Trial', ids: [found.id] }), 'bestTrial');
         return ctx.runtime.db.trial.findUnique({ ...query, where: { id: found.id } });
       },

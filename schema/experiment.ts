@@ -1,4 +1,4 @@
-import { builder } from './builder.ts';
+import { builder, noRow } from './builder.ts';
 import { badInput, userError } from '../server/errors.ts';
 import { insightsBusy, TimeoutError } from '../server/optimizer/pool/compute-pool.ts';
 import { experimentName } from '../server/experiments/experiment-input.ts';
@@ -84,7 +84,7 @@ builder.prismaObject('Experiment', {
           const id = bestId((await rankCompleted(ctx.runtime.database, experiment.id, ctx.budget, 'bestTrial')).ranked);
           best = id === null ? null : { id };
         }
-        if (!best) return null;
+        if (!best) return noRow(query);
         ctx.budget.charge(await ctx.runtime.database.storedBytes({ table: 'Trial', ids: [best.id] }), 'bestTrial');
         return ctx.runtime.db.trial.findUnique({ ...query, where: { id: best.id } });
       },

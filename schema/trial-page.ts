@@ -1,4 +1,4 @@
-import { builder } from './builder.ts';
+import { builder, noRow } from './builder.ts';
 import { badInput } from '../server/errors.ts';
 
 /** The most trials `Trial.retries` and `Trial.group` return (a group is a trial and its re-offered copies). */
@@ -16,7 +16,7 @@ builder.prismaObjectField('Experiment', 'trial', (t) =>
       const where = { experimentId_number: { experimentId: experiment.id, number: args.number } };
       // Measured before read, like every field that loads rows (see OperationBudget).
       const found = await ctx.runtime.db.trial.findUnique({ where, select: { id: true } });
-      if (!found) return null;
+      if (!found) return noRow(query);
       ctx.budget.charge(await ctx.runtime.database.storedBytes({ table: 'Trial', ids: [found.id] }), 'trial');
       return ctx.runtime.db.trial.findUnique({ ...query, where: { id: found.id } });
     },

@@ -97,6 +97,16 @@ describe('the suggest / update loop', () => {
       const updated = await server.gql(UPDATE, { id: trial.id, result: { loss: i } }, alice);
       expect(updated.data?.update.state).toBe('COMPLETED');
     }
+    // Fields with no row to load (no best trial yet, no trial of that number) answer null quietly too.
+    await server.gql(SUGGEST, { experiment: { ...square, name: 'Quiet, nothing done' } }, alice);
+    const empty = await server.gql(
+      // `objective` reads the trial's experiment: a query with a relation in it, which Pothos watches.
+      `{ experiment(name: "Quiet, nothing done") { bestTrial { number objective } trialByNumber: trial(number: 99) { number objective } bestSoFar { bestTrial { number objective } } } }`,
+      {},
+      alice,
+    );
+    expect(empty.errors).toBeUndefined();
+    expect(empty.data?.experiment).toEqual({ bestTrial: null, trialByNumber: null, bestSoFar: { bestTrial: null } });
     expect(server.logs()).not.toMatch(/Prisma query was unused/);
   });
 
