@@ -119,6 +119,19 @@ describe('the suggest / update loop', () => {
     expect(other.errors?.[0]?.extensions?.code).toBe('CONFLICT');
   });
 
+  it('takes a token sent with "Bearer " in front twice (a client given "Bearer oscar_..."), and the bare token', async () => {
+    const ask = async (authorization: string) => {
+      const response = await fetch(server.url, { method: 'POST', headers: { 'content-type': 'application/json', authorization }, body: JSON.stringify({ query: '{ experiments { name } }' }) });
+      return (await response.json()) as { data?: { experiments: unknown[] } | null; errors?: { extensions?: { code?: string } }[] };
+    };
+    for (const authorization of [`Bearer Bearer ${alice}`, `bearer  BEARER ${alice}`, alice]) {
+      const answer = await ask(authorization);
+      expect(answer.errors, authorization).toBeUndefined();
+      expect(answer.data?.experiments.length).toBeGreaterThan(0);
+    }
+    expect((await ask(`Bearer Bearer Bearer ${alice}`)).errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+  });
+
   it('accepts a result with -0.0 sent again, and a failure with -0.0 sent again, but not another result', async () => {
     // Written by hand: JSON.stringify writes -0 as 0, and a Python client sends -0.0.
     const send = async (query: string, variables: string) => {

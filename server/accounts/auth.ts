@@ -114,10 +114,14 @@ export async function createApiToken(db: Db, userId: string, name = ''): Promise
   return { id: row.id, token };
 }
 
-/** Extracts the token from an `Authorization` value: `Bearer TOKEN`, or the bare token. */
+/**
+ * Extracts the token from an `Authorization` value: `Bearer TOKEN`, or the bare token; also `Bearer
+ * Bearer TOKEN`, what a client sends for a token given to it with its `Bearer ` already in front
+ * (`Oscar('Bearer oscar_...')`, copied from a curl line).
+ */
 export function parseAuthorization(value: unknown): string | null {
-  if (typeof value !== 'string') return null;
-  const match = /^\s*(?:bearer\s+)?(\S+)\s*$/i.exec(value);
+  if (typeof value !== 'string' || value.length > 4096) return null;
+  const match = /^\s*(?:bearer\s+){0,2}(\S+)\s*$/i.exec(value);
   return match?.[1] ?? null;
 }
 
