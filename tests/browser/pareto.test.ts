@@ -172,6 +172,11 @@ describe('the Pareto front in the Trials panel, in Chromium', () => {
     expect(await rowNumbers(':has(.state.infeasible)')).toEqual([numbers.e, numbers.g]);
     expect(await rowNumbers(':has(.on-front)')).toEqual([numbers.a, numbers.b, numbers.c].sort((x, y) => x - y));
     expect(await page.getAttribute(`[data-trial="${numbers.e}"] .state.infeasible`, 'title')).toContain('memory_gb = 32, outside memory_gb ≤ 16');
+    // Whole in its cell, beside the state's badge: not cut off by the State column's edge.
+    const cut = await page.locator('.state.infeasible').evaluateAll((badges) =>
+      badges.filter((badge) => badge.getBoundingClientRect().right > badge.closest('td, [role=cell], .cell')!.getBoundingClientRect().right + 0.5).length,
+    );
+    expect(cut).toBe(0);
 
     // Drawn: points, the front in orange, the infeasible trials as red rings.
     expect(await inked('Pareto front')).toBeGreaterThan(500);
