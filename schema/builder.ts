@@ -28,16 +28,6 @@ function warnUnusedQuery(info: GraphQLResolveInfo): void {
   if (!ANSWERED_FROM_ROWS.has(field)) console.warn(`Prisma query was unused in resolver for ${field}`);
 }
 
-/**
- * A nullable Prisma field's answer when there is no row to load: null, its query marked read. Pothos's
- * unused-query warning is for a resolver that loads rows its own way (a likely N+1); finding nothing
- * to load is not that, and warned of on every page of experiments it drowned the real ones.
- */
-export function noRow(query: object): null {
-  void { ...query };
-  return null;
-}
-
 export const builder = new SchemaBuilder<{
   Context: Context;
   PrismaTypes: PrismaTypes;

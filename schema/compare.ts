@@ -1,4 +1,5 @@
-import { builder, noRow } from './builder.ts';
+import { builder } from './builder.ts';
+import { noRow } from './no-row.ts';
 import { comparedIds, experimentCurve, MAX_COMPARED, MIN_COMPARED, type ExperimentCurve } from '../server/experiments/compare.ts';
 import { MAX_CURVE_POINTS } from '../server/experiments/compare-curve.ts';
 

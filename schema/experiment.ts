@@ -1,4 +1,5 @@
-import { builder, noRow } from './builder.ts';
+import { builder } from './builder.ts';
+import { noRow } from './no-row.ts';
 import { badInput, userError } from '../server/errors.ts';
 import { insightsBusy, TimeoutError } from '../server/optimizer/pool/compute-pool.ts';
 import { experimentName } from '../server/experiments/experiment-input.ts';

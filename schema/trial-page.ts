@@ -1,4 +1,5 @@
-import { builder, noRow } from './builder.ts';
+import { builder } from './builder.ts';
+import { noRow } from './no-row.ts';
 import { badInput } from '../server/errors.ts';
 
 /** The most trials `Trial.retries` and `Trial.group` return (a group is a trial and its re-offered copies). */

@@ -27,19 +27,20 @@ const runtime = await createRuntime({
 const policy = { trustProxy: config.trustProxy, internalSecret: internalSecret() };
 const dashboard = await loadDashboard({ trustProxy: config.trustProxy, clientAddress: (req) => clientAddress(req, policy) });
 const app = buildApp({ runtime, schema, dashboard, policy, connectionLimits: config.connectionLimits });
-runtime.start();
 const port = await app.start(config.port, config.host).catch(async (error: NodeJS.ErrnoException) => {
   // A port taken (often an Oscar still running) or not ours to take: one line saying what to do, not a stack.
   const why: Record<string, string> = {
     EADDRINUSE: `port ${config.port} on ${config.host} is already in use (another Oscar still running?): stop it, or set PORT to another port`,
-    EACCES: `listening on port ${config.port} needs privileges: set PORT to a port above 1023`,
+    EACCES: `this user may not listen on port ${config.port} of ${config.host}${config.port > 0 && config.port < 1024 ? ': set PORT to a port above 1023' : ''}`,
     EADDRNOTAVAIL: `HOST ${config.host} is not an address of this machine: set HOST to one that is (127.0.0.1 by default)`,
   };
   if (error.code === undefined || why[error.code] === undefined) throw error;
   console.error(`Oscar cannot start: ${why[error.code]}`);
-  await runtime.close();
+  // Its connections closed if that is quick; the exit does not wait on a database or Redis that hangs.
+  await Promise.race([runtime.close().catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
   process.exit(1);
 });
+runtime.start();
 console.log(`Oscar listening on http://${config.host}:${port}/graphql`);
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {

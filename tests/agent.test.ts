@@ -242,6 +242,17 @@ console.log(JSON.stringify({ loss: x * x + y * y + (kind === 'a' ? 0 : 1), trial
     expect(after.map((t) => t.params.x)).toContain(done[0]!.params.x);
   });
 
+  it('fails, and goes on past, a trial whose program named by a parameter (./{kind}.sh) does not exist', async () => {
+    const token = await server.token('agent-kind@example.com');
+    const spec = file('kind.json', JSON.stringify({ name: 'Kind', parameters: { kind: ['b', 'c'] } }));
+    const ran = await oscarRun(['--experiment', spec, '--trials', '2', '--max-failures', '0', '--token', token, '--', './{kind}.sh']).exited;
+    expect(ran.code).toBe(0);
+    expect(ran.stdout).toContain('2 trials run here, 0 with a loss, 2 failed.');
+    const trials = await trialsOf(token, 'Kind');
+    expect(trials.map((t) => t.state)).toEqual(['FAILED', 'FAILED']);
+    for (const trial of trials) expect(trial.error).toBe(`cannot run ./${trial.params.kind}.sh: spawn ./${trial.params.kind}.sh ENOENT`);
+  });
+
   it('warns before any trial of a {placeholder} in the command that names no parameter, and passes it as written', async () => {
     const token = await server.token('agent-typo@example.com');
     const spec = file('typo.json', JSON.stringify({ name: 'Typo', parameters: { learning_rate: { min: 0, max: 1 } } }));

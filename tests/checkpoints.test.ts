@@ -61,6 +61,14 @@ describe('checkpoints', () => {
     await client.dispose();
   });
 
+  it('keeps infinities and NaN in a record as the clients send them, to be read back as written', async () => {
+    const trial = await suggest({ name: 'Unbounded', lease: 30 });
+    // Python's `best_val = float('inf')` before any epoch: the client sends "Infinity".
+    const saved = await checkpoint(trial.id, { epoch: 0, best_val: 'Infinity', last: ['NaN', 1] });
+    expect(saved.errors).toBeUndefined();
+    expect(saved.data?.checkpoint.checkpoint).toEqual({ epoch: 0, best_val: 'Infinity', last: ['NaN', 1] });
+  });
+
   it('gives the trial table the start of a long record only (the whole one is on the trial)', async () => {
     const trial = await suggest({ name: 'Long record', lease: 30 });
     const record = { path: `s3://bucket/${'run/'.repeat(1000)}`, epoch: 2 };

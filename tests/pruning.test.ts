@@ -131,8 +131,8 @@ describe('intermediate values and the median pruner (the default)', () => {
       [{ step: 1, value: 1, metrics: [1] }, 'metrics'],
       [{ step: 1, value: 1, metrics: { x: 'a\u0000b' } }, 'metrics.x'],
       [{ step: 1, value: 1, metrics: { x: 'y'.repeat(5000) } }, 'metrics'],
-      // NaN as the clients send it: refused like a value (metrics hold finite numbers); other text is text.
-      [{ step: 1, value: 1, metrics: { x: 'NaN' } }, 'metrics.x'],
+      // NaN as the clients send it: stored as null (metrics hold finite numbers); other text is text.
+      [{ step: 1, value: 1, metrics: { x: 'NaN' } }, ''],
       [{ step: 1, value: 1, metrics: { x: 'NaN!' } }, ''],
     ];
     for (const [variables, field] of cases) {

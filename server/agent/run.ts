@@ -250,7 +250,14 @@ function runCommand(
     const stdout = new Tail(OUTPUT_TAIL);
     const stderr = new Tail(OUTPUT_TAIL);
     // Its own process group, so Ctrl-C reaches it only through the agent, and reaches its children too.
-    const child = spawn(command[0]!, command.slice(1), { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    let child: ReturnType<typeof spawn>;
+    try {
+      child = spawn(command[0]!, command.slice(1), { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    } catch (error) {
+      // Refused before any process (arguments too long, a NUL byte in a value): this trial's, not the run's.
+      resolve({ ...NOT_RUN, spawnError: error as Error });
+      return;
+    }
     if (child.pid !== undefined) groups.add(child.pid);
     let spawnError: Error | null = null;
     let stopped = false;
@@ -311,6 +318,18 @@ function runCommand(
     });
     child.on('close', finish);
   });
+}
+
+/** What a spawn failure says of the run's command itself: no such file, not executable, not a file. */
+const CANNOT_START = new Set(['ENOENT', 'EACCES', 'ENOTDIR', 'EISDIR']);
+
+/**
+ * Whether a spawn failure is the command's and not the trial's: one of {@link CANNOT_START} for a
+ * program named as written (a program named by a parameter, `./{model}.sh`, may be missing for one
+ * value only: that trial fails, as one whose parameters cannot run).
+ */
+function cannotStart(error: Error, command: readonly string[]): boolean {
+  return CANNOT_START.has((error as NodeJS.ErrnoException).code ?? '') && !/\{[^{}]+\}/.test(command[0]!);
 }
 
 /** The names of the spec's parameters as trials key them (sub-parameters included); none when the server is left to refuse the spec. */
@@ -413,11 +432,13 @@ export async function runAgent(options: AgentOptions, out: NodeJS.WritableStream
    * once rather than when its lease runs out; said, not fatal, when the server cannot be told (an older
    * server without `release`, or none reachable): the lease then runs out as before.
    */
-  const release = async (trialId: string, number: number): Promise<void> => {
+  const release = async (trialId: string, number: number): Promise<boolean> => {
     try {
       await graphql({ ...reporting, maxWaitMs: RELEASE_WAIT_MS, signal: AbortSignal.timeout(RELEASE_WAIT_MS) }, RELEASE, { trialId });
+      return true;
     } catch (error) {
       log.write(`oscar: trial ${number} not released (it is offered again once its lease runs out): ${(error as Error).message}\n`);
+      return false;
     }
   };
 
@@ -564,16 +585,13 @@ export async function runAgent(options: AgentOptions, out: NodeJS.WritableStream
           // Ended by Ctrl-C or a stop of the run: given back, so its parameters are offered again at once.
           await release(suggest.id, suggest.number);
           return;
-        } else if (clash === null && ran.spawnError !== null) {
+        } else if (clash === null && ran.spawnError !== null && cannotStart(ran.spawnError, options.command)) {
           // The command cannot start (no such file, not executable): the run's fault, not its parameters'.
           // The trial is given back, as at Ctrl-C, so its parameters are offered again; the run stops.
           const reason = `cannot run ${options.command[0]}: ${ran.spawnError.message}`;
-          if (gaveUp === null) {
-            log.write(`oscar: trial ${suggest.number} not run (${reason}): given back to be offered again\n`);
-            gaveUp = `stopped: ${reason}`;
-          }
+          if (gaveUp === null) gaveUp = `stopped: ${reason}`;
           stopping.abort();
-          await release(suggest.id, suggest.number);
+          if (await release(suggest.id, suggest.number)) log.write(`oscar: trial ${suggest.number} not run (${reason}): given back to be offered again\n`);
           started--; // not one of this run's --trials: it never ran
           return;
         }
@@ -583,6 +601,7 @@ export async function runAgent(options: AgentOptions, out: NodeJS.WritableStream
           const result = readResult(ran.stdout);
           let error: string | null = null;
           if (clash !== null) error = `not run: ${clash}`;
+          else if (ran.spawnError !== null) error = `cannot run ${substitute(options.command.slice(0, 1), suggest.params, parameters)[0] ?? options.command[0]}: ${ran.spawnError.message}`;
           else if (ran.code !== 0) error = `${ran.signal ? `killed by ${ran.signal}` : `exit code ${ran.code}`}${tail ? `: ${tail}` : ''}`;
           else if (result.kind === 'none') error = `${result.why}${tail ? `\nstderr: ${tail}` : ''}`;
           if (error === null && result.kind === 'result') {

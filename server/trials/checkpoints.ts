@@ -19,7 +19,7 @@ export function parseCheckpoint(raw: unknown): Checkpoint {
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
     throw badInput('data', 'data must be a JSON object such as {"path": "s3://bucket/run-17", "epoch": 5}');
   }
-  const record = checkJson('data', raw, 1) as Checkpoint;
+  const record = checkJson('data', raw, 1, 'keep') as Checkpoint;
   // Validated, so nested no deeper than checkJson allows: measuring cannot overflow the stack.
   const bytes = Buffer.byteLength(JSON.stringify(record));
   if (bytes > MAX_CHECKPOINT_BYTES) {

@@ -39,19 +39,17 @@ export function describe(value: unknown): string {
 }
 
 /**
- * What a metric holding NaN or an infinity (a number JSON cannot carry: sent by the clients as the
- * string `"NaN"`, `"Infinity"` or `"-Infinity"`) gets: refused, naming it, in a result or a report
- * (metrics hold finite numbers only); stored as null in a failure, which is never refused over the
- * diagnostics it carries (the last loss of a run that diverged).
+ * What becomes of NaN or an infinity (a number JSON cannot carry: sent by the clients as the string
+ * `"NaN"`, `"Infinity"` or `"-Infinity"`) in a value: `'null'` in metrics, which hold finite numbers
+ * only (a diverged run's `grad_norm` is stored, as null, and never costs the result it came with; a
+ * NaN objective is refused by {@link checkObjectives}); `'keep'` in a checkpoint, a record the
+ * worker reads back as it wrote it (`best_val = float('inf')`).
  */
-export type NonFinite = 'refuse' | 'null';
+export type NonFinite = 'null' | 'keep';
 
 /** Checks a JSON value from a client (strings, finite numbers, keys, depth) at `path`; returns it as stored (-0 as 0). */
-export function checkJson(path: string, value: unknown, depth: number, nonFinite: NonFinite = 'refuse'): MetricValue {
-  if (typeof value === 'string' && NON_FINITE.has(value)) {
-    if (nonFinite === 'null') return null;
-    throw badInput(path, `${path} must be a finite number (metrics hold no NaN or infinities), but got ${describe(value)}`);
-  }
+export function checkJson(path: string, value: unknown, depth: number, nonFinite: NonFinite): MetricValue {
+  if (typeof value === 'string' && nonFinite === 'null' && NON_FINITE.has(value)) return null;
   if (typeof value === 'string') {
     const problem = textProblem(value, MAX_RESULT_BYTES);
     if (problem !== null) throw badInput(path, `${path} ${problem}`);
@@ -77,14 +75,14 @@ export function checkJson(path: string, value: unknown, depth: number, nonFinite
   throw badInput(path, `${path} must be JSON, but got ${describe(value)}`);
 }
 
-function parseMetrics(rest: Readonly<Record<string, unknown>>, field: string, nonFinite: NonFinite = 'refuse'): Metrics {
+function parseMetrics(rest: Readonly<Record<string, unknown>>, field: string): Metrics {
   const keys = Object.keys(rest);
   if (keys.length > MAX_METRICS) throw badInput(field, `${field} may hold at most ${MAX_METRICS} custom metrics`);
   const metrics: Record<string, MetricValue> = {};
   for (const key of keys) {
     const problem = nameProblem(key, MAX_KEY);
     if (problem !== null) throw badInput(field, `${field}: metric name ${JSON.stringify(key.slice(0, 40))} ${problem}`);
-    metrics[key] = checkJson(`${field}.${key}`, rest[key], 1, nonFinite);
+    metrics[key] = checkJson(`${field}.${key}`, rest[key], 1, 'null');
   }
   return metrics;
 }
@@ -134,11 +132,12 @@ function isStorableNumber(value: unknown): value is number {
 export function parseTrialResult(raw: unknown): TrialOutcome {
   const { loss, error, ...rest } = asObject(raw, 'result', '{"loss": 0.25}');
   if (error !== undefined && error !== null) {
-    // Either outcome, never both: a loss sent with an error would be dropped without a word.
-    if (loss !== undefined && loss !== null) {
+    // Either outcome, never both: a loss sent with an error would be dropped without a word. A NaN
+    // or infinite one (the last loss of a run that diverged) is no loss: the failure stands.
+    if (loss !== undefined && loss !== null && !(typeof loss === 'string' && NON_FINITE.has(loss))) {
       throw badInput('result.loss', 'result holds both loss and error: send loss for a trial that finished, or error (and no loss) for one that failed');
     }
-    return { kind: 'failed', error: parseError('result.error', error), metrics: sized('result', parseMetrics(rest, 'result', 'null')) };
+    return { kind: 'failed', error: parseError('result.error', error), metrics: sized('result', parseMetrics(rest, 'result')) };
   }
   if (loss === undefined) return { kind: 'completed', loss: null, metrics: sized('result', parseMetrics(rest, 'result')) };
   if (!isStorableNumber(loss)) {
@@ -170,7 +169,7 @@ export function checkObjectives(outcome: TrialOutcome, objectives: Objectives): 
 /** Validates the `fail` mutation's arguments. */
 export function parseFailure(error: unknown, metrics: unknown): TrialOutcome {
   const rest = metrics === undefined || metrics === null ? {} : asObject(metrics, 'metrics', '{"epoch": 3}');
-  return { kind: 'failed', error: parseError('error', error), metrics: sized('metrics', parseMetrics(rest, 'metrics', 'null')) };
+  return { kind: 'failed', error: parseError('error', error), metrics: sized('metrics', parseMetrics(rest, 'metrics')) };
 }
 
 /** A validated intermediate value: a step (0 or more) of a trial's learning curve, and its metrics. */

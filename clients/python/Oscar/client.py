@@ -438,8 +438,8 @@ class Oscar:
                 instead of a loss to report a failed trial. NumPy scalars and other number-like
                 objects are converted to plain numbers; NaN and infinities are
                 sent as the strings ``"NaN"``, ``"Infinity"`` and
-                ``"-Infinity"``, which the server refuses naming the field
-                (in a failure's metrics it stores them as null).
+                ``"-Infinity"``: the server refuses such a loss (naming the
+                field) and stores such a metric as null.
 
         Returns:
             The server's trial dict: ``id``, ``number``, ``state`` and ``loss``.

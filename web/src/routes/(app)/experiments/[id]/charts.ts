@@ -10,6 +10,8 @@ const ACCENT = '#2f5d8a';
 export const BEST = '#d9480f';
 /** Every other trial's point. */
 export const POINT = 'rgba(47, 93, 138, 0.45)';
+/** Trials outside the experiment's constraints: red rings (points), on every chart that draws them. */
+export const INFEASIBLE = '#c92a2a';
 /** Pruned trials' learning curves: light grey. */
 const PRUNED = 'rgba(134, 142, 150, 0.4)';
 /** The highlighted learning curves, best first. */
@@ -154,8 +156,6 @@ export function tooltipLines(...lines: string[]): string {
   return lines.map((line) => echarts.format.encodeHTML(line)).join('<br>');
 }
 
-/** Trials outside the experiment's constraints: red rings, as on the Pareto charts. */
-const INFEASIBLE = '#c92a2a';
 
 /**
  * The completed trials' plotted value (the loss, or the first objective) by trial number, and the

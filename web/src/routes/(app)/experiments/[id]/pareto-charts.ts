@@ -3,13 +3,12 @@
 // functions of the trial columns and their ranking.
 import { formatNumber } from '$lib/format';
 import { objectiveLabel, type Constraint, type Objective } from '$lib/objectives';
-import { AXIS, BEST, GRID, PARALLEL_LINES, POINT, tooltipLines } from './charts';
+import { AXIS, BEST, GRID, INFEASIBLE, PARALLEL_LINES, POINT, tooltipLines } from './charts';
 import type { ChartOption } from './echarts';
 import { violatedConstraints, type Ranking } from './ranking';
 import type { TrialData } from './trials.svelte';
 
-/** Infeasible trials: red rings (points), light red (lines). */
-const INFEASIBLE = '#c92a2a';
+/** Infeasible trials' lines: light red (their points are {@link INFEASIBLE} rings). */
 const INFEASIBLE_LINE = 'rgba(201, 42, 42, 0.3)';
 /** The legends' names of the three kinds of completed trial. */
 const ON_FRONT = 'Pareto front';
