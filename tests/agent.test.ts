@@ -257,12 +257,15 @@ console.log(JSON.stringify({ loss: x * x + y * y + (kind === 'a' ? 0 : 1), trial
     const token = await server.token('agent-typo@example.com');
     const spec = file('typo.json', JSON.stringify({ name: 'Typo', parameters: { learning_rate: { min: 0, max: 1 } } }));
     const script = 'console.log(JSON.stringify({loss: process.argv[1] === "{lr}" ? 1 : 2}))';
-    const ran = await oscarRun(['--experiment', spec, '--trials', '1', '--token', token, '--', process.execPath, '-e', script, '{lr}', '${HOME}']).exited;
+    const ran = await oscarRun(['--experiment', spec, '--trials', '1', '--token', token, '--', process.execPath, '-e', script, '{lr}', '${HOME}', '--x=${learning_rate}']).exited;
     expect(ran.code).toBe(0);
     const warning = 'oscar: warning: {lr} in the command names no parameter of the experiment (learning_rate); passed to the command as written';
     const lines = ran.stderr.split('\n');
     expect(lines).toContain(warning);
     expect(lines.indexOf(warning)).toBeLessThan(lines.findIndex((line) => line.startsWith('oscar: trial 1 ')));
+    // Shell-style ${name} of a real parameter: its {name} is replaced, the $ stays. ${HOME} is no parameter: not warned of.
+    expect(lines).toContain('oscar: warning: ${learning_rate} in the command becomes $ and the value (the command runs without a shell): write {learning_rate}');
+    expect(lines.filter((line) => line.startsWith('oscar: warning:'))).toHaveLength(2);
     expect((await trialsOf(token, 'Typo')).map((t) => t.loss)).toEqual([1]);
   });
 

@@ -18,7 +18,7 @@ import { ExperimentStart } from './experiment-start.ts';
 import { printable, storableText } from '../text.ts';
 import { reasonLine } from './failure-reason.ts';
 import { graphql, graphqlUrl, OscarError, type ServerOptions } from './graphql-client.ts';
-import { Lines, readResult, spaceVariableClash, substitute, Tail, trialEnvironment, unknownPlaceholders, variableClash, type ParamValue, type SpaceParameter } from './trial-command.ts';
+import { Lines, readResult, spaceVariableClash, substitute, Tail, trialEnvironment, unknownPlaceholders, dollarPlaceholders, variableClash, type ParamValue, type SpaceParameter } from './trial-command.ts';
 import { TrialMessages } from './trial-messages.ts';
 
 /** Failed trials in a row after which `oscar run` gives up, unless --max-failures says otherwise. */
@@ -388,6 +388,10 @@ export async function runAgent(options: AgentOptions, out: NodeJS.WritableStream
     const names = unknown.slice(0, 10).map((name) => `{${printable(name)}}`).join(', ') + (unknown.length > 10 ? ', ...' : '');
     const known = [...parameters].slice(0, 20).map((name) => printable(name)).join(', ') + (parameters.size > 20 ? ', ...' : '');
     log.write(`oscar: warning: ${names} in the command name${unknown.length === 1 ? 's' : ''} no parameter of the experiment (${known}); passed to the command as written\n`);
+  }
+  for (const name of dollarPlaceholders(options.command, parameters).slice(0, 10)) {
+    const shown = printable(name);
+    log.write(`oscar: warning: \${${shown}} in the command becomes $ and the value (the command runs without a shell): write {${shown}}\n`);
   }
   // Joined by name: the space its command was checked against (substitutions, variables) at the start.
   const joinedSpace = options.joined ? spaceKey(options.experiment.parameters) : null;

@@ -1,6 +1,6 @@
 import { parseSearchSpace } from '../optimizer/space.ts';
 import { describe, expect, it } from 'vitest';
-import { Lines, paramVariable, readCheckpoint, readResult, substitute, Tail, trialEnvironment, spaceVariableClash, unknownPlaceholders, variableClash } from './trial-command.ts';
+import { Lines, paramVariable, readCheckpoint, readResult, substitute, Tail, trialEnvironment, spaceVariableClash, dollarPlaceholders, unknownPlaceholders, variableClash } from './trial-command.ts';
 
 describe('reading a command\'s result from its last line', () => {
   it.each([
@@ -77,6 +77,8 @@ describe('handing parameters to a command', () => {
     const args = ['--lr={lr}', '{learning_rate}', '--x={adam.lr}', '${HOME}/out', 'print({ "a": 1 })', 'f"{a b}"', '{lr}{depth}'];
     expect(unknownPlaceholders(args, parameters)).toEqual(['lr', 'depth']);
     expect(unknownPlaceholders(['{learning_rate}'], parameters)).toEqual([]);
+    // `${learning_rate}` is no shell variable here: the command runs without a shell.
+    expect(dollarPlaceholders(['--lr=${learning_rate}', '${HOME}', '{adam.lr}', '${adam.lr}${adam.lr}'], parameters)).toEqual(['learning_rate', 'adam.lr']);
   });
 
   it('leaves out an argument that names a parameter the trial\'s choices leave inactive', () => {

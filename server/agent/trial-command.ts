@@ -99,13 +99,26 @@ export function substitute(args: readonly string[], params: Readonly<Record<stri
  * quotes or colons (code or JSON in an argument).
  */
 export function unknownPlaceholders(args: readonly string[], parameters: ReadonlySet<string>): string[] {
-  const unknown = new Set<string>();
+  return placeholders(args, parameters, (dollar, known) => !dollar && !known);
+}
+
+/**
+ * The parameters the command names shell-style, `${lr}`: the command runs without a shell, so its
+ * `{lr}` becomes the value and the `$` stays before it (`$0.01`). Each once, in order.
+ */
+export function dollarPlaceholders(args: readonly string[], parameters: ReadonlySet<string>): string[] {
+  return placeholders(args, parameters, (dollar, known) => dollar && known);
+}
+
+/** The names of the `{name}` placeholders that `pick` keeps, given whether `$` precedes each and whether it names a parameter. */
+function placeholders(args: readonly string[], parameters: ReadonlySet<string>, pick: (dollar: boolean, known: boolean) => boolean): string[] {
+  const names = new Set<string>();
   for (const arg of args) {
     for (const match of arg.matchAll(/(\$?)\{([A-Za-z_][\w.-]*)\}/g)) {
-      if (match[1] === '' && !parameters.has(match[2]!)) unknown.add(match[2]!);
+      if (pick(match[1] === '$', parameters.has(match[2]!))) names.add(match[2]!);
     }
   }
-  return [...unknown];
+  return [...names];
 }
 
 /**
