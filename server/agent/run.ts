@@ -324,12 +324,12 @@ function runCommand(
 const CANNOT_START = new Set(['ENOENT', 'EACCES', 'ENOTDIR', 'EISDIR']);
 
 /**
- * Whether a spawn failure is the command's and not the trial's: one of {@link CANNOT_START} for a
- * program named as written (a program named by a parameter, `./{model}.sh`, may be missing for one
+ * Whether a spawn failure of `command` is the run's and not the trial's: one of {@link CANNOT_START}
+ * for the program as `written` (a program named by a parameter, `./{model}.sh`, may be missing for one
  * value only: that trial fails, as one whose parameters cannot run).
  */
-function cannotStart(error: Error, command: readonly string[]): boolean {
-  return CANNOT_START.has((error as NodeJS.ErrnoException).code ?? '') && !/\{[^{}]+\}/.test(command[0]!);
+function cannotStart(error: Error, command: readonly string[], written: readonly string[]): boolean {
+  return CANNOT_START.has((error as NodeJS.ErrnoException).code ?? '') && command[0] === written[0];
 }
 
 /** The names of the spec's parameters as trials key them (sub-parameters included); none when the server is left to refuse the spec. */
@@ -562,11 +562,12 @@ export async function runAgent(options: AgentOptions, out: NodeJS.WritableStream
         // Checked at start-up for any two a trial can hold; again on the parameters the server sent,
         // in case its space is not the spec's (a spec the agent could not parse, left to the server).
         const clash = variableClash(Object.keys(suggest.params));
+        const command = substitute(options.command, suggest.params, parameters);
         const ran =
           clash !== null
             ? NOT_RUN
             : await runCommand(
-                substitute(options.command, suggest.params, parameters),
+                command,
                 trialEnvironment(suggest.params, suggest, paramsFile),
                 AbortSignal.any([stopping.signal, pruning.signal]),
                 groups,
@@ -589,7 +590,7 @@ export async function runAgent(options: AgentOptions, out: NodeJS.WritableStream
           // Ended by Ctrl-C or a stop of the run: given back, so its parameters are offered again at once.
           await release(suggest.id, suggest.number);
           return;
-        } else if (clash === null && ran.spawnError !== null && cannotStart(ran.spawnError, options.command)) {
+        } else if (clash === null && ran.spawnError !== null && cannotStart(ran.spawnError, command, options.command)) {
           // The command cannot start (no such file, not executable): the run's fault, not its parameters'.
           // The trial is given back, as at Ctrl-C, so its parameters are offered again; the run stops.
           const reason = `cannot run ${options.command[0]}: ${ran.spawnError.message}`;
@@ -605,7 +606,7 @@ export async function runAgent(options: AgentOptions, out: NodeJS.WritableStream
           const result = readResult(ran.stdout);
           let error: string | null = null;
           if (clash !== null) error = `not run: ${clash}`;
-          else if (ran.spawnError !== null) error = `cannot run ${substitute(options.command.slice(0, 1), suggest.params, parameters)[0] ?? options.command[0]}: ${ran.spawnError.message}`;
+          else if (ran.spawnError !== null) error = `cannot run ${command[0]}: ${ran.spawnError.message}`;
           else if (ran.code !== 0) error = `${ran.signal ? `killed by ${ran.signal}` : `exit code ${ran.code}`}${tail ? `: ${tail}` : ''}`;
           else if (result.kind === 'none') error = `${result.why}${tail ? `\nstderr: ${tail}` : ''}`;
           if (error === null && result.kind === 'result') {

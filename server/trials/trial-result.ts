@@ -25,12 +25,17 @@ const MAX_ERROR = 10_000;
 /** How the clients send a float JSON cannot hold (Python's NaN, Lua's 0/0): named as the number it was. */
 const NON_FINITE = new Set(['NaN', 'Infinity', '-Infinity']);
 
+/** Whether `value` is how a client sent NaN or an infinity: the string `"NaN"`, `"Infinity"` or `"-Infinity"`. */
+function sentNonFinite(value: unknown): value is string {
+  return typeof value === 'string' && NON_FINITE.has(value);
+}
+
 /**
  * A client's JSON value for an error message: a string quoted (cut at 40 characters) and its type
  * named; `"NaN"`, `"Infinity"` and `"-Infinity"`, which the clients send for those floats, as that number.
  */
 export function describe(value: unknown): string {
-  if (typeof value === 'string' && NON_FINITE.has(value)) return `${value} (sent as the string "${value}")`;
+  if (sentNonFinite(value)) return `${value} (sent as the string "${value}")`;
   if (typeof value === 'string') return `"${value.length > 40 ? `${value.slice(0, 40)}…` : value}" (a string)`;
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'a list';
@@ -49,7 +54,7 @@ export type NonFinite = 'null' | 'keep';
 
 /** Checks a JSON value from a client (strings, finite numbers, keys, depth) at `path`; returns it as stored (-0 as 0). */
 export function checkJson(path: string, value: unknown, depth: number, nonFinite: NonFinite): MetricValue {
-  if (typeof value === 'string' && nonFinite === 'null' && NON_FINITE.has(value)) return null;
+  if (nonFinite === 'null' && sentNonFinite(value)) return null;
   if (typeof value === 'string') {
     const problem = textProblem(value, MAX_RESULT_BYTES);
     if (problem !== null) throw badInput(path, `${path} ${problem}`);
@@ -134,7 +139,7 @@ export function parseTrialResult(raw: unknown): TrialOutcome {
   if (error !== undefined && error !== null) {
     // Either outcome, never both: a loss sent with an error would be dropped without a word. A NaN
     // or infinite one (the last loss of a run that diverged) is no loss: the failure stands.
-    if (loss !== undefined && loss !== null && !(typeof loss === 'string' && NON_FINITE.has(loss))) {
+    if (loss !== undefined && loss !== null && !sentNonFinite(loss)) {
       throw badInput('result.loss', 'result holds both loss and error: send loss for a trial that finished, or error (and no loss) for one that failed');
     }
     return { kind: 'failed', error: parseError('result.error', error), metrics: sized('result', parseMetrics(rest, 'result')) };

@@ -156,7 +156,6 @@ export function tooltipLines(...lines: string[]): string {
   return lines.map((line) => echarts.format.encodeHTML(line)).join('<br>');
 }
 
-
 /**
  * The completed trials' plotted value (the loss, or the first objective) by trial number, and the
  * best so far as a step line: the lowest, or the highest for a maximised objective, among the
@@ -202,7 +201,7 @@ export function lossOption(
       // ECharts' default tooltip escapes the series name (the objective's, the user's).
       { name: plotted.name, type: 'scatter', data: points, symbolSize: 3, itemStyle: { color: POINT }, ...LARGE },
       ...(outside.length
-        ? [{ name: 'infeasible', type: 'scatter' as const, data: outside, symbolSize: 5, itemStyle: { color: 'rgba(255, 255, 255, 0)', borderColor: INFEASIBLE, borderWidth: 1 }, ...LARGE, symbol: 'circle' }]
+        ? [{ name: 'infeasible', type: 'scatter' as const, data: outside, ...LARGE, symbol: 'circle', symbolSize: 5, itemStyle: { color: 'rgba(255, 255, 255, 0)', borderColor: INFEASIBLE, borderWidth: 1 } }]
         : []),
       { name: 'best so far', type: 'line', data: best, step: 'end', showSymbol: false, lineStyle: { color: BEST, width: 2 }, itemStyle: { color: BEST } },
     ],
